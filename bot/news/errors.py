@@ -1,0 +1,47 @@
+"""The core's exceptions: a small hierarchy, translated to user messages at the boundaries."""
+
+from __future__ import annotations
+
+
+class ShopwireError(Exception):
+    """Base of every error Shopwire raises on purpose."""
+
+
+class UserError(ShopwireError):
+    """A mistake the user can fix; its message is shown to them as is (one line)."""
+
+
+class InvalidQuery(UserError):
+    """A search text that cannot become a useful query (empty, only stop characters...)."""
+
+
+class FeedNotFound(UserError):
+    """No feed matches the id, name or URL the user gave."""
+
+
+class DuplicateFeed(UserError):
+    """The feed URL is already in the catalogue (or in this server's feeds)."""
+
+
+class UnknownCompany(UserError):
+    """A company name that the tagging table does not know."""
+
+
+class UnsafeURL(UserError):
+    """A URL that must not be fetched: bad scheme, or a private/loopback/reserved address."""
+
+
+class LimitReached(UserError):
+    """A per-server limit (feeds, subscriptions) is reached."""
+
+
+class ConfigError(ShopwireError):
+    """Settings that cannot be used; the message lists every problem, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(problems))
+
+
+class StorageError(ShopwireError):
+    """The database could not be opened or migrated."""

@@ -1,0 +1,271 @@
+"""The core's vocabulary: plain, frozen data that crosses module boundaries.
+
+Only the standard library is imported here. Every datetime is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+
+def utc(dt: datetime) -> datetime:
+    """Return ``dt`` as an aware UTC datetime; naive values are taken to be UTC already."""
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+class FeedStatus(enum.StrEnum):
+    """The outcome of the most recent poll of a feed, as shown to operators."""
+
+    NEW = "new"  # never polled yet
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A stored feed with its polling state.
+
+    ``guild_id`` is None for the shared catalogue (operator feeds, visible everywhere) and a
+    Discord server id for a feed private to that server. ``trusted`` feeds were added by the
+    operator and may point at private addresses; untrusted ones (added through Discord) may not.
+    """
+
+    id: int
+    url: str
+    name: str
+    guild_id: int | None
+    trusted: bool
+    enabled: bool
+    created_at: datetime
+    status: FeedStatus = FeedStatus.NEW
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    next_due: datetime | None = None
+    disabled_reason: str | None = None
+    max_items_per_poll: int | None = None
+    companies: tuple[str, ...] = ()
+    item_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NewFeed:
+    """What is needed to add a feed (before it has an id)."""
+
+    url: str
+    name: str
+    guild_id: int | None = None
+    trusted: bool = True
+    enabled: bool = True
+    max_items_per_poll: int | None = None
+    companies: tuple[str, ...] = ()
+
+
+class FetchOutcome(enum.StrEnum):
+    """How one HTTP fetch of a feed ended."""
+
+    OK = "ok"  # a body to parse
+    NOT_MODIFIED = "not_modified"  # 304: nothing to do
+    GONE = "gone"  # 410: the feed is gone for good, disable it
+    RATE_LIMITED = "rate_limited"  # 429/503: wait at least retry_after
+    FAILED = "failed"  # anything else: back off
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What the fetcher learned from one request chain for a feed URL.
+
+    ``permanent_url`` is set when every redirect in the chain was permanent (301/308) and the
+    chain ended at another URL: the stored feed URL should move there.
+    """
+
+    outcome: FetchOutcome
+    url: str
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    http_status: int | None = None
+    retry_after: timedelta | None = None
+    permanent_url: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDraft:
+    """An item as parsed from a feed, not stored yet.
+
+    ``key`` is the item's stable identity within its feed (guid, else canonical link, else a
+    hash of title and date). ``content_hash`` changes when what a reader sees changes.
+    ``published`` is None when the feed gave no usable date.
+    """
+
+    key: str
+    title: str
+    link: str | None
+    author: str | None
+    published: datetime | None
+    summary: str
+    image_url: str | None
+    categories: tuple[str, ...]
+    publisher: str | None  # e.g. Google News' <source>: who really wrote it
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """The result of parsing one feed document."""
+
+    title: str | None
+    link: str | None
+    items: tuple[ItemDraft, ...]
+    # Set when the document was malformed; items may still have been recovered.
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    """A company (family) that items are tagged with."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A stored item."""
+
+    id: int
+    feed_id: int
+    key: str
+    title: str
+    link: str | None
+    source: str  # the publisher if known, else the feed's name
+    author: str | None
+    published: datetime  # the feed's date, or first_seen when it had none usable
+    first_seen: datetime
+    updated_at: datetime
+    summary: str
+    image_url: str | None
+    categories: tuple[str, ...]
+    companies: tuple[Company, ...]
+    content_hash: str
+    # True for items stored by a feed's first poll: already seen, never announced.
+    backlog: bool = False
+
+
+class ItemChange(enum.Enum):
+    """What a parsed item means against what is stored."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedDraft:
+    """A parsed item with the company ids the tagger found in it."""
+
+    draft: ItemDraft
+    companies: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPollResult:
+    """Everything one poll of one feed wants to change, applied in one transaction."""
+
+    feed_id: int
+    polled_at: datetime
+    status: FeedStatus
+    next_due: datetime
+    new_items: tuple[TaggedDraft, ...] = ()
+    changed_items: tuple[TaggedDraft, ...] = ()
+    # First poll of a feed: store items as already seen so nobody gets a backlog flood.
+    mark_backlog: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    error_count: int = 0
+    disable_reason: str | None = None
+    new_url: str | None = None
+
+
+class UpdateStatus(enum.StrEnum):
+    """Per-feed outcome of a poll run, as reported to the operator."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    ERROR = "error"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateReport:
+    """What happened to one feed in one poll run."""
+
+    feed_id: int
+    feed_name: str
+    url: str
+    status: UpdateStatus
+    new_items: int = 0
+    updated_items: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """A search of stored items. ``text`` is whatever the user typed."""
+
+    text: str
+    company: str | None = None
+    feed_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 10
+    offset: int = 0
+    # Which private feeds are visible: None = only the shared catalogue; a guild id adds that
+    # server's own feeds. ``all_guilds`` is for the operator's CLI only.
+    guild_id: int | None = None
+    all_guilds: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LatestRequest:
+    """A request for the newest items."""
+
+    company: str | None = None
+    feed_id: int | None = None
+    limit: int = 10
+    guild_id: int | None = None
+    all_guilds: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FtsQuery:
+    """A user's search text turned into a safe FTS5 MATCH expression."""
+
+    expression: str
+    terms: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPage:
+    """A page of items (search or latest) and whether more follow."""
+
+    items: tuple[Item, ...]
+    has_more: bool = False
+
+
+def feed_is_due(feed: Feed, now: datetime) -> bool:
+    """Whether an enabled feed should be polled at ``now``."""
+    return feed.enabled and (feed.next_due is None or feed.next_due <= now)

@@ -1,0 +1,93 @@
+"""The ports the core talks through: storage, fetching, parsing and time.
+
+Storage implements these Protocols (``storage/``); tests may stand fakes beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.news.models import (
+    Feed,
+    FeedPollResult,
+    FetchResult,
+    FtsQuery,
+    ItemPage,
+    LatestRequest,
+    NewFeed,
+    ParsedFeed,
+    SearchRequest,
+)
+
+
+class Clock(Protocol):
+    """Where "now" comes from (an aware UTC datetime)."""
+
+    def now(self) -> datetime: ...
+
+
+class FeedRepository(Protocol):
+    """Stored feeds and their polling state."""
+
+    async def add(self, feed: NewFeed, now: datetime) -> Feed:
+        """Store a new feed; raises DuplicateFeed if its URL is already stored in that scope."""
+        ...
+
+    async def get(self, feed_id: int) -> Feed | None: ...
+
+    async def by_url(self, url: str, guild_id: int | None) -> Feed | None: ...
+
+    async def list_feeds(self, guild_id: int | None = None, *, all_guilds: bool = False) -> list[Feed]:
+        """Shared feeds plus ``guild_id``'s own (or every feed when ``all_guilds``)."""
+        ...
+
+    async def due(self, now: datetime) -> list[Feed]:
+        """Enabled feeds whose next poll time has come, most overdue first."""
+        ...
+
+    async def set_enabled(self, feed_id: int, enabled: bool, reason: str | None = None) -> Feed: ...
+
+    async def remove(self, feed_id: int) -> None:
+        """Delete a feed and every item it brought."""
+        ...
+
+    async def count(self) -> int: ...
+
+
+class ItemRepository(Protocol):
+    """Stored items, their company tags and full-text search."""
+
+    async def known_hashes(self, feed_id: int, keys: Sequence[str]) -> Mapping[str, str]:
+        """Content hash per key for those of ``keys`` already stored for the feed."""
+        ...
+
+    async def apply(self, result: FeedPollResult) -> None:
+        """Store one feed's poll (items and feed state) in one transaction."""
+        ...
+
+    async def latest(self, request: LatestRequest) -> ItemPage: ...
+
+    async def search(self, request: SearchRequest, query: FtsQuery) -> ItemPage: ...
+
+    async def count(self) -> int: ...
+
+
+class Fetcher(Protocol):
+    """Fetches feed documents over HTTP."""
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        allow_private: bool = True,
+    ) -> FetchResult: ...
+
+
+class Parser(Protocol):
+    """Turns a fetched document into items, off the event loop."""
+
+    async def parse(self, body: bytes, *, url: str, content_type: str | None) -> ParsedFeed: ...
