@@ -39,7 +39,9 @@ class FeedRepository(Protocol):
 
     async def by_url(self, url: str, guild_id: int | None) -> Feed | None: ...
 
-    async def list_feeds(self, guild_id: int | None = None, *, all_guilds: bool = False) -> list[Feed]:
+    async def list_feeds(
+        self, guild_id: int | None = None, *, all_guilds: bool = False
+    ) -> list[Feed]:
         """Shared feeds plus ``guild_id``'s own (or every feed when ``all_guilds``)."""
         ...
 
@@ -90,4 +92,19 @@ class Fetcher(Protocol):
 class Parser(Protocol):
     """Turns a fetched document into items, off the event loop."""
 
-    async def parse(self, body: bytes, *, url: str, content_type: str | None) -> ParsedFeed: ...
+    async def parse(
+        self,
+        body: bytes,
+        *,
+        url: str,
+        content_type: str | None,
+        max_items: int | None = None,
+    ) -> ParsedFeed: ...
+
+
+class ItemTagger(Protocol):
+    """Finds the companies an item is about (company ids)."""
+
+    def tag(
+        self, title: str, summary: str = "", publisher: str | None = None
+    ) -> tuple[str, ...]: ...

@@ -1,0 +1,257 @@
+"""Polling feeds: fetch -> parse (off the loop) -> decide -> tag -> store, one feed at a time.
+
+::
+
+    feeds.due(now)
+    | fetcher.fetch(url, validators)       bounded concurrency, conditional GET, size caps
+    | parser.parse(body)                   a worker process; dicts never leave it
+    | decide(drafts, known hashes)         new / changed / unchanged
+    | tagger.tag(new + changed)
+    | items.apply(FeedPollResult)          one transaction: items + feed state
+    => UpdateReport
+
+Errors are values here: a broken feed becomes an ``UpdateReport`` with status ``error`` and its
+state (last error, error count, next due with backoff) is stored; it never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.news.decide import decide
+from bot.news.errors import ShopwireError
+from bot.news.models import (
+    Feed,
+    FeedPollResult,
+    FeedStatus,
+    FetchOutcome,
+    FetchResult,
+    ItemDraft,
+    TaggedDraft,
+    UpdateReport,
+    UpdateStatus,
+)
+from bot.news.ports import Clock, FeedRepository, Fetcher, ItemRepository, ItemTagger, Parser
+from bot.news.schedule import PollPolicy
+
+log = logging.getLogger("shopwire.poll")
+
+ProgressCallback = Callable[[UpdateReport], None]
+
+
+@dataclass(frozen=True, slots=True)
+class UpdaterOptions:
+    """Knobs of the updater that come from settings."""
+
+    max_items_per_poll: int = 200
+    allow_private_urls: bool = False
+    # Feeds processed at once; the fetcher bounds the network separately.
+    max_parallel: int = 32
+
+
+class FeedUpdater:
+    """Polls feeds and stores what they bring."""
+
+    def __init__(
+        self,
+        *,
+        feeds: FeedRepository,
+        items: ItemRepository,
+        fetcher: Fetcher,
+        parser: Parser,
+        tagger: ItemTagger,
+        clock: Clock,
+        policy: PollPolicy,
+        options: UpdaterOptions,
+    ) -> None:
+        self._feeds = feeds
+        self._items = items
+        self._fetcher = fetcher
+        self._parser = parser
+        self._tagger = tagger
+        self._clock = clock
+        self._policy = policy
+        self._options = options
+
+    async def update_due(
+        self, *, include_not_due: bool = False, progress: ProgressCallback | None = None
+    ) -> list[UpdateReport]:
+        """Poll every feed that is due (or every enabled feed); reports in feed order."""
+        now = self._clock.now()
+        if include_not_due:
+            feeds = [f for f in await self._feeds.list_feeds(all_guilds=True) if f.enabled]
+        else:
+            feeds = await self._feeds.due(now)
+        return await self.update_many(feeds, progress=progress)
+
+    async def update_many(
+        self, feeds: Sequence[Feed], *, progress: ProgressCallback | None = None
+    ) -> list[UpdateReport]:
+        """Poll the given feeds concurrently; one failure never stops the others."""
+        gate = asyncio.Semaphore(self._options.max_parallel)
+
+        async def one(feed: Feed) -> UpdateReport:
+            async with gate:
+                report = await self.update_feed(feed)
+            if progress is not None:
+                progress(report)
+            return report
+
+        return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+
+    async def update_feed(self, feed: Feed) -> UpdateReport:
+        """Poll one feed and store the outcome. Never raises for a feed's own failure."""
+        started = time.perf_counter()
+        try:
+            report = await self._update(feed)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug or a storage failure: report it, keep the others going
+            log.exception("poll feed_id=%s crashed", feed.id)
+            report = UpdateReport(
+                feed.id, feed.name, feed.url, UpdateStatus.ERROR, error=f"internal error: {exc}"
+            )
+        log.info(
+            "poll feed_id=%s status=%s new=%d updated=%d ms=%d%s",
+            feed.id,
+            report.status.value,
+            report.new_items,
+            report.updated_items,
+            (time.perf_counter() - started) * 1000,
+            f" error={report.error!r}" if report.error else "",
+        )
+        return report
+
+    async def _update(self, feed: Feed) -> UpdateReport:
+        allow_private = feed.trusted or self._options.allow_private_urls
+        fetched = await self._fetcher.fetch(
+            feed.url,
+            etag=feed.etag,
+            last_modified=feed.last_modified,
+            allow_private=allow_private,
+        )
+        now = self._clock.now()
+        new_url = await self._moved_url(feed, fetched)
+
+        if fetched.outcome is FetchOutcome.NOT_MODIFIED:
+            await self._items.apply(
+                FeedPollResult(
+                    feed_id=feed.id,
+                    polled_at=now,
+                    status=FeedStatus.NOT_MODIFIED,
+                    next_due=self._policy.after_success(now),
+                    etag=fetched.etag or feed.etag,
+                    last_modified=fetched.last_modified or feed.last_modified,
+                    new_url=new_url,
+                )
+            )
+            return UpdateReport(feed.id, feed.name, feed.url, UpdateStatus.NOT_MODIFIED)
+
+        if fetched.outcome is FetchOutcome.GONE:
+            reason = "the server says the feed is gone for good (HTTP 410)"
+            await self._items.apply(
+                FeedPollResult(
+                    feed_id=feed.id,
+                    polled_at=now,
+                    status=FeedStatus.DISABLED,
+                    next_due=self._policy.after_failure(now, feed.error_count + 1),
+                    error=reason,
+                    error_count=feed.error_count + 1,
+                    disable_reason=reason,
+                )
+            )
+            return UpdateReport(feed.id, feed.name, feed.url, UpdateStatus.DISABLED, error=reason)
+
+        if fetched.outcome is not FetchOutcome.OK:
+            return await self._failed(feed, fetched.error or "fetch failed", fetched, now)
+
+        try:
+            parsed = await self._parser.parse(
+                fetched.body,
+                url=fetched.url,
+                content_type=fetched.content_type,
+                max_items=self._max_items(feed),
+            )
+        except ShopwireError as exc:
+            return await self._failed(feed, str(exc), fetched, now)
+
+        drafts = parsed.items[: self._max_items(feed)]
+        stored = await self._items.known_hashes(feed.id, [d.key for d in drafts])
+        decision = decide(drafts, stored)
+        await self._items.apply(
+            FeedPollResult(
+                feed_id=feed.id,
+                polled_at=now,
+                status=FeedStatus.OK,
+                next_due=self._policy.after_success(now),
+                new_items=self._tag(feed, decision.new),
+                changed_items=self._tag(feed, decision.changed),
+                # The first successful poll stores the backlog without announcing it.
+                mark_backlog=feed.last_success is None,
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                new_url=new_url,
+            )
+        )
+        return UpdateReport(
+            feed.id,
+            feed.name,
+            feed.url,
+            UpdateStatus.OK,
+            new_items=len(decision.new),
+            updated_items=len(decision.changed),
+            warning=parsed.warning,
+        )
+
+    async def _failed(
+        self, feed: Feed, error: str, fetched: FetchResult, when: datetime
+    ) -> UpdateReport:
+        error_count = feed.error_count + 1
+        disable = self._policy.should_disable(feed, when, error_count)
+        reason = None
+        if disable:
+            since = (feed.last_success or feed.created_at).strftime("%Y-%m-%d %H:%M UTC")
+            reason = f"failing since {since}: {error}"
+        await self._items.apply(
+            FeedPollResult(
+                feed_id=feed.id,
+                polled_at=when,
+                status=FeedStatus.DISABLED if disable else FeedStatus.ERROR,
+                next_due=self._policy.after_failure(when, error_count, fetched.retry_after),
+                error=error,
+                error_count=error_count,
+                disable_reason=reason,
+            )
+        )
+        status = UpdateStatus.DISABLED if disable else UpdateStatus.ERROR
+        return UpdateReport(feed.id, feed.name, feed.url, status, error=error)
+
+    def _max_items(self, feed: Feed) -> int:
+        return feed.max_items_per_poll or self._options.max_items_per_poll
+
+    def _tag(self, feed: Feed, drafts: Sequence[ItemDraft]) -> tuple[TaggedDraft, ...]:
+        # A feed about one company (a vendor changelog) tags every item with it.
+        return tuple(
+            TaggedDraft(
+                d,
+                tuple(
+                    sorted({*self._tagger.tag(d.title, d.summary, d.publisher), *feed.companies})
+                ),
+            )
+            for d in drafts
+        )
+
+    async def _moved_url(self, feed: Feed, fetched: FetchResult) -> str | None:
+        """The feed's new URL after a permanent redirect, unless another feed already has it."""
+        target = fetched.permanent_url
+        if not target or target == feed.url:
+            return None
+        if await self._feeds.by_url(target, feed.guild_id) is not None:
+            return None
+        log.info("feed moved feed_id=%s to=%s", feed.id, target)
+        return target

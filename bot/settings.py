@@ -1,0 +1,242 @@
+"""Settings: defaults, then an optional TOML file, then ``SHOPWIRE_<NAME>`` variables, then flags.
+
+Every setting is declared once in ``SETTINGS`` below; the README's settings table mirrors it
+(a test checks that every setting is documented). Loading collects every problem before
+failing, so an operator fixes a bad configuration in one go.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.news.errors import ConfigError
+
+ENV_PREFIX = "SHOPWIRE_"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The effective configuration of one Shopwire process."""
+
+    db: str = "shopwire.db"
+    poll_interval: int = 900
+    connect_timeout: float = 10.0
+    total_timeout: float = 30.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_concurrency: int = 16
+    max_per_host: int = 2
+    max_items_per_poll: int = 200
+    max_backoff: int = 24 * 3600
+    disable_after_days: float = 3.0
+    parse_workers: int = 0
+    seed_catalogue: bool = True
+    allow_private_urls: bool = False
+    log_level: str = "INFO"
+    # Discord-side settings, used by `shopwire run`.
+    dev_guild_id: int | None = None
+    discord_api_base: str | None = None
+    discord_gateway: str | None = None
+    # A secret: only ever read from the environment (DISCORD_TOKEN), never from a file or logged.
+    discord_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    """How one setting is parsed and checked."""
+
+    name: str
+    kind: type
+    help: str
+    check: Callable[[Any], str | None] | None = None
+
+
+def _at_least(minimum: float) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value >= minimum else f"must be at least {minimum:g}"
+
+    return check
+
+
+def _log_level(value: Any) -> str | None:
+    levels = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+    return None if str(value).upper() in levels else f"must be one of {', '.join(sorted(levels))}"
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("db", str, "SQLite database file (created if missing)."),
+    SettingSpec("poll_interval", int, "Seconds between polls of one feed.", _at_least(5)),
+    SettingSpec(
+        "connect_timeout",
+        float,
+        "Seconds to wait for a feed server to accept a connection.",
+        _at_least(0.1),
+    ),
+    SettingSpec(
+        "total_timeout", float, "Seconds one feed request may take in all.", _at_least(0.1)
+    ),
+    SettingSpec(
+        "max_body_bytes",
+        int,
+        "Largest feed accepted, in bytes, after decompression.",
+        _at_least(1024),
+    ),
+    SettingSpec("max_concurrency", int, "Feed requests in flight at once.", _at_least(1)),
+    SettingSpec("max_per_host", int, "Feed requests in flight at once to one host.", _at_least(1)),
+    SettingSpec(
+        "max_items_per_poll",
+        int,
+        "Items read from one feed document at most (newest first).",
+        _at_least(1),
+    ),
+    SettingSpec(
+        "max_backoff",
+        int,
+        "Longest wait, in seconds, between polls of a failing feed.",
+        _at_least(5),
+    ),
+    SettingSpec(
+        "disable_after_days",
+        float,
+        "A feed failing without a success for this many days is disabled.",
+        _at_least(0.01),
+    ),
+    SettingSpec(
+        "parse_workers", int, "Processes that parse feeds; 0 = one per CPU core.", _at_least(0)
+    ),
+    SettingSpec(
+        "seed_catalogue", bool, "Add the default catalogue of e-commerce feeds to a new database."
+    ),
+    SettingSpec(
+        "allow_private_urls",
+        bool,
+        "Let feeds added through Discord reach private and loopback addresses.",
+    ),
+    SettingSpec("log_level", str, "DEBUG, INFO, WARNING or ERROR.", _log_level),
+    SettingSpec(
+        "dev_guild_id",
+        int,
+        "A Discord server id where slash commands are synced instantly (development).",
+    ),
+    SettingSpec(
+        "discord_api_base", str, "Base URL of Discord's REST API (only for testing against a fake)."
+    ),
+    SettingSpec(
+        "discord_gateway", str, "URL of Discord's gateway (only for testing against a fake)."
+    ),
+)
+
+_SPECS = {spec.name: spec for spec in SETTINGS}
+
+
+def _convert(spec: SettingSpec, raw: object, origin: str) -> tuple[object, str | None]:
+    """Turn a raw value (TOML value or environment string) into the setting's type."""
+    try:
+        if spec.kind is bool:
+            if isinstance(raw, bool):
+                return raw, None
+            text = str(raw).strip().lower()
+            if text in _TRUE:
+                return True, None
+            if text in _FALSE:
+                return False, None
+            raise ValueError
+        if spec.kind is int:
+            if isinstance(raw, bool):
+                raise ValueError
+            if isinstance(raw, float) and not raw.is_integer():
+                raise ValueError
+            return int(str(raw).strip()) if isinstance(raw, str) else int(raw), None  # type: ignore[call-overload]
+        if spec.kind is float:
+            if isinstance(raw, bool):
+                raise ValueError
+            return float(raw), None  # type: ignore[arg-type]
+        if not isinstance(raw, str):
+            raise ValueError
+        return raw, None
+    except (TypeError, ValueError):
+        expected = {bool: "true or false", int: "a whole number", float: "a number"}.get(
+            spec.kind, "a string"
+        )
+        return None, f"{origin}: {raw!r} is not {expected}"
+
+
+def load_settings(
+    *,
+    config_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> Settings:
+    """Build the effective settings; raise ConfigError listing every problem found."""
+    env = os.environ if environ is None else environ
+    problems: list[str] = []
+    values: dict[str, object] = {}
+
+    path = config_file if config_file is not None else env.get(f"{ENV_PREFIX}CONFIG")
+    if path:
+        try:
+            with Path(path).open("rb") as handle:
+                document = tomllib.load(handle)
+        except FileNotFoundError:
+            problems.append(f"config file {path}: not found")
+            document = {}
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            problems.append(f"config file {path}: {exc}")
+            document = {}
+        section = document.get("shopwire", document)
+        if not isinstance(section, dict):
+            problems.append(f"config file {path}: [shopwire] must be a table")
+            section = {}
+        for key, raw in section.items():
+            spec = _SPECS.get(key)
+            if spec is None:
+                hint = (
+                    " (the token is read only from the DISCORD_TOKEN variable)"
+                    if "token" in key
+                    else ""
+                )
+                problems.append(f"config file {path}: unknown setting {key!r}{hint}")
+                continue
+            value, problem = _convert(spec, raw, f"{key} in {path}")
+            if problem:
+                problems.append(problem)
+            else:
+                values[key] = value
+
+    for spec in SETTINGS:
+        variable = f"{ENV_PREFIX}{spec.name.upper()}"
+        if variable in env:
+            value, problem = _convert(spec, env[variable], variable)
+            if problem:
+                problems.append(problem)
+            else:
+                values[spec.name] = value
+
+    for key, raw in (overrides or {}).items():
+        if raw is None:
+            continue
+        value, problem = _convert(_SPECS[key], raw, f"--{key.replace('_', '-')}")
+        if problem:
+            problems.append(problem)
+        else:
+            values[key] = value
+
+    for key, value in values.items():
+        check = _SPECS[key].check
+        message = check(value) if check else None
+        if message:
+            problems.append(f"{key}: {value!r} {message}")
+
+    token = env.get("DISCORD_TOKEN") or None
+    if problems:
+        raise ConfigError(problems)
+    if "log_level" in values:
+        values["log_level"] = str(values["log_level"]).upper()
+    return Settings(**values, discord_token=token)  # type: ignore[arg-type]
