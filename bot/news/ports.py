@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.news.models import (
+    Company,
     Feed,
     FeedPollResult,
     FetchResult,
@@ -108,3 +109,21 @@ class ItemTagger(Protocol):
     def tag(
         self, title: str, summary: str = "", publisher: str | None = None
     ) -> tuple[str, ...]: ...
+
+
+class CompanyDirectory(Protocol):
+    """The companies items are tagged with, and what users may call them."""
+
+    def companies(self) -> tuple[Company, ...]: ...
+
+    def resolve(self, text: str) -> Company | None: ...
+
+    def suggest(self, text: str, limit: int = 25) -> tuple[Company, ...]: ...
+
+
+class MetaStore(Protocol):
+    """A small key/value store for the process's own bookkeeping."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str) -> None: ...

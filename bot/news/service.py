@@ -1,0 +1,304 @@
+"""NewsService: the one place where the newsroom's use cases live.
+
+The operator CLI and the Discord commands both call this; neither talks to storage directly.
+User mistakes raise ``UserError`` subclasses with a message fit to show as is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
+
+from bot.news.catalogue import DEFAULT_FEEDS
+from bot.news.errors import DuplicateFeed, FeedNotFound, UnknownCompany, UserError
+from bot.news.models import (
+    Company,
+    Feed,
+    ItemPage,
+    LatestRequest,
+    NewFeed,
+    SearchRequest,
+    UpdateReport,
+)
+from bot.news.opml import parse_opml, render_opml
+from bot.news.ports import Clock, CompanyDirectory, FeedRepository, ItemRepository, MetaStore
+from bot.news.query import build_fts_query
+from bot.news.timeparse import parse_since
+from bot.news.updater import FeedUpdater, ProgressCallback
+from bot.news.urlsafety import ensure_public_url, normalize_feed_url
+
+log = logging.getLogger("shopwire.service")
+
+MAX_PAGE = 100
+CATALOGUE_SEEDED = "catalogue_seeded"
+
+UrlChecker = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an OPML import did: feeds added, and each skipped URL with the reason."""
+
+    added: tuple[Feed, ...]
+    skipped: tuple[tuple[str, str], ...]
+
+
+class NewsService:
+    """Feeds, items, search and polling, for every front end."""
+
+    def __init__(
+        self,
+        *,
+        feeds: FeedRepository,
+        items: ItemRepository,
+        meta: MetaStore,
+        updater: FeedUpdater,
+        companies: CompanyDirectory,
+        clock: Clock,
+        allow_private_urls: bool = False,
+        url_checker: UrlChecker = ensure_public_url,
+    ) -> None:
+        self._feeds = feeds
+        self._items = items
+        self._meta = meta
+        self._updater = updater
+        self._companies = companies
+        self._clock = clock
+        self._allow_private = allow_private_urls
+        self._check_url = url_checker
+
+    # Companies -------------------------------------------------------------------------
+
+    def companies(self) -> tuple[Company, ...]:
+        """Every company items can be tagged with, in display order."""
+        return self._companies.companies()
+
+    def resolve_company(self, text: str) -> Company:
+        """The company a user means by ``text``; UnknownCompany lists close names."""
+        company = self._companies.resolve(text)
+        if company is not None:
+            return company
+        close = self._companies.suggest(text, limit=3)
+        hint = f" Did you mean {', '.join(c.name for c in close)}?" if close else ""
+        raise UnknownCompany(f"Unknown company {text!r}.{hint}")
+
+    def suggest_companies(self, text: str, limit: int = 25) -> tuple[Company, ...]:
+        """Companies matching what a user is typing (for autocomplete)."""
+        if not text.strip():
+            return self._companies.companies()[:limit]
+        return self._companies.suggest(text, limit=limit)
+
+    # Feeds -----------------------------------------------------------------------------
+
+    async def seed_catalogue(self) -> int:
+        """Add the default catalogue once per database; returns how many feeds were added.
+
+        Runs only on a database that was never seeded, so feeds the operator removed do not
+        come back on the next start.
+        """
+        if await self._meta.get(CATALOGUE_SEEDED):
+            return 0
+        now = self._clock.now()
+        added = 0
+        for feed in DEFAULT_FEEDS:
+            try:
+                await self._feeds.add(feed, now)
+                added += 1
+            except DuplicateFeed:
+                pass
+        await self._meta.set(CATALOGUE_SEEDED, now.isoformat())
+        log.info("catalogue seeded feeds=%d", added)
+        return added
+
+    async def add_feed(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        guild_id: int | None = None,
+        trusted: bool = True,
+        companies: Sequence[str] = (),
+        max_items_per_poll: int | None = None,
+    ) -> Feed:
+        """Add a feed to the shared catalogue (``guild_id`` None) or to one server's own feeds.
+
+        Untrusted URLs (added through Discord) must resolve to public addresses unless the
+        operator allows private ones; the fetcher checks again on every request.
+        """
+        normalized = normalize_feed_url(url)
+        if not trusted and not self._allow_private:
+            await self._check_url(normalized)
+        company_ids = tuple(dict.fromkeys(self.resolve_company(c).id for c in companies))
+        clean_name = " ".join((name or "").split())[:100] or default_feed_name(normalized)
+        if await self._feeds.by_url(normalized, guild_id) is not None:
+            raise DuplicateFeed(f"{normalized} is already in the feed list.")
+        return await self._feeds.add(
+            NewFeed(
+                url=normalized,
+                name=clean_name,
+                guild_id=guild_id,
+                trusted=trusted,
+                companies=company_ids,
+                max_items_per_poll=max_items_per_poll,
+            ),
+            self._clock.now(),
+        )
+
+    async def find_feed(
+        self, ref: str, *, guild_id: int | None = None, all_guilds: bool = False
+    ) -> Feed:
+        """A feed by id, URL or name (case-insensitive), among the feeds visible in scope."""
+        feeds = await self._feeds.list_feeds(guild_id, all_guilds=all_guilds)
+        text = ref.strip()
+        if text.isdigit():
+            for feed in feeds:
+                if feed.id == int(text):
+                    return feed
+        for feed in feeds:
+            if feed.url == text:
+                return feed
+        named = [f for f in feeds if f.name.casefold() == text.casefold()]
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            ids = ", ".join(str(f.id) for f in named)
+            raise FeedNotFound(f"Several feeds are named {text!r} (ids {ids}); use the id.")
+        raise FeedNotFound(f"No feed {text!r}: give its id, URL or exact name (see `feeds list`).")
+
+    async def list_feeds(
+        self, guild_id: int | None = None, *, all_guilds: bool = False
+    ) -> list[Feed]:
+        """The feeds visible in scope, with their health."""
+        return await self._feeds.list_feeds(guild_id, all_guilds=all_guilds)
+
+    async def remove_feed(
+        self, ref: str, *, guild_id: int | None = None, all_guilds: bool = False
+    ) -> Feed:
+        """Remove a feed and the items it brought."""
+        feed = await self.find_feed(ref, guild_id=guild_id, all_guilds=all_guilds)
+        await self._feeds.remove(feed.id)
+        return feed
+
+    async def set_feed_enabled(
+        self, ref: str, enabled: bool, *, guild_id: int | None = None, all_guilds: bool = False
+    ) -> Feed:
+        """Enable or disable a feed; enabling clears its error state and makes it due now."""
+        feed = await self.find_feed(ref, guild_id=guild_id, all_guilds=all_guilds)
+        reason = None if enabled else "disabled by an admin"
+        return await self._feeds.set_enabled(feed.id, enabled, reason)
+
+    async def import_opml(self, document: bytes) -> ImportReport:
+        """Add every feed of an OPML document to the shared catalogue; skip (and say why) the rest."""
+        added: list[Feed] = []
+        skipped: list[tuple[str, str]] = []
+        for entry in parse_opml(document):
+            try:
+                added.append(await self.add_feed(entry.url, name=entry.title))
+            except UserError as exc:
+                skipped.append((entry.url, str(exc)))
+        return ImportReport(tuple(added), tuple(skipped))
+
+    async def export_opml(self) -> str:
+        """The shared catalogue as an OPML document."""
+        feeds = [f for f in await self._feeds.list_feeds() if f.guild_id is None]
+        return render_opml(feeds, title="Shopwire feeds", now=self._clock.now())
+
+    # Items -----------------------------------------------------------------------------
+
+    async def latest(
+        self,
+        *,
+        company: str | None = None,
+        feed: str | None = None,
+        limit: int = 10,
+        guild_id: int | None = None,
+        all_guilds: bool = False,
+    ) -> ItemPage:
+        """The newest items, optionally of one company or one feed."""
+        return await self._items.latest(
+            LatestRequest(
+                company=self.resolve_company(company).id if company else None,
+                feed_id=await self._feed_id(feed, guild_id, all_guilds),
+                limit=_page_size(limit),
+                guild_id=guild_id,
+                all_guilds=all_guilds,
+            )
+        )
+
+    async def search(
+        self,
+        text: str,
+        *,
+        company: str | None = None,
+        feed: str | None = None,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        guild_id: int | None = None,
+        all_guilds: bool = False,
+    ) -> ItemPage:
+        """Full-text search of stored items, most relevant and recent first."""
+        query = build_fts_query(text)
+        now = self._clock.now()
+        return await self._items.search(
+            SearchRequest(
+                text=text,
+                company=self.resolve_company(company).id if company else None,
+                feed_id=await self._feed_id(feed, guild_id, all_guilds),
+                since=_moment(since, now),
+                until=_moment(until, now),
+                limit=_page_size(limit),
+                offset=max(0, offset),
+                guild_id=guild_id,
+                all_guilds=all_guilds,
+            ),
+            query,
+        )
+
+    async def _feed_id(self, ref: str | None, guild_id: int | None, all_guilds: bool) -> int | None:
+        if not ref:
+            return None
+        return (await self.find_feed(ref, guild_id=guild_id, all_guilds=all_guilds)).id
+
+    # Polling ---------------------------------------------------------------------------
+
+    async def poll(
+        self, *, include_not_due: bool = False, progress: ProgressCallback | None = None
+    ) -> list[UpdateReport]:
+        """Poll due feeds (or all enabled feeds) once."""
+        return await self._updater.update_due(include_not_due=include_not_due, progress=progress)
+
+    async def due_feeds(self) -> list[Feed]:
+        """Feeds whose next poll time has come."""
+        return await self._feeds.due(self._clock.now())
+
+    async def feed_counts(self) -> tuple[int, int]:
+        """(feeds, items) stored, for start-up logs and status."""
+        return await self._feeds.count(), await self._items.count()
+
+
+def default_feed_name(url: str) -> str:
+    """A readable name for a feed added without one: its host, or a Google News query."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    if host == "news.google.com":
+        query = parse_qs(parts.query).get("q")
+        if query:
+            return f"Google News: {query[0]}"[:100]
+    return host.removeprefix("www.")
+
+
+def _page_size(limit: int) -> int:
+    if limit < 1 or limit > MAX_PAGE:
+        raise UserError(f"The number of items must be between 1 and {MAX_PAGE}.")
+    return limit
+
+
+def _moment(value: str | datetime | None, now: datetime) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return parse_since(value, now) if value.strip() else None
