@@ -191,7 +191,7 @@ class NewsService:
         return await self._feeds.set_enabled(feed.id, enabled, reason)
 
     async def import_opml(self, document: bytes) -> ImportReport:
-        """Add every feed of an OPML document to the shared catalogue; skip (and say why) the rest."""
+        """Add every feed of an OPML file to the shared catalogue; skip (saying why) the rest."""
         added: list[Feed] = []
         skipped: list[tuple[str, str]] = []
         for entry in parse_opml(document):
