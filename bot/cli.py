@@ -1,0 +1,495 @@
+"""The ``shopwire`` command: the operator's CLI and the bot's entry point.
+
+User mistakes print one line on stderr and exit 1 (2 for bad settings or usage); never a
+traceback. Query commands take ``--json`` and then print exactly one JSON document on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.news.errors import ConfigError, ShopwireError, StorageError, UserError
+from bot.news.models import Feed, Item, UpdateReport, UpdateStatus
+from bot.news.service import NewsService
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger("shopwire")
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_CONFIG_ERROR = 2
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("shopwire")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser: global options work before or after the subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        help="database file (env SHOPWIRE_DB; default shopwire.db)",
+    )
+    common.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,
+        help="TOML settings file (env SHOPWIRE_CONFIG)",
+    )
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print one JSON document")
+
+    parser = argparse.ArgumentParser(
+        prog="shopwire",
+        description="Shopwire: an e-commerce newsroom for Discord, and its operator CLI.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"shopwire {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    commands.add_parser("run", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)")
+    poll = commands.add_parser(
+        "poll", parents=[common, as_json], help="poll every due feed once and report"
+    )
+    poll.add_argument("--all", action="store_true", help="poll every enabled feed, due or not")
+
+    latest = commands.add_parser("latest", parents=[common, as_json], help="the newest items")
+    latest.add_argument("--company", help="only items about this company (e.g. Temu)")
+    latest.add_argument("--feed", help="only items of this feed (id, URL or name)")
+    latest.add_argument("--limit", type=int, default=10, help="how many items (1-100)")
+
+    search = commands.add_parser(
+        "search", parents=[common, as_json], help="full-text search of stored items"
+    )
+    search.add_argument("query", help='words, "a phrase", -exclude, a OR b')
+    search.add_argument("--company", help="only items about this company")
+    search.add_argument("--feed", help="only items of this feed (id, URL or name)")
+    search.add_argument("--since", help="only items newer than this: 24h, 7d, 2w or 2026-11-01")
+    search.add_argument("--until", help="only items older than this (same forms as --since)")
+    search.add_argument("--limit", type=int, default=10, help="how many items (1-100)")
+
+    feeds = commands.add_parser("feeds", parents=[common], help="manage the feed catalogue")
+    feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
+    add = feed_commands.add_parser("add", parents=[common, as_json], help="add a feed")
+    add.add_argument("url")
+    add.add_argument("--name", help="display name (default: the site's host)")
+    add.add_argument(
+        "--company",
+        action="append",
+        default=[],
+        help="tag every item of this feed with a company (repeatable)",
+    )
+    feed_commands.add_parser("list", parents=[common, as_json], help="every feed with its health")
+    for action, text in (
+        ("remove", "remove a feed and its items"),
+        ("enable", "enable a feed (and poll it at the next run)"),
+        ("disable", "stop polling a feed"),
+    ):
+        sub = feed_commands.add_parser(action, parents=[common], help=text)
+        sub.add_argument("feed", help="the feed's id, URL or exact name")
+    imp = feed_commands.add_parser(
+        "import-opml", parents=[common, as_json], help="add every feed of an OPML file"
+    )
+    imp.add_argument("file", help="OPML file ('-' for standard input)")
+    exp = feed_commands.add_parser(
+        "export-opml", parents=[common], help="print the catalogue as OPML"
+    )
+    exp.add_argument("--out", help="write to this file instead of standard output")
+    return parser
+
+
+@dataclass(frozen=True, slots=True)
+class Console:
+    """Where a command writes; tests pass their own streams."""
+
+    out: TextIO
+    err: TextIO
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``shopwire`` console script."""
+    return run_cli(argv, Console(sys.stdout, sys.stderr))
+
+
+def run_cli(argv: Sequence[str] | None, console: Console) -> int:
+    """Parse arguments, load settings and run one command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(
+            config_file=getattr(args, "config", None),
+            overrides={"db": getattr(args, "db", None)},
+        )
+    except ConfigError as exc:
+        print("error: invalid settings:", file=console.err)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=console.err)
+        return EXIT_CONFIG_ERROR
+
+    _configure_logging(settings, args.command == "run", console.err)
+    if args.command == "run":
+        from bot.runner import run_bot
+
+        return run_bot(settings, console.err)
+
+    handler = _HANDLERS[(args.command, getattr(args, "feeds_command", None))]
+    try:
+        return asyncio.run(_with_newsroom(settings, args, console, handler))
+    except UserError as exc:
+        print(f"error: {exc}", file=console.err)
+        return EXIT_USER_ERROR
+    except StorageError as exc:
+        print(f"error: database {settings.db}: {exc}", file=console.err)
+        return EXIT_USER_ERROR
+    except ShopwireError as exc:
+        print(f"error: {exc}", file=console.err)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=console.err)
+        return 130
+
+
+def _configure_logging(settings: Settings, is_bot: bool, stream: TextIO) -> None:
+    # The CLI's own output is the report; its logs stay quiet unless asked for.
+    level = settings.log_level if is_bot or settings.log_level == "DEBUG" else "WARNING"
+    logging.basicConfig(
+        level=level,
+        stream=stream,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        force=True,
+    )
+
+
+Handler = Callable[[NewsService, argparse.Namespace, Console], Coroutine[Any, Any, int]]
+
+
+async def _with_newsroom(
+    settings: Settings, args: argparse.Namespace, console: Console, handler: Handler
+) -> int:
+    from bot.app import open_newsroom
+
+    async with open_newsroom(settings) as newsroom:
+        return await handler(newsroom.service, args, console)
+
+
+# Commands --------------------------------------------------------------------------------
+
+
+async def _cmd_poll(service: NewsService, args: argparse.Namespace, console: Console) -> int:
+    progress = _Progress(console.err) if console.err.isatty() and not args.json else None
+    started = time.perf_counter()
+    if progress is not None:
+        progress.start(
+            len(await service.list_feeds(all_guilds=True))
+            if args.all
+            else len(await service.due_feeds())
+        )
+    reports: list[UpdateReport] = await service.poll(
+        include_not_due=args.all, progress=progress.step if progress else None
+    )
+    if progress is not None:
+        progress.finish()
+    elapsed = time.perf_counter() - started
+    if args.json:
+        _print_json(console, [_report_json(r) for r in reports])
+        return EXIT_OK
+    _print_poll_summary(console.out, reports, elapsed)
+    return EXIT_OK
+
+
+async def _cmd_latest(service: NewsService, args: argparse.Namespace, console: Console) -> int:
+    page = await service.latest(
+        company=args.company, feed=args.feed, limit=args.limit, all_guilds=True
+    )
+    return _print_items(console, page.items, args.json, empty="No items stored yet.")
+
+
+async def _cmd_search(service: NewsService, args: argparse.Namespace, console: Console) -> int:
+    page = await service.search(
+        args.query,
+        company=args.company,
+        feed=args.feed,
+        since=args.since,
+        until=args.until,
+        limit=args.limit,
+        all_guilds=True,
+    )
+    return _print_items(console, page.items, args.json, empty="No items match.")
+
+
+async def _cmd_feeds_add(service: NewsService, args: argparse.Namespace, console: Console) -> int:
+    feed: Feed = await service.add_feed(args.url, name=args.name, companies=args.company)
+    if args.json:
+        _print_json(console, _feed_json(feed))
+    else:
+        print(f"Added feed {feed.id}: {feed.name} <{feed.url}>", file=console.out)
+        print("It is polled at the next `shopwire poll` (or by the running bot).", file=console.out)
+    return EXIT_OK
+
+
+async def _cmd_feeds_list(service: NewsService, args: argparse.Namespace, console: Console) -> int:
+    feeds: list[Feed] = await service.list_feeds(all_guilds=True)
+    if args.json:
+        _print_json(console, [_feed_json(f) for f in feeds])
+        return EXIT_OK
+    if not feeds:
+        print("No feeds. Add one with `shopwire feeds add URL`.", file=console.out)
+        return EXIT_OK
+    rows = [
+        (
+            str(f.id),
+            _clip(f.name, 36),
+            f.status.value if f.enabled else "disabled",
+            _when(f.last_success),
+            str(f.item_count),
+            _when(f.next_due) if f.enabled else "-",
+            _clip(f.disabled_reason or f.last_error or "", 60),
+        )
+        for f in feeds
+    ]
+    _print_table(
+        console.out,
+        ("ID", "NAME", "STATUS", "LAST SUCCESS", "ITEMS", "NEXT DUE", "LAST ERROR"),
+        rows,
+    )
+    return EXIT_OK
+
+
+async def _cmd_feeds_remove(
+    service: NewsService, args: argparse.Namespace, console: Console
+) -> int:
+    feed: Feed = await service.remove_feed(args.feed, all_guilds=True)
+    print(f"Removed feed {feed.id}: {feed.name} and its {feed.item_count} items.", file=console.out)
+    return EXIT_OK
+
+
+async def _cmd_feeds_enable(
+    service: NewsService, args: argparse.Namespace, console: Console
+) -> int:
+    feed: Feed = await service.set_feed_enabled(args.feed, True, all_guilds=True)
+    print(f"Enabled feed {feed.id}: {feed.name}", file=console.out)
+    return EXIT_OK
+
+
+async def _cmd_feeds_disable(
+    service: NewsService, args: argparse.Namespace, console: Console
+) -> int:
+    feed: Feed = await service.set_feed_enabled(args.feed, False, all_guilds=True)
+    print(f"Disabled feed {feed.id}: {feed.name}", file=console.out)
+    return EXIT_OK
+
+
+async def _cmd_feeds_import(
+    service: NewsService, args: argparse.Namespace, console: Console
+) -> int:
+    if args.file == "-":
+        document = sys.stdin.buffer.read()
+    else:
+        try:
+            document = await asyncio.to_thread(Path(args.file).read_bytes)
+        except OSError as exc:
+            raise UserError(f"can't read {args.file}: {exc.strerror or exc}") from None
+    report = await service.import_opml(document)
+    if args.json:
+        _print_json(
+            console,
+            {
+                "added": [_feed_json(f) for f in report.added],
+                "skipped": [{"url": u, "reason": r} for u, r in report.skipped],
+            },
+        )
+        return EXIT_OK
+    print(f"Imported {len(report.added)} feeds, skipped {len(report.skipped)}.", file=console.out)
+    for url, reason in report.skipped:
+        print(f"  skipped {url}: {reason}", file=console.out)
+    return EXIT_OK
+
+
+async def _cmd_feeds_export(
+    service: NewsService, args: argparse.Namespace, console: Console
+) -> int:
+    document: str = await service.export_opml()
+    if args.out:
+        try:
+            await asyncio.to_thread(Path(args.out).write_text, document, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"can't write {args.out}: {exc.strerror or exc}") from None
+    else:
+        console.out.write(document)
+    return EXIT_OK
+
+
+_HANDLERS: dict[tuple[str, str | None], Handler] = {
+    ("poll", None): _cmd_poll,
+    ("latest", None): _cmd_latest,
+    ("search", None): _cmd_search,
+    ("feeds", "add"): _cmd_feeds_add,
+    ("feeds", "list"): _cmd_feeds_list,
+    ("feeds", "remove"): _cmd_feeds_remove,
+    ("feeds", "enable"): _cmd_feeds_enable,
+    ("feeds", "disable"): _cmd_feeds_disable,
+    ("feeds", "import-opml"): _cmd_feeds_import,
+    ("feeds", "export-opml"): _cmd_feeds_export,
+}
+
+
+# Rendering -------------------------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def item_json(item: Item) -> dict[str, object]:
+    """The JSON shape of an item for scripts (stable field names)."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "link": item.link,
+        "source": item.source,
+        "published": _iso(item.published),
+        "first_seen": _iso(item.first_seen),
+        "companies": [c.name for c in item.companies],
+        "company_ids": [c.id for c in item.companies],
+        "summary": item.summary,
+        "author": item.author,
+        "categories": list(item.categories),
+        "image_url": item.image_url,
+        "feed_id": item.feed_id,
+    }
+
+
+def _feed_json(feed: Feed) -> dict[str, object]:
+    return {
+        "id": feed.id,
+        "name": feed.name,
+        "url": feed.url,
+        "enabled": feed.enabled,
+        "status": feed.status.value,
+        "last_success": _iso(feed.last_success),
+        "last_polled": _iso(feed.last_polled),
+        "last_error": feed.last_error,
+        "error_count": feed.error_count,
+        "next_due": _iso(feed.next_due),
+        "disabled_reason": feed.disabled_reason,
+        "item_count": feed.item_count,
+        "guild_id": feed.guild_id,
+        "companies": list(feed.companies),
+    }
+
+
+def _report_json(report: UpdateReport) -> dict[str, object]:
+    return {
+        "feed_id": report.feed_id,
+        "feed": report.feed_name,
+        "url": report.url,
+        "status": report.status.value,
+        "new_items": report.new_items,
+        "updated_items": report.updated_items,
+        "error": report.error,
+        "warning": report.warning,
+    }
+
+
+def _print_json(console: Console, document: object) -> None:
+    json.dump(document, console.out, ensure_ascii=False, indent=2)
+    console.out.write("\n")
+
+
+def _print_items(console: Console, items: Sequence[Item], as_json: bool, *, empty: str) -> int:
+    if as_json:
+        _print_json(console, [item_json(i) for i in items])
+        return EXIT_OK
+    if not items:
+        print(empty, file=console.out)
+        return EXIT_OK
+    for item in items:
+        companies = ", ".join(c.name for c in item.companies)
+        print(f"{_when(item.published)}  {item.title}", file=console.out)
+        print(f"{'':16}  {item.source}{' · ' + companies if companies else ''}", file=console.out)
+        if item.link:
+            print(f"{'':16}  {item.link}", file=console.out)
+    return EXIT_OK
+
+
+def _print_table(out: TextIO, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    for row in (header, *rows):
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out
+        )
+
+
+def _print_poll_summary(out: TextIO, reports: Sequence[UpdateReport], elapsed: float) -> None:
+    by_status = {s: [r for r in reports if r.status is s] for s in UpdateStatus}
+    new_items = sum(r.new_items for r in reports)
+    print(
+        f"Polled {len(reports)} feeds in {elapsed:.1f} s: "
+        f"{len(by_status[UpdateStatus.OK])} ok ({new_items} new items), "
+        f"{len(by_status[UpdateStatus.NOT_MODIFIED])} not modified, "
+        f"{len(by_status[UpdateStatus.ERROR])} errors, "
+        f"{len(by_status[UpdateStatus.DISABLED])} disabled.",
+        file=out,
+    )
+    for report in reports:
+        detail = {
+            UpdateStatus.OK: f"{report.new_items} new, {report.updated_items} updated",
+            UpdateStatus.NOT_MODIFIED: "not modified",
+        }.get(report.status, report.error or "")
+        if report.warning:
+            detail += f" (warning: {report.warning})"
+        print(
+            f"  {report.status.value:<13} {report.feed_id:>4}  {report.feed_name}: {detail}",
+            file=out,
+        )
+
+
+class _Progress:
+    """A one-line progress bar on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._total = 0
+        self._done = 0
+
+    def start(self, total: int) -> None:
+        self._total = total
+        self._draw()
+
+    def step(self, report: UpdateReport) -> None:
+        self._done += 1
+        self._draw()
+
+    def finish(self) -> None:
+        self._stream.write("\r\033[K")
+        self._stream.flush()
+
+    def _draw(self) -> None:
+        width = 30
+        filled = width * self._done // self._total if self._total else width
+        bar = "#" * filled + "-" * (width - filled)
+        self._stream.write(f"\rpolling [{bar}] {self._done}/{self._total} feeds")
+        self._stream.flush()
