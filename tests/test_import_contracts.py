@@ -1,0 +1,79 @@
+"""The dependency rules of ARCHITECTURE.md, enforced."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _modules(package: str) -> list[str]:
+    return sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for path in (ROOT / package).rglob("*.py")
+    )
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN" and not k.startswith("SHOPWIRE_")}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_core_never_loads_discord_storage_or_sqlite(tmp_path: Path) -> None:
+    modules = _modules("bot/news")
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'discord', 'aiosqlite', 'storage', 'commands'})\n"
+        "print(','.join(bad))\n"
+    )
+    result = _run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"bot.news pulled in: {result.stdout.strip()}"
+
+
+def test_storage_imports_only_the_core_vocabulary() -> None:
+    allowed_core = {"bot.news.models", "bot.news.errors", "bot.news.ports", "bot.news.query"}
+    for path in (ROOT / "storage").rglob("*.py"):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            if top in {"bot", "commands", "discord"}:
+                assert name in allowed_core, f"{path.name} imports {name}"
+
+
+def test_commands_never_touch_storage() -> None:
+    for path in (ROOT / "commands").rglob("*.py"):
+        for name in _imports(path):
+            assert name.split(".")[0] not in {"storage", "aiosqlite"}, f"{path.name} imports {name}"
+
+
+def test_importing_everything_needs_no_token_and_configures_nothing(tmp_path: Path) -> None:
+    modules = _modules("bot") + _modules("storage") + _modules("commands")
+    code = (
+        "import importlib, logging\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print(len(logging.getLogger().handlers))\n"
+    )
+    result = _run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0", "importing configured logging"
+    assert list(tmp_path.iterdir()) == [], "importing created files"

@@ -1,0 +1,83 @@
+"""Settings: defaults, TOML, environment, flags, and errors that list every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.news.errors import ConfigError
+from bot.settings import SETTINGS, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_without_file_or_environment() -> None:
+    settings = load_settings(environ={})
+    assert settings.db == "shopwire.db"
+    assert settings.poll_interval == 900
+    assert settings.max_body_bytes == 10 * 1024 * 1024
+    assert settings.max_concurrency == 16
+    assert settings.max_per_host == 2
+    assert settings.discord_token is None
+
+
+def test_environment_overrides_file_and_flags_override_environment(tmp_path: Path) -> None:
+    config = tmp_path / "shopwire.toml"
+    config.write_text('[shopwire]\npoll_interval = 600\ndb = "from-file.db"\nallow_private_urls = true\n')
+    settings = load_settings(
+        config_file=config,
+        environ={"SHOPWIRE_POLL_INTERVAL": "60", "SHOPWIRE_DB": "from-env.db"},
+        overrides={"db": "from-flag.db"},
+    )
+    assert settings.poll_interval == 60
+    assert settings.db == "from-flag.db"
+    assert settings.allow_private_urls is True
+
+
+def test_config_file_named_by_environment(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("max_per_host = 3\n")
+    settings = load_settings(environ={"SHOPWIRE_CONFIG": str(config)})
+    assert settings.max_per_host == 3
+
+
+def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('poll_intervall = 5\ndiscord_token = "x"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(
+            config_file=config,
+            environ={
+                "SHOPWIRE_POLL_INTERVAL": "2",
+                "SHOPWIRE_MAX_CONCURRENCY": "many",
+                "SHOPWIRE_SEED_CATALOGUE": "perhaps",
+                "SHOPWIRE_LOG_LEVEL": "LOUD",
+            },
+        )
+    problems = "\n".join(caught.value.problems)
+    assert len(caught.value.problems) == 6, problems
+    assert "unknown setting 'poll_intervall'" in problems
+    assert "DISCORD_TOKEN" in problems  # the token is refused in files, with a hint
+    assert "poll_interval: 2 must be at least 5" in problems
+    assert "SHOPWIRE_MAX_CONCURRENCY: 'many' is not a whole number" in problems
+    assert "SHOPWIRE_SEED_CATALOGUE: 'perhaps' is not true or false" in problems
+    assert "LOUD" in problems
+
+
+def test_missing_config_file_is_a_clear_problem(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(config_file=tmp_path / "nope.toml", environ={})
+
+
+def test_token_comes_from_environment_and_is_never_shown() -> None:
+    settings = load_settings(environ={"DISCORD_TOKEN": "secret-token-value"})
+    assert settings.discord_token == "secret-token-value"
+    assert "secret-token-value" not in repr(settings)
+    assert "secret-token-value" not in str(settings)
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [s.name for s in SETTINGS if f"SHOPWIRE_{s.name.upper()}" not in readme]
+    assert missing == []
