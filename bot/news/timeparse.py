@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.news.errors import UserError
 
 _RELATIVE = re.compile(r"^\s*(\d{1,5})\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -17,9 +18,12 @@ def parse_since(text: str, now: datetime) -> datetime:
     if match:
         amount, unit = int(match.group(1)), _UNITS[match.group(2).lower()]
         try:
-            return now - timedelta(**{unit: amount})
+            moment = now - timedelta(**{unit: amount})
         except OverflowError:
-            raise UserError(f"{text!r} reaches too far back") from None
+            moment = EARLIEST
+        if moment < EARLIEST:
+            raise UserError(f"{text.strip()!r} reaches back before 1990; no news is that old.")
+        return moment
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
