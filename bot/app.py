@@ -1,0 +1,104 @@
+"""The composition root: the only place that knows every concrete class.
+
+``open_newsroom(settings)`` opens the database, the HTTP fetcher, the parser pool and the tagger,
+wires the services, seeds the catalogue on a new database, and closes everything on exit.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.news.clock import SystemClock
+from bot.news.fetch import FetchConfig, HttpFetcher
+from bot.news.parsing_pool import PoolParser
+from bot.news.ports import Clock, Fetcher
+from bot.news.schedule import PollPolicy
+from bot.news.service import NewsService
+from bot.news.tag import Tagger
+from bot.news.updater import FeedUpdater, UpdaterOptions
+from bot.settings import Settings
+from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Newsroom:
+    """Everything a front end (CLI or bot) needs, opened and wired."""
+
+    settings: Settings
+    database: Database
+    service: NewsService
+    updater: FeedUpdater
+    tagger: Tagger
+    clock: Clock
+
+
+def poll_policy(settings: Settings) -> PollPolicy:
+    """The polling cadence and failure handling the settings ask for."""
+    return PollPolicy(
+        interval=timedelta(seconds=settings.poll_interval),
+        max_backoff=timedelta(seconds=settings.max_backoff),
+        disable_after=timedelta(days=settings.disable_after_days),
+    )
+
+
+def fetch_config(settings: Settings) -> FetchConfig:
+    """The fetcher's limits from the settings."""
+    return FetchConfig(
+        connect_timeout=settings.connect_timeout,
+        total_timeout=settings.total_timeout,
+        max_body_bytes=settings.max_body_bytes,
+        max_concurrency=settings.max_concurrency,
+        max_per_host=settings.max_per_host,
+    )
+
+
+@asynccontextmanager
+async def open_newsroom(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    fetcher: Fetcher | None = None,
+) -> AsyncIterator[Newsroom]:
+    """Open and wire the newsroom; everything opened here is closed on exit."""
+    the_clock: Clock = clock or SystemClock()
+    async with AsyncExitStack() as stack:
+        database = await Database.open(settings.db)
+        stack.push_async_callback(database.close)
+        if fetcher is None:
+            http = HttpFetcher(fetch_config(settings), clock=the_clock)
+            await http.start()
+            stack.push_async_callback(http.close)
+            fetcher = http
+        parser = PoolParser(workers=settings.parse_workers or (os.cpu_count() or 1), clock=the_clock)
+        await parser.start()
+        stack.push_async_callback(parser.close)
+        tagger = Tagger.default()
+        updater = FeedUpdater(
+            feeds=database.feeds,
+            items=database.items,
+            fetcher=fetcher,
+            parser=parser,
+            tagger=tagger,
+            clock=the_clock,
+            policy=poll_policy(settings),
+            options=UpdaterOptions(
+                max_items_per_poll=settings.max_items_per_poll,
+                allow_private_urls=settings.allow_private_urls,
+            ),
+        )
+        service = NewsService(
+            feeds=database.feeds,
+            items=database.items,
+            meta=database.meta,
+            updater=updater,
+            companies=tagger,
+            clock=the_clock,
+            allow_private_urls=settings.allow_private_urls,
+        )
+        if settings.seed_catalogue:
+            await service.seed_catalogue()
+        yield Newsroom(settings, database, service, updater, tagger, the_clock)
