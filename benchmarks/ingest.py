@@ -1,0 +1,284 @@
+"""Ingest benchmark: the real poll path against a loopback corpus. Prints measured figures.
+
+    uv run python benchmarks/ingest.py [--feeds 200] [--items 50] [--million | --no-million]
+
+What it measures, all through the same code the bot runs (HttpFetcher, PoolParser, tagger,
+SQLite storage):
+- cold poll of N x M items until they are searchable, with event-loop lag sampled every 5 ms;
+- a no-change poll (every feed answers 304);
+- an incremental poll (a fifth of the feeds gain 5 items);
+- search p50/p95 for a fixed query list at the ingested size and, with --million, at 1M items
+  (topped up with synthetic items straight through the storage layer);
+- peak RSS (this process and the parser workers) and database size.
+The corpus is served from 50 loopback addresses (127.0.0.1-50) so per-host politeness applies
+as it would across real sites. Nothing leaves 127.0.0.0/8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import Corpus, make_item
+
+from bot.app import open_newsroom
+from bot.news.models import FeedPollResult, FeedStatus, ItemDraft, TaggedDraft
+from bot.settings import load_settings
+
+QUERIES = [
+    "amazon",
+    "temu tariffs",
+    '"de minimis"',
+    "shein fined",
+    "tiktok shop live",
+    "warehouses germany",
+    "returns -amazon",
+    "shopee OR lazada",
+    "seller fees",
+    "black friday",
+    "customs parcels",
+    "zalando",
+]
+HOSTS = 50
+
+
+class CorpusServer:
+    """Serves the corpus with ETags (304 on a match), one feed per path."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+        self._cache: dict[int, tuple[bytes, str]] = {}
+
+    def invalidate(self, feed: int) -> None:
+        self._cache.pop(feed, None)
+
+    def url(self, feed: int) -> str:
+        return f"http://127.0.0.{feed % HOSTS + 1}:{self.port}/feed/{feed}.xml"
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        feed = int(request.match_info["feed"])
+        if feed not in self._cache:
+            body = self.corpus.document(feed)
+            self._cache[feed] = (body, '"' + hashlib.sha1(body).hexdigest() + '"')
+        body, etag = self._cache[feed]
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(body=body, headers={"ETag": etag, "Content-Type": "application/xml"})
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/feed/{feed}.xml", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        first = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await first.start()
+        assert first._server is not None
+        self.port = first._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        for host in range(2, HOSTS + 1):
+            await web.TCPSite(self._runner, f"127.0.0.{host}", self.port).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+class LagProbe:
+    """Samples event-loop lag: how late a 5 ms sleep wakes up."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.interval = interval
+        self.samples: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(self.interval)
+            self.samples.append(max(0.0, time.perf_counter() - before - self.interval))
+
+    def start(self) -> None:
+        self.samples.clear()
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> dict[str, float]:
+        assert self._task is not None
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+        ordered = sorted(self.samples) or [0.0]
+        return {
+            "lag_max_ms": round(ordered[-1] * 1000, 2),
+            "lag_p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+            "lag_samples": len(ordered),
+        }
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def measure_search(service: object, rounds: int) -> dict[str, float]:
+    timings: list[float] = []
+    hits = 0
+    for _ in range(rounds):
+        for query in QUERIES:
+            started = time.perf_counter()
+            page = await service.search(query, limit=10, all_guilds=True)  # type: ignore[attr-defined]
+            timings.append(time.perf_counter() - started)
+            hits += len(page.items)
+    return {
+        "p50_ms": round(statistics.median(timings) * 1000, 3),
+        "p95_ms": round(percentile(timings, 0.95) * 1000, 3),
+        "queries": len(timings),
+        "mean_hits": round(hits / len(timings), 1),
+    }
+
+
+async def top_up(database: object, feed_ids: list[int], target: int, tagger: object) -> float:
+    """Add synthetic items straight through the storage layer until ``target`` are stored."""
+    rng = random.Random(11)
+    items = database.items  # type: ignore[attr-defined]
+    have = await items.count()
+    started = time.perf_counter()
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    n = 0
+    batch = 5000
+    while have < target:
+        count = min(batch, target - have)
+        drafts = []
+        for _ in range(count):
+            n += 1
+            source = make_item(rng, 9999, n, base)
+            text = source.summary_html.replace("<p>", " ").replace("</p>", " ")[:600]
+            draft = ItemDraft(
+                key=f"bulk:{n}",
+                title=source.title,
+                link=source.link,
+                author=None,
+                published=base + timedelta(seconds=20 * n),
+                summary=text,
+                image_url=None,
+                categories=(source.category,),
+                publisher=None,
+                content_hash=hashlib.sha256(source.title.encode()).hexdigest(),
+            )
+            companies = tagger.tag(draft.title, draft.summary)  # type: ignore[attr-defined]
+            drafts.append(TaggedDraft(draft, companies))
+        await items.apply(
+            FeedPollResult(
+                feed_id=feed_ids[n % len(feed_ids)],
+                polled_at=datetime.now(UTC),
+                status=FeedStatus.OK,
+                next_due=datetime.now(UTC) + timedelta(days=1),
+                new_items=tuple(drafts),
+            )
+        )
+        have += count
+    return time.perf_counter() - started
+
+
+def file_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=20, help="search rounds over the query list")
+    parser.add_argument("--million", action=argparse.BooleanOptionalAction, default=True)
+    args = parser.parse_args()
+
+    corpus = Corpus(args.feeds, args.items)
+    server = CorpusServer(corpus)
+    await server.start()
+    figures: dict[str, object] = {
+        "feeds": args.feeds,
+        "items_per_feed": args.items,
+        "corpus_bytes": sum(len(corpus.document(f)) for f in range(args.feeds)),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = Path(tmp) / "bench.db"
+        settings = load_settings(
+            environ={"SHOPWIRE_DB": str(db_path), "SHOPWIRE_SEED_CATALOGUE": "0"}
+        )
+        try:
+            async with open_newsroom(settings) as newsroom:
+                service = newsroom.service
+                for feed in range(args.feeds):
+                    await service.add_feed(server.url(feed), name=f"Commerce Wire {feed}")
+
+                probe = LagProbe()
+                probe.start()
+                started = time.perf_counter()
+                reports = await service.poll(include_not_due=True)
+                page = await service.search("amazon", limit=1, all_guilds=True)
+                cold = time.perf_counter() - started
+                figures.update(await probe.stop())
+                stored = await newsroom.database.items.count()
+                assert page.items, "nothing searchable after the cold poll"
+                figures["cold_poll_to_searchable_s"] = round(cold, 3)
+                figures["cold_items_stored"] = stored
+                figures["cold_errors"] = sum(1 for r in reports if r.error)
+                figures["cold_items_per_s"] = round(stored / cold)
+
+                started = time.perf_counter()
+                reports = await service.poll(include_not_due=True)
+                figures["no_change_poll_s"] = round(time.perf_counter() - started, 3)
+                figures["no_change_not_modified"] = sum(
+                    1 for r in reports if r.status.value == "not_modified"
+                )
+
+                changed = list(range(0, args.feeds, 5))
+                for feed in changed:
+                    corpus.add_items(feed, 5)
+                    server.invalidate(feed)
+                started = time.perf_counter()
+                reports = await service.poll(include_not_due=True)
+                figures["incremental_poll_s"] = round(time.perf_counter() - started, 3)
+                figures["incremental_new_items"] = sum(r.new_items for r in reports)
+
+                figures[f"search_at_{stored // 1000}k"] = await measure_search(service, args.rounds)
+                figures["db_bytes_after_ingest"] = file_size(db_path)
+
+                if args.million:
+                    feeds = await service.list_feeds(all_guilds=True)
+                    seconds = await top_up(
+                        newsroom.database, [f.id for f in feeds], 1_000_000, newsroom.tagger
+                    )
+                    figures["top_up_to_1m_s"] = round(seconds, 1)
+                    figures["search_at_1m"] = await measure_search(service, args.rounds)
+                    figures["db_bytes_at_1m"] = file_size(db_path)
+        finally:
+            await server.stop()
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    figures["peak_rss_children_mb"] = round(
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
