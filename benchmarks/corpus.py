@@ -164,7 +164,8 @@ def render(kind: str, feed: int, items: list[CorpusItem]) -> bytes:
         )
     else:
         entries = "".join(
-            f'<item><guid isPermaLink="true">{escape(i.guid)}</guid><title>{escape(i.title)}</title>'
+            f'<item><guid isPermaLink="true">{escape(i.guid)}</guid>'
+            f"<title>{escape(i.title)}</title>"
             f"<link>{escape(i.link)}</link><pubDate>{format_datetime(i.published, usegmt=True)}"
             f"</pubDate><category>{escape(i.category)}</category>"
             f"<description>{escape(i.summary_html)}</description></item>"

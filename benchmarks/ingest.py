@@ -34,6 +34,8 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import contextlib
+
 from corpus import Corpus, make_item
 
 from bot.app import open_newsroom
@@ -120,10 +122,8 @@ class LagProbe:
     async def stop(self) -> dict[str, float]:
         assert self._task is not None
         self._task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        except asyncio.CancelledError:
-            pass
         ordered = sorted(self.samples) or [0.0]
         return {
             "lag_max_ms": round(ordered[-1] * 1000, 2),
