@@ -269,3 +269,91 @@ class ItemPage:
 def feed_is_due(feed: Feed, now: datetime) -> bool:
     """Whether an enabled feed should be polled at ``now``."""
     return feed.enabled and (feed.next_due is None or feed.next_due <= now)
+
+
+# Subscriptions and delivery ------------------------------------------------------------------
+
+
+class SubscriptionMode(enum.StrEnum):
+    """How a subscription posts: each item as it arrives, or a digest."""
+
+    REALTIME = "realtime"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionFilter:
+    """Which items a subscription wants. Empty filters match everything.
+
+    ``companies`` are company ids (any of them); ``keywords`` match whole words or phrases in
+    the title or summary (any of them); ``exclude`` vetoes an item containing any of its words.
+    """
+
+    companies: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A channel's standing order for news."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    filter: SubscriptionFilter
+    mode: SubscriptionMode
+    created_at: datetime
+    created_by: int | None = None
+    paused_reason: str | None = None
+    paused_at: datetime | None = None
+    post_hour: int = 9
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubscription:
+    """What is needed to create a subscription."""
+
+    guild_id: int
+    channel_id: int
+    filter: SubscriptionFilter
+    mode: SubscriptionMode = SubscriptionMode.REALTIME
+    created_by: int | None = None
+    post_hour: int = 9
+
+
+class OutboxState(enum.StrEnum):
+    """Where one (subscription, item) post stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    # Over the per-poll cap: announced in an "and N more" line instead of its own post.
+    OVERFLOW = "overflow"
+    # Too old by the time it could be sent, or its subscription was removed.
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A post waiting for (or done with) delivery to one channel."""
+
+    id: int
+    subscription_id: int
+    guild_id: int
+    channel_id: int
+    item: Item
+    state: OutboxState
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime | None = None
+    message_id: int | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPost:
+    """At ingest time: this stored-to-be item goes to this subscription."""
+
+    subscription_id: int
+    item_key: str
