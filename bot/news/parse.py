@@ -1,0 +1,497 @@
+"""Feed documents (RSS 0.9x/1.0/2.0, Atom) to ``ItemDraft``s.
+
+feedparser does the XML work; its loosely-typed dicts stop here and only the frozen models in
+``bot.news.models`` leave this module. Everything is pure and synchronous: the caller decides
+where it runs (``bot.news.parsing_pool`` runs it in worker processes, off the event loop).
+
+Per item the rules are:
+
+- ``key``: ``guid:<guid or Atom id>``, else ``link:<canonical link>``, else
+  ``hash:<sha256 of title and raw date string>``; the prefixes keep the kinds from colliding.
+  The first item with a given key wins; later duplicates in the same document are dropped.
+- text fields are plain text: HTML is stripped only where the feed marked (or feedparser
+  detected) the value as HTML, so a title whose source was escaped twice keeps its literal
+  entity rather than being decoded a second time.
+- ``published`` is aware UTC, or None when the feed gave no date or an absurd one.
+- ``content_hash`` covers what a reader sees (title, link, summary), not dates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import feedparser
+
+from bot.news.errors import ShopwireError
+from bot.news.models import ItemDraft, ParsedFeed, utc
+from bot.news.text import (
+    canonical_link,
+    collapse_whitespace,
+    html_to_text,
+    strip_publisher_suffix,
+    truncate,
+)
+
+__all__ = [
+    "MAX_CATEGORIES",
+    "MAX_SUMMARY_CHARS",
+    "MAX_TITLE_CHARS",
+    "FeedParseError",
+    "parse_feed",
+]
+
+MAX_SUMMARY_CHARS = 1_000
+MAX_TITLE_CHARS = 300
+MAX_CATEGORIES = 10
+MAX_AUTHOR_CHARS = 200
+MAX_CATEGORY_CHARS = 100
+# A title made up from the summary is a headline, not a paragraph.
+_DERIVED_TITLE_CHARS = 100
+# Longer guids are hashed so keys stay index-friendly.
+_MAX_GUID_CHARS = 512
+# HTML beyond this is never needed to fill a 1,000-character summary; cutting it first keeps the
+# cost of a 1 MB content:encoded bounded.
+_MAX_HTML_SCAN = 50_000
+
+_EARLIEST_DATE = datetime(1995, 1, 1, tzinfo=UTC)
+_FUTURE_SLACK = timedelta(days=1)
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
+_WEB_SCHEMES = frozenset({"http", "https"})
+_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".svg")
+
+
+class FeedParseError(ShopwireError):
+    """The document is not a feed at all, or nothing usable came out of it.
+
+    The message is one readable line, e.g. "not an RSS/Atom feed (looks like HTML)".
+    """
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    now: datetime,
+    max_items: int | None = None,
+) -> ParsedFeed:
+    """Parse one fetched feed document into drafts.
+
+    ``url`` is where the document came from (relative links resolve against it);
+    ``content_type`` is the HTTP Content-Type header, used for its charset; ``now`` bounds
+    plausible dates. With ``max_items``, only the newest that many items are kept (all of them
+    when some items have no date: then the first that many in document order), in document
+    order.
+
+    A malformed document from which items were recovered comes back with ``warning`` set.
+    Raises FeedParseError when the document is empty or not a feed; no feedparser exception
+    escapes.
+    """
+    if max_items is not None and max_items < 0:
+        raise ValueError("max_items must be >= 0")
+    if not body or body.isspace():
+        raise FeedParseError("empty document")
+    now = utc(now)
+    try:
+        # A BytesIO, never the bytes themselves: feedparser opens a bytes argument as a local
+        # file path when one exists by that name.
+        result = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=_response_headers(url, content_type),
+            # We reduce every HTML value to plain text ourselves, so sanitising it first is
+            # wasted work (measured in benchmarks/parse_offloop.py); nothing HTML leaves here.
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser bugs must not escape as foreign exceptions
+        raise FeedParseError(f"could not parse the document ({_one_line(exc)})") from exc
+
+    entries: list[Any] = list(result.get("entries") or [])
+    version = result.get("version") or ""
+    if not version and not entries:
+        raise FeedParseError(_not_a_feed(body, result))
+
+    feed: Mapping[str, Any] = result.get("feed") or {}
+    drafts, failures = _drafts(entries, base_url=url, now=now)
+    if max_items is not None:
+        drafts = _newest(drafts, max_items)
+
+    problems: list[str] = []
+    if result.get("bozo"):
+        problems.append(_describe_problem(result.get("bozo_exception"), len(entries)))
+    if not version:
+        problems.append("unrecognised feed format")
+    if failures:
+        problems.append(f"skipped {failures} unreadable item{'s' if failures != 1 else ''}")
+    return ParsedFeed(
+        title=_text_of(feed, "title") or None,
+        link=_web_link(_str(feed.get("link")), url),
+        items=tuple(drafts),
+        warning=truncate("; ".join(problems), 300) if problems else None,
+    )
+
+
+# --- the document -----------------------------------------------------------------------------
+
+_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+def _response_headers(url: str, content_type: str | None) -> dict[str, str]:
+    # Only the charset of the server's Content-Type matters. The media type is replaced by
+    # application/xml because servers label feeds text/html or text/plain (feedparser would flag
+    # every such feed), and text/xml without a charset means us-ascii under RFC 3023, which
+    # turns every UTF-8 feed into an "encoding override" warning. RFC 7303 retired that rule.
+    headers = {"content-type": "application/xml"}
+    if content_type:
+        match = _CHARSET_RE.search(content_type)
+        if match:
+            headers["content-type"] = f"application/xml; charset={match.group(1)}"
+    if url:
+        # feedparser resolves xml:base and relative <link>s against this.
+        headers["content-location"] = url
+    return headers
+
+
+_ROOT_RE = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.:-]*)")
+
+
+def _not_a_feed(body: bytes, result: Mapping[str, Any]) -> str:
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"{", b"[")):
+        return "not an RSS/Atom feed (looks like JSON; JSON Feed is not supported)"
+    if b"<html" in head or b"<!doctype html" in head:
+        hint = _advertised_feed(result)
+        return (
+            "not an RSS/Atom feed (looks like HTML"
+            + (f"; it links to {hint}" if hint else "")
+            + ")"
+        )
+    if head.startswith(b"<"):
+        exc = result.get("bozo_exception")
+        if _is_xml_syntax_error(exc):
+            return f"not an RSS/Atom feed (malformed XML: {_xml_error(exc)})"
+        root = _ROOT_RE.search(head)
+        if root:
+            return f"not an RSS/Atom feed (XML whose root element is <{root.group(1).decode()}>)"
+    return "not an RSS/Atom feed (not XML)"
+
+
+def _advertised_feed(result: Mapping[str, Any]) -> str | None:
+    """The feed an HTML page advertises with <link rel="alternate" type="...rss+xml">."""
+    feed = result.get("feed") or {}
+    for link in _dicts(feed.get("links")):
+        kind = _str(link.get("type")).lower()
+        if kind in ("application/rss+xml", "application/atom+xml"):
+            href = _str(link.get("href")).strip()
+            if href:
+                return href
+    return None
+
+
+def _is_xml_syntax_error(exc: object) -> bool:
+    return hasattr(exc, "getLineNumber") and hasattr(exc, "getMessage")
+
+
+def _xml_error(exc: Any) -> str:
+    return f"{exc.getMessage()} at line {exc.getLineNumber()}"
+
+
+def _describe_problem(exc: object, recovered: int) -> str:
+    if _is_xml_syntax_error(exc):
+        noun = "item" if recovered == 1 else "items"
+        return f"malformed XML ({_xml_error(exc)}); recovered {recovered} {noun}"
+    name = type(exc).__name__
+    if name == "CharacterEncodingOverride":
+        return f"wrong character encoding: {_one_line(exc)}"
+    if name == "CharacterEncodingUnknown":
+        return f"unknown character encoding: {_one_line(exc)}"
+    if name == "UndeclaredNamespace":
+        return f"undeclared XML namespace: {_one_line(exc)}"
+    return f"{name}: {_one_line(exc)}" if exc is not None else "malformed document"
+
+
+def _one_line(exc: object) -> str:
+    text = collapse_whitespace(str(exc)) or type(exc).__name__
+    return truncate(text, 200)
+
+
+# --- the items --------------------------------------------------------------------------------
+
+
+def _drafts(entries: list[Any], *, base_url: str, now: datetime) -> tuple[list[ItemDraft], int]:
+    drafts: list[ItemDraft] = []
+    seen: set[str] = set()
+    failures = 0
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        try:
+            draft = _draft(entry, base_url=base_url, now=now)
+        except Exception:  # one odd item must not cost the feed its other items
+            failures += 1
+            continue
+        if draft is None or draft.key in seen:
+            continue
+        seen.add(draft.key)
+        drafts.append(draft)
+    return drafts, failures
+
+
+def _draft(entry: Mapping[str, Any], *, base_url: str, now: datetime) -> ItemDraft | None:
+    publisher = _publisher(entry)
+    title = _text_of(entry, "title")
+    if publisher:
+        title = strip_publisher_suffix(title, publisher)
+    link = _item_link(entry, base_url)
+    summary = _summary(entry, title=title, publisher=publisher)
+    if not (title or link or summary):
+        return None
+    if not title:
+        title = truncate(summary, _DERIVED_TITLE_CHARS) if summary else (link or "")
+    title = truncate(title, MAX_TITLE_CHARS)
+    published, raw_date = _published(entry, now)
+    return ItemDraft(
+        key=_key(entry, link=link, title=title, raw_date=raw_date),
+        title=title,
+        link=link,
+        author=_author(entry),
+        published=published,
+        summary=summary,
+        image_url=_image(entry, base_url=link or base_url),
+        categories=_categories(entry),
+        publisher=publisher or None,
+        content_hash=_sha256("\x00".join((title, link or "", summary))),
+    )
+
+
+def _key(entry: Mapping[str, Any], *, link: str | None, title: str, raw_date: str) -> str:
+    guid = _str(entry.get("id")).strip()
+    if guid:
+        if len(guid) > _MAX_GUID_CHARS:
+            return "guidhash:" + _sha256(guid)
+        return "guid:" + guid
+    if link:
+        return "link:" + link
+    return "hash:" + _sha256(title + "\x00" + raw_date)
+
+
+def _publisher(entry: Mapping[str, Any]) -> str:
+    # Google News names the real publisher in <source url="...">Name</source>.
+    source = entry.get("source")
+    if isinstance(source, Mapping):
+        return truncate(_text_of(source, "title"), MAX_AUTHOR_CHARS)
+    return ""
+
+
+def _item_link(entry: Mapping[str, Any], base_url: str) -> str | None:
+    # FeedBurner wraps links in feedproxy redirects and keeps the article URL in origLink.
+    for candidate in (entry.get("feedburner_origlink"), entry.get("link")):
+        link = _web_link(_str(candidate), base_url)
+        if link:
+            return link
+    for alternate in _dicts(entry.get("links")):
+        if _str(alternate.get("rel")) in ("", "alternate"):
+            link = _web_link(_str(alternate.get("href")), base_url)
+            if link:
+                return link
+    return None
+
+
+def _web_link(raw: str, base_url: str) -> str | None:
+    """An absolute, canonical http(s) URL for ``raw`` or None (javascript:, mailto:...)."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        absolute = urljoin(base_url, raw) if base_url else raw
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _WEB_SCHEMES or not parts.netloc:
+        return None
+    return canonical_link(_unwrap_redirect(absolute))
+
+
+def _unwrap_redirect(url: str) -> str:
+    # Google Alerts links are https://www.google.com/url?...&url=<article>: the reader wants the
+    # article, and two alerts for one article should share a link.
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    if parts.path == "/url" and host in ("google.com", "google.co.uk"):
+        for name, value in parse_qsl(parts.query):
+            if name in ("url", "q") and value.lower().startswith(("http://", "https://")):
+                return value
+    return url
+
+
+def _summary(entry: Mapping[str, Any], *, title: str, publisher: str) -> str:
+    for value, kind in _summary_sources(entry):
+        text = _to_text(value[:_MAX_HTML_SCAN], kind)
+        if publisher and text.casefold().endswith(publisher.casefold()):
+            # Google News descriptions are "<a>Headline</a>&nbsp;&nbsp;<font>Publisher</font>".
+            text = text[: -len(publisher)].rstrip(" -–—|")
+        if text and text.casefold() != title.casefold():
+            return truncate(text, MAX_SUMMARY_CHARS)
+    return ""
+
+
+def _summary_sources(entry: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    # feedparser fills `summary` from description (or from content when there is none).
+    detail = entry.get("summary_detail")
+    summary = _str(entry.get("summary"))
+    if summary:
+        kind = _str(detail.get("type")) if isinstance(detail, Mapping) else "text/html"
+        yield summary, kind
+    for content in _dicts(entry.get("content")):
+        value = _str(content.get("value"))
+        if value:
+            yield value, _str(content.get("type")) or "text/html"
+
+
+def _published(entry: Mapping[str, Any], now: datetime) -> tuple[datetime | None, str]:
+    raw = _str(entry.get("published") or entry.get("updated") or entry.get("created"))
+    for field in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = _datetime(entry.get(field))
+        if parsed is not None and _EARLIEST_DATE <= parsed <= now + _FUTURE_SLACK:
+            return parsed, raw
+    return None, raw
+
+
+def _datetime(value: object) -> datetime | None:
+    # feedparser gives a UTC time.struct_time (or a 9-tuple); seconds can be 60 or 61.
+    if not isinstance(value, tuple) or len(value) < 6:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(part) for part in value[:6])
+        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _author(entry: Mapping[str, Any]) -> str | None:
+    detail = entry.get("author_detail")
+    name = _str(detail.get("name")) if isinstance(detail, Mapping) else ""
+    author = collapse_whitespace(name or _str(entry.get("author")))
+    return truncate(author, MAX_AUTHOR_CHARS) or None
+
+
+def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    found: list[str] = []
+    seen: set[str] = set()
+    for tag in _dicts(entry.get("tags")):
+        term = collapse_whitespace(_str(tag.get("term")) or _str(tag.get("label")))
+        term = truncate(term, MAX_CATEGORY_CHARS)
+        folded = term.casefold()
+        if term and folded not in seen:
+            seen.add(folded)
+            found.append(term)
+            if len(found) == MAX_CATEGORIES:
+                break
+    return tuple(found)
+
+
+# --- images -----------------------------------------------------------------------------------
+
+_PIXEL_SIZES = frozenset({"0", "1", "0px", "1px"})
+_IMG_RE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTR_RE = re.compile(
+    r"""\b(src|width|height)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
+)
+
+
+def _image(entry: Mapping[str, Any], *, base_url: str) -> str | None:
+    for url in _image_candidates(entry):
+        link = _web_link(html.unescape(url), base_url)
+        if link:
+            return link
+    return None
+
+
+def _image_candidates(entry: Mapping[str, Any]) -> Iterator[str]:
+    for media in _dicts(entry.get("media_content")):
+        url = _str(media.get("url"))
+        medium = _str(media.get("medium")).lower()
+        kind = _str(media.get("type")).lower()
+        # Without medium or type, only the file name can tell an image from a video.
+        declared = medium == "image" or kind.startswith("image/")
+        if declared or (not medium and not kind and _looks_like_image(url)):
+            yield url
+    for thumbnail in _dicts(entry.get("media_thumbnail")):
+        yield _str(thumbnail.get("url"))
+    for link in _dicts(entry.get("links")):
+        if _str(link.get("rel")) == "enclosure" and _str(link.get("type")).startswith("image/"):
+            yield _str(link.get("href"))
+    for value, _kind in _summary_sources(entry):
+        yield from _html_images(value[:_MAX_HTML_SCAN])
+
+
+def _html_images(fragment: str) -> Iterator[str]:
+    if "<img" not in fragment and "<IMG" not in fragment:
+        return
+    for tag in _IMG_RE.finditer(fragment):
+        attrs = {
+            m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
+            for m in _ATTR_RE.finditer(tag.group())
+        }
+        # FeedBurner and analytics tracking pixels are 1x1 images, not illustrations.
+        if {attrs.get("width", "").strip(), attrs.get("height", "").strip()} & _PIXEL_SIZES:
+            continue
+        src = attrs.get("src", "").strip()
+        if src and not src.lower().startswith("data:"):
+            yield src
+
+
+def _looks_like_image(url: str) -> bool:
+    path = urlsplit(url).path.lower() if url else ""
+    return path.endswith(_IMAGE_EXTENSIONS)
+
+
+# --- small helpers over feedparser's loosely-typed values ---------------------------------------
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _dicts(value: object) -> Iterable[Mapping[str, Any]]:
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, Mapping)]
+    return ()
+
+
+def _text_of(node: Mapping[str, Any], field: str) -> str:
+    detail = node.get(f"{field}_detail")
+    kind = _str(detail.get("type")) if isinstance(detail, Mapping) else "text/plain"
+    return _to_text(_str(node.get(field)), kind)
+
+
+def _to_text(value: str, kind: str) -> str:
+    if kind.lower() in _HTML_TYPES:
+        return html_to_text(value)
+    return collapse_whitespace(value)
+
+
+def _newest(drafts: list[ItemDraft], limit: int) -> list[ItemDraft]:
+    if len(drafts) <= limit:
+        return drafts
+    if any(draft.published is None for draft in drafts):
+        return drafts[:limit]
+    # Feeds list oldest-first as often as newest-first; the newest are the ones worth keeping.
+    # Among equal dates the earlier in the document wins, as it would without dates.
+    ranked = sorted(
+        range(len(drafts)), key=lambda i: (drafts[i].published or _EARLIEST_DATE, -i), reverse=True
+    )
+    keep = set(ranked[:limit])
+    return [draft for i, draft in enumerate(drafts) if i in keep]
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
