@@ -106,6 +106,13 @@ def non_public_reason(ip: IPAddress | str) -> str | None:
     return None
 
 
+def display_address(ip: IPAddress) -> str:
+    """``ip`` as people write it: IPv4-mapped IPv6 keeps its dotted tail (``::ffff:10.0.0.5``)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return f"::ffff:{ip.ipv4_mapped}"
+    return ip.compressed
+
+
 def is_public_address(ip: IPAddress | str) -> bool:
     """Whether ``ip`` is a public internet address that a Discord user's feed may point at.
 
@@ -231,7 +238,7 @@ async def _addresses(
 ) -> list[str]:
     """The addresses to check for ``host``: itself if it is an IP literal, else its DNS answer."""
     try:
-        return [ipaddress.ip_address(host).compressed]
+        return [display_address(ipaddress.ip_address(host))]
     except ValueError:
         pass
     resolve = resolver or _getaddrinfo

@@ -11,6 +11,7 @@ import pytest
 
 from bot.news.errors import UnsafeURL, UserError
 from bot.news.urlsafety import (
+    display_address,
     ensure_public_url,
     is_public_address,
     non_public_reason,
@@ -97,6 +98,17 @@ def test_something_that_is_not_an_address_is_not_public() -> None:
     assert not is_public_address("")
     with pytest.raises(ValueError):
         non_public_reason("example.com")
+
+
+def test_display_address_keeps_ipv4_mapped_addresses_readable() -> None:
+    assert display_address(ipaddress.ip_address("::ffff:10.0.0.5")) == "::ffff:10.0.0.5"
+    assert display_address(ipaddress.ip_address("2001:DB8:0::1")) == "2001:db8::1"
+    assert display_address(ipaddress.ip_address("10.0.0.5")) == "10.0.0.5"
+
+
+async def test_ipv4_mapped_literal_is_refused_readably() -> None:
+    with pytest.raises(UnsafeURL, match=r"resolves to ::ffff:127\.0\.0\.1, a loopback"):
+        await ensure_public_url("http://[::ffff:127.0.0.1]/rss")
 
 
 # --- normalisation -------------------------------------------------------------------------
