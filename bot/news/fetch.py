@@ -2,14 +2,17 @@
 
 One request chain per call to :meth:`HttpFetcher.fetch`::
 
-    overall semaphore (max_concurrency)
-    | for each hop (at most max_redirects + 1):
-    |   check the URL (http/https, host; literal IPs against the address policy)
-    |   per-host semaphore (max_per_host)   time budget (total_timeout, shared by the hops)
-    |   GET  (conditional: If-None-Match / If-Modified-Since; no auto-redirect, no auto-gunzip)
-    |   3xx -> next hop | 304 -> NOT_MODIFIED | 410 -> GONE | 429/503 -> RATE_LIMITED
-    |   2xx -> content type check -> body streamed, inflated and capped -> OK
+    for each hop (at most max_redirects + 1):
+    | check the URL (http/https, host; literal IPs against the address policy)
+    | per-host semaphore (max_per_host), then overall semaphore (max_concurrency)
+    | time budget (total_timeout, shared by the hops, queueing not counted)
+    | GET  (conditional: If-None-Match / If-Modified-Since; no auto-redirect, no auto-gunzip)
+    | 3xx -> next hop | 304 -> NOT_MODIFIED | 410 -> GONE | 429/503 -> RATE_LIMITED
+    | 2xx -> content type check -> body streamed, inflated and capped -> OK
     => FetchResult (errors are values: one readable line, never a traceback)
+
+The semaphores are taken per hop, per-host first: a fetch queued behind a busy host (thirty
+Google News feeds) holds no overall slot, so other hosts are not blocked behind it.
 
 Private addresses. ``allow_private=False`` is for URLs that Discord users added. Such requests
 go through a second session whose connector checks every address with the address policy
@@ -487,8 +490,7 @@ class HttpFetcher:
         if last_modified and _header_safe(last_modified):
             headers["If-Modified-Since"] = last_modified
 
-        async with self._overall:
-            return await self._follow(session, start, headers, etag, last_modified, allow_private)
+        return await self._follow(session, start, headers, etag, last_modified, allow_private)
 
     async def _follow(
         self,
@@ -543,12 +545,14 @@ class HttpFetcher:
         allow_private: bool,
         budget: _Budget,
     ) -> FetchResult | _Redirect:
+        assert self._overall is not None  # fetch() checked that the fetcher is started
         host = self._check_target(url, allow_private)
         refusals: list[str] = []
         token = _REFUSALS.set(refusals)
         try:
             async with (
                 self._hosts.hold(host),
+                self._overall,
                 budget.spend(),
                 session.get(url, headers=headers, allow_redirects=False) as resp,
             ):

@@ -1077,3 +1077,26 @@ async def test_unusable_stored_validators_are_not_sent(
     assert "If-None-Match" not in sent
     assert "If-Modified-Since" not in sent
     assert "X-Injected" not in sent
+
+
+async def test_a_busy_host_does_not_block_the_others(
+    make_fetcher: MakeFetcher, feed_server: FeedServer
+) -> None:
+    # Six requests queue for busy.test (one at a time); quiet.test must not wait behind them
+    # for an overall slot.
+    fetcher = await make_fetcher(
+        FetchConfig(total_timeout=5, max_concurrency=3, max_per_host=1),
+        resolver=FakeResolver({"busy.test": ["127.0.0.1"], "quiet.test": ["127.0.0.1"]}),
+    )
+    port = feed_server.port
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    busy = [asyncio.create_task(fetcher.fetch(f"http://busy.test:{port}/count")) for _ in range(6)]
+    await asyncio.sleep(0)
+    quiet = await fetcher.fetch(f"http://quiet.test:{port}/count")
+    quiet_took = loop.time() - started
+    await asyncio.gather(*busy)
+    busy_took = loop.time() - started
+    assert quiet.outcome is FetchOutcome.OK
+    assert quiet_took < 0.45, quiet_took  # one /count (0.15 s), not a queue of them
+    assert busy_took >= 0.85  # six in a row at one per host
