@@ -10,8 +10,9 @@ The user-facing syntax is deliberately small, like a web search box::
 Everything else is text, never syntax. Every term is emitted as an FTS5 string (``"tok"``), so
 ``*``, ``^``, ``:``, parentheses, ``NEAR``, ``AND``/``NOT`` typed as words and column filters
 lose their meaning and become (at most) words to look for. The FTS5 grammar therefore only ever
-sees strings joined by spaces, ``OR`` inside parentheses and one trailing ``NOT (...)``: no query a
-user types can make SQLite raise a syntax error.
+sees strings joined by ``AND``, ``OR`` groups in parentheses and one trailing ``NOT (...)``: no
+query a user types can make SQLite raise a syntax error. The expression is also valid inside a
+column filter (``{title summary} : (...)``), which storage relies on.
 
 Pure and stdlib-only: services call it to validate input before anything reaches storage.
 """
@@ -67,12 +68,14 @@ def build_fts_query(text: str) -> FtsQuery:
     excluded: list[str] = []
     last: _Term | None = None
     joinable = False  # an OR directly follows a positive term: the next term joins its group
-    for token in tokens[: MAX_TERMS * 2]:
+    kept = 0
+    for token in tokens:
         if isinstance(token, _Or):
             joinable = last is not None and not last.negative
             continue
-        if len(excluded) + sum(map(len, groups)) >= MAX_TERMS:
+        if kept == MAX_TERMS:
             break
+        kept += 1
         if token.negative:
             excluded.append(token.text)
         elif joinable and groups:
@@ -84,8 +87,9 @@ def build_fts_query(text: str) -> FtsQuery:
     if not groups:
         raise InvalidQuery(ONLY_EXCLUSIONS_MESSAGE if excluded else EMPTY_MESSAGE)
 
-    parts = [_group_expression(group) for group in groups]
-    expression = " ".join(parts)
+    # Explicit AND: FTS5's implicit AND only joins plain phrases, and "(a OR b) c" is a
+    # syntax error there.
+    expression = " AND ".join(_group_expression(group) for group in groups)
     if excluded:
         # Parenthesised on both sides so FTS5's operator precedence never matters.
         negated = " OR ".join(_quote(term) for term in excluded)

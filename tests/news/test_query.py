@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -22,19 +24,19 @@ from bot.news.query import (
     ("text", "expression"),
     [
         ("amazon", '"amazon"'),
-        ("  amazon   tariff ", '"amazon" "tariff"'),
-        ('"de minimis" rules', '"de minimis" "rules"'),
+        ("  amazon   tariff ", '"amazon" AND "tariff"'),
+        ('"de minimis" rules', '"de minimis" AND "rules"'),
         ('"  de   minimis  "', '"de minimis"'),
         ("temu OR shein", '("temu" OR "shein")'),
-        ("temu OR shein tariff", '("temu" OR "shein") "tariff"'),
+        ("temu OR shein tariff", '("temu" OR "shein") AND "tariff"'),
         ("a OR b OR c", '("a" OR "b" OR "c")'),
         ("amazon -prime", '("amazon") NOT ("prime")'),
         ('amazon -prime -"prime day"', '("amazon") NOT ("prime" OR "prime day")'),
         # OR only joins two positive terms; dangling ones are ignored.
         ("OR amazon OR", '"amazon"'),
-        ("a OR -b OR c", '("a" "c") NOT ("b")'),
+        ("a OR -b OR c", '("a" AND "c") NOT ("b")'),
         # Lower-case "or" is a word like any other.
-        ("temu or shein", '"temu" "or" "shein"'),
+        ("temu or shein", '"temu" AND "or" AND "shein"'),
         # Words inside a word are kept: FTS5's tokenizer splits "e-commerce" into a phrase.
         ("e-commerce", '"e-commerce"'),
         ("tiktok's", '"tiktok\'s"'),
@@ -47,14 +49,14 @@ def test_syntax(text: str, expression: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expression"),
     [
-        ("NEAR(a b)", '"NEAR(a" "b)"'),
-        ("a AND b NOT c", '"a" "AND" "b" "NOT" "c"'),
+        ("NEAR(a b)", '"NEAR(a" AND "b)"'),
+        ("a AND b NOT c", '"a" AND "AND" AND "b" AND "NOT" AND "c"'),
         ("title:amazon", '"title:amazon"'),
         ("amaz*", '"amaz*"'),
         ("^start", '"^start"'),
-        ("{title summary}: x", '"{title" "summary}:" "x"'),
+        ("{title summary}: x", '"{title" AND "summary}:" AND "x"'),
         ("(a OR b", '("(a" OR "b")'),
-        ("a + b", '"a" "b"'),
+        ("a + b", '"a" AND "b"'),
     ],
 )
 def test_fts_operators_are_only_text(text: str, expression: str) -> None:
@@ -62,17 +64,17 @@ def test_fts_operators_are_only_text(text: str, expression: str) -> None:
 
 
 def test_unbalanced_quote_is_dropped() -> None:
-    assert build_fts_query('"unbalanced phrase').expression == '"unbalanced" "phrase"'
-    assert build_fts_query('"ok phrase" "tail').expression == '"ok phrase" "tail"'
+    assert build_fts_query('"unbalanced phrase').expression == '"unbalanced" AND "phrase"'
+    assert build_fts_query('"ok phrase" "tail').expression == '"ok phrase" AND "tail"'
 
 
 def test_adjacent_quotes_split_terms() -> None:
-    assert build_fts_query('say "hi""there"').expression == '"say" "hi" "there"'
+    assert build_fts_query('say "hi""there"').expression == '"say" AND "hi" AND "there"'
 
 
 def test_control_characters_are_separators() -> None:
     # A NUL inside an FTS5 string is a syntax error ("unterminated string").
-    assert build_fts_query("x\x00y\u200bz").expression == '"x" "y" "z"'
+    assert build_fts_query("x\x00y\u200bz").expression == '"x" AND "y" AND "z"'
 
 
 @pytest.mark.parametrize("text", ["", "   ", "***", '""', "- -- ---", "😀 🛒", "\x00\x01", "( ) :"])
@@ -105,9 +107,18 @@ def test_unicode_words_are_kept() -> None:
 
 _TERM = re.compile(r'"(?:[^"]|"")*"')
 
+# Arbitrary text, plus text built from the pieces of FTS5 syntax a user might type.
+_SYNTAX = st.sampled_from(
+    ['"', "-", "*", "^", ":", "(", ")", "{", "}", "+", "OR", "AND", "NOT", "NEAR", "NEAR(",
+     "title:", "amazon", "temu", "-x", '"a b"', "é", "😀", "\x00", "\u200b", "", " "]
+)  # fmt: skip
+USER_TEXT = st.one_of(
+    st.text(), st.lists(_SYNTAX, max_size=20).map(" ".join), st.lists(_SYNTAX).map("".join)
+)
+
 
 @settings(max_examples=300, deadline=None)
-@given(st.text())
+@given(USER_TEXT)
 def test_any_text_becomes_strings_and_operators_or_is_rejected(text: str) -> None:
     try:
         query = build_fts_query(text)
@@ -115,6 +126,45 @@ def test_any_text_becomes_strings_and_operators_or_is_rejected(text: str) -> Non
         return
     # Remove every quoted string: only the builder's own operators may remain.
     skeleton = _TERM.sub("S", query.expression)
-    assert set(skeleton.replace("OR", "").replace("NOT", "")) <= set("S() ")
+    for operator in ("AND", "OR", "NOT"):
+        skeleton = skeleton.replace(operator, "")
+    assert set(skeleton) <= set("S() ")
     assert "\x00" not in query.expression
     assert 1 <= len(query.terms) <= MAX_TERMS
+
+
+@pytest.fixture(scope="module")
+def fts() -> Iterator[sqlite3.Connection]:
+    """A throwaway FTS5 table (stdlib sqlite3) to prove that expressions are valid syntax."""
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE VIRTUAL TABLE t USING fts5 (title, summary, tags)")
+    connection.execute("INSERT INTO t VALUES ('amazon tariffs', 'temu shein', 'x')")
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["amazon", "temu OR shein tariffs", 'a OR b "c d" -e -"f g"', "(a OR b", "x NEAR y"],
+)
+def test_expressions_are_valid_fts5(fts: sqlite3.Connection, text: str) -> None:
+    expression = build_fts_query(text).expression
+    fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (expression,)).fetchall()
+    # Storage wraps the expression in a column filter.
+    wrapped = f"{{title summary}} : ({expression})"
+    fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (wrapped,)).fetchall()
+
+
+def test_or_group_then_word_matches(fts: sqlite3.Connection) -> None:
+    expression = build_fts_query("temu OR walmart amazon").expression
+    assert fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (expression,)).fetchall() == [(1,)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(USER_TEXT)
+def test_any_text_is_valid_fts5_or_rejected(fts: sqlite3.Connection, text: str) -> None:
+    try:
+        expression = build_fts_query(text).expression
+    except InvalidQuery:
+        return
+    fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (f"{{title summary}} : ({expression})",))
