@@ -71,6 +71,7 @@ ACCEPT: Final = (
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 )
 _CHUNK: Final = 64 * 1024
+_INFLATE_STEP: Final = 256 * 1024
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _PERMANENT: Final = frozenset({301, 308})
 _GZIP_MAGIC: Final = b"\x1f\x8b"
@@ -328,7 +329,9 @@ class _Decoder:
             self._pending = b""
             self._inflater = self._new_inflater(data)
         while data:
-            out = self._inflater.decompress(data, self._limit - self._size + 1)
+            # Small steps: zlib's output buffer for one call is transient extra memory.
+            room = min(self._limit - self._size + 1, _INFLATE_STEP)
+            out = self._inflater.decompress(data, room)
             self._append(out)
             if not self._inflater.eof:
                 data = self._inflater.unconsumed_tail
