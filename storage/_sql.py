@@ -1,0 +1,88 @@
+"""Shared plumbing for the repositories: connections, transactions and value conversions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.news.models import utc
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def to_db_time(value: datetime) -> int:
+    """An aware (or naive UTC) datetime as INTEGER unix microseconds, exactly."""
+    return (utc(value) - _EPOCH) // _MICROSECOND
+
+
+def to_db_time_or_none(value: datetime | None) -> int | None:
+    """Like ``to_db_time``, passing None through."""
+    return None if value is None else to_db_time(value)
+
+
+def from_db_time(value: int) -> datetime:
+    """INTEGER unix microseconds back to an aware UTC datetime."""
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def from_db_time_or_none(value: int | None) -> datetime | None:
+    """Like ``from_db_time``, passing None through."""
+    return None if value is None else from_db_time(value)
+
+
+def to_json_list(values: Iterable[str]) -> str:
+    """A compact JSON array of strings (non-ASCII kept readable in the file)."""
+    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json_list(text: str) -> tuple[str, ...]:
+    """The strings of a JSON array written by ``to_json_list``."""
+    return tuple(str(value) for value in json.loads(text))
+
+
+class Connections:
+    """The writer connection (behind a lock) and the connection reads go through.
+
+    aiosqlite runs each connection on its own thread, so every statement is already serialised
+    per connection; the lock is what keeps one task's ``BEGIN IMMEDIATE ... COMMIT`` from
+    interleaving with another task's statements on the shared writer connection.
+    """
+
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection | None) -> None:
+        self.writer = writer
+        # In WAL mode a second connection reads the last committed state without waiting for
+        # the writer; without one (":memory:"), reads share the writer.
+        self.reader = reader if reader is not None else writer
+        self.lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """``BEGIN IMMEDIATE`` on the writer; COMMIT on success, ROLLBACK on any exception."""
+        async with self.lock:
+            await self.writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.writer
+            except BaseException:
+                # aiosqlite runs queued work even if the awaiting task is cancelled, so this
+                # ROLLBACK reaches the database after whatever statement was in flight.
+                await self.writer.execute("ROLLBACK")
+                raise
+            await self.writer.execute("COMMIT")
+
+    async def read(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Run one query on the read connection and return every row."""
+        rows = await self.reader.execute_fetchall(sql, parameters)
+        return list(rows)
+
+    async def read_one(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Row | None:
+        """Run one query on the read connection and return its first row, if any."""
+        rows = await self.read(sql, parameters)
+        return rows[0] if rows else None

@@ -1,0 +1,148 @@
+"""Opening the SQLite database: connections, pragmas, migrations, and the repositories."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from types import TracebackType
+
+import aiosqlite
+
+from bot.news.errors import StorageError
+from storage._sql import Connections
+from storage.feeds import SqliteFeedRepository
+from storage.items import SqliteItemRepository
+from storage.migrations import migrate
+
+BUSY_TIMEOUT_MS = 5000
+"""How long a statement waits for another process's write lock before "database is locked"."""
+
+_MIN_SQLITE = (3, 37, 0)  # STRICT tables
+
+
+class SqliteMeta:
+    """A small key/value table for the process's bookkeeping (implements ``MetaStore``)."""
+
+    def __init__(self, connections: Connections) -> None:
+        self._db = connections
+
+    async def get(self, key: str) -> str | None:
+        """The value stored under ``key``, or None."""
+        row = await self._db.read_one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    async def set(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``, replacing any previous value."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    async def delete(self, key: str) -> None:
+        """Forget ``key`` (no error if it was not set)."""
+        async with self._db.transaction() as db:
+            await db.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+
+class Database:
+    """The open database and its repositories; use ``await Database.open(path)``.
+
+    One writer connection (every write is a ``BEGIN IMMEDIATE`` transaction behind an
+    ``asyncio.Lock``) and, for a file database, a second read-only connection for queries: in
+    WAL mode it reads the last committed state without queueing behind a poll's writes on the
+    writer's thread. Use it as an async context manager, or call ``close()``.
+    """
+
+    def __init__(self, path: str, connections: Connections) -> None:
+        self.path = path
+        self._connections = connections
+        self.feeds = SqliteFeedRepository(connections)
+        self.items = SqliteItemRepository(connections)
+        self.meta = SqliteMeta(connections)
+
+    @classmethod
+    async def open(cls, path: str | Path, *, read_connection: bool = True) -> Database:
+        """Open (creating if needed) and migrate the database at ``path``.
+
+        Raises StorageError when the file cannot be opened, is not a database, has a newer
+        schema than this code knows, or this SQLite lacks what the schema needs.
+        ``":memory:"`` gives a private in-memory database (tests), without a read connection.
+        """
+        if sqlite3.sqlite_version_info < _MIN_SQLITE:
+            raise StorageError(
+                f"SQLite {sqlite3.sqlite_version} is too old: Shopwire needs 3.37 or newer."
+            )
+        location = str(path)
+        in_memory = location == ":memory:" or location.startswith("file::memory:")
+        if not in_memory:
+            try:
+                Path(location).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"Cannot create the folder for {location}: {exc}") from exc
+        writer: aiosqlite.Connection | None = None
+        reader: aiosqlite.Connection | None = None
+        try:
+            writer = await _connect(location)
+            mode = await _scalar(writer, "PRAGMA journal_mode = WAL")
+            if not in_memory and str(mode).lower() != "wal":
+                raise StorageError(f"Cannot use WAL mode for {location} (journal mode {mode}).")
+            await migrate(writer)
+            if read_connection and not in_memory:
+                reader = await _connect(location)
+                await reader.execute("PRAGMA query_only = ON")
+        except BaseException as exc:
+            for connection in (reader, writer):
+                if connection is not None:
+                    await connection.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StorageError(f"Cannot open the database {location}: {exc}") from exc
+            raise
+        return cls(location, Connections(writer, reader))
+
+    async def close(self) -> None:
+        """Close both connections (the reader first; the writer checkpoints the WAL)."""
+        connections = self._connections
+        if connections.reader is not connections.writer:
+            await connections.reader.close()
+        await connections.writer.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+async def _connect(location: str) -> aiosqlite.Connection:
+    # isolation_level=None: the sqlite3 module never opens transactions behind our back, so
+    # BEGIN IMMEDIATE / COMMIT are exactly where the repositories put them.
+    connection = await aiosqlite.connect(
+        location, isolation_level=None, uri=location.startswith("file:")
+    )
+    connection.row_factory = sqlite3.Row
+    try:
+        for pragma in (
+            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+            "PRAGMA foreign_keys = ON",
+            # With WAL, NORMAL loses at most the last transactions on power loss, never
+            # consistency; FULL would fsync on every poll's commit.
+            "PRAGMA synchronous = NORMAL",
+        ):
+            await connection.execute(pragma)
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
+
+
+async def _scalar(connection: aiosqlite.Connection, sql: str) -> object:
+    async with connection.execute(sql) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else row[0]

@@ -1,0 +1,193 @@
+"""Numbered, forward-only schema migrations tracked in ``PRAGMA user_version``.
+
+``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to ``n``. Each one runs in its own
+``BEGIN IMMEDIATE`` transaction together with the ``user_version`` bump, so a failed migration
+leaves the database at the previous version. Migrations are never edited once released: a change
+is a new entry at the end.
+
+Conventions that later migrations (guilds, subscriptions, outbox, delivery log) can rely on:
+
+- ``STRICT`` tables; booleans are INTEGER 0/1 with a CHECK; datetimes are INTEGER unix
+  microseconds UTC; small lists (categories, feed companies) are JSON text.
+- ``feeds.id`` and ``items.id`` are ``AUTOINCREMENT``: ids are never reused after a delete, so a
+  delivery log keyed by item id can never mistake a new item for one already posted, and item
+  ids grow with insertion time (search uses that as a cheap recency order).
+- Child rows reference their parent with ``ON DELETE CASCADE``: removing a feed removes its items,
+  their company tags and (through the FTS triggers) their search index entries.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import aiosqlite
+
+from bot.news.errors import StorageError
+
+_V1_INIT = """
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE feeds (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    url                TEXT    NOT NULL,
+    name               TEXT    NOT NULL,
+    guild_id           INTEGER,            -- NULL: the shared catalogue
+    trusted            INTEGER NOT NULL DEFAULT 1 CHECK (trusted IN (0, 1)),
+    enabled            INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+    created_at         INTEGER NOT NULL,
+    status             TEXT    NOT NULL DEFAULT 'new'
+                       CHECK (status IN ('new', 'ok', 'not_modified', 'error', 'disabled')),
+    etag               TEXT,
+    last_modified      TEXT,
+    last_polled        INTEGER,
+    last_success       INTEGER,
+    last_error         TEXT,
+    error_count        INTEGER NOT NULL DEFAULT 0 CHECK (error_count >= 0),
+    next_due           INTEGER,
+    disabled_reason    TEXT,
+    max_items_per_poll INTEGER CHECK (max_items_per_poll IS NULL OR max_items_per_poll > 0),
+    companies          TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(companies)),
+    item_count         INTEGER NOT NULL DEFAULT 0   -- kept exact by the items_count triggers
+) STRICT;
+
+-- One URL per scope: the shared catalogue (guild_id NULL, i.e. 0 here; Discord ids are never 0)
+-- and each guild separately.
+CREATE UNIQUE INDEX feeds_scope_url ON feeds (coalesce(guild_id, 0), url);
+CREATE INDEX feeds_guild ON feeds (guild_id);
+CREATE INDEX feeds_due ON feeds (next_due) WHERE enabled = 1;
+
+-- Display names of the company ids items are tagged with. Storage inserts unknown ids with
+-- their id as name; the composition root can register the real names from the tagging table.
+CREATE TABLE companies (
+    id   TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE items (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    feed_id      INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
+    key          TEXT    NOT NULL,
+    title        TEXT    NOT NULL,
+    link         TEXT,
+    source       TEXT    NOT NULL,
+    author       TEXT,
+    published    INTEGER NOT NULL,
+    first_seen   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    summary      TEXT    NOT NULL,
+    image_url    TEXT,
+    categories   TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(categories)),
+    content_hash TEXT    NOT NULL,
+    backlog      INTEGER NOT NULL DEFAULT 0 CHECK (backlog IN (0, 1)),
+    UNIQUE (feed_id, key)
+) STRICT;
+
+CREATE INDEX items_published ON items (published, id);
+CREATE INDEX items_feed_published ON items (feed_id, published, id);
+
+CREATE TABLE item_companies (
+    item_id    INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    company_id TEXT    NOT NULL REFERENCES companies (id),
+    position   INTEGER NOT NULL,   -- the tagger's order, kept for display
+    PRIMARY KEY (item_id, company_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX item_companies_company ON item_companies (company_id, item_id);
+
+-- External-content full-text index over title + summary; the triggers below keep it in sync.
+-- detail=full is needed for phrase queries; remove_diacritics 2 makes "cafe" find "café".
+CREATE VIRTUAL TABLE items_fts USING fts5 (
+    title,
+    summary,
+    content = 'items',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+-- Feed.item_count without counting: listing 200 feeds over a million items stays instant.
+CREATE TRIGGER items_count_insert AFTER INSERT ON items BEGIN
+    UPDATE feeds SET item_count = item_count + 1 WHERE id = new.feed_id;
+END;
+
+CREATE TRIGGER items_count_delete AFTER DELETE ON items BEGIN
+    UPDATE feeds SET item_count = item_count - 1 WHERE id = old.feed_id;
+END;
+
+CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+    INSERT INTO items_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+END;
+
+CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+    INSERT INTO items_fts (items_fts, rowid, title, summary)
+    VALUES ('delete', old.id, old.title, old.summary);
+END;
+
+CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary ON items
+WHEN old.title IS NOT new.title OR old.summary IS NOT new.summary BEGIN
+    INSERT INTO items_fts (items_fts, rowid, title, summary)
+    VALUES ('delete', old.id, old.title, old.summary);
+    INSERT INTO items_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_INIT,)
+"""Every migration's SQL, in order; the schema version is the length of this tuple."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a SQL script into complete statements (triggers keep their inner semicolons).
+
+    Python's ``executescript`` commits any open transaction first, so migrations run their
+    statements one by one inside the caller's transaction instead.
+    """
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if _strip_comments(pending).strip(" \n\t;"):
+                statements.append(pending.strip())
+            pending = ""
+    if _strip_comments(pending).strip(" \n\t;"):
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {pending!r}")
+    return statements
+
+
+def _strip_comments(sql: str) -> str:
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+async def migrate(connection: aiosqlite.Connection) -> int:
+    """Bring the database to ``SCHEMA_VERSION``, one transaction per migration.
+
+    Returns the version reached. Raises StorageError when the database is newer than this code
+    (a downgrade is never attempted: forward-only). Safe against another process migrating the
+    same file at the same time: the version is read again under each write lock.
+    """
+    while True:
+        await connection.execute("BEGIN IMMEDIATE")
+        try:
+            async with connection.execute("PRAGMA user_version") as cursor:
+                row = await cursor.fetchone()
+            version = int(row[0]) if row is not None else 0
+            if version > SCHEMA_VERSION:
+                raise StorageError(
+                    f"The database has schema version {version}, newer than the {SCHEMA_VERSION}"
+                    " this Shopwire knows: upgrade Shopwire, or use another database file."
+                )
+            if version == SCHEMA_VERSION:
+                await connection.execute("COMMIT")
+                return version
+            for statement in split_statements(MIGRATIONS[version]):
+                await connection.execute(statement)
+            # PRAGMA takes no parameters; the value is our own integer.
+            await connection.execute(f"PRAGMA user_version = {version + 1}")
+            await connection.execute("COMMIT")
+        except BaseException:
+            await connection.execute("ROLLBACK")
+            raise
