@@ -1,0 +1,1740 @@
+"""`FakeDiscord`: Discord's REST API and gateway on 127.0.0.1, for end-to-end tests.
+
+The fake is a real HTTP + websocket server, so the bot under test runs unmodified discord.py
+against it (in-process or as a subprocess). It keeps the state Discord would keep (guilds,
+channels, messages, registered commands, interaction tokens), enforces the rules a bot can get
+wrong (permissions, limits, the 3 s acknowledgement window, nonce de-duplication) and records
+every request so tests can assert on what the bot actually sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Self, TypeVar
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from .failures import Action, Failure, error_body, rate_limit_response
+from .gateway import Gateway, Intent
+from .permissions import ALL_PERMISSIONS, DEFAULT_BOT, DEFAULT_EVERYONE, Perm
+from .records import (
+    EPHEMERAL,
+    LOADING,
+    SUPPRESS_EMBEDS,
+    CallbackRecord,
+    Changes,
+    CommandSync,
+    FakeDiscordTimeout,
+    InteractionHandle,
+    MessageSource,
+    RecordedMessage,
+    RequestRecord,
+)
+from .state import (
+    DM_CHANNEL,
+    JSON,
+    Channel,
+    Guild,
+    Member,
+    Role,
+    Snowflakes,
+    User,
+    iso,
+)
+from .validation import (
+    FormErrors,
+    is_empty_message,
+    validate_choices,
+    validate_commands,
+    validate_message,
+)
+
+_log = logging.getLogger("fakediscord")
+
+T = TypeVar("T")
+
+#: discord.py reads this from interaction payloads (25 MiB, the non-boosted limit).
+ATTACHMENT_SIZE_LIMIT = 25 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class ApiRequest:
+    """A parsed REST request as route handlers see it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any
+    files: list[tuple[str, str | None, bytes]]
+    record: RequestRecord
+
+
+@dataclass(slots=True)
+class ApiResponse:
+    """What a route handler answers; `body=None` means an empty body."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[..., Awaitable[ApiResponse]]
+
+
+@dataclass(slots=True)
+class _Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    auth: bool
+
+
+class _Dropped(Exception):
+    """Raised to make the server close the connection without answering."""
+
+
+def _error(status: int, code: int, message: str | None = None) -> ApiResponse:
+    return ApiResponse(status, error_body(code, message))
+
+
+def _form_error(errors: FormErrors) -> ApiResponse:
+    return ApiResponse(400, errors.body())
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "true", "yes")
+
+
+class FakeDiscord:
+    """A loopback Discord for tests: REST under `.api_base`, gateway at `.gateway_url`.
+
+    Use as `async with FakeDiscord() as fake:` (or `await fake.start()` / `await fake.stop()`).
+    Build the world with `add_user` / `add_guild` and the `Guild` methods, point the bot at
+    `fake.env()`, then drive it with `invoke_slash`, `click_button`... and assert on
+    `messages_in`, `command_syncs`, the returned `InteractionHandle`s and `requests`.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = "fake-bot-token",
+        bot_name: str = "Shopwire",
+        owner_name: str = "owner",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        heartbeat_interval_ms: int = 41250,
+        interaction_ack_deadline: float = 3.0,
+        nonce_window: float = 300.0,
+        allowed_privileged_intents: int = Intent.PRIVILEGED,
+        enforce_permissions: bool = True,
+        raise_on_internal_errors: bool = True,
+    ) -> None:
+        self.token = token
+        self.host = host
+        self.port = port
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.interaction_ack_deadline = interaction_ack_deadline
+        self.nonce_window = nonce_window
+        self.allowed_privileged_intents = allowed_privileged_intents
+        self.enforce_permissions = enforce_permissions
+        self.raise_on_internal_errors = raise_on_internal_errors
+
+        self.ids = Snowflakes()
+        self.bot = User(id=self.ids.next(), username=bot_name, bot=True)
+        # Modern applications share their id with their bot user.
+        self.application_id = self.bot.id
+        self.owner = User(id=self.ids.next(), username=owner_name)
+        self.users: dict[int, User] = {self.bot.id: self.bot, self.owner.id: self.owner}
+        self.guilds: dict[int, Guild] = {}
+        self.dm_channels: dict[int, Channel] = {}
+
+        self.messages: dict[int, RecordedMessage] = {}
+        self._channel_messages: dict[int, list[RecordedMessage]] = {}
+        self._nonces: dict[tuple[int, str | int], tuple[float, RecordedMessage]] = {}
+        self.nonce_hits = 0
+
+        self._commands: dict[int | None, list[JSON]] = {}
+        self.command_syncs: list[CommandSync] = []
+
+        self.interactions: dict[int, InteractionHandle] = {}
+        self._interactions_by_token: dict[str, InteractionHandle] = {}
+
+        self.requests: list[RequestRecord] = []
+        self.unknown_routes: list[RequestRecord] = []
+        self.internal_errors: list[str] = []
+        self.events: list[str] = []
+        self.failures: list[Failure] = []
+        self.reactions: list[tuple[int, int, str]] = []
+
+        self.gateway = Gateway(self)
+        self._changes = Changes()
+        self._hang_release = asyncio.Event()
+        self._stopping = False
+        self._runner: web.AppRunner | None = None
+        self._routes: list[_Route] = []
+        self._build_routes()
+
+    # ================================================================ lifecycle
+
+    async def start(self) -> Self:
+        """Bind to host:port (port 0 = any free port) and start serving."""
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("GET", "/gateway", self.gateway.handle)
+        app.router.add_route("GET", "/gateway/", self.gateway.handle)
+        app.router.add_route("*", r"/api/v{version:\d+}/{tail:.*}", self._handle_api)
+        app.router.add_route("*", "/{tail:.*}", self._handle_stray)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+        _log.info("fake discord listening on %s", self.base_url)
+        return self
+
+    async def stop(self) -> None:
+        """Close sockets, release hung requests, stop serving; raise if the fake itself broke."""
+        self._stopping = True
+        self._release()
+        await self.gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.internal_errors and self.raise_on_internal_errors:
+            raise AssertionError("fake discord had internal errors:\n" + "\n".join(self.internal_errors))
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """http://host:port"""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_base(self) -> str:
+        """What discord.py's `Route.BASE` must be (http://127.0.0.1:PORT/api/v10)."""
+        return f"{self.base_url}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        """What discord.py's `DiscordWebSocket.DEFAULT_GATEWAY` must be."""
+        return f"ws://{self.host}:{self.port}/gateway"
+
+    @property
+    def application_flags(self) -> int:
+        """Application flags matching the privileged intents the "portal" allows."""
+        flags = 1 << 23  # APPLICATION_COMMAND_BADGE
+        if self.allowed_privileged_intents & Intent.GUILD_PRESENCES:
+            flags |= 1 << 13
+        if self.allowed_privileged_intents & Intent.GUILD_MEMBERS:
+            flags |= 1 << 15
+        if self.allowed_privileged_intents & Intent.MESSAGE_CONTENT:
+            flags |= 1 << 19
+        return flags
+
+    def env(self, *, token: bool = True) -> dict[str, str]:
+        """Environment variables that point a `shopwire run` subprocess at this fake."""
+        values = {
+            "SHOPWIRE_DISCORD_API_BASE": self.api_base,
+            "SHOPWIRE_DISCORD_GATEWAY": self.gateway_url,
+        }
+        if token:
+            values["DISCORD_TOKEN"] = self.token
+        return values
+
+    # ================================================================ world building
+
+    def add_user(self, username: str, *, bot: bool = False, locale: str = "en-US") -> User:
+        """A new user (not yet a member of any guild)."""
+        user = User(id=self.ids.next(), username=username, bot=bot, locale=locale)
+        self.users[user.id] = user
+        return user
+
+    def add_guild(
+        self,
+        name: str = "Test Guild",
+        *,
+        owner: User | None = None,
+        bot_permissions: int = DEFAULT_BOT,
+        everyone_permissions: int = DEFAULT_EVERYONE,
+        locale: str = "en-US",
+    ) -> Guild:
+        """A guild the bot is in, with @everyone, the bot's managed role and the owner.
+
+        Added while the bot is connected, it arrives as GUILD_CREATE (the bot "joins").
+        """
+        guild = Guild(
+            id=self.ids.next(),
+            name=name,
+            owner=owner or self.owner,
+            bot=self.bot,
+            ids=self.ids,
+            emit=self._emit,
+            bot_permissions=int(bot_permissions),
+            everyone_permissions=int(everyone_permissions),
+            locale=locale,
+        )
+        self.guilds[guild.id] = guild
+        for session in self.gateway.sessions:
+            if not session.invalid and session.wants("GUILD_CREATE", guild.id):
+                session.dispatch(
+                    "GUILD_CREATE",
+                    guild.gateway_payload(
+                        include_all_members=bool(session.intents & Intent.GUILD_MEMBERS)
+                    ),
+                )
+        return guild
+
+    def remove_guild(self, guild: Guild | int) -> None:
+        """The bot is kicked: GUILD_DELETE without `unavailable`."""
+        gid = guild if isinstance(guild, int) else guild.id
+        del self.guilds[gid]
+        self.gateway.dispatch("GUILD_DELETE", {"id": str(gid)}, gid)
+
+    def channel(self, channel_id: int) -> Channel:
+        """Any channel the fake knows (guild or DM)."""
+        found = self._find_channel(channel_id)
+        if found is None:
+            raise KeyError(f"no channel {channel_id}")
+        return found[0]
+
+    def _emit(self, event: str, data: JSON, guild_id: int | None) -> None:
+        self.gateway.dispatch(event, data, guild_id)
+        self._changes.notify()
+
+    def _log_event(self, line: str) -> None:
+        self.events.append(line)
+        _log.debug(line)
+
+    # ================================================================ failure injection
+
+    def inject(self, failure: Failure) -> Failure:
+        """Add a failure rule (first matching rule wins); returns it so tests can read `.hits`."""
+        self.failures.append(failure)
+        return failure
+
+    def rate_limit(
+        self,
+        channel_id: int | None = None,
+        *,
+        times: int = 1,
+        retry_after: float = 0.2,
+        is_global: bool = False,
+        method: str | None = "POST",
+        path: str | None = None,
+    ) -> Failure:
+        """The next `times` matching requests get a 429 with `retry_after` seconds."""
+        body, headers = rate_limit_response(
+            retry_after, is_global=is_global, bucket=f"fake-{channel_id or 'any'}"
+        )
+        return self.inject(
+            Failure(
+                method=method, path=path, channel_id=channel_id, times=times,
+                status=429, body=body, headers=headers,
+            )
+        )
+
+    def forbid(
+        self, channel_id: int, *, code: int = 50013, method: str | None = None, times: int | None = None
+    ) -> Failure:
+        """Requests on a channel get 403 Missing Permissions (50013) or Missing Access (50001)."""
+        return self.inject(
+            Failure(method=method, channel_id=channel_id, times=times, status=403, body=error_body(code))
+        )
+
+    def unknown_channel(self, channel_id: int, *, times: int | None = None) -> Failure:
+        """Requests on a channel get 404 Unknown Channel (10003), as if it were deleted."""
+        return self.inject(
+            Failure(channel_id=channel_id, times=times, status=404, body=error_body(10003))
+        )
+
+    def server_error(
+        self,
+        channel_id: int | None = None,
+        *,
+        times: int = 1,
+        status: int = 500,
+        method: str | None = "POST",
+        path: str | None = None,
+    ) -> Failure:
+        """The next `times` matching requests get a 5xx (discord.py retries those itself)."""
+        return self.inject(
+            Failure(
+                method=method, path=path, channel_id=channel_id, times=times, status=status,
+                body={"message": f"{status}: Internal Server Error", "code": 0},
+            )
+        )
+
+    def hang(
+        self,
+        channel_id: int | None = None,
+        *,
+        times: int = 1,
+        method: str | None = "POST",
+        path: str | None = None,
+        commit: bool = False,
+    ) -> Failure:
+        """Matching requests never get an answer until `release_hung()` (or `stop()`).
+
+        With `commit=True` the request takes effect first (the message exists on "Discord")
+        and only the answer is withheld: the crash-after-send case idempotency must survive.
+        """
+        action: Action = "commit_then_hang" if commit else "hang"
+        return self.inject(
+            Failure(method=method, path=path, channel_id=channel_id, times=times, action=action)
+        )
+
+    def drop(
+        self,
+        channel_id: int | None = None,
+        *,
+        times: int = 1,
+        method: str | None = "POST",
+        path: str | None = None,
+        commit: bool = False,
+    ) -> Failure:
+        """Matching requests get their TCP connection closed with no answer."""
+        action: Action = "commit_then_drop" if commit else "drop"
+        return self.inject(
+            Failure(method=method, path=path, channel_id=channel_id, times=times, action=action)
+        )
+
+    def clear_failures(self) -> None:
+        """Remove every failure rule."""
+        self.failures.clear()
+
+    def release_hung(self) -> None:
+        """Let hung requests proceed (they are then answered normally)."""
+        self._release()
+
+    def _release(self) -> None:
+        self._hang_release.set()
+        self._hang_release = asyncio.Event()
+
+    # ================================================================ gateway control
+
+    def disconnect_gateway(self, code: int = 4000) -> None:
+        """Close the bot's websocket with `code` (4000 = resumable unknown error)."""
+        self.gateway.disconnect(code)
+
+    def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT (the bot should reconnect and RESUME)."""
+        self.gateway.request_reconnect()
+
+    def invalidate_session(self, *, resumable: bool = False) -> None:
+        """Send op 9 INVALID_SESSION (non-resumable forces a new IDENTIFY)."""
+        self.gateway.invalidate_sessions(resumable=resumable)
+
+    def dispatch(self, event: str, data: JSON, *, guild_id: int | None = None) -> int:
+        """Send any gateway event to the bot; returns how many sessions got it."""
+        count = self.gateway.dispatch(event, data, guild_id)
+        self._changes.notify()
+        return count
+
+    async def wait_until_connected(self, *, timeout: float = 10.0) -> None:
+        """Until a session has IDENTIFYed (or RESUMEd) and got READY + GUILD_CREATEs."""
+        await self._changes.wait_until(
+            lambda: bool(self.gateway.live_sessions()),
+            timeout=timeout,
+            what="a connected gateway session",
+            seen=lambda: f"identifies={len(self.gateway.identifies)} "
+            f"close_codes={self.gateway.close_codes} requests={self._recent_requests()}",
+        )
+
+    # ================================================================ queries and waits
+
+    def messages_in(
+        self,
+        channel_id: int,
+        *,
+        include_interactions: bool = False,
+        include_deleted: bool = False,
+    ) -> list[RecordedMessage]:
+        """Messages in a channel, oldest first; by default only ones posted via the channel API."""
+        return [
+            m
+            for m in self._channel_messages.get(channel_id, [])
+            if (include_deleted or not m.deleted)
+            and (include_interactions or m.source in ("channel", "user"))
+        ]
+
+    async def wait_for_messages(
+        self,
+        channel_id: int,
+        count: int = 1,
+        *,
+        timeout: float = 10.0,
+        include_interactions: bool = False,
+    ) -> list[RecordedMessage]:
+        """Wait until a channel holds at least `count` messages; return the first `count`."""
+
+        def ready() -> list[RecordedMessage] | None:
+            found = self.messages_in(channel_id, include_interactions=include_interactions)
+            return found[:count] if len(found) >= count else None
+
+        return await self._changes.wait_until(
+            ready,
+            timeout=timeout,
+            what=f"{count} message(s) in channel {channel_id}",
+            seen=lambda: f"{len(self.messages_in(channel_id))} message(s); "
+            f"requests={self._recent_requests()}",
+        )
+
+    def message(self, message_id: int) -> RecordedMessage:
+        """Any message by id (channel, interaction, ephemeral)."""
+        return self.messages[message_id]
+
+    def commands(self, guild_id: int | None = None) -> list[JSON]:
+        """Commands currently registered globally (None) or for a guild, as Discord stores them."""
+        return list(self._commands.get(guild_id, []))
+
+    def syncs(self, guild_id: int | None = None) -> list[CommandSync]:
+        """Bulk overwrites (PUT) for one scope, in order."""
+        return [s for s in self.command_syncs if s.guild_id == guild_id]
+
+    def register_commands(self, payload: list[JSON], *, guild_id: int | None = None) -> list[JSON]:
+        """Pre-register commands (as if synced by an earlier run); not counted as a sync."""
+        return self._store_commands(guild_id, payload)
+
+    async def wait_for_command_sync(
+        self, guild_id: int | None = None, *, count: int = 1, timeout: float = 10.0
+    ) -> list[CommandSync]:
+        """Wait until `count` syncs happened for a scope."""
+        return await self._changes.wait_until(
+            lambda: self.syncs(guild_id) if len(self.syncs(guild_id)) >= count else None,
+            timeout=timeout,
+            what=f"{count} command sync(s) for scope {guild_id}",
+            seen=lambda: f"syncs={[(s.guild_id, s.names) for s in self.command_syncs]}",
+        )
+
+    def requests_to(self, method: str | None = None, path: str | None = None) -> list[RequestRecord]:
+        """Recorded requests filtered by method and a full-match path regex."""
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method.upper())
+            and (path is None or re.fullmatch(path, r.path))
+        ]
+
+    async def wait_for_request(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        count: int = 1,
+        timeout: float = 10.0,
+    ) -> list[RequestRecord]:
+        """Wait until `count` matching requests arrived (they may still be hanging)."""
+        return await self._changes.wait_until(
+            lambda: found if len(found := self.requests_to(method, path)) >= count else None,
+            timeout=timeout,
+            what=f"{count} request(s) {method or '*'} {path or '*'}",
+            seen=self._recent_requests,
+        )
+
+    async def wait_until(
+        self, predicate: Callable[[], T | None], *, timeout: float = 10.0, what: str = "a condition"
+    ) -> T:
+        """Wait (bounded) until `predicate()` over the fake's state is truthy; return it."""
+        return await self._changes.wait_until(
+            predicate, timeout=timeout, what=what, seen=self._recent_requests
+        )
+
+    def _recent_requests(self) -> str:
+        return "[" + ", ".join(str(r) for r in self.requests[-8:]) + "]"
+
+    # ================================================================ interactions (driving the bot)
+
+    async def invoke_slash(
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        command: str,
+        *path: str,
+        options: Mapping[str, Any] | None = None,
+        locale: str | None = None,
+        timeout: float = 10.0,
+    ) -> InteractionHandle:
+        """Dispatch a slash command (APPLICATION_COMMAND, type 2) the bot registered.
+
+        `command` may include the sub-command path ("news latest") or pass it as extra
+        arguments (`"news", "latest"`). Option values are converted and checked like the
+        Discord client would (types, choices, required); users/channels/roles may be given as
+        fake objects or ids and are put in `resolved`.
+        """
+        data = self._command_data(guild_id, channel_id, user_id, command, path, options, focused=None)
+        return await self._dispatch_interaction(
+            2, data, guild_id=guild_id, channel_id=channel_id, user_id=user_id,
+            locale=locale, timeout=timeout,
+        )
+
+    async def invoke_autocomplete(
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        command: str,
+        *path: str,
+        focused: str,
+        value: str = "",
+        options: Mapping[str, Any] | None = None,
+        locale: str | None = None,
+        timeout: float = 10.0,
+    ) -> InteractionHandle:
+        """Dispatch an autocomplete request (type 4) for option `focused` with typed `value`.
+
+        Await `handle.choices()` for what the bot offered.
+        """
+        data = self._command_data(
+            guild_id, channel_id, user_id, command, path, options, focused=(focused, value)
+        )
+        return await self._dispatch_interaction(
+            4, data, guild_id=guild_id, channel_id=channel_id, user_id=user_id,
+            locale=locale, timeout=timeout,
+        )
+
+    async def click_button(
+        self,
+        message: RecordedMessage | int,
+        custom_id: str,
+        *,
+        user_id: int,
+        locale: str | None = None,
+        timeout: float = 10.0,
+    ) -> InteractionHandle:
+        """Click a button on a message the bot sent (MESSAGE_COMPONENT, type 3)."""
+        msg, component = self._component(message, custom_id, kinds=(2,))
+        if component.get("disabled"):
+            raise ValueError(f"button {custom_id!r} is disabled; a user cannot click it")
+        data: JSON = {"custom_id": custom_id, "component_type": 2}
+        return await self._component_interaction(msg, data, user_id, locale, timeout)
+
+    async def select(
+        self,
+        message: RecordedMessage | int,
+        custom_id: str,
+        values: Iterable[str],
+        *,
+        user_id: int,
+        locale: str | None = None,
+        timeout: float = 10.0,
+    ) -> InteractionHandle:
+        """Pick values in a string select menu on a message the bot sent."""
+        msg, component = self._component(message, custom_id, kinds=(3,))
+        chosen = [str(v) for v in values]
+        offered = {str(o.get("value")) for o in component.get("options") or []}
+        unknown = [v for v in chosen if v not in offered]
+        if unknown:
+            raise ValueError(f"values {unknown} are not options of select {custom_id!r}")
+        data: JSON = {"custom_id": custom_id, "component_type": 3, "values": chosen}
+        return await self._component_interaction(msg, data, user_id, locale, timeout)
+
+    async def submit_modal(
+        self,
+        opener: InteractionHandle,
+        values: Mapping[str, str],
+        *,
+        timeout: float = 10.0,
+    ) -> InteractionHandle:
+        """Submit the modal the bot opened in response to `opener` (MODAL_SUBMIT, type 5)."""
+        modal = opener.modal
+        if modal is None:
+            raise ValueError("that interaction did not open a modal")
+        remaining = dict(values)
+
+        def answer(component: JSON) -> JSON:
+            kind = component.get("type")
+            if kind == 1:
+                return {"type": 1, "components": [answer(c) for c in component.get("components", [])]}
+            if kind == 18:
+                return {"type": 18, "component": answer(component["component"])}
+            custom_id = component.get("custom_id")
+            if kind == 4:
+                return {"type": 4, "custom_id": custom_id, "value": remaining.pop(str(custom_id), component.get("value") or "")}
+            return {"type": kind, "custom_id": custom_id, "values": [remaining.pop(str(custom_id))] if custom_id in remaining else []}
+
+        components = [answer(c) for c in modal.get("components", [])]
+        if remaining:
+            raise ValueError(f"the modal has no inputs {sorted(remaining)}")
+        data: JSON = {"custom_id": modal.get("custom_id"), "components": components}
+        return await self._dispatch_interaction(
+            5, data, guild_id=opener.guild_id, channel_id=opener.channel_id,
+            user_id=opener.user_id, locale=None, timeout=timeout,
+            source_message=opener.source_message,
+        )
+
+    def post_user_message(self, channel_id: int, user_id: int, content: str) -> RecordedMessage:
+        """A user writes in a channel: stored and sent to the bot as MESSAGE_CREATE."""
+        channel, guild = self._require_channel(channel_id)
+        author = self.users[user_id]
+        return self._create_message(
+            channel=channel, guild=guild, author=author, payload={"content": content},
+            source="user",
+        )
+
+    # ---------------------------------------------------------------- interaction internals
+
+    def _find_command(self, name: str, guild_id: int | None, kind: int) -> tuple[JSON, int | None]:
+        scopes: list[int | None] = [guild_id, None] if guild_id is not None else [None]
+        for scope in scopes:
+            for command in self._commands.get(scope, []):
+                if command["name"] == name and int(command.get("type", 1)) == kind:
+                    return command, scope
+        known = {scope: [c["name"] for c in cmds] for scope, cmds in self._commands.items()}
+        raise LookupError(f"command {name!r} is not registered for guild {guild_id}; registered: {known}")
+
+    def _command_data(
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        command: str,
+        path: tuple[str, ...],
+        options: Mapping[str, Any] | None,
+        *,
+        focused: tuple[str, str] | None,
+    ) -> JSON:
+        names = command.split() + [n for part in path for n in part.split()]
+        schema, scope = self._find_command(names[0], guild_id, 1)
+        data: JSON = {"id": schema["id"], "name": schema["name"], "type": 1}
+        if scope is not None:
+            data["guild_id"] = str(scope)
+        node = data
+        level: list[JSON] = schema.get("options") or []
+        for name in names[1:]:
+            sub = next((o for o in level if o.get("name") == name and o.get("type") in (1, 2)), None)
+            if sub is None:
+                raise LookupError(f"/{' '.join(names)}: no sub-command {name!r} in {[o.get('name') for o in level]}")
+            child: JSON = {"name": name, "type": sub["type"], "options": []}
+            node["options"] = [child]
+            node = child
+            level = sub.get("options") or []
+        if any(o.get("type") in (1, 2) for o in level):
+            raise LookupError(f"/{' '.join(names)} needs a sub-command: {[o.get('name') for o in level]}")
+        guild = self.guilds[guild_id]
+        resolved: JSON = {}
+        values = self._option_values(level, dict(options or {}), guild, channel_id, user_id, resolved, focused)
+        if values or names[1:]:
+            node["options"] = values
+        if resolved:
+            data["resolved"] = resolved
+        return data
+
+    def _option_values(
+        self,
+        schema: list[JSON],
+        given: dict[str, Any],
+        guild: Guild,
+        channel_id: int,
+        user_id: int,
+        resolved: JSON,
+        focused: tuple[str, str] | None,
+    ) -> list[JSON]:
+        by_name = {o["name"]: o for o in schema}
+        if focused is not None:
+            spec = by_name.get(focused[0])
+            if spec is None or not spec.get("autocomplete"):
+                raise LookupError(f"option {focused[0]!r} does not have autocomplete")
+        unknown = set(given) - set(by_name)
+        if unknown:
+            raise LookupError(f"unknown option(s) {sorted(unknown)}; the command has {list(by_name)}")
+        result: list[JSON] = []
+        for spec in schema:
+            name = spec["name"]
+            if focused is not None and name == focused[0]:
+                # Autocomplete sends what the user has typed so far, as a string, unvalidated.
+                result.append({"name": name, "type": spec["type"], "value": focused[1], "focused": True})
+                continue
+            if name not in given:
+                if spec.get("required") and focused is None:
+                    raise ValueError(f"required option {name!r} is missing")
+                continue
+            value = self._convert_option(spec, given[name], guild, channel_id, user_id, resolved)
+            result.append({"name": name, "type": spec["type"], "value": value})
+        return result
+
+    def _convert_option(
+        self,
+        spec: JSON,
+        value: Any,
+        guild: Guild,
+        channel_id: int,
+        user_id: int,
+        resolved: JSON,
+    ) -> Any:
+        kind = spec["type"]
+        name = spec["name"]
+        if kind == 3:
+            converted: Any = str(value)
+            if "min_length" in spec and len(converted) < spec["min_length"]:
+                raise ValueError(f"{name}: shorter than {spec['min_length']}")
+            if "max_length" in spec and len(converted) > spec["max_length"]:
+                raise ValueError(f"{name}: longer than {spec['max_length']}")
+        elif kind == 4:
+            if isinstance(value, bool) or int(value) != value:
+                raise ValueError(f"{name}: {value!r} is not an integer")
+            converted = int(value)
+        elif kind == 10:
+            converted = float(value)
+        elif kind == 5:
+            if not isinstance(value, bool):
+                raise ValueError(f"{name}: {value!r} is not a boolean")
+            converted = value
+        elif kind in (6, 7, 8, 9):
+            return str(self._resolve_entity(kind, name, value, guild, channel_id, user_id, resolved))
+        else:
+            raise NotImplementedError(f"option type {kind} ({name}) is not emulated")
+        if kind in (4, 10):
+            if "min_value" in spec and converted < spec["min_value"]:
+                raise ValueError(f"{name}: below {spec['min_value']}")
+            if "max_value" in spec and converted > spec["max_value"]:
+                raise ValueError(f"{name}: above {spec['max_value']}")
+        choices = spec.get("choices")
+        if choices and converted not in [c["value"] for c in choices]:
+            raise ValueError(f"{name}: {converted!r} is not one of {[c['value'] for c in choices]}")
+        return converted
+
+    def _resolve_entity(
+        self,
+        kind: int,
+        name: str,
+        value: Any,
+        guild: Guild,
+        channel_id: int,
+        user_id: int,
+        resolved: JSON,
+    ) -> int:
+        raw_id = value.id if isinstance(value, User | Member | Channel | Role) else int(value)
+        if kind in (6, 9) and raw_id in self.users:
+            user = self.users[raw_id]
+            resolved.setdefault("users", {})[str(raw_id)] = user.to_payload()
+            if raw_id in guild.members:
+                member = guild.members[raw_id]
+                perms = guild.permissions_in(channel_id, raw_id)
+                resolved.setdefault("members", {})[str(raw_id)] = member.to_payload(
+                    with_user=False, permissions=perms
+                )
+            return raw_id
+        if kind in (8, 9) and raw_id in guild.roles:
+            resolved.setdefault("roles", {})[str(raw_id)] = guild.roles[raw_id].to_payload()
+            return raw_id
+        if kind == 7 and raw_id in guild.channels:
+            channel = guild.channels[raw_id]
+            payload = channel.to_payload()
+            payload["permissions"] = str(guild.permissions_in(raw_id, user_id))
+            resolved.setdefault("channels", {})[str(raw_id)] = payload
+            return raw_id
+        raise LookupError(f"{name}: nothing with id {raw_id} for option type {kind}")
+
+    def _component(
+        self, message: RecordedMessage | int, custom_id: str, *, kinds: tuple[int, ...]
+    ) -> tuple[RecordedMessage, JSON]:
+        msg = message if isinstance(message, RecordedMessage) else self.messages[message]
+        if msg.deleted:
+            raise LookupError(f"message {msg.id} was deleted")
+        component = msg.find_component(custom_id)
+        if component is None or component.get("type") not in kinds:
+            raise LookupError(f"message {msg.id} has no component {custom_id!r} of type {kinds}; has {msg.custom_ids()}")
+        return msg, component
+
+    async def _component_interaction(
+        self,
+        msg: RecordedMessage,
+        data: JSON,
+        user_id: int,
+        locale: str | None,
+        timeout: float,
+    ) -> InteractionHandle:
+        if msg.guild_id is None:
+            raise NotImplementedError("component interactions in DMs are not emulated")
+        return await self._dispatch_interaction(
+            3, data, guild_id=msg.guild_id, channel_id=msg.channel_id, user_id=user_id,
+            locale=locale, timeout=timeout, source_message=msg,
+        )
+
+    async def _dispatch_interaction(
+        self,
+        kind: int,
+        data: JSON,
+        *,
+        guild_id: int | None,
+        channel_id: int,
+        user_id: int,
+        locale: str | None,
+        timeout: float,
+        source_message: RecordedMessage | None = None,
+    ) -> InteractionHandle:
+        if guild_id is None:
+            raise NotImplementedError("interactions outside guilds are not emulated")
+        await self.wait_until_connected(timeout=timeout)
+        guild = self.guilds[guild_id]
+        channel = guild.channel(channel_id)
+        if user_id not in guild.members:
+            raise LookupError(f"user {user_id} is not a member of guild {guild_id}")
+        member = guild.members[user_id]
+        user_perms = guild.permissions_in(channel_id, user_id)
+        bot_perms = guild.permissions_in(channel_id, self.bot.id)
+        interaction_id = self.ids.next()
+        token = "aW50ZXJhY3Rpb24:" + secrets.token_urlsafe(48)
+        channel_payload = channel.to_payload()
+        channel_payload["permissions"] = str(user_perms)
+        payload: JSON = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": kind,
+            "data": data,
+            "guild": {"id": str(guild.id), "locale": guild.locale, "features": []},
+            "guild_id": str(guild.id),
+            "channel": channel_payload,
+            "channel_id": str(channel.id),
+            "member": member.to_payload(permissions=user_perms),
+            "token": token,
+            "version": 1,
+            "app_permissions": str(bot_perms),
+            "locale": locale or member.user.locale,
+            "guild_locale": guild.locale,
+            "entitlements": [],
+            "entitlement_sku_ids": [],
+            "authorizing_integration_owners": {"0": str(guild.id)},
+            "context": 0,
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+        }
+        if source_message is not None:
+            payload["message"] = source_message.to_payload()
+        handle = InteractionHandle(
+            id=interaction_id,
+            token=token,
+            type=kind,
+            payload=payload,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            changes=self._changes,
+            created=asyncio.get_running_loop().time(),
+            source_message=source_message,
+        )
+        self.interactions[interaction_id] = handle
+        self._interactions_by_token[token] = handle
+        self.dispatch("INTERACTION_CREATE", payload, guild_id=guild_id)
+        return handle
+
+    # ================================================================ HTTP plumbing
+
+    def _route(self, methods: str, pattern: str, handler: Handler, *, auth: bool = True) -> None:
+        for method in methods.split("|"):
+            self._routes.append(_Route(method, re.compile(pattern), handler, auth))
+
+    def _build_routes(self) -> None:
+        app = r"/applications/(?P<app_id>\d+)"
+        guild_cmds = app + r"/guilds/(?P<guild_id>\d+)/commands"
+        chan = r"/channels/(?P<channel_id>\d+)"
+        msg = chan + r"/messages/(?P<message_id>\d+)"
+        hook = r"/webhooks/(?P<app_id>\d+)/(?P<token>[^/]+)"
+        r = self._route
+        r("GET", r"/users/@me", self._get_me)
+        r("GET", r"/users/@me/guilds", self._get_my_guilds)
+        r("POST", r"/users/@me/channels", self._create_dm)
+        r("GET", r"/users/(?P<user_id>\d+)", self._get_user)
+        r("GET", r"/gateway", self._get_gateway, auth=False)
+        r("GET", r"/gateway/bot", self._get_gateway_bot)
+        r("GET", r"/(?:oauth2/)?applications/@me", self._get_application)
+        r("GET", app + r"/commands", self._list_commands)
+        r("PUT", app + r"/commands", self._put_commands)
+        r("POST", app + r"/commands", self._post_command)
+        r("GET|PATCH|DELETE", app + r"/commands/(?P<command_id>\d+)", self._one_command)
+        r("GET", guild_cmds, self._list_commands)
+        r("PUT", guild_cmds, self._put_commands)
+        r("POST", guild_cmds, self._post_command)
+        r("GET", guild_cmds + r"/permissions", self._empty_list)
+        r("GET|PATCH|DELETE", guild_cmds + r"/(?P<command_id>\d+)", self._one_command)
+        r("GET", app + r"/emojis", self._empty_items)
+        r("GET", app + r"/entitlements", self._empty_list)
+        r("GET", chan, self._get_channel)
+        r("POST", chan + r"/messages", self._post_message)
+        r("GET", chan + r"/messages", self._list_messages)
+        r("GET", msg, self._get_message)
+        r("PATCH", msg, self._edit_message)
+        r("DELETE", msg, self._delete_message)
+        r("POST", chan + r"/typing", self._no_content)
+        r("PUT|DELETE", msg + r"/reactions/(?P<emoji>[^/]+)/@me", self._react)
+        r("GET", r"/guilds/(?P<guild_id>\d+)", self._get_guild)
+        r("GET", r"/guilds/(?P<guild_id>\d+)/channels", self._get_guild_channels)
+        r("GET", r"/guilds/(?P<guild_id>\d+)/roles", self._get_guild_roles)
+        r("GET", r"/guilds/(?P<guild_id>\d+)/members", self._list_members)
+        r("GET", r"/guilds/(?P<guild_id>\d+)/members/(?P<user_id>\d+)", self._get_member)
+        r(
+            "POST",
+            r"/interactions/(?P<interaction_id>\d+)/(?P<token>[^/]+)/callback",
+            self._interaction_callback,
+            auth=False,
+        )
+        r("POST", hook, self._followup, auth=False)
+        r("GET|PATCH|DELETE", hook + r"/messages/(?P<message_id>@original|\d+)", self._webhook_message, auth=False)
+
+    async def _handle_stray(self, request: web.Request) -> web.StreamResponse:
+        record = RequestRecord(request.method, request.path, dict(request.query), None, datetime.now(UTC), 404, "not under /api")
+        self.requests.append(record)
+        self.unknown_routes.append(record)
+        _log.warning("fake discord: request outside the API: %s %s", request.method, request.path)
+        self._changes.notify()
+        return self._web_response(ApiResponse(404, {"message": "404: Not Found", "code": 0}))
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        record = RequestRecord(request.method, path, dict(request.query), None, datetime.now(UTC))
+        self.requests.append(record)
+        self._changes.notify()
+        try:
+            parsed = await self._parse(request, path, record)
+            if isinstance(parsed, ApiResponse):
+                response = parsed
+            else:
+                response = await self._process(request, parsed)
+        except _Dropped:
+            record.outcome = "dropped"
+            self._changes.notify()
+            if request.transport is not None:
+                request.transport.abort()
+            # The connection is gone; this response is never written.
+            return web.Response(status=499)
+        except asyncio.CancelledError:
+            record.outcome = record.outcome or "cancelled"
+            raise
+        except Exception as exc:
+            _log.exception("fake discord crashed on %s %s", request.method, path)
+            self.internal_errors.append(f"{request.method} {path}: {exc!r}")
+            response = ApiResponse(500, {"message": "500: Internal Server Error (fake bug)", "code": 0})
+        record.status = response.status
+        if response.status >= 400 and isinstance(response.body, dict) and not record.outcome:
+            record.outcome = str(response.body.get("message", ""))
+        self._changes.notify()
+        return self._web_response(response)
+
+    async def _parse(self, request: web.Request, path: str, record: RequestRecord) -> ApiRequest | ApiResponse:
+        body: Any = None
+        files: list[tuple[str, str | None, bytes]] = []
+        if request.content_type == "multipart/form-data":
+            form: MultiDictProxy[Any] = await request.post()
+            for key, value in form.items():
+                if key == "payload_json":
+                    body = json.loads(value)
+                elif isinstance(value, web.FileField):
+                    files.append((value.filename, value.content_type, value.file.read()))
+        elif request.can_read_body:
+            raw = await request.read()
+            if raw:
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    return _error(400, 50109, "The request body contains invalid JSON.")
+        record.body = body if not files else {"payload_json": body, "files": [f[0] for f in files]}
+        return ApiRequest(request.method, path, dict(request.query), body, files, record)
+
+    async def _process(self, request: web.Request, api: ApiRequest) -> ApiResponse:
+        route, params, allowed = self._match(api.method, api.path)
+        if route is None:
+            status = 405 if allowed else 404
+            api.record.outcome = "unknown route"
+            self.unknown_routes.append(api.record)
+            _log.warning("fake discord: unknown route %s %s", api.method, api.path)
+            return ApiResponse(status, {"message": f"{status}: {'Method Not Allowed' if allowed else 'Not Found'}", "code": 0})
+        if route.auth and request.headers.get("Authorization") != f"Bot {self.token}":
+            return ApiResponse(401, {"message": "401: Unauthorized", "code": 0})
+        channel_match = re.match(r"/channels/(\d+)", api.path)
+        channel_id = int(channel_match.group(1)) if channel_match else None
+        failure = next((f for f in self.failures if f.matches(api.method, api.path, channel_id)), None)
+        if failure is None:
+            return await route.handler(api, **params)
+        failure.hits += 1
+        api.record.outcome = f"injected {failure.action} {failure.status if failure.action == 'respond' else ''}".strip()
+        self._changes.notify()
+        if failure.action == "respond":
+            return ApiResponse(failure.status, failure.body, dict(failure.headers))
+        if failure.action == "drop":
+            raise _Dropped
+        if failure.action == "hang":
+            await self._hang_release.wait()
+            if self._stopping:
+                raise _Dropped
+            return await route.handler(api, **params)
+        response = await route.handler(api, **params)
+        if failure.action == "commit_then_drop":
+            raise _Dropped
+        await self._hang_release.wait()
+        if self._stopping:
+            raise _Dropped
+        return response
+
+    def _match(self, method: str, path: str) -> tuple[_Route | None, dict[str, str], bool]:
+        path_known = False
+        for route in self._routes:
+            match = route.pattern.fullmatch(path)
+            if match is None:
+                continue
+            path_known = True
+            if route.method == method:
+                return route, match.groupdict(), True
+        return None, {}, path_known
+
+    @staticmethod
+    def _web_response(response: ApiResponse) -> web.Response:
+        if response.body is None or response.status == 204:
+            return web.Response(status=response.status, headers=response.headers)
+        # Exactly "application/json": discord.py compares the header verbatim, so no charset.
+        headers = {**response.headers, "Content-Type": "application/json"}
+        return web.Response(status=response.status, body=json.dumps(response.body).encode(), headers=headers)
+
+    # ================================================================ REST: users, app, gateway
+
+    async def _get_me(self, req: ApiRequest) -> ApiResponse:
+        body = self.bot.to_payload() | {"verified": True, "mfa_enabled": False, "email": None, "locale": "en-US", "premium_type": 0}
+        return ApiResponse(200, body)
+
+    async def _get_user(self, req: ApiRequest, user_id: str) -> ApiResponse:
+        user = self.users.get(int(user_id))
+        return ApiResponse(200, user.to_payload()) if user else _error(404, 10013)
+
+    async def _get_my_guilds(self, req: ApiRequest) -> ApiResponse:
+        return ApiResponse(
+            200,
+            [
+                {
+                    "id": str(g.id), "name": g.name, "icon": None, "banner": None,
+                    "owner": False, "permissions": str(g.base_permissions(self.bot.id)), "features": [],
+                }
+                for g in self.guilds.values()
+            ],
+        )
+
+    async def _create_dm(self, req: ApiRequest) -> ApiResponse:
+        recipient = self.users.get(int((req.json or {}).get("recipient_id", 0)))
+        if recipient is None:
+            return _error(400, 50035, "Invalid Form Body")
+        existing = next((c for c in self.dm_channels.values() if c.recipient is recipient), None)
+        channel = existing or Channel(id=self.ids.next(), guild_id=None, name="", type=DM_CHANNEL, recipient=recipient)
+        self.dm_channels[channel.id] = channel
+        return ApiResponse(200, channel.to_payload())
+
+    async def _get_gateway(self, req: ApiRequest) -> ApiResponse:
+        return ApiResponse(200, {"url": self.gateway_url})
+
+    async def _get_gateway_bot(self, req: ApiRequest) -> ApiResponse:
+        return ApiResponse(
+            200,
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+            },
+        )
+
+    async def _get_application(self, req: ApiRequest) -> ApiResponse:
+        return ApiResponse(
+            200,
+            {
+                "id": str(self.application_id),
+                "name": self.bot.username,
+                "icon": None,
+                "description": "",
+                "summary": "",
+                "type": None,
+                "bot": self.bot.to_payload(),
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "owner": self.owner.to_payload(),
+                "team": None,
+                "flags": self.application_flags,
+                "tags": [],
+                "redirect_uris": [],
+                "interactions_endpoint_url": None,
+                "approximate_guild_count": len(self.guilds),
+                "integration_types_config": {"0": {}},
+            },
+        )
+
+    async def _empty_list(self, req: ApiRequest, **_: str) -> ApiResponse:
+        return ApiResponse(200, [])
+
+    async def _empty_items(self, req: ApiRequest, **_: str) -> ApiResponse:
+        return ApiResponse(200, {"items": []})
+
+    async def _no_content(self, req: ApiRequest, **_: str) -> ApiResponse:
+        return ApiResponse(204)
+
+    # ================================================================ REST: application commands
+
+    def _command_scope(self, app_id: str, guild_id: str | None) -> int | None | ApiResponse:
+        if int(app_id) != self.application_id:
+            return _error(403, 50001)
+        if guild_id is None:
+            return None
+        if int(guild_id) not in self.guilds:
+            # What Discord answers when the bot is not in that guild.
+            return _error(403, 50001)
+        return int(guild_id)
+
+    def _store_commands(self, scope: int | None, payload: list[JSON]) -> list[JSON]:
+        existing = {(int(c.get("type", 1)), c["name"]): c for c in self._commands.get(scope, [])}
+        stored: list[JSON] = []
+        for command in payload:
+            kind = int(command.get("type", 1))
+            previous = existing.get((kind, command["name"]))
+            item: JSON = {
+                "default_member_permissions": None,
+                "nsfw": False,
+                "contexts": None,
+                "integration_types": [0],
+                "name_localizations": None,
+                "description_localizations": None,
+                "description": "",
+                **command,
+                # Discord keeps a command's id across overwrites when its name and type stay.
+                "id": previous["id"] if previous else str(self.ids.next()),
+                "application_id": str(self.application_id),
+                "version": str(self.ids.next()),
+                "type": kind,
+            }
+            if scope is not None:
+                item["guild_id"] = str(scope)
+            stored.append(item)
+        self._commands[scope] = stored
+        self._changes.notify()
+        return stored
+
+    async def _list_commands(self, req: ApiRequest, app_id: str, guild_id: str | None = None) -> ApiResponse:
+        scope = self._command_scope(app_id, guild_id)
+        if isinstance(scope, ApiResponse):
+            return scope
+        return ApiResponse(200, self.commands(scope))
+
+    async def _put_commands(self, req: ApiRequest, app_id: str, guild_id: str | None = None) -> ApiResponse:
+        scope = self._command_scope(app_id, guild_id)
+        if isinstance(scope, ApiResponse):
+            return scope
+        errors = validate_commands(req.json)
+        if errors:
+            _log.warning("fake discord rejected a command sync: %s", errors.flat())
+            return _form_error(errors)
+        self.command_syncs.append(CommandSync(scope, list(req.json), datetime.now(UTC)))
+        return ApiResponse(200, self._store_commands(scope, req.json))
+
+    async def _post_command(self, req: ApiRequest, app_id: str, guild_id: str | None = None) -> ApiResponse:
+        scope = self._command_scope(app_id, guild_id)
+        if isinstance(scope, ApiResponse):
+            return scope
+        errors = validate_commands([req.json])
+        if errors:
+            return _form_error(errors)
+        current = [c for c in self._commands.get(scope, []) if (c["type"], c["name"]) != (int(req.json.get("type", 1)), req.json["name"])]
+        stored = self._store_commands(scope, [*current, req.json])
+        return ApiResponse(201, stored[-1])
+
+    async def _one_command(
+        self, req: ApiRequest, app_id: str, command_id: str, guild_id: str | None = None
+    ) -> ApiResponse:
+        scope = self._command_scope(app_id, guild_id)
+        if isinstance(scope, ApiResponse):
+            return scope
+        commands = self._commands.get(scope, [])
+        command = next((c for c in commands if c["id"] == command_id), None)
+        if command is None:
+            return _error(404, 10063)
+        if req.method == "GET":
+            return ApiResponse(200, command)
+        if req.method == "DELETE":
+            self._commands[scope] = [c for c in commands if c is not command]
+            self._changes.notify()
+            return ApiResponse(204)
+        command.update({k: v for k, v in (req.json or {}).items() if k not in ("id", "application_id")})
+        return ApiResponse(200, command)
+
+    # ================================================================ REST: channels and messages
+
+    def _find_channel(self, channel_id: int) -> tuple[Channel, Guild | None] | None:
+        for guild in self.guilds.values():
+            if channel_id in guild.channels:
+                return guild.channels[channel_id], guild
+        if channel_id in self.dm_channels:
+            return self.dm_channels[channel_id], None
+        return None
+
+    def _require_channel(self, channel_id: int) -> tuple[Channel, Guild | None]:
+        found = self._find_channel(channel_id)
+        if found is None:
+            raise KeyError(f"no channel {channel_id}")
+        return found
+
+    def _bot_perms(self, channel: Channel, guild: Guild | None) -> int:
+        if guild is None or not self.enforce_permissions:
+            return int(ALL_PERMISSIONS)
+        return guild.permissions_in(channel.id, self.bot.id)
+
+    def _channel_or_error(self, channel_id: str, *, need: int = 0) -> tuple[Channel, Guild | None, int] | ApiResponse:
+        found = self._find_channel(int(channel_id))
+        if found is None:
+            return _error(404, 10003)
+        channel, guild = found
+        perms = self._bot_perms(channel, guild)
+        if not perms & Perm.VIEW_CHANNEL:
+            return _error(403, 50001)
+        if need and (perms & need) != need:
+            return _error(403, 50013)
+        return channel, guild, perms
+
+    async def _get_channel(self, req: ApiRequest, channel_id: str) -> ApiResponse:
+        found = self._channel_or_error(channel_id)
+        if isinstance(found, ApiResponse):
+            return found
+        return ApiResponse(200, found[0].to_payload())
+
+    async def _post_message(self, req: ApiRequest, channel_id: str) -> ApiResponse:
+        found = self._channel_or_error(channel_id, need=Perm.SEND_MESSAGES)
+        if isinstance(found, ApiResponse):
+            return found
+        channel, guild, perms = found
+        payload: JSON = dict(req.json or {})
+        if req.files and not perms & Perm.ATTACH_FILES:
+            return _error(403, 50013)
+        errors = validate_message(payload)
+        if errors:
+            return _form_error(errors)
+        nonce = payload.get("nonce")
+        if nonce is not None and payload.get("enforce_nonce"):
+            hit = self._nonces.get((self.bot.id, nonce))
+            loop_now = asyncio.get_running_loop().time()
+            if hit is not None and loop_now - hit[0] <= self.nonce_window:
+                # Real Discord answers a repeated enforced nonce with the first message, unchanged.
+                self.nonce_hits += 1
+                req.record.outcome = f"nonce hit -> message {hit[1].id}"
+                return ApiResponse(200, hit[1].to_payload())
+        message = self._create_message(
+            channel=channel, guild=guild, author=self.bot, payload=payload, source="channel",
+            files=req.files, embed_links=bool(perms & Perm.EMBED_LINKS),
+        )
+        if message is None:
+            return _error(400, 50006)
+        if nonce is not None and payload.get("enforce_nonce"):
+            self._nonces[(self.bot.id, nonce)] = (asyncio.get_running_loop().time(), message)
+        return ApiResponse(200, message.to_payload())
+
+    def _create_message(
+        self,
+        *,
+        channel: Channel,
+        guild: Guild | None,
+        author: User,
+        payload: JSON,
+        source: MessageSource,
+        files: list[tuple[str, str | None, bytes]] | None = None,
+        embed_links: bool = True,
+        flags: int | None = None,
+        interaction: InteractionHandle | None = None,
+        allow_empty: bool = False,
+    ) -> RecordedMessage | None:
+        embeds = [self._normalize_embed(e) for e in payload.get("embeds") or []]
+        stripped: list[JSON] = []
+        if embeds and not embed_links:
+            # Without Embed Links Discord drops rich embeds silently rather than failing.
+            stripped, embeds = embeds, []
+        attachments = self._attachments(files or [])
+        effective = {**payload, "embeds": embeds, "attachments": attachments}
+        if is_empty_message(effective) and not allow_empty:
+            return None
+        message_id = self.ids.next()
+        message_flags = int(payload.get("flags") or 0) if flags is None else flags
+        message = RecordedMessage(
+            id=message_id,
+            channel_id=channel.id,
+            guild_id=guild.id if guild else None,
+            author=author.to_payload(),
+            content=str(payload.get("content") or ""),
+            embeds=embeds,
+            components=list(payload.get("components") or []),
+            flags=message_flags,
+            allowed_mentions=payload.get("allowed_mentions"),
+            nonce=payload.get("nonce"),
+            enforce_nonce=bool(payload.get("enforce_nonce")),
+            source=source,
+            created_at=datetime.now(UTC),
+            request=payload,
+            attachments=attachments,
+            files={name: data for name, _, data in files or []},
+            tts=bool(payload.get("tts")),
+            type=19 if payload.get("message_reference") else 0,
+            message_reference=payload.get("message_reference"),
+            stripped_embeds=stripped,
+        )
+        if interaction is not None:
+            message.webhook_id = self.application_id
+            message.application_id = self.application_id
+            message.interaction_id = interaction.id
+            message.type = 20 if interaction.type == 2 else 0
+            message.interaction_metadata = {
+                "id": str(interaction.id),
+                "type": interaction.type,
+                "user": self.users[interaction.user_id].to_payload(),
+                "authorizing_integration_owners": {"0": str(interaction.guild_id)},
+            }
+        self.messages[message.id] = message
+        if not message.ephemeral:
+            self._channel_messages.setdefault(channel.id, []).append(message)
+            channel.last_message_id = message.id
+            self._dispatch_message("MESSAGE_CREATE", message, guild)
+        self._changes.notify()
+        return message
+
+    def _dispatch_message(self, event: str, message: RecordedMessage, guild: Guild | None) -> None:
+        if message.ephemeral:
+            return
+        data = message.to_payload()
+        if guild is not None and int(message.author["id"]) in guild.members and message.webhook_id is None:
+            data["member"] = guild.members[int(message.author["id"])].to_payload(with_user=False)
+        for session in self.gateway.sessions:
+            if session.invalid or not session.wants(event, message.guild_id):
+                continue
+            event_data = data
+            is_self = int(message.author["id"]) == self.bot.id
+            if not session.intents & Intent.MESSAGE_CONTENT and not is_self and str(self.bot.id) not in message.content:
+                # Without the message content intent Discord blanks other people's messages.
+                event_data = {**data, "content": "", "embeds": [], "components": [], "attachments": []}
+            session.dispatch(event, event_data)
+
+    def _attachments(self, files: list[tuple[str, str | None, bytes]]) -> list[JSON]:
+        result: list[JSON] = []
+        for name, content_type, data in files:
+            attachment_id = self.ids.next()
+            url = f"{self.base_url}/attachments/{attachment_id}/{name}"
+            result.append(
+                {
+                    "id": str(attachment_id), "filename": name, "size": len(data), "url": url,
+                    "proxy_url": url, "content_type": content_type or "application/octet-stream",
+                }
+            )
+        return result
+
+    @staticmethod
+    def _normalize_embed(embed: JSON) -> JSON:
+        return {"type": "rich", **embed}
+
+    def _apply_edit(
+        self,
+        message: RecordedMessage,
+        payload: JSON,
+        *,
+        files: list[tuple[str, str | None, bytes]] | None = None,
+        embed_links: bool = True,
+    ) -> ApiResponse | None:
+        errors = validate_message(payload)
+        if errors:
+            return _form_error(errors)
+        message.history.append(
+            {
+                "content": message.content,
+                "embeds": message.embeds,
+                "components": message.components,
+                "flags": message.flags,
+                "edited_at": message.edited_at,
+            }
+        )
+        if "content" in payload:
+            message.content = str(payload["content"] or "")
+        if "embeds" in payload:
+            embeds = [self._normalize_embed(e) for e in payload["embeds"] or []]
+            if embeds and not embed_links:
+                message.stripped_embeds, embeds = embeds, []
+            message.embeds = embeds
+        if "components" in payload:
+            message.components = list(payload["components"] or [])
+        if "allowed_mentions" in payload:
+            message.allowed_mentions = payload["allowed_mentions"]
+        if "flags" in payload and payload["flags"] is not None:
+            message.flags = (message.flags & ~SUPPRESS_EMBEDS) | (int(payload["flags"]) & SUPPRESS_EMBEDS)
+        if "attachments" in payload or files:
+            keep = {str(a.get("id")) for a in payload.get("attachments") or []}
+            message.attachments = [a for a in message.attachments if a["id"] in keep] + self._attachments(files or [])
+            message.files.update({name: data for name, _, data in files or []})
+        if message.loading:
+            # The deferred placeholder becomes the real answer; Discord does not mark it edited.
+            message.flags &= ~LOADING
+        else:
+            message.edited_at = datetime.now(UTC)
+        guild = self.guilds.get(message.guild_id) if message.guild_id else None
+        self._dispatch_message("MESSAGE_UPDATE", message, guild)
+        self._changes.notify()
+        return None
+
+    async def _list_messages(self, req: ApiRequest, channel_id: str) -> ApiResponse:
+        found = self._channel_or_error(channel_id)
+        if isinstance(found, ApiResponse):
+            return found
+        channel, _, perms = found
+        if not perms & Perm.READ_MESSAGE_HISTORY:
+            return ApiResponse(200, [])
+        limit = max(1, min(100, int(req.query.get("limit", "50"))))
+        messages = [m for m in self._channel_messages.get(channel.id, []) if not m.deleted]
+        if "before" in req.query:
+            messages = [m for m in messages if m.id < int(req.query["before"])]
+        if "after" in req.query:
+            after = [m for m in messages if m.id > int(req.query["after"])]
+            return ApiResponse(200, [m.to_payload() for m in reversed(after[:limit])])
+        if "around" in req.query:
+            pivot = int(req.query["around"])
+            older = [m for m in messages if m.id <= pivot][-(limit // 2 + limit % 2):]
+            newer = [m for m in messages if m.id > pivot][: limit // 2]
+            messages = older + newer
+        return ApiResponse(200, [m.to_payload() for m in reversed(messages[-limit:])])
+
+    def _channel_message(self, channel_id: str, message_id: str) -> RecordedMessage | None:
+        message = self.messages.get(int(message_id))
+        if message is None or message.deleted or message.channel_id != int(channel_id) or message.ephemeral:
+            return None
+        return message
+
+    async def _get_message(self, req: ApiRequest, channel_id: str, message_id: str) -> ApiResponse:
+        found = self._channel_or_error(channel_id, need=Perm.READ_MESSAGE_HISTORY)
+        if isinstance(found, ApiResponse):
+            return found
+        message = self._channel_message(channel_id, message_id)
+        return ApiResponse(200, message.to_payload()) if message else _error(404, 10008)
+
+    async def _edit_message(self, req: ApiRequest, channel_id: str, message_id: str) -> ApiResponse:
+        found = self._channel_or_error(channel_id)
+        if isinstance(found, ApiResponse):
+            return found
+        _, _, perms = found
+        message = self._channel_message(channel_id, message_id)
+        if message is None:
+            return _error(404, 10008)
+        if int(message.author["id"]) != self.bot.id or message.webhook_id is not None:
+            return _error(403, 50005, "Cannot edit a message authored by another user")
+        failed = self._apply_edit(message, dict(req.json or {}), files=req.files, embed_links=bool(perms & Perm.EMBED_LINKS))
+        return failed or ApiResponse(200, message.to_payload())
+
+    async def _delete_message(self, req: ApiRequest, channel_id: str, message_id: str) -> ApiResponse:
+        found = self._channel_or_error(channel_id)
+        if isinstance(found, ApiResponse):
+            return found
+        _, guild, perms = found
+        message = self._channel_message(channel_id, message_id)
+        if message is None:
+            return _error(404, 10008)
+        if int(message.author["id"]) != self.bot.id and not perms & Perm.MANAGE_MESSAGES:
+            return _error(403, 50013)
+        self._delete(message, guild)
+        return ApiResponse(204)
+
+    def _delete(self, message: RecordedMessage, guild: Guild | None) -> None:
+        message.deleted = True
+        if not message.ephemeral:
+            data: JSON = {"id": str(message.id), "channel_id": str(message.channel_id)}
+            if guild is not None:
+                data["guild_id"] = str(guild.id)
+            self.gateway.dispatch("MESSAGE_DELETE", data, message.guild_id)
+        self._changes.notify()
+
+    async def _react(self, req: ApiRequest, channel_id: str, message_id: str, emoji: str) -> ApiResponse:
+        found = self._channel_or_error(channel_id, need=Perm.READ_MESSAGE_HISTORY)
+        if isinstance(found, ApiResponse):
+            return found
+        if self._channel_message(channel_id, message_id) is None:
+            return _error(404, 10008)
+        if req.method == "PUT":
+            self.reactions.append((int(channel_id), int(message_id), emoji))
+        return ApiResponse(204)
+
+    # ================================================================ REST: guilds
+
+    def _guild_or_error(self, guild_id: str) -> Guild | ApiResponse:
+        guild = self.guilds.get(int(guild_id))
+        return guild if guild is not None else _error(404, 10004)
+
+    async def _get_guild(self, req: ApiRequest, guild_id: str) -> ApiResponse:
+        guild = self._guild_or_error(guild_id)
+        if isinstance(guild, ApiResponse):
+            return guild
+        body = guild.to_payload()
+        if _truthy(req.query.get("with_counts")):
+            body.update(approximate_member_count=len(guild.members), approximate_presence_count=0)
+        return ApiResponse(200, body)
+
+    async def _get_guild_channels(self, req: ApiRequest, guild_id: str) -> ApiResponse:
+        guild = self._guild_or_error(guild_id)
+        if isinstance(guild, ApiResponse):
+            return guild
+        return ApiResponse(200, [c.to_payload() for c in guild.channels.values()])
+
+    async def _get_guild_roles(self, req: ApiRequest, guild_id: str) -> ApiResponse:
+        guild = self._guild_or_error(guild_id)
+        if isinstance(guild, ApiResponse):
+            return guild
+        return ApiResponse(200, guild.role_list())
+
+    async def _list_members(self, req: ApiRequest, guild_id: str) -> ApiResponse:
+        guild = self._guild_or_error(guild_id)
+        if isinstance(guild, ApiResponse):
+            return guild
+        limit = max(1, min(1000, int(req.query.get("limit", "1"))))
+        after = int(req.query.get("after", "0"))
+        members = sorted((m for m in guild.members.values() if m.id > after), key=lambda m: m.id)
+        return ApiResponse(200, [m.to_payload() for m in members[:limit]])
+
+    async def _get_member(self, req: ApiRequest, guild_id: str, user_id: str) -> ApiResponse:
+        guild = self._guild_or_error(guild_id)
+        if isinstance(guild, ApiResponse):
+            return guild
+        member = guild.members.get(int(user_id))
+        return ApiResponse(200, member.to_payload()) if member else _error(404, 10007, "Unknown Member")
+
+    # ================================================================ REST: interaction responses
+
+    async def _interaction_callback(self, req: ApiRequest, interaction_id: str, token: str) -> ApiResponse:
+        handle = self.interactions.get(int(interaction_id))
+        if handle is None or handle.token != token:
+            return _error(404, 10062)
+        body: JSON = dict(req.json or {})
+        kind = int(body.get("type", 0))
+        data: JSON | None = body.get("data")
+
+        def reject(response: ApiResponse, why: str) -> ApiResponse:
+            handle.callbacks.append(CallbackRecord(kind, data, response.status, why))
+            self._changes.notify()
+            return response
+
+        if handle.acknowledged:
+            return reject(_error(400, 40060), "already acknowledged")
+        age = asyncio.get_running_loop().time() - handle.created
+        if age > self.interaction_ack_deadline:
+            return reject(_error(404, 10062), f"acknowledged after {age:.2f}s (deadline {self.interaction_ack_deadline}s)")
+        allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}[handle.type]
+        if kind not in allowed:
+            errors = FormErrors()
+            errors.add(["type"], "INTERACTION_RESPONSE_TYPE_INVALID", f"Callback type {kind} is not valid for interaction type {handle.type}")
+            return reject(_form_error(errors), f"callback type {kind} invalid here")
+        channel, guild = self._require_channel(handle.channel_id)
+        message: RecordedMessage | None = None
+        if kind in (4, 7):
+            errors = validate_message(data or {})
+            if errors:
+                return reject(_form_error(errors), "; ".join(errors.flat()))
+        if kind == 4:
+            message = self._create_message(
+                channel=channel, guild=guild, author=self.bot, payload=data or {},
+                source="interaction", files=req.files, interaction=handle,
+            )
+            if message is None:
+                return reject(_error(400, 50006), "empty message")
+            handle.original = message
+        elif kind == 5:
+            flags = LOADING | (int((data or {}).get("flags") or 0) & EPHEMERAL)
+            message = self._create_message(
+                channel=channel, guild=guild, author=self.bot, payload={"content": ""},
+                source="interaction", interaction=handle, flags=flags, allow_empty=True,
+            )
+            handle.original = message
+        elif kind in (6, 7):
+            message = handle.source_message
+            if message is None:
+                return reject(_error(400, 50035, "Invalid Form Body"), "no message to update")
+            if kind == 7:
+                failed = self._apply_edit(message, data or {}, files=req.files)
+                if failed is not None:
+                    return reject(failed, "invalid update")
+            handle.original = message
+        elif kind == 8:
+            errors = validate_choices(data)
+            if errors:
+                return reject(_form_error(errors), "; ".join(errors.flat()))
+            handle.choices_sent = list((data or {}).get("choices") or [])
+        elif kind == 9:
+            modal = data or {}
+            if not modal.get("custom_id") or not modal.get("title") or len(str(modal["title"])) > 45:
+                return reject(_error(400, 50035, "Invalid Form Body"), "invalid modal")
+            handle.modal = modal
+        handle.callbacks.append(CallbackRecord(kind, data, 200))
+        self._changes.notify()
+        if not _truthy(req.query.get("with_response")):
+            return ApiResponse(204)
+        callback: JSON = {"id": str(handle.id), "type": handle.type}
+        resource: JSON = {"type": kind}
+        if message is not None:
+            callback.update(
+                response_message_id=str(message.id),
+                response_message_loading=kind == 5,
+                response_message_ephemeral=message.ephemeral,
+            )
+            resource["message"] = message.to_payload()
+        return ApiResponse(200, {"interaction": callback, "resource": resource})
+
+    def _interaction_for_webhook(self, app_id: str, token: str) -> InteractionHandle | None:
+        handle = self._interactions_by_token.get(token)
+        if handle is None or int(app_id) != self.application_id or not handle.acknowledged:
+            return None
+        return handle
+
+    async def _followup(self, req: ApiRequest, app_id: str, token: str) -> ApiResponse:
+        handle = self._interaction_for_webhook(app_id, token)
+        if handle is None:
+            return _error(404, 10015)
+        payload: JSON = dict(req.json or {})
+        errors = validate_message(payload)
+        if errors:
+            return _form_error(errors)
+        channel, guild = self._require_channel(handle.channel_id)
+        original = handle.original
+        callback = handle.accepted_callback
+        if original is not None and original.loading and callback is not None and callback.type == 5:
+            # After a deferral the first follow-up replaces the "thinking" message, and keeps
+            # the deferral's visibility whatever the follow-up's own ephemeral flag says.
+            failed = self._apply_edit(original, payload, files=req.files)
+            if failed is not None:
+                return failed
+            original.request = payload
+            message: RecordedMessage | None = original
+        else:
+            message = self._create_message(
+                channel=channel, guild=guild, author=self.bot, payload=payload,
+                source="followup", files=req.files, interaction=handle,
+                flags=int(payload.get("flags") or 0) & EPHEMERAL,
+            )
+            if message is None:
+                return _error(400, 50006)
+        assert message is not None
+        handle.followups.append(message)
+        self._changes.notify()
+        if not _truthy(req.query.get("wait")):
+            return ApiResponse(204)
+        return ApiResponse(200, message.to_payload())
+
+    async def _webhook_message(self, req: ApiRequest, app_id: str, token: str, message_id: str) -> ApiResponse:
+        handle = self._interaction_for_webhook(app_id, token)
+        if handle is None:
+            return _error(404, 10015)
+        if message_id == "@original":
+            message = handle.original
+        else:
+            message = next((m for m in handle.messages if m.id == int(message_id)), None)
+        if message is None or message.deleted:
+            return _error(404, 10008)
+        if req.method == "GET":
+            return ApiResponse(200, message.to_payload())
+        if req.method == "DELETE":
+            self._delete(message, self.guilds.get(handle.guild_id) if handle.guild_id else None)
+            return ApiResponse(204)
+        failed = self._apply_edit(message, dict(req.json or {}), files=req.files)
+        return failed or ApiResponse(200, message.to_payload())
+
+
+__all__ = ["ATTACHMENT_SIZE_LIMIT", "ApiRequest", "ApiResponse", "FakeDiscord", "FakeDiscordTimeout"]
