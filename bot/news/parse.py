@@ -105,7 +105,7 @@ def parse_feed(
         # file path when one exists by that name.
         result = feedparser.parse(
             io.BytesIO(body),
-            response_headers=_response_headers(url, content_type),
+            response_headers=_response_headers(content_type),
             # We reduce every HTML value to plain text ourselves, so sanitising it first is
             # wasted work (measured in benchmarks/parse_offloop.py); nothing HTML leaves here.
             sanitize_html=False,
@@ -114,26 +114,30 @@ def parse_feed(
     except Exception as exc:  # feedparser bugs must not escape as foreign exceptions
         raise FeedParseError(f"could not parse the document ({_one_line(exc)})") from exc
 
-    entries: list[Any] = list(result.get("entries") or [])
-    version = result.get("version") or ""
+    entries: list[Any] = list(_get(result, "entries") or [])
+    version = _get(result, "version") or ""
     if not version and not entries:
-        raise FeedParseError(_not_a_feed(body, result))
+        raise FeedParseError(_not_a_feed(body, result, url))
+    bozo = _get(result, "bozo_exception") if _get(result, "bozo") else None
+    if not entries and _is_xml_syntax_error(bozo):
+        # Cut off before its first item: nothing learned, and the feed should say it is broken.
+        raise FeedParseError(f"malformed feed ({_xml_error(bozo)}); no items recovered")
 
-    feed: Mapping[str, Any] = result.get("feed") or {}
+    feed: Mapping[str, Any] = _get(result, "feed") or {}
     drafts, failures = _drafts(entries, base_url=url, now=now)
     if max_items is not None:
         drafts = _newest(drafts, max_items)
 
     problems: list[str] = []
-    if result.get("bozo"):
-        problems.append(_describe_problem(result.get("bozo_exception"), len(entries)))
+    if _get(result, "bozo"):
+        problems.append(_describe_problem(bozo, len(entries)))
     if not version:
         problems.append("unrecognised feed format")
     if failures:
         problems.append(f"skipped {failures} unreadable item{'s' if failures != 1 else ''}")
     return ParsedFeed(
         title=_text_of(feed, "title") or None,
-        link=_web_link(_str(feed.get("link")), url),
+        link=_web_link(_str(_get(feed, "link")), url),
         items=tuple(drafts),
         warning=truncate("; ".join(problems), 300) if problems else None,
     )
@@ -144,7 +148,7 @@ def parse_feed(
 _CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 
 
-def _response_headers(url: str, content_type: str | None) -> dict[str, str]:
+def _response_headers(content_type: str | None) -> dict[str, str]:
     # Only the charset of the server's Content-Type matters. The media type is replaced by
     # application/xml because servers label feeds text/html or text/plain (feedparser would flag
     # every such feed), and text/xml without a charset means us-ascii under RFC 3023, which
@@ -154,28 +158,28 @@ def _response_headers(url: str, content_type: str | None) -> dict[str, str]:
         match = _CHARSET_RE.search(content_type)
         if match:
             headers["content-type"] = f"application/xml; charset={match.group(1)}"
-    if url:
-        # feedparser resolves xml:base and relative <link>s against this.
-        headers["content-location"] = url
+    # No Content-Location on purpose: feedparser would resolve permalink guids against it, and
+    # an item's key must not change when the feed moves to another URL. Relative links are
+    # resolved against the feed URL here instead (after any xml:base feedparser applied).
     return headers
 
 
 _ROOT_RE = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.:-]*)")
 
 
-def _not_a_feed(body: bytes, result: Mapping[str, Any]) -> str:
+def _not_a_feed(body: bytes, result: Mapping[str, Any], url: str) -> str:
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"{", b"[")):
         return "not an RSS/Atom feed (looks like JSON; JSON Feed is not supported)"
     if b"<html" in head or b"<!doctype html" in head:
-        hint = _advertised_feed(result)
+        hint = _advertised_feed(result, url)
         return (
             "not an RSS/Atom feed (looks like HTML"
             + (f"; it links to {hint}" if hint else "")
             + ")"
         )
     if head.startswith(b"<"):
-        exc = result.get("bozo_exception")
+        exc = _get(result, "bozo_exception")
         if _is_xml_syntax_error(exc):
             return f"not an RSS/Atom feed (malformed XML: {_xml_error(exc)})"
         root = _ROOT_RE.search(head)
@@ -184,13 +188,13 @@ def _not_a_feed(body: bytes, result: Mapping[str, Any]) -> str:
     return "not an RSS/Atom feed (not XML)"
 
 
-def _advertised_feed(result: Mapping[str, Any]) -> str | None:
+def _advertised_feed(result: Mapping[str, Any], url: str) -> str | None:
     """The feed an HTML page advertises with <link rel="alternate" type="...rss+xml">."""
-    feed = result.get("feed") or {}
-    for link in _dicts(feed.get("links")):
-        kind = _str(link.get("type")).lower()
+    feed = _get(result, "feed") or {}
+    for link in _dicts(_get(feed, "links")):
+        kind = _str(_get(link, "type")).lower()
         if kind in ("application/rss+xml", "application/atom+xml"):
-            href = _str(link.get("href")).strip()
+            href = _web_link(_str(_get(link, "href")), url)
             if href:
                 return href
     return None
@@ -201,7 +205,8 @@ def _is_xml_syntax_error(exc: object) -> bool:
 
 
 def _xml_error(exc: Any) -> str:
-    return f"{exc.getMessage()} at line {exc.getLineNumber()}"
+    # feedparser may prepend an XML declaration line, so the number can be one too high.
+    return f"{exc.getMessage()} near line {exc.getLineNumber()}"
 
 
 def _describe_problem(exc: object, recovered: int) -> str:
@@ -273,7 +278,7 @@ def _draft(entry: Mapping[str, Any], *, base_url: str, now: datetime) -> ItemDra
 
 
 def _key(entry: Mapping[str, Any], *, link: str | None, title: str, raw_date: str) -> str:
-    guid = _str(entry.get("id")).strip()
+    guid = _str(_get(entry, "id")).strip()
     if guid:
         if len(guid) > _MAX_GUID_CHARS:
             return "guidhash:" + _sha256(guid)
@@ -285,24 +290,37 @@ def _key(entry: Mapping[str, Any], *, link: str | None, title: str, raw_date: st
 
 def _publisher(entry: Mapping[str, Any]) -> str:
     # Google News names the real publisher in <source url="...">Name</source>.
-    source = entry.get("source")
+    source = _get(entry, "source")
     if isinstance(source, Mapping):
         return truncate(_text_of(source, "title"), MAX_AUTHOR_CHARS)
     return ""
 
 
 def _item_link(entry: Mapping[str, Any], base_url: str) -> str | None:
+    raw_link = _str(_get(entry, "link"))
+    if (
+        _get(entry, "guidislink")
+        and raw_link == _str(_get(entry, "id"))
+        and not _is_absolute(raw_link)
+    ):
+        # A bare <guid>12345</guid> is a permalink by the letter of RSS 2.0 but not a URL; made
+        # absolute against the feed URL it would be a link to nowhere.
+        raw_link = ""
     # FeedBurner wraps links in feedproxy redirects and keeps the article URL in origLink.
-    for candidate in (entry.get("feedburner_origlink"), entry.get("link")):
-        link = _web_link(_str(candidate), base_url)
+    for candidate in (_str(_get(entry, "feedburner_origlink")), raw_link):
+        link = _web_link(candidate, base_url)
         if link:
             return link
-    for alternate in _dicts(entry.get("links")):
-        if _str(alternate.get("rel")) in ("", "alternate"):
-            link = _web_link(_str(alternate.get("href")), base_url)
+    for alternate in _dicts(_get(entry, "links")):
+        if _str(_get(alternate, "rel")) in ("", "alternate"):
+            link = _web_link(_str(_get(alternate, "href")), base_url)
             if link:
                 return link
     return None
+
+
+def _is_absolute(url: str) -> bool:
+    return url.strip().lower().startswith(("http://", "https://"))
 
 
 def _web_link(raw: str, base_url: str) -> str | None:
@@ -327,7 +345,7 @@ def _unwrap_redirect(url: str) -> str:
     host = (parts.hostname or "").removeprefix("www.")
     if parts.path == "/url" and host in ("google.com", "google.co.uk"):
         for name, value in parse_qsl(parts.query):
-            if name in ("url", "q") and value.lower().startswith(("http://", "https://")):
+            if name in ("url", "q") and _is_absolute(value):
                 return value
     return url
 
@@ -338,6 +356,9 @@ def _summary(entry: Mapping[str, Any], *, title: str, publisher: str) -> str:
         if publisher and text.casefold().endswith(publisher.casefold()):
             # Google News descriptions are "<a>Headline</a>&nbsp;&nbsp;<font>Publisher</font>".
             text = text[: -len(publisher)].rstrip(" -–—|")
+        if publisher and text.casefold().startswith(title.casefold()):
+            # The rest is Google News' cluster of other outlets' headlines, not a summary.
+            return ""
         if text and text.casefold() != title.casefold():
             return truncate(text, MAX_SUMMARY_CHARS)
     return ""
@@ -345,21 +366,21 @@ def _summary(entry: Mapping[str, Any], *, title: str, publisher: str) -> str:
 
 def _summary_sources(entry: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     # feedparser fills `summary` from description (or from content when there is none).
-    detail = entry.get("summary_detail")
-    summary = _str(entry.get("summary"))
+    detail = _get(entry, "summary_detail")
+    summary = _str(_get(entry, "summary"))
     if summary:
-        kind = _str(detail.get("type")) if isinstance(detail, Mapping) else "text/html"
+        kind = _str(_get(detail, "type")) if isinstance(detail, Mapping) else "text/html"
         yield summary, kind
-    for content in _dicts(entry.get("content")):
-        value = _str(content.get("value"))
+    for content in _dicts(_get(entry, "content")):
+        value = _str(_get(content, "value"))
         if value:
-            yield value, _str(content.get("type")) or "text/html"
+            yield value, _str(_get(content, "type")) or "text/html"
 
 
 def _published(entry: Mapping[str, Any], now: datetime) -> tuple[datetime | None, str]:
-    raw = _str(entry.get("published") or entry.get("updated") or entry.get("created"))
+    raw = _str(_get(entry, "published") or _get(entry, "updated") or _get(entry, "created"))
     for field in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = _datetime(entry.get(field))
+        parsed = _datetime(_get(entry, field))
         if parsed is not None and _EARLIEST_DATE <= parsed <= now + _FUTURE_SLACK:
             return parsed, raw
     return None, raw
@@ -377,17 +398,17 @@ def _datetime(value: object) -> datetime | None:
 
 
 def _author(entry: Mapping[str, Any]) -> str | None:
-    detail = entry.get("author_detail")
-    name = _str(detail.get("name")) if isinstance(detail, Mapping) else ""
-    author = collapse_whitespace(name or _str(entry.get("author")))
+    detail = _get(entry, "author_detail")
+    name = _str(_get(detail, "name")) if isinstance(detail, Mapping) else ""
+    author = collapse_whitespace(name or _str(_get(entry, "author")))
     return truncate(author, MAX_AUTHOR_CHARS) or None
 
 
 def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
     found: list[str] = []
     seen: set[str] = set()
-    for tag in _dicts(entry.get("tags")):
-        term = collapse_whitespace(_str(tag.get("term")) or _str(tag.get("label")))
+    for tag in _dicts(_get(entry, "tags")):
+        term = collapse_whitespace(_str(_get(tag, "term")) or _str(_get(tag, "label")))
         term = truncate(term, MAX_CATEGORY_CHARS)
         folded = term.casefold()
         if term and folded not in seen:
@@ -416,19 +437,19 @@ def _image(entry: Mapping[str, Any], *, base_url: str) -> str | None:
 
 
 def _image_candidates(entry: Mapping[str, Any]) -> Iterator[str]:
-    for media in _dicts(entry.get("media_content")):
-        url = _str(media.get("url"))
-        medium = _str(media.get("medium")).lower()
-        kind = _str(media.get("type")).lower()
+    for media in _dicts(_get(entry, "media_content")):
+        url = _str(_get(media, "url"))
+        medium = _str(_get(media, "medium")).lower()
+        kind = _str(_get(media, "type")).lower()
         # Without medium or type, only the file name can tell an image from a video.
         declared = medium == "image" or kind.startswith("image/")
         if declared or (not medium and not kind and _looks_like_image(url)):
             yield url
-    for thumbnail in _dicts(entry.get("media_thumbnail")):
-        yield _str(thumbnail.get("url"))
-    for link in _dicts(entry.get("links")):
-        if _str(link.get("rel")) == "enclosure" and _str(link.get("type")).startswith("image/"):
-            yield _str(link.get("href"))
+    for thumbnail in _dicts(_get(entry, "media_thumbnail")):
+        yield _str(_get(thumbnail, "url"))
+    for link in _dicts(_get(entry, "links")):
+        if _str(_get(link, "rel")) == "enclosure" and _str(_get(link, "type")).startswith("image/"):
+            yield _str(_get(link, "href"))
     for value, _kind in _summary_sources(entry):
         yield from _html_images(value[:_MAX_HTML_SCAN])
 
@@ -457,6 +478,12 @@ def _looks_like_image(url: str) -> bool:
 # --- small helpers over feedparser's loosely-typed values ---------------------------------------
 
 
+def _get(node: Mapping[str, Any], key: str) -> Any:
+    # Plain dict lookups: FeedParserDict.get remaps keys ("url" means "href") and answers
+    # "updated" with "published", with a DeprecationWarning, when an entry has no updated date.
+    return dict.get(node, key) if isinstance(node, dict) else node.get(key)
+
+
 def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
 
@@ -468,13 +495,18 @@ def _dicts(value: object) -> Iterable[Mapping[str, Any]]:
 
 
 def _text_of(node: Mapping[str, Any], field: str) -> str:
-    detail = node.get(f"{field}_detail")
-    kind = _str(detail.get("type")) if isinstance(detail, Mapping) else "text/plain"
-    return _to_text(_str(node.get(field)), kind)
+    detail = _get(node, f"{field}_detail")
+    kind = _str(_get(detail, "type")) if isinstance(detail, Mapping) else "text/plain"
+    return _to_text(_str(_get(node, field)), kind)
+
+
+# Markup that feedparser's own "looks like HTML" test lets through as plain text because it only
+# trusts elements its sanitiser allows (a <script> in a title keeps the title "plain").
+_MARKUP_RE = re.compile(r"<(?:script|style)\b|</[a-zA-Z][a-zA-Z0-9]*\s*>|<br\s*/?>", re.IGNORECASE)
 
 
 def _to_text(value: str, kind: str) -> str:
-    if kind.lower() in _HTML_TYPES:
+    if kind.lower() in _HTML_TYPES or ("<" in value and _MARKUP_RE.search(value)):
         return html_to_text(value)
     return collapse_whitespace(value)
 
