@@ -41,7 +41,9 @@ class Pager(discord.ui.View):
         self.index = 0
 
     @discord.ui.button(label="Next", custom_id="pager:next")
-    async def next_page(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+    async def next_page(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Pager]
+    ) -> None:
         self.index = (self.index + 1) % len(PAGES)
         await interaction.response.edit_message(content=PAGES[self.index], view=self)
 
@@ -66,7 +68,9 @@ class Demo(commands.GroupCog, group_name="demo", group_description="Fake Discord
         await interaction.response.send_message(f"picked {fruit}")
 
     @pick.autocomplete("fruit")
-    async def pick_fruit(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def pick_fruit(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=f, value=f) for f in FRUITS if f.startswith(current)][:25]
 
     @app_commands.command(name="pages", description="A message with a paging button")
@@ -80,7 +84,9 @@ class Demo(commands.GroupCog, group_name="demo", group_description="Fake Discord
 
     @admin.command(name="stats", description="Guild statistics")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def stats(self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, 10] = 5) -> None:
+    async def stats(
+        self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, 10] = 5
+    ) -> None:
         assert interaction.guild is not None
         await interaction.response.send_message(
             f"members={interaction.guild.member_count} limit={limit}", ephemeral=True
@@ -90,7 +96,9 @@ class Demo(commands.GroupCog, group_name="demo", group_description="Fake Discord
 class Tree(app_commands.CommandTree[commands.Bot]):
     """One error handler: user errors become an ephemeral line, like the real bot's."""
 
-    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
         text = "not allowed" if isinstance(error, app_commands.MissingPermissions) else "failed"
         if not interaction.response.is_done():
             await interaction.response.send_message(text, ephemeral=True)
@@ -207,11 +215,16 @@ async def test_connects_caches_guild_and_syncs_commands(fake: FakeDiscord, world
     assert options["pick"]["options"][0]["autocomplete"] is True
     assert fake.syncs(None) == []
     assert fake.gateway.identifies[0]["intents"] == discord.Intents.default().value
+    # discord.py asks for zlib-stream; the fake compresses what it sends accordingly.
+    assert fake.gateway.connect_queries[0]["compress"] == "zlib-stream"
+    assert fake.gateway.heartbeats >= 1
 
 
 async def test_slash_command_ephemeral_reply(fake: FakeDiscord, world: World) -> None:
     async with running(DemoBot(world.guild.id)):
-        handle = await fake.invoke_slash(world.guild.id, world.news.id, world.member.id, "demo ping")
+        handle = await fake.invoke_slash(
+            world.guild.id, world.news.id, world.member.id, "demo ping"
+        )
         callback = await handle.response(timeout=5)
         assert callback.type == 4
         assert handle.original is not None
@@ -249,7 +262,10 @@ async def test_subcommand_group_and_permission_check(fake: FakeDiscord, world: W
         assert (await denied.wait_original()).content == "not allowed"
         with pytest.raises(ValueError, match="above 10"):
             await fake.invoke_slash(
-                world.guild.id, world.news.id, world.admin.id, "demo admin stats",
+                world.guild.id,
+                world.news.id,
+                world.admin.id,
+                "demo admin stats",
                 options={"limit": 11},
             )
 
@@ -269,7 +285,9 @@ async def test_channel_message_with_embed_and_no_mentions(fake: FakeDiscord, wor
         assert not message.pings.anyone
 
 
-async def test_rate_limited_post_is_retried_and_posted_once(fake: FakeDiscord, world: World) -> None:
+async def test_rate_limited_post_is_retried_and_posted_once(
+    fake: FakeDiscord, world: World
+) -> None:
     rule = fake.rate_limit(world.news.id, times=1, retry_after=0.2)
     async with running(DemoBot(world.guild.id)) as bot:
         started = time.monotonic()
@@ -280,6 +298,20 @@ async def test_rate_limited_post_is_retried_and_posted_once(fake: FakeDiscord, w
         assert [m.content for m in fake.messages_in(world.news.id)] == ["after the limit"]
 
 
+async def test_rate_limit_headers_make_discord_py_wait_instead_of_hitting_429(
+    fake: FakeDiscord, world: World
+) -> None:
+    fake.message_rate_limit = (2, 0.3)
+    async with running(DemoBot(world.guild.id)) as bot:
+        channel = text_channel(bot, world.news)
+        started = time.monotonic()
+        for n in range(3):
+            await channel.send(f"burst {n}")
+        assert time.monotonic() - started >= 0.2
+        assert len(fake.messages_in(world.news.id)) == 3
+        assert not [r for r in fake.requests if r.status == 429]
+
+
 async def test_server_error_once_is_retried(fake: FakeDiscord, world: World) -> None:
     fake.server_error(world.news.id, times=1)
     async with running(DemoBot(world.guild.id)) as bot:
@@ -287,7 +319,9 @@ async def test_server_error_once_is_retried(fake: FakeDiscord, world: World) -> 
         assert len(fake.messages_in(world.news.id)) == 1
 
 
-async def test_permission_errors_surface_as_discord_exceptions(fake: FakeDiscord, world: World) -> None:
+async def test_permission_errors_surface_as_discord_exceptions(
+    fake: FakeDiscord, world: World
+) -> None:
     async with running(DemoBot(world.guild.id)) as bot:
         with pytest.raises(discord.Forbidden) as missing_permissions:
             await text_channel(bot, world.locked).send("no send permission")
@@ -360,7 +394,9 @@ async def test_autocomplete_round_trip(fake: FakeDiscord, world: World) -> None:
 
 async def test_button_click_round_trip(fake: FakeDiscord, world: World) -> None:
     async with running(DemoBot(world.guild.id)):
-        opened = await fake.invoke_slash(world.guild.id, world.news.id, world.member.id, "demo pages")
+        opened = await fake.invoke_slash(
+            world.guild.id, world.news.id, world.member.id, "demo pages"
+        )
         message = await opened.wait_original()
         assert message.custom_ids() == ["pager:next"]
 
@@ -376,23 +412,31 @@ async def test_button_click_round_trip(fake: FakeDiscord, world: World) -> None:
 async def test_late_acknowledgement_is_rejected(fake: FakeDiscord, world: World) -> None:
     fake.interaction_ack_deadline = 0.2
     async with running(DemoBot(world.guild.id)):
-        handle = await fake.invoke_slash(world.guild.id, world.news.id, world.member.id, "demo slow")
+        handle = await fake.invoke_slash(
+            world.guild.id, world.news.id, world.member.id, "demo slow"
+        )
         # Both the command's answer and the error handler's fallback arrive too late.
         rejected = await handle.wait_until(lambda h: h.callbacks[1:] and h.callbacks, timeout=5)
         assert [c.status for c in rejected] == [404, 404]
         assert not handle.acknowledged
 
 
-async def test_gateway_disconnect_resumes_and_keeps_working(fake: FakeDiscord, world: World) -> None:
+async def test_gateway_disconnect_resumes_and_keeps_working(
+    fake: FakeDiscord, world: World
+) -> None:
     async with running(DemoBot(world.guild.id)):
         fake.disconnect_gateway(4000)
         await fake.wait_until(lambda: fake.gateway.resumes, timeout=5, what="a RESUME")
-        handle = await fake.invoke_slash(world.guild.id, world.news.id, world.member.id, "demo ping")
+        handle = await fake.invoke_slash(
+            world.guild.id, world.news.id, world.member.id, "demo ping"
+        )
         assert (await handle.wait_original()).content == "pong"
         assert len(fake.gateway.identifies) == 1
 
 
-async def test_hang_after_commit_leaves_message_without_answer(fake: FakeDiscord, world: World) -> None:
+async def test_hang_after_commit_leaves_message_without_answer(
+    fake: FakeDiscord, world: World
+) -> None:
     fake.hang(world.news.id, commit=True)
     async with running(DemoBot(world.guild.id)) as bot:
         send = asyncio.create_task(text_channel(bot, world.news).send("landed, unanswered"))
@@ -424,4 +468,3 @@ async def test_unknown_route_is_logged_as_404(fake: FakeDiscord, world: World) -
             await bot.http.request(discord.http.Route("GET", "/no/such/route"))
         assert [r.path for r in fake.unknown_routes] == ["/no/such/route"]
         fake.unknown_routes.clear()
-

@@ -37,7 +37,10 @@ ERROR_MESSAGES: dict[int, str] = {
 
 def error_body(code: int, message: str | None = None) -> JSON:
     """A Discord JSON error body."""
-    return {"message": message if message is not None else ERROR_MESSAGES.get(code, ""), "code": code}
+    return {
+        "message": message if message is not None else ERROR_MESSAGES.get(code, ""),
+        "code": code,
+    }
 
 
 def rate_limit_response(

@@ -167,6 +167,8 @@ class Gateway:
         self.presence_updates: list[JSON] = []
         self.heartbeats = 0
         self.close_codes: list[int] = []
+        #: Query strings of every websocket connect (v, encoding, compress).
+        self.connect_queries: list[dict[str, str]] = []
 
     # ----------------------------------------------------------------- queries
 
@@ -217,6 +219,7 @@ class Gateway:
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """aiohttp websocket handler for /gateway."""
+        self.connect_queries.append(dict(request.query))
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
         conn = GatewayConnection(ws, compress=request.query.get("compress") == "zlib-stream")
@@ -313,7 +316,10 @@ class Gateway:
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.fake.gateway_url,
-            "application": {"id": str(self.fake.application_id), "flags": self.fake.application_flags},
+            "application": {
+                "id": str(self.fake.application_id),
+                "flags": self.fake.application_flags,
+            },
             "private_channels": [],
             "relationships": [],
             "presences": [],
@@ -364,9 +370,9 @@ class Gateway:
         if not session.intents & Intent.GUILD_MEMBERS:
             conn.close(4014, "Disallowed intent(s).")
             return
-        guild_ids = data.get("guild_id")
-        for raw_id in guild_ids if isinstance(guild_ids, list) else [guild_ids]:
-            guild = self.fake.guilds.get(int(raw_id))
+        raw_ids = data.get("guild_id")
+        for raw_id in raw_ids if isinstance(raw_ids, list) else [raw_ids]:
+            guild = self.fake.guilds.get(int(raw_id or 0))
             if guild is None:
                 continue
             members = list(guild.members.values())
@@ -391,4 +397,3 @@ class Gateway:
             if data.get("presences"):
                 chunk["presences"] = []
             session.dispatch("GUILD_MEMBERS_CHUNK", chunk)
-

@@ -125,7 +125,12 @@ class Overwrite:
 
     def to_payload(self) -> dict[str, object]:
         """The overwrite as Discord sends it (bit sets are strings)."""
-        return {"id": str(self.id), "type": self.type, "allow": str(self.allow), "deny": str(self.deny)}
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "allow": str(self.allow),
+            "deny": str(self.deny),
+        }
 
 
 def compute_base_permissions(

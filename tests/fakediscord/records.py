@@ -5,9 +5,13 @@ syncs, interaction responses, the raw request log. Waits never block forever: ea
 and fails with a `FakeDiscordTimeout` that says what was awaited and what was seen instead.
 """
 
+# Bounded waits with an explicit `timeout=` are this API's contract (and read well in tests).
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,10 +66,8 @@ class Changes:
                 detail = f"; seen: {seen()}" if seen else ""
                 raise FakeDiscordTimeout(f"timed out after {timeout}s waiting for {what}{detail}")
             event = self._event
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
-            except TimeoutError:
-                pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +382,9 @@ class InteractionHandle:
 
         return await self.wait_until(ready, timeout=timeout, what="the original response")
 
-    async def wait_followups(self, count: int = 1, *, timeout: float = 5.0) -> list[RecordedMessage]:
+    async def wait_followups(
+        self, count: int = 1, *, timeout: float = 5.0
+    ) -> list[RecordedMessage]:
         """The first `count` follow-up messages."""
         return await self.wait_until(
             lambda h: h.followups[:count] if len(h.followups) >= count else None,

@@ -7,6 +7,9 @@ wrong (permissions, limits, the 3 s acknowledgement window, nonce de-duplication
 every request so tests can assert on what the bot actually sent.
 """
 
+# Bounded waits with an explicit `timeout=` are this API's contract (and read well in tests).
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
@@ -14,6 +17,7 @@ import json
 import logging
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,7 +51,6 @@ from .state import (
     Role,
     Snowflakes,
     User,
-    iso,
 )
 from .validation import (
     FormErrors,
@@ -135,6 +138,7 @@ class FakeDiscord:
         nonce_window: float = 300.0,
         allowed_privileged_intents: int = Intent.PRIVILEGED,
         enforce_permissions: bool = True,
+        message_rate_limit: tuple[int, float] | None = None,
         raise_on_internal_errors: bool = True,
     ) -> None:
         self.token = token
@@ -145,6 +149,9 @@ class FakeDiscord:
         self.nonce_window = nonce_window
         self.allowed_privileged_intents = allowed_privileged_intents
         self.enforce_permissions = enforce_permissions
+        #: (messages, seconds) per channel, with real rate-limit headers; None = unlimited.
+        self.message_rate_limit = message_rate_limit
+        self._message_buckets: dict[int, tuple[float, int]] = {}
         self.raise_on_internal_errors = raise_on_internal_errors
 
         self.ids = Snowflakes()
@@ -208,7 +215,9 @@ class FakeDiscord:
             await self._runner.cleanup()
             self._runner = None
         if self.internal_errors and self.raise_on_internal_errors:
-            raise AssertionError("fake discord had internal errors:\n" + "\n".join(self.internal_errors))
+            raise AssertionError(
+                "fake discord had internal errors:\n" + "\n".join(self.internal_errors)
+            )
 
     async def __aenter__(self) -> Self:
         return await self.start()
@@ -340,17 +349,29 @@ class FakeDiscord:
         )
         return self.inject(
             Failure(
-                method=method, path=path, channel_id=channel_id, times=times,
-                status=429, body=body, headers=headers,
+                method=method,
+                path=path,
+                channel_id=channel_id,
+                times=times,
+                status=429,
+                body=body,
+                headers=headers,
             )
         )
 
     def forbid(
-        self, channel_id: int, *, code: int = 50013, method: str | None = None, times: int | None = None
+        self,
+        channel_id: int,
+        *,
+        code: int = 50013,
+        method: str | None = None,
+        times: int | None = None,
     ) -> Failure:
         """Requests on a channel get 403 Missing Permissions (50013) or Missing Access (50001)."""
         return self.inject(
-            Failure(method=method, channel_id=channel_id, times=times, status=403, body=error_body(code))
+            Failure(
+                method=method, channel_id=channel_id, times=times, status=403, body=error_body(code)
+            )
         )
 
     def unknown_channel(self, channel_id: int, *, times: int | None = None) -> Failure:
@@ -371,7 +392,11 @@ class FakeDiscord:
         """The next `times` matching requests get a 5xx (discord.py retries those itself)."""
         return self.inject(
             Failure(
-                method=method, path=path, channel_id=channel_id, times=times, status=status,
+                method=method,
+                path=path,
+                channel_id=channel_id,
+                times=times,
+                status=status,
                 body={"message": f"{status}: Internal Server Error", "code": 0},
             )
         )
@@ -448,8 +473,10 @@ class FakeDiscord:
             lambda: bool(self.gateway.live_sessions()),
             timeout=timeout,
             what="a connected gateway session",
-            seen=lambda: f"identifies={len(self.gateway.identifies)} "
-            f"close_codes={self.gateway.close_codes} requests={self._recent_requests()}",
+            seen=lambda: (
+                f"identifies={len(self.gateway.identifies)} "
+                f"close_codes={self.gateway.close_codes} requests={self._recent_requests()}"
+            ),
         )
 
     # ================================================================ queries and waits
@@ -487,8 +514,10 @@ class FakeDiscord:
             ready,
             timeout=timeout,
             what=f"{count} message(s) in channel {channel_id}",
-            seen=lambda: f"{len(self.messages_in(channel_id))} message(s); "
-            f"requests={self._recent_requests()}",
+            seen=lambda: (
+                f"{len(self.messages_in(channel_id))} message(s); "
+                f"requests={self._recent_requests()}"
+            ),
         )
 
     def message(self, message_id: int) -> RecordedMessage:
@@ -518,7 +547,9 @@ class FakeDiscord:
             seen=lambda: f"syncs={[(s.guild_id, s.names) for s in self.command_syncs]}",
         )
 
-    def requests_to(self, method: str | None = None, path: str | None = None) -> list[RequestRecord]:
+    def requests_to(
+        self, method: str | None = None, path: str | None = None
+    ) -> list[RequestRecord]:
         """Recorded requests filtered by method and a full-match path regex."""
         return [
             r
@@ -554,7 +585,7 @@ class FakeDiscord:
     def _recent_requests(self) -> str:
         return "[" + ", ".join(str(r) for r in self.requests[-8:]) + "]"
 
-    # ================================================================ interactions (driving the bot)
+    # ================================================================ interactions (driving it)
 
     async def invoke_slash(
         self,
@@ -574,10 +605,17 @@ class FakeDiscord:
         Discord client would (types, choices, required); users/channels/roles may be given as
         fake objects or ids and are put in `resolved`.
         """
-        data = self._command_data(guild_id, channel_id, user_id, command, path, options, focused=None)
+        data = self._command_data(
+            guild_id, channel_id, user_id, command, path, options, focused=None
+        )
         return await self._dispatch_interaction(
-            2, data, guild_id=guild_id, channel_id=channel_id, user_id=user_id,
-            locale=locale, timeout=timeout,
+            2,
+            data,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            locale=locale,
+            timeout=timeout,
         )
 
     async def invoke_autocomplete(
@@ -601,8 +639,13 @@ class FakeDiscord:
             guild_id, channel_id, user_id, command, path, options, focused=(focused, value)
         )
         return await self._dispatch_interaction(
-            4, data, guild_id=guild_id, channel_id=channel_id, user_id=user_id,
-            locale=locale, timeout=timeout,
+            4,
+            data,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            locale=locale,
+            timeout=timeout,
         )
 
     async def click_button(
@@ -657,32 +700,53 @@ class FakeDiscord:
         def answer(component: JSON) -> JSON:
             kind = component.get("type")
             if kind == 1:
-                return {"type": 1, "components": [answer(c) for c in component.get("components", [])]}
+                return {
+                    "type": 1,
+                    "components": [answer(c) for c in component.get("components", [])],
+                }
             if kind == 18:
                 return {"type": 18, "component": answer(component["component"])}
             custom_id = component.get("custom_id")
             if kind == 4:
-                return {"type": 4, "custom_id": custom_id, "value": remaining.pop(str(custom_id), component.get("value") or "")}
-            return {"type": kind, "custom_id": custom_id, "values": [remaining.pop(str(custom_id))] if custom_id in remaining else []}
+                return {
+                    "type": 4,
+                    "custom_id": custom_id,
+                    "value": remaining.pop(str(custom_id), component.get("value") or ""),
+                }
+            return {
+                "type": kind,
+                "custom_id": custom_id,
+                "values": [remaining.pop(str(custom_id))] if custom_id in remaining else [],
+            }
 
         components = [answer(c) for c in modal.get("components", [])]
         if remaining:
             raise ValueError(f"the modal has no inputs {sorted(remaining)}")
         data: JSON = {"custom_id": modal.get("custom_id"), "components": components}
         return await self._dispatch_interaction(
-            5, data, guild_id=opener.guild_id, channel_id=opener.channel_id,
-            user_id=opener.user_id, locale=None, timeout=timeout,
+            5,
+            data,
+            guild_id=opener.guild_id,
+            channel_id=opener.channel_id,
+            user_id=opener.user_id,
+            locale=None,
+            timeout=timeout,
             source_message=opener.source_message,
         )
 
     def post_user_message(self, channel_id: int, user_id: int, content: str) -> RecordedMessage:
         """A user writes in a channel: stored and sent to the bot as MESSAGE_CREATE."""
         channel, guild = self._require_channel(channel_id)
-        author = self.users[user_id]
-        return self._create_message(
-            channel=channel, guild=guild, author=author, payload={"content": content},
+        message = self._create_message(
+            channel=channel,
+            guild=guild,
+            author=self.users[user_id],
+            payload={"content": content},
             source="user",
         )
+        if message is None:
+            raise ValueError("a user message needs content")
+        return message
 
     # ---------------------------------------------------------------- interaction internals
 
@@ -693,7 +757,9 @@ class FakeDiscord:
                 if command["name"] == name and int(command.get("type", 1)) == kind:
                     return command, scope
         known = {scope: [c["name"] for c in cmds] for scope, cmds in self._commands.items()}
-        raise LookupError(f"command {name!r} is not registered for guild {guild_id}; registered: {known}")
+        raise LookupError(
+            f"command {name!r} is not registered for guild {guild_id}; registered: {known}"
+        )
 
     def _command_data(
         self,
@@ -714,18 +780,27 @@ class FakeDiscord:
         node = data
         level: list[JSON] = schema.get("options") or []
         for name in names[1:]:
-            sub = next((o for o in level if o.get("name") == name and o.get("type") in (1, 2)), None)
+            sub = next(
+                (o for o in level if o.get("name") == name and o.get("type") in (1, 2)), None
+            )
             if sub is None:
-                raise LookupError(f"/{' '.join(names)}: no sub-command {name!r} in {[o.get('name') for o in level]}")
+                raise LookupError(
+                    f"/{' '.join(names)}: no sub-command {name!r}; "
+                    f"there are {[o.get('name') for o in level]}"
+                )
             child: JSON = {"name": name, "type": sub["type"], "options": []}
             node["options"] = [child]
             node = child
             level = sub.get("options") or []
         if any(o.get("type") in (1, 2) for o in level):
-            raise LookupError(f"/{' '.join(names)} needs a sub-command: {[o.get('name') for o in level]}")
+            raise LookupError(
+                f"/{' '.join(names)} needs a sub-command: {[o.get('name') for o in level]}"
+            )
         guild = self.guilds[guild_id]
         resolved: JSON = {}
-        values = self._option_values(level, dict(options or {}), guild, channel_id, user_id, resolved, focused)
+        values = self._option_values(
+            level, dict(options or {}), guild, channel_id, user_id, resolved, focused
+        )
         if values or names[1:]:
             node["options"] = values
         if resolved:
@@ -749,13 +824,17 @@ class FakeDiscord:
                 raise LookupError(f"option {focused[0]!r} does not have autocomplete")
         unknown = set(given) - set(by_name)
         if unknown:
-            raise LookupError(f"unknown option(s) {sorted(unknown)}; the command has {list(by_name)}")
+            raise LookupError(
+                f"unknown option(s) {sorted(unknown)}; the command has {list(by_name)}"
+            )
         result: list[JSON] = []
         for spec in schema:
             name = spec["name"]
             if focused is not None and name == focused[0]:
                 # Autocomplete sends what the user has typed so far, as a string, unvalidated.
-                result.append({"name": name, "type": spec["type"], "value": focused[1], "focused": True})
+                result.append(
+                    {"name": name, "type": spec["type"], "value": focused[1], "focused": True}
+                )
                 continue
             if name not in given:
                 if spec.get("required") and focused is None:
@@ -793,7 +872,9 @@ class FakeDiscord:
                 raise ValueError(f"{name}: {value!r} is not a boolean")
             converted = value
         elif kind in (6, 7, 8, 9):
-            return str(self._resolve_entity(kind, name, value, guild, channel_id, user_id, resolved))
+            return str(
+                self._resolve_entity(kind, name, value, guild, channel_id, user_id, resolved)
+            )
         else:
             raise NotImplementedError(f"option type {kind} ({name}) is not emulated")
         if kind in (4, 10):
@@ -846,7 +927,10 @@ class FakeDiscord:
             raise LookupError(f"message {msg.id} was deleted")
         component = msg.find_component(custom_id)
         if component is None or component.get("type") not in kinds:
-            raise LookupError(f"message {msg.id} has no component {custom_id!r} of type {kinds}; has {msg.custom_ids()}")
+            raise LookupError(
+                f"message {msg.id} has no component {custom_id!r} of type {kinds}; "
+                f"it has {msg.custom_ids()}"
+            )
         return msg, component
 
     async def _component_interaction(
@@ -860,8 +944,14 @@ class FakeDiscord:
         if msg.guild_id is None:
             raise NotImplementedError("component interactions in DMs are not emulated")
         return await self._dispatch_interaction(
-            3, data, guild_id=msg.guild_id, channel_id=msg.channel_id, user_id=user_id,
-            locale=locale, timeout=timeout, source_message=msg,
+            3,
+            data,
+            guild_id=msg.guild_id,
+            channel_id=msg.channel_id,
+            user_id=user_id,
+            locale=locale,
+            timeout=timeout,
+            source_message=msg,
         )
 
     async def _dispatch_interaction(
@@ -981,10 +1071,23 @@ class FakeDiscord:
             auth=False,
         )
         r("POST", hook, self._followup, auth=False)
-        r("GET|PATCH|DELETE", hook + r"/messages/(?P<message_id>@original|\d+)", self._webhook_message, auth=False)
+        r(
+            "GET|PATCH|DELETE",
+            hook + r"/messages/(?P<message_id>@original|\d+)",
+            self._webhook_message,
+            auth=False,
+        )
 
     async def _handle_stray(self, request: web.Request) -> web.StreamResponse:
-        record = RequestRecord(request.method, request.path, dict(request.query), None, datetime.now(UTC), 404, "not under /api")
+        record = RequestRecord(
+            request.method,
+            request.path,
+            dict(request.query),
+            None,
+            datetime.now(UTC),
+            404,
+            "not under /api",
+        )
         self.requests.append(record)
         self.unknown_routes.append(record)
         _log.warning("fake discord: request outside the API: %s %s", request.method, request.path)
@@ -1015,14 +1118,18 @@ class FakeDiscord:
         except Exception as exc:
             _log.exception("fake discord crashed on %s %s", request.method, path)
             self.internal_errors.append(f"{request.method} {path}: {exc!r}")
-            response = ApiResponse(500, {"message": "500: Internal Server Error (fake bug)", "code": 0})
+            response = ApiResponse(
+                500, {"message": "500: Internal Server Error (fake bug)", "code": 0}
+            )
         record.status = response.status
         if response.status >= 400 and isinstance(response.body, dict) and not record.outcome:
             record.outcome = str(response.body.get("message", ""))
         self._changes.notify()
         return self._web_response(response)
 
-    async def _parse(self, request: web.Request, path: str, record: RequestRecord) -> ApiRequest | ApiResponse:
+    async def _parse(
+        self, request: web.Request, path: str, record: RequestRecord
+    ) -> ApiRequest | ApiResponse:
         body: Any = None
         files: list[tuple[str, str | None, bytes]] = []
         if request.content_type == "multipart/form-data":
@@ -1049,16 +1156,25 @@ class FakeDiscord:
             api.record.outcome = "unknown route"
             self.unknown_routes.append(api.record)
             _log.warning("fake discord: unknown route %s %s", api.method, api.path)
-            return ApiResponse(status, {"message": f"{status}: {'Method Not Allowed' if allowed else 'Not Found'}", "code": 0})
+            return ApiResponse(
+                status,
+                {
+                    "message": f"{status}: {'Method Not Allowed' if allowed else 'Not Found'}",
+                    "code": 0,
+                },
+            )
         if route.auth and request.headers.get("Authorization") != f"Bot {self.token}":
             return ApiResponse(401, {"message": "401: Unauthorized", "code": 0})
         channel_match = re.match(r"/channels/(\d+)", api.path)
         channel_id = int(channel_match.group(1)) if channel_match else None
-        failure = next((f for f in self.failures if f.matches(api.method, api.path, channel_id)), None)
+        failure = next(
+            (f for f in self.failures if f.matches(api.method, api.path, channel_id)), None
+        )
         if failure is None:
             return await route.handler(api, **params)
         failure.hits += 1
-        api.record.outcome = f"injected {failure.action} {failure.status if failure.action == 'respond' else ''}".strip()
+        shown = f" {failure.status}" if failure.action == "respond" else ""
+        api.record.outcome = f"injected {failure.action}{shown}"
         self._changes.notify()
         if failure.action == "respond":
             return ApiResponse(failure.status, failure.body, dict(failure.headers))
@@ -1094,12 +1210,20 @@ class FakeDiscord:
             return web.Response(status=response.status, headers=response.headers)
         # Exactly "application/json": discord.py compares the header verbatim, so no charset.
         headers = {**response.headers, "Content-Type": "application/json"}
-        return web.Response(status=response.status, body=json.dumps(response.body).encode(), headers=headers)
+        return web.Response(
+            status=response.status, body=json.dumps(response.body).encode(), headers=headers
+        )
 
     # ================================================================ REST: users, app, gateway
 
     async def _get_me(self, req: ApiRequest) -> ApiResponse:
-        body = self.bot.to_payload() | {"verified": True, "mfa_enabled": False, "email": None, "locale": "en-US", "premium_type": 0}
+        body = self.bot.to_payload() | {
+            "verified": True,
+            "mfa_enabled": False,
+            "email": None,
+            "locale": "en-US",
+            "premium_type": 0,
+        }
         return ApiResponse(200, body)
 
     async def _get_user(self, req: ApiRequest, user_id: str) -> ApiResponse:
@@ -1111,8 +1235,13 @@ class FakeDiscord:
             200,
             [
                 {
-                    "id": str(g.id), "name": g.name, "icon": None, "banner": None,
-                    "owner": False, "permissions": str(g.base_permissions(self.bot.id)), "features": [],
+                    "id": str(g.id),
+                    "name": g.name,
+                    "icon": None,
+                    "banner": None,
+                    "owner": False,
+                    "permissions": str(g.base_permissions(self.bot.id)),
+                    "features": [],
                 }
                 for g in self.guilds.values()
             ],
@@ -1123,7 +1252,9 @@ class FakeDiscord:
         if recipient is None:
             return _error(400, 50035, "Invalid Form Body")
         existing = next((c for c in self.dm_channels.values() if c.recipient is recipient), None)
-        channel = existing or Channel(id=self.ids.next(), guild_id=None, name="", type=DM_CHANNEL, recipient=recipient)
+        channel = existing or Channel(
+            id=self.ids.next(), guild_id=None, name="", type=DM_CHANNEL, recipient=recipient
+        )
         self.dm_channels[channel.id] = channel
         return ApiResponse(200, channel.to_payload())
 
@@ -1136,7 +1267,12 @@ class FakeDiscord:
             {
                 "url": self.gateway_url,
                 "shards": 1,
-                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
             },
         )
 
@@ -1176,7 +1312,7 @@ class FakeDiscord:
 
     # ================================================================ REST: application commands
 
-    def _command_scope(self, app_id: str, guild_id: str | None) -> int | None | ApiResponse:
+    def _command_scope(self, app_id: str, guild_id: str | None) -> int | ApiResponse | None:
         if int(app_id) != self.application_id:
             return _error(403, 50001)
         if guild_id is None:
@@ -1214,13 +1350,17 @@ class FakeDiscord:
         self._changes.notify()
         return stored
 
-    async def _list_commands(self, req: ApiRequest, app_id: str, guild_id: str | None = None) -> ApiResponse:
+    async def _list_commands(
+        self, req: ApiRequest, app_id: str, guild_id: str | None = None
+    ) -> ApiResponse:
         scope = self._command_scope(app_id, guild_id)
         if isinstance(scope, ApiResponse):
             return scope
         return ApiResponse(200, self.commands(scope))
 
-    async def _put_commands(self, req: ApiRequest, app_id: str, guild_id: str | None = None) -> ApiResponse:
+    async def _put_commands(
+        self, req: ApiRequest, app_id: str, guild_id: str | None = None
+    ) -> ApiResponse:
         scope = self._command_scope(app_id, guild_id)
         if isinstance(scope, ApiResponse):
             return scope
@@ -1231,14 +1371,20 @@ class FakeDiscord:
         self.command_syncs.append(CommandSync(scope, list(req.json), datetime.now(UTC)))
         return ApiResponse(200, self._store_commands(scope, req.json))
 
-    async def _post_command(self, req: ApiRequest, app_id: str, guild_id: str | None = None) -> ApiResponse:
+    async def _post_command(
+        self, req: ApiRequest, app_id: str, guild_id: str | None = None
+    ) -> ApiResponse:
         scope = self._command_scope(app_id, guild_id)
         if isinstance(scope, ApiResponse):
             return scope
         errors = validate_commands([req.json])
         if errors:
             return _form_error(errors)
-        current = [c for c in self._commands.get(scope, []) if (c["type"], c["name"]) != (int(req.json.get("type", 1)), req.json["name"])]
+        current = [
+            c
+            for c in self._commands.get(scope, [])
+            if (c["type"], c["name"]) != (int(req.json.get("type", 1)), req.json["name"])
+        ]
         stored = self._store_commands(scope, [*current, req.json])
         return ApiResponse(201, stored[-1])
 
@@ -1258,7 +1404,9 @@ class FakeDiscord:
             self._commands[scope] = [c for c in commands if c is not command]
             self._changes.notify()
             return ApiResponse(204)
-        command.update({k: v for k, v in (req.json or {}).items() if k not in ("id", "application_id")})
+        command.update(
+            {k: v for k, v in (req.json or {}).items() if k not in ("id", "application_id")}
+        )
         return ApiResponse(200, command)
 
     # ================================================================ REST: channels and messages
@@ -1282,7 +1430,9 @@ class FakeDiscord:
             return int(ALL_PERMISSIONS)
         return guild.permissions_in(channel.id, self.bot.id)
 
-    def _channel_or_error(self, channel_id: str, *, need: int = 0) -> tuple[Channel, Guild | None, int] | ApiResponse:
+    def _channel_or_error(
+        self, channel_id: str, *, need: int = 0
+    ) -> tuple[Channel, Guild | None, int] | ApiResponse:
         found = self._find_channel(int(channel_id))
         if found is None:
             return _error(404, 10003)
@@ -1300,7 +1450,39 @@ class FakeDiscord:
             return found
         return ApiResponse(200, found[0].to_payload())
 
+    def _take_message_slot(self, channel_id: int) -> dict[str, str] | ApiResponse:
+        """Count a message against its channel bucket: headers to send, or a 429."""
+        if self.message_rate_limit is None:
+            return {}
+        limit, per = self.message_rate_limit
+        now = asyncio.get_running_loop().time()
+        start, used = self._message_buckets.get(channel_id, (now, 0))
+        if now - start >= per:
+            start, used = now, 0
+        reset_after = per - (now - start)
+        if used >= limit:
+            body, headers = rate_limit_response(reset_after, bucket="fake-messages")
+            return ApiResponse(429, body, headers)
+        used += 1
+        self._message_buckets[channel_id] = (start, used)
+        return {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(limit - used),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": "fake-messages",
+            "X-RateLimit-Scope": "user",
+        }
+
     async def _post_message(self, req: ApiRequest, channel_id: str) -> ApiResponse:
+        slot = self._take_message_slot(int(channel_id))
+        if isinstance(slot, ApiResponse):
+            return slot
+        response = await self._post_message_unlimited(req, channel_id)
+        response.headers.update(slot)
+        return response
+
+    async def _post_message_unlimited(self, req: ApiRequest, channel_id: str) -> ApiResponse:
         found = self._channel_or_error(channel_id, need=Perm.SEND_MESSAGES)
         if isinstance(found, ApiResponse):
             return found
@@ -1321,8 +1503,13 @@ class FakeDiscord:
                 req.record.outcome = f"nonce hit -> message {hit[1].id}"
                 return ApiResponse(200, hit[1].to_payload())
         message = self._create_message(
-            channel=channel, guild=guild, author=self.bot, payload=payload, source="channel",
-            files=req.files, embed_links=bool(perms & Perm.EMBED_LINKS),
+            channel=channel,
+            guild=guild,
+            author=self.bot,
+            payload=payload,
+            source="channel",
+            files=req.files,
+            embed_links=bool(perms & Perm.EMBED_LINKS),
         )
         if message is None:
             return _error(400, 50006)
@@ -1400,16 +1587,30 @@ class FakeDiscord:
         if message.ephemeral:
             return
         data = message.to_payload()
-        if guild is not None and int(message.author["id"]) in guild.members and message.webhook_id is None:
+        if (
+            guild is not None
+            and int(message.author["id"]) in guild.members
+            and message.webhook_id is None
+        ):
             data["member"] = guild.members[int(message.author["id"])].to_payload(with_user=False)
         for session in self.gateway.sessions:
             if session.invalid or not session.wants(event, message.guild_id):
                 continue
             event_data = data
             is_self = int(message.author["id"]) == self.bot.id
-            if not session.intents & Intent.MESSAGE_CONTENT and not is_self and str(self.bot.id) not in message.content:
+            if (
+                not session.intents & Intent.MESSAGE_CONTENT
+                and not is_self
+                and str(self.bot.id) not in message.content
+            ):
                 # Without the message content intent Discord blanks other people's messages.
-                event_data = {**data, "content": "", "embeds": [], "components": [], "attachments": []}
+                event_data = {
+                    **data,
+                    "content": "",
+                    "embeds": [],
+                    "components": [],
+                    "attachments": [],
+                }
             session.dispatch(event, event_data)
 
     def _attachments(self, files: list[tuple[str, str | None, bytes]]) -> list[JSON]:
@@ -1419,8 +1620,12 @@ class FakeDiscord:
             url = f"{self.base_url}/attachments/{attachment_id}/{name}"
             result.append(
                 {
-                    "id": str(attachment_id), "filename": name, "size": len(data), "url": url,
-                    "proxy_url": url, "content_type": content_type or "application/octet-stream",
+                    "id": str(attachment_id),
+                    "filename": name,
+                    "size": len(data),
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": content_type or "application/octet-stream",
                 }
             )
         return result
@@ -1461,10 +1666,14 @@ class FakeDiscord:
         if "allowed_mentions" in payload:
             message.allowed_mentions = payload["allowed_mentions"]
         if "flags" in payload and payload["flags"] is not None:
-            message.flags = (message.flags & ~SUPPRESS_EMBEDS) | (int(payload["flags"]) & SUPPRESS_EMBEDS)
+            message.flags = (message.flags & ~SUPPRESS_EMBEDS) | (
+                int(payload["flags"]) & SUPPRESS_EMBEDS
+            )
         if "attachments" in payload or files:
             keep = {str(a.get("id")) for a in payload.get("attachments") or []}
-            message.attachments = [a for a in message.attachments if a["id"] in keep] + self._attachments(files or [])
+            message.attachments = [
+                a for a in message.attachments if a["id"] in keep
+            ] + self._attachments(files or [])
             message.files.update({name: data for name, _, data in files or []})
         if message.loading:
             # The deferred placeholder becomes the real answer; Discord does not mark it edited.
@@ -1492,14 +1701,19 @@ class FakeDiscord:
             return ApiResponse(200, [m.to_payload() for m in reversed(after[:limit])])
         if "around" in req.query:
             pivot = int(req.query["around"])
-            older = [m for m in messages if m.id <= pivot][-(limit // 2 + limit % 2):]
+            older = [m for m in messages if m.id <= pivot][-(limit // 2 + limit % 2) :]
             newer = [m for m in messages if m.id > pivot][: limit // 2]
             messages = older + newer
         return ApiResponse(200, [m.to_payload() for m in reversed(messages[-limit:])])
 
     def _channel_message(self, channel_id: str, message_id: str) -> RecordedMessage | None:
         message = self.messages.get(int(message_id))
-        if message is None or message.deleted or message.channel_id != int(channel_id) or message.ephemeral:
+        if (
+            message is None
+            or message.deleted
+            or message.channel_id != int(channel_id)
+            or message.ephemeral
+        ):
             return None
         return message
 
@@ -1520,10 +1734,17 @@ class FakeDiscord:
             return _error(404, 10008)
         if int(message.author["id"]) != self.bot.id or message.webhook_id is not None:
             return _error(403, 50005, "Cannot edit a message authored by another user")
-        failed = self._apply_edit(message, dict(req.json or {}), files=req.files, embed_links=bool(perms & Perm.EMBED_LINKS))
+        failed = self._apply_edit(
+            message,
+            dict(req.json or {}),
+            files=req.files,
+            embed_links=bool(perms & Perm.EMBED_LINKS),
+        )
         return failed or ApiResponse(200, message.to_payload())
 
-    async def _delete_message(self, req: ApiRequest, channel_id: str, message_id: str) -> ApiResponse:
+    async def _delete_message(
+        self, req: ApiRequest, channel_id: str, message_id: str
+    ) -> ApiResponse:
         found = self._channel_or_error(channel_id)
         if isinstance(found, ApiResponse):
             return found
@@ -1545,7 +1766,9 @@ class FakeDiscord:
             self.gateway.dispatch("MESSAGE_DELETE", data, message.guild_id)
         self._changes.notify()
 
-    async def _react(self, req: ApiRequest, channel_id: str, message_id: str, emoji: str) -> ApiResponse:
+    async def _react(
+        self, req: ApiRequest, channel_id: str, message_id: str, emoji: str
+    ) -> ApiResponse:
         found = self._channel_or_error(channel_id, need=Perm.READ_MESSAGE_HISTORY)
         if isinstance(found, ApiResponse):
             return found
@@ -1596,11 +1819,17 @@ class FakeDiscord:
         if isinstance(guild, ApiResponse):
             return guild
         member = guild.members.get(int(user_id))
-        return ApiResponse(200, member.to_payload()) if member else _error(404, 10007, "Unknown Member")
+        return (
+            ApiResponse(200, member.to_payload())
+            if member
+            else _error(404, 10007, "Unknown Member")
+        )
 
     # ================================================================ REST: interaction responses
 
-    async def _interaction_callback(self, req: ApiRequest, interaction_id: str, token: str) -> ApiResponse:
+    async def _interaction_callback(
+        self, req: ApiRequest, interaction_id: str, token: str
+    ) -> ApiResponse:
         handle = self.interactions.get(int(interaction_id))
         if handle is None or handle.token != token:
             return _error(404, 10062)
@@ -1617,11 +1846,18 @@ class FakeDiscord:
             return reject(_error(400, 40060), "already acknowledged")
         age = asyncio.get_running_loop().time() - handle.created
         if age > self.interaction_ack_deadline:
-            return reject(_error(404, 10062), f"acknowledged after {age:.2f}s (deadline {self.interaction_ack_deadline}s)")
+            return reject(
+                _error(404, 10062),
+                f"acknowledged after {age:.2f}s (deadline {self.interaction_ack_deadline}s)",
+            )
         allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}[handle.type]
         if kind not in allowed:
             errors = FormErrors()
-            errors.add(["type"], "INTERACTION_RESPONSE_TYPE_INVALID", f"Callback type {kind} is not valid for interaction type {handle.type}")
+            errors.add(
+                ["type"],
+                "INTERACTION_RESPONSE_TYPE_INVALID",
+                f"Callback type {kind} is not valid for interaction type {handle.type}",
+            )
             return reject(_form_error(errors), f"callback type {kind} invalid here")
         channel, guild = self._require_channel(handle.channel_id)
         message: RecordedMessage | None = None
@@ -1631,8 +1867,13 @@ class FakeDiscord:
                 return reject(_form_error(errors), "; ".join(errors.flat()))
         if kind == 4:
             message = self._create_message(
-                channel=channel, guild=guild, author=self.bot, payload=data or {},
-                source="interaction", files=req.files, interaction=handle,
+                channel=channel,
+                guild=guild,
+                author=self.bot,
+                payload=data or {},
+                source="interaction",
+                files=req.files,
+                interaction=handle,
             )
             if message is None:
                 return reject(_error(400, 50006), "empty message")
@@ -1640,8 +1881,14 @@ class FakeDiscord:
         elif kind == 5:
             flags = LOADING | (int((data or {}).get("flags") or 0) & EPHEMERAL)
             message = self._create_message(
-                channel=channel, guild=guild, author=self.bot, payload={"content": ""},
-                source="interaction", interaction=handle, flags=flags, allow_empty=True,
+                channel=channel,
+                guild=guild,
+                author=self.bot,
+                payload={"content": ""},
+                source="interaction",
+                interaction=handle,
+                flags=flags,
+                allow_empty=True,
             )
             handle.original = message
         elif kind in (6, 7):
@@ -1660,7 +1907,11 @@ class FakeDiscord:
             handle.choices_sent = list((data or {}).get("choices") or [])
         elif kind == 9:
             modal = data or {}
-            if not modal.get("custom_id") or not modal.get("title") or len(str(modal["title"])) > 45:
+            if (
+                not modal.get("custom_id")
+                or not modal.get("title")
+                or len(str(modal["title"])) > 45
+            ):
                 return reject(_error(400, 50035, "Invalid Form Body"), "invalid modal")
             handle.modal = modal
         handle.callbacks.append(CallbackRecord(kind, data, 200))
@@ -1695,7 +1946,12 @@ class FakeDiscord:
         channel, guild = self._require_channel(handle.channel_id)
         original = handle.original
         callback = handle.accepted_callback
-        if original is not None and original.loading and callback is not None and callback.type == 5:
+        if (
+            original is not None
+            and original.loading
+            and callback is not None
+            and callback.type == 5
+        ):
             # After a deferral the first follow-up replaces the "thinking" message, and keeps
             # the deferral's visibility whatever the follow-up's own ephemeral flag says.
             failed = self._apply_edit(original, payload, files=req.files)
@@ -1705,8 +1961,13 @@ class FakeDiscord:
             message: RecordedMessage | None = original
         else:
             message = self._create_message(
-                channel=channel, guild=guild, author=self.bot, payload=payload,
-                source="followup", files=req.files, interaction=handle,
+                channel=channel,
+                guild=guild,
+                author=self.bot,
+                payload=payload,
+                source="followup",
+                files=req.files,
+                interaction=handle,
                 flags=int(payload.get("flags") or 0) & EPHEMERAL,
             )
             if message is None:
@@ -1718,7 +1979,9 @@ class FakeDiscord:
             return ApiResponse(204)
         return ApiResponse(200, message.to_payload())
 
-    async def _webhook_message(self, req: ApiRequest, app_id: str, token: str, message_id: str) -> ApiResponse:
+    async def _webhook_message(
+        self, req: ApiRequest, app_id: str, token: str, message_id: str
+    ) -> ApiResponse:
         handle = self._interaction_for_webhook(app_id, token)
         if handle is None:
             return _error(404, 10015)
@@ -1737,4 +2000,10 @@ class FakeDiscord:
         return failed or ApiResponse(200, message.to_payload())
 
 
-__all__ = ["ATTACHMENT_SIZE_LIMIT", "ApiRequest", "ApiResponse", "FakeDiscord", "FakeDiscordTimeout"]
+__all__ = [
+    "ATTACHMENT_SIZE_LIMIT",
+    "ApiRequest",
+    "ApiResponse",
+    "FakeDiscord",
+    "FakeDiscordTimeout",
+]

@@ -265,7 +265,9 @@ class Guild:
         self.roles: dict[int, Role] = {}
         self.channels: dict[int, Channel] = {}
         self.members: dict[int, Member] = {}
-        self.roles[id] = Role(id=id, guild_id=id, name="@everyone", permissions=everyone_permissions)
+        self.roles[id] = Role(
+            id=id, guild_id=id, name="@everyone", permissions=everyone_permissions
+        )
         # Discord gives every bot a managed role named after it, holding its invite permissions.
         self.bot_role = self._new_role(bot.username, bot_permissions, managed=True, bot_id=bot.id)
         self.bot_member = self._new_member(bot, [self.bot_role.id])
@@ -311,9 +313,7 @@ class Guild:
 
     # ----------------------------------------------------------------- builders
 
-    def add_role(
-        self, name: str, permissions: int = 0, *, mentionable: bool = False
-    ) -> Role:
+    def add_role(self, name: str, permissions: int = 0, *, mentionable: bool = False) -> Role:
         """Create a role; pushes GUILD_ROLE_CREATE if the bot is connected."""
         role = self._new_role(name, permissions, mentionable=mentionable)
         self._emit(
@@ -376,7 +376,9 @@ class Guild:
     def deny_bot(self, channel: Channel | int, permissions: int) -> None:
         """Shortcut: add a member overwrite that denies the bot `permissions` in a channel."""
         target = self.channels[channel if isinstance(channel, int) else channel.id]
-        others = [ow for ow in target.overwrites if not (ow.type == 1 and ow.id == self.bot_member.id)]
+        others = [
+            ow for ow in target.overwrites if not (ow.type == 1 and ow.id == self.bot_member.id)
+        ]
         previous = next(
             (ow for ow in target.overwrites if ow.type == 1 and ow.id == self.bot_member.id), None
         )
@@ -464,9 +466,7 @@ class Guild:
     def gateway_payload(self, *, include_all_members: bool) -> JSON:
         """GUILD_CREATE data. Without the members intent Discord sends only the bot itself."""
         data = self.to_payload()
-        members = (
-            list(self.members.values()) if include_all_members else [self.bot_member]
-        )
+        members = list(self.members.values()) if include_all_members else [self.bot_member]
         data.update(
             joined_at=iso(self.bot_member.joined_at),
             large=len(self.members) > 250,

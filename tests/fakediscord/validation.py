@@ -73,7 +73,9 @@ def _embed_total(errors: FormErrors, index: int, embed: JSON) -> int:
         for key, limit in (("name", 256), ("value", 1024)):
             value = item.get(key)
             if value is None or str(value) == "":
-                errors.add([*path, "fields", i, key], "BASE_TYPE_REQUIRED", "This field is required")
+                errors.add(
+                    [*path, "fields", i, key], "BASE_TYPE_REQUIRED", "This field is required"
+                )
             total += _max_len(errors, [*path, "fields", i, key], value, limit)
     footer = embed.get("footer") or {}
     total += _max_len(errors, [*path, "footer", "text"], footer.get("text"), 2048)
@@ -104,7 +106,11 @@ def validate_message(payload: JSON) -> FormErrors:
         parse = mentions.get("parse") or []
         for i, kind in enumerate(parse):
             if kind not in ("users", "roles", "everyone"):
-                errors.add(["allowed_mentions", "parse", i], "BASE_TYPE_CHOICES", "Value must be one of {'users', 'roles', 'everyone'}.")
+                errors.add(
+                    ["allowed_mentions", "parse", i],
+                    "BASE_TYPE_CHOICES",
+                    "Value must be one of {'users', 'roles', 'everyone'}.",
+                )
         for kind in ("users", "roles"):
             if kind in parse and mentions.get(kind):
                 errors.add(
@@ -121,7 +127,11 @@ def validate_message(payload: JSON) -> FormErrors:
         for r, row in enumerate(rows):
             children = row.get("components") or []
             if row.get("type") == 1 and len(children) > 5:
-                errors.add(["components", r, "components"], "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
+                errors.add(
+                    ["components", r, "components"],
+                    "BASE_TYPE_MAX_LENGTH",
+                    "Must be 5 or fewer in length.",
+                )
             for c, child in enumerate(children):
                 custom_id = child.get("custom_id")
                 if custom_id is None:
@@ -129,9 +139,15 @@ def validate_message(payload: JSON) -> FormErrors:
                 path: list[str | int] = ["components", r, "components", c, "custom_id"]
                 _max_len(errors, path, custom_id, 100)
                 if custom_id in seen:
-                    errors.add(path, "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated")
+                    errors.add(
+                        path,
+                        "COMPONENT_CUSTOM_ID_DUPLICATED",
+                        "Component custom id cannot be duplicated",
+                    )
                 seen.add(custom_id)
-                _max_len(errors, ["components", r, "components", c, "label"], child.get("label"), 80)
+                _max_len(
+                    errors, ["components", r, "components", c, "label"], child.get("label"), 80
+                )
     return errors
 
 
@@ -153,7 +169,9 @@ def _validate_name_and_description(errors: FormErrors, path: list[str | int], it
         errors.add([*path, "name"], "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
     description = str(item.get("description", ""))
     if not 1 <= len(description) <= 100:
-        errors.add([*path, "description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        errors.add(
+            [*path, "description"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+        )
     return len(name) + len(description)
 
 
@@ -164,16 +182,30 @@ def _validate_option(errors: FormErrors, path: list[str | int], option: JSON, de
     children = option.get("options") or []
     if kind in (1, 2):
         if (kind == 2 and depth != 1) or depth > 2:
-            errors.add([*path, "type"], "APPLICATION_COMMAND_OPTION_TYPE_INVALID", "Sub-command nesting is too deep")
-        wrong_child = (lambda c: c.get("type") != 1) if kind == 2 else (lambda c: c.get("type") in (1, 2))
+            errors.add(
+                [*path, "type"],
+                "APPLICATION_COMMAND_OPTION_TYPE_INVALID",
+                "Sub-command nesting is too deep",
+            )
+        wrong_child = (
+            (lambda c: c.get("type") != 1) if kind == 2 else (lambda c: c.get("type") in (1, 2))
+        )
         if any(wrong_child(c) for c in children):
-            errors.add([*path, "options"], "APPLICATION_COMMAND_OPTION_TYPE_INVALID", "Invalid sub-command nesting")
+            errors.add(
+                [*path, "options"],
+                "APPLICATION_COMMAND_OPTION_TYPE_INVALID",
+                "Invalid sub-command nesting",
+            )
         return chars + _validate_options(errors, [*path, "options"], children, depth + 1)
     choices = option.get("choices") or []
     if len(choices) > 25:
         errors.add([*path, "choices"], "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
     if choices and option.get("autocomplete"):
-        errors.add([*path, "autocomplete"], "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID", "Autocomplete cannot be set with choices")
+        errors.add(
+            [*path, "autocomplete"],
+            "APPLICATION_COMMAND_AUTOCOMPLETE_INVALID",
+            "Autocomplete cannot be set with choices",
+        )
     for i, choice in enumerate(choices):
         chars += _max_len(errors, [*path, "choices", i, "name"], choice.get("name"), 100)
         if isinstance(choice.get("value"), str):
@@ -181,18 +213,26 @@ def _validate_option(errors: FormErrors, path: list[str | int], option: JSON, de
     return chars
 
 
-def _validate_options(errors: FormErrors, path: list[str | int], options: list[JSON], depth: int) -> int:
+def _validate_options(
+    errors: FormErrors, path: list[str | int], options: list[JSON], depth: int
+) -> int:
     if len(options) > 25:
         errors.add(path, "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
     names = [o.get("name") for o in options]
     if len(names) != len(set(names)):
-        errors.add(path, "APPLICATION_COMMAND_OPTION_NAME_ALREADY_EXISTS", "Option names must be unique")
+        errors.add(
+            path, "APPLICATION_COMMAND_OPTION_NAME_ALREADY_EXISTS", "Option names must be unique"
+        )
     seen_optional = False
     for i, option in enumerate(options):
         if option.get("type") not in (1, 2):
             if option.get("required"):
                 if seen_optional:
-                    errors.add([*path, i, "required"], "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID", "Required options must be placed before non-required options")
+                    errors.add(
+                        [*path, i, "required"],
+                        "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                        "Required options must be placed before non-required options",
+                    )
             else:
                 seen_optional = True
     return sum(_validate_option(errors, [*path, i], o, depth) for i, o in enumerate(options))
@@ -211,18 +251,26 @@ def validate_commands(payload: Any) -> FormErrors:
         counts[kind] = counts.get(kind, 0) + 1
         name = str(command.get("name", ""))
         if (kind, name) in seen:
-            errors.add([i, "name"], "APPLICATION_COMMANDS_DUPLICATE_NAME", f"Application command names must be unique ({name})")
+            errors.add(
+                [i, "name"],
+                "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                f"Application command names must be unique ({name})",
+            )
         seen.add((kind, name))
         if kind == 1:
             chars = _validate_name_and_description(errors, [i], command)
             chars += _validate_options(errors, [i, "options"], command.get("options") or [], 1)
             if chars > 4000:
-                errors.add([i], "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (4000)")
+                errors.add(
+                    [i], "APPLICATION_COMMAND_TOO_LARGE", "Command exceeds maximum size (4000)"
+                )
         elif not 1 <= len(name) <= 32:
             errors.add([i, "name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
     for kind, limit in ((1, 100), (2, 5), (3, 5)):
         if counts.get(kind, 0) > limit:
-            errors.add([], "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer commands of type {kind}.")
+            errors.add(
+                [], "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer commands of type {kind}."
+            )
     return errors
 
 
@@ -238,7 +286,11 @@ def validate_choices(data: JSON | None) -> FormErrors:
     for i, choice in enumerate(choices):
         name = str(choice.get("name", ""))
         if not 1 <= len(name) <= 100:
-            errors.add(["data", "choices", i, "name"], "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            errors.add(
+                ["data", "choices", i, "name"],
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 100 in length.",
+            )
         if isinstance(choice.get("value"), str):
             _max_len(errors, ["data", "choices", i, "value"], choice["value"], 100)
     return errors
