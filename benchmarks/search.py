@@ -23,7 +23,6 @@ import hashlib
 import json
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -32,9 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bot.news.models import (  # noqa: E402
+from bot.news.models import (
     FeedPollResult,
     FeedStatus,
     ItemDraft,
@@ -43,11 +40,12 @@ from bot.news.models import (  # noqa: E402
     SearchRequest,
     TaggedDraft,
 )
-from bot.news.query import build_fts_query  # noqa: E402
-from storage import Database  # noqa: E402
-from storage._sql import to_db_time, to_json_list  # noqa: E402
+from bot.news.query import build_fts_query
+from storage import Database
+from storage._sql import to_db_time, to_json_list
+from storage.items import company_tag, feed_tag, month_tag
 
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "5"
 END = datetime(2026, 11, 1, tzinfo=UTC)
 SPAN = timedelta(days=730)
 SHARED_FEEDS = 450
@@ -131,18 +129,16 @@ HEADLINES = [
     "{c} {v} {t}; shares move",
     "What {c}'s {t} means for merchants in {p}",
 ]
-COMMON = (
-    "the a of to and in for on with as that is by from at it its said will has have more "
-    "sellers merchants shoppers customers company market platform online retail business "
-    "prices orders growth sales year quarter week month new global local brand brands "
-    "products goods shipping delivery logistics consumers analysts report percent million "
-    "billion rules policy changes plans costs margins share investors demand supply chain "
-    "launch marketplace app users traffic data strategy competition rivals deal partners "
-    "government officials industry experts small independent large cross-border parcels"
-).split()
-SYLLABLES = (
-    "ka lo mi zu re ta ne vo si pa du fe gi ho ju ly mo nu pi qu ra se ti vu wa xe yo".split()
-)
+COMMON = """
+    the a of to and in for on with as that is by from at it its said will has have more
+    sellers merchants shoppers customers company market platform online retail business
+    prices orders growth sales year quarter week month new global local brand brands
+    products goods shipping delivery logistics consumers analysts report percent million
+    billion rules policy changes plans costs margins share investors demand supply chain
+    launch marketplace app users traffic data strategy competition rivals deal partners
+    government officials industry experts small independent large cross-border parcels
+"""
+SYLLABLES = [f"{c}{v}" for c in "klmnprstvz" for v in "aeiou"]
 
 
 @dataclass(frozen=True)
@@ -164,7 +160,7 @@ class Generator:
             "".join(self.rng.choice(SYLLABLES) for _ in range(self.rng.randint(2, 4)))
             for _ in range(3000)
         }
-        self.vocabulary = COMMON + sorted(rare)
+        self.vocabulary = COMMON.split() + sorted(rare)
         # Zipf-like weights: a few words are everywhere, most are rare.
         self.vocabulary_weights = list(
             _cumulative([1.0 / (rank + 1) ** 0.9 for rank in range(len(self.vocabulary))])
@@ -223,10 +219,14 @@ def _cumulative(weights: list[float]) -> Iterator[float]:
         yield total
 
 
-async def build(path: Path, count: int) -> None:
-    """Create the schema through Database.open, then bulk-load ``count`` items."""
+def _remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+async def build(path: Path, count: int) -> None:
+    """Create the schema through Database.open, then bulk-load ``count`` items."""
+    _remove(path)
     async with await Database.open(path) as db:
         await db.items.register_companies([])
     started = time.perf_counter()
@@ -272,8 +272,8 @@ async def build(path: Path, count: int) -> None:
 
 def _load(connection: sqlite3.Connection, batch: list[SyntheticItem], first_id: int) -> int:
     connection.execute("BEGIN")
-    rows = []
-    tags = []
+    rows: list[tuple[object, ...]] = []
+    tags: list[tuple[int, str, int]] = []
     for offset, item in enumerate(batch):
         item_id = first_id + offset
         stamp = to_db_time(item.published)
@@ -292,14 +292,21 @@ def _load(connection: sqlite3.Connection, batch: list[SyntheticItem], first_id: 
                 item.summary,
                 to_json_list(()),
                 digest,
+                " ".join(
+                    [
+                        feed_tag(item.feed_index + 1),
+                        *(company_tag(c) for c in item.companies),
+                        month_tag(item.published),
+                    ]
+                ),
             )
         )
-        tags.extend((item_id, company, position) for position, company in enumerate(item.companies))
+        tags.extend((item_id, c, position) for position, c in enumerate(item.companies))
     connection.executemany(
         """
         INSERT INTO items (id, feed_id, key, title, link, source, published, first_seen,
-                           updated_at, summary, categories, content_hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           updated_at, summary, categories, content_hash, tags)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         rows,
     )
@@ -411,8 +418,7 @@ async def time_search(path: Path, repeats: int) -> dict[str, object]:
 async def time_apply(directory: Path, feeds: int = 200, per_feed: int = 50) -> dict[str, float]:
     """Cold ingest through the real apply(): ``feeds`` first polls of ``per_feed`` items."""
     path = directory / "bench-apply.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    _remove(path)
     generator = Generator(seed=7)
     polled = END
     async with await Database.open(path) as db:
@@ -463,13 +469,18 @@ async def time_apply(directory: Path, feeds: int = 200, per_feed: int = 50) -> d
         f" ({total / sequential:,.0f} items/s, {sequential / feeds * 1000:.2f} ms per feed)",
         file=sys.stderr,
     )
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    _remove(path)
     return {
         "apply_total_ms": round(sequential * 1000, 1),
         "apply_items_per_s": round(total / sequential),
         "apply_ms_per_feed": round(sequential / feeds * 1000, 3),
     }
+
+
+def _directory(name: str) -> Path:
+    directory = Path(name)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def cached(path: Path, count: int) -> bool:
@@ -492,8 +503,7 @@ async def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--no-apply", action="store_true")
     args = parser.parse_args()
-    directory = Path(args.dir)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = _directory(args.dir)
     report: dict[str, object] = {"sqlite": sqlite3.sqlite_version}
     for count in (int(size) for size in args.sizes.split(",")):
         path = directory / f"bench-{count}.db"

@@ -6,7 +6,8 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiosqlite
 
@@ -21,14 +22,7 @@ from bot.news.models import (
     SearchRequest,
     TaggedDraft,
 )
-from storage._sql import (
-    Connections,
-    from_db_time,
-    from_json_list,
-    to_db_time,
-    to_db_time_or_none,
-    to_json_list,
-)
+from storage._sql import Connections, from_db_time, from_json_list, to_db_time, to_json_list
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +41,9 @@ SUMMARY_WEIGHT = 1.0
 
 RECENCY_HALF_LIFE = timedelta(days=3)
 """An item this much older than the newest match needs twice the relevance to rank level."""
+
+MAX_MONTH_TAGS = 24
+"""A date range spanning more months than this is filtered in SQL only (it passes most rows)."""
 
 _ITEM_COLUMNS = """
     i.id, i.feed_id, i.key, i.title, i.link, i.source, i.author, i.published, i.first_seen,
@@ -80,26 +77,52 @@ WHERE id = :feed_id AND NOT EXISTS (
 )
 """
 
-_CONTENT_COLUMNS = (
-    "title, link, source, author, published, summary, image_url, categories, content_hash"
-)
+
+TAG_MARK = "\ue000"
+"""Starts every tag token. A private-use character: unicode61 keeps it inside the token, and
+``build_fts_query`` drops it from user text, so no search a user types can match a tag; that is
+what lets the user's expression go unrestricted by a column filter (``{title summary} : ...``
+makes bm25 count phrase matches column by column, about 40% slower at a million items)."""
+
+
+def _month_tag_sql(published: str) -> str:
+    """SQL for the month tag of a published time (unix microseconds, UTC)."""
+    # coalesce: strftime gives NULL outside years 0000-9999, and tags must never be NULL.
+    return (
+        f"coalesce(char({ord(TAG_MARK)}) || strftime('m%Y%m', {published} / 1000000, 'unixepoch'),"
+        " '')"
+    )
+
 
 # An item decided "new" from a stale snapshot may already exist: it is then updated like a
 # changed item (first_seen and backlog kept) rather than failing the transaction.
 _INSERT_ITEM = f"""
-INSERT INTO items (feed_id, key, {_CONTENT_COLUMNS}, first_seen, updated_at, backlog)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO items (
+    feed_id, key, title, link, source, author, published, summary, image_url, categories,
+    content_hash, first_seen, updated_at, backlog, tags
+) VALUES (
+    :feed_id, :key, :title, :link, :source, :author, :published, :summary, :image_url,
+    :categories, :content_hash, :polled_at, :polled_at, :backlog,
+    :tags || ' ' || {_month_tag_sql(":published")}
+)
 ON CONFLICT (feed_id, key) DO UPDATE SET
-    {", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in _CONTENT_COLUMNS.split(","))},
+    title = excluded.title, link = excluded.link, source = excluded.source,
+    author = excluded.author, published = excluded.published, summary = excluded.summary,
+    image_url = excluded.image_url, categories = excluded.categories,
+    content_hash = excluded.content_hash, tags = excluded.tags,
     updated_at = excluded.updated_at
-WHERE items.content_hash IS NOT excluded.content_hash
+WHERE items.content_hash IS NOT excluded.content_hash OR items.tags IS NOT excluded.tags
 """
 
-_UPDATE_ITEM = """
+# SET expressions see the old row, so coalesce(:published, published) keeps the stored date
+# when the feed gave none, in both the column and its month tag.
+_UPDATE_ITEM = f"""
 UPDATE items SET
-    title = ?, link = ?, source = ?, author = ?, published = coalesce(?, published),
-    summary = ?, image_url = ?, categories = ?, content_hash = ?, updated_at = ?
-WHERE feed_id = ? AND key = ?
+    title = :title, link = :link, source = :source, author = :author,
+    published = coalesce(:published, published), summary = :summary, image_url = :image_url,
+    categories = :categories, content_hash = :content_hash, updated_at = :polled_at,
+    tags = :tags || ' ' || {_month_tag_sql("coalesce(:published, published)")}
+WHERE feed_id = :feed_id AND key = :key
 """
 
 _CLEAR_COMPANIES = """
@@ -114,6 +137,21 @@ SELECT i.id, company.value, company.key
 FROM items AS i, json_each(?) AS company
 WHERE i.feed_id = ? AND i.key = ?
 """
+
+
+def feed_tag(feed_id: int) -> str:
+    """The search-index token that every item of a feed carries."""
+    return f"{TAG_MARK}f{feed_id}"
+
+
+def company_tag(company_id: str) -> str:
+    """The search-index token of a company; hex keeps any id one unicode61 token."""
+    return f"{TAG_MARK}c{company_id.encode().hex()}"
+
+
+def month_tag(when: datetime) -> str:
+    """The search-index token of a month, as ``_month_tag_sql`` writes it."""
+    return TAG_MARK + when.astimezone(UTC).strftime("m%Y%m")
 
 
 class SqliteItemRepository:
@@ -149,7 +187,7 @@ class SqliteItemRepository:
         return {row[0]: row[1] for row in rows}
 
     async def apply(self, result: FeedPollResult) -> None:
-        """Store one feed's poll in one transaction: new and changed items, then feed state.
+        """Store one feed's poll in one transaction: feed state, new and changed items.
 
         New items get ``first_seen = updated_at = polled_at`` and the backlog flag; changed
         items keep ``first_seen`` and ``backlog`` and have their company tags replaced. A
@@ -178,13 +216,12 @@ class SqliteItemRepository:
             if row is None:
                 log.info("apply skipped: feed_id=%s no longer exists", result.feed_id)
                 return
-            feed_name: str = row[0]
             if result.new_url:
                 await db.execute(_MOVE_FEED, {"url": result.new_url, "feed_id": result.feed_id})
-            await self._store_items(db, result, feed_name, polled_at)
+            await self._store_items(db, result, feed_name=row[0])
 
     async def _store_items(
-        self, db: aiosqlite.Connection, result: FeedPollResult, feed_name: str, polled_at: int
+        self, db: aiosqlite.Connection, result: FeedPollResult, feed_name: str
     ) -> None:
         touched = (*result.new_items, *result.changed_items)
         if not touched:
@@ -195,43 +232,22 @@ class SqliteItemRepository:
                 "INSERT OR IGNORE INTO companies (id, name) VALUES (?, ?)",
                 [(c, c) for c in company_ids],
             )
-        feed_id = result.feed_id
-        if new := result.new_items:
-            backlog = int(result.mark_backlog)
+        if result.new_items:
+            rows = [_item_parameters(t, result, feed_name) for t in reversed(result.new_items)]
+            for row in rows:
+                if row["published"] is None:
+                    row["published"] = row["polled_at"]
             # Oldest first, so that ids (which search uses as a recency order) follow the dates;
-            # reversed first because feeds list their newest entry at the top.
-            dated = sorted(
-                ((_published_or(t, result.polled_at, polled_at), t) for t in reversed(new)),
-                key=lambda pair: pair[0],
-            )
-            await db.executemany(
-                _INSERT_ITEM,
-                [
-                    (
-                        feed_id,
-                        t.draft.key,
-                        *_content(t, feed_name, p),
-                        polled_at,
-                        polled_at,
-                        backlog,
-                    )
-                    for p, t in dated
-                ],
-            )
+            # reversed first because feeds list their newest entry at the top (stable sort).
+            rows.sort(key=lambda row: int(row["published"]))
+            await db.executemany(_INSERT_ITEM, rows)
         if result.changed_items:
             await db.executemany(
                 _UPDATE_ITEM,
-                [
-                    (
-                        *_content(t, feed_name, _published(t, result.polled_at)),
-                        polled_at,
-                        feed_id,
-                        t.draft.key,
-                    )
-                    for t in result.changed_items
-                ],
+                [_item_parameters(t, result, feed_name) for t in result.changed_items],
             )
-        # Replaced wholesale: cheaper than diffing and a no-op for brand-new items.
+        # Replaced wholesale: simpler than diffing, and a no-op probe for brand-new items.
+        feed_id = result.feed_id
         await db.execute(_CLEAR_COMPANIES, (feed_id, to_json_list(t.draft.key for t in touched)))
         await db.executemany(
             _INSERT_COMPANIES,
@@ -244,18 +260,20 @@ class SqliteItemRepository:
         Items of disabled feeds stay visible: disabling stops polling, not reading.
         """
         limit = _clamp(request.limit, 0, MAX_PAGE)
-        joins, where, parameters = _filters(
-            company=request.company,
-            feed_id=request.feed_id,
-            since=None,
-            until=None,
-            guild_id=request.guild_id,
-            all_guilds=request.all_guilds,
-        )
+        joins, clauses, parameters = _scope(request.guild_id, request.all_guilds)
+        if request.feed_id is not None:
+            clauses.append("i.feed_id = ?")
+            parameters.append(request.feed_id)
+        if request.company is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM item_companies AS ic"
+                " WHERE ic.item_id = i.id AND ic.company_id = ?)"
+            )
+            parameters.append(request.company)
         rows = await self._db.read(
             f"""
             SELECT {_ITEM_COLUMNS} FROM items AS i {joins}
-            WHERE {where}
+            WHERE {" AND ".join(clauses) or "1"}
             ORDER BY i.published DESC, i.id DESC
             LIMIT ?
             """,
@@ -266,57 +284,78 @@ class SqliteItemRepository:
     async def search(self, request: SearchRequest, query: FtsQuery) -> ItemPage:
         """Items matching ``query``, ranked by relevance and recency, with the request's filters.
 
-        How the work is bounded: a common word matches a large share of a big archive (100k+
-        rows of a million), and bm25 over all of them costs far more than the latency budget.
-        FTS5 walks a term's doclist in rowid order and item ids grow with insertion time, so the
-        query first takes the ``SEARCH_WINDOW`` newest matches that pass the filters
-        (``ORDER BY rowid DESC LIMIT n``, no sort), computes bm25 only for those, and reranks
-        them by ``relevance / (1 + age / RECENCY_HALF_LIFE)``, the age being measured from the
-        newest match. The trade-off: for a query with more matches than the window, an old but
-        very relevant item outside the newest ``SEARCH_WINDOW`` matches is not returned; for
-        rarer queries (fewer matches than the window) the ranking is exact. ``since``/``until``
-        (inclusive/exclusive, on ``published``) narrow the candidates before the window is
-        taken, so an explicit date range still reaches old items.
+        Bounded work: a common word matches a large share of a big archive (100k+ rows of a
+        million) and bm25 plus a join for each of them costs far more than the latency
+        budget. FTS5 walks a doclist in rowid order and item ids grow with insertion time, so
+        the query takes only the ``SEARCH_WINDOW`` newest matches that pass the filters
+        (``ORDER BY rowid DESC LIMIT n``, no sort), computes bm25 for those alone, and reranks
+        them by ``relevance / (1 + age / RECENCY_HALF_LIFE)``, age measured from the newest
+        match. The trade-off: when a query has more matches than the window, an old but very
+        relevant item outside the newest ``SEARCH_WINDOW`` matches is not returned; for rarer
+        queries the ranking is exact. (bm25 still counts each phrase's matches once per query,
+        a doclist walk that FTS5 does in a few ms even for 300k matches.)
+
+        Filters narrow the candidates before the window is taken, so they stay exact: feed,
+        company and month (for ``since``/``until``) are tokens of the hidden ``tags`` column
+        (see ``TAG_MARK``), intersected with the user's terms inside FTS5, which skips through
+        doclists instead of joining every match; the guild scope and the exact ``since``
+        (inclusive) / ``until`` (exclusive) bounds on ``published`` are checked in SQL. A
+        company or feed filter adds the cost of counting that tag's matches to bm25's.
 
         Pages (``offset``/``limit``) are slices of one ranking while ``offset + limit`` stays
         within the window; deeper pages widen it (up to ``MAX_SEARCH_WINDOW``), which may
-        reorder items around the boundary.
+        reorder items around the boundary. Raises InvalidQuery if the expression is not valid
+        FTS5 (never the case for ``build_fts_query`` output).
         """
         limit = _clamp(request.limit, 0, MAX_PAGE)
         offset = _clamp(request.offset, 0, MAX_SEARCH_WINDOW)
         window = _clamp(offset + limit + 1, SEARCH_WINDOW, MAX_SEARCH_WINDOW)
-        joins, where, parameters = _filters(
-            company=request.company,
-            feed_id=request.feed_id,
-            since=request.since,
-            until=request.until,
-            guild_id=request.guild_id,
-            all_guilds=request.all_guilds,
-        )
+        tags: list[str] = []
+        if request.feed_id is not None:
+            tags.append(_quote(feed_tag(request.feed_id)))
+        if request.company is not None:
+            tags.append(_quote(company_tag(request.company)))
+        joins, clauses, parameters = _scope(request.guild_id, request.all_guilds)
+        if request.since is not None or request.until is not None:
+            months = await self._months(request.since, request.until)
+            if months == []:
+                return ItemPage(items=())
+            if months is not None:
+                tags.append("(" + " OR ".join(_quote(month) for month in months) + ")")
+            if request.since is not None:
+                clauses.append("i.published >= ?")
+                parameters.append(to_db_time(request.since))
+            if request.until is not None:
+                clauses.append("i.published < ?")
+                parameters.append(to_db_time(request.until))
+        match = query.expression
+        if tags:
+            match = f"({match}) AND " + " AND ".join(tags)
         sql = f"""
             WITH hits AS MATERIALIZED (
                 SELECT i.id AS id, i.published AS published,
-                       -bm25(items_fts, {TITLE_WEIGHT}, {SUMMARY_WEIGHT}) AS relevance
+                       -bm25(items_fts, {TITLE_WEIGHT}, {SUMMARY_WEIGHT}, 0.0) AS relevance
                 FROM items_fts JOIN items AS i ON i.id = items_fts.rowid {joins}
-                WHERE items_fts MATCH ? AND {where}
+                WHERE items_fts MATCH ? {"".join(f" AND {c}" for c in clauses)}
                 ORDER BY items_fts.rowid DESC
                 LIMIT ?
             ),
-            ranked AS (
-                SELECT id, relevance
-                    / (1.0 + (max(published) OVER () - published) / {_half_life_us():.1f})
-                    AS score
-                FROM hits
+            newest AS (SELECT max(published) AS published FROM hits),
+            -- The page is cut before the wide item rows are read.
+            page AS (
+                SELECT hits.id AS id, hits.published AS published,
+                       hits.relevance / (1.0 + (newest.published - hits.published)
+                                               / {_half_life_us():.1f}) AS score
+                FROM hits, newest
+                ORDER BY score DESC, hits.published DESC, hits.id DESC
+                LIMIT ? OFFSET ?
             )
             SELECT {_ITEM_COLUMNS}
-            FROM ranked JOIN items AS i ON i.id = ranked.id
-            ORDER BY ranked.score DESC, i.published DESC, i.id DESC
-            LIMIT ? OFFSET ?
+            FROM page JOIN items AS i ON i.id = page.id
+            ORDER BY page.score DESC, page.published DESC, page.id DESC
         """
         try:
-            rows = await self._db.read(
-                sql, (query.expression, *parameters, window, limit + 1, offset)
-            )
+            rows = await self._db.read(sql, (match, *parameters, window, limit + 1, offset))
         except sqlite3.OperationalError as exc:
             # build_fts_query never produces these; an FtsQuery made some other way might.
             if not _is_query_error(exc):
@@ -329,6 +368,33 @@ class SqliteItemRepository:
         row = await self._db.read_one("SELECT coalesce(sum(item_count), 0) FROM feeds")
         assert row is not None
         return int(row[0])
+
+    async def _months(self, since: datetime | None, until: datetime | None) -> list[str] | None:
+        """Month tags covering ``[since, until)`` within the stored dates.
+
+        ``[]`` when no stored item can be in the range; None when the range spans more than
+        ``MAX_MONTH_TAGS`` months (then only the SQL bounds filter).
+        """
+        row = await self._db.read_one(
+            "SELECT (SELECT min(published) FROM items), (SELECT max(published) FROM items)"
+        )
+        if row is None or row[0] is None:
+            return []
+        first, last = from_db_time(row[0]), from_db_time(row[1])
+        if since is not None:
+            first = max(first, since)
+        if until is not None:
+            last = min(last, until - timedelta(microseconds=1))
+        if first > last:
+            return []
+        year, month = first.year, first.month
+        months: list[str] = []
+        while (year, month) <= (last.year, last.month):
+            if len(months) == MAX_MONTH_TAGS:
+                return None
+            months.append(month_tag(datetime(year, month, 1, tzinfo=UTC)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return months
 
     async def _page(self, rows: list[sqlite3.Row], limit: int) -> ItemPage:
         has_more = len(rows) > limit
@@ -355,74 +421,43 @@ class SqliteItemRepository:
         return {item_id: tuple(companies) for item_id, companies in found.items()}
 
 
-def _filters(
-    *,
-    company: str | None,
-    feed_id: int | None,
-    since: datetime | None,
-    until: datetime | None,
-    guild_id: int | None,
-    all_guilds: bool,
-) -> tuple[str, str, list[object]]:
-    """JOIN clause, WHERE condition and parameters for the filters common to both queries."""
-    joins = ""
-    clauses: list[str] = []
-    parameters: list[object] = []
-    if not all_guilds:
-        # Shared feeds are visible everywhere; a guild's own feeds only to that guild.
-        joins = "JOIN feeds AS f ON f.id = i.feed_id"
-        if guild_id is None:
-            clauses.append("f.guild_id IS NULL")
-        else:
-            clauses.append("(f.guild_id IS NULL OR f.guild_id = ?)")
-            parameters.append(guild_id)
-    if feed_id is not None:
-        clauses.append("i.feed_id = ?")
-        parameters.append(feed_id)
-    if company is not None:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM item_companies AS ic"
-            " WHERE ic.item_id = i.id AND ic.company_id = ?)"
-        )
-        parameters.append(company)
-    if since is not None:
-        clauses.append("i.published >= ?")
-        parameters.append(to_db_time(since))
-    if until is not None:
-        clauses.append("i.published < ?")
-        parameters.append(to_db_time(until))
-    return joins, " AND ".join(clauses) or "1", parameters
+def _scope(guild_id: int | None, all_guilds: bool) -> tuple[str, list[str], list[Any]]:
+    """JOIN, WHERE clauses and parameters for which feeds' items a request may see."""
+    if all_guilds:
+        return "", [], []
+    # Shared feeds are visible everywhere; a guild's own feeds only to that guild.
+    joins = "JOIN feeds AS f ON f.id = i.feed_id"
+    if guild_id is None:
+        return joins, ["f.guild_id IS NULL"], []
+    return joins, ["(f.guild_id IS NULL OR f.guild_id = ?)"], [guild_id]
 
 
-def _published(tagged: TaggedDraft, polled_at: datetime) -> int | None:
-    """The draft's date as stored: None when it has none, never later than the poll."""
-    published = tagged.draft.published
-    if published is None:
-        return None
-    return to_db_time_or_none(min(published, polled_at))
+def _item_parameters(tagged: TaggedDraft, result: FeedPollResult, feed_name: str) -> dict[str, Any]:
+    """Named parameters for ``_INSERT_ITEM`` / ``_UPDATE_ITEM``.
 
-
-def _published_or(tagged: TaggedDraft, polled_at: datetime, default: int) -> int:
-    published = _published(tagged, polled_at)
-    return default if published is None else published
-
-
-def _content(
-    tagged: TaggedDraft, feed_name: str, published: int | None
-) -> tuple[str, str | None, str, str | None, int | None, str, str | None, str, str]:
-    """Values for ``_CONTENT_COLUMNS``, in that order."""
+    ``published`` is None when the feed gave no date; a future date is clamped to the poll.
+    """
     draft = tagged.draft
-    return (
-        draft.title,
-        draft.link,
-        draft.publisher or feed_name,
-        draft.author,
-        published,
-        draft.summary,
-        draft.image_url,
-        to_json_list(draft.categories),
-        draft.content_hash,
-    )
+    published = None
+    if draft.published is not None:
+        published = to_db_time(min(draft.published, result.polled_at))
+    tags = " ".join([feed_tag(result.feed_id), *(company_tag(c) for c in tagged.companies)])
+    return {
+        "feed_id": result.feed_id,
+        "key": draft.key,
+        "title": draft.title,
+        "link": draft.link,
+        "source": draft.publisher or feed_name,
+        "author": draft.author,
+        "published": published,
+        "summary": draft.summary,
+        "image_url": draft.image_url,
+        "categories": to_json_list(draft.categories),
+        "content_hash": draft.content_hash,
+        "polled_at": to_db_time(result.polled_at),
+        "backlog": int(result.mark_backlog),
+        "tags": tags,
+    }
 
 
 def _item_from_row(row: sqlite3.Row, companies: tuple[Company, ...]) -> Item:
@@ -444,6 +479,10 @@ def _item_from_row(row: sqlite3.Row, companies: tuple[Company, ...]) -> Item:
         content_hash=row["content_hash"],
         backlog=bool(row["backlog"]),
     )
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
 
 
 def _half_life_us() -> float:

@@ -82,6 +82,10 @@ CREATE TABLE items (
     categories   TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(categories)),
     content_hash TEXT    NOT NULL,
     backlog      INTEGER NOT NULL DEFAULT 0 CHECK (backlog IN (0, 1)),
+    -- Filter tokens for the search index, written by storage (storage/items.py): U+E000 then
+    -- "f<feed id>", "c<hex of company id>" per company, "m<YYYYMM>" of published. Kept here
+    -- (not computed in a view) so that the FTS delete trigger removes exactly what was indexed.
+    tags         TEXT    NOT NULL DEFAULT '',
     UNIQUE (feed_id, key)
 ) STRICT;
 
@@ -97,11 +101,14 @@ CREATE TABLE item_companies (
 
 CREATE INDEX item_companies_company ON item_companies (company_id, item_id);
 
--- External-content full-text index over title + summary; the triggers below keep it in sync.
--- detail=full is needed for phrase queries; remove_diacritics 2 makes "cafe" find "café".
+-- External-content full-text index over title + summary (what users search) and tags (what
+-- filters by feed, company and month use: FTS5 intersects doclists far faster than SQL can
+-- post-filter 100k matches); the triggers below keep it in sync. detail=full is needed for
+-- phrase queries; remove_diacritics 2 makes "cafe" find "café".
 CREATE VIRTUAL TABLE items_fts USING fts5 (
     title,
     summary,
+    tags,
     content = 'items',
     content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
@@ -117,19 +124,22 @@ CREATE TRIGGER items_count_delete AFTER DELETE ON items BEGIN
 END;
 
 CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
-    INSERT INTO items_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+    INSERT INTO items_fts (rowid, title, summary, tags)
+    VALUES (new.id, new.title, new.summary, new.tags);
 END;
 
 CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
-    INSERT INTO items_fts (items_fts, rowid, title, summary)
-    VALUES ('delete', old.id, old.title, old.summary);
+    INSERT INTO items_fts (items_fts, rowid, title, summary, tags)
+    VALUES ('delete', old.id, old.title, old.summary, old.tags);
 END;
 
-CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary ON items
-WHEN old.title IS NOT new.title OR old.summary IS NOT new.summary BEGIN
-    INSERT INTO items_fts (items_fts, rowid, title, summary)
-    VALUES ('delete', old.id, old.title, old.summary);
-    INSERT INTO items_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+CREATE TRIGGER items_fts_update AFTER UPDATE OF title, summary, tags ON items
+WHEN old.title IS NOT new.title OR old.summary IS NOT new.summary OR old.tags IS NOT new.tags
+BEGIN
+    INSERT INTO items_fts (items_fts, rowid, title, summary, tags)
+    VALUES ('delete', old.id, old.title, old.summary, old.tags);
+    INSERT INTO items_fts (rowid, title, summary, tags)
+    VALUES (new.id, new.title, new.summary, new.tags);
 END;
 """
 

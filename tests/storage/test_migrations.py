@@ -1,0 +1,174 @@
+"""Opening the database: migrations, version checks, pragmas and table definitions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import storage.migrations as migrations
+from bot.news.errors import StorageError
+from bot.news.models import NewFeed
+from storage import Database
+from storage.migrations import SCHEMA_VERSION, split_statements
+from tests.storage.conftest import T0, add_feed, draft, poll
+
+
+def _raw(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+async def test_migrates_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "dir" / "new.db"  # missing folders are created
+    async with await Database.open(path):
+        pass
+    with _raw(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {
+            row[0]: row[1]
+            for row in raw.execute("SELECT name, strict FROM pragma_table_list WHERE schema='main'")
+        }
+    for table in ("meta", "feeds", "companies", "items", "item_companies"):
+        assert tables[table] == 1, f"{table} is not STRICT"
+    assert "items_fts" in tables
+
+
+async def test_reopening_keeps_data_and_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "shopwire.db"
+    async with await Database.open(path) as db:
+        feed = await add_feed(db, "Retail Dive")
+        await db.items.apply(poll(feed, [draft("a", "Temu tariffs")]))
+        await db.meta.set("catalogue_seeded", "yes")
+    schema_before = _schema(path)
+    async with await Database.open(path) as db:
+        assert await db.feeds.get(feed.id) is not None
+        assert await db.items.count() == 1
+        assert await db.meta.get("catalogue_seeded") == "yes"
+    assert _schema(path) == schema_before
+
+
+def _schema(path: Path) -> list[tuple[str, str]]:
+    with _raw(path) as raw:
+        rows = raw.execute("SELECT name, sql FROM sqlite_schema ORDER BY name").fetchall()
+        return [*rows, ("user_version", str(raw.execute("PRAGMA user_version").fetchone()[0]))]
+
+
+async def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    async with await Database.open(path):
+        pass
+    with _raw(path) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StorageError, match=r"schema version \d+, newer than"):
+        await Database.open(path)
+    with _raw(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+
+
+async def test_a_file_that_is_not_a_database_is_a_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are not the pages you are looking for" * 100)
+    with pytest.raises(StorageError, match="Cannot open the database"):
+        await Database.open(path)
+
+
+async def test_a_failing_migration_leaves_the_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "shopwire.db"
+    async with await Database.open(path):
+        pass
+    broken = "CREATE TABLE guilds (id INTEGER PRIMARY KEY) STRICT; INSERT INTO nowhere VALUES (1);"
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, broken))
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(StorageError, match="no such table: nowhere"):
+        await Database.open(path)
+    with _raw(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        names = {row[0] for row in raw.execute("SELECT name FROM sqlite_schema")}
+    assert "guilds" not in names
+
+
+async def test_a_later_migration_applies_on_top(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "shopwire.db"
+    async with await Database.open(path) as db:
+        await add_feed(db, "Kept")
+    later = """
+        CREATE TABLE guilds (id INTEGER PRIMARY KEY, name TEXT NOT NULL) STRICT;
+        CREATE TRIGGER guilds_noop AFTER INSERT ON guilds BEGIN SELECT 1; END;
+    """
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, later))
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    async with await Database.open(path) as db:
+        assert await db.feeds.count() == 1
+    with _raw(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+
+
+def test_split_statements_keeps_trigger_bodies_whole() -> None:
+    script = """
+        -- a comment; with a semicolon
+        CREATE TABLE t (x INTEGER);
+        CREATE TRIGGER tr AFTER INSERT ON t BEGIN
+            INSERT INTO t VALUES (1);
+            DELETE FROM t WHERE x = ';';
+        END;
+    """
+    statements = split_statements(script)
+    assert len(statements) == 2
+    assert statements[1].rstrip().endswith("END;")
+
+
+def test_split_statements_rejects_an_unfinished_statement() -> None:
+    with pytest.raises(ValueError, match="incomplete"):
+        split_statements("CREATE TABLE t (x INTEGER); CREATE TRIGGER tr AFTER INSERT ON t BEGIN")
+
+
+async def test_strict_tables_refuse_wrong_types(db: Database) -> None:
+    feed = await add_feed(db)
+    with _raw(Path(db.path)) as raw, pytest.raises(sqlite3.IntegrityError, match="cannot store"):
+        raw.execute(
+            "INSERT INTO feeds (url, name, created_at) VALUES ('https://x.example', 'x', 'soon')"
+        )
+    with _raw(Path(db.path)) as raw, pytest.raises(sqlite3.IntegrityError):
+        raw.execute(
+            "INSERT INTO items (feed_id, key, title, source, published, first_seen, updated_at,"
+            " summary, content_hash) VALUES (?, 'k', 't', 's', 1.5, 1, 1, '', 'h')",
+            (feed.id,),
+        )
+
+
+async def test_foreign_keys_are_enforced_and_cascade(db: Database) -> None:
+    feed = await add_feed(db)
+    await db.items.apply(poll(feed, [draft("a", "Shein")]))
+    with _raw(Path(db.path)) as raw, pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        raw.execute(
+            "INSERT INTO items (feed_id, key, title, source, published, first_seen, updated_at,"
+            " summary, content_hash) VALUES (999, 'k', 't', 's', 1, 1, 1, '', 'h')"
+        )
+    await db.feeds.remove(feed.id)
+    with _raw(Path(db.path)) as raw:
+        assert raw.execute("SELECT count(*) FROM items").fetchone()[0] == 0
+        assert raw.execute("SELECT count(*) FROM item_companies").fetchone()[0] == 0
+
+
+async def test_meta_set_get_replace_delete(db: Database) -> None:
+    assert await db.meta.get("command_sync_hash") is None
+    await db.meta.set("command_sync_hash", "abc")
+    await db.meta.set("command_sync_hash", "def")
+    assert await db.meta.get("command_sync_hash") == "def"
+    await db.meta.delete("command_sync_hash")
+    assert await db.meta.get("command_sync_hash") is None
+
+
+async def test_in_memory_database_works_without_a_read_connection() -> None:
+    async with await Database.open(":memory:") as db:
+        feed = await db.feeds.add(NewFeed("https://a.example/rss", "A"), T0)
+        await db.items.apply(poll(feed, [draft("a", "Amazon")]))
+        assert await db.items.count() == 1
