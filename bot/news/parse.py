@@ -206,7 +206,7 @@ def _is_xml_syntax_error(exc: object) -> bool:
 
 def _xml_error(exc: Any) -> str:
     # feedparser may prepend an XML declaration line, so the number can be one too high.
-    return f"{exc.getMessage()} near line {exc.getLineNumber()}"
+    return f"{collapse_whitespace(str(exc.getMessage()))} near line {exc.getLineNumber()}"
 
 
 def _describe_problem(exc: object, recovered: int) -> str:
@@ -356,7 +356,7 @@ def _summary(entry: Mapping[str, Any], *, title: str, publisher: str) -> str:
         if publisher and text.casefold().endswith(publisher.casefold()):
             # Google News descriptions are "<a>Headline</a>&nbsp;&nbsp;<font>Publisher</font>".
             text = text[: -len(publisher)].rstrip(" -–—|")
-        if publisher and text.casefold().startswith(title.casefold()):
+        if publisher and title and text.casefold().startswith(title.casefold()):
             # The rest is Google News' cluster of other outlets' headlines, not a summary.
             return ""
         if text and text.casefold() != title.casefold():
@@ -422,7 +422,8 @@ def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
 # --- images -----------------------------------------------------------------------------------
 
 _PIXEL_SIZES = frozenset({"0", "1", "0px", "1px"})
-_IMG_RE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+# Stopping at the next '<' keeps a run of unclosed "<img" linear (see bot.news.text).
+_IMG_RE = re.compile(r"<img\b[^<>]*+>", re.IGNORECASE)
 _ATTR_RE = re.compile(
     r"""\b(src|width|height)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
 )
@@ -455,8 +456,6 @@ def _image_candidates(entry: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _html_images(fragment: str) -> Iterator[str]:
-    if "<img" not in fragment and "<IMG" not in fragment:
-        return
     for tag in _IMG_RE.finditer(fragment):
         attrs = {
             m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -648,3 +649,23 @@ def test_real_tiktok_shop_feed_when_available() -> None:
     assert first.link == "https://partner.tiktokshop.com/docv2/page/jsqxpibu"
     # feedparser marks the twice-escaped title as HTML, so it is decoded once, as a browser would.
     assert first.title.startswith('For SEA market: Configure "Cancellation status change" webhook')
+
+
+def test_pathological_markup_in_a_feed_stays_fast() -> None:
+    evil = ("&lt;img " * 20_000) + ("&lt;a" * 20_000) + ("&lt;!--" * 5_000)
+    document = rss(f"<item><title>t</title><guid>g</guid><description>{evil}</description></item>")
+
+    started = time.perf_counter()
+    feed = parse_text(document)
+
+    assert time.perf_counter() - started < 2.0
+    assert feed.items[0].key == "guid:g"
+
+
+def test_uppercase_img_tags_are_found() -> None:
+    document = rss(
+        "<item><title>t</title><guid>g</guid><description>"
+        "&lt;IMG SRC=&quot;https://img.example.com/UP.PNG&quot;&gt;text</description></item>"
+    )
+
+    assert parse_text(document).items[0].image_url == "https://img.example.com/UP.PNG"

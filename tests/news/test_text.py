@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.news.text import (
     ELLIPSIS,
@@ -179,3 +181,40 @@ def test_canonical_link_is_idempotent() -> None:
 )
 def test_strip_publisher_suffix(title: str, publisher: str | None, expected: str) -> None:
     assert strip_publisher_suffix(title, publisher) == expected
+
+
+# --- properties -------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
+def test_html_to_text_output_is_one_clean_line(s: str) -> None:
+    out = html_to_text(s)
+
+    assert out == out.strip()
+    assert "  " not in out and "\n" not in out and "\t" not in out
+
+
+@given(st.text(alphabet="ab <>&;/=\"'!-pscript", max_size=200))
+def test_html_to_text_is_total_on_markup_soup(s: str) -> None:
+    html_to_text(s)
+
+
+@given(st.text(max_size=300), st.integers(min_value=0, max_value=400))
+def test_truncate_properties(s: str, limit: int) -> None:
+    out = truncate(s, limit)
+
+    assert len(out) <= max(limit, 0)
+    if len(s) <= limit:
+        assert out == s
+    elif limit > 1:
+        assert out.endswith(ELLIPSIS)
+        assert s.startswith(out[:-1])
+
+
+@given(st.text(alphabet="abcXYZ/?&=#:%._-utmfbclidgref", max_size=80))
+def test_canonical_link_never_raises_and_is_idempotent(tail: str) -> None:
+    once = canonical_link("https://Example.com/" + tail)
+
+    assert canonical_link(once) == once
+    assert "#" not in once
