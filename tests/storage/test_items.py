@@ -141,7 +141,9 @@ async def test_feed_state_after_success_error_and_disable(db: Database) -> None:
     assert (ok.last_error, ok.error_count) == (None, 0)
 
     t2 = t1 + timedelta(hours=1)
-    await db.items.apply(poll(feed, at=t2, status=FeedStatus.ERROR, error="HTTP 500", error_count=1))
+    await db.items.apply(
+        poll(feed, at=t2, status=FeedStatus.ERROR, error="HTTP 500", error_count=1)
+    )
     failed = await db.feeds.get(feed.id)
     assert failed is not None
     assert failed.status is FeedStatus.ERROR
@@ -198,7 +200,9 @@ async def test_apply_for_a_removed_feed_is_ignored(db: Database) -> None:
 
 async def test_latest_newest_first_with_paging(db: Database) -> None:
     feed = await add_feed(db)
-    await db.items.apply(poll(feed, [draft(f"k{n}", published=T0 - timedelta(hours=n)) for n in range(5)]))
+    await db.items.apply(
+        poll(feed, [draft(f"k{n}", published=T0 - timedelta(hours=n)) for n in range(5)])
+    )
     page = await db.items.latest(LatestRequest(limit=3))
     assert [i.key for i in page.items] == ["k0", "k1", "k2"]
     assert page.has_more is True

@@ -1,0 +1,351 @@
+"""Full-text search: syntax, filters, ranking, paging, index sync and hostile input."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import storage.items as items_module
+from bot.news.errors import InvalidQuery
+from bot.news.models import FtsQuery, ItemPage, SearchRequest
+from bot.news.query import build_fts_query
+from storage import Database
+from tests.storage.conftest import T0, add_feed, draft, poll, tagged
+
+GUILD_A = 111_111_111_111_111_111
+GUILD_B = 222_222_222_222_222_222
+
+
+async def keys(db: Database, text: str, **filters: object) -> list[str]:
+    """Keys of the items a search returns, in rank order."""
+    request = SearchRequest(text=text, **filters)  # type: ignore[arg-type]
+    page = await db.items.search(request, build_fts_query(text))
+    return [item.key for item in page.items]
+
+
+@pytest.fixture
+async def news(db: Database) -> Database:
+    """A small newsroom: two shared feeds and one private feed per guild."""
+    retail = await add_feed(db, "Retail")
+    trade = await add_feed(db, "Trade")
+    await db.items.apply(
+        poll(
+            retail,
+            [
+                tagged(draft("tariffs", "Temu faces new tariffs", "Duties on parcels."), "temu"),
+                tagged(draft("minimis", "US ends de minimis for China", "Shein and Temu hit."),
+                       "shein", "temu"),
+                tagged(draft("reverse", "Minimis de rules explained", "Odd Temu headline."), "temu"),
+                tagged(draft("prime", "Amazon Prime Day dates", "Prime members save."), "amazon"),
+                tagged(draft("amazon", "Amazon opens warehouse", "Robots everywhere."), "amazon"),
+                draft("cafe", "Café owners try TikTok Shop", "Crème brûlée sales soar."),
+            ],
+        )
+    )  # fmt: skip
+    await db.items.apply(
+        poll(trade, [tagged(draft("shein-ipo", "SHEIN IPO delayed", "London listing."), "shein")])
+    )
+    mine = await add_feed(db, "Mine", guild_id=GUILD_A)
+    theirs = await add_feed(db, "Theirs", guild_id=GUILD_B)
+    await db.items.apply(poll(mine, [draft("a-secret", "Temu secret memo")]))
+    await db.items.apply(poll(theirs, [draft("b-secret", "Temu other memo")]))
+    return db
+
+
+async def test_words_are_anded_case_and_accents_folded(news: Database) -> None:
+    assert set(await keys(news, "temu")) == {"tariffs", "minimis", "reverse"}
+    assert await keys(news, "TEMU tariffs") == ["tariffs"]
+    assert await keys(news, "cafe creme") == ["cafe"]  # remove_diacritics 2
+    assert await keys(news, "nothing-like-this") == []
+
+
+async def test_phrases(news: Database) -> None:
+    assert await keys(news, '"de minimis"') == ["minimis"]
+    assert await keys(news, '"minimis de"') == ["reverse"]
+    assert await keys(news, '"tiktok shop"') == ["cafe"]
+
+
+async def test_exclusions(news: Database) -> None:
+    assert await keys(news, "amazon -prime") == ["amazon"]
+    assert await keys(news, 'temu -"de minimis" -tariffs') == ["reverse"]
+
+
+async def test_or_groups(news: Database) -> None:
+    assert set(await keys(news, "shein OR amazon")) == {
+        "minimis",
+        "shein-ipo",
+        "prime",
+        "amazon",
+    }
+    assert set(await keys(news, "temu OR shein parcels")) == {"tariffs"}
+
+
+async def test_company_and_feed_filters(news: Database) -> None:
+    assert set(await keys(news, "temu OR shein", company="shein")) == {"minimis", "shein-ipo"}
+    trade = await news.feeds.by_url("https://trade.example/rss", None)
+    assert trade is not None
+    assert await keys(news, "temu OR shein", feed_id=trade.id) == ["shein-ipo"]
+    assert await keys(news, "amazon", company="temu") == []
+    assert await keys(news, "temu", company="no such company") == []
+
+
+async def test_scope_isolation(news: Database) -> None:
+    assert "a-secret" not in await keys(news, "memo")
+    assert await keys(news, "memo", guild_id=GUILD_A) == ["a-secret"]
+    assert await keys(news, "memo", guild_id=GUILD_B) == ["b-secret"]
+    assert set(await keys(news, "memo", all_guilds=True)) == {"a-secret", "b-secret"}
+
+
+async def test_filter_tags_cannot_be_matched_by_typed_words(news: Database) -> None:
+    # Tags are f<id>, c<hex>, m<YYYYMM> behind a private-use mark; typing them finds nothing.
+    tag = items_module.feed_tag(1)
+    assert await keys(news, tag.lstrip(items_module.TAG_MARK)) == []
+    assert await keys(news, items_module.company_tag("temu")[1:]) == []
+    assert await keys(news, T0.strftime("m%Y%m")) == []
+    assert await keys(news, tag) == []  # build_fts_query drops the mark itself
+
+
+async def test_since_and_until_are_exact_across_month_boundaries(db: Database) -> None:
+    feed = await add_feed(db)
+    dates = {
+        "oct-31-late": datetime(2026, 10, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        "nov-01-midnight": datetime(2026, 11, 1, 0, 0, tzinfo=UTC),
+        "nov-01-noon": datetime(2026, 11, 1, 12, 0, tzinfo=UTC),
+        "sep-15": datetime(2026, 9, 15, tzinfo=UTC),
+        "last-year": datetime(2025, 11, 1, tzinfo=UTC),
+    }
+    await db.items.apply(
+        poll(feed, [draft(k, "Tariff news", published=d) for k, d in dates.items()], at=T0)
+    )
+    midnight = datetime(2026, 11, 1, tzinfo=UTC)
+    assert set(await keys(db, "tariff", since=midnight)) == {"nov-01-midnight", "nov-01-noon"}
+    assert set(await keys(db, "tariff", until=midnight)) == {"oct-31-late", "sep-15", "last-year"}
+    assert set(
+        await keys(db, "tariff", since=datetime(2026, 9, 1, tzinfo=UTC), until=midnight)
+    ) == {"oct-31-late", "sep-15"}
+    assert await keys(db, "tariff", since=T0 + timedelta(days=1)) == []
+    assert await keys(db, "tariff", until=datetime(2020, 1, 1, tzinfo=UTC)) == []
+    assert await keys(db, "tariff", since=midnight, until=midnight) == []
+
+
+async def test_wide_date_ranges_fall_back_to_sql_bounds(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(items_module, "MAX_MONTH_TAGS", 1)
+    feed = await add_feed(db)
+    await db.items.apply(
+        poll(
+            feed,
+            [
+                draft("june", "Tariff", published=datetime(2026, 6, 1, tzinfo=UTC)),
+                draft("august", "Tariff", published=datetime(2026, 8, 1, tzinfo=UTC)),
+                draft("october", "Tariff", published=datetime(2026, 10, 1, tzinfo=UTC)),
+            ],
+        )
+    )
+    found = await keys(
+        db,
+        "tariff",
+        since=datetime(2026, 7, 1, tzinfo=UTC),
+        until=datetime(2026, 10, 1, tzinfo=UTC),
+    )
+    assert found == ["august"]
+
+
+async def test_search_on_an_empty_database(db: Database) -> None:
+    assert await keys(db, "anything") == []
+    assert await keys(db, "anything", since=T0) == []
+
+
+async def test_a_title_match_outranks_a_summary_match(db: Database) -> None:
+    feed = await add_feed(db)
+    await db.items.apply(
+        poll(
+            feed,
+            [
+                draft("summary-only", "Retail roundup", "Tariffs were mentioned once, in passing."),
+                draft("title", "Tariffs hit cross-border sellers", "A long look at the duties."),
+            ],
+        )
+    )
+    assert await keys(db, "tariffs") == ["title", "summary-only"]
+
+
+async def test_recency_and_relevance_combine(db: Database) -> None:
+    feed = await add_feed(db)
+    old = T0 - timedelta(days=30)
+    recent = T0 - timedelta(hours=1)
+    await db.items.apply(
+        poll(
+            feed,
+            [
+                draft("old-strong", "Temu tariffs: Temu and tariffs", "Temu tariffs.", published=old),
+                draft("new-strong", "Temu tariffs: Temu and tariffs", "Temu tariffs.", published=T0),
+                draft("recent-weak", "Weekly notes", "Also: temu, and some tariffs.", published=recent),
+            ],
+        )
+    )  # fmt: skip
+    ranked = await keys(db, "temu tariffs")
+    # Same text: the newer first. A recent relevant item beats a weak one of the same age and a
+    # strong one from a month ago.
+    assert ranked[0] == "new-strong"
+    assert ranked.index("recent-weak") < ranked.index("old-strong")
+
+
+async def test_paging_with_has_more(db: Database) -> None:
+    feed = await add_feed(db)
+    await db.items.apply(
+        poll(
+            feed,
+            [
+                draft(f"k{n:02}", f"Shein story {n}", published=T0 - timedelta(hours=n))
+                for n in range(25)
+            ],
+        )
+    )
+    query = build_fts_query("shein")
+    seen: list[str] = []
+    more = []
+    for offset in (0, 10, 20):
+        page = await db.items.search(SearchRequest("shein", limit=10, offset=offset), query)
+        seen += [item.key for item in page.items]
+        more.append(page.has_more)
+    assert more == [True, True, False]
+    assert len(seen) == 25 and len(set(seen)) == 25
+    assert seen == sorted(seen)  # equal relevance: newest first
+    empty = await db.items.search(SearchRequest("shein", limit=10, offset=30), query)
+    assert empty == ItemPage(items=(), has_more=False)
+    assert (await db.items.search(SearchRequest("shein", limit=0), query)).items == ()
+
+
+async def test_filters_apply_before_the_recency_window(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(items_module, "SEARCH_WINDOW", 5)
+    busy = await add_feed(db, "Busy")
+    quiet = await add_feed(db, "Quiet")
+    old = T0 - timedelta(days=60)
+    await db.items.apply(poll(quiet, [tagged(draft("q", "Amazon news", published=old), "etsy")]))
+    await db.items.apply(poll(busy, [draft(f"b{n}", "Amazon news") for n in range(40)], at=T0))
+    # Without filters only the newest matches are ranked, so the old item is out of reach...
+    assert "q" not in await keys(db, "amazon", limit=3)
+    # ...but a filter narrows the candidates first, however old they are.
+    assert await keys(db, "amazon", feed_id=quiet.id) == ["q"]
+    assert await keys(db, "amazon", company="etsy") == ["q"]
+    assert await keys(db, "amazon", until=T0 - timedelta(days=30)) == ["q"]
+
+
+async def test_index_follows_updates_and_deletes(db: Database) -> None:
+    feed = await add_feed(db, "Changing")
+    other = await add_feed(db, "Other")
+    await db.items.apply(poll(feed, [tagged(draft("a", "Walmart expands", "Drones."), "walmart")]))
+    await db.items.apply(poll(other, [draft("o", "Walmart elsewhere")]))
+    await db.items.apply(
+        poll(feed, changed=[tagged(draft("a", "Target expands", "Robots."), "target")])
+    )
+    assert await keys(db, "walmart") == ["o"]
+    assert await keys(db, "drones") == []
+    assert await keys(db, "target robots") == ["a"]
+    assert await keys(db, "expands", company="target") == ["a"]
+    assert await keys(db, "expands", company="walmart") == []
+
+    await db.feeds.remove(feed.id)
+    assert await keys(db, "target") == []
+    assert await keys(db, "walmart") == ["o"]
+    # The external-content index is consistent with its table.
+    await db._connections.writer.execute(
+        "INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)"
+    )
+
+
+async def test_a_malformed_hand_made_query_is_a_user_error(news: Database) -> None:
+    for expression in ['"unterminated', "NEAR(", "nosuchcolumn : x", "a AND", "*"]:
+        with pytest.raises(InvalidQuery, match="could not be understood"):
+            await news.items.search(SearchRequest(expression), FtsQuery(expression))
+
+
+# Arbitrary text, plus text built from the pieces of FTS5 syntax a user might type.
+_SYNTAX = st.sampled_from(
+    ['"', "-", "*", "^", ":", "(", ")", "{", "}", "+", "OR", "AND", "NOT", "NEAR", "NEAR(",
+     "title:", "tags:", "amazon", "temu", "-temu", '"de minimis"', "é", "😀", "\x00", "\ue000",
+     "\u200b", "f1", "m202611", "", " "]
+)  # fmt: skip
+USER_TEXT = st.one_of(
+    st.text(),
+    st.lists(_SYNTAX, max_size=20).map(" ".join),
+    st.lists(_SYNTAX, max_size=20).map("".join),
+)
+
+
+@pytest.fixture(scope="module")
+def seeded(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[asyncio.AbstractEventLoop, Database]]:
+    """One database for every hypothesis example (opening one per example is too slow)."""
+    loop = asyncio.new_event_loop()
+
+    async def seed(path: Path) -> Database:
+        db = await Database.open(path)
+        feed = await add_feed(db, "Seed")
+        private = await add_feed(db, "Private", guild_id=GUILD_A)
+        drafts = [
+            tagged(draft(f"k{n}", f"Amazon Temu tariffs {n} de minimis", "NEAR AND OR NOT"), "temu")
+            for n in range(30)
+        ]
+        await db.items.apply(poll(feed, drafts))
+        await db.items.apply(poll(private, [draft("p", "Temu private")]))
+        return db
+
+    db = loop.run_until_complete(seed(tmp_path_factory.mktemp("search") / "shopwire.db"))
+    yield loop, db
+    loop.run_until_complete(db.close())
+    loop.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=USER_TEXT,
+    company=st.none() | st.sampled_from(["temu", 'we"ird', "😀"]),
+    since=st.none() | st.datetimes(timezones=st.just(UTC)),
+    offset=st.integers(-5, 50),
+    limit=st.integers(-1, 30),
+)
+def test_any_text_searches_or_is_rejected(
+    seeded: tuple[asyncio.AbstractEventLoop, Database],
+    text: str,
+    company: str | None,
+    since: datetime | None,
+    offset: int,
+    limit: int,
+) -> None:
+    loop, db = seeded
+    try:
+        query = build_fts_query(text)
+    except InvalidQuery:
+        return
+    request = SearchRequest(
+        text, company=company, since=since, offset=offset, limit=limit, guild_id=GUILD_B
+    )
+    page = loop.run_until_complete(db.items.search(request, query))
+    assert isinstance(page, ItemPage)
+    assert all(item.key != "p" for item in page.items)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=USER_TEXT)
+def test_raw_expressions_never_raise_a_database_error(
+    seeded: tuple[asyncio.AbstractEventLoop, Database], text: str
+) -> None:
+    # Defence in depth: even an FtsQuery that skipped build_fts_query only yields a user error.
+    loop, db = seeded
+    try:
+        page = loop.run_until_complete(db.items.search(SearchRequest(text), FtsQuery(text)))
+    except InvalidQuery:
+        return
+    assert isinstance(page, ItemPage)
