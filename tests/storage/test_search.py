@@ -34,20 +34,15 @@ async def news(db: Database) -> Database:
     """A small newsroom: two shared feeds and one private feed per guild."""
     retail = await add_feed(db, "Retail")
     trade = await add_feed(db, "Trade")
-    await db.items.apply(
-        poll(
-            retail,
-            [
-                tagged(draft("tariffs", "Temu faces new tariffs", "Duties on parcels."), "temu"),
-                tagged(draft("minimis", "US ends de minimis for China", "Shein and Temu hit."),
-                       "shein", "temu"),
-                tagged(draft("reverse", "Minimis de rules explained", "Odd Temu headline."), "temu"),
-                tagged(draft("prime", "Amazon Prime Day dates", "Prime members save."), "amazon"),
-                tagged(draft("amazon", "Amazon opens warehouse", "Robots everywhere."), "amazon"),
-                draft("cafe", "Café owners try TikTok Shop", "Crème brûlée sales soar."),
-            ],
-        )
-    )  # fmt: skip
+    stories = [
+        tagged(draft("tariffs", "Temu faces new tariffs", "Duties on parcels."), "temu"),
+        tagged(draft("minimis", "US ends de minimis", "Shein and Temu hit."), "shein", "temu"),
+        tagged(draft("reverse", "Minimis de rules explained", "Odd Temu headline."), "temu"),
+        tagged(draft("prime", "Amazon Prime Day dates", "Prime members save."), "amazon"),
+        tagged(draft("amazon", "Amazon opens warehouse", "Robots everywhere."), "amazon"),
+        draft("cafe", "Café owners try TikTok Shop", "Crème brûlée sales soar."),
+    ]
+    await db.items.apply(poll(retail, stories))
     await db.items.apply(
         poll(trade, [tagged(draft("shein-ipo", "SHEIN IPO delayed", "London listing."), "shein")])
     )
@@ -181,16 +176,18 @@ async def test_recency_and_relevance_combine(db: Database) -> None:
     feed = await add_feed(db)
     old = T0 - timedelta(days=30)
     recent = T0 - timedelta(hours=1)
+    strong = ("Temu tariffs: Temu and tariffs", "Temu tariffs.")
+    weak = ("Weekly notes", "Also: temu, and some tariffs.")
     await db.items.apply(
         poll(
             feed,
             [
-                draft("old-strong", "Temu tariffs: Temu and tariffs", "Temu tariffs.", published=old),
-                draft("new-strong", "Temu tariffs: Temu and tariffs", "Temu tariffs.", published=T0),
-                draft("recent-weak", "Weekly notes", "Also: temu, and some tariffs.", published=recent),
+                draft("old-strong", *strong, published=old),
+                draft("new-strong", *strong, published=T0),
+                draft("recent-weak", *weak, published=recent),
             ],
         )
-    )  # fmt: skip
+    )
     ranked = await keys(db, "temu tariffs")
     # Same text: the newer first. A recent relevant item beats a weak one of the same age and a
     # strong one from a month ago.
