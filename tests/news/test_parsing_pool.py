@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.news import parsing_pool
 from bot.news.parse import FeedParseError, parse_feed
 from bot.news.parsing_pool import PoolParser, default_workers
 from tests.fakes.clock import FakeClock
@@ -192,3 +193,18 @@ def test_importing_starts_no_process() -> None:
     )
 
     assert out.stdout.split() == ["0", "1"]
+
+
+async def test_spawn_start_method_works_too(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # macOS and Windows have no forkserver: the 'spawn' fallback must work as well.
+    monkeypatch.setattr(parsing_pool, "_start_method", lambda: "spawn")
+
+    async with PoolParser(clock, workers=1) as parser:
+        feed = await parser.parse(fixture("rdf10.xml"), url=URL, content_type=None)
+
+    assert [d.title for d in feed.items] == [
+        "Walmart expands drone delivery",
+        "Target tests same-day returns",
+    ]
