@@ -477,7 +477,7 @@ AMAZON = Family(
                     "Amazonas",
                     "jungle",
                 ),
-                unblocked_by=CTX,
+                unblocked_by=(*CTX, "warehouse", "warehouses"),
             ),
         ),
         *_plain(
@@ -653,7 +653,7 @@ SHOPEE = Family(
             "SeaMoney",
         ),
         # Bare "SE" is never matched (Southeast, Sweden, Societas Europaea); the ticker form is.
-        *_exact("NYSE: SE"),
+        *_exact("NYSE: SE", "NYSE:SE"),
         Alias(
             "Sea",
             case_sensitive=True,
@@ -816,7 +816,17 @@ SHOPIFY = Family(
             "Shopify Sidekick",
         ),
         # "SHOP" alone is the word shop in an all-caps headline; only the ticker forms count.
-        *_exact("NYSE: SHOP", "NASDAQ: SHOP", "Nasdaq: SHOP", "TSX: SHOP", "(SHOP)"),
+        *_exact(
+            "NYSE: SHOP",
+            "NYSE:SHOP",
+            "NASDAQ: SHOP",
+            "NASDAQ:SHOP",
+            "Nasdaq: SHOP",
+            "Nasdaq:SHOP",
+            "TSX: SHOP",
+            "TSX:SHOP",
+            "(SHOP)",
+        ),
         Alias(
             "Shop app",
             guard=Guard(rule="only with Shopify in the same item", needs_family=True),
