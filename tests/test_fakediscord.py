@@ -9,10 +9,13 @@ fake and bot and closes both; every wait is bounded.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import discord
@@ -26,6 +29,23 @@ from tests.fakediscord import FakeDiscord, Guild, Member, Overwrite, Perm
 from tests.fakediscord.state import Channel
 
 TOKEN = "test-token-for-the-fake"
+
+# A stand-in for `shopwire run`: reads the same environment variables the real bot will.
+SUBPROCESS_BOT = """
+import os, discord, yarl
+from discord.gateway import DiscordWebSocket
+
+discord.http.Route.BASE = os.environ["SHOPWIRE_DISCORD_API_BASE"]
+DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["SHOPWIRE_DISCORD_GATEWAY"])
+client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.1)
+
+@client.event
+async def on_ready():
+    channel = client.get_channel(int(os.environ["TARGET_CHANNEL"]))
+    await channel.send("hello from a subprocess", nonce="boot-1")
+
+client.run(os.environ["DISCORD_TOKEN"], log_handler=None)
+"""
 FRUITS = ["apple", "apricot", "banana", "cherry", "grape"]
 PAGES = ["page 1/3", "page 2/3", "page 3/3"]
 
@@ -46,6 +66,25 @@ class Pager(discord.ui.View):
     ) -> None:
         self.index = (self.index + 1) % len(PAGES)
         await interaction.response.edit_message(content=PAGES[self.index], view=self)
+
+    @discord.ui.select(
+        custom_id="pager:jump",
+        options=[discord.SelectOption(label=str(n + 1), value=str(n)) for n in range(len(PAGES))],
+    )
+    async def jump(
+        self, interaction: discord.Interaction, select: discord.ui.Select[Pager]
+    ) -> None:
+        self.index = int(select.values[0])
+        await interaction.response.edit_message(content=PAGES[self.index], view=self)
+
+
+class Feedback(discord.ui.Modal, title="Feedback"):
+    """A one-field modal."""
+
+    text: discord.ui.TextInput[Feedback] = discord.ui.TextInput(label="Your feedback")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"thanks: {self.text.value}", ephemeral=True)
 
 
 class Demo(commands.GroupCog, group_name="demo", group_description="Fake Discord self-test"):
@@ -77,6 +116,10 @@ class Demo(commands.GroupCog, group_name="demo", group_description="Fake Discord
     async def pages(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(PAGES[0], view=Pager())
 
+    @app_commands.command(name="feedback", description="Opens a modal")
+    async def feedback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(Feedback())
+
     @app_commands.command(name="slow", description="Answers too late")
     async def slow(self, interaction: discord.Interaction) -> None:
         await asyncio.sleep(0.4)
@@ -107,17 +150,20 @@ class Tree(app_commands.CommandTree[commands.Bot]):
 class DemoBot(commands.Bot):
     """Syncs the Demo group to one guild at start-up, like a dev-guild deployment."""
 
-    def __init__(self, guild_id: int) -> None:
+    def __init__(self, guild_id: int, *, intents: discord.Intents | None = None) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
-            intents=discord.Intents.default(),
+            intents=intents or discord.Intents.default(),
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=Tree,
             # on_ready waits this long after the last GUILD_CREATE; 2 s by default.
             guild_ready_timeout=0.05,
         )
         self.guild_id = guild_id
-        self.interaction_errors: list[BaseException] = []
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py sleeps 5 s before every re-IDENTIFY (identify rate limit); not in tests.
+        return None
 
     async def setup_hook(self) -> None:
         guild = discord.Object(self.guild_id)
@@ -210,7 +256,7 @@ async def test_connects_caches_guild_and_syncs_commands(fake: FakeDiscord, world
     [sync] = fake.syncs(world.guild.id)
     assert sync.names == ["demo"]
     options = {o["name"]: o for o in sync.payload[0]["options"]}
-    assert set(options) == {"ping", "echo", "pick", "pages", "slow", "admin"}
+    assert set(options) == {"ping", "echo", "pick", "pages", "feedback", "slow", "admin"}
     assert options["admin"]["type"] == 2
     assert options["pick"]["options"][0]["autocomplete"] is True
     assert fake.syncs(None) == []
@@ -392,13 +438,13 @@ async def test_autocomplete_round_trip(fake: FakeDiscord, world: World) -> None:
         assert (await picked.wait_original()).content == "picked apple"
 
 
-async def test_button_click_round_trip(fake: FakeDiscord, world: World) -> None:
+async def test_button_and_select_round_trip(fake: FakeDiscord, world: World) -> None:
     async with running(DemoBot(world.guild.id)):
         opened = await fake.invoke_slash(
             world.guild.id, world.news.id, world.member.id, "demo pages"
         )
         message = await opened.wait_original()
-        assert message.custom_ids() == ["pager:next"]
+        assert message.custom_ids() == ["pager:next", "pager:jump"]
 
         click = await fake.click_button(message, "pager:next", user_id=world.admin.id)
         assert (await click.response()).type == 7
@@ -407,6 +453,26 @@ async def test_button_click_round_trip(fake: FakeDiscord, world: World) -> None:
         await click.response()
         assert message.content == "page 3/3"
         assert [h["content"] for h in message.history] == ["page 1/3", "page 2/3"]
+
+        jump = await fake.select(message, "pager:jump", ["1"], user_id=world.member.id)
+        assert (await jump.response()).type == 7
+        assert message.content == "page 2/3"
+
+
+async def test_modal_round_trip(fake: FakeDiscord, world: World) -> None:
+    async with running(DemoBot(world.guild.id)):
+        opener = await fake.invoke_slash(
+            world.guild.id, world.news.id, world.member.id, "demo feedback"
+        )
+        modal = await opener.wait_modal()
+        assert modal["title"] == "Feedback"
+        submitted = await fake.submit_modal(opener, {modal_input_id(modal): "more temu news"})
+        assert (await submitted.wait_original()).content == "thanks: more temu news"
+
+
+def modal_input_id(modal: dict[str, Any]) -> str:
+    """The custom_id of a one-input modal (discord.py generates it)."""
+    return str(modal["components"][0]["components"][0]["custom_id"])
 
 
 async def test_late_acknowledgement_is_rejected(fake: FakeDiscord, world: World) -> None:
@@ -421,17 +487,55 @@ async def test_late_acknowledgement_is_rejected(fake: FakeDiscord, world: World)
         assert not handle.acknowledged
 
 
-async def test_gateway_disconnect_resumes_and_keeps_working(
-    fake: FakeDiscord, world: World
-) -> None:
-    async with running(DemoBot(world.guild.id)):
-        fake.disconnect_gateway(4000)
-        await fake.wait_until(lambda: fake.gateway.resumes, timeout=5, what="a RESUME")
+async def test_gateway_reconnects_resume_or_reidentify(fake: FakeDiscord, world: World) -> None:
+    async def still_answers() -> None:
         handle = await fake.invoke_slash(
             world.guild.id, world.news.id, world.member.id, "demo ping"
         )
         assert (await handle.wait_original()).content == "pong"
+
+    async with running(DemoBot(world.guild.id)):
+        fake.disconnect_gateway(4000)
+        await fake.wait_until(lambda: len(fake.gateway.resumes) == 1, timeout=5, what="a RESUME")
+        await still_answers()
+
+        fake.request_reconnect()
+        await fake.wait_until(lambda: len(fake.gateway.resumes) == 2, timeout=5, what="a RESUME")
+        await still_answers()
         assert len(fake.gateway.identifies) == 1
+
+        fake.invalidate_session(resumable=False)
+        await fake.wait_until(
+            lambda: len(fake.gateway.identifies) == 2, timeout=5, what="a new IDENTIFY"
+        )
+        await still_answers()
+
+
+async def test_events_missed_while_disconnected_are_replayed_on_resume(
+    fake: FakeDiscord, world: World
+) -> None:
+    async with running(DemoBot(world.guild.id)) as bot:
+        fake.disconnect_gateway(4000)
+        await fake.wait_until(lambda: not fake.gateway.live_sessions(), timeout=5, what="a drop")
+        late = world.guild.add_text_channel("late-news")
+        await fake.wait_until(lambda: fake.gateway.resumes, timeout=5, what="a RESUME")
+        await fake.wait_until(lambda: bot.get_channel(late.id), timeout=5, what="CHANNEL_CREATE")
+
+
+async def test_members_intent_chunks_and_disallowed_intent_closes(
+    fake: FakeDiscord, world: World
+) -> None:
+    intents = discord.Intents.default()
+    intents.members = True
+    async with running(DemoBot(world.guild.id, intents=intents)) as bot:
+        guild = bot.get_guild(world.guild.id)
+        assert guild is not None and guild.chunked
+        assert {m.id for m in guild.members} == set(world.guild.members)
+
+    fake.allowed_privileged_intents = 0
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        async with running(DemoBot(world.guild.id, intents=intents)):
+            pass
 
 
 async def test_hang_after_commit_leaves_message_without_answer(
@@ -468,3 +572,27 @@ async def test_unknown_route_is_logged_as_404(fake: FakeDiscord, world: World) -
             await bot.http.request(discord.http.Route("GET", "/no/such/route"))
         assert [r.path for r in fake.unknown_routes] == ["/no/such/route"]
         fake.unknown_routes.clear()
+
+
+async def test_bot_in_a_subprocess_killed_mid_delivery(fake: FakeDiscord, world: World) -> None:
+    # The send lands on "Discord" but its answer never comes back; then the process dies.
+    fake.hang(world.news.id, commit=True)
+    env = {**os.environ, **fake.env(), "TARGET_CHANNEL": str(world.news.id)}
+    env["DISCORD_TOKEN"] = TOKEN
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        SUBPROCESS_BOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake.wait_until_connected(timeout=15)
+        [message] = await fake.wait_for_messages(world.news.id, 1, timeout=15)
+        assert message.content == "hello from a subprocess"
+        assert process.returncode is None
+    finally:
+        process.kill()
+        _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    assert process.returncode != 0, stderr.decode()

@@ -26,6 +26,9 @@ EPHEMERAL = 1 << 6
 SUPPRESS_EMBEDS = 1 << 2
 LOADING = 1 << 7
 
+#: Longest a wait sleeps between checks of its predicate.
+POLL_INTERVAL = 0.05
+
 
 class FakeDiscordTimeout(AssertionError):
     """A bounded wait on the fake ran out; the message says what was expected."""
@@ -35,7 +38,8 @@ class Changes:
     """A broadcast "something changed" signal that waits can sleep on.
 
     Each notify() wakes every waiter, which then re-checks its own predicate; this keeps
-    every wait a plain predicate over recorded state, with no per-kind bookkeeping.
+    every wait a plain predicate over recorded state, with no per-kind bookkeeping. Waiters
+    also re-check every POLL_INTERVAL, so predicates over outside state work too.
     """
 
     def __init__(self) -> None:
@@ -66,8 +70,10 @@ class Changes:
                 detail = f"; seen: {seen()}" if seen else ""
                 raise FakeDiscordTimeout(f"timed out after {timeout}s waiting for {what}{detail}")
             event = self._event
+            # Also re-check on a short tick: predicates may look at state the fake does not own
+            # (the bot's cache, a subprocess, a database), which never calls notify().
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), remaining)
+                await asyncio.wait_for(event.wait(), min(remaining, POLL_INTERVAL))
 
 
 @dataclass(frozen=True, slots=True)
