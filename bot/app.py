@@ -6,7 +6,6 @@ wires the services, seeds the catalogue on a new database, and closes everything
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -73,10 +72,11 @@ async def open_newsroom(
             await http.start()
             stack.push_async_callback(http.close)
             fetcher = http
-        parser = PoolParser(workers=settings.parse_workers or (os.cpu_count() or 1), clock=the_clock)
+        parser = PoolParser(the_clock, workers=settings.parse_workers or None)
         await parser.start()
         stack.push_async_callback(parser.close)
         tagger = Tagger.default()
+        await database.items.register_companies(tagger.companies())
         updater = FeedUpdater(
             feeds=database.feeds,
             items=database.items,

@@ -180,7 +180,7 @@ class FeedUpdater:
         except ShopwireError as exc:
             return await self._failed(feed, str(exc), fetched, now)
 
-        drafts = parsed.items[: self._max_items(feed)]
+        drafts = parsed.items
         stored = await self._items.known_hashes(feed.id, [d.key for d in drafts])
         decision = decide(drafts, stored)
         await self._items.apply(

@@ -149,7 +149,7 @@ async def test_first_poll_marks_backlog_and_items_are_not_lost(tmp_path: Path) -
     [
         (("latest", "--company", "Temuu"), "Did you mean Temu"),
         (("search", '"" --- '), "at least one word"),
-        (("search", "-amazon"), "error:"),
+        (("search", "--", "-amazon"), "error:"),
         (("latest", "--limit", "1000"), "between 1 and 100"),
         (("feeds", "remove", "no-such-feed"), "No feed"),
         (("feeds", "add", "ftp://example.com/feed"), "error:"),
