@@ -9,6 +9,7 @@ fake and bot and closes both; every wait is bounded.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import sys
 import time
@@ -388,6 +389,44 @@ async def test_permission_errors_surface_as_discord_exceptions(
             await text_channel(bot, world.news).send("deleted channel")
         assert gone.value.code == 10003
         assert fake.messages_in(world.news.id) == []
+
+
+async def test_permission_changes_reach_the_bot_while_connected(
+    fake: FakeDiscord, world: World
+) -> None:
+    async with running(DemoBot(world.guild.id)) as bot:
+        channel = text_channel(bot, world.news)
+        world.guild.deny_bot(world.news, Perm.SEND_MESSAGES)
+        await fake.wait_until(
+            lambda: not channel.permissions_for(channel.guild.me).send_messages,
+            timeout=5,
+            what="CHANNEL_UPDATE to reach the bot",
+        )
+        world.guild.set_overwrites(world.news, [])
+        await fake.wait_until(
+            lambda: channel.permissions_for(channel.guild.me).send_messages,
+            timeout=5,
+            what="the cleared overwrites to reach the bot",
+        )
+        world.guild.set_member_roles(world.guild.bot_member, [])  # loses its managed role
+        world.guild.set_role_permissions(world.guild.everyone, Perm.VIEW_CHANNEL)
+        await fake.wait_until(
+            lambda: not channel.permissions_for(channel.guild.me).send_messages,
+            timeout=5,
+            what="GUILD_MEMBER_UPDATE and GUILD_ROLE_UPDATE to reach the bot",
+        )
+        with pytest.raises(discord.Forbidden):
+            await channel.send("no longer allowed")
+
+
+async def test_file_upload_is_recorded(fake: FakeDiscord, world: World) -> None:
+    async with running(DemoBot(world.guild.id)) as bot:
+        await text_channel(bot, world.news).send(
+            "digest attached", file=discord.File(io.BytesIO(b"item 1\nitem 2\n"), "digest.txt")
+        )
+        [message] = fake.messages_in(world.news.id)
+        assert message.files == {"digest.txt": b"item 1\nitem 2\n"}
+        assert message.attachments[0]["filename"] == "digest.txt"
 
 
 async def test_missing_embed_links_strips_embeds(fake: FakeDiscord, world: World) -> None:

@@ -182,9 +182,15 @@ class Gateway:
 
     def dispatch(self, event: str, data: JSON, guild_id: int | None) -> int:
         """Send an event to every valid session that wants it; returns how many got it."""
+        # Discord sends the bot its own member updates even without the members intent.
+        about_me = event == "GUILD_MEMBER_UPDATE" and str(
+            (data.get("user") or {}).get("id")
+        ) == str(self.fake.bot.id)
         count = 0
         for session in self.sessions:
-            if not session.invalid and session.wants(event, guild_id):
+            if session.invalid:
+                continue
+            if about_me or session.wants(event, guild_id):
                 session.dispatch(event, data)
                 count += 1
         return count
