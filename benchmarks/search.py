@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import json
 import random
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -45,7 +46,7 @@ from storage import Database
 from storage._sql import to_db_time, to_json_list
 from storage.items import company_tag, feed_tag, month_tag
 
-GENERATOR_VERSION = "5"
+GENERATOR_VERSION = "6"
 END = datetime(2026, 11, 1, tzinfo=UTC)
 SPAN = timedelta(days=730)
 SHARED_FEEDS = 450
@@ -219,6 +220,12 @@ def _cumulative(weights: list[float]) -> Iterator[float]:
         yield total
 
 
+def _copy(path: Path, suffix: str) -> Path:
+    target = path.with_name(path.stem + suffix + path.suffix)
+    shutil.copyfile(path, target)  # closed databases are checkpointed: one file is enough
+    return target
+
+
 def _remove(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -273,7 +280,7 @@ async def build(path: Path, count: int) -> None:
 def _load(connection: sqlite3.Connection, batch: list[SyntheticItem], first_id: int) -> int:
     connection.execute("BEGIN")
     rows: list[tuple[object, ...]] = []
-    tags: list[tuple[int, str, int]] = []
+    tags: list[tuple[int, str, int, int]] = []
     for offset, item in enumerate(batch):
         item_id = first_id + offset
         stamp = to_db_time(item.published)
@@ -301,7 +308,7 @@ def _load(connection: sqlite3.Connection, batch: list[SyntheticItem], first_id: 
                 ),
             )
         )
-        tags.extend((item_id, c, position) for position, c in enumerate(item.companies))
+        tags.extend((item_id, c, position, stamp) for position, c in enumerate(item.companies))
     connection.executemany(
         """
         INSERT INTO items (id, feed_id, key, title, link, source, published, first_seen,
@@ -311,7 +318,8 @@ def _load(connection: sqlite3.Connection, batch: list[SyntheticItem], first_id: 
         rows,
     )
     connection.executemany(
-        "INSERT INTO item_companies (item_id, company_id, position) VALUES (?, ?, ?)", tags
+        "INSERT INTO item_companies (item_id, company_id, position, published) VALUES (?, ?, ?, ?)",
+        tags,
     )
     connection.execute("COMMIT")
     return first_id + len(batch)
@@ -415,49 +423,59 @@ async def time_search(path: Path, repeats: int) -> dict[str, object]:
     return {"summary": summary, "queries": results}
 
 
-async def time_apply(directory: Path, feeds: int = 200, per_feed: int = 50) -> dict[str, float]:
-    """Cold ingest through the real apply(): ``feeds`` first polls of ``per_feed`` items."""
+def _poll_results(
+    feed_ids: list[int], synthetic: list[SyntheticItem], per_feed: int, polled: datetime, tag: str
+) -> list[FeedPollResult]:
+    """One first-poll result per feed, ``per_feed`` items each; ``tag`` keeps keys unique."""
+    results = []
+    for n, feed_id in enumerate(feed_ids):
+        drafts = tuple(
+            TaggedDraft(
+                ItemDraft(
+                    key=f"{tag}:{item.key}",
+                    title=item.title,
+                    link=f"https://f{n}.example/{item.key}",
+                    author=None,
+                    published=item.published,
+                    summary=item.summary,
+                    image_url=None,
+                    categories=("ecommerce",),
+                    publisher=None,
+                    content_hash=hashlib.blake2b(item.summary.encode()).hexdigest(),
+                ),
+                item.companies,
+            )
+            for item in synthetic[n * per_feed : (n + 1) * per_feed]
+        )
+        results.append(
+            FeedPollResult(
+                feed_id=feed_id,
+                polled_at=polled,
+                status=FeedStatus.OK,
+                next_due=polled + timedelta(minutes=30),
+                new_items=drafts,
+                mark_backlog=True,
+                etag='"abc"',
+            )
+        )
+    return results
+
+
+async def time_apply(directory: Path, feeds: int = 200, per_feed: int = 50) -> dict[str, object]:
+    """Cold ingest through the real apply(): ``feeds`` first polls of ``per_feed`` items.
+
+    Then, on that database, search latency while a poller keeps writing, with and without the
+    separate read connection.
+    """
     path = directory / "bench-apply.db"
     _remove(path)
-    generator = Generator(seed=7)
-    polled = END
+    synthetic = list(Generator(seed=7).items(feeds * per_feed, feeds))
     async with await Database.open(path) as db:
-        ids = []
-        for n in range(feeds):
-            feed = await db.feeds.add(NewFeed(f"https://f{n}.example/rss", f"Feed {n}"), polled)
-            ids.append(feed.id)
-        synthetic = list(generator.items(feeds * per_feed, feeds))
-        results = []
-        for n, feed_id in enumerate(ids):
-            drafts = tuple(
-                TaggedDraft(
-                    ItemDraft(
-                        key=item.key,
-                        title=item.title,
-                        link=f"https://f{n}.example/{item.key}",
-                        author=None,
-                        published=item.published,
-                        summary=item.summary,
-                        image_url=None,
-                        categories=("ecommerce",),
-                        publisher=None,
-                        content_hash=hashlib.blake2b(item.summary.encode()).hexdigest(),
-                    ),
-                    item.companies,
-                )
-                for item in synthetic[n * per_feed : (n + 1) * per_feed]
-            )
-            results.append(
-                FeedPollResult(
-                    feed_id=feed_id,
-                    polled_at=polled,
-                    status=FeedStatus.OK,
-                    next_due=polled + timedelta(minutes=30),
-                    new_items=drafts,
-                    mark_backlog=True,
-                    etag='"abc"',
-                )
-            )
+        ids = [
+            (await db.feeds.add(NewFeed(f"https://f{n}.example/rss", f"Feed {n}"), END)).id
+            for n in range(feeds)
+        ]
+        results = _poll_results(ids, synthetic, per_feed, END, "cold")
         started = time.perf_counter()
         for result in results:
             await db.items.apply(result)
@@ -469,12 +487,69 @@ async def time_apply(directory: Path, feeds: int = 200, per_feed: int = 50) -> d
         f" ({total / sequential:,.0f} items/s, {sequential / feeds * 1000:.2f} ms per feed)",
         file=sys.stderr,
     )
+    contention = {}
+    for read_connection in (True, False):
+        # Each variant starts from the same cold database: the writes change its size.
+        copy = _copy(path, f"-{read_connection}")
+        contention["reader" if read_connection else "no_reader"] = await _search_under_writes(
+            copy, ids, synthetic, per_feed, read_connection=read_connection
+        )
+        _remove(copy)
     _remove(path)
     return {
         "apply_total_ms": round(sequential * 1000, 1),
         "apply_items_per_s": round(total / sequential),
         "apply_ms_per_feed": round(sequential / feeds * 1000, 3),
+        "search_while_writing": contention,
     }
+
+
+async def _search_under_writes(
+    path: Path,
+    ids: list[int],
+    synthetic: list[SyntheticItem],
+    per_feed: int,
+    *,
+    read_connection: bool,
+) -> dict[str, float]:
+    """p50/p95 of a search while another task applies polls back to back."""
+    label = "reader" if read_connection else "no_reader"
+    async with await Database.open(path, read_connection=read_connection) as db:
+        stop = asyncio.Event()
+
+        async def poller() -> None:
+            round_ = 0
+            while not stop.is_set():
+                for result in _poll_results(ids, synthetic, per_feed, END, f"{label}{round_}"):
+                    if stop.is_set():
+                        return
+                    await db.items.apply(result)
+                round_ += 1
+
+        request = SearchRequest(text="amazon tariffs", guild_id=1003)
+        query = build_fts_query(request.text)
+        idle = []
+        for _ in range(100):
+            started = time.perf_counter()
+            await db.items.search(request, query)
+            idle.append((time.perf_counter() - started) * 1000)
+        writer = asyncio.create_task(poller())
+        busy = []
+        for _ in range(200):
+            started = time.perf_counter()
+            await db.items.search(request, query)
+            busy.append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(0.002)  # let the poller run between searches
+        stop.set()
+        await writer
+    figures = {
+        "idle_p50": round(percentile(idle, 0.5), 2),
+        "idle_p95": round(percentile(idle, 0.95), 2),
+        "busy_p50": round(percentile(busy, 0.5), 2),
+        "busy_p95": round(percentile(busy, 0.95), 2),
+    }
+    print(f"  search while writing ({label}): {figures}", file=sys.stderr)
+    return figures
 
 
 def _directory(name: str) -> Path:

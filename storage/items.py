@@ -132,8 +132,8 @@ DELETE FROM item_companies WHERE item_id IN (
 """
 
 _INSERT_COMPANIES = """
-INSERT OR IGNORE INTO item_companies (item_id, company_id, position)
-SELECT i.id, company.value, company.key
+INSERT OR IGNORE INTO item_companies (item_id, company_id, position, published)
+SELECT i.id, company.value, company.key, i.published
 FROM items AS i, json_each(?) AS company
 WHERE i.feed_id = ? AND i.key = ?
 """
@@ -260,21 +260,32 @@ class SqliteItemRepository:
         Items of disabled feeds stay visible: disabling stops polling, not reading.
         """
         limit = _clamp(request.limit, 0, MAX_PAGE)
-        joins, clauses, parameters = _scope(request.guild_id, request.all_guilds)
-        if request.feed_id is not None:
-            clauses.append("i.feed_id = ?")
-            parameters.append(request.feed_id)
-        if request.company is not None:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM item_companies AS ic"
-                " WHERE ic.item_id = i.id AND ic.company_id = ?)"
-            )
-            parameters.append(request.company)
+        # CROSS JOIN fixes the loop order: walk one index in date order and stop after the
+        # page, rather than let the planner start from the (small) feeds table and sort.
+        joins, clauses, parameters = _scope(request.guild_id, request.all_guilds, "CROSS JOIN")
+        if request.company is not None and request.feed_id is None:
+            # The company's own index is in date order (item_companies.published).
+            source = "item_companies AS ic CROSS JOIN items AS i ON i.id = ic.item_id"
+            clauses.insert(0, "ic.company_id = ?")
+            parameters.insert(0, request.company)
+            order = "ic.published DESC, ic.item_id DESC"
+        else:
+            source = "items AS i"
+            order = "i.published DESC, i.id DESC"
+            if request.feed_id is not None:
+                clauses.append("i.feed_id = ?")
+                parameters.append(request.feed_id)
+            if request.company is not None:
+                clauses.append(
+                    "EXISTS (SELECT 1 FROM item_companies AS ic"
+                    " WHERE ic.item_id = i.id AND ic.company_id = ?)"
+                )
+                parameters.append(request.company)
         rows = await self._db.read(
             f"""
-            SELECT {_ITEM_COLUMNS} FROM items AS i {joins}
+            SELECT {_ITEM_COLUMNS} FROM {source} {joins}
             WHERE {" AND ".join(clauses) or "1"}
-            ORDER BY i.published DESC, i.id DESC
+            ORDER BY {order}
             LIMIT ?
             """,
             (*parameters, limit + 1),
@@ -421,12 +432,14 @@ class SqliteItemRepository:
         return {item_id: tuple(companies) for item_id, companies in found.items()}
 
 
-def _scope(guild_id: int | None, all_guilds: bool) -> tuple[str, list[str], list[Any]]:
+def _scope(
+    guild_id: int | None, all_guilds: bool, join: str = "JOIN"
+) -> tuple[str, list[str], list[Any]]:
     """JOIN, WHERE clauses and parameters for which feeds' items a request may see."""
     if all_guilds:
         return "", [], []
     # Shared feeds are visible everywhere; a guild's own feeds only to that guild.
-    joins = "JOIN feeds AS f ON f.id = i.feed_id"
+    joins = f"{join} feeds AS f ON f.id = i.feed_id"
     if guild_id is None:
         return joins, ["f.guild_id IS NULL"], []
     return joins, ["(f.guild_id IS NULL OR f.guild_id = ?)"], [guild_id]

@@ -96,10 +96,18 @@ CREATE TABLE item_companies (
     item_id    INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
     company_id TEXT    NOT NULL REFERENCES companies (id),
     position   INTEGER NOT NULL,   -- the tagger's order, kept for display
+    -- A copy of items.published (kept by the trigger below), so that "latest items about a
+    -- company" walks one index in date order instead of probing every item for its tags.
+    published  INTEGER NOT NULL,
     PRIMARY KEY (item_id, company_id)
 ) STRICT, WITHOUT ROWID;
 
-CREATE INDEX item_companies_company ON item_companies (company_id, item_id);
+CREATE INDEX item_companies_latest ON item_companies (company_id, published, item_id);
+
+CREATE TRIGGER items_published_copy AFTER UPDATE OF published ON items
+WHEN old.published IS NOT new.published BEGIN
+    UPDATE item_companies SET published = new.published WHERE item_id = new.id;
+END;
 
 -- External-content full-text index over title + summary (what users search) and tags (what
 -- filters by feed, company and month use: FTS5 intersects doclists far faster than SQL can

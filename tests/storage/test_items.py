@@ -287,3 +287,29 @@ async def test_two_database_objects_on_one_file_share_the_write_lock(db: Databas
     finally:
         await other.close()
     assert await db.items.count() == 40
+
+
+async def test_latest_by_company_follows_published_dates_after_changes(db: Database) -> None:
+    feed = await add_feed(db)
+    other = await add_feed(db, "Other", guild_id=GUILD_A)
+    await db.items.apply(
+        poll(
+            feed,
+            [
+                tagged(draft(f"k{n}", published=T0 - timedelta(hours=n)), "temu")
+                for n in range(5)
+            ],
+        )
+    )
+    await db.items.apply(poll(other, [tagged(draft("private"), "temu")]))
+    page = await db.items.latest(LatestRequest(company="temu", limit=3))
+    assert [i.key for i in page.items] == ["k0", "k1", "k2"]
+    assert page.has_more is True
+    # k4 gets a newer date: it moves to the top of the company's list too.
+    moved = tagged(draft("k4", "Updated", published=T0 + timedelta(minutes=5)), "temu")
+    await db.items.apply(poll(feed, changed=[moved], at=T0 + timedelta(minutes=10)))
+    page = await db.items.latest(LatestRequest(company="temu", limit=2))
+    assert [i.key for i in page.items] == ["k4", "k0"]
+    mine = await db.items.latest(LatestRequest(company="temu", guild_id=GUILD_A, limit=10))
+    assert [i.key for i in mine.items][:2] == ["k4", "private"]
+    assert len(mine.items) == 6
