@@ -150,7 +150,8 @@ def _clean(text: str) -> str:
         text = html.unescape(text)
     if "<" in text:
         text = _TAG_RE.sub(" ", text)
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    if not text.isascii():  # NFKC and the translation table change only non-ASCII characters
+        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     if "://" in text or "www." in text:
         text = _URL_RE.sub(" ", text)
     return text
@@ -191,6 +192,8 @@ def _strip_summary_suffix(summary: str, publisher: str) -> str:
 
 def _passing_mention(lowered: str, start: int) -> bool:
     """Whether the occurrence at ``start`` follows "former " or "ex-"."""
+    if start < 3 or lowered[start - 1] not in " -":
+        return False
     for prefix in ("former ", "ex-"):
         before = start - len(prefix)
         if (
@@ -217,6 +220,8 @@ def _atoms(text: str) -> tuple[str, ...]:
 
 def _key(text: str) -> str:
     """What an alias and a matched occurrence of it have in common (case aside)."""
+    if text.isalnum():
+        return text
     return _SEP_CHARS_RE.sub(" ", text).strip()
 
 
