@@ -65,17 +65,28 @@ class Connections:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``BEGIN IMMEDIATE`` on the writer; COMMIT on success, ROLLBACK on any exception."""
+        """``BEGIN IMMEDIATE`` on the writer; COMMIT on success, ROLLBACK on any exception.
+
+        Cancellation-safe: a task cancelled anywhere in here still leaves the connection
+        outside any transaction, so the next writer's BEGIN cannot fail.
+        """
         async with self.lock:
-            await self.writer.execute("BEGIN IMMEDIATE")
             try:
+                await finish(self.writer, "BEGIN IMMEDIATE")
                 yield self.writer
+                await finish(self.writer, "COMMIT")
             except BaseException:
-                # aiosqlite runs queued work even if the awaiting task is cancelled, so this
-                # ROLLBACK reaches the database after whatever statement was in flight.
-                await self.writer.execute("ROLLBACK")
+                # SQLite may have rolled back already (some errors do), hence the check.
+                if self.writer.in_transaction:
+                    await finish(self.writer, "ROLLBACK")
                 raise
-            await self.writer.execute("COMMIT")
+
+    async def close(self) -> None:
+        """Close the connections once the current write transaction (if any) has ended."""
+        async with self.lock:
+            if self.reader is not self.writer:
+                await self.reader.close()
+            await self.writer.close()
 
     async def read(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Run one query on the read connection and return every row."""
@@ -86,3 +97,17 @@ class Connections:
         """Run one query on the read connection and return its first row, if any."""
         rows = await self.read(sql, parameters)
         return rows[0] if rows else None
+
+
+async def finish(connection: aiosqlite.Connection, sql: str) -> None:
+    """Execute a transaction-control statement to the end, even if the caller is cancelled.
+
+    aiosqlite runs queued work on its thread regardless of the awaiting task; waiting for it
+    here means the transaction state is settled (and known) before the cancellation goes on.
+    """
+    task = asyncio.ensure_future(connection.execute(sql))
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise

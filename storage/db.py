@@ -102,11 +102,8 @@ class Database:
         return cls(location, Connections(writer, reader))
 
     async def close(self) -> None:
-        """Close both connections (the reader first; the writer checkpoints the WAL)."""
-        connections = self._connections
-        if connections.reader is not connections.writer:
-            await connections.reader.close()
-        await connections.writer.close()
+        """Close the connections after the current write, if any (the last one checkpoints)."""
+        await self._connections.close()
 
     async def __aenter__(self) -> Database:
         return self

@@ -87,7 +87,8 @@ makes bm25 count phrase matches column by column, about 40% slower at a million 
 
 def _month_tag_sql(published: str) -> str:
     """SQL for the month tag of a published time (unix microseconds, UTC)."""
-    # coalesce: strftime gives NULL outside years 0000-9999, and tags must never be NULL.
+    # Integer division truncates toward zero: exact for dates after 1970 (the parser refuses
+    # older ones). coalesce: strftime gives NULL outside years 0000-9999; tags are NOT NULL.
     return (
         f"coalesce(char({ord(TAG_MARK)}) || strftime('m%Y%m', {published} / 1000000, 'unixepoch'),"
         " '')"
@@ -391,13 +392,15 @@ class SqliteItemRepository:
         )
         if row is None or row[0] is None:
             return []
-        first, last = from_db_time(row[0]), from_db_time(row[1])
+        # In microseconds: "until minus one" would overflow a datetime at datetime.min.
+        low, high = int(row[0]), int(row[1])
         if since is not None:
-            first = max(first, since)
+            low = max(low, to_db_time(since))
         if until is not None:
-            last = min(last, until - timedelta(microseconds=1))
-        if first > last:
+            high = min(high, to_db_time(until) - 1)
+        if low > high:
             return []
+        first, last = from_db_time(low), from_db_time(high)
         year, month = first.year, first.month
         months: list[str] = []
         while (year, month) <= (last.year, last.month):

@@ -23,6 +23,7 @@ import sqlite3
 import aiosqlite
 
 from bot.news.errors import StorageError
+from storage._sql import finish
 
 _V1_INIT = """
 CREATE TABLE meta (
@@ -188,8 +189,8 @@ async def migrate(connection: aiosqlite.Connection) -> int:
     same file at the same time: the version is read again under each write lock.
     """
     while True:
-        await connection.execute("BEGIN IMMEDIATE")
         try:
+            await finish(connection, "BEGIN IMMEDIATE")
             async with connection.execute("PRAGMA user_version") as cursor:
                 row = await cursor.fetchone()
             version = int(row[0]) if row is not None else 0
@@ -199,13 +200,14 @@ async def migrate(connection: aiosqlite.Connection) -> int:
                     " this Shopwire knows: upgrade Shopwire, or use another database file."
                 )
             if version == SCHEMA_VERSION:
-                await connection.execute("COMMIT")
+                await finish(connection, "COMMIT")
                 return version
             for statement in split_statements(MIGRATIONS[version]):
                 await connection.execute(statement)
             # PRAGMA takes no parameters; the value is our own integer.
             await connection.execute(f"PRAGMA user_version = {version + 1}")
-            await connection.execute("COMMIT")
+            await finish(connection, "COMMIT")
         except BaseException:
-            await connection.execute("ROLLBACK")
+            if connection.in_transaction:
+                await finish(connection, "ROLLBACK")
             raise

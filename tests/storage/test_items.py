@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.news.models import Company, FeedStatus, Item, LatestRequest
 from storage import Database
@@ -295,10 +300,7 @@ async def test_latest_by_company_follows_published_dates_after_changes(db: Datab
     await db.items.apply(
         poll(
             feed,
-            [
-                tagged(draft(f"k{n}", published=T0 - timedelta(hours=n)), "temu")
-                for n in range(5)
-            ],
+            [tagged(draft(f"k{n}", published=T0 - timedelta(hours=n)), "temu") for n in range(5)],
         )
     )
     await db.items.apply(poll(other, [tagged(draft("private"), "temu")]))
@@ -313,3 +315,56 @@ async def test_latest_by_company_follows_published_dates_after_changes(db: Datab
     mine = await db.items.latest(LatestRequest(company="temu", guild_id=GUILD_A, limit=10))
     assert [i.key for i in mine.items][:2] == ["k4", "private"]
     assert len(mine.items) == 6
+
+
+async def test_a_failing_apply_changes_nothing(db: Database) -> None:
+    feed = await add_feed(db)
+    broken = draft("b")
+    object.__setattr__(broken, "title", None)  # NOT NULL: fails mid-transaction
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.items.apply(poll(feed, [draft("a"), broken], etag='"x"'))
+    stored = await db.feeds.get(feed.id)
+    assert stored is not None
+    assert (stored.status, stored.etag, stored.item_count) == (FeedStatus.NEW, None, 0)
+    assert await db.items.count() == 0
+    await db.items.apply(poll(feed, [draft("a")]))  # the connection is usable again
+    assert await db.items.count() == 1
+
+
+async def test_duplicate_keys_in_one_poll_are_stored_once(db: Database) -> None:
+    feed = await add_feed(db)
+    await db.items.apply(
+        poll(feed, [tagged(draft("a", "First"), "temu"), tagged(draft("a", "Second"), "shein")])
+    )
+    items = await _all(db)
+    assert len(items) == 1
+    assert await db.items.count() == 1
+
+
+async def test_cancelled_writers_leave_no_open_transaction(db: Database) -> None:
+    feed = await add_feed(db)
+    for steps in range(12):
+        task = asyncio.create_task(
+            db.items.apply(poll(feed, [draft(f"c{steps}-{n}") for n in range(20)]))
+        )
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        # Whatever point the cancellation hit, the next transaction starts cleanly.
+        await db.meta.set("after-cancel", str(steps))
+    count = await db.items.count()
+    assert count % 20 == 0  # each poll is all or nothing
+    assert count == sum(f.item_count for f in await db.feeds.list_feeds())
+
+
+async def test_close_waits_for_the_write_in_progress(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "shopwire.db")
+    feed = await add_feed(db)
+    writing = asyncio.create_task(db.items.apply(poll(feed, [draft(f"k{n}") for n in range(200)])))
+    await asyncio.sleep(0)
+    await db.close()
+    await writing
+    async with await Database.open(tmp_path / "shopwire.db") as again:
+        assert await again.items.count() == 200

@@ -127,6 +127,10 @@ async def test_since_and_until_are_exact_across_month_boundaries(db: Database) -
     assert await keys(db, "tariff", since=T0 + timedelta(days=1)) == []
     assert await keys(db, "tariff", until=datetime(2020, 1, 1, tzinfo=UTC)) == []
     assert await keys(db, "tariff", since=midnight, until=midnight) == []
+    earliest, latest = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+    assert await keys(db, "tariff", until=earliest) == []
+    assert await keys(db, "tariff", since=latest) == []
+    assert len(await keys(db, "tariff", since=earliest, until=latest)) == len(dates)
 
 
 async def test_wide_date_ranges_fall_back_to_sql_bounds(
