@@ -16,10 +16,7 @@ import asyncio
 import json
 import logging
 import re
-import secrets
-import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Self, TypeVar
 
@@ -28,12 +25,11 @@ from multidict import MultiDictProxy
 
 from .failures import Action, Failure, error_body, rate_limit_response
 from .gateway import Gateway, Intent
-from .permissions import ALL_PERMISSIONS, DEFAULT_BOT, DEFAULT_EVERYONE, Perm
+from .interactions import InteractionFactory
+from .permissions import DEFAULT_BOT, DEFAULT_EVERYONE
 from .records import (
-    EPHEMERAL,
     LOADING,
     SUPPRESS_EMBEDS,
-    CallbackRecord,
     Changes,
     CommandSync,
     FakeDiscordTimeout,
@@ -42,21 +38,16 @@ from .records import (
     RecordedMessage,
     RequestRecord,
 )
+from .rest import ApiRequest, ApiResponse, RestApi, Route, error_response
 from .state import (
-    DM_CHANNEL,
     JSON,
     Channel,
     Guild,
-    Member,
-    Role,
     Snowflakes,
     User,
 )
 from .validation import (
-    FormErrors,
     is_empty_message,
-    validate_choices,
-    validate_commands,
     validate_message,
 )
 
@@ -68,52 +59,8 @@ T = TypeVar("T")
 ATTACHMENT_SIZE_LIMIT = 25 * 1024 * 1024
 
 
-@dataclass(slots=True)
-class ApiRequest:
-    """A parsed REST request as route handlers see it."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    json: Any
-    files: list[tuple[str, str | None, bytes]]
-    record: RequestRecord
-
-
-@dataclass(slots=True)
-class ApiResponse:
-    """What a route handler answers; `body=None` means an empty body."""
-
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Handler = Callable[..., Awaitable[ApiResponse]]
-
-
-@dataclass(slots=True)
-class _Route:
-    method: str
-    pattern: re.Pattern[str]
-    handler: Handler
-    auth: bool
-
-
 class _Dropped(Exception):
     """Raised to make the server close the connection without answering."""
-
-
-def _error(status: int, code: int, message: str | None = None) -> ApiResponse:
-    return ApiResponse(status, error_body(code, message))
-
-
-def _form_error(errors: FormErrors) -> ApiResponse:
-    return ApiResponse(400, errors.body())
-
-
-def _truthy(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "true", "yes")
 
 
 class FakeDiscord:
@@ -186,8 +133,8 @@ class FakeDiscord:
         self._hang_release = asyncio.Event()
         self._stopping = False
         self._runner: web.AppRunner | None = None
-        self._routes: list[_Route] = []
-        self._build_routes()
+        self._factory = InteractionFactory(self)
+        self._routes = RestApi(self).routes()
 
     # ================================================================ lifecycle
 
@@ -605,7 +552,7 @@ class FakeDiscord:
         Discord client would (types, choices, required); users/channels/roles may be given as
         fake objects or ids and are put in `resolved`.
         """
-        data = self._command_data(
+        data = self._factory.command_data(
             guild_id, channel_id, user_id, command, path, options, focused=None
         )
         return await self._dispatch_interaction(
@@ -635,7 +582,7 @@ class FakeDiscord:
 
         Await `handle.choices()` for what the bot offered.
         """
-        data = self._command_data(
+        data = self._factory.command_data(
             guild_id, channel_id, user_id, command, path, options, focused=(focused, value)
         )
         return await self._dispatch_interaction(
@@ -658,7 +605,7 @@ class FakeDiscord:
         timeout: float = 10.0,
     ) -> InteractionHandle:
         """Click a button on a message the bot sent (MESSAGE_COMPONENT, type 3)."""
-        msg, component = self._component(message, custom_id, kinds=(2,))
+        msg, component = self._factory.component(message, custom_id, kinds=(2,))
         if component.get("disabled"):
             raise ValueError(f"button {custom_id!r} is disabled; a user cannot click it")
         data: JSON = {"custom_id": custom_id, "component_type": 2}
@@ -675,7 +622,7 @@ class FakeDiscord:
         timeout: float = 10.0,
     ) -> InteractionHandle:
         """Pick values in a string select menu on a message the bot sent."""
-        msg, component = self._component(message, custom_id, kinds=(3,))
+        msg, component = self._factory.component(message, custom_id, kinds=(3,))
         chosen = [str(v) for v in values]
         offered = {str(o.get("value")) for o in component.get("options") or []}
         unknown = [v for v in chosen if v not in offered]
@@ -750,189 +697,6 @@ class FakeDiscord:
 
     # ---------------------------------------------------------------- interaction internals
 
-    def _find_command(self, name: str, guild_id: int | None, kind: int) -> tuple[JSON, int | None]:
-        scopes: list[int | None] = [guild_id, None] if guild_id is not None else [None]
-        for scope in scopes:
-            for command in self._commands.get(scope, []):
-                if command["name"] == name and int(command.get("type", 1)) == kind:
-                    return command, scope
-        known = {scope: [c["name"] for c in cmds] for scope, cmds in self._commands.items()}
-        raise LookupError(
-            f"command {name!r} is not registered for guild {guild_id}; registered: {known}"
-        )
-
-    def _command_data(
-        self,
-        guild_id: int,
-        channel_id: int,
-        user_id: int,
-        command: str,
-        path: tuple[str, ...],
-        options: Mapping[str, Any] | None,
-        *,
-        focused: tuple[str, str] | None,
-    ) -> JSON:
-        names = command.split() + [n for part in path for n in part.split()]
-        schema, scope = self._find_command(names[0], guild_id, 1)
-        data: JSON = {"id": schema["id"], "name": schema["name"], "type": 1}
-        if scope is not None:
-            data["guild_id"] = str(scope)
-        node = data
-        level: list[JSON] = schema.get("options") or []
-        for name in names[1:]:
-            sub = next(
-                (o for o in level if o.get("name") == name and o.get("type") in (1, 2)), None
-            )
-            if sub is None:
-                raise LookupError(
-                    f"/{' '.join(names)}: no sub-command {name!r}; "
-                    f"there are {[o.get('name') for o in level]}"
-                )
-            child: JSON = {"name": name, "type": sub["type"], "options": []}
-            node["options"] = [child]
-            node = child
-            level = sub.get("options") or []
-        if any(o.get("type") in (1, 2) for o in level):
-            raise LookupError(
-                f"/{' '.join(names)} needs a sub-command: {[o.get('name') for o in level]}"
-            )
-        guild = self.guilds[guild_id]
-        resolved: JSON = {}
-        values = self._option_values(
-            level, dict(options or {}), guild, channel_id, user_id, resolved, focused
-        )
-        if values or names[1:]:
-            node["options"] = values
-        if resolved:
-            data["resolved"] = resolved
-        return data
-
-    def _option_values(
-        self,
-        schema: list[JSON],
-        given: dict[str, Any],
-        guild: Guild,
-        channel_id: int,
-        user_id: int,
-        resolved: JSON,
-        focused: tuple[str, str] | None,
-    ) -> list[JSON]:
-        by_name = {o["name"]: o for o in schema}
-        if focused is not None:
-            spec = by_name.get(focused[0])
-            if spec is None or not spec.get("autocomplete"):
-                raise LookupError(f"option {focused[0]!r} does not have autocomplete")
-        unknown = set(given) - set(by_name)
-        if unknown:
-            raise LookupError(
-                f"unknown option(s) {sorted(unknown)}; the command has {list(by_name)}"
-            )
-        result: list[JSON] = []
-        for spec in schema:
-            name = spec["name"]
-            if focused is not None and name == focused[0]:
-                # Autocomplete sends what the user has typed so far, as a string, unvalidated.
-                result.append(
-                    {"name": name, "type": spec["type"], "value": focused[1], "focused": True}
-                )
-                continue
-            if name not in given:
-                if spec.get("required") and focused is None:
-                    raise ValueError(f"required option {name!r} is missing")
-                continue
-            value = self._convert_option(spec, given[name], guild, channel_id, user_id, resolved)
-            result.append({"name": name, "type": spec["type"], "value": value})
-        return result
-
-    def _convert_option(
-        self,
-        spec: JSON,
-        value: Any,
-        guild: Guild,
-        channel_id: int,
-        user_id: int,
-        resolved: JSON,
-    ) -> Any:
-        kind = spec["type"]
-        name = spec["name"]
-        if kind == 3:
-            converted: Any = str(value)
-            if "min_length" in spec and len(converted) < spec["min_length"]:
-                raise ValueError(f"{name}: shorter than {spec['min_length']}")
-            if "max_length" in spec and len(converted) > spec["max_length"]:
-                raise ValueError(f"{name}: longer than {spec['max_length']}")
-        elif kind == 4:
-            if isinstance(value, bool) or int(value) != value:
-                raise ValueError(f"{name}: {value!r} is not an integer")
-            converted = int(value)
-        elif kind == 10:
-            converted = float(value)
-        elif kind == 5:
-            if not isinstance(value, bool):
-                raise ValueError(f"{name}: {value!r} is not a boolean")
-            converted = value
-        elif kind in (6, 7, 8, 9):
-            return str(
-                self._resolve_entity(kind, name, value, guild, channel_id, user_id, resolved)
-            )
-        else:
-            raise NotImplementedError(f"option type {kind} ({name}) is not emulated")
-        if kind in (4, 10):
-            if "min_value" in spec and converted < spec["min_value"]:
-                raise ValueError(f"{name}: below {spec['min_value']}")
-            if "max_value" in spec and converted > spec["max_value"]:
-                raise ValueError(f"{name}: above {spec['max_value']}")
-        choices = spec.get("choices")
-        if choices and converted not in [c["value"] for c in choices]:
-            raise ValueError(f"{name}: {converted!r} is not one of {[c['value'] for c in choices]}")
-        return converted
-
-    def _resolve_entity(
-        self,
-        kind: int,
-        name: str,
-        value: Any,
-        guild: Guild,
-        channel_id: int,
-        user_id: int,
-        resolved: JSON,
-    ) -> int:
-        raw_id = value.id if isinstance(value, User | Member | Channel | Role) else int(value)
-        if kind in (6, 9) and raw_id in self.users:
-            user = self.users[raw_id]
-            resolved.setdefault("users", {})[str(raw_id)] = user.to_payload()
-            if raw_id in guild.members:
-                member = guild.members[raw_id]
-                perms = guild.permissions_in(channel_id, raw_id)
-                resolved.setdefault("members", {})[str(raw_id)] = member.to_payload(
-                    with_user=False, permissions=perms
-                )
-            return raw_id
-        if kind in (8, 9) and raw_id in guild.roles:
-            resolved.setdefault("roles", {})[str(raw_id)] = guild.roles[raw_id].to_payload()
-            return raw_id
-        if kind == 7 and raw_id in guild.channels:
-            channel = guild.channels[raw_id]
-            payload = channel.to_payload()
-            payload["permissions"] = str(guild.permissions_in(raw_id, user_id))
-            resolved.setdefault("channels", {})[str(raw_id)] = payload
-            return raw_id
-        raise LookupError(f"{name}: nothing with id {raw_id} for option type {kind}")
-
-    def _component(
-        self, message: RecordedMessage | int, custom_id: str, *, kinds: tuple[int, ...]
-    ) -> tuple[RecordedMessage, JSON]:
-        msg = message if isinstance(message, RecordedMessage) else self.messages[message]
-        if msg.deleted:
-            raise LookupError(f"message {msg.id} was deleted")
-        component = msg.find_component(custom_id)
-        if component is None or component.get("type") not in kinds:
-            raise LookupError(
-                f"message {msg.id} has no component {custom_id!r} of type {kinds}; "
-                f"it has {msg.custom_ids()}"
-            )
-        return msg, component
-
     async def _component_interaction(
         self,
         msg: RecordedMessage,
@@ -969,114 +733,21 @@ class FakeDiscord:
         if guild_id is None:
             raise NotImplementedError("interactions outside guilds are not emulated")
         await self.wait_until_connected(timeout=timeout)
-        guild = self.guilds[guild_id]
-        channel = guild.channel(channel_id)
-        if user_id not in guild.members:
-            raise LookupError(f"user {user_id} is not a member of guild {guild_id}")
-        member = guild.members[user_id]
-        user_perms = guild.permissions_in(channel_id, user_id)
-        bot_perms = guild.permissions_in(channel_id, self.bot.id)
-        interaction_id = self.ids.next()
-        token = "aW50ZXJhY3Rpb24:" + secrets.token_urlsafe(48)
-        channel_payload = channel.to_payload()
-        channel_payload["permissions"] = str(user_perms)
-        payload: JSON = {
-            "id": str(interaction_id),
-            "application_id": str(self.application_id),
-            "type": kind,
-            "data": data,
-            "guild": {"id": str(guild.id), "locale": guild.locale, "features": []},
-            "guild_id": str(guild.id),
-            "channel": channel_payload,
-            "channel_id": str(channel.id),
-            "member": member.to_payload(permissions=user_perms),
-            "token": token,
-            "version": 1,
-            "app_permissions": str(bot_perms),
-            "locale": locale or member.user.locale,
-            "guild_locale": guild.locale,
-            "entitlements": [],
-            "entitlement_sku_ids": [],
-            "authorizing_integration_owners": {"0": str(guild.id)},
-            "context": 0,
-            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-        }
-        if source_message is not None:
-            payload["message"] = source_message.to_payload()
-        handle = InteractionHandle(
-            id=interaction_id,
-            token=token,
-            type=kind,
-            payload=payload,
+        handle = self._factory.build(
+            kind,
+            data,
             guild_id=guild_id,
             channel_id=channel_id,
             user_id=user_id,
-            changes=self._changes,
-            created=asyncio.get_running_loop().time(),
+            locale=locale,
             source_message=source_message,
         )
-        self.interactions[interaction_id] = handle
-        self._interactions_by_token[token] = handle
-        self.dispatch("INTERACTION_CREATE", payload, guild_id=guild_id)
+        self.interactions[handle.id] = handle
+        self._interactions_by_token[handle.token] = handle
+        self.dispatch("INTERACTION_CREATE", handle.payload, guild_id=guild_id)
         return handle
 
     # ================================================================ HTTP plumbing
-
-    def _route(self, methods: str, pattern: str, handler: Handler, *, auth: bool = True) -> None:
-        for method in methods.split("|"):
-            self._routes.append(_Route(method, re.compile(pattern), handler, auth))
-
-    def _build_routes(self) -> None:
-        app = r"/applications/(?P<app_id>\d+)"
-        guild_cmds = app + r"/guilds/(?P<guild_id>\d+)/commands"
-        chan = r"/channels/(?P<channel_id>\d+)"
-        msg = chan + r"/messages/(?P<message_id>\d+)"
-        hook = r"/webhooks/(?P<app_id>\d+)/(?P<token>[^/]+)"
-        r = self._route
-        r("GET", r"/users/@me", self._get_me)
-        r("GET", r"/users/@me/guilds", self._get_my_guilds)
-        r("POST", r"/users/@me/channels", self._create_dm)
-        r("GET", r"/users/(?P<user_id>\d+)", self._get_user)
-        r("GET", r"/gateway", self._get_gateway, auth=False)
-        r("GET", r"/gateway/bot", self._get_gateway_bot)
-        r("GET", r"/(?:oauth2/)?applications/@me", self._get_application)
-        r("GET", app + r"/commands", self._list_commands)
-        r("PUT", app + r"/commands", self._put_commands)
-        r("POST", app + r"/commands", self._post_command)
-        r("GET|PATCH|DELETE", app + r"/commands/(?P<command_id>\d+)", self._one_command)
-        r("GET", guild_cmds, self._list_commands)
-        r("PUT", guild_cmds, self._put_commands)
-        r("POST", guild_cmds, self._post_command)
-        r("GET", guild_cmds + r"/permissions", self._empty_list)
-        r("GET|PATCH|DELETE", guild_cmds + r"/(?P<command_id>\d+)", self._one_command)
-        r("GET", app + r"/emojis", self._empty_items)
-        r("GET", app + r"/entitlements", self._empty_list)
-        r("GET", chan, self._get_channel)
-        r("POST", chan + r"/messages", self._post_message)
-        r("GET", chan + r"/messages", self._list_messages)
-        r("GET", msg, self._get_message)
-        r("PATCH", msg, self._edit_message)
-        r("DELETE", msg, self._delete_message)
-        r("POST", chan + r"/typing", self._no_content)
-        r("PUT|DELETE", msg + r"/reactions/(?P<emoji>[^/]+)/@me", self._react)
-        r("GET", r"/guilds/(?P<guild_id>\d+)", self._get_guild)
-        r("GET", r"/guilds/(?P<guild_id>\d+)/channels", self._get_guild_channels)
-        r("GET", r"/guilds/(?P<guild_id>\d+)/roles", self._get_guild_roles)
-        r("GET", r"/guilds/(?P<guild_id>\d+)/members", self._list_members)
-        r("GET", r"/guilds/(?P<guild_id>\d+)/members/(?P<user_id>\d+)", self._get_member)
-        r(
-            "POST",
-            r"/interactions/(?P<interaction_id>\d+)/(?P<token>[^/]+)/callback",
-            self._interaction_callback,
-            auth=False,
-        )
-        r("POST", hook, self._followup, auth=False)
-        r(
-            "GET|PATCH|DELETE",
-            hook + r"/messages/(?P<message_id>@original|\d+)",
-            self._webhook_message,
-            auth=False,
-        )
 
     async def _handle_stray(self, request: web.Request) -> web.StreamResponse:
         record = RequestRecord(
@@ -1145,7 +816,7 @@ class FakeDiscord:
                 try:
                     body = json.loads(raw)
                 except ValueError:
-                    return _error(400, 50109, "The request body contains invalid JSON.")
+                    return error_response(400, 50109, "The request body contains invalid JSON.")
         record.body = body if not files else {"payload_json": body, "files": [f[0] for f in files]}
         return ApiRequest(request.method, path, dict(request.query), body, files, record)
 
@@ -1193,7 +864,7 @@ class FakeDiscord:
             raise _Dropped
         return response
 
-    def _match(self, method: str, path: str) -> tuple[_Route | None, dict[str, str], bool]:
+    def _match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
         path_known = False
         for route in self._routes:
             match = route.pattern.fullmatch(path)
@@ -1214,113 +885,7 @@ class FakeDiscord:
             status=response.status, body=json.dumps(response.body).encode(), headers=headers
         )
 
-    # ================================================================ REST: users, app, gateway
-
-    async def _get_me(self, req: ApiRequest) -> ApiResponse:
-        body = self.bot.to_payload() | {
-            "verified": True,
-            "mfa_enabled": False,
-            "email": None,
-            "locale": "en-US",
-            "premium_type": 0,
-        }
-        return ApiResponse(200, body)
-
-    async def _get_user(self, req: ApiRequest, user_id: str) -> ApiResponse:
-        user = self.users.get(int(user_id))
-        return ApiResponse(200, user.to_payload()) if user else _error(404, 10013)
-
-    async def _get_my_guilds(self, req: ApiRequest) -> ApiResponse:
-        return ApiResponse(
-            200,
-            [
-                {
-                    "id": str(g.id),
-                    "name": g.name,
-                    "icon": None,
-                    "banner": None,
-                    "owner": False,
-                    "permissions": str(g.base_permissions(self.bot.id)),
-                    "features": [],
-                }
-                for g in self.guilds.values()
-            ],
-        )
-
-    async def _create_dm(self, req: ApiRequest) -> ApiResponse:
-        recipient = self.users.get(int((req.json or {}).get("recipient_id", 0)))
-        if recipient is None:
-            return _error(400, 50035, "Invalid Form Body")
-        existing = next((c for c in self.dm_channels.values() if c.recipient is recipient), None)
-        channel = existing or Channel(
-            id=self.ids.next(), guild_id=None, name="", type=DM_CHANNEL, recipient=recipient
-        )
-        self.dm_channels[channel.id] = channel
-        return ApiResponse(200, channel.to_payload())
-
-    async def _get_gateway(self, req: ApiRequest) -> ApiResponse:
-        return ApiResponse(200, {"url": self.gateway_url})
-
-    async def _get_gateway_bot(self, req: ApiRequest) -> ApiResponse:
-        return ApiResponse(
-            200,
-            {
-                "url": self.gateway_url,
-                "shards": 1,
-                "session_start_limit": {
-                    "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 0,
-                    "max_concurrency": 1,
-                },
-            },
-        )
-
-    async def _get_application(self, req: ApiRequest) -> ApiResponse:
-        return ApiResponse(
-            200,
-            {
-                "id": str(self.application_id),
-                "name": self.bot.username,
-                "icon": None,
-                "description": "",
-                "summary": "",
-                "type": None,
-                "bot": self.bot.to_payload(),
-                "bot_public": True,
-                "bot_require_code_grant": False,
-                "verify_key": "0" * 64,
-                "owner": self.owner.to_payload(),
-                "team": None,
-                "flags": self.application_flags,
-                "tags": [],
-                "redirect_uris": [],
-                "interactions_endpoint_url": None,
-                "approximate_guild_count": len(self.guilds),
-                "integration_types_config": {"0": {}},
-            },
-        )
-
-    async def _empty_list(self, req: ApiRequest, **_: str) -> ApiResponse:
-        return ApiResponse(200, [])
-
-    async def _empty_items(self, req: ApiRequest, **_: str) -> ApiResponse:
-        return ApiResponse(200, {"items": []})
-
-    async def _no_content(self, req: ApiRequest, **_: str) -> ApiResponse:
-        return ApiResponse(204)
-
-    # ================================================================ REST: application commands
-
-    def _command_scope(self, app_id: str, guild_id: str | None) -> int | ApiResponse | None:
-        if int(app_id) != self.application_id:
-            return _error(403, 50001)
-        if guild_id is None:
-            return None
-        if int(guild_id) not in self.guilds:
-            # What Discord answers when the bot is not in that guild.
-            return _error(403, 50001)
-        return int(guild_id)
+    # ======================================================= state changes (REST + interactions)
 
     def _store_commands(self, scope: int | None, payload: list[JSON]) -> list[JSON]:
         existing = {(int(c.get("type", 1)), c["name"]): c for c in self._commands.get(scope, [])}
@@ -1350,67 +915,6 @@ class FakeDiscord:
         self._changes.notify()
         return stored
 
-    async def _list_commands(
-        self, req: ApiRequest, app_id: str, guild_id: str | None = None
-    ) -> ApiResponse:
-        scope = self._command_scope(app_id, guild_id)
-        if isinstance(scope, ApiResponse):
-            return scope
-        return ApiResponse(200, self.commands(scope))
-
-    async def _put_commands(
-        self, req: ApiRequest, app_id: str, guild_id: str | None = None
-    ) -> ApiResponse:
-        scope = self._command_scope(app_id, guild_id)
-        if isinstance(scope, ApiResponse):
-            return scope
-        errors = validate_commands(req.json)
-        if errors:
-            _log.warning("fake discord rejected a command sync: %s", errors.flat())
-            return _form_error(errors)
-        self.command_syncs.append(CommandSync(scope, list(req.json), datetime.now(UTC)))
-        return ApiResponse(200, self._store_commands(scope, req.json))
-
-    async def _post_command(
-        self, req: ApiRequest, app_id: str, guild_id: str | None = None
-    ) -> ApiResponse:
-        scope = self._command_scope(app_id, guild_id)
-        if isinstance(scope, ApiResponse):
-            return scope
-        errors = validate_commands([req.json])
-        if errors:
-            return _form_error(errors)
-        current = [
-            c
-            for c in self._commands.get(scope, [])
-            if (c["type"], c["name"]) != (int(req.json.get("type", 1)), req.json["name"])
-        ]
-        stored = self._store_commands(scope, [*current, req.json])
-        return ApiResponse(201, stored[-1])
-
-    async def _one_command(
-        self, req: ApiRequest, app_id: str, command_id: str, guild_id: str | None = None
-    ) -> ApiResponse:
-        scope = self._command_scope(app_id, guild_id)
-        if isinstance(scope, ApiResponse):
-            return scope
-        commands = self._commands.get(scope, [])
-        command = next((c for c in commands if c["id"] == command_id), None)
-        if command is None:
-            return _error(404, 10063)
-        if req.method == "GET":
-            return ApiResponse(200, command)
-        if req.method == "DELETE":
-            self._commands[scope] = [c for c in commands if c is not command]
-            self._changes.notify()
-            return ApiResponse(204)
-        command.update(
-            {k: v for k, v in (req.json or {}).items() if k not in ("id", "application_id")}
-        )
-        return ApiResponse(200, command)
-
-    # ================================================================ REST: channels and messages
-
     def _find_channel(self, channel_id: int) -> tuple[Channel, Guild | None] | None:
         for guild in self.guilds.values():
             if channel_id in guild.channels:
@@ -1424,98 +928,6 @@ class FakeDiscord:
         if found is None:
             raise KeyError(f"no channel {channel_id}")
         return found
-
-    def _bot_perms(self, channel: Channel, guild: Guild | None) -> int:
-        if guild is None or not self.enforce_permissions:
-            return int(ALL_PERMISSIONS)
-        return guild.permissions_in(channel.id, self.bot.id)
-
-    def _channel_or_error(
-        self, channel_id: str, *, need: int = 0
-    ) -> tuple[Channel, Guild | None, int] | ApiResponse:
-        found = self._find_channel(int(channel_id))
-        if found is None:
-            return _error(404, 10003)
-        channel, guild = found
-        perms = self._bot_perms(channel, guild)
-        if not perms & Perm.VIEW_CHANNEL:
-            return _error(403, 50001)
-        if need and (perms & need) != need:
-            return _error(403, 50013)
-        return channel, guild, perms
-
-    async def _get_channel(self, req: ApiRequest, channel_id: str) -> ApiResponse:
-        found = self._channel_or_error(channel_id)
-        if isinstance(found, ApiResponse):
-            return found
-        return ApiResponse(200, found[0].to_payload())
-
-    def _take_message_slot(self, channel_id: int) -> dict[str, str] | ApiResponse:
-        """Count a message against its channel bucket: headers to send, or a 429."""
-        if self.message_rate_limit is None:
-            return {}
-        limit, per = self.message_rate_limit
-        now = asyncio.get_running_loop().time()
-        start, used = self._message_buckets.get(channel_id, (now, 0))
-        if now - start >= per:
-            start, used = now, 0
-        reset_after = per - (now - start)
-        if used >= limit:
-            body, headers = rate_limit_response(reset_after, bucket="fake-messages")
-            return ApiResponse(429, body, headers)
-        used += 1
-        self._message_buckets[channel_id] = (start, used)
-        return {
-            "X-RateLimit-Limit": str(limit),
-            "X-RateLimit-Remaining": str(limit - used),
-            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
-            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
-            "X-RateLimit-Bucket": "fake-messages",
-            "X-RateLimit-Scope": "user",
-        }
-
-    async def _post_message(self, req: ApiRequest, channel_id: str) -> ApiResponse:
-        slot = self._take_message_slot(int(channel_id))
-        if isinstance(slot, ApiResponse):
-            return slot
-        response = await self._post_message_unlimited(req, channel_id)
-        response.headers.update(slot)
-        return response
-
-    async def _post_message_unlimited(self, req: ApiRequest, channel_id: str) -> ApiResponse:
-        found = self._channel_or_error(channel_id, need=Perm.SEND_MESSAGES)
-        if isinstance(found, ApiResponse):
-            return found
-        channel, guild, perms = found
-        payload: JSON = dict(req.json or {})
-        if req.files and not perms & Perm.ATTACH_FILES:
-            return _error(403, 50013)
-        errors = validate_message(payload)
-        if errors:
-            return _form_error(errors)
-        nonce = payload.get("nonce")
-        if nonce is not None and payload.get("enforce_nonce"):
-            hit = self._nonces.get((self.bot.id, nonce))
-            loop_now = asyncio.get_running_loop().time()
-            if hit is not None and loop_now - hit[0] <= self.nonce_window:
-                # Real Discord answers a repeated enforced nonce with the first message, unchanged.
-                self.nonce_hits += 1
-                req.record.outcome = f"nonce hit -> message {hit[1].id}"
-                return ApiResponse(200, hit[1].to_payload())
-        message = self._create_message(
-            channel=channel,
-            guild=guild,
-            author=self.bot,
-            payload=payload,
-            source="channel",
-            files=req.files,
-            embed_links=bool(perms & Perm.EMBED_LINKS),
-        )
-        if message is None:
-            return _error(400, 50006)
-        if nonce is not None and payload.get("enforce_nonce"):
-            self._nonces[(self.bot.id, nonce)] = (asyncio.get_running_loop().time(), message)
-        return ApiResponse(200, message.to_payload())
 
     def _create_message(
         self,
@@ -1644,7 +1056,7 @@ class FakeDiscord:
     ) -> ApiResponse | None:
         errors = validate_message(payload)
         if errors:
-            return _form_error(errors)
+            return ApiResponse(400, errors.body())
         message.history.append(
             {
                 "content": message.content,
@@ -1685,78 +1097,6 @@ class FakeDiscord:
         self._changes.notify()
         return None
 
-    async def _list_messages(self, req: ApiRequest, channel_id: str) -> ApiResponse:
-        found = self._channel_or_error(channel_id)
-        if isinstance(found, ApiResponse):
-            return found
-        channel, _, perms = found
-        if not perms & Perm.READ_MESSAGE_HISTORY:
-            return ApiResponse(200, [])
-        limit = max(1, min(100, int(req.query.get("limit", "50"))))
-        messages = [m for m in self._channel_messages.get(channel.id, []) if not m.deleted]
-        if "before" in req.query:
-            messages = [m for m in messages if m.id < int(req.query["before"])]
-        if "after" in req.query:
-            after = [m for m in messages if m.id > int(req.query["after"])]
-            return ApiResponse(200, [m.to_payload() for m in reversed(after[:limit])])
-        if "around" in req.query:
-            pivot = int(req.query["around"])
-            older = [m for m in messages if m.id <= pivot][-(limit // 2 + limit % 2) :]
-            newer = [m for m in messages if m.id > pivot][: limit // 2]
-            messages = older + newer
-        return ApiResponse(200, [m.to_payload() for m in reversed(messages[-limit:])])
-
-    def _channel_message(self, channel_id: str, message_id: str) -> RecordedMessage | None:
-        message = self.messages.get(int(message_id))
-        if (
-            message is None
-            or message.deleted
-            or message.channel_id != int(channel_id)
-            or message.ephemeral
-        ):
-            return None
-        return message
-
-    async def _get_message(self, req: ApiRequest, channel_id: str, message_id: str) -> ApiResponse:
-        found = self._channel_or_error(channel_id, need=Perm.READ_MESSAGE_HISTORY)
-        if isinstance(found, ApiResponse):
-            return found
-        message = self._channel_message(channel_id, message_id)
-        return ApiResponse(200, message.to_payload()) if message else _error(404, 10008)
-
-    async def _edit_message(self, req: ApiRequest, channel_id: str, message_id: str) -> ApiResponse:
-        found = self._channel_or_error(channel_id)
-        if isinstance(found, ApiResponse):
-            return found
-        _, _, perms = found
-        message = self._channel_message(channel_id, message_id)
-        if message is None:
-            return _error(404, 10008)
-        if int(message.author["id"]) != self.bot.id or message.webhook_id is not None:
-            return _error(403, 50005, "Cannot edit a message authored by another user")
-        failed = self._apply_edit(
-            message,
-            dict(req.json or {}),
-            files=req.files,
-            embed_links=bool(perms & Perm.EMBED_LINKS),
-        )
-        return failed or ApiResponse(200, message.to_payload())
-
-    async def _delete_message(
-        self, req: ApiRequest, channel_id: str, message_id: str
-    ) -> ApiResponse:
-        found = self._channel_or_error(channel_id)
-        if isinstance(found, ApiResponse):
-            return found
-        _, guild, perms = found
-        message = self._channel_message(channel_id, message_id)
-        if message is None:
-            return _error(404, 10008)
-        if int(message.author["id"]) != self.bot.id and not perms & Perm.MANAGE_MESSAGES:
-            return _error(403, 50013)
-        self._delete(message, guild)
-        return ApiResponse(204)
-
     def _delete(self, message: RecordedMessage, guild: Guild | None) -> None:
         message.deleted = True
         if not message.ephemeral:
@@ -1766,244 +1106,5 @@ class FakeDiscord:
             self.gateway.dispatch("MESSAGE_DELETE", data, message.guild_id)
         self._changes.notify()
 
-    async def _react(
-        self, req: ApiRequest, channel_id: str, message_id: str, emoji: str
-    ) -> ApiResponse:
-        found = self._channel_or_error(channel_id, need=Perm.READ_MESSAGE_HISTORY)
-        if isinstance(found, ApiResponse):
-            return found
-        if self._channel_message(channel_id, message_id) is None:
-            return _error(404, 10008)
-        if req.method == "PUT":
-            self.reactions.append((int(channel_id), int(message_id), emoji))
-        return ApiResponse(204)
 
-    # ================================================================ REST: guilds
-
-    def _guild_or_error(self, guild_id: str) -> Guild | ApiResponse:
-        guild = self.guilds.get(int(guild_id))
-        return guild if guild is not None else _error(404, 10004)
-
-    async def _get_guild(self, req: ApiRequest, guild_id: str) -> ApiResponse:
-        guild = self._guild_or_error(guild_id)
-        if isinstance(guild, ApiResponse):
-            return guild
-        body = guild.to_payload()
-        if _truthy(req.query.get("with_counts")):
-            body.update(approximate_member_count=len(guild.members), approximate_presence_count=0)
-        return ApiResponse(200, body)
-
-    async def _get_guild_channels(self, req: ApiRequest, guild_id: str) -> ApiResponse:
-        guild = self._guild_or_error(guild_id)
-        if isinstance(guild, ApiResponse):
-            return guild
-        return ApiResponse(200, [c.to_payload() for c in guild.channels.values()])
-
-    async def _get_guild_roles(self, req: ApiRequest, guild_id: str) -> ApiResponse:
-        guild = self._guild_or_error(guild_id)
-        if isinstance(guild, ApiResponse):
-            return guild
-        return ApiResponse(200, guild.role_list())
-
-    async def _list_members(self, req: ApiRequest, guild_id: str) -> ApiResponse:
-        guild = self._guild_or_error(guild_id)
-        if isinstance(guild, ApiResponse):
-            return guild
-        limit = max(1, min(1000, int(req.query.get("limit", "1"))))
-        after = int(req.query.get("after", "0"))
-        members = sorted((m for m in guild.members.values() if m.id > after), key=lambda m: m.id)
-        return ApiResponse(200, [m.to_payload() for m in members[:limit]])
-
-    async def _get_member(self, req: ApiRequest, guild_id: str, user_id: str) -> ApiResponse:
-        guild = self._guild_or_error(guild_id)
-        if isinstance(guild, ApiResponse):
-            return guild
-        member = guild.members.get(int(user_id))
-        return (
-            ApiResponse(200, member.to_payload())
-            if member
-            else _error(404, 10007, "Unknown Member")
-        )
-
-    # ================================================================ REST: interaction responses
-
-    async def _interaction_callback(
-        self, req: ApiRequest, interaction_id: str, token: str
-    ) -> ApiResponse:
-        handle = self.interactions.get(int(interaction_id))
-        if handle is None or handle.token != token:
-            return _error(404, 10062)
-        body: JSON = dict(req.json or {})
-        kind = int(body.get("type", 0))
-        data: JSON | None = body.get("data")
-
-        def reject(response: ApiResponse, why: str) -> ApiResponse:
-            handle.callbacks.append(CallbackRecord(kind, data, response.status, why))
-            self._changes.notify()
-            return response
-
-        if handle.acknowledged:
-            return reject(_error(400, 40060), "already acknowledged")
-        age = asyncio.get_running_loop().time() - handle.created
-        if age > self.interaction_ack_deadline:
-            return reject(
-                _error(404, 10062),
-                f"acknowledged after {age:.2f}s (deadline {self.interaction_ack_deadline}s)",
-            )
-        allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}[handle.type]
-        if kind not in allowed:
-            errors = FormErrors()
-            errors.add(
-                ["type"],
-                "INTERACTION_RESPONSE_TYPE_INVALID",
-                f"Callback type {kind} is not valid for interaction type {handle.type}",
-            )
-            return reject(_form_error(errors), f"callback type {kind} invalid here")
-        channel, guild = self._require_channel(handle.channel_id)
-        message: RecordedMessage | None = None
-        if kind in (4, 7):
-            errors = validate_message(data or {})
-            if errors:
-                return reject(_form_error(errors), "; ".join(errors.flat()))
-        if kind == 4:
-            message = self._create_message(
-                channel=channel,
-                guild=guild,
-                author=self.bot,
-                payload=data or {},
-                source="interaction",
-                files=req.files,
-                interaction=handle,
-            )
-            if message is None:
-                return reject(_error(400, 50006), "empty message")
-            handle.original = message
-        elif kind == 5:
-            flags = LOADING | (int((data or {}).get("flags") or 0) & EPHEMERAL)
-            message = self._create_message(
-                channel=channel,
-                guild=guild,
-                author=self.bot,
-                payload={"content": ""},
-                source="interaction",
-                interaction=handle,
-                flags=flags,
-                allow_empty=True,
-            )
-            handle.original = message
-        elif kind in (6, 7):
-            message = handle.source_message
-            if message is None:
-                return reject(_error(400, 50035, "Invalid Form Body"), "no message to update")
-            if kind == 7:
-                failed = self._apply_edit(message, data or {}, files=req.files)
-                if failed is not None:
-                    return reject(failed, "invalid update")
-            handle.original = message
-        elif kind == 8:
-            errors = validate_choices(data)
-            if errors:
-                return reject(_form_error(errors), "; ".join(errors.flat()))
-            handle.choices_sent = list((data or {}).get("choices") or [])
-        elif kind == 9:
-            modal = data or {}
-            if (
-                not modal.get("custom_id")
-                or not modal.get("title")
-                or len(str(modal["title"])) > 45
-            ):
-                return reject(_error(400, 50035, "Invalid Form Body"), "invalid modal")
-            handle.modal = modal
-        handle.callbacks.append(CallbackRecord(kind, data, 200))
-        self._changes.notify()
-        if not _truthy(req.query.get("with_response")):
-            return ApiResponse(204)
-        callback: JSON = {"id": str(handle.id), "type": handle.type}
-        resource: JSON = {"type": kind}
-        if message is not None:
-            callback.update(
-                response_message_id=str(message.id),
-                response_message_loading=kind == 5,
-                response_message_ephemeral=message.ephemeral,
-            )
-            resource["message"] = message.to_payload()
-        return ApiResponse(200, {"interaction": callback, "resource": resource})
-
-    def _interaction_for_webhook(self, app_id: str, token: str) -> InteractionHandle | None:
-        handle = self._interactions_by_token.get(token)
-        if handle is None or int(app_id) != self.application_id or not handle.acknowledged:
-            return None
-        return handle
-
-    async def _followup(self, req: ApiRequest, app_id: str, token: str) -> ApiResponse:
-        handle = self._interaction_for_webhook(app_id, token)
-        if handle is None:
-            return _error(404, 10015)
-        payload: JSON = dict(req.json or {})
-        errors = validate_message(payload)
-        if errors:
-            return _form_error(errors)
-        channel, guild = self._require_channel(handle.channel_id)
-        original = handle.original
-        callback = handle.accepted_callback
-        if (
-            original is not None
-            and original.loading
-            and callback is not None
-            and callback.type == 5
-        ):
-            # After a deferral the first follow-up replaces the "thinking" message, and keeps
-            # the deferral's visibility whatever the follow-up's own ephemeral flag says.
-            failed = self._apply_edit(original, payload, files=req.files)
-            if failed is not None:
-                return failed
-            original.request = payload
-            message: RecordedMessage | None = original
-        else:
-            message = self._create_message(
-                channel=channel,
-                guild=guild,
-                author=self.bot,
-                payload=payload,
-                source="followup",
-                files=req.files,
-                interaction=handle,
-                flags=int(payload.get("flags") or 0) & EPHEMERAL,
-            )
-            if message is None:
-                return _error(400, 50006)
-        assert message is not None
-        handle.followups.append(message)
-        self._changes.notify()
-        if not _truthy(req.query.get("wait")):
-            return ApiResponse(204)
-        return ApiResponse(200, message.to_payload())
-
-    async def _webhook_message(
-        self, req: ApiRequest, app_id: str, token: str, message_id: str
-    ) -> ApiResponse:
-        handle = self._interaction_for_webhook(app_id, token)
-        if handle is None:
-            return _error(404, 10015)
-        if message_id == "@original":
-            message = handle.original
-        else:
-            message = next((m for m in handle.messages if m.id == int(message_id)), None)
-        if message is None or message.deleted:
-            return _error(404, 10008)
-        if req.method == "GET":
-            return ApiResponse(200, message.to_payload())
-        if req.method == "DELETE":
-            self._delete(message, self.guilds.get(handle.guild_id) if handle.guild_id else None)
-            return ApiResponse(204)
-        failed = self._apply_edit(message, dict(req.json or {}), files=req.files)
-        return failed or ApiResponse(200, message.to_payload())
-
-
-__all__ = [
-    "ATTACHMENT_SIZE_LIMIT",
-    "ApiRequest",
-    "ApiResponse",
-    "FakeDiscord",
-    "FakeDiscordTimeout",
-]
+__all__ = ["FakeDiscord", "FakeDiscordTimeout"]
