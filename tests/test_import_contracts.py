@@ -30,7 +30,11 @@ def _imports(path: Path) -> set[str]:
 
 
 def _run_python(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN" and not k.startswith("SHOPWIRE_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "DISCORD_TOKEN" and not k.startswith("SHOPWIRE_")
+    }
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
         [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=60

@@ -24,7 +24,9 @@ def test_defaults_without_file_or_environment() -> None:
 
 def test_environment_overrides_file_and_flags_override_environment(tmp_path: Path) -> None:
     config = tmp_path / "shopwire.toml"
-    config.write_text('[shopwire]\npoll_interval = 600\ndb = "from-file.db"\nallow_private_urls = true\n')
+    config.write_text(
+        '[shopwire]\npoll_interval = 600\ndb = "from-file.db"\nallow_private_urls = true\n'
+    )
     settings = load_settings(
         config_file=config,
         environ={"SHOPWIRE_POLL_INTERVAL": "60", "SHOPWIRE_DB": "from-env.db"},

@@ -1,4 +1,4 @@
-"""The operator CLI as a user meets it: the real `shopwire` process against a loopback feed server."""
+"""The operator CLI as a user meets it: the real `shopwire` process and a loopback feed server."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ class Run:
 async def shopwire(*args: str, db: Path, env: dict[str, str] | None = None) -> Run:
     """Run the CLI in a subprocess (bounded) and capture what a user would see."""
     environment = {
-        k: v for k, v in os.environ.items() if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
     }
     environment.update({"SHOPWIRE_DB": str(db), "SHOPWIRE_SEED_CATALOGUE": "0", **(env or {})})
     process = await asyncio.create_subprocess_exec(
@@ -47,8 +49,16 @@ async def shopwire(*args: str, db: Path, env: dict[str, str] | None = None) -> R
     return Run(process.returncode, out.decode(), err.decode())
 
 
-TEMU = ("temu-1", "Temu pauses US shipments from China", "Temu stops direct parcels as de minimis ends.")
-SHEIN = ("shein-1", "SHEIN fined in France over fake discounts", "The regulator fined the retailer.")
+TEMU = (
+    "temu-1",
+    "Temu pauses US shipments from China",
+    "Temu stops direct parcels as de minimis ends.",
+)
+SHEIN = (
+    "shein-1",
+    "SHEIN fined in France over fake discounts",
+    "The regulator fined the retailer.",
+)
 RAIN = ("rain-1", "Drought hits the Amazon rainforest", "River levels fall to record lows.")
 
 
@@ -92,7 +102,11 @@ async def test_add_poll_latest_search_round_trip(tmp_path: Path) -> None:
         assert "1 not modified" in again.out
 
         # A new item appears: it is stored once, the others are not duplicated.
-        new = ("temu-2", "Temu opens local warehouses in Europe", "Local fulfilment for EU sellers.")
+        new = (
+            "temu-2",
+            "Temu opens local warehouses in Europe",
+            "Local fulfilment for EU sellers.",
+        )
         server.serve("/feed.xml", rss([new, TEMU, SHEIN, RAIN]))
         third = await shopwire("poll", "--all", "--json", db=db)
         reports = third.json()
@@ -106,7 +120,9 @@ async def test_broken_feeds_are_reported_and_do_not_stop_the_others(tmp_path: Pa
     db = tmp_path / "news.db"
     async with FeedServer() as server:
         good = server.serve("/good.xml", rss([TEMU]))
-        html = server.serve("/page.html", "<html><body>Not a feed</body></html>", content_type="text/html")
+        html = server.serve(
+            "/page.html", "<html><body>Not a feed</body></html>", content_type="text/html"
+        )
         broken = server.serve("/broken.xml", "<rss><channel><title>x</title><item><title>cut")
         gone = server.serve("/gone.xml", "", status=410)
         for url in (good, html, broken, gone):

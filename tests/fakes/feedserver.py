@@ -65,9 +65,8 @@ class FeedServer:
             "Last-Modified": format_datetime(document.modified, usegmt=True),
             **document.headers,
         }
-        if document.status == 200:
-            if request.headers.get("If-None-Match") == document.etag:
-                return web.Response(status=304, headers=headers)
+        if document.status == 200 and request.headers.get("If-None-Match") == document.etag:
+            return web.Response(status=304, headers=headers)
         return web.Response(
             status=document.status,
             body=document.body,
