@@ -137,6 +137,12 @@ class Demo(commands.GroupCog, group_name="demo", group_description="Fake Discord
         )
 
 
+@app_commands.command(name="purge", description="Admin-only top-level command")
+@app_commands.default_permissions(manage_guild=True)
+async def purge(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message("purged", ephemeral=True)
+
+
 class Tree(app_commands.CommandTree[commands.Bot]):
     """One error handler: user errors become an ephemeral line, like the real bot's."""
 
@@ -169,6 +175,7 @@ class DemoBot(commands.Bot):
     async def setup_hook(self) -> None:
         guild = discord.Object(self.guild_id)
         await self.add_cog(Demo(), guild=guild)
+        self.tree.add_command(purge, guild=guild)
         await self.tree.sync(guild=guild)
 
 
@@ -255,8 +262,9 @@ async def test_connects_caches_guild_and_syncs_commands(fake: FakeDiscord, world
         assert bot.application_id == fake.application_id
 
     [sync] = fake.syncs(world.guild.id)
-    assert sync.names == ["demo"]
-    options = {o["name"]: o for o in sync.payload[0]["options"]}
+    assert sorted(sync.names) == ["demo", "purge"]
+    demo = next(c for c in sync.payload if c["name"] == "demo")
+    options = {o["name"]: o for o in demo["options"]}
     assert set(options) == {"ping", "echo", "pick", "pages", "feedback", "slow", "admin"}
     assert options["admin"]["type"] == 2
     assert options["pick"]["options"][0]["autocomplete"] is True
@@ -315,6 +323,20 @@ async def test_subcommand_group_and_permission_check(fake: FakeDiscord, world: W
                 "demo admin stats",
                 options={"limit": 11},
             )
+
+
+async def test_default_member_permissions_hide_commands_like_the_client(
+    fake: FakeDiscord, world: World
+) -> None:
+    async with running(DemoBot(world.guild.id)):
+        with pytest.raises(PermissionError):
+            await fake.invoke_slash(world.guild.id, world.news.id, world.member.id, "purge")
+        overridden = await fake.invoke_slash(
+            world.guild.id, world.news.id, world.member.id, "purge", ignore_default_permissions=True
+        )
+        allowed = await fake.invoke_slash(world.guild.id, world.news.id, world.admin.id, "purge")
+        assert (await overridden.wait_original()).content == "purged"
+        assert (await allowed.wait_original()).content == "purged"
 
 
 async def test_channel_message_with_embed_and_no_mentions(fake: FakeDiscord, world: World) -> None:

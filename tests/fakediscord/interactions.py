@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .permissions import Perm
 from .records import InteractionHandle, RecordedMessage
 from .state import JSON, Channel, Guild, Member, Role, User
 
@@ -90,6 +91,25 @@ class InteractionFactory:
             source_message=source_message,
         )
 
+    def _check_default_permissions(
+        self, schema: JSON, guild_id: int, channel_id: int, user_id: int
+    ) -> None:
+        # The Discord client hides a command from members lacking its default_member_permissions
+        # ("0" = administrators only); guild admins can override that in the integration settings,
+        # which `ignore_default_permissions=True` stands for.
+        required = schema.get("default_member_permissions")
+        if required is None:
+            return
+        perms = self.fake.guilds[guild_id].permissions_in(channel_id, user_id)
+        need = int(required)
+        if perms & Perm.ADMINISTRATOR or (need and perms & need == need):
+            return
+        raise PermissionError(
+            f"/{schema['name']} needs permissions {need} (default_member_permissions); the Discord "
+            f"client would not offer it to user {user_id}. Pass ignore_default_permissions=True "
+            "to emulate a guild override."
+        )
+
     def find_command(self, name: str, guild_id: int | None, kind: int) -> tuple[JSON, int | None]:
         scopes: list[int | None] = [guild_id, None] if guild_id is not None else [None]
         for scope in scopes:
@@ -111,9 +131,13 @@ class InteractionFactory:
         options: Mapping[str, Any] | None,
         *,
         focused: tuple[str, str] | None,
+        ignore_default_permissions: bool = False,
     ) -> JSON:
+        """The `data` of a command or autocomplete interaction, checked against the schema."""
         names = command.split() + [n for part in path for n in part.split()]
         schema, scope = self.find_command(names[0], guild_id, 1)
+        if not ignore_default_permissions:
+            self._check_default_permissions(schema, guild_id, channel_id, user_id)
         data: JSON = {"id": schema["id"], "name": schema["name"], "type": 1}
         if scope is not None:
             data["guild_id"] = str(scope)

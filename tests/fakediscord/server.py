@@ -543,6 +543,7 @@ class FakeDiscord:
         *path: str,
         options: Mapping[str, Any] | None = None,
         locale: str | None = None,
+        ignore_default_permissions: bool = False,
         timeout: float = 10.0,
     ) -> InteractionHandle:
         """Dispatch a slash command (APPLICATION_COMMAND, type 2) the bot registered.
@@ -550,10 +551,19 @@ class FakeDiscord:
         `command` may include the sub-command path ("news latest") or pass it as extra
         arguments (`"news", "latest"`). Option values are converted and checked like the
         Discord client would (types, choices, required); users/channels/roles may be given as
-        fake objects or ids and are put in `resolved`.
+        fake objects or ids and are put in `resolved`. Like the client, it refuses (raises
+        PermissionError) when the user lacks the command's `default_member_permissions`, unless
+        `ignore_default_permissions=True` (a guild's integration override).
         """
         data = self._factory.command_data(
-            guild_id, channel_id, user_id, command, path, options, focused=None
+            guild_id,
+            channel_id,
+            user_id,
+            command,
+            path,
+            options,
+            focused=None,
+            ignore_default_permissions=ignore_default_permissions,
         )
         return await self._dispatch_interaction(
             2,
