@@ -354,6 +354,27 @@ async def test_channel_message_with_embed_and_no_mentions(fake: FakeDiscord, wor
         assert not message.pings.anyone
 
 
+async def test_history_edit_delete_and_user_messages(fake: FakeDiscord, world: World) -> None:
+    async with running(DemoBot(world.guild.id)) as bot:
+        channel = text_channel(bot, world.news)
+        first = await channel.send("first")
+        second = await channel.send("second")
+        assert [m.content async for m in channel.history(limit=10)] == ["second", "first"]
+        await first.edit(content="first, edited")
+        await second.delete()
+        [kept] = fake.messages_in(world.news.id)
+        assert kept.content == "first, edited" and kept.history[0]["content"] == "first"
+
+        # Without the message content intent, other people's messages arrive blank.
+        received = asyncio.create_task(
+            bot.wait_for("message", check=lambda m: m.author.id == world.member.id, timeout=5)
+        )
+        await asyncio.sleep(0)
+        fake.post_user_message(world.news.id, world.member.id, "hello bot")
+        message = await received
+        assert message.content == ""
+
+
 async def test_rate_limited_post_is_retried_and_posted_once(
     fake: FakeDiscord, world: World
 ) -> None:
