@@ -18,8 +18,11 @@ from bot.news.models import (
     ItemPage,
     LatestRequest,
     NewFeed,
+    NewSubscription,
+    OutboxEntry,
     ParsedFeed,
     SearchRequest,
+    Subscription,
 )
 
 
@@ -127,3 +130,49 @@ class MetaStore(Protocol):
     async def get(self, key: str) -> str | None: ...
 
     async def set(self, key: str, value: str) -> None: ...
+
+
+class SubscriptionRepository(Protocol):
+    """Channels' standing orders for news."""
+
+    async def add(self, subscription: NewSubscription, now: datetime) -> Subscription: ...
+
+    async def get(self, subscription_id: int) -> Subscription | None: ...
+
+    async def list_for_guild(self, guild_id: int) -> list[Subscription]: ...
+
+    async def list_all(self) -> list[Subscription]:
+        """Every subscription, paused ones included (their posts wait in the outbox)."""
+        ...
+
+    async def remove(self, subscription_id: int) -> None:
+        """Delete a subscription; its undelivered posts are dropped with it."""
+        ...
+
+    async def pause(self, subscription_id: int, reason: str, now: datetime) -> None: ...
+
+    async def resume(self, subscription_id: int) -> None: ...
+
+    async def count_for_guild(self, guild_id: int) -> int: ...
+
+
+class OutboxRepository(Protocol):
+    """Posts waiting for delivery, and the record of those delivered (the delivery log).
+
+    A (subscription, item) pair has one row ever, so nothing is posted twice.
+    """
+
+    async def due(self, now: datetime, limit: int) -> list[OutboxEntry]:
+        """Pending posts of unpaused subscriptions whose next attempt time has come,
+        oldest item first within each channel."""
+        ...
+
+    async def mark_sent(self, entry_id: int, message_id: int, now: datetime) -> None: ...
+
+    async def mark_retry(self, entry_id: int, error: str, next_attempt_at: datetime) -> None: ...
+
+    async def mark_overflow(self, entry_ids: Sequence[int]) -> None: ...
+
+    async def mark_dropped(self, entry_ids: Sequence[int], reason: str) -> None: ...
+
+    async def pending_count(self, subscription_id: int) -> int: ...
