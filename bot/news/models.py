@@ -359,3 +359,33 @@ class PlannedPost:
 
     subscription_id: int
     item_key: str
+
+
+class PostOutcome(enum.StrEnum):
+    """How an attempt to post to a channel ended."""
+
+    SENT = "sent"
+    RETRY = "retry"  # 5xx, network trouble: try again later
+    FORBIDDEN = "forbidden"  # 403: the bot lacks access or permissions there
+    NOT_FOUND = "not_found"  # 404: the channel is gone
+
+
+@dataclass(frozen=True, slots=True)
+class PostResult:
+    """The result of one post to a channel."""
+
+    outcome: PostOutcome
+    message_id: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What one drain of the outbox did."""
+
+    sent: int = 0
+    overflowed: int = 0
+    retried: int = 0
+    dropped: int = 0
+    paused: tuple[int, ...] = ()
+    resumed: tuple[int, ...] = ()

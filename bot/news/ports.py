@@ -15,12 +15,14 @@ from bot.news.models import (
     FeedPollResult,
     FetchResult,
     FtsQuery,
+    Item,
     ItemPage,
     LatestRequest,
     NewFeed,
     NewSubscription,
     OutboxEntry,
     ParsedFeed,
+    PostResult,
     SearchRequest,
     Subscription,
 )
@@ -176,3 +178,17 @@ class OutboxRepository(Protocol):
     async def mark_dropped(self, entry_ids: Sequence[int], reason: str) -> None: ...
 
     async def pending_count(self, subscription_id: int) -> int: ...
+
+
+class Publisher(Protocol):
+    """Posts to chat channels (Discord, in production)."""
+
+    async def post_item(self, channel_id: int, item: Item, nonce: str) -> PostResult:
+        """Post one item; the same nonce never makes a second message."""
+        ...
+
+    async def post_notice(self, channel_id: int, text: str, nonce: str) -> PostResult: ...
+
+    def missing_permissions(self, channel_id: int) -> str | None:
+        """Why the bot cannot post in a channel now (None: it can)."""
+        ...

@@ -1,0 +1,201 @@
+"""Draining the outbox: posting queued items to channels, exactly once as far as Discord allows.
+
+::
+
+    outbox.due(now)                      pending posts of unpaused subscriptions
+    | group by subscription              oldest item first
+    | too old?                           dropped, never posted
+    | first N                            publisher.post_item(channel, item, nonce)
+    |   sent                             outbox.mark_sent(message id), only after Discord said yes
+    |   retry (5xx, network)             outbox.mark_retry(backoff); the channel waits
+    |   forbidden / not found            subscription paused with the reason; posts stay queued
+    | the rest                           one "and 12 more" notice, then marked overflow
+
+A crash between "Discord accepted" and "recorded" is harmless: the retry sends the same nonce
+(derived from the subscription and the item) with ``enforce_nonce``, and Discord answers with
+the message it already created instead of a second one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.news.models import (
+    DeliveryReport,
+    OutboxEntry,
+    PostOutcome,
+    PostResult,
+    Subscription,
+)
+from bot.news.ports import Clock, OutboxRepository, Publisher, SubscriptionRepository
+
+log = logging.getLogger("shopwire.delivery")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOptions:
+    """Limits of delivery that come from settings."""
+
+    max_posts_per_channel: int = 5
+    max_age: timedelta = timedelta(days=3)
+    batch: int = 500
+    retry_base: timedelta = timedelta(seconds=30)
+    retry_max: timedelta = timedelta(hours=1)
+
+
+def post_nonce(subscription_id: int, item_id: int) -> str:
+    """A fixed nonce for one (subscription, item) post: 25 characters, Discord's maximum."""
+    digest = hashlib.sha256(f"shopwire:{subscription_id}:{item_id}".encode()).hexdigest()
+    return digest[:25]
+
+
+def notice_nonce(subscription_id: int, entry_ids: Sequence[int]) -> str:
+    """A fixed nonce for an "and N more" notice about exactly these posts."""
+    joined = ",".join(str(i) for i in sorted(entry_ids))
+    return hashlib.sha256(f"shopwire:more:{subscription_id}:{joined}".encode()).hexdigest()[:25]
+
+
+@dataclass
+class _Tally:
+    sent: int = 0
+    overflowed: int = 0
+    retried: int = 0
+    dropped: int = 0
+    paused: list[int] = field(default_factory=list)
+    resumed: list[int] = field(default_factory=list)
+
+    def report(self) -> DeliveryReport:
+        return DeliveryReport(
+            self.sent,
+            self.overflowed,
+            self.retried,
+            self.dropped,
+            tuple(self.paused),
+            tuple(self.resumed),
+        )
+
+
+class DeliverySender:
+    """Posts what the outbox holds; one channel's failure never stops the others."""
+
+    def __init__(
+        self,
+        *,
+        outbox: OutboxRepository,
+        subscriptions: SubscriptionRepository,
+        publisher: Publisher,
+        clock: Clock,
+        options: DeliveryOptions,
+    ) -> None:
+        self._outbox = outbox
+        self._subscriptions = subscriptions
+        self._publisher = publisher
+        self._clock = clock
+        self._options = options
+
+    async def drain(self) -> DeliveryReport:
+        """Resume subscriptions whose channel works again, then post what is due."""
+        tally = _Tally()
+        await self._resume_recovered(tally)
+        entries = await self._outbox.due(self._clock.now(), self._options.batch)
+        by_subscription: dict[int, list[OutboxEntry]] = {}
+        for entry in entries:
+            by_subscription.setdefault(entry.subscription_id, []).append(entry)
+        for subscription_id, queued in by_subscription.items():
+            try:
+                await self._deliver(subscription_id, queued, tally)
+            except Exception:  # a bug must not stop other channels' posts
+                log.exception("delivery subscription_id=%s crashed", subscription_id)
+        if entries or tally.resumed:
+            log.info(
+                "delivery sent=%d overflow=%d retry=%d dropped=%d paused=%s resumed=%s",
+                tally.sent,
+                tally.overflowed,
+                tally.retried,
+                tally.dropped,
+                tally.paused,
+                tally.resumed,
+            )
+        return tally.report()
+
+    async def _deliver(
+        self, subscription_id: int, queued: list[OutboxEntry], tally: _Tally
+    ) -> None:
+        now = self._clock.now()
+        # An item that waited past the maximum age (a long pause, an outage) is news no more.
+        stale = [e.id for e in queued if now - e.item.published > self._options.max_age]
+        fresh = [e for e in queued if now - e.item.published <= self._options.max_age]
+        if stale:
+            await self._outbox.mark_dropped(stale, "older than the maximum age")
+            tally.dropped += len(stale)
+
+        cap = self._options.max_posts_per_channel
+        for entry in fresh[:cap]:
+            result = await self._publisher.post_item(
+                entry.channel_id, entry.item, post_nonce(entry.subscription_id, entry.item.id)
+            )
+            if result.outcome is PostOutcome.SENT:
+                await self._outbox.mark_sent(entry.id, result.message_id or 0, self._clock.now())
+                tally.sent += 1
+                continue
+            await self._failed(entry, result, tally)
+            return  # this channel waits; its other posts stay queued in order
+
+        overflow = fresh[cap:]
+        if overflow:
+            ids = [e.id for e in overflow]
+            text = (
+                f"…and {len(overflow)} more new item{'s' if len(overflow) != 1 else ''} "
+                "matching this channel's subscription. Use `/news latest` to see them."
+            )
+            result = await self._publisher.post_notice(
+                overflow[0].channel_id, text, notice_nonce(subscription_id, ids)
+            )
+            if result.outcome is PostOutcome.SENT:
+                await self._outbox.mark_overflow(ids)
+                tally.overflowed += len(ids)
+            else:
+                await self._failed(overflow[0], result, tally)
+
+    async def _failed(self, entry: OutboxEntry, result: PostResult, tally: _Tally) -> None:
+        error = result.error or result.outcome.value
+        if result.outcome in (PostOutcome.FORBIDDEN, PostOutcome.NOT_FOUND):
+            await self._subscriptions.pause(entry.subscription_id, error, self._clock.now())
+            tally.paused.append(entry.subscription_id)
+            log.warning(
+                "subscription paused subscription_id=%s channel_id=%s reason=%r",
+                entry.subscription_id,
+                entry.channel_id,
+                error,
+            )
+            return
+        exponent = min(entry.attempts, 16)
+        wait = min(self._options.retry_base * (1 << exponent), self._options.retry_max)
+        await self._outbox.mark_retry(entry.id, error, self._clock.now() + wait)
+        tally.retried += 1
+
+    async def _resume_recovered(self, tally: _Tally) -> None:
+        for subscription in await self._subscriptions.list_all():
+            if subscription.paused_reason is None:
+                continue
+            if self._publisher.missing_permissions(subscription.channel_id) is None:
+                await self._subscriptions.resume(subscription.id)
+                tally.resumed.append(subscription.id)
+                log.info("subscription resumed subscription_id=%s", subscription.id)
+
+
+def describe_subscription(subscription: Subscription) -> str:
+    """A one-line description of what a subscription posts."""
+    parts = []
+    f = subscription.filter
+    if f.companies:
+        parts.append("companies: " + ", ".join(f.companies))
+    if f.keywords:
+        parts.append("keywords: " + ", ".join(f.keywords))
+    if f.exclude:
+        parts.append("excluding: " + ", ".join(f.exclude))
+    return "; ".join(parts) or "every new item"
