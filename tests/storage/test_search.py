@@ -40,7 +40,7 @@ async def news(db: Database) -> Database:
         tagged(draft("reverse", "Minimis de rules explained", "Odd Temu headline."), "temu"),
         tagged(draft("prime", "Amazon Prime Day dates", "Prime members save."), "amazon"),
         tagged(draft("amazon", "Amazon opens warehouse", "Robots everywhere."), "amazon"),
-        draft("cafe", "Café owners try TikTok Shop", "Crème brûlée sales soar."),
+        tagged(draft("cafe", "Café owners try TikTok Shop", "Crème brûlée sales soar.")),
     ]
     await db.items.apply(poll(retail, stories))
     await db.items.apply(
