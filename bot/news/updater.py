@@ -21,10 +21,11 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.news.decide import decide
 from bot.news.errors import ShopwireError
+from bot.news.matching import recipients
 from bot.news.models import (
     Feed,
     FeedPollResult,
@@ -32,11 +33,21 @@ from bot.news.models import (
     FetchOutcome,
     FetchResult,
     ItemDraft,
+    PlannedPost,
+    Subscription,
     TaggedDraft,
     UpdateReport,
     UpdateStatus,
 )
-from bot.news.ports import Clock, FeedRepository, Fetcher, ItemRepository, ItemTagger, Parser
+from bot.news.ports import (
+    Clock,
+    FeedRepository,
+    Fetcher,
+    ItemRepository,
+    ItemTagger,
+    Parser,
+    SubscriptionRepository,
+)
 from bot.news.schedule import PollPolicy
 
 log = logging.getLogger("shopwire.poll")
@@ -50,6 +61,8 @@ class UpdaterOptions:
 
     max_items_per_poll: int = 200
     allow_private_urls: bool = False
+    # Items older than this are never queued for posting.
+    max_post_age: timedelta = timedelta(days=3)
     # Feeds processed at once; the fetcher bounds the network separately.
     max_parallel: int = 32
 
@@ -68,6 +81,7 @@ class FeedUpdater:
         clock: Clock,
         policy: PollPolicy,
         options: UpdaterOptions,
+        subscriptions: SubscriptionRepository | None = None,
     ) -> None:
         self._feeds = feeds
         self._items = items
@@ -77,6 +91,7 @@ class FeedUpdater:
         self._clock = clock
         self._policy = policy
         self._options = options
+        self._subscriptions = subscriptions
 
     async def update_due(
         self, *, include_not_due: bool = False, progress: ProgressCallback | None = None
@@ -94,21 +109,35 @@ class FeedUpdater:
     ) -> list[UpdateReport]:
         """Poll the given feeds concurrently; one failure never stops the others."""
         gate = asyncio.Semaphore(self._options.max_parallel)
+        subscriptions = await self._load_subscriptions()
 
         async def one(feed: Feed) -> UpdateReport:
             async with gate:
-                report = await self.update_feed(feed)
+                report = await self.update_feed(feed, subscriptions)
             if progress is not None:
                 progress(report)
             return report
 
         return list(await asyncio.gather(*(one(feed) for feed in feeds)))
 
-    async def update_feed(self, feed: Feed) -> UpdateReport:
-        """Poll one feed and store the outcome. Never raises for a feed's own failure."""
+    async def _load_subscriptions(self) -> list[Subscription]:
+        if self._subscriptions is None:
+            return []
+        return await self._subscriptions.list_all()
+
+    async def update_feed(
+        self, feed: Feed, subscriptions: Sequence[Subscription] | None = None
+    ) -> UpdateReport:
+        """Poll one feed and store the outcome. Never raises for a feed's own failure.
+
+        New items matching ``subscriptions`` (loaded when not given) are queued for posting in
+        the same transaction that stores them.
+        """
         started = time.perf_counter()
+        if subscriptions is None:
+            subscriptions = await self._load_subscriptions()
         try:
-            report = await self._update(feed)
+            report = await self._update(feed, subscriptions)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug or a storage failure: report it, keep the others going
@@ -127,7 +156,7 @@ class FeedUpdater:
         )
         return report
 
-    async def _update(self, feed: Feed) -> UpdateReport:
+    async def _update(self, feed: Feed, subscriptions: Sequence[Subscription]) -> UpdateReport:
         allow_private = feed.trusted or self._options.allow_private_urls
         fetched = await self._fetcher.fetch(
             feed.url,
@@ -183,16 +212,19 @@ class FeedUpdater:
         drafts = parsed.items
         stored = await self._items.known_hashes(feed.id, [d.key for d in drafts])
         decision = decide(drafts, stored)
+        new_items = self._tag(feed, decision.new)
+        # The first successful poll stores the backlog without announcing it.
+        backlog = feed.last_success is None
         await self._items.apply(
             FeedPollResult(
                 feed_id=feed.id,
                 polled_at=now,
                 status=FeedStatus.OK,
                 next_due=self._policy.after_success(now),
-                new_items=self._tag(feed, decision.new),
+                new_items=new_items,
                 changed_items=self._tag(feed, decision.changed),
-                # The first successful poll stores the backlog without announcing it.
-                mark_backlog=feed.last_success is None,
+                mark_backlog=backlog,
+                planned_posts=() if backlog else self._plan(feed, new_items, subscriptions, now),
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 new_url=new_url,
@@ -244,6 +276,28 @@ class FeedUpdater:
                 ),
             )
             for d in drafts
+        )
+
+    def _plan(
+        self,
+        feed: Feed,
+        items: Sequence[TaggedDraft],
+        subscriptions: Sequence[Subscription],
+        now: datetime,
+    ) -> tuple[PlannedPost, ...]:
+        return tuple(
+            PlannedPost(subscription.id, tagged.draft.key)
+            for tagged in items
+            for subscription in recipients(
+                subscriptions,
+                feed_guild_id=feed.guild_id,
+                title=tagged.draft.title,
+                summary=tagged.draft.summary,
+                companies=tagged.companies,
+                published=tagged.draft.published,
+                now=now,
+                max_age=self._options.max_post_age,
+            )
         )
 
     async def _moved_url(self, feed: Feed, fetched: FetchResult) -> str | None:
