@@ -111,6 +111,7 @@ class InteractionFactory:
         )
 
     def find_command(self, name: str, guild_id: int | None, kind: int) -> tuple[JSON, int | None]:
+        """A registered command and its scope: the guild's own first, then global ones."""
         scopes: list[int | None] = [guild_id, None] if guild_id is not None else [None]
         for scope in scopes:
             for command in self.fake._commands.get(scope, []):
@@ -205,6 +206,10 @@ class InteractionFactory:
                     raise ValueError(f"required option {name!r} is missing")
                 continue
             value = self._convert_option(spec, given[name], guild, channel_id, user_id, resolved)
+            if spec["type"] == 7 and spec.get("channel_types"):
+                kind = guild.channels[int(value)].type
+                if kind not in spec["channel_types"]:
+                    raise ValueError(f"{name}: channel type {kind} not in {spec['channel_types']}")
             result.append({"name": name, "type": spec["type"], "value": value})
         return result
 
@@ -286,6 +291,7 @@ class InteractionFactory:
     def component(
         self, message: RecordedMessage | int, custom_id: str, *, kinds: tuple[int, ...]
     ) -> tuple[RecordedMessage, JSON]:
+        """A message and its component `custom_id` of one of `kinds` (2 button, 3 select)."""
         msg = message if isinstance(message, RecordedMessage) else self.fake.messages[message]
         if msg.deleted:
             raise LookupError(f"message {msg.id} was deleted")

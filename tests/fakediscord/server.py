@@ -140,6 +140,7 @@ class FakeDiscord:
 
     async def start(self) -> Self:
         """Bind to host:port (port 0 = any free port) and start serving."""
+        self._stopping = False
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("GET", "/gateway", self.gateway.handle)
         app.router.add_route("GET", "/gateway/", self.gateway.handle)
