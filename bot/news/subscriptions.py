@@ -1,0 +1,174 @@
+"""SubscriptionService: channels' standing orders for news, as the Discord commands see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.news.errors import LimitReached, UserError
+from bot.news.models import NewSubscription, Subscription, SubscriptionFilter, SubscriptionMode
+from bot.news.ports import Clock, CompanyDirectory, OutboxRepository, SubscriptionRepository
+
+MAX_TERMS = 10
+MAX_TERM_LENGTH = 60
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionStatus:
+    """A subscription with what is still waiting to be posted for it."""
+
+    subscription: Subscription
+    pending: int
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeResult:
+    """What ``subscribe`` did: created a subscription, or found (and resumed) the same one."""
+
+    subscription: Subscription
+    created: bool
+    resumed: bool = False
+
+
+def split_terms(text: str | None, what: str) -> tuple[str, ...]:
+    """Comma-separated terms as typed by a user, cleaned, deduplicated (case-insensitive)."""
+    if not text:
+        return ()
+    seen: dict[str, str] = {}
+    for raw in text.split(","):
+        term = " ".join(raw.split())
+        if not term:
+            continue
+        if len(term) > MAX_TERM_LENGTH:
+            raise UserError(f"A {what} may be at most {MAX_TERM_LENGTH} characters: {term[:20]}…")
+        seen.setdefault(term.casefold(), term)
+    if len(seen) > MAX_TERMS:
+        raise UserError(f"At most {MAX_TERMS} {what}s per subscription.")
+    return tuple(seen.values())
+
+
+class SubscriptionService:
+    """Create, list and remove subscriptions within one server's limits."""
+
+    def __init__(
+        self,
+        *,
+        subscriptions: SubscriptionRepository,
+        outbox: OutboxRepository,
+        companies: CompanyDirectory,
+        clock: Clock,
+        max_per_guild: int = 25,
+    ) -> None:
+        self._subscriptions = subscriptions
+        self._outbox = outbox
+        self._companies = companies
+        self._clock = clock
+        self._max_per_guild = max_per_guild
+
+    def build_filter(
+        self, companies: str | None, keywords: str | None, exclude: str | None
+    ) -> SubscriptionFilter:
+        """Validate what a user typed into a filter; unknown companies are a clear error."""
+        company_ids: list[str] = []
+        for name in split_terms(companies, "company"):
+            company = self._companies.resolve(name)
+            if company is None:
+                close = self._companies.suggest(name, limit=3)
+                hint = f" Did you mean {', '.join(c.name for c in close)}?" if close else ""
+                raise UserError(f"Unknown company {name!r}.{hint}")
+            if company.id not in company_ids:
+                company_ids.append(company.id)
+        return SubscriptionFilter(
+            companies=tuple(company_ids),
+            keywords=split_terms(keywords, "keyword"),
+            exclude=split_terms(exclude, "excluded word"),
+        )
+
+    async def subscribe(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        subscription_filter: SubscriptionFilter,
+        created_by: int | None,
+        mode: SubscriptionMode = SubscriptionMode.REALTIME,
+    ) -> SubscribeResult:
+        """Subscribe a channel; subscribing again with the same filters resumes a paused one."""
+        existing = await self._subscriptions.list_for_guild(guild_id)
+        for subscription in existing:
+            if (
+                subscription.channel_id == channel_id
+                and subscription.filter == subscription_filter
+                and subscription.mode is mode
+            ):
+                if subscription.paused_reason is None:
+                    return SubscribeResult(subscription, created=False)
+                await self._subscriptions.resume(subscription.id)
+                resumed = await self._subscriptions.get(subscription.id)
+                assert resumed is not None
+                return SubscribeResult(resumed, created=False, resumed=True)
+        if len(existing) >= self._max_per_guild:
+            raise LimitReached(
+                f"This server has {len(existing)} subscriptions, the most allowed. "
+                "Remove one with /unsubscribe first."
+            )
+        created = await self._subscriptions.add(
+            NewSubscription(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                filter=subscription_filter,
+                mode=mode,
+                created_by=created_by,
+            ),
+            self._clock.now(),
+        )
+        return SubscribeResult(created, created=True)
+
+    async def resume_channel(self, guild_id: int, channel_id: int) -> list[Subscription]:
+        """Resume every paused subscription of a channel (after an admin fixed permissions)."""
+        resumed = []
+        for subscription in await self._subscriptions.list_for_guild(guild_id):
+            if subscription.channel_id == channel_id and subscription.paused_reason is not None:
+                await self._subscriptions.resume(subscription.id)
+                resumed.append(subscription)
+        return resumed
+
+    async def unsubscribe(
+        self, *, guild_id: int, channel_id: int, subscription_id: int | None = None
+    ) -> list[Subscription]:
+        """Remove a channel's subscription (or all of them when there is only one choice)."""
+        in_channel = [
+            s
+            for s in await self._subscriptions.list_for_guild(guild_id)
+            if s.channel_id == channel_id
+        ]
+        if subscription_id is not None:
+            chosen = [s for s in in_channel if s.id == subscription_id]
+            if not chosen:
+                raise UserError(f"This channel has no subscription #{subscription_id}.")
+        elif len(in_channel) > 1:
+            ids = ", ".join(f"#{s.id}" for s in in_channel)
+            raise UserError(
+                f"This channel has {len(in_channel)} subscriptions ({ids}): "
+                "say which one with the `subscription` option."
+            )
+        else:
+            chosen = in_channel
+        if not chosen:
+            raise UserError("This channel has no subscription.")
+        for subscription in chosen:
+            await self._subscriptions.remove(subscription.id)
+        return chosen
+
+    async def list_for_guild(self, guild_id: int) -> list[SubscriptionStatus]:
+        """The server's subscriptions with their queued posts."""
+        return [
+            SubscriptionStatus(s, await self._outbox.pending_count(s.id))
+            for s in await self._subscriptions.list_for_guild(guild_id)
+        ]
+
+    async def get(self, guild_id: int, subscription_id: int) -> Subscription | None:
+        """One of this server's subscriptions (None for another server's)."""
+        subscription = await self._subscriptions.get(subscription_id)
+        if subscription is None or subscription.guild_id != guild_id:
+            return None
+        return subscription
