@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -97,6 +97,14 @@ class Connections:
         """Run one query on the read connection and return its first row, if any."""
         rows = await self.read(sql, parameters)
         return rows[0] if rows else None
+
+
+async def fetch_one(
+    connection: aiosqlite.Connection, sql: str, parameters: Sequence[Any] | Mapping[str, Any]
+) -> sqlite3.Row | None:
+    """Run one statement (e.g. ``... RETURNING``) and return its first row: one thread hop."""
+    rows = list(await connection.execute_fetchall(sql, parameters))
+    return rows[0] if rows else None
 
 
 async def finish(connection: aiosqlite.Connection, sql: str) -> None:

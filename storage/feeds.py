@@ -9,6 +9,7 @@ from bot.news.errors import DuplicateFeed, FeedNotFound
 from bot.news.models import Feed, FeedStatus, NewFeed
 from storage._sql import (
     Connections,
+    fetch_one,
     from_db_time,
     from_db_time_or_none,
     from_json_list,
@@ -62,7 +63,8 @@ class SqliteFeedRepository:
         """Store a new feed; raises DuplicateFeed if its URL is already stored in that scope."""
         try:
             async with self._db.transaction() as db:
-                cursor = await db.execute(
+                row = await fetch_one(
+                    db,
                     f"""
                     INSERT INTO feeds (url, name, guild_id, trusted, enabled, created_at,
                                        max_items_per_poll, companies)
@@ -80,8 +82,6 @@ class SqliteFeedRepository:
                         to_json_list(feed.companies),
                     ),
                 )
-                row = await cursor.fetchone()
-                await cursor.close()
         except sqlite3.IntegrityError as exc:
             if exc.sqlite_errorname != "SQLITE_CONSTRAINT_UNIQUE":
                 raise
@@ -156,9 +156,7 @@ class SqliteFeedRepository:
             """
             parameters = (reason, feed_id)
         async with self._db.transaction() as db:
-            cursor = await db.execute(sql, parameters)
-            row = await cursor.fetchone()
-            await cursor.close()
+            row = await fetch_one(db, sql, parameters)
         if row is None:
             raise FeedNotFound(f"There is no feed with id {feed_id}.")
         return feed_from_row(row)

@@ -22,7 +22,14 @@ from bot.news.models import (
     SearchRequest,
     TaggedDraft,
 )
-from storage._sql import Connections, from_db_time, from_json_list, to_db_time, to_json_list
+from storage._sql import (
+    Connections,
+    fetch_one,
+    from_db_time,
+    from_json_list,
+    to_db_time,
+    to_json_list,
+)
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +205,8 @@ class SqliteItemRepository:
         """
         polled_at = to_db_time(result.polled_at)
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            row = await fetch_one(
+                db,
                 _UPDATE_FEED,
                 {
                     "status": result.status.value,
@@ -212,8 +220,6 @@ class SqliteItemRepository:
                     "feed_id": result.feed_id,
                 },
             )
-            row = await cursor.fetchone()
-            await cursor.close()
             if row is None:
                 log.info("apply skipped: feed_id=%s no longer exists", result.feed_id)
                 return

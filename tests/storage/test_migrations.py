@@ -10,6 +10,7 @@ import pytest
 import storage.migrations as migrations
 from bot.news.errors import StorageError
 from bot.news.models import NewFeed
+from bot.news.ports import FeedRepository, ItemRepository, MetaStore
 from storage import Database
 from storage.migrations import SCHEMA_VERSION, split_statements
 from tests.storage.conftest import T0, add_feed, draft, poll
@@ -172,3 +173,18 @@ async def test_in_memory_database_works_without_a_read_connection() -> None:
         feed = await db.feeds.add(NewFeed("https://a.example/rss", "A"), T0)
         await db.items.apply(poll(feed, [draft("a", "Amazon")]))
         assert await db.items.count() == 1
+
+
+async def test_repositories_implement_the_ports(db: Database) -> None:
+    # Checked by mypy (structural typing) and, for the method names, at run time.
+    feeds: FeedRepository = db.feeds
+    items: ItemRepository = db.items
+    meta: MetaStore = db.meta
+    for port, implementation in (
+        (FeedRepository, feeds),
+        (ItemRepository, items),
+        (MetaStore, meta),
+    ):
+        for name in vars(port):
+            if not name.startswith("_"):
+                assert callable(getattr(implementation, name)), name
