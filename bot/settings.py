@@ -42,6 +42,11 @@ class Settings:
     log_level: str = "INFO"
     # Discord-side settings, used by `shopwire run`.
     dev_guild_id: int | None = None
+    admin_role: str | None = None
+    max_posts_per_channel: int = 5
+    max_post_age_hours: float = 72.0
+    max_guild_feeds: int = 10
+    max_guild_subscriptions: int = 25
     discord_api_base: str | None = None
     discord_gateway: str | None = None
     # A secret: only ever read from the environment (DISCORD_TOKEN), never from a file or logged.

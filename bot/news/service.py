@@ -13,7 +13,7 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 from bot.news.catalogue import DEFAULT_FEEDS
-from bot.news.errors import DuplicateFeed, FeedNotFound, UnknownCompany, UserError
+from bot.news.errors import DuplicateFeed, FeedNotFound, LimitReached, UnknownCompany, UserError
 from bot.news.models import (
     Company,
     Feed,
@@ -60,6 +60,7 @@ class NewsService:
         clock: Clock,
         allow_private_urls: bool = False,
         url_checker: UrlChecker = ensure_public_url,
+        max_guild_feeds: int = 10,
     ) -> None:
         self._feeds = feeds
         self._items = items
@@ -69,6 +70,7 @@ class NewsService:
         self._clock = clock
         self._allow_private = allow_private_urls
         self._check_url = url_checker
+        self._max_guild_feeds = max_guild_feeds
 
     # Companies -------------------------------------------------------------------------
 
@@ -129,6 +131,13 @@ class NewsService:
         operator allows private ones; the fetcher checks again on every request.
         """
         normalized = normalize_feed_url(url)
+        if guild_id is not None:
+            own = [f for f in await self._feeds.list_feeds(guild_id) if f.guild_id == guild_id]
+            if len(own) >= self._max_guild_feeds:
+                raise LimitReached(
+                    f"This server has {len(own)} feeds of its own, the most allowed. "
+                    "Remove one with /feeds remove first."
+                )
         if not trusted and not self._allow_private:
             await self._check_url(normalized)
         company_ids = tuple(dict.fromkeys(self.resolve_company(c).id for c in companies))
