@@ -1,0 +1,233 @@
+"""The updater with fakes only at the edges: a scripted fetcher and a controllable clock, over
+real parsing, tagging and SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.news.models import (
+    FeedStatus,
+    FetchOutcome,
+    FetchResult,
+    LatestRequest,
+    NewFeed,
+    ParsedFeed,
+    UpdateStatus,
+)
+from bot.news.parse import parse_feed
+from bot.news.schedule import PollPolicy
+from bot.news.tag import Tagger
+from bot.news.updater import FeedUpdater, UpdaterOptions
+from storage.db import Database
+from tests.fakes.clock import FakeClock
+from tests.fakes.feedserver import rss
+
+ONE = ("g-1", "Temu pauses US shipments", "Direct parcels stop as de minimis ends.")
+TWO = ("g-2", "SHEIN fined in France", "The regulator fined the retailer.")
+
+
+class ScriptedFetcher:
+    """Answers each fetch with the next scripted result for that URL (the last one repeats)."""
+
+    def __init__(self) -> None:
+        self.script: dict[str, list[FetchResult]] = {}
+        self.position: dict[str, int] = {}
+        self.calls: list[tuple[str, str | None, bool]] = []
+
+    def then(self, url: str, *results: FetchResult) -> None:
+        self.script.setdefault(url, []).extend(results)
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        allow_private: bool = True,
+    ) -> FetchResult:
+        self.calls.append((url, etag, allow_private))
+        queue = self.script[url]
+        position = self.position.get(url, 0)
+        self.position[url] = position + 1
+        return queue[min(position, len(queue) - 1)]
+
+
+class InlineParser:
+    """The real parse_feed, run inline (the process pool is tested on its own)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+
+    async def parse(
+        self, body: bytes, *, url: str, content_type: str | None, max_items: int | None = None
+    ) -> ParsedFeed:
+        return parse_feed(
+            body, url=url, content_type=content_type, now=self.clock.now(), max_items=max_items
+        )
+
+
+def ok(url: str, document: str, etag: str = '"v1"') -> FetchResult:
+    return FetchResult(
+        FetchOutcome.OK, url, body=document.encode(), content_type="application/rss+xml", etag=etag
+    )
+
+
+URL = "https://feeds.example/commerce.xml"
+POLICY = PollPolicy(
+    interval=timedelta(minutes=15), max_backoff=timedelta(hours=24), disable_after=timedelta(days=3)
+)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "u.db")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def make_updater(db: Database, fetcher: ScriptedFetcher, clock: FakeClock) -> FeedUpdater:
+    return FeedUpdater(
+        feeds=db.feeds,
+        items=db.items,
+        fetcher=fetcher,
+        parser=InlineParser(clock),
+        tagger=Tagger.default(),
+        clock=clock,
+        policy=POLICY,
+        options=UpdaterOptions(),
+    )
+
+
+async def test_first_poll_is_backlog_then_new_items_and_changes(
+    db: Database, clock: FakeClock
+) -> None:
+    fetcher = ScriptedFetcher()
+    feed = await db.feeds.add(NewFeed(URL, "Commerce"), clock.now())
+    fetcher.then(URL, ok(URL, rss([ONE])))
+    updater = make_updater(db, fetcher, clock)
+
+    [report] = await updater.update_due()
+    assert (report.status, report.new_items) == (UpdateStatus.OK, 1)
+    page = await db.items.latest(LatestRequest(all_guilds=True))
+    assert page.items[0].backlog is True
+    assert [c.id for c in page.items[0].companies] == ["temu"]
+
+    # Not due again until the interval has passed.
+    assert await updater.update_due() == []
+    clock.advance(timedelta(minutes=16))
+    changed = ("g-1", "Temu pauses all US shipments", "Updated story.")
+    fetcher.then(URL, ok(URL, rss([TWO, changed]), etag='"v2"'))
+    [report] = await updater.update_due()
+    assert (report.new_items, report.updated_items) == (1, 1)
+    items = (await db.items.latest(LatestRequest(all_guilds=True, limit=10))).items
+    assert len(items) == 2  # the changed item was updated, not duplicated
+    titles = {i.title: i for i in items}
+    assert titles["SHEIN fined in France"].backlog is False
+    assert "Temu pauses all US shipments" in titles
+    # The stored validators are sent on the next poll.
+    clock.advance(timedelta(minutes=16))
+    fetcher.then(URL, FetchResult(FetchOutcome.NOT_MODIFIED, URL))
+    [report] = await updater.update_due()
+    assert report.status is UpdateStatus.NOT_MODIFIED
+    assert fetcher.calls[-1][1] == '"v2"'
+    assert (await db.feeds.get(feed.id)).status is FeedStatus.NOT_MODIFIED  # type: ignore[union-attr]
+
+
+async def test_failures_back_off_then_disable_after_days(db: Database, clock: FakeClock) -> None:
+    fetcher = ScriptedFetcher()
+    feed = await db.feeds.add(NewFeed(URL, "Flaky"), clock.now())
+    fetcher.then(URL, FetchResult(FetchOutcome.FAILED, URL, error="HTTP 500 Internal Server Error"))
+    updater = make_updater(db, fetcher, clock)
+
+    waits = []
+    for _ in range(4):
+        await updater.update_feed(await db.feeds.get(feed.id))  # type: ignore[arg-type]
+        stored = await db.feeds.get(feed.id)
+        assert stored is not None and stored.next_due is not None
+        waits.append(stored.next_due - clock.now())
+        assert stored.last_error == "HTTP 500 Internal Server Error"
+    assert waits == [timedelta(minutes=m) for m in (15, 30, 60, 120)]
+
+    clock.advance(timedelta(days=4))
+    report = await updater.update_feed(await db.feeds.get(feed.id))  # type: ignore[arg-type]
+    assert report.status is UpdateStatus.DISABLED
+    stored = await db.feeds.get(feed.id)
+    assert stored is not None and not stored.enabled
+    assert "failing since" in (stored.disabled_reason or "")
+
+
+async def test_rate_limit_honours_retry_after_and_gone_disables(
+    db: Database, clock: FakeClock
+) -> None:
+    fetcher = ScriptedFetcher()
+    limited = await db.feeds.add(NewFeed(URL, "Limited"), clock.now())
+    gone_url = "https://gone.example/feed"
+    gone = await db.feeds.add(NewFeed(gone_url, "Gone"), clock.now())
+    fetcher.then(
+        URL,
+        FetchResult(
+            FetchOutcome.RATE_LIMITED, URL, retry_after=timedelta(hours=3), error="HTTP 429"
+        ),
+    )
+    fetcher.then(gone_url, FetchResult(FetchOutcome.GONE, gone_url, http_status=410))
+    reports = {r.feed_id: r for r in await make_updater(db, fetcher, clock).update_due()}
+    assert reports[limited.id].status is UpdateStatus.ERROR
+    stored = await db.feeds.get(limited.id)
+    assert stored is not None and stored.next_due == clock.now() + timedelta(hours=3)
+    assert reports[gone.id].status is UpdateStatus.DISABLED
+    assert not (await db.feeds.get(gone.id)).enabled  # type: ignore[union-attr]
+
+
+async def test_permanent_redirect_moves_the_feed(db: Database, clock: FakeClock) -> None:
+    fetcher = ScriptedFetcher()
+    feed = await db.feeds.add(NewFeed(URL, "Moved"), clock.now())
+    new_url = "https://new.example/feed.xml"
+    fetcher.then(
+        URL,
+        FetchResult(
+            FetchOutcome.OK,
+            new_url,
+            body=rss([ONE]).encode(),
+            content_type="application/rss+xml",
+            permanent_url=new_url,
+        ),
+    )
+    await make_updater(db, fetcher, clock).update_due()
+    stored = await db.feeds.get(feed.id)
+    assert stored is not None and stored.url == new_url
+
+
+async def test_garbage_is_an_error_and_other_feeds_still_update(
+    db: Database, clock: FakeClock
+) -> None:
+    fetcher = ScriptedFetcher()
+    good = await db.feeds.add(NewFeed(URL, "Good"), clock.now())
+    bad_url = "https://bad.example/feed"
+    bad = await db.feeds.add(NewFeed(bad_url, "Bad"), clock.now())
+    fetcher.then(URL, ok(URL, rss([ONE, TWO])))
+    fetcher.then(bad_url, ok(bad_url, "<html><body>Sorry, we moved</body></html>"))
+    reports = {r.feed_id: r for r in await make_updater(db, fetcher, clock).update_due()}
+    assert reports[good.id].new_items == 2
+    assert reports[bad.id].status is UpdateStatus.ERROR
+    assert reports[bad.id].error and "\n" not in reports[bad.id].error
+
+
+async def test_untrusted_feeds_are_fetched_without_private_access(
+    db: Database, clock: FakeClock
+) -> None:
+    fetcher = ScriptedFetcher()
+    await db.feeds.add(NewFeed(URL, "Guild feed", guild_id=42, trusted=False), clock.now())
+    fetcher.then(URL, ok(URL, rss([ONE])))
+    await make_updater(db, fetcher, clock).update_due()
+    assert fetcher.calls[0][2] is False
