@@ -13,6 +13,8 @@ from storage._sql import Connections
 from storage.feeds import SqliteFeedRepository
 from storage.items import SqliteItemRepository
 from storage.migrations import migrate
+from storage.outbox import SqliteOutboxRepository
+from storage.subscriptions import SqliteSubscriptionRepository
 
 BUSY_TIMEOUT_MS = 5000
 """How long a statement waits for another process's write lock before "database is locked"."""
@@ -61,6 +63,8 @@ class Database:
         self.feeds = SqliteFeedRepository(connections)
         self.items = SqliteItemRepository(connections)
         self.meta = SqliteMeta(connections)
+        self.subscriptions = SqliteSubscriptionRepository(connections)
+        self.outbox = SqliteOutboxRepository(connections)
 
     @classmethod
     async def open(cls, path: str | Path, *, read_connection: bool = True) -> Database:

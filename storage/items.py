@@ -52,10 +52,11 @@ RECENCY_HALF_LIFE = timedelta(days=3)
 MAX_MONTH_TAGS = 24
 """A date range spanning more months than this is filtered in SQL only (it passes most rows)."""
 
-_ITEM_COLUMNS = """
+ITEM_COLUMNS = """
     i.id, i.feed_id, i.key, i.title, i.link, i.source, i.author, i.published, i.first_seen,
     i.updated_at, i.summary, i.image_url, i.categories, i.content_hash, i.backlog
 """
+"""The columns of an ``items`` row aliased ``i``, as ``item_from_row`` reads them."""
 
 _UPDATE_FEED = """
 UPDATE feeds SET
@@ -146,6 +147,17 @@ FROM items AS i, json_each(?) AS company
 WHERE i.feed_id = ? AND i.key = ?
 """
 
+# The join skips a subscription removed since the poll planned it (the foreign key would fail
+# the whole poll) and a key the feed does not have; ON CONFLICT makes a re-applied poll, or an
+# item planned twice, find the row the (subscription, item) pair already has, whatever its state.
+_QUEUE_POST = """
+INSERT INTO outbox (subscription_id, item_id, state, attempts, created_at)
+SELECT s.id, i.id, 'pending', 0, :created_at
+FROM subscriptions AS s, items AS i
+WHERE s.id = :subscription_id AND i.feed_id = :feed_id AND i.key = :key
+ON CONFLICT (subscription_id, item_id) DO NOTHING
+"""
+
 
 def feed_tag(feed_id: int) -> str:
     """The search-index token that every item of a feed carries."""
@@ -202,6 +214,12 @@ class SqliteItemRepository:
         ``published`` date in the future is clamped to ``polled_at`` so a wrong feed clock
         cannot pin an item to the top of every list. A feed removed while it was being polled
         is ignored.
+
+        ``planned_posts`` are queued in the outbox (pending, ``created_at = polled_at``) in the
+        same transaction, so an item is never stored without its posts nor a post queued
+        without its item. A (subscription, item) pair that already has a row keeps it (a
+        re-applied poll queues nothing twice); a subscription removed meanwhile or a key this
+        feed does not have is skipped.
         """
         polled_at = to_db_time(result.polled_at)
         async with self._db.transaction() as db:
@@ -226,6 +244,19 @@ class SqliteItemRepository:
             if result.new_url:
                 await db.execute(_MOVE_FEED, {"url": result.new_url, "feed_id": result.feed_id})
             await self._store_items(db, result, feed_name=row[0])
+            if result.planned_posts:
+                await db.executemany(
+                    _QUEUE_POST,
+                    [
+                        {
+                            "subscription_id": post.subscription_id,
+                            "feed_id": result.feed_id,
+                            "key": post.item_key,
+                            "created_at": polled_at,
+                        }
+                        for post in result.planned_posts
+                    ],
+                )
 
     async def _store_items(
         self, db: aiosqlite.Connection, result: FeedPollResult, feed_name: str
@@ -290,7 +321,7 @@ class SqliteItemRepository:
                 parameters.append(request.company)
         rows = await self._db.read(
             f"""
-            SELECT {_ITEM_COLUMNS} FROM {source} {joins}
+            SELECT {ITEM_COLUMNS} FROM {source} {joins}
             WHERE {" AND ".join(clauses) or "1"}
             ORDER BY {order}
             LIMIT ?
@@ -368,7 +399,7 @@ class SqliteItemRepository:
                 ORDER BY score DESC, hits.published DESC, hits.id DESC
                 LIMIT ? OFFSET ?
             )
-            SELECT {_ITEM_COLUMNS}
+            SELECT {ITEM_COLUMNS}
             FROM page JOIN items AS i ON i.id = page.id
             ORDER BY page.score DESC, page.published DESC, page.id DESC
         """
@@ -419,26 +450,33 @@ class SqliteItemRepository:
     async def _page(self, rows: list[sqlite3.Row], limit: int) -> ItemPage:
         has_more = len(rows) > limit
         rows = rows[:limit]
-        companies = await self._companies([row["id"] for row in rows])
-        items = tuple(_item_from_row(row, companies.get(row["id"], ())) for row in rows)
+        companies = await item_companies(self._db, [row["id"] for row in rows])
+        items = tuple(item_from_row(row, companies.get(row["id"], ())) for row in rows)
         return ItemPage(items=items, has_more=has_more)
 
-    async def _companies(self, item_ids: list[int]) -> dict[int, tuple[Company, ...]]:
-        if not item_ids:
-            return {}
-        rows = await self._db.read(
-            """
-            SELECT ic.item_id, c.id, c.name
-            FROM item_companies AS ic JOIN companies AS c ON c.id = ic.company_id
-            WHERE ic.item_id IN (SELECT value FROM json_each(?))
-            ORDER BY ic.item_id, ic.position
-            """,
-            (json.dumps(item_ids),),
-        )
-        found: dict[int, list[Company]] = {}
-        for item_id, company_id, name in rows:
-            found.setdefault(item_id, []).append(Company(id=company_id, name=name))
-        return {item_id: tuple(companies) for item_id, companies in found.items()}
+
+async def item_companies(
+    connections: Connections, item_ids: Sequence[int]
+) -> dict[int, tuple[Company, ...]]:
+    """The companies (with display names, in the tagger's order) of each of ``item_ids``.
+
+    One query however many items: pages and outbox batches are read in two statements.
+    """
+    if not item_ids:
+        return {}
+    rows = await connections.read(
+        """
+        SELECT ic.item_id, c.id, c.name
+        FROM item_companies AS ic JOIN companies AS c ON c.id = ic.company_id
+        WHERE ic.item_id IN (SELECT value FROM json_each(?))
+        ORDER BY ic.item_id, ic.position
+        """,
+        (json.dumps(list(item_ids)),),
+    )
+    found: dict[int, list[Company]] = {}
+    for item_id, company_id, name in rows:
+        found.setdefault(item_id, []).append(Company(id=company_id, name=name))
+    return {item_id: tuple(companies) for item_id, companies in found.items()}
 
 
 def _scope(
@@ -482,7 +520,8 @@ def _item_parameters(tagged: TaggedDraft, result: FeedPollResult, feed_name: str
     }
 
 
-def _item_from_row(row: sqlite3.Row, companies: tuple[Company, ...]) -> Item:
+def item_from_row(row: sqlite3.Row, companies: tuple[Company, ...]) -> Item:
+    """An ``items`` row (selected with ``ITEM_COLUMNS``) and its companies as an Item."""
     return Item(
         id=row["id"],
         feed_id=row["feed_id"],

@@ -5,7 +5,7 @@
 leaves the database at the previous version. Migrations are never edited once released: a change
 is a new entry at the end.
 
-Conventions that later migrations (guilds, subscriptions, outbox, delivery log) can rely on:
+Conventions that later migrations can rely on:
 
 - ``STRICT`` tables; booleans are INTEGER 0/1 with a CHECK; datetimes are INTEGER unix
   microseconds UTC; small lists (categories, feed companies) are JSON text.
@@ -152,7 +152,56 @@ BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_INIT,)
+_V2_SUBSCRIPTIONS_OUTBOX = """
+-- A channel's standing order for news. Filters are JSON arrays of strings (company ids,
+-- keywords, excluded words); a subscription is paused exactly when paused_reason is set.
+CREATE TABLE subscriptions (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: outbox rows key on it
+    guild_id      INTEGER NOT NULL,
+    channel_id    INTEGER NOT NULL,
+    companies     TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(companies)),
+    keywords      TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(keywords)),
+    exclude       TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(exclude)),
+    mode          TEXT    NOT NULL DEFAULT 'realtime'
+                  CHECK (mode IN ('realtime', 'daily', 'weekly')),
+    post_hour     INTEGER NOT NULL DEFAULT 9 CHECK (post_hour BETWEEN 0 AND 23),
+    created_at    INTEGER NOT NULL,
+    created_by    INTEGER,
+    paused_reason TEXT,
+    paused_at     INTEGER,
+    CHECK ((paused_reason IS NULL) = (paused_at IS NULL))
+) STRICT;
+
+CREATE INDEX subscriptions_guild ON subscriptions (guild_id);
+
+-- The outbox and the delivery log in one: a row is queued (pending) in the same transaction
+-- that stores its item, and stays after delivery (sent, overflow, dropped) as the record that
+-- this subscription has had this item. UNIQUE (subscription_id, item_id) is what makes a post
+-- happen at most once ever: re-applying a poll, or planning the same item twice, finds the row.
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+    item_id         INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    state           TEXT    NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'sent', 'overflow', 'dropped')),
+    attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    created_at      INTEGER NOT NULL,
+    next_attempt_at INTEGER,            -- NULL: as soon as possible
+    sent_at         INTEGER,
+    message_id      INTEGER,
+    last_error      TEXT,               -- the last failure, or why the row was dropped
+    UNIQUE (subscription_id, item_id)
+) STRICT;
+
+-- Pending rows only, so it stays small while the log grows. It serves due() (walked in
+-- subscription order, the order due() returns, with next_attempt_at checked in the index) and
+-- pending_count() (a prefix), neither reading a subscription's delivered history.
+CREATE INDEX outbox_pending ON outbox (subscription_id, next_attempt_at) WHERE state = 'pending';
+-- Removing a feed cascades items -> outbox; without this each deleted item scans the outbox.
+CREATE INDEX outbox_item ON outbox (item_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_INIT, _V2_SUBSCRIPTIONS_OUTBOX)
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,6 +15,10 @@ from bot.news.models import (
     FeedStatus,
     ItemDraft,
     NewFeed,
+    NewSubscription,
+    Subscription,
+    SubscriptionFilter,
+    SubscriptionMode,
     TaggedDraft,
 )
 from storage import Database
@@ -102,4 +106,28 @@ async def add_feed(
     slug = name.lower().replace(" ", "-")
     return await db.feeds.add(
         NewFeed(url=url or f"https://{slug}.example/rss", name=name, guild_id=guild_id), at
+    )
+
+
+async def add_subscription(
+    db: Database,
+    guild_id: int = 111,
+    channel_id: int = 1001,
+    *,
+    companies: tuple[str, ...] = (),
+    keywords: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+    mode: SubscriptionMode = SubscriptionMode.REALTIME,
+    created_by: int | None = None,
+    at: datetime = T0,
+) -> Subscription:
+    return await db.subscriptions.add(
+        NewSubscription(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            filter=SubscriptionFilter(companies, keywords, exclude),
+            mode=mode,
+            created_by=created_by,
+        ),
+        at,
     )

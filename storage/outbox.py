@@ -1,0 +1,138 @@
+"""SQLite implementation of the OutboxRepository port: queued posts and the delivery log.
+
+Rows are created by ``SqliteItemRepository.apply`` in the transaction that stores their items
+(see ``PlannedPost``); this repository reads what is due and records how each post ended.
+A row leaves ``pending`` once and for all: every mark is guarded by ``state = 'pending'``, so a
+late or repeated call (a retry recorded after the send, a crash replay) can never turn a sent
+post back into one that would be posted again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.news.models import Company, OutboxEntry, OutboxState
+from storage._sql import Connections, from_db_time, from_db_time_or_none, to_db_time
+from storage.items import ITEM_COLUMNS, item_companies, item_from_row
+
+log = logging.getLogger(__name__)
+
+# outbox columns are aliased so that they cannot collide with the item's (both have an id).
+# CROSS JOIN keeps the outbox as the outer loop: the planner then starts from the small
+# pending-only index instead of walking each subscription's whole delivery history.
+_DUE = f"""
+SELECT o.id AS outbox_id, o.subscription_id AS outbox_subscription_id,
+       s.guild_id AS outbox_guild_id, s.channel_id AS outbox_channel_id,
+       o.state AS outbox_state, o.attempts AS outbox_attempts,
+       o.created_at AS outbox_created_at, o.next_attempt_at AS outbox_next_attempt_at,
+       o.message_id AS outbox_message_id, o.last_error AS outbox_last_error,
+       {ITEM_COLUMNS}
+FROM outbox AS o
+CROSS JOIN subscriptions AS s ON s.id = o.subscription_id
+CROSS JOIN items AS i ON i.id = o.item_id
+WHERE o.state = 'pending'
+  AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
+  AND s.paused_reason IS NULL
+ORDER BY o.subscription_id, i.published, o.id
+LIMIT ?
+"""
+
+
+class SqliteOutboxRepository:
+    """Posts waiting for delivery and the record of those delivered (implements
+    ``bot.news.ports.OutboxRepository``).
+
+    A (subscription, item) pair has one row ever (a UNIQUE key), so nothing is posted twice.
+    Marks on ids that do not exist or are no longer pending change nothing.
+    """
+
+    def __init__(self, connections: Connections) -> None:
+        self._db = connections
+
+    async def due(self, now: datetime, limit: int) -> list[OutboxEntry]:
+        """Pending posts of unpaused subscriptions whose next attempt time (if any) has come.
+
+        Ordered by subscription, then by the item's publication date (oldest first), then by
+        queueing order; at most ``limit`` of them. Two queries however many rows: the entries
+        with their items, then the items' companies.
+        """
+        if limit <= 0:
+            return []
+        rows = await self._db.read(_DUE, (to_db_time(now), limit))
+        companies = await item_companies(self._db, [row["id"] for row in rows])
+        return [_entry_from_row(row, companies.get(row["id"], ())) for row in rows]
+
+    async def mark_sent(self, entry_id: int, message_id: int, now: datetime) -> None:
+        """Record that the post was delivered as ``message_id``; final, whatever comes later."""
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ?"
+                " WHERE id = ? AND state = 'pending'",
+                (to_db_time(now), message_id, entry_id),
+            )
+            changed = cursor.rowcount
+            await cursor.close()
+        if changed == 0:
+            # Not an error (a replay after a crash, a subscription removed meanwhile), but a
+            # message now exists for a row that says otherwise: worth a line in the log.
+            log.info("outbox mark_sent ignored: entry_id=%s is not pending", entry_id)
+
+    async def mark_retry(self, entry_id: int, error: str, next_attempt_at: datetime) -> None:
+        """Count a failed attempt and hold the post until ``next_attempt_at``."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+                " WHERE id = ? AND state = 'pending'",
+                (error, to_db_time(next_attempt_at), entry_id),
+            )
+
+    async def mark_overflow(self, entry_ids: Sequence[int]) -> None:
+        """Record posts announced in an "and N more" notice instead of posted one by one."""
+        await self._finish(entry_ids, OutboxState.OVERFLOW, None)
+
+    async def mark_dropped(self, entry_ids: Sequence[int], reason: str) -> None:
+        """Record posts given up on (too old), with why; they are never posted."""
+        await self._finish(entry_ids, OutboxState.DROPPED, reason)
+
+    async def pending_count(self, subscription_id: int) -> int:
+        """How many posts are queued for a subscription (due or waiting, paused or not)."""
+        row = await self._db.read_one(
+            "SELECT count(*) FROM outbox WHERE subscription_id = ? AND state = 'pending'",
+            (subscription_id,),
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def _finish(
+        self, entry_ids: Sequence[int], state: OutboxState, error: str | None
+    ) -> None:
+        if not entry_ids:
+            return
+        async with self._db.transaction() as db:
+            # One statement for the whole batch; coalesce keeps a retry's last error when the
+            # new state has no reason of its own.
+            await db.execute(
+                "UPDATE outbox SET state = ?, last_error = coalesce(?, last_error)"
+                " WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?))",
+                (state.value, error, json.dumps([int(i) for i in entry_ids])),
+            )
+
+
+def _entry_from_row(row: sqlite3.Row, companies: tuple[Company, ...]) -> OutboxEntry:
+    return OutboxEntry(
+        id=row["outbox_id"],
+        subscription_id=row["outbox_subscription_id"],
+        guild_id=row["outbox_guild_id"],
+        channel_id=row["outbox_channel_id"],
+        item=item_from_row(row, companies),
+        state=OutboxState(row["outbox_state"]),
+        attempts=row["outbox_attempts"],
+        created_at=from_db_time(row["outbox_created_at"]),
+        next_attempt_at=from_db_time_or_none(row["outbox_next_attempt_at"]),
+        message_id=row["outbox_message_id"],
+        last_error=row["outbox_last_error"],
+    )

@@ -1,0 +1,140 @@
+"""SQLite implementation of the SubscriptionRepository port."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.news.models import NewSubscription, Subscription, SubscriptionFilter, SubscriptionMode
+from storage._sql import (
+    Connections,
+    fetch_one,
+    from_db_time,
+    from_db_time_or_none,
+    from_json_list,
+    to_db_time,
+    to_json_list,
+)
+
+SUBSCRIPTION_COLUMNS = """
+    id, guild_id, channel_id, companies, keywords, exclude, mode, post_hour, created_at,
+    created_by, paused_reason, paused_at
+"""
+"""The columns ``subscription_from_row`` reads."""
+
+
+def subscription_from_row(row: sqlite3.Row) -> Subscription:
+    """A ``subscriptions`` row (selected with ``SUBSCRIPTION_COLUMNS``) as a Subscription."""
+    return Subscription(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        filter=SubscriptionFilter(
+            companies=from_json_list(row["companies"]),
+            keywords=from_json_list(row["keywords"]),
+            exclude=from_json_list(row["exclude"]),
+        ),
+        mode=SubscriptionMode(row["mode"]),
+        created_at=from_db_time(row["created_at"]),
+        created_by=row["created_by"],
+        paused_reason=row["paused_reason"],
+        paused_at=from_db_time_or_none(row["paused_at"]),
+        post_hour=row["post_hour"],
+    )
+
+
+class SqliteSubscriptionRepository:
+    """Channels' standing orders for news (implements ``bot.news.ports.SubscriptionRepository``).
+
+    Ids are never reused (AUTOINCREMENT), so the delivery log of a removed subscription can
+    never be mistaken for a new one's. Operations on an id that does not exist (removed
+    meanwhile, e.g. by a command while delivery was pausing it) do nothing.
+    """
+
+    def __init__(self, connections: Connections) -> None:
+        self._db = connections
+
+    async def add(self, subscription: NewSubscription, now: datetime) -> Subscription:
+        """Store a new, unpaused subscription created at ``now``."""
+        f = subscription.filter
+        async with self._db.transaction() as db:
+            row = await fetch_one(
+                db,
+                f"""
+                INSERT INTO subscriptions (guild_id, channel_id, companies, keywords, exclude,
+                                           mode, post_hour, created_at, created_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                RETURNING {SUBSCRIPTION_COLUMNS}
+                """,
+                (
+                    subscription.guild_id,
+                    subscription.channel_id,
+                    to_json_list(f.companies),
+                    to_json_list(f.keywords),
+                    to_json_list(f.exclude),
+                    subscription.mode.value,
+                    subscription.post_hour,
+                    to_db_time(now),
+                    subscription.created_by,
+                ),
+            )
+        assert row is not None  # INSERT ... RETURNING always returns the row
+        return subscription_from_row(row)
+
+    async def get(self, subscription_id: int) -> Subscription | None:
+        """The subscription with this id, or None."""
+        row = await self._db.read_one(
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", (subscription_id,)
+        )
+        return None if row is None else subscription_from_row(row)
+
+    async def list_for_guild(self, guild_id: int) -> list[Subscription]:
+        """One server's subscriptions, paused ones included, oldest first (by id)."""
+        rows = await self._db.read(
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE guild_id = ? ORDER BY id",
+            (guild_id,),
+        )
+        return [subscription_from_row(row) for row in rows]
+
+    async def list_all(self) -> list[Subscription]:
+        """Every subscription, paused ones included (their posts wait in the outbox), by id."""
+        rows = await self._db.read(f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY id")
+        return [subscription_from_row(row) for row in rows]
+
+    async def remove(self, subscription_id: int) -> None:
+        """Delete a subscription with its outbox rows, pending and delivered (the schema cascades).
+
+        Nothing of the delivery log needs keeping: the id is never given out again.
+        """
+        async with self._db.transaction() as db:
+            await db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+
+    async def pause(self, subscription_id: int, reason: str, now: datetime) -> None:
+        """Stop delivery for a subscription; its posts stay queued until ``resume``.
+
+        Pausing a paused subscription records the newer reason but keeps when it was first
+        paused, which is what tells an operator how long the channel has been silent.
+        """
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE subscriptions SET paused_reason = ?, paused_at = coalesce(paused_at, ?)"
+                " WHERE id = ?",
+                (reason, to_db_time(now), subscription_id),
+            )
+
+    async def resume(self, subscription_id: int) -> None:
+        """Let delivery post for a subscription again (a no-op if it was not paused)."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE subscriptions SET paused_reason = NULL, paused_at = NULL"
+                " WHERE id = ? AND paused_reason IS NOT NULL",
+                (subscription_id,),
+            )
+
+    async def count_for_guild(self, guild_id: int) -> int:
+        """How many subscriptions a server has, paused ones included."""
+        row = await self._db.read_one(
+            "SELECT count(*) FROM subscriptions WHERE guild_id = ?", (guild_id,)
+        )
+        assert row is not None
+        return int(row[0])
