@@ -9,11 +9,18 @@ import pytest
 
 import storage.migrations as migrations
 from bot.news.errors import StorageError
-from bot.news.models import NewFeed
-from bot.news.ports import FeedRepository, ItemRepository, MetaStore
+from bot.news.models import Company, LatestRequest, NewFeed, PlannedPost, SearchRequest
+from bot.news.ports import (
+    FeedRepository,
+    ItemRepository,
+    MetaStore,
+    OutboxRepository,
+    SubscriptionRepository,
+)
+from bot.news.query import build_fts_query
 from storage import Database
 from storage.migrations import SCHEMA_VERSION, split_statements
-from tests.storage.conftest import T0, add_feed, draft, poll
+from tests.storage.conftest import T0, add_feed, add_subscription, draft, poll, tagged
 
 
 def _raw(path: Path) -> sqlite3.Connection:
@@ -33,7 +40,15 @@ async def test_migrates_an_empty_file(tmp_path: Path) -> None:
             row[0]: row[1]
             for row in raw.execute("SELECT name, strict FROM pragma_table_list WHERE schema='main'")
         }
-    for table in ("meta", "feeds", "companies", "items", "item_companies"):
+    for table in (
+        "meta",
+        "feeds",
+        "companies",
+        "items",
+        "item_companies",
+        "subscriptions",
+        "outbox",
+    ):
         assert tables[table] == 1, f"{table} is not STRICT"
     assert "items_fts" in tables
 
@@ -180,11 +195,58 @@ async def test_repositories_implement_the_ports(db: Database) -> None:
     feeds: FeedRepository = db.feeds
     items: ItemRepository = db.items
     meta: MetaStore = db.meta
+    subscriptions: SubscriptionRepository = db.subscriptions
+    outbox: OutboxRepository = db.outbox
     for port, implementation in (
         (FeedRepository, feeds),
         (ItemRepository, items),
         (MetaStore, meta),
+        (SubscriptionRepository, subscriptions),
+        (OutboxRepository, outbox),
     ):
         for name in vars(port):
             if not name.startswith("_"):
                 assert callable(getattr(implementation, name)), name
+
+
+async def test_a_version_1_database_upgrades_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "shopwire.db"
+    # A database as the first release left it: migration 1 only, with data in it.
+    with monkeypatch.context() as v1:
+        v1.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+        v1.setattr(migrations, "SCHEMA_VERSION", 1)
+        async with await Database.open(path) as db:
+            await db.items.register_companies([Company("temu", "Temu")])
+            feed = await add_feed(db, "Retail Dive")
+            private = await add_feed(db, "Private", guild_id=111)
+            await db.items.apply(poll(feed, [tagged(draft("a", "Temu tariffs"), "temu")]))
+            await db.items.apply(poll(private, [draft("p", "Private news")]))
+            await db.meta.set("catalogue_seeded", "yes")
+    with _raw(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+        names = {row[0] for row in raw.execute("SELECT name FROM sqlite_schema")}
+    assert "subscriptions" not in names and "outbox" not in names
+
+    async with await Database.open(path) as db:
+        assert await db.feeds.count() == 2
+        assert await db.items.count() == 2
+        assert await db.meta.get("catalogue_seeded") == "yes"
+        [found] = (
+            await db.items.search(SearchRequest("tariffs"), build_fts_query("tariffs"))
+        ).items
+        assert found.companies == (Company("temu", "Temu"),)
+        latest = await db.items.latest(LatestRequest(all_guilds=True))
+        assert {i.key for i in latest.items} == {"a", "p"}
+        # The new tables work with the old rows: a post for an item stored before the upgrade.
+        sub = await add_subscription(db)
+        await db.items.apply(
+            poll(feed, [draft("a", "Temu tariffs")], planned_posts=(PlannedPost(sub.id, "a"),))
+        )
+        [entry] = await db.outbox.due(T0, 10)
+        assert entry.item.id == found.id
+    with _raw(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

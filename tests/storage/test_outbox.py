@@ -1,0 +1,398 @@
+"""SqliteOutboxRepository and apply()'s planned posts: the exactly-once delivery log."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.news.delivery import DeliveryOptions, DeliverySender
+from bot.news.models import (
+    Company,
+    Feed,
+    Item,
+    OutboxState,
+    PlannedPost,
+    PostOutcome,
+    PostResult,
+    Subscription,
+)
+from storage import Database
+from storage._sql import Connections, to_db_time
+from tests.fakes.clock import FakeClock
+from tests.storage.conftest import T0, add_feed, add_subscription, draft, poll, tagged
+
+
+def _plan(subscriptions: Sequence[Subscription], keys: Sequence[str]) -> tuple[PlannedPost, ...]:
+    return tuple(PlannedPost(s.id, k) for s in subscriptions for k in keys)
+
+
+def _rows(db: Database, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db.path) as raw:
+        return [tuple(row) for row in raw.execute(sql, parameters)]
+
+
+def _states(db: Database) -> list[str]:
+    return [state for (state,) in _rows(db, "SELECT state FROM outbox ORDER BY id")]
+
+
+async def _queue(
+    db: Database, feed: Feed, subscriptions: Sequence[Subscription], keys: Sequence[str]
+) -> None:
+    await db.items.apply(
+        poll(feed, [draft(k) for k in keys], planned_posts=_plan(subscriptions, keys))
+    )
+
+
+async def test_apply_queues_pending_posts_with_their_items(db: Database) -> None:
+    await db.items.register_companies([Company("tiktok-shop", "TikTok Shop")])
+    feed = await add_feed(db, "Retail Dive")
+    sub = await add_subscription(db, 111, 5001)
+    at = T0 + timedelta(minutes=3)
+    item = tagged(
+        draft("a", "TikTok Shop opens in Spain", "Live.", publisher="Reuters"),
+        "tiktok-shop",
+        "amazon",
+    )
+    await db.items.apply(poll(feed, [item, draft("b")], at=at, planned_posts=_plan([sub], ["a"])))
+
+    [entry] = await db.outbox.due(at, 10)
+    assert (entry.subscription_id, entry.guild_id, entry.channel_id) == (sub.id, 111, 5001)
+    assert entry.state is OutboxState.PENDING
+    assert (entry.attempts, entry.created_at, entry.next_attempt_at) == (0, at, None)
+    assert (entry.message_id, entry.last_error) == (None, None)
+    assert isinstance(entry.item, Item)
+    assert entry.item.key == "a"
+    assert entry.item.title == "TikTok Shop opens in Spain"
+    assert entry.item.source == "Reuters"
+    assert entry.item.feed_id == feed.id
+    assert entry.item.companies == (
+        Company("tiktok-shop", "TikTok Shop"),
+        Company("amazon", "amazon"),
+    )
+    assert await db.outbox.pending_count(sub.id) == 1
+
+
+async def test_reapplying_a_poll_queues_nothing_twice(db: Database) -> None:
+    feed = await add_feed(db)
+    sub = await add_subscription(db)
+    result = poll(feed, [draft("a"), draft("b")], planned_posts=_plan([sub], ["a", "b", "a"]))
+    await db.items.apply(result)
+    entries = await db.outbox.due(T0, 10)
+    assert [e.item.key for e in entries] == ["a", "b"]
+    await db.outbox.mark_sent(entries[0].id, 99, T0)
+
+    await db.items.apply(result)  # e.g. a retried poll, or a crash before the feed state moved
+    await db.items.apply(
+        poll(feed, changed=[draft("a", "Edited")], planned_posts=_plan([sub], ["a"]))
+    )
+    assert _rows(db, "SELECT count(*) FROM outbox") == [(2,)]
+    assert [e.item.key for e in await db.outbox.due(T0, 10)] == ["b"]  # "a" stays sent
+
+
+async def test_planned_posts_for_removed_subscriptions_or_unknown_keys_are_skipped(
+    db: Database,
+) -> None:
+    feed = await add_feed(db)
+    other_feed = await add_feed(db, "Other")
+    await db.items.apply(poll(other_feed, [draft("elsewhere")]))
+    sub = await add_subscription(db)
+    gone = await add_subscription(db, channel_id=2)
+    await db.subscriptions.remove(gone.id)
+    plans = (
+        *_plan([sub, gone], ["a"]),
+        PlannedPost(sub.id, "nope"),
+        PlannedPost(sub.id, "elsewhere"),
+    )
+    await db.items.apply(poll(feed, [draft("a")], planned_posts=plans))
+    assert [(e.subscription_id, e.item.key) for e in await db.outbox.due(T0, 10)] == [(sub.id, "a")]
+    assert await db.items.count() == 2
+
+
+async def test_a_failing_apply_queues_nothing(db: Database) -> None:
+    feed = await add_feed(db)
+    sub = await add_subscription(db)
+    # Fail on the second outbox row, after the items and the first row were written.
+    with sqlite3.connect(db.path) as raw:
+        raw.execute(
+            "CREATE TRIGGER outbox_fail AFTER INSERT ON outbox"
+            " WHEN (SELECT key FROM items WHERE id = new.item_id) = 'b'"
+            " BEGIN SELECT RAISE(ABORT, 'forced failure'); END"
+        )
+    with pytest.raises(sqlite3.IntegrityError, match="forced failure"):
+        await db.items.apply(
+            poll(feed, [draft("a"), draft("b")], etag='"x"', planned_posts=_plan([sub], ["a", "b"]))
+        )
+    assert _rows(db, "SELECT count(*) FROM outbox") == [(0,)]
+    assert await db.items.count() == 0
+    stored = await db.feeds.get(feed.id)
+    assert stored is not None and stored.etag is None
+
+    # The same failure in the items part leaves no orphan posts either.
+    with sqlite3.connect(db.path) as raw:
+        raw.execute("DROP TRIGGER outbox_fail")
+    broken = draft("c")
+    object.__setattr__(broken, "title", None)  # NOT NULL
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.items.apply(
+            poll(feed, [draft("a"), broken], planned_posts=_plan([sub], ["a", "c"]))
+        )
+    assert _rows(db, "SELECT count(*) FROM outbox") == [(0,)]
+
+    await _queue(db, feed, [sub], ["a", "b"])  # usable again, all at once
+    assert await db.outbox.pending_count(sub.id) == 2
+
+
+async def test_the_subscription_item_pair_is_unique(db: Database) -> None:
+    feed = await add_feed(db)
+    sub = await add_subscription(db)
+    await _queue(db, feed, [sub], ["a"])
+    [(sub_id, item_id)] = _rows(db, "SELECT subscription_id, item_id FROM outbox")
+    with sqlite3.connect(db.path) as raw, pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        raw.execute(
+            "INSERT INTO outbox (subscription_id, item_id, state, created_at)"
+            " VALUES (?, ?, 'pending', 0)",
+            (sub_id, item_id),
+        )
+
+
+async def test_due_skips_paused_waiting_and_finished_posts(db: Database) -> None:
+    feed = await add_feed(db)
+    live = await add_subscription(db, channel_id=1)
+    paused = await add_subscription(db, channel_id=2)
+    await _queue(db, feed, [live, paused], ["a", "b", "c", "d", "e"])
+    await db.subscriptions.pause(paused.id, "403", T0)
+    by_key = {e.item.key: e for e in await db.outbox.due(T0, 100)}
+    assert {e.subscription_id for e in by_key.values()} == {live.id}
+
+    later = T0 + timedelta(minutes=5)
+    await db.outbox.mark_retry(by_key["a"].id, "503 Service Unavailable", later)
+    await db.outbox.mark_sent(by_key["b"].id, 1, T0)
+    await db.outbox.mark_overflow([by_key["c"].id])
+    await db.outbox.mark_dropped([by_key["d"].id], "older than the maximum age")
+    assert [e.item.key for e in await db.outbox.due(T0, 100)] == ["e"]
+    assert [e.item.key for e in await db.outbox.due(later - timedelta(microseconds=1), 100)] == [
+        "e"
+    ]
+    assert [e.item.key for e in await db.outbox.due(later, 100)] == ["a", "e"]
+
+    await db.subscriptions.resume(paused.id)  # its posts waited in the outbox
+    assert len(await db.outbox.due(later, 100)) == 2 + 5
+    assert await db.outbox.pending_count(live.id) == 2
+    assert await db.outbox.pending_count(paused.id) == 5
+
+
+async def test_due_orders_by_subscription_then_published_then_id(db: Database) -> None:
+    feed = await add_feed(db)
+    first = await add_subscription(db, channel_id=1)
+    second = await add_subscription(db, channel_id=2)
+    await db.items.apply(
+        poll(
+            feed,
+            [draft("noon", published=T0), draft("ten", published=T0 - timedelta(hours=2))],
+            planned_posts=_plan([second, first], ["noon", "ten"]),
+        )
+    )
+    # A later poll brings an item published earlier than everything above.
+    await db.items.apply(
+        poll(
+            feed,
+            [draft("eight", published=T0 - timedelta(hours=4)), draft("same", published=T0)],
+            at=T0 + timedelta(minutes=30),
+            planned_posts=_plan([second, first], ["same", "eight"]),
+        )
+    )
+    entries = await db.outbox.due(T0 + timedelta(hours=1), 100)
+    assert [(e.subscription_id, e.item.key) for e in entries] == [
+        (first.id, "eight"),
+        (first.id, "ten"),
+        (first.id, "noon"),
+        (first.id, "same"),  # the same date as "noon": queued later, so after it
+        (second.id, "eight"),
+        (second.id, "ten"),
+        (second.id, "noon"),
+        (second.id, "same"),
+    ]
+    limited = await db.outbox.due(T0 + timedelta(hours=1), 3)
+    assert limited == entries[:3]
+    assert await db.outbox.due(T0, 0) == []
+
+
+async def test_sent_is_final(db: Database) -> None:
+    feed = await add_feed(db)
+    sub = await add_subscription(db)
+    await _queue(db, feed, [sub], ["a"])
+    [entry] = await db.outbox.due(T0, 10)
+    sent_at = T0 + timedelta(seconds=1)
+    await db.outbox.mark_sent(entry.id, 1234, sent_at)
+
+    await db.outbox.mark_retry(entry.id, "late 5xx", T0 + timedelta(hours=1))
+    await db.outbox.mark_overflow([entry.id])
+    await db.outbox.mark_dropped([entry.id], "too old")
+    await db.outbox.mark_sent(entry.id, 5678, T0 + timedelta(hours=2))
+    assert _rows(
+        db, "SELECT state, message_id, sent_at, attempts, last_error, next_attempt_at FROM outbox"
+    ) == [("sent", 1234, to_db_time(sent_at), 0, None, None)]
+    assert await db.outbox.due(T0 + timedelta(days=1), 10) == []
+    assert await db.outbox.pending_count(sub.id) == 0
+
+
+async def test_retry_counts_attempts_and_keeps_the_error(db: Database) -> None:
+    feed = await add_feed(db)
+    sub = await add_subscription(db)
+    await _queue(db, feed, [sub], ["a", "b", "c"])
+    a, b, c = await db.outbox.due(T0, 10)
+    await db.outbox.mark_retry(a.id, "502 Bad Gateway", T0 + timedelta(seconds=30))
+    await db.outbox.mark_retry(a.id, "timeout", T0 + timedelta(seconds=60))
+    [again] = [e for e in await db.outbox.due(T0 + timedelta(minutes=1), 10) if e.id == a.id]
+    assert again.attempts == 2
+    assert again.last_error == "timeout"
+    assert again.next_attempt_at == T0 + timedelta(seconds=60)
+    assert again.state is OutboxState.PENDING
+
+    await db.outbox.mark_overflow([a.id, b.id, 10_000])  # unknown ids are ignored
+    await db.outbox.mark_dropped([c.id], "older than the maximum age")
+    await db.outbox.mark_overflow([])
+    await db.outbox.mark_dropped([], "nothing")
+    assert _rows(db, "SELECT state, last_error FROM outbox ORDER BY id") == [
+        ("overflow", "timeout"),
+        ("overflow", None),
+        ("dropped", "older than the maximum age"),
+    ]
+    # Finished rows do not move again.
+    await db.outbox.mark_dropped([a.id, b.id], "too old")
+    await db.outbox.mark_overflow([c.id])
+    assert _states(db) == ["overflow", "overflow", "dropped"]
+
+
+async def test_removing_a_feed_removes_its_posts(db: Database) -> None:
+    feed = await add_feed(db)
+    other = await add_feed(db, "Other")
+    sub = await add_subscription(db)
+    await _queue(db, feed, [sub], ["a", "b"])
+    await _queue(db, other, [sub], ["c"])
+    await db.outbox.mark_sent((await db.outbox.due(T0, 10))[0].id, 1, T0)
+    await db.feeds.remove(feed.id)
+    assert [e.item.key for e in await db.outbox.due(T0, 10)] == ["c"]
+    assert _rows(db, "SELECT count(*) FROM outbox") == [(1,)]
+
+
+async def test_due_reads_500_posts_in_two_queries(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await db.items.register_companies([Company("temu", "Temu")])
+    feeds = [await add_feed(db, f"Feed {n}") for n in range(5)]
+    subs = [await add_subscription(db, channel_id=n) for n in range(5)]
+    for n, feed in enumerate(feeds):
+        keys = [f"{n}-{k}" for k in range(100)]
+        drafts = [
+            tagged(draft(k, published=T0 - timedelta(minutes=i)), "temu", "shein")
+            for i, k in enumerate(keys)
+        ]
+        await db.items.apply(poll(feed, drafts, planned_posts=_plan(subs, keys)))
+    assert await db.outbox.pending_count(subs[0].id) == 500
+
+    reads = 0
+    original = Connections.read
+
+    async def counting(self: Connections, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        nonlocal reads
+        reads += 1
+        return await original(self, sql, parameters)
+
+    monkeypatch.setattr(Connections, "read", counting)
+    entries = await db.outbox.due(T0, 500)
+    assert reads <= 2
+    assert len(entries) == 500
+    assert {e.subscription_id for e in entries} == {subs[0].id}
+    published = [e.item.published for e in entries]
+    assert published == sorted(published)
+    assert all(
+        e.item.companies == (Company("temu", "Temu"), Company("shein", "shein")) for e in entries
+    )
+
+
+async def test_concurrent_applies_and_marks_never_see_database_is_locked(
+    db: Database,
+) -> None:
+    feeds = [await add_feed(db, f"Feed {n}") for n in range(10)]
+    subs = [await add_subscription(db, channel_id=n) for n in range(3)]
+    # A second Database on the file stands for another process writing at the same time.
+    other = await Database.open(db.path)
+    marked: set[int] = set()
+
+    async def poller(n: int) -> None:
+        keys = [f"{n}-{k}" for k in range(5)]
+        await db.items.apply(
+            poll(
+                feeds[n % len(feeds)],
+                [draft(k) for k in keys],
+                at=T0 + timedelta(seconds=n),
+                planned_posts=_plan(subs, keys),
+            )
+        )
+
+    async def sender(target: Database) -> None:
+        for _ in range(20):
+            for entry in await target.outbox.due(T0 + timedelta(hours=1), 10):
+                await target.outbox.mark_sent(entry.id, entry.id, T0)
+                marked.add(entry.id)
+            await asyncio.sleep(0)
+
+    try:
+        await asyncio.gather(*(poller(n) for n in range(60)), sender(db), sender(db), sender(other))
+    finally:
+        await other.close()
+    counts = dict(_rows(db, "SELECT state, count(*) FROM outbox GROUP BY state"))
+    assert sum(counts.values()) == 60 * 5 * 3
+    assert counts.get("sent", 0) == len(marked) > 0
+
+
+class _RecordingPublisher:
+    def __init__(self) -> None:
+        self.posts: list[tuple[int, str, str]] = []
+
+    async def post_item(self, channel_id: int, item: Item, nonce: str) -> PostResult:
+        self.posts.append((channel_id, item.key, nonce))
+        return PostResult(PostOutcome.SENT, message_id=len(self.posts))
+
+    async def post_notice(self, channel_id: int, text: str, nonce: str) -> PostResult:
+        return PostResult(PostOutcome.SENT, message_id=0)
+
+    def missing_permissions(self, channel_id: int) -> str | None:
+        return None
+
+
+async def test_delivery_over_real_storage_posts_each_item_once(tmp_path: Path) -> None:
+    clock = FakeClock(T0)
+    publisher = _RecordingPublisher()
+    path = tmp_path / "shopwire.db"
+    async with await Database.open(path) as db:
+        feed = await add_feed(db)
+        sub = await add_subscription(db, channel_id=77)
+        await _queue(db, feed, [sub], ["a", "b"])
+        sender = DeliverySender(
+            outbox=db.outbox,
+            subscriptions=db.subscriptions,
+            publisher=publisher,
+            clock=clock,
+            options=DeliveryOptions(),
+        )
+        assert (await sender.drain()).sent == 2
+        await _queue(db, feed, [sub], ["a", "b", "c"])  # the same items planned again
+    async with await Database.open(path) as db:  # a restart
+        sender = DeliverySender(
+            outbox=db.outbox,
+            subscriptions=db.subscriptions,
+            publisher=publisher,
+            clock=clock,
+            options=DeliveryOptions(),
+        )
+        assert (await sender.drain()).sent == 1
+        assert (await sender.drain()).sent == 0
+    assert [key for _, key, _ in publisher.posts] == ["a", "b", "c"]
