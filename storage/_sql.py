@@ -88,7 +88,9 @@ class Connections:
                 await self.reader.close()
             await self.writer.close()
 
-    async def read(self, sql: str, parameters: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    async def read(
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[sqlite3.Row]:
         """Run one query on the read connection and return every row."""
         rows = await self.reader.execute_fetchall(sql, parameters)
         return list(rows)

@@ -35,10 +35,15 @@ FROM outbox AS o
 CROSS JOIN subscriptions AS s ON s.id = o.subscription_id
 CROSS JOIN items AS i ON i.id = o.item_id
 WHERE o.state = 'pending'
-  AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?)
   AND s.paused_reason IS NULL
+  -- A channel whose post is waiting for a retry waits as a whole, so posts stay in order.
+  AND NOT EXISTS (
+    SELECT 1 FROM outbox AS w
+    WHERE w.subscription_id = o.subscription_id AND w.state = 'pending'
+      AND w.next_attempt_at > :now
+  )
 ORDER BY o.subscription_id, i.published, o.id
-LIMIT ?
+LIMIT :limit
 """
 
 
@@ -54,7 +59,7 @@ class SqliteOutboxRepository:
         self._db = connections
 
     async def due(self, now: datetime, limit: int) -> list[OutboxEntry]:
-        """Pending posts of unpaused subscriptions whose next attempt time (if any) has come.
+        """Pending posts of unpaused subscriptions none of whose posts waits for a retry.
 
         Ordered by subscription, then by the item's publication date (oldest first), then by
         queueing order; at most ``limit`` of them. Two queries however many rows: the entries
@@ -62,7 +67,7 @@ class SqliteOutboxRepository:
         """
         if limit <= 0:
             return []
-        rows = await self._db.read(_DUE, (to_db_time(now), limit))
+        rows = await self._db.read(_DUE, {"now": to_db_time(now), "limit": limit})
         companies = await item_companies(self._db, [row["id"] for row in rows])
         return [_entry_from_row(row, companies.get(row["id"], ())) for row in rows]
 

@@ -165,8 +165,9 @@ class OutboxRepository(Protocol):
     """
 
     async def due(self, now: datetime, limit: int) -> list[OutboxEntry]:
-        """Pending posts of unpaused subscriptions whose next attempt time has come,
-        oldest item first within each channel."""
+        """Pending posts of unpaused subscriptions none of whose posts waits for a retry
+        (a channel in backoff waits as a whole, so its posts stay in order), oldest item
+        first within each channel."""
         ...
 
     async def mark_sent(self, entry_id: int, message_id: int, now: datetime) -> None: ...
