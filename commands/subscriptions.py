@@ -1,0 +1,215 @@
+"""``/subscribe``, ``/unsubscribe``, ``/subscriptions``: channels' standing orders (admins only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import COLOUR, DESCRIPTION_LIMIT, clean_markdown, clip
+from bot.news.delivery import describe_subscription
+from bot.news.errors import UserError
+from bot.news.models import Subscription
+from bot.news.subscriptions import SubscriptionService, SubscriptionStatus, split_terms
+from commands.checks import is_news_admin
+from commands.errors import NO_MENTIONS, join_words, permission_label
+from commands.feeds import lines_within
+from commands.suggest import fuzzy_choices, split_last_term
+
+if TYPE_CHECKING:
+    from bot.client import BotServices
+
+# What the bot needs in a channel to post news there, in the order a user would fix them.
+POSTING_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+
+
+def missing_posting_permissions(permissions: discord.Permissions) -> list[str]:
+    """The permissions (as Discord names them) the bot lacks to post embeds in a channel."""
+    return [permission_label(p) for p in POSTING_PERMISSIONS if not getattr(permissions, p)]
+
+
+def ensure_can_post(channel: discord.abc.GuildChannel) -> None:
+    """Raise UserError naming exactly what the bot is missing to post news in ``channel``."""
+    me = channel.guild.me
+    if me is None:  # not cached yet (just joined): delivery will find out and pause
+        return
+    missing = missing_posting_permissions(channel.permissions_for(me))
+    if missing:
+        raise UserError(f"I can't post in {channel.mention}: I'm missing {join_words(missing)}.")
+
+
+def describe(subscription: Subscription) -> str:
+    """What a subscription posts, safe to show (keywords are user text)."""
+    return clean_markdown(describe_subscription(subscription), 300)
+
+
+def status_text(status: SubscriptionStatus) -> str:
+    """Active, or paused with the reason and since when."""
+    subscription = status.subscription
+    if subscription.paused_reason is None:
+        state = "active"
+    else:
+        since = (
+            f" since {discord.utils.format_dt(subscription.paused_at, 'R')}"
+            if subscription.paused_at
+            else ""
+        )
+        state = f"paused{since}: {clean_markdown(subscription.paused_reason, 200)}"
+    pending = f"{status.pending} post{'s' if status.pending != 1 else ''} waiting"
+    return f"{state} · {pending}"
+
+
+def subscription_line(status: SubscriptionStatus) -> str:
+    """One line of ``/subscriptions``."""
+    s = status.subscription
+    return f"`#{s.id}` <#{s.channel_id}> · {describe(s)} · {status_text(status)}"
+
+
+class SubscriptionsCog(commands.Cog, name="Subscriptions"):
+    """Top-level admin commands; each is checked with :func:`is_news_admin`."""
+
+    def __init__(self, services: BotServices) -> None:
+        self.services = services
+
+    @property
+    def subscriptions(self) -> SubscriptionService:
+        """The subscription service."""
+        return self.services.subscriptions
+
+    @app_commands.command(name="subscribe")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.describe(
+        channel="Where to post new items",
+        companies="Only items about these companies, comma-separated (default: all)",
+        keywords="Only items with one of these words or phrases, comma-separated",
+        exclude="Never items with one of these words, comma-separated",
+    )
+    @is_news_admin()
+    async def subscribe(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: discord.TextChannel,
+        companies: app_commands.Range[str, 1, 700] | None = None,
+        keywords: app_commands.Range[str, 1, 700] | None = None,
+        exclude: app_commands.Range[str, 1, 700] | None = None,
+    ) -> None:
+        """Post new e-commerce news to a channel as it arrives."""
+        assert interaction.guild_id is not None  # guild_only
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        subscription_filter = self.subscriptions.build_filter(companies, keywords, exclude)
+        ensure_can_post(channel)
+        result = await self.subscriptions.subscribe(
+            guild_id=interaction.guild_id,
+            channel_id=channel.id,
+            subscription_filter=subscription_filter,
+            created_by=interaction.user.id,
+        )
+        # The bot can post there now, so whatever was paused in this channel may go on.
+        others = await self.subscriptions.resume_channel(interaction.guild_id, channel.id)
+        subscription = result.subscription
+        if result.created:
+            text = (
+                f"Subscribed {channel.mention} (#{subscription.id}): {describe(subscription)}. "
+                "New items are posted as they arrive."
+            )
+        elif result.resumed:
+            text = (
+                f"Resumed subscription #{subscription.id} in {channel.mention}: "
+                f"{describe(subscription)}. Posts that waited are sent now."
+            )
+        else:
+            text = (
+                f"{channel.mention} already has this subscription "
+                f"(#{subscription.id}): {describe(subscription)}."
+            )
+        if others:
+            text += " Also resumed " + join_words([f"#{s.id}" for s in others]) + "."
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @subscribe.autocomplete("companies")
+    async def companies_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Complete the last of the comma-separated company names."""
+        settled, typing = split_last_term(current)
+        try:
+            chosen = {t.casefold() for t in split_terms(settled, "company")}
+        except UserError:
+            return []
+        news = self.services.news
+        companies = news.suggest_companies(typing, limit=25)
+        candidates = [
+            (f"{settled}{c.name}", f"{settled}{c.name}")
+            for c in companies
+            if c.name.casefold() not in chosen
+        ]
+        return fuzzy_choices("", candidates)
+
+    @app_commands.command(name="unsubscribe")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.describe(
+        channel="The channel to stop posting to",
+        subscription="Which subscription, when the channel has several",
+    )
+    @is_news_admin()
+    async def unsubscribe(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: discord.TextChannel,
+        subscription: int | None = None,
+    ) -> None:
+        """Stop posting news to a channel."""
+        assert interaction.guild_id is not None  # guild_only
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        removed = await self.subscriptions.unsubscribe(
+            guild_id=interaction.guild_id, channel_id=channel.id, subscription_id=subscription
+        )
+        lines = [f"#{s.id} ({describe(s)})" for s in removed]
+        await interaction.followup.send(
+            f"Removed from {channel.mention}: {join_words(lines)}.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @unsubscribe.autocomplete("subscription")
+    async def subscription_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        """This server's subscriptions, those of the chosen channel first."""
+        if interaction.guild_id is None:
+            return []
+        channel = getattr(interaction.namespace, "channel", None)
+        channel_id = getattr(channel, "id", None)
+        statuses = await self.subscriptions.list_for_guild(interaction.guild_id)
+        statuses.sort(key=lambda s: s.subscription.channel_id != channel_id)
+        candidates = []
+        for status in statuses:
+            s = status.subscription
+            where = interaction.guild.get_channel(s.channel_id) if interaction.guild else None
+            place = f"#{where.name}" if where is not None else f"channel {s.channel_id}"
+            label = f"#{s.id} {place}: {describe_subscription(s)}"
+            candidates.append((label, s.id))
+        return fuzzy_choices(current, candidates)
+
+    @app_commands.command(name="subscriptions")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @is_news_admin()
+    async def list_subscriptions(self, interaction: discord.Interaction[Any]) -> None:
+        """List this server's subscriptions: channel, filters, status, posts waiting."""
+        assert interaction.guild_id is not None  # guild_only
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        statuses = await self.subscriptions.list_for_guild(interaction.guild_id)
+        embed = discord.Embed(title=f"Subscriptions ({len(statuses)})", colour=COLOUR)
+        if statuses:
+            embed.description = lines_within(
+                [subscription_line(s) for s in statuses], DESCRIPTION_LIMIT
+            )
+        else:
+            embed.description = "None yet. Start one with `/subscribe`."
+        embed.description = clip(embed.description, DESCRIPTION_LIMIT)
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
