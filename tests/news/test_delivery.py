@@ -1,0 +1,233 @@
+"""The delivery sender over real SQLite, with a recording publisher that behaves like Discord
+(a repeated nonce returns the message it already created) and a controllable clock."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.news.delivery import DeliveryOptions, DeliverySender, post_nonce
+from bot.news.models import (
+    FeedPollResult,
+    FeedStatus,
+    Item,
+    ItemDraft,
+    NewFeed,
+    NewSubscription,
+    PlannedPost,
+    PostOutcome,
+    PostResult,
+    Subscription,
+    SubscriptionFilter,
+    TaggedDraft,
+)
+from storage.db import Database
+from tests.fakes.clock import FakeClock
+
+
+@dataclass
+class Posted:
+    channel_id: int
+    text: str
+    nonce: str
+    message_id: int
+
+
+@dataclass
+class RecordingPublisher:
+    """Posts into lists; scripted outcomes per channel; nonce de-duplication like Discord."""
+
+    posts: list[Posted] = field(default_factory=list)
+    outcomes: dict[int, list[PostOutcome]] = field(default_factory=dict)
+    missing: dict[int, str] = field(default_factory=dict)
+    crash_after_send: bool = False
+    _by_nonce: dict[str, Posted] = field(default_factory=dict)
+
+    async def post_item(self, channel_id: int, item: Item, nonce: str) -> PostResult:
+        return self._post(channel_id, item.title, nonce)
+
+    async def post_notice(self, channel_id: int, text: str, nonce: str) -> PostResult:
+        return self._post(channel_id, text, nonce)
+
+    def missing_permissions(self, channel_id: int) -> str | None:
+        return self.missing.get(channel_id)
+
+    def _post(self, channel_id: int, text: str, nonce: str) -> PostResult:
+        scripted = self.outcomes.get(channel_id)
+        if scripted:
+            outcome = scripted.pop(0)
+            if outcome is not PostOutcome.SENT:
+                return PostResult(outcome, error=f"scripted {outcome.value}")
+        if nonce in self._by_nonce:
+            return PostResult(PostOutcome.SENT, message_id=self._by_nonce[nonce].message_id)
+        posted = Posted(channel_id, text, nonce, 1000 + len(self.posts))
+        self.posts.append(posted)
+        self._by_nonce[nonce] = posted
+        if self.crash_after_send:
+            raise RuntimeError("process died between 'sent' and 'recorded'")
+        return PostResult(PostOutcome.SENT, message_id=posted.message_id)
+
+    def titles(self, channel_id: int) -> list[str]:
+        return [p.text for p in self.posts if p.channel_id == channel_id]
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "d.db")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+def draft(key: str, title: str, published_ago: timedelta, clock: FakeClock) -> TaggedDraft:
+    return TaggedDraft(
+        ItemDraft(
+            key=key,
+            title=title,
+            link=f"https://news.example/{key}",
+            author=None,
+            published=clock.now() - published_ago,
+            summary=f"{title}.",
+            image_url=None,
+            categories=(),
+            publisher=None,
+            content_hash=hashlib.sha256(title.encode()).hexdigest(),
+        ),
+        ("temu",),
+    )
+
+
+async def queue(
+    db: Database,
+    clock: FakeClock,
+    subscription: Subscription,
+    titles: list[str],
+    age: timedelta = timedelta(hours=1),
+) -> None:
+    feed = await db.feeds.by_url("https://feed.example/x", None) or await db.feeds.add(
+        NewFeed("https://feed.example/x", "X"), clock.now()
+    )
+    drafts = tuple(draft(f"k-{t}", t, age, clock) for t in titles)
+    await db.items.apply(
+        FeedPollResult(
+            feed_id=feed.id,
+            polled_at=clock.now(),
+            status=FeedStatus.OK,
+            next_due=clock.now() + timedelta(minutes=15),
+            new_items=drafts,
+            planned_posts=tuple(PlannedPost(subscription.id, d.draft.key) for d in drafts),
+        )
+    )
+
+
+async def subscribe(db: Database, clock: FakeClock, channel_id: int) -> Subscription:
+    return await db.subscriptions.add(
+        NewSubscription(guild_id=1, channel_id=channel_id, filter=SubscriptionFilter()),
+        clock.now(),
+    )
+
+
+def sender(db: Database, publisher: RecordingPublisher, clock: FakeClock) -> DeliverySender:
+    return DeliverySender(
+        outbox=db.outbox,
+        subscriptions=db.subscriptions,
+        publisher=publisher,
+        clock=clock,
+        options=DeliveryOptions(max_posts_per_channel=5, max_age=timedelta(days=3)),
+    )
+
+
+async def test_each_post_once_oldest_first(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher()
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, ["one", "two", "three"])
+    report = await sender(db, publisher, clock).drain()
+    assert report.sent == 3
+    assert sorted(publisher.titles(10)) == ["one", "three", "two"]
+    again = await sender(db, publisher, clock).drain()
+    assert again.sent == 0 and len(publisher.posts) == 3
+
+
+async def test_overflow_becomes_one_notice(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher()
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, [f"item {n}" for n in range(12)])
+    report = await sender(db, publisher, clock).drain()
+    assert (report.sent, report.overflowed) == (5, 7)
+    posts = publisher.titles(10)
+    assert len(posts) == 6
+    assert "7 more new items" in posts[-1] and "/news latest" in posts[-1]
+    assert await db.outbox.pending_count(sub.id) == 0
+
+
+async def test_forbidden_pauses_keeps_posts_and_resumes_when_permission_returns(
+    db: Database,
+) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher(outcomes={10: [PostOutcome.FORBIDDEN]})
+    sub = await subscribe(db, clock, channel_id=10)
+    other = await subscribe(db, clock, channel_id=20)
+    await queue(db, clock, sub, ["a", "b"])
+    await queue(db, clock, other, ["c"])
+    publisher.missing[10] = "missing Send Messages"
+    report = await sender(db, publisher, clock).drain()
+    assert report.paused == (sub.id,)
+    assert publisher.titles(20) == ["c"]  # one channel's failure never stops another
+    stored = await db.subscriptions.get(sub.id)
+    assert stored is not None and stored.paused_reason == "scripted forbidden"
+    assert await db.outbox.pending_count(sub.id) == 2  # nothing lost while paused
+
+    await sender(db, publisher, clock).drain()  # still missing: still paused, nothing sent
+    assert publisher.titles(10) == []
+    del publisher.missing[10]
+    report = await sender(db, publisher, clock).drain()
+    assert report.resumed == (sub.id,)
+    assert sorted(publisher.titles(10)) == ["a", "b"]
+
+
+async def test_server_errors_retry_with_backoff_in_order(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher(outcomes={10: [PostOutcome.RETRY]})
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, ["first"])
+    clock.advance(timedelta(minutes=1))
+    await queue(db, clock, sub, ["second"], age=timedelta(minutes=1))
+    report = await sender(db, publisher, clock).drain()
+    assert report.retried == 1 and publisher.posts == []
+    assert (await sender(db, publisher, clock).drain()).sent == 0  # the channel waits
+    clock.advance(timedelta(minutes=2))
+    await sender(db, publisher, clock).drain()
+    assert publisher.titles(10) == ["first", "second"]
+
+
+async def test_items_past_the_maximum_age_are_never_posted(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher()
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, ["old news"], age=timedelta(days=4))
+    report = await sender(db, publisher, clock).drain()
+    assert report.dropped == 1 and publisher.posts == []
+
+
+async def test_crash_between_sent_and_recorded_does_not_double_post(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher(crash_after_send=True)
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, ["only once"])
+    await sender(db, publisher, clock).drain()  # the crash is logged, not raised
+    assert await db.outbox.pending_count(sub.id) == 1  # not marked delivered
+    publisher.crash_after_send = False
+    await sender(db, publisher, clock).drain()  # the retry reuses the nonce
+    assert publisher.titles(10) == ["only once"]
+    assert await db.outbox.pending_count(sub.id) == 0
+    entry_nonce = publisher.posts[0].nonce
+    assert len(entry_nonce) <= 25
+    assert entry_nonce == post_nonce(sub.id, 1)
