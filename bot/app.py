@@ -17,6 +17,7 @@ from bot.news.parsing_pool import PoolParser
 from bot.news.ports import Clock, Fetcher
 from bot.news.schedule import PollPolicy
 from bot.news.service import NewsService
+from bot.news.subscriptions import SubscriptionService
 from bot.news.tag import Tagger
 from bot.news.updater import FeedUpdater, UpdaterOptions
 from bot.settings import Settings
@@ -30,6 +31,7 @@ class Newsroom:
     settings: Settings
     database: Database
     service: NewsService
+    subscriptions: SubscriptionService
     updater: FeedUpdater
     tagger: Tagger
     clock: Clock
@@ -88,7 +90,9 @@ async def open_newsroom(
             options=UpdaterOptions(
                 max_items_per_poll=settings.max_items_per_poll,
                 allow_private_urls=settings.allow_private_urls,
+                max_post_age=timedelta(hours=settings.max_post_age_hours),
             ),
+            subscriptions=database.subscriptions,
         )
         service = NewsService(
             feeds=database.feeds,
@@ -98,7 +102,15 @@ async def open_newsroom(
             companies=tagger,
             clock=the_clock,
             allow_private_urls=settings.allow_private_urls,
+            max_guild_feeds=settings.max_guild_feeds,
+        )
+        subscriptions = SubscriptionService(
+            subscriptions=database.subscriptions,
+            outbox=database.outbox,
+            companies=tagger,
+            clock=the_clock,
+            max_per_guild=settings.max_guild_subscriptions,
         )
         if settings.seed_catalogue:
             await service.seed_catalogue()
-        yield Newsroom(settings, database, service, updater, tagger, the_clock)
+        yield Newsroom(settings, database, service, subscriptions, updater, tagger, the_clock)

@@ -141,11 +141,15 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
             print(f"  - {problem}", file=console.err)
         return EXIT_CONFIG_ERROR
 
-    _configure_logging(settings, args.command == "run", console.err)
+    _configure_logging(settings, args.command in ("run", "sync-commands"), console.err)
     if args.command == "run":
         from bot.runner import run_bot
 
         return run_bot(settings, console.err)
+    if args.command == "sync-commands":
+        from bot.runner import sync_commands
+
+        return sync_commands(settings, console.err, args.guild)
 
     handler = _HANDLERS[(args.command, getattr(args, "feeds_command", None))]
     try:
@@ -167,6 +171,8 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
 def _configure_logging(settings: Settings, is_bot: bool, stream: TextIO) -> None:
     # The CLI's own output is the report; its logs stay quiet unless asked for.
     level = settings.log_level if is_bot or settings.log_level == "DEBUG" else "WARNING"
+    # discord.py is chatty at INFO (every gateway event); its warnings and errors still show.
+    logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.WARNING))
     logging.basicConfig(
         level=level,
         stream=stream,

@@ -1,17 +1,258 @@
-"""``shopwire run``: the bot process."""
+"""``shopwire run``: one process that polls feeds, answers slash commands and posts updates.
+
+::
+
+    open_newsroom(settings)             database, fetcher, parser pool, tagger, services
+    | bot.login(token)                  REST only; cogs added in setup_hook
+    | sync commands if changed          a hash of the payload is kept in the database
+    | bot.connect()                     gateway, in the background
+    | work loop, every few seconds      poll due feeds -> announce disabled private feeds
+    |                                   -> drain the outbox (posts)
+    SIGINT / SIGTERM                    stop the loop after the cycle in flight, close Discord,
+                                        close the database
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import signal
+from datetime import timedelta
 from typing import TextIO
 
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from bot.app import Newsroom, open_newsroom
+from bot.client import BotServices, ShopwireBot
+from bot.news.delivery import DeliveryOptions, DeliverySender
+from bot.news.models import UpdateReport, UpdateStatus
+from bot.news.ports import MetaStore, Publisher
+from bot.publisher import DiscordPublisher
 from bot.settings import Settings
+
+log = logging.getLogger("shopwire")
+
+COMMANDS_HASH = "commands_hash"
+# How long a shutdown waits for the poll or delivery in flight before cancelling it.
+SHUTDOWN_GRACE = 20.0
+
+
+def version() -> str:
+    """The installed package's version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        return package_version("shopwire")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def point_at_discord(settings: Settings) -> None:
+    """Use another Discord endpoint (a loopback fake in tests) when the settings say so."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    if settings.discord_gateway:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway)
 
 
 def run_bot(settings: Settings, err: TextIO) -> int:
-    """Run the Discord bot until stopped; returns the exit code."""
-    print(
-        "error: the Discord bot is not part of this version yet. The newsroom works from the "
-        "command line: `shopwire poll`, `shopwire latest`, `shopwire search` (see --help).",
-        file=err,
+    """Run the bot until SIGINT/SIGTERM; returns the exit code."""
+    if not settings.discord_token:
+        print(
+            "error: DISCORD_TOKEN is not set: create a bot at "
+            "https://discord.com/developers/applications and export its token.",
+            file=err,
+        )
+        return 2
+    point_at_discord(settings)
+    try:
+        asyncio.run(_serve(settings))
+    except discord.LoginFailure:
+        print("error: Discord rejected the token in DISCORD_TOKEN.", file=err)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print("error: Discord refused the gateway intents the bot asked for.", file=err)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def sync_commands(settings: Settings, err: TextIO, guild_id: int | None) -> int:
+    """``shopwire sync-commands``: push the slash commands to Discord now."""
+    if not settings.discord_token:
+        print("error: DISCORD_TOKEN is not set.", file=err)
+        return 2
+    point_at_discord(settings)
+
+    async def sync() -> int:
+        async with open_newsroom(settings) as newsroom:
+            bot = ShopwireBot(_services(newsroom))
+            async with bot:
+                await bot.login(settings.discord_token or "")
+                if guild_id is not None:
+                    target = discord.Object(id=guild_id)
+                    bot.tree.copy_global_to(guild=target)
+                    synced = await bot.tree.sync(guild=target)
+                else:
+                    synced = await bot.tree.sync()
+                    await newsroom.database.meta.set(COMMANDS_HASH, payload_hash(bot))
+                print(f"Synced {len(synced)} commands.", file=err)
+        return 0
+
+    try:
+        return asyncio.run(sync())
+    except discord.LoginFailure:
+        print("error: Discord rejected the token in DISCORD_TOKEN.", file=err)
+        return 1
+
+
+def payload_hash(bot: ShopwireBot) -> str:
+    """A hash of the command payload, to sync only when the commands changed."""
+    document = json.dumps(bot.command_payload(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
+async def sync_if_changed(bot: ShopwireBot, meta: MetaStore, settings: Settings) -> None:
+    """Sync to the dev guild on every start; globally only when the payload changed."""
+    if settings.dev_guild_id is not None:
+        guild = discord.Object(id=settings.dev_guild_id)
+        bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+        log.info("commands synced scope=guild guild_id=%s count=%d", guild.id, len(synced))
+    current = payload_hash(bot)
+    if await meta.get(COMMANDS_HASH) == current:
+        log.info("commands unchanged, not synced")
+        return
+    synced = await bot.tree.sync()
+    await meta.set(COMMANDS_HASH, current)
+    log.info("commands synced scope=global count=%d", len(synced))
+
+
+def _services(newsroom: Newsroom) -> BotServices:
+    return BotServices(
+        news=newsroom.service, subscriptions=newsroom.subscriptions, settings=newsroom.settings
     )
-    return 1
+
+
+async def _serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    async with open_newsroom(settings) as newsroom:
+        feeds, items = await newsroom.service.feed_counts()
+        subscriptions = len(await newsroom.database.subscriptions.list_all())
+        log.info(
+            "shopwire starting version=%s db=%s feeds=%d items=%d subscriptions=%d",
+            version(),
+            settings.db,
+            feeds,
+            items,
+            subscriptions,
+        )
+        bot = ShopwireBot(_services(newsroom))
+        publisher = DiscordPublisher(bot)
+        sender = DeliverySender(
+            outbox=newsroom.database.outbox,
+            subscriptions=newsroom.database.subscriptions,
+            publisher=publisher,
+            clock=newsroom.clock,
+            options=DeliveryOptions(
+                max_posts_per_channel=settings.max_posts_per_channel,
+                max_age=timedelta(hours=settings.max_post_age_hours),
+            ),
+        )
+        async with bot:
+            await bot.login(settings.discord_token or "")
+            await sync_if_changed(bot, newsroom.database.meta, settings)
+            gateway = asyncio.create_task(bot.connect(reconnect=True), name="gateway")
+            worker = asyncio.create_task(
+                _work(newsroom, bot, sender, publisher, stop), name="work-loop"
+            )
+            stopping = asyncio.create_task(stop.wait(), name="stop")
+            done, _ = await asyncio.wait(
+                {gateway, worker, stopping}, return_when=asyncio.FIRST_COMPLETED
+            )
+            stop.set()
+            log.info("shopwire stopping")
+            try:
+                await asyncio.wait_for(asyncio.shield(worker), SHUTDOWN_GRACE)
+            except TimeoutError:
+                worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            await bot.close()
+            gateway.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await gateway
+            for task in done:
+                if task is not stopping and not task.cancelled() and task.exception():
+                    raise task.exception()  # type: ignore[misc]
+    log.info("shopwire stopped")
+
+
+async def _work(
+    newsroom: Newsroom,
+    bot: ShopwireBot,
+    sender: DeliverySender,
+    publisher: Publisher,
+    stop: asyncio.Event,
+) -> None:
+    """Poll and deliver until asked to stop; one bad cycle is logged, never fatal."""
+    # Delivery needs the gateway's cache of channels and permissions: start once it is filled.
+    waits = [asyncio.create_task(bot.wait_until_ready()), asyncio.create_task(stop.wait())]
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for waiting in waits:
+        waiting.cancel()
+    tick = min(5.0, float(newsroom.settings.poll_interval))
+    while not stop.is_set():
+        try:
+            reports = await newsroom.service.poll()
+            await _announce_disabled(newsroom, publisher, reports)
+            await sender.drain()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("work cycle failed; trying again in %.0f s", tick)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), tick)
+
+
+async def _announce_disabled(
+    newsroom: Newsroom, publisher: Publisher, reports: list[UpdateReport]
+) -> None:
+    """Tell a server once, in one subscribed channel, that one of its feeds was disabled."""
+    for report in reports:
+        if report.status is not UpdateStatus.DISABLED:
+            continue
+        feed = await newsroom.database.feeds.get(report.feed_id)
+        if feed is None or feed.guild_id is None:
+            continue
+        channels = [
+            s.channel_id
+            for s in await newsroom.database.subscriptions.list_for_guild(feed.guild_id)
+            if s.paused_reason is None
+        ]
+        if not channels:
+            continue
+        text = (
+            f"The feed **{discord.utils.escape_markdown(feed.name)}** was disabled: "
+            f"{discord.utils.escape_markdown(report.error or 'it kept failing')}. "
+            "See `/feeds status`; an admin can remove it or add a working URL."
+        )
+        nonce = hashlib.sha256(f"disabled:{feed.id}:{feed.last_polled}".encode()).hexdigest()[:25]
+        result = await publisher.post_notice(channels[0], text, nonce)
+        log.info(
+            "feed disabled notice feed_id=%s guild_id=%s outcome=%s",
+            feed.id,
+            feed.guild_id,
+            result.outcome.value,
+        )
