@@ -209,10 +209,12 @@ class NewsCog(
         count: app_commands.Range[int, 1, 10] = 5,
     ) -> None:
         """The newest e-commerce news, optionally about one company or from one source."""
-        # Checked before deferring so that a typo is answered privately, not in the channel.
+        # Checked before deferring so that a typo is answered privately, not in the channel
+        # (after a public deferral every answer is public). Both are quick: the company table
+        # is in memory and the feed list is one small read.
         chosen = self.news.resolve_company(company) if company else None
-        await interaction.response.defer(thinking=True)
         feed = await self.news.find_feed(source, guild_id=interaction.guild_id) if source else None
+        await interaction.response.defer(thinking=True)
         page = await self.news.latest(
             company=chosen.id if chosen else None,
             feed=str(feed.id) if feed else None,

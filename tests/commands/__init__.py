@@ -1,0 +1,1 @@
+"""Tests of the Discord layer: embeds, the bot class and its slash commands."""
