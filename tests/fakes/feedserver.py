@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import TracebackType
+from xml.sax.saxutils import escape
 
 from aiohttp import web
 
@@ -102,12 +103,22 @@ class FeedServer:
         await self.stop()
 
 
-def rss(items: list[tuple[str, str, str]], *, title: str = "Loopback Commerce News") -> str:
-    """A small RSS 2.0 document: items are (guid, title, description), newest first."""
+def rss(
+    items: list[tuple[str, str, str]],
+    *,
+    title: str = "Loopback Commerce News",
+    newest: datetime | None = None,
+) -> str:
+    """A small RSS 2.0 document: items are (guid, title, description), newest first.
+
+    Dates step back a minute per item from ``newest`` (default: now), so items are fresh
+    enough to be posted to subscribed channels.
+    """
+    top = newest or datetime.now(UTC)
     entries = "".join(
-        f"<item><guid>{guid}</guid><title>{item_title}</title>"
-        f"<link>https://news.example/{guid}</link><description>{text}</description>"
-        f"<pubDate>Sun, 01 Nov 2026 1{n % 10}:00:00 GMT</pubDate></item>"
+        f"<item><guid>{guid}</guid><title>{escape(item_title)}</title>"
+        f"<link>https://news.example/{guid}</link><description>{escape(text)}</description>"
+        f"<pubDate>{format_datetime(top - timedelta(minutes=n), usegmt=True)}</pubDate></item>"
         for n, (guid, item_title, text) in enumerate(items)
     )
     return (
