@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +88,7 @@ class SearchPager(discord.ui.View):
         self.guild_id = guild_id
         self.page = 0
         self.message: discord.Message | None = None
+        self._turning = asyncio.Lock()
 
     async def load(self, page: int) -> ItemPage:
         """The results of page ``page`` (0-based)."""
@@ -145,17 +147,19 @@ class SearchPager(discord.ui.View):
     async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
         # Acknowledge first: the query is quick, but a busy database must not cost the click.
         await interaction.response.defer()
-        target = max(0, self.page + step)
-        results = await self.load(target)
-        if not results.items and target > 0:
-            # The results shrank since the last page (feeds removed): stay where we are.
-            results = await self.load(self.page)
-        else:
-            self.page = target
-        content, embeds = self.render(results)
-        await interaction.edit_original_response(
-            content=content, embeds=embeds, view=self, allowed_mentions=NO_MENTIONS
-        )
+        # One turn at a time: a double click must move two pages, not read the same page twice.
+        async with self._turning:
+            target = max(0, self.page + step)
+            results = await self.load(target)
+            if not results.items and target > 0:
+                # The results shrank since the last page (feeds removed): stay where we are.
+                results = await self.load(self.page)
+            else:
+                self.page = target
+            content, embeds = self.render(results)
+            await interaction.edit_original_response(
+                content=content, embeds=embeds, view=self, allowed_mentions=NO_MENTIONS
+            )
 
     async def on_timeout(self) -> None:
         """Disable the buttons on the message, so nobody clicks a dead control."""
