@@ -77,18 +77,13 @@ def is_blank(text: str | None) -> bool:
     return not text or not _INVISIBLE.sub("", text)
 
 
-def clean_markdown(text: str, limit: int, *, keep_lines: bool = False) -> str:
+def clean_markdown(text: str, limit: int) -> str:
     """Feed or user text for a place Discord renders as markdown: escaped, mention-proof, clipped.
 
-    The raw text is clipped first (so escaping cannot push the visible text far below the
-    limit) and the escaped result is clipped again, since escapes add characters.
+    The raw text is clipped first (no need to escape 10 000 characters to show 256), and the
+    escaped result again, since escapes add characters.
     """
-    if keep_lines:
-        lines = (_squash(line) for line in text.splitlines())
-        raw = "\n".join(line for line in lines if line)
-    else:
-        raw = _squash(text)
-    raw = clip(raw, limit)
+    raw = clip(_squash(text), limit)
     escaped = discord.utils.escape_markdown(neutralise_mentions(raw))
     return clip(escaped, limit)
 
@@ -158,18 +153,7 @@ def item_embeds(items: Iterable[Item]) -> list[discord.Embed]:
     return [item_embed(item) for item in items]
 
 
-def clean_content(text: str) -> str:
-    """A message's text content cut to Discord's 2000 characters (the text itself is ours)."""
-    return clip(text, CONTENT_LIMIT)
-
-
 # Limits ---------------------------------------------------------------------------------------
-
-
-def embed_length(embed: discord.Embed) -> int:
-    """The characters Discord counts towards a message's 6000 (title, description, fields,
-    footer text, author name)."""
-    return len(embed)
 
 
 def clamp_embed(embed: discord.Embed, *, total: int = MESSAGE_TOTAL_LIMIT) -> discord.Embed:
@@ -235,16 +219,15 @@ def fit_embeds(embeds: Iterable[discord.Embed]) -> list[list[discord.Embed]]:
     return messages
 
 
-def fit_one_message(embeds: Sequence[discord.Embed], *, reserve: int = 0) -> list[discord.Embed]:
-    """At most 10 embeds shortened so that they fit in one message (for pages that are edited
-    in place). ``reserve`` characters are kept free (Discord does not count content, but
-    callers may want headroom).
+def fit_one_message(embeds: Sequence[discord.Embed]) -> list[discord.Embed]:
+    """At most 10 embeds, shortened to fit in one message (for a page that is edited in place).
 
     Descriptions are shortened evenly first; only if that is not enough are embeds dropped
-    from the end.
+    from the end. (``len(embed)`` is what Discord counts: title, description, fields, footer
+    text and author name.)
     """
     chosen = [clamp_embed(e) for e in embeds[:EMBEDS_PER_MESSAGE]]
-    budget = MESSAGE_TOTAL_LIMIT - reserve
+    budget = MESSAGE_TOTAL_LIMIT
     total = sum(len(e) for e in chosen)
     if total <= budget:
         return chosen
