@@ -261,6 +261,8 @@ async def test_kill_mid_delivery_and_restart_posts_every_item_once(world: World)
         ["TikTok Shop cuts seller fees", "Shopee expands to Brazil", "Etsy tightens handmade rules"]
     ), titles
     assert w.fake.nonce_hits, "the retry after the crash reused its nonce"
+    # The restart found the same command payload: no second global sync.
+    assert len(w.fake.syncs(None)) == 1
 
 
 async def test_rate_limit_forbidden_and_mentions(world: World) -> None:
