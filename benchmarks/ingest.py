@@ -236,7 +236,7 @@ async def top_up(database: object, feed_ids: list[int], target: int, tagger: obj
                 feed_id=feed_ids[n % len(feed_ids)],
                 polled_at=datetime.now(UTC),
                 status=FeedStatus.OK,
-                next_due=datetime.now(UTC) + timedelta(days=1),
+                next_due=datetime.now(UTC),
                 new_items=tuple(drafts),
             )
         )

@@ -131,6 +131,28 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "A Discord server id where slash commands are synced instantly (development).",
     ),
     SettingSpec(
+        "admin_role",
+        str,
+        "A role (id or name) whose members may manage feeds and subscriptions, besides "
+        "members with Manage Server.",
+    ),
+    SettingSpec(
+        "max_posts_per_channel",
+        int,
+        "New items posted to one channel per poll; the rest are announced in one line.",
+        _at_least(1),
+    ),
+    SettingSpec(
+        "max_post_age_hours",
+        float,
+        "Items older than this are never posted to channels.",
+        _at_least(0.1),
+    ),
+    SettingSpec("max_guild_feeds", int, "Private feeds one Discord server may add.", _at_least(0)),
+    SettingSpec(
+        "max_guild_subscriptions", int, "Subscriptions one Discord server may have.", _at_least(1)
+    ),
+    SettingSpec(
         "discord_api_base", str, "Base URL of Discord's REST API (only for testing against a fake)."
     ),
     SettingSpec(

@@ -83,3 +83,17 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [s.name for s in SETTINGS if f"SHOPWIRE_{s.name.upper()}" not in readme]
     assert missing == []
+
+
+def test_every_settings_field_can_be_set_from_the_environment() -> None:
+    from dataclasses import fields
+
+    from bot.settings import Settings
+
+    declared = {spec.name for spec in SETTINGS}
+    missing = [
+        f.name for f in fields(Settings) if f.name != "discord_token" and f.name not in declared
+    ]
+    assert missing == []
+    settings = load_settings(environ={"SHOPWIRE_ADMIN_ROLE": "News Desk"})
+    assert settings.admin_role == "News Desk"
