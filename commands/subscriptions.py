@@ -9,7 +9,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import COLOUR, DESCRIPTION_LIMIT, clean_markdown, clip
-from bot.news.delivery import describe_subscription
 from bot.news.errors import UserError
 from bot.news.models import Subscription
 from bot.news.subscriptions import SubscriptionService, SubscriptionStatus, split_terms
@@ -40,9 +39,9 @@ def ensure_can_post(channel: discord.abc.GuildChannel) -> None:
         raise UserError(f"I can't post in {channel.mention}: I'm missing {join_words(missing)}.")
 
 
-def describe(subscription: Subscription) -> str:
+def describe(subscription: Subscription, service: SubscriptionService) -> str:
     """What a subscription posts, safe to show (keywords are user text)."""
-    return clean_markdown(describe_subscription(subscription), 300)
+    return clean_markdown(service.describe(subscription), 300)
 
 
 def status_text(status: SubscriptionStatus) -> str:
@@ -61,10 +60,10 @@ def status_text(status: SubscriptionStatus) -> str:
     return f"{state} · {pending}"
 
 
-def subscription_line(status: SubscriptionStatus) -> str:
+def subscription_line(status: SubscriptionStatus, service: SubscriptionService) -> str:
     """One line of ``/subscriptions``."""
     s = status.subscription
-    return f"`#{s.id}` <#{s.channel_id}> · {describe(s)} · {status_text(status)}"
+    return f"`#{s.id}` <#{s.channel_id}> · {describe(s, service)} · {status_text(status)}"
 
 
 class SubscriptionsCog(commands.Cog, name="Subscriptions"):
@@ -112,18 +111,19 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         subscription = result.subscription
         if result.created:
             text = (
-                f"Subscribed {channel.mention} (#{subscription.id}): {describe(subscription)}. "
+                f"Subscribed {channel.mention} (#{subscription.id}): "
+                f"{describe(subscription, self.subscriptions)}. "
                 "New items are posted as they arrive."
             )
         elif result.resumed:
             text = (
                 f"Resumed subscription #{subscription.id} in {channel.mention}: "
-                f"{describe(subscription)}. Posts that waited are sent now."
+                f"{describe(subscription, self.subscriptions)}. Posts that waited are sent now."
             )
         else:
             text = (
                 f"{channel.mention} already has this subscription "
-                f"(#{subscription.id}): {describe(subscription)}."
+                f"(#{subscription.id}): {describe(subscription, self.subscriptions)}."
             )
         if others:
             text += " Also resumed " + join_words([f"#{s.id}" for s in others]) + "."
@@ -168,7 +168,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         removed = await self.subscriptions.unsubscribe(
             guild_id=interaction.guild_id, channel_id=channel.id, subscription_id=subscription
         )
-        lines = [f"#{s.id} ({describe(s)})" for s in removed]
+        lines = [f"#{s.id} ({describe(s, self.subscriptions)})" for s in removed]
         await interaction.followup.send(
             f"Removed from {channel.mention}: {join_words(lines)}.",
             ephemeral=True,
@@ -191,7 +191,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
             s = status.subscription
             where = interaction.guild.get_channel(s.channel_id) if interaction.guild else None
             place = f"#{where.name}" if where is not None else f"channel {s.channel_id}"
-            label = f"#{s.id} {place}: {describe_subscription(s)}"
+            label = f"#{s.id} {place}: {self.subscriptions.describe(s)}"
             candidates.append((label, s.id))
         return fuzzy_choices(current, candidates)
 
@@ -207,7 +207,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         embed = discord.Embed(title=f"Subscriptions ({len(statuses)})", colour=COLOUR)
         if statuses:
             embed.description = lines_within(
-                [subscription_line(s) for s in statuses], DESCRIPTION_LIMIT
+                [subscription_line(s, self.subscriptions) for s in statuses], DESCRIPTION_LIMIT
             )
         else:
             embed.description = "None yet. Start one with `/subscribe`."

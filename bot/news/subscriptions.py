@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot.news.delivery import describe_subscription
 from bot.news.errors import LimitReached, UserError
 from bot.news.models import NewSubscription, Subscription, SubscriptionFilter, SubscriptionMode
 from bot.news.ports import Clock, CompanyDirectory, OutboxRepository, SubscriptionRepository
@@ -165,6 +166,16 @@ class SubscriptionService:
             SubscriptionStatus(s, await self._outbox.pending_count(s.id))
             for s in await self._subscriptions.list_for_guild(guild_id)
         ]
+
+    def describe(self, subscription: Subscription) -> str:
+        """What a subscription posts, in words, with companies by their display names."""
+        names = tuple(
+            company.name if (company := self._companies.resolve(c)) else c
+            for c in subscription.filter.companies
+        )
+        return describe_subscription(
+            replace(subscription, filter=replace(subscription.filter, companies=names))
+        )
 
     async def get(self, guild_id: int, subscription_id: int) -> Subscription | None:
         """One of this server's subscriptions (None for another server's)."""

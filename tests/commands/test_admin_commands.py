@@ -26,7 +26,7 @@ async def test_admin_subscribes_a_channel(app: App) -> None:
     assert reply.ephemeral
     [subscription] = await app.newsroom.database.subscriptions.list_for_guild(world.guild.id)
     assert reply.content == (
-        f"Subscribed <#{world.news.id}> (#{subscription.id}): companies: temu, shein; "
+        f"Subscribed <#{world.news.id}> (#{subscription.id}): companies: Temu, SHEIN; "
         "keywords: fees. New items are posted as they arrive."
     )
     assert subscription.channel_id == world.news.id
