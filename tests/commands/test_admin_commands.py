@@ -138,7 +138,7 @@ async def test_unsubscribe(app: App) -> None:
     assert "say which one" in ambiguous.content
 
     choices = await app.complete(world.admin, "unsubscribe", "subscription", "shein")
-    assert len(choices) >= 1 and "shein" in choices[0]["name"]
+    assert len(choices) >= 1 and "SHEIN" in choices[0]["name"]
     _, reply = await app.answer(
         world.admin, "unsubscribe", channel=world.news, subscription=choices[0]["value"]
     )
