@@ -143,7 +143,7 @@ async def test_unsubscribe(app: App) -> None:
         world.admin, "unsubscribe", channel=world.news, subscription=choices[0]["value"]
     )
     assert reply.content == (
-        f"Removed from <#{world.news.id}>: #{choices[0]['value']} (companies: shein)."
+        f"Removed from <#{world.news.id}>: #{choices[0]['value']} (companies: SHEIN)."
     )
     remaining = await app.newsroom.database.subscriptions.list_for_guild(world.guild.id)
     assert [s.filter.companies for s in remaining] == [("temu",)]
