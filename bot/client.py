@@ -40,6 +40,10 @@ class ShopwireBot(commands.Bot):
     ``guild_ready_timeout``)."""
 
     def __init__(self, services: BotServices, **options: Any) -> None:
+        # Shopwire never joins voice: the "PyNaCl/davey is not installed" warnings that
+        # discord.py logs at start would only worry operators.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             # An empty prefix list never matches (and no message events arrive anyway):
             # Shopwire has slash commands only.

@@ -23,6 +23,7 @@ import signal
 from datetime import timedelta
 from typing import TextIO
 
+import aiohttp
 import discord
 import yarl
 from discord.gateway import DiscordWebSocket
@@ -30,6 +31,7 @@ from discord.gateway import DiscordWebSocket
 from bot.app import Newsroom, open_newsroom
 from bot.client import BotServices, ShopwireBot
 from bot.news.delivery import DeliveryOptions, DeliverySender
+from bot.news.errors import StorageError
 from bot.news.models import UpdateReport, UpdateStatus
 from bot.news.ports import MetaStore, Publisher
 from bot.publisher import DiscordPublisher
@@ -78,6 +80,12 @@ def run_bot(settings: Settings, err: TextIO) -> int:
         return 1
     except discord.PrivilegedIntentsRequired:
         print("error: Discord refused the gateway intents the bot asked for.", file=err)
+        return 1
+    except (aiohttp.ClientError, OSError) as exc:
+        print(f"error: cannot reach Discord: {exc}", file=err)
+        return 1
+    except StorageError as exc:
+        print(f"error: database {settings.db}: {exc}", file=err)
         return 1
     except KeyboardInterrupt:
         pass
