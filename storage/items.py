@@ -70,7 +70,8 @@ UPDATE feeds SET
     etag = coalesce(:etag, etag),
     last_modified = coalesce(:last_modified, last_modified),
     enabled = CASE WHEN :disable_reason IS NULL THEN enabled ELSE 0 END,
-    disabled_reason = coalesce(:disable_reason, disabled_reason)
+    disabled_reason = coalesce(:disable_reason, disabled_reason),
+    name = coalesce(:new_name, name)
 WHERE id = :feed_id
 RETURNING name
 """
@@ -235,6 +236,7 @@ class SqliteItemRepository:
                     "etag": result.etag,
                     "last_modified": result.last_modified,
                     "disable_reason": result.disable_reason,
+                    "new_name": result.new_name,
                     "feed_id": result.feed_id,
                 },
             )

@@ -197,6 +197,8 @@ class FeedPollResult:
     error_count: int = 0
     disable_reason: str | None = None
     new_url: str | None = None
+    # A feed added without a name takes its own title on its first successful poll.
+    new_name: str | None = None
     # Posts to queue in the outbox, in the same transaction as the items they refer to.
     planned_posts: tuple[PlannedPost, ...] = ()
 

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qs, urlsplit
 
 from bot.news.catalogue import DEFAULT_FEEDS
 from bot.news.errors import DuplicateFeed, FeedNotFound, LimitReached, UnknownCompany, UserError
+from bot.news.feednames import default_feed_name
 from bot.news.models import (
     Company,
     Feed,
@@ -288,17 +288,6 @@ class NewsService:
     async def feed_counts(self) -> tuple[int, int]:
         """(feeds, items) stored, for start-up logs and status."""
         return await self._feeds.count(), await self._items.count()
-
-
-def default_feed_name(url: str) -> str:
-    """A readable name for a feed added without one: its host, or a Google News query."""
-    parts = urlsplit(url)
-    host = parts.hostname or url
-    if host == "news.google.com":
-        query = parse_qs(parts.query).get("q")
-        if query:
-            return f"Google News: {query[0]}"[:100]
-    return host.removeprefix("www.")
 
 
 def _page_size(limit: int) -> int:

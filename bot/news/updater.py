@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 from bot.news.decide import decide
 from bot.news.errors import ShopwireError
+from bot.news.feednames import default_feed_name, name_from_title
 from bot.news.matching import recipients
 from bot.news.models import (
     Feed,
@@ -210,6 +211,9 @@ class FeedUpdater:
             return await self._failed(feed, str(exc), fetched, now)
 
         drafts = parsed.items
+        new_name = None
+        if feed.name == default_feed_name(feed.url):
+            new_name = name_from_title(parsed.title)
         stored = await self._items.known_hashes(feed.id, [d.key for d in drafts])
         decision = decide(drafts, stored)
         new_items = self._tag(feed, decision.new)
@@ -228,11 +232,12 @@ class FeedUpdater:
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 new_url=new_url,
+                new_name=new_name,
             )
         )
         return UpdateReport(
             feed.id,
-            feed.name,
+            new_name or feed.name,
             feed.url,
             UpdateStatus.OK,
             new_items=len(decision.new),

@@ -231,3 +231,19 @@ async def test_untrusted_feeds_are_fetched_without_private_access(
     fetcher.then(URL, ok(URL, rss([ONE])))
     await make_updater(db, fetcher, clock).update_due()
     assert fetcher.calls[0][2] is False
+
+
+async def test_a_feed_added_without_a_name_takes_its_title(db: Database, clock: FakeClock) -> None:
+    fetcher = ScriptedFetcher()
+    from bot.news.feednames import default_feed_name
+
+    unnamed = await db.feeds.add(NewFeed(URL, default_feed_name(URL)), clock.now())
+    named_url = "https://named.example/feed"
+    named = await db.feeds.add(NewFeed(named_url, "My name"), clock.now())
+    fetcher.then(URL, ok(URL, rss([ONE], title="Commerce Daily")))
+    fetcher.then(named_url, ok(named_url, rss([TWO], title="Their title")))
+    await make_updater(db, fetcher, clock).update_due()
+    assert (await db.feeds.get(unnamed.id)).name == "Commerce Daily"  # type: ignore[union-attr]
+    assert (await db.feeds.get(named.id)).name == "My name"  # type: ignore[union-attr]
+    items = (await db.items.latest(LatestRequest(all_guilds=True))).items
+    assert {i.source for i in items} == {"Commerce Daily", "My name"}
