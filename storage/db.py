@@ -14,6 +14,7 @@ from storage.feeds import SqliteFeedRepository
 from storage.items import SqliteItemRepository
 from storage.migrations import migrate
 from storage.outbox import SqliteOutboxRepository
+from storage.stories import SqliteStoryRepository
 from storage.subscriptions import SqliteSubscriptionRepository
 
 BUSY_TIMEOUT_MS = 5000
@@ -65,6 +66,7 @@ class Database:
         self.meta = SqliteMeta(connections)
         self.subscriptions = SqliteSubscriptionRepository(connections)
         self.outbox = SqliteOutboxRepository(connections)
+        self.stories = SqliteStoryRepository(connections)
 
     @classmethod
     async def open(cls, path: str | Path, *, read_connection: bool = True) -> Database:

@@ -54,7 +54,7 @@ MAX_MONTH_TAGS = 24
 
 ITEM_COLUMNS = """
     i.id, i.feed_id, i.key, i.title, i.link, i.source, i.author, i.published, i.first_seen,
-    i.updated_at, i.summary, i.image_url, i.categories, i.content_hash, i.backlog
+    i.updated_at, i.summary, i.image_url, i.categories, i.content_hash, i.backlog, i.story_id
 """
 """The columns of an ``items`` row aliased ``i``, as ``item_from_row`` reads them."""
 
@@ -148,6 +148,19 @@ FROM items AS i, json_each(?) AS company
 WHERE i.feed_id = ? AND i.key = ?
 """
 
+_CLEAR_TOPICS = """
+DELETE FROM item_topics WHERE item_id IN (
+    SELECT id FROM items WHERE feed_id = ? AND key IN (SELECT value FROM json_each(?))
+)
+"""
+
+_INSERT_TOPICS = """
+INSERT OR IGNORE INTO item_topics (item_id, topic)
+SELECT i.id, topic.value
+FROM items AS i, json_each(?) AS topic
+WHERE i.feed_id = ? AND i.key = ?
+"""
+
 # The join skips a subscription removed since the poll planned it (the foreign key would fail
 # the whole poll) and a key the feed does not have; ON CONFLICT makes a re-applied poll, or an
 # item planned twice, find the row the (subscription, item) pair already has, whatever its state.
@@ -168,6 +181,11 @@ def feed_tag(feed_id: int) -> str:
 def company_tag(company_id: str) -> str:
     """The search-index token of a company; hex keeps any id one unicode61 token."""
     return f"{TAG_MARK}c{company_id.encode().hex()}"
+
+
+def topic_tag(topic: str) -> str:
+    """The search-index token of a topic id; hex keeps any id one unicode61 token."""
+    return f"{TAG_MARK}t{topic.encode().hex()}"
 
 
 def month_tag(when: datetime) -> str:
@@ -211,7 +229,8 @@ class SqliteItemRepository:
         """Store one feed's poll in one transaction: feed state, new and changed items.
 
         New items get ``first_seen = updated_at = polled_at`` and the backlog flag; changed
-        items keep ``first_seen`` and ``backlog`` and have their company tags replaced. A
+        items keep ``first_seen``, ``backlog`` and their story, and have their company and
+        topic tags replaced (``TaggedDraft.topics``). A
         ``published`` date in the future is clamped to ``polled_at`` so a wrong feed clock
         cannot pin an item to the top of every list. A feed removed while it was being polled
         is ignored.
@@ -288,16 +307,23 @@ class SqliteItemRepository:
             )
         # Replaced wholesale: simpler than diffing, and a no-op probe for brand-new items.
         feed_id = result.feed_id
-        await db.execute(_CLEAR_COMPANIES, (feed_id, to_json_list(t.draft.key for t in touched)))
+        keys = to_json_list(t.draft.key for t in touched)
+        await db.execute(_CLEAR_COMPANIES, (feed_id, keys))
         await db.executemany(
             _INSERT_COMPANIES,
             [(to_json_list(t.companies), feed_id, t.draft.key) for t in touched if t.companies],
         )
+        await db.execute(_CLEAR_TOPICS, (feed_id, keys))
+        await db.executemany(
+            _INSERT_TOPICS,
+            [(to_json_list(t.topics), feed_id, t.draft.key) for t in touched if t.topics],
+        )
 
-    async def latest(self, request: LatestRequest) -> ItemPage:
+    async def latest(self, request: LatestRequest, *, topic: str | None = None) -> ItemPage:
         """The newest items by ``published``, with the request's company/feed/scope filters.
 
-        Items of disabled feeds stay visible: disabling stops polling, not reading.
+        ``topic``, if given, keeps only items tagged with that topic id. Items of disabled
+        feeds stay visible: disabling stops polling, not reading.
         """
         limit = _clamp(request.limit, 0, MAX_PAGE)
         # CROSS JOIN fixes the loop order: walk one index in date order and stop after the
@@ -321,6 +347,13 @@ class SqliteItemRepository:
                     " WHERE ic.item_id = i.id AND ic.company_id = ?)"
                 )
                 parameters.append(request.company)
+        if topic is not None:
+            # A probe of the primary key per row walked: every topic tags a fair share of the
+            # news, so the page fills after a few times ``limit`` rows.
+            clauses.append(
+                "EXISTS (SELECT 1 FROM item_topics AS it WHERE it.item_id = i.id AND it.topic = ?)"
+            )
+            parameters.append(topic)
         rows = await self._db.read(
             f"""
             SELECT {ITEM_COLUMNS} FROM {source} {joins}
@@ -332,7 +365,9 @@ class SqliteItemRepository:
         )
         return await self._page(rows, limit)
 
-    async def search(self, request: SearchRequest, query: FtsQuery) -> ItemPage:
+    async def search(
+        self, request: SearchRequest, query: FtsQuery, *, topic: str | None = None
+    ) -> ItemPage:
         """Items matching ``query``, ranked by relevance and recency, with the request's filters.
 
         Bounded work: a common word matches a large share of a big archive (100k+ rows of a
@@ -347,7 +382,8 @@ class SqliteItemRepository:
         a doclist walk that FTS5 does in a few ms even for 300k matches.)
 
         Filters narrow the candidates before the window is taken, so they stay exact: feed,
-        company and month (for ``since``/``until``) are tokens of the hidden ``tags`` column
+        company, topic (``topic``, a topic id) and month (for ``since``/``until``) are tokens
+        of the hidden ``tags`` column
         (see ``TAG_MARK``), intersected with the user's terms inside FTS5, which skips through
         doclists instead of joining every match; the guild scope and the exact ``since``
         (inclusive) / ``until`` (exclusive) bounds on ``published`` are checked in SQL. A
@@ -366,6 +402,8 @@ class SqliteItemRepository:
             tags.append(_quote(feed_tag(request.feed_id)))
         if request.company is not None:
             tags.append(_quote(company_tag(request.company)))
+        if topic is not None:
+            tags.append(_quote(topic_tag(topic)))
         joins, clauses, parameters = _scope(request.guild_id, request.all_guilds)
         if request.since is not None or request.until is not None:
             months = await self._months(request.since, request.until)
@@ -452,8 +490,13 @@ class SqliteItemRepository:
     async def _page(self, rows: list[sqlite3.Row], limit: int) -> ItemPage:
         has_more = len(rows) > limit
         rows = rows[:limit]
-        companies = await item_companies(self._db, [row["id"] for row in rows])
-        items = tuple(item_from_row(row, companies.get(row["id"], ())) for row in rows)
+        ids = [row["id"] for row in rows]
+        companies = await item_companies(self._db, ids)
+        topics = await item_topics(self._db, ids)
+        items = tuple(
+            item_from_row(row, companies.get(row["id"], ()), topics.get(row["id"], ()))
+            for row in rows
+        )
         return ItemPage(items=items, has_more=has_more)
 
 
@@ -481,6 +524,26 @@ async def item_companies(
     return {item_id: tuple(companies) for item_id, companies in found.items()}
 
 
+async def item_topics(
+    connections: Connections, item_ids: Sequence[int]
+) -> dict[int, tuple[str, ...]]:
+    """The topic ids (sorted) of each of ``item_ids`` that has any, in one query."""
+    if not item_ids:
+        return {}
+    rows = await connections.read(
+        """
+        SELECT item_id, topic FROM item_topics
+        WHERE item_id IN (SELECT value FROM json_each(?))
+        ORDER BY item_id, topic
+        """,
+        (json.dumps(list(item_ids)),),
+    )
+    found: dict[int, list[str]] = {}
+    for item_id, topic in rows:
+        found.setdefault(item_id, []).append(topic)
+    return {item_id: tuple(topics) for item_id, topics in found.items()}
+
+
 def _scope(
     guild_id: int | None, all_guilds: bool, join: str = "JOIN"
 ) -> tuple[str, list[str], list[Any]]:
@@ -503,7 +566,13 @@ def _item_parameters(tagged: TaggedDraft, result: FeedPollResult, feed_name: str
     published = None
     if draft.published is not None:
         published = to_db_time(min(draft.published, result.polled_at))
-    tags = " ".join([feed_tag(result.feed_id), *(company_tag(c) for c in tagged.companies)])
+    tags = " ".join(
+        [
+            feed_tag(result.feed_id),
+            *(company_tag(c) for c in tagged.companies),
+            *(topic_tag(t) for t in tagged.topics),
+        ]
+    )
     return {
         "feed_id": result.feed_id,
         "key": draft.key,
@@ -522,8 +591,10 @@ def _item_parameters(tagged: TaggedDraft, result: FeedPollResult, feed_name: str
     }
 
 
-def item_from_row(row: sqlite3.Row, companies: tuple[Company, ...]) -> Item:
-    """An ``items`` row (selected with ``ITEM_COLUMNS``) and its companies as an Item."""
+def item_from_row(
+    row: sqlite3.Row, companies: tuple[Company, ...], topics: tuple[str, ...] = ()
+) -> Item:
+    """An ``items`` row (selected with ``ITEM_COLUMNS``), its companies and topics as an Item."""
     return Item(
         id=row["id"],
         feed_id=row["feed_id"],
@@ -541,6 +612,8 @@ def item_from_row(row: sqlite3.Row, companies: tuple[Company, ...]) -> Item:
         companies=companies,
         content_hash=row["content_hash"],
         backlog=bool(row["backlog"]),
+        topics=topics,
+        story_id=row["story_id"],
     )
 
 

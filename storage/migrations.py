@@ -201,7 +201,49 @@ CREATE INDEX outbox_pending ON outbox (subscription_id, next_attempt_at) WHERE s
 CREATE INDEX outbox_item ON outbox (item_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_INIT, _V2_SUBSCRIPTIONS_OUTBOX)
+_V3_STORIES_TOPICS = """
+-- Stories: items of the shared catalogue about one event, grouped by the story clusterer
+-- (bot/news/stories.py), which also allocates their ids (hence no AUTOINCREMENT). A row is the
+-- story's latest summary as a whole; what one period saw of it is computed from its items.
+CREATE TABLE stories (
+    id           INTEGER PRIMARY KEY,
+    headline     TEXT    NOT NULL,
+    summary_line TEXT    NOT NULL DEFAULT '',
+    first_seen   INTEGER NOT NULL,   -- earliest publication date of its items
+    last_seen    INTEGER NOT NULL,   -- latest publication date of its items
+    item_count   INTEGER NOT NULL CHECK (item_count >= 0),
+    source_count INTEGER NOT NULL CHECK (source_count >= 0),
+    sources      TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(sources)),
+    companies    TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(companies)),
+    updated_at   INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX stories_last_seen ON stories (last_seen);
+
+-- NULL until the clusterer has placed the item; always NULL for private (guild) feeds' items.
+-- Deleting a story sends its items back to the clusterer.
+ALTER TABLE items ADD COLUMN story_id INTEGER REFERENCES stories (id) ON DELETE SET NULL;
+
+-- A story's items (and the foreign key's ON DELETE SET NULL).
+CREATE INDEX items_story ON items (story_id) WHERE story_id IS NOT NULL;
+-- What the clusterer has still to place, oldest first; rows leave it as they are placed.
+CREATE INDEX items_unassigned ON items (first_seen) WHERE story_id IS NULL;
+-- Periods of first_seen (summaries, trend charts); story_id and feed_id let the period
+-- queries filter before reading the rows.
+CREATE INDEX items_first_seen ON items (first_seen, story_id, feed_id);
+
+-- Topic ids (bot/news/topics.py) of each item, written by SqliteItemRepository.apply with the
+-- item. Search filters by topic through a hidden token in items.tags ("t<hex of topic id>").
+CREATE TABLE item_topics (
+    item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    topic   TEXT    NOT NULL,
+    PRIMARY KEY (item_id, topic)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX item_topics_topic ON item_topics (topic, item_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_INIT, _V2_SUBSCRIPTIONS_OUTBOX, _V3_STORIES_TOPICS)
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -161,6 +161,33 @@ class Item:
     content_hash: str
     # True for items stored by a feed's first poll: already seen, never announced.
     backlog: bool = False
+    # The topic ids the topic tagger found (sorted), and the story the item belongs to (None
+    # until the story clusterer has placed it; private feeds' items are never placed).
+    topics: tuple[str, ...] = ()
+    story_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """A story (items of the shared catalogue about one event) as one period saw it.
+
+    ``headline`` and ``summary_line`` are the story's; everything else is restricted to its
+    items first seen in the period asked for: ``first_seen``/``last_seen`` are the earliest and
+    latest of their publication dates, ``item_count`` how many they are, ``sources`` their
+    distinct sources (sorted), ``companies`` and ``topics`` what they are tagged with, and
+    ``links`` up to three of their links, newest first.
+    """
+
+    id: int
+    headline: str
+    summary_line: str
+    first_seen: datetime
+    last_seen: datetime
+    item_count: int
+    sources: tuple[str, ...]
+    companies: tuple[Company, ...]
+    links: tuple[str, ...]
+    topics: tuple[str, ...]
 
 
 class ItemChange(enum.Enum):
@@ -177,6 +204,7 @@ class TaggedDraft:
 
     draft: ItemDraft
     companies: tuple[str, ...]
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,16 @@ import pytest
 
 import storage.migrations as migrations
 from bot.news.errors import StorageError
-from bot.news.models import Company, LatestRequest, NewFeed, PlannedPost, SearchRequest
+from bot.news.models import (
+    Company,
+    Feed,
+    ItemDraft,
+    LatestRequest,
+    NewFeed,
+    PlannedPost,
+    SearchRequest,
+    TaggedDraft,
+)
 from bot.news.ports import (
     FeedRepository,
     ItemRepository,
@@ -18,9 +27,12 @@ from bot.news.ports import (
     SubscriptionRepository,
 )
 from bot.news.query import build_fts_query
+from bot.news.stories import summarize_story
 from storage import Database
+from storage._sql import to_db_time
+from storage.items import company_tag, feed_tag, month_tag
 from storage.migrations import SCHEMA_VERSION, split_statements
-from tests.storage.conftest import T0, add_feed, add_subscription, draft, poll, tagged
+from tests.storage.conftest import T0, add_feed, add_subscription, draft, poll
 
 
 def _raw(path: Path) -> sqlite3.Connection:
@@ -48,6 +60,8 @@ async def test_migrates_an_empty_file(tmp_path: Path) -> None:
         "item_companies",
         "subscriptions",
         "outbox",
+        "stories",
+        "item_topics",
     ):
         assert tables[table] == 1, f"{table} is not STRICT"
     assert "items_fts" in tables
@@ -221,10 +235,11 @@ async def test_a_version_1_database_upgrades_in_place(
             await db.items.register_companies([Company("temu", "Temu")])
             feed = await add_feed(db, "Retail Dive")
             private = await add_feed(db, "Private", guild_id=111)
-            await db.items.apply(poll(feed, [tagged(draft("a", "Temu tariffs"), "temu")]))
-            await db.items.apply(poll(private, [draft("p", "Private news")]))
             await db.meta.set("catalogue_seeded", "yes")
     with _raw(path) as raw:
+        # Items as that release's apply() stored them (today's apply needs today's tables).
+        _old_item(raw, feed, draft("a", "Temu tariffs"), "temu")
+        _old_item(raw, private, draft("p", "Private news"))
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
         names = {row[0] for row in raw.execute("SELECT name FROM sqlite_schema")}
     assert "subscriptions" not in names and "outbox" not in names
@@ -247,6 +262,113 @@ async def test_a_version_1_database_upgrades_in_place(
         [entry] = await db.outbox.due(T0, 10)
         assert entry.item.id == found.id
     with _raw(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _old_item(raw: sqlite3.Connection, feed: Feed, item: ItemDraft, *companies: str) -> int:
+    """Store an item with raw SQL as the releases before stories and topics did (v1, v2)."""
+    assert item.published is not None
+    published = to_db_time(item.published)
+    tags = " ".join(
+        [feed_tag(feed.id), *(company_tag(c) for c in companies), month_tag(item.published)]
+    )
+    [item_id] = raw.execute(
+        "INSERT INTO items (feed_id, key, title, link, source, published, first_seen,"
+        " updated_at, summary, content_hash, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
+        (
+            feed.id,
+            item.key,
+            item.title,
+            item.link,
+            item.publisher or feed.name,
+            published,
+            to_db_time(T0),
+            to_db_time(T0),
+            item.summary,
+            item.content_hash,
+            tags,
+        ),
+    ).fetchone()
+    for position, company in enumerate(companies):
+        raw.execute("INSERT OR IGNORE INTO companies (id, name) VALUES (?, ?)", (company, company))
+        raw.execute(
+            "INSERT INTO item_companies (item_id, company_id, position, published)"
+            " VALUES (?, ?, ?, ?)",
+            (item_id, company, position, published),
+        )
+    return int(item_id)
+
+
+async def test_a_version_2_database_upgrades_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "shopwire.db"
+    # A database as the second release left it (subscriptions and outbox), with data in it.
+    with monkeypatch.context() as v2:
+        v2.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
+        v2.setattr(migrations, "SCHEMA_VERSION", 2)
+        async with await Database.open(path) as db:
+            await db.items.register_companies([Company("temu", "Temu")])
+            feed = await add_feed(db, "Retail Dive")
+            private = await add_feed(db, "Private", guild_id=111)
+            sub = await add_subscription(db)
+            await db.meta.set("catalogue_seeded", "yes")
+    with _raw(path) as raw:
+        shared_id = _old_item(raw, feed, draft("a", "Temu tariffs", "Fees rise."), "temu")
+        sent_id = _old_item(raw, feed, draft("b", "Temu earnings"), "temu")
+        private_id = _old_item(raw, private, draft("p", "Private news"))
+        raw.execute(
+            "INSERT INTO outbox (subscription_id, item_id, state, created_at) VALUES (?, ?, ?, ?)",
+            (sub.id, shared_id, "pending", to_db_time(T0)),
+        )
+        raw.execute(
+            "INSERT INTO outbox (subscription_id, item_id, state, created_at, message_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (sub.id, sent_id, "sent", to_db_time(T0), 555),
+        )
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+        names = {row[0] for row in raw.execute("SELECT name FROM sqlite_schema")}
+        columns = {row[1] for row in raw.execute("PRAGMA table_info(items)")}
+    assert "stories" not in names and "item_topics" not in names
+    assert "story_id" not in columns
+
+    async with await Database.open(path) as db:
+        assert await db.feeds.count() == 2
+        assert await db.items.count() == 3
+        assert await db.meta.get("catalogue_seeded") == "yes"
+        assert [s.id for s in await db.subscriptions.list_all()] == [sub.id]
+        [entry] = await db.outbox.due(T0, 10)
+        assert (entry.item.id, entry.item.story_id) == (shared_id, None)
+        found = await db.items.search(
+            SearchRequest("temu", company="temu"), build_fts_query("temu")
+        )
+        assert {i.id for i in found.items} == {shared_id, sent_id}
+        assert all(i.topics == () and i.story_id is None for i in found.items)
+        # Old items wait for the clusterer (the private one never will), and take topics and
+        # stories like new ones.
+        waiting = await db.stories.unassigned(10)
+        assert [i.item_id for i in waiting] == [shared_id, sent_id]
+        assert waiting[0].companies == ("temu",)
+        changed = TaggedDraft(draft("a", "Temu tariffs", "Fees rise again."), ("temu",), ("fees",))
+        await db.items.apply(poll(feed, changed=[changed]))
+        await db.stories.save([(shared_id, 1)], [summarize_story(1, waiting[:1])], T0)
+        [item] = (await db.items.latest(LatestRequest(company="temu"), topic="fees")).items
+        assert (item.id, item.topics, item.story_id) == (shared_id, ("fees",), 1)
+        assert await db.stories.max_story_id() == 1
+        assert [i.item_id for i in await db.stories.unassigned(10)] == [sent_id]
+        await db.feeds.remove(private.id)
+        assert await db.items.count() == 2
+    with _raw(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert raw.execute("SELECT count(*) FROM outbox").fetchone()[0] == 2
+        sent = raw.execute("SELECT item_id, message_id FROM outbox WHERE state = 'sent'")
+        assert sent.fetchall() == [(sent_id, 555)]
+        remaining = {row[0] for row in raw.execute("SELECT id FROM items")}
+        assert remaining == {shared_id, sent_id} and private_id not in remaining
+        assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # Raises if the search index disagrees with the items.
+        raw.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")

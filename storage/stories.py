@@ -1,0 +1,441 @@
+"""SQLite storage of stories: items of the shared catalogue about one event.
+
+The story clusterer (``bot.news.stories.StoryClusterer``) reads the items it has still to place
+(``unassigned``), places them and saves the result (``save``: each item's story id and each
+touched story's summary, in one transaction). After a restart it is rebuilt from the recently
+placed items (``window``) and carries on numbering after ``max_story_id``.
+
+Only items of the shared catalogue (feeds with ``guild_id`` NULL) are ever read here or placed
+in a story, so a server's private items never show in another server's summary or chart.
+
+Periods are half-open ``[since, until)`` over the items' ``first_seen`` (when Shopwire stored
+them), which is indexed and, unlike a feed's date, never lies in the future. What a period
+reports of a story (counts, sources, companies, topics, links) is computed from the story's
+items first seen in that period, not from the whole story.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.news.models import Company, StoryRecord
+from bot.news.stories import StoryItem, StorySummary
+from storage._sql import Connections, from_db_time, to_db_time, to_json_list
+from storage.items import item_companies, item_topics
+
+MAX_TOP_STORIES = 100
+"""The most stories ``top_stories`` returns, whatever it is asked for."""
+
+LINKS_PER_STORY = 3
+"""How many item links a ``StoryRecord`` carries (the newest)."""
+
+_DAY_US = 86_400_000_000
+"""A day in the unit of stored times (microseconds): integer division gives the UTC day."""
+
+_EPOCH_DAY = date(1970, 1, 1)
+
+_SHARED = "i.feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL)"
+"""Items of the shared catalogue only (SQLite builds the small set of shared feed ids once)."""
+
+_PERIOD = "i.first_seen >= :since AND i.first_seen < :until"
+
+_STORY_ITEM_COLUMNS = "i.id, i.title, i.summary, i.source, i.published"
+
+# Unchanged summaries leave the row alone, so saving again changes nothing (updated_at
+# included): updated_at is when the story last changed.
+_UPSERT_STORY = """
+INSERT INTO stories (id, headline, summary_line, first_seen, last_seen, item_count,
+                     source_count, sources, companies, updated_at)
+VALUES (:id, :headline, :summary_line, :first_seen, :last_seen, :item_count, :source_count,
+        :sources, :companies, :now)
+ON CONFLICT (id) DO UPDATE SET
+    headline = excluded.headline, summary_line = excluded.summary_line,
+    first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+    item_count = excluded.item_count, source_count = excluded.source_count,
+    sources = excluded.sources, companies = excluded.companies,
+    updated_at = excluded.updated_at
+WHERE (headline, summary_line, first_seen, last_seen, item_count, source_count, sources,
+       companies)
+   IS NOT (excluded.headline, excluded.summary_line, excluded.first_seen, excluded.last_seen,
+           excluded.item_count, excluded.source_count, excluded.sources, excluded.companies)
+"""
+
+_ASSIGN = """
+UPDATE items SET story_id = :story_id
+WHERE id = :item_id AND story_id IS NOT :story_id
+  AND feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL)
+"""
+
+# The period's items of the stories that pass the filters, grouped per story and ranked. The
+# period is read once (MATERIALIZED) through the items_first_seen index, whose story_id and
+# feed_id columns filter it before any row is read.
+_TOP_STORIES = """
+WITH period AS MATERIALIZED (
+    SELECT i.id AS id, i.story_id AS story_id, i.source AS source, i.published AS published
+    FROM items AS i
+    WHERE {period} AND i.story_id IS NOT NULL AND {shared}
+),
+ranked AS (
+    SELECT story_id, count(*) AS item_count, count(DISTINCT source) AS source_count,
+           min(published) AS first_seen, max(published) AS last_seen
+    FROM period
+    WHERE {filters}
+    GROUP BY story_id
+    ORDER BY source_count DESC, last_seen DESC, story_id DESC
+    LIMIT :limit
+)
+SELECT r.story_id, r.item_count, r.first_seen, r.last_seen, s.headline, s.summary_line
+FROM ranked AS r JOIN stories AS s ON s.id = r.story_id
+ORDER BY r.source_count DESC, r.last_seen DESC, r.story_id DESC
+"""
+
+_STORIES_WITH_COMPANY = """
+story_id IN (SELECT p.story_id FROM period AS p
+             JOIN item_companies AS ic ON ic.item_id = p.id AND ic.company_id = :company)
+"""
+
+_STORIES_WITH_TOPIC = """
+story_id IN (SELECT p.story_id FROM period AS p
+             JOIN item_topics AS it ON it.item_id = p.id AND it.topic = :topic)
+"""
+
+
+class SqliteStoryRepository:
+    """Stories of the shared catalogue (implements ``bot.news.ports.StoryRepository``).
+
+    Story ids are allocated by the clusterer; an item belongs to at most one story
+    (``items.story_id``), and removing a feed removes its items from their stories.
+    """
+
+    def __init__(self, connections: Connections) -> None:
+        self._db = connections
+
+    async def unassigned(self, limit: int, *, since: datetime | None = None) -> list[StoryItem]:
+        """Up to ``limit`` shared items not placed in a story yet, oldest ``first_seen`` first.
+
+        ``since``, if given, skips items first seen before it (e.g. the history that a
+        database upgraded to stories has: not worth clustering). Private items are never
+        returned. Two queries: the items, then their companies (ids, in the tagger's order).
+        """
+        if limit <= 0:
+            return []
+        rows = await self._db.read(
+            f"""
+            SELECT {_STORY_ITEM_COLUMNS} FROM items AS i
+            WHERE i.story_id IS NULL AND i.first_seen >= :since AND {_SHARED}
+            ORDER BY i.first_seen, i.id
+            LIMIT :limit
+            """,
+            {"since": -1 if since is None else to_db_time(since), "limit": limit},
+        )
+        companies = await self._company_ids([row["id"] for row in rows])
+        return [_story_item(row, companies) for row in rows]
+
+    async def window(self, since: datetime) -> list[tuple[StoryItem, int]]:
+        """Shared items already placed and first seen at or after ``since``, with their story id.
+
+        In item id order: what ``StoryClusterer.rebuild`` needs after a restart. Items of
+        those stories first seen before ``since`` are not included (``story_items`` has them).
+        """
+        rows = await self._db.read(
+            f"""
+            SELECT {_STORY_ITEM_COLUMNS}, i.story_id FROM items AS i
+            WHERE i.first_seen >= :since AND i.story_id IS NOT NULL AND {_SHARED}
+            ORDER BY i.id
+            """,
+            {"since": to_db_time(since)},
+        )
+        companies = await self._company_ids([row["id"] for row in rows])
+        return [(_story_item(row, companies), int(row["story_id"])) for row in rows]
+
+    async def max_story_id(self) -> int:
+        """The highest story id stored (in a story row or on an item), 0 when there is none."""
+        row = await self._db.read_one(
+            "SELECT max((SELECT coalesce(max(id), 0) FROM stories),"
+            " (SELECT coalesce(max(story_id), 0) FROM items WHERE story_id IS NOT NULL))"
+        )
+        assert row is not None
+        return int(row[0])
+
+    async def story_items(self, story_ids: Sequence[int]) -> dict[int, list[StoryItem]]:
+        """The shared items of each story, in item id order, in two queries.
+
+        A story without items (its feeds removed) or an unknown id is absent from the result.
+        """
+        if not story_ids:
+            return {}
+        rows = await self._db.read(
+            f"""
+            SELECT {_STORY_ITEM_COLUMNS}, i.story_id FROM items AS i
+            WHERE i.story_id IN (SELECT value FROM json_each(:ids)) AND {_SHARED}
+            ORDER BY i.story_id, i.id
+            """,
+            {"ids": json.dumps([int(s) for s in story_ids])},
+        )
+        companies = await self._company_ids([row["id"] for row in rows])
+        found: dict[int, list[StoryItem]] = {}
+        for row in rows:
+            found.setdefault(int(row["story_id"]), []).append(_story_item(row, companies))
+        return found
+
+    async def save(
+        self,
+        assignments: Sequence[tuple[int, int]],
+        summaries: Sequence[StorySummary],
+        now: datetime,
+    ) -> None:
+        """Store a clustering step in one transaction: stories first, then item placements.
+
+        ``assignments`` are (item id, story id) pairs; ``summaries`` the stories they touched
+        (inserted, or replacing the stored summary; a row whose summary is unchanged keeps its
+        ``updated_at``). Saving the same step again changes nothing. An item removed since it
+        was read, or one of a private feed, is skipped. Raises ValueError, storing nothing,
+        when an assignment names a story that is neither stored nor among ``summaries``.
+        """
+        if not assignments and not summaries:
+            return
+        stamp = to_db_time(now)
+        stories = [_story_parameters(summary, stamp) for summary in summaries]
+        placements = [{"item_id": item, "story_id": story} for item, story in assignments]
+        try:
+            async with self._db.transaction() as db:
+                if stories:
+                    await db.executemany(_UPSERT_STORY, stories)
+                if placements:
+                    await db.executemany(_ASSIGN, placements)
+        except sqlite3.IntegrityError as exc:
+            raise ValueError(f"cannot save stories: {exc} (an unknown story id?)") from exc
+
+    async def top_stories(
+        self,
+        since: datetime,
+        until: datetime,
+        company: str | None = None,
+        topic: str | None = None,
+        limit: int = 10,
+    ) -> list[StoryRecord]:
+        """The period's biggest stories: those with an item first seen in ``[since, until)``.
+
+        Ranked by how many distinct sources reported them in the period, then by their latest
+        publication date in the period. ``company`` (a company id) keeps the stories with an
+        item of the period tagged with it, ``topic`` (a topic id) those with an item of the
+        period tagged with it. Every figure of a record is of the story's items in the period
+        (see ``StoryRecord``). At most ``limit`` (up to ``MAX_TOP_STORIES``) records, in four
+        queries: the ranking, then the chosen stories' items, their companies and topics.
+        """
+        limit = min(limit, MAX_TOP_STORIES)
+        if limit <= 0 or since >= until:
+            return []
+        filters: list[str] = []
+        parameters: dict[str, Any] = {
+            "since": to_db_time(since),
+            "until": to_db_time(until),
+            "limit": limit,
+        }
+        if company is not None:
+            filters.append(_STORIES_WITH_COMPANY)
+            parameters["company"] = company
+        if topic is not None:
+            filters.append(_STORIES_WITH_TOPIC)
+            parameters["topic"] = topic
+        ranked = await self._db.read(
+            _TOP_STORIES.format(
+                period=_PERIOD, shared=_SHARED, filters=" AND ".join(filters) or "1"
+            ),
+            parameters,
+        )
+        if not ranked:
+            return []
+        story_ids = [int(row["story_id"]) for row in ranked]
+        items = await self._db.read(
+            f"""
+            SELECT i.id, i.story_id, i.source, i.link FROM items AS i
+            WHERE i.story_id IN (SELECT value FROM json_each(:ids)) AND {_PERIOD} AND {_SHARED}
+            ORDER BY i.story_id, i.published DESC, i.id DESC
+            """,
+            {
+                "ids": json.dumps(story_ids),
+                "since": parameters["since"],
+                "until": parameters["until"],
+            },
+        )
+        item_ids = [row["id"] for row in items]
+        companies = await item_companies(self._db, item_ids)
+        topics = await item_topics(self._db, item_ids)
+        parts: dict[int, _StoryParts] = {story_id: _StoryParts() for story_id in story_ids}
+        for row in items:
+            parts[int(row["story_id"])].add(
+                row["source"], row["link"], companies.get(row["id"], ()), topics.get(row["id"], ())
+            )
+        return [
+            StoryRecord(
+                id=int(row["story_id"]),
+                headline=row["headline"],
+                summary_line=row["summary_line"],
+                first_seen=from_db_time(row["first_seen"]),
+                last_seen=from_db_time(row["last_seen"]),
+                item_count=int(row["item_count"]),
+                sources=tuple(sorted(parts[int(row["story_id"])].sources)),
+                companies=parts[int(row["story_id"])].ranked_companies(),
+                links=tuple(parts[int(row["story_id"])].links),
+                topics=tuple(sorted(parts[int(row["story_id"])].topics)),
+            )
+            for row in ranked
+        ]
+
+    async def company_counts(self, since: datetime, until: datetime) -> list[tuple[Company, int]]:
+        """How many stories each company had in ``[since, until)``, most first (then by id).
+
+        A story counts for a company when one of its items first seen in the period is tagged
+        with it. Companies without a story in the period are left out.
+        """
+        if since >= until:
+            return []
+        rows = await self._db.read(
+            f"""
+            SELECT c.id, c.name, count(DISTINCT i.story_id) AS stories
+            FROM items AS i
+            JOIN item_companies AS ic ON ic.item_id = i.id
+            JOIN companies AS c ON c.id = ic.company_id
+            WHERE {_PERIOD} AND i.story_id IS NOT NULL AND {_SHARED}
+            GROUP BY c.id
+            ORDER BY stories DESC, c.id
+            """,
+            {"since": to_db_time(since), "until": to_db_time(until)},
+        )
+        return [(Company(id=row[0], name=row[1]), int(row[2])) for row in rows]
+
+    async def daily_story_counts(
+        self, since: datetime, until: datetime, companies: Sequence[str] | None = None
+    ) -> list[tuple[str, date, int]]:
+        """(company id, UTC day, stories) for trend charts, by company then day.
+
+        The number of distinct stories with an item tagged with the company and first seen
+        that day, in ``[since, until)``. ``companies`` limits the result to those ids (None:
+        every company). Days without a story are left out (the caller fills in zeros).
+        """
+        if since >= until or (companies is not None and not companies):
+            return []
+        parameters: dict[str, Any] = {"since": to_db_time(since), "until": to_db_time(until)}
+        only = ""
+        if companies is not None:
+            only = "AND ic.company_id IN (SELECT value FROM json_each(:companies))"
+            parameters["companies"] = to_json_list(companies)
+        rows = await self._db.read(
+            f"""
+            SELECT ic.company_id, i.first_seen / {_DAY_US} AS day,
+                   count(DISTINCT i.story_id) AS stories
+            FROM items AS i
+            JOIN item_companies AS ic ON ic.item_id = i.id {only}
+            WHERE {_PERIOD} AND i.story_id IS NOT NULL AND {_SHARED}
+            GROUP BY ic.company_id, day
+            ORDER BY ic.company_id, day
+            """,
+            parameters,
+        )
+        return [
+            (str(row[0]), _EPOCH_DAY + timedelta(days=int(row[1])), int(row[2])) for row in rows
+        ]
+
+    async def period_titles(
+        self, since: datetime, until: datetime, company: str | None = None
+    ) -> list[str]:
+        """Titles of the shared items first seen in ``[since, until)``, oldest first.
+
+        Placed in a story or not; ``company`` (an id) keeps the items tagged with it.
+        """
+        if since >= until:
+            return []
+        parameters: dict[str, Any] = {"since": to_db_time(since), "until": to_db_time(until)}
+        about = ""
+        if company is not None:
+            about = (
+                "AND EXISTS (SELECT 1 FROM item_companies AS ic"
+                " WHERE ic.item_id = i.id AND ic.company_id = :company)"
+            )
+            parameters["company"] = company
+        rows = await self._db.read(
+            f"""
+            SELECT i.title FROM items AS i
+            WHERE {_PERIOD} AND {_SHARED} {about}
+            ORDER BY i.first_seen, i.id
+            """,
+            parameters,
+        )
+        return [str(row[0]) for row in rows]
+
+    async def _company_ids(self, item_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """The company ids of each item, in the tagger's order (one query)."""
+        if not item_ids:
+            return {}
+        rows = await self._db.read(
+            """
+            SELECT item_id, company_id FROM item_companies
+            WHERE item_id IN (SELECT value FROM json_each(?))
+            ORDER BY item_id, position
+            """,
+            (json.dumps(list(item_ids)),),
+        )
+        found: dict[int, list[str]] = {}
+        for item_id, company_id in rows:
+            found.setdefault(item_id, []).append(company_id)
+        return {item_id: tuple(ids) for item_id, ids in found.items()}
+
+
+class _StoryParts:
+    """What a period's items say about one story, gathered newest item first."""
+
+    def __init__(self) -> None:
+        self.sources: set[str] = set()
+        self.links: list[str] = []
+        self.topics: set[str] = set()
+        self.companies: Counter[Company] = Counter()
+
+    def add(
+        self,
+        source: str,
+        link: str | None,
+        companies: Sequence[Company],
+        topics: Sequence[str],
+    ) -> None:
+        self.sources.add(source)
+        if link and link not in self.links and len(self.links) < LINKS_PER_STORY:
+            self.links.append(link)
+        self.topics.update(topics)
+        for company in companies:
+            self.companies[company] += 1
+
+    def ranked_companies(self) -> tuple[Company, ...]:
+        """Most-tagged first, then by id."""
+        return tuple(sorted(self.companies, key=lambda c: (-self.companies[c], c.id)))
+
+
+def _story_item(row: sqlite3.Row, companies: dict[int, tuple[str, ...]]) -> StoryItem:
+    return StoryItem(
+        item_id=row["id"],
+        title=row["title"],
+        summary=row["summary"],
+        source=row["source"],
+        published=from_db_time(row["published"]),
+        companies=companies.get(row["id"], ()),
+    )
+
+
+def _story_parameters(summary: StorySummary, stamp: int) -> dict[str, Any]:
+    return {
+        "id": summary.story_id,
+        "headline": summary.headline,
+        "summary_line": summary.summary_line,
+        "first_seen": to_db_time(summary.first_seen),
+        "last_seen": to_db_time(summary.last_seen),
+        "item_count": len(summary.item_ids),
+        "source_count": len(summary.sources),
+        "sources": to_json_list(summary.sources),
+        "companies": to_json_list(summary.companies),
+        "now": stamp,
+    }
