@@ -227,7 +227,8 @@ ALTER TABLE items ADD COLUMN story_id INTEGER REFERENCES stories (id) ON DELETE 
 -- A story's items (and the foreign key's ON DELETE SET NULL).
 CREATE INDEX items_story ON items (story_id) WHERE story_id IS NOT NULL;
 -- What the clusterer has still to place, oldest first; rows leave it as they are placed.
-CREATE INDEX items_unassigned ON items (first_seen) WHERE story_id IS NULL;
+-- feed_id skips private feeds' items (never placed) without reading their rows.
+CREATE INDEX items_unassigned ON items (first_seen, feed_id) WHERE story_id IS NULL;
 -- Periods of first_seen (summaries, trend charts); story_id and feed_id let the period
 -- queries filter before reading the rows.
 CREATE INDEX items_first_seen ON items (first_seen, story_id, feed_id);
