@@ -313,6 +313,9 @@ _PLACES = {
     "MENA": "Middle East|Gulf",
     "AFRICA": "Africa|African",
 }
+# Where the goods or the company come from in half of all cross-border e-commerce news, not
+# where the event happens: a feature like any other place, but never a disagreement.
+_CONTEXT_PLACES = frozenset({"CN"})
 _PLACE_OF = {name.lower(): code for code, names in _PLACES.items() for name in names.split("|")}
 _PLACE_NAMES = sorted((n for names in _PLACES.values() for n in names.split("|")), key=len)
 _PLACE_RE = re.compile(
@@ -417,6 +420,11 @@ def _key_terms(title: str, summary: str, companies: Iterable[str]) -> _KeyTerms:
         if weight == 1 or not _is_title_case(text):
             _names(text, weight, names)
     return _KeyTerms(places, numbers, Counter(dict.fromkeys(companies, 2)), names)
+
+
+def _disputable(places: Counter[str]) -> Counter[str]:
+    """The places an item or story can disagree on."""
+    return Counter({p: n for p, n in places.items() if p not in _CONTEXT_PLACES})
 
 
 def _main(bag: Counter[str]) -> Counter[str]:
@@ -803,7 +811,7 @@ class StoryClusterer:
         terms = item.terms
         penalty = 0.0
         for mine, theirs, weight, both_ways in (
-            (terms.places, story.places, config.place_weight, True),
+            (_disputable(terms.places), _disputable(story.places), config.place_weight, True),
             (terms.numbers, story.numbers, config.number_weight, False),
             (terms.companies, story.companies, config.company_weight, True),
             (terms.names, story.names, config.name_weight, False),
