@@ -17,8 +17,10 @@ from bot.news.parsing_pool import PoolParser
 from bot.news.ports import Clock, Fetcher
 from bot.news.schedule import PollPolicy
 from bot.news.service import NewsService
+from bot.news.storyline import StoryAssigner, SummaryService
 from bot.news.subscriptions import SubscriptionService
 from bot.news.tag import Tagger
+from bot.news.topics import TopicTagger
 from bot.news.updater import FeedUpdater, UpdaterOptions
 from bot.settings import Settings
 from storage.db import Database
@@ -32,6 +34,7 @@ class Newsroom:
     database: Database
     service: NewsService
     subscriptions: SubscriptionService
+    summaries: SummaryService
     updater: FeedUpdater
     tagger: Tagger
     clock: Clock
@@ -93,7 +96,10 @@ async def open_newsroom(
                 max_post_age=timedelta(hours=settings.max_post_age_hours),
             ),
             subscriptions=database.subscriptions,
+            topics=TopicTagger.default(),
         )
+        stories = StoryAssigner(stories=database.stories, clock=the_clock)
+        summaries = SummaryService(stories=database.stories, companies=tagger, clock=the_clock)
         service = NewsService(
             feeds=database.feeds,
             items=database.items,
@@ -103,6 +109,7 @@ async def open_newsroom(
             clock=the_clock,
             allow_private_urls=settings.allow_private_urls,
             max_guild_feeds=settings.max_guild_feeds,
+            after_poll=stories.run,
         )
         subscriptions = SubscriptionService(
             subscriptions=database.subscriptions,
@@ -113,4 +120,6 @@ async def open_newsroom(
         )
         if settings.seed_catalogue:
             await service.seed_catalogue()
-        yield Newsroom(settings, database, service, subscriptions, updater, tagger, the_clock)
+        yield Newsroom(
+            settings, database, service, subscriptions, summaries, updater, tagger, the_clock
+        )

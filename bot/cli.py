@@ -10,18 +10,22 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.news.errors import ConfigError, ShopwireError, StorageError, UserError
 from bot.news.models import Feed, Item, UpdateReport, UpdateStatus
-from bot.news.service import NewsService
+from bot.news.summary import NewsSummary
 from bot.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.app import Newsroom
 
 log = logging.getLogger("shopwire")
 
@@ -64,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     commands.add_parser("run", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)")
+    sync = commands.add_parser(
+        "sync-commands",
+        parents=[common],
+        help="register the slash commands with Discord now (needs DISCORD_TOKEN)",
+    )
+    sync.add_argument(
+        "--guild", type=int, help="sync to this server only (instant), instead of globally"
+    )
     poll = commands.add_parser(
         "poll", parents=[common, as_json], help="poll every due feed once and report"
     )
@@ -83,6 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--since", help="only items newer than this: 24h, 7d, 2w or 2026-11-01")
     search.add_argument("--until", help="only items older than this (same forms as --since)")
     search.add_argument("--limit", type=int, default=10, help="how many items (1-100)")
+
+    summary = commands.add_parser(
+        "summary", parents=[common, as_json], help="the top stories of a period, in one screen"
+    )
+    summary.add_argument("--company", help="only stories about this company")
+    summary.add_argument("--topic", help="only stories of this topic (fees, policy, ...)")
+    summary.add_argument("--period", default="7d", choices=("24h", "7d", "30d"))
+
+    trend = commands.add_parser(
+        "trend", parents=[common], help="a PNG chart of daily stories per company"
+    )
+    trend.add_argument("--out", required=True, help="where to write the PNG")
+    trend.add_argument("--period", default="30d", choices=("24h", "7d", "30d"))
+    trend.add_argument(
+        "--companies", help="comma-separated companies (default: the most active ones)"
+    )
 
     feeds = commands.add_parser("feeds", parents=[common], help="manage the feed catalogue")
     feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
@@ -124,7 +152,14 @@ class Console:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``shopwire`` console script."""
-    return run_cli(argv, Console(sys.stdout, sys.stderr))
+    try:
+        code = run_cli(argv, Console(sys.stdout, sys.stderr))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`shopwire latest | head`): not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    return code
 
 
 def run_cli(argv: Sequence[str] | None, console: Console) -> int:
@@ -181,7 +216,7 @@ def _configure_logging(settings: Settings, is_bot: bool, stream: TextIO) -> None
     )
 
 
-Handler = Callable[[NewsService, argparse.Namespace, Console], Coroutine[Any, Any, int]]
+Handler = Callable[["Newsroom", argparse.Namespace, Console], Coroutine[Any, Any, int]]
 
 
 async def _with_newsroom(
@@ -190,22 +225,22 @@ async def _with_newsroom(
     from bot.app import open_newsroom
 
     async with open_newsroom(settings) as newsroom:
-        return await handler(newsroom.service, args, console)
+        return await handler(newsroom, args, console)
 
 
 # Commands --------------------------------------------------------------------------------
 
 
-async def _cmd_poll(service: NewsService, args: argparse.Namespace, console: Console) -> int:
+async def _cmd_poll(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
     progress = _Progress(console.err) if console.err.isatty() and not args.json else None
     started = time.perf_counter()
     if progress is not None:
         progress.start(
-            len(await service.list_feeds(all_guilds=True))
+            len(await room.service.list_feeds(all_guilds=True))
             if args.all
-            else len(await service.due_feeds())
+            else len(await room.service.due_feeds())
         )
-    reports: list[UpdateReport] = await service.poll(
+    reports: list[UpdateReport] = await room.service.poll(
         include_not_due=args.all, progress=progress.step if progress else None
     )
     if progress is not None:
@@ -218,15 +253,15 @@ async def _cmd_poll(service: NewsService, args: argparse.Namespace, console: Con
     return EXIT_OK
 
 
-async def _cmd_latest(service: NewsService, args: argparse.Namespace, console: Console) -> int:
-    page = await service.latest(
+async def _cmd_latest(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    page = await room.service.latest(
         company=args.company, feed=args.feed, limit=args.limit, all_guilds=True
     )
     return _print_items(console, page.items, args.json, empty="No items stored yet.")
 
 
-async def _cmd_search(service: NewsService, args: argparse.Namespace, console: Console) -> int:
-    page = await service.search(
+async def _cmd_search(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    page = await room.service.search(
         args.query,
         company=args.company,
         feed=args.feed,
@@ -238,8 +273,8 @@ async def _cmd_search(service: NewsService, args: argparse.Namespace, console: C
     return _print_items(console, page.items, args.json, empty="No items match.")
 
 
-async def _cmd_feeds_add(service: NewsService, args: argparse.Namespace, console: Console) -> int:
-    feed: Feed = await service.add_feed(args.url, name=args.name, companies=args.company)
+async def _cmd_feeds_add(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    feed: Feed = await room.service.add_feed(args.url, name=args.name, companies=args.company)
     if args.json:
         _print_json(console, _feed_json(feed))
     else:
@@ -248,8 +283,8 @@ async def _cmd_feeds_add(service: NewsService, args: argparse.Namespace, console
     return EXIT_OK
 
 
-async def _cmd_feeds_list(service: NewsService, args: argparse.Namespace, console: Console) -> int:
-    feeds: list[Feed] = await service.list_feeds(all_guilds=True)
+async def _cmd_feeds_list(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    feeds: list[Feed] = await room.service.list_feeds(all_guilds=True)
     if args.json:
         _print_json(console, [_feed_json(f) for f in feeds])
         return EXIT_OK
@@ -276,33 +311,25 @@ async def _cmd_feeds_list(service: NewsService, args: argparse.Namespace, consol
     return EXIT_OK
 
 
-async def _cmd_feeds_remove(
-    service: NewsService, args: argparse.Namespace, console: Console
-) -> int:
-    feed: Feed = await service.remove_feed(args.feed, all_guilds=True)
+async def _cmd_feeds_remove(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    feed: Feed = await room.service.remove_feed(args.feed, all_guilds=True)
     print(f"Removed feed {feed.id}: {feed.name} and its {feed.item_count} items.", file=console.out)
     return EXIT_OK
 
 
-async def _cmd_feeds_enable(
-    service: NewsService, args: argparse.Namespace, console: Console
-) -> int:
-    feed: Feed = await service.set_feed_enabled(args.feed, True, all_guilds=True)
+async def _cmd_feeds_enable(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    feed: Feed = await room.service.set_feed_enabled(args.feed, True, all_guilds=True)
     print(f"Enabled feed {feed.id}: {feed.name}", file=console.out)
     return EXIT_OK
 
 
-async def _cmd_feeds_disable(
-    service: NewsService, args: argparse.Namespace, console: Console
-) -> int:
-    feed: Feed = await service.set_feed_enabled(args.feed, False, all_guilds=True)
+async def _cmd_feeds_disable(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    feed: Feed = await room.service.set_feed_enabled(args.feed, False, all_guilds=True)
     print(f"Disabled feed {feed.id}: {feed.name}", file=console.out)
     return EXIT_OK
 
 
-async def _cmd_feeds_import(
-    service: NewsService, args: argparse.Namespace, console: Console
-) -> int:
+async def _cmd_feeds_import(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
     if args.file == "-":
         document = sys.stdin.buffer.read()
     else:
@@ -310,7 +337,7 @@ async def _cmd_feeds_import(
             document = await asyncio.to_thread(Path(args.file).read_bytes)
         except OSError as exc:
             raise UserError(f"can't read {args.file}: {exc.strerror or exc}") from None
-    report = await service.import_opml(document)
+    report = await room.service.import_opml(document)
     if args.json:
         _print_json(
             console,
@@ -326,10 +353,8 @@ async def _cmd_feeds_import(
     return EXIT_OK
 
 
-async def _cmd_feeds_export(
-    service: NewsService, args: argparse.Namespace, console: Console
-) -> int:
-    document: str = await service.export_opml()
+async def _cmd_feeds_export(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    document: str = await room.service.export_opml()
     if args.out:
         try:
             await asyncio.to_thread(Path(args.out).write_text, document, encoding="utf-8")
@@ -340,8 +365,65 @@ async def _cmd_feeds_export(
     return EXIT_OK
 
 
+async def _cmd_summary(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    summary = await room.summaries.summary(
+        period=args.period, company=args.company, topic=args.topic
+    )
+    if args.json:
+        _print_json(console, summary_json(summary))
+        return EXIT_OK
+    about = f" about {summary.company.name}" if summary.company else ""
+    out = console.out
+    print(
+        f"E-commerce news{about}, last {summary.period} "
+        f"({_when(summary.since)} – {_when(summary.until)} UTC)",
+        file=out,
+    )
+    if summary.empty:
+        print("No stories in this period.", file=out)
+        return EXIT_OK
+    for n, ranked in enumerate(summary.stories, 1):
+        story = ranked.story
+        count = len(story.sources)
+        print(f"{n}. {story.headline}  ({count} source{'s' if count != 1 else ''})", file=out)
+        if story.summary_line:
+            print(f"   {story.summary_line}", file=out)
+        for link in story.links[:1]:
+            print(f"   {link}", file=out)
+    if summary.company_counts:
+        counts = " · ".join(f"{c.name} {n}" for c, n in summary.company_counts[:8])
+        print(f"Stories per company: {counts}", file=out)
+    if summary.rising_terms:
+        print(f"Rising: {', '.join(summary.rising_terms)}", file=out)
+    return EXIT_OK
+
+
+async def _cmd_trend(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    from bot.charts import TrendChart, TrendSeries, has_data, render_trend_png, trend_text
+
+    data = await room.summaries.trend(period=args.period, companies=args.companies)
+    chart = TrendChart(
+        title=data.title,
+        days=data.days,
+        series=tuple(TrendSeries(label, counts) for label, counts in data.series),
+    )
+    if not has_data(chart):
+        print(trend_text(chart), file=console.out)
+        return EXIT_OK
+    png = await asyncio.to_thread(render_trend_png, chart)
+    try:
+        await asyncio.to_thread(Path(args.out).write_bytes, png)
+    except OSError as exc:
+        raise UserError(f"can't write {args.out}: {exc.strerror or exc}") from None
+    print(trend_text(chart), file=console.out)
+    print(f"Wrote {args.out} ({len(png) // 1024} KB).", file=console.out)
+    return EXIT_OK
+
+
 _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("poll", None): _cmd_poll,
+    ("summary", None): _cmd_summary,
+    ("trend", None): _cmd_trend,
     ("latest", None): _cmd_latest,
     ("search", None): _cmd_search,
     ("feeds", "add"): _cmd_feeds_add,
@@ -385,6 +467,36 @@ def item_json(item: Item) -> dict[str, object]:
         "categories": list(item.categories),
         "image_url": item.image_url,
         "feed_id": item.feed_id,
+    }
+
+
+def summary_json(summary: NewsSummary) -> dict[str, object]:
+    """The JSON shape of a summary for scripts."""
+    return {
+        "period": summary.period,
+        "since": _iso(summary.since),
+        "until": _iso(summary.until),
+        "company": summary.company.name if summary.company else None,
+        "topic": summary.topic,
+        "stories": [
+            {
+                "id": r.story.id,
+                "headline": r.story.headline,
+                "summary": r.story.summary_line,
+                "sources": list(r.story.sources),
+                "source_count": len(r.story.sources),
+                "items": r.story.item_count,
+                "first_seen": _iso(r.story.first_seen),
+                "last_seen": _iso(r.story.last_seen),
+                "companies": [c.name for c in r.story.companies],
+                "topics": list(r.story.topics),
+                "links": list(r.story.links),
+                "score": round(r.score, 4),
+            }
+            for r in summary.stories
+        ],
+        "company_counts": [{"company": c.name, "stories": n} for c, n in summary.company_counts],
+        "rising_terms": list(summary.rising_terms),
     }
 
 

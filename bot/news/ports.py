@@ -6,7 +6,7 @@ Storage implements these Protocols (``storage/``); tests may stand fakes beside 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.news.models import (
@@ -24,8 +24,10 @@ from bot.news.models import (
     ParsedFeed,
     PostResult,
     SearchRequest,
+    StoryRecord,
     Subscription,
 )
+from bot.news.stories import StoryItem, StorySummary
 
 
 class Clock(Protocol):
@@ -106,6 +108,12 @@ class Parser(Protocol):
         content_type: str | None,
         max_items: int | None = None,
     ) -> ParsedFeed: ...
+
+
+class TopicClassifier(Protocol):
+    """Finds the topics an item is about (topic ids)."""
+
+    def tag(self, title: str, summary: str = "") -> tuple[str, ...]: ...
 
 
 class ItemTagger(Protocol):
@@ -193,3 +201,43 @@ class Publisher(Protocol):
     def missing_permissions(self, channel_id: int) -> str | None:
         """Why the bot cannot post in a channel now (None: it can)."""
         ...
+
+
+class StoryRepository(Protocol):
+    """Stories (clusters of items about one event) of the shared catalogue."""
+
+    async def unassigned(self, limit: int, *, since: datetime | None = None) -> list[StoryItem]: ...
+
+    async def window(self, since: datetime) -> list[tuple[StoryItem, int]]: ...
+
+    async def max_story_id(self) -> int: ...
+
+    async def story_items(self, story_ids: Sequence[int]) -> dict[int, list[StoryItem]]: ...
+
+    async def save(
+        self,
+        assignments: Sequence[tuple[int, int]],
+        summaries: Sequence[StorySummary],
+        now: datetime,
+    ) -> None: ...
+
+    async def top_stories(
+        self,
+        since: datetime,
+        until: datetime,
+        company: str | None,
+        topic: str | None,
+        limit: int,
+    ) -> list[StoryRecord]: ...
+
+    async def company_counts(
+        self, since: datetime, until: datetime
+    ) -> list[tuple[Company, int]]: ...
+
+    async def daily_story_counts(
+        self, since: datetime, until: datetime, companies: Sequence[str] | None
+    ) -> list[tuple[str, date, int]]: ...
+
+    async def period_titles(
+        self, since: datetime, until: datetime, company: str | None
+    ) -> list[str]: ...

@@ -61,6 +61,7 @@ class NewsService:
         allow_private_urls: bool = False,
         url_checker: UrlChecker = ensure_public_url,
         max_guild_feeds: int = 10,
+        after_poll: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._feeds = feeds
         self._items = items
@@ -71,6 +72,7 @@ class NewsService:
         self._allow_private = allow_private_urls
         self._check_url = url_checker
         self._max_guild_feeds = max_guild_feeds
+        self._after_poll = after_poll
 
     # Companies -------------------------------------------------------------------------
 
@@ -278,8 +280,11 @@ class NewsService:
     async def poll(
         self, *, include_not_due: bool = False, progress: ProgressCallback | None = None
     ) -> list[UpdateReport]:
-        """Poll due feeds (or all enabled feeds) once."""
-        return await self._updater.update_due(include_not_due=include_not_due, progress=progress)
+        """Poll due feeds (or all enabled feeds) once, then group what came in into stories."""
+        reports = await self._updater.update_due(include_not_due=include_not_due, progress=progress)
+        if self._after_poll is not None:
+            await self._after_poll()
+        return reports
 
     async def due_feeds(self) -> list[Feed]:
         """Feeds whose next poll time has come."""

@@ -48,6 +48,7 @@ from bot.news.ports import (
     ItemTagger,
     Parser,
     SubscriptionRepository,
+    TopicClassifier,
 )
 from bot.news.schedule import PollPolicy
 
@@ -83,6 +84,7 @@ class FeedUpdater:
         policy: PollPolicy,
         options: UpdaterOptions,
         subscriptions: SubscriptionRepository | None = None,
+        topics: TopicClassifier | None = None,
     ) -> None:
         self._feeds = feeds
         self._items = items
@@ -93,6 +95,7 @@ class FeedUpdater:
         self._policy = policy
         self._options = options
         self._subscriptions = subscriptions
+        self._topics = topics
 
     async def update_due(
         self, *, include_not_due: bool = False, progress: ProgressCallback | None = None

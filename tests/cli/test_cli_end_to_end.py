@@ -233,3 +233,61 @@ async def test_run_without_discord_says_so(tmp_path: Path) -> None:
     run = await shopwire("run", db=tmp_path / "news.db")
     assert run.code != 0
     assert "Traceback" not in run.err
+
+
+async def test_summary_merges_one_story_from_several_sources_and_trend_draws_it(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "news.db"
+    async with FeedServer() as server:
+        wire = server.serve(
+            "/wire.xml",
+            rss(
+                [
+                    (
+                        "w-1",
+                        "Temu halts direct shipments from China to the US as de minimis ends",
+                        "Temu stopped shipping parcels straight from China to American buyers.",
+                    ),
+                    RAIN,
+                ],
+                title="Wire",
+            ),
+        )
+        trade = server.serve(
+            "/trade.xml",
+            rss(
+                [
+                    (
+                        "t-1",
+                        "De minimis ends: Temu stops direct China-to-US parcel shipments",
+                        "The marketplace halted direct parcels from China to US shoppers.",
+                    ),
+                    SHEIN,
+                ],
+                title="Trade",
+            ),
+        )
+        for url in (wire, trade):
+            assert (await shopwire("feeds", "add", url, db=db)).code == 0
+        assert (await shopwire("poll", db=db)).code == 0
+
+        summary = await shopwire("summary", "--json", db=db)
+        assert summary.code == 0, summary.err
+        document = summary.json()
+        assert isinstance(document, dict)
+        stories = document["stories"]
+        temu = [s for s in stories if "Temu" in s["headline"]]
+        assert len(temu) == 1, stories
+        assert temu[0]["source_count"] == 2
+        assert sorted(temu[0]["sources"]) == ["Trade", "Wire"]
+        assert {"company": "Temu", "stories": 1} in document["company_counts"]
+
+        about = await shopwire("summary", "--company", "shein", db=db)
+        assert "SHEIN fined" in about.out and "Temu" not in about.out.split("\n")[1]
+
+        chart = tmp_path / "trend.png"
+        drawn = await shopwire("trend", "--out", str(chart), db=db)
+        assert drawn.code == 0, drawn.err
+        assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "Temu: 1" in drawn.out

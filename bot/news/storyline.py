@@ -1,0 +1,168 @@
+"""Stories after each poll, and the summaries and trends read from them.
+
+::
+
+    stories.unassigned()          shared-catalogue items not in a story yet, oldest first
+    | clusterer.assign(batch)     joins each item to a recent story or starts one
+    | summarize_story(touched)    headline, one-line summary, sources, companies
+    | stories.save(...)           one transaction
+
+The clusterer is rebuilt from the stories of the last two windows when the process starts, so
+a restart never re-reads everything and never splits a story in two.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.news.errors import UserError
+from bot.news.models import Company
+from bot.news.ports import Clock, CompanyDirectory, StoryRepository
+from bot.news.stories import StoryClusterer, StoryConfig, summarize_story
+from bot.news.summary import (
+    NewsSummary,
+    TrendData,
+    fill_days,
+    period_window,
+    rank_stories,
+    rising_terms,
+)
+
+log = logging.getLogger("shopwire.stories")
+
+BATCH = 500
+
+
+class StoryAssigner:
+    """Puts newly stored items into stories; cheap when there is nothing new."""
+
+    def __init__(
+        self, *, stories: StoryRepository, clock: Clock, config: StoryConfig | None = None
+    ) -> None:
+        self._stories = stories
+        self._clock = clock
+        self._config = config or StoryConfig()
+        self._clusterer: StoryClusterer | None = None
+
+    async def run(self) -> int:
+        """Assign every unassigned item; returns how many were assigned."""
+        clusterer = await self._ready()
+        assigned = 0
+        # Items older than two windows could join no live story; skipping them also keeps an
+        # upgraded database from clustering its whole archive at once.
+        since = self._clock.now() - 2 * self._config.window
+        while True:
+            batch = await self._stories.unassigned(BATCH, since=since)
+            if not batch:
+                break
+            pairs = clusterer.assign(batch, self._clock.now())
+            touched = sorted({story_id for _, story_id in pairs})
+            members = await self._stories.story_items(touched)
+            by_id = {item.item_id: item for item in batch}
+            summaries = []
+            for story_id in touched:
+                items = {i.item_id: i for i in members.get(story_id, [])}
+                items.update((item_id, by_id[item_id]) for item_id, sid in pairs if sid == story_id)
+                summaries.append(summarize_story(story_id, list(items.values())))
+            await self._stories.save(pairs, summaries, self._clock.now())
+            assigned += len(pairs)
+            if len(batch) < BATCH:
+                break
+        if assigned:
+            log.info("stories assigned=%d", assigned)
+        return assigned
+
+    async def _ready(self) -> StoryClusterer:
+        if self._clusterer is None:
+            since = self._clock.now() - 2 * self._config.window
+            recent = await self._stories.window(since)
+            self._clusterer = StoryClusterer.rebuild(
+                recent, self._config, next_story_id=await self._stories.max_story_id() + 1
+            )
+        return self._clusterer
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryOptions:
+    """How much a summary shows."""
+
+    stories: int = 5
+    candidates: int = 50
+    rising: int = 5
+    trend_companies: int = 8
+
+
+class SummaryService:
+    """`/news summary` and `shopwire summary`, `/news trend` and `shopwire trend`."""
+
+    def __init__(
+        self,
+        *,
+        stories: StoryRepository,
+        companies: CompanyDirectory,
+        clock: Clock,
+        options: SummaryOptions | None = None,
+    ) -> None:
+        self._stories = stories
+        self._companies = companies
+        self._clock = clock
+        self._options = options or SummaryOptions()
+
+    def _company(self, text: str | None) -> Company | None:
+        if not text:
+            return None
+        company = self._companies.resolve(text)
+        if company is None:
+            close = self._companies.suggest(text, limit=3)
+            hint = f" Did you mean {', '.join(c.name for c in close)}?" if close else ""
+            raise UserError(f"Unknown company {text!r}.{hint}")
+        return company
+
+    async def summary(
+        self, *, period: str = "7d", company: str | None = None, topic: str | None = None
+    ) -> NewsSummary:
+        """Top stories of the period, stories per company, and the terms that rose most."""
+        now = self._clock.now()
+        since, until = period_window(period, now)
+        chosen = self._company(company)
+        records = await self._stories.top_stories(
+            since, until, chosen.id if chosen else None, topic, self._options.candidates
+        )
+        ranked = rank_stories(records, now=now, company=chosen)[: self._options.stories]
+        counts = await self._stories.company_counts(since, until)
+        previous_since = since - (until - since)
+        current = await self._stories.period_titles(since, until, chosen.id if chosen else None)
+        previous = await self._stories.period_titles(
+            previous_since, since, chosen.id if chosen else None
+        )
+        return NewsSummary(
+            period=period,
+            since=since,
+            until=until,
+            company=chosen,
+            topic=topic,
+            stories=tuple(ranked),
+            company_counts=tuple(counts),
+            rising_terms=rising_terms(current, previous, limit=self._options.rising),
+        )
+
+    async def trend(self, *, period: str = "30d", companies: str | None = None) -> TrendData:
+        """Daily story counts per company (the most active ones unless companies are named)."""
+        now = self._clock.now()
+        since, until = period_window(period, now)
+        if companies:
+            chosen = [c for c in (self._company(n.strip()) for n in companies.split(",")) if c]
+        else:
+            counts = await self._stories.company_counts(since, until)
+            chosen = [company for company, _ in counts[: self._options.trend_companies]]
+        rows = await self._stories.daily_story_counts(since, until, [c.id for c in chosen])
+        names = {c.id: c.name for c in chosen}
+        days, series = fill_days(
+            since.date(),
+            (until - timedelta(microseconds=1)).date(),
+            ((names.get(cid, cid), day, n) for cid, day, n in rows),
+            [c.name for c in chosen],
+        )
+        return TrendData(title=f"Stories per day, last {period}", days=days, series=series)
