@@ -335,3 +335,18 @@ async def test_private_feeds_stay_in_their_server(world: World) -> None:
         )
     )
     assert "Secret supplier memo" not in found
+
+
+async def test_sync_commands_pushes_the_commands_on_demand(world: World) -> None:
+    w = world
+    await cli(w.env, "sync-commands", "--guild", str(w.guild.id))
+    [guild_sync] = w.fake.syncs(w.guild.id)
+    assert {"news", "subscribe", "feeds", "help"} <= set(guild_sync.names)
+    assert w.fake.syncs(None) == []
+    out = await cli(w.env, "sync-commands")
+    assert len(w.fake.syncs(None)) == 1
+    assert w.fake.token not in out
+    # The bot then starts without syncing globally again: the payload did not change.
+    await w.start_bot()
+    await w.fake.wait_for_command_sync(w.guild.id, count=2, timeout=WAIT)
+    assert len(w.fake.syncs(None)) == 1
