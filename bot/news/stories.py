@@ -22,9 +22,10 @@ Why it is built like this:
   single members: one odd wording cannot chain two events together, which is how "join
   anything above a threshold" collapses into one giant cluster on thousands of items.
 - IDF comes from document frequencies over the stories held *now* (a term's DF is the number of
-  stories using it, so a story told by eight sources does not make its own words look common)
-  and is applied when scoring. An item's vector never depends on when it was added, so the
-  whole state is a pure function of the held items and their story ids.
+  stories using it, so a story told by eight sources does not make its own words look common),
+  smoothed by a prior of a hundred stories for a young install, and is applied when scoring.
+  An item's vector never depends on when it was added, so the whole state is a pure function
+  of the held items and their story ids.
 - That is how the state survives a restart: ``StoryClusterer.rebuild`` replays the recent items
   with the story ids they were given and gets back the state the old process had (same sums,
   same frequencies, same candidates), so the next batch is assigned exactly as it would have
@@ -88,7 +89,7 @@ class StoryConfig:
     threshold: float = 0.40
     window: timedelta = timedelta(hours=72)
     max_candidates: int = 24
-    place_weight: float = 0.30
+    place_weight: float = 0.50
     number_weight: float = 0.15
     company_weight: float = 0.30
     name_weight: float = 0.15
@@ -535,6 +536,11 @@ class _Featurizer:
 
 # How many of an item's rarest words are looked up to find candidate stories.
 _CANDIDATE_WORDS = 16
+# IDF is smoothed as if this many more stories, none using the term, were held: with only a
+# few stories held (a new install), a term shared by two of them would otherwise weigh far
+# less than one in neither, and paraphrases would fall apart. With hundreds held it hardly
+# matters.
+_IDF_PRIOR = 100
 
 
 @dataclass(slots=True)
@@ -777,11 +783,11 @@ class StoryClusterer:
         return None if best is None else best[1]
 
     def _idf(self, idx: _Ints) -> _Floats:
-        # Smoothed: log((1 + stories) / (1 + df)) + 1, with log(1 + df) from a table.
+        # log((1 + stories + prior) / (1 + df)) + 1, with log(1 + n) from a table.
         held = len(self._stories)
-        if len(self._log1p) <= held:
-            self._log1p = np.log1p(np.arange(2 * held + 64, dtype=np.float64))
-        idf: _Floats = (self._log1p[held] + 1.0) - self._log1p[self._df[idx]]
+        if len(self._log1p) <= held + _IDF_PRIOR:
+            self._log1p = np.log1p(np.arange(2 * held + _IDF_PRIOR + 64, dtype=np.float64))
+        idf: _Floats = (self._log1p[held + _IDF_PRIOR] + 1.0) - self._log1p[self._df[idx]]
         return idf
 
     def _cosines(self, item: _Prepared, stories: Sequence[_Story]) -> list[float]:
