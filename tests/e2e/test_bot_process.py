@@ -336,6 +336,18 @@ async def test_private_feeds_stay_in_their_server(world: World) -> None:
     )
     assert "Secret supplier memo" not in found
 
+    # The private feed goes away for good: its server is told once, in a subscribed channel.
+    assert "Subscribed" in await reply(await w.slash(w.admin, "subscribe", channel=w.deals.id))
+    w.feeds.serve("/private.xml", "", status=410)
+    [notice] = await w.fake.wait_for_messages(w.deals.id, 1, timeout=WAIT)
+    assert "Supplier memos" in notice.content and "disabled" in notice.content
+    status = await reply(await w.slash(w.admin, "feeds status"))
+    assert "410" in status
+    polls = w.bot.log().count("poll feed_id=1 ")
+    await w.until(lambda: w.bot.log().count("poll feed_id=1 ") >= polls + 2)  # more cycles
+    assert len(w.posts(w.deals)) == 1
+    assert w.posts(w.other_channel) == []
+
 
 async def test_sync_commands_pushes_the_commands_on_demand(world: World) -> None:
     w = world
