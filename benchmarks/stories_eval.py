@@ -1,0 +1,218 @@
+"""Story clustering benchmark: pairwise accuracy at 300 and 5,000 items, and throughput.
+
+    uv run python benchmarks/stories_eval.py                     # both sets, 5 timing runs
+    uv run python benchmarks/stories_eval.py --large 10000 --runs 3 --seeds 8
+
+Accuracy: items are assigned in batches of ``--batch`` (one poll's worth) in ingest order, as
+the bot does. Pairwise precision, recall and F1 count pairs of items: a pair is found when both
+items got the same story, expected when both report the same event. Also: stories found
+against true stories, the largest story found against the largest true one (a giant cluster
+shows here), and look-alike pairs (same template, another country, company or number) that
+were merged. The 300-item set is ``tests/data/stories_eval.jsonl``; the large set comes from
+the same generator (``tests/news/story_corpus.py``) with another seed, two weeks of events,
+denser look-alikes and cut or missing descriptions. ``--seeds N`` adds N more 300-item sets
+from seeds the defaults were never tuned on.
+
+Throughput: the large set assigned from scratch ``--runs`` times on one core; the median run
+gives items/s (wall clock, and CPU time, steadier on a busy machine). Rebuilding the
+clusterer from the large set's assignments (what a restart does) is timed once.
+
+Plain text first, then one JSON line with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the corpus generator lives in the tests package
+
+from bot.news.stories import StoryClusterer, StoryConfig  # noqa: E402
+from tests.news import story_corpus  # noqa: E402
+from tests.news.story_corpus import LabelledItem  # noqa: E402
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """How one set was clustered."""
+
+    name: str
+    items: int
+    true_stories: int
+    found_stories: int
+    largest_true: int
+    largest_found: int
+    precision: float
+    recall: float
+    f1: float
+    lookalike_pairs: int
+    lookalikes_merged: int
+    seconds: float
+
+    def as_json(self) -> dict[str, float | int | str]:
+        return {
+            "items": self.items,
+            "true_stories": self.true_stories,
+            "found_stories": self.found_stories,
+            "largest_true": self.largest_true,
+            "largest_found": self.largest_found,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "lookalike_pairs": self.lookalike_pairs,
+            "lookalikes_merged": self.lookalikes_merged,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _pairs(labels: Sequence[object]) -> int:
+    return sum(n * (n - 1) // 2 for n in Counter(labels).values())
+
+
+def assign(
+    items: Sequence[LabelledItem], config: StoryConfig, batch: int
+) -> tuple[dict[int, int], float]:
+    """Item id -> story id, assigned batch by batch, and the seconds it took."""
+    clusterer = StoryClusterer(config)
+    plain = [labelled.item for labelled in items]
+    out: dict[int, int] = {}
+    started = time.perf_counter()
+    for start in range(0, len(plain), batch):
+        out.update(clusterer.assign(plain[start : start + batch]))
+    return out, time.perf_counter() - started
+
+
+def evaluate(name: str, items: Sequence[LabelledItem], config: StoryConfig, batch: int) -> Result:
+    """Cluster ``items`` and score the result against their labels."""
+    assigned, seconds = assign(items, config, batch)
+    truth = [labelled.story for labelled in items]
+    found = [assigned[labelled.item.item_id] for labelled in items]
+    true_positives = _pairs(list(zip(truth, found, strict=True)))
+    found_pairs, expected_pairs = _pairs(found), _pairs(truth)
+    precision = true_positives / found_pairs if found_pairs else 1.0
+    recall = true_positives / expected_pairs if expected_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+    stories_of: dict[str, set[int]] = {}
+    for labelled, story_id in zip(items, found, strict=True):
+        stories_of.setdefault(labelled.story, set()).add(story_id)
+    lookalikes = {tuple(sorted((li.story, other))) for li in items for other in li.lookalikes}
+    merged = sum(1 for a, b in lookalikes if stories_of[a] & stories_of[b])
+    return Result(
+        name=name,
+        items=len(items),
+        true_stories=len(set(truth)),
+        found_stories=len(set(found)),
+        largest_true=max(Counter(truth).values()),
+        largest_found=max(Counter(found).values()),
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        lookalike_pairs=len(lookalikes),
+        lookalikes_merged=merged,
+        seconds=seconds,
+    )
+
+
+def show(result: Result) -> None:
+    """One set's figures, as text."""
+    print(
+        f"{result.name}: {result.items} items, {result.true_stories} true stories,"
+        f" {result.found_stories} found"
+    )
+    print(
+        f"  pairwise precision {result.precision:.4f}  recall {result.recall:.4f}"
+        f"  F1 {result.f1:.4f}"
+    )
+    print(
+        f"  largest story found {result.largest_found} (largest true {result.largest_true});"
+        f" look-alike pairs merged {result.lookalikes_merged} of {result.lookalike_pairs};"
+        f" assigned in {result.seconds:.2f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--large", type=int, default=5000, help="items in the large set")
+    parser.add_argument("--batch", type=int, default=50, help="items per assign() call")
+    parser.add_argument("--runs", type=int, default=5, help="timing runs (median is kept)")
+    parser.add_argument("--seeds", type=int, default=0, help="extra 300-item sets to score")
+    args = parser.parse_args()
+    config = StoryConfig()
+
+    small = evaluate("eval set (tests/data)", story_corpus.load(), config, args.batch)
+    show(small)
+    started = time.perf_counter()
+    large_items = story_corpus.large_corpus(items=args.large)
+    generated_in = time.perf_counter() - started
+    large = evaluate(f"large set ({args.large} asked)", large_items, config, args.batch)
+    show(large)
+
+    extra: list[Result] = []
+    for seed in range(1, args.seeds + 1):
+        items = story_corpus.generate(seed, stories=48, singletons=60, days=4.0)
+        extra.append(evaluate(f"seed {seed}", items, config, args.batch))
+    if extra:
+        scores = [r.f1 for r in extra]
+        print(
+            f"{len(extra)} more 300-item sets (seeds 1-{args.seeds}): F1 mean"
+            f" {statistics.fmean(scores):.4f}, min {min(scores):.4f}, max {max(scores):.4f};"
+            f" look-alike pairs merged {sum(r.lookalikes_merged for r in extra)}"
+            f" of {sum(r.lookalike_pairs for r in extra)}"
+        )
+
+    plain = [labelled.item for labelled in large_items]
+    timings, cpu_timings = [], []
+    for _ in range(args.runs):
+        clusterer = StoryClusterer(config)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        for start in range(0, len(plain), args.batch):
+            clusterer.assign(plain[start : start + args.batch])
+        timings.append(time.perf_counter() - started)
+        cpu_timings.append(time.process_time() - cpu_started)
+    median, cpu_median = statistics.median(timings), statistics.median(cpu_timings)
+    held = clusterer.members()
+    started = time.perf_counter()
+    StoryClusterer.rebuild(held, config)
+    rebuild_seconds = time.perf_counter() - started
+    print(
+        f"Throughput: {len(plain)} items in batches of {args.batch}, median of {args.runs} runs:"
+        f" {median:.3f} s = {len(plain) / median:,.0f} items/s; CPU {cpu_median:.3f} s."
+        f" Rebuild after a restart ({len(held)} held items): {rebuild_seconds:.3f} s."
+        f" (Generating the large set took {generated_in:.2f} s.)"
+    )
+    report = {
+        "benchmark": "stories_eval",
+        "config": {
+            "threshold": config.threshold,
+            "window_hours": config.window.total_seconds() / 3600,
+            "max_candidates": config.max_candidates,
+        },
+        "eval_set": small.as_json(),
+        "large_set": large.as_json(),
+        "seeds": [r.as_json() for r in extra],
+        "throughput": {
+            "items": len(plain),
+            "batch": args.batch,
+            "runs_s": [round(t, 4) for t in timings],
+            "median_s": round(median, 4),
+            "items_per_s": round(len(plain) / median),
+            "cpu_runs_s": [round(t, 4) for t in cpu_timings],
+            "cpu_median_s": round(cpu_median, 4),
+            "rebuild_items": len(held),
+            "rebuild_s": round(rebuild_seconds, 4),
+        },
+    }
+    print(json.dumps(report, separators=(",", ":")))
+
+
+if __name__ == "__main__":
+    main()
