@@ -48,9 +48,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from bot.news.models import utc
 from bot.news.text import collapse_whitespace, strip_publisher_suffix, truncate
@@ -63,8 +61,14 @@ __all__ = [
     "summarize_story",
 ]
 
-_Ints = npt.NDArray[np.int64]
-_Floats = npt.NDArray[np.float64]
+if TYPE_CHECKING:
+    # numpy is imported when a clusterer is first built, not with the vocabulary (StoryItem,
+    # StorySummary) that ports and storage import.
+    import numpy as np
+    import numpy.typing as npt
+
+    _Ints = npt.NDArray[np.int64]
+    _Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,6 +503,8 @@ class _Featurizer:
         return buckets
 
     def vector(self, title: str, summary: str, terms: _KeyTerms) -> tuple[_Ints, _Floats]:
+        import numpy as np
+
         ids: list[int] = []
         for word in _tokens(title):
             ids.extend(self._word(word))
@@ -583,6 +589,8 @@ class StoryClusterer:
 
     def __init__(self, config: StoryConfig | None = None, *, next_story_id: int = 1) -> None:
         """An empty clusterer; its first new story gets ``next_story_id``."""
+        import numpy as np
+
         self.config = config or StoryConfig()
         self._featurizer = _Featurizer(self.config)
         self._stories: dict[int, _Story] = {}
@@ -602,6 +610,7 @@ class StoryClusterer:
         config: StoryConfig | None = None,
         *,
         next_story_id: int | None = None,
+        now: datetime | None = None,
     ) -> StoryClusterer:
         """A clusterer holding ``recent`` (item, story id) pairs as if it had assigned them.
 
@@ -609,13 +618,14 @@ class StoryClusterer:
         harmless: older stories are dropped again; fewer items of a story only make its
         centroid a little thinner). ``next_story_id`` must be above every story id ever given
         out, forgotten stories included; it is at least one above the highest in ``recent``.
+        ``now`` caps future dates as in ``assign``.
         """
         pairs = sorted(recent, key=lambda pair: pair[0].item_id)
         highest = max((story_id for _, story_id in pairs), default=0)
         clusterer = cls(config, next_story_id=max(next_story_id or 1, highest + 1))
         for item, story_id in pairs:
             if item.item_id not in clusterer._story_of:
-                clusterer._add(clusterer._prepare(item, None), story_id)
+                clusterer._add(clusterer._prepare(item, now), story_id)
         clusterer._forget_old()
         return clusterer
 
@@ -692,6 +702,8 @@ class StoryClusterer:
         return _Prepared(item, published, idx, val, terms, tuple(words))
 
     def _add(self, item: _Prepared, story_id: int) -> None:
+        import numpy as np
+
         story = self._stories.get(story_id)
         if story is None:
             story = _Story(story_id, item.idx, item.val.copy(), item.published, item.published)
@@ -783,6 +795,8 @@ class StoryClusterer:
         return None if best is None else best[1]
 
     def _idf(self, idx: _Ints) -> _Floats:
+        import numpy as np
+
         # log((1 + stories + prior) / (1 + df)) + 1, with log(1 + n) from a table.
         held = len(self._stories)
         if len(self._log1p) <= held + _IDF_PRIOR:
@@ -792,6 +806,8 @@ class StoryClusterer:
 
     def _cosines(self, item: _Prepared, stories: Sequence[_Story]) -> list[float]:
         """IDF-weighted cosine between the item and each story's centroid."""
+        import numpy as np
+
         xw = item.val * self._idf(item.idx)
         norm_x = math.sqrt(float(np.dot(xw, xw)))
         if norm_x == 0.0:

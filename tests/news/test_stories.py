@@ -334,6 +334,15 @@ def test_assignments_are_deterministic_across_runs_and_processes(
         assert result.stdout.strip() in runs
 
 
+def test_the_vocabulary_imports_without_numpy() -> None:
+    # ports and storage import StoryItem and StorySummary; only a clusterer needs numpy.
+    code = "import sys, bot.news.stories; print('numpy' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
 # --- how a story reads ------------------------------------------------------------------------
 
 
