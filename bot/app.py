@@ -17,6 +17,7 @@ from bot.news.parsing_pool import PoolParser
 from bot.news.ports import Clock, Fetcher
 from bot.news.schedule import PollPolicy
 from bot.news.service import NewsService
+from bot.news.stories import StoryConfig
 from bot.news.storyline import StoryAssigner, SummaryService
 from bot.news.subscriptions import SubscriptionService
 from bot.news.tag import Tagger
@@ -98,7 +99,14 @@ async def open_newsroom(
             subscriptions=database.subscriptions,
             topics=TopicTagger.default(),
         )
-        stories = StoryAssigner(stories=database.stories, clock=the_clock)
+        stories = StoryAssigner(
+            stories=database.stories,
+            clock=the_clock,
+            config=StoryConfig(
+                threshold=settings.story_threshold,
+                window=timedelta(hours=settings.story_window_hours),
+            ),
+        )
         summaries = SummaryService(stories=database.stories, companies=tagger, clock=the_clock)
         service = NewsService(
             feeds=database.feeds,

@@ -47,6 +47,8 @@ class Settings:
     max_post_age_hours: float = 72.0
     max_guild_feeds: int = 10
     max_guild_subscriptions: int = 25
+    story_threshold: float = 0.40
+    story_window_hours: float = 72.0
     discord_api_base: str | None = None
     discord_gateway: str | None = None
     # A secret: only ever read from the environment (DISCORD_TOKEN), never from a file or logged.
@@ -66,6 +68,13 @@ class SettingSpec:
 def _at_least(minimum: float) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         return None if value >= minimum else f"must be at least {minimum:g}"
+
+    return check
+
+
+def _between(low: float, high: float) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if low <= value <= high else f"must be between {low:g} and {high:g}"
 
     return check
 
@@ -151,6 +160,18 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("max_guild_feeds", int, "Private feeds one Discord server may add.", _at_least(0)),
     SettingSpec(
         "max_guild_subscriptions", int, "Subscriptions one Discord server may have.", _at_least(1)
+    ),
+    SettingSpec(
+        "story_threshold",
+        float,
+        "How similar (0-1) an item must be to a story to join it; higher splits more.",
+        _between(0.01, 0.99),
+    ),
+    SettingSpec(
+        "story_window_hours",
+        float,
+        "Items join only stories with reports within this many hours of them.",
+        _at_least(1),
     ),
     SettingSpec(
         "discord_api_base", str, "Base URL of Discord's REST API (only for testing against a fake)."

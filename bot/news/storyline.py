@@ -13,6 +13,7 @@ a restart never re-reads everything and never splits a story in two.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -57,7 +58,8 @@ class StoryAssigner:
             batch = await self._stories.unassigned(BATCH, since=since)
             if not batch:
                 break
-            pairs = clusterer.assign(batch, self._clock.now())
+            # Hundreds of items cost a fraction of a second of CPU: keep it off the event loop.
+            pairs = await asyncio.to_thread(clusterer.assign, batch, self._clock.now())
             touched = sorted({story_id for _, story_id in pairs})
             members = await self._stories.story_items(touched)
             by_id = {item.item_id: item for item in batch}
@@ -65,7 +67,9 @@ class StoryAssigner:
             for story_id in touched:
                 items = {i.item_id: i for i in members.get(story_id, [])}
                 items.update((item_id, by_id[item_id]) for item_id, sid in pairs if sid == story_id)
-                summaries.append(summarize_story(story_id, list(items.values())))
+                summaries.append(
+                    await asyncio.to_thread(summarize_story, story_id, list(items.values()))
+                )
             await self._stories.save(pairs, summaries, self._clock.now())
             assigned += len(pairs)
             if len(batch) < BATCH:
@@ -78,8 +82,12 @@ class StoryAssigner:
         if self._clusterer is None:
             since = self._clock.now() - 2 * self._config.window
             recent = await self._stories.window(since)
-            self._clusterer = StoryClusterer.rebuild(
-                recent, self._config, next_story_id=await self._stories.max_story_id() + 1
+            self._clusterer = await asyncio.to_thread(
+                StoryClusterer.rebuild,
+                recent,
+                self._config,
+                next_story_id=await self._stories.max_story_id() + 1,
+                now=self._clock.now(),
             )
         return self._clusterer
 
