@@ -13,6 +13,7 @@ import discord
 from discord.ext import commands
 
 from bot.news.service import NewsService
+from bot.news.storyline import SummaryService
 from bot.news.subscriptions import SubscriptionService
 from bot.settings import Settings
 from commands import add_cogs
@@ -25,6 +26,7 @@ class BotServices:
 
     news: NewsService
     subscriptions: SubscriptionService
+    summaries: SummaryService
     settings: Settings
 
 

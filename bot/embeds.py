@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 
 import discord
 
-from bot.news.models import Item
+from bot.news.models import Item, StoryRecord
+from bot.news.summary import NewsSummary
 
 # Discord's documented limits for embeds and messages.
 TITLE_LIMIT = 256
@@ -151,6 +153,105 @@ def _footer_text(item: Item, extra_sources: int) -> str:
 def item_embeds(items: Iterable[Item]) -> list[discord.Embed]:
     """One embed per item, in order."""
     return [item_embed(item) for item in items]
+
+
+# Summaries ------------------------------------------------------------------------------------
+
+# A story's headline and summary line in a summary: a phone shows about 40 characters a line,
+# so these are three and four lines at most.
+STORY_HEADLINE_LIMIT = 120
+STORY_LINE_LIMIT = 160
+# Longer links are left off (the headline stays, unlinked): five 2 KB tracking URLs would not
+# fit in one description, and nobody sees a masked link's address anyway.
+STORY_URL_LIMIT = 300
+# Room for the stories in the description, leaving the fields, title and footer their share of
+# the 6000 characters a message may hold.
+STORIES_BUDGET = 3200
+COMPANY_COUNTS_SHOWN = 8
+
+PERIOD_WORDS = {"24h": "24 hours", "7d": "7 days", "30d": "30 days"}
+
+
+def period_words(period: str) -> str:
+    """A period name as a reader says it: ``7d`` -> "7 days"."""
+    return PERIOD_WORDS.get(period, period)
+
+
+def summary_scope(summary: NewsSummary, *, topic_name: str | None) -> str:
+    """What a summary covers, escaped: "last 7 days · Temu · Fees & pricing"."""
+    parts = [f"last {period_words(summary.period)}"]
+    if summary.company is not None:
+        parts.append(summary.company.name)
+    if topic_name:
+        parts.append(topic_name)
+    return clean_markdown(" · ".join(parts), TITLE_LIMIT)
+
+
+def _link_text(text: str) -> str:
+    # Square brackets inside a masked link's text would end it early; round ones are harmless.
+    return text.replace("[", "(").replace("]", ")")
+
+
+def _link_target(url: str | None) -> str | None:
+    url = safe_url(url)
+    if url is None or len(url) > STORY_URL_LIMIT:
+        return None
+    # A ")" in the address would close the masked link; percent-encoded it means the same.
+    return url.replace("(", "%28").replace(")", "%29")
+
+
+def story_line(number: int, story: StoryRecord) -> str:
+    """One story of a summary: a numbered, bold, linked headline, its sources, its summary."""
+    headline = clean_markdown(_link_text(story.headline), STORY_HEADLINE_LIMIT)
+    if is_blank(headline):
+        headline = "(untitled)"
+    target = next((t for t in map(_link_target, story.links) if t), None)
+    shown = f"[**{headline}**]({target})" if target else f"**{headline}**"
+    count = len(story.sources)
+    # "**1.**" rather than "1." at the start of the line: Discord would make a list of it and
+    # then restart the numbering at every summary line.
+    line = f"**{number}.** {shown} · {count} source{'s' if count != 1 else ''}"
+    if not is_blank(story.summary_line) and story.summary_line.strip() != story.headline.strip():
+        line += "\n" + clean_markdown(story.summary_line, STORY_LINE_LIMIT)
+    return line
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def summary_embed(summary: NewsSummary, *, topic_name: str | None) -> discord.Embed:
+    """A period's news in one embed that reads well on a phone and fits Discord's limits.
+
+    Up to five numbered stories in the description (whole stories only, so no link is ever
+    cut in half), then the stories per company and the rising terms as fields, and the period
+    in UTC in the footer. ``topic_name`` is the display name of the topic filter, if any.
+    """
+    title = f"E-commerce news, {summary_scope(summary, topic_name=topic_name)}"
+    lines: list[str] = []
+    used = 0
+    for number, ranked in enumerate(summary.stories, 1):
+        line = story_line(number, ranked.story)
+        if lines and used + len(line) + 2 > STORIES_BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 2
+    embed = discord.Embed(
+        title=clip(title, TITLE_LIMIT),
+        description="\n\n".join(lines) or None,
+        colour=COLOUR,
+    )
+    counts = [
+        f"{clean_markdown(company.name, 60)} {n}"
+        for company, n in summary.company_counts[:COMPANY_COUNTS_SHOWN]
+    ]
+    if counts:
+        embed.add_field(name="Stories per company", value=" · ".join(counts), inline=False)
+    if summary.rising_terms:
+        terms = ", ".join(clean_markdown(term, 60) for term in summary.rising_terms)
+        embed.add_field(name="Rising", value=terms, inline=False)
+    embed.set_footer(text=f"{_utc(summary.since)} – {_utc(summary.until)} UTC")
+    return clamp_embed(embed)
 
 
 # Limits ---------------------------------------------------------------------------------------

@@ -145,7 +145,10 @@ async def sync_if_changed(bot: ShopwireBot, meta: MetaStore, settings: Settings)
 
 def _services(newsroom: Newsroom) -> BotServices:
     return BotServices(
-        news=newsroom.service, subscriptions=newsroom.subscriptions, settings=newsroom.settings
+        news=newsroom.service,
+        subscriptions=newsroom.subscriptions,
+        summaries=newsroom.summaries,
+        settings=newsroom.settings,
     )
 
 

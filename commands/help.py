@@ -22,6 +22,11 @@ EVERYONE = (
     "`/news latest [company] [source] [count]`: the newest stories\n"
     "`/news search <query> [company] [since] [count]`: search stored stories "
     '(`"exact phrase"`, `-exclude`, `a OR b`; since `7d`, `24h`, `2025-06-01`)\n'
+    "`/news summary [company] [period] [topic]`: the top stories, busiest companies and "
+    "rising terms of the last 24 hours, 7 days or 30 days (shared feeds only: a server's own "
+    "feeds are not in summaries)\n"
+    "`/news trend [companies] [period]`: a chart of stories per day per company "
+    "(shared feeds only)\n"
     "`/help`: this message"
 )
 

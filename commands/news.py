@@ -1,20 +1,44 @@
-"""``/news latest`` and ``/news search``: reading the newsroom from Discord."""
+"""``/news latest``, ``/news search``, ``/news summary`` and ``/news trend``: reading the
+newsroom from Discord."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import clean_markdown, fit_embeds, fit_one_message, item_embeds
+from bot.charts import (
+    NO_DATA_TEXT,
+    TrendChart,
+    TrendSeries,
+    has_data,
+    render_trend_png,
+    trend_text,
+)
+from bot.embeds import (
+    COLOUR,
+    DESCRIPTION_LIMIT,
+    clean_markdown,
+    clip,
+    fit_embeds,
+    fit_one_message,
+    item_embeds,
+    summary_embed,
+    summary_scope,
+)
+from bot.news.errors import UserError
 from bot.news.models import Company, Feed, ItemPage
 from bot.news.query import build_fts_query
 from bot.news.service import NewsService
+from bot.news.storyline import SummaryService
+from bot.news.summary import TrendData, period_window
 from bot.news.timeparse import parse_since
+from bot.news.topics import Topic, TopicTagger
 from commands.errors import NO_MENTIONS, report_error
 from commands.suggest import fuzzy_choices
 
@@ -23,6 +47,14 @@ if TYPE_CHECKING:
 
 PAGE_TIMEOUT = 300.0  # seconds a search's page buttons keep working
 NOT_YOURS = "Only the person who searched can turn pages."
+CHART_FILE = "trend.png"
+CHOICE_LIMIT = 100  # Discord's limit for an autocomplete choice's name and value
+
+SUMMARY_PERIODS = [
+    app_commands.Choice(name="Last 24 hours", value="24h"),
+    app_commands.Choice(name="Last 7 days", value="7d"),
+    app_commands.Choice(name="Last 30 days", value="30d"),
+]
 
 
 async def company_choices(news: NewsService, current: str) -> list[app_commands.Choice[str]]:
@@ -42,6 +74,47 @@ async def feed_choices(
         feeds = [f for f in feeds if guild_id is not None and f.guild_id == guild_id]
     candidates = [(feed_label(f, guild_id), str(f.id)) for f in feeds]
     return fuzzy_choices(current, candidates)
+
+
+def company_list_choices(news: NewsService, current: str) -> list[app_commands.Choice[str]]:
+    """Completions of the last name in a comma-separated company list ("temu, am")."""
+    head, comma, last = current.rpartition(",")
+    prefix = f"{head.strip()}, " if comma and head.strip() else ""
+    choices = []
+    for company in news.suggest_companies(last.strip(), limit=25):
+        text = prefix + company.name
+        # A list too long for one choice is still accepted as typed; only offering stops.
+        if len(text) <= CHOICE_LIMIT:
+            choices.append(app_commands.Choice(name=text, value=text))
+    return choices
+
+
+def topic_choices(current: str) -> list[app_commands.Choice[str]]:
+    """Topics matching what the user typed (value: the topic id)."""
+    return [
+        app_commands.Choice(name=t.name, value=t.id)
+        for t in TopicTagger.default().suggest(current, limit=25)
+    ]
+
+
+def resolve_topic(text: str) -> Topic:
+    """The topic a user means by ``text``; a UserError names the closest ones."""
+    tagger = TopicTagger.default()
+    topic = tagger.resolve(text)
+    if topic is not None:
+        return topic
+    close = tagger.suggest(text, limit=3)
+    hint = f" Did you mean {', '.join(t.name for t in close)}?" if close else ""
+    raise UserError(f"Unknown topic {text!r}.{hint}")
+
+
+def trend_chart(data: TrendData) -> TrendChart:
+    """The chart of a trend's daily counts, one line per company."""
+    return TrendChart(
+        title=data.title,
+        days=data.days,
+        series=tuple(TrendSeries(label, counts) for label, counts in data.series),
+    )
 
 
 def feed_label(feed: Feed, guild_id: int | None) -> str:
@@ -185,7 +258,7 @@ class SearchPager(discord.ui.View):
 class NewsCog(
     commands.GroupCog,
     group_name="news",
-    group_description="E-commerce news: the newest items and search",
+    group_description="E-commerce news: the newest items, search, summaries and trends",
 ):
     """The ``/news`` group; open to everyone in the server."""
 
@@ -198,6 +271,11 @@ class NewsCog(
     def news(self) -> NewsService:
         """The newsroom's service."""
         return self.services.news
+
+    @property
+    def summaries(self) -> SummaryService:
+        """Summaries and trends over the shared catalogue's stories."""
+        return self.services.summaries
 
     @app_commands.command(name="latest")
     @app_commands.describe(
@@ -286,8 +364,79 @@ class NewsCog(
             content=content, embeds=embeds, view=pager, allowed_mentions=NO_MENTIONS, wait=True
         )
 
+    @app_commands.command(name="summary")
+    @app_commands.describe(
+        company="Only stories about this company",
+        period="How far back (default: the last 7 days)",
+        topic="Only stories on this topic: fees, policy, logistics, ...",
+    )
+    @app_commands.choices(period=SUMMARY_PERIODS)
+    async def summary(
+        self,
+        interaction: discord.Interaction[Any],
+        company: str | None = None,
+        period: str = "7d",
+        topic: str | None = None,
+    ) -> None:
+        """The period's top stories, the busiest companies and the rising terms."""
+        # Checked before deferring so that a mistake is answered privately (see latest).
+        period_window(period, discord.utils.utcnow())
+        chosen = self.news.resolve_company(company) if company else None
+        picked = resolve_topic(topic) if topic else None
+        await interaction.response.defer(thinking=True)
+        summary = await self.summaries.summary(
+            period=period,
+            company=chosen.id if chosen else None,
+            topic=picked.id if picked else None,
+        )
+        topic_name = picked.name if picked else None
+        if summary.empty:
+            scope = summary_scope(summary, topic_name=topic_name)
+            await interaction.followup.send(
+                f"No stories in this period ({scope}).", allowed_mentions=NO_MENTIONS
+            )
+            return
+        await interaction.followup.send(
+            embed=summary_embed(summary, topic_name=topic_name), allowed_mentions=NO_MENTIONS
+        )
+
+    @app_commands.command(name="trend")
+    @app_commands.describe(
+        companies="Companies to compare, separated by commas (default: the most active)",
+        period="How far back (default: the last 30 days)",
+    )
+    @app_commands.choices(period=SUMMARY_PERIODS)
+    async def trend(
+        self,
+        interaction: discord.Interaction[Any],
+        companies: app_commands.Range[str, 1, 200] | None = None,
+        period: str = "30d",
+    ) -> None:
+        """A chart of stories per day for the most active companies, or the ones you name."""
+        period_window(period, discord.utils.utcnow())
+        names = [n.strip() for n in (companies or "").split(",") if n.strip()]
+        # Ids, deduplicated in the order given: "Temu, temu" is one line, not two.
+        ids = list(dict.fromkeys(self.news.resolve_company(n).id for n in names))
+        await interaction.response.defer(thinking=True)
+        data = await self.summaries.trend(period=period, companies=",".join(ids) or None)
+        chart = trend_chart(data)
+        if not has_data(chart):
+            await interaction.followup.send(NO_DATA_TEXT, allowed_mentions=NO_MENTIONS)
+            return
+        # About 0.1 s of matplotlib (a second on the first chart): never on the event loop.
+        png = await asyncio.to_thread(render_trend_png, chart)
+        text = "\n".join(clean_markdown(line, 200) for line in trend_text(chart).splitlines())
+        embed = discord.Embed(description=clip(text, DESCRIPTION_LIMIT), colour=COLOUR)
+        embed.set_image(url=f"attachment://{CHART_FILE}")
+        await interaction.followup.send(
+            embed=embed,
+            file=discord.File(io.BytesIO(png), filename=CHART_FILE),
+            allowed_mentions=NO_MENTIONS,
+        )
+
     @latest.autocomplete("company")
     @search.autocomplete("company")
+    @summary.autocomplete("company")
     async def company_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
@@ -300,3 +449,17 @@ class NewsCog(
     ) -> list[app_commands.Choice[str]]:
         """Feeds visible in this server matching what is typed."""
         return await feed_choices(self.news, interaction.guild_id, current)
+
+    @summary.autocomplete("topic")
+    async def topic_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Topics matching what is typed."""
+        return topic_choices(current)
+
+    @trend.autocomplete("companies")
+    async def companies_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The typed company list with its last name completed."""
+        return company_list_choices(self.news, current)

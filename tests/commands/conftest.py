@@ -267,7 +267,10 @@ async def start_shopwire(
         )
 
         services = BotServices(
-            news=service, subscriptions=newsroom.subscriptions, settings=settings
+            news=service,
+            subscriptions=newsroom.subscriptions,
+            summaries=newsroom.summaries,
+            settings=settings,
         )
         bot = SyncingBot(services, guild_ready_timeout=0.05)
         task = asyncio.create_task(bot.start(TOKEN))

@@ -32,7 +32,10 @@ ERROR_ID = re.compile(r"^Something went wrong \(error id ([0-9a-f]{8})\)\. The b
 def offline_bot() -> ShopwireBot:
     """A bot that is never started: the commands only need services when invoked."""
     services = BotServices(
-        news=cast(Any, None), subscriptions=cast(Any, None), settings=cast(Any, None)
+        news=cast(Any, None),
+        subscriptions=cast(Any, None),
+        summaries=cast(Any, None),
+        settings=cast(Any, None),
     )
     return ShopwireBot(services)
 
