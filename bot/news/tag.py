@@ -23,38 +23,16 @@ from __future__ import annotations
 
 import difflib
 import functools
-import html
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.news.companies import FAMILIES, Alias, Family, Guard, NeedsWhen
 from bot.news.models import Company, ItemDraft, TaggedDraft
+from bot.news.text import fold_typography, plain_for_matching
 
 __all__ = ["Tagger"]
 
-_TAG_RE = re.compile(r"<[A-Za-z/!][^<>]*>")
-# A URL names a host, not the company an item is about (and "www.amazon.com/dp/..." links fill
-# shopping guides that are not Amazon news).
-_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_TRANSLATE = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u02bc": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2010": "-",  # NFKC turns the non-breaking hyphen into this one
-        "\u00ad": None,  # soft hyphen
-        "\u200b": None,
-        "\u200c": None,
-        "\u200d": None,
-        "\u2060": None,
-        "\ufeff": None,
-    }
-)
 _PUBLISHER_SEPARATORS = "-–—|"  # hyphen, en dash, em dash, bar
 
 # Within an alias a space or hyphen matches any run of spaces and hyphens. Not nothing: "Ali
@@ -146,15 +124,7 @@ _CLOSE = 0.6  # difflib's usual cut-off for "close enough" in suggestions
 
 def _clean(text: str) -> str:
     """Plain, normalised text to match against."""
-    if "&" in text:
-        text = html.unescape(text)
-    if "<" in text:
-        text = _TAG_RE.sub(" ", text)
-    if not text.isascii():  # NFKC and the translation table change only non-ASCII characters
-        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
-    if "://" in text or "www." in text:
-        text = _URL_RE.sub(" ", text)
-    return text
+    return plain_for_matching(text)
 
 
 def _lower_same_length(text: str) -> str:
@@ -439,7 +409,7 @@ def _all_aliases(family: Family) -> tuple[Alias, ...]:
 
 def _pick_key(text: str) -> str:
     """What a user's spelling of a company and ours have in common."""
-    folded = unicodedata.normalize("NFKC", text).translate(_TRANSLATE).casefold()
+    folded = fold_typography(text).casefold()
     return "".join(char for char in folded if char.isalnum())
 
 
@@ -481,7 +451,7 @@ class Tagger:
                 negatives = _Negatives(regex, reach)
             compiled: dict[Guard, _CompiledGuard] = {}
             for alias in _all_aliases(family):
-                text = unicodedata.normalize("NFKC", alias.text).translate(_TRANSLATE).strip()
+                text = fold_typography(alias.text).strip()
                 if not text:
                     raise ValueError(f"empty alias in family {family.id!r}")
                 guard = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
 __all__ = [
@@ -241,3 +242,46 @@ def strip_publisher_suffix(title: str, publisher: str | None) -> str:
             if head:
                 return head
     return title
+
+
+_MARKUP_RE = re.compile(r"<[A-Za-z/!][^<>]*>")
+# A URL names a host or a path ("www.amazon.com/dp/...", "/fees/"), not what an item is about.
+_LINK_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2010": "-",  # NFKC turns the non-breaking hyphen into this one
+        "\u2011": "-",
+        "\u2013": "-",  # "last–mile" typed with an en dash
+        "\u00ad": None,  # soft hyphen
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+    }
+)
+
+
+def fold_typography(text: str) -> str:
+    """NFKC-normalise and replace typographic quotes, dashes and invisible characters."""
+    return unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
+
+
+def plain_for_matching(text: str) -> str:
+    """Feed text made plain for rule matching: entities decoded, tags and URLs dropped,
+    typography folded. Fast on plain ASCII, which most headlines are."""
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _MARKUP_RE.sub(" ", text)
+    if not text.isascii():  # NFKC and the translation table change only non-ASCII characters
+        text = fold_typography(text)
+    if "://" in text or "www." in text:
+        text = _LINK_RE.sub(" ", text)
+    return text

@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import difflib
 import functools
-import html
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from bot.news.text import fold_typography, plain_for_matching
 
 __all__ = [
     "MEDIUM",
@@ -682,28 +682,6 @@ TOPICS: tuple[Topic, ...] = tuple(rules.topic for rules in RULES)
 
 # --- compiling and running ----------------------------------------------------------------------
 
-_TAG_RE = re.compile(r"<[A-Za-z/!][^<>]*>")
-# A URL's path ("/fees/", "/launch") is no part of what an item says.
-_URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_TRANSLATE = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u02bc": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2010": "-",  # NFKC turns the non-breaking hyphen into this one
-        "\u2011": "-",
-        "\u2013": "-",  # "last–mile" typed with an en dash
-        "\u00ad": None,  # soft hyphen
-        "\u200b": None,
-        "\u200c": None,
-        "\u200d": None,
-        "\u2060": None,
-        "\ufeff": None,
-    }
-)
 # Hyphens become spaces and every run of white space one space, so that a pattern's space is a
 # plain character ("last mile" finds "last-mile" and "last  mile") and the regex stays a trie.
 _HYPHEN_TO_SPACE = str.maketrans({"-": " "})
@@ -716,20 +694,13 @@ _AND_RE = re.compile(r"&|\band\b")
 
 def _clean(text: str) -> str:
     """Plain, normalised, lower-cased text to match against."""
-    if "&" in text:
-        text = html.unescape(text)
-    if "<" in text:
-        text = _TAG_RE.sub(" ", text)
-    if not text.isascii():  # NFKC and the translation table change only non-ASCII characters
-        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
-    if "://" in text or "www." in text:
-        text = _URL_RE.sub(" ", text)
+    text = plain_for_matching(text)
     return " ".join(text.lower().translate(_HYPHEN_TO_SPACE).split())
 
 
 def _pick_key(text: str) -> str:
     """What a user's spelling of a topic and ours have in common ("Fees & pricing")."""
-    folded = unicodedata.normalize("NFKC", text).translate(_TRANSLATE).casefold()
+    folded = fold_typography(text).casefold()
     # "Fees & pricing", "fees and pricing" and "fees, pricing" are one name.
     folded = _AND_RE.sub(" ", folded)
     return "".join(char for char in folded if char.isalnum())
