@@ -118,6 +118,7 @@ async def open_newsroom(
             allow_private_urls=settings.allow_private_urls,
             max_guild_feeds=settings.max_guild_feeds,
             after_poll=stories.run,
+            topics=TopicTagger.default(),
         )
         subscriptions = SubscriptionService(
             subscriptions=database.subscriptions,
@@ -125,6 +126,7 @@ async def open_newsroom(
             companies=tagger,
             clock=the_clock,
             max_per_guild=settings.max_guild_subscriptions,
+            topics=TopicTagger.default(),
         )
         if settings.seed_catalogue:
             await service.seed_catalogue()

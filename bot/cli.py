@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     latest = commands.add_parser("latest", parents=[common, as_json], help="the newest items")
     latest.add_argument("--company", help="only items about this company (e.g. Temu)")
     latest.add_argument("--feed", help="only items of this feed (id, URL or name)")
+    latest.add_argument("--topic", help="only items of this topic (fees, policy, ...)")
     latest.add_argument("--limit", type=int, default=10, help="how many items (1-100)")
 
     search = commands.add_parser(
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query", help='words, "a phrase", -exclude, a OR b')
     search.add_argument("--company", help="only items about this company")
     search.add_argument("--feed", help="only items of this feed (id, URL or name)")
+    search.add_argument("--topic", help="only items of this topic (fees, policy, ...)")
     search.add_argument("--since", help="only items newer than this: 24h, 7d, 2w or 2026-11-01")
     search.add_argument("--until", help="only items older than this (same forms as --since)")
     search.add_argument("--limit", type=int, default=10, help="how many items (1-100)")
@@ -255,7 +257,7 @@ async def _cmd_poll(room: Newsroom, args: argparse.Namespace, console: Console) 
 
 async def _cmd_latest(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
     page = await room.service.latest(
-        company=args.company, feed=args.feed, limit=args.limit, all_guilds=True
+        company=args.company, feed=args.feed, limit=args.limit, all_guilds=True, topic=args.topic
     )
     return _print_items(console, page.items, args.json, empty="No items stored yet.")
 
@@ -269,6 +271,7 @@ async def _cmd_search(room: Newsroom, args: argparse.Namespace, console: Console
         until=args.until,
         limit=args.limit,
         all_guilds=True,
+        topic=args.topic,
     )
     return _print_items(console, page.items, args.json, empty="No items match.")
 

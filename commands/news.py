@@ -123,10 +123,12 @@ def feed_label(feed: Feed, guild_id: int | None) -> str:
     return f"{feed.name}{mine}"
 
 
-def _about(company: Company | None, feed: Feed | None) -> str:
+def _about(company: Company | None, feed: Feed | None, topic: Topic | None = None) -> str:
     parts = []
     if company is not None:
         parts.append(f" about {clean_markdown(company.name, 100)}")
+    if topic is not None:
+        parts.append(f" on {clean_markdown(topic.name, 100)}")
     if feed is not None:
         parts.append(f" from {clean_markdown(feed.name, 100)}")
     return "".join(parts)
@@ -150,6 +152,7 @@ class SearchPager(discord.ui.View):
         page_size: int,
         guild_id: int | None,
         timeout: float = PAGE_TIMEOUT,
+        topic: Topic | None = None,
     ) -> None:
         super().__init__(timeout=timeout)
         self.news = news
@@ -159,6 +162,7 @@ class SearchPager(discord.ui.View):
         self.since = since
         self.page_size = page_size
         self.guild_id = guild_id
+        self.topic = topic
         self.page = 0
         self.message: discord.Message | None = None
         self._turning = asyncio.Lock()
@@ -172,6 +176,7 @@ class SearchPager(discord.ui.View):
             limit=self.page_size,
             offset=page * self.page_size,
             guild_id=self.guild_id,
+            topic=self.topic.id if self.topic else None,
         )
 
     def render(self, results: ItemPage) -> tuple[str, list[discord.Embed]]:
@@ -182,7 +187,7 @@ class SearchPager(discord.ui.View):
         last = first + len(results.items) - 1
         shown = clean_markdown(self.query, 100)
         content = (
-            f"Results for “{shown}”{_about(self.company, None)}: page {self.page + 1} "
+            f"Results for “{shown}”{_about(self.company, None, self.topic)}: page {self.page + 1} "
             f"(results {first}–{last})"
         )
         return content, fit_one_message(item_embeds(results.items))
@@ -320,6 +325,7 @@ class NewsCog(
         company="Only news about this company",
         since="Only news since: 7d, 24h, 2w, 2025-06-01",
         count="Results per page (1-10)",
+        topic="Only news on this topic: fees, policy, logistics, ...",
     )
     async def search(
         self,
@@ -328,11 +334,13 @@ class NewsCog(
         company: str | None = None,
         since: str | None = None,
         count: app_commands.Range[int, 1, 10] = 5,
+        topic: str | None = None,
     ) -> None:
-        """Search stored news by words, optionally about one company or since a date."""
+        """Search stored news by words, optionally about one company or topic, or since a date."""
         # Cheap checks first, so that a mistake is answered privately, not in the channel.
         build_fts_query(query)
         chosen = self.news.resolve_company(company) if company else None
+        picked = resolve_topic(topic) if topic else None
         if since and since.strip():
             parse_since(since, discord.utils.utcnow())
         await interaction.response.defer(thinking=True)
@@ -345,12 +353,14 @@ class NewsCog(
             page_size=count,
             guild_id=interaction.guild_id,
             timeout=self.page_timeout,
+            topic=picked,
         )
         results = await pager.load(0)
         if not results.items:
             shown = clean_markdown(query, 100)
             await interaction.followup.send(
-                f"No results for “{shown}”{_about(chosen, None)}.", allowed_mentions=NO_MENTIONS
+                f"No results for “{shown}”{_about(chosen, None, picked)}.",
+                allowed_mentions=NO_MENTIONS,
             )
             return
         content, embeds = pager.render(results)
@@ -450,6 +460,7 @@ class NewsCog(
         """Feeds visible in this server matching what is typed."""
         return await feed_choices(self.news, interaction.guild_id, current)
 
+    @search.autocomplete("topic")
     @summary.autocomplete("topic")
     async def topic_autocomplete(
         self, interaction: discord.Interaction[Any], current: str

@@ -12,6 +12,7 @@ from bot.embeds import COLOUR, DESCRIPTION_LIMIT, clean_markdown, clip
 from bot.news.errors import UserError
 from bot.news.models import Subscription
 from bot.news.subscriptions import SubscriptionService, SubscriptionStatus, split_terms
+from bot.news.topics import TopicTagger
 from commands.checks import is_news_admin
 from commands.errors import NO_MENTIONS, join_words, permission_label
 from commands.feeds import lines_within
@@ -85,6 +86,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         companies="Only items about these companies, comma-separated (default: all)",
         keywords="Only items with one of these words or phrases, comma-separated",
         exclude="Never items with one of these words, comma-separated",
+        topics="Only items on these topics, comma-separated: fees, policy, ...",
     )
     @is_news_admin()
     async def subscribe(
@@ -94,11 +96,12 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         companies: app_commands.Range[str, 1, 700] | None = None,
         keywords: app_commands.Range[str, 1, 700] | None = None,
         exclude: app_commands.Range[str, 1, 700] | None = None,
+        topics: app_commands.Range[str, 1, 700] | None = None,
     ) -> None:
         """Post new e-commerce news to a channel as it arrives."""
         assert interaction.guild_id is not None  # guild_only
         await interaction.response.defer(ephemeral=True, thinking=True)
-        subscription_filter = self.subscriptions.build_filter(companies, keywords, exclude)
+        subscription_filter = self.subscriptions.build_filter(companies, keywords, exclude, topics)
         ensure_can_post(channel)
         result = await self.subscriptions.subscribe(
             guild_id=interaction.guild_id,
@@ -145,6 +148,24 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
             (f"{settled}{c.name}", f"{settled}{c.name}")
             for c in companies
             if c.name.casefold() not in chosen
+        ]
+        return fuzzy_choices("", candidates)
+
+    @subscribe.autocomplete("topics")
+    async def topics_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Complete the last of the comma-separated topic names."""
+        settled, typing = split_last_term(current)
+        try:
+            chosen = {t.casefold() for t in split_terms(settled, "topic")}
+        except UserError:
+            return []
+        topics = TopicTagger.default().suggest(typing, limit=25)
+        candidates = [
+            (f"{settled}{t.name}", f"{settled}{t.name}")
+            for t in topics
+            if t.name.casefold() not in chosen and t.id.casefold() not in chosen
         ]
         return fuzzy_choices("", candidates)
 

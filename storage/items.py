@@ -322,9 +322,11 @@ class SqliteItemRepository:
     async def latest(self, request: LatestRequest, *, topic: str | None = None) -> ItemPage:
         """The newest items by ``published``, with the request's company/feed/scope filters.
 
-        ``topic``, if given, keeps only items tagged with that topic id. Items of disabled
-        feeds stay visible: disabling stops polling, not reading.
+        ``topic`` (or ``request.topic``; the keyword wins), if given, keeps only items tagged
+        with that topic id. Items of disabled feeds stay visible: disabling stops polling, not
+        reading.
         """
+        topic = topic if topic is not None else request.topic
         limit = _clamp(request.limit, 0, MAX_PAGE)
         # CROSS JOIN fixes the loop order: walk one index in date order and stop after the
         # page, rather than let the planner start from the (small) feeds table and sort.
@@ -382,10 +384,10 @@ class SqliteItemRepository:
         a doclist walk that FTS5 does in a few ms even for 300k matches.)
 
         Filters narrow the candidates before the window is taken, so they stay exact: feed,
-        company, topic (``topic``, a topic id) and month (for ``since``/``until``) are tokens
-        of the hidden ``tags`` column
-        (see ``TAG_MARK``), intersected with the user's terms inside FTS5, which skips through
-        doclists instead of joining every match; the guild scope and the exact ``since``
+        company, topic (``topic`` or ``request.topic``, a topic id) and month (for
+        ``since``/``until``) are tokens of the hidden ``tags`` column (see ``TAG_MARK``),
+        intersected with the user's terms inside FTS5, which skips through doclists instead of
+        joining every match; the guild scope and the exact ``since``
         (inclusive) / ``until`` (exclusive) bounds on ``published`` are checked in SQL. A
         company or feed filter adds the cost of counting that tag's matches to bm25's.
 
@@ -394,6 +396,7 @@ class SqliteItemRepository:
         reorder items around the boundary. Raises InvalidQuery if the expression is not valid
         FTS5 (never the case for ``build_fts_query`` output).
         """
+        topic = topic if topic is not None else request.topic
         limit = _clamp(request.limit, 0, MAX_PAGE)
         offset = _clamp(request.offset, 0, MAX_SEARCH_WINDOW)
         window = _clamp(offset + limit + 1, SEARCH_WINDOW, MAX_SEARCH_WINDOW)

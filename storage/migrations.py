@@ -244,7 +244,17 @@ CREATE TABLE item_topics (
 CREATE INDEX item_topics_topic ON item_topics (topic, item_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_INIT, _V2_SUBSCRIPTIONS_OUTBOX, _V3_STORIES_TOPICS)
+_V4_SUBSCRIPTION_TOPICS = """
+-- Topic ids (bot/news/topics.py) a subscription wants, any of them; empty: no topic filter.
+ALTER TABLE subscriptions ADD COLUMN topics TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(topics));
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    _V1_INIT,
+    _V2_SUBSCRIPTIONS_OUTBOX,
+    _V3_STORIES_TOPICS,
+    _V4_SUBSCRIPTION_TOPICS,
+)
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

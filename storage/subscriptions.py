@@ -18,7 +18,7 @@ from storage._sql import (
 
 SUBSCRIPTION_COLUMNS = """
     id, guild_id, channel_id, companies, keywords, exclude, mode, post_hour, created_at,
-    created_by, paused_reason, paused_at
+    created_by, paused_reason, paused_at, topics
 """
 """The columns ``subscription_from_row`` reads."""
 
@@ -33,6 +33,7 @@ def subscription_from_row(row: sqlite3.Row) -> Subscription:
             companies=from_json_list(row["companies"]),
             keywords=from_json_list(row["keywords"]),
             exclude=from_json_list(row["exclude"]),
+            topics=from_json_list(row["topics"]),
         ),
         mode=SubscriptionMode(row["mode"]),
         created_at=from_db_time(row["created_at"]),
@@ -62,8 +63,8 @@ class SqliteSubscriptionRepository:
                 db,
                 f"""
                 INSERT INTO subscriptions (guild_id, channel_id, companies, keywords, exclude,
-                                           mode, post_hour, created_at, created_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           mode, post_hour, created_at, created_by, topics)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 RETURNING {SUBSCRIPTION_COLUMNS}
                 """,
                 (
@@ -76,6 +77,7 @@ class SqliteSubscriptionRepository:
                     subscription.post_hour,
                     to_db_time(now),
                     subscription.created_by,
+                    to_json_list(f.topics),
                 ),
             )
         assert row is not None  # INSERT ... RETURNING always returns the row

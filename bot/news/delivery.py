@@ -194,6 +194,8 @@ def describe_subscription(subscription: Subscription) -> str:
     f = subscription.filter
     if f.companies:
         parts.append("companies: " + ", ".join(f.companies))
+    if f.topics:
+        parts.append("topics: " + ", ".join(f.topics))
     if f.keywords:
         parts.append("keywords: " + ", ".join(f.keywords))
     if f.exclude:

@@ -35,13 +35,24 @@ def mentions(text: str, phrases: Iterable[str]) -> bool:
 
 
 def wants(
-    subscription_filter: SubscriptionFilter, *, title: str, summary: str, companies: Sequence[str]
+    subscription_filter: SubscriptionFilter,
+    *,
+    title: str,
+    summary: str,
+    companies: Sequence[str],
+    topics: Sequence[str] = (),
 ) -> bool:
-    """Whether an item passes a subscription's filters."""
+    """Whether an item passes a subscription's filters.
+
+    Each non-empty filter must hold (companies, topics, keywords: any of each); ``exclude``
+    vetoes. An item without topics never passes a topic filter.
+    """
     text = f"{title}\n{summary}"
     if subscription_filter.exclude and mentions(text, subscription_filter.exclude):
         return False
     if subscription_filter.companies and not set(subscription_filter.companies) & set(companies):
+        return False
+    if subscription_filter.topics and not set(subscription_filter.topics) & set(topics):
         return False
     return not subscription_filter.keywords or mentions(text, subscription_filter.keywords)
 
@@ -56,6 +67,7 @@ def recipients(
     published: datetime | None,
     now: datetime,
     max_age: timedelta,
+    topics: Sequence[str] = (),
 ) -> list[Subscription]:
     """The realtime subscriptions that should receive one new item."""
     if published is not None and now - published > max_age:
@@ -65,5 +77,5 @@ def recipients(
         for s in subscriptions
         if s.mode is SubscriptionMode.REALTIME
         and (feed_guild_id is None or feed_guild_id == s.guild_id)
-        and wants(s.filter, title=title, summary=summary, companies=companies)
+        and wants(s.filter, title=title, summary=summary, companies=companies, topics=topics)
     ]

@@ -269,6 +269,8 @@ class SearchRequest:
     # server's own feeds. ``all_guilds`` is for the operator's CLI only.
     guild_id: int | None = None
     all_guilds: bool = False
+    # A topic id (bot/news/topics.py): only items tagged with it.
+    topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +282,8 @@ class LatestRequest:
     limit: int = 10
     guild_id: int | None = None
     all_guilds: bool = False
+    # A topic id (bot/news/topics.py): only items tagged with it.
+    topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,12 +323,14 @@ class SubscriptionFilter:
     """Which items a subscription wants. Empty filters match everything.
 
     ``companies`` are company ids (any of them); ``keywords`` match whole words or phrases in
-    the title or summary (any of them); ``exclude`` vetoes an item containing any of its words.
+    the title or summary (any of them); ``exclude`` vetoes an item containing any of its words;
+    ``topics`` are topic ids (any of them).
     """
 
     companies: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

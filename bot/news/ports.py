@@ -28,6 +28,7 @@ from bot.news.models import (
     Subscription,
 )
 from bot.news.stories import StoryItem, StorySummary
+from bot.news.topics import Topic
 
 
 class Clock(Protocol):
@@ -132,6 +133,16 @@ class CompanyDirectory(Protocol):
     def resolve(self, text: str) -> Company | None: ...
 
     def suggest(self, text: str, limit: int = 25) -> tuple[Company, ...]: ...
+
+
+class TopicDirectory(Protocol):
+    """The topics items are tagged with, and what users may call them."""
+
+    def resolve(self, text: str) -> Topic | None: ...
+
+    def suggest(self, text: str, limit: int = 25) -> tuple[Topic, ...]: ...
+
+    def topic(self, topic_id: str) -> Topic | None: ...
 
 
 class MetaStore(Protocol):

@@ -24,9 +24,17 @@ from bot.news.models import (
     UpdateReport,
 )
 from bot.news.opml import parse_opml, render_opml
-from bot.news.ports import Clock, CompanyDirectory, FeedRepository, ItemRepository, MetaStore
+from bot.news.ports import (
+    Clock,
+    CompanyDirectory,
+    FeedRepository,
+    ItemRepository,
+    MetaStore,
+    TopicDirectory,
+)
 from bot.news.query import build_fts_query
 from bot.news.timeparse import parse_since
+from bot.news.topics import Topic
 from bot.news.updater import FeedUpdater, ProgressCallback
 from bot.news.urlsafety import ensure_public_url, normalize_feed_url
 
@@ -62,6 +70,7 @@ class NewsService:
         url_checker: UrlChecker = ensure_public_url,
         max_guild_feeds: int = 10,
         after_poll: Callable[[], Awaitable[object]] | None = None,
+        topics: TopicDirectory | None = None,
     ) -> None:
         self._feeds = feeds
         self._items = items
@@ -73,6 +82,9 @@ class NewsService:
         self._check_url = url_checker
         self._max_guild_feeds = max_guild_feeds
         self._after_poll = after_poll
+        # Optional so that front ends and tests that never filter by topic need not build one;
+        # asking for a topic without it is a programming error, not a user's.
+        self._topics = topics
 
     # Companies -------------------------------------------------------------------------
 
@@ -94,6 +106,27 @@ class NewsService:
         if not text.strip():
             return self._companies.companies()[:limit]
         return self._companies.suggest(text, limit=limit)
+
+    # Topics ----------------------------------------------------------------------------
+
+    def resolve_topic(self, text: str) -> Topic:
+        """The topic a user means by ``text`` (id or name); a UserError names close ones."""
+        topics = self._require_topics()
+        topic = topics.resolve(text)
+        if topic is not None:
+            return topic
+        close = topics.suggest(text, limit=3)
+        hint = f" Did you mean {', '.join(t.name for t in close)}?" if close else ""
+        raise UserError(f"Unknown topic {text!r}.{hint}")
+
+    def suggest_topics(self, text: str, limit: int = 25) -> tuple[Topic, ...]:
+        """Topics matching what a user is typing (for autocomplete)."""
+        return self._require_topics().suggest(text, limit=limit)
+
+    def _require_topics(self) -> TopicDirectory:
+        if self._topics is None:
+            raise RuntimeError("NewsService was built without a topic directory")
+        return self._topics
 
     # Feeds -----------------------------------------------------------------------------
 
@@ -227,8 +260,9 @@ class NewsService:
         limit: int = 10,
         guild_id: int | None = None,
         all_guilds: bool = False,
+        topic: str | None = None,
     ) -> ItemPage:
-        """The newest items, optionally of one company or one feed."""
+        """The newest items, optionally of one company, one feed or one topic."""
         return await self._items.latest(
             LatestRequest(
                 company=self.resolve_company(company).id if company else None,
@@ -236,6 +270,7 @@ class NewsService:
                 limit=_page_size(limit),
                 guild_id=guild_id,
                 all_guilds=all_guilds,
+                topic=self.resolve_topic(topic).id if topic else None,
             )
         )
 
@@ -251,6 +286,7 @@ class NewsService:
         offset: int = 0,
         guild_id: int | None = None,
         all_guilds: bool = False,
+        topic: str | None = None,
     ) -> ItemPage:
         """Full-text search of stored items, most relevant and recent first."""
         query = build_fts_query(text)
@@ -266,6 +302,7 @@ class NewsService:
                 offset=max(0, offset),
                 guild_id=guild_id,
                 all_guilds=all_guilds,
+                topic=self.resolve_topic(topic).id if topic else None,
             ),
             query,
         )

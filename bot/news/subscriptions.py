@@ -7,7 +7,13 @@ from dataclasses import dataclass, replace
 from bot.news.delivery import describe_subscription
 from bot.news.errors import LimitReached, UserError
 from bot.news.models import NewSubscription, Subscription, SubscriptionFilter, SubscriptionMode
-from bot.news.ports import Clock, CompanyDirectory, OutboxRepository, SubscriptionRepository
+from bot.news.ports import (
+    Clock,
+    CompanyDirectory,
+    OutboxRepository,
+    SubscriptionRepository,
+    TopicDirectory,
+)
 
 MAX_TERMS = 10
 MAX_TERM_LENGTH = 60
@@ -58,17 +64,25 @@ class SubscriptionService:
         companies: CompanyDirectory,
         clock: Clock,
         max_per_guild: int = 25,
+        topics: TopicDirectory | None = None,
     ) -> None:
         self._subscriptions = subscriptions
         self._outbox = outbox
         self._companies = companies
         self._clock = clock
         self._max_per_guild = max_per_guild
+        # Optional for callers that never filter by topic; a topic filter without it fails.
+        self._topics = topics
 
     def build_filter(
-        self, companies: str | None, keywords: str | None, exclude: str | None
+        self,
+        companies: str | None,
+        keywords: str | None,
+        exclude: str | None,
+        topics: str | None = None,
     ) -> SubscriptionFilter:
-        """Validate what a user typed into a filter; unknown companies are a clear error."""
+        """Validate what a user typed into a filter; unknown companies or topics are a clear
+        error."""
         company_ids: list[str] = []
         for name in split_terms(companies, "company"):
             company = self._companies.resolve(name)
@@ -82,7 +96,26 @@ class SubscriptionService:
             companies=tuple(company_ids),
             keywords=split_terms(keywords, "keyword"),
             exclude=split_terms(exclude, "excluded word"),
+            topics=self._topic_ids(topics),
         )
+
+    def _topic_ids(self, text: str | None) -> tuple[str, ...]:
+        """Comma-separated topic names or ids as topic ids, in the order given."""
+        names = split_terms(text, "topic")
+        if not names:
+            return ()
+        if self._topics is None:
+            raise RuntimeError("SubscriptionService was built without a topic directory")
+        topic_ids: list[str] = []
+        for name in names:
+            topic = self._topics.resolve(name)
+            if topic is None:
+                close = self._topics.suggest(name, limit=3)
+                hint = f" Did you mean {', '.join(t.name for t in close)}?" if close else ""
+                raise UserError(f"Unknown topic {name!r}.{hint}")
+            if topic.id not in topic_ids:
+                topic_ids.append(topic.id)
+        return tuple(topic_ids)
 
     async def subscribe(
         self,
@@ -168,14 +201,24 @@ class SubscriptionService:
         ]
 
     def describe(self, subscription: Subscription) -> str:
-        """What a subscription posts, in words, with companies by their display names."""
+        """What a subscription posts, in words, with companies and topics by their display
+        names."""
         names = tuple(
             company.name if (company := self._companies.resolve(c)) else c
             for c in subscription.filter.companies
         )
+        topic_names = tuple(self._topic_name(t) for t in subscription.filter.topics)
         return describe_subscription(
-            replace(subscription, filter=replace(subscription.filter, companies=names))
+            replace(
+                subscription,
+                filter=replace(subscription.filter, companies=names, topics=topic_names),
+            )
         )
+
+    def _topic_name(self, topic_id: str) -> str:
+        # A topic id stored by an older release may be gone from the table: show it as is.
+        topic = self._topics.topic(topic_id) if self._topics is not None else None
+        return topic.name if topic is not None else topic_id
 
     async def get(self, guild_id: int, subscription_id: int) -> Subscription | None:
         """One of this server's subscriptions (None for another server's)."""

@@ -282,6 +282,8 @@ class FeedUpdater:
                 tuple(
                     sorted({*self._tagger.tag(d.title, d.summary, d.publisher), *feed.companies})
                 ),
+                # Topics feed search/latest filters and subscriptions' topic filters.
+                self._topics.tag(d.title, d.summary) if self._topics is not None else (),
             )
             for d in drafts
         )
@@ -305,6 +307,7 @@ class FeedUpdater:
                 published=tagged.draft.published,
                 now=now,
                 max_age=self._options.max_post_age,
+                topics=tagged.topics,
             )
         )
 

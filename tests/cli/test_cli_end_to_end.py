@@ -96,6 +96,16 @@ async def test_add_poll_latest_search_round_trip(tmp_path: Path) -> None:
         assert found.code == 0, found.err
         assert [i["title"] for i in found.json()] == [SHEIN[1]]  # type: ignore[index]
 
+        # Topics: the SHEIN fine is legal news, the Temu shipments story is not.
+        legal = await shopwire("search", "France", "--topic", "legal", "--json", db=db)
+        assert legal.code == 0, legal.err
+        assert [i["title"] for i in legal.json()] == [SHEIN[1]]  # type: ignore[index]
+        policy = await shopwire("latest", "--topic", "Policy", "--json", db=db)
+        assert {i["title"] for i in policy.json()} == {TEMU[1], SHEIN[1]}  # type: ignore[union-attr]
+        unknown = await shopwire("search", "temu", "--topic", "feez", db=db)
+        assert unknown.code != 0
+        assert "Unknown topic 'feez'" in unknown.err
+
         # Nothing changed on the server: the conditional GET comes back 304.
         again = await shopwire("poll", "--all", db=db)
         assert again.code == 0

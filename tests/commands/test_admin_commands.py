@@ -249,3 +249,20 @@ async def test_help_is_private_and_names_the_permissions(app: App) -> None:
     names = [f["name"] for f in embed["fields"]]
     assert names == ["For everyone", "For admins (Manage Server permission)"]
     assert "/subscribe" in embed["fields"][1]["value"]
+
+
+async def test_subscribe_with_topics_names_them_and_rejects_unknown_ones(app: App) -> None:
+    world = app.world
+    _, reply = await app.answer(
+        world.admin, "subscribe", channel=world.news, topics="fees, Legal & safety"
+    )
+    [subscription] = await app.newsroom.database.subscriptions.list_for_guild(world.guild.id)
+    assert subscription.filter.topics == ("fees", "legal")
+    assert reply.content == (
+        f"Subscribed <#{world.news.id}> (#{subscription.id}): topics: Fees & pricing, "
+        "Legal & safety. New items are posted as they arrive."
+    )
+    _, typo = await app.answer(world.admin, "subscribe", channel=world.news, topics="feez")
+    assert typo.content.startswith("Unknown topic 'feez'.")
+    choices = await app.complete(world.admin, "subscribe", "topics", "fees, le")
+    assert choices[0]["value"] == "fees, Legal & safety"

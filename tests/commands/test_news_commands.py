@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from bot.news.models import FeedPollResult, FeedStatus, TaggedDraft
 from commands.news import NewsCog
-from tests.commands.conftest import PRIVATE_TITLE, App
+from tests.commands.conftest import PRIVATE_TITLE, App, draft
 from tests.fakediscord.records import RecordedMessage
 
 ZWSP = "\u200b"
@@ -193,3 +196,35 @@ async def test_search_mistakes_are_private_messages(app: App) -> None:
     _, since = await app.answer(app.world.member, "news search", query="temu", since="yesterdayish")
     assert since.ephemeral
     assert "yesterdayish" in since.content
+
+
+async def test_search_filters_by_topic(app: App) -> None:
+    # The fixture's items carry no topics; tag the fees story the way a poll would.
+    now = app.newsroom.clock.now()
+    tagged = TaggedDraft(
+        draft("topic-1", "Temu seller roundup: fees fall", "Commissions drop.", now),
+        ("temu",),
+        ("fees",),
+    )
+    await app.newsroom.database.items.apply(
+        FeedPollResult(
+            feed_id=app.catalogue_feed.id,
+            polled_at=now,
+            status=FeedStatus.OK,
+            next_due=now + timedelta(minutes=15),
+            new_items=(tagged,),
+        )
+    )
+    _, reply = await app.answer(app.world.member, "news search", query="roundup", topic="fees")
+    assert titles(reply) == ["Temu seller roundup: fees fall"]
+    assert reply.content.startswith("Results for “roundup” on Fees & pricing: page 1")
+
+    _, none = await app.answer(app.world.member, "news search", query="roundup", topic="legal")
+    assert none.content == "No results for “roundup” on Legal & safety."
+
+    _, typo = await app.answer(app.world.member, "news search", query="roundup", topic="feez")
+    assert typo.ephemeral
+    assert typo.content.startswith("Unknown topic 'feez'.")
+
+    choices = await app.complete(app.world.member, "news search", "topic", "fe")
+    assert choices[0]["value"] == "fees"

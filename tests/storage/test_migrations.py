@@ -15,8 +15,10 @@ from bot.news.models import (
     ItemDraft,
     LatestRequest,
     NewFeed,
+    NewSubscription,
     PlannedPost,
     SearchRequest,
+    SubscriptionFilter,
     TaggedDraft,
 )
 from bot.news.ports import (
@@ -262,7 +264,7 @@ async def test_a_version_1_database_upgrades_in_place(
         [entry] = await db.outbox.due(T0, 10)
         assert entry.item.id == found.id
     with _raw(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -314,20 +316,21 @@ async def test_a_version_2_database_upgrades_in_place(
             await db.items.register_companies([Company("temu", "Temu")])
             feed = await add_feed(db, "Retail Dive")
             private = await add_feed(db, "Private", guild_id=111)
-            sub = await add_subscription(db)
             await db.meta.set("catalogue_seeded", "yes")
     with _raw(path) as raw:
+        # As that release stored it (today's add() writes columns of later migrations).
+        sub_id = _old_subscription(raw)
         shared_id = _old_item(raw, feed, draft("a", "Temu tariffs", "Fees rise."), "temu")
         sent_id = _old_item(raw, feed, draft("b", "Temu earnings"), "temu")
         private_id = _old_item(raw, private, draft("p", "Private news"))
         raw.execute(
             "INSERT INTO outbox (subscription_id, item_id, state, created_at) VALUES (?, ?, ?, ?)",
-            (sub.id, shared_id, "pending", to_db_time(T0)),
+            (sub_id, shared_id, "pending", to_db_time(T0)),
         )
         raw.execute(
             "INSERT INTO outbox (subscription_id, item_id, state, created_at, message_id)"
             " VALUES (?, ?, ?, ?, ?)",
-            (sub.id, sent_id, "sent", to_db_time(T0), 555),
+            (sub_id, sent_id, "sent", to_db_time(T0), 555),
         )
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
         names = {row[0] for row in raw.execute("SELECT name FROM sqlite_schema")}
@@ -339,7 +342,7 @@ async def test_a_version_2_database_upgrades_in_place(
         assert await db.feeds.count() == 2
         assert await db.items.count() == 3
         assert await db.meta.get("catalogue_seeded") == "yes"
-        assert [s.id for s in await db.subscriptions.list_all()] == [sub.id]
+        assert [s.id for s in await db.subscriptions.list_all()] == [sub_id]
         [entry] = await db.outbox.due(T0, 10)
         assert (entry.item.id, entry.item.story_id) == (shared_id, None)
         found = await db.items.search(
@@ -372,3 +375,47 @@ async def test_a_version_2_database_upgrades_in_place(
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         # Raises if the search index disagrees with the items.
         raw.execute("INSERT INTO items_fts (items_fts) VALUES ('integrity-check')")
+
+
+def _old_subscription(raw: sqlite3.Connection, companies: str = '["temu"]') -> int:
+    """A realtime subscription row as migrations 2 and 3 defined the table."""
+    row = raw.execute(
+        "INSERT INTO subscriptions (guild_id, channel_id, companies, keywords, exclude, mode,"
+        " post_hour, created_at) VALUES (111, 1001, ?, '[\"tariffs\"]', '[]', 'realtime', 9, ?)"
+        " RETURNING id",
+        (companies, to_db_time(T0)),
+    ).fetchone()
+    return int(row[0])
+
+
+async def test_a_version_3_database_keeps_its_subscriptions_and_gains_topics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "shopwire.db"
+    with monkeypatch.context() as v3:
+        v3.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+        v3.setattr(migrations, "SCHEMA_VERSION", 3)
+        async with await Database.open(path):
+            pass
+    with _raw(path) as raw:
+        old_id = _old_subscription(raw)
+        columns = {row[1] for row in raw.execute("PRAGMA table_info(subscriptions)")}
+    assert "topics" not in columns
+
+    async with await Database.open(path) as db:
+        [old] = await db.subscriptions.list_all()
+        # The old filter is intact and has no topic filter, so it keeps getting what it got.
+        assert old.id == old_id
+        assert old.filter == SubscriptionFilter(companies=("temu",), keywords=("tariffs",))
+        new = await db.subscriptions.add(
+            NewSubscription(
+                guild_id=111,
+                channel_id=1002,
+                filter=SubscriptionFilter(topics=("fees", "policy")),
+            ),
+            T0,
+        )
+        assert (await db.subscriptions.get(new.id)) == new
+        assert new.filter.topics == ("fees", "policy")
+    with _raw(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
