@@ -207,10 +207,14 @@ def _clean_title(item: StoryItem) -> str:
     return strip_publisher_suffix(collapse_whitespace(item.title), item.source)
 
 
+_MARKDOWN_RE = re.compile(r"(?:^|(?<=\s))#{1,6}(?=\s)|\*\*|__|`")
+
+
 def _clean_summary(summary: str, title: str, source: str) -> list[str]:
     """The summary's sentences, without boilerplate, a trailing publisher name, or a mere
     copy of the title (Google News' summaries are "Headline  Publisher")."""
-    text = collapse_whitespace(summary)
+    # Some feeds (vendor changelogs) put markdown in plain-text fields: "# Summary **Note**".
+    text = collapse_whitespace(_MARKDOWN_RE.sub(" ", summary))
     name = source.strip()
     if name and len(text) > len(name) and text[-len(name) :].casefold() == name.casefold():
         head = text[: -len(name)].rstrip(" -–—|:")

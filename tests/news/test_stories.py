@@ -438,3 +438,21 @@ def test_summaries_of_the_eval_set_are_sane(corpus: list[LabelledItem]) -> None:
         assert len(summary.summary_line) <= 200
         assert "appeared first on" not in summary.summary_line
         assert not summary.summary_line.lower().startswith(("read more", "click here", "sign up"))
+
+
+def test_summary_line_drops_markdown_markers_from_plain_text_fields() -> None:
+    from datetime import UTC, datetime
+
+    from bot.news.stories import StoryItem, summarize_story
+
+    item = StoryItem(
+        item_id=1,
+        title="Recommend Category API gains product context",
+        summary="# Summary ## What is changing The Recommend Category API now accepts **five** "
+        "optional fields from the source platform. Use `v202607` or later.",
+        source="TikTok Shop Partner Center",
+        published=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    line = summarize_story(7, [item]).summary_line
+    assert line
+    assert "#" not in line and "**" not in line and "`" not in line
