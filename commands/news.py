@@ -31,7 +31,6 @@ from bot.embeds import (
     summary_embed,
     summary_scope,
 )
-from bot.news.errors import UserError
 from bot.news.models import Company, Feed, ItemPage
 from bot.news.query import build_fts_query
 from bot.news.service import NewsService
@@ -95,17 +94,6 @@ def topic_choices(current: str) -> list[app_commands.Choice[str]]:
         app_commands.Choice(name=t.name, value=t.id)
         for t in TopicTagger.default().suggest(current, limit=25)
     ]
-
-
-def resolve_topic(text: str) -> Topic:
-    """The topic a user means by ``text``; a UserError names the closest ones."""
-    tagger = TopicTagger.default()
-    topic = tagger.resolve(text)
-    if topic is not None:
-        return topic
-    close = tagger.suggest(text, limit=3)
-    hint = f" Did you mean {', '.join(t.name for t in close)}?" if close else ""
-    raise UserError(f"Unknown topic {text!r}.{hint}")
 
 
 def trend_chart(data: TrendData) -> TrendChart:
@@ -340,7 +328,7 @@ class NewsCog(
         # Cheap checks first, so that a mistake is answered privately, not in the channel.
         build_fts_query(query)
         chosen = self.news.resolve_company(company) if company else None
-        picked = resolve_topic(topic) if topic else None
+        picked = self.news.resolve_topic(topic) if topic else None
         if since and since.strip():
             parse_since(since, discord.utils.utcnow())
         await interaction.response.defer(thinking=True)
@@ -392,7 +380,7 @@ class NewsCog(
         # Checked before deferring so that a mistake is answered privately (see latest).
         period_window(period, discord.utils.utcnow())
         chosen = self.news.resolve_company(company) if company else None
-        picked = resolve_topic(topic) if topic else None
+        picked = self.news.resolve_topic(topic) if topic else None
         await interaction.response.defer(thinking=True)
         summary = await self.summaries.summary(
             period=period,

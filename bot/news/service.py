@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.news.catalogue import DEFAULT_FEEDS
 from bot.news.errors import DuplicateFeed, FeedNotFound, LimitReached, UnknownCompany, UserError
 from bot.news.feednames import default_feed_name
+from bot.news.lookup import resolve_or_explain
 from bot.news.models import (
     Company,
     Feed,
@@ -94,12 +95,7 @@ class NewsService:
 
     def resolve_company(self, text: str) -> Company:
         """The company a user means by ``text``; UnknownCompany lists close names."""
-        company = self._companies.resolve(text)
-        if company is not None:
-            return company
-        close = self._companies.suggest(text, limit=3)
-        hint = f" Did you mean {', '.join(c.name for c in close)}?" if close else ""
-        raise UnknownCompany(f"Unknown company {text!r}.{hint}")
+        return resolve_or_explain(self._companies, text, "company", UnknownCompany)
 
     def suggest_companies(self, text: str, limit: int = 25) -> tuple[Company, ...]:
         """Companies matching what a user is typing (for autocomplete)."""
@@ -111,13 +107,7 @@ class NewsService:
 
     def resolve_topic(self, text: str) -> Topic:
         """The topic a user means by ``text`` (id or name); a UserError names close ones."""
-        topics = self._require_topics()
-        topic = topics.resolve(text)
-        if topic is not None:
-            return topic
-        close = topics.suggest(text, limit=3)
-        hint = f" Did you mean {', '.join(t.name for t in close)}?" if close else ""
-        raise UserError(f"Unknown topic {text!r}.{hint}")
+        return resolve_or_explain(self._require_topics(), text, "topic")
 
     def suggest_topics(self, text: str, limit: int = 25) -> tuple[Topic, ...]:
         """Topics matching what a user is typing (for autocomplete)."""

@@ -18,10 +18,11 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.news.errors import UserError
+from bot.news.lookup import resolve_or_explain
 from bot.news.models import Company
 from bot.news.ports import Clock, CompanyDirectory, StoryRepository
 from bot.news.stories import StoryClusterer, StoryConfig, summarize_story
+from bot.news.subscriptions import split_terms
 from bot.news.summary import (
     NewsSummary,
     TrendData,
@@ -119,14 +120,7 @@ class SummaryService:
         self._options = options or SummaryOptions()
 
     def _company(self, text: str | None) -> Company | None:
-        if not text:
-            return None
-        company = self._companies.resolve(text)
-        if company is None:
-            close = self._companies.suggest(text, limit=3)
-            hint = f" Did you mean {', '.join(c.name for c in close)}?" if close else ""
-            raise UserError(f"Unknown company {text!r}.{hint}")
-        return company
+        return resolve_or_explain(self._companies, text, "company") if text else None
 
     async def summary(
         self, *, period: str = "7d", company: str | None = None, topic: str | None = None
@@ -161,7 +155,10 @@ class SummaryService:
         now = self._clock.now()
         since, until = period_window(period, now)
         if companies:
-            chosen = [c for c in (self._company(n.strip()) for n in companies.split(",")) if c]
+            chosen = [
+                resolve_or_explain(self._companies, name, "company")
+                for name in split_terms(companies, "company")
+            ]
         else:
             counts = await self._stories.company_counts(since, until)
             chosen = [company for company, _ in counts[: self._options.trend_companies]]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from bot.news.delivery import describe_subscription
 from bot.news.errors import LimitReached, UserError
+from bot.news.lookup import resolve_or_explain
 from bot.news.models import NewSubscription, Subscription, SubscriptionFilter, SubscriptionMode
 from bot.news.ports import (
     Clock,
@@ -85,11 +86,7 @@ class SubscriptionService:
         error."""
         company_ids: list[str] = []
         for name in split_terms(companies, "company"):
-            company = self._companies.resolve(name)
-            if company is None:
-                close = self._companies.suggest(name, limit=3)
-                hint = f" Did you mean {', '.join(c.name for c in close)}?" if close else ""
-                raise UserError(f"Unknown company {name!r}.{hint}")
+            company = resolve_or_explain(self._companies, name, "company")
             if company.id not in company_ids:
                 company_ids.append(company.id)
         return SubscriptionFilter(
@@ -108,11 +105,7 @@ class SubscriptionService:
             raise RuntimeError("SubscriptionService was built without a topic directory")
         topic_ids: list[str] = []
         for name in names:
-            topic = self._topics.resolve(name)
-            if topic is None:
-                close = self._topics.suggest(name, limit=3)
-                hint = f" Did you mean {', '.join(t.name for t in close)}?" if close else ""
-                raise UserError(f"Unknown topic {name!r}.{hint}")
+            topic = resolve_or_explain(self._topics, name, "topic")
             if topic.id not in topic_ids:
                 topic_ids.append(topic.id)
         return tuple(topic_ids)
