@@ -29,7 +29,6 @@ from bot.news.models import (
     OutboxEntry,
     PostOutcome,
     PostResult,
-    Subscription,
 )
 from bot.news.ports import Clock, OutboxRepository, Publisher, SubscriptionRepository
 
@@ -186,18 +185,3 @@ class DeliverySender:
                 await self._subscriptions.resume(subscription.id)
                 tally.resumed.append(subscription.id)
                 log.info("subscription resumed subscription_id=%s", subscription.id)
-
-
-def describe_subscription(subscription: Subscription) -> str:
-    """A one-line description of what a subscription posts."""
-    parts = []
-    f = subscription.filter
-    if f.companies:
-        parts.append("companies: " + ", ".join(f.companies))
-    if f.topics:
-        parts.append("topics: " + ", ".join(f.topics))
-    if f.keywords:
-        parts.append("keywords: " + ", ".join(f.keywords))
-    if f.exclude:
-        parts.append("excluding: " + ", ".join(f.exclude))
-    return "; ".join(parts) or "every new item"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.news.delivery import describe_subscription
 from bot.news.errors import LimitReached, UserError
 from bot.news.lookup import resolve_or_explain
 from bot.news.models import NewSubscription, Subscription, SubscriptionFilter, SubscriptionMode
@@ -52,6 +51,21 @@ def split_terms(text: str | None, what: str) -> tuple[str, ...]:
     if len(seen) > MAX_TERMS:
         raise UserError(f"At most {MAX_TERMS} {what}s per subscription.")
     return tuple(seen.values())
+
+
+def describe_subscription(subscription: Subscription) -> str:
+    """A one-line description of what a subscription posts."""
+    parts = []
+    f = subscription.filter
+    if f.companies:
+        parts.append("companies: " + ", ".join(f.companies))
+    if f.topics:
+        parts.append("topics: " + ", ".join(f.topics))
+    if f.keywords:
+        parts.append("keywords: " + ", ".join(f.keywords))
+    if f.exclude:
+        parts.append("excluding: " + ", ".join(f.exclude))
+    return "; ".join(parts) or "every new item"
 
 
 class SubscriptionService:
