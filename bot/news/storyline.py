@@ -17,6 +17,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from bot.news.lookup import resolve_or_explain
 from bot.news.models import Company
@@ -103,6 +104,18 @@ class SummaryOptions:
     trend_companies: int = 8
 
 
+class SummaryWriter(Protocol):
+    """Rewrites the one-line summaries of a summary's top stories (an LLM, when configured).
+
+    Implementations must return the summary unchanged rather than raise when they cannot do
+    better: the extractive lines are always a valid answer.
+    """
+
+    async def rewrite(self, summary: NewsSummary) -> NewsSummary:
+        """The same summary with (some) story lines rewritten."""
+        ...
+
+
 class SummaryService:
     """`/news summary` and `shopwire summary`, `/news trend` and `shopwire trend`."""
 
@@ -113,11 +126,22 @@ class SummaryService:
         companies: CompanyDirectory,
         clock: Clock,
         options: SummaryOptions | None = None,
+        writer: SummaryWriter | None = None,
     ) -> None:
         self._stories = stories
         self._companies = companies
         self._clock = clock
         self._options = options or SummaryOptions()
+        self._writer = writer
+
+    async def _written(self, summary: NewsSummary) -> NewsSummary:
+        if self._writer is None or summary.empty:
+            return summary
+        try:
+            return await self._writer.rewrite(summary)
+        except Exception:  # the extractive lines stay; a broken writer must not cost the summary
+            log.exception("summary writer failed; using the extractive lines")
+            return summary
 
     def _company(self, text: str | None) -> Company | None:
         return resolve_or_explain(self._companies, text, "company") if text else None
@@ -139,7 +163,7 @@ class SummaryService:
         previous = await self._stories.period_titles(
             previous_since, since, chosen.id if chosen else None
         )
-        return NewsSummary(
+        summary = NewsSummary(
             period=period,
             since=since,
             until=until,
@@ -149,6 +173,7 @@ class SummaryService:
             company_counts=tuple(counts),
             rising_terms=rising_terms(current, previous, limit=self._options.rising),
         )
+        return await self._written(summary)
 
     async def trend(self, *, period: str = "30d", companies: str | None = None) -> TrendData:
         """Daily story counts per company (the most active ones unless companies are named)."""
