@@ -271,6 +271,9 @@ class SearchRequest:
     all_guilds: bool = False
     # A topic id (bot/news/topics.py): only items tagged with it.
     topic: str | None = None
+    # Show each story once (its best-ranked item, with ``ItemPage.extra_sources``); offsets
+    # then count stories, not items. Items of no story are never collapsed.
+    collapse: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +287,8 @@ class LatestRequest:
     all_guilds: bool = False
     # A topic id (bot/news/topics.py): only items tagged with it.
     topic: str | None = None
+    # Show each story once (its newest item, with ``ItemPage.extra_sources``).
+    collapse: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,11 +300,36 @@ class FtsQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemHit:
+    """An item of a results page and how many other sources reported its story."""
+
+    item: Item
+    extra_sources: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ItemPage:
-    """A page of items (search or latest) and whether more follow."""
+    """A page of items (search or latest) and whether more follow.
+
+    A collapsed page (``collapse`` in the request) shows each story once and has
+    ``extra_sources``, one count per item: the distinct sources of the story's other items
+    (shared ones; never the item's own source), 0 for an item of no story. An uncollapsed
+    page leaves it empty. ``hits`` pairs the two.
+    """
 
     items: tuple[Item, ...]
     has_more: bool = False
+    extra_sources: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.extra_sources and len(self.extra_sources) != len(self.items):
+            raise ValueError("extra_sources must have one count per item, or none")
+
+    @property
+    def hits(self) -> tuple[ItemHit, ...]:
+        """The items with their story's other sources (0 each on an uncollapsed page)."""
+        counts = self.extra_sources or (0,) * len(self.items)
+        return tuple(ItemHit(i, n) for i, n in zip(self.items, counts, strict=True))
 
 
 def feed_is_due(feed: Feed, now: datetime) -> bool:
