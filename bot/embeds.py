@@ -12,8 +12,9 @@ All functions here are pure: they build new embeds and never send anything.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import discord
 
@@ -252,6 +253,53 @@ def summary_embed(summary: NewsSummary, *, topic_name: str | None) -> discord.Em
         embed.add_field(name="Rising", value=terms, inline=False)
     embed.set_footer(text=f"{_utc(summary.since)} – {_utc(summary.until)} UTC")
     return clamp_embed(embed)
+
+
+def roundup_embed(items: Sequence[Item], waiting: int) -> discord.Embed:
+    """Several items in one embed, one linked headline and source per line (a flood's overflow).
+
+    Lines that would not fit are counted in the title's "more" instead of being cut in half;
+    ``waiting`` items are still queued for the next roundup.
+    """
+    lines: list[str] = []
+    used = 0
+    for item in items:
+        title = clean_markdown(_link_text(item.title), STORY_HEADLINE_LIMIT)
+        if is_blank(title):
+            title = "(untitled)"
+        target = _link_target(item.link)
+        line = f"• [{title}]({target})" if target else f"• {title}"
+        if not is_blank(item.source):
+            line += " · " + clean_markdown(item.source, SOURCE_LIMIT)
+        if lines and used + len(line) + 1 > STORIES_BUDGET:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    count = len(items)
+    title = f"{count} more new item{'s' if count != 1 else ''} for this channel"
+    embed = discord.Embed(title=title, description="\n".join(lines) or None, colour=COLOUR)
+    later = waiting + count - len(lines)
+    if later > 0:
+        embed.set_footer(text=f"{later} more in the next roundup")
+    return clamp_embed(embed)
+
+
+def digest_embed(title: str, summary: NewsSummary, timezone: str) -> discord.Embed:
+    """A scheduled digest: the summary embed under the digest's own title, its period shown in
+    the server's time zone."""
+    embed = summary_embed(summary, topic_name=None)
+    embed.title = clip(clean_markdown(title, TITLE_LIMIT), TITLE_LIMIT)
+    since = summary.since.astimezone(_zone(timezone))
+    until = summary.until.astimezone(_zone(timezone))
+    embed.set_footer(text=f"{since:%Y-%m-%d %H:%M} – {until:%Y-%m-%d %H:%M} {timezone}")
+    return clamp_embed(embed)
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 # Limits ---------------------------------------------------------------------------------------

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 import discord
 from discord.http import Route
 
-from bot.embeds import item_embed
+from bot.embeds import digest_embed, item_embed, roundup_embed
+from bot.news.digests import DigestPost
 from bot.news.models import Item, PostOutcome, PostResult
 
 log = logging.getLogger("shopwire.publisher")
@@ -53,6 +55,18 @@ class DiscordPublisher:
     async def post_notice(self, channel_id: int, text: str, nonce: str) -> PostResult:
         """Post a short plain-text notice, never pinging anyone."""
         return await self._send(channel_id, {"content": text[:2000]}, nonce)
+
+    async def post_roundup(
+        self, channel_id: int, items: Sequence[Item], waiting: int, nonce: str
+    ) -> PostResult:
+        """Post a flood's overflow as one embed of linked headlines, never pinging anyone."""
+        payload = {"embeds": [roundup_embed(items, waiting).to_dict()]}
+        return await self._send(channel_id, payload, nonce)
+
+    async def post_digest(self, channel_id: int, digest: DigestPost, nonce: str) -> PostResult:
+        """Post a scheduled digest as one summary embed, never pinging anyone."""
+        embed = digest_embed(digest.title, digest.summary, digest.timezone)
+        return await self._send(channel_id, {"embeds": [embed.to_dict()]}, nonce)
 
     def missing_permissions(self, channel_id: int) -> str | None:
         """Why the bot cannot post in the channel now, from the gateway cache (None: it can)."""

@@ -10,6 +10,7 @@ import aiosqlite
 
 from bot.news.errors import StorageError
 from storage._sql import Connections
+from storage.digests import SqliteDigestRepository, SqliteGuildSettings
 from storage.feeds import SqliteFeedRepository
 from storage.items import SqliteItemRepository
 from storage.migrations import migrate
@@ -67,6 +68,8 @@ class Database:
         self.subscriptions = SqliteSubscriptionRepository(connections)
         self.outbox = SqliteOutboxRepository(connections)
         self.stories = SqliteStoryRepository(connections)
+        self.digests = SqliteDigestRepository(connections)
+        self.guild_settings = SqliteGuildSettings(connections)
 
     @classmethod
     async def open(cls, path: str | Path, *, read_connection: bool = True) -> Database:

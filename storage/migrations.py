@@ -249,11 +249,42 @@ _V4_SUBSCRIPTION_TOPICS = """
 ALTER TABLE subscriptions ADD COLUMN topics TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(topics));
 """
 
+_V5_DIGESTS_GUILD_SETTINGS = """
+-- Per-server settings; a server without a row uses the defaults (UTC).
+CREATE TABLE guild_settings (
+    guild_id   INTEGER PRIMARY KEY,
+    timezone   TEXT    NOT NULL DEFAULT 'UTC',  -- an IANA name, validated by the core
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+-- The digest log, like the outbox for realtime posts: one row per (subscription, period)
+-- ever (UNIQUE), created when the period closes, so a digest is posted at most once whatever
+-- restarts or retries happen. The summary is computed when the digest is sent.
+CREATE TABLE digests (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+    period_start    INTEGER NOT NULL,
+    period_end      INTEGER NOT NULL CHECK (period_end > period_start),
+    state           TEXT    NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'sent', 'empty', 'dropped')),
+    attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    created_at      INTEGER NOT NULL,
+    next_attempt_at INTEGER,            -- NULL: as soon as possible
+    sent_at         INTEGER,
+    message_id      INTEGER,
+    last_error      TEXT,
+    UNIQUE (subscription_id, period_start)
+) STRICT;
+
+CREATE INDEX digests_pending ON digests (subscription_id) WHERE state = 'pending';
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
     _V3_STORIES_TOPICS,
     _V4_SUBSCRIPTION_TOPICS,
+    _V5_DIGESTS_GUILD_SETTINGS,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -99,12 +99,14 @@ ORDER BY r.source_count DESC, r.last_seen DESC, r.story_id DESC
 
 _STORIES_WITH_COMPANY = """
 story_id IN (SELECT p.story_id FROM period AS p WHERE EXISTS (
-    SELECT 1 FROM item_companies AS ic WHERE ic.item_id = p.id AND ic.company_id = :company))
+    SELECT 1 FROM item_companies AS ic WHERE ic.item_id = p.id
+    AND ic.company_id IN (SELECT value FROM json_each(:companies))))
 """
 
 _STORIES_WITH_TOPIC = """
 story_id IN (SELECT p.story_id FROM period AS p WHERE EXISTS (
-    SELECT 1 FROM item_topics AS it WHERE it.item_id = p.id AND it.topic = :topic))
+    SELECT 1 FROM item_topics AS it WHERE it.item_id = p.id
+    AND it.topic IN (SELECT value FROM json_each(:topics))))
 """
 
 
@@ -221,6 +223,9 @@ class SqliteStoryRepository:
         company: str | None = None,
         topic: str | None = None,
         limit: int = 10,
+        *,
+        companies: Sequence[str] = (),
+        topics: Sequence[str] = (),
     ) -> list[StoryRecord]:
         """The period's biggest stories: those with an item first seen in ``[since, until)``.
 
@@ -240,12 +245,14 @@ class SqliteStoryRepository:
             "until": to_db_time(until),
             "limit": limit,
         }
-        if company is not None:
+        company_ids = [*([company] if company is not None else []), *companies]
+        topic_ids = [*([topic] if topic is not None else []), *topics]
+        if company_ids:
             filters.append(_STORIES_WITH_COMPANY)
-            parameters["company"] = company
-        if topic is not None:
+            parameters["companies"] = json.dumps(company_ids)
+        if topic_ids:
             filters.append(_STORIES_WITH_TOPIC)
-            parameters["topic"] = topic
+            parameters["topics"] = json.dumps(topic_ids)
         ranked = await self._db.read(
             _TOP_STORIES.format(
                 period=_PERIOD, shared=_SHARED, filters=" AND ".join(filters) or "1"
@@ -268,12 +275,15 @@ class SqliteStoryRepository:
             },
         )
         item_ids = [row["id"] for row in items]
-        companies = await item_companies(self._db, item_ids)
-        topics = await item_topics(self._db, item_ids)
+        tagged_companies = await item_companies(self._db, item_ids)
+        tagged_topics = await item_topics(self._db, item_ids)
         parts: dict[int, _StoryParts] = {story_id: _StoryParts() for story_id in story_ids}
         for row in items:
             parts[int(row["story_id"])].add(
-                row["source"], row["link"], companies.get(row["id"], ()), topics.get(row["id"], ())
+                row["source"],
+                row["link"],
+                tagged_companies.get(row["id"], ()),
+                tagged_topics.get(row["id"], ()),
             )
         return [
             StoryRecord(

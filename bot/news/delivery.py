@@ -9,7 +9,8 @@
     |   sent                             outbox.mark_sent(message id), only after Discord said yes
     |   retry (5xx, network)             outbox.mark_retry(backoff); the channel waits
     |   forbidden / not found            subscription paused with the reason; posts stay queued
-    | the rest                           one "and 12 more" notice, then marked overflow
+    | the next M (the roundup)           one message listing them, then marked overflow
+    | the rest                           stay queued for the next drain's roundup
 
 A crash between "Discord accepted" and "recorded" is harmless: the retry sends the same nonce
 (derived from the subscription and the item) with ``enforce_nonce``, and Discord answers with
@@ -40,6 +41,8 @@ class DeliveryOptions:
     """Limits of delivery that come from settings."""
 
     max_posts_per_channel: int = 5
+    # A flood never loses items: past the cap they go into one roundup message per drain.
+    max_roundup_items: int = 20
     max_age: timedelta = timedelta(days=3)
     batch: int = 500
     retry_base: timedelta = timedelta(seconds=30)
@@ -52,8 +55,8 @@ def post_nonce(subscription_id: int, item_id: int) -> str:
     return digest[:25]
 
 
-def notice_nonce(subscription_id: int, entry_ids: Sequence[int]) -> str:
-    """A fixed nonce for an "and N more" notice about exactly these posts."""
+def roundup_nonce(subscription_id: int, entry_ids: Sequence[int]) -> str:
+    """A fixed nonce for a roundup of exactly these posts."""
     joined = ",".join(str(i) for i in sorted(entry_ids))
     return hashlib.sha256(f"shopwire:more:{subscription_id}:{joined}".encode()).hexdigest()[:25]
 
@@ -144,15 +147,17 @@ class DeliverySender:
             await self._failed(entry, result, tally)
             return  # this channel waits; its other posts stay queued in order
 
-        overflow = fresh[cap:]
+        # Past the cap, a flood is rolled into one roundup message (linked headlines) instead
+        # of being dropped; what does not fit waits for the next drain's roundup.
+        overflow = fresh[cap : cap + self._options.max_roundup_items]
         if overflow:
             ids = [e.id for e in overflow]
-            text = (
-                f"…and {len(overflow)} more new item{'s' if len(overflow) != 1 else ''} "
-                "matching this channel's subscription. Use `/news latest` to see them."
-            )
-            result = await self._publisher.post_notice(
-                overflow[0].channel_id, text, notice_nonce(subscription_id, ids)
+            waiting = len(fresh) - cap - len(overflow)
+            result = await self._publisher.post_roundup(
+                overflow[0].channel_id,
+                [e.item for e in overflow],
+                waiting,
+                roundup_nonce(subscription_id, ids),
             )
             if result.outcome is PostOutcome.SENT:
                 await self._outbox.mark_overflow(ids)

@@ -455,3 +455,30 @@ class DeliveryReport:
     dropped: int = 0
     paused: tuple[int, ...] = ()
     resumed: tuple[int, ...] = ()
+
+
+class DigestState(enum.StrEnum):
+    """Where one (subscription, period) digest stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    # Nothing matched the subscription in the period: a digest is never posted empty.
+    EMPTY = "empty"
+    # Not delivered before the next period's digest was due (a long pause or outage).
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    """One digest of a subscription: the news of ``[period_start, period_end)``."""
+
+    id: int
+    subscription: Subscription
+    period_start: datetime
+    period_end: datetime
+    state: DigestState
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    message_id: int | None = None
+    last_error: str | None = None

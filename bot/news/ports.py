@@ -11,6 +11,8 @@ from typing import Protocol
 
 from bot.news.models import (
     Company,
+    DigestEntry,
+    DigestState,
     Feed,
     FeedPollResult,
     FetchResult,
@@ -200,6 +202,45 @@ class OutboxRepository(Protocol):
     async def pending_count(self, subscription_id: int) -> int: ...
 
 
+class DigestRepository(Protocol):
+    """Digests planned, posted and skipped: one row per (subscription, period start), ever."""
+
+    async def plan(
+        self, subscription_id: int, period_start: datetime, period_end: datetime, now: datetime
+    ) -> bool:
+        """Queue the digest of a period unless it exists; True when it was queued now."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> list[DigestEntry]:
+        """Pending digests of unpaused subscriptions whose retry time (if any) has come,
+        oldest period first."""
+        ...
+
+    async def mark_sent(self, digest_id: int, message_id: int, now: datetime) -> None: ...
+
+    async def mark_retry(self, digest_id: int, error: str, next_attempt_at: datetime) -> None: ...
+
+    async def finish(self, digest_id: int, state: DigestState, reason: str | None) -> None:
+        """End a pending digest without posting it (empty, dropped)."""
+        ...
+
+    async def latest(self, subscription_id: int) -> DigestEntry | None:
+        """The digest of the subscription's most recent period, whatever its state."""
+        ...
+
+
+class GuildSettingsRepository(Protocol):
+    """Per-server settings (the time zone digests are scheduled in)."""
+
+    async def timezone(self, guild_id: int) -> str | None: ...
+
+    async def set_timezone(self, guild_id: int, timezone: str, now: datetime) -> None: ...
+
+    async def timezones(self) -> list[tuple[int, str]]:
+        """Every server's time zone that was set (servers left out use UTC)."""
+        ...
+
+
 class Publisher(Protocol):
     """Posts to chat channels (Discord, in production)."""
 
@@ -208,6 +249,13 @@ class Publisher(Protocol):
         ...
 
     async def post_notice(self, channel_id: int, text: str, nonce: str) -> PostResult: ...
+
+    async def post_roundup(
+        self, channel_id: int, items: Sequence[Item], waiting: int, nonce: str
+    ) -> PostResult:
+        """Post several items as one message of linked headlines (the overflow of a flood);
+        ``waiting`` more are queued for the next roundup."""
+        ...
 
     def missing_permissions(self, channel_id: int) -> str | None:
         """Why the bot cannot post in a channel now (None: it can)."""
@@ -239,6 +287,9 @@ class StoryRepository(Protocol):
         company: str | None,
         topic: str | None,
         limit: int,
+        *,
+        companies: Sequence[str] = (),
+        topics: Sequence[str] = (),
     ) -> list[StoryRecord]: ...
 
     async def company_counts(

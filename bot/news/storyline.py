@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.news.lookup import resolve_or_explain
-from bot.news.models import Company
+from bot.news.matching import wants
+from bot.news.models import Company, Subscription, SubscriptionFilter
 from bot.news.ports import Clock, CompanyDirectory, StoryRepository
 from bot.news.stories import StoryClusterer, StoryConfig, summarize_story
 from bot.news.subscriptions import split_terms
@@ -36,6 +37,8 @@ from bot.news.summary import (
 log = logging.getLogger("shopwire.stories")
 
 BATCH = 500
+MAX_DIGEST_CANDIDATES = 100
+"""How many of a period's biggest stories a digest chooses from after keyword filters."""
 
 
 class StoryAssigner:
@@ -169,6 +172,43 @@ class SummaryService:
             until=until,
             company=chosen,
             topic=topic,
+            stories=tuple(ranked),
+            company_counts=tuple(counts),
+            rising_terms=rising_terms(current, previous, limit=self._options.rising),
+        )
+        return await self._written(summary)
+
+    async def for_subscription(
+        self, subscription: Subscription, since: datetime, until: datetime
+    ) -> NewsSummary:
+        """What a digest of ``[since, until)`` shows for a subscription: its top stories among
+        those matching its filters (companies and topics: any of each; keywords and excluded
+        words against the story's headline and summary line)."""
+        f = subscription.filter
+        records = await self._stories.top_stories(
+            since, until, None, None, MAX_DIGEST_CANDIDATES, companies=f.companies, topics=f.topics
+        )
+        if f.keywords or f.exclude:
+            words = SubscriptionFilter(keywords=f.keywords, exclude=f.exclude)
+            records = [
+                r
+                for r in records
+                if wants(words, title=r.headline, summary=r.summary_line, companies=())
+            ]
+        chosen = self._companies.resolve(f.companies[0]) if len(f.companies) == 1 else None
+        ranked = rank_stories(records, now=until, company=chosen)[: self._options.stories]
+        counts = await self._stories.company_counts(since, until)
+        if f.companies:
+            counts = [(company, n) for company, n in counts if company.id in f.companies]
+        company_id = chosen.id if chosen else None
+        current = await self._stories.period_titles(since, until, company_id)
+        previous = await self._stories.period_titles(since - (until - since), since, company_id)
+        summary = NewsSummary(
+            period="24h" if until - since <= timedelta(hours=25) else "7d",
+            since=since,
+            until=until,
+            company=chosen,
+            topic=f.topics[0] if len(f.topics) == 1 else None,
             stories=tuple(ranked),
             company_counts=tuple(counts),
             rising_terms=rising_terms(current, previous, limit=self._options.rising),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -46,6 +46,7 @@ class RecordingPublisher:
     outcomes: dict[int, list[PostOutcome]] = field(default_factory=dict)
     missing: dict[int, str] = field(default_factory=dict)
     crash_after_send: bool = False
+    roundups: list[list[str]] = field(default_factory=list)
     _by_nonce: dict[str, Posted] = field(default_factory=dict)
 
     async def post_item(self, channel_id: int, item: Item, nonce: str) -> PostResult:
@@ -53,6 +54,12 @@ class RecordingPublisher:
 
     async def post_notice(self, channel_id: int, text: str, nonce: str) -> PostResult:
         return self._post(channel_id, text, nonce)
+
+    async def post_roundup(
+        self, channel_id: int, items: Sequence[Item], waiting: int, nonce: str
+    ) -> PostResult:
+        self.roundups.append([item.title for item in items])
+        return self._post(channel_id, f"roundup of {len(items)}, {waiting} waiting", nonce)
 
     def missing_permissions(self, channel_id: int) -> str | None:
         return self.missing.get(channel_id)
@@ -155,16 +162,37 @@ async def test_each_post_once_oldest_first(db: Database) -> None:
     assert again.sent == 0 and len(publisher.posts) == 3
 
 
-async def test_overflow_becomes_one_notice(db: Database) -> None:
+async def test_overflow_is_rolled_into_one_roundup_not_dropped(db: Database) -> None:
     clock = FakeClock()
     publisher = RecordingPublisher()
     sub = await subscribe(db, clock, channel_id=10)
-    await queue(db, clock, sub, [f"item {n}" for n in range(12)])
+    titles = [f"item {n:02}" for n in range(12)]
+    await queue(db, clock, sub, titles)
     report = await sender(db, publisher, clock).drain()
     assert (report.sent, report.overflowed) == (5, 7)
     posts = publisher.titles(10)
-    assert len(posts) == 6
-    assert "7 more new items" in posts[-1] and "/news latest" in posts[-1]
+    assert len(posts) == 6  # five posts and one roundup message
+    assert posts[-1] == "roundup of 7, 0 waiting"
+    # Every item reached the channel: five on their own, the other seven listed in the roundup.
+    assert sorted(posts[:5] + publisher.roundups[0]) == titles
+    assert await db.outbox.pending_count(sub.id) == 0
+
+
+async def test_a_flood_bigger_than_a_roundup_waits_for_the_next_one(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher()
+    sub = await subscribe(db, clock, channel_id=10)
+    titles = [f"item {n:02}" for n in range(40)]
+    await queue(db, clock, sub, titles)
+    first = await sender(db, publisher, clock).drain()
+    assert (first.sent, first.overflowed) == (5, 20)
+    assert publisher.titles(10)[-1] == "roundup of 20, 15 waiting"
+    assert await db.outbox.pending_count(sub.id) == 15
+    second = await sender(db, publisher, clock).drain()
+    assert (second.sent, second.overflowed) == (5, 10)
+    singles = [t for t in publisher.titles(10) if not t.startswith("roundup")]
+    listed = [t for roundup in publisher.roundups for t in roundup]
+    assert sorted(singles + listed) == titles  # nothing lost, nothing twice
     assert await db.outbox.pending_count(sub.id) == 0
 
 

@@ -378,6 +378,12 @@ class _RecordingPublisher:
     async def post_notice(self, channel_id: int, text: str, nonce: str) -> PostResult:
         return PostResult(PostOutcome.SENT, message_id=0)
 
+    async def post_roundup(
+        self, channel_id: int, items: Sequence[Item], waiting: int, nonce: str
+    ) -> PostResult:
+        self.posts.extend((channel_id, item.key, nonce) for item in items)
+        return PostResult(PostOutcome.SENT, message_id=len(self.posts))
+
     def missing_permissions(self, channel_id: int) -> str | None:
         return None
 

@@ -1,0 +1,320 @@
+"""Scheduled digests: once per period, the summary of what a subscription wants, exactly once.
+
+::
+
+    every work-loop tick
+    | digest subscriptions            daily or weekly, unpaused
+    | latest closed period            in the server's time zone, ending at the posting hour
+    | digests.plan(sub, period)       one row per (subscription, period start), ever
+    | digests.due(now)                pending rows whose retry time has come
+    |   next one already due?         dropped: the next digest covers the news
+    |   summary of the period         stories matching the subscription's filters
+    |   nothing matched               marked empty, never posted
+    |   publisher.post_digest(nonce)  the nonce is fixed by (subscription, period start)
+    |     sent                        mark_sent, only after Discord returned the message id
+    |     retry (5xx, network)        mark_retry with backoff
+    |     forbidden / not found       subscription paused with the reason; the row waits
+
+A restart re-plans the same period (the row exists: nothing happens) and a crash between
+"Discord accepted" and "recorded" is answered by Discord with the message it already created,
+because the retry carries the same nonce with ``enforce_nonce``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Protocol
+
+from bot.news.errors import UserError
+from bot.news.models import (
+    DigestEntry,
+    DigestState,
+    PostOutcome,
+    PostResult,
+    Subscription,
+    SubscriptionMode,
+)
+from bot.news.ports import Clock, DigestRepository, GuildSettingsRepository, SubscriptionRepository
+from bot.news.summary import NewsSummary
+
+log = logging.getLogger("shopwire.digests")
+
+DEFAULT_TIMEZONE = "UTC"
+WEEKLY_WEEKDAY = 0
+"""Weekly digests are posted on Mondays (``date.weekday()``), covering the week before."""
+
+PERIOD_LENGTH: dict[SubscriptionMode, timedelta] = {
+    SubscriptionMode.DAILY: timedelta(days=1),
+    SubscriptionMode.WEEKLY: timedelta(days=7),
+}
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name, keyed by its case-folded form."""
+    return {name.casefold(): name for name in zoneinfo.available_timezones()}
+
+
+def timezone_names() -> list[str]:
+    """Every time zone name users may choose, sorted."""
+    return sorted(_zone_names().values())
+
+
+def resolve_timezone(text: str) -> str:
+    """The IANA time zone name ``text`` stands for (case-insensitive), or a clear UserError
+    with the closest names."""
+    wanted = "_".join(text.strip().split())
+    if wanted.casefold() in ("utc", "gmt", "z", "etc/utc"):
+        return DEFAULT_TIMEZONE
+    names = _zone_names()
+    found = names.get(wanted.casefold())
+    if found is not None:
+        return found
+    # "paris" -> "Europe/Paris": the city part alone is what people type most.
+    by_city = [name for key, name in names.items() if key.rsplit("/", 1)[-1] == wanted.casefold()]
+    if len(by_city) == 1:
+        return by_city[0]
+    close = difflib.get_close_matches(wanted.casefold(), list(names), n=3, cutoff=0.6)
+    suggestions = by_city or [names[key] for key in close]
+    hint = f" Did you mean {', '.join(suggestions)}?" if suggestions else ""
+    raise UserError(
+        f"Unknown time zone {text.strip()[:60]!r}: use an IANA name such as Europe/Paris, "
+        f"America/New_York or Asia/Singapore.{hint}"
+    )
+
+
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    """The ZoneInfo of a stored name; UTC when the name is no longer known (tzdata changes)."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def _at(day: date, hour: int, tz: zoneinfo.ZoneInfo) -> datetime:
+    # A local time skipped by a DST change is read with the offset before the change, so the
+    # digest still goes out that day (an hour "late" in wall-clock terms).
+    return datetime.combine(day, time(hour), tzinfo=tz).astimezone(UTC)
+
+
+def _is_posting_day(mode: SubscriptionMode, day: date) -> bool:
+    return mode is SubscriptionMode.DAILY or day.weekday() == WEEKLY_WEEKDAY
+
+
+def latest_period(
+    mode: SubscriptionMode, post_hour: int, tz: zoneinfo.ZoneInfo, now: datetime
+) -> tuple[datetime, datetime]:
+    """The most recent digest period that has closed by ``now``: ``[start, end)`` in UTC.
+
+    A period ends at ``post_hour`` local time (every day, or on Mondays for weekly digests)
+    and starts at the posting time one period before, so across a DST change a daily period
+    lasts 23 or 25 hours and the digest still goes out at the same wall-clock hour.
+    """
+    if mode not in PERIOD_LENGTH:
+        raise ValueError(f"{mode.value} subscriptions have no digest period")
+    day = now.astimezone(tz).date()
+    for back in range(9):
+        candidate = day - timedelta(days=back)
+        if _is_posting_day(mode, candidate) and _at(candidate, post_hour, tz) <= now:
+            start_day = candidate - timedelta(days=PERIOD_LENGTH[mode].days)
+            return _at(start_day, post_hour, tz), _at(candidate, post_hour, tz)
+    raise AssertionError("a posting day always lies within the last eight days")
+
+
+def next_digest_at(
+    mode: SubscriptionMode, post_hour: int, tz: zoneinfo.ZoneInfo, now: datetime
+) -> datetime:
+    """When the next digest after ``now`` is due (UTC)."""
+    day = now.astimezone(tz).date()
+    for ahead in range(9):
+        candidate = day + timedelta(days=ahead)
+        if _is_posting_day(mode, candidate) and _at(candidate, post_hour, tz) > now:
+            return _at(candidate, post_hour, tz)
+    raise AssertionError("a posting day always lies within the next eight days")
+
+
+def digest_nonce(subscription_id: int, period_start: datetime) -> str:
+    """A fixed nonce for one (subscription, period) digest: 25 characters, Discord's maximum."""
+    stamp = int(period_start.timestamp())
+    return hashlib.sha256(f"shopwire:digest:{subscription_id}:{stamp}".encode()).hexdigest()[:25]
+
+
+def digest_title(mode: SubscriptionMode, period_end: datetime, tz: zoneinfo.ZoneInfo) -> str:
+    """The digest's title, "Daily digest · Fri 27 Nov" (the local date it is posted on)."""
+    local = period_end.astimezone(tz)
+    kind = "Daily" if mode is SubscriptionMode.DAILY else "Weekly"
+    return f"{kind} digest · {local:%a} {local.day} {local:%b}"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPost:
+    """A digest as it is posted: its title and the summary of its period."""
+
+    title: str
+    summary: NewsSummary
+    timezone: str = DEFAULT_TIMEZONE
+
+
+class DigestPublisher(Protocol):
+    """Posts digests (Discord, in production)."""
+
+    async def post_digest(self, channel_id: int, digest: DigestPost, nonce: str) -> PostResult:
+        """Post one digest; the same nonce never makes a second message."""
+        ...
+
+
+class DigestSummaries(Protocol):
+    """Computes what a digest shows (``SummaryService.for_subscription``)."""
+
+    async def for_subscription(
+        self, subscription: Subscription, since: datetime, until: datetime
+    ) -> NewsSummary: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DigestReport:
+    """What one run of the digest scheduler did."""
+
+    planned: int = 0
+    sent: int = 0
+    empty: int = 0
+    retried: int = 0
+    dropped: int = 0
+    paused: tuple[int, ...] = ()
+
+
+@dataclass
+class _Tally:
+    planned: int = 0
+    sent: int = 0
+    empty: int = 0
+    retried: int = 0
+    dropped: int = 0
+    paused: list[int] = field(default_factory=list)
+
+    def report(self) -> DigestReport:
+        return DigestReport(
+            self.planned, self.sent, self.empty, self.retried, self.dropped, tuple(self.paused)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOptions:
+    """Limits of digest delivery."""
+
+    batch: int = 50
+    retry_base: timedelta = timedelta(seconds=30)
+    retry_max: timedelta = timedelta(hours=1)
+
+
+class DigestScheduler:
+    """Plans each digest subscription's latest closed period and posts what is due."""
+
+    def __init__(
+        self,
+        *,
+        subscriptions: SubscriptionRepository,
+        digests: DigestRepository,
+        guild_settings: GuildSettingsRepository,
+        summaries: DigestSummaries,
+        publisher: DigestPublisher,
+        clock: Clock,
+        options: DigestOptions | None = None,
+    ) -> None:
+        self._subscriptions = subscriptions
+        self._digests = digests
+        self._guild_settings = guild_settings
+        self._summaries = summaries
+        self._publisher = publisher
+        self._clock = clock
+        self._options = options or DigestOptions()
+        # (subscription, period start) pairs known to have a row, so that a tick every few
+        # seconds writes nothing until a period closes.
+        self._planned: set[tuple[int, datetime]] = set()
+
+    async def run(self) -> DigestReport:
+        """Plan the periods that have closed, then post the digests that are due."""
+        tally = _Tally()
+        now = self._clock.now()
+        zones = dict(await self._guild_settings.timezones())
+        for subscription in await self._subscriptions.list_all():
+            if subscription.mode not in PERIOD_LENGTH:
+                continue
+            tz = zone(zones.get(subscription.guild_id, DEFAULT_TIMEZONE))
+            start, end = latest_period(subscription.mode, subscription.post_hour, tz, now)
+            # The first digest is the first period that ends after subscribing: a new
+            # subscription never gets yesterday's digest the minute it is created.
+            if end <= subscription.created_at or (subscription.id, start) in self._planned:
+                continue
+            if await self._digests.plan(subscription.id, start, end, now):
+                tally.planned += 1
+            self._planned.add((subscription.id, start))
+        for entry in await self._digests.due(now, self._options.batch):
+            try:
+                await self._deliver(entry, zones, tally)
+            except Exception:  # one digest's bug must not stop the others
+                log.exception("digest digest_id=%s crashed", entry.id)
+        if tally.planned or tally.sent or tally.empty or tally.retried or tally.dropped:
+            log.info(
+                "digests planned=%d sent=%d empty=%d retry=%d dropped=%d paused=%s",
+                tally.planned,
+                tally.sent,
+                tally.empty,
+                tally.retried,
+                tally.dropped,
+                tally.paused,
+            )
+        return tally.report()
+
+    async def _deliver(self, entry: DigestEntry, zones: dict[int, str], tally: _Tally) -> None:
+        subscription = entry.subscription
+        now = self._clock.now()
+        length = PERIOD_LENGTH.get(subscription.mode, timedelta(days=1))
+        if now >= entry.period_end + length:
+            await self._digests.finish(
+                entry.id, DigestState.DROPPED, "not delivered before the next digest was due"
+            )
+            tally.dropped += 1
+            return
+        summary = await self._summaries.for_subscription(
+            subscription, entry.period_start, entry.period_end
+        )
+        if summary.empty:
+            await self._digests.finish(entry.id, DigestState.EMPTY, "no matching stories")
+            tally.empty += 1
+            return
+        name = zones.get(subscription.guild_id, DEFAULT_TIMEZONE)
+        post = DigestPost(
+            title=digest_title(subscription.mode, entry.period_end, zone(name)),
+            summary=summary,
+            timezone=name,
+        )
+        result = await self._publisher.post_digest(
+            subscription.channel_id, post, digest_nonce(subscription.id, entry.period_start)
+        )
+        if result.outcome is PostOutcome.SENT:
+            await self._digests.mark_sent(entry.id, result.message_id or 0, self._clock.now())
+            tally.sent += 1
+            return
+        error = result.error or result.outcome.value
+        if result.outcome in (PostOutcome.FORBIDDEN, PostOutcome.NOT_FOUND):
+            await self._subscriptions.pause(subscription.id, error, self._clock.now())
+            tally.paused.append(subscription.id)
+            log.warning(
+                "subscription paused subscription_id=%s channel_id=%s reason=%r",
+                subscription.id,
+                subscription.channel_id,
+                error,
+            )
+            return
+        wait = min(
+            self._options.retry_base * (1 << min(entry.attempts, 16)), self._options.retry_max
+        )
+        await self._digests.mark_retry(entry.id, error, self._clock.now() + wait)
+        tally.retried += 1
