@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.news.errors import ConfigError
 
@@ -51,8 +52,14 @@ class Settings:
     story_window_hours: float = 72.0
     discord_api_base: str | None = None
     discord_gateway: str | None = None
+    # Optional LLM-written summary lines (off unless llm_base_url is set).
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_timeout: float = 10.0
     # A secret: only ever read from the environment (DISCORD_TOKEN), never from a file or logged.
     discord_token: str | None = field(default=None, repr=False)
+    # A secret too: only from SHOPWIRE_LLM_API_KEY, never from a file or logged.
+    llm_api_key: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +70,8 @@ class SettingSpec:
     kind: type
     help: str
     check: Callable[[Any], str | None] | None = None
+    # False when a bad value may hold a secret and must not be echoed in the error.
+    echo: bool = True
 
 
 def _at_least(minimum: float) -> Callable[[Any], str | None]:
@@ -77,6 +86,22 @@ def _between(low: float, high: float) -> Callable[[Any], str | None]:
         return None if low <= value <= high else f"must be between {low:g} and {high:g}"
 
     return check
+
+
+def _http_url(value: Any) -> str | None:
+    if str(value) == "":
+        return None
+    try:
+        parts = urlsplit(str(value))
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        secret = parts.username is not None or parts.password is not None
+    except ValueError:
+        ok, secret = False, False
+    if secret:
+        return f"must not hold a user or password (the key goes in {ENV_PREFIX}LLM_API_KEY)"
+    if ok and (parts.query or parts.fragment):
+        return "must be the API's base URL, without a query or fragment"
+    return None if ok else "must be an http:// or https:// URL (or empty for none)"
 
 
 def _log_level(value: Any) -> str | None:
@@ -179,7 +204,24 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "discord_gateway", str, "URL of Discord's gateway (only for testing against a fake)."
     ),
+    SettingSpec(
+        "llm_base_url",
+        str,
+        "Base URL of an OpenAI-compatible API that writes summary lines; empty = off.",
+        _http_url,
+        echo=False,
+    ),
+    SettingSpec("llm_model", str, "The model the LLM API is asked for (needed with llm_base_url)."),
+    SettingSpec(
+        "llm_timeout",
+        float,
+        "Seconds one request to the LLM API may take in all.",
+        _between(0.1, 300),
+    ),
 )
+
+# Read only from the environment, like DISCORD_TOKEN.
+LLM_API_KEY_VARIABLE = f"{ENV_PREFIX}LLM_API_KEY"
 
 _SPECS = {spec.name: spec for spec in SETTINGS}
 
@@ -248,6 +290,8 @@ def load_settings(
                 hint = (
                     " (the token is read only from the DISCORD_TOKEN variable)"
                     if "token" in key
+                    else f" (the key is read only from the {LLM_API_KEY_VARIABLE} variable)"
+                    if "key" in key
                     else ""
                 )
                 problems.append(f"config file {path}: unknown setting {key!r}{hint}")
@@ -280,11 +324,19 @@ def load_settings(
         check = _SPECS[key].check
         message = check(value) if check else None
         if message:
-            problems.append(f"{key}: {value!r} {message}")
+            problems.append(
+                f"{key}: {value!r} {message}" if _SPECS[key].echo else f"{key} {message}"
+            )
+
+    if values.get("llm_base_url") and not values.get("llm_model"):
+        problems.append("llm_model: must be set when llm_base_url is")
 
     token = env.get("DISCORD_TOKEN") or None
+    llm_api_key = env.get(LLM_API_KEY_VARIABLE) or None
     if problems:
         raise ConfigError(problems)
     if "log_level" in values:
         values["log_level"] = str(values["log_level"]).upper()
-    return Settings(**values, discord_token=token)  # type: ignore[arg-type]
+    for optional in ("llm_base_url", "llm_model"):
+        values[optional] = values.get(optional) or None  # empty means none
+    return Settings(**values, discord_token=token, llm_api_key=llm_api_key)  # type: ignore[arg-type]

@@ -92,8 +92,51 @@ def test_every_settings_field_can_be_set_from_the_environment() -> None:
 
     declared = {spec.name for spec in SETTINGS}
     missing = [
-        f.name for f in fields(Settings) if f.name != "discord_token" and f.name not in declared
+        f.name
+        for f in fields(Settings)
+        if f.name not in {"discord_token", "llm_api_key"} and f.name not in declared
     ]
     assert missing == []
     settings = load_settings(environ={"SHOPWIRE_ADMIN_ROLE": "News Desk"})
     assert settings.admin_role == "News Desk"
+
+
+def test_llm_lines_are_off_by_default_and_configured_from_the_environment() -> None:
+    assert load_settings(environ={}).llm_base_url is None
+    assert load_settings(environ={"SHOPWIRE_LLM_BASE_URL": ""}).llm_base_url is None
+    settings = load_settings(
+        environ={
+            "SHOPWIRE_LLM_BASE_URL": "http://127.0.0.1:8080/v1",
+            "SHOPWIRE_LLM_MODEL": "small-model",
+            "SHOPWIRE_LLM_TIMEOUT": "4.5",
+            "SHOPWIRE_LLM_API_KEY": "sk-secret-llm-key",
+        }
+    )
+    assert settings.llm_base_url == "http://127.0.0.1:8080/v1"
+    assert settings.llm_model == "small-model"
+    assert settings.llm_timeout == 4.5
+    assert settings.llm_api_key == "sk-secret-llm-key"
+    assert "sk-secret-llm-key" not in repr(settings)
+    assert load_settings(environ={}).llm_timeout == 10.0
+
+
+def test_llm_settings_are_checked_and_the_key_never_comes_from_a_file(tmp_path: Path) -> None:
+    config = tmp_path / "llm.toml"
+    config.write_text('llm_base_url = "ftp://models.example"\nllm_api_key = "sk-from-file"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config_file=config, environ={"SHOPWIRE_LLM_TIMEOUT": "0"})
+    problems = "\n".join(caught.value.problems)
+    assert "llm_base_url must be an http:// or https:// URL" in problems
+    assert "SHOPWIRE_LLM_API_KEY" in problems  # the key is refused in files, with a hint
+    assert "sk-from-file" not in problems
+    assert "llm_timeout: 0.0 must be between" in problems
+    assert "llm_model: must be set when llm_base_url is" in problems
+    with pytest.raises(ConfigError) as caught:
+        load_settings(
+            environ={
+                "SHOPWIRE_LLM_BASE_URL": "https://user:sk-in-url@models.example/v1",
+                "SHOPWIRE_LLM_MODEL": "m",
+            }
+        )
+    assert "must not hold a user or password" in caught.value.problems[0]
+    assert "sk-in-url" not in str(caught.value.problems)
