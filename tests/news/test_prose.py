@@ -482,6 +482,38 @@ async def test_an_empty_summary_sends_nothing(llm: LlmServer) -> None:
 # --- through SummaryService over a real database ----------------------------------------------
 
 
+async def store_stories(database: Database, clock: FakeClock) -> None:
+    """The Temu and SHEIN items stored by two shared feeds, then assigned to stories."""
+    await database.items.register_companies(Tagger.default().companies())
+    for n, entries in enumerate([TEMU_ITEMS[:1] + SHEIN_ITEMS, TEMU_ITEMS[1:]]):
+        feed = await database.feeds.add(
+            NewFeed(url=f"https://feed{n}.example/rss", name=f"Feed {n}"), T0
+        )
+        drafts = tuple(
+            TaggedDraft(
+                draft(
+                    f"{n}-{i.item_id}",
+                    i.title,
+                    i.summary,
+                    published=i.published,
+                    publisher=i.source,
+                ),
+                ("shein",) if "SHEIN" in i.title else ("temu",),
+            )
+            for i in entries
+        )
+        await database.items.apply(
+            FeedPollResult(
+                feed_id=feed.id,
+                polled_at=T0,
+                status=FeedStatus.OK,
+                next_due=T0 + timedelta(minutes=15),
+                new_items=drafts,
+            )
+        )
+    assert await StoryAssigner(stories=database.stories, clock=clock).run() == 3
+
+
 async def test_summary_service_uses_verified_lines_from_a_real_database(
     llm: LlmServer, tmp_path: Path
 ) -> None:
@@ -489,34 +521,7 @@ async def test_summary_service_uses_verified_lines_from_a_real_database(
     database = await Database.open(tmp_path / "shopwire.db")
     try:
         tagger = Tagger.default()
-        await database.items.register_companies(tagger.companies())
-        for n, entries in enumerate([TEMU_ITEMS[:1] + SHEIN_ITEMS, TEMU_ITEMS[1:]]):
-            feed = await database.feeds.add(
-                NewFeed(url=f"https://feed{n}.example/rss", name=f"Feed {n}"), T0
-            )
-            drafts = tuple(
-                TaggedDraft(
-                    draft(
-                        f"{n}-{i.item_id}",
-                        i.title,
-                        i.summary,
-                        published=i.published,
-                        publisher=i.source,
-                    ),
-                    ("shein",) if "SHEIN" in i.title else ("temu",),
-                )
-                for i in entries
-            )
-            await database.items.apply(
-                FeedPollResult(
-                    feed_id=feed.id,
-                    polled_at=T0,
-                    status=FeedStatus.OK,
-                    next_due=T0 + timedelta(minutes=15),
-                    new_items=drafts,
-                )
-            )
-        assert await StoryAssigner(stories=database.stories, clock=clock).run() == 3
+        await store_stories(database, clock)
         plain = await SummaryService(
             stories=database.stories, companies=tagger, clock=clock
         ).summary()
