@@ -15,6 +15,7 @@ from bot.news.clock import SystemClock
 from bot.news.fetch import FetchConfig, HttpFetcher
 from bot.news.parsing_pool import PoolParser
 from bot.news.ports import Clock, Fetcher
+from bot.news.prose import ProseConfig, ProseWriter
 from bot.news.schedule import PollPolicy
 from bot.news.service import NewsService
 from bot.news.stories import StoryConfig
@@ -107,7 +108,21 @@ async def open_newsroom(
                 window=timedelta(hours=settings.story_window_hours),
             ),
         )
-        summaries = SummaryService(stories=database.stories, companies=tagger, clock=the_clock)
+        writer = None
+        if settings.llm_base_url:  # optional LLM-written summary lines, verified, one request each
+            writer = ProseWriter(
+                ProseConfig(
+                    base_url=settings.llm_base_url,
+                    model=settings.llm_model or "",
+                    api_key=settings.llm_api_key,
+                    timeout=settings.llm_timeout,
+                ),
+                stories=database.stories,
+            )
+            stack.push_async_callback(writer.close)
+        summaries = SummaryService(
+            stories=database.stories, companies=tagger, clock=the_clock, writer=writer
+        )
         service = NewsService(
             feeds=database.feeds,
             items=database.items,
@@ -127,6 +142,7 @@ async def open_newsroom(
             clock=the_clock,
             max_per_guild=settings.max_guild_subscriptions,
             topics=TopicTagger.default(),
+            guild_settings=database.guild_settings,
         )
         if settings.seed_catalogue:
             await service.seed_catalogue()

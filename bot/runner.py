@@ -8,6 +8,7 @@
     | bot.connect()                     gateway, in the background
     | work loop, every few seconds      poll due feeds -> announce disabled private feeds
     |                                   -> drain the outbox (posts)
+    |                                   -> plan and post the digests that are due
     SIGINT / SIGTERM                    stop the loop after the cycle in flight, close Discord,
                                         close the database
 """
@@ -31,6 +32,7 @@ from discord.gateway import DiscordWebSocket
 from bot.app import Newsroom, open_newsroom
 from bot.client import BotServices, ShopwireBot
 from bot.news.delivery import DeliveryOptions, DeliverySender
+from bot.news.digests import DigestScheduler
 from bot.news.errors import StorageError
 from bot.news.models import UpdateReport, UpdateStatus
 from bot.news.ports import MetaStore, Publisher
@@ -181,12 +183,20 @@ async def _serve(settings: Settings) -> None:
                 max_age=timedelta(hours=settings.max_post_age_hours),
             ),
         )
+        digests = DigestScheduler(
+            subscriptions=newsroom.database.subscriptions,
+            digests=newsroom.database.digests,
+            guild_settings=newsroom.database.guild_settings,
+            summaries=newsroom.summaries,
+            publisher=publisher,
+            clock=newsroom.clock,
+        )
         async with bot:
             await bot.login(settings.discord_token or "")
             await sync_if_changed(bot, newsroom.database.meta, settings)
             gateway = asyncio.create_task(bot.connect(reconnect=True), name="gateway")
             worker = asyncio.create_task(
-                _work(newsroom, bot, sender, publisher, stop), name="work-loop"
+                _work(newsroom, bot, sender, digests, publisher, stop), name="work-loop"
             )
             stopping = asyncio.create_task(stop.wait(), name="stop")
             done, _ = await asyncio.wait(
@@ -214,6 +224,7 @@ async def _work(
     newsroom: Newsroom,
     bot: ShopwireBot,
     sender: DeliverySender,
+    digests: DigestScheduler,
     publisher: Publisher,
     stop: asyncio.Event,
 ) -> None:
@@ -229,6 +240,7 @@ async def _work(
             reports = await newsroom.service.poll()
             await _announce_disabled(newsroom, publisher, reports)
             await sender.drain()
+            await digests.run()
         except asyncio.CancelledError:
             raise
         except Exception:

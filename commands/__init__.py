@@ -12,6 +12,7 @@ from discord.ext import commands
 from commands.feeds import FeedsCog
 from commands.help import HelpCog
 from commands.news import NewsCog
+from commands.settings import SettingsCog
 from commands.subscriptions import SubscriptionsCog
 
 if TYPE_CHECKING:
@@ -20,7 +21,13 @@ if TYPE_CHECKING:
 
 def build_cogs(services: BotServices) -> list[commands.Cog]:
     """Every Shopwire cog, wired to the services."""
-    return [NewsCog(services), FeedsCog(services), SubscriptionsCog(services), HelpCog()]
+    return [
+        NewsCog(services),
+        FeedsCog(services),
+        SubscriptionsCog(services),
+        SettingsCog(services),
+        HelpCog(),
+    ]
 
 
 async def add_cogs(bot: commands.Bot, services: BotServices) -> None:

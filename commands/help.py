@@ -31,9 +31,11 @@ EVERYONE = (
 )
 
 ADMINS = (
-    "`/subscribe <channel> [companies] [keywords] [exclude]`: post new stories to a channel\n"
+    "`/subscribe <channel> [companies] [keywords] [exclude] [topics] [mode] [hour]`: post new "
+    "stories to a channel as they arrive, or a daily or weekly digest at an hour\n"
     "`/unsubscribe <channel> [subscription]`: stop posting there\n"
     "`/subscriptions`: this server's subscriptions and their status\n"
+    "`/settings timezone [name]`: the time zone of digest hours (default UTC)\n"
     "`/feeds add <url> [name]`, `/feeds remove <feed>`: this server's own feeds\n"
     "`/feeds list`, `/feeds status`: the feeds read here and their health"
 )

@@ -9,8 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import COLOUR, DESCRIPTION_LIMIT, clean_markdown, clip
+from bot.news.digests import next_digest_at, zone
 from bot.news.errors import UserError
-from bot.news.models import Subscription
+from bot.news.models import Subscription, SubscriptionMode
 from bot.news.subscriptions import SubscriptionService, SubscriptionStatus, split_terms
 from bot.news.topics import TopicTagger
 from commands.checks import is_news_admin
@@ -20,6 +21,12 @@ from commands.suggest import fuzzy_choices, split_last_term
 
 if TYPE_CHECKING:
     from bot.client import BotServices
+
+MODE_CHOICES = [
+    app_commands.Choice(name="realtime: each item as it arrives", value="realtime"),
+    app_commands.Choice(name="daily digest", value="daily"),
+    app_commands.Choice(name="weekly digest (Mondays)", value="weekly"),
+]
 
 # What the bot needs in a channel to post news there, in the order a user would fix them.
 POSTING_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
@@ -61,10 +68,23 @@ def status_text(status: SubscriptionStatus) -> str:
     return f"{state} · {pending}"
 
 
-def subscription_line(status: SubscriptionStatus, service: SubscriptionService) -> str:
+def next_digest_text(subscription: Subscription, timezone: str) -> str:
+    """When the subscription's next digest is due, as Discord shows times ("in 5 hours")."""
+    moment = next_digest_at(
+        subscription.mode, subscription.post_hour, zone(timezone), discord.utils.utcnow()
+    )
+    return f"{discord.utils.format_dt(moment, 'f')} ({discord.utils.format_dt(moment, 'R')})"
+
+
+def subscription_line(
+    status: SubscriptionStatus, service: SubscriptionService, timezone: str = "UTC"
+) -> str:
     """One line of ``/subscriptions``."""
     s = status.subscription
-    return f"`#{s.id}` <#{s.channel_id}> · {describe(s, service)} · {status_text(status)}"
+    line = f"`#{s.id}` <#{s.channel_id}> · {describe(s, service)} · {status_text(status)}"
+    if s.mode is not SubscriptionMode.REALTIME and s.paused_reason is None:
+        line += f" · next digest {next_digest_text(s, timezone)}"
+    return line
 
 
 class SubscriptionsCog(commands.Cog, name="Subscriptions"):
@@ -87,7 +107,10 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         keywords="Only items with one of these words or phrases, comma-separated",
         exclude="Never items with one of these words, comma-separated",
         topics="Only items on these topics, comma-separated: fees, policy, ...",
+        mode="realtime: each item as it arrives (default); daily or weekly: one digest",
+        hour="When a digest is posted, 0-23 in the server's time zone (default 9)",
     )
+    @app_commands.choices(mode=MODE_CHOICES)
     @is_news_admin()
     async def subscribe(
         self,
@@ -97,8 +120,10 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         keywords: app_commands.Range[str, 1, 700] | None = None,
         exclude: app_commands.Range[str, 1, 700] | None = None,
         topics: app_commands.Range[str, 1, 700] | None = None,
+        mode: str = SubscriptionMode.REALTIME.value,
+        hour: app_commands.Range[int, 0, 23] | None = None,
     ) -> None:
-        """Post new e-commerce news to a channel as it arrives."""
+        """Post e-commerce news to a channel as it arrives, or as a daily or weekly digest."""
         assert interaction.guild_id is not None  # guild_only
         await interaction.response.defer(ephemeral=True, thinking=True)
         subscription_filter = self.subscriptions.build_filter(companies, keywords, exclude, topics)
@@ -108,6 +133,8 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
             channel_id=channel.id,
             subscription_filter=subscription_filter,
             created_by=interaction.user.id,
+            mode=SubscriptionMode(mode),
+            post_hour=hour,
         )
         # The bot can post there now, so whatever was paused in this channel may go on.
         others = await self.subscriptions.resume_channel(interaction.guild_id, channel.id)
@@ -116,8 +143,16 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
             text = (
                 f"Subscribed {channel.mention} (#{subscription.id}): "
                 f"{describe(subscription, self.subscriptions)}. "
-                "New items are posted as they arrive."
             )
+            if subscription.mode is SubscriptionMode.REALTIME:
+                text += "New items are posted as they arrive."
+            else:
+                timezone = await self.subscriptions.timezone(interaction.guild_id)
+                text += (
+                    f"The first digest comes {next_digest_text(subscription, timezone)}; "
+                    "a period with no matching story posts nothing. "
+                    "Change the time zone with `/settings timezone`."
+                )
         elif result.resumed:
             text = (
                 f"Resumed subscription #{subscription.id} in {channel.mention}: "
@@ -225,11 +260,15 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         assert interaction.guild_id is not None  # guild_only
         await interaction.response.defer(ephemeral=True, thinking=True)
         statuses = await self.subscriptions.list_for_guild(interaction.guild_id)
+        timezone = await self.subscriptions.timezone(interaction.guild_id)
         embed = discord.Embed(title=f"Subscriptions ({len(statuses)})", colour=COLOUR)
         if statuses:
             embed.description = lines_within(
-                [subscription_line(s, self.subscriptions) for s in statuses], DESCRIPTION_LIMIT
+                [subscription_line(s, self.subscriptions, timezone) for s in statuses],
+                DESCRIPTION_LIMIT,
             )
+            if any(s.subscription.mode is not SubscriptionMode.REALTIME for s in statuses):
+                embed.set_footer(text=f"Digest hours are in {timezone} (/settings timezone)")
         else:
             embed.description = "None yet. Start one with `/subscribe`."
         embed.description = clip(embed.description, DESCRIPTION_LIMIT)

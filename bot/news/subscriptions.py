@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from bot.news.digests import DEFAULT_TIMEZONE, resolve_timezone
 from bot.news.errors import LimitReached, UserError
 from bot.news.lookup import resolve_or_explain
 from bot.news.models import NewSubscription, Subscription, SubscriptionFilter, SubscriptionMode
 from bot.news.ports import (
     Clock,
     CompanyDirectory,
+    GuildSettingsRepository,
     OutboxRepository,
     SubscriptionRepository,
     TopicDirectory,
 )
 
 MAX_TERMS = 10
+DEFAULT_POST_HOUR = 9
+"""When digests are posted unless the subscription says otherwise (the server's time zone)."""
 MAX_TERM_LENGTH = 60
 
 
@@ -65,7 +69,11 @@ def describe_subscription(subscription: Subscription) -> str:
         parts.append("keywords: " + ", ".join(f.keywords))
     if f.exclude:
         parts.append("excluding: " + ", ".join(f.exclude))
-    return "; ".join(parts) or "every new item"
+    what = "; ".join(parts) or "every new item"
+    if subscription.mode is SubscriptionMode.REALTIME:
+        return what
+    when = "daily" if subscription.mode is SubscriptionMode.DAILY else "weekly (Mondays)"
+    return f"{when} digest at {subscription.post_hour:02}:00 of {what}"
 
 
 class SubscriptionService:
@@ -80,6 +88,7 @@ class SubscriptionService:
         clock: Clock,
         max_per_guild: int = 25,
         topics: TopicDirectory | None = None,
+        guild_settings: GuildSettingsRepository | None = None,
     ) -> None:
         self._subscriptions = subscriptions
         self._outbox = outbox
@@ -88,6 +97,7 @@ class SubscriptionService:
         self._max_per_guild = max_per_guild
         # Optional for callers that never filter by topic; a topic filter without it fails.
         self._topics = topics
+        self._guild_settings = guild_settings
 
     def build_filter(
         self,
@@ -132,14 +142,29 @@ class SubscriptionService:
         subscription_filter: SubscriptionFilter,
         created_by: int | None,
         mode: SubscriptionMode = SubscriptionMode.REALTIME,
+        post_hour: int | None = None,
     ) -> SubscribeResult:
-        """Subscribe a channel; subscribing again with the same filters resumes a paused one."""
+        """Subscribe a channel; subscribing again with the same filters (and mode and hour)
+        resumes a paused one. ``post_hour`` (0-23, the server's time zone) is when a digest
+        is posted; realtime subscriptions take none."""
+        if mode is SubscriptionMode.REALTIME:
+            if post_hour is not None:
+                raise UserError(
+                    "A posting hour is for digests: add `mode: daily` or `mode: weekly`, "
+                    "or leave the hour out for realtime posts."
+                )
+            hour = DEFAULT_POST_HOUR
+        else:
+            hour = DEFAULT_POST_HOUR if post_hour is None else post_hour
+            if not 0 <= hour <= 23:
+                raise UserError(f"The posting hour is 0 to 23, not {hour}.")
         existing = await self._subscriptions.list_for_guild(guild_id)
         for subscription in existing:
             if (
                 subscription.channel_id == channel_id
                 and subscription.filter == subscription_filter
                 and subscription.mode is mode
+                and (mode is SubscriptionMode.REALTIME or subscription.post_hour == hour)
             ):
                 if subscription.paused_reason is None:
                     return SubscribeResult(subscription, created=False)
@@ -159,6 +184,7 @@ class SubscriptionService:
                 filter=subscription_filter,
                 mode=mode,
                 created_by=created_by,
+                post_hour=hour,
             ),
             self._clock.now(),
         )
@@ -226,6 +252,20 @@ class SubscriptionService:
         # A topic id stored by an older release may be gone from the table: show it as is.
         topic = self._topics.topic(topic_id) if self._topics is not None else None
         return topic.name if topic is not None else topic_id
+
+    async def timezone(self, guild_id: int) -> str:
+        """The time zone the server's digests are scheduled in (UTC unless set)."""
+        if self._guild_settings is None:
+            return DEFAULT_TIMEZONE
+        return await self._guild_settings.timezone(guild_id) or DEFAULT_TIMEZONE
+
+    async def set_timezone(self, guild_id: int, text: str) -> str:
+        """Set the server's time zone from what a user typed; returns the IANA name stored."""
+        if self._guild_settings is None:
+            raise RuntimeError("SubscriptionService was built without guild settings")
+        name = resolve_timezone(text)
+        await self._guild_settings.set_timezone(guild_id, name, self._clock.now())
+        return name
 
     async def get(self, guild_id: int, subscription_id: int) -> Subscription | None:
         """One of this server's subscriptions (None for another server's)."""

@@ -24,7 +24,7 @@ from tests.commands.conftest import App, World, start_shopwire
 # regenerate it with:  SHOPWIRE_UPDATE_SNAPSHOTS=1 uv run pytest tests/commands/test_bot.py
 # and review the diff like any other code change.
 SNAPSHOT = Path(__file__).parent / "snapshots" / "commands.json"
-ADMIN_COMMANDS = {"feeds", "subscribe", "subscriptions", "unsubscribe"}
+ADMIN_COMMANDS = {"feeds", "settings", "subscribe", "subscriptions", "unsubscribe"}
 COMMAND = cast(Any, SimpleNamespace(name="news"))  # what CommandInvokeError reads
 ERROR_ID = re.compile(r"^Something went wrong \(error id ([0-9a-f]{8})\)\. The bot's operator")
 
@@ -56,7 +56,15 @@ async def test_command_payload_matches_the_snapshot() -> None:
     )
 
     names = [c["name"] for c in payload]
-    assert names == ["feeds", "help", "news", "subscribe", "subscriptions", "unsubscribe"]
+    assert names == [
+        "feeds",
+        "help",
+        "news",
+        "settings",
+        "subscribe",
+        "subscriptions",
+        "unsubscribe",
+    ]
     for command in payload:
         assert command["contexts"] == [0], command["name"]  # servers only
         assert 1 <= len(command["description"]) <= 100
@@ -84,6 +92,7 @@ async def test_the_running_bot_identifies_with_the_guilds_intent_only(app: App) 
         "feeds",
         "help",
         "news",
+        "settings",
         "subscribe",
         "subscriptions",
         "unsubscribe",
