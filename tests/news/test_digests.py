@@ -1,0 +1,487 @@
+"""Scheduled digests: period arithmetic (time zones, DST, weekly), time zone names, and the
+scheduler over real SQLite with a fake clock and a publisher that behaves like Discord (a
+repeated nonce returns the message it already created)."""
+
+from __future__ import annotations
+
+import sqlite3
+import zoneinfo
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.news.digests import (
+    DigestPost,
+    DigestScheduler,
+    digest_nonce,
+    latest_period,
+    next_digest_at,
+    resolve_timezone,
+)
+from bot.news.errors import UserError
+from bot.news.models import (
+    Feed,
+    LatestRequest,
+    NewSubscription,
+    PostOutcome,
+    PostResult,
+    Subscription,
+    SubscriptionFilter,
+    SubscriptionMode,
+    TaggedDraft,
+)
+from bot.news.stories import StorySummary
+from bot.news.storyline import SummaryService
+from bot.news.tag import Tagger
+from storage import Database
+from tests.fakes.clock import FakeClock
+from tests.storage.conftest import add_feed, draft, poll
+
+UTC_ZONE = zoneinfo.ZoneInfo("UTC")
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+DAILY = SubscriptionMode.DAILY
+WEEKLY = SubscriptionMode.WEEKLY
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+GUILD = 111
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+# Periods ----------------------------------------------------------------------------------------
+
+
+def test_a_daily_period_ends_at_the_last_posting_hour_and_lasts_a_day() -> None:
+    assert latest_period(DAILY, 9, UTC_ZONE, at("2026-11-27 10:30")) == (
+        at("2026-11-26 09:00"),
+        at("2026-11-27 09:00"),
+    )
+    # Before today's hour, the latest closed period is yesterday's.
+    assert latest_period(DAILY, 9, UTC_ZONE, at("2026-11-27 08:59")) == (
+        at("2026-11-25 09:00"),
+        at("2026-11-26 09:00"),
+    )
+    # On the hour exactly, today's period has closed.
+    assert latest_period(DAILY, 9, UTC_ZONE, at("2026-11-27 09:00"))[1] == at("2026-11-27 09:00")
+
+
+def test_a_weekly_period_ends_on_monday_and_covers_the_week_before() -> None:
+    # 2026-11-27 is a Friday; the Monday before is the 23rd.
+    assert latest_period(WEEKLY, 9, UTC_ZONE, at("2026-11-27 10:00")) == (
+        at("2026-11-16 09:00"),
+        at("2026-11-23 09:00"),
+    )
+    # Monday before the hour: still the week that closed the Monday before.
+    assert latest_period(WEEKLY, 9, UTC_ZONE, at("2026-11-30 08:00"))[1] == at("2026-11-23 09:00")
+    assert latest_period(WEEKLY, 9, UTC_ZONE, at("2026-11-30 09:00"))[1] == at("2026-11-30 09:00")
+
+
+def test_posting_hours_follow_the_servers_time_zone_across_dst() -> None:
+    # Paris is UTC+1 in winter: 09:00 local is 08:00 UTC.
+    assert latest_period(DAILY, 9, PARIS, at("2026-11-27 08:30"))[1] == at("2026-11-27 08:00")
+    # DST ended in Paris on Sunday 25 October 2026: that day's period lasts 25 hours and the
+    # digest still goes out at 09:00 on the wall clock.
+    start, end = latest_period(DAILY, 9, PARIS, at("2026-10-25 12:00"))
+    assert (start, end) == (at("2026-10-24 07:00"), at("2026-10-25 08:00"))
+    assert end - start == timedelta(hours=25)
+    # New York sprang forward on 8 March 2026: a 23-hour period.
+    start, end = latest_period(DAILY, 9, NEW_YORK, at("2026-03-08 18:00"))
+    assert end - start == timedelta(hours=23)
+    assert end.astimezone(NEW_YORK).hour == 9
+
+
+def test_a_posting_hour_skipped_by_dst_still_posts_that_day() -> None:
+    # 02:00 did not exist in New York on 8 March 2026 (clocks went from 02:00 to 03:00).
+    start, end = latest_period(DAILY, 2, NEW_YORK, at("2026-03-08 12:00"))
+    assert end.astimezone(NEW_YORK).date().isoformat() == "2026-03-08"
+    assert start < end <= at("2026-03-08 12:00")
+
+
+def test_the_next_digest_is_the_first_posting_time_after_now() -> None:
+    now = at("2026-11-27 10:30")  # a Friday
+    assert next_digest_at(DAILY, 9, UTC_ZONE, now) == at("2026-11-28 09:00")
+    assert next_digest_at(DAILY, 11, UTC_ZONE, now) == at("2026-11-27 11:00")
+    assert next_digest_at(WEEKLY, 9, UTC_ZONE, now) == at("2026-11-30 09:00")
+    assert next_digest_at(DAILY, 9, PARIS, now) == at("2026-11-28 08:00")
+
+
+def test_a_realtime_subscription_has_no_period() -> None:
+    with pytest.raises(ValueError):
+        latest_period(SubscriptionMode.REALTIME, 9, UTC_ZONE, at("2026-11-27 10:30"))
+
+
+def test_the_nonce_is_fixed_by_subscription_and_period() -> None:
+    first = digest_nonce(7, at("2026-11-26 09:00"))
+    assert first == digest_nonce(7, at("2026-11-26 09:00"))
+    assert len(first) == 25
+    assert first != digest_nonce(8, at("2026-11-26 09:00"))
+    assert first != digest_nonce(7, at("2026-11-27 09:00"))
+
+
+# Time zone names --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Europe/Paris", "Europe/Paris"),
+        ("europe/PARIS", "Europe/Paris"),
+        ("paris", "Europe/Paris"),
+        ("New York", "America/New_York"),
+        ("utc", "UTC"),
+        ("  Asia/Singapore ", "Asia/Singapore"),
+    ],
+)
+def test_time_zone_names_are_forgiving(typed: str, name: str) -> None:
+    assert resolve_timezone(typed) == name
+
+
+def test_an_unknown_time_zone_is_a_clear_error_with_the_closest_names() -> None:
+    with pytest.raises(UserError) as caught:
+        resolve_timezone("Europe/Pariss")
+    assert "Unknown time zone" in str(caught.value) and "Europe/Paris" in str(caught.value)
+    with pytest.raises(UserError, match="IANA name"):
+        resolve_timezone("Mars/Olympus_Mons")
+
+
+# The scheduler over real SQLite -----------------------------------------------------------------
+
+
+@dataclass
+class Posted:
+    channel_id: int
+    post: DigestPost
+    nonce: str
+    message_id: int
+
+
+@dataclass
+class RecordingDigests:
+    """Digests posted into a list; scripted outcomes; nonce de-duplication like Discord."""
+
+    posts: list[Posted] = field(default_factory=list)
+    outcomes: list[PostOutcome] = field(default_factory=list)
+    crash_after_send: bool = False
+    _by_nonce: dict[str, Posted] = field(default_factory=dict)
+
+    async def post_digest(self, channel_id: int, digest: DigestPost, nonce: str) -> PostResult:
+        if self.outcomes:
+            outcome = self.outcomes.pop(0)
+            if outcome is not PostOutcome.SENT:
+                return PostResult(outcome, error=f"scripted {outcome.value}")
+        if nonce in self._by_nonce:
+            return PostResult(PostOutcome.SENT, message_id=self._by_nonce[nonce].message_id)
+        posted = Posted(channel_id, digest, nonce, 5000 + len(self.posts))
+        self.posts.append(posted)
+        self._by_nonce[nonce] = posted
+        if self.crash_after_send:
+            raise RuntimeError("process died between 'sent' and 'recorded'")
+        return PostResult(PostOutcome.SENT, message_id=posted.message_id)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "digests.db")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+# Thursday 26 November 2026, 10:00 UTC: the subscriptions below are made now (after Thursday's
+# 09:00 digest time), items arrive during the day, and Friday's 09:00 digest covers them.
+START = at("2026-11-26 10:00")
+
+
+def move_to(clock: FakeClock, text: str) -> None:
+    clock.advance(at(text) - clock.now())
+
+
+async def store_story(
+    db: Database,
+    feeds: Sequence[Feed],
+    story_id: int,
+    headline: str,
+    *,
+    seen: datetime,
+    companies: tuple[str, ...] = (),
+    summary: str = "",
+) -> None:
+    """One story reported by each of ``feeds`` (one item each), first seen at ``seen``."""
+    ids: list[int] = []
+    for feed in feeds:
+        key = f"s{story_id}-f{feed.id}"
+        item = draft(
+            key,
+            f"{headline} ({feed.name})",
+            summary or f"{headline}, reported by {feed.name}.",
+            published=seen,
+            publisher=feed.name,
+            link=f"https://{feed.id}.news.example/{key}",
+        )
+        await db.items.apply(poll(feed, [TaggedDraft(item, companies, ())], at=seen))
+        page = await db.items.latest(LatestRequest(feed_id=feed.id, limit=1000, all_guilds=True))
+        ids.extend(i.id for i in page.items if i.key == key)
+    members = [i for i in await db.stories.unassigned(10_000) if i.item_id in ids]
+    summary_record = StorySummary(
+        story_id=story_id,
+        item_ids=tuple(sorted(ids)),
+        sources=tuple(sorted({m.source for m in members})),
+        first_seen=seen,
+        last_seen=seen,
+        companies=companies,
+        headline=headline,
+        summary_line=summary or f"{headline}, reported widely.",
+    )
+    await db.stories.save([(i, story_id) for i in ids], [summary_record], seen)
+
+
+async def subscribe(
+    db: Database,
+    *,
+    mode: SubscriptionMode = DAILY,
+    hour: int = 9,
+    channel_id: int = 1001,
+    created: datetime = START,
+    subscription_filter: SubscriptionFilter | None = None,
+) -> Subscription:
+    return await db.subscriptions.add(
+        NewSubscription(
+            guild_id=GUILD,
+            channel_id=channel_id,
+            filter=subscription_filter or SubscriptionFilter(),
+            mode=mode,
+            post_hour=hour,
+        ),
+        created,
+    )
+
+
+def scheduler(db: Database, clock: FakeClock, publisher: RecordingDigests) -> DigestScheduler:
+    """A fresh scheduler, as after a restart (it keeps nothing but what the database holds)."""
+    summaries = SummaryService(stories=db.stories, companies=Tagger.default(), clock=clock)
+    return DigestScheduler(
+        subscriptions=db.subscriptions,
+        digests=db.digests,
+        guild_settings=db.guild_settings,
+        summaries=summaries,
+        publisher=publisher,
+        clock=clock,
+    )
+
+
+def digest_rows(db: Database) -> list[tuple[int, str, str, int, int | None]]:
+    with sqlite3.connect(Path(db.path)) as raw:
+        return [
+            (row[0], row[1], row[2], row[3], row[4])
+            for row in raw.execute(
+                "SELECT subscription_id, datetime(period_end / 1000000, 'unixepoch'), state,"
+                " attempts, message_id FROM digests ORDER BY id"
+            )
+        ]
+
+
+async def shared_feeds(db: Database, count: int = 3) -> list[Feed]:
+    return [await add_feed(db, f"Source {n}", at=START) for n in range(count)]
+
+
+async def test_one_digest_per_period_exactly_once_across_restarts(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db)
+    sub = await subscribe(db)
+    await store_story(db, feeds, 1, "TikTok Shop cuts seller fees", seen=START + 2 * HOUR)
+    await store_story(db, feeds[:1], 2, "Temu opens a warehouse", seen=START + 3 * HOUR)
+
+    # Before Friday 09:00 nothing is due (Thursday's 09:00 closed before the subscription).
+    move_to(clock, "2026-11-27 08:59")
+    assert (await scheduler(db, clock, publisher).run()).planned == 0
+    move_to(clock, "2026-11-27 09:05")
+    first = scheduler(db, clock, publisher)
+    report = await first.run()
+    assert (report.planned, report.sent) == (1, 1)
+    [posted] = publisher.posts
+    assert posted.channel_id == sub.channel_id
+    assert posted.post.title == "Daily digest · Fri 27 Nov"
+    headlines = [r.story.headline for r in posted.post.summary.stories]
+    assert headlines == ["TikTok Shop cuts seller fees", "Temu opens a warehouse"]
+    assert posted.post.summary.since == at("2026-11-26 09:00")
+    assert posted.post.summary.until == at("2026-11-27 09:00")
+
+    # Again in the same process, and after a "restart": the period's row exists, nothing more.
+    assert (await first.run()).sent == 0
+    clock.advance(timedelta(minutes=30))
+    assert (await scheduler(db, clock, publisher).run()).sent == 0
+    assert len(publisher.posts) == 1
+    assert digest_rows(db) == [(sub.id, "2026-11-27 09:00:00", "sent", 0, posted.message_id)]
+
+
+async def test_a_period_with_nothing_matching_posts_nothing(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db)
+    quiet = await subscribe(db, subscription_filter=SubscriptionFilter(keywords=("zzzunmatched",)))
+    await store_story(db, feeds, 1, "TikTok Shop cuts seller fees", seen=START + HOUR)
+    move_to(clock, "2026-11-27 10:00")
+    report = await scheduler(db, clock, publisher).run()
+    assert (report.planned, report.sent, report.empty) == (1, 0, 1)
+    assert publisher.posts == []
+    assert digest_rows(db) == [(quiet.id, "2026-11-27 09:00:00", "empty", 0, None)]
+
+
+async def test_digests_follow_the_subscription_filters(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db)
+    await subscribe(db, channel_id=1, subscription_filter=SubscriptionFilter(companies=("temu",)))
+    await subscribe(db, channel_id=2, subscription_filter=SubscriptionFilter(keywords=("fees",)))
+    await subscribe(db, channel_id=3, subscription_filter=SubscriptionFilter(exclude=("fees",)))
+    await store_story(
+        db, feeds, 1, "TikTok Shop cuts seller fees", seen=START + HOUR, companies=("tiktok",)
+    )
+    await store_story(
+        db, feeds[:2], 2, "Temu opens a warehouse", seen=START + HOUR, companies=("temu",)
+    )
+    # A server's own feed is never summarised (stories are of the shared catalogue only).
+    private = await add_feed(db, "Private", guild_id=GUILD, at=START)
+    item = draft("p1", "Temu private scoop", published=START + HOUR, publisher="Private")
+    await db.items.apply(poll(private, [TaggedDraft(item, ("temu",), ())], at=START + HOUR))
+    move_to(clock, "2026-11-27 10:00")
+    assert (await scheduler(db, clock, publisher).run()).sent == 3
+    by_channel = {
+        p.channel_id: [r.story.headline for r in p.post.summary.stories] for p in publisher.posts
+    }
+    assert by_channel == {
+        1: ["Temu opens a warehouse"],
+        2: ["TikTok Shop cuts seller fees"],
+        3: ["Temu opens a warehouse"],
+    }
+
+
+async def test_a_crash_between_posting_and_recording_never_posts_twice(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests(crash_after_send=True)
+    feeds = await shared_feeds(db)
+    sub = await subscribe(db)
+    await store_story(db, feeds, 1, "SHEIN files for a listing", seen=START + HOUR)
+    move_to(clock, "2026-11-27 10:00")
+    await scheduler(db, clock, publisher).run()  # the crash is caught and logged
+    assert [row[2] for row in digest_rows(db)] == ["pending"]
+    publisher.crash_after_send = False
+    report = await scheduler(db, clock, publisher).run()  # after the restart
+    assert report.sent == 1
+    assert len(publisher.posts) == 1  # Discord answered the same nonce with the same message
+    assert digest_rows(db) == [(sub.id, "2026-11-27 09:00:00", "sent", 0, 5000)]
+
+
+async def test_a_failed_post_is_retried_with_backoff(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests(outcomes=[PostOutcome.RETRY, PostOutcome.RETRY])
+    feeds = await shared_feeds(db)
+    await subscribe(db)
+    await store_story(db, feeds, 1, "Amazon Haul expands", seen=START + HOUR)
+    move_to(clock, "2026-11-27 10:00")
+    assert (await scheduler(db, clock, publisher).run()).retried == 1
+    assert (await scheduler(db, clock, publisher).run()).retried == 0  # waiting for its time
+    clock.advance(31 * timedelta(seconds=1))
+    assert (await scheduler(db, clock, publisher).run()).retried == 1
+    clock.advance(61 * timedelta(seconds=1))
+    assert (await scheduler(db, clock, publisher).run()).sent == 1
+    assert [row[2:4] for row in digest_rows(db)] == [("sent", 2)]
+    assert len(publisher.posts) == 1
+
+
+async def test_a_forbidden_channel_pauses_and_a_late_digest_is_dropped(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests(outcomes=[PostOutcome.FORBIDDEN])
+    feeds = await shared_feeds(db)
+    sub = await subscribe(db)
+    await store_story(db, feeds, 1, "Shopee raises fees", seen=START + HOUR)
+    move_to(clock, "2026-11-27 10:00")
+    report = await scheduler(db, clock, publisher).run()
+    assert report.paused == (sub.id,)
+    paused = await db.subscriptions.get(sub.id)
+    assert paused is not None and paused.paused_reason == "scripted forbidden"
+    # Paused: nothing is attempted, the row waits.
+    assert (await scheduler(db, clock, publisher).run()).sent == 0
+    # Permission comes back only after Saturday 09:00: Friday's digest is dropped (the next
+    # one covers the news) and Saturday's, with nothing new, is empty.
+    clock.advance(DAY)
+    await db.subscriptions.resume(sub.id)
+    report = await scheduler(db, clock, publisher).run()
+    assert (report.dropped, report.sent, report.empty) == (1, 0, 1)
+    assert [row[1:3] for row in digest_rows(db)] == [
+        ("2026-11-27 09:00:00", "dropped"),
+        ("2026-11-28 09:00:00", "empty"),
+    ]
+    assert publisher.posts == []
+
+
+async def test_a_resumed_subscription_gets_its_digest_within_the_period(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests(outcomes=[PostOutcome.NOT_FOUND])
+    feeds = await shared_feeds(db)
+    sub = await subscribe(db)
+    await store_story(db, feeds, 1, "Walmart marketplace grows", seen=START + HOUR)
+    move_to(clock, "2026-11-27 10:00")
+    await scheduler(db, clock, publisher).run()
+    clock.advance(2 * HOUR)
+    await db.subscriptions.resume(sub.id)
+    assert (await scheduler(db, clock, publisher).run()).sent == 1
+    assert len(publisher.posts) == 1
+
+
+async def test_digest_hours_use_the_servers_time_zone(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db)
+    await db.guild_settings.set_timezone(GUILD, "Asia/Singapore", START)  # UTC+8
+    sub = await subscribe(db)
+    await store_story(db, feeds, 1, "Lazada adds a fee", seen=START + HOUR)
+    # 09:00 in Singapore is 01:00 UTC: Friday 00:59 UTC is too early, 01:00 is on time.
+    clock.advance(at("2026-11-27 00:59") - START)
+    assert (await scheduler(db, clock, publisher).run()).planned == 0
+    clock.advance(timedelta(minutes=1))
+    assert (await scheduler(db, clock, publisher).run()).sent == 1
+    [posted] = publisher.posts
+    assert posted.post.timezone == "Asia/Singapore"
+    assert posted.post.summary.until == at("2026-11-27 01:00")
+    assert digest_rows(db) == [(sub.id, "2026-11-27 01:00:00", "sent", 0, 5000)]
+
+
+async def test_weekly_digests_and_realtime_subscriptions(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db)
+    weekly = await subscribe(db, mode=WEEKLY, channel_id=7)
+    await subscribe(db, mode=SubscriptionMode.REALTIME, channel_id=8)
+    await store_story(db, feeds, 1, "TikTok Shop opens in Japan", seen=START + HOUR)
+    clock.advance(at("2026-11-30 08:59") - START)  # Monday, just before the hour
+    assert (await scheduler(db, clock, publisher).run()).planned == 0
+    clock.advance(timedelta(minutes=1))
+    assert (await scheduler(db, clock, publisher).run()).sent == 1
+    [posted] = publisher.posts
+    assert posted.channel_id == 7 and posted.post.title == "Weekly digest · Mon 30 Nov"
+    assert posted.post.summary.since == at("2026-11-23 09:00")
+    assert digest_rows(db) == [(weekly.id, "2026-11-30 09:00:00", "sent", 0, 5000)]
+
+
+async def test_a_removed_subscription_takes_its_digests_with_it(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests(outcomes=[PostOutcome.RETRY])
+    feeds = await shared_feeds(db)
+    sub = await subscribe(db)
+    await store_story(db, feeds, 1, "Etsy changes fees", seen=START + HOUR)
+    move_to(clock, "2026-11-27 10:00")
+    await scheduler(db, clock, publisher).run()
+    await db.subscriptions.remove(sub.id)
+    clock.advance(HOUR)
+    assert (await scheduler(db, clock, publisher).run()).sent == 0
+    assert digest_rows(db) == []
+    assert not await db.digests.plan(sub.id, START, START + DAY, clock.now())
