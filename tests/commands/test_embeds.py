@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import discord
 import pytest
@@ -16,13 +16,16 @@ from bot.embeds import (
     clean_markdown,
     clean_plain,
     clip,
+    digest_embed,
     fit_embeds,
     fit_one_message,
     item_embed,
     neutralise_mentions,
+    roundup_embed,
     safe_url,
 )
-from bot.news.models import Company, Item
+from bot.news.models import Company, Item, StoryRecord
+from bot.news.summary import NewsSummary, RankedStory
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 MENTIONS = ["@everyone", "@here", "<@123>", "<@!123>", "<@&456>"]
@@ -197,3 +200,65 @@ def test_everyone_in_a_title_never_pings() -> None:
     embed = item_embed(make_item("@everyone Temu is down", "@here <@&1>"))
     assert embed.title == "@\u200beveryone Temu is down"
     assert discord.AllowedMentions.none().to_dict() == {"parse": []}
+
+
+def test_a_roundup_lists_linked_headlines_within_limits() -> None:
+    items = [
+        make_item(f"Story {n} @everyone [Sale](https://evil.example) " + "x" * 300, link=None)
+        if n == 3
+        else make_item(f"Story {n}", link=f"https://news.example/{n}_(b)", source="<@&42> News")
+        for n in range(20)
+    ]
+    embed = roundup_embed(items, waiting=7)
+    assert embed.title == "20 more new items for this channel"
+    assert embed.description is not None
+    lines = embed.description.split("\n")
+    assert lines[0] == f"• [Story 0](https://news.example/0_%28b%29) · <@{ZWSP}&42> News"
+    # A headline without a usable link is shown unlinked; its text cannot make a link or ping.
+    assert lines[3].startswith("• Story 3 @") and "[Sale]" not in lines[3]
+    assert not visible_mentions(embed.description)
+    assert len(embed) <= MESSAGE_TOTAL_LIMIT
+    shown = len(lines)
+    later = 7 + 20 - shown
+    assert embed.footer.text == f"{later} more in the next roundup"
+
+
+def test_a_roundup_that_fits_has_no_footer() -> None:
+    embed = roundup_embed([make_item("Only one")], waiting=0)
+    assert embed.title == "1 more new item for this channel"
+    assert embed.description == "• [Only one](https://news.example/a) · Loopback News"
+    assert not embed.footer.text
+
+
+def test_a_digest_embed_shows_its_title_and_period_in_the_servers_zone() -> None:
+    start = datetime(2026, 11, 26, 8, tzinfo=UTC)
+    story = StoryRecord(
+        id=1,
+        headline="Temu cuts seller fees",
+        summary_line="Sellers pay less from December.",
+        first_seen=start,
+        last_seen=start,
+        item_count=2,
+        sources=("A", "B"),
+        companies=(),
+        links=("https://news.example/a",),
+        topics=(),
+    )
+    summary = NewsSummary(
+        period="24h",
+        since=start,
+        until=start + timedelta(days=1),
+        company=None,
+        topic=None,
+        stories=(RankedStory(story, 1.0),),
+        company_counts=((Company("temu", "Temu"), 1),),
+        rising_terms=(),
+    )
+    embed = digest_embed("Daily digest · Fri 27 Nov", summary, "Europe/Paris")
+    assert embed.title == "Daily digest · Fri 27 Nov"
+    assert embed.description is not None and "Temu cuts seller fees" in embed.description
+    assert embed.footer.text == "2026-11-26 09:00 – 2026-11-27 09:00 Europe/Paris"
+    # A zone that tzdata no longer knows falls back to UTC rather than failing the post.
+    assert digest_embed("D", summary, "Mars/Olympus").footer.text == (
+        "2026-11-26 08:00 – 2026-11-27 08:00 Mars/Olympus"
+    )
