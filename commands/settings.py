@@ -17,6 +17,25 @@ if TYPE_CHECKING:
     from bot.client import BotServices
 
 
+# Offered first, so that an empty box shows zones sellers are likely in, not "Africa/Abidjan".
+COMMON_ZONES = (
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Asia/Jakarta",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class SettingsCog(
@@ -62,5 +81,6 @@ class SettingsCog(
     async def timezone_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        """Time zone names closest to what is typed."""
-        return fuzzy_choices(current, [(name, name) for name in timezone_names()])
+        """Time zone names closest to what is typed (the commonest first when nothing is)."""
+        names = [*COMMON_ZONES, *(n for n in timezone_names() if n not in COMMON_ZONES)]
+        return fuzzy_choices(current, [(name, name) for name in names])
