@@ -25,7 +25,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.app import open_newsroom  # noqa: E402
-from bot.news.models import FeedPollResult, FeedStatus, ItemDraft, TaggedDraft  # noqa: E402
+from bot.news.models import (  # noqa: E402
+    FeedPollResult,
+    FeedStatus,
+    ItemDraft,
+    Subscription,
+    SubscriptionFilter,
+    SubscriptionMode,
+    TaggedDraft,
+)
 from bot.news.storyline import StoryAssigner  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.news.story_corpus import large_corpus  # noqa: E402
@@ -132,6 +140,37 @@ async def main() -> None:
                     "p95_ms": round(percentile(timings, 0.95) * 1000, 1),
                     "stories": len(summary.stories),
                     "top_sources": len(summary.stories[0].story.sources) if summary.stories else 0,
+                }
+            # Weekly digests as the scheduler computes them, with a subscription's filters.
+            now = datetime.now(UTC)
+            for label, subscription_filter in (
+                ("weekly_digest", SubscriptionFilter()),
+                (
+                    "weekly_digest_filtered",
+                    SubscriptionFilter(
+                        companies=("temu", "shein"), keywords=("tariff", "fees", "warehouse")
+                    ),
+                ),
+            ):
+                subscription = Subscription(
+                    id=0,
+                    guild_id=1,
+                    channel_id=1,
+                    filter=subscription_filter,
+                    mode=SubscriptionMode.WEEKLY,
+                    created_at=now - timedelta(days=30),
+                )
+                timings = []
+                for _ in range(args.rounds):
+                    began = time.perf_counter()
+                    digest = await room.summaries.for_subscription(
+                        subscription, now - timedelta(days=7), now
+                    )
+                    timings.append(time.perf_counter() - began)
+                figures[label] = {
+                    "p50_ms": round(statistics.median(timings) * 1000, 1),
+                    "p95_ms": round(percentile(timings, 0.95) * 1000, 1),
+                    "stories": len(digest.stories),
                 }
     print(json.dumps(figures))
 
