@@ -52,6 +52,13 @@ RECENCY_HALF_LIFE = timedelta(days=3)
 MAX_MONTH_TAGS = 24
 """A date range spanning more months than this is filtered in SQL only (it passes most rows)."""
 
+COLLAPSE_READ_FACTOR = 4
+"""A collapsed ``latest`` reads this many times the page's rows at first (and again this many
+times more while stories repeat so much that the page is not full)."""
+
+_SHARED = "+i.feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL)"
+"""Items of the shared catalogue only; the unary ``+`` keeps SQLite on the story index."""
+
 ITEM_COLUMNS = """
     i.id, i.feed_id, i.key, i.title, i.link, i.source, i.author, i.published, i.first_seen,
     i.updated_at, i.summary, i.image_url, i.categories, i.content_hash, i.backlog, i.story_id
@@ -325,6 +332,11 @@ class SqliteItemRepository:
         ``topic`` (or ``request.topic``; the keyword wins), if given, keeps only items tagged
         with that topic id. Items of disabled feeds stay visible: disabling stops polling, not
         reading.
+
+        ``request.collapse`` shows each story once, by its newest item that passes the
+        filters, with the story's other sources counted (``ItemPage.extra_sources``). The
+        walk in date order reads ``COLLAPSE_READ_FACTOR`` times the page and reads further
+        only while the stories seen so far leave the page short.
         """
         topic = topic if topic is not None else request.topic
         limit = _clamp(request.limit, 0, MAX_PAGE)
@@ -356,16 +368,21 @@ class SqliteItemRepository:
                 "EXISTS (SELECT 1 FROM item_topics AS it WHERE it.item_id = i.id AND it.topic = ?)"
             )
             parameters.append(topic)
-        rows = await self._db.read(
-            f"""
+        sql = f"""
             SELECT {ITEM_COLUMNS} FROM {source} {joins}
             WHERE {" AND ".join(clauses) or "1"}
             ORDER BY {order}
             LIMIT ?
-            """,
-            (*parameters, limit + 1),
-        )
-        return await self._page(rows, limit)
+        """
+        if not request.collapse:
+            return await self._page(await self._db.read(sql, (*parameters, limit + 1)), limit)
+        wanted = (limit + 1) * COLLAPSE_READ_FACTOR
+        while True:
+            rows = await self._db.read(sql, (*parameters, wanted))
+            shown = _first_of_each_story(rows)
+            if len(shown) > limit or len(rows) < wanted:
+                return await self._page(shown, limit, collapse=True)
+            wanted *= COLLAPSE_READ_FACTOR
 
     async def search(
         self, request: SearchRequest, query: FtsQuery, *, topic: str | None = None
@@ -395,6 +412,13 @@ class SqliteItemRepository:
         within the window; deeper pages widen it (up to ``MAX_SEARCH_WINDOW``), which may
         reorder items around the boundary. Raises InvalidQuery if the expression is not valid
         FTS5 (never the case for ``build_fts_query`` output).
+
+        ``request.collapse`` keeps, of each story's items in the window, the best-ranked one
+        (a window function over the window's rows, before the page is cut), so that
+        ``offset`` counts stories and consecutive pages never repeat a story; items of no
+        story are never collapsed. A page left short by collapsing while the window was full
+        is read again with the window doubled (up to ``MAX_SEARCH_WINDOW``). Each shown item
+        carries its story's other sources (``ItemPage.extra_sources``).
         """
         topic = topic if topic is not None else request.topic
         limit = _clamp(request.limit, 0, MAX_PAGE)
@@ -423,9 +447,9 @@ class SqliteItemRepository:
         match = query.expression
         if tags:
             match = f"({match}) AND " + " AND ".join(tags)
-        sql = f"""
-            WITH hits AS MATERIALIZED (
-                SELECT i.id AS id, i.published AS published,
+        hits = f"""
+            hits AS MATERIALIZED (
+                SELECT i.id AS id, i.published AS published, i.story_id AS story_id,
                        -bm25(items_fts, {TITLE_WEIGHT}, {SUMMARY_WEIGHT}, 0.0) AS relevance
                 FROM items_fts JOIN items AS i ON i.id = items_fts.rowid {joins}
                 WHERE items_fts MATCH ? {"".join(f" AND {c}" for c in clauses)}
@@ -433,27 +457,67 @@ class SqliteItemRepository:
                 LIMIT ?
             ),
             newest AS (SELECT max(published) AS published FROM hits),
-            -- The page is cut before the wide item rows are read.
-            page AS (
-                SELECT hits.id AS id, hits.published AS published,
+            ranked AS (
+                SELECT hits.id AS id, hits.published AS published, hits.story_id AS story_id,
                        hits.relevance / (1.0 + (newest.published - hits.published)
                                                / {_half_life_us():.1f}) AS score
                 FROM hits, newest
-                ORDER BY score DESC, hits.published DESC, hits.id DESC
-                LIMIT ? OFFSET ?
             )
-            SELECT {ITEM_COLUMNS}
-            FROM page JOIN items AS i ON i.id = page.id
+        """
+        if not request.collapse:
+            sql = f"""
+                WITH {hits},
+                -- The page is cut before the wide item rows are read.
+                page AS (
+                    SELECT id, published, score FROM ranked
+                    ORDER BY score DESC, published DESC, id DESC
+                    LIMIT ? OFFSET ?
+                )
+                SELECT {ITEM_COLUMNS}
+                FROM page JOIN items AS i ON i.id = page.id
+                ORDER BY page.score DESC, page.published DESC, page.id DESC
+            """
+            rows = await self._search_rows(sql, (match, *parameters, window, limit + 1, offset))
+            return await self._page(rows, limit)
+        # Each item's place among its story's items (an item of no story is a story of its
+        # own); the one-row ``total`` keeps the window's fill known when the page is empty.
+        sql = f"""
+            WITH {hits},
+            placed AS (
+                SELECT id, published, score,
+                       row_number() OVER (
+                           PARTITION BY coalesce(story_id, -id)
+                           ORDER BY score DESC, published DESC, id DESC
+                       ) AS place
+                FROM ranked
+            ),
+            page AS (
+                SELECT id, published, score FROM placed
+                WHERE place = 1
+                ORDER BY score DESC, published DESC, id DESC
+                LIMIT ? OFFSET ?
+            ),
+            total AS (SELECT count(*) AS hit_count FROM hits)
+            SELECT total.hit_count AS hit_count, {ITEM_COLUMNS}
+            FROM total LEFT JOIN page LEFT JOIN items AS i ON i.id = page.id
             ORDER BY page.score DESC, page.published DESC, page.id DESC
         """
+        while True:
+            rows = await self._search_rows(sql, (match, *parameters, window, limit + 1, offset))
+            window_full = bool(rows) and rows[0]["hit_count"] >= window
+            rows = [row for row in rows if row["id"] is not None]
+            if len(rows) > limit or not window_full or window >= MAX_SEARCH_WINDOW:
+                return await self._page(rows, limit, collapse=True)
+            window = min(window * 2, MAX_SEARCH_WINDOW)
+
+    async def _search_rows(self, sql: str, parameters: Sequence[Any]) -> list[sqlite3.Row]:
         try:
-            rows = await self._db.read(sql, (match, *parameters, window, limit + 1, offset))
+            return await self._db.read(sql, parameters)
         except sqlite3.OperationalError as exc:
             # build_fts_query never produces these; an FtsQuery made some other way might.
             if not _is_query_error(exc):
                 raise
             raise InvalidQuery("That search could not be understood; try plain words.") from exc
-        return await self._page(rows, limit)
 
     async def count(self) -> int:
         """How many items are stored (from the per-feed counters: no table scan)."""
@@ -490,7 +554,9 @@ class SqliteItemRepository:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return months
 
-    async def _page(self, rows: list[sqlite3.Row], limit: int) -> ItemPage:
+    async def _page(
+        self, rows: list[sqlite3.Row], limit: int, *, collapse: bool = False
+    ) -> ItemPage:
         has_more = len(rows) > limit
         rows = rows[:limit]
         ids = [row["id"] for row in rows]
@@ -500,7 +566,34 @@ class SqliteItemRepository:
             item_from_row(row, companies.get(row["id"], ()), topics.get(row["id"], ()))
             for row in rows
         )
-        return ItemPage(items=items, has_more=has_more)
+        if not collapse:
+            return ItemPage(items=items, has_more=has_more)
+        return ItemPage(
+            items=items, has_more=has_more, extra_sources=await self._extra_sources(items)
+        )
+
+    async def _extra_sources(self, items: Sequence[Item]) -> tuple[int, ...]:
+        """For each item, the distinct sources of its story's other shared items, bar its own.
+
+        Counted over the whole story, not the page; one query for the page's stories.
+        """
+        story_ids = sorted({i.story_id for i in items if i.story_id is not None})
+        if not story_ids:
+            return (0,) * len(items)
+        rows = await self._db.read(
+            f"""
+            SELECT DISTINCT i.story_id, i.source FROM items AS i
+            WHERE i.story_id IN (SELECT value FROM json_each(?)) AND {_SHARED}
+            """,
+            (json.dumps(story_ids),),
+        )
+        sources: dict[int, set[str]] = {}
+        for story_id, source in rows:
+            sources.setdefault(story_id, set()).add(source)
+        return tuple(
+            len(sources.get(i.story_id, set()) - {i.source}) if i.story_id is not None else 0
+            for i in items
+        )
 
 
 async def item_companies(
@@ -618,6 +711,20 @@ def item_from_row(
         topics=topics,
         story_id=row["story_id"],
     )
+
+
+def _first_of_each_story(rows: Sequence[sqlite3.Row]) -> list[sqlite3.Row]:
+    """``rows`` without any item of a story that an earlier row already stands for."""
+    seen: set[int] = set()
+    kept = []
+    for row in rows:
+        story_id = row["story_id"]
+        if story_id is not None:
+            if story_id in seen:
+                continue
+            seen.add(story_id)
+        kept.append(row)
+    return kept
 
 
 def _quote(token: str) -> str:
