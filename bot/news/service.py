@@ -251,8 +251,13 @@ class NewsService:
         guild_id: int | None = None,
         all_guilds: bool = False,
         topic: str | None = None,
+        collapse: bool = True,
     ) -> ItemPage:
-        """The newest items, optionally of one company, one feed or one topic."""
+        """The newest items, optionally of one company, one feed or one topic.
+
+        ``collapse`` (the default) shows each story once, by its newest item, with how many
+        other sources reported it (``ItemPage.hits``); False lists every item.
+        """
         return await self._items.latest(
             LatestRequest(
                 company=self.resolve_company(company).id if company else None,
@@ -261,6 +266,7 @@ class NewsService:
                 guild_id=guild_id,
                 all_guilds=all_guilds,
                 topic=self.resolve_topic(topic).id if topic else None,
+                collapse=collapse,
             )
         )
 
@@ -277,8 +283,14 @@ class NewsService:
         guild_id: int | None = None,
         all_guilds: bool = False,
         topic: str | None = None,
+        collapse: bool = True,
     ) -> ItemPage:
-        """Full-text search of stored items, most relevant and recent first."""
+        """Full-text search of stored items, most relevant and recent first.
+
+        ``collapse`` (the default) shows each story once, by its best-ranked item, with how
+        many other sources reported it (``ItemPage.hits``); ``offset`` then counts stories.
+        False lists every item.
+        """
         query = build_fts_query(text)
         now = self._clock.now()
         return await self._items.search(
@@ -293,6 +305,7 @@ class NewsService:
                 guild_id=guild_id,
                 all_guilds=all_guilds,
                 topic=self.resolve_topic(topic).id if topic else None,
+                collapse=collapse,
             ),
             query,
         )
