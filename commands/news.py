@@ -27,7 +27,7 @@ from bot.embeds import (
     clip,
     fit_embeds,
     fit_one_message,
-    item_embeds,
+    item_embed,
     summary_embed,
     summary_scope,
 )
@@ -111,6 +111,11 @@ def feed_label(feed: Feed, guild_id: int | None) -> str:
     return f"{feed.name}{mine}"
 
 
+def page_embeds(page: ItemPage) -> list[discord.Embed]:
+    """One embed per item of a (collapsed) page, "+N more sources" in each story's footer."""
+    return [item_embed(hit.item, extra_sources=hit.extra_sources) for hit in page.hits]
+
+
 def _about(company: Company | None, feed: Feed | None, topic: Topic | None = None) -> str:
     parts = []
     if company is not None:
@@ -126,7 +131,9 @@ class SearchPager(discord.ui.View):
     """Previous/Next buttons over a search's results, for the person who searched only.
 
     Each page is queried again (offset = page x page size), so nothing is held in memory but
-    the query. When the view times out its buttons are disabled on the message.
+    the query. Results are collapsed to stories (the offset counts stories), so a story shows
+    on one page only, with "+N more sources". When the view times out its buttons are disabled
+    on the message.
     """
 
     def __init__(
@@ -178,7 +185,7 @@ class SearchPager(discord.ui.View):
             f"Results for “{shown}”{_about(self.company, None, self.topic)}: page {self.page + 1} "
             f"(results {first}–{last})"
         )
-        return content, fit_one_message(item_embeds(results.items))
+        return content, fit_one_message(page_embeds(results))
 
     @property
     def paged(self) -> bool:
@@ -301,7 +308,7 @@ class NewsCog(
                 f"No news{_about(chosen, feed)} yet.", allowed_mentions=NO_MENTIONS
             )
             return
-        for n, embeds in enumerate(fit_embeds(item_embeds(page.items))):
+        for n, embeds in enumerate(fit_embeds(page_embeds(page))):
             content = f"Latest news{_about(chosen, feed)}" if n == 0 else discord.utils.MISSING
             await interaction.followup.send(
                 content=content, embeds=embeds, allowed_mentions=NO_MENTIONS
