@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.news.errors import ConfigError, ShopwireError, StorageError, UserError
-from bot.news.models import Feed, Item, UpdateReport, UpdateStatus
+from bot.news.models import Feed, Item, ItemHit, UpdateReport, UpdateStatus
 from bot.news.summary import NewsSummary
 from bot.settings import Settings, load_settings
 
@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     latest.add_argument("--feed", help="only items of this feed (id, URL or name)")
     latest.add_argument("--topic", help="only items of this topic (fees, policy, ...)")
     latest.add_argument("--limit", type=int, default=10, help="how many items (1-100)")
+    latest.add_argument(
+        "--all",
+        action="store_true",
+        help="list every item: do not collapse a story's items into one line",
+    )
 
     search = commands.add_parser(
         "search", parents=[common, as_json], help="full-text search of stored items"
@@ -97,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--since", help="only items newer than this: 24h, 7d, 2w or 2026-11-01")
     search.add_argument("--until", help="only items older than this (same forms as --since)")
     search.add_argument("--limit", type=int, default=10, help="how many items (1-100)")
+    search.add_argument(
+        "--all",
+        action="store_true",
+        help="list every item: do not collapse a story's items into one line",
+    )
 
     summary = commands.add_parser(
         "summary", parents=[common, as_json], help="the top stories of a period, in one screen"
@@ -257,9 +267,14 @@ async def _cmd_poll(room: Newsroom, args: argparse.Namespace, console: Console) 
 
 async def _cmd_latest(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
     page = await room.service.latest(
-        company=args.company, feed=args.feed, limit=args.limit, all_guilds=True, topic=args.topic
+        company=args.company,
+        feed=args.feed,
+        limit=args.limit,
+        all_guilds=True,
+        topic=args.topic,
+        collapse=not args.all,
     )
-    return _print_items(console, page.items, args.json, empty="No items stored yet.")
+    return _print_items(console, page.hits, args.json, empty="No items stored yet.")
 
 
 async def _cmd_search(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
@@ -272,8 +287,9 @@ async def _cmd_search(room: Newsroom, args: argparse.Namespace, console: Console
         limit=args.limit,
         all_guilds=True,
         topic=args.topic,
+        collapse=not args.all,
     )
-    return _print_items(console, page.items, args.json, empty="No items match.")
+    return _print_items(console, page.hits, args.json, empty="No items match.")
 
 
 async def _cmd_feeds_add(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
@@ -454,8 +470,11 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def item_json(item: Item) -> dict[str, object]:
-    """The JSON shape of an item for scripts (stable field names)."""
+def item_json(item: Item, extra_sources: int = 0) -> dict[str, object]:
+    """The JSON shape of an item for scripts (stable field names).
+
+    ``extra_sources``: how many other sources reported the item's story (0 with ``--all``).
+    """
     return {
         "id": item.id,
         "title": item.title,
@@ -470,6 +489,8 @@ def item_json(item: Item) -> dict[str, object]:
         "categories": list(item.categories),
         "image_url": item.image_url,
         "feed_id": item.feed_id,
+        "story_id": item.story_id,
+        "extra_sources": extra_sources,
     }
 
 
@@ -540,17 +561,24 @@ def _print_json(console: Console, document: object) -> None:
     console.out.write("\n")
 
 
-def _print_items(console: Console, items: Sequence[Item], as_json: bool, *, empty: str) -> int:
+def _print_items(console: Console, hits: Sequence[ItemHit], as_json: bool, *, empty: str) -> int:
     if as_json:
-        _print_json(console, [item_json(i) for i in items])
+        _print_json(console, [item_json(h.item, h.extra_sources) for h in hits])
         return EXIT_OK
-    if not items:
+    if not hits:
         print(empty, file=console.out)
         return EXIT_OK
-    for item in items:
-        companies = ", ".join(c.name for c in item.companies)
+    for hit in hits:
+        item = hit.item
+        details = [item.source]
+        if item.companies:
+            details.append(", ".join(c.name for c in item.companies))
+        if hit.extra_sources:
+            details.append(
+                f"+{hit.extra_sources} more source{'s' if hit.extra_sources != 1 else ''}"
+            )
         print(f"{_when(item.published)}  {item.title}", file=console.out)
-        print(f"{'':16}  {item.source}{' · ' + companies if companies else ''}", file=console.out)
+        print(f"{'':16}  {' · '.join(details)}", file=console.out)
         if item.link:
             print(f"{'':16}  {item.link}", file=console.out)
     return EXIT_OK
