@@ -53,8 +53,9 @@ MAX_MONTH_TAGS = 24
 """A date range spanning more months than this is filtered in SQL only (it passes most rows)."""
 
 COLLAPSE_READ_FACTOR = 4
-"""A collapsed ``latest`` reads this many times the page's rows at first (and again this many
-times more while stories repeat so much that the page is not full)."""
+"""A collapsed page is made from this many times its rows (of ``latest``, or of the search
+ranking down to the page) at first, and again this many times more while stories repeat so
+much that the page is not full."""
 
 _SHARED = "+i.feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL)"
 """Items of the shared catalogue only; the unary ``+`` keeps SQLite on the story index."""
@@ -414,7 +415,8 @@ class SqliteItemRepository:
         FTS5 (never the case for ``build_fts_query`` output).
 
         ``request.collapse`` keeps, of each story's items in the window, the best-ranked one
-        (a window function over the window's rows, before the page is cut), so that
+        (grouped before the page is cut, from the ranking's first ``COLLAPSE_READ_FACTOR``
+        times ``offset + limit + 1`` rows, deeper when those hold too few stories), so that
         ``offset`` counts stories and consecutive pages never repeat a story; items of no
         story are never collapsed. A page left short by collapsing while the window was full
         is read again with the window doubled (up to ``MAX_SEARCH_WINDOW``). Each shown item
@@ -479,21 +481,26 @@ class SqliteItemRepository:
             """
             rows = await self._search_rows(sql, (match, *parameters, window, limit + 1, offset))
             return await self._page(rows, limit)
-        # Each item's place among its story's items (an item of no story is a story of its
-        # own); the one-row ``total`` keeps the window's fill known when the page is empty.
+        # One row per story (an item of no story is a story of its own), grouped from the
+        # ranking's ``depth`` best rows only: a story's best row is ranked above its others, so
+        # when those rows hold ``offset + limit + 1`` stories, they are the ranking's first
+        # ones, exactly. With a single max() SQLite takes the other columns from the row that
+        # has it (one of them on a tie). Grouping the whole window instead costs as much as
+        # ranking it again. The one-row ``total`` tells how many rows the window holds even
+        # when the page is empty.
         sql = f"""
             WITH {hits},
-            placed AS (
-                SELECT id, published, score,
-                       row_number() OVER (
-                           PARTITION BY coalesce(story_id, -id)
-                           ORDER BY score DESC, published DESC, id DESC
-                       ) AS place
-                FROM ranked
+            top AS (
+                SELECT id, published, story_id, score FROM ranked
+                ORDER BY score DESC, published DESC, id DESC
+                LIMIT ?
+            ),
+            best AS (
+                SELECT id, published, max(score) AS score FROM top
+                GROUP BY coalesce(story_id, -id)
             ),
             page AS (
-                SELECT id, published, score FROM placed
-                WHERE place = 1
+                SELECT id, published, score FROM best
                 ORDER BY score DESC, published DESC, id DESC
                 LIMIT ? OFFSET ?
             ),
@@ -502,13 +509,22 @@ class SqliteItemRepository:
             FROM total LEFT JOIN page LEFT JOIN items AS i ON i.id = page.id
             ORDER BY page.score DESC, page.published DESC, page.id DESC
         """
+        depth = (offset + limit + 1) * COLLAPSE_READ_FACTOR
         while True:
-            rows = await self._search_rows(sql, (match, *parameters, window, limit + 1, offset))
-            window_full = bool(rows) and rows[0]["hit_count"] >= window
+            rows = await self._search_rows(
+                sql, (match, *parameters, window, depth, limit + 1, offset)
+            )
+            hit_count = rows[0]["hit_count"] if rows else 0
             rows = [row for row in rows if row["id"] is not None]
-            if len(rows) > limit or not window_full or window >= MAX_SEARCH_WINDOW:
-                return await self._page(rows, limit, collapse=True)
-            window = min(window * 2, MAX_SEARCH_WINDOW)
+            if len(rows) > limit:
+                break
+            if depth < hit_count:
+                depth *= COLLAPSE_READ_FACTOR  # stories repeat so much that more rows are needed
+            elif hit_count >= window and window < MAX_SEARCH_WINDOW:
+                window = min(window * 2, MAX_SEARCH_WINDOW)  # the window itself was too small
+            else:
+                break
+        return await self._page(rows, limit, collapse=True)
 
     async def _search_rows(self, sql: str, parameters: Sequence[Any]) -> list[sqlite3.Row]:
         try:

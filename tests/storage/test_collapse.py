@@ -244,3 +244,43 @@ async def test_search_without_stories_is_the_plain_ranking(db: Database) -> None
 def test_a_page_needs_one_count_per_item() -> None:
     with pytest.raises(ValueError, match="one count per item"):
         ItemPage(items=(), extra_sources=(1,))
+
+
+async def test_syndicated_copies_that_rank_level_show_once(db: Database) -> None:
+    copies = [
+        await _store(db, await add_feed(db, f"Syndicate {n}"), f"c{n}", "Parcel tax vote", T0)
+        for n in range(3)
+    ]
+    await _story(db, 5, copies)
+    page = await _search(db, "parcel tax", limit=5, collapse=True)
+    assert len(page.items) == 1
+    assert page.items[0].id in copies
+    assert page.extra_sources == (2,)
+
+
+async def test_search_reads_deeper_when_one_story_leads_the_ranking(db: Database) -> None:
+    feeds = [await add_feed(db, f"Feed {n}") for n in range(12)]
+    story = [
+        await _store(db, feed, f"s{n}", f"Robot warehouse {n}", T0 - n * 0.1 * HOUR)
+        for n, feed in enumerate(feeds)
+    ]
+    await _story(db, 9, story)
+    for n in range(3):
+        await _store(
+            db, feeds[0], f"o{n}", f"A long week of news, and a robot warehouse {n}", T0 - 50 * HOUR
+        )
+    ranking = (await _search(db, "robot warehouse", limit=100)).items
+    assert [i.key for i in ranking[:8]] == [f"s{n}" for n in range(8)]
+    # A page of one is grouped from 8 rows at first: all of them the story's.
+    pages = [
+        await _search(db, "robot warehouse", limit=1, offset=n, collapse=True) for n in range(5)
+    ]
+    assert [_keys(p) for p in pages] == [
+        ["s0"],
+        ["o2"],
+        ["o1"],
+        ["o0"],
+        [],
+    ]  # same date: newest id first
+    assert [p.has_more for p in pages] == [True, True, True, False, False]
+    assert pages[0].extra_sources == (11,)
