@@ -234,8 +234,8 @@ class DigestScheduler:
         self._publisher = publisher
         self._clock = clock
         self._options = options or DigestOptions()
-        # (subscription, period start) pairs known to have a row, so that a tick every few
-        # seconds writes nothing until a period closes.
+        # (subscription, period end) pairs already planned (or skipped), so that a tick every
+        # few seconds reads and writes nothing until a period closes.
         self._planned: set[tuple[int, datetime]] = set()
 
     async def run(self) -> DigestReport:
@@ -250,11 +250,18 @@ class DigestScheduler:
             start, end = latest_period(subscription.mode, subscription.post_hour, tz, now)
             # The first digest is the first period that ends after subscribing: a new
             # subscription never gets yesterday's digest the minute it is created.
-            if end <= subscription.created_at or (subscription.id, start) in self._planned:
+            if end <= subscription.created_at or (subscription.id, end) in self._planned:
                 continue
+            self._planned.add((subscription.id, end))
+            # After a time zone change the latest period may end before (or overlap) the last
+            # digest: never post one again, and start where the last one ended.
+            last = await self._digests.latest(subscription.id)
+            if last is not None:
+                if end <= last.period_end:
+                    continue
+                start = max(start, last.period_end)
             if await self._digests.plan(subscription.id, start, end, now):
                 tally.planned += 1
-            self._planned.add((subscription.id, start))
         for entry in await self._digests.due(now, self._options.batch):
             try:
                 await self._deliver(entry, zones, tally)

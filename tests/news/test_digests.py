@@ -485,3 +485,40 @@ async def test_a_removed_subscription_takes_its_digests_with_it(db: Database) ->
     assert (await scheduler(db, clock, publisher).run()).sent == 0
     assert digest_rows(db) == []
     assert not await db.digests.plan(sub.id, START, START + DAY, clock.now())
+
+
+async def test_changing_the_time_zone_never_repeats_a_period(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db)
+    sub = await subscribe(db)  # daily at 09:00, the server in UTC
+    await store_story(db, feeds, 1, "TikTok Shop cuts seller fees", seen=START + 2 * HOUR)
+    move_to(clock, "2026-11-27 09:00")
+    running = scheduler(db, clock, publisher)
+    assert (await running.run()).sent == 1
+    # Westwards: New York's latest 09:00 (Thursday 14:00 UTC) ended before the digest just
+    # sent; nothing is posted until New York's next 09:00.
+    move_to(clock, "2026-11-27 10:00")
+    await db.guild_settings.set_timezone(GUILD, "America/New_York", clock.now())
+    assert (await running.run()).planned == 0
+    assert (await scheduler(db, clock, publisher).run()).planned == 0  # after a restart too
+    await store_story(db, feeds, 2, "Temu opens a warehouse", seen=clock.now())
+    move_to(clock, "2026-11-27 14:00")
+    assert (await running.run()).sent == 1
+    # The new period starts where the last digest ended: no story is in two digests.
+    assert publisher.posts[1].post.summary.since == at("2026-11-27 09:00")
+    assert [r.story.headline for r in publisher.posts[1].post.summary.stories] == [
+        "Temu opens a warehouse"
+    ]
+    # Eastwards: Tokyo's latest 09:00 (Saturday 00:00 UTC) overlaps nothing already sent.
+    move_to(clock, "2026-11-28 01:00")
+    await db.guild_settings.set_timezone(GUILD, "Asia/Tokyo", clock.now())
+    await store_story(db, feeds, 3, "SHEIN files for a listing", seen=at("2026-11-27 20:00"))
+    assert (await running.run()).sent == 1
+    assert publisher.posts[2].post.summary.since == at("2026-11-27 14:00")
+    assert [row[1:3] for row in digest_rows(db)] == [
+        ("2026-11-27 09:00:00", "sent"),
+        ("2026-11-27 14:00:00", "sent"),
+        ("2026-11-28 00:00:00", "sent"),
+    ]
+    assert sub.id == digest_rows(db)[0][0]
