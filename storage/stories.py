@@ -9,7 +9,9 @@ Only items of the shared catalogue (feeds with ``guild_id`` NULL) are ever read 
 in a story, so a server's private items never show in another server's summary or chart.
 
 Periods are half-open ``[since, until)`` over the items' ``first_seen`` (when Shopwire stored
-them), which is indexed and, unlike a feed's date, never lies in the future. What a period
+them), which is indexed and, unlike a feed's date, never lies in the future. A feed's backlog
+(what its first poll found) counts only when it was also published in the period: otherwise
+adding a feed would make its old news look like this week's. What a period
 reports of a story (counts, sources, companies, topics, links) is computed from the story's
 items first seen in that period, not from the whole story.
 """
@@ -42,7 +44,10 @@ _EPOCH_DAY = date(1970, 1, 1)
 _SHARED = "+i.feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL)"
 """Items of the shared catalogue only (SQLite builds the small set of shared feed ids once)."""
 
-_PERIOD = "i.first_seen >= :since AND i.first_seen < :until"
+_PERIOD = (
+    "i.first_seen >= :since AND i.first_seen < :until"
+    " AND (i.backlog = 0 OR i.published >= :since)"
+)
 
 _STORY_ITEM_COLUMNS = "i.id, i.title, i.summary, i.source, i.published"
 

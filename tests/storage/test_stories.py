@@ -371,6 +371,29 @@ async def test_top_stories_counts_only_the_period(db: Database) -> None:
     assert await db.stories.top_stories(T0 + DAY, T0 + DAY) == []  # an empty period
 
 
+async def test_a_new_feeds_old_backlog_is_not_this_periods_news(db: Database) -> None:
+    """A feed added today brings last month's items: they are stored and searchable, but a
+    summary, a trend or a digest of this week counts only those also published this week."""
+    feed = await add_feed(db, "Newly added")
+    old = draft("old", "Temu fined last month", published=T0 - 20 * DAY, publisher="A")
+    recent = draft("new", "Temu opens a warehouse", published=T0 - 2 * DAY, publisher="A")
+    await db.items.apply(
+        poll(
+            feed, [TaggedDraft(old, ("temu",)), TaggedDraft(recent, ("temu",))], at=T0, backlog=True
+        )
+    )
+    ids = {i.item_id: i for i in await db.stories.unassigned(100)}
+    await _cluster(db, {1: [min(ids)], 2: [max(ids)]})
+    week = (T0 - 7 * DAY, T0 + DAY)
+    assert [s.headline for s in await db.stories.top_stories(*week)] == ["Story 2"]
+    assert [(c.id, n) for c, n in await db.stories.company_counts(*week)] == [("temu", 1)]
+    assert await db.stories.period_titles(*week, None) == ["Temu opens a warehouse"]
+    counts = await db.stories.daily_story_counts(*week, ["temu"])
+    assert [n for _, _, n in counts] == [1]
+    # Over a period long enough to hold its publication date, the old item counts again.
+    assert len(await db.stories.top_stories(T0 - 30 * DAY, T0 + DAY)) == 2
+
+
 async def test_top_stories_filters_by_company_and_topic(db: Database) -> None:
     await _newsroom(db)
 
