@@ -37,6 +37,7 @@ from bot.news.summary import (
 log = logging.getLogger("shopwire.stories")
 
 BATCH = 500
+MAX_PER_RUN = 4 * BATCH
 MAX_DIGEST_CANDIDATES = 100
 """How many of a period's biggest stories a digest chooses from after keyword filters."""
 
@@ -53,13 +54,16 @@ class StoryAssigner:
         self._clusterer: StoryClusterer | None = None
 
     async def run(self) -> int:
-        """Assign every unassigned item; returns how many were assigned."""
+        """Assign unassigned items (at most ``MAX_PER_RUN``, oldest first); returns how many
+        were assigned."""
         clusterer = await self._ready()
         assigned = 0
         # Items older than two windows could join no live story; skipping them also keeps an
         # upgraded database from clustering its whole archive at once.
         since = self._clock.now() - 2 * self._config.window
-        while True:
+        # A bounded amount per call: this runs between a poll and delivery, and a huge backlog
+        # (an upgrade, a restored database) must not hold posts back; the rest waits a tick.
+        while assigned < MAX_PER_RUN:
             batch = await self._stories.unassigned(BATCH, since=since)
             if not batch:
                 break

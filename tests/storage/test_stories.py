@@ -511,7 +511,7 @@ async def test_top_stories_over_a_week_of_5000_items(
     feeds = [await add_feed(db, f"Feed {n}") for n in range(20)]
     companies = ["amazon", "temu", "shein", "walmart", "otto"]
     topics = ["fees", "policy", "logistics", "earnings", "launches", "legal"]
-    polls = []
+    polls: list[list[TaggedDraft]] = []
     start = T0 - 7 * DAY
     for n in range(10_000):
         if n % 500 == 0:
@@ -558,3 +558,24 @@ async def test_top_stories_over_a_week_of_5000_items(
     # The budget is 50 ms; the bound leaves room for a busy machine, not for a full scan.
     assert max(plain, company, both) < 200
     assert json.loads(_rows(db, "SELECT sources FROM stories WHERE id = 1")[0][0]) == ["Feed 1"]
+
+
+async def test_the_assigner_does_a_bounded_amount_per_run(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A huge backlog is placed over several work-loop ticks, so delivery is not held back."""
+    from bot.news import storyline
+
+    monkeypatch.setattr(storyline, "BATCH", 2)
+    monkeypatch.setattr(storyline, "MAX_PER_RUN", 3)
+    feed = await add_feed(db, "Wire")
+    drafts = [TaggedDraft(draft(f"k{n}", f"Unrelated story number {n}"), ()) for n in range(7)]
+    await db.items.apply(poll(feed, drafts, at=T0))
+
+    class Clock:
+        def now(self) -> datetime:
+            return T0 + HOUR
+
+    assigner = storyline.StoryAssigner(stories=db.stories, clock=Clock())
+    assert [await assigner.run() for _ in range(4)] == [4, 3, 0, 0]
+    assert await db.stories.unassigned(100) == []
