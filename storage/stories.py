@@ -45,8 +45,7 @@ _SHARED = "+i.feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL)"
 """Items of the shared catalogue only (SQLite builds the small set of shared feed ids once)."""
 
 _PERIOD = (
-    "i.first_seen >= :since AND i.first_seen < :until"
-    " AND (i.backlog = 0 OR i.published >= :since)"
+    "i.first_seen >= :since AND i.first_seen < :until AND (i.backlog = 0 OR i.published >= :since)"
 )
 
 _STORY_ITEM_COLUMNS = "i.id, i.title, i.summary, i.source, i.published"
