@@ -166,12 +166,13 @@ async def main() -> None:
                         timeout=120,
                     )
                     delays.append(time.perf_counter() - appeared)
-                figures["item_to_post_s"] = {
-                    "median": round(statistics.median(delays), 1),
-                    "max": round(max(delays), 1),
-                    "samples": [round(d, 1) for d in delays],
-                    "poll_interval_s": 60,
-                }
+                if delays:  # --samples 0 times the commands only
+                    figures["item_to_post_s"] = {
+                        "median": round(statistics.median(delays), 1),
+                        "max": round(max(delays), 1),
+                        "samples": [round(d, 1) for d in delays],
+                        "poll_interval_s": 60,
+                    }
             finally:
                 await stop_bot(bot)
     print(json.dumps(figures))
