@@ -258,20 +258,28 @@ def summary_embed(summary: NewsSummary, *, topic_name: str | None) -> discord.Em
 def roundup_embed(items: Sequence[Item], waiting: int) -> discord.Embed:
     """Several items in one embed, one linked headline and source per line (a flood's overflow).
 
-    Lines that would not fit are counted in the title's "more" instead of being cut in half;
-    ``waiting`` items are still queued for the next roundup.
+    Every item gets a line: delivery records the whole roundup as announced, so an item left
+    off here would never reach the channel. Room is kept for each later item's short unlinked
+    line, and an item whose linked line does not fit in what is left gets its short line
+    instead. Only when even the short lines cannot all fit (far more items than a roundup
+    holds) are the last ones counted in the footer; ``waiting`` items are still queued for
+    the next roundup.
     """
+    full = [_roundup_line(item, compact=False) for item in items]
+    short = [_roundup_line(item, compact=True) for item in items]
+    budget = DESCRIPTION_LIMIT
+    reserve = sum(len(line) + 1 for line in short)
+    if reserve > budget:
+        reserve = 0  # they cannot all fit: fill greedily, the rest are counted in the footer
     lines: list[str] = []
     used = 0
-    for item in items:
-        title = clean_markdown(_link_text(item.title), STORY_HEADLINE_LIMIT)
-        if is_blank(title):
-            title = "(untitled)"
-        target = _link_target(item.link)
-        line = f"• [{title}]({target})" if target else f"• {title}"
-        if not is_blank(item.source):
-            line += " · " + clean_markdown(item.source, SOURCE_LIMIT)
-        if lines and used + len(line) + 1 > STORIES_BUDGET:
+    for linked, plain in zip(full, short, strict=True):
+        reserve = max(0, reserve - len(plain) - 1)
+        if not lines or used + len(linked) + 1 + reserve <= budget:
+            line = linked
+        elif used + len(plain) + 1 + reserve <= budget:
+            line = plain
+        else:
             break
         lines.append(line)
         used += len(line) + 1
@@ -282,6 +290,25 @@ def roundup_embed(items: Sequence[Item], waiting: int) -> discord.Embed:
     if later > 0:
         embed.set_footer(text=f"{later} more in the next roundup")
     return clamp_embed(embed)
+
+
+ROUNDUP_SHORT_HEADLINE_LIMIT = 80
+ROUNDUP_SHORT_SOURCE_LIMIT = 30
+
+
+def _roundup_line(item: Item, *, compact: bool) -> str:
+    """A roundup's line for ``item``: its linked headline and source, or (``compact``) a
+    shorter headline and source without the link."""
+    headline_limit = ROUNDUP_SHORT_HEADLINE_LIMIT if compact else STORY_HEADLINE_LIMIT
+    title = clean_markdown(_link_text(item.title), headline_limit)
+    if is_blank(title):
+        title = "(untitled)"
+    target = None if compact else _link_target(item.link)
+    line = f"• [{title}]({target})" if target else f"• {title}"
+    if not is_blank(item.source):
+        source_limit = ROUNDUP_SHORT_SOURCE_LIMIT if compact else SOURCE_LIMIT
+        line += " · " + clean_markdown(item.source, source_limit)
+    return line
 
 
 def digest_embed(title: str, summary: NewsSummary, timezone: str) -> discord.Embed:

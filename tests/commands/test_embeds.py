@@ -223,6 +223,28 @@ def test_a_roundup_lists_linked_headlines_within_limits() -> None:
     assert embed.footer.text == f"{later} more in the next roundup"
 
 
+def test_a_roundup_lists_every_item_even_with_long_links() -> None:
+    # Delivery marks every item of a roundup as announced, so each must get a line: with
+    # Google News-sized links only part of them fitted, and the rest were never shown.
+    link = "https://news.google.com/rss/articles/CBMi" + "a" * 250 + "?oc=5"
+    items = [
+        make_item(
+            f"Temu and SHEIN face new EU customs rules on low-value parcels {n:02} " + "y" * 60,
+            link=f"{link}{n}",
+            source="Reuters " + "z" * 95,
+        )
+        for n in range(20)
+    ]
+    embed = roundup_embed(items, waiting=0)
+    assert embed.description is not None
+    lines = embed.description.split("\n")
+    assert len(lines) == 20
+    assert all(f" {n:02} " in line for n, line in enumerate(lines))
+    assert lines[0].startswith("• [Temu")  # linked while there is room
+    assert not embed.footer.text
+    assert len(embed) <= MESSAGE_TOTAL_LIMIT
+
+
 def test_a_roundup_that_fits_has_no_footer() -> None:
     embed = roundup_embed([make_item("Only one")], waiting=0)
     assert embed.title == "1 more new item for this channel"
