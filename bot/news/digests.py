@@ -246,22 +246,10 @@ class DigestScheduler:
         for subscription in await self._subscriptions.list_all():
             if subscription.mode not in PERIOD_LENGTH:
                 continue
-            tz = zone(zones.get(subscription.guild_id, DEFAULT_TIMEZONE))
-            start, end = latest_period(subscription.mode, subscription.post_hour, tz, now)
-            # The first digest is the first period that ends after subscribing: a new
-            # subscription never gets yesterday's digest the minute it is created.
-            if end <= subscription.created_at or (subscription.id, end) in self._planned:
-                continue
-            self._planned.add((subscription.id, end))
-            # After a time zone change the latest period may end before (or overlap) the last
-            # digest: never post one again, and start where the last one ended.
-            last = await self._digests.latest(subscription.id)
-            if last is not None:
-                if end <= last.period_end:
-                    continue
-                start = max(start, last.period_end)
-            if await self._digests.plan(subscription.id, start, end, now):
-                tally.planned += 1
+            try:
+                await self._plan(subscription, zones, now, tally)
+            except Exception:  # one subscription's failure must not stop the others
+                log.exception("digest planning subscription_id=%s crashed", subscription.id)
         for entry in await self._digests.due(now, self._options.batch):
             try:
                 await self._deliver(entry, zones, tally)
@@ -278,6 +266,27 @@ class DigestScheduler:
                 tally.paused,
             )
         return tally.report()
+
+    async def _plan(
+        self, subscription: Subscription, zones: dict[int, str], now: datetime, tally: _Tally
+    ) -> None:
+        tz = zone(zones.get(subscription.guild_id, DEFAULT_TIMEZONE))
+        start, end = latest_period(subscription.mode, subscription.post_hour, tz, now)
+        # The first digest is the first period that ends after subscribing: a new
+        # subscription never gets yesterday's digest the minute it is created.
+        if end <= subscription.created_at or (subscription.id, end) in self._planned:
+            return
+        # After a time zone change the latest period may end before (or overlap) the last
+        # digest: never post one again, and start where the last one ended.
+        last = await self._digests.latest(subscription.id)
+        if last is None or end > last.period_end:
+            if last is not None:
+                start = max(start, last.period_end)
+            if await self._digests.plan(subscription.id, start, end, now):
+                tally.planned += 1
+        # Remembered only once planned: a period whose planning failed (a locked database) is
+        # tried again on the next tick instead of being skipped until a restart.
+        self._planned.add((subscription.id, end))
 
     async def _deliver(self, entry: DigestEntry, zones: dict[int, str], tally: _Tally) -> None:
         subscription = entry.subscription

@@ -21,7 +21,7 @@ from bot.news.digests import (
     next_digest_at,
     resolve_timezone,
 )
-from bot.news.errors import UserError
+from bot.news.errors import StorageError, UserError
 from bot.news.models import (
     Feed,
     LatestRequest,
@@ -522,3 +522,30 @@ async def test_changing_the_time_zone_never_repeats_a_period(db: Database) -> No
         ("2026-11-28 00:00:00", "sent"),
     ]
     assert sub.id == digest_rows(db)[0][0]
+
+
+async def test_a_storage_error_while_planning_does_not_lose_the_period(db: Database) -> None:
+    # The scheduler remembers the periods it planned so a tick reads nothing until the next
+    # one closes; a period whose planning failed (a locked database) must be tried again on
+    # the next tick, not remembered as planned and skipped until the process restarts.
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db)
+    await subscribe(db)
+    await store_story(db, feeds, 1, "TikTok Shop cuts seller fees", seen=START + HOUR)
+    move_to(clock, "2026-11-27 09:05")
+    digests = scheduler(db, clock, publisher)
+    plan = db.digests.plan
+    failures = [StorageError("database is locked")]
+
+    async def flaky_plan(*args: object, **kwargs: object) -> bool:
+        if failures:
+            raise failures.pop()
+        return await plan(*args, **kwargs)  # type: ignore[arg-type]
+
+    db.digests.plan = flaky_plan  # type: ignore[method-assign]
+    assert (await digests.run()).planned == 0  # logged, and the work loop goes on
+    clock.advance(timedelta(seconds=5))
+    report = await digests.run()
+    assert (report.planned, report.sent) == (1, 1)
+    assert len(publisher.posts) == 1
