@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.news.digests import timezone_names
+from bot.news.digests import timezone_names, utc_offset_text
 from commands.checks import is_news_admin
 from commands.errors import NO_MENTIONS
 from commands.suggest import fuzzy_choices
@@ -63,17 +63,18 @@ class SettingsCog(
         assert interaction.guild_id is not None  # guild_only
         await interaction.response.defer(ephemeral=True, thinking=True)
         subscriptions = self.services.subscriptions
+        now = discord.utils.utcnow()
         if name is None:
             current = await subscriptions.timezone(interaction.guild_id)
             text = (
-                f"Digests here are scheduled in **{current}**. "
-                "Change it with `/settings timezone name: Europe/Paris` (for example)."
+                f"Digests here are scheduled in **{current}** ({utc_offset_text(current, now)} "
+                "now). Change it with `/settings timezone name: Europe/Paris` (for example)."
             )
         else:
             stored = await subscriptions.set_timezone(interaction.guild_id, name)
             text = (
-                f"Time zone set to **{stored}**: digests are now posted at their hour in "
-                f"{stored}, from the next one on."
+                f"Time zone set to **{stored}** ({utc_offset_text(stored, now)} now): digests "
+                "are posted at their hour there, from the next one on."
             )
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 

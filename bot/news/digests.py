@@ -25,6 +25,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import logging
+import re
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -55,10 +56,18 @@ PERIOD_LENGTH: dict[SubscriptionMode, timedelta] = {
 }
 
 
+# Zone names that are not places: the host's own zone and a placeholder.
+_NOT_PLACES = frozenset({"localtime", "factory"})
+
+
 @lru_cache(maxsize=1)
 def _zone_names() -> dict[str, str]:
     """Every IANA zone name, keyed by its case-folded form."""
-    return {name.casefold(): name for name in zoneinfo.available_timezones()}
+    return {
+        name.casefold(): name
+        for name in zoneinfo.available_timezones()
+        if name.casefold() not in _NOT_PLACES
+    }
 
 
 def timezone_names() -> list[str]:
@@ -66,12 +75,29 @@ def timezone_names() -> list[str]:
     return sorted(_zone_names().values())
 
 
+# "UTC+5", "GMT-03", "+05:00": an offset as people write it (east of Greenwich is +).
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?00)?$", re.IGNORECASE)
+
+
 def resolve_timezone(text: str) -> str:
     """The IANA time zone name ``text`` stands for (case-insensitive), or a clear UserError
-    with the closest names."""
+    with the closest names.
+
+    A fixed offset ("UTC+5", "GMT-3", "+05:00") becomes the matching ``Etc/GMT`` zone, whose
+    name has the opposite sign (POSIX): ``Etc/GMT-5`` is five hours east of UTC. Typed as an
+    ``Etc/GMT`` name, it is taken as written.
+    """
     wanted = "_".join(text.strip().split())
     if wanted.casefold() in ("utc", "gmt", "z", "etc/utc"):
         return DEFAULT_TIMEZONE
+    offset = _OFFSET.match(text.strip())
+    if offset is not None:
+        sign, hours = offset.group(1), int(offset.group(2))
+        if hours == 0:
+            return DEFAULT_TIMEZONE
+        if (sign == "+" and hours <= 14) or (sign == "-" and hours <= 12):
+            return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
+        raise UserError(f"UTC{sign}{hours} is not an offset any place uses (-12 to +14).")
     names = _zone_names()
     found = names.get(wanted.casefold())
     if found is not None:
@@ -87,6 +113,16 @@ def resolve_timezone(text: str) -> str:
         f"Unknown time zone {text.strip()[:60]!r}: use an IANA name such as Europe/Paris, "
         f"America/New_York or Asia/Singapore.{hint}"
     )
+
+
+def utc_offset_text(name: str, moment: datetime) -> str:
+    """The zone's offset from UTC at ``moment``, as "UTC+05:30" (or "UTC")."""
+    offset = moment.astimezone(zone(name)).utcoffset() or timedelta(0)
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes > 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02}:{abs(minutes) % 60:02}"
 
 
 def zone(name: str) -> zoneinfo.ZoneInfo:
@@ -234,9 +270,9 @@ class DigestScheduler:
         self._publisher = publisher
         self._clock = clock
         self._options = options or DigestOptions()
-        # (subscription, period end) pairs already planned (or skipped), so that a tick every
-        # few seconds reads and writes nothing until a period closes.
-        self._planned: set[tuple[int, datetime]] = set()
+        # Each subscription's latest period end already planned (or skipped), so that a tick
+        # every few seconds reads and writes nothing until a period closes.
+        self._planned: dict[int, datetime] = {}
 
     async def run(self) -> DigestReport:
         """Plan the periods that have closed, then post the digests that are due."""
@@ -274,7 +310,7 @@ class DigestScheduler:
         start, end = latest_period(subscription.mode, subscription.post_hour, tz, now)
         # The first digest is the first period that ends after subscribing: a new
         # subscription never gets yesterday's digest the minute it is created.
-        if end <= subscription.created_at or (subscription.id, end) in self._planned:
+        if end <= subscription.created_at or self._planned.get(subscription.id) == end:
             return
         # After a time zone change the latest period may end before (or overlap) the last
         # digest: never post one again, and start where the last one ended.
@@ -286,7 +322,7 @@ class DigestScheduler:
                 tally.planned += 1
         # Remembered only once planned: a period whose planning failed (a locked database) is
         # tried again on the next tick instead of being skipped until a restart.
-        self._planned.add((subscription.id, end))
+        self._planned[subscription.id] = end
 
     async def _deliver(self, entry: DigestEntry, zones: dict[int, str], tally: _Tally) -> None:
         subscription = entry.subscription

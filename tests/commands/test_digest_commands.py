@@ -127,7 +127,7 @@ async def test_settings_timezone_sets_shows_and_refuses_unknown_names(app: App) 
 
     _, shown = await app.answer(world.admin, "settings timezone")
     assert shown.ephemeral
-    assert shown.content.startswith("Digests here are scheduled in **UTC**.")
+    assert shown.content.startswith("Digests here are scheduled in **UTC** (UTC now).")
 
     handle, reply = await app.answer(world.admin, "settings timezone", name="paris")
     assert (await handle.response()).type == 5
@@ -137,7 +137,7 @@ async def test_settings_timezone_sets_shows_and_refuses_unknown_names(app: App) 
     assert await settings.timezone(world.guild.id) == "Europe/Paris"
 
     _, shown = await app.answer(world.admin, "settings timezone")
-    assert shown.content.startswith("Digests here are scheduled in **Europe/Paris**.")
+    assert shown.content.startswith("Digests here are scheduled in **Europe/Paris** (UTC+0")
 
     _, unknown = await app.answer(world.admin, "settings timezone", name="Mars/Olympus")
     assert unknown.ephemeral
@@ -146,7 +146,7 @@ async def test_settings_timezone_sets_shows_and_refuses_unknown_names(app: App) 
 
     # Another server's time zone is its own.
     _, theirs = await app.answer(world.other_admin, "settings timezone", guild=world.other)
-    assert theirs.content.startswith("Digests here are scheduled in **UTC**.")
+    assert theirs.content.startswith("Digests here are scheduled in **UTC** (UTC now).")
     assert await settings.timezone(world.other.id) is None
 
 

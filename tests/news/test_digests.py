@@ -20,6 +20,7 @@ from bot.news.digests import (
     latest_period,
     next_digest_at,
     resolve_timezone,
+    utc_offset_text,
 )
 from bot.news.errors import StorageError, UserError
 from bot.news.models import (
@@ -136,10 +137,31 @@ def test_the_nonce_is_fixed_by_subscription_and_period() -> None:
         ("New York", "America/New_York"),
         ("utc", "UTC"),
         ("  Asia/Singapore ", "Asia/Singapore"),
+        # Offsets as people write them; Etc/GMT names carry the opposite sign (POSIX).
+        ("UTC+5", "Etc/GMT-5"),
+        ("GMT-3", "Etc/GMT+3"),
+        ("+08:00", "Etc/GMT-8"),
+        ("utc +0", "UTC"),
+        ("Etc/GMT+5", "Etc/GMT+5"),  # typed in full: taken as written
     ],
 )
 def test_time_zone_names_are_forgiving(typed: str, name: str) -> None:
     assert resolve_timezone(typed) == name
+
+
+def test_an_offset_zone_runs_on_the_offset_typed() -> None:
+    tz = zoneinfo.ZoneInfo(resolve_timezone("UTC+5"))
+    assert datetime(2026, 11, 27, 12, tzinfo=UTC).astimezone(tz).hour == 17
+    assert utc_offset_text("Etc/GMT-5", at("2026-11-27 12:00")) == "UTC+05:00"
+    assert utc_offset_text("Asia/Kolkata", at("2026-11-27 12:00")) == "UTC+05:30"
+    assert utc_offset_text("America/New_York", at("2026-11-27 12:00")) == "UTC-05:00"
+    assert utc_offset_text("UTC", at("2026-11-27 12:00")) == "UTC"
+
+
+@pytest.mark.parametrize("typed", ["UTC+15", "GMT-13", "localtime", "Factory"])
+def test_offsets_no_place_uses_and_zones_that_are_not_places_are_refused(typed: str) -> None:
+    with pytest.raises(UserError):
+        resolve_timezone(typed)
 
 
 def test_an_unknown_time_zone_is_a_clear_error_with_the_closest_names() -> None:
