@@ -94,7 +94,7 @@ ranked AS (
     WHERE {filters}
     GROUP BY story_id
     ORDER BY source_count DESC, last_seen DESC, story_id DESC
-    LIMIT :limit
+    LIMIT :limit OFFSET :offset
 )
 SELECT r.story_id, r.item_count, r.first_seen, r.last_seen, s.headline, s.summary_line
 FROM ranked AS r JOIN stories AS s ON s.id = r.story_id
@@ -230,6 +230,7 @@ class SqliteStoryRepository:
         *,
         companies: Sequence[str] = (),
         topics: Sequence[str] = (),
+        offset: int = 0,
     ) -> list[StoryRecord]:
         """The period's biggest stories: those with an item first seen in ``[since, until)``.
 
@@ -237,7 +238,9 @@ class SqliteStoryRepository:
         publication date in the period. ``company`` (a company id) keeps the stories with an
         item of the period tagged with it, ``topic`` (a topic id) those with an item of the
         period tagged with it. Every figure of a record is of the story's items in the period
-        (see ``StoryRecord``). At most ``limit`` (up to ``MAX_TOP_STORIES``) records, in four
+        (see ``StoryRecord``). ``companies`` and ``topics`` widen those filters to any of
+        several ids (a digest subscription's); ``offset`` skips the ranking's first stories
+        (to read it page by page). At most ``limit`` (up to ``MAX_TOP_STORIES``) records, in four
         queries: the ranking, then the chosen stories' items, their companies and topics.
         """
         limit = min(limit, MAX_TOP_STORIES)
@@ -248,6 +251,7 @@ class SqliteStoryRepository:
             "since": to_db_time(since),
             "until": to_db_time(until),
             "limit": limit,
+            "offset": max(offset, 0),
         }
         company_ids = [*([company] if company is not None else []), *companies]
         topic_ids = [*([topic] if topic is not None else []), *topics]

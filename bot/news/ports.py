@@ -290,6 +290,7 @@ class StoryRepository(Protocol):
         *,
         companies: Sequence[str] = (),
         topics: Sequence[str] = (),
+        offset: int = 0,
     ) -> list[StoryRecord]: ...
 
     async def company_counts(

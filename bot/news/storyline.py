@@ -21,7 +21,7 @@ from typing import Protocol
 
 from bot.news.lookup import resolve_or_explain
 from bot.news.matching import wants
-from bot.news.models import Company, Subscription, SubscriptionFilter
+from bot.news.models import Company, StoryRecord, Subscription, SubscriptionFilter
 from bot.news.ports import Clock, CompanyDirectory, StoryRepository
 from bot.news.stories import StoryClusterer, StoryConfig, summarize_story
 from bot.news.subscriptions import split_terms
@@ -38,8 +38,10 @@ log = logging.getLogger("shopwire.stories")
 
 BATCH = 500
 MAX_PER_RUN = 4 * BATCH
-MAX_DIGEST_CANDIDATES = 100
-"""How many of a period's biggest stories a digest chooses from after keyword filters."""
+DIGEST_PAGE = 100
+"""How many of a period's biggest stories a digest reads at a time (the most a read returns)."""
+MAX_DIGEST_PAGES = 20
+"""How deep a digest with keywords reads the period's ranking at most (2,000 stories)."""
 
 
 class StoryAssigner:
@@ -189,16 +191,29 @@ class SummaryService:
         those matching its filters (companies and topics: any of each; keywords and excluded
         words against the story's headline and summary line)."""
         f = subscription.filter
-        records = await self._stories.top_stories(
-            since, until, None, None, MAX_DIGEST_CANDIDATES, companies=f.companies, topics=f.topics
-        )
-        if f.keywords or f.exclude:
-            words = SubscriptionFilter(keywords=f.keywords, exclude=f.exclude)
-            records = [
+        words = SubscriptionFilter(keywords=f.keywords, exclude=f.exclude)
+        records: list[StoryRecord] = []
+        # Keywords are matched here, so the ranking is read page by page until enough stories
+        # match: a keyword's story may be a small one in a busy week.
+        for page in range(MAX_DIGEST_PAGES):
+            batch = await self._stories.top_stories(
+                since,
+                until,
+                None,
+                None,
+                DIGEST_PAGE,
+                companies=f.companies,
+                topics=f.topics,
+                offset=page * DIGEST_PAGE,
+            )
+            records.extend(
                 r
-                for r in records
+                for r in batch
                 if wants(words, title=r.headline, summary=r.summary_line, companies=())
-            ]
+            )
+            enough = len(records) >= DIGEST_PAGE or not (f.keywords or f.exclude)
+            if enough or len(batch) < DIGEST_PAGE:
+                break
         chosen = self._companies.resolve(f.companies[0]) if len(f.companies) == 1 else None
         ranked = rank_stories(records, now=until, company=chosen)[: self._options.stories]
         counts = await self._stories.company_counts(since, until)

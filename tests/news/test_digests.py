@@ -571,3 +571,21 @@ async def test_a_storage_error_while_planning_does_not_lose_the_period(db: Datab
     report = await digests.run()
     assert (report.planned, report.sent) == (1, 1)
     assert len(publisher.posts) == 1
+
+
+async def test_a_keyword_digest_finds_a_small_story_in_a_busy_period(db: Database) -> None:
+    """Keywords are matched after ranking: the ranking is read past its first page."""
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db, 2)
+    await subscribe(db, subscription_filter=SubscriptionFilter(keywords=("minimis",)))
+    for n in range(110):  # a busy day: 110 stories, each from two sources
+        await store_story(db, feeds, n + 1, f"Marketplace update number {n}", seen=START + HOUR)
+    await store_story(db, feeds[:1], 500, "US ends de minimis exemption", seen=START + HOUR)
+    move_to(clock, "2026-11-27 10:00")
+    report = await scheduler(db, clock, publisher).run()
+    assert (report.sent, report.empty) == (1, 0)
+    [posted] = publisher.posts
+    assert [r.story.headline for r in posted.post.summary.stories] == [
+        "US ends de minimis exemption"
+    ]
