@@ -262,8 +262,8 @@ def roundup_embed(items: Sequence[Item], waiting: int) -> discord.Embed:
     off here would never reach the channel. Room is kept for each later item's short unlinked
     line, and an item whose linked line does not fit in what is left gets its short line
     instead. Only when even the short lines cannot all fit (far more items than a roundup
-    holds) are the last ones counted in the footer; ``waiting`` items are still queued for
-    the next roundup.
+    holds) are the last ones counted in the footer, with the ``waiting`` items still queued
+    for this channel (in later roundups or posts).
     """
     full = [_roundup_line(item, compact=False) for item in items]
     short = [_roundup_line(item, compact=True) for item in items]
@@ -288,7 +288,7 @@ def roundup_embed(items: Sequence[Item], waiting: int) -> discord.Embed:
     embed = discord.Embed(title=title, description="\n".join(lines) or None, colour=COLOUR)
     later = waiting + count - len(lines)
     if later > 0:
-        embed.set_footer(text=f"{later} more in the next roundup")
+        embed.set_footer(text=f"{later} more to follow")
     return clamp_embed(embed)
 
 

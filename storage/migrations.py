@@ -277,6 +277,11 @@ CREATE TABLE digests (
 ) STRICT;
 
 CREATE INDEX digests_pending ON digests (subscription_id) WHERE state = 'pending';
+
+-- The roundup (by its nonce) a pending outbox row was put in when a flood passed the
+-- per-channel cap. It is written before the roundup is posted, so a retry or a restart posts
+-- the same items with the same nonce (one message), never some of them again one by one.
+ALTER TABLE outbox ADD COLUMN roundup TEXT;
 """
 
 MIGRATIONS: tuple[str, ...] = (

@@ -30,11 +30,13 @@ SELECT o.id AS outbox_id, o.subscription_id AS outbox_subscription_id,
        o.state AS outbox_state, o.attempts AS outbox_attempts,
        o.created_at AS outbox_created_at, o.next_attempt_at AS outbox_next_attempt_at,
        o.message_id AS outbox_message_id, o.last_error AS outbox_last_error,
+       o.roundup AS outbox_roundup,
        {ITEM_COLUMNS}
 FROM outbox AS o
 CROSS JOIN subscriptions AS s ON s.id = o.subscription_id
 CROSS JOIN items AS i ON i.id = o.item_id
 WHERE o.state = 'pending'
+  AND {{where}}
   AND s.paused_reason IS NULL
   -- A channel whose post is waiting for a retry waits as a whole, so posts stay in order.
   AND NOT EXISTS (
@@ -67,7 +69,36 @@ class SqliteOutboxRepository:
         """
         if limit <= 0:
             return []
-        rows = await self._db.read(_DUE, {"now": to_db_time(now), "limit": limit})
+        return await self._entries(_DUE.format(where="1"), {"now": to_db_time(now), "limit": limit})
+
+    async def compose_roundups(self, roundups: Sequence[tuple[str, Sequence[int]]]) -> None:
+        """Put pending posts in roundups (nonce, entry ids), in one transaction, before any of
+        them is posted; a post already in a roundup stays in it."""
+        if not roundups:
+            return
+        async with self._db.transaction() as db:
+            await db.executemany(
+                "UPDATE outbox SET roundup = ? WHERE state = 'pending' AND roundup IS NULL"
+                " AND id IN (SELECT value FROM json_each(?))",
+                [(nonce, json.dumps([int(i) for i in ids])) for nonce, ids in roundups],
+            )
+
+    async def roundup_entries(
+        self, subscription_id: int, nonce: str, now: datetime
+    ) -> list[OutboxEntry]:
+        """Every pending post of one roundup, in order (``due`` may have returned only some)."""
+        return await self._entries(
+            _DUE.format(where="o.subscription_id = :subscription AND o.roundup = :roundup"),
+            {
+                "now": to_db_time(now),
+                "limit": -1,
+                "subscription": subscription_id,
+                "roundup": nonce,
+            },
+        )
+
+    async def _entries(self, sql: str, parameters: dict[str, object]) -> list[OutboxEntry]:
+        rows = await self._db.read(sql, parameters)
         companies = await item_companies(self._db, [row["id"] for row in rows])
         return [_entry_from_row(row, companies.get(row["id"], ())) for row in rows]
 
@@ -140,4 +171,5 @@ def _entry_from_row(row: sqlite3.Row, companies: tuple[Company, ...]) -> OutboxE
         next_attempt_at=from_db_time_or_none(row["outbox_next_attempt_at"]),
         message_id=row["outbox_message_id"],
         last_error=row["outbox_last_error"],
+        roundup=row["outbox_roundup"],
     )

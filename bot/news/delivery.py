@@ -9,8 +9,9 @@
     |   sent                             outbox.mark_sent(message id), only after Discord said yes
     |   retry (5xx, network)             outbox.mark_retry(backoff); the channel waits
     |   forbidden / not found            subscription paused with the reason; posts stay queued
-    | the next M (the roundup)           one message listing them, then marked overflow
-    | the rest                           stay queued for the next drain's roundup
+    | roundups composed earlier          posted first, the same items with the same nonce
+    | the rest, in groups of M           recorded as roundups, then up to R posted, each one
+    |                                    message listing them, then marked overflow
 
 A crash between "Discord accepted" and "recorded" is harmless: the retry sends the same nonce
 (derived from the subscription and the item) with ``enforce_nonce``, and Discord answers with
@@ -41,8 +42,10 @@ class DeliveryOptions:
     """Limits of delivery that come from settings."""
 
     max_posts_per_channel: int = 5
-    # A flood never loses items: past the cap they go into one roundup message per drain.
+    # A flood never loses items: past the cap they go into roundup messages of this many.
     max_roundup_items: int = 20
+    # Roundups posted per channel per drain; more wait (already composed) for the next drain.
+    max_roundups_per_drain: int = 2
     max_age: timedelta = timedelta(days=3)
     batch: int = 500
     retry_base: timedelta = timedelta(seconds=30)
@@ -128,9 +131,21 @@ class DeliverySender:
         self, subscription_id: int, queued: list[OutboxEntry], tally: _Tally
     ) -> None:
         now = self._clock.now()
+        # A roundup composed earlier (then a crash, or a failed post) goes first and unchanged:
+        # the same items under the same nonce, so Discord never shows them twice.
+        budget = self._options.max_roundups_per_drain
+        composed = list(dict.fromkeys(e.roundup for e in queued if e.roundup is not None))
+        for nonce in composed:
+            if budget <= 0:
+                return
+            members = await self._outbox.roundup_entries(subscription_id, nonce, now)
+            if members and not await self._post_roundup(subscription_id, members, nonce, tally):
+                return
+            budget -= 1
+        loose = [e for e in queued if e.roundup is None]
         # An item that waited past the maximum age (a long pause, an outage) is news no more.
-        stale = [e.id for e in queued if now - e.item.published > self._options.max_age]
-        fresh = [e for e in queued if now - e.item.published <= self._options.max_age]
+        stale = [e.id for e in loose if now - e.item.published > self._options.max_age]
+        fresh = [e for e in loose if now - e.item.published <= self._options.max_age]
         if stale:
             await self._outbox.mark_dropped(stale, "older than the maximum age")
             tally.dropped += len(stale)
@@ -147,23 +162,33 @@ class DeliverySender:
             await self._failed(entry, result, tally)
             return  # this channel waits; its other posts stay queued in order
 
-        # Past the cap, a flood is rolled into one roundup message (linked headlines) instead
-        # of being dropped; what does not fit waits for the next drain's roundup.
-        overflow = fresh[cap : cap + self._options.max_roundup_items]
-        if overflow:
-            ids = [e.id for e in overflow]
-            waiting = len(fresh) - cap - len(overflow)
-            result = await self._publisher.post_roundup(
-                overflow[0].channel_id,
-                [e.item for e in overflow],
-                waiting,
-                roundup_nonce(subscription_id, ids),
-            )
-            if result.outcome is PostOutcome.SENT:
-                await self._outbox.mark_overflow(ids)
-                tally.overflowed += len(ids)
-            else:
-                await self._failed(overflow[0], result, tally)
+        # Past the cap, a flood is rolled into roundup messages (linked headlines) instead of
+        # being dropped. Each roundup's items are recorded before it is posted.
+        size = self._options.max_roundup_items
+        overflow = fresh[cap:]
+        groups = [overflow[i : i + size] for i in range(0, len(overflow), size)]
+        nonces = [roundup_nonce(subscription_id, [e.id for e in group]) for group in groups]
+        await self._outbox.compose_roundups(
+            [(nonce, [e.id for e in group]) for nonce, group in zip(nonces, groups, strict=True)]
+        )
+        for nonce, group in zip(nonces[:budget], groups[:budget], strict=True):
+            if not await self._post_roundup(subscription_id, group, nonce, tally):
+                return
+
+    async def _post_roundup(
+        self, subscription_id: int, members: list[OutboxEntry], nonce: str, tally: _Tally
+    ) -> bool:
+        """Post one roundup; True when it was sent (its posts are then marked overflow)."""
+        waiting = await self._outbox.pending_count(subscription_id) - len(members)
+        result = await self._publisher.post_roundup(
+            members[0].channel_id, [e.item for e in members], max(waiting, 0), nonce
+        )
+        if result.outcome is PostOutcome.SENT:
+            await self._outbox.mark_overflow([e.id for e in members])
+            tally.overflowed += len(members)
+            return True
+        await self._failed(members[0], result, tally)
+        return False
 
     async def _failed(self, entry: OutboxEntry, result: PostResult, tally: _Tally) -> None:
         error = result.error or result.outcome.value

@@ -417,6 +417,8 @@ class OutboxEntry:
     next_attempt_at: datetime | None = None
     message_id: int | None = None
     last_error: str | None = None
+    # The nonce of the roundup message this post was put in (a flood past the cap), if any.
+    roundup: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -201,6 +201,16 @@ class OutboxRepository(Protocol):
 
     async def pending_count(self, subscription_id: int) -> int: ...
 
+    async def compose_roundups(self, roundups: Sequence[tuple[str, Sequence[int]]]) -> None:
+        """Record which pending posts go in which roundup (by its nonce), before posting it."""
+        ...
+
+    async def roundup_entries(
+        self, subscription_id: int, nonce: str, now: datetime
+    ) -> list[OutboxEntry]:
+        """Every pending post of one roundup, in order."""
+        ...
+
 
 class DigestRepository(Protocol):
     """Digests planned, posted and skipped: one row per (subscription, period start), ever."""
@@ -254,7 +264,7 @@ class Publisher(Protocol):
         self, channel_id: int, items: Sequence[Item], waiting: int, nonce: str
     ) -> PostResult:
         """Post several items as one message of linked headlines (the overflow of a flood);
-        ``waiting`` more are queued for the next roundup."""
+        ``waiting`` more are still queued for the channel."""
         ...
 
     def missing_permissions(self, channel_id: int) -> str | None:

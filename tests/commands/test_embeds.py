@@ -220,7 +220,7 @@ def test_a_roundup_lists_linked_headlines_within_limits() -> None:
     assert len(embed) <= MESSAGE_TOTAL_LIMIT
     shown = len(lines)
     later = 7 + 20 - shown
-    assert embed.footer.text == f"{later} more in the next roundup"
+    assert embed.footer.text == f"{later} more to follow"
 
 
 def test_a_roundup_lists_every_item_even_with_long_links() -> None:

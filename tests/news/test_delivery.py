@@ -46,6 +46,7 @@ class RecordingPublisher:
     outcomes: dict[int, list[PostOutcome]] = field(default_factory=dict)
     missing: dict[int, str] = field(default_factory=dict)
     crash_after_send: bool = False
+    crash_on_roundup: bool = False
     roundups: list[list[str]] = field(default_factory=list)
     _by_nonce: dict[str, Posted] = field(default_factory=dict)
 
@@ -59,7 +60,10 @@ class RecordingPublisher:
         self, channel_id: int, items: Sequence[Item], waiting: int, nonce: str
     ) -> PostResult:
         self.roundups.append([item.title for item in items])
-        return self._post(channel_id, f"roundup of {len(items)}, {waiting} waiting", nonce)
+        result = self._post(channel_id, f"roundup of {len(items)}, {waiting} waiting", nonce)
+        if self.crash_on_roundup:
+            raise RuntimeError("process died between 'sent' and 'recorded'")
+        return result
 
     def missing_permissions(self, channel_id: int) -> str | None:
         return self.missing.get(channel_id)
@@ -178,22 +182,68 @@ async def test_overflow_is_rolled_into_one_roundup_not_dropped(db: Database) -> 
     assert await db.outbox.pending_count(sub.id) == 0
 
 
-async def test_a_flood_bigger_than_a_roundup_waits_for_the_next_one(db: Database) -> None:
+async def test_a_big_flood_becomes_several_roundups_and_never_single_posts_later(
+    db: Database,
+) -> None:
     clock = FakeClock()
     publisher = RecordingPublisher()
     sub = await subscribe(db, clock, channel_id=10)
-    titles = [f"item {n:02}" for n in range(40)]
+    titles = [f"item {n:02}" for n in range(70)]
     await queue(db, clock, sub, titles)
     first = await sender(db, publisher, clock).drain()
-    assert (first.sent, first.overflowed) == (5, 20)
-    assert publisher.titles(10)[-1] == "roundup of 20, 15 waiting"
-    assert await db.outbox.pending_count(sub.id) == 15
+    # Five posts, then the other 65 composed into roundups of 20, 20, 20 and 5: two now.
+    assert (first.sent, first.overflowed) == (5, 40)
+    assert publisher.titles(10)[-2:] == ["roundup of 20, 45 waiting", "roundup of 20, 25 waiting"]
+    assert await db.outbox.pending_count(sub.id) == 25
     second = await sender(db, publisher, clock).drain()
-    assert (second.sent, second.overflowed) == (5, 10)
+    # The rest go out as the roundups they were put in, not as five more single posts.
+    assert (second.sent, second.overflowed) == (0, 25)
     singles = [t for t in publisher.titles(10) if not t.startswith("roundup")]
+    assert len(singles) == 5
     listed = [t for roundup in publisher.roundups for t in roundup]
+    assert [len(r) for r in publisher.roundups] == [20, 20, 20, 5]
     assert sorted(singles + listed) == titles  # nothing lost, nothing twice
     assert await db.outbox.pending_count(sub.id) == 0
+
+
+async def test_a_crash_after_a_roundup_was_posted_never_shows_its_items_twice(
+    db: Database,
+) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher(crash_on_roundup=True)
+    sub = await subscribe(db, clock, channel_id=10)
+    titles = [f"item {n:02}" for n in range(12)]
+    await queue(db, clock, sub, titles)
+    await sender(db, publisher, clock).drain()  # the crash is caught and logged
+    assert await db.outbox.pending_count(sub.id) == 7
+    publisher.crash_on_roundup = False
+    # After the restart the same roundup is sent again with the same nonce: Discord answers
+    # with the message it already has, and the seven items are recorded, not posted singly.
+    report = await sender(db, publisher, clock).drain()
+    assert (report.sent, report.overflowed) == (0, 7)
+    assert len(publisher.posts) == 6  # five posts and one roundup, once
+    listed = [t for roundup in publisher.roundups for t in roundup]
+    assert sorted(publisher.titles(10)[:5] + listed[:7]) == titles
+    assert await db.outbox.pending_count(sub.id) == 0
+
+
+async def test_a_failed_roundup_is_retried_with_the_same_items(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher()
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, [f"item {n:02}" for n in range(12)])
+    # The five posts go through, then Discord fails the roundup.
+    publisher.outcomes[10] = [PostOutcome.SENT] * 5 + [PostOutcome.RETRY]
+    first = await sender(db, publisher, clock).drain()
+    assert (first.sent, first.overflowed, first.retried) == (5, 0, 1)
+    await queue(db, clock, sub, ["late news"])  # arrives while the roundup waits
+    clock.advance(timedelta(minutes=5))
+    second = await sender(db, publisher, clock).drain()
+    assert (second.sent, second.overflowed) == (1, 7)
+    assert [len(r) for r in publisher.roundups] == [7, 7]  # the same seven, then once more
+    assert publisher.roundups[0] == publisher.roundups[1]
+    assert len({p.nonce for p in publisher.posts}) == len(publisher.posts)
+    assert publisher.titles(10)[-1] == "late news"
 
 
 async def test_forbidden_pauses_keeps_posts_and_resumes_when_permission_returns(

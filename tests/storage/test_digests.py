@@ -121,3 +121,5 @@ async def test_a_version_4_database_gains_digests_and_keeps_its_subscriptions(
         await db.guild_settings.set_timezone(1, "UTC", T0)
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 5
+        columns = {row[1] for row in raw.execute("PRAGMA table_info(outbox)")}
+    assert "roundup" in columns

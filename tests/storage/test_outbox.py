@@ -241,6 +241,39 @@ async def test_sent_is_final(db: Database) -> None:
     assert await db.outbox.pending_count(sub.id) == 0
 
 
+async def test_a_roundup_is_composed_once_and_read_whole(db: Database) -> None:
+    feed = await add_feed(db)
+    sub = await add_subscription(db)
+    other = await add_subscription(db, channel_id=2002)
+    await _queue(db, feed, [sub, other], ["a", "b", "c", "d"])
+    entries = await db.outbox.due(T0, 10)
+    mine = [e for e in entries if e.subscription_id == sub.id]
+    theirs = [e for e in entries if e.subscription_id == other.id]
+    assert all(e.roundup is None for e in entries)
+    await db.outbox.compose_roundups([("nonce-1", [mine[1].id, mine[2].id])])
+    # A post already in a roundup stays in it; finished posts are never put in one.
+    await db.outbox.mark_sent(mine[3].id, 1, T0)
+    await db.outbox.compose_roundups([("nonce-2", [mine[2].id, mine[3].id, theirs[0].id])])
+    await db.outbox.compose_roundups([])
+    assert {e.id: e.roundup for e in await db.outbox.due(T0, 10)} == {
+        mine[0].id: None,
+        mine[1].id: "nonce-1",
+        mine[2].id: "nonce-1",
+        theirs[0].id: "nonce-2",
+        theirs[1].id: None,
+        theirs[2].id: None,
+        theirs[3].id: None,
+    }
+    # Whole, whatever a due() limit cut; only this subscription's, only pending ones.
+    assert [e.id for e in await db.outbox.roundup_entries(sub.id, "nonce-1", T0)] == [
+        mine[1].id,
+        mine[2].id,
+    ]
+    assert await db.outbox.roundup_entries(sub.id, "nonce-2", T0) == []
+    await db.outbox.mark_overflow([mine[1].id, mine[2].id])
+    assert await db.outbox.roundup_entries(sub.id, "nonce-1", T0) == []
+
+
 async def test_retry_counts_attempts_and_keeps_the_error(db: Database) -> None:
     feed = await add_feed(db)
     sub = await add_subscription(db)
