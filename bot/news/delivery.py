@@ -4,12 +4,12 @@
 
     outbox.due(now)                      pending posts of unpaused subscriptions
     | group by subscription              oldest item first
-    | too old?                           dropped, never posted
+    | too old?                           dropped, never posted (in a roundup or not)
     | first N                            publisher.post_item(channel, item, nonce)
     |   sent                             outbox.mark_sent(message id), only after Discord said yes
     |   retry (5xx, network)             outbox.mark_retry(backoff); the channel waits
     |   forbidden / not found            subscription paused with the reason; posts stay queued
-    | roundups composed earlier          posted first, the same items with the same nonce
+    | roundups composed earlier          posted first, their pending items with the same nonce
     | the rest, in groups of M           recorded as roundups, then up to R posted, each one
     |                                    message listing them, then marked overflow
 
@@ -24,7 +24,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.news.models import (
     DeliveryReport,
@@ -131,24 +131,33 @@ class DeliverySender:
         self, subscription_id: int, queued: list[OutboxEntry], tally: _Tally
     ) -> None:
         now = self._clock.now()
-        # A roundup composed earlier (then a crash, or a failed post) goes first and unchanged:
-        # the same items under the same nonce, so Discord never shows them twice.
+        # An item that waited past the maximum age (a long pause, an outage) is news no more,
+        # in a roundup or not. Dropped before anything is posted, so that no roundup shows it
+        # and no roundup footer counts it as still to follow.
+        stale = [e.id for e in queued if self._too_old(e, now)]
+        if stale:
+            await self._outbox.mark_dropped(stale, "older than the maximum age")
+            tally.dropped += len(stale)
+        # A roundup composed earlier (then a crash, or a failed post) goes first with the same
+        # nonce: Discord answers a repeat with the message it already created, and a roundup
+        # never posted shows only its items that are still pending, so nothing is shown twice.
         budget = self._options.max_roundups_per_drain
         composed = list(dict.fromkeys(e.roundup for e in queued if e.roundup is not None))
         for nonce in composed:
             if budget <= 0:
                 return
             members = await self._outbox.roundup_entries(subscription_id, nonce, now)
-            if members and not await self._post_roundup(subscription_id, members, nonce, tally):
+            old = [e.id for e in members if self._too_old(e, now)]  # beyond the batch
+            if old:
+                await self._outbox.mark_dropped(old, "older than the maximum age")
+                tally.dropped += len(old)
+            members = [e for e in members if not self._too_old(e, now)]
+            if not members:
+                continue
+            if not await self._post_roundup(subscription_id, members, nonce, tally):
                 return
             budget -= 1
-        loose = [e for e in queued if e.roundup is None]
-        # An item that waited past the maximum age (a long pause, an outage) is news no more.
-        stale = [e.id for e in loose if now - e.item.published > self._options.max_age]
-        fresh = [e for e in loose if now - e.item.published <= self._options.max_age]
-        if stale:
-            await self._outbox.mark_dropped(stale, "older than the maximum age")
-            tally.dropped += len(stale)
+        fresh = [e for e in queued if e.roundup is None and not self._too_old(e, now)]
 
         cap = self._options.max_posts_per_channel
         for entry in fresh[:cap]:
@@ -174,6 +183,9 @@ class DeliverySender:
         for nonce, group in zip(nonces[:budget], groups[:budget], strict=True):
             if not await self._post_roundup(subscription_id, group, nonce, tally):
                 return
+
+    def _too_old(self, entry: OutboxEntry, now: datetime) -> bool:
+        return now - entry.item.published > self._options.max_age
 
     async def _post_roundup(
         self, subscription_id: int, members: list[OutboxEntry], nonce: str, tally: _Tally

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.delivery import DeliveryOptions, DeliverySender, post_nonce
+from bot.news.delivery import DeliveryOptions, DeliverySender, post_nonce, roundup_nonce
 from bot.news.models import (
     FeedPollResult,
     FeedStatus,
@@ -309,3 +309,56 @@ async def test_crash_between_sent_and_recorded_does_not_double_post(db: Database
     entry_nonce = publisher.posts[0].nonce
     assert len(entry_nonce) <= 25
     assert entry_nonce == post_nonce(sub.id, 1)
+
+
+async def test_a_composed_roundup_never_posts_items_past_the_maximum_age(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher()
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, [f"item {n:02}" for n in range(12)])
+    # The five posts go through, then the channel is lost while the roundup is posted.
+    publisher.outcomes[10] = [PostOutcome.SENT] * 5 + [PostOutcome.FORBIDDEN]
+    publisher.missing[10] = "missing Send Messages"
+    await sender(db, publisher, clock).drain()
+    assert await db.outbox.pending_count(sub.id) == 7  # composed, waiting for the channel
+    # A few days later the permission comes back: the roundup's news is too old to post.
+    clock.advance(timedelta(days=4))
+    await queue(db, clock, sub, ["fresh news"])
+    del publisher.missing[10]
+    report = await sender(db, publisher, clock).drain()
+    assert (report.sent, report.overflowed, report.dropped) == (1, 0, 7)
+    assert publisher.titles(10)[5:] == ["fresh news"]
+    assert await db.outbox.pending_count(sub.id) == 0
+
+
+async def test_a_composed_roundup_posts_only_its_items_still_fresh(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher()
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, [f"old {n}" for n in range(8)], age=timedelta(days=2))
+    await queue(db, clock, sub, [f"new {n}" for n in range(4)])
+    publisher.outcomes[10] = [PostOutcome.SENT] * 5 + [PostOutcome.RETRY]
+    await sender(db, publisher, clock).drain()  # the roundup of 7 waits for a retry
+    clock.advance(timedelta(days=1, minutes=1))  # the three "old" ones in it are too old now
+    report = await sender(db, publisher, clock).drain()
+    assert (report.overflowed, report.dropped) == (4, 3)
+    assert publisher.roundups[-1] == ["new 0", "new 1", "new 2", "new 3"]
+    assert publisher.titles(10)[-1] == "roundup of 4, 0 waiting"
+    # The same roundup, so the same nonce: had Discord taken the first try, it would answer it.
+    assert publisher.posts[-1].nonce == roundup_nonce(sub.id, range(6, 13))
+    assert await db.outbox.pending_count(sub.id) == 0
+
+
+async def test_a_roundup_footer_never_counts_items_about_to_be_dropped(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher()
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, [f"item {n:02}" for n in range(12)])
+    publisher.outcomes[10] = [PostOutcome.SENT] * 5 + [PostOutcome.RETRY]
+    await sender(db, publisher, clock).drain()  # the roundup of 7 waits for a retry
+    # Meanwhile a feed brings two items published long ago: they will never be posted.
+    await queue(db, clock, sub, ["old a", "old b"], age=timedelta(days=4))
+    clock.advance(timedelta(minutes=5))
+    report = await sender(db, publisher, clock).drain()
+    assert (report.overflowed, report.dropped) == (7, 2)
+    assert publisher.titles(10)[-1] == "roundup of 7, 0 waiting"
