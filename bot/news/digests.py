@@ -327,8 +327,13 @@ class DigestScheduler:
     async def _deliver(self, entry: DigestEntry, zones: dict[int, str], tally: _Tally) -> None:
         subscription = entry.subscription
         now = self._clock.now()
-        length = PERIOD_LENGTH.get(subscription.mode, timedelta(days=1))
-        if now >= entry.period_end + length:
+        name = zones.get(subscription.guild_id, DEFAULT_TIMEZONE)
+        # The next digest's time, in the server's zone: across a DST change it comes 23 or 25
+        # hours after this one's end, not 24, and two digests never go out back to back.
+        next_due = next_digest_at(
+            subscription.mode, subscription.post_hour, zone(name), entry.period_end
+        )
+        if now >= next_due:
             await self._digests.finish(
                 entry.id, DigestState.DROPPED, "not delivered before the next digest was due"
             )
@@ -341,7 +346,6 @@ class DigestScheduler:
             await self._digests.finish(entry.id, DigestState.EMPTY, "no matching stories")
             tally.empty += 1
             return
-        name = zones.get(subscription.guild_id, DEFAULT_TIMEZONE)
         post = DigestPost(
             title=digest_title(subscription.mode, entry.period_end, zone(name)),
             summary=summary,

@@ -589,3 +589,49 @@ async def test_a_keyword_digest_finds_a_small_story_in_a_busy_period(db: Databas
     assert [r.story.headline for r in posted.post.summary.stories] == [
         "US ends de minimis exemption"
     ]
+
+
+async def test_a_late_digest_is_dropped_when_the_next_is_due_across_dst(db: Database) -> None:
+    # New York sprang forward on Sunday 8 March 2026: Saturday's 09:00 (EST) is 14:00 UTC and
+    # Sunday's 09:00 (EDT) 13:00 UTC, only 23 hours later. Saturday's digest, still failing
+    # then, must not go out back to back with Sunday's.
+    clock = FakeClock(at("2026-03-06 12:00"))
+    publisher = RecordingDigests(outcomes=[PostOutcome.RETRY] * 30)
+    feeds = await shared_feeds(db)
+    await db.guild_settings.set_timezone(GUILD, "America/New_York", clock.now())
+    sub = await subscribe(db, created=clock.now())
+    await store_story(db, feeds, 1, "Temu opens a warehouse", seen=at("2026-03-06 20:00"))
+    move_to(clock, "2026-03-07 14:00")
+    running = scheduler(db, clock, publisher)
+    assert (await running.run()).retried == 1
+    await store_story(db, feeds, 2, "SHEIN files for a listing", seen=at("2026-03-07 20:00"))
+    move_to(clock, "2026-03-08 13:00")
+    publisher.outcomes.clear()
+    report = await running.run()
+    assert (report.dropped, report.sent) == (1, 1)
+    assert [p.post.title for p in publisher.posts] == ["Daily digest · Sun 8 Mar"]
+    assert [row[1:3] for row in digest_rows(db)] == [
+        ("2026-03-07 14:00:00", "dropped"),
+        ("2026-03-08 13:00:00", "sent"),
+    ]
+    assert sub.id == digest_rows(db)[0][0]
+
+
+async def test_a_late_digest_may_still_go_out_during_a_25_hour_day(db: Database) -> None:
+    # New York fell back on Sunday 1 November 2026: Saturday's 09:00 (EDT) is 13:00 UTC and
+    # Sunday's 09:00 (EST) 14:00 UTC, 25 hours later. 24 hours after Saturday's, the next
+    # digest is not due yet: Saturday's still goes out.
+    clock = FakeClock(at("2026-10-30 12:00"))
+    publisher = RecordingDigests(outcomes=[PostOutcome.RETRY] * 30)
+    feeds = await shared_feeds(db)
+    await db.guild_settings.set_timezone(GUILD, "America/New_York", clock.now())
+    await subscribe(db, created=clock.now())
+    await store_story(db, feeds, 1, "Temu opens a warehouse", seen=at("2026-10-30 20:00"))
+    move_to(clock, "2026-10-31 13:00")
+    running = scheduler(db, clock, publisher)
+    assert (await running.run()).retried == 1
+    move_to(clock, "2026-11-01 13:30")
+    publisher.outcomes.clear()
+    report = await running.run()
+    assert (report.dropped, report.sent) == (0, 1)
+    assert [p.post.title for p in publisher.posts] == ["Daily digest · Sat 31 Oct"]
