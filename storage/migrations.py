@@ -277,7 +277,9 @@ CREATE TABLE digests (
 ) STRICT;
 
 CREATE INDEX digests_pending ON digests (subscription_id) WHERE state = 'pending';
+"""
 
+_V6_OUTBOX_ROUNDUPS = """
 -- The roundup (by its nonce) a pending outbox row was put in when a flood passed the
 -- per-channel cap. It is written before the roundup is posted, so a retry or a restart posts
 -- the same items with the same nonce (one message), never some of them again one by one.
@@ -290,6 +292,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V3_STORIES_TOPICS,
     _V4_SUBSCRIPTION_TOPICS,
     _V5_DIGESTS_GUILD_SETTINGS,
+    _V6_OUTBOX_ROUNDUPS,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

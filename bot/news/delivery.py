@@ -46,6 +46,9 @@ class DeliveryOptions:
     max_roundup_items: int = 20
     # Roundups posted per channel per drain; more wait (already composed) for the next drain.
     max_roundups_per_drain: int = 2
+    # How long a subscription stays paused after a 403/404 its channel's cached permissions do
+    # not explain, before delivery tries it again (an admin's /subscribe resumes it at once).
+    cool_off: timedelta = timedelta(minutes=10)
     max_age: timedelta = timedelta(days=3)
     batch: int = 500
     retry_base: timedelta = timedelta(seconds=30)
@@ -101,6 +104,9 @@ class DeliverySender:
         self._publisher = publisher
         self._clock = clock
         self._options = options
+        # Subscriptions paused by a refusal the permission cache did not explain, and until
+        # when they are left paused before being tried again.
+        self._cooling: dict[int, datetime] = {}
 
     async def drain(self) -> DeliveryReport:
         """Resume subscriptions whose channel works again, then post what is due."""
@@ -207,6 +213,10 @@ class DeliverySender:
         if result.outcome in (PostOutcome.FORBIDDEN, PostOutcome.NOT_FOUND):
             await self._subscriptions.pause(entry.subscription_id, error, self._clock.now())
             tally.paused.append(entry.subscription_id)
+            if self._publisher.missing_permissions(entry.channel_id) is None:
+                # Discord refused although the cached permissions look fine (an override the
+                # cache does not show): resuming at once would fail again every tick.
+                self._cooling[entry.subscription_id] = self._clock.now() + self._options.cool_off
             log.warning(
                 "subscription paused subscription_id=%s channel_id=%s reason=%r",
                 entry.subscription_id,
@@ -223,7 +233,11 @@ class DeliverySender:
         for subscription in await self._subscriptions.list_all():
             if subscription.paused_reason is None:
                 continue
+            cooling = self._cooling.get(subscription.id)
+            if cooling is not None and self._clock.now() < cooling:
+                continue
             if self._publisher.missing_permissions(subscription.channel_id) is None:
+                self._cooling.pop(subscription.id, None)
                 await self._subscriptions.resume(subscription.id)
                 tally.resumed.append(subscription.id)
                 log.info("subscription resumed subscription_id=%s", subscription.id)

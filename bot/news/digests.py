@@ -368,9 +368,11 @@ class DigestScheduler:
                 subscription.channel_id,
                 error,
             )
-            return
+        else:
+            tally.retried += 1
+        # A refused digest waits too: if the subscription is resumed at once (the permission
+        # cache looked fine), it must not be refused again on every tick.
         wait = min(
             self._options.retry_base * (1 << min(entry.attempts, 16)), self._options.retry_max
         )
         await self._digests.mark_retry(entry.id, error, self._clock.now() + wait)
-        tally.retried += 1

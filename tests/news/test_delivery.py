@@ -271,6 +271,28 @@ async def test_forbidden_pauses_keeps_posts_and_resumes_when_permission_returns(
     assert sorted(publisher.titles(10)) == ["a", "b"]
 
 
+async def test_a_refusal_the_permission_cache_does_not_explain_is_not_retried_every_tick(
+    db: Database,
+) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher(outcomes={10: [PostOutcome.FORBIDDEN, PostOutcome.FORBIDDEN]})
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, ["a"])
+    running = sender(db, publisher, clock)
+    assert (await running.drain()).paused == (sub.id,)
+    # The cached permissions look fine, yet Discord said 403: no resume on the next ticks.
+    for _ in range(3):
+        clock.advance(timedelta(seconds=5))
+        assert (await running.drain()).resumed == ()
+    clock.advance(timedelta(minutes=10))
+    report = await running.drain()
+    assert (report.resumed, report.paused) == ((sub.id,), (sub.id,))  # tried again, refused
+    clock.advance(timedelta(minutes=10))
+    report = await running.drain()
+    assert report.resumed == (sub.id,) and report.sent == 1
+    assert publisher.titles(10) == ["a"]
+
+
 async def test_server_errors_retry_with_backoff_in_order(db: Database) -> None:
     clock = FakeClock()
     publisher = RecordingPublisher(outcomes={10: [PostOutcome.RETRY]})

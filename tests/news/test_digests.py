@@ -635,3 +635,23 @@ async def test_a_late_digest_may_still_go_out_during_a_25_hour_day(db: Database)
     report = await running.run()
     assert (report.dropped, report.sent) == (0, 1)
     assert [p.post.title for p in publisher.posts] == ["Daily digest · Sat 31 Oct"]
+
+
+async def test_a_refused_digest_waits_even_when_resumed_at_once(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests(outcomes=[PostOutcome.FORBIDDEN, PostOutcome.FORBIDDEN])
+    feeds = await shared_feeds(db)
+    sub = await subscribe(db)
+    await store_story(db, feeds, 1, "Temu cuts fees", seen=START + HOUR)
+    move_to(clock, "2026-11-27 10:00")
+    running = scheduler(db, clock, publisher)
+    assert (await running.run()).paused == (sub.id,)
+    await db.subscriptions.resume(sub.id)  # as delivery does when the cache looks fine
+    clock.advance(timedelta(seconds=5))
+    assert (await running.run()).paused == ()  # not tried again on the next tick
+    clock.advance(timedelta(seconds=30))
+    assert (await running.run()).paused == (sub.id,)  # tried after its backoff, refused
+    await db.subscriptions.resume(sub.id)
+    clock.advance(timedelta(seconds=61))
+    assert (await running.run()).sent == 1
+    assert [row[2:4] for row in digest_rows(db)] == [("sent", 2)]

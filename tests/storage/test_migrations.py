@@ -264,7 +264,7 @@ async def test_a_version_1_database_upgrades_in_place(
         [entry] = await db.outbox.due(T0, 10)
         assert entry.item.id == found.id
     with _raw(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -418,4 +418,4 @@ async def test_a_version_3_database_keeps_its_subscriptions_and_gains_topics(
         assert (await db.subscriptions.get(new.id)) == new
         assert new.filter.topics == ("fees", "policy")
     with _raw(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
