@@ -21,8 +21,9 @@ import hashlib
 import json
 import logging
 import signal
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 import aiohttp
 import discord
@@ -44,6 +45,8 @@ log = logging.getLogger("shopwire")
 COMMANDS_HASH = "commands_hash"
 # How long a shutdown waits for the poll or delivery in flight before cancelling it.
 SHUTDOWN_GRACE = 20.0
+# Discord's error code for a guild (or channel) the bot cannot see.
+MISSING_ACCESS = 50001
 
 
 def version() -> str:
@@ -75,23 +78,46 @@ def run_bot(settings: Settings, err: TextIO) -> int:
         )
         return 2
     point_at_discord(settings)
+
+    async def serve() -> int:
+        await _serve(settings)
+        return 0
+
     try:
-        asyncio.run(_serve(settings))
+        return _with_discord(settings, err, serve)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _with_discord(
+    settings: Settings, err: TextIO, main: Callable[[], Coroutine[Any, Any, int]]
+) -> int:
+    """Run ``main`` and turn what Discord, the network or the database refuse into one line."""
+    try:
+        return asyncio.run(main())
     except discord.LoginFailure:
         print("error: Discord rejected the token in DISCORD_TOKEN.", file=err)
-        return 1
     except discord.PrivilegedIntentsRequired:
         print("error: Discord refused the gateway intents the bot asked for.", file=err)
-        return 1
+    except discord.HTTPException as exc:
+        log.debug("Discord refused a request", exc_info=True)
+        print(refused_by_discord(exc), file=err)
     except (aiohttp.ClientError, OSError) as exc:
         print(f"error: cannot reach Discord: {exc}", file=err)
-        return 1
     except StorageError as exc:
         print(f"error: database {settings.db}: {exc}", file=err)
-        return 1
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return 1
+
+
+def refused_by_discord(exc: discord.HTTPException) -> str:
+    """One line for an error status from Discord's API (never the request, so never the token)."""
+    line = f"error: Discord answered {exc.status} {exc.response.reason}"
+    text = exc.text.strip()
+    if exc.code and text and "\n" not in text:
+        line += f" (error code {exc.code}: {text[:200]})"
+    if exc.code == MISSING_ACCESS:
+        line += "; is the bot in the server given by --guild or SHOPWIRE_DEV_GUILD_ID?"
+    return line
 
 
 def sync_commands(settings: Settings, err: TextIO, guild_id: int | None) -> int:
@@ -116,11 +142,7 @@ def sync_commands(settings: Settings, err: TextIO, guild_id: int | None) -> int:
                 print(f"Synced {len(synced)} commands.", file=err)
         return 0
 
-    try:
-        return asyncio.run(sync())
-    except discord.LoginFailure:
-        print("error: Discord rejected the token in DISCORD_TOKEN.", file=err)
-        return 1
+    return _with_discord(settings, err, sync)
 
 
 def payload_hash(bot: ShopwireBot) -> str:

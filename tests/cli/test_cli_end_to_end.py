@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.fakediscord import FakeDiscord
 from tests.fakes.feedserver import FeedServer, rss
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,6 +245,43 @@ async def test_run_without_discord_says_so(tmp_path: Path) -> None:
     run = await shopwire("run", db=tmp_path / "news.db")
     assert run.code != 0
     assert "Traceback" not in run.err
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [
+        (("sync-commands", "--guild", "424242"), {}),
+        (("run",), {"SHOPWIRE_DEV_GUILD_ID": "424242"}),
+    ],
+)
+async def test_a_server_the_bot_is_not_in_gets_one_clear_line(
+    tmp_path: Path, args: tuple[str, ...], env: dict[str, str]
+) -> None:
+    # Discord answers 403 Missing Access; this used to print a 30-line traceback.
+    async with FakeDiscord() as fake:
+        fake.add_guild("Sellers Hub")
+        run = await shopwire(*args, db=tmp_path / "news.db", env={**fake.env(), **env})
+    assert run.code == 1
+    assert "Traceback" not in run.err
+    [line] = [x for x in run.err.splitlines() if x.startswith("error:")]
+    assert "403" in line and "Missing Access" in line and "SHOPWIRE_DEV_GUILD_ID" in line
+    assert fake.token not in run.err + run.out
+
+
+async def test_sync_commands_without_a_reachable_discord_says_so(tmp_path: Path) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    env = {
+        "DISCORD_TOKEN": "not.a.real-token",
+        "SHOPWIRE_DISCORD_API_BASE": f"http://127.0.0.1:{port}/api/v10",
+    }
+    run = await shopwire("sync-commands", db=tmp_path / "news.db", env=env)
+    assert run.code == 1
+    assert run.err.startswith("error: cannot reach Discord")
+    assert len(run.err.strip().splitlines()) == 1
+    assert "not.a.real-token" not in run.err + run.out
 
 
 async def test_summary_merges_one_story_from_several_sources_and_trend_draws_it(
