@@ -18,6 +18,7 @@ from bot.client import BotServices, ShopwireBot
 from bot.news.errors import InvalidQuery, UserError
 from commands.checks import holds_role, role_label
 from commands.errors import NotNewsAdmin, ShopwireTree, user_message
+from commands.help import help_embed
 from tests.commands.conftest import App, World, start_shopwire
 
 # The exact JSON that would be synced to Discord. After an intended change to the commands,
@@ -70,6 +71,30 @@ async def test_command_payload_matches_the_snapshot() -> None:
         assert 1 <= len(command["description"]) <= 100
         admin = command["name"] in ADMIN_COMMANDS
         assert (command["default_member_permissions"] == 32) is admin, command["name"]
+
+
+def _usages(command: dict[str, Any], path: str = "") -> list[str]:
+    """``/news search <query> [company] ...`` for every leaf command of a payload entry."""
+    path = f"{path} {command['name']}".strip()
+    options = command.get("options") or []
+    groups = [o for o in options if o["type"] in (1, 2)]  # sub-commands and groups
+    if groups:
+        return [usage for group in groups for usage in _usages(group, path)]
+    shown = [f"<{o['name']}>" if o.get("required") else f"[{o['name']}]" for o in options]
+    return [" ".join([f"/{path}", *shown])]
+
+
+async def test_help_names_every_command_with_its_options() -> None:
+    # /news search's [topic] was missing from /help although Discord offered it.
+    bot = offline_bot()
+    try:
+        await bot.add_shopwire_cogs()
+        payload = bot.command_payload()
+    finally:
+        await bot.close()
+    text = " ".join(field["value"] for field in help_embed(None).to_dict()["fields"])
+    shown = set(re.findall(r"`(/[^`]+)`", text))
+    assert shown == {usage for command in payload for usage in _usages(command)}
 
 
 async def test_bot_asks_for_no_privileged_intents_and_never_pings() -> None:
