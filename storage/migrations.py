@@ -18,6 +18,7 @@ Conventions that later migrations can rely on:
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import aiosqlite
@@ -318,6 +319,18 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
+_ADD_COLUMN_RE = re.compile(
+    r"ALTER\s+TABLE\s+(?P<table>\w+)\s+ADD\s+COLUMN\s+(?P<column>\w+)", re.IGNORECASE
+)
+
+
+async def _has_column(connection: aiosqlite.Connection, table: str, column: str) -> bool:
+    async with connection.execute(
+        "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", (table, column)
+    ) as cursor:
+        return await cursor.fetchone() is not None
+
+
 def _strip_comments(sql: str) -> str:
     return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
 
@@ -344,6 +357,11 @@ async def migrate(connection: aiosqlite.Connection) -> int:
                 await finish(connection, "COMMIT")
                 return version
             for statement in split_statements(MIGRATIONS[version]):
+                added = _ADD_COLUMN_RE.match(_strip_comments(statement).strip())
+                if added and await _has_column(connection, added["table"], added["column"]):
+                    # Already there: an earlier edition of a migration added it (migration 5
+                    # held outbox.roundup for a while; it is migration 6 now).
+                    continue
                 await connection.execute(statement)
             # PRAGMA takes no parameters; the value is our own integer.
             await connection.execute(f"PRAGMA user_version = {version + 1}")

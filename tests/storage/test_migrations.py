@@ -419,3 +419,35 @@ async def test_a_version_3_database_keeps_its_subscriptions_and_gains_topics(
         assert new.filter.topics == ("fees", "policy")
     with _raw(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+
+
+async def test_a_version_5_database_that_already_has_outbox_roundup_upgrades(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Migration 5 once held outbox.roundup (it is migration 6 now): a database it migrated
+    # stopped opening, "duplicate column name: roundup".
+    path = tmp_path / "shopwire.db"
+    v5_with_roundup = (
+        *migrations.MIGRATIONS[:4],
+        migrations.MIGRATIONS[4] + migrations.MIGRATIONS[5],
+    )
+    with monkeypatch.context() as v5:
+        v5.setattr(migrations, "MIGRATIONS", v5_with_roundup)
+        v5.setattr(migrations, "SCHEMA_VERSION", 5)
+        async with await Database.open(path) as db:
+            feed = await add_feed(db)
+            sub = await add_subscription(db)
+            await db.items.apply(
+                poll(feed, [draft("a", "Temu floods")], planned_posts=(PlannedPost(sub.id, "a"),))
+            )
+            [entry] = await db.outbox.due(T0, 10)
+            await db.outbox.compose_roundups([("roundup-nonce", [entry.id])])
+    with _raw(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 5
+
+    async with await Database.open(path) as db:
+        [after] = await db.outbox.due(T0, 10)
+        assert after.id == entry.id
+    with _raw(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert raw.execute("SELECT roundup FROM outbox").fetchall() == [("roundup-nonce",)]
