@@ -332,7 +332,8 @@ async def _cmd_feeds_list(room: Newsroom, args: argparse.Namespace, console: Con
 
 async def _cmd_feeds_remove(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
     feed: Feed = await room.service.remove_feed(args.feed, all_guilds=True)
-    print(f"Removed feed {feed.id}: {feed.name} and its {feed.item_count} items.", file=console.out)
+    items = f"{feed.item_count} item{'s' if feed.item_count != 1 else ''}"
+    print(f"Removed feed {feed.id}: {feed.name} and its {items}.", file=console.out)
     return EXIT_OK
 
 

@@ -48,10 +48,8 @@ def _when(moment: Any) -> str:
 
 def feed_line(feed: Feed) -> str:
     """One line of ``/feeds list``: id, name, item count, health."""
-    return (
-        f"`{feed.id}` {clean_markdown(feed.name, 80)} · {feed.item_count} items · "
-        f"{feed_state(feed)}"
-    )
+    items = f"{feed.item_count} item{'s' if feed.item_count != 1 else ''}"
+    return f"`{feed.id}` {clean_markdown(feed.name, 80)} · {items} · {feed_state(feed)}"
 
 
 def lines_within(lines: Sequence[str], limit: int) -> str:

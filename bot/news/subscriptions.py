@@ -69,9 +69,9 @@ def describe_subscription(subscription: Subscription) -> str:
         parts.append("keywords: " + ", ".join(f.keywords))
     if f.exclude:
         parts.append("excluding: " + ", ".join(f.exclude))
-    what = "; ".join(parts) or "every new item"
     if subscription.mode is SubscriptionMode.REALTIME:
-        return what
+        return "; ".join(parts) or "every new item"
+    what = "; ".join(parts) or "all news"
     when = "daily" if subscription.mode is SubscriptionMode.DAILY else "weekly (Mondays)"
     return f"{when} digest at {subscription.post_hour:02}:00 of {what}"
 

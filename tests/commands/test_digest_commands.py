@@ -56,7 +56,7 @@ async def test_daily_subscription_at_an_hour_names_its_first_digest(app: App) ->
 
     assert reply.content.startswith(
         f"Subscribed <#{world.news.id}> (#{subscription.id}): "
-        "daily digest at 07:00 of every new item. The first digest comes <t:"
+        "daily digest at 07:00 of all news. The first digest comes <t:"
     )
     first = re.search(r"<t:\d+:f>", reply.content)
     assert first is not None
@@ -69,7 +69,7 @@ async def test_daily_subscription_at_an_hour_names_its_first_digest(app: App) ->
     assert embed["title"] == "Subscriptions (1)"
     line = embed["description"]
     assert line.startswith(
-        f"`#{subscription.id}` <#{world.news.id}> · daily digest at 07:00 of every new item"
+        f"`#{subscription.id}` <#{world.news.id}> · daily digest at 07:00 of all news"
         " · active · 0 posts waiting · next digest <t:"
     )
     listed_next = re.search(r"next digest (<t:\d+:f>) \(<t:\d+:R>\)", line)
