@@ -124,11 +124,15 @@ class NewsService:
         """Add the default catalogue once per database; returns how many feeds were added.
 
         Runs only on a database that was never seeded, so feeds the operator removed do not
-        come back on the next start.
+        come back on the next start, and that has no feeds yet: a database made with seeding
+        off and given its own feeds is never topped up with the catalogue later.
         """
         if await self._meta.get(CATALOGUE_SEEDED):
             return 0
         now = self._clock.now()
+        if await self._feeds.count() > 0:
+            await self._meta.set(CATALOGUE_SEEDED, f"skipped {now.isoformat()}: it had feeds")
+            return 0
         added = 0
         for feed in DEFAULT_FEEDS:
             try:

@@ -241,6 +241,19 @@ async def test_catalogue_is_seeded_once_and_removed_feeds_stay_removed(tmp_path:
     assert len(after.json()) == len(feeds) - 1  # type: ignore[arg-type]
 
 
+async def test_a_database_made_without_the_catalogue_is_never_topped_up(tmp_path: Path) -> None:
+    db = tmp_path / "own.db"
+    off = {"SHOPWIRE_SEED_CATALOGUE": "0"}
+    added = await shopwire("feeds", "add", "https://own.example/feed.xml", db=db, env=off)
+    assert added.code == 0, added.err
+    # Later runs without the setting (seeding is on by default) keep the operator's choice.
+    for _ in range(2):
+        listed = await shopwire(
+            "feeds", "list", "--json", db=db, env={"SHOPWIRE_SEED_CATALOGUE": "1"}
+        )
+        assert [f["url"] for f in listed.json()] == ["https://own.example/feed.xml"]  # type: ignore[index, union-attr]
+
+
 async def test_run_without_discord_says_so(tmp_path: Path) -> None:
     run = await shopwire("run", db=tmp_path / "news.db")
     assert run.code != 0
