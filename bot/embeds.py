@@ -12,12 +12,12 @@ All functions here are pure: they build new embeds and never send anything.
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 
 import discord
 
+from bot.news.digests import zone
 from bot.news.models import Item, StoryRecord
 from bot.news.summary import NewsSummary
 
@@ -316,17 +316,10 @@ def digest_embed(title: str, summary: NewsSummary, timezone: str) -> discord.Emb
     the server's time zone."""
     embed = summary_embed(summary, topic_name=None)
     embed.title = clip(clean_markdown(title, TITLE_LIMIT), TITLE_LIMIT)
-    since = summary.since.astimezone(_zone(timezone))
-    until = summary.until.astimezone(_zone(timezone))
+    since = summary.since.astimezone(zone(timezone))
+    until = summary.until.astimezone(zone(timezone))
     embed.set_footer(text=f"{since:%Y-%m-%d %H:%M} – {until:%Y-%m-%d %H:%M} {timezone}")
     return clamp_embed(embed)
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 # Limits ---------------------------------------------------------------------------------------

@@ -18,6 +18,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
+SHARED_ITEMS = "+i.feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL)"
+"""Items (aliased ``i``) of the shared catalogue only. SQLite builds the small set of shared
+feed ids once; the unary ``+`` keeps it from choosing an index on ``feed_id`` over the one the
+query is walking (the period or story range)."""
+
+
 def to_db_time(value: datetime) -> int:
     """An aware (or naive UTC) datetime as INTEGER unix microseconds, exactly."""
     return (utc(value) - _EPOCH) // _MICROSECOND

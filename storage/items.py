@@ -23,6 +23,7 @@ from bot.news.models import (
     TaggedDraft,
 )
 from storage._sql import (
+    SHARED_ITEMS,
     Connections,
     fetch_one,
     from_db_time,
@@ -57,8 +58,6 @@ COLLAPSE_READ_FACTOR = 4
 ranking down to the page) at first, and again this many times more while stories repeat so
 much that the page is not full."""
 
-_SHARED = "+i.feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL)"
-"""Items of the shared catalogue only; the unary ``+`` keeps SQLite on the story index."""
 
 ITEM_COLUMNS = """
     i.id, i.feed_id, i.key, i.title, i.link, i.source, i.author, i.published, i.first_seen,
@@ -599,7 +598,7 @@ class SqliteItemRepository:
         rows = await self._db.read(
             f"""
             SELECT DISTINCT i.story_id, i.source FROM items AS i
-            WHERE i.story_id IN (SELECT value FROM json_each(?)) AND {_SHARED}
+            WHERE i.story_id IN (SELECT value FROM json_each(?)) AND {SHARED_ITEMS}
             """,
             (json.dumps(story_ids),),
         )

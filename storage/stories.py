@@ -27,7 +27,7 @@ from typing import Any
 
 from bot.news.models import Company, StoryRecord
 from bot.news.stories import StoryItem, StorySummary
-from storage._sql import Connections, from_db_time, to_db_time, to_json_list
+from storage._sql import SHARED_ITEMS, Connections, from_db_time, to_db_time, to_json_list
 from storage.items import item_companies, item_topics
 
 MAX_TOP_STORIES = 100
@@ -41,8 +41,6 @@ _DAY_US = 86_400_000_000
 
 _EPOCH_DAY = date(1970, 1, 1)
 
-_SHARED = "+i.feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL)"
-"""Items of the shared catalogue only (SQLite builds the small set of shared feed ids once)."""
 
 _PERIOD = (
     "i.first_seen >= :since AND i.first_seen < :until AND (i.backlog = 0 OR i.published >= :since)"
@@ -136,7 +134,7 @@ class SqliteStoryRepository:
         rows = await self._db.read(
             f"""
             SELECT {_STORY_ITEM_COLUMNS} FROM items AS i
-            WHERE i.story_id IS NULL AND i.first_seen >= :since AND {_SHARED}
+            WHERE i.story_id IS NULL AND i.first_seen >= :since AND {SHARED_ITEMS}
             ORDER BY i.first_seen, i.id
             LIMIT :limit
             """,
@@ -154,7 +152,7 @@ class SqliteStoryRepository:
         rows = await self._db.read(
             f"""
             SELECT {_STORY_ITEM_COLUMNS}, i.story_id FROM items AS i
-            WHERE i.first_seen >= :since AND i.story_id IS NOT NULL AND {_SHARED}
+            WHERE i.first_seen >= :since AND i.story_id IS NOT NULL AND {SHARED_ITEMS}
             ORDER BY +i.id  -- "+": sorted after the first_seen range, not a scan in id order
             """,
             {"since": to_db_time(since)},
@@ -181,7 +179,7 @@ class SqliteStoryRepository:
         rows = await self._db.read(
             f"""
             SELECT {_STORY_ITEM_COLUMNS}, i.story_id FROM items AS i
-            WHERE i.story_id IN (SELECT value FROM json_each(:ids)) AND {_SHARED}
+            WHERE i.story_id IN (SELECT value FROM json_each(:ids)) AND {SHARED_ITEMS}
             ORDER BY i.story_id, i.id
             """,
             {"ids": json.dumps([int(s) for s in story_ids])},
@@ -263,7 +261,7 @@ class SqliteStoryRepository:
             parameters["topics"] = json.dumps(topic_ids)
         ranked = await self._db.read(
             _TOP_STORIES.format(
-                period=_PERIOD, shared=_SHARED, filters=" AND ".join(filters) or "1"
+                period=_PERIOD, shared=SHARED_ITEMS, filters=" AND ".join(filters) or "1"
             ),
             parameters,
         )
@@ -273,7 +271,7 @@ class SqliteStoryRepository:
         items = await self._db.read(
             f"""
             SELECT i.id, i.story_id, i.source, i.link FROM items AS i
-            WHERE i.story_id IN (SELECT value FROM json_each(:ids)) AND {_PERIOD} AND {_SHARED}
+            WHERE i.story_id IN (SELECT value FROM json_each(:ids)) AND {_PERIOD} AND {SHARED_ITEMS}
             ORDER BY i.story_id, i.published DESC, i.id DESC
             """,
             {
@@ -323,7 +321,7 @@ class SqliteStoryRepository:
             FROM items AS i
             CROSS JOIN item_companies AS ic ON ic.item_id = i.id
             JOIN companies AS c ON c.id = ic.company_id
-            WHERE {_PERIOD} AND i.story_id IS NOT NULL AND {_SHARED}
+            WHERE {_PERIOD} AND i.story_id IS NOT NULL AND {SHARED_ITEMS}
             GROUP BY c.id
             ORDER BY stories DESC, c.id
             """,
@@ -353,7 +351,7 @@ class SqliteStoryRepository:
                    count(DISTINCT i.story_id) AS stories
             FROM items AS i
             CROSS JOIN item_companies AS ic ON ic.item_id = i.id {only}
-            WHERE {_PERIOD} AND i.story_id IS NOT NULL AND {_SHARED}
+            WHERE {_PERIOD} AND i.story_id IS NOT NULL AND {SHARED_ITEMS}
             GROUP BY ic.company_id, day
             ORDER BY ic.company_id, day
             """,
@@ -383,7 +381,7 @@ class SqliteStoryRepository:
         rows = await self._db.read(
             f"""
             SELECT i.title FROM items AS i
-            WHERE {_PERIOD} AND {_SHARED} {about}
+            WHERE {_PERIOD} AND {SHARED_ITEMS} {about}
             ORDER BY i.first_seen, i.id
             """,
             parameters,
