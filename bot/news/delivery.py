@@ -67,6 +67,29 @@ def roundup_nonce(subscription_id: int, entry_ids: Sequence[int]) -> str:
     return hashlib.sha256(f"shopwire:more:{subscription_id}:{joined}".encode()).hexdigest()[:25]
 
 
+def retry_delay(attempts: int, base: timedelta, maximum: timedelta) -> timedelta:
+    """How long to wait after ``attempts`` failed attempts: base, twice that, … at most
+    ``maximum``."""
+    return min(base * (1 << min(attempts, 16)), maximum)
+
+
+async def pause_refused(
+    subscriptions: SubscriptionRepository,
+    subscription_id: int,
+    channel_id: int,
+    error: str,
+    now: datetime,
+) -> None:
+    """Pause a subscription whose channel refused a post (403/404), with the reason, logged."""
+    await subscriptions.pause(subscription_id, error, now)
+    log.warning(
+        "subscription paused subscription_id=%s channel_id=%s reason=%r",
+        subscription_id,
+        channel_id,
+        error,
+    )
+
+
 @dataclass
 class _Tally:
     sent: int = 0
@@ -211,21 +234,20 @@ class DeliverySender:
     async def _failed(self, entry: OutboxEntry, result: PostResult, tally: _Tally) -> None:
         error = result.error or result.outcome.value
         if result.outcome in (PostOutcome.FORBIDDEN, PostOutcome.NOT_FOUND):
-            await self._subscriptions.pause(entry.subscription_id, error, self._clock.now())
+            await pause_refused(
+                self._subscriptions,
+                entry.subscription_id,
+                entry.channel_id,
+                error,
+                self._clock.now(),
+            )
             tally.paused.append(entry.subscription_id)
             if self._publisher.missing_permissions(entry.channel_id) is None:
                 # Discord refused although the cached permissions look fine (an override the
                 # cache does not show): resuming at once would fail again every tick.
                 self._cooling[entry.subscription_id] = self._clock.now() + self._options.cool_off
-            log.warning(
-                "subscription paused subscription_id=%s channel_id=%s reason=%r",
-                entry.subscription_id,
-                entry.channel_id,
-                error,
-            )
             return
-        exponent = min(entry.attempts, 16)
-        wait = min(self._options.retry_base * (1 << exponent), self._options.retry_max)
+        wait = retry_delay(entry.attempts, self._options.retry_base, self._options.retry_max)
         await self._outbox.mark_retry(entry.id, error, self._clock.now() + wait)
         tally.retried += 1
 

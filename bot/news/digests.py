@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Protocol
 
+from bot.news.delivery import pause_refused, retry_delay
 from bot.news.errors import UserError
 from bot.news.models import (
     DigestEntry,
@@ -360,19 +361,17 @@ class DigestScheduler:
             return
         error = result.error or result.outcome.value
         if result.outcome in (PostOutcome.FORBIDDEN, PostOutcome.NOT_FOUND):
-            await self._subscriptions.pause(subscription.id, error, self._clock.now())
-            tally.paused.append(subscription.id)
-            log.warning(
-                "subscription paused subscription_id=%s channel_id=%s reason=%r",
+            await pause_refused(
+                self._subscriptions,
                 subscription.id,
                 subscription.channel_id,
                 error,
+                self._clock.now(),
             )
+            tally.paused.append(subscription.id)
         else:
             tally.retried += 1
         # A refused digest waits too: if the subscription is resumed at once (the permission
         # cache looked fine), it must not be refused again on every tick.
-        wait = min(
-            self._options.retry_base * (1 << min(entry.attempts, 16)), self._options.retry_max
-        )
+        wait = retry_delay(entry.attempts, self._options.retry_base, self._options.retry_max)
         await self._digests.mark_retry(entry.id, error, self._clock.now() + wait)
