@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -165,24 +166,9 @@ class SummaryService:
         records = await self._stories.top_stories(
             since, until, chosen.id if chosen else None, topic, self._options.candidates
         )
-        ranked = rank_stories(records, now=now, company=chosen)[: self._options.stories]
-        counts = await self._stories.company_counts(since, until)
-        previous_since = since - (until - since)
-        current = await self._stories.period_titles(since, until, chosen.id if chosen else None)
-        previous = await self._stories.period_titles(
-            previous_since, since, chosen.id if chosen else None
+        return await self._summarise(
+            records, period=period, since=since, until=until, now=now, company=chosen, topic=topic
         )
-        summary = NewsSummary(
-            period=period,
-            since=since,
-            until=until,
-            company=chosen,
-            topic=topic,
-            stories=tuple(ranked),
-            company_counts=tuple(counts),
-            rising_terms=rising_terms(current, previous, limit=self._options.rising),
-        )
-        return await self._written(summary)
 
     async def for_subscription(
         self, subscription: Subscription, since: datetime, until: datetime
@@ -214,20 +200,44 @@ class SummaryService:
             enough = len(records) >= DIGEST_PAGE or not (f.keywords or f.exclude)
             if enough or len(batch) < DIGEST_PAGE:
                 break
-        chosen = self._companies.resolve(f.companies[0]) if len(f.companies) == 1 else None
-        ranked = rank_stories(records, now=until, company=chosen)[: self._options.stories]
-        counts = await self._stories.company_counts(since, until)
-        if f.companies:
-            counts = [(company, n) for company, n in counts if company.id in f.companies]
-        company_id = chosen.id if chosen else None
-        current = await self._stories.period_titles(since, until, company_id)
-        previous = await self._stories.period_titles(since - (until - since), since, company_id)
-        summary = NewsSummary(
+        return await self._summarise(
+            records,
             period="24h" if until - since <= timedelta(hours=25) else "7d",
             since=since,
             until=until,
-            company=chosen,
+            now=until,
+            company=self._companies.resolve(f.companies[0]) if len(f.companies) == 1 else None,
             topic=f.topics[0] if len(f.topics) == 1 else None,
+            only_companies=f.companies,
+        )
+
+    async def _summarise(
+        self,
+        records: list[StoryRecord],
+        *,
+        period: str,
+        since: datetime,
+        until: datetime,
+        now: datetime,
+        company: Company | None,
+        topic: str | None,
+        only_companies: Sequence[str] = (),
+    ) -> NewsSummary:
+        """Rank the candidate stories, count stories per company (only those named, if any)
+        and find the rising terms against the period before; then the optional writer."""
+        ranked = rank_stories(records, now=now, company=company)[: self._options.stories]
+        counts = await self._stories.company_counts(since, until)
+        if only_companies:
+            counts = [(c, n) for c, n in counts if c.id in only_companies]
+        company_id = company.id if company else None
+        current = await self._stories.period_titles(since, until, company_id)
+        previous = await self._stories.period_titles(since - (until - since), since, company_id)
+        summary = NewsSummary(
+            period=period,
+            since=since,
+            until=until,
+            company=company,
+            topic=topic,
             stories=tuple(ranked),
             company_counts=tuple(counts),
             rising_terms=rising_terms(current, previous, limit=self._options.rising),
