@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from bot.news.models import (
     SubscriptionMode,
     TaggedDraft,
 )
-from storage import Database
+from storage import Database, migrations
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -131,3 +132,16 @@ async def add_subscription(
         ),
         at,
     )
+
+
+@asynccontextmanager
+async def database_at(
+    path: Path, version: int, scripts: Sequence[str] | None = None
+) -> AsyncIterator[Database]:
+    """The database at ``path`` as an older release left it: migrated to ``version`` only
+    (with ``scripts`` as that release's migrations, when they differed from today's)."""
+    with pytest.MonkeyPatch.context() as old:
+        old.setattr(migrations, "MIGRATIONS", tuple(scripts or migrations.MIGRATIONS[:version]))
+        old.setattr(migrations, "SCHEMA_VERSION", version)
+        async with await Database.open(path) as db:
+            yield db

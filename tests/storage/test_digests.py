@@ -10,8 +10,8 @@ import pytest
 
 from bot.news.models import DigestState, SubscriptionMode
 from bot.news.ports import DigestRepository, GuildSettingsRepository
-from storage import Database, migrations
-from tests.storage.conftest import T0, add_subscription
+from storage import Database
+from tests.storage.conftest import T0, add_subscription, database_at
 
 DAY = timedelta(days=1)
 
@@ -103,14 +103,11 @@ async def test_guild_time_zones(db: Database) -> None:
 
 
 async def test_a_version_4_database_gains_digests_and_keeps_its_subscriptions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     path = tmp_path / "shopwire.db"
-    with monkeypatch.context() as v4:
-        v4.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:4])
-        v4.setattr(migrations, "SCHEMA_VERSION", 4)
-        async with await Database.open(path) as old:
-            sub = await add_subscription(old, mode=SubscriptionMode.WEEKLY)
+    async with database_at(path, 4) as old:
+        sub = await add_subscription(old, mode=SubscriptionMode.WEEKLY)
     with sqlite3.connect(path) as raw:
         tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
     assert "digests" not in tables and "guild_settings" not in tables

@@ -34,7 +34,7 @@ from storage import Database
 from storage._sql import to_db_time
 from storage.items import company_tag, feed_tag, month_tag
 from storage.migrations import SCHEMA_VERSION, split_statements
-from tests.storage.conftest import T0, add_feed, add_subscription, draft, poll
+from tests.storage.conftest import T0, add_feed, add_subscription, database_at, draft, poll
 
 
 def _raw(path: Path) -> sqlite3.Connection:
@@ -225,19 +225,14 @@ async def test_repositories_implement_the_ports(db: Database) -> None:
                 assert callable(getattr(implementation, name)), name
 
 
-async def test_a_version_1_database_upgrades_in_place(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_version_1_database_upgrades_in_place(tmp_path: Path) -> None:
     path = tmp_path / "shopwire.db"
     # A database as the first release left it: migration 1 only, with data in it.
-    with monkeypatch.context() as v1:
-        v1.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
-        v1.setattr(migrations, "SCHEMA_VERSION", 1)
-        async with await Database.open(path) as db:
-            await db.items.register_companies([Company("temu", "Temu")])
-            feed = await add_feed(db, "Retail Dive")
-            private = await add_feed(db, "Private", guild_id=111)
-            await db.meta.set("catalogue_seeded", "yes")
+    async with database_at(path, 1) as db:
+        await db.items.register_companies([Company("temu", "Temu")])
+        feed = await add_feed(db, "Retail Dive")
+        private = await add_feed(db, "Private", guild_id=111)
+        await db.meta.set("catalogue_seeded", "yes")
     with _raw(path) as raw:
         # Items as that release's apply() stored them (today's apply needs today's tables).
         _old_item(raw, feed, draft("a", "Temu tariffs"), "temu")
@@ -304,19 +299,14 @@ def _old_item(raw: sqlite3.Connection, feed: Feed, item: ItemDraft, *companies: 
     return int(item_id)
 
 
-async def test_a_version_2_database_upgrades_in_place(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_version_2_database_upgrades_in_place(tmp_path: Path) -> None:
     path = tmp_path / "shopwire.db"
     # A database as the second release left it (subscriptions and outbox), with data in it.
-    with monkeypatch.context() as v2:
-        v2.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
-        v2.setattr(migrations, "SCHEMA_VERSION", 2)
-        async with await Database.open(path) as db:
-            await db.items.register_companies([Company("temu", "Temu")])
-            feed = await add_feed(db, "Retail Dive")
-            private = await add_feed(db, "Private", guild_id=111)
-            await db.meta.set("catalogue_seeded", "yes")
+    async with database_at(path, 2) as db:
+        await db.items.register_companies([Company("temu", "Temu")])
+        feed = await add_feed(db, "Retail Dive")
+        private = await add_feed(db, "Private", guild_id=111)
+        await db.meta.set("catalogue_seeded", "yes")
     with _raw(path) as raw:
         # As that release stored it (today's add() writes columns of later migrations).
         sub_id = _old_subscription(raw)
@@ -389,14 +379,11 @@ def _old_subscription(raw: sqlite3.Connection, companies: str = '["temu"]') -> i
 
 
 async def test_a_version_3_database_keeps_its_subscriptions_and_gains_topics(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     path = tmp_path / "shopwire.db"
-    with monkeypatch.context() as v3:
-        v3.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
-        v3.setattr(migrations, "SCHEMA_VERSION", 3)
-        async with await Database.open(path):
-            pass
+    async with database_at(path, 3):
+        pass
     with _raw(path) as raw:
         old_id = _old_subscription(raw)
         columns = {row[1] for row in raw.execute("PRAGMA table_info(subscriptions)")}
@@ -422,7 +409,7 @@ async def test_a_version_3_database_keeps_its_subscriptions_and_gains_topics(
 
 
 async def test_a_version_5_database_that_already_has_outbox_roundup_upgrades(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     # Migration 5 once held outbox.roundup (it is migration 6 now): a database it migrated
     # stopped opening, "duplicate column name: roundup".
@@ -431,17 +418,14 @@ async def test_a_version_5_database_that_already_has_outbox_roundup_upgrades(
         *migrations.MIGRATIONS[:4],
         migrations.MIGRATIONS[4] + migrations.MIGRATIONS[5],
     )
-    with monkeypatch.context() as v5:
-        v5.setattr(migrations, "MIGRATIONS", v5_with_roundup)
-        v5.setattr(migrations, "SCHEMA_VERSION", 5)
-        async with await Database.open(path) as db:
-            feed = await add_feed(db)
-            sub = await add_subscription(db)
-            await db.items.apply(
-                poll(feed, [draft("a", "Temu floods")], planned_posts=(PlannedPost(sub.id, "a"),))
-            )
-            [entry] = await db.outbox.due(T0, 10)
-            await db.outbox.compose_roundups([("roundup-nonce", [entry.id])])
+    async with database_at(path, 5, v5_with_roundup) as db:
+        feed = await add_feed(db)
+        sub = await add_subscription(db)
+        await db.items.apply(
+            poll(feed, [draft("a", "Temu floods")], planned_posts=(PlannedPost(sub.id, "a"),))
+        )
+        [entry] = await db.outbox.due(T0, 10)
+        await db.outbox.compose_roundups([("roundup-nonce", [entry.id])])
     with _raw(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 5
 
