@@ -40,6 +40,9 @@ class Newsroom:
     updater: FeedUpdater
     tagger: Tagger
     clock: Clock
+    # The bot runs story assignment as its own stage beside delivery; the CLI's poll runs it
+    # after the poll through NewsService's after_poll hook.
+    assigner: StoryAssigner
 
 
 def poll_policy(settings: Settings) -> PollPolicy:
@@ -147,5 +150,13 @@ async def open_newsroom(
         if settings.seed_catalogue:
             await service.seed_catalogue()
         yield Newsroom(
-            settings, database, service, subscriptions, summaries, updater, tagger, the_clock
+            settings,
+            database,
+            service,
+            subscriptions,
+            summaries,
+            updater,
+            tagger,
+            the_clock,
+            stories,
         )

@@ -51,10 +51,13 @@ from bot.news.ports import (
     TopicClassifier,
 )
 from bot.news.schedule import PollPolicy
+from bot.news.services.stage import describe
 
 log = logging.getLogger("shopwire.poll")
 
 ProgressCallback = Callable[[UpdateReport], None]
+# Kinds of crash remembered by _log_crash before it starts over (and logs tracebacks again).
+MAX_CRASH_KINDS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,24 +99,29 @@ class FeedUpdater:
         self._options = options
         self._subscriptions = subscriptions
         self._topics = topics
+        # Crash descriptions whose traceback was logged already (see _log_crash).
+        self._crashes_seen: set[str] = set()
 
     async def update_due(
         self, *, include_not_due: bool = False, progress: ProgressCallback | None = None
     ) -> list[UpdateReport]:
         """Poll every feed that is due (or every enabled feed); reports in feed order."""
-        now = self._clock.now()
         if include_not_due:
             feeds = [f for f in await self._feeds.list_feeds(all_guilds=True) if f.enabled]
         else:
-            feeds = await self._feeds.due(now)
+            feeds = await self.due()
         return await self.update_many(feeds, progress=progress)
+
+    async def due(self) -> list[Feed]:
+        """Enabled feeds whose next poll time has come, most overdue first."""
+        return await self._feeds.due(self._clock.now())
 
     async def update_many(
         self, feeds: Sequence[Feed], *, progress: ProgressCallback | None = None
     ) -> list[UpdateReport]:
         """Poll the given feeds concurrently; one failure never stops the others."""
         gate = asyncio.Semaphore(self._options.max_parallel)
-        subscriptions = await self._load_subscriptions()
+        subscriptions = await self.subscriptions()
 
         async def one(feed: Feed) -> UpdateReport:
             async with gate:
@@ -124,7 +132,8 @@ class FeedUpdater:
 
         return list(await asyncio.gather(*(one(feed) for feed in feeds)))
 
-    async def _load_subscriptions(self) -> list[Subscription]:
+    async def subscriptions(self) -> list[Subscription]:
+        """The subscriptions new items are planned for (none when built without them)."""
         if self._subscriptions is None:
             return []
         return await self._subscriptions.list_all()
@@ -139,13 +148,13 @@ class FeedUpdater:
         """
         started = time.perf_counter()
         if subscriptions is None:
-            subscriptions = await self._load_subscriptions()
+            subscriptions = await self.subscriptions()
         try:
             report = await self._update(feed, subscriptions)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug or a storage failure: report it, keep the others going
-            log.exception("poll feed_id=%s crashed", feed.id)
+            self._log_crash(feed, exc)
             report = UpdateReport(
                 feed.id, feed.name, feed.url, UpdateStatus.ERROR, error=f"internal error: {exc}"
             )
@@ -159,6 +168,18 @@ class FeedUpdater:
             f" error={report.error!r}" if report.error else "",
         )
         return report
+
+    def _log_crash(self, feed: Feed, exc: Exception) -> None:
+        # A storage outage crashes every poll, every few seconds: each kind of crash logs its
+        # traceback once; after that each poll logs only its one "status=error" line.
+        kind = describe(exc)
+        if kind in self._crashes_seen:
+            log.debug("poll feed_id=%s crashed", feed.id, exc_info=exc)
+            return
+        if len(self._crashes_seen) >= MAX_CRASH_KINDS:
+            self._crashes_seen.clear()
+        self._crashes_seen.add(kind)
+        log.error("poll feed_id=%s crashed", feed.id, exc_info=exc)
 
     async def _update(self, feed: Feed, subscriptions: Sequence[Subscription]) -> UpdateReport:
         allow_private = feed.trusted or self._options.allow_private_urls

@@ -1,0 +1,125 @@
+"""One stage of the bot process: a step run whenever it is woken, or at the latest every tick.
+
+::
+
+    wake() ----------.
+    tick (fallback) --+--> step()     ok     -> wait for the next wake or tick
+                                      raised -> one log line, wait a whole tick (wakes ignored)
+
+Stages never wait for each other: delivery is woken by the poller the moment a feed's result is
+stored, story assignment runs beside it, and a stage that keeps failing logs one line per
+failing cycle (the traceback only for the first failure in a row, at DEBUG afterwards) and
+never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+log = logging.getLogger("shopwire.stages")
+
+# The longest exception text kept in the one line a failing cycle logs.
+MAX_ERROR_TEXT = 300
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as one short line: its type and its first words."""
+    text = " ".join(str(exc).split())
+    if len(text) > MAX_ERROR_TEXT:
+        text = text[: MAX_ERROR_TEXT - 1] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class FailureLog:
+    """Logs a repeating failure as one line per cycle instead of a traceback every few seconds."""
+
+    def __init__(self, name: str, logger: logging.Logger = log) -> None:
+        self._name = name
+        self._log = logger
+        self.in_a_row = 0
+
+    def failed(self, exc: BaseException, retry_in: float) -> None:
+        """Record one failed cycle: a single line, the traceback only the first time in a row."""
+        self.in_a_row += 1
+        line = "%s failed (%d in a row), next try in %.0f s: %s"
+        args = (self._name, self.in_a_row, retry_in, describe(exc))
+        if self.in_a_row == 1:
+            # The first failure carries its traceback, so a bug can be found without DEBUG on.
+            self._log.error(line, *args, exc_info=exc)
+        else:
+            self._log.error(line, *args)
+            self._log.debug("%s traceback", self._name, exc_info=exc)
+
+    def succeeded(self) -> None:
+        """Record a cycle that worked; says so once after a run of failures."""
+        if self.in_a_row:
+            self._log.info("%s recovered after %d failed cycles", self._name, self.in_a_row)
+        self.in_a_row = 0
+
+
+async def wait_first(events: Sequence[asyncio.Event], seconds: float) -> None:
+    """Return when any of ``events`` is set or after ``seconds``, whichever is first."""
+    if any(event.is_set() for event in events):
+        return
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+
+
+class Stage:
+    """Runs ``step`` when woken and at least every ``tick`` seconds, until ``stop`` is set.
+
+    ``again(result)`` says whether the step left work behind (a story backlog spread over
+    runs): it is then run again at once instead of waiting for the next wake or tick.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[], Awaitable[object]],
+        *,
+        tick: float,
+        again: Callable[[object], bool] | None = None,
+        logger: logging.Logger = log,
+    ) -> None:
+        self.name = name
+        self._step = step
+        self._tick = tick
+        self._again = again
+        self._woken = asyncio.Event()
+        self.failures = FailureLog(name, logger)
+
+    def wake(self) -> None:
+        """Run the step as soon as the one in progress (if any) is done."""
+        self._woken.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set; the step in progress is finished, not interrupted."""
+        while not stop.is_set():
+            # Cleared before the step: a wake that arrives during it runs the step once more.
+            self._woken.clear()
+            ok, result = await self.run_once()
+            if ok and self._again is not None and self._again(result):
+                await asyncio.sleep(0)  # let the other stages run between two batches
+                continue
+            # After a failure, wakes are ignored: a stage woken after every stored feed must
+            # not retry (and log) a broken step many times a second.
+            await wait_first([stop, self._woken] if ok else [stop], self._tick)
+
+    async def run_once(self) -> tuple[bool, object]:
+        """Run the step once; a failure is logged, never raised (cancellation is)."""
+        try:
+            result = await self._step()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.failures.failed(exc, self._tick)
+            return False, None
+        self.failures.succeeded()
+        return True, result
