@@ -6,11 +6,15 @@
     | bot.login(token)                  REST only; cogs added in setup_hook
     | sync commands if changed          a hash of the payload is kept in the database
     | bot.connect()                     gateway, in the background
-    | work loop, every few seconds      poll due feeds -> announce disabled private feeds
-    |                                   -> drain the outbox (posts)
-    |                                   -> plan and post the digests that are due
-    SIGINT / SIGTERM                    stop the loop after the cycle in flight, close Discord,
-                                        close the database
+    | stages, side by side, none waiting for another:
+    |   poller                          due feeds in flight as they fall due, each in its own
+    |                                   slot; a stored result wakes delivery and stories
+    |   delivery (once ready)           disabled-feed notices, then drain the outbox; woken by
+    |                                   the poller, else every few seconds
+    |   stories                         assign stored items to stories; woken, else a tick
+    |   digests (once ready)            plan and post the digests that are due, every tick
+    SIGINT / SIGTERM                    stages finish the step in flight (polls get a short
+                                        grace, then roll back), close Discord, the database
 """
 
 from __future__ import annotations
@@ -37,14 +41,18 @@ from bot.news.digests import DigestScheduler
 from bot.news.errors import StorageError
 from bot.news.models import UpdateReport, UpdateStatus
 from bot.news.ports import MetaStore, Publisher
+from bot.news.services.poller import FeedPoller
+from bot.news.services.stage import Stage
 from bot.publisher import DiscordPublisher
 from bot.settings import Settings
 
 log = logging.getLogger("shopwire")
 
 COMMANDS_HASH = "commands_hash"
-# How long a shutdown waits for the poll or delivery in flight before cancelling it.
+# How long a shutdown waits for the stages' steps in flight before cancelling them.
 SHUTDOWN_GRACE = 20.0
+# Longest wait between two runs of a stage nobody woke (delivery retries, digests, stories).
+TICK = 5.0
 # Discord's error code for a guild (or channel) the bot cannot see.
 MISSING_ACCESS = 50001
 
@@ -217,58 +225,89 @@ async def _serve(settings: Settings) -> None:
             await bot.login(settings.discord_token or "")
             await sync_if_changed(bot, newsroom.database.meta, settings)
             gateway = asyncio.create_task(bot.connect(reconnect=True), name="gateway")
-            worker = asyncio.create_task(
-                _work(newsroom, bot, sender, digests, publisher, stop), name="work-loop"
-            )
-            stopping = asyncio.create_task(stop.wait(), name="stop")
+            stages = _start_stages(newsroom, bot, sender, digests, publisher, stop)
+            stopping: asyncio.Task[Any] = asyncio.create_task(stop.wait(), name="stop")
             done, _ = await asyncio.wait(
-                {gateway, worker, stopping}, return_when=asyncio.FIRST_COMPLETED
+                {gateway, stopping, *stages}, return_when=asyncio.FIRST_COMPLETED
             )
             stop.set()
             log.info("shopwire stopping")
-            try:
-                await asyncio.wait_for(asyncio.shield(worker), SHUTDOWN_GRACE)
-            except TimeoutError:
-                worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await worker
+            _, late = await asyncio.wait(stages, timeout=SHUTDOWN_GRACE)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*stages, return_exceptions=True)
             await bot.close()
             gateway.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await gateway
-            for task in done:
-                if task is not stopping and not task.cancelled() and task.exception():
-                    raise task.exception()  # type: ignore[misc]
+            # The gateway or a stage ended on its own: that is an error worth exiting with.
+            for task in done - {stopping}:
+                if not task.cancelled() and (error := task.exception()) is not None:
+                    raise error
     log.info("shopwire stopped")
 
 
-async def _work(
+def _start_stages(
     newsroom: Newsroom,
     bot: ShopwireBot,
     sender: DeliverySender,
     digests: DigestScheduler,
     publisher: Publisher,
     stop: asyncio.Event,
+) -> list[asyncio.Task[None]]:
+    """Start the poller, delivery, story assignment and digests as tasks that run side by side.
+
+    Nothing waits for stories or for a slow feed: the poller wakes delivery (and story
+    assignment) the moment a feed's result is stored; each stage also runs on its own tick.
+    """
+    tick = min(TICK, float(newsroom.settings.poll_interval))
+    notices: list[UpdateReport] = []
+
+    async def deliver() -> None:
+        # Taken off the list before posting: a notice goes out once, as a poll reported it.
+        while notices:
+            await _announce_disabled(newsroom, publisher, [notices.pop(0)])
+        await sender.drain()
+
+    delivery = Stage("delivery", deliver, tick=tick)
+    # Assignment works through a backlog in bounded runs: go again at once while it finds work.
+    stories = Stage(
+        "stories", newsroom.assigner.run, tick=tick, again=lambda n: isinstance(n, int) and n > 0
+    )
+    digest_stage = Stage("digests", digests.run, tick=tick)
+
+    def stored(report: UpdateReport) -> None:
+        if report.status is UpdateStatus.DISABLED:
+            notices.append(report)
+            delivery.wake()
+        if report.new_items:  # only new items have planned posts
+            delivery.wake()
+        if report.new_items or report.updated_items:
+            stories.wake()
+
+    poller = FeedPoller(newsroom.updater, newsroom.clock, on_stored=stored)
+    return [
+        asyncio.create_task(poller.run(stop), name="poller"),
+        asyncio.create_task(stories.run(stop), name="stories"),
+        # Delivery and digests need the gateway's cache of channels and permissions.
+        asyncio.create_task(_when_ready(bot, stop, delivery.run), name="delivery"),
+        asyncio.create_task(_when_ready(bot, stop, digest_stage.run), name="digests"),
+    ]
+
+
+async def _when_ready(
+    bot: ShopwireBot,
+    stop: asyncio.Event,
+    run: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
 ) -> None:
-    """Poll and deliver until asked to stop; one bad cycle is logged, never fatal."""
-    # Delivery needs the gateway's cache of channels and permissions: start once it is filled.
+    """Run a stage once the gateway's cache is filled (unless the bot stops first)."""
     waits = [asyncio.create_task(bot.wait_until_ready()), asyncio.create_task(stop.wait())]
     await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     for waiting in waits:
         waiting.cancel()
-    tick = min(5.0, float(newsroom.settings.poll_interval))
-    while not stop.is_set():
-        try:
-            reports = await newsroom.service.poll()
-            await _announce_disabled(newsroom, publisher, reports)
-            await sender.drain()
-            await digests.run()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("work cycle failed; trying again in %.0f s", tick)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), tick)
+    await asyncio.gather(*waits, return_exceptions=True)
+    if not stop.is_set():
+        await run(stop)
 
 
 async def _announce_disabled(
