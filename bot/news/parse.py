@@ -11,7 +11,9 @@ Per item the rules are:
   The first item with a given key wins; later duplicates in the same document are dropped.
 - text fields are plain text: HTML is stripped only where the feed marked (or feedparser
   detected) the value as HTML, so a title whose source was escaped twice keeps its literal
-  entity rather than being decoded a second time.
+  entity rather than being decoded a second time. Summaries also lose their markdown
+  (changelogs and forums write it: "## Summary", "**bold**", "[text](url)"); titles keep
+  theirs, since "C#" or "*NEW*" in a headline is the publisher's wording.
 - ``published`` is aware UTC, or None when the feed gave no date or an absurd one.
 - ``content_hash`` covers what a reader sees (title, link, summary), not dates.
 """
@@ -34,6 +36,7 @@ from bot.news.models import ItemDraft, ParsedFeed, utc
 from bot.news.text import (
     canonical_link,
     collapse_whitespace,
+    feed_text_to_plain,
     html_to_text,
     strip_publisher_suffix,
     truncate,
@@ -352,7 +355,7 @@ def _unwrap_redirect(url: str) -> str:
 
 def _summary(entry: Mapping[str, Any], *, title: str, publisher: str) -> str:
     for value, kind in _summary_sources(entry):
-        text = _to_text(value[:_MAX_HTML_SCAN], kind)
+        text = _to_text(value[:_MAX_HTML_SCAN], kind, markdown=True)
         if publisher and text.casefold().endswith(publisher.casefold()):
             # Google News descriptions are "<a>Headline</a>&nbsp;&nbsp;<font>Publisher</font>".
             text = text[: -len(publisher)].rstrip(" -–—|")
@@ -504,10 +507,11 @@ def _text_of(node: Mapping[str, Any], field: str) -> str:
 _MARKUP_RE = re.compile(r"<(?:script|style)\b|</[a-zA-Z][a-zA-Z0-9]*\s*>|<br\s*/?>", re.IGNORECASE)
 
 
-def _to_text(value: str, kind: str) -> str:
-    if kind.lower() in _HTML_TYPES or ("<" in value and _MARKUP_RE.search(value)):
-        return html_to_text(value)
-    return collapse_whitespace(value)
+def _to_text(value: str, kind: str, *, markdown: bool = False) -> str:
+    is_html = kind.lower() in _HTML_TYPES or ("<" in value and _MARKUP_RE.search(value) is not None)
+    if markdown:
+        return feed_text_to_plain(value, is_html=is_html)
+    return html_to_text(value) if is_html else collapse_whitespace(value)
 
 
 def _newest(drafts: list[ItemDraft], limit: int) -> list[ItemDraft]:

@@ -1,4 +1,5 @@
-"""Plain-text helpers for feed content: HTML to text, truncation, link and title clean-up.
+"""Plain-text helpers for feed content: HTML and markdown to text, truncation, link and title
+clean-up.
 
 Pure functions over strings; only the standard library is used.
 """
@@ -14,7 +15,9 @@ __all__ = [
     "ELLIPSIS",
     "canonical_link",
     "collapse_whitespace",
+    "feed_text_to_plain",
     "html_to_text",
+    "markdown_to_text",
     "strip_publisher_suffix",
     "truncate",
 ]
@@ -89,6 +92,11 @@ def _tag_separator(match: re.Match[str]) -> str:
     return " " if name is not None and name.lower() in _BLOCK_TAGS else ""
 
 
+def _tag_line_break(match: re.Match[str]) -> str:
+    name = match.group(2)
+    return "\n" if name is not None and name.lower() in _BLOCK_TAGS else ""
+
+
 def collapse_whitespace(s: str) -> str:
     """Turn every run of whitespace (and zero-width characters) into one space; trim the ends."""
     return _WHITESPACE_RE.sub(" ", _CONTROL_RE.sub("", s)).strip()
@@ -107,6 +115,137 @@ def html_to_text(s: str) -> str:
     if "&" in s:
         s = html.unescape(s)
     return collapse_whitespace(s)
+
+
+# --- markdown ---------------------------------------------------------------------------------
+#
+# Changelogs, forums and GitHub-made feeds put markdown in their descriptions, often with the
+# lines already joined by spaces ("## Summary We have released ..."). Every rule only removes
+# characters, so the text never grows. "Clearly markup" is judged from the neighbours:
+# emphasis opens after a space, a bracket or a quote and closes before one (or punctuation), so
+# "f**k", "$5*", "5 * 3", snake_case_names and URLs are left alone.
+
+# A whole line that is a horizontal rule ("---", "* * *", "___") or a setext underline ("===").
+_MD_RULE_RE = re.compile(r"^[ \t]*(?:(?:[-*_][ \t]*){3,}|={3,}[ \t]*)$", re.MULTILINE)
+# Block markers at the start of a line, nested in any order: "> - ## Heading". ">" needs a space
+# or another ">" after it and the others a space, so "#1 seller", "-5%" and "+1" are text.
+_MD_PREFIX_RE = re.compile(
+    r"^[ \t]*((?:(?:>(?=[ \t>]|$)|(?:#{1,6}|[-*+]|\d{1,3}[.)])(?=[ \t]|$))[ \t]*)+)(.*)$",
+    re.MULTILINE,
+)
+_MD_CLOSING_HASHES_RE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+# A heading this short whose line ends without punctuation gets a full stop when a line follows,
+# so it does not run into that sentence once lines are joined ("Summary. We have released ...").
+# (A feed that joined the lines itself leaves no way to tell where its heading ends.)
+_MD_SHORT_HEADING = 80
+_SENTENCE_END = (".", "!", "?", ":", ";", "…")
+# Links and images: [text](url "title") -> text, ![alt](url) -> alt. A URL may hold one level
+# of parentheses (Wikipedia links do).
+_MD_URL = r"\((?:[^()\s]|\([^()\s]*\))*(?:[ \t]+\"[^\"\n]*\")?\)"
+_MD_IMAGE_RE = re.compile(r"!\[([^\[\]\n]{0,300})\]" + _MD_URL)
+_MD_LINK_RE = re.compile(r"\[([^\[\]\n]{0,300})\]" + _MD_URL)
+# Inline code: a run of one to three backticks and the same run closing it on the line.
+_MD_CODE_RE = re.compile(r"(?<!`)(`{1,3})(?!`)([^\n]{1,200}?)(?<!`)\1(?!`)")
+# Emphasis: *em*, **strong**, ***both*** and the same with underscores. "(?<![^...])" reads
+# "at the start or after one of ...". Spans are short: emphasis is a word or a phrase, and the
+# bound keeps a line of unmatched openers from costing quadratic time.
+_MD_STAR_RE = re.compile(
+    r"(?<![^\s(\[{\"'“‘_])(\*{1,3})(?![\s*])([^\n]{1,200}?)(?<![\s*])\1"
+    r"(?![^\s)\]}\"'”’.,;:!?_])"
+)
+_MD_UNDERSCORE_RE = re.compile(
+    r"(?<![^\s(\[{\"'“‘*])(_{1,3})(?![\s_])([^\n]{1,200}?)(?<![\s_])\1"
+    r"(?![^\s)\]}\"'”’.,;:!?*])"
+)
+# Markers left mid-line by a feed that joined the lines: "... ## Why this is changing ...",
+# "... categories. # Which ...", "platform: * `a` * `b`". A single "#" counts only after the
+# end of a sentence or a table cell, and a "*" never after a number ("5 * 3").
+_MD_JOINED_HEADING_RE = re.compile(r"(?<=\s)#{2,6}(?=\s)|(?<=[.!?:|]\s)#(?=\s)")
+_MD_JOINED_BULLET_RE = re.compile(r"(?<=[^\s\d=+\-*/<>^%(])(\s+)\*(?=\s+\S)")
+# Tables: the delimiter row ("| --- | :---: |") goes and a run of empty cells becomes one bar.
+_MD_TABLE_RULE_RE = re.compile(r"\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+")
+_MD_EMPTY_CELLS_RE = re.compile(r"\|(?:[ \t]*\|)+")
+# Markup nested deeper than this many layers keeps its innermost ones; nothing real comes close.
+_MD_MAX_PASSES = 64
+
+
+def _md_block(match: re.Match[str]) -> str:
+    prefix, rest = match.group(1), match.group(2)
+    if "#" not in prefix:
+        return rest
+    rest = _MD_CLOSING_HASHES_RE.sub("", rest.rstrip()).rstrip()
+    followed = match.end() < len(match.string)  # "$" stopped at a newline
+    if followed and rest and len(rest) <= _MD_SHORT_HEADING and not rest.endswith(_SENTENCE_END):
+        rest += "."
+    return rest
+
+
+def _markdown_pass(s: str) -> str:
+    first = s.lstrip()[:1]
+    if "\n" in s or (first and (first in "-*_=>#+" or first.isdigit())):
+        s = _MD_RULE_RE.sub("", s)
+        s = _MD_PREFIX_RE.sub(_md_block, s)
+    if "](" in s:
+        s = _MD_IMAGE_RE.sub(r"\1", s)
+        s = _MD_LINK_RE.sub(r"\1", s)
+    if "`" in s:
+        s = _MD_CODE_RE.sub(r"\2", s)
+    if "*" in s:
+        s = _MD_STAR_RE.sub(r"\2", s)
+    if "_" in s:
+        s = _MD_UNDERSCORE_RE.sub(r"\2", s)
+    if "#" in s:
+        s = _MD_JOINED_HEADING_RE.sub("", s)
+    if "*" in s:
+        s = _MD_JOINED_BULLET_RE.sub(r"\1", s)
+    if "|" in s:
+        s = _MD_TABLE_RULE_RE.sub("", s)
+        s = _MD_EMPTY_CELLS_RE.sub("|", s)
+    return collapse_whitespace(s)
+
+
+def markdown_to_text(s: str) -> str:
+    """Return the text of markdown ``s`` on one line, as a reader of the rendered page sees it.
+
+    Headings (``#`` .. ``######`` at the start of a line; a short one gets a full stop so it does
+    not run into the next sentence), ``**bold**``, ``__bold__``, ``*em*`` and ``_em_`` (only
+    when clearly markup), inline code, ``[text](url)`` (-> text), ``![alt](url)`` (-> alt),
+    list bullets (``-``, ``*``, ``+``, ``1.``), ``>`` quotes, horizontal rules and table rules
+    are removed, also where a feed joined the lines with spaces. Ordinary text survives: "C#",
+    "#1 seller", "5 * 3", "$5*", "f**k", snake_case_names, URLs. (As in CommonMark, a lone
+    ``__init__`` reads as bold "init".) Whitespace is collapsed as by ``collapse_whitespace``.
+
+    Never longer than ``s``, and idempotent: markup revealed by removing other markup
+    ("***x***", "[**a**](u)") is removed too, up to 64 nested layers. Cost is linear per
+    layer; callers bound the input (``feed_text_to_plain`` reads ``MARKDOWN_SCAN`` characters).
+    """
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    for _ in range(_MD_MAX_PASSES):
+        out = _markdown_pass(s)
+        if out == s:
+            break
+        s = out
+    return collapse_whitespace(s)
+
+
+MARKDOWN_SCAN = 4_000
+"""How much of a feed text ``feed_text_to_plain`` reads: far more than a stored summary keeps."""
+
+
+def feed_text_to_plain(s: str, *, is_html: bool) -> str:
+    """A feed's description or content as one line of plain text: HTML (when ``is_html``) and
+    then markdown reduced to the text a reader sees (see ``html_to_text``, ``markdown_to_text``).
+
+    Block-level tags end a line, so ``<p>## Heading</p>`` is a heading. Only the first
+    ``MARKDOWN_SCAN`` characters of text are kept: the caller keeps a summary, not a page.
+    """
+    if is_html:
+        if "<" in s:
+            s = _INVISIBLE_RE.sub("\n", s)
+            s = _TAG_RE.sub(_tag_line_break, s)
+        if "&" in s:
+            s = html.unescape(s)
+    return markdown_to_text(s[:MARKDOWN_SCAN])
 
 
 def truncate(s: str, limit: int) -> str:

@@ -669,3 +669,29 @@ def test_uppercase_img_tags_are_found() -> None:
     )
 
     assert parse_text(document).items[0].image_url == "https://img.example.com/UP.PNG"
+
+
+def test_markdown_in_summaries_becomes_plain_text_and_titles_keep_theirs() -> None:
+    joined = (
+        "## Summary We have released 6 new **Affiliate** APIs: * `creator_quota` * "
+        "[Outreach](https://partner.example/docs) ## Why This helps sellers."
+    )
+    lines = "# Summary\n\nWe have released 6 new APIs.\n\n- one\n- two\n\n> quoted"
+    document = rss(
+        "<item><title>C# SDK: the #1 *NEW* release</title><guid>a</guid>"
+        f"<description><![CDATA[{joined}]]></description></item>"
+        f"<item><title>Lines</title><guid>b</guid><description><![CDATA[{lines}]]></description>"
+        "</item>"
+        "<item><title>HTML</title><guid>c</guid><description>&lt;h2&gt;## Impact&lt;/h2&gt;"
+        "&lt;p&gt;Fees rise &lt;b&gt;5 * 3&lt;/b&gt; times for snake_case_names.&lt;/p&gt;"
+        "</description></item>"
+    )
+    first, second, third = parse_text(document).items
+
+    assert first.title == "C# SDK: the #1 *NEW* release"
+    assert first.summary == (
+        "Summary We have released 6 new Affiliate APIs: creator_quota Outreach Why This helps"
+        " sellers."
+    )
+    assert second.summary == "Summary. We have released 6 new APIs. one two quoted"
+    assert third.summary == "Impact. Fees rise 5 * 3 times for snake_case_names."

@@ -1,4 +1,5 @@
-"""Tests for the plain-text helpers: HTML to text, truncation, canonical links, title suffixes."""
+"""Tests for the plain-text helpers: HTML and markdown to text, truncation, canonical links,
+title suffixes."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from hypothesis import strategies as st
 
 from bot.news.text import (
     ELLIPSIS,
+    MARKDOWN_SCAN,
     canonical_link,
     collapse_whitespace,
+    feed_text_to_plain,
     html_to_text,
+    markdown_to_text,
     strip_publisher_suffix,
     truncate,
 )
@@ -74,6 +78,156 @@ def test_html_to_text_stays_linear_on_broken_markup(evil: str) -> None:
 
 def test_collapse_whitespace_keeps_entities() -> None:
     assert collapse_whitespace("  a &amp;\n b ") == "a &amp; b"
+
+
+# --- markdown_to_text -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("markdown", "text"),
+    [
+        # Headings: markers at a line start go; a short heading ends its sentence.
+        ("# Title", "Title"),
+        ("# Title\n", "Title."),
+        ("## Summary\nWe have released 6 new APIs.", "Summary. We have released 6 new APIs."),
+        ("###### Deep\nText", "Deep. Text"),
+        ("## Closed heading ##\nText", "Closed heading. Text"),
+        ("## What is changing?\nText", "What is changing? Text"),
+        ("  ### Indented\ntext", "Indented. text"),
+        ("####### seven is not a heading", "####### seven is not a heading"),
+        # ... and where the feed joined the lines (the real changelog's descriptions).
+        ("## Summary We have released 6 new APIs.", "Summary We have released 6 new APIs."),
+        (
+            "# Summary ## What is changing The API now accepts: * `a_b` * `c_d` ## Why",
+            "Summary What is changing The API now accepts: a_b c_d Why",
+        ),
+        ("Toys categories. # Which markets?", "Toys categories. Which markets?"),
+        # Emphasis.
+        ("**bold** and __bold__", "bold and bold"),
+        ("an *em* and an _em_ word", "an em and an em word"),
+        ("***both*** and ___both___", "both and both"),
+        ("**Note:** read this", "Note: read this"),
+        ("(*optional*) field", "(optional) field"),
+        ('"*quoted*"', '"quoted"'),
+        ("**bold with *em* inside**", "bold with em inside"),
+        ("_*mixed*_ and *_mixed_*", "mixed and mixed"),
+        # Inline code, links, images.
+        ("call `get_orders` now", "call get_orders now"),
+        ("``code with ` inside``", "code with ` inside"),
+        ("see [the docs](https://x.example/docs) first", "see the docs first"),
+        ('[title](https://x.example "Title") kept', "title kept"),
+        ("[Wiki](https://en.wikipedia.org/wiki/Temu_(company)) page", "Wiki page"),
+        ("![the logo](https://x.example/logo.png) Temu", "the logo Temu"),
+        ("[![badge](b.svg)](https://x.example)", "badge"),
+        ("[**bold link**](u)", "bold link"),
+        ("[](https://x.example/empty) text", "text"),
+        # Lists, quotes, rules, tables.
+        ("- one\n- two\n* three\n+ four", "one two three four"),
+        ("1. first\n2) second\n10. tenth", "first second tenth"),
+        ("> quoted\n> > nested\n>> close", "quoted nested close"),
+        ("> - ## Heading in a list in a quote", "Heading in a list in a quote"),
+        ("above\n---\nbelow\n***\n* * *\n___\nend", "above below end"),
+        ("Setext\n======\ntext", "Setext text"),
+        ("| a | b |\n| --- | :---: |\n| 1 | 2 |", "| a | b | 1 | 2 |"),
+        ("Impact | | | | --- | --- | | Market | US |", "Impact | Market | US |"),
+        ("", ""),
+        ("  \n\t ", ""),
+    ],
+)
+def test_markdown_to_text(markdown: str, text: str) -> None:
+    assert markdown_to_text(markdown) == text
+
+
+@pytest.mark.parametrize(
+    "ordinary",
+    [
+        "C# is a language",
+        "Learn C#, F# and C++",
+        "The #1 seller on Amazon",
+        "#hashtag news",
+        "5 * 3 = 15",
+        "Rated 4 * 5 by buyers",
+        "prices from $5* (conditions apply)",
+        "Rated 5*, great",
+        "Save 20%* on everything",
+        "snake_case_names and _private fields",
+        "a__b__c and a**b**c",
+        "f**k that, said the s**t-poster",
+        "2 ** 10 is 1024",
+        "https://example.com/_path_/to/*file*.html",
+        "-5% in sales, +1 for that",
+        "2024. A year of growth",
+        "Amazon | CNBC",
+        "Temu - Reuters",
+        "a - b - c",
+        "x > 5 and y < 3",
+        "[link] [comments]",
+        "[1] footnote and (see above)",
+        "don't `forget",
+        ">5 sellers agree",
+        "email me_at_example",
+    ],
+)
+def test_markdown_to_text_leaves_ordinary_text_alone(ordinary: str) -> None:
+    assert markdown_to_text(ordinary) == ordinary
+
+
+def test_markdown_joined_bullets_keep_arithmetic() -> None:
+    assert markdown_to_text("fields: * a * b") == "fields: a b"
+    assert markdown_to_text("total 5 * 3 items") == "total 5 * 3 items"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "*a " * 3000,
+        "_a " * 3000,
+        "**" * 5000,
+        "[" * 2000 + "a" + "](u)" * 2000,
+        "*_" * 3000 + "a" + "_*" * 3000,
+        "`a``" * 3000,
+        ". # " * 3000,
+        "> - # 1. " * 1000 + "x",
+        "- a\n" * 3000,
+        "| --- " * 2000,
+        "**_`[a](" * 1500,
+        "![" * 3000,
+        "#" * 10_000,
+        "\r\n## a\r" * 2000,
+    ],
+)
+def test_markdown_to_text_survives_hostile_input(hostile: str) -> None:
+    out = markdown_to_text(hostile)
+
+    assert len(out) <= len(hostile)
+    assert "\n" not in out
+
+
+# --- feed_text_to_plain -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "is_html", "text"),
+    [
+        ("<h2>Summary</h2><p>We <b>released</b> it.</p>", True, "Summary We released it."),
+        ("<p>## Summary</p><p>We have released it.</p>", True, "Summary. We have released it."),
+        ("## Summary<br>We **have** released it.", True, "Summary. We have released it."),
+        ("<ul><li>- one</li><li>* two</li></ul>", True, "one two"),
+        ("&gt; quoted &amp; **bold**", True, "quoted & bold"),
+        ("<p>[docs](https://x.example) and <a href='u'>link</a></p>", True, "docs and link"),
+        ("<script>**x**</script>**y**", True, "y"),
+        ("# Title\n\nPlain *text*", False, "Title. Plain text"),
+        ("<b>not html</b> **bold**", False, "<b>not html</b> bold"),
+    ],
+)
+def test_feed_text_to_plain(value: str, is_html: bool, text: str) -> None:
+    assert feed_text_to_plain(value, is_html=is_html) == text
+
+
+def test_feed_text_to_plain_reads_a_bounded_prefix() -> None:
+    out = feed_text_to_plain("word " * MARKDOWN_SCAN, is_html=False)
+
+    assert len(out) < MARKDOWN_SCAN
 
 
 # --- truncate ---------------------------------------------------------------------------------
@@ -218,3 +372,26 @@ def test_canonical_link_never_raises_and_is_idempotent(tail: str) -> None:
 
     assert canonical_link(once) == once
     assert "#" not in once
+
+
+_MARKDOWN_SOUP = st.text(alphabet="*_`#>-+=|[]()!:.1 \n\tab\"'~$5C\r", max_size=120)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(_MARKDOWN_SOUP, st.text(max_size=300)))
+def test_markdown_to_text_properties(s: str) -> None:
+    out = markdown_to_text(s)
+
+    assert len(out) <= len(s)
+    assert markdown_to_text(out) == out
+    assert out == out.strip() and "\n" not in out and "  " not in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab <>&;/=\"'!-pli*_#`[]()\n", max_size=200), st.booleans())
+def test_feed_text_to_plain_properties(s: str, is_html: bool) -> None:
+    out = feed_text_to_plain(s, is_html=is_html)
+
+    assert markdown_to_text(out) == out
+    if not is_html:
+        assert len(out) <= len(s)
