@@ -1,7 +1,7 @@
 """Feed-to-channel time of the real bot process while one feed hangs and another floods.
 
     uv run python benchmarks/feed_to_channel.py [--samples 20] [--poll-interval 5]
-        [--flood 5000] [--hang-timeout 30]
+        [--flood 5000] [--hang-timeout 30] [--log bot.log]
 
 `shopwire run` against the loopback fake of Discord and loopback feed servers, with three
 feeds: one that accepts the connection and never answers (the bot gives up after
@@ -37,12 +37,12 @@ sys.path.insert(0, str(ROOT))
 from bot.app import open_newsroom  # noqa: E402
 from bot.news.models import SubscriptionMode  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from tests.fakediscord import FakeDiscord, RecordedMessage  # noqa: E402
+from tests.fakediscord import FakeDiscord, FakeDiscordTimeout, RecordedMessage  # noqa: E402
 from tests.fakes.feedserver import FeedServer, rss  # noqa: E402
 from tests.fakes.silentserver import SilentServer  # noqa: E402
 
-# Longest wait for one post: far beyond the target, so a slow build shows as a figure.
-SAMPLE_CEILING = 180.0
+# Longest wait for the hanging feed's next request (its timeout plus one interval, at most).
+HANG_CEILING = 180.0
 STORED = re.compile(r"poll feed_id=(\d+) status=(\w+) new=(\d+) updated=\d+ ms=(\d+)")
 
 
@@ -131,6 +131,10 @@ async def main() -> None:
     parser.add_argument("--flood", type=int, default=5000)
     parser.add_argument("--hang-timeout", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--ceiling", type=float, default=180.0, help="seconds one sample may wait for its post"
+    )
+    parser.add_argument("--log", type=Path, help="keep the bot's log in this file")
     args = parser.parse_args()
     interval = args.poll_interval
     rng = random.Random(args.seed)
@@ -171,6 +175,7 @@ async def main() -> None:
             log_path = Path(tmp) / "bot.log"
             bot = await start_bot(env, log_path)
             delays: list[float] = []
+            missed = 0
             try:
                 await fake.wait_until_connected(timeout=120)
                 await fake.wait_until(
@@ -181,7 +186,7 @@ async def main() -> None:
                 for sample in range(args.samples):
                     # Only while the hanging request is open: every sample has it in flight.
                     await fake.wait_until(
-                        lambda: silent.open >= 1, timeout=SAMPLE_CEILING, what="a hanging poll"
+                        lambda: silent.open >= 1, timeout=HANG_CEILING, what="a hanging poll"
                     )
                     await asyncio.sleep(rng.uniform(0, interval))
                     title = f"Temu sample {sample} opens a warehouse"
@@ -194,14 +199,22 @@ async def main() -> None:
                             (m for m in fake.messages_in(news.id) if wanted in text_of(m)), None
                         )
 
-                    post = await fake.wait_until(
-                        posted, timeout=SAMPLE_CEILING, what=f"the post of sample {sample}"
-                    )
-                    delays.append((post.created_at - served).total_seconds())
+                    try:
+                        post = await fake.wait_until(
+                            posted, timeout=args.ceiling, what=f"the post of sample {sample}"
+                        )
+                    except FakeDiscordTimeout:
+                        # Counted at the ceiling: the percentiles are then lower bounds.
+                        missed += 1
+                        delays.append(args.ceiling)
+                    else:
+                        delays.append((post.created_at - served).total_seconds())
                     print(f"sample {sample}: {delays[-1]:.2f} s", file=sys.stderr)
             finally:
                 await stop_bot(bot)
-            log = log_path.read_text(errors="replace")
+                log = log_path.read_text(errors="replace")
+                if args.log is not None:
+                    args.log.write_text(log)
 
     figures: dict[str, Any] = {
         "benchmark": "feed_to_channel",
@@ -209,18 +222,20 @@ async def main() -> None:
         "hang_timeout_s": args.hang_timeout,
         "flood_items": args.flood,
         "samples": len(delays),
+        "missed": missed,
         "p50_s": round(statistics.median(delays), 2),
         "p95_s": round(percentile(delays, 0.95), 2),
         "max_s": round(max(delays), 2),
         "target_p95_s": interval + 5,
         **log_figures(log),
     }
-    figures["meets_target"] = figures["p95_s"] <= figures["target_p95_s"]
+    figures["meets_target"] = not missed and figures["p95_s"] <= figures["target_p95_s"]
     print(
         f"feed-to-channel over {len(delays)} samples, poll interval {interval} s, "
         f"a {args.hang_timeout:.0f} s hanging feed and a {args.flood}-item flood each poll:\n"
         f"  p50 {figures['p50_s']} s, p95 {figures['p95_s']} s, max {figures['max_s']} s "
-        f"(target p95 <= {interval + 5} s: {'met' if figures['meets_target'] else 'MISSED'})\n"
+        f"(target p95 <= {interval + 5} s: {'met' if figures['meets_target'] else 'MISSED'}; "
+        f"{missed} samples not posted within {args.ceiling:.0f} s, counted at that)\n"
         f"  flood polls stored {figures['flood_polls']} "
         f"(median {figures['flood_poll_ms_median']} ms), hanging-feed timeouts "
         f"{figures['hang_timeouts']}, stories assigned {figures['stories_assigned']}, "

@@ -12,6 +12,9 @@
 
 Errors are values here: a broken feed becomes an ``UpdateReport`` with status ``error`` and its
 state (last error, error count, next due with backoff) is stored; it never stops the others.
+
+``update_due`` is one round that returns when its slowest feed is done (the CLI's ``poll``);
+the bot polls each feed as it falls due with ``services.poller.FeedPoller``.
 """
 
 from __future__ import annotations
