@@ -8,12 +8,16 @@ placed items (``window``) and carries on numbering after ``max_story_id``.
 Only items of the shared catalogue (feeds with ``guild_id`` NULL) are ever read here or placed
 in a story, so a server's private items never show in another server's summary or chart.
 
-Periods are half-open ``[since, until)`` over the items' ``first_seen`` (when Shopwire stored
-them), which is indexed and, unlike a feed's date, never lies in the future. A feed's backlog
-(what its first poll found) counts only when it was also published in the period: otherwise
-adding a feed would make its old news look like this week's. What a period
+Periods are half-open ``[since, until)`` over the items' publication time (``published``,
+indexed by ``items_published``), so a trend puts a story on the day it was reported, not on the
+day Shopwire happened to poll it. ``published`` never lies in the future and never comes after
+the poll that stored it: ``ItemRepository.apply`` stores the feed's date clamped to that poll's
+time, or the poll's time itself when the feed gave no (plausible) date; for a new item that poll
+is its ``first_seen``. A newly added feed's old news therefore stays in the weeks it was
+published in, and needs no special case. (An item that arrives late counts in its own period
+when that period is asked for again; a digest already posted does not change.) What a period
 reports of a story (counts, sources, companies, topics, links) is computed from the story's
-items first seen in that period, not from the whole story.
+items published in that period, not from the whole story.
 """
 
 from __future__ import annotations
@@ -42,9 +46,8 @@ _DAY_US = 86_400_000_000
 _EPOCH_DAY = date(1970, 1, 1)
 
 
-_PERIOD = (
-    "i.first_seen >= :since AND i.first_seen < :until AND (i.backlog = 0 OR i.published >= :since)"
-)
+# The period's items by publication time, walking the items_published (published, id) range.
+_PERIOD = "i.published >= :since AND i.published < :until"
 
 _STORY_ITEM_COLUMNS = "i.id, i.title, i.summary, i.source, i.published"
 
@@ -74,7 +77,7 @@ WHERE id = :item_id AND story_id IS NOT :story_id
 """
 
 # The period's items of the stories that pass the filters, grouped per story and ranked. The
-# period is read once (MATERIALIZED) through the items_first_seen index range.
+# period is read once (MATERIALIZED) through the items_published index range.
 #
 # Every period query here walks that range and probes the tags of each item in it: starting
 # from a company's or topic's side would read its whole history. (A join would also let SQLite
@@ -230,7 +233,7 @@ class SqliteStoryRepository:
         topics: Sequence[str] = (),
         offset: int = 0,
     ) -> list[StoryRecord]:
-        """The period's biggest stories: those with an item first seen in ``[since, until)``.
+        """The period's biggest stories: those with an item published in ``[since, until)``.
 
         Ranked by how many distinct sources reported them in the period, then by their latest
         publication date in the period. ``company`` (a company id) keeps the stories with an
@@ -310,7 +313,7 @@ class SqliteStoryRepository:
     async def company_counts(self, since: datetime, until: datetime) -> list[tuple[Company, int]]:
         """How many stories each company had in ``[since, until)``, most first (then by id).
 
-        A story counts for a company when one of its items first seen in the period is tagged
+        A story counts for a company when one of its items published in the period is tagged
         with it. Companies without a story in the period are left out.
         """
         if since >= until:
@@ -334,8 +337,8 @@ class SqliteStoryRepository:
     ) -> list[tuple[str, date, int]]:
         """(company id, UTC day, stories) for trend charts, by company then day.
 
-        The number of distinct stories with an item tagged with the company and first seen
-        that day, in ``[since, until)``. ``companies`` limits the result to those ids (None:
+        The number of distinct stories with an item tagged with the company and published
+        that (UTC) day, in ``[since, until)``. ``companies`` limits the result to those ids (None:
         every company). Days without a story are left out (the caller fills in zeros).
         """
         if since >= until or (companies is not None and not companies):
@@ -347,7 +350,7 @@ class SqliteStoryRepository:
             parameters["companies"] = to_json_list(companies)
         rows = await self._db.read(
             f"""
-            SELECT ic.company_id, i.first_seen / {_DAY_US} AS day,
+            SELECT ic.company_id, i.published / {_DAY_US} AS day,
                    count(DISTINCT i.story_id) AS stories
             FROM items AS i
             CROSS JOIN item_companies AS ic ON ic.item_id = i.id {only}
@@ -364,7 +367,7 @@ class SqliteStoryRepository:
     async def period_titles(
         self, since: datetime, until: datetime, company: str | None = None
     ) -> list[str]:
-        """Titles of the shared items first seen in ``[since, until)``, oldest first.
+        """Titles of the shared items published in ``[since, until)``, oldest first.
 
         Placed in a story or not; ``company`` (an id) keeps the items tagged with it.
         """
@@ -382,7 +385,7 @@ class SqliteStoryRepository:
             f"""
             SELECT i.title FROM items AS i
             WHERE {_PERIOD} AND {SHARED_ITEMS} {about}
-            ORDER BY i.first_seen, i.id
+            ORDER BY i.published, i.id
             """,
             parameters,
         )

@@ -192,7 +192,11 @@ class TrendData:
 
 
 def period_window(period: str, now: datetime) -> tuple[datetime, datetime]:
-    """The [since, until) window a period name stands for, ending now."""
+    """The [since, until) window a period name stands for, ending now.
+
+    Stories and headlines count in it by publication time (the item's ``published``), not by
+    when Shopwire stored them: a feed polled today with a week of news is a week of news.
+    """
     try:
         length = PERIODS[period]
     except KeyError:

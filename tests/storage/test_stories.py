@@ -373,7 +373,8 @@ async def test_top_stories_counts_only_the_period(db: Database) -> None:
 
 async def test_a_new_feeds_old_backlog_is_not_this_periods_news(db: Database) -> None:
     """A feed added today brings last month's items: they are stored and searchable, but a
-    summary, a trend or a digest of this week counts only those also published this week."""
+    summary, a trend or a digest of this week counts only those published this week (periods
+    are by publication time, so the backlog needs no rule of its own)."""
     feed = await add_feed(db, "Newly added")
     old = draft("old", "Temu fined last month", published=T0 - 20 * DAY, publisher="A")
     recent = draft("new", "Temu opens a warehouse", published=T0 - 2 * DAY, publisher="A")
@@ -392,6 +393,92 @@ async def test_a_new_feeds_old_backlog_is_not_this_periods_news(db: Database) ->
     assert [n for _, _, n in counts] == [1]
     # Over a period long enough to hold its publication date, the old item counts again.
     assert len(await db.stories.top_stories(T0 - 30 * DAY, T0 + DAY)) == 2
+
+
+async def test_periods_and_days_follow_publication_not_the_poll(db: Database) -> None:
+    """Items polled together at T0 but published over the days before count on their own days:
+    the tester's trend put a week of news on the poll day and a 24-hour summary found none."""
+    await db.items.register_companies([Company("temu", "Temu")])
+    feed = await add_feed(db, "Wire")
+    ids = {
+        n: await _store(
+            db,
+            feed,
+            f"d{n}",
+            f"Temu story {n}",
+            at=T0,
+            published=T0 - n * DAY + HOUR,
+            companies=("temu",),
+        )
+        for n in (1, 3, 5)
+    }
+    await _cluster(db, {n: [item] for n, item in ids.items()})
+    day = T0.date()
+    assert await db.stories.daily_story_counts(T0 - 7 * DAY, T0 + HOUR, ["temu"]) == [
+        ("temu", day - timedelta(days=5), 1),
+        ("temu", day - timedelta(days=3), 1),
+        ("temu", day - timedelta(days=1), 1),
+    ]
+    last_day = (T0 - DAY + HOUR, T0 + HOUR)
+    assert [s.id for s in await db.stories.top_stories(*last_day)] == [1]
+    assert await db.stories.company_counts(*last_day) == [(Company("temu", "Temu"), 1)]
+    assert await db.stories.period_titles(*last_day) == ["Temu story 1"]
+    # The poll's own day saw no story published.
+    assert await db.stories.top_stories(T0 - HOUR, T0 + HOUR) == []
+    # Oldest first means first published.
+    assert await db.stories.period_titles(T0 - 7 * DAY, T0 + HOUR) == [
+        "Temu story 5",
+        "Temu story 3",
+        "Temu story 1",
+    ]
+
+
+async def test_an_item_without_a_date_or_from_the_future_counts_at_its_poll(
+    db: Database,
+) -> None:
+    feed = await add_feed(db, "Wire")
+    undated = draft("undated", "No date given", published=None)
+    future = draft("future", "A wrong feed clock", published=T0 + 30 * DAY)
+    await db.items.apply(
+        poll(feed, [TaggedDraft(undated, ("x",)), TaggedDraft(future, ("x",))], at=T0 + HOUR)
+    )
+    await _cluster(db, {1: [i.item_id for i in await db.stories.unassigned(10)]})
+    assert await db.stories.daily_story_counts(*WEEK, ["x"]) == [("x", T0.date(), 1)]
+    [story] = await db.stories.top_stories(T0 + HOUR, T0 + 2 * HOUR)
+    assert story.item_count == 2
+    assert await db.stories.top_stories(T0 + 2 * HOUR, T0 + 60 * DAY) == []
+
+
+async def test_period_queries_walk_the_publication_index(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every period query reads the period through items_published (or the stories' items
+    through items_story), never the whole items table."""
+    await _newsroom(db)
+    plans: list[str] = []
+    original = Connections.read
+
+    async def explaining(self: Connections, sql: str, parameters: Any = ()) -> Any:
+        if isinstance(parameters, dict) and "until" in parameters:
+            rows = _rows(db, "EXPLAIN QUERY PLAN " + sql, parameters)  # type: ignore[arg-type]
+            plans.append("\n".join(str(row[3]) for row in rows))
+        return await original(self, sql, parameters)
+
+    monkeypatch.setattr(Connections, "read", explaining)
+    await db.stories.top_stories(*WEEK)
+    await db.stories.top_stories(*WEEK, company="temu", topic="legal")
+    await db.stories.company_counts(*WEEK)
+    await db.stories.daily_story_counts(*WEEK, ["temu"])
+    await db.stories.daily_story_counts(*WEEK, None)
+    await db.stories.period_titles(*WEEK)
+    await db.stories.period_titles(*WEEK, "temu")
+    assert len(plans) == 9  # top_stories reads its period twice: the ranking, then the links
+    for plan in plans:
+        assert "USING INDEX items_published (published>? AND published<?)" in plan or (
+            "USING INDEX items_story" in plan
+        ), plan
+        assert "SCAN i\n" not in plan + "\n" and "SCAN items" not in plan, plan
+    assert sum("items_published" in plan for plan in plans) == 7
 
 
 async def test_top_stories_filters_by_company_and_topic(db: Database) -> None:
