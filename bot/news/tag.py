@@ -6,6 +6,10 @@ every alias; case-sensitive aliases are then checked against the original text),
 context terms that guards look for and each family's negative phrases. Those two are consulted
 only for the occurrences that need them, and cheaply: a substring test first, a regex after.
 
+The regular expressions are compiled when the first item is tagged, not when the ``Tagger`` is
+built: the table is checked at construction, but a process that only picks companies by name
+(``shopwire latest --company temu``, a poll where no feed changed) never pays for compiling it.
+
 One item goes through these steps::
 
     title, summary, publisher
@@ -277,12 +281,38 @@ class _CompiledGuard:
         )
 
 
-@dataclass(frozen=True, slots=True)
 class _Negatives:
-    """A family's negative phrases, searched only near an occurrence."""
+    """A family's negative phrases, searched only near an occurrence.
 
-    regex: re.Pattern[str]
-    reach: int  # how far before or after an occurrence a containing phrase can extend
+    Compiled the first time an occurrence of the family needs vetting: most items never do.
+    """
+
+    __slots__ = ("_phrases", "_regex", "reach")
+
+    def __init__(self, phrases: Sequence[str]) -> None:
+        self._phrases = tuple(phrases)
+        self._regex: re.Pattern[str] | None = None
+        # How far before or after an occurrence a containing phrase can extend.
+        self.reach = 2 * max(len(phrase) for phrase in self._phrases)
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        regex = self._regex
+        if regex is None:
+            # Threads racing here compile the same pattern; either result will do.
+            regex = _words_regex(self._phrases)
+            assert regex is not None  # a family's negatives are never empty here
+            self._regex = regex
+        return regex
+
+
+@dataclass(frozen=True, slots=True)
+class _Regexes:
+    """The compiled form of a table: aliases (ASCII text, any text) and the guards' terms."""
+
+    ascii: re.Pattern[str]
+    unicode: re.Pattern[str]
+    terms: re.Pattern[str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,10 +329,12 @@ class _Entry:
 class _ItemText:
     """One item's cleaned text and what guards ask of it, worked out when first asked."""
 
-    __slots__ = ("_terms", "_words", "lowered", "tagger", "text", "title_end")
+    __slots__ = ("_terms", "_words", "lowered", "terms_re", "text", "title_end")
 
-    def __init__(self, tagger: Tagger, text: str, lowered: str, title_end: int) -> None:
-        self.tagger = tagger
+    def __init__(
+        self, terms_re: re.Pattern[str] | None, text: str, lowered: str, title_end: int
+    ) -> None:
+        self.terms_re = terms_re
         self.text = text
         self.lowered = lowered
         self.title_end = title_end
@@ -314,7 +346,7 @@ class _ItemText:
         if not terms.keys or not any(chunk in self.lowered for chunk in terms.chunks):
             return False
         if self._terms is None:
-            regex = self.tagger._terms_re
+            regex = self.terms_re
             found = regex.finditer(self.lowered) if regex is not None else ()
             self._terms = frozenset(_key(match.group()) for match in found)
         return not terms.keys.isdisjoint(self._terms)
@@ -440,15 +472,11 @@ class Tagger:
         self._by_id = {company.id: company for company in self._companies}
 
         entries: dict[str, list[_Entry]] = {}
-        spaced, unspaced = _Trie(), _Trie()
+        spaced: list[tuple[str, ...]] = []
+        unspaced: list[tuple[str, ...]] = []
         guard_terms: set[str] = set()
         for family in families:
-            negatives = None
-            if family.negative_context:
-                regex = _words_regex(family.negative_context)
-                assert regex is not None
-                reach = 2 * max(len(phrase) for phrase in family.negative_context)
-                negatives = _Negatives(regex, reach)
+            negatives = _Negatives(family.negative_context) if family.negative_context else None
             compiled: dict[Guard, _CompiledGuard] = {}
             for alias in _all_aliases(family):
                 text = fold_typography(alias.text).strip()
@@ -467,16 +495,35 @@ class Tagger:
                     negatives=negatives,
                 )
                 self._add_entry(entries, _key(text.lower()), entry)
-                (unspaced if _no_space_script(text) else spaced).add(_atoms(text.lower()))
+                (unspaced if _no_space_script(text) else spaced).append(_atoms(text.lower()))
 
         self._entries = {key: tuple(group) for key, group in entries.items()}
-        words = _WORD_START + "(?:" + spaced.pattern() + ")" + _WORD_END
-        self._ascii_re = re.compile(words)
-        self._unicode_re = (
-            re.compile(f"{words}|(?:{unspaced.pattern()})") if unspaced.children else self._ascii_re
-        )
-        self._terms_re = _words_regex(sorted(guard_terms))
+        self._aliases = (tuple(spaced), tuple(unspaced))  # as atoms, for ``_compile``
+        self._guard_terms = tuple(sorted(guard_terms))
+        self._regexes: _Regexes | None = None  # compiled by the first ``tag``
         self._pickables = self._build_pickables()
+
+    def _compiled(self) -> _Regexes:
+        regexes = self._regexes
+        if regexes is None:
+            # Threads racing here compile the same table; either result will do.
+            regexes = self._regexes = self._compile()
+        return regexes
+
+    def _compile(self) -> _Regexes:
+        spaced, unspaced = _Trie(), _Trie()
+        for trie, aliases in zip((spaced, unspaced), self._aliases, strict=True):
+            for atoms in aliases:
+                trie.add(atoms)
+        words = _WORD_START + "(?:" + spaced.pattern() + ")" + _WORD_END
+        ascii_re = re.compile(words)
+        return _Regexes(
+            ascii=ascii_re,
+            unicode=(
+                re.compile(f"{words}|(?:{unspaced.pattern()})") if unspaced.children else ascii_re
+            ),
+            terms=_words_regex(self._guard_terms),
+        )
 
     @staticmethod
     def _add_entry(entries: dict[str, list[_Entry]], key: str, entry: _Entry) -> None:
@@ -522,7 +569,8 @@ class Tagger:
         lowered = _lower_same_length(text)
 
         found: list[tuple[_Entry, int, int]] = []
-        regex = self._ascii_re if text.isascii() else self._unicode_re
+        regexes = self._compiled()
+        regex = regexes.ascii if text.isascii() else regexes.unicode
         for match in regex.finditer(lowered):
             start, end = match.span()
             if _passing_mention(lowered, start):
@@ -533,7 +581,7 @@ class Tagger:
         if not found:
             return ()
 
-        item = _ItemText(self, text, lowered, len(title))
+        item = _ItemText(regexes.terms, text, lowered, len(title))
         accepted: set[str] = set()
         guarded: list[tuple[_Entry, int, int]] = []
         for entry, start, end in found:

@@ -3,8 +3,9 @@
 Pure and standard-library only. The table below gives each topic weighted cues (regular
 expressions over lower-cased text, matched as whole words) and masks (phrases that look like a
 cue but are not one: "I recall", "rocket launch", "criminal charges"). A ``TopicTagger``
-compiles every mask and cue of every topic into one regular expression, built once, and runs it
-over an item in a single pass.
+compiles every mask and cue of every topic into one regular expression, built once (when the
+first item is scored, so that a process that only picks topics by name never builds it), and
+runs it over an item in a single pass.
 
 One item goes through these steps::
 
@@ -709,6 +710,40 @@ def _pick_key(text: str) -> str:
 _Effects = tuple[tuple[int, int], ...]  # (topic index, weight) pairs; () for a mask
 
 
+class _Rest:
+    """A branch's regex after its literal beginning, compiled the first time a match needs it.
+
+    Only a match that a plain phrase cannot explain needs one (see ``TopicTagger._which``):
+    compiling all of them up front would cost more than most processes ever use.
+    """
+
+    __slots__ = ("_regex", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._regex: re.Pattern[str] | None = None
+
+    def match(self, text: str, start: int) -> re.Match[str] | None:
+        regex = self._regex
+        if regex is None:
+            # Threads racing here compile the same pattern; either result will do.
+            regex = self._regex = re.compile(self.source)
+        return regex.match(text, start)
+
+
+_Candidate = tuple[int, _Rest | None, _Effects]  # (priority, regex rest or None, effects)
+
+
+@dataclass(frozen=True, slots=True)
+class _Matcher:
+    """A table's compiled form: the one regex, and what each of its matches counts."""
+
+    regex: re.Pattern[str]
+    sure: dict[str, _Effects]  # phrases whose match can only be that phrase's branch
+    phrases: dict[str, tuple[int, _Effects]]  # every plain phrase: first priority, effects
+    patterned: dict[str, list[_Candidate]]  # literal beginning: branches with a regex rest
+
+
 @dataclass(frozen=True, slots=True)
 class _Leaf:
     """Where a branch's literal beginning ends: the rest of its pattern and what it counts."""
@@ -770,8 +805,15 @@ class TopicTagger:
         *,
         threshold: int = THRESHOLD,
         title_factor: int = TITLE_FACTOR,
+        check_patterns: bool = True,
     ) -> None:
-        """Compile ``rules``; raises ValueError if the table is malformed."""
+        """Check and compile ``rules``; raises ValueError if the table is malformed.
+
+        ``check_patterns=False`` leaves checking the patterns, and compiling them, to the first
+        item scored; names, weights and duplicates are still checked here. ``default()`` builds
+        the shipped table that way (the tests check it), so that a process that only looks
+        topics up by name (``shopwire latest --topic fees``) never compiles it.
+        """
         ids = [r.topic.id for r in rules]
         if len(set(ids)) != len(ids):
             raise ValueError("duplicate topic ids in the topic table")
@@ -785,12 +827,19 @@ class TopicTagger:
         masks: dict[str, None] = {}
         cues: dict[str, dict[int, int]] = {}
         first_seen: dict[str, int] = {}
+        unchecked: list[tuple[str, str]] = []
         for index, r in enumerate(rules):
             for mask in r.masks:
-                _check_pattern(mask, r.topic.id)
+                if check_patterns:
+                    _check_pattern(mask, r.topic.id)
+                else:
+                    unchecked.append((mask, r.topic.id))
                 masks.update(dict.fromkeys(_branches(mask)))
             for cue in r.cues:
-                _check_pattern(cue.pattern, r.topic.id)
+                if check_patterns:
+                    _check_pattern(cue.pattern, r.topic.id)
+                else:
+                    unchecked.append((cue.pattern, r.topic.id))
                 if cue.weight == 0:
                     raise ValueError(f"cue {cue.pattern!r} of {r.topic.id!r} has no weight")
                 for branch in _branches(cue.pattern):
@@ -803,36 +852,50 @@ class TopicTagger:
         # At one position the regex takes the first branch that matches: masks before cues,
         # and among cues the longer branch first, so that the more specific reading wins
         # ("shipping costs" before "shipping").
-        ordered = [
+        self._ordered: tuple[tuple[str, _Effects], ...] = (
             *((mask, ()) for mask in masks),
             *(
                 (branch, tuple(sorted(cues[branch].items())))
                 for branch in sorted(cues, key=lambda b: (-len(b), first_seen[b]))
             ),
-        ]
+        )
+        self._unchecked = tuple(unchecked)
+        # Checked now, a table's patterns are compiled now too: a branch that does not start
+        # with a known character is refused by the constructor, as a bad pattern is.
+        self._matcher = self._compile() if check_patterns else None
+        self._pick, self._labels = self._build_picker(rules)
+
+    def _compiled(self) -> _Matcher:
+        matcher = self._matcher
+        if matcher is None:
+            # Threads racing here compile the same table; either result will do.
+            matcher = self._matcher = self._compile()
+        return matcher
+
+    def _compile(self) -> _Matcher:
+        for pattern, topic_id in self._unchecked:
+            _check_pattern(pattern, topic_id)
         # Python's regex engine passes over a branch cheaply only when it starts with a
         # literal, so the branches go into a trie of their literal beginnings (as in the
         # company tagger): a word start follows one path instead of trying ~500 branches.
         root = _Node(0)
         literal: dict[str, tuple[int, _Effects]] = {}
-        patterned: dict[str, list[tuple[int, re.Pattern[str], _Effects]]] = {}
-        for priority, (branch, found) in enumerate(ordered):
+        patterned: dict[str, list[_Candidate]] = {}
+        for priority, (branch, found) in enumerate(self._ordered):
             paths = _literal_paths(branch)
             if paths is None:
                 raise ValueError(f"pattern {branch!r} does not start with a known character")
             for prefix, rest in paths:
                 root.add(prefix, _Leaf(priority, rest))
                 if rest:
-                    compiled = re.compile(rf"{re.escape(prefix)}(?:{rest})(?!\w)")
+                    compiled = _Rest(rf"{re.escape(prefix)}(?:{rest})(?!\w)")
                     patterned.setdefault(prefix, []).append((priority, compiled, found))
                 elif prefix not in literal:  # else a branch before this one has the phrase
                     literal[prefix] = (priority, found)
         # The regex has no capturing groups (each would slow down every match), so a match is
         # known by its text: a literal phrase directly, unless a branch with a regex rest that
         # comes before it could match the same text (the mask "launching" before "my").
-        self._patterned = patterned
-        self._phrases = literal
-        self._sure = {
+        sure = {
             phrase: found
             for phrase, (priority, found) in literal.items()
             if not any(
@@ -841,8 +904,8 @@ class TopicTagger:
                 for first, _, _ in patterned.get(phrase[:end], ())
             )
         }
-        self._regex = re.compile(rf"(?<!\w){root.pattern()}(?!\w)")
-        self._pick, self._labels = self._build_picker(rules)
+        regex = re.compile(rf"(?<!\w){root.pattern()}(?!\w)")
+        return _Matcher(regex=regex, sure=sure, phrases=literal, patterned=patterned)
 
     @classmethod
     def default(cls) -> TopicTagger:
@@ -880,37 +943,18 @@ class TopicTagger:
         title_end = len(title)
         totals = [0] * len(self._topics)
         factor = self._title_factor
-        sure = self._sure
-        for match in self._regex.finditer(text):
+        matcher = self._compiled()
+        sure = matcher.sure
+        for match in matcher.regex.finditer(text):
             found = sure.get(match.group())
             if found is None:
-                found = self._which(text, match.start(), match.end())
+                found = _which(matcher, text, match.start(), match.end())
             if not found:
                 continue  # a mask
             times = factor if match.start() < title_end else 1
             for topic, weight in found:
                 totals[topic] += weight * times
         return totals
-
-    def _which(self, text: str, start: int, end: int) -> _Effects:
-        """What the branch that matched ``text[start:end]`` counts: the first that fits."""
-        phrase = text[start:end]
-        candidates: list[tuple[int, re.Pattern[str] | None, _Effects]] = [
-            entry
-            for size in range(1, len(phrase) + 1)
-            for entry in self._patterned.get(phrase[:size], ())
-        ]
-        if phrase in self._phrases:
-            priority, found = self._phrases[phrase]
-            candidates.append((priority, None, found))
-        candidates.sort(key=lambda entry: entry[0])
-        for _, compiled, found in candidates:
-            if compiled is None:
-                return found
-            match = compiled.match(text, start)
-            if match and match.end() == end:
-                return found
-        return ()  # unreachable while the regex and the branches agree
 
     # --- picking a topic by what a user types -----------------------------------------------
 
@@ -1198,6 +1242,29 @@ def _check_pattern(pattern: str, topic_id: str) -> None:
         raise ValueError(f"pattern {pattern!r} in {topic_id!r} is not lower case")
 
 
+def _which(matcher: _Matcher, text: str, start: int, end: int) -> _Effects:
+    """What the branch that matched ``text[start:end]`` counts: the first that fits."""
+    phrase = text[start:end]
+    candidates: list[_Candidate] = [
+        entry
+        for size in range(1, len(phrase) + 1)
+        for entry in matcher.patterned.get(phrase[:size], ())
+    ]
+    if phrase in matcher.phrases:
+        priority, found = matcher.phrases[phrase]
+        candidates.append((priority, None, found))
+    candidates.sort(key=lambda entry: entry[0])
+    for _, rest, found in candidates:
+        if rest is None:
+            return found
+        match = rest.match(text, start)
+        if match and match.end() == end:
+            return found
+    return ()  # unreachable while the regex and the branches agree
+
+
 @functools.cache
 def _default_tagger() -> TopicTagger:
-    return TopicTagger(RULES)
+    # The shipped table is checked by the tests (tests/news/test_topics.py builds it with every
+    # check); here its patterns are checked and compiled when the first item is scored.
+    return TopicTagger(RULES, check_patterns=False)
