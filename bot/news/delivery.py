@@ -33,6 +33,7 @@ from bot.news.models import (
     PostResult,
 )
 from bot.news.ports import Clock, OutboxRepository, Publisher, SubscriptionRepository
+from bot.news.services.stage import CrashLog
 
 log = logging.getLogger("shopwire.delivery")
 
@@ -130,6 +131,9 @@ class DeliverySender:
         # Subscriptions paused by a refusal the permission cache did not explain, and until
         # when they are left paused before being tried again.
         self._cooling: dict[int, datetime] = {}
+        # Delivery is woken after every stored feed: a channel whose delivery keeps crashing
+        # logs its traceback once, then one line per drain.
+        self._crashes = CrashLog(log)
 
     async def drain(self) -> DeliveryReport:
         """Resume subscriptions whose channel works again, then post what is due."""
@@ -142,8 +146,8 @@ class DeliverySender:
         for subscription_id, queued in by_subscription.items():
             try:
                 await self._deliver(subscription_id, queued, tally)
-            except Exception:  # a bug must not stop other channels' posts
-                log.exception("delivery subscription_id=%s crashed", subscription_id)
+            except Exception as exc:  # a bug must not stop other channels' posts
+                self._crashes.crashed(exc, "delivery subscription_id=%s crashed", subscription_id)
         if entries or tally.resumed:
             log.info(
                 "delivery sent=%d overflow=%d retry=%d dropped=%d paused=%s resumed=%s",

@@ -54,13 +54,11 @@ from bot.news.ports import (
     TopicClassifier,
 )
 from bot.news.schedule import PollPolicy
-from bot.news.services.stage import describe
+from bot.news.services.stage import CrashLog
 
 log = logging.getLogger("shopwire.poll")
 
 ProgressCallback = Callable[[UpdateReport], None]
-# Kinds of crash remembered by _log_crash before it starts over (and logs tracebacks again).
-MAX_CRASH_KINDS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +100,9 @@ class FeedUpdater:
         self._options = options
         self._subscriptions = subscriptions
         self._topics = topics
-        # Crash descriptions whose traceback was logged already (see _log_crash).
-        self._crashes_seen: set[str] = set()
+        # A storage outage crashes every poll, every few seconds: each kind of crash logs its
+        # traceback once; after that each poll logs only its one "status=error" line.
+        self._crashes = CrashLog(log, repeat_level=logging.DEBUG)
 
     async def update_due(
         self, *, include_not_due: bool = False, progress: ProgressCallback | None = None
@@ -157,7 +156,7 @@ class FeedUpdater:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug or a storage failure: report it, keep the others going
-            self._log_crash(feed, exc)
+            self._crashes.crashed(exc, "poll feed_id=%s crashed", feed.id)
             report = UpdateReport(
                 feed.id, feed.name, feed.url, UpdateStatus.ERROR, error=f"internal error: {exc}"
             )
@@ -171,18 +170,6 @@ class FeedUpdater:
             f" error={report.error!r}" if report.error else "",
         )
         return report
-
-    def _log_crash(self, feed: Feed, exc: Exception) -> None:
-        # A storage outage crashes every poll, every few seconds: each kind of crash logs its
-        # traceback once; after that each poll logs only its one "status=error" line.
-        kind = describe(exc)
-        if kind in self._crashes_seen:
-            log.debug("poll feed_id=%s crashed", feed.id, exc_info=exc)
-            return
-        if len(self._crashes_seen) >= MAX_CRASH_KINDS:
-            self._crashes_seen.clear()
-        self._crashes_seen.add(kind)
-        log.error("poll feed_id=%s crashed", feed.id, exc_info=exc)
 
     async def _update(self, feed: Feed, subscriptions: Sequence[Subscription]) -> UpdateReport:
         allow_private = feed.trusted or self._options.allow_private_urls

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 
+from bot.news.models import Item, PostResult
 from bot.news.services.stage import Stage, describe
+from storage.db import Database
+from tests.fakes.clock import FakeClock
+from tests.news.test_delivery import RecordingPublisher, queue, sender, subscribe
 from tests.news.test_poller import CEILING, Changes
 
 
@@ -111,3 +116,34 @@ def test_describe_is_one_short_line() -> None:
     assert describe(ValueError("a\nb   c")) == "ValueError: a b c"
     assert describe(TimeoutError()) == "TimeoutError"
     assert len(describe(RuntimeError("x" * 1000))) < 330
+
+
+async def test_a_channel_whose_delivery_keeps_crashing_logs_its_traceback_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Delivery is woken after every stored feed: a bug must not print a traceback each time,
+    nor hold back the other channels."""
+
+    class BrokenChannel(RecordingPublisher):
+        async def post_item(self, channel_id: int, item: Item, nonce: str) -> PostResult:
+            if channel_id == 10:
+                raise KeyError("embed field 'name'")
+            return await super().post_item(channel_id, item, nonce)
+
+    clock = FakeClock()
+    publisher = BrokenChannel()
+    caplog.set_level(logging.DEBUG, logger="shopwire.delivery")
+    async with await Database.open(tmp_path / "s.db") as db:
+        broken = await subscribe(db, clock, channel_id=10)
+        working = await subscribe(db, clock, channel_id=20)
+        await queue(db, clock, broken, ["Temu one"])
+        await queue(db, clock, working, ["Temu two"])
+        delivery = sender(db, publisher, clock)
+        for _ in range(3):
+            await delivery.drain()
+    assert publisher.titles(20) == ["Temu two"]
+    crashes = [r for r in caplog.records if "crashed" in r.getMessage()]
+    errors = [r for r in crashes if r.levelno == logging.ERROR]
+    assert len(errors) == 3
+    assert errors[0].exc_info is not None and all(r.exc_info is None for r in errors[1:])
+    assert "KeyError" in errors[1].getMessage() and "\n" not in errors[1].getMessage()

@@ -59,6 +59,33 @@ class FailureLog:
         self.in_a_row = 0
 
 
+class CrashLog:
+    """Crashes of one of many units (a feed's poll, a channel's delivery) that repeat every few
+    seconds: each kind's traceback is logged once; a repeat is one line (or DEBUG only, when
+    the caller logs its own line for it), its traceback at DEBUG."""
+
+    def __init__(
+        self, logger: logging.Logger, *, repeat_level: int = logging.ERROR, kinds: int = 64
+    ) -> None:
+        self._log = logger
+        self._repeat_level = repeat_level
+        self._kinds = kinds
+        self._seen: set[str] = set()
+
+    def crashed(self, exc: BaseException, message: str, *args: object) -> None:
+        """Log ``message % args`` for a crash: with its traceback if this kind is new."""
+        kind = describe(exc)
+        if kind not in self._seen:
+            if len(self._seen) >= self._kinds:  # bounded: kinds with ids in them keep coming
+                self._seen.clear()
+            self._seen.add(kind)
+            self._log.error(message, *args, exc_info=exc)
+            return
+        if self._repeat_level > logging.DEBUG:
+            self._log.log(self._repeat_level, message + ": %s", *args, kind)
+        self._log.debug(message, *args, exc_info=exc)
+
+
 async def wait_first(events: Sequence[asyncio.Event], seconds: float) -> None:
     """Return when any of ``events`` is set or after ``seconds``, whichever is first."""
     if any(event.is_set() for event in events):
