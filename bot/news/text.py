@@ -134,10 +134,12 @@ _MD_PREFIX_RE = re.compile(
     re.MULTILINE,
 )
 _MD_CLOSING_HASHES_RE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
-# A heading this short whose line ends without punctuation gets a full stop when a line follows,
-# so it does not run into that sentence once lines are joined ("Summary. We have released ...").
-# (A feed that joined the lines itself leaves no way to tell where its heading ends.)
+# A short heading or a list item whose line ends without punctuation gets some when a line
+# follows, so it does not run into that sentence once lines are joined: "Summary. We have
+# released ...", "Slime Toys; Stress Toys. The parameter ..." (";" between items of a list).
+# A feed that joined the lines itself leaves no way to tell where a heading or an item ends.
 _MD_SHORT_HEADING = 80
+_MD_NEXT_ITEM_RE = re.compile(r"\n(?:[ \t]*\n)?[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]")
 _SENTENCE_END = (".", "!", "?", ":", ";", "…")
 # Links and images: [text](url "title") -> text, ![alt](url) -> alt. A URL may hold one level
 # of parentheses (Wikipedia links do).
@@ -171,12 +173,18 @@ _MD_MAX_PASSES = 64
 
 def _md_block(match: re.Match[str]) -> str:
     prefix, rest = match.group(1), match.group(2)
-    if "#" not in prefix:
-        return rest
-    rest = _MD_CLOSING_HASHES_RE.sub("", rest.rstrip()).rstrip()
+    heading = "#" in prefix
+    if heading:
+        rest = _MD_CLOSING_HASHES_RE.sub("", rest.rstrip())
+    rest = rest.rstrip()
     followed = match.end() < len(match.string)  # "$" stopped at a newline
-    if followed and rest and len(rest) <= _MD_SHORT_HEADING and not rest.endswith(_SENTENCE_END):
-        rest += "."
+    if not followed or not rest or rest.endswith(_SENTENCE_END):
+        return rest
+    if heading:
+        return rest + "." if len(rest) <= _MD_SHORT_HEADING else rest
+    if prefix.rstrip(" \t>"):  # a list item, not only a quote
+        more = _MD_NEXT_ITEM_RE.match(match.string, match.end())
+        return rest + (";" if more else ".")
     return rest
 
 
@@ -207,13 +215,15 @@ def _markdown_pass(s: str) -> str:
 def markdown_to_text(s: str) -> str:
     """Return the text of markdown ``s`` on one line, as a reader of the rendered page sees it.
 
-    Headings (``#`` .. ``######`` at the start of a line; a short one gets a full stop so it does
-    not run into the next sentence), ``**bold**``, ``__bold__``, ``*em*`` and ``_em_`` (only
-    when clearly markup), inline code, ``[text](url)`` (-> text), ``![alt](url)`` (-> alt),
-    list bullets (``-``, ``*``, ``+``, ``1.``), ``>`` quotes, horizontal rules and table rules
-    are removed, also where a feed joined the lines with spaces. Ordinary text survives: "C#",
-    "#1 seller", "5 * 3", "$5*", "f**k", snake_case_names, URLs. (As in CommonMark, a lone
-    ``__init__`` reads as bold "init".) Whitespace is collapsed as by ``collapse_whitespace``.
+    Headings (``#`` .. ``######`` at the start of a line), ``**bold**``, ``__bold__``, ``*em*``
+    and ``_em_`` (only when clearly markup), inline code, ``[text](url)`` (-> text),
+    ``![alt](url)`` (-> alt), list bullets (``-``, ``*``, ``+``, ``1.``), ``>`` quotes,
+    horizontal rules and table rules are removed, also where a feed joined the lines with
+    spaces. Where the lines are still there, a short heading ends with "." and a list's items
+    with ";" (the last with "."), so they do not run into the next sentence. Ordinary text
+    survives: "C#", "#1 seller", "5 * 3", "$5*", "f**k", snake_case_names, URLs. (As in
+    CommonMark, a lone ``__init__`` reads as bold "init".) Whitespace is collapsed as by
+    ``collapse_whitespace``.
 
     Never longer than ``s``, and idempotent: markup revealed by removing other markup
     ("***x***", "[**a**](u)") is removed too, up to 64 nested layers. Cost is linear per

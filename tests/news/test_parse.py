@@ -693,5 +693,5 @@ def test_markdown_in_summaries_becomes_plain_text_and_titles_keep_theirs() -> No
         "Summary We have released 6 new Affiliate APIs: creator_quota Outreach Why This helps"
         " sellers."
     )
-    assert second.summary == "Summary. We have released 6 new APIs. one two quoted"
+    assert second.summary == "Summary. We have released 6 new APIs. one; two. quoted"
     assert third.summary == "Impact. Fees rise 5 * 3 times for snake_case_names."

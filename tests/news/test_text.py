@@ -122,8 +122,14 @@ def test_collapse_whitespace_keeps_entities() -> None:
         ("[**bold link**](u)", "bold link"),
         ("[](https://x.example/empty) text", "text"),
         # Lists, quotes, rules, tables.
-        ("- one\n- two\n* three\n+ four", "one two three four"),
-        ("1. first\n2) second\n10. tenth", "first second tenth"),
+        # A list's items are kept apart once its lines are joined.
+        ("- one\n- two\n* three\n+ four", "one; two; three; four"),
+        ("1. first\n2) second\n\n10. tenth", "first; second; tenth"),
+        (
+            "Changes:\n- Faster checkout\n- New API\n\nMore text",
+            "Changes: Faster checkout; New API. More text",
+        ),
+        ("- Done.\n- Shipped!\n- last", "Done. Shipped! last"),
         ("> quoted\n> > nested\n>> close", "quoted nested close"),
         ("> - ## Heading in a list in a quote", "Heading in a list in a quote"),
         ("above\n---\nbelow\n***\n* * *\n___\nend", "above below end"),
@@ -212,7 +218,7 @@ def test_markdown_to_text_survives_hostile_input(hostile: str) -> None:
         ("<h2>Summary</h2><p>We <b>released</b> it.</p>", True, "Summary We released it."),
         ("<p>## Summary</p><p>We have released it.</p>", True, "Summary. We have released it."),
         ("## Summary<br>We **have** released it.", True, "Summary. We have released it."),
-        ("<ul><li>- one</li><li>* two</li></ul>", True, "one two"),
+        ("<ul><li>- one</li><li>* two</li></ul>", True, "one; two."),
         ("&gt; quoted &amp; **bold**", True, "quoted & bold"),
         ("<p>[docs](https://x.example) and <a href='u'>link</a></p>", True, "docs and link"),
         ("<script>**x**</script>**y**", True, "y"),
