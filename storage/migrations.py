@@ -287,6 +287,27 @@ _V6_OUTBOX_ROUNDUPS = """
 ALTER TABLE outbox ADD COLUMN roundup TEXT;
 """
 
+_V7_STORY_FEATURES_MERGES = """
+-- Each placed item's features as the story clusterer prepared them (its own text encoding), so
+-- a restart rebuilds the clusterer from these rows instead of re-reading and re-preparing two
+-- windows of items. Deleting an item deletes its row.
+CREATE TABLE story_features (
+    item_id INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+    data    TEXT    NOT NULL
+) STRICT;
+
+-- Stories found to tell one event and merged: story_id's items moved to into_id, and its row
+-- was deleted. Kept so that an id shown before (say, in --json output) can still be followed.
+CREATE TABLE story_merges (
+    story_id  INTEGER PRIMARY KEY,
+    into_id   INTEGER NOT NULL,
+    merged_at INTEGER NOT NULL
+) STRICT;
+
+-- The item a story's headline and summary line were taken from: its link is the story's link.
+ALTER TABLE stories ADD COLUMN headline_item_id INTEGER;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -294,6 +315,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V4_SUBSCRIPTION_TOPICS,
     _V5_DIGESTS_GUILD_SETTINGS,
     _V6_OUTBOX_ROUNDUPS,
+    _V7_STORY_FEATURES_MERGES,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -25,12 +25,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.news.models import Company, StoryRecord
-from bot.news.stories import StoryItem, StorySummary
+from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
 from storage._sql import SHARED_ITEMS, Connections, from_db_time, to_db_time, to_json_list
 from storage.items import item_companies, item_topics
 
@@ -54,20 +54,54 @@ _STORY_ITEM_COLUMNS = "i.id, i.title, i.summary, i.source, i.published"
 # Unchanged summaries leave the row alone, so saving again changes nothing (updated_at
 # included): updated_at is when the story last changed.
 _UPSERT_STORY = """
-INSERT INTO stories (id, headline, summary_line, first_seen, last_seen, item_count,
-                     source_count, sources, companies, updated_at)
-VALUES (:id, :headline, :summary_line, :first_seen, :last_seen, :item_count, :source_count,
-        :sources, :companies, :now)
+INSERT INTO stories (id, headline, summary_line, headline_item_id, first_seen, last_seen,
+                     item_count, source_count, sources, companies, updated_at)
+VALUES (:id, :headline, :summary_line, :headline_item_id, :first_seen, :last_seen, 0, 0, '[]',
+        '[]', :now)
 ON CONFLICT (id) DO UPDATE SET
     headline = excluded.headline, summary_line = excluded.summary_line,
-    first_seen = excluded.first_seen, last_seen = excluded.last_seen,
-    item_count = excluded.item_count, source_count = excluded.source_count,
-    sources = excluded.sources, companies = excluded.companies,
-    updated_at = excluded.updated_at
-WHERE (headline, summary_line, first_seen, last_seen, item_count, source_count, sources,
-       companies)
-   IS NOT (excluded.headline, excluded.summary_line, excluded.first_seen, excluded.last_seen,
-           excluded.item_count, excluded.source_count, excluded.sources, excluded.companies)
+    headline_item_id = excluded.headline_item_id, updated_at = excluded.updated_at
+WHERE (headline, summary_line, headline_item_id)
+   IS NOT (excluded.headline, excluded.summary_line, excluded.headline_item_id)
+"""
+
+# A story's figures from its shared items, recomputed in SQL for the stories a step touched:
+# the clusterer only reads a sample of a big story's items, never all of them.
+_STORY_FIGURES = f"""
+UPDATE stories SET
+    item_count = agg.item_count, source_count = agg.source_count, sources = agg.sources,
+    first_seen = agg.first_seen, last_seen = agg.last_seen,
+    companies = (SELECT coalesce(json_group_array(company_id), '[]') FROM (
+        SELECT DISTINCT ic.company_id FROM items AS i
+        JOIN item_companies AS ic ON ic.item_id = i.id
+        WHERE i.story_id = stories.id AND {SHARED_ITEMS} ORDER BY ic.company_id)),
+    updated_at = CASE WHEN (stories.item_count, stories.source_count, stories.sources,
+                            stories.first_seen, stories.last_seen)
+        IS (agg.item_count, agg.source_count, agg.sources, agg.first_seen, agg.last_seen)
+        THEN stories.updated_at ELSE :now END
+FROM (
+    SELECT :id AS story_id, count(*) AS item_count, count(DISTINCT source) AS source_count,
+           (SELECT coalesce(json_group_array(source), '[]') FROM (
+               SELECT DISTINCT i.source FROM items AS i
+               WHERE i.story_id = :id AND {SHARED_ITEMS} ORDER BY i.source)) AS sources,
+           min(published) AS first_seen, max(published) AS last_seen
+    FROM items AS i WHERE i.story_id = :id AND {SHARED_ITEMS}
+) AS agg
+WHERE stories.id = :id AND agg.item_count > 0
+"""
+
+_MERGE_ITEMS = "UPDATE items SET story_id = :into_id WHERE story_id = :story_id"
+_MERGE_RECORD = """
+INSERT INTO story_merges (story_id, into_id, merged_at) VALUES (:story_id, :into_id, :now)
+ON CONFLICT (story_id) DO UPDATE SET into_id = excluded.into_id, merged_at = excluded.merged_at
+"""
+# Ids merged earlier into the story now merged follow it, so every old id resolves in one step.
+_MERGE_FOLLOW = "UPDATE story_merges SET into_id = :into_id WHERE into_id = :story_id"
+_MERGE_DROP = "DELETE FROM stories WHERE id = :story_id"
+_FEATURES = """
+INSERT INTO story_features (item_id, data) SELECT :item_id, :data
+WHERE EXISTS (SELECT 1 FROM items WHERE id = :item_id)
+ON CONFLICT (item_id) DO UPDATE SET data = excluded.data
 """
 
 _ASSIGN = """
@@ -97,7 +131,8 @@ ranked AS (
     ORDER BY source_count DESC, last_seen DESC, story_id DESC
     LIMIT :limit OFFSET :offset
 )
-SELECT r.story_id, r.item_count, r.first_seen, r.last_seen, s.headline, s.summary_line
+SELECT r.story_id, r.item_count, r.first_seen, r.last_seen, s.headline, s.summary_line,
+       (SELECT h.link FROM items AS h WHERE h.id = s.headline_item_id) AS headline_link
 FROM ranked AS r JOIN stories AS s ON s.id = r.story_id
 ORDER BY r.source_count DESC, r.last_seen DESC, r.story_id DESC
 """
@@ -146,17 +181,31 @@ class SqliteStoryRepository:
         companies = await self._company_ids([row["id"] for row in rows])
         return [_story_item(row, companies) for row in rows]
 
-    async def window(self, since: datetime) -> list[tuple[StoryItem, int]]:
-        """Shared items already placed and first seen at or after ``since``, with their story id.
+    async def held(self, since: datetime) -> list[PreparedItem]:
+        """Shared items placed in a story, published at or after ``since``, with the features
+        the clusterer stored for them: what ``StoryClusterer.rebuild`` takes after a restart.
 
-        In item id order: what ``StoryClusterer.rebuild`` needs after a restart. Items of
-        those stories first seen before ``since`` are not included (``story_items`` has them).
+        One query over the ``items_published`` range and the features' primary key; no item
+        text is read. Placed items without stored features are left to ``unprepared``.
         """
         rows = await self._db.read(
             f"""
+            SELECT i.id, i.story_id, f.data FROM items AS i
+            JOIN story_features AS f ON f.item_id = i.id
+            WHERE i.published >= :since AND i.story_id IS NOT NULL AND {SHARED_ITEMS}
+            """,
+            {"since": to_db_time(since)},
+        )
+        return [PreparedItem(int(row[0]), int(row[1]), str(row[2])) for row in rows]
+
+    async def unprepared(self, since: datetime) -> list[tuple[StoryItem, int]]:
+        """Shared items placed in a story and published at or after ``since`` whose features
+        were never stored (a database from before they were), with their story id."""
+        rows = await self._db.read(
+            f"""
             SELECT {_STORY_ITEM_COLUMNS}, i.story_id FROM items AS i
-            WHERE i.first_seen >= :since AND i.story_id IS NOT NULL AND {SHARED_ITEMS}
-            ORDER BY +i.id  -- "+": sorted after the first_seen range, not a scan in id order
+            WHERE i.published >= :since AND i.story_id IS NOT NULL AND {SHARED_ITEMS}
+              AND NOT EXISTS (SELECT 1 FROM story_features AS f WHERE f.item_id = i.id)
             """,
             {"since": to_db_time(since)},
         )
@@ -164,16 +213,22 @@ class SqliteStoryRepository:
         return [(_story_item(row, companies), int(row["story_id"])) for row in rows]
 
     async def max_story_id(self) -> int:
-        """The highest story id stored (in a story row or on an item), 0 when there is none."""
+        """The highest story id ever given out (a story row, an item's story, a merged
+        story), 0 when there is none."""
         row = await self._db.read_one(
             "SELECT max((SELECT coalesce(max(id), 0) FROM stories),"
-            " (SELECT coalesce(max(story_id), 0) FROM items WHERE story_id IS NOT NULL))"
+            " (SELECT coalesce(max(story_id), 0) FROM items WHERE story_id IS NOT NULL),"
+            " (SELECT coalesce(max(story_id), 0) FROM story_merges))"
         )
         assert row is not None
         return int(row[0])
 
-    async def story_items(self, story_ids: Sequence[int]) -> dict[int, list[StoryItem]]:
-        """The shared items of each story, in item id order, in two queries.
+    async def story_items(
+        self, story_ids: Sequence[int], *, limit: int | None = None
+    ) -> dict[int, list[StoryItem]]:
+        """The shared items of each story, earliest published first (then by id), in two
+        queries; with ``limit``, only each story's first ``limit`` items, so that a story of
+        300 items costs what one of ``limit`` does.
 
         A story without items (its feeds removed) or an unknown id is absent from the result.
         """
@@ -181,11 +236,15 @@ class SqliteStoryRepository:
             return {}
         rows = await self._db.read(
             f"""
-            SELECT {_STORY_ITEM_COLUMNS}, i.story_id FROM items AS i
-            WHERE i.story_id IN (SELECT value FROM json_each(:ids)) AND {SHARED_ITEMS}
-            ORDER BY i.story_id, i.id
+            SELECT * FROM (
+                SELECT {_STORY_ITEM_COLUMNS}, i.story_id, row_number() OVER (
+                    PARTITION BY i.story_id ORDER BY i.published, i.id) AS position
+                FROM items AS i
+                WHERE i.story_id IN (SELECT value FROM json_each(:ids)) AND {SHARED_ITEMS}
+            ) WHERE :limit IS NULL OR position <= :limit
+            ORDER BY story_id, position
             """,
-            {"ids": json.dumps([int(s) for s in story_ids])},
+            {"ids": json.dumps([int(s) for s in story_ids]), "limit": limit},
         )
         companies = await self._company_ids([row["id"] for row in rows])
         found: dict[int, list[StoryItem]] = {}
@@ -193,31 +252,55 @@ class SqliteStoryRepository:
             found.setdefault(int(row["story_id"]), []).append(_story_item(row, companies))
         return found
 
+    async def resolve(self, story_id: int) -> int:
+        """The story an id stands for now: itself, or the story it was merged into."""
+        row = await self._db.read_one(
+            "SELECT into_id FROM story_merges WHERE story_id = ?", (story_id,)
+        )
+        return story_id if row is None else int(row[0])
+
     async def save(
         self,
         assignments: Sequence[tuple[int, int]],
         summaries: Sequence[StorySummary],
         now: datetime,
+        *,
+        merges: Sequence[StoryMerge] = (),
+        prepared: Mapping[int, str] | None = None,
     ) -> None:
-        """Store a clustering step in one transaction: stories first, then item placements.
+        """Store a clustering step in one transaction.
 
-        ``assignments`` are (item id, story id) pairs; ``summaries`` the stories they touched
-        (inserted, or replacing the stored summary; a row whose summary is unchanged keeps its
-        ``updated_at``). Saving the same step again changes nothing. An item removed since it
+        ``summaries`` are the stories it touched (inserted, or replacing the stored headline
+        and line); ``assignments`` (item id, story id) pairs; ``merges`` move every item of a
+        merged story to the story it joined, remember the old id (``resolve``) and delete
+        its row, in the order given; ``prepared`` stores each item's clusterer features.
+        Each touched story's figures (items, sources, dates, companies) are then recomputed
+        from its items. Saving the same step again changes nothing. An item removed since it
         was read, or one of a private feed, is skipped. Raises ValueError, storing nothing,
         when an assignment names a story that is neither stored nor among ``summaries``.
         """
-        if not assignments and not summaries:
+        if not assignments and not summaries and not merges and not prepared:
             return
         stamp = to_db_time(now)
         stories = [_story_parameters(summary, stamp) for summary in summaries]
         placements = [{"item_id": item, "story_id": story} for item, story in assignments]
+        moves = [{"story_id": m.story_id, "into_id": m.into_id, "now": stamp} for m in merges]
+        features = [{"item_id": k, "data": v} for k, v in (prepared or {}).items()]
         try:
             async with self._db.transaction() as db:
                 if stories:
                     await db.executemany(_UPSERT_STORY, stories)
                 if placements:
                     await db.executemany(_ASSIGN, placements)
+                for move in moves:
+                    await db.execute(_MERGE_ITEMS, move)
+                    await db.execute(_MERGE_FOLLOW, move)
+                    await db.execute(_MERGE_RECORD, move)
+                    await db.execute(_MERGE_DROP, move)
+                if features:
+                    await db.executemany(_FEATURES, features)
+                touched = sorted({s["id"] for s in stories} | {m["into_id"] for m in moves})
+                await db.executemany(_STORY_FIGURES, [{"id": i, "now": stamp} for i in touched])
         except sqlite3.IntegrityError as exc:
             raise ValueError(f"cannot save stories: {exc} (an unknown story id?)") from exc
 
@@ -287,6 +370,10 @@ class SqliteStoryRepository:
         tagged_companies = await item_companies(self._db, item_ids)
         tagged_topics = await item_topics(self._db, item_ids)
         parts: dict[int, _StoryParts] = {story_id: _StoryParts() for story_id in story_ids}
+        # The story's link is its headline's item's: the headline never points elsewhere.
+        for row in ranked:
+            if row["headline_link"]:
+                parts[int(row["story_id"])].links.append(row["headline_link"])
         for row in items:
             parts[int(row["story_id"])].add(
                 row["source"],
@@ -453,11 +540,8 @@ def _story_parameters(summary: StorySummary, stamp: int) -> dict[str, Any]:
         "id": summary.story_id,
         "headline": summary.headline,
         "summary_line": summary.summary_line,
+        "headline_item_id": summary.headline_item_id,
         "first_seen": to_db_time(summary.first_seen),
         "last_seen": to_db_time(summary.last_seen),
-        "item_count": len(summary.item_ids),
-        "source_count": len(summary.sources),
-        "sources": to_json_list(summary.sources),
-        "companies": to_json_list(summary.companies),
         "now": stamp,
     }

@@ -29,7 +29,7 @@ from bot.news.models import (
     StoryRecord,
     Subscription,
 )
-from bot.news.stories import StoryItem, StorySummary
+from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
 from bot.news.topics import Topic
 
 
@@ -277,17 +277,26 @@ class StoryRepository(Protocol):
 
     async def unassigned(self, limit: int, *, since: datetime | None = None) -> list[StoryItem]: ...
 
-    async def window(self, since: datetime) -> list[tuple[StoryItem, int]]: ...
+    async def held(self, since: datetime) -> list[PreparedItem]: ...
+
+    async def unprepared(self, since: datetime) -> list[tuple[StoryItem, int]]: ...
 
     async def max_story_id(self) -> int: ...
 
-    async def story_items(self, story_ids: Sequence[int]) -> dict[int, list[StoryItem]]: ...
+    async def story_items(
+        self, story_ids: Sequence[int], *, limit: int | None = None
+    ) -> dict[int, list[StoryItem]]: ...
+
+    async def resolve(self, story_id: int) -> int: ...
 
     async def save(
         self,
         assignments: Sequence[tuple[int, int]],
         summaries: Sequence[StorySummary],
         now: datetime,
+        *,
+        merges: Sequence[StoryMerge] = (),
+        prepared: Mapping[int, str] | None = None,
     ) -> None: ...
 
     async def top_stories(

@@ -485,7 +485,15 @@ async def test_an_empty_summary_sends_nothing(llm: LlmServer) -> None:
 async def store_stories(database: Database, clock: FakeClock) -> None:
     """The Temu and SHEIN items stored by two shared feeds, then assigned to stories."""
     await database.items.register_companies(Tagger.default().companies())
-    for n, entries in enumerate([TEMU_ITEMS[:1] + SHEIN_ITEMS, TEMU_ITEMS[1:]]):
+    # Another event than TEMU_ITEMS[1] (a fee cut told twice is one story): three stories.
+    warehouse = item(
+        2,
+        "Temu opens Polish warehouse to speed up deliveries",
+        "The site near Poznan, worth 1,000 jobs, starts shipping in June.",
+        source="Modern Retail",
+        hours=2,
+    )
+    for n, entries in enumerate([TEMU_ITEMS[:1] + SHEIN_ITEMS, [warehouse]]):
         feed = await database.feeds.add(
             NewFeed(url=f"https://feed{n}.example/rss", name=f"Feed {n}"), T0
         )
@@ -527,13 +535,13 @@ async def test_summary_service_uses_verified_lines_from_a_real_database(
         ).summary()
         by_headline = {r.story.headline: r.story for r in plain.stories}
         fees = by_headline["Temu cuts seller fees by 15% in Europe"]
-        commission = by_headline["Temu lowers EU commission to win sellers"]
+        commission = by_headline["Temu opens Polish warehouse to speed up deliveries"]
         shein = by_headline["SHEIN files for London listing"]
         llm.script(
             lines(
                 {
                     fees.id: "Temu cuts seller fees in Europe by 15% from June 1.",
-                    commission.id: "Temu lowers its EU commission by 30%.",
+                    commission.id: "Temu opens a Polish warehouse with 3,000 jobs.",
                 }
             )
         )

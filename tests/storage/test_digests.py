@@ -11,6 +11,7 @@ import pytest
 from bot.news.models import DigestState, SubscriptionMode
 from bot.news.ports import DigestRepository, GuildSettingsRepository
 from storage import Database
+from storage.migrations import SCHEMA_VERSION
 from tests.storage.conftest import T0, add_subscription, database_at
 
 DAY = timedelta(days=1)
@@ -117,6 +118,6 @@ async def test_a_version_4_database_gains_digests_and_keeps_its_subscriptions(
         assert await db.digests.plan(sub.id, T0, T0 + 7 * DAY, T0 + 7 * DAY)
         await db.guild_settings.set_timezone(1, "UTC", T0)
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 6
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         columns = {row[1] for row in raw.execute("PRAGMA table_info(outbox)")}
     assert "roundup" in columns

@@ -15,7 +15,7 @@ import pytest
 
 from bot.news.models import Company, Feed, LatestRequest, TaggedDraft
 from bot.news.ports import StoryRepository
-from bot.news.stories import StoryItem, StorySummary
+from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
 from storage import Database
 from storage._sql import Connections, to_db_time
 from tests.storage.conftest import T0, add_feed, draft, poll
@@ -146,7 +146,7 @@ async def test_unassigned_lists_shared_items_oldest_first(db: Database) -> None:
     assert [i.item_id for i in await db.stories.unassigned(10)] == [c]
 
 
-async def test_window_gives_placed_items_with_their_stories(db: Database) -> None:
+async def test_held_and_unprepared_give_placed_items_by_publication(db: Database) -> None:
     feed = await add_feed(db)
     private = await add_feed(db, "Private", guild_id=GUILD)
     old = await _store(db, feed, "old", at=T0 - DAY)
@@ -157,11 +157,48 @@ async def test_window_gives_placed_items_with_their_stories(db: Database) -> Non
     p = await _store(db, private, "p", at=T0 + HOUR)
     _force_story(db, p, 2)
 
-    window = await db.stories.window(T0)
-    assert [(item.item_id, story) for item, story in window] == [(a, 1), (b, 2)]
-    assert window[0][0].companies == ("temu",)
-    assert [item.item_id for item, _ in await db.stories.window(T0 - DAY)] == [old, a, b]
-    assert await db.stories.window(T0 + DAY) == []
+    # Placed before any features were stored: all of them are "unprepared".
+    assert await db.stories.held(T0) == []
+    unprepared = await db.stories.unprepared(T0)
+    assert sorted((item.item_id, story) for item, story in unprepared) == [(a, 1), (b, 2)]
+    assert {item.item_id: item.companies for item, _ in unprepared}[a] == ("temu",)
+
+    await db.stories.save([], [], T0, prepared={a: "features of a", b: "of b", p: "never"})
+    held = sorted(await db.stories.held(T0), key=lambda r: r.item_id)
+    assert held == [PreparedItem(a, 1, "features of a"), PreparedItem(b, 2, "of b")]
+    assert [i.item_id for i, _ in await db.stories.unprepared(T0 - DAY)] == [old]
+    assert await db.stories.held(T0 + DAY) == []
+
+
+async def test_merges_move_items_and_old_ids_resolve(db: Database) -> None:
+    feed = await add_feed(db)
+    a = await _store(db, feed, "a", "Temu fined", at=T0)
+    b = await _store(db, feed, "b", "Temu penalised", at=T0 + HOUR)
+    c = await _store(db, feed, "c", "EU fines Temu", at=T0 + 2 * HOUR)
+    await _cluster(db, {1: [a], 2: [b]})
+    await _cluster(db, {3: [c]})
+    members = await db.stories.story_items([1, 2, 3])
+    merged = _summary(2, [i for items in members.values() for i in items], "Merged")
+    await db.stories.save([], [merged], T0, merges=[StoryMerge(1, 2), StoryMerge(3, 2)])
+    assert _rows(db, "SELECT id, story_id FROM items ORDER BY id") == [(a, 2), (b, 2), (c, 2)]
+    assert _rows(db, "SELECT id, item_count FROM stories") == [(2, 3)]
+    assert [await db.stories.resolve(i) for i in (1, 2, 3, 4)] == [2, 2, 2, 4]
+    assert await db.stories.max_story_id() == 3
+    # A story merged later takes the ids merged into it along.
+    d = await _store(db, feed, "d", "Temu to appeal", at=T0 + 3 * HOUR)
+    await _cluster(db, {9: [d]})
+    members = await db.stories.story_items([2, 9])
+    everything = [i for items in members.values() for i in items]
+    await db.stories.save([], [_summary(9, everything)], T0, merges=[StoryMerge(2, 9)])
+    assert [await db.stories.resolve(i) for i in (1, 2, 3)] == [9, 9, 9]
+
+
+async def test_story_items_can_stop_at_each_storys_first_reports(db: Database) -> None:
+    feed = await add_feed(db)
+    ids = [await _store(db, feed, f"k{n}", at=T0 + (5 - n) * HOUR) for n in range(5)]
+    await _cluster(db, {1: ids})
+    found = await db.stories.story_items([1], limit=2)
+    assert [i.item_id for i in found[1]] == [ids[4], ids[3]]  # earliest published first
 
 
 async def test_max_story_id(db: Database) -> None:
@@ -218,9 +255,10 @@ async def test_save_places_items_and_stores_summaries(db: Database) -> None:
             to_db_time(T0 + HOUR),
             2,
             2,
-            '["Reuters","Retail Dive"]',
+            '["Retail Dive","Reuters"]',  # computed from the items, sorted
             '["shein","temu"]',
             to_db_time(T0 + DAY),
+            None,
         )
     ]
     page = await db.items.latest(LatestRequest())
@@ -644,7 +682,9 @@ async def test_top_stories_over_a_week_of_5000_items(
         )
     # The budget is 50 ms; the bound leaves room for a busy machine, not for a full scan.
     assert max(plain, company, both) < 200
-    assert json.loads(_rows(db, "SELECT sources FROM stories WHERE id = 1")[0][0]) == ["Feed 1"]
+    expected = [row[0] for row in _rows(db, "SELECT DISTINCT source FROM items WHERE story_id = 1")]
+    stored = json.loads(_rows(db, "SELECT sources FROM stories WHERE id = 1")[0][0])
+    assert stored == sorted(expected)
 
 
 async def test_the_assigner_does_a_bounded_amount_per_run(

@@ -1,0 +1,541 @@
+"""Grouping items into stories as they arrive, and mending stories that arrival order split.
+
+Each new item is compared with the centroids of recent stories that share its rarest terms;
+it joins the best one whose score (cosine minus penalties) reaches the threshold, or starts a
+story. Then every story the run touched is compared with its neighbours the same way, story
+against story, and two that score above ``merge_threshold`` become one (the smaller into the
+larger; the merge is reported so that storage moves the items durably).
+
+Why it is built like this:
+
+- Items are compared with story *centroids* (the sum of the members' unit vectors), never
+  with single members: one odd wording cannot chain two events together, which is how "join
+  anything above a threshold" collapses into one giant cluster on thousands of items.
+- Centroid-only online assignment fragments a big story by arrival order: the first reports
+  of an event can land in two stories before either has the words they share. The merge pass
+  fixes that where it happens, for the stories just touched, at a cost bounded by the number
+  of candidates, not by the size of the stories.
+- Penalties, not just similarity, keep look-alikes apart: a report about Italy does not join
+  a story about France, a source does not report one event twice, and title-only posts (forum
+  threads, changelog lines) need a key term in common, not just common words.
+- Every comparison iterates the item's (or the smaller story's) features only, and centroids
+  keep their norm up to date as they grow: placing an item costs the same whether its story
+  has 3 items or 300.
+- State survives a restart through each item's prepared form (``members``/``rebuild``), so a
+  restart reads no item text and recomputes nothing.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import operator
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.news.stories.features import Featurizer, Prepared
+from bot.news.stories.keyterms import TermView, disputable, view_agreement
+from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem, StoryMerge
+
+__all__ = ["StoryClusterer"]
+
+# How many of an item's rarest terms are looked up to find candidate stories.
+_CANDIDATE_TERMS = 8
+# How many neighbours a touched story is compared with in the merge pass.
+_MERGE_CANDIDATES = 6
+# A term in more stories than this finds no candidates: it would make hundreds of stories
+# candidates, and the rarest few terms are enough to find the right story among the rest.
+_COMMON = 40
+# IDF is smoothed as if this many more stories, none using the term, were held: with only a
+# few stories held (a new install), a term shared by two of them would otherwise weigh far
+# less than one in neither, and paraphrases would fall apart.
+_IDF_PRIOR = 100
+# How many merges one touched story may take part in per run (a bound, not a tuning knob).
+_MAX_MERGES_PER_STORY = 4
+
+
+@dataclass(slots=True)
+class _Story:
+    story_id: int
+    centroid: dict[str, float] = field(default_factory=dict)
+    norm2: float = 0.0
+    first: float = math.inf
+    last: float = -math.inf
+    seconds: float = 0.0  # the sum of the members' POSIX timestamps
+    places: Counter[str] = field(default_factory=Counter)
+    title_places: Counter[str] = field(default_factory=Counter)
+    numbers: Counter[str] = field(default_factory=Counter)
+    companies: Counter[str] = field(default_factory=Counter)
+    names: Counter[str] = field(default_factory=Counter)
+    sources: Counter[str] = field(default_factory=Counter)
+    members: dict[int, Prepared] = field(default_factory=dict)
+    views: tuple[TermView, TermView, TermView, TermView] | None = None  # when needed
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    def term_views(self) -> tuple[TermView, TermView, TermView, TermView]:
+        """Places that can be disputed, numbers, companies, names: for comparisons."""
+        if self.views is None:
+            self.views = (
+                TermView.of(disputable(self.title_places)),
+                TermView.of(self.numbers),
+                TermView.of(self.companies),
+                TermView.of(self.names),
+            )
+        return self.views
+
+
+class StoryClusterer:
+    """Assigns items to stories a batch at a time, comparing each with recent stories.
+
+    It holds the stories whose last report is within twice the window of the newest item it
+    has seen, and forgets older ones (nothing new could join them). ``members`` gives the held
+    items in their stored form and ``rebuild`` restores the state from it after a restart.
+
+    Not thread-safe: use one instance from one task (or behind a lock), or off the event loop
+    in one worker thread at a time.
+    """
+
+    def __init__(self, config: StoryConfig | None = None, *, next_story_id: int = 1) -> None:
+        """An empty clusterer; its first new story gets ``next_story_id``."""
+        self.config = config or StoryConfig()
+        self._featurizer = Featurizer(self.config)
+        self._stories: dict[int, _Story] = {}
+        self._story_of: dict[int, int] = {}  # held item id -> story id
+        self._postings: dict[str, dict[int, None]] = {}  # feature -> story ids (ordered set)
+        self._next_id = next_story_id
+        self._newest: float | None = None
+        self._prepared: dict[int, str] = {}  # item id -> stored form, not yet taken
+        self._merges: list[StoryMerge] = []
+        self._merged_into: dict[int, int] = {}  # merged story id -> the story it joined
+
+    # --- building and restoring -------------------------------------------------------------
+
+    @classmethod
+    def rebuild(
+        cls,
+        held: Iterable[PreparedItem],
+        config: StoryConfig | None = None,
+        *,
+        next_story_id: int | None = None,
+    ) -> StoryClusterer:
+        """A clusterer holding ``held`` items (as ``members`` gave them) in their stories.
+
+        Pass every prepared item of every story with a report in the last ``2 * window``
+        (more is harmless: older stories are dropped again). ``next_story_id`` must be above
+        every story id ever given out, merged and forgotten ones included; it is at least one
+        above the highest held. Items whose stored form is of another format are skipped (and
+        returned by nothing): prepare them again with ``rebuild_from_items``.
+        """
+        records = sorted(held, key=lambda r: r.item_id)
+        highest = max((r.story_id for r in records), default=0)
+        clusterer = cls(config, next_story_id=max(next_story_id or 1, highest + 1))
+        for record in records:
+            prepared = Prepared.decode(record.item_id, record.data)
+            if prepared is not None and record.item_id not in clusterer._story_of:
+                clusterer._add(prepared, record.story_id)
+        clusterer._forget_old()
+        return clusterer
+
+    def hold(self, held: Iterable[tuple[StoryItem, int]], now: datetime | None = None) -> None:
+        """Hold (item, story id) pairs whose prepared form was never stored (a database from
+        before it was): each item is prepared now, in item id order, and its stored form
+        waits in ``take_prepared``."""
+        for item, story_id in sorted(held, key=lambda pair: pair[0].item_id):
+            if item.item_id not in self._story_of:
+                self._next_id = max(self._next_id, story_id + 1)
+                prepared = self._prepare(item, now)
+                self._add(prepared, story_id)
+                self._prepared[item.item_id] = prepared.encode()
+        self._forget_old()
+
+    def hold_prepared(self, held: Iterable[PreparedItem]) -> None:
+        """Hold more already-placed items (a restart's second read); unknown formats skipped."""
+        for record in sorted(held, key=lambda r: r.item_id):
+            prepared = Prepared.decode(record.item_id, record.data)
+            if prepared is not None and record.item_id not in self._story_of:
+                self._next_id = max(self._next_id, record.story_id + 1)
+                self._add(prepared, record.story_id)
+
+    # --- assigning --------------------------------------------------------------------------
+
+    def assign(
+        self, items: Sequence[StoryItem], now: datetime | None = None
+    ) -> list[tuple[int, int]]:
+        """(item id, story id) for each of ``items``, in item id order.
+
+        Items are placed in item id order (the order they were stored), and each can join a
+        story started earlier in the same batch. Then the stories touched are compared with
+        their neighbours and merged where they tell one event (see ``take_merges``); the ids
+        returned are the ones after merging. An item already held keeps its story: a batch
+        handed over twice is answered the same way twice. ``now``, if given, caps publication
+        dates that lie in the future.
+        """
+        ordered = sorted(items, key=lambda i: i.item_id)
+        fresh: list[Prepared] = []
+        seen: set[int] = set()
+        for item in ordered:
+            if item.item_id not in self._story_of and item.item_id not in seen:
+                seen.add(item.item_id)
+                fresh.append(self._prepare(item, now))
+        if fresh:
+            newest = max(p.published for p in fresh)
+            if self._newest is None or newest > self._newest:
+                self._newest = newest
+            self._forget_old()
+        touched: dict[int, None] = {}
+        for prepared in fresh:
+            story_id = self._best_story(prepared)
+            if story_id is None:
+                story_id = self._next_id
+                self._next_id += 1
+            self._add(prepared, story_id)
+            self._prepared[prepared.item_id] = prepared.encode()
+            touched[story_id] = None
+        self._merge_touched(list(touched))
+        out: list[tuple[int, int]] = []
+        for item in ordered:
+            story_id = self._story_of.get(item.item_id)
+            if story_id is not None and (not out or out[-1][0] != item.item_id):
+                out.append((item.item_id, story_id))
+        return out
+
+    def take_prepared(self) -> dict[int, str]:
+        """The stored form of every item prepared since the last call (item id -> data)."""
+        taken, self._prepared = self._prepared, {}
+        return taken
+
+    def take_merges(self) -> list[StoryMerge]:
+        """The merges made since the last call, in the order they were made."""
+        taken, self._merges = self._merges, []
+        self._merged_into.clear()
+        return taken
+
+    def members(self) -> list[PreparedItem]:
+        """Every held item in its stored form with its story, in item id order: what
+        ``rebuild`` takes."""
+        out = [
+            PreparedItem(item_id, story.story_id, prepared.encode())
+            for story in self._stories.values()
+            for item_id, prepared in story.members.items()
+        ]
+        out.sort(key=lambda r: r.item_id)
+        return out
+
+    def story_ids(self) -> list[int]:
+        """The ids of the stories held, ascending."""
+        return sorted(self._stories)
+
+    def story_of(self, item_id: int) -> int | None:
+        """The story a held item is in."""
+        return self._story_of.get(item_id)
+
+    @property
+    def next_story_id(self) -> int:
+        """The id the next new story will get."""
+        return self._next_id
+
+    def score(self, item: StoryItem, story_id: int) -> float:
+        """The score ``item`` would get against a held story (for tuning and tests)."""
+        prepared = self._prepare(item, None)
+        story = self._stories[story_id]
+        return self._cosine(prepared.features, story) - self._penalty(prepared, story)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _idf(self, key: str) -> float:
+        held = len(self._stories)
+        posting = self._postings.get(key)
+        df = len(posting) if posting is not None else 0
+        return math.log((1 + held + _IDF_PRIOR) / (1 + df)) + 1.0
+
+    def _prepare(self, item: StoryItem, now: datetime | None) -> Prepared:
+        return self._featurizer.prepare(item, now, self._idf)
+
+    def _add(self, item: Prepared, story_id: int) -> None:
+        story = self._stories.get(story_id)
+        if story is None:
+            story = _Story(story_id)
+            self._stories[story_id] = story
+        centroid, postings = story.centroid, self._postings
+        norm2 = story.norm2
+        for key, weight in item.features.items():
+            old = centroid.get(key)
+            if old is None:
+                old = 0.0
+                postings.setdefault(key, {})[story_id] = None
+            new = old + weight
+            centroid[key] = new
+            norm2 += new * new - old * old
+        story.norm2 = norm2
+        story.first = min(story.first, item.published)
+        story.last = max(story.last, item.published)
+        story.seconds += item.published
+        terms = item.terms
+        story.places.update(terms.places)
+        story.title_places.update(terms.title_places)
+        story.numbers.update(terms.numbers)
+        story.companies.update(terms.companies)
+        story.names.update(terms.names)
+        story.sources[item.source] += 1
+        story.members[item.item_id] = item
+        story.views = None
+        self._story_of[item.item_id] = story_id
+        if self._newest is None or item.published > self._newest:
+            self._newest = item.published
+
+    def _forget_old(self) -> None:
+        if self._newest is None:
+            return
+        cutoff = self._newest - 2 * self.config.window.total_seconds()
+        for story_id in [s for s, story in self._stories.items() if story.last < cutoff]:
+            self._drop(story_id)
+
+    def _drop(self, story_id: int) -> _Story:
+        story = self._stories.pop(story_id)
+        for key in story.centroid:
+            posting = self._postings[key]
+            del posting[story_id]
+            if not posting:
+                del self._postings[key]
+        for item_id in story.members:
+            del self._story_of[item_id]
+        return story
+
+    def _candidates(
+        self,
+        features: dict[str, float],
+        start: float,
+        end: float,
+        exclude: int | None = None,
+        limit: int | None = None,
+    ) -> list[_Story]:
+        """Stories overlapping ``[start - window, end + window]`` that share the most
+        (weighted) of the rarest of ``features``, best first."""
+        held = len(self._stories)
+        if not held:
+            return []
+        common = _COMMON
+        postings = self._postings
+        looked: list[tuple[int, str]] = []
+        for key in features:
+            posting = postings.get(key)
+            if posting is not None and len(posting) <= common:
+                looked.append((len(posting), key))
+        looked.sort()
+        score: dict[int, float] = {}
+        for _, key in looked[:_CANDIDATE_TERMS]:
+            weight = features[key]
+            for story_id in postings[key]:
+                score[story_id] = score.get(story_id, 0.0) + weight
+        if exclude is not None:
+            score.pop(exclude, None)
+        window = self.config.window.total_seconds()
+        earliest, latest = start - window, end + window
+        limit = limit or self.config.max_candidates
+        out: list[_Story] = []
+        # Best first, ties to the newer story; the few outside the window are skipped.
+        ranked = sorted(score.items(), key=_by_score_then_id, reverse=True)
+        for story_id, _ in ranked[: 2 * limit]:
+            story = self._stories[story_id]
+            if story.last >= earliest and story.first <= latest:
+                out.append(story)
+                if len(out) == limit:
+                    break
+        return out
+
+    @staticmethod
+    def _cosine(features: dict[str, float], story: _Story) -> float:
+        """Cosine with the story's centroid."""
+        if story.norm2 <= 0.0:
+            return 0.0
+        centroid = story.centroid
+        dot = 0.0
+        for key, weight in features.items():
+            other = centroid.get(key)
+            if other is not None:
+                dot += weight * other
+        return dot / math.sqrt(story.norm2)
+
+    def _event_cosine(self, item: Prepared, story: _Story) -> float:
+        """The part of the cosine that comes from words saying what happened."""
+        return self._cosine(item.event_features(), story)
+
+    def _best_story(self, item: Prepared) -> int | None:
+        if not item.features:
+            return None
+        candidates = self._candidates(item.features, item.published, item.published)
+        floor = self.config.event_floor
+        scored = [
+            (self._cosine(item.features, story), story)
+            for story in candidates
+            if self._event_cosine(item, story) >= floor
+        ]
+        return _best(scored, self.config.threshold, lambda story: self._penalty(item, story))
+
+    def _penalty(self, item: Prepared, story: _Story) -> float:
+        """What pushes an item away from a story: key terms they disagree on, a source that
+        already reported it, a title-only item with no key term in common, time apart."""
+        config = self.config
+        mine, theirs = item.views(), story.term_views()
+        # A report about other companies than the story's is another event, whatever else it
+        # shares ("Allegro under scrutiny in Turkey" / "TikTok Shop faces Turkish probe").
+        for kind in (0, 2):
+            if mine[kind].main_total and theirs[kind].full and _disjoint(mine[kind], theirs[kind]):
+                return math.inf
+        penalty = _terms_penalty(config, mine, theirs)
+        if item.source in story.sources:
+            penalty += config.source_weight
+        if item.short and not _shares_key_term(item, story):
+            penalty += config.short_margin
+        middle = story.seconds / story.size
+        gap = abs(item.published - middle) - config.time_slack.total_seconds()
+        if gap > 0:
+            penalty += config.time_weight * gap / config.window.total_seconds()
+        return penalty
+
+    # --- merging ------------------------------------------------------------------------------
+
+    def _merge_touched(self, touched: list[int]) -> None:
+        for story_id in touched:
+            for _ in range(_MAX_MERGES_PER_STORY):
+                story_id = self._resolve(story_id)
+                story = self._stories.get(story_id)
+                if story is None:
+                    break
+                other = self._merge_partner(story)
+                if other is None:
+                    break
+                self._merge(story, other)
+
+    def _resolve(self, story_id: int) -> int:
+        while story_id in self._merged_into:
+            story_id = self._merged_into[story_id]
+        return story_id
+
+    def _merge_partner(self, story: _Story) -> _Story | None:
+        """The held story that tells the same event as ``story`` best, if any reaches the
+        merge threshold."""
+        config = self.config
+        # The story's heaviest terms find its neighbours: a centroid's light terms are the
+        # odd words of single reports.
+        top = dict(heapq.nlargest(2 * _CANDIDATE_TERMS, story.centroid.items(), key=_weight))
+        candidates = self._candidates(
+            top, story.first, story.last, exclude=story.story_id, limit=_MERGE_CANDIDATES
+        )
+        scored = [(_centroid_cosine(story, other), other) for other in candidates]
+        best = _best(scored, config.merge_threshold, lambda o: self._story_penalty(story, o))
+        return None if best is None else self._stories[best]
+
+    def _story_penalty(self, a: _Story, b: _Story) -> float:
+        """The item penalty's counterpart for two stories (the smaller one as the item)."""
+        config = self.config
+        if a.size > b.size:
+            a, b = b, a
+        views_a, views_b = a.term_views(), b.term_views()
+        # Two stories headlined with different places or different companies are look-alikes
+        # ("halts parcels to Germany" / "... to the US"), however alike their words: a report
+        # silent on the place may join either, but it never makes them one.
+        for kind in (0, 2):
+            a_terms, b_terms = views_a[kind], views_b[kind]
+            if a_terms.main_total and b_terms.full and _disjoint(a_terms, b_terms):
+                return math.inf
+        penalty = _terms_penalty(config, views_a, views_b)
+        shared = len(a.sources.keys() & b.sources.keys())
+        if shared:
+            penalty += config.source_weight * shared / min(len(a.sources), len(b.sources))
+        gap = abs(a.seconds / a.size - b.seconds / b.size) - config.time_slack.total_seconds()
+        if gap > 0:
+            penalty += config.time_weight * gap / config.window.total_seconds()
+        return penalty
+
+    def _merge(self, a: _Story, b: _Story) -> None:
+        """One story of two: the smaller's items move into the larger (ties: the older)."""
+        if (a.size, -a.story_id) > (b.size, -b.story_id):
+            a, b = b, a
+        gone = self._drop(a.story_id)
+        for item in gone.members.values():
+            self._add(item, b.story_id)
+        self._merges.append(StoryMerge(story_id=a.story_id, into_id=b.story_id))
+        self._merged_into[a.story_id] = b.story_id
+
+
+def _best(
+    scored: list[tuple[float, _Story]], threshold: float, penalty: Callable[[_Story], float]
+) -> int | None:
+    """The story with the best score (cosine minus penalty) at or above ``threshold``; ties
+    go to the newer story. Penalties only lower a score, so candidates are scored best cosine
+    first and the search stops at a cosine no better than the best score found."""
+    scored.sort(key=lambda pair: (pair[0], pair[1].story_id), reverse=True)
+    best: tuple[float, int] | None = None
+    for cosine, story in scored:
+        if cosine < threshold or (best is not None and cosine < best[0]):
+            break
+        score = cosine - penalty(story)
+        if score >= threshold and (best is None or (score, story.story_id) > best):
+            best = (score, story.story_id)
+    return None if best is None else best[1]
+
+
+_by_score_then_id = operator.itemgetter(1, 0)
+
+
+def _weight(pair: tuple[str, float]) -> float:
+    return pair[1]
+
+
+def _centroid_cosine(a: _Story, b: _Story) -> float:
+    if a.norm2 <= 0.0 or b.norm2 <= 0.0:
+        return 0.0
+    small, large = (a, b) if len(a.centroid) <= len(b.centroid) else (b, a)
+    other = large.centroid
+    dot = 0.0
+    for key, weight in small.centroid.items():
+        found = other.get(key)
+        if found is not None:
+            dot += weight * found
+    return dot / math.sqrt(a.norm2 * b.norm2)
+
+
+def _disjoint(mine: TermView, theirs: TermView) -> bool:
+    """Whether ``theirs`` mentions no main term of ``mine``, nor a place related to one."""
+    return view_agreement(mine, theirs, both_ways=False) == 0.0
+
+
+def _terms_penalty(
+    config: StoryConfig,
+    mine: tuple[TermView, TermView, TermView, TermView],
+    theirs: tuple[TermView, TermView, TermView, TermView],
+) -> float:
+    """Disagreement on key terms, 0 when either side is silent on a kind.
+
+    Headline places and companies go one way (the item's must be among the story's: a story
+    of a launch in four countries takes a report headlined with one of them) and count
+    squared, so that a partial overlap costs little and no overlap ("fined in Spain" against
+    "fined in Italy", "JD.com halts parcels" against "Coupang halts parcels") costs the full
+    weight. Numbers and names go one way and count linearly: reports of one event quote
+    different figures and people, and an item may lack some.
+    """
+    places, numbers, companies, names = zip(mine, theirs, strict=True)
+    penalty = 0.0
+    for (a, b), weight in ((places, config.place_weight), (companies, config.company_weight)):
+        if weight and a.main_total and b.full:
+            miss = 1.0 - view_agreement(a, b, both_ways=False)
+            penalty += weight * miss * miss
+    for (a, b), weight in ((numbers, config.number_weight), (names, config.name_weight)):
+        if weight and a.main_total and b.full:
+            penalty += weight * (1.0 - view_agreement(a, b, both_ways=False))
+    return penalty
+
+
+def _shares_key_term(item: Prepared, story: _Story) -> bool:
+    terms = item.terms
+    return (
+        not terms.companies.keys().isdisjoint(story.companies.keys())
+        or not terms.numbers.keys().isdisjoint(story.numbers.keys())
+        or not terms.names.keys().isdisjoint(story.names.keys())
+    )

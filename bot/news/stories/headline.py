@@ -1,0 +1,142 @@
+"""How a story reads: its headline, summary line and link, all from one of its reports.
+
+Pure: the standard library only. The cost is bounded: the headline is chosen among the story's
+first ``SAMPLE`` reports (the wording the first sources agree on), so summarising a story of
+300 reports costs what one of 16 does, and a story's headline stops changing once it has that
+many reports (the assigner then leaves it alone).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from bot.news.models import utc
+from bot.news.stories.keyterms import key_terms
+from bot.news.stories.model import StoryItem, StorySummary
+from bot.news.stories.wording import (
+    CUT_OFF_RE,
+    HEADLINE_PREFIX_RE,
+    STOPWORDS,
+    clean_summary,
+    clean_title,
+    tokens,
+)
+from bot.news.text import truncate
+
+SAMPLE = 16
+"""How many of a story's earliest reports its headline and summary line are chosen from."""
+
+_SUMMARY_CHARS = 200
+
+
+def _gram_vectors(texts: Sequence[str]) -> list[dict[str, float]]:
+    """Unit 4-gram vectors over content words, to compare a story's own texts."""
+    out = []
+    for text in texts:
+        grams: Counter[str] = Counter()
+        for word in tokens(text):
+            if word not in STOPWORDS:
+                padded = f" {word} "
+                grams.update(padded[i : i + 4] for i in range(max(1, len(padded) - 3)))
+        weights = {gram: 1.0 + math.log(count) for gram, count in grams.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        out.append({gram: w / norm for gram, w in weights.items()})
+    return out
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(weight * b[gram] for gram, weight in a.items() if gram in b)
+
+
+def _length_factor(sentence: str) -> float:
+    """Very short sentences say too little and very long ones do not fit a line."""
+    n = len(sentence)
+    if n < 40:
+        return 0.3
+    if n < 70:
+        return 0.8
+    if n <= 220:
+        return 1.0
+    return max(0.4, 220 / n)
+
+
+def _informativeness(sentence: str) -> float:
+    terms = key_terms("", sentence, ())
+    return min(len(terms.places) + len(terms.numbers) + len(terms.names), 3) / 3
+
+
+def _best_sentence(
+    sentences: Sequence[str],
+    documents: Sequence[dict[str, float]],
+    titles: Sequence[dict[str, float]],
+) -> tuple[float, str] | None:
+    """The sentence (of one report) that covers best what the sample's reports say."""
+    best: tuple[float, str] | None = None
+    for sentence, vector in zip(sentences, _gram_vectors(sentences), strict=True):
+        cover = sum(_dot(vector, document) for document in documents) / len(documents)
+        score = cover * _length_factor(sentence) + 0.05 * _informativeness(sentence)
+        if CUT_OFF_RE.search(sentence):
+            score *= 0.5
+        if max(_dot(vector, title) for title in titles) > 0.8:
+            score *= 0.5  # it only repeats a headline
+        if best is None or score > best[0]:
+            best = (score, sentence)
+    return best
+
+
+def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:
+    """How one story's ``items`` read together: headline, summary line, sources, dates.
+
+    The headline and the summary line come from one report, ``headline_item_id``, chosen
+    among the story's first ``SAMPLE`` reports: of those with a usable description, the one
+    whose title is most like the others' (the wording the sources agree on) plus whose best
+    sentence covers best what they all say; when none has a usable description, the most
+    central title, and no line. Titles lose a " - Publisher" suffix and an "Exclusive:" tag.
+    A line is a description sentence with penalties for being very short or very long, cut
+    off ("…"), or no more than a headline; boilerplate ("Read more", "The post ... appeared
+    first on ...") never qualifies. It is cut to about 200 characters on a word boundary.
+    Sources, dates, companies and item ids are of all ``items``.
+    """
+    if not items:
+        raise ValueError("a story has at least one item")
+    ordered = sorted(items, key=lambda i: (utc(i.published), i.item_id))
+    sample = ordered[:SAMPLE]
+    titles = [HEADLINE_PREFIX_RE.sub("", clean_title(item)) or item.title for item in sample]
+    title_vectors = _gram_vectors(titles)
+    n = len(sample)
+
+    def centrality(i: int) -> float:
+        if n == 1:
+            return 0.0
+        return sum(_dot(title_vectors[i], title_vectors[j]) for j in range(n) if j != i) / (n - 1)
+
+    texts = [clean_summary(i.summary, t, i.source) for t, i in zip(titles, sample, strict=True)]
+    documents = _gram_vectors([f"{t} {' '.join(s)}" for t, s in zip(titles, texts, strict=True)])
+    lines: dict[int, tuple[float, str]] = {}
+    for i, sentences in enumerate(texts):
+        found = _best_sentence(sentences, documents, title_vectors) if sentences else None
+        if found is not None:
+            lines[i] = found
+    # Rounded so that float noise never beats the earlier report.
+    if lines:
+        chosen = max(lines, key=lambda i: (round(centrality(i) + lines[i][0], 9), -i))
+    else:
+        chosen = max(range(n), key=lambda i: (round(centrality(i), 9), -i))
+    summary_line = ""
+    if chosen in lines:
+        summary_line = truncate(CUT_OFF_RE.sub("…", lines[chosen][1]), _SUMMARY_CHARS)
+    return StorySummary(
+        story_id=story_id,
+        item_ids=tuple(sorted(item.item_id for item in ordered)),
+        sources=tuple(sorted({item.source for item in ordered})),
+        first_seen=utc(ordered[0].published),
+        last_seen=max(utc(item.published) for item in ordered),
+        companies=tuple(sorted({c for item in ordered for c in item.companies})),
+        headline=titles[chosen],
+        summary_line=summary_line,
+        headline_item_id=sample[chosen].item_id,
+    )

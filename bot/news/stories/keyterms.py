@@ -1,0 +1,337 @@
+"""Key terms: what tells one event from another of the same kind (places, amounts, names).
+
+"SHEIN fined €40m in France" and "SHEIN fined €10m in Italy" share most of their words; their
+places and amounts do not. Key terms are features of their own (so "Canada" meets "Canadian"
+and "€40m" meets "40 million euros") and, above all, grounds for penalties when an item and a
+story disagree on them. Silence is not disagreement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.news.stories.wording import words_of
+
+# --- key terms --------------------------------------------------------------------------------
+
+# Countries, demonyms, regions and the cities e-commerce news names most, "|"-separated. Matched
+# with their capital letter so that "turkey" and "china" (the things) or "us" (the word) do not
+# count. "Brussels" is left out: it means the EU as often as Belgium.
+_PLACES = {
+    "US": "US|U.S.|USA|United States|America|American|Americans|New York|Seattle|Chicago|"
+    "Dallas|California|Texas|Los Angeles|San Francisco",
+    "UK": "UK|U.K.|Britain|British|United Kingdom|England|London|Manchester|Birmingham",
+    "EU": "EU|E.U.|European Union|Europe|European|Europeans",
+    "FR": "France|French|Paris|Lyon|Marseille",
+    "DE": "Germany|German|Berlin|Munich|Hamburg|Frankfurt|Leipzig",
+    "IT": "Italy|Italian|Milan|Rome",
+    "ES": "Spain|Spanish|Madrid|Barcelona",
+    "NL": "Netherlands|Dutch|Amsterdam|Rotterdam|Holland",
+    "BE": "Belgium|Belgian|Antwerp",
+    "PL": "Poland|Polish|Warsaw|Poznan|Poznań",
+    "SE": "Sweden|Swedish|Stockholm|Gothenburg",
+    "DK": "Denmark|Danish|Copenhagen",
+    "NO": "Norway|Norwegian|Oslo",
+    "FI": "Finland|Finnish|Helsinki",
+    "AT": "Austria|Austrian|Vienna",
+    "CH": "Switzerland|Swiss|Zurich|Geneva",
+    "IE": "Ireland|Irish|Dublin",
+    "PT": "Portugal|Portuguese|Lisbon",
+    "CZ": "Czechia|Czech Republic|Czech|Prague",
+    "RO": "Romania|Romanian|Bucharest",
+    "HU": "Hungary|Hungarian|Budapest",
+    "GR": "Greece|Greek|Athens",
+    "TR": "Turkey|Türkiye|Turkish|Istanbul|Ankara|Izmir",
+    "RU": "Russia|Russian|Moscow",
+    "UA": "Ukraine|Ukrainian|Kyiv",
+    "CN": "China|Chinese|Beijing|Shanghai|Shenzhen|Hangzhou|Guangzhou",
+    "HK": "Hong Kong",
+    "TW": "Taiwan|Taiwanese|Taipei",
+    "JP": "Japan|Japanese|Tokyo|Osaka",
+    "KR": "South Korea|Korea|Korean|South Korean|Seoul|Incheon",
+    "IN": "India|Indian|Mumbai|Bengaluru|Bangalore|Delhi|New Delhi",
+    "PK": "Pakistan|Pakistani",
+    "BD": "Bangladesh|Bangladeshi",
+    "ID": "Indonesia|Indonesian|Jakarta|Surabaya",
+    "MY": "Malaysia|Malaysian|Kuala Lumpur",
+    "TH": "Thailand|Thai|Bangkok",
+    "VN": "Vietnam|Vietnamese|Hanoi|Ho Chi Minh City|Da Nang",
+    "PH": "Philippines|Philippine|Filipino|Manila",
+    "SG": "Singapore|Singaporean",
+    "AU": "Australia|Australian|Sydney|Melbourne",
+    "NZ": "New Zealand",
+    "CA": "Canada|Canadian|Toronto|Vancouver|Montreal|Calgary",
+    "MX": "Mexico|Mexican|Mexico City|Monterrey|Guadalajara",
+    "BR": "Brazil|Brazilian|Sao Paulo|São Paulo|Rio de Janeiro|Curitiba",
+    "AR": "Argentina|Argentine|Argentinian|Buenos Aires",
+    "CL": "Chile|Chilean|Santiago",
+    "CO": "Colombia|Colombian|Bogota|Bogotá",
+    "PE": "Peru|Peruvian|Lima",
+    "SA": "Saudi Arabia|Saudi",
+    "AE": "UAE|United Arab Emirates|Emirati|Dubai|Abu Dhabi",
+    "IL": "Israel|Israeli",
+    "EG": "Egypt|Egyptian",
+    "ZA": "South Africa|South African",
+    "NG": "Nigeria|Nigerian|Lagos",
+    "KE": "Kenya|Kenyan|Nairobi",
+    "LATAM": "Latin America|Latin American",
+    "SEA": "Southeast Asia|Southeast Asian",
+    "MENA": "Middle East|Gulf",
+    "AFRICA": "Africa|African",
+}
+# Where the goods or the company come from in half of all cross-border e-commerce news, not
+# where the event happens: a feature like any other place, but never a disagreement.
+_CONTEXT_PLACES = frozenset({"CN"})
+_PLACE_OF = {name.lower(): code for code, names in _PLACES.items() for name in names.split("|")}
+_PLACE_NAMES = sorted((n for names in _PLACES.values() for n in names.split("|")), key=len)
+
+
+def _place_pattern(names: list[str]) -> str:
+    """One alternation per first letter, longest names first: the regex engine rejects a
+    position on its first character instead of trying every place name there."""
+    by_first: dict[str, list[str]] = {}
+    for name in sorted(names, key=len, reverse=True):
+        by_first.setdefault(name[0], []).append(name[1:])
+    branches = [
+        re.escape(first)
+        + "(?:"
+        + "|".join(re.escape(rest).replace(r"\ ", r"\s+") for rest in rests)
+        + ")"
+        for first, rests in sorted(by_first.items())
+    ]
+    # "US$3.4bn" and "US $40" are dollars, not the United States.
+    return r"(?<![\w.])(?=[A-ZÀ-Þ])(?:" + "|".join(branches) + r")(?:'s)?(?!\w|\s?\$)"
+
+
+_PLACE_RE = re.compile(_place_pattern(_PLACE_NAMES))
+PLACE_WORDS = frozenset(word.lower() for name in _PLACE_NAMES for word in name.split())
+
+_NUMBER_RE = re.compile(
+    r"(?<![\w.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<scale>%|percent\b|per\s?cent\b|bn\b|billion\b|mn\b|m\b|million\b|k\b"
+    r"|thousand\b|tn\b|trillion\b|crore\b|lakh\b))?(?![\w%])",
+    re.IGNORECASE,
+)
+# A currency right before a number makes it an amount ("US$40", "€ 40", "EUR 40").
+_CURRENCY_BEFORE_RE = re.compile(
+    r"(?:[$€£¥₹₩]|\b(?:EUR|USD|GBP|PLN|JPY|KRW|BRL|MXN|AUD|CAD|INR|CNY|RMB|Rs\.?))\s?$"
+)
+_SCALES = {
+    "bn": 1e9, "billion": 1e9, "mn": 1e6, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3,
+    "tn": 1e12, "trillion": 1e12, "crore": 1e7, "lakh": 1e5,
+}  # fmt: skip
+
+_NAME_RE = re.compile(r"(?<![\w.'-])(?:[A-Z][\w&'.-]*\w|[A-Z](?!\w))")
+# Capitalised words that name nothing in particular.
+_NOT_NAMES = words_of(
+    """the a an and or but in on at to for of by with as from into after before over under
+    this that these those it its he she they we you i his her their our my new how why what
+    when where who which while will would can could should may might must is are was were be
+    has have had do does did not no yes all any some more most up down out off than then so
+    if ceo cfo coo cto ai app apps q1 q2 q3 q4 h1 h2 inc ltd corp co plc llc group update
+    exclusive breaking analysis opinion report watch live video podcast news monday tuesday
+    wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december mr mrs ms dr"""
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTerms:
+    """What tells one event from another of the same kind, with weights (title 2, text 1)."""
+
+    places: Counter[str]
+    numbers: Counter[str]
+    companies: Counter[str]
+    names: Counter[str]
+    title_places: Counter[str]  # the places of the headline: where the event happens
+
+    def bags(self) -> tuple[Counter[str], Counter[str], Counter[str], Counter[str]]:
+        """Places, numbers, companies, names: in the order of ``features.TERM_KINDS``."""
+        return self.places, self.numbers, self.companies, self.names
+
+
+def _numbers(text: str, weight: int, into: Counter[str]) -> None:
+    for match in _NUMBER_RE.finditer(text):
+        raw = match.group("num").replace(",", "")
+        value = float(raw)
+        scale = (match.group("scale") or "").lower()
+        if scale == "%" or scale.startswith("per"):
+            into[f"{value:g}%"] += weight
+            continue
+        if not scale:
+            start = match.start()
+            money = _CURRENCY_BEFORE_RE.search(text, max(0, start - 4), start) is not None
+            # Years and small bare numbers ("3 days", "in 2025") say little about the event.
+            if not money and (value < 10 or (1900 <= value <= 2100 and raw.isdigit())):
+                continue
+        into[f"{value * _SCALES.get(scale.replace(' ', ''), 1.0):.6g}"] += weight
+
+
+def _is_title_case(title: str) -> bool:
+    words = [w for w in re.findall(r"[^\W\d_]+", title) if len(w) >= 4]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+_SENTENCE_ENDS = frozenset('.!?:;"“|')
+_DASHES = frozenset("-–—")
+
+
+def _at_sentence_start(text: str, start: int) -> bool:
+    """Whether only spaces stand between ``start`` and the text's start, a sentence's end
+    (or a colon, quote or bar), or a spaced dash."""
+    j = start - 1
+    while j >= 0 and start - j <= 4 and text[j].isspace():
+        j -= 1
+    if j < 0:
+        return True
+    if text[j] in _SENTENCE_ENDS:
+        return True
+    return text[j] in _DASHES and j < start - 1 and j > 0 and text[j - 1].isspace()
+
+
+def _names(text: str, weight: int, into: Counter[str]) -> None:
+    matches = list(_NAME_RE.finditer(text))
+    for i, match in enumerate(matches):
+        name = match.group().lower().rstrip(".").removesuffix("'s")
+        if len(name) < 2 or name in _NOT_NAMES or name in PLACE_WORDS:
+            continue
+        start = match.start()
+        if _at_sentence_start(text, start):
+            # Every word is capitalised there; only one followed by another capitalised word
+            # ("Sofia Marques to lead...") is taken for a name.
+            following = matches[i + 1] if i + 1 < len(matches) else None
+            if following is None or text[match.end() : following.start()] != " ":
+                continue
+        into[name] += weight
+
+
+def key_terms(title: str, summary: str, companies: Iterable[str]) -> KeyTerms:
+    places: Counter[str] = Counter()
+    numbers: Counter[str] = Counter()
+    names: Counter[str] = Counter()
+    title_places: Counter[str] = Counter()
+    # The headline says what the event is; the text adds context (and the odd "after a
+    # similar case in Italy"), so it counts half as much.
+    for text, weight in ((title, 2), (summary, 1)):
+        if not text:
+            continue
+        for match in _PLACE_RE.finditer(text):
+            name = " ".join(match.group().split()).removesuffix("'s").lower()
+            places[_PLACE_OF[name]] += weight
+            if weight == 2:
+                title_places[_PLACE_OF[name]] += 1
+        _numbers(text, weight, numbers)
+        # In a Title Case Headline every word looks like a name.
+        if weight == 1 or not _is_title_case(text):
+            _names(text, weight, names)
+    return KeyTerms(places, numbers, Counter(dict.fromkeys(companies, 2)), names, title_places)
+
+
+def disputable(places: Counter[str]) -> Counter[str]:
+    """The places an item or story can disagree on."""
+    return Counter({p: n for p, n in places.items() if p not in _CONTEXT_PLACES})
+
+
+def main_terms(bag: Counter[str]) -> Counter[str]:
+    """The terms of ``bag`` weighing at least half as much as its heaviest."""
+    if not bag:
+        return Counter()
+    floor = 0.5 * max(bag.values())
+    return Counter({term: weight for term, weight in bag.items() if weight >= floor})
+
+
+def _supported(mine: Counter[str], theirs: Counter[str]) -> float:
+    """The share of ``mine`` (by weight) that ``theirs`` mentions enough to count, 0 to 1.
+
+    A term counts fully when ``theirs`` weighs it at least half as much as its heaviest term:
+    a France story that once mentions "a similar case in Italy" does not support an item
+    about Italy.
+    """
+    total = sum(mine.values())
+    if not total or not theirs:
+        return 0.0
+    full = 0.5 * max(theirs.values())
+    agreed = sum(weight * min(1.0, theirs[term] / full) for term, weight in mine.items())
+    return agreed / total
+
+
+def agreement(
+    mine: Counter[str],
+    theirs: Counter[str],
+    both_ways: bool = False,
+    their_main: Counter[str] | None = None,
+) -> float:
+    """How far an item (or story) and a story agree on one kind of key term, 0 to 1.
+
+    The item's main terms must be the story's; with ``both_ways``, the story's main terms must
+    also be the item's (an item about Germany does not agree with a story about Indonesia
+    because one report called a company "Berlin-based"). Numbers and names go one way only:
+    reports of one event quote different figures and people, and an item may lack some.
+    ``their_main`` is ``main_terms(theirs)`` when the caller has it already.
+    """
+    result = _supported(main_terms(mine), theirs)
+    if both_ways and result > 0.0:
+        if their_main is None:
+            their_main = main_terms(theirs)
+        result = min(result, _supported(their_main, mine))
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class TermView:
+    """One bag of key terms with what comparisons need of it, computed once."""
+
+    bag: Counter[str]
+    main: Counter[str]
+    main_total: float
+    full: float  # half the heaviest term's weight: a term weighing that much counts fully
+
+    @classmethod
+    def of(cls, bag: Counter[str]) -> TermView:
+        main = main_terms(bag)
+        return cls(bag, main, float(sum(main.values())), 0.5 * max(bag.values(), default=0))
+
+
+# Regions and the places in them: a report headlined with the region and one headlined with a
+# place in it agree half way (the EU's fine and Italy's are different events; the EU-wide
+# launch and its German leg are one).
+_REGIONS = {
+    "EU": "FR DE IT ES NL BE PL SE DK FI AT IE PT CZ RO HU GR",
+    "SEA": "ID MY TH VN PH SG",
+    "LATAM": "MX BR AR CL CO PE",
+    "MENA": "SA AE IL EG",
+    "AFRICA": "ZA NG KE EG",
+}
+_RELATED = frozenset(
+    pair
+    for region, places in _REGIONS.items()
+    for place in places.split()
+    for pair in ((region, place), (place, region))
+)
+
+
+def _support(mine: TermView, theirs: TermView) -> float:
+    if not mine.main_total or not theirs.full:
+        return 0.0
+    bag, full = theirs.bag, theirs.full
+    agreed = 0.0
+    for term, weight in mine.main.items():
+        found = bag.get(term)
+        if found:
+            agreed += weight * min(1.0, found / full)
+        else:
+            related = [bag[other] for other in bag if (term, other) in _RELATED]
+            if related:
+                agreed += 0.5 * weight * min(1.0, max(related) / full)
+    return agreed / mine.main_total
+
+
+def view_agreement(mine: TermView, theirs: TermView, both_ways: bool) -> float:
+    """``agreement`` over precomputed views: the same result, without recounting."""
+    result = _support(mine, theirs)
+    if both_ways and result > 0.0:
+        result = min(result, _support(theirs, mine))
+    return result

@@ -1,0 +1,180 @@
+"""How story clustering reads text: cleaning titles and descriptions, sentences, tokens, stems.
+
+Pure: the standard library only. Shared by the clusterer (features, key terms) and by the
+headline writer (sentences, boilerplate).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.news.stories.model import StoryItem
+from bot.news.text import collapse_whitespace, strip_publisher_suffix
+
+
+def words_of(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``, as a set."""
+    return frozenset(text.split())
+
+
+# --- text -------------------------------------------------------------------------------------
+
+# Sentences feeds append to every post: never news, and shared by unrelated stories.
+_BOILERPLATE_START_RE = re.compile(
+    r"(?:read|continue reading|click here|sign up|subscribe|learn more|find out more|see more"
+    r"|watch|listen|follow us|share this|related:|advertisement)\b",
+    re.IGNORECASE,
+)
+# Anywhere in a sentence, compared with its lower-case form (plain substring tests are
+# several times faster than one case-insensitive regex over every sentence).
+_BOILERPLATE_ANYWHERE = (
+    "appeared first on",
+    "all rights reserved",
+    "©",
+    "newsletter",
+    "originally published",
+    "this article",
+    "cookie policy",
+    "cookies policy",
+)
+_ABBREVIATIONS = words_of(
+    """u.s. u.k. e.u. inc. corp. ltd. co. mr. mrs. ms. dr. st. vs. e.g. i.e. jan. feb. mar. apr.
+    jun. jul. aug. sep. sept. oct. nov. dec. no. approx. est. dept. gov. sen."""
+)
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9€$£¥])")
+CUT_OFF_RE = re.compile(r"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\.\.\.|…)\s*$")
+# What newsrooms put before a headline; not part of what happened.
+HEADLINE_PREFIX_RE = re.compile(
+    r"^(?:exclusive|breaking(?: news)?|update(?: \d+)?|analysis|opinion|watch|live)\s*[:\-–—|]\s*",
+    re.IGNORECASE,
+)
+
+
+def sentences(text: str) -> list[str]:
+    """Split plain text into sentences, keeping "U.S. regulators" together."""
+    text = collapse_whitespace(text)
+    if not text:
+        return []
+    out: list[str] = []
+    for piece in _SENTENCE_SPLIT_RE.split(text):
+        if out and out[-1].rsplit(" ", 1)[-1].lower() in _ABBREVIATIONS:
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return [s.strip() for s in out if s.strip()]
+
+
+def is_boilerplate(sentence: str) -> bool:
+    if _BOILERPLATE_START_RE.match(sentence):
+        return True
+    lowered = sentence.lower()
+    return any(phrase in lowered for phrase in _BOILERPLATE_ANYWHERE)
+
+
+def clean_title(item: StoryItem) -> str:
+    return strip_publisher_suffix(collapse_whitespace(item.title), item.source)
+
+
+_MARKDOWN_RE = re.compile(r"(?:^|(?<=\s))#{1,6}(?=\s)|\*\*|__|`")
+
+
+def clean_summary(summary: str, title: str, source: str) -> list[str]:
+    """The summary's sentences, without boilerplate, a trailing publisher name, or a mere
+    copy of the title (Google News' summaries are "Headline  Publisher")."""
+    # Some feeds (vendor changelogs) put markdown in plain-text fields: "# Summary **Note**".
+    text = collapse_whitespace(_MARKDOWN_RE.sub(" ", summary))
+    name = source.strip()
+    if name and len(text) > len(name) and text[-len(name) :].casefold() == name.casefold():
+        head = text[: -len(name)].rstrip(" -–—|:")
+        if head and (text[-len(name) - 1].isspace() or not text[-len(name) - 1].isalnum()):
+            text = head
+    if not text or tokens(text) == tokens(title):
+        return []
+    return [s for s in sentences(text) if not is_boilerplate(s)]
+
+
+_TRANSLATE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+_TOKEN_RE = re.compile(r"[^\W_]+(?:[.'&-][^\W_]+)*|[€$£¥%]")
+# Words that say nothing about which event an item reports.
+STOPWORDS = words_of(
+    """a about above after again against all also am amid an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers him his how i if in into is it it's its
+    itself just me more most my no nor not now of off on once only or other our out over own
+    said says same she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which while who whom
+    why will with would you your new year years week today first last next one two three
+    company companies firm plans plan set sets make makes made get gets according report
+    reports reported told tells people ahead"""
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words, numbers and currency signs of ``text``."""
+    if not text.isascii():  # NFKC and curly quotes only concern non-ASCII text
+        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    return _TOKEN_RE.findall(text.lower())
+
+
+_DOUBLED = frozenset("bdgmnprt")
+
+
+def stem(word: str) -> str:
+    """A light stem: "fines", "fined", "fine" and "fining" meet; so do "ships" and "shipped".
+
+    Strips a possessive, then one inflection (-ies/-ied become -y), then a final -e, and
+    undoubles a final consonant that the inflection doubled. Only words of four or more
+    letters are touched, and a stem keeps at least three. Numbers are left alone.
+    """
+    if word[:1].isdigit():
+        return word
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) < 4:
+        return word
+    if word.endswith(("ies", "ied")) and len(word) > 4:
+        return word[:-3] + "y"
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                break
+            word = word[: -len(suffix)]
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] in _DOUBLED:
+                word = word[:-1]
+            break
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+# Words news desks use interchangeably for one thing, by their first word. Only words whose
+# every e-commerce sense is the same thing: "cut" (jobs or fees) is left alone, and so is
+# "commission" (a fee, or the European Commission).
+_SYNONYM_GROUPS = (
+    "fine penalty penalize penalise sanction",
+    "ipo flotation",
+    "layoff redundancy",
+    "acquire acquisition buyout purchase takeover",
+    "launch debut rollout",
+    "suspend halt pause freeze",
+    "ban block prohibit",
+    "raise hike increase",
+    "sue lawsuit litigation",
+    "settle settlement",
+    "invest investment",
+    "breach hack leak cyberattack",
+    "resign resignation quit",
+    "share stock",
+    "parcel package shipment",
+    "shopper customer consumer buyer",
+    "seller merchant vendor",
+    "regulator watchdog",
+    "slash trim",
+    "fall drop slide slump tumble sink plunge decline dip",
+    "rise jump surge soar climb rally",
+)
+SYNONYMS: dict[str, str] = {
+    stem(word): stem(group.split()[0]) for group in _SYNONYM_GROUPS for word in group.split()
+}
+"""Stem -> the stem that stands for its group."""
