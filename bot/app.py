@@ -2,6 +2,10 @@
 
 ``open_newsroom(settings)`` opens the database, the HTTP fetcher, the parser pool and the tagger,
 wires the services, seeds the catalogue on a new database, and closes everything on exit.
+
+The fetcher and the parser pool are opened on first use (``bot.lazy``), and the taggers compile
+their tables on the first item tagged; aiohttp, feedparser and the LLM client are imported only
+then. ``shopwire latest`` and ``search`` open the database and nothing else.
 """
 
 from __future__ import annotations
@@ -10,12 +14,11 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
+from bot.lazy import LazyFetcher, LazyParser, OnFirstUse
 from bot.news.clock import SystemClock
-from bot.news.fetch import FetchConfig, HttpFetcher
-from bot.news.parsing_pool import PoolParser
 from bot.news.ports import Clock, Fetcher
-from bot.news.prose import ProseConfig, ProseWriter
 from bot.news.schedule import PollPolicy
 from bot.news.service import NewsService
 from bot.news.stories import StoryConfig
@@ -26,6 +29,11 @@ from bot.news.topics import TopicTagger
 from bot.news.updater import FeedUpdater, UpdaterOptions
 from bot.settings import Settings
 from storage.db import Database
+
+if TYPE_CHECKING:  # imported when first used: aiohttp, feedparser, process pools
+    from bot.news.fetch import FetchConfig, HttpFetcher
+    from bot.news.parsing_pool import PoolParser
+    from bot.news.prose import ProseWriter
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,8 @@ def poll_policy(settings: Settings) -> PollPolicy:
 
 def fetch_config(settings: Settings) -> FetchConfig:
     """The fetcher's limits from the settings."""
+    from bot.news.fetch import FetchConfig
+
     return FetchConfig(
         connect_timeout=settings.connect_timeout,
         total_timeout=settings.total_timeout,
@@ -78,13 +88,12 @@ async def open_newsroom(
         database = await Database.open(settings.db)
         stack.push_async_callback(database.close)
         if fetcher is None:
-            http = HttpFetcher(fetch_config(settings), clock=the_clock)
-            await http.start()
+            http = OnFirstUse(lambda: _open_fetcher(settings, the_clock), _close_fetcher)
             stack.push_async_callback(http.close)
-            fetcher = http
-        parser = PoolParser(the_clock, workers=settings.parse_workers or None)
-        await parser.start()
-        stack.push_async_callback(parser.close)
+            fetcher = LazyFetcher(http.get)
+        pool = OnFirstUse(lambda: _start_parser(settings, the_clock), _close_parser)
+        stack.push_async_callback(pool.close)
+        parser = LazyParser(pool.get)
         tagger = Tagger.default()
         await database.items.register_companies(tagger.companies())
         updater = FeedUpdater(
@@ -111,8 +120,10 @@ async def open_newsroom(
                 window=timedelta(hours=settings.story_window_hours),
             ),
         )
-        writer = None
+        writer: ProseWriter | None = None
         if settings.llm_base_url:  # optional LLM-written summary lines, verified, one request each
+            from bot.news.prose import ProseConfig, ProseWriter
+
             writer = ProseWriter(
                 ProseConfig(
                     base_url=settings.llm_base_url,
@@ -160,3 +171,31 @@ async def open_newsroom(
             the_clock,
             stories,
         )
+
+
+async def _open_fetcher(settings: Settings, clock: Clock) -> HttpFetcher:
+    from bot.news.fetch import HttpFetcher
+
+    http = HttpFetcher(fetch_config(settings), clock=clock)
+    await http.start()
+    return http
+
+
+async def _close_fetcher(fetcher: HttpFetcher) -> None:
+    await fetcher.close()
+
+
+async def _start_parser(settings: Settings, clock: Clock) -> PoolParser:
+    from bot.news.parsing_pool import PoolParser
+
+    parser = PoolParser(clock, workers=settings.parse_workers or None)
+    try:
+        await parser.start()
+    except BaseException:  # a pool half started (a worker failed to come up) is not left behind
+        await parser.close()
+        raise
+    return parser
+
+
+async def _close_parser(parser: PoolParser) -> None:
+    await parser.close()

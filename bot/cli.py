@@ -21,11 +21,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.news.errors import ConfigError, ShopwireError, StorageError, UserError
 from bot.news.models import Feed, Item, ItemHit, UpdateReport, UpdateStatus
-from bot.news.summary import NewsSummary
 from bot.settings import Settings, load_settings
 
+# Only what every command needs is imported here: `latest` and `search` should answer at once.
+# bot.app (the database and services) is imported when a command runs; Discord, aiohttp,
+# feedparser and matplotlib only by the commands that use them (see tests/cli/test_cli_imports.py).
 if TYPE_CHECKING:
     from bot.app import Newsroom
+    from bot.news.summary import NewsSummary
 
 log = logging.getLogger("shopwire")
 
@@ -41,6 +44,29 @@ def _version() -> str:
         return version("shopwire")
     except PackageNotFoundError:
         return "0+unknown"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: reads the installed version only when asked (importlib.metadata is slow)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="show program's version number and exit",
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"shopwire {_version()}")  # on stdout, as argparse's own version action does
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Shopwire: an e-commerce newsroom for Discord, and its operator CLI.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"shopwire {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     commands.add_parser("run", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)")

@@ -1,0 +1,105 @@
+"""The fetcher and the parser pool, opened the first time a poll needs them.
+
+Opening them is the expensive part of ``open_newsroom``: the HTTP fetcher imports aiohttp and
+opens two sessions, the parser pool imports feedparser and starts worker processes. Most CLI
+commands (``latest``, ``search``, ``feeds list``...) need neither, and a poll where every feed
+answers 304 needs no parser. So the composition root hands the updater these stand-ins, which
+implement the same ports and open the real thing on first use, once, even when a whole poll's
+worth of tasks asks at the same moment; closing closes only what was opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from bot.news.models import FetchResult, ParsedFeed
+    from bot.news.ports import Fetcher, Parser
+
+__all__ = ["LazyFetcher", "LazyParser", "OnFirstUse"]
+
+T = TypeVar("T")
+
+
+class OnFirstUse(Generic[T]):
+    """A resource opened by ``opener`` when first asked for, and closed by ``closer`` if it was."""
+
+    def __init__(
+        self, opener: Callable[[], Awaitable[T]], closer: Callable[[T], Awaitable[None]]
+    ) -> None:
+        self._open = opener
+        self._close = closer
+        self._value: T | None = None
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @property
+    def opened(self) -> bool:
+        """Whether the resource has been opened (and not closed since)."""
+        return self._value is not None
+
+    async def get(self) -> T:
+        """The resource, opened now if this is the first call; raises if closed."""
+        value = self._value
+        if value is not None:
+            return value
+        async with self._lock:  # the first poll asks from many tasks at once: open it once
+            if self._closed:
+                raise RuntimeError("already closed")
+            if self._value is None:
+                self._value = await self._open()  # a failure leaves it to the next caller
+            return self._value
+
+    async def close(self) -> None:
+        """Close the resource if it was opened. Safe to call more than once."""
+        async with self._lock:
+            self._closed = True
+            value, self._value = self._value, None
+        if value is not None:
+            await self._close(value)
+
+
+class LazyFetcher:
+    """The ``Fetcher`` port, over a fetcher opened on the first fetch (``OnFirstUse.get``)."""
+
+    def __init__(self, fetcher: Callable[[], Awaitable[Fetcher]]) -> None:
+        self._fetcher = fetcher
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        allow_private: bool = True,
+    ) -> FetchResult:
+        fetcher = await self._fetcher()
+        return await fetcher.fetch(
+            url, etag=etag, last_modified=last_modified, allow_private=allow_private
+        )
+
+
+class LazyParser:
+    """The ``Parser`` port, over a parser pool started on the first parse (``OnFirstUse.get``)."""
+
+    def __init__(self, parser: Callable[[], Awaitable[Parser]]) -> None:
+        self._parser = parser
+
+    async def parse(
+        self,
+        body: bytes,
+        *,
+        url: str,
+        content_type: str | None,
+        max_items: int | None = None,
+    ) -> ParsedFeed:
+        parser = await self._parser()
+        return await parser.parse(body, url=url, content_type=content_type, max_items=max_items)
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_ports(fetcher: LazyFetcher, parser: LazyParser) -> tuple[Fetcher, Parser]:
+        return fetcher, parser
