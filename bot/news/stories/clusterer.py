@@ -30,13 +30,12 @@ from __future__ import annotations
 import heapq
 import math
 import operator
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.news.stories.features import Featurizer, Prepared
-from bot.news.stories.keyterms import TermView, disputable, view_agreement
+from bot.news.stories.keyterms import Bag, TermView, disputable, view_agreement
 from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem, StoryMerge
 
 __all__ = ["StoryClusterer"]
@@ -45,6 +44,8 @@ __all__ = ["StoryClusterer"]
 _CANDIDATE_TERMS = 8
 # How many neighbours a touched story is compared with in the merge pass.
 _MERGE_CANDIDATES = 6
+# The largest story that looks for a story to merge with.
+_MERGE_FROM_SIZE = 32
 # A term in more stories than this finds no candidates: it would make hundreds of stories
 # candidates, and the rarest few terms are enough to find the right story among the rest.
 _COMMON = 40
@@ -64,12 +65,12 @@ class _Story:
     first: float = math.inf
     last: float = -math.inf
     seconds: float = 0.0  # the sum of the members' POSIX timestamps
-    places: Counter[str] = field(default_factory=Counter)
-    title_places: Counter[str] = field(default_factory=Counter)
-    numbers: Counter[str] = field(default_factory=Counter)
-    companies: Counter[str] = field(default_factory=Counter)
-    names: Counter[str] = field(default_factory=Counter)
-    sources: Counter[str] = field(default_factory=Counter)
+    places: Bag = field(default_factory=dict)
+    title_places: Bag = field(default_factory=dict)
+    numbers: Bag = field(default_factory=dict)
+    companies: Bag = field(default_factory=dict)
+    names: Bag = field(default_factory=dict)
+    sources: Bag = field(default_factory=dict)
     members: dict[int, Prepared] = field(default_factory=dict)
     views: tuple[TermView, TermView, TermView, TermView] | None = None  # when needed
 
@@ -276,12 +277,16 @@ class StoryClusterer:
         story.last = max(story.last, item.published)
         story.seconds += item.published
         terms = item.terms
-        story.places.update(terms.places)
-        story.title_places.update(terms.title_places)
-        story.numbers.update(terms.numbers)
-        story.companies.update(terms.companies)
-        story.names.update(terms.names)
-        story.sources[item.source] += 1
+        for bag, into in (
+            (terms.places, story.places),
+            (terms.title_places, story.title_places),
+            (terms.numbers, story.numbers),
+            (terms.companies, story.companies),
+            (terms.names, story.names),
+        ):
+            for term, weight in bag.items():
+                into[term] = into.get(term, 0) + weight
+        story.sources[item.source] = story.sources.get(item.source, 0) + 1
         story.members[item.item_id] = item
         story.views = None
         self._story_of[item.item_id] = story_id
@@ -361,20 +366,34 @@ class StoryClusterer:
                 dot += weight * other
         return dot / math.sqrt(story.norm2)
 
-    def _event_cosine(self, item: Prepared, story: _Story) -> float:
-        """The part of the cosine that comes from words saying what happened."""
-        return self._cosine(item.event_features(), story)
+    @staticmethod
+    def _cosines(item: Prepared, story: _Story) -> tuple[float, float]:
+        """Cosine with the story's centroid, and the part of it that comes from words saying
+        what happened (``Prepared.event_features``), in one pass."""
+        if story.norm2 <= 0.0:
+            return 0.0, 0.0
+        centroid = story.centroid
+        event_keys = item.event_features()
+        dot = event = 0.0
+        for key, weight in item.features.items():
+            other = centroid.get(key)
+            if other is not None:
+                dot += weight * other
+                if key in event_keys:
+                    event += weight * other
+        norm = math.sqrt(story.norm2)
+        return dot / norm, event / norm
 
     def _best_story(self, item: Prepared) -> int | None:
         if not item.features:
             return None
         candidates = self._candidates(item.features, item.published, item.published)
         floor = self.config.event_floor
-        scored = [
-            (self._cosine(item.features, story), story)
-            for story in candidates
-            if self._event_cosine(item, story) >= floor
-        ]
+        scored = []
+        for story in candidates:
+            cosine, event = self._cosines(item, story)
+            if event >= floor:
+                scored.append((cosine, story))
         return _best(scored, self.config.threshold, lambda story: self._penalty(item, story))
 
     def _penalty(self, item: Prepared, story: _Story) -> float:
@@ -405,7 +424,9 @@ class StoryClusterer:
             for _ in range(_MAX_MERGES_PER_STORY):
                 story_id = self._resolve(story_id)
                 story = self._stories.get(story_id)
-                if story is None:
+                # A fragment looks for the story it belongs to; a big story is found by its
+                # fragments (and looking from it would cost in proportion to its size).
+                if story is None or story.size > _MERGE_FROM_SIZE:
                     break
                 other = self._merge_partner(story)
                 if other is None:
@@ -428,8 +449,27 @@ class StoryClusterer:
             top, story.first, story.last, exclude=story.story_id, limit=_MERGE_CANDIDATES
         )
         scored = [(_centroid_cosine(story, other), other) for other in candidates]
-        best = _best(scored, config.merge_threshold, lambda o: self._story_penalty(story, o))
-        return None if best is None else self._stories[best]
+        best = _best(scored, config.threshold, lambda o: self._story_penalty(story, o))
+        if best is None:
+            return None
+        other = self._stories[best]
+        return other if self._members_fit(story, other) else None
+
+    def _members_fit(self, a: _Story, b: _Story) -> bool:
+        """Whether the smaller story's reports, one by one, would join the larger: on average
+        they score ``merge_threshold`` against it, and none is vetoed (another company or
+        place in its headline). Bounded: only stories of up to ``_MERGE_FROM_SIZE`` reports
+        look for a partner."""
+        if a.size > b.size:
+            a, b = b, a
+        total = 0.0
+        for item in a.members.values():
+            cosine, _ = self._cosines(item, b)
+            penalty = self._penalty(item, b)
+            if penalty == math.inf:
+                return False
+            total += cosine - penalty
+        return total / a.size >= self.config.merge_threshold
 
     def _story_penalty(self, a: _Story, b: _Story) -> float:
         """The item penalty's counterpart for two stories (the smaller one as the item)."""

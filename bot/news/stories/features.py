@@ -15,8 +15,8 @@ state depends on the order items arrived in, which is why the prepared form is s
 
 from __future__ import annotations
 
+import json
 import math
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,10 +34,8 @@ from bot.news.stories.wording import (
     tokens,
 )
 
-# Separators of the stored form: control characters no token, term or source name contains.
-_FIELD, _ENTRY, _PAIR = "\x1f", "\x1e", "\x1d"
-_FORMAT = "1"
-"""The stored form's version: prepared data of another version is prepared again."""
+_FORMAT = "s2:"
+"""The stored form's version tag: prepared data of another version is prepared again."""
 
 TERM_KINDS = ("p", "n", "c", "e")
 # places, numbers (amounts), companies, names (entities)
@@ -82,51 +80,43 @@ class Prepared:
         return self._views
 
     def encode(self) -> str:
-        """The stored form (text, for a TEXT column)."""
-        features = _ENTRY.join(f"{k}{_PAIR}{w:.6g}" for k, w in self.features.items())
-        bags = [
-            _ENTRY.join(f"{k}{_PAIR}{n}" for k, n in bag.items())
-            for bag in (
-                self.terms.places,
-                self.terms.numbers,
-                self.terms.companies,
-                self.terms.title_places,
-            )
+        """The stored form: a version tag and JSON (C-speed both ways, and readable)."""
+        terms = self.terms
+        body = [
+            self.published,
+            int(self.short),
+            self.source,
+            list(self.features),
+            list(self.features.values()),
+            terms.places,
+            terms.numbers,
+            terms.companies,
+            terms.names,
+            terms.title_places,
         ]
-        names = _ENTRY.join(f"{k}{_PAIR}{n}" for k, n in self.terms.names.items())
-        source = "".join(" " if ch in _FIELD + _ENTRY + _PAIR else ch for ch in self.source)
-        short = "1" if self.short else "0"
-        return _FIELD.join([_FORMAT, repr(self.published), short, source, features, *bags, names])
+        return _FORMAT + json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def decode(cls, item_id: int, data: str) -> Prepared | None:
         """The prepared item stored as ``data``; None when it is of another format."""
-        parts = data.split(_FIELD)
-        if len(parts) != 10 or parts[0] != _FORMAT:
+        if not data.startswith(_FORMAT):
             return None
-        features: dict[str, float] = {}
-        if parts[4]:
-            for entry in parts[4].split(_ENTRY):
-                key, _, weight = entry.partition(_PAIR)
-                features[key] = float(weight)
-        bags = [_bag(part) for part in parts[5:10]]
-        return cls(
-            item_id=item_id,
-            source=parts[3],
-            published=float(parts[1]),
-            features=features,
-            terms=KeyTerms(bags[0], bags[1], bags[2], bags[4], bags[3]),
-            short=parts[2] == "1",
-        )
-
-
-def _bag(text: str) -> Counter[str]:
-    bag: Counter[str] = Counter()
-    if text:
-        for entry in text.split(_ENTRY):
-            key, _, count = entry.partition(_PAIR)
-            bag[key] = int(count)
-    return bag
+        try:
+            body = json.loads(data[len(_FORMAT) :])
+            published, short, source, keys, weights, *bags = body
+            places, numbers, companies, names, title_places = (
+                {str(k): int(n) for k, n in bag.items()} for bag in bags
+            )
+            return cls(
+                item_id=item_id,
+                source=str(source),
+                published=float(published),
+                features=dict(zip(keys, weights, strict=True)),
+                terms=KeyTerms(places, numbers, companies, names, title_places),
+                short=bool(short),
+            )
+        except (ValueError, TypeError):
+            return None
 
 
 def term_key(kind: str, term: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.news.stories.wording import words_of
@@ -95,22 +95,27 @@ def _place_pattern(names: list[str]) -> str:
     by_first: dict[str, list[str]] = {}
     for name in sorted(names, key=len, reverse=True):
         by_first.setdefault(name[0], []).append(name[1:])
+    # Each branch starts with its letter and checks what stands before it afterwards, so the
+    # engine can skip to capital letters instead of trying the pattern at every position.
     branches = [
         re.escape(first)
-        + "(?:"
+        + r"(?<![\w.]"
+        + re.escape(first)
+        + ")(?:"
         + "|".join(re.escape(rest).replace(r"\ ", r"\s+") for rest in rests)
         + ")"
         for first, rests in sorted(by_first.items())
     ]
     # "US$3.4bn" and "US $40" are dollars, not the United States.
-    return r"(?<![\w.])(?=[A-ZÀ-Þ])(?:" + "|".join(branches) + r")(?:'s)?(?!\w|\s?\$)"
+    return "(?:" + "|".join(branches) + r")(?:'s)?(?!\w|\s?\$)"
 
 
 _PLACE_RE = re.compile(_place_pattern(_PLACE_NAMES))
 PLACE_WORDS = frozenset(word.lower() for name in _PLACE_NAMES for word in name.split())
 
 _NUMBER_RE = re.compile(
-    r"(?<![\w.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+    # The look-behind comes after the first digit so that the engine can skip to digits.
+    r"(?P<num>\d(?<![\w.,]\d)(?:\d{0,2}(?:,\d{3})+|\d*(?:\.\d+)?))"
     r"(?:\s?(?P<scale>%|percent\b|per\s?cent\b|bn\b|billion\b|mn\b|m\b|million\b|k\b"
     r"|thousand\b|tn\b|trillion\b|crore\b|lakh\b))?(?![\w%])",
     re.IGNORECASE,
@@ -124,7 +129,7 @@ _SCALES = {
     "tn": 1e12, "trillion": 1e12, "crore": 1e7, "lakh": 1e5,
 }  # fmt: skip
 
-_NAME_RE = re.compile(r"(?<![\w.'-])(?:[A-Z][\w&'.-]*\w|[A-Z](?!\w))")
+_NAME_RE = re.compile(r"[A-Z](?<![\w.'-][A-Z])(?:[\w&'.-]*\w|(?!\w))")
 # Capitalised words that name nothing in particular.
 _NOT_NAMES = words_of(
     """the a an and or but in on at to for of by with as from into after before over under
@@ -138,17 +143,21 @@ _NOT_NAMES = words_of(
 )
 
 
+Bag = dict[str, int]
+"""Key terms of one kind and their weights (a Counter where it is built)."""
+
+
 @dataclass(frozen=True, slots=True)
 class KeyTerms:
     """What tells one event from another of the same kind, with weights (title 2, text 1)."""
 
-    places: Counter[str]
-    numbers: Counter[str]
-    companies: Counter[str]
-    names: Counter[str]
-    title_places: Counter[str]  # the places of the headline: where the event happens
+    places: Bag
+    numbers: Bag
+    companies: Bag
+    names: Bag
+    title_places: Bag  # the places of the headline: where the event happens
 
-    def bags(self) -> tuple[Counter[str], Counter[str], Counter[str], Counter[str]]:
+    def bags(self) -> tuple[Bag, Bag, Bag, Bag]:
         """Places, numbers, companies, names: in the order of ``features.TERM_KINDS``."""
         return self.places, self.numbers, self.companies, self.names
 
@@ -230,69 +239,28 @@ def key_terms(title: str, summary: str, companies: Iterable[str]) -> KeyTerms:
     return KeyTerms(places, numbers, Counter(dict.fromkeys(companies, 2)), names, title_places)
 
 
-def disputable(places: Counter[str]) -> Counter[str]:
+def disputable(places: Bag) -> Bag:
     """The places an item or story can disagree on."""
-    return Counter({p: n for p, n in places.items() if p not in _CONTEXT_PLACES})
-
-
-def main_terms(bag: Counter[str]) -> Counter[str]:
-    """The terms of ``bag`` weighing at least half as much as its heaviest."""
-    if not bag:
-        return Counter()
-    floor = 0.5 * max(bag.values())
-    return Counter({term: weight for term, weight in bag.items() if weight >= floor})
-
-
-def _supported(mine: Counter[str], theirs: Counter[str]) -> float:
-    """The share of ``mine`` (by weight) that ``theirs`` mentions enough to count, 0 to 1.
-
-    A term counts fully when ``theirs`` weighs it at least half as much as its heaviest term:
-    a France story that once mentions "a similar case in Italy" does not support an item
-    about Italy.
-    """
-    total = sum(mine.values())
-    if not total or not theirs:
-        return 0.0
-    full = 0.5 * max(theirs.values())
-    agreed = sum(weight * min(1.0, theirs[term] / full) for term, weight in mine.items())
-    return agreed / total
-
-
-def agreement(
-    mine: Counter[str],
-    theirs: Counter[str],
-    both_ways: bool = False,
-    their_main: Counter[str] | None = None,
-) -> float:
-    """How far an item (or story) and a story agree on one kind of key term, 0 to 1.
-
-    The item's main terms must be the story's; with ``both_ways``, the story's main terms must
-    also be the item's (an item about Germany does not agree with a story about Indonesia
-    because one report called a company "Berlin-based"). Numbers and names go one way only:
-    reports of one event quote different figures and people, and an item may lack some.
-    ``their_main`` is ``main_terms(theirs)`` when the caller has it already.
-    """
-    result = _supported(main_terms(mine), theirs)
-    if both_ways and result > 0.0:
-        if their_main is None:
-            their_main = main_terms(theirs)
-        result = min(result, _supported(their_main, mine))
-    return result
+    return {p: n for p, n in places.items() if p not in _CONTEXT_PLACES}
 
 
 @dataclass(frozen=True, slots=True)
 class TermView:
     """One bag of key terms with what comparisons need of it, computed once."""
 
-    bag: Counter[str]
-    main: Counter[str]
+    bag: Mapping[str, int]
+    main: Mapping[str, int]
     main_total: float
     full: float  # half the heaviest term's weight: a term weighing that much counts fully
 
     @classmethod
-    def of(cls, bag: Counter[str]) -> TermView:
-        main = main_terms(bag)
-        return cls(bag, main, float(sum(main.values())), 0.5 * max(bag.values(), default=0))
+    def of(cls, bag: Bag) -> TermView:
+        if not bag:
+            return _EMPTY_VIEW
+        heaviest = max(bag.values())
+        floor = 0.5 * heaviest
+        main = {term: weight for term, weight in bag.items() if weight >= floor}
+        return cls(bag, main, float(sum(main.values())), floor)
 
 
 # Regions and the places in them: a report headlined with the region and one headlined with a
@@ -311,6 +279,9 @@ _RELATED = frozenset(
     for place in places.split()
     for pair in ((region, place), (place, region))
 )
+
+
+_EMPTY_VIEW = TermView({}, {}, 0.0, 0.0)
 
 
 def _support(mine: TermView, theirs: TermView) -> float:

@@ -20,9 +20,10 @@ class StoryConfig:
 
     - ``threshold``: the score an item needs to join a story: cosine with the story's centroid
       (0 to 1) minus the penalties below.
-    - ``merge_threshold``: the score two stories need to become one (centroid cosine minus
-      penalties), checked for every story an assignment run touched. This is what mends a
-      story that arrival order split in two.
+    - ``merge_threshold``: what two stories need to become one, checked for every story an
+      assignment run touched: their centroids must score ``threshold`` (cosine minus
+      penalties), and the smaller story's reports must score this on average against the
+      larger one, none of them vetoed. This is what mends a story that arrival order split.
     - ``window``: an item only joins a story with a report within this time of it. Stories are
       kept for twice the window after their last report, then forgotten.
     - ``max_candidates``: how many stories are scored per item (those sharing the item's
@@ -45,7 +46,7 @@ class StoryConfig:
     """
 
     threshold: float = 0.20
-    merge_threshold: float = 0.20
+    merge_threshold: float = 0.25
     window: timedelta = timedelta(hours=72)
     max_candidates: int = 8
     place_weight: float = 0.50

@@ -82,14 +82,19 @@ _MARKDOWN_RE = re.compile(r"(?:^|(?<=\s))#{1,6}(?=\s)|\*\*|__|`")
 def clean_summary(summary: str, title: str, source: str) -> list[str]:
     """The summary's sentences, without boilerplate, a trailing publisher name, or a mere
     copy of the title (Google News' summaries are "Headline  Publisher")."""
-    # Some feeds (vendor changelogs) put markdown in plain-text fields: "# Summary **Note**".
-    text = collapse_whitespace(_MARKDOWN_RE.sub(" ", summary))
+    # Markdown is made plain text at ingest; this catches what older rows still hold.
+    if "#" in summary or "*" in summary or "`" in summary or "__" in summary:
+        summary = _MARKDOWN_RE.sub(" ", summary)
+    text = collapse_whitespace(summary)
     name = source.strip()
     if name and len(text) > len(name) and text[-len(name) :].casefold() == name.casefold():
         head = text[: -len(name)].rstrip(" -–—|:")
         if head and (text[-len(name) - 1].isspace() or not text[-len(name) - 1].isalnum()):
             text = head
-    if not text or tokens(text) == tokens(title):
+    if not text:
+        return []
+    # Only a text about as long as the title can be a copy of it.
+    if len(text) <= 2 * len(title) + 10 and tokens(text) == tokens(title):
         return []
     return [s for s in sentences(text) if not is_boilerplate(s)]
 
