@@ -409,8 +409,14 @@ class StoryClusterer:
         penalty = _terms_penalty(config, mine, theirs)
         if item.source in story.sources:
             penalty += config.source_weight
-        if item.short and not _shares_key_term(item, story):
-            penalty += config.short_margin
+        if item.short:
+            # A title-only post (a forum thread, a changelog line) never joins a story that
+            # only its own source told: that is the source's next post, not another report.
+            # (A wire's update still joins a story that other outlets told too.)
+            if len(story.sources) == 1 and item.source in story.sources:
+                return math.inf
+            if not _shares_key_term(item, story):
+                penalty += config.short_margin
         middle = story.seconds / story.size
         gap = abs(item.published - middle) - config.time_slack.total_seconds()
         if gap > 0:
@@ -573,6 +579,7 @@ def _terms_penalty(
 
 
 def _shares_key_term(item: Prepared, story: _Story) -> bool:
+    """Whether an item shares a company, an amount or a name with a story."""
     terms = item.terms
     return (
         not terms.companies.keys().isdisjoint(story.companies.keys())
