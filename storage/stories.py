@@ -284,7 +284,20 @@ class SqliteStoryRepository:
         stamp = to_db_time(now)
         stories = [_story_parameters(summary, stamp) for summary in summaries]
         placements = [{"item_id": item, "story_id": story} for item, story in assignments]
-        moves = [{"story_id": m.story_id, "into_id": m.into_id, "now": stamp} for m in merges]
+        # A chain within one step (a into b, then b into c) moves a's items to c at once:
+        # b may never have been stored.
+        into = {m.story_id: m.into_id for m in merges}
+
+        def final(story_id: int) -> int:
+            seen = set()
+            while story_id in into and story_id not in seen:
+                seen.add(story_id)
+                story_id = into[story_id]
+            return story_id
+
+        moves = [
+            {"story_id": m.story_id, "into_id": final(m.into_id), "now": stamp} for m in merges
+        ]
         features = [{"item_id": k, "data": v} for k, v in (prepared or {}).items()]
         try:
             async with self._db.transaction() as db:

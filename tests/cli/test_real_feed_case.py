@@ -5,8 +5,8 @@ realcase/: a partner-API changelog with markdown in its descriptions, a subreddi
 title-only threads, two news feeds), their dates spread over the last seven days, and one
 `shopwire poll`. Trends, periods and summaries must then follow publication dates (a trend once
 put every story on the poll day, and `trend --period 24h` found none), and no markdown may reach
-a summary line. The story-merging assertions at the end are marked xfail while the stories
-rework is in progress.
+a summary line. Stories must hold too: six different threads of one forum stay six stories,
+and a story's headline and link come from the same item.
 """
 
 from __future__ import annotations
@@ -177,7 +177,6 @@ async def test_no_markdown_reaches_summary_lines(case: Case) -> None:
 # --- story merging: the lead engineer's stories rework makes these pass ---------------------
 
 
-@pytest.mark.xfail(reason="stories rework in progress", strict=False)
 async def test_six_different_reddit_threads_are_six_stories(case: Case) -> None:
     items = await _json("latest", "--all", "--limit", "100", db=case.db)
     threads = [item for item in items if item["source"] == FEEDS["reddit.xml"]]
@@ -189,7 +188,6 @@ async def test_six_different_reddit_threads_are_six_stories(case: Case) -> None:
     ]
 
 
-@pytest.mark.xfail(reason="stories rework in progress", strict=False)
 async def test_a_storys_headline_and_link_come_from_the_same_item(case: Case) -> None:
     items = await _json("latest", "--all", "--limit", "100", db=case.db)
     title_of = {item["link"]: item["title"] for item in items}

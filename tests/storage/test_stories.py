@@ -193,6 +193,19 @@ async def test_merges_move_items_and_old_ids_resolve(db: Database) -> None:
     assert [await db.stories.resolve(i) for i in (1, 2, 3)] == [9, 9, 9]
 
 
+async def test_a_chain_of_merges_in_one_step_lands_on_the_last_story(db: Database) -> None:
+    feed = await add_feed(db)
+    a = await _store(db, feed, "a", "Temu fined", at=T0)
+    c = await _store(db, feed, "c", "EU fines Temu", at=T0 + HOUR)
+    await _cluster(db, {1: [a], 3: [c]})
+    # Story 2 was made and merged away within the step: it was never stored.
+    members = await db.stories.story_items([1, 3])
+    merged = _summary(3, [i for items in members.values() for i in items], "Merged")
+    await db.stories.save([], [merged], T0, merges=[StoryMerge(1, 2), StoryMerge(2, 3)])
+    assert _rows(db, "SELECT id, story_id FROM items ORDER BY id") == [(a, 3), (c, 3)]
+    assert [await db.stories.resolve(i) for i in (1, 2, 3)] == [3, 3, 3]
+
+
 async def test_story_items_can_stop_at_each_storys_first_reports(db: Database) -> None:
     feed = await add_feed(db)
     ids = [await _store(db, feed, f"k{n}", at=T0 + (5 - n) * HOUR) for n in range(5)]

@@ -23,7 +23,7 @@ def words_of(text: str) -> frozenset[str]:
 # Sentences feeds append to every post: never news, and shared by unrelated stories.
 _BOILERPLATE_START_RE = re.compile(
     r"(?:read|continue reading|click here|sign up|subscribe|learn more|find out more|see more"
-    r"|watch|listen|follow us|share this|related:|advertisement)\b",
+    r"|watch|listen|follow us|share this|related:|advertisement|submitted by)\b",
     re.IGNORECASE,
 )
 # Anywhere in a sentence, compared with its lower-case form (plain substring tests are
