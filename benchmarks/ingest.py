@@ -5,8 +5,11 @@
 What it measures, all through the same code the bot runs (HttpFetcher, PoolParser, tagger,
 SQLite storage):
 - cold poll of N x M items until they are searchable, with event-loop lag sampled every 5 ms;
-- a no-change poll (every feed answers 304);
-- an incremental poll (a fifth of the feeds gain 5 items);
+- story assignment after it, as its own phase (the bot runs it beside delivery, never in front
+  of it): until every stored item is in a story, and the items per second (wall and CPU);
+- a no-change poll (every feed answers 304), then its story step (nothing to place);
+- an incremental poll (a fifth of the feeds gain 5 items), then its story step;
+- the story clusterer rebuilt after a restart from what was stored (a fresh assigner);
 - search p50/p95 for a fixed query list at the ingested size and, with --million, at 1M items
   (topped up with synthetic items straight through the storage layer);
 - peak RSS (this process and the parser workers) and database size.
@@ -44,6 +47,7 @@ from corpus import Corpus, make_item
 
 from bot.app import open_newsroom
 from bot.news.models import FeedPollResult, FeedStatus, ItemDraft, TaggedDraft
+from bot.news.storyline import StoryAssigner
 from bot.settings import load_settings
 
 QUERIES = [
@@ -184,6 +188,22 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+async def place_all(assigner: StoryAssigner) -> dict[str, float]:
+    """Run story assignment until every stored item is in a story: items, wall and CPU time."""
+    placed = 0
+    started, cpu = time.perf_counter(), time.process_time()
+    while assigned := await assigner.run():
+        placed += assigned
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "items": placed,
+        "s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "items_per_s": round(placed / wall) if placed else 0,
+        "items_per_cpu_s": round(placed / cpu) if placed and cpu else 0,
+    }
+
+
 async def measure_search(service: object, rounds: int) -> dict[str, float]:
     timings: list[float] = []
     hits = 0
@@ -303,10 +323,12 @@ async def main() -> None:
                 for feed in range(args.feeds):
                     await service.add_feed(server.url(feed), name=f"Commerce Wire {feed}")
 
+                # The bot's path: the poller stores, the stories stage places afterwards.
+                poll = newsroom.updater.update_due
                 probe = LagProbe()
                 probe.start()
                 started = time.perf_counter()
-                reports = await service.poll(include_not_due=True)
+                reports = await poll(include_not_due=True)
                 page = await service.search("amazon", limit=1, all_guilds=True)
                 cold = time.perf_counter() - started
                 figures.update(await probe.stop())
@@ -316,19 +338,30 @@ async def main() -> None:
                 figures["cold_items_stored"] = stored
                 figures["cold_errors"] = sum(1 for r in reports if r.error)
                 figures["cold_items_per_s"] = round(stored / cold)
+                figures["stories_after_cold"] = await place_all(newsroom.assigner)
 
                 started = time.perf_counter()
-                reports = await service.poll(include_not_due=True)
+                reports = await poll(include_not_due=True)
                 figures["no_change_poll_s"] = round(time.perf_counter() - started, 3)
                 figures["no_change_not_modified"] = sum(
                     1 for r in reports if r.status.value == "not_modified"
                 )
+                figures["stories_after_no_change"] = await place_all(newsroom.assigner)
 
                 await server.grow(list(range(0, args.feeds, 5)), 5)
                 started = time.perf_counter()
-                reports = await service.poll(include_not_due=True)
+                reports = await poll(include_not_due=True)
                 figures["incremental_poll_s"] = round(time.perf_counter() - started, 3)
                 figures["incremental_new_items"] = sum(r.new_items for r in reports)
+                figures["stories_after_incremental"] = await place_all(newsroom.assigner)
+                unplaced = await newsroom.database.stories.unassigned(1)
+                assert not unplaced, "an item was left out of the stories"
+
+                # A restart: a fresh assigner rebuilds the clusterer from the stored features.
+                fresh = StoryAssigner(stories=newsroom.database.stories, clock=newsroom.clock)
+                started = time.perf_counter()
+                await fresh.warm_up()
+                figures["stories_rebuild_after_restart_s"] = round(time.perf_counter() - started, 3)
 
                 figures[f"search_at_{stored // 1000}k"] = await measure_search(service, args.rounds)
                 figures["db_bytes_after_ingest"] = file_size(db_path)

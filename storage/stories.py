@@ -270,14 +270,16 @@ class SqliteStoryRepository:
     ) -> None:
         """Store a clustering step in one transaction.
 
-        ``summaries`` are the stories it touched (inserted, or replacing the stored headline
-        and line); ``assignments`` (item id, story id) pairs; ``merges`` move every item of a
-        merged story to the story it joined, remember the old id (``resolve``) and delete
-        its row, in the order given; ``prepared`` stores each item's clusterer features.
-        Each touched story's figures (items, sources, dates, companies) are then recomputed
-        from its items. Saving the same step again changes nothing. An item removed since it
-        was read, or one of a private feed, is skipped. Raises ValueError, storing nothing,
-        when an assignment names a story that is neither stored nor among ``summaries``.
+        ``summaries`` are the stories whose headline or line it changed (inserted, or
+        replacing the stored ones; a story that only gained reports needs none);
+        ``assignments`` (item id, story id) pairs; ``merges`` move every item of a merged
+        story to the story it joined (the last of a chain), remember the old id
+        (``resolve``) and delete its row, in the order given; ``prepared`` stores each item's
+        clusterer features. Every touched story's figures (items, sources, dates, companies)
+        are then recomputed from its items. Saving the same step again changes nothing. An
+        item removed since it was read, or one of a private feed, is skipped. Raises
+        ValueError, storing nothing, when an assignment names a story that is neither stored
+        nor among ``summaries``.
         """
         if not assignments and not summaries and not merges and not prepared:
             return
@@ -312,7 +314,11 @@ class SqliteStoryRepository:
                     await db.execute(_MERGE_DROP, move)
                 if features:
                     await db.executemany(_FEATURES, features)
-                touched = sorted({s["id"] for s in stories} | {m["into_id"] for m in moves})
+                touched = sorted(
+                    {s["id"] for s in stories}
+                    | {m["into_id"] for m in moves}
+                    | {p["story_id"] for p in placements}
+                )
                 await db.executemany(_STORY_FIGURES, [{"id": i, "now": stamp} for i in touched])
         except sqlite3.IntegrityError as exc:
             raise ValueError(f"cannot save stories: {exc} (an unknown story id?)") from exc

@@ -123,17 +123,31 @@ class StoryAssigner:
         for story_id, items in stored.items():
             groups.setdefault(final(story_id), {}).update((i.item_id, i) for i in items)
         by_id = {item.item_id: item for item in batch}
+        fresh: dict[int, list[StoryItem]] = {}
         for item_id, story_id in pairs:
+            fresh.setdefault(story_id, []).append(by_id[item_id])
             groups[story_id][item_id] = by_id[item_id]
+        merged_into = {final(m.into_id) for m in merges}
+        changed = [
+            story_id
+            for story_id in sorted(groups)
+            if story_id in merged_into
+            or _changes_sample(stored.get(story_id, []), fresh.get(story_id, []))
+        ]
 
         def summarise() -> list[StorySummary]:
             return [
-                summarize_story(story_id, list(items.values()))
-                for story_id, items in sorted(groups.items())
-                if items
+                summarize_story(story_id, list(groups[story_id].values()))
+                for story_id in changed
+                if groups[story_id]
             ]
 
         return await asyncio.to_thread(summarise)
+
+    async def warm_up(self) -> None:
+        """Build the clusterer now (a restart's rebuild from stored features) rather than at
+        the first item to place."""
+        await self._ready()
 
     async def _ready(self) -> StoryClusterer:
         if self._clusterer is None:
@@ -153,6 +167,16 @@ class StoryAssigner:
                 await self._stories.save([], [], now, prepared=clusterer.take_prepared())
             self._clusterer = clusterer
         return self._clusterer
+
+
+def _changes_sample(stored: Sequence[StoryItem], fresh: Sequence[StoryItem]) -> bool:
+    """Whether new reports change a story's first ``SAMPLE`` reports (what its headline is
+    chosen from): always for a story with fewer; for a full one, only a report published
+    before the last of them. Otherwise the headline stands and only figures change."""
+    if len(stored) < SAMPLE:
+        return bool(fresh) or not stored
+    last = max((item.published, item.item_id) for item in stored)
+    return any((item.published, item.item_id) < last for item in fresh)
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,8 +152,11 @@ class Featurizer:
         if now is not None and published > utc(now):
             published = utc(now)
         title = HEADLINE_PREFIX_RE.sub("", clean_title(item))
-        sentences = clean_summary(item.summary, title, item.source)
-        summary = " ".join(sentences)
+        # The lead says what happened; a long description's rest is background shared with
+        # other stories, and reading it would only cost time.
+        lead = item.summary if len(item.summary) <= 1200 else item.summary[:1200]
+        sentences = clean_summary(lead, title, item.source)
+        summary = " ".join(sentences)[: 8 * config.summary_words]
         terms = key_terms(title, summary, item.companies)
         counts: dict[str, float] = {}
         for token in tokens(title):

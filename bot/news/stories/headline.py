@@ -2,14 +2,13 @@
 
 Pure: the standard library only. The cost is bounded: the headline is chosen among the story's
 first ``SAMPLE`` reports (the wording the first sources agree on), so summarising a story of
-300 reports costs what one of 16 does, and a story's headline stops changing once it has that
+300 reports costs what one of 10 does, and a story's headline stops changing once it has that
 many reports (the assigner then leaves it alone).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 
 from bot.news.models import utc
@@ -25,22 +24,42 @@ from bot.news.stories.wording import (
 )
 from bot.news.text import truncate
 
-SAMPLE = 16
+SAMPLE = 10
 """How many of a story's earliest reports its headline and summary line are chosen from."""
+CANDIDATES = 4
+"""How many of the most central reports with a description a line is looked for in."""
+LEAD = 3
+"""How many of a description's first sentences can be a story's line (the lead says what
+happened; what follows is background)."""
 
 _SUMMARY_CHARS = 200
+
+
+_GRAMS: dict[str, tuple[str, ...]] = {}
+"""Each content word's 4-grams: words repeat far more than they vary (bounded, see below)."""
+
+
+def _grams(word: str) -> tuple[str, ...]:
+    grams = _GRAMS.get(word)
+    if grams is None:
+        if len(_GRAMS) >= 100_000:
+            _GRAMS.clear()
+        padded = f" {word} "
+        grams = tuple(padded[i : i + 4] for i in range(max(1, len(padded) - 3)))
+        _GRAMS[word] = grams
+    return grams
 
 
 def _gram_vectors(texts: Sequence[str]) -> list[dict[str, float]]:
     """Unit 4-gram vectors over content words, to compare a story's own texts."""
     out = []
     for text in texts:
-        grams: Counter[str] = Counter()
+        counts: dict[str, int] = {}
         for word in tokens(text):
             if word not in STOPWORDS:
-                padded = f" {word} "
-                grams.update(padded[i : i + 4] for i in range(max(1, len(padded) - 3)))
-        weights = {gram: 1.0 + math.log(count) for gram, count in grams.items()}
+                for gram in _grams(word):
+                    counts[gram] = counts.get(gram, 0) + 1
+        weights = {gram: 1.0 + math.log(count) for gram, count in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         out.append({gram: w / norm for gram, w in weights.items()})
     return out
@@ -69,15 +88,28 @@ def _informativeness(sentence: str) -> float:
     return min(len(terms.places) + len(terms.numbers) + len(terms.names), 3) / 3
 
 
+def _sum(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for vector in vectors:
+        for gram, weight in vector.items():
+            total[gram] = total.get(gram, 0.0) + weight
+    return total
+
+
 def _best_sentence(
     sentences: Sequence[str],
-    documents: Sequence[dict[str, float]],
+    documents: dict[str, float],
+    count: int,
     titles: Sequence[dict[str, float]],
 ) -> tuple[float, str] | None:
-    """The sentence (of one report) that covers best what the sample's reports say."""
+    """The sentence (of one report) that covers best what the sample's reports say.
+
+    ``documents`` is the sum of the reports' vectors: the mean similarity to them is one dot
+    product with it, divided by ``count``.
+    """
     best: tuple[float, str] | None = None
     for sentence, vector in zip(sentences, _gram_vectors(sentences), strict=True):
-        cover = sum(_dot(vector, document) for document in documents) / len(documents)
+        cover = _dot(vector, documents) / count
         score = cover * _length_factor(sentence) + 0.05 * _informativeness(sentence)
         if CUT_OFF_RE.search(sentence):
             score *= 0.5
@@ -109,23 +141,34 @@ def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:
     title_vectors = _gram_vectors(titles)
     n = len(sample)
 
+    # The mean similarity of a title to the others, through the sum of all of them.
+    all_titles = _sum(title_vectors)
+
     def centrality(i: int) -> float:
         if n == 1:
             return 0.0
-        return sum(_dot(title_vectors[i], title_vectors[j]) for j in range(n) if j != i) / (n - 1)
+        own = title_vectors[i]
+        return (_dot(own, all_titles) - _dot(own, own)) / (n - 1)
 
-    texts = [clean_summary(i.summary, t, i.source) for t, i in zip(titles, sample, strict=True)]
-    documents = _gram_vectors([f"{t} {' '.join(s)}" for t, s in zip(titles, texts, strict=True)])
+    texts = [
+        clean_summary(i.summary, t, i.source)[:LEAD] for t, i in zip(titles, sample, strict=True)
+    ]
+    documents = _sum(
+        _gram_vectors([f"{t} {' '.join(s)}" for t, s in zip(titles, texts, strict=True)])
+    )
+    # Only the most central reports that have a description are read sentence by sentence.
+    central = {i: round(centrality(i), 9) for i in range(n)}
+    readable = sorted((i for i in range(n) if texts[i]), key=lambda i: (-central[i], i))
     lines: dict[int, tuple[float, str]] = {}
-    for i, sentences in enumerate(texts):
-        found = _best_sentence(sentences, documents, title_vectors) if sentences else None
+    for i in readable[:CANDIDATES]:
+        found = _best_sentence(texts[i], documents, n, title_vectors)
         if found is not None:
             lines[i] = found
     # Rounded so that float noise never beats the earlier report.
     if lines:
-        chosen = max(lines, key=lambda i: (round(centrality(i) + lines[i][0], 9), -i))
+        chosen = max(lines, key=lambda i: (round(central[i] + lines[i][0], 9), -i))
     else:
-        chosen = max(range(n), key=lambda i: (round(centrality(i), 9), -i))
+        chosen = max(range(n), key=lambda i: (central[i], -i))
     summary_line = ""
     if chosen in lines:
         summary_line = truncate(CUT_OFF_RE.sub("…", lines[chosen][1]), _SUMMARY_CHARS)
