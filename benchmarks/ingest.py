@@ -47,7 +47,7 @@ from corpus import Corpus, make_item
 
 from bot.app import open_newsroom
 from bot.news.models import FeedPollResult, FeedStatus, ItemDraft, TaggedDraft
-from bot.news.storyline import StoryAssigner
+from bot.news.services.story_assigner import StoryAssigner
 from bot.settings import load_settings
 
 QUERIES = [

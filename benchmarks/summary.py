@@ -34,7 +34,7 @@ from bot.news.models import (  # noqa: E402
     SubscriptionMode,
     TaggedDraft,
 )
-from bot.news.storyline import StoryAssigner  # noqa: E402
+from bot.news.services.story_assigner import StoryAssigner  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.news.story_corpus import large_corpus  # noqa: E402
 

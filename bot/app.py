@@ -21,8 +21,9 @@ from bot.news.clock import SystemClock
 from bot.news.ports import Clock, Fetcher
 from bot.news.schedule import PollPolicy
 from bot.news.service import NewsService
+from bot.news.services.story_assigner import StoryAssigner
+from bot.news.services.summaries import SummaryService
 from bot.news.stories import StoryConfig
-from bot.news.storyline import StoryAssigner, SummaryService
 from bot.news.subscriptions import SubscriptionService
 from bot.news.tag import Tagger
 from bot.news.topics import TopicTagger

@@ -13,7 +13,7 @@ import discord
 from discord.ext import commands
 
 from bot.news.service import NewsService
-from bot.news.storyline import SummaryService
+from bot.news.services.summaries import SummaryService
 from bot.news.subscriptions import SubscriptionService
 from bot.settings import Settings
 from commands import add_cogs

@@ -34,7 +34,7 @@ from bot.embeds import (
 from bot.news.models import Company, Feed, ItemPage
 from bot.news.query import build_fts_query
 from bot.news.service import NewsService
-from bot.news.storyline import SummaryService
+from bot.news.services.summaries import SummaryService
 from bot.news.summary import TrendData, period_window
 from bot.news.timeparse import parse_since
 from bot.news.topics import Topic, TopicTagger

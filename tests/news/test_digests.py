@@ -34,8 +34,8 @@ from bot.news.models import (
     SubscriptionMode,
     TaggedDraft,
 )
+from bot.news.services.summaries import SummaryService
 from bot.news.stories import StorySummary
-from bot.news.storyline import SummaryService
 from bot.news.tag import Tagger
 from storage import Database
 from tests.fakes.clock import FakeClock

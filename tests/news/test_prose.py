@@ -27,8 +27,9 @@ from bot.news.prose import (
     parse_lines,
     verify_line,
 )
+from bot.news.services.story_assigner import StoryAssigner
+from bot.news.services.summaries import SummaryService
 from bot.news.stories import StoryItem
-from bot.news.storyline import StoryAssigner, SummaryService
 from bot.news.summary import NewsSummary, RankedStory
 from bot.news.tag import Tagger
 from storage import Database

@@ -704,7 +704,7 @@ async def test_the_assigner_does_a_bounded_amount_per_run(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A huge backlog is placed over several work-loop ticks, so delivery is not held back."""
-    from bot.news import storyline
+    from bot.news.services import story_assigner as storyline
 
     monkeypatch.setattr(storyline, "BATCH", 2)
     monkeypatch.setattr(storyline, "MAX_PER_RUN", 3)

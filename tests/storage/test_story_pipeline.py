@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.news.models import TaggedDraft
-from bot.news.storyline import StoryAssigner, SummaryOptions, SummaryService
+from bot.news.services.story_assigner import StoryAssigner
+from bot.news.services.summaries import SummaryOptions, SummaryService
 from bot.news.tag import Tagger
 from storage import Database
 from tests.fakes.clock import FakeClock

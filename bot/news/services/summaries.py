@@ -1,22 +1,9 @@
-"""Stories after each poll, and the summaries and trends read from them.
-
-::
-
-    stories.unassigned()          shared-catalogue items not in a story yet, oldest first
-    | clusterer.assign(batch)     joins each item to a recent story or starts one, then merges
-    |                             the stories it touched with any that tell the same event
-    | summarize_story(touched)    headline, line and link from one report, among a story's
-    |                             first reports (bounded: a big story costs what a small does)
-    | stories.save(...)           one transaction: placements, merges, features, figures
-
-The clusterer is built only when there is something to place, from the features stored for
-the placed items of the last two windows: a restart reads no item text, and a poll that
-found nothing new costs one query.
+"""``/news summary`` and ``/news trend`` (and the CLI's ``summary`` and ``trend``), and what a
+digest shows: the period's top stories, stories per company, rising terms, daily counts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,15 +14,6 @@ from bot.news.lookup import resolve_or_explain
 from bot.news.matching import wants
 from bot.news.models import Company, StoryRecord, Subscription, SubscriptionFilter
 from bot.news.ports import Clock, CompanyDirectory, StoryRepository
-from bot.news.stories import (
-    StoryClusterer,
-    StoryConfig,
-    StoryItem,
-    StoryMerge,
-    StorySummary,
-    summarize_story,
-)
-from bot.news.stories.headline import SAMPLE
 from bot.news.subscriptions import split_terms
 from bot.news.summary import (
     NewsSummary,
@@ -46,137 +24,12 @@ from bot.news.summary import (
     rising_terms,
 )
 
-log = logging.getLogger("shopwire.stories")
+log = logging.getLogger("shopwire.summaries")
 
-BATCH = 500
-MAX_PER_RUN = 20 * BATCH
-"""The most items one run places (10,000): a restored archive spreads over several runs."""
 DIGEST_PAGE = 100
 """How many of a period's biggest stories a digest reads at a time (the most a read returns)."""
 MAX_DIGEST_PAGES = 20
 """How deep a digest with keywords reads the period's ranking at most (2,000 stories)."""
-
-
-class StoryAssigner:
-    """Puts newly stored items into stories; one query when there is nothing new."""
-
-    def __init__(
-        self, *, stories: StoryRepository, clock: Clock, config: StoryConfig | None = None
-    ) -> None:
-        self._stories = stories
-        self._clock = clock
-        self._config = config or StoryConfig()
-        self._clusterer: StoryClusterer | None = None
-
-    async def run(self) -> int:
-        """Assign unassigned items (at most ``MAX_PER_RUN``, oldest first); returns how many
-        were assigned."""
-        assigned = 0
-        # Items older than two windows could join no live story; skipping them also keeps an
-        # upgraded database from clustering its whole archive at once.
-        since = self._clock.now() - 2 * self._config.window
-        while assigned < MAX_PER_RUN:
-            batch = await self._stories.unassigned(BATCH, since=since)
-            if not batch:
-                break
-            clusterer = await self._ready()
-            try:
-                assigned += await self._place(clusterer, batch)
-            except BaseException:
-                # The clusterer moved on and the database did not: rebuild it from what was
-                # stored next time rather than answer from a state nobody saved.
-                self._clusterer = None
-                raise
-            if len(batch) < BATCH:
-                break
-        if assigned:
-            log.info("stories assigned=%d", assigned)
-        return assigned
-
-    async def _place(self, clusterer: StoryClusterer, batch: list[StoryItem]) -> int:
-        now = self._clock.now()
-        # Hundreds of items cost a fraction of a second of CPU: keep it off the event loop.
-        pairs = await asyncio.to_thread(clusterer.assign, batch, now)
-        merges = clusterer.take_merges()
-        prepared = clusterer.take_prepared()
-        summaries = await self._summaries(batch, pairs, merges)
-        await self._stories.save(pairs, summaries, now, merges=merges, prepared=prepared)
-        return len(pairs)
-
-    async def _summaries(
-        self,
-        batch: Sequence[StoryItem],
-        pairs: Sequence[tuple[int, int]],
-        merges: Sequence[StoryMerge],
-    ) -> list[StorySummary]:
-        """The summary of every story the step touched, from each one's first reports."""
-        into = {m.story_id: m.into_id for m in merges}
-
-        def final(story_id: int) -> int:
-            while story_id in into:
-                story_id = into[story_id]
-            return story_id
-
-        touched = sorted({story_id for _, story_id in pairs} | {final(m.into_id) for m in merges})
-        stored = await self._stories.story_items([*touched, *into], limit=SAMPLE)
-        groups: dict[int, dict[int, StoryItem]] = {story_id: {} for story_id in touched}
-        for story_id, items in stored.items():
-            groups.setdefault(final(story_id), {}).update((i.item_id, i) for i in items)
-        by_id = {item.item_id: item for item in batch}
-        fresh: dict[int, list[StoryItem]] = {}
-        for item_id, story_id in pairs:
-            fresh.setdefault(story_id, []).append(by_id[item_id])
-            groups[story_id][item_id] = by_id[item_id]
-        merged_into = {final(m.into_id) for m in merges}
-        changed = [
-            story_id
-            for story_id in sorted(groups)
-            if story_id in merged_into
-            or _changes_sample(stored.get(story_id, []), fresh.get(story_id, []))
-        ]
-
-        def summarise() -> list[StorySummary]:
-            return [
-                summarize_story(story_id, list(groups[story_id].values()))
-                for story_id in changed
-                if groups[story_id]
-            ]
-
-        return await asyncio.to_thread(summarise)
-
-    async def warm_up(self) -> None:
-        """Build the clusterer now (a restart's rebuild from stored features) rather than at
-        the first item to place."""
-        await self._ready()
-
-    async def _ready(self) -> StoryClusterer:
-        if self._clusterer is None:
-            now = self._clock.now()
-            since = now - 2 * self._config.window
-            held = await self._stories.held(since)
-            clusterer = await asyncio.to_thread(
-                StoryClusterer.rebuild,
-                held,
-                self._config,
-                next_story_id=await self._stories.max_story_id() + 1,
-            )
-            # Placed before their features were stored (an upgrade): prepared once, now.
-            older = await self._stories.unprepared(since)
-            if older:
-                await asyncio.to_thread(clusterer.hold, older, now)
-                await self._stories.save([], [], now, prepared=clusterer.take_prepared())
-            self._clusterer = clusterer
-        return self._clusterer
-
-
-def _changes_sample(stored: Sequence[StoryItem], fresh: Sequence[StoryItem]) -> bool:
-    """Whether new reports change a story's first ``SAMPLE`` reports (what its headline is
-    chosen from): always for a story with fewer; for a full one, only a report published
-    before the last of them. Otherwise the headline stands and only figures change."""
-    if len(stored) < SAMPLE:
-        return bool(fresh) or not stored
-    last = max((item.published, item.item_id) for item in stored)
-    return any((item.published, item.item_id) < last for item in fresh)
 
 
 @dataclass(frozen=True, slots=True)
