@@ -140,3 +140,14 @@ def test_llm_settings_are_checked_and_the_key_never_comes_from_a_file(tmp_path: 
         )
     assert "must not hold a user or password" in caught.value.problems[0]
     assert "sk-in-url" not in str(caught.value.problems)
+
+
+def test_story_defaults_are_the_clusterers() -> None:
+    from datetime import timedelta
+
+    from bot.news.stories import StoryConfig
+    from bot.settings import Settings
+
+    config, settings = StoryConfig(), Settings()
+    assert settings.story_threshold == config.threshold
+    assert timedelta(hours=settings.story_window_hours) == config.window
