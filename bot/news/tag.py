@@ -29,7 +29,7 @@ import difflib
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.news.companies import FAMILIES, Alias, Family, Guard, NeedsWhen
 from bot.news.models import Company, ItemDraft, TaggedDraft
@@ -38,6 +38,9 @@ from bot.news.text import fold_typography, plain_for_matching
 __all__ = ["Tagger"]
 
 _PUBLISHER_SEPARATORS = "-–—|"  # hyphen, en dash, em dash, bar
+
+# The compiled table's parts are NamedTuples, not dataclasses: every CLI command imports this
+# module, and making a frozen dataclass costs ~1.5 ms at import against ~0.2 ms for a NamedTuple.
 
 # Within an alias a space or hyphen matches any run of spaces and hyphens. Not nothing: "Ali
 # Baba" (the folk tale) must stay apart from "Alibaba"; the table spells out the closed-up
@@ -242,8 +245,7 @@ def _words_regex(phrases: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(_WORD_START + "(?:" + trie.pattern() + ")" + _WORD_END)
 
 
-@dataclass(frozen=True, slots=True)
-class _Terms:
+class _Terms(NamedTuple):
     """Context terms, as keys plus one substring each term must contain (a cheap pre-test)."""
 
     keys: frozenset[str]
@@ -256,8 +258,7 @@ class _Terms:
         return cls(frozenset(_key(term) for term in lowered), tuple(sorted(chunks)))
 
 
-@dataclass(frozen=True, slots=True)
-class _CompiledGuard:
+class _CompiledGuard(NamedTuple):
     needs: _Terms
     needs_when: NeedsWhen
     needs_family: bool
@@ -306,8 +307,7 @@ class _Negatives:
         return regex
 
 
-@dataclass(frozen=True, slots=True)
-class _Regexes:
+class _Regexes(NamedTuple):
     """The compiled form of a table: aliases (ASCII text, any text) and the guards' terms."""
 
     ascii: re.Pattern[str]
@@ -315,8 +315,7 @@ class _Regexes:
     terms: re.Pattern[str] | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     """What an alias occurrence stands for."""
 
     family: str
@@ -445,8 +444,7 @@ def _pick_key(text: str) -> str:
     return "".join(char for char in folded if char.isalnum())
 
 
-@dataclass(frozen=True, slots=True)
-class _Pickable:
+class _Pickable(NamedTuple):
     """How a family can be picked: its own names, the words in them, and every other label."""
 
     company: Company
