@@ -403,9 +403,8 @@ class StoryClusterer:
         mine, theirs = item.views(), story.term_views()
         # A report about other companies than the story's is another event, whatever else it
         # shares ("Allegro under scrutiny in Turkey" / "TikTok Shop faces Turkish probe").
-        for kind in (0, 2):
-            if mine[kind].main_total and theirs[kind].full and _disjoint(mine[kind], theirs[kind]):
-                return math.inf
+        if _vetoed(mine, theirs):
+            return math.inf
         penalty = _terms_penalty(config, mine, theirs)
         if item.source in story.sources:
             penalty += config.source_weight
@@ -486,10 +485,8 @@ class StoryClusterer:
         # Two stories headlined with different places or different companies are look-alikes
         # ("halts parcels to Germany" / "... to the US"), however alike their words: a report
         # silent on the place may join either, but it never makes them one.
-        for kind in (0, 2):
-            a_terms, b_terms = views_a[kind], views_b[kind]
-            if a_terms.main_total and b_terms.full and _disjoint(a_terms, b_terms):
-                return math.inf
+        if _vetoed(views_a, views_b):
+            return math.inf
         penalty = _terms_penalty(config, views_a, views_b)
         shared = len(a.sources.keys() & b.sources.keys())
         if shared:
@@ -545,6 +542,25 @@ def _centroid_cosine(a: _Story, b: _Story) -> float:
         if found is not None:
             dot += weight * found
     return dot / math.sqrt(a.norm2 * b.norm2)
+
+
+def _vetoed(
+    mine: tuple[TermView, TermView, TermView, TermView],
+    theirs: tuple[TermView, TermView, TermView, TermView],
+) -> bool:
+    """Whether a report (or a smaller story) is about another place or company than a story:
+    its headline places are none of the story's (nor in a region of theirs), or its main
+    companies are none of the story's main ones. Merely mentioned is not enough for companies
+    ("Rival Walmart is watching"), or a story snowballs through every company its reports
+    name."""
+    places, companies = (mine[0], theirs[0]), (mine[2], theirs[2])
+    if places[0].main_total and places[1].full and _disjoint(*places):
+        return True
+    return bool(
+        companies[0].main_total
+        and companies[1].full
+        and not companies[0].main.keys() & companies[1].main.keys()
+    )
 
 
 def _disjoint(mine: TermView, theirs: TermView) -> bool:

@@ -129,6 +129,7 @@ _SCALES = {
     "tn": 1e12, "trillion": 1e12, "crore": 1e7, "lakh": 1e5,
 }  # fmt: skip
 
+_WORD_RE = re.compile(r"[^\W_]+")
 _NAME_RE = re.compile(r"[A-Z](?<![\w.'-][A-Z])(?:[\w&'.-]*\w|(?!\w))")
 # Capitalised words that name nothing in particular.
 _NOT_NAMES = words_of(
@@ -236,7 +237,21 @@ def key_terms(title: str, summary: str, companies: Iterable[str]) -> KeyTerms:
         # In a Title Case Headline every word looks like a name.
         if weight == 1 or not _is_title_case(text):
             _names(text, weight, names)
-    return KeyTerms(places, numbers, Counter(dict.fromkeys(companies, 2)), names, title_places)
+    # A company the headline names is what the report is about (3: a main term beside any
+    # company only the text names, 1); one only the text names is often a rival or a
+    # comparison ("Rival Walmart is watching"). The tagger gives ids, whose
+    # parts ("mercado_libre") are looked for in the headline's words.
+    headline = set(_WORD_RE.findall(title.lower()))
+    weighted = Counter(
+        {company: 3 if _in_headline(company, headline) else 1 for company in companies}
+    )
+    return KeyTerms(places, numbers, weighted, names, title_places)
+
+
+def _in_headline(company: str, headline: set[str]) -> bool:
+    """Whether the headline's words name a company id ("mercado_libre": "mercado" or
+    "libre"; parts of two letters or fewer say too little)."""
+    return any(part in headline for part in company.split("_") if len(part) > 2)
 
 
 def disputable(places: Bag) -> Bag:
