@@ -20,17 +20,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.news.ports import Clock, StoryRepository
-from bot.news.stories import (
-    StoryClusterer,
-    StoryConfig,
-    StoryItem,
-    StoryMerge,
-    StorySummary,
-    summarize_story,
-)
-from bot.news.stories.headline import SAMPLE
+from bot.news.stories.model import HEADLINE_SAMPLE as SAMPLE
+from bot.news.stories.model import StoryConfig, StoryItem, StoryMerge, StorySummary
+
+if TYPE_CHECKING:
+    # The clustering code is loaded when there is something to place, not with the app: a
+    # CLI command that only reads never needs it.
+    from bot.news.stories.clusterer import StoryClusterer
 
 log = logging.getLogger("shopwire.stories")
 
@@ -117,6 +116,8 @@ class StoryAssigner:
             or _changes_sample(stored.get(story_id, []), fresh.get(story_id, []))
         ]
 
+        from bot.news.stories.headline import summarize_story
+
         def summarise() -> list[StorySummary]:
             return [
                 summarize_story(story_id, list(groups[story_id].values()))
@@ -132,6 +133,8 @@ class StoryAssigner:
         await self._ready()
 
     async def _ready(self) -> StoryClusterer:
+        from bot.news.stories.clusterer import StoryClusterer
+
         if self._clusterer is None:
             now = self._clock.now()
             since = now - 2 * self._config.window

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from bot.news.models import utc
 from bot.news.stories.keyterms import key_terms
-from bot.news.stories.model import StoryItem, StorySummary
+from bot.news.stories.model import HEADLINE_SAMPLE, StoryItem, StorySummary
 from bot.news.stories.wording import (
     CUT_OFF_RE,
     HEADLINE_PREFIX_RE,
@@ -24,8 +24,7 @@ from bot.news.stories.wording import (
 )
 from bot.news.text import truncate
 
-SAMPLE = 10
-"""How many of a story's earliest reports its headline and summary line are chosen from."""
+SAMPLE = HEADLINE_SAMPLE
 CANDIDATES = 4
 """How many of the most central reports with a description a line is looked for in."""
 LEAD = 3

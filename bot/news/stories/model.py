@@ -9,6 +9,9 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+HEADLINE_SAMPLE = 10
+"""How many of a story's earliest reports its headline and summary line are chosen from."""
+
 
 @dataclass(frozen=True, slots=True)
 class StoryConfig:
