@@ -65,29 +65,42 @@ WHERE (headline, summary_line, headline_item_id)
    IS NOT (excluded.headline, excluded.summary_line, excluded.headline_item_id)
 """
 
-# A story's figures from its shared items, recomputed in SQL for the stories a step touched:
-# the clusterer only reads a sample of a big story's items, never all of them.
+# A story's figures from its shared items, recomputed in SQL for the stories a step touched
+# (the clusterer only reads a sample of a big story's items), all of them in two statements.
 _STORY_FIGURES = f"""
+WITH touched AS (SELECT value AS id FROM json_each(:ids)),
+mine AS (
+    SELECT i.story_id, i.source, i.published FROM items AS i
+    WHERE i.story_id IN (SELECT id FROM touched) AND {SHARED_ITEMS}
+),
+agg AS (
+    SELECT story_id, count(*) AS item_count, count(DISTINCT source) AS source_count,
+           min(published) AS first_seen, max(published) AS last_seen,
+           (SELECT json_group_array(source) FROM (
+               SELECT DISTINCT m.source AS source FROM mine AS m
+               WHERE m.story_id = mine.story_id ORDER BY m.source)) AS sources
+    FROM mine GROUP BY story_id
+)
 UPDATE stories SET
     item_count = agg.item_count, source_count = agg.source_count, sources = agg.sources,
     first_seen = agg.first_seen, last_seen = agg.last_seen,
-    companies = (SELECT coalesce(json_group_array(company_id), '[]') FROM (
-        SELECT DISTINCT ic.company_id FROM items AS i
-        JOIN item_companies AS ic ON ic.item_id = i.id
-        WHERE i.story_id = stories.id AND {SHARED_ITEMS} ORDER BY ic.company_id)),
     updated_at = CASE WHEN (stories.item_count, stories.source_count, stories.sources,
                             stories.first_seen, stories.last_seen)
         IS (agg.item_count, agg.source_count, agg.sources, agg.first_seen, agg.last_seen)
         THEN stories.updated_at ELSE :now END
-FROM (
-    SELECT :id AS story_id, count(*) AS item_count, count(DISTINCT source) AS source_count,
-           (SELECT coalesce(json_group_array(source), '[]') FROM (
-               SELECT DISTINCT i.source FROM items AS i
-               WHERE i.story_id = :id AND {SHARED_ITEMS} ORDER BY i.source)) AS sources,
-           min(published) AS first_seen, max(published) AS last_seen
-    FROM items AS i WHERE i.story_id = :id AND {SHARED_ITEMS}
-) AS agg
-WHERE stories.id = :id AND agg.item_count > 0
+FROM agg WHERE stories.id = agg.story_id
+"""
+
+_STORY_COMPANIES = f"""
+WITH touched AS (SELECT value AS id FROM json_each(:ids)),
+pairs AS (
+    SELECT DISTINCT i.story_id AS story_id, ic.company_id AS company_id FROM items AS i
+    JOIN item_companies AS ic ON ic.item_id = i.id
+    WHERE i.story_id IN (SELECT id FROM touched) AND {SHARED_ITEMS}
+    ORDER BY i.story_id, ic.company_id
+),
+agg AS (SELECT story_id, json_group_array(company_id) AS companies FROM pairs GROUP BY story_id)
+UPDATE stories SET companies = agg.companies FROM agg WHERE stories.id = agg.story_id
 """
 
 _MERGE_ITEMS = "UPDATE items SET story_id = :into_id WHERE story_id = :story_id"
@@ -319,7 +332,9 @@ class SqliteStoryRepository:
                     | {m["into_id"] for m in moves}
                     | {p["story_id"] for p in placements}
                 )
-                await db.executemany(_STORY_FIGURES, [{"id": i, "now": stamp} for i in touched])
+                figures = {"ids": json.dumps(touched), "now": stamp}
+                await db.execute(_STORY_FIGURES, figures)
+                await db.execute(_STORY_COMPANIES, {"ids": figures["ids"]})
         except sqlite3.IntegrityError as exc:
             raise ValueError(f"cannot save stories: {exc} (an unknown story id?)") from exc
 

@@ -152,6 +152,10 @@ def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:
     texts = [
         clean_summary(i.summary, t, i.source)[:LEAD] for t, i in zip(titles, sample, strict=True)
     ]
+    if n == 1:
+        # One report: nothing to compare, so its lead's first sentence that says something.
+        line = _lead_line(texts[0], titles[0])
+        return _summary(story_id, ordered, titles[0], line, sample[0].item_id)
     documents = _sum(
         _gram_vectors([f"{t} {' '.join(s)}" for t, s in zip(titles, texts, strict=True)])
     )
@@ -168,9 +172,24 @@ def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:
         chosen = max(lines, key=lambda i: (round(central[i] + lines[i][0], 9), -i))
     else:
         chosen = max(range(n), key=lambda i: (central[i], -i))
-    summary_line = ""
-    if chosen in lines:
-        summary_line = truncate(CUT_OFF_RE.sub("…", lines[chosen][1]), _SUMMARY_CHARS)
+    line = lines[chosen][1] if chosen in lines else ""
+    return _summary(story_id, ordered, titles[chosen], line, sample[chosen].item_id)
+
+
+def _lead_line(sentences: Sequence[str], title: str) -> str:
+    """The first lead sentence of a fair length, whole, and more than the headline again;
+    else the first one that is more than the headline; else none."""
+    headline = set(tokens(title))
+    fresh = [s for s in sentences if not set(tokens(s)) <= headline]
+    for sentence in fresh:
+        if len(sentence) >= 40 and not CUT_OFF_RE.search(sentence):
+            return sentence
+    return fresh[0] if fresh else ""
+
+
+def _summary(
+    story_id: int, ordered: Sequence[StoryItem], headline: str, line: str, item_id: int
+) -> StorySummary:
     return StorySummary(
         story_id=story_id,
         item_ids=tuple(sorted(item.item_id for item in ordered)),
@@ -178,7 +197,7 @@ def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:
         first_seen=utc(ordered[0].published),
         last_seen=max(utc(item.published) for item in ordered),
         companies=tuple(sorted({c for item in ordered for c in item.companies})),
-        headline=titles[chosen],
-        summary_line=summary_line,
-        headline_item_id=sample[chosen].item_id,
+        headline=headline,
+        summary_line=truncate(CUT_OFF_RE.sub("…", line), _SUMMARY_CHARS) if line else "",
+        headline_item_id=item_id,
     )
