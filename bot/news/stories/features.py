@@ -154,7 +154,7 @@ class Featurizer:
         title = HEADLINE_PREFIX_RE.sub("", clean_title(item))
         # The lead says what happened; a long description's rest is background shared with
         # other stories, and reading it would only cost time.
-        lead = item.summary if len(item.summary) <= 1200 else item.summary[:1200]
+        lead = item.summary if len(item.summary) <= 600 else item.summary[:600]
         sentences = clean_summary(lead, title, item.source)
         summary = " ".join(sentences)[: 8 * config.summary_words]
         terms = key_terms(title, summary, item.companies)
