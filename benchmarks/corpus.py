@@ -185,7 +185,10 @@ class Corpus:
     KINDS = ("rss", "atom", "rdf")
 
     def __init__(self, feeds: int, items: int, *, seed: int = 7) -> None:
-        self.base = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+        # Dated up to the last hour, so that every item lies within the story window (three
+        # days) as a live poll's would: story assignment and its rebuild then see them all.
+        now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        self.base = now - timedelta(hours=1)
         self._rng = random.Random(seed)
         self.items: list[list[CorpusItem]] = [
             [make_item(self._rng, f, n, self.base) for n in range(items)] for f in range(feeds)
