@@ -25,11 +25,11 @@ from bot.news.query import build_fts_query
 from bot.news.services.poller import FeedPoller, PollerOptions
 from bot.news.services.stage import Stage
 from bot.news.tag import Tagger
-from bot.news.updater import FeedUpdater, UpdaterOptions
+from bot.news.updater import FeedUpdater
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss
-from tests.news.test_updater import POLICY, InlineParser, ok
+from tests.news.test_updater import POLICY, make_updater, ok
 
 CEILING = 10.0
 SLOW = "https://slow.example/feed.xml"
@@ -119,17 +119,7 @@ def changes() -> Changes:
 
 
 def updater_for(db: Database, fetcher: GatedFetcher, clock: FakeClock) -> FeedUpdater:
-    return FeedUpdater(
-        feeds=db.feeds,
-        items=db.items,
-        fetcher=fetcher,
-        parser=InlineParser(clock),
-        tagger=Tagger.default(),
-        clock=clock,
-        policy=POLICY,
-        options=UpdaterOptions(),
-        subscriptions=db.subscriptions,
-    )
+    return make_updater(db, fetcher, clock, plan_posts=True)
 
 
 class Stored:

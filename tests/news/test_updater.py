@@ -19,6 +19,7 @@ from bot.news.models import (
     UpdateStatus,
 )
 from bot.news.parse import parse_feed
+from bot.news.ports import Fetcher
 from bot.news.schedule import PollPolicy
 from bot.news.tag import Tagger
 from bot.news.updater import FeedUpdater, UpdaterOptions
@@ -96,7 +97,11 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-def make_updater(db: Database, fetcher: ScriptedFetcher, clock: FakeClock) -> FeedUpdater:
+def make_updater(
+    db: Database, fetcher: Fetcher, clock: FakeClock, *, plan_posts: bool = False
+) -> FeedUpdater:
+    """A FeedUpdater over real storage with an inline parser; ``plan_posts`` lets it plan
+    posts for the database's subscriptions."""
     return FeedUpdater(
         feeds=db.feeds,
         items=db.items,
@@ -106,6 +111,7 @@ def make_updater(db: Database, fetcher: ScriptedFetcher, clock: FakeClock) -> Fe
         clock=clock,
         policy=POLICY,
         options=UpdaterOptions(),
+        subscriptions=db.subscriptions if plan_posts else None,
     )
 
 
