@@ -171,11 +171,12 @@ class Item:
 class StoryRecord:
     """A story (items of the shared catalogue about one event) as one period saw it.
 
-    ``headline`` and ``summary_line`` are the story's; everything else is restricted to its
-    items first seen in the period asked for: ``first_seen``/``last_seen`` are the earliest and
-    latest of their publication dates, ``item_count`` how many they are, ``sources`` their
-    distinct sources (sorted), ``companies`` and ``topics`` what they are tagged with, and
-    ``links`` up to three of their links, newest first.
+    ``headline`` and ``summary_line`` are the story's, from one of its items; everything else
+    is restricted to its items published in the period asked for: ``first_seen``/``last_seen``
+    are the earliest and latest of their publication dates, ``item_count`` how many they are,
+    ``sources`` their distinct sources (sorted), ``companies`` and ``topics`` what they are
+    tagged with, and ``links`` up to three links: the headline's item's first (whenever it was
+    published), then the period's newest.
     """
 
     id: int
