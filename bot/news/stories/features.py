@@ -176,7 +176,10 @@ class Featurizer:
                     features[key] = features.get(key, 0.0) + weight
         norm = math.sqrt(sum(w * w for w in features.values()))
         if norm > 0.0:
-            features = {k: w / norm for k, w in features.items()}
+            # Five decimals are plenty for a cosine and keep the stored form short (its
+            # size is what a restart reads); the live clusterer uses the same rounded weights,
+            # so a rebuilt one is the same.
+            features = {k: round(w / norm, 5) for k, w in features.items()}
         return Prepared(
             item_id=item.item_id,
             source=item.source,
