@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.news.stories.features import Featurizer, Prepared
-from bot.news.stories.keyterms import Bag, TermView, disputable, view_agreement
+from bot.news.stories.keyterms import Bag, TermView, Views, view_agreement, views_of
 from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem, StoryMerge
 
 __all__ = ["StoryClusterer"]
@@ -72,21 +72,16 @@ class _Story:
     names: Bag = field(default_factory=dict)
     sources: Bag = field(default_factory=dict)
     members: dict[int, Prepared] = field(default_factory=dict)
-    views: tuple[TermView, TermView, TermView, TermView] | None = None  # when needed
+    views: Views | None = None  # when needed
 
     @property
     def size(self) -> int:
         return len(self.members)
 
-    def term_views(self) -> tuple[TermView, TermView, TermView, TermView]:
+    def term_views(self) -> Views:
         """Places that can be disputed, numbers, companies, names: for comparisons."""
         if self.views is None:
-            self.views = (
-                TermView.of(disputable(self.title_places)),
-                TermView.of(self.numbers),
-                TermView.of(self.companies),
-                TermView.of(self.names),
-            )
+            self.views = views_of(self.title_places, self.numbers, self.companies, self.names)
         return self.views
 
 
@@ -545,8 +540,8 @@ def _centroid_cosine(a: _Story, b: _Story) -> float:
 
 
 def _vetoed(
-    mine: tuple[TermView, TermView, TermView, TermView],
-    theirs: tuple[TermView, TermView, TermView, TermView],
+    mine: Views,
+    theirs: Views,
 ) -> bool:
     """Whether a report (or a smaller story) is about another place or company than a story:
     its headline places are none of the story's (nor in a region of theirs), or its main
@@ -570,8 +565,8 @@ def _disjoint(mine: TermView, theirs: TermView) -> bool:
 
 def _terms_penalty(
     config: StoryConfig,
-    mine: tuple[TermView, TermView, TermView, TermView],
-    theirs: tuple[TermView, TermView, TermView, TermView],
+    mine: Views,
+    theirs: Views,
 ) -> float:
     """Disagreement on key terms, 0 when either side is silent on a kind.
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.news.models import utc
-from bot.news.stories.keyterms import PLACE_WORDS, KeyTerms, TermView, disputable, key_terms
+from bot.news.stories.keyterms import PLACE_WORDS, KeyTerms, Views, key_terms, views_of
 from bot.news.stories.model import StoryConfig, StoryItem
 from bot.news.stories.wording import (
     HEADLINE_PREFIX_RE,
@@ -51,7 +51,7 @@ class Prepared:
     features: dict[str, float]
     terms: KeyTerms
     short: bool  # title only: no usable description
-    _views: tuple[TermView, TermView, TermView, TermView] | None = None
+    _views: Views | None = None
     _event: dict[str, float] | None = None
 
     def event_features(self) -> dict[str, float]:
@@ -67,16 +67,11 @@ class Prepared:
             }
         return self._event
 
-    def views(self) -> tuple[TermView, TermView, TermView, TermView]:
+    def views(self) -> Views:
         """Places that can be disputed, numbers, companies, names: for comparisons."""
         if self._views is None:
             terms = self.terms
-            self._views = (
-                TermView.of(disputable(terms.title_places)),
-                TermView.of(terms.numbers),
-                TermView.of(terms.companies),
-                TermView.of(terms.names),
-            )
+            self._views = views_of(terms.title_places, terms.numbers, terms.companies, terms.names)
         return self._views
 
     def encode(self) -> str:

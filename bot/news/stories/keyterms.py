@@ -298,6 +298,19 @@ _RELATED = frozenset(
 
 _EMPTY_VIEW = TermView({}, {}, 0.0, 0.0)
 
+Views = tuple[TermView, TermView, TermView, TermView]
+"""Headline places that can be disputed, numbers, companies, names: what comparisons read."""
+
+
+def views_of(title_places: Bag, numbers: Bag, companies: Bag, names: Bag) -> Views:
+    """The four views an item or a story is compared by."""
+    return (
+        TermView.of(disputable(title_places)),
+        TermView.of(numbers),
+        TermView.of(companies),
+        TermView.of(names),
+    )
+
 
 def _support(mine: TermView, theirs: TermView) -> float:
     if not mine.main_total or not theirs.full:
