@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Literal, Self
 
 from bot.news.models import ParsedFeed
+from bot.news.parent_watch import watch
 from bot.news.parse import FeedParseError, parse_feed
 from bot.news.ports import Clock, Parser
 
@@ -49,9 +50,12 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
-def _init_worker(niceness: int) -> None:
+def _init_worker(niceness: int, owner: int) -> None:
     # Ctrl-C is the parent's business; a worker that dies of it mid-parse only breaks the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A worker outlives no owner: SIGKILL of the bot or the CLI gives multiprocessing no
+    # chance to stop it.
+    watch(owner)
     if niceness and hasattr(os, "nice"):
         # Parsing is batch work: when every core is busy the kernel should run the event loop's
         # process first (see the benchmark), and give the parsers whatever is left.
@@ -166,11 +170,15 @@ class PoolParser:
     def _new_executor(self) -> Executor:
         if self._mode == "thread":
             return ThreadPoolExecutor(self._workers, thread_name_prefix="shopwire-parse")
+        context = multiprocessing.get_context(_start_method())
+        if context.get_start_method() == "forkserver":
+            # The forkserver ends with this process too (its import starts the watch).
+            context.set_forkserver_preload(["bot.news.forkserver_watch"])
         return ProcessPoolExecutor(
             self._workers,
-            mp_context=multiprocessing.get_context(_start_method()),
+            mp_context=context,
             initializer=_init_worker,
-            initargs=(self._niceness,),
+            initargs=(self._niceness, os.getpid()),
         )
 
     def _warm_up(self, executor: Executor) -> None:

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.news import parsing_pool
+from bot.news.parent_watch import alive
 from bot.news.parse import FeedParseError, parse_feed
 from bot.news.parsing_pool import PoolParser, default_workers
 from tests.fakes.clock import FakeClock
@@ -208,3 +210,40 @@ async def test_spawn_start_method_works_too(
         "Walmart expands drone delivery",
         "Target tests same-day returns",
     ]
+
+
+_OWNER_SCRIPT = """
+import asyncio, multiprocessing.forkserver as fs, sys, time
+from bot.news.clock import SystemClock
+from bot.news.parsing_pool import PoolParser
+
+async def main():
+    parser = PoolParser(SystemClock(), workers=2)
+    await parser.start()
+    pids = [*parser._executor._processes, fs._forkserver._forkserver_pid]
+    print(" ".join(map(str, pids)), flush=True)
+    time.sleep(120)
+
+asyncio.run(main())
+"""
+
+
+def test_workers_and_forkserver_end_when_their_owner_is_killed() -> None:
+    owner = subprocess.Popen(
+        [sys.executable, "-c", _OWNER_SCRIPT],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert owner.stdout is not None
+        pids = [int(p) for p in owner.stdout.readline().split()]
+        assert len(pids) == 3 and all(alive(p) for p in pids)
+    finally:
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(30)
+    # Bounded by a generous ceiling; the watch looks twice a second.
+    deadline = time.monotonic() + 30
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in pids if alive(p)]
