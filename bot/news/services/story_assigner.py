@@ -90,28 +90,23 @@ class StoryAssigner:
         pairs: Sequence[tuple[int, int]],
         merges: Sequence[StoryMerge],
     ) -> list[StorySummary]:
-        """The summary of every story the step touched, from each one's first reports."""
+        """The summary of every story whose first reports the step changed."""
+        # Merges name the story their items are in now (``take_merges``).
         into = {m.story_id: m.into_id for m in merges}
-
-        def final(story_id: int) -> int:
-            while story_id in into:
-                story_id = into[story_id]
-            return story_id
-
-        touched = sorted({story_id for _, story_id in pairs} | {final(m.into_id) for m in merges})
+        merged_into = set(into.values())
+        touched = sorted({story_id for _, story_id in pairs} | merged_into)
         stored = await self._stories.story_items([*touched, *into], limit=SAMPLE)
         groups: dict[int, dict[int, StoryItem]] = {story_id: {} for story_id in touched}
         for story_id, items in stored.items():
-            groups.setdefault(final(story_id), {}).update((i.item_id, i) for i in items)
+            groups[into.get(story_id, story_id)].update((i.item_id, i) for i in items)
         by_id = {item.item_id: item for item in batch}
         fresh: dict[int, list[StoryItem]] = {}
         for item_id, story_id in pairs:
             fresh.setdefault(story_id, []).append(by_id[item_id])
             groups[story_id][item_id] = by_id[item_id]
-        merged_into = {final(m.into_id) for m in merges}
         changed = [
             story_id
-            for story_id in sorted(groups)
+            for story_id in touched
             if story_id in merged_into
             or _changes_sample(stored.get(story_id, []), fresh.get(story_id, []))
         ]

@@ -149,14 +149,6 @@ class StoryClusterer:
                 self._prepared[item.item_id] = prepared.encode()
         self._forget_old()
 
-    def hold_prepared(self, held: Iterable[PreparedItem]) -> None:
-        """Hold more already-placed items (a restart's second read); unknown formats skipped."""
-        for record in sorted(held, key=lambda r: r.item_id):
-            prepared = Prepared.decode(record.item_id, record.data)
-            if prepared is not None and record.item_id not in self._story_of:
-                self._next_id = max(self._next_id, record.story_id + 1)
-                self._add(prepared, record.story_id)
-
     # --- assigning --------------------------------------------------------------------------
 
     def assign(
@@ -206,8 +198,10 @@ class StoryClusterer:
         return taken
 
     def take_merges(self) -> list[StoryMerge]:
-        """The merges made since the last call, in the order they were made."""
-        taken, self._merges = self._merges, []
+        """The merges made since the last call, in the order they were made, each naming the
+        story its items are in now (a chain a -> b -> c is reported as a -> c, b -> c)."""
+        taken = [StoryMerge(m.story_id, self._resolve(m.story_id)) for m in self._merges]
+        self._merges = []
         self._merged_into.clear()
         return taken
 
