@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from bot.news.stories.model import StoryItem
-from bot.news.text import collapse_whitespace, strip_publisher_suffix
+from bot.news.text import collapse_whitespace, markdown_to_text, strip_publisher_suffix
 
 
 def words_of(text: str) -> frozenset[str]:
@@ -84,15 +84,13 @@ def clean_title(item: StoryItem) -> str:
     return strip_publisher_suffix(_collapse(item.title), item.source)
 
 
-_MARKDOWN_RE = re.compile(r"(?:^|(?<=\s))#{1,6}(?=\s)|\*\*|__|`")
-
-
 def clean_summary(summary: str, title: str, source: str) -> list[str]:
     """The summary's sentences, without boilerplate, a trailing publisher name, or a mere
     copy of the title (Google News' summaries are "Headline  Publisher")."""
-    # Markdown is made plain text at ingest; this catches what older rows still hold.
+    # Markdown is made plain text at ingest; rows stored before that still hold some, and get
+    # the same treatment here (the markers' test keeps the common case free).
     if "#" in summary or "*" in summary or "`" in summary or "__" in summary:
-        summary = _MARKDOWN_RE.sub(" ", summary)
+        summary = markdown_to_text(summary)
     text = _collapse(summary)
     name = source.strip()
     if name and len(text) > len(name) and text[-len(name) :].casefold() == name.casefold():
