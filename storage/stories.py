@@ -211,16 +211,20 @@ class SqliteStoryRepository:
         )
         return [PreparedItem(int(row[0]), int(row[1]), str(row[2])) for row in rows]
 
-    async def unprepared(self, since: datetime) -> list[tuple[StoryItem, int]]:
+    async def unprepared(
+        self, since: datetime, *, also: Sequence[int] = ()
+    ) -> list[tuple[StoryItem, int]]:
         """Shared items placed in a story and published at or after ``since`` whose features
-        were never stored (a database from before they were), with their story id."""
+        were never stored (a database from before they were), and the placed items ``also``
+        names (whose stored features the clusterer could not read), with their story id."""
         rows = await self._db.read(
             f"""
             SELECT {_STORY_ITEM_COLUMNS}, i.story_id FROM items AS i
             WHERE i.published >= :since AND i.story_id IS NOT NULL AND {SHARED_ITEMS}
-              AND NOT EXISTS (SELECT 1 FROM story_features AS f WHERE f.item_id = i.id)
+              AND (NOT EXISTS (SELECT 1 FROM story_features AS f WHERE f.item_id = i.id)
+                   OR i.id IN (SELECT value FROM json_each(:also)))
             """,
-            {"since": to_db_time(since)},
+            {"since": to_db_time(since), "also": json.dumps([int(i) for i in also])},
         )
         companies = await self._company_ids([row["id"] for row in rows])
         return [(_story_item(row, companies), int(row["story_id"])) for row in rows]

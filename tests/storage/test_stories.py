@@ -167,6 +167,9 @@ async def test_held_and_unprepared_give_placed_items_by_publication(db: Database
     held = sorted(await db.stories.held(T0), key=lambda r: r.item_id)
     assert held == [PreparedItem(a, 1, "features of a"), PreparedItem(b, 2, "of b")]
     assert [i.item_id for i, _ in await db.stories.unprepared(T0 - DAY)] == [old]
+    # Features the clusterer could not read are prepared again, as if never stored.
+    again = await db.stories.unprepared(T0, also=[b])
+    assert [(item.item_id, story) for item, story in again] == [(b, 2)]
     assert await db.stories.held(T0 + DAY) == []
 
 

@@ -140,8 +140,9 @@ class StoryAssigner:
                 self._config,
                 next_story_id=await self._stories.max_story_id() + 1,
             )
-            # Placed before their features were stored (an upgrade): prepared once, now.
-            older = await self._stories.unprepared(since)
+            # Placed before their features were stored (an upgrade), or stored in a form this
+            # version cannot read: prepared once, now, and stored again.
+            older = await self._stories.unprepared(since, also=clusterer.unreadable)
             if older:
                 await asyncio.to_thread(clusterer.hold, older, now)
                 await self._stories.save([], [], now, prepared=clusterer.take_prepared())

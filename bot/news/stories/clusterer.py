@@ -107,6 +107,7 @@ class StoryClusterer:
         self._newest: float | None = None
         self._prepared: dict[int, str] = {}  # item id -> stored form, not yet taken
         self._merges: list[StoryMerge] = []
+        self.unreadable: list[int] = []  # held items ``rebuild`` could not read
         self._merged_into: dict[int, int] = {}  # merged story id -> the story it joined
 
     # --- building and restoring -------------------------------------------------------------
@@ -124,15 +125,17 @@ class StoryClusterer:
         Pass every prepared item of every story with a report in the last ``2 * window``
         (more is harmless: older stories are dropped again). ``next_story_id`` must be above
         every story id ever given out, merged and forgotten ones included; it is at least one
-        above the highest held. Items whose stored form is of another format are skipped (and
-        returned by nothing): prepare them again with ``rebuild_from_items``.
+        above the highest held. Items whose stored form is of another format are left out
+        and listed in ``unreadable``: prepare them again with ``hold``.
         """
         records = sorted(held, key=lambda r: r.item_id)
         highest = max((r.story_id for r in records), default=0)
         clusterer = cls(config, next_story_id=max(next_story_id or 1, highest + 1))
         for record in records:
             prepared = Prepared.decode(record.item_id, record.data)
-            if prepared is not None and record.item_id not in clusterer._story_of:
+            if prepared is None:
+                clusterer.unreadable.append(record.item_id)
+            elif record.item_id not in clusterer._story_of:
                 clusterer._add(prepared, record.story_id)
         clusterer._forget_old()
         return clusterer
@@ -219,10 +222,6 @@ class StoryClusterer:
     def story_ids(self) -> list[int]:
         """The ids of the stories held, ascending."""
         return sorted(self._stories)
-
-    def story_of(self, item_id: int) -> int | None:
-        """The story a held item is in."""
-        return self._story_of.get(item_id)
 
     @property
     def next_story_id(self) -> int:
