@@ -20,6 +20,7 @@ import discord
 from bot.news.digests import zone
 from bot.news.models import Item, StoryRecord
 from bot.news.summary import NewsSummary
+from bot.news.text import strip_invisible
 
 # Discord's documented limits for embeds and messages.
 TITLE_LIMIT = 256
@@ -72,7 +73,9 @@ def clip(text: str, limit: int) -> str:
 
 
 def _squash(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    # Feed text is cleaned at ingest; rows stored before that may still hold a U+202E that
+    # would reverse the rest of an embed's line.
+    return _WHITESPACE.sub(" ", strip_invisible(text)).strip()
 
 
 def is_blank(text: str | None) -> bool:

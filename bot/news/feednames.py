@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from bot.news.text import collapse_whitespace
+
 MAX_NAME = 100
+
+
+def clean_feed_name(name: str | None) -> str:
+    """A feed name as given (``/feeds add``, the CLI, OPML) or read from a feed, made safe to
+    show: one line, no control, bidi or zero-width characters (a U+202E in a name would
+    reverse the text Discord shows after it), at most ``MAX_NAME`` characters; "" if nothing
+    is left."""
+    return collapse_whitespace(name or "")[:MAX_NAME].rstrip()
 
 
 def default_feed_name(url: str) -> str:
@@ -14,11 +24,10 @@ def default_feed_name(url: str) -> str:
     if host == "news.google.com":
         query = parse_qs(parts.query).get("q")
         if query:
-            return f"Google News: {query[0]}"[:100]
+            return clean_feed_name(f"Google News: {query[0]}")
     return host.removeprefix("www.")
 
 
 def name_from_title(title: str | None) -> str | None:
     """A feed's own title, cleaned to a display name (None when it has none worth using)."""
-    clean = " ".join((title or "").split())[:MAX_NAME]
-    return clean or None
+    return clean_feed_name(title) or None

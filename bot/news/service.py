@@ -13,7 +13,7 @@ from datetime import datetime
 
 from bot.news.catalogue import DEFAULT_FEEDS
 from bot.news.errors import DuplicateFeed, FeedNotFound, LimitReached, UnknownCompany, UserError
-from bot.news.feednames import default_feed_name
+from bot.news.feednames import clean_feed_name, default_feed_name
 from bot.news.lookup import resolve_or_explain
 from bot.news.models import (
     Company,
@@ -170,7 +170,7 @@ class NewsService:
         if not trusted and not self._allow_private:
             await self._check_url(normalized)
         company_ids = tuple(dict.fromkeys(self.resolve_company(c).id for c in companies))
-        clean_name = " ".join((name or "").split())[:100] or default_feed_name(normalized)
+        clean_name = clean_feed_name(name) or default_feed_name(normalized)
         if await self._feeds.by_url(normalized, guild_id) is not None:
             raise DuplicateFeed(f"{normalized} is already in the feed list.")
         return await self._feeds.add(

@@ -13,11 +13,13 @@ from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
 __all__ = [
     "ELLIPSIS",
+    "INVISIBLE_CONTROLS",
     "canonical_link",
     "collapse_whitespace",
     "feed_text_to_plain",
     "html_to_text",
     "markdown_to_text",
+    "strip_invisible",
     "strip_publisher_suffix",
     "truncate",
 ]
@@ -82,9 +84,15 @@ _BLOCK_TAGS = frozenset(
         "ul",
     }
 )
-_WHITESPACE_RE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+_WHITESPACE_RE = re.compile(r"\s+")
+# Bidi controls (LRM/RLM, the embeddings and overrides U+202A-E, the isolates U+2066-9, the
+# Arabic letter mark) let feed text reorder what Discord shows around it ("\u202etxet" reads
+# backwards, and the rest of the line with it); zero-width characters hide inside words and
+# mentions. Neither is text a reader sees, so both are removed, not replaced by a space.
+INVISIBLE_CONTROLS = "\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+_BIDI_ZERO_WIDTH_RE = re.compile(f"[{INVISIBLE_CONTROLS}]")
 # C0/C1 controls other than whitespace: they show as boxes or break embeds.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_RE = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{INVISIBLE_CONTROLS}]")
 
 
 def _tag_separator(match: re.Match[str]) -> str:
@@ -97,8 +105,14 @@ def _tag_line_break(match: re.Match[str]) -> str:
     return "\n" if name is not None and name.lower() in _BLOCK_TAGS else ""
 
 
+def strip_invisible(s: str) -> str:
+    """``s`` without bidi controls and zero-width characters (see ``INVISIBLE_CONTROLS``)."""
+    return _BIDI_ZERO_WIDTH_RE.sub("", s)
+
+
 def collapse_whitespace(s: str) -> str:
-    """Turn every run of whitespace (and zero-width characters) into one space; trim the ends."""
+    """Turn every run of whitespace into one space and trim the ends; control characters, bidi
+    controls and zero-width characters are removed (every feed text passes through here)."""
     return _WHITESPACE_RE.sub(" ", _CONTROL_RE.sub("", s)).strip()
 
 

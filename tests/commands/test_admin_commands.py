@@ -266,3 +266,17 @@ async def test_subscribe_with_topics_names_them_and_rejects_unknown_ones(app: Ap
     assert typo.content.startswith("Unknown topic 'feez'.")
     choices = await app.complete(world.admin, "subscribe", "topics", "fees, le")
     assert choices[0]["value"] == "fees, Legal & safety"
+
+
+async def test_feeds_add_strips_bidi_controls_from_the_name(world: World, tmp_path: Path) -> None:
+    # Issue 9: a name given to /feeds add kept U+202E, which reverses what Discord shows after it.
+    async with start_shopwire(world, tmp_path, {"SHOPWIRE_ALLOW_PRIVATE_URLS": "1"}) as app:
+        _, reply = await app.answer(
+            world.admin,
+            "feeds add",
+            url="http://127.0.0.1:8080/feed.xml",
+            name="Local \u202eswen\u202c\u200b \u2066news\u2069",
+        )
+        assert reply.content.startswith("Added **Local swen news** (feed `"), reply.content
+        names = [f.name for f in await app.newsroom.service.list_feeds(world.guild.id)]
+        assert "Local swen news" in names

@@ -284,3 +284,46 @@ def test_a_digest_embed_shows_its_title_and_period_in_the_servers_zone() -> None
     assert digest_embed("D", summary, "Mars/Olympus").footer.text == (
         "2026-11-26 08:00 – 2026-11-27 08:00 Mars/Olympus"
     )
+
+
+BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+
+
+def _hostile_items() -> list[Item]:
+    # One as a feed delivers it today (cleaned by the parser at ingest), one as a row stored
+    # before that cleaning existed.
+    from bot.news.parse import parse_feed
+
+    document = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>F</title>'
+        "<item><title>Temu \u202eRTL override txet\u202c cuts fees</title>"
+        "<link>https://news.example/b</link>"
+        "<description>Sellers \u2066pay\u2069 less.</description>"
+        '<source url="https://pub.example/">Pub \u200eNews\u200f</source></item>'
+        "</channel></rss>"
+    )
+    [draft] = parse_feed(
+        document.encode(), url="https://news.example/feed", content_type=None, now=T0
+    ).items
+    parsed = make_item(draft.title, draft.summary, source=draft.publisher or "")
+    stored = make_item(
+        "Temu \u202eRTL override txet\u202c cuts fees",
+        "Sellers \u2066pay\u2069 less.",
+        source="Pub \u200eNews\u200f",
+    )
+    return [parsed, stored]
+
+
+def test_bidi_controls_reach_neither_an_embed_nor_a_roundup_line() -> None:
+    # Issue 9: "... \u202eRTL override txet\u202c" was posted in an embed and a roundup line.
+    items = _hostile_items()
+    for item in items:
+        embed = item_embed(item)
+        assert embed.title == "Temu RTL override txet cuts fees"
+        assert not set(str(embed.to_dict())) & set(BIDI)
+    roundup = roundup_embed(items, waiting=0)
+    assert roundup.description is not None
+    assert not set(roundup.description) & set(BIDI)
+    assert roundup.description.split("\n")[0] == (
+        "• [Temu RTL override txet cuts fees](https://news.example/a) · Pub News"
+    )

@@ -695,3 +695,28 @@ def test_markdown_in_summaries_becomes_plain_text_and_titles_keep_theirs() -> No
     )
     assert second.summary == "Summary. We have released 6 new APIs. one; two. quoted"
     assert third.summary == "Impact. Fees rise 5 * 3 times for snake_case_names."
+
+
+def test_bidi_controls_and_zero_width_characters_are_removed_from_every_text_field() -> None:
+    # Issue 9: "... \u202eRTL override txet\u202c" reached an embed and a roundup line.
+    hostile = "\u200e\u202eRTL override txet\u202c \u2066x\u2069\u200b\u061c\ufeff"
+    document = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Feed {hostile}</title><link>https://feeds.example.com/</link>"
+        f"<item><title>Title {hostile}</title><link>https://feeds.example.com/a</link>"
+        f"<description>&lt;p&gt;Summary {hostile} &amp;#x202E;entity&lt;/p&gt;</description>"
+        f"<author>writer@example.com (Author {hostile})</author>"
+        f"<category>Cat {hostile}</category>"
+        f'<source url="https://pub.example/">Publisher {hostile}</source></item>'
+        "</channel></rss>"
+    )
+    feed = parse_text(document)
+    [item] = feed.items
+    fields = [feed.title, item.title, item.summary, item.author, item.publisher, *item.categories]
+    assert feed.title == "Feed RTL override txet x"
+    assert item.title == "Title RTL override txet x"
+    assert item.summary == "Summary RTL override txet x entity"
+    assert item.categories == ("Cat RTL override txet x",)
+    invisible = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2069\u061c\u200b\ufeff")
+    for text in fields:
+        assert text and not set(text) & invisible, repr(text)

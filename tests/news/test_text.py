@@ -401,3 +401,31 @@ def test_feed_text_to_plain_properties(s: str, is_html: bool) -> None:
     assert markdown_to_text(out) == out
     if not is_html:
         assert len(out) <= len(s)
+
+
+# Issue 9: U+202E in a feed title reversed the rest of an embed's line and of a roundup line.
+BIDI_AND_ZERO_WIDTH = (
+    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+    "\u200b\u200c\u200d\u2060\ufeff"
+)
+
+
+def test_bidi_controls_and_zero_width_characters_are_removed_not_spaced() -> None:
+    for char in BIDI_AND_ZERO_WIDTH:
+        assert collapse_whitespace(f"Tik{char}Tok  Shop{char}") == "TikTok Shop"
+        assert html_to_text(f"<b>Tik{char}Tok</b> Shop") == "TikTok Shop"
+        assert feed_text_to_plain(f"<p>Tik{char}Tok</p> **Shop**", is_html=True) == "TikTok Shop"
+        entity = f"&#x{ord(char):x};"
+        assert html_to_text(f"a {entity}RTL override txet{entity} b") == "a RTL override txet b"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=BIDI_AND_ZERO_WIDTH + "ab <>&;#x20e \n", max_size=120))
+def test_no_bidi_or_zero_width_character_survives_cleaning(s: str) -> None:
+    for out in (
+        collapse_whitespace(s),
+        html_to_text(s),
+        markdown_to_text(s),
+        feed_text_to_plain(s, is_html=True),
+    ):
+        assert not set(out) & set(BIDI_AND_ZERO_WIDTH), repr(out)

@@ -253,3 +253,18 @@ async def test_a_feed_added_without_a_name_takes_its_title(db: Database, clock: 
     assert (await db.feeds.get(named.id)).name == "My name"  # type: ignore[union-attr]
     items = (await db.items.latest(LatestRequest(all_guilds=True))).items
     assert {i.source for i in items} == {"Commerce Daily", "My name"}
+
+
+async def test_a_feed_title_with_bidi_controls_names_the_feed_without_them(
+    db: Database, clock: FakeClock
+) -> None:
+    from bot.news.feednames import clean_feed_name, default_feed_name
+
+    unnamed = await db.feeds.add(NewFeed(URL, default_feed_name(URL)), clock.now())
+    fetcher = ScriptedFetcher()
+    fetcher.then(URL, ok(URL, rss([ONE], title="Commerce \u202eyliad\u202c\u200d Daily")))
+    await make_updater(db, fetcher, clock).update_due()
+    assert (await db.feeds.get(unnamed.id)).name == "Commerce yliad Daily"  # type: ignore[union-attr]
+    assert clean_feed_name(" a\u202e\x00b\u2069\n c ") == "ab c"
+    assert clean_feed_name("x" * 150) == "x" * 100
+    assert clean_feed_name("\u202e\u200b") == ""
