@@ -24,28 +24,37 @@ log = logging.getLogger(__name__)
 # outbox columns are aliased so that they cannot collide with the item's (both have an id).
 # CROSS JOIN keeps the outbox as the outer loop: the planner then starts from the small
 # pending-only index instead of walking each subscription's whole delivery history.
+# ``turn`` numbers each subscription's posts oldest first; the outer query takes every
+# subscription's first post before anyone's second (and so on) up to the limit, so a flood in
+# one channel can never fill a drain and keep a quiet channel's post waiting behind it.
 _DUE = f"""
-SELECT o.id AS outbox_id, o.subscription_id AS outbox_subscription_id,
-       s.guild_id AS outbox_guild_id, s.channel_id AS outbox_channel_id,
-       o.state AS outbox_state, o.attempts AS outbox_attempts,
-       o.created_at AS outbox_created_at, o.next_attempt_at AS outbox_next_attempt_at,
-       o.message_id AS outbox_message_id, o.last_error AS outbox_last_error,
-       o.roundup AS outbox_roundup,
-       {ITEM_COLUMNS}
-FROM outbox AS o
-CROSS JOIN subscriptions AS s ON s.id = o.subscription_id
-CROSS JOIN items AS i ON i.id = o.item_id
-WHERE o.state = 'pending'
-  AND {{where}}
-  AND s.paused_reason IS NULL
-  -- A channel whose post is waiting for a retry waits as a whole, so posts stay in order.
-  AND NOT EXISTS (
-    SELECT 1 FROM outbox AS w
-    WHERE w.subscription_id = o.subscription_id AND w.state = 'pending'
-      AND w.next_attempt_at > :now
-  )
-ORDER BY o.subscription_id, i.published, o.id
-LIMIT :limit
+SELECT * FROM (
+  SELECT o.id AS outbox_id, o.subscription_id AS outbox_subscription_id,
+         s.guild_id AS outbox_guild_id, s.channel_id AS outbox_channel_id,
+         o.state AS outbox_state, o.attempts AS outbox_attempts,
+         o.created_at AS outbox_created_at, o.next_attempt_at AS outbox_next_attempt_at,
+         o.message_id AS outbox_message_id, o.last_error AS outbox_last_error,
+         o.roundup AS outbox_roundup,
+         row_number() OVER (
+           PARTITION BY o.subscription_id ORDER BY i.published, o.id
+         ) AS outbox_turn,
+         {ITEM_COLUMNS}
+  FROM outbox AS o
+  CROSS JOIN subscriptions AS s ON s.id = o.subscription_id
+  CROSS JOIN items AS i ON i.id = o.item_id
+  WHERE o.state = 'pending'
+    AND {{where}}
+    AND s.paused_reason IS NULL
+    -- A channel whose post is waiting for a retry waits as a whole, so posts stay in order.
+    AND NOT EXISTS (
+      SELECT 1 FROM outbox AS w
+      WHERE w.subscription_id = o.subscription_id AND w.state = 'pending'
+        AND w.next_attempt_at > :now
+    )
+  ORDER BY outbox_turn, o.subscription_id
+  LIMIT :limit
+)
+ORDER BY outbox_subscription_id, outbox_turn
 """
 
 
@@ -63,9 +72,12 @@ class SqliteOutboxRepository:
     async def due(self, now: datetime, limit: int) -> list[OutboxEntry]:
         """Pending posts of unpaused subscriptions none of whose posts waits for a retry.
 
-        Ordered by subscription, then by the item's publication date (oldest first), then by
-        queueing order; at most ``limit`` of them. Two queries however many rows: the entries
-        with their items, then the items' companies.
+        At most ``limit`` of them, shared round-robin: each subscription's oldest post before
+        any subscription's second oldest, and so on, so that one subscription's flood never
+        crowds the others out of a drain. Returned ordered by subscription, then by the item's
+        publication date (oldest first), then by queueing order: each subscription's share is
+        its oldest posts, in order. Two queries however many rows: the entries with their
+        items, then the items' companies.
         """
         if limit <= 0:
             return []

@@ -2,7 +2,10 @@
 
 ::
 
-    outbox.due(now)                      pending posts of unpaused subscriptions
+    outbox.due(now)                      pending posts of unpaused subscriptions, shared
+    |                                    round-robin between them (a flood never fills it)
+    | group by channel                   channels side by side, quietest first, each one
+    |                                    post at a time (Discord limits messages per channel)
     | group by subscription              oldest item first
     | too old?                           dropped, never posted (in a roundup or not)
     | first N                            publisher.post_item(channel, item, nonce)
@@ -20,6 +23,7 @@ the message it already created instead of a second one.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -51,7 +55,11 @@ class DeliveryOptions:
     # not explain, before delivery tries it again (an admin's /subscribe resumes it at once).
     cool_off: timedelta = timedelta(minutes=10)
     max_age: timedelta = timedelta(days=3)
+    # Posts read per drain, shared round-robin between subscriptions.
     batch: int = 500
+    # Channels posted to at the same time (each one request at a time); bounded so that a
+    # drain over hundreds of channels stays well under Discord's global request limit.
+    channels_at_once: int = 8
     retry_base: timedelta = timedelta(seconds=30)
     retry_max: timedelta = timedelta(hours=1)
 
@@ -136,18 +144,40 @@ class DeliverySender:
         self._crashes = CrashLog(log)
 
     async def drain(self) -> DeliveryReport:
-        """Resume subscriptions whose channel works again, then post what is due."""
+        """Resume subscriptions whose channel works again, then post what is due.
+
+        ``due`` shares the batch round-robin between subscriptions, and channels are served
+        side by side (each channel's posts one at a time, in order), quietest first: a flood,
+        or a channel whose posts wait out Discord's rate limit, never holds back the others.
+        """
         tally = _Tally()
         await self._resume_recovered(tally)
         entries = await self._outbox.due(self._clock.now(), self._options.batch)
-        by_subscription: dict[int, list[OutboxEntry]] = {}
+        by_channel: dict[int, dict[int, list[OutboxEntry]]] = {}
         for entry in entries:
-            by_subscription.setdefault(entry.subscription_id, []).append(entry)
-        for subscription_id, queued in by_subscription.items():
-            try:
-                await self._deliver(subscription_id, queued, tally)
-            except Exception as exc:  # a bug must not stop other channels' posts
-                self._crashes.crashed(exc, "delivery subscription_id=%s crashed", subscription_id)
+            subscriptions = by_channel.setdefault(entry.channel_id, {})
+            subscriptions.setdefault(entry.subscription_id, []).append(entry)
+        # A channel with one post takes one request; it goes before a flood's many.
+        channels = sorted(
+            by_channel.values(), key=lambda subs: sum(len(queued) for queued in subs.values())
+        )
+        slots = asyncio.Semaphore(max(self._options.channels_at_once, 1))
+
+        async def serve(subscriptions: dict[int, list[OutboxEntry]]) -> None:
+            # One request at a time per channel: Discord's message limit is per channel, and
+            # posts stay in order; discord.py waits out the channel's bucket before each.
+            async with slots:
+                for subscription_id, queued in subscriptions.items():
+                    try:
+                        await self._deliver(subscription_id, queued, tally)
+                    except Exception as exc:  # a bug must not stop other channels' posts
+                        self._crashes.crashed(
+                            exc, "delivery subscription_id=%s crashed", subscription_id
+                        )
+
+        async with asyncio.TaskGroup() as group:
+            for subscriptions in channels:
+                group.create_task(serve(subscriptions))
         if entries or tally.resumed:
             log.info(
                 "delivery sent=%d overflow=%d retry=%d dropped=%d paused=%s resumed=%s",

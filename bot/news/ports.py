@@ -188,7 +188,8 @@ class OutboxRepository(Protocol):
     async def due(self, now: datetime, limit: int) -> list[OutboxEntry]:
         """Pending posts of unpaused subscriptions none of whose posts waits for a retry
         (a channel in backoff waits as a whole, so its posts stay in order), oldest item
-        first within each channel."""
+        first within each channel; ``limit`` is shared round-robin between subscriptions, so
+        a flood in one never leaves another's posts out."""
         ...
 
     async def mark_sent(self, entry_id: int, message_id: int, now: datetime) -> None: ...

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -384,3 +385,96 @@ async def test_a_roundup_footer_never_counts_items_about_to_be_dropped(db: Datab
     report = await sender(db, publisher, clock).drain()
     assert (report.overflowed, report.dropped) == (7, 2)
     assert publisher.titles(10)[-1] == "roundup of 7, 0 waiting"
+
+
+async def test_a_quiet_channels_post_goes_out_in_the_drain_it_arrives_while_a_flood_drains(
+    db: Database,
+) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher()
+    flooded = await subscribe(db, clock, channel_id=10)
+    quiet = await subscribe(db, clock, channel_id=20)  # subscribed later: a higher id
+    flood = [f"flood {n:04}" for n in range(3000)]
+    await queue(db, clock, flooded, flood)
+    running = sender(db, publisher, clock)
+    drains = 0
+    while await db.outbox.pending_count(flooded.id):
+        news = f"quiet {drains}"
+        await queue(db, clock, quiet, [news])
+        await running.drain()
+        drains += 1
+        # Counted in drains, not seconds: the quiet post goes out in the very drain it met.
+        assert publisher.titles(20)[-1] == news
+        assert drains <= 100, "the flood does not drain"
+    assert publisher.titles(20) == [f"quiet {n}" for n in range(drains)]
+    # Exactly once and in order: the flood's single posts keep their order, and every item
+    # is either posted on its own or listed in one roundup, never both, never twice.
+    singles = [t for t in publisher.titles(10) if not t.startswith("roundup")]
+    assert singles == sorted(singles)
+    listed = [t for roundup in publisher.roundups for t in roundup]
+    assert sorted(singles + listed) == flood
+    assert len({p.nonce for p in publisher.posts}) == len(publisher.posts)
+
+
+@dataclass
+class GatedPublisher(RecordingPublisher):
+    """Like Discord with a channel whose posts wait (out a rate limit) until ``gate`` opens;
+    records how many requests each channel had in flight at once."""
+
+    gated: int = 0
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    posted: dict[int, asyncio.Event] = field(default_factory=dict)
+    in_flight: dict[int, int] = field(default_factory=dict)
+    most_at_once: dict[int, int] = field(default_factory=dict)
+
+    async def post_item(self, channel_id: int, item: Item, nonce: str) -> PostResult:
+        return await self._request(channel_id, self._post(channel_id, item.title, nonce))
+
+    async def post_roundup(
+        self, channel_id: int, items: Sequence[Item], waiting: int, nonce: str
+    ) -> PostResult:
+        return await self._request(
+            channel_id, await super().post_roundup(channel_id, items, waiting, nonce)
+        )
+
+    async def _request(self, channel_id: int, result: PostResult) -> PostResult:
+        now = self.in_flight.get(channel_id, 0) + 1
+        self.in_flight[channel_id] = now
+        self.most_at_once[channel_id] = max(now, self.most_at_once.get(channel_id, 0))
+        try:
+            if channel_id == self.gated:
+                await self.gate.wait()
+            else:
+                await asyncio.sleep(0)
+        finally:
+            self.in_flight[channel_id] -= 1
+        self.posted.setdefault(channel_id, asyncio.Event()).set()
+        return result
+
+
+async def test_a_channel_waiting_out_its_rate_limit_never_holds_back_another_channel(
+    db: Database,
+) -> None:
+    clock = FakeClock()
+    publisher = GatedPublisher(gated=10)
+    flooded = await subscribe(db, clock, channel_id=10)
+    same_channel = await subscribe(db, clock, channel_id=10)
+    quiet = await subscribe(db, clock, channel_id=20)
+    await queue(db, clock, flooded, [f"flood {n:02}" for n in range(60)])
+    await queue(db, clock, same_channel, ["also in ten"])
+    await queue(db, clock, quiet, ["quiet news"])
+    quiet_posted = publisher.posted.setdefault(20, asyncio.Event())
+    drain = asyncio.create_task(sender(db, publisher, clock).drain())
+    try:
+        # Channel 10's first post waits (for its rate limit) while channel 20's goes out.
+        await asyncio.wait_for(quiet_posted.wait(), timeout=60)
+        assert publisher.titles(20) == ["quiet news"]
+        publisher.gate.set()
+        report = await asyncio.wait_for(drain, timeout=60)
+    finally:
+        publisher.gate.set()
+        drain.cancel()
+    assert (report.sent, report.overflowed) == (5 + 1 + 1, 40)
+    # Never two requests at once in one channel, whichever subscription they were for.
+    assert publisher.most_at_once == {10: 1, 20: 1}
+    assert publisher.titles(10)[-1] == "also in ten"

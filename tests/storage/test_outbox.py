@@ -217,9 +217,26 @@ async def test_due_orders_by_subscription_then_published_then_id(db: Database) -
         (second.id, "noon"),
         (second.id, "same"),
     ]
+    # A limit is shared round-robin: each subscription's oldest before anyone's second.
     limited = await db.outbox.due(T0 + timedelta(hours=1), 3)
-    assert limited == entries[:3]
+    assert limited == [entries[0], entries[1], entries[4]]
     assert await db.outbox.due(T0, 0) == []
+
+
+async def test_a_flood_in_one_subscription_never_crowds_another_out_of_due(
+    db: Database,
+) -> None:
+    feed = await add_feed(db)
+    flooded = await add_subscription(db, channel_id=1)
+    quiet = await add_subscription(db, channel_id=2)  # subscribed later: a higher id
+    await _queue(db, feed, [flooded], [f"flood-{n}" for n in range(600)])
+    await _queue(db, feed, [quiet], ["quiet"])
+    entries = await db.outbox.due(T0, 500)
+    assert len(entries) == 500
+    assert [e.item.key for e in entries if e.subscription_id == quiet.id] == ["quiet"]
+    # The flood's share is its oldest 499 posts, in order.
+    flood = [e for e in entries if e.subscription_id == flooded.id]
+    assert [e.item.key for e in flood] == [f"flood-{n}" for n in range(499)]
 
 
 async def test_sent_is_final(db: Database) -> None:
@@ -341,9 +358,11 @@ async def test_due_reads_500_posts_in_two_queries(
     entries = await db.outbox.due(T0, 500)
     assert reads <= 2
     assert len(entries) == 500
-    assert {e.subscription_id for e in entries} == {subs[0].id}
-    published = [e.item.published for e in entries]
-    assert published == sorted(published)
+    # Shared round-robin: five subscriptions of 500 pending posts get 100 each, oldest first.
+    for sub in subs:
+        published = [e.item.published for e in entries if e.subscription_id == sub.id]
+        assert len(published) == 100
+        assert published == sorted(published)
     assert all(
         e.item.companies == (Company("temu", "Temu"), Company("shein", "shein")) for e in entries
     )
