@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import COLOUR
-from commands.checks import admin_role_setting, role_label
+from bot.embeds import COLOUR, clean_markdown
+from commands.checks import AdminRoleHere, admin_role_here, admin_role_setting
 from commands.errors import NO_MENTIONS
 
 ABOUT = (
@@ -41,14 +41,36 @@ ADMINS = (
 )
 
 
-def help_embed(admin_role: str | None) -> discord.Embed:
-    """The ``/help`` text; ``admin_role`` is the configured admin role's name, if any."""
+def admin_role_line(role: AdminRoleHere) -> str:
+    """Which role grants admin in this server, and how the operator chose it."""
+    setting = clean_markdown(role.setting, 100)
+    if role.by_id:
+        if role.name is None:
+            return (
+                "Admin role in this server: none (the role the bot's operator chose, by id, "
+                "is not in this server)."
+            )
+        return f"Admin role in this server: **{clean_markdown(role.name, 100)}** (chosen by id)."
+    convention = (
+        f"the bot's operator made any role named “{setting}” an admin role, in every server, "
+        "so whoever can create or rename roles here decides who holds it"
+    )
+    if role.name is None:
+        return f"Admin role in this server: none yet ({convention})."
+    return f"Admin role in this server: **{clean_markdown(role.name, 100)}** ({convention})."
+
+
+def help_embed(admin_role: AdminRoleHere | None) -> discord.Embed:
+    """The ``/help`` text; ``admin_role`` is what the configured admin role means here, if any."""
     embed = discord.Embed(title="Shopwire", description=ABOUT, colour=COLOUR)
     embed.add_field(name="For everyone", value=EVERYONE, inline=False)
     who = "Manage Server permission"
-    if admin_role:
-        who += f" or the {discord.utils.escape_markdown(admin_role)} role"
-    embed.add_field(name=f"For admins ({who})", value=ADMINS, inline=False)
+    admins = ADMINS
+    if admin_role is not None:
+        if admin_role.name is not None:
+            who += f" or the {clean_markdown(admin_role.name, 100)} role"
+        admins += "\n" + admin_role_line(admin_role)
+    embed.add_field(name=f"For admins ({who})", value=admins, inline=False)
     embed.set_footer(text="Shopwire never pings anyone: no @everyone, no role or user mentions.")
     return embed
 
@@ -60,7 +82,7 @@ class HelpCog(commands.Cog, name="Help"):
     @app_commands.guild_only()
     async def help(self, interaction: discord.Interaction[Any]) -> None:
         """What Shopwire does, and which commands need which permission."""
-        role = role_label(interaction.guild, admin_role_setting(interaction.client))
+        role = admin_role_here(interaction.guild, admin_role_setting(interaction.client))
         await interaction.response.send_message(
             embed=help_embed(role), ephemeral=True, allowed_mentions=NO_MENTIONS
         )

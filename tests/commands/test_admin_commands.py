@@ -280,3 +280,67 @@ async def test_feeds_add_strips_bidi_controls_from_the_name(world: World, tmp_pa
         assert reply.content.startswith("Added **Local swen news** (feed `"), reply.content
         names = [f.name for f in await app.newsroom.service.list_feeds(world.guild.id)]
         assert "Local swen news" in names
+
+
+# The admin role setting: an id matches ids only; a name is a per-server convention. ----------
+
+
+async def test_an_admin_role_id_is_never_matched_by_a_role_name(
+    world: World, tmp_path: Path
+) -> None:
+    # Issue 9: with SHOPWIRE_ADMIN_ROLE set to a role id, anyone who could create a role named
+    # with those digits in another server became a bot admin there.
+    role = next(r for r in world.guild.roles.values() if r.name == "News Admins")
+    squatter_role = world.other.add_role(str(role.id), 0)
+    squatter = world.other.add_member(world.fake.add_user("mallory"), roles=[squatter_role])
+    async with start_shopwire(world, tmp_path, admin_role=str(role.id)) as app:
+        _, refused = await app.answer(
+            squatter, "subscribe", channel=world.other_news, guild=world.other, override=True
+        )
+        assert refused.content == "You need the Manage Server permission to use this command."
+        _, settings = await app.answer(
+            squatter, "settings timezone", name="Europe/Paris", guild=world.other, override=True
+        )
+        assert settings.content == "You need the Manage Server permission to use this command."
+        assert await app.newsroom.database.subscriptions.list_for_guild(world.other.id) == []
+
+        _, ok = await app.answer(world.role_admin, "subscribe", channel=world.news, override=True)
+        assert ok.content.startswith(f"Subscribed <#{world.news.id}>")
+
+        # /help names the role that grants admin in each server, and says why.
+        _, here = await app.answer(world.member, "help")
+        admins = here.embeds[0]["fields"][1]
+        assert admins["name"] == "For admins (Manage Server permission or the News Admins role)"
+        assert admins["value"].endswith(
+            "Admin role in this server: **News Admins** (chosen by id)."
+        )
+        _, there = await app.answer(squatter, "help", guild=world.other)
+        admins = there.embeds[0]["fields"][1]
+        assert admins["name"] == "For admins (Manage Server permission)"
+        assert admins["value"].endswith(
+            "Admin role in this server: none (the role the bot's operator chose, by id, "
+            "is not in this server)."
+        )
+
+
+async def test_an_admin_role_name_is_a_convention_of_each_server(
+    world: World, tmp_path: Path
+) -> None:
+    async with start_shopwire(world, tmp_path, admin_role="news admins") as app:
+        _, here = await app.answer(world.member, "help")
+        admins = here.embeds[0]["fields"][1]
+        assert admins["name"] == "For admins (Manage Server permission or the News Admins role)"
+        assert (
+            "Admin role in this server: **News Admins** (the bot's operator made any role "
+            in (admins["value"])
+        )
+        assert "whoever can create or rename roles here decides who holds it" in admins["value"]
+        _, there = await app.answer(world.other_admin, "help", guild=world.other)
+        admins = there.embeds[0]["fields"][1]
+        assert admins["name"] == "For admins (Manage Server permission)"
+        assert (
+            "Admin role in this server: none yet (the bot's operator made any role named"
+            in (admins["value"])
+        )
+        _, refused = await app.answer(world.member, "subscriptions", override=True)
+        assert "(or the News Admins role)" in refused.content
