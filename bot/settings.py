@@ -199,10 +199,16 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _at_least(1),
     ),
     SettingSpec(
-        "discord_api_base", str, "Base URL of Discord's REST API (only for testing against a fake)."
+        "discord_api_base",
+        str,
+        "Base URL of Discord's REST API (only for testing against a fake).",
+        echo=False,  # a URL may carry credentials
     ),
     SettingSpec(
-        "discord_gateway", str, "URL of Discord's gateway (only for testing against a fake)."
+        "discord_gateway",
+        str,
+        "URL of Discord's gateway (only for testing against a fake).",
+        echo=False,
     ),
     SettingSpec(
         "llm_base_url",
@@ -255,7 +261,8 @@ def _convert(spec: SettingSpec, raw: object, origin: str) -> tuple[object, str |
         expected = {bool: "true or false", int: "a whole number", float: "a number"}.get(
             spec.kind, "a string"
         )
-        return None, f"{origin}: {raw!r} is not {expected}"
+        shown = f"{raw!r} " if spec.echo else ""  # a value that may hold a secret is not shown
+        return None, f"{origin}: {shown}is not {expected}"
 
 
 def load_settings(
@@ -281,6 +288,13 @@ def load_settings(
             problems.append(f"config file {path}: {exc}")
             document = {}
         section = document.get("shopwire", document)
+        if "shopwire" in document and (outside := [key for key in document if key != "shopwire"]):
+            # They would be ignored: a setting the operator believes in must not be.
+            names = ", ".join(repr(key) for key in outside)
+            problems.append(
+                f"config file {path}: {names} outside the [shopwire] table: with that table, "
+                "every setting goes in it"
+            )
         if not isinstance(section, dict):
             problems.append(f"config file {path}: [shopwire] must be a table")
             section = {}
@@ -333,6 +347,13 @@ def load_settings(
 
     token = env.get("DISCORD_TOKEN") or None
     llm_api_key = env.get(LLM_API_KEY_VARIABLE) or None
+    for variable, secret in (("DISCORD_TOKEN", token), (LLM_API_KEY_VARIABLE, llm_api_key)):
+        # It goes into an HTTP header, where a line break is refused deep inside aiohttp.
+        if secret and (not secret.isprintable() or any(c.isspace() for c in secret)):
+            problems.append(
+                f"{variable} contains a line break, a space or another invisible character "
+                "(a copy-paste slip?): set it to the value alone (not shown here)"
+            )
     if problems:
         raise ConfigError(problems)
     if "log_level" in values:

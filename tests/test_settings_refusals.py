@@ -1,0 +1,72 @@
+"""Settings a user gets wrong on day one: refused with a clear line, never silently ignored,
+and a value that may hold a secret is never echoed (issue 9 items 7 and 8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.news.errors import ConfigError
+from bot.settings import load_settings
+
+
+def problems_of(**kwargs: object) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(**kwargs)  # type: ignore[arg-type]
+    return list(caught.value.problems)
+
+
+def test_settings_outside_the_shopwire_table_are_refused_by_name(tmp_path: Path) -> None:
+    config = tmp_path / "shopwire.toml"
+    config.write_text('poll_interval = 60\npol_intervall = 5\n\n[shopwire]\ndb = "news.db"\n')
+
+    problems = problems_of(config_file=config, environ={})
+
+    assert len(problems) == 1, problems
+    assert "'poll_interval', 'pol_intervall' outside the [shopwire] table" in problems[0]
+
+
+def test_top_level_settings_alone_still_work(tmp_path: Path) -> None:
+    config = tmp_path / "shopwire.toml"
+    config.write_text("poll_interval = 60\n")
+
+    assert load_settings(config_file=config, environ={}).poll_interval == 60
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["abc.def\nghi", "abc.def.ghi\n", " abc.def.ghi", "abc.def\tghi", "abc\u200bdef"],
+)
+def test_a_token_with_a_line_break_or_space_is_refused_and_not_shown(token: str) -> None:
+    problems = problems_of(environ={"DISCORD_TOKEN": token})
+
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("DISCORD_TOKEN contains a line break, a space")
+    assert "abc" not in problems[0]
+
+
+def test_an_llm_key_with_a_line_break_is_refused_and_not_shown() -> None:
+    problems = problems_of(environ={"SHOPWIRE_LLM_API_KEY": "sk-secret\n"})
+
+    assert problems[0].startswith("SHOPWIRE_LLM_API_KEY contains a line break")
+    assert "sk-secret" not in "\n".join(problems)
+
+
+def test_a_plain_token_is_accepted() -> None:
+    assert load_settings(environ={"DISCORD_TOKEN": "abc.def_-ghi"}).discord_token == "abc.def_-ghi"
+
+
+def test_a_wrong_value_is_echoed_only_for_settings_that_cannot_hold_secrets(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "shopwire.toml"
+    config.write_text(
+        "[shopwire]\nllm_base_url = 12345678\ndiscord_api_base = 87654321\nmax_per_host = 'x'\n"
+    )
+
+    problems = "\n".join(problems_of(config_file=config, environ={}))
+
+    assert "12345678" not in problems and "87654321" not in problems
+    assert "llm_base_url in" in problems and "is not a string" in problems
+    assert "max_per_host in" in problems and "'x' is not a whole number" in problems
