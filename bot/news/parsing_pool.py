@@ -9,33 +9,75 @@ development machine: threads lag the loop as much as parsing on it does (p99 ~11
 ms) for no extra throughput (~145 feeds/s); two niced worker processes keep p99 lag ~1 ms, max
 ~3-4 ms, at ~280 feeds/s.
 
-Lifecycle: nothing happens at import. ``start()`` creates the pool and starts its workers from a
-helper thread (starting a process takes a noticeable while, not to be spent on the loop);
-``close()`` stops them. ``async with PoolParser(clock) as parser:`` does both. Workers are
-started with 'forkserver' where the platform has it, else 'spawn': never 'fork', which would
-copy a process that already runs threads (aiohttp's resolver, aiosqlite) and their held locks.
+Limits: one document must not take a worker, or the machine, for itself. A hostile 9.6 MB
+document of nested tags once took 96 s and 1.4 GB to parse while every other feed waited. So
+each parse has a time limit and each worker a memory limit (resident set size, looked at every
+0.1 s); a worker over either is killed, the parse fails with a FeedParseError that says which
+limit it hit (the feed records it and backs off like any error), and a new worker takes the
+place of the old one. ``concurrent.futures.ProcessPoolExecutor`` cannot do that: killing one of
+its workers breaks the whole pool and every parse in flight. Here each worker has its own pipe
+and its own helper thread in this process that hands it one job at a time and watches it, so a
+worker's death touches only its own job. The limits apply to worker processes; the thread mode
+(benchmarks, tests) has none.
+
+Lifecycle: nothing happens at import. ``start()`` starts the workers from a helper thread
+(starting a process takes a noticeable while, not to be spent on the loop); ``close()`` stops
+them. ``async with PoolParser(clock) as parser:`` does both. Workers are started with
+'forkserver' where the platform has it, else 'spawn': never 'fork', which would copy a process
+that already runs threads (aiohttp's resolver, aiosqlite) and their held locks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import logging
 import multiprocessing
 import os
+import queue
 import signal
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeVar
 
 from bot.news.models import ParsedFeed
 from bot.news.parent_watch import watch
 from bot.news.parse import FeedParseError, parse_feed
 from bot.news.ports import Clock, Parser
 
-__all__ = ["PoolParser", "default_workers"]
+__all__ = ["DEFAULT_MEMORY_LIMIT_MB", "DEFAULT_TIME_LIMIT", "PoolParser", "default_workers"]
+
+log = logging.getLogger("shopwire.parse")
 
 Mode = Literal["process", "thread"]
+P = ParamSpec("P")
+T = TypeVar("T")
+
+DEFAULT_TIME_LIMIT = 10.0
+"""Seconds one parse may take in a worker."""
+DEFAULT_MEMORY_LIMIT_MB = 512
+"""Resident memory, in MB, a worker may reach while parsing."""
+
+# How often a helper thread looks at its busy worker (time and memory): the memory limit can be
+# overshot by what a parse allocates in this long.
+_CHECK_EVERY = 0.1
+# A worker that does not come up in this long (a machine out of processes or memory) is an error.
+_START_TIMEOUT = 60.0
+# A worker asked to stop (or that stopped itself) gets this long before it is killed.
+_STOP_GRACE = 2.0
+# Modules a worker imports before it says it is ready, so that a parse's time limit is not spent
+# importing feedparser on the first job.
+_PRELOAD = ("bot.news.parse",)
 
 
 def default_workers() -> int:
@@ -50,8 +92,11 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
+# --- in the worker process ----------------------------------------------------------------------
+
+
 def _init_worker(niceness: int, owner: int) -> None:
-    # Ctrl-C is the parent's business; a worker that dies of it mid-parse only breaks the pool.
+    # Ctrl-C is the parent's business; a worker that dies of it mid-parse fails a feed for nothing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A worker outlives no owner: SIGKILL of the bot or the CLI gives multiprocessing no
     # chance to stop it.
@@ -63,8 +108,354 @@ def _init_worker(niceness: int, owner: int) -> None:
             os.nice(niceness)
 
 
-def _ready() -> bool:
-    return True
+def _cap_address_space(memory_limit: int | None) -> None:
+    """A backstop under the parent's memory check: the kernel refuses a runaway allocation.
+
+    The parent looks at the worker's resident memory every 0.1 s; a parse that allocates faster
+    than that could take the machine first. Address space counts memory reserved but never
+    touched, so the cap is generous (twice the limit over what the worker has at start) and the
+    resident-memory check stays the limit that normally applies.
+    """
+    if memory_limit is None:
+        return
+    size = _statm(os.getpid(), 0)
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return
+    if size is None:
+        return  # no /proc: we cannot tell the start size (and macOS does not enforce it anyway)
+    with contextlib.suppress(ValueError, OSError):
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = size + 2 * memory_limit
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    # parse_feed wraps whatever feedparser raises in a FeedParseError: look through the chain.
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, MemoryError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _worker_main(
+    conn: Connection,
+    niceness: int,
+    owner: int,
+    memory_limit: int | None,
+    preload: tuple[str, ...],
+) -> None:
+    """A worker's life: run the jobs its helper thread sends, one at a time, until told to stop.
+
+    Every job gets one reply: ("ok", result), ("raise", exception, traceback text) or
+    ("memory", None) when it ran out of memory (the worker then ends: a heap that ran out is not
+    trusted with the next document).
+    """
+    _init_worker(niceness, owner)
+    for module in preload:
+        importlib.import_module(module)
+    _cap_address_space(memory_limit)
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):  # the owner closed its end
+            return
+        if job is None:
+            return
+        function, args, kwargs = job
+        reply: tuple[Any, ...]
+        try:
+            reply = ("ok", function(*args, **kwargs))
+        except Exception as exc:
+            if _out_of_memory(exc):
+                reply = ("memory", None)
+            else:
+                reply = ("raise", exc, traceback.format_exc())
+        try:
+            conn.send(reply)
+        except MemoryError:
+            conn.send(("memory", None))
+            return
+        except Exception as exc:  # a result or an exception that does not pickle
+            conn.send(("raise", RuntimeError(f"the parse result could not be sent: {exc}"), ""))
+        if reply[0] == "memory":
+            return
+
+
+# --- in this process ----------------------------------------------------------------------------
+
+
+def _statm(pid: int, field_index: int) -> int | None:
+    """A field of /proc/<pid>/statm in bytes (0: address space, 1: resident), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/statm").read_text().split()
+        return int(fields[field_index]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class _RemoteTraceback(Exception):
+    """The worker's traceback of an unexpected exception, as the cause of the one raised here."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    future: Future[Any]
+    function: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+class _WorkerPool(Executor):
+    """Worker processes, each fed and watched by its own helper thread (module docstring).
+
+    ``time_limit`` (seconds) bounds each job and ``memory_limit`` (bytes) each worker's resident
+    memory; None means no limit. A job over a limit, or whose worker died, fails with a
+    FeedParseError; its worker is replaced before the next job.
+    """
+
+    def __init__(
+        self,
+        context: BaseContext,
+        size: int,
+        *,
+        niceness: int,
+        time_limit: float | None,
+        memory_limit: int | None,
+    ) -> None:
+        self.context = context
+        self.niceness = niceness
+        self.time_limit = time_limit
+        self.memory_limit = memory_limit
+        self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.closing = False
+        self._slots = [_Slot(self, n) for n in range(size)]
+        self._shutdown_lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start every worker; blocks, so call it from a helper thread. Raises if one fails."""
+        for slot in self._slots:
+            slot.thread.start()
+        for slot in self._slots:
+            slot.ready.result()
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids (tests and diagnostics)."""
+        return [pid for slot in self._slots if (pid := slot.pid) is not None]
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        with self._shutdown_lock:
+            if self.closing:
+                raise RuntimeError("cannot schedule new parses after the pool was closed")
+            future: Future[T] = Future()
+            self.jobs.put(_Job(future, fn, args, dict(kwargs)))
+            return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._shutdown_lock:
+            first = not self.closing
+            self.closing = True
+            if cancel_futures:
+                while True:
+                    try:
+                        job = self.jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if job is not None:
+                        job.future.cancel()
+            if first:
+                for _ in self._slots:
+                    self.jobs.put(None)
+        if wait:
+            for slot in self._slots:
+                if slot.thread.is_alive():
+                    slot.thread.join()
+
+
+class _Slot:
+    """One worker process and the helper thread that feeds it, watches it and replaces it."""
+
+    def __init__(self, pool: _WorkerPool, number: int) -> None:
+        self._pool = pool
+        self._worker: _Worker | None = None
+        self.ready: Future[None] = Future()
+        self.thread = threading.Thread(
+            target=self._run, name=f"shopwire-parse-{number}", daemon=True
+        )
+
+    @property
+    def pid(self) -> int | None:
+        worker = self._worker
+        return None if worker is None else worker.process.pid
+
+    def _run(self) -> None:
+        try:
+            self._worker = self._start_worker()
+        except BaseException as exc:
+            self.ready.set_exception(exc)
+            return
+        self.ready.set_result(None)
+        try:
+            while True:
+                job = self._pool.jobs.get()
+                if job is None:
+                    return
+                if not job.future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    job.future.set_result(self._run_job(job))
+                except BaseException as exc:
+                    job.future.set_exception(exc)
+        finally:
+            self._discard(kill=False)
+
+    def _run_job(self, job: _Job) -> Any:
+        if self._pool.closing:  # left in the queue by a shutdown that did not cancel it
+            raise RuntimeError("the parser pool was closed before the parse started")
+        message = (job.function, job.args, job.kwargs)
+        worker = self._running_worker()
+        try:
+            worker.conn.send(message)
+        except OSError:  # it died while idle (a broken pipe): the job never reached it
+            self._discard(kill=True)
+            worker = self._running_worker()
+            worker.conn.send(message)
+        limit = self._pool.time_limit
+        deadline = None if limit is None else time.monotonic() + limit
+        while True:
+            if self._pool.closing:
+                self._discard(kill=True)
+                raise RuntimeError("the parser pool was closed during the parse")
+            wait = _CHECK_EVERY
+            if limit is not None and deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    self._replace(worker, f"over the time limit ({limit:g} s)")
+                    raise FeedParseError(
+                        f"parsing took longer than {limit:g} s (the parse time limit): the"
+                        " document is too big or too complex"
+                    )
+            if worker.conn.poll(wait):
+                return self._reply(worker)
+            if self._over_memory(worker):
+                raise self._memory_error(worker)
+
+    def _reply(self, worker: _Worker) -> Any:
+        try:
+            reply = worker.conn.recv()
+        except (EOFError, OSError):
+            self._replace(worker, "it died", kill=False)
+            raise FeedParseError("the parser process died while parsing this feed") from None
+        if reply[0] == "ok":
+            return reply[1]
+        if reply[0] == "memory":
+            raise self._memory_error(worker, kill=False)
+        _, exc, remote = reply
+        if remote:
+            raise exc from _RemoteTraceback(remote)
+        raise exc
+
+    def _over_memory(self, worker: _Worker) -> bool:
+        limit = self._pool.memory_limit
+        if limit is None or worker.process.pid is None:
+            return False
+        resident = _statm(worker.process.pid, 1)
+        return resident is not None and resident > limit
+
+    def _memory_error(self, worker: _Worker, *, kill: bool = True) -> FeedParseError:
+        limit = self._pool.memory_limit or 0
+        megabytes = limit // (1024 * 1024)
+        self._replace(worker, f"over the memory limit ({megabytes} MB)", kill=kill)
+        return FeedParseError(
+            f"parsing needed more than {megabytes} MB of memory (the parse memory limit): the"
+            " document is too big or too complex"
+        )
+
+    def _replace(self, worker: _Worker, reason: str, *, kill: bool = True) -> None:
+        # The new worker is started before the next job (``_running_worker``), not here: the
+        # job's caller hears of its failure without waiting for a process to start.
+        log.warning(
+            "parse worker pid=%s stopped: %s; a new one takes its place", worker.process.pid, reason
+        )
+        self._discard(kill=kill)
+
+    def _running_worker(self) -> _Worker:
+        worker = self._worker
+        if worker is not None and worker.process.is_alive():
+            return worker
+        if worker is not None:  # killed behind our back (the OOM killer) while idle
+            log.warning(
+                "parse worker pid=%s had died; a new one takes its place", worker.process.pid
+            )
+            self._discard(kill=True)
+        self._worker = self._start_worker()
+        return self._worker
+
+    def _start_worker(self) -> _Worker:
+        pool = self._pool
+        ours, theirs = pool.context.Pipe(duplex=True)
+        process = pool.context.Process(  # type: ignore[attr-defined]
+            target=_worker_main,
+            args=(theirs, pool.niceness, os.getpid(), pool.memory_limit, _PRELOAD),
+            name="shopwire-parse",
+            # multiprocessing ends daemonic children at an orderly exit of this process.
+            daemon=True,
+        )
+        try:
+            process.start()
+        finally:
+            theirs.close()
+        worker = _Worker(process, ours)
+        try:
+            if not ours.poll(_START_TIMEOUT):
+                raise RuntimeError(f"a parse worker did not start within {_START_TIMEOUT:g} s")
+            ours.recv()
+        except BaseException:
+            self._stop(worker, kill=True)
+            raise
+        return worker
+
+    def _discard(self, *, kill: bool) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            self._stop(worker, kill=kill)
+
+    @staticmethod
+    def _stop(worker: _Worker, *, kill: bool) -> None:
+        process = worker.process
+        if kill:
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+        else:
+            # Ask it to end (an idle worker reads None); a busy or stuck one is killed below.
+            with contextlib.suppress(OSError, ValueError):
+                worker.conn.send(None)
+        process.join(_STOP_GRACE)
+        if process.is_alive():
+            process.kill()
+            process.join(_STOP_GRACE)
+        worker.conn.close()
 
 
 class PoolParser:
@@ -72,8 +463,9 @@ class PoolParser:
 
     ``clock`` supplies the "now" that bounds plausible item dates; ``workers`` defaults to the
     CPUs available to this process; worker processes lower their priority by ``niceness`` so
-    the event loop's process wins a contended CPU. The class implements the ``Parser`` port and
-    adds an optional per-feed ``max_items`` to ``parse``.
+    the event loop's process wins a contended CPU. ``time_limit`` (seconds per parse) and
+    ``memory_limit_mb`` (resident MB per worker) bound each parse; None lifts a limit. The class
+    implements the ``Parser`` port and adds an optional per-feed ``max_items`` to ``parse``.
     """
 
     def __init__(
@@ -83,15 +475,23 @@ class PoolParser:
         workers: int | None = None,
         mode: Mode = "process",
         niceness: int = 10,
+        time_limit: float | None = DEFAULT_TIME_LIMIT,
+        memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB,
     ) -> None:
         if workers is not None and workers < 1:
             raise ValueError("workers must be >= 1")
         if mode not in ("process", "thread"):
             raise ValueError(f"unknown mode {mode!r}")
+        if time_limit is not None and time_limit <= 0:
+            raise ValueError("time_limit must be > 0")
+        if memory_limit_mb is not None and memory_limit_mb <= 0:
+            raise ValueError("memory_limit_mb must be > 0")
         self._clock = clock
         self._workers = workers or default_workers()
         self._mode: Mode = mode
         self._niceness = niceness
+        self._time_limit = time_limit
+        self._memory_limit = None if memory_limit_mb is None else memory_limit_mb * 1024 * 1024
         self._executor: Executor | None = None
         self._closed = False
 
@@ -111,7 +511,8 @@ class PoolParser:
             raise RuntimeError("PoolParser is closed")
         if self._executor is None:
             self._executor = self._new_executor()
-            await asyncio.to_thread(self._warm_up, self._executor)
+            if isinstance(self._executor, _WorkerPool):
+                await asyncio.to_thread(self._executor.start)
 
     async def close(self) -> None:
         """Stop the workers; queued parses are cancelled. Safe to call more than once."""
@@ -143,27 +544,18 @@ class PoolParser:
     ) -> ParsedFeed:
         """Parse one document in a worker; raises FeedParseError as ``parse_feed`` does.
 
-        If a worker process dies (killed, out of memory), the pool is replaced and the parse is
-        tried once more; a second death is reported as a FeedParseError for this document.
+        Also a FeedParseError: a parse over the time or memory limit, or whose worker process
+        died (killed, out of memory). That worker is replaced; no other parse is affected.
         """
-        now = self._clock.now()
-        for attempt in (1, 2):
-            executor = self._running_executor()
-            try:
-                future = executor.submit(
-                    parse_feed,
-                    body,
-                    url=url,
-                    content_type=content_type,
-                    now=now,
-                    max_items=max_items,
-                )
-                return await asyncio.wrap_future(future)
-            except BrokenProcessPool as exc:
-                self._replace_broken(executor)
-                if attempt == 2:
-                    raise FeedParseError("the parser process died while parsing this feed") from exc
-        raise AssertionError("unreachable")  # pragma: no cover
+        future = self._running_executor().submit(
+            parse_feed,
+            body,
+            url=url,
+            content_type=content_type,
+            now=self._clock.now(),
+            max_items=max_items,
+        )
+        return await asyncio.wrap_future(future)
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -174,30 +566,18 @@ class PoolParser:
         if context.get_start_method() == "forkserver":
             # The forkserver ends with this process too (its import starts the watch).
             context.set_forkserver_preload(["bot.news.forkserver_watch"])
-        return ProcessPoolExecutor(
+        return _WorkerPool(
+            context,
             self._workers,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(self._niceness, os.getpid()),
+            niceness=self._niceness,
+            time_limit=self._time_limit,
+            memory_limit=self._memory_limit,
         )
-
-    def _warm_up(self, executor: Executor) -> None:
-        # ProcessPoolExecutor starts a process per submit while none is idle: submitting one
-        # job per worker before any has started brings them all up now, not during a poll.
-        futures: list[Future[bool]] = [executor.submit(_ready) for _ in range(self._workers)]
-        for future in futures:
-            future.result()
 
     def _running_executor(self) -> Executor:
         if self._executor is None:
             raise RuntimeError("PoolParser is not started (call start() or use 'async with')")
         return self._executor
-
-    def _replace_broken(self, broken: Executor) -> None:
-        # Many parses can fail on the same broken pool at once; only the first replaces it.
-        if self._executor is broken and not self._closed:
-            self._executor = self._new_executor()
-        broken.shutdown(wait=False, cancel_futures=True)
 
 
 if TYPE_CHECKING:

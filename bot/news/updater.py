@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,6 +37,8 @@ from bot.news.models import (
     FetchOutcome,
     FetchResult,
     ItemDraft,
+    ItemTags,
+    ParsedFeed,
     PlannedPost,
     Subscription,
     TaggedDraft,
@@ -230,7 +232,8 @@ class FeedUpdater:
             new_name = name_from_title(parsed.title)
         stored = await self._items.known_hashes(feed.id, [d.key for d in drafts])
         decision = decide(drafts, stored)
-        new_items = self._tag(feed, decision.new)
+        known = _known_tags(parsed)
+        new_items = self._tag(feed, decision.new, known)
         # The first successful poll stores the backlog without announcing it.
         backlog = feed.last_success is None
         await self._items.apply(
@@ -240,7 +243,7 @@ class FeedUpdater:
                 status=FeedStatus.OK,
                 next_due=self._policy.after_success(now),
                 new_items=new_items,
-                changed_items=self._tag(feed, decision.changed),
+                changed_items=self._tag(feed, decision.changed, known),
                 mark_backlog=backlog,
                 planned_posts=() if backlog else self._plan(feed, new_items, subscriptions, now),
                 etag=fetched.etag,
@@ -285,19 +288,22 @@ class FeedUpdater:
     def _max_items(self, feed: Feed) -> int:
         return feed.max_items_per_poll or self._options.max_items_per_poll
 
-    def _tag(self, feed: Feed, drafts: Sequence[ItemDraft]) -> tuple[TaggedDraft, ...]:
-        # A feed about one company (a vendor changelog) tags every item with it.
-        return tuple(
-            TaggedDraft(
-                d,
-                tuple(
-                    sorted({*self._tagger.tag(d.title, d.summary, d.publisher), *feed.companies})
-                ),
-                # Topics feed search/latest filters and subscriptions' topic filters.
-                self._topics.tag(d.title, d.summary) if self._topics is not None else (),
-            )
-            for d in drafts
-        )
+    def _tag(
+        self, feed: Feed, drafts: Sequence[ItemDraft], known: Mapping[str, ItemTags]
+    ) -> tuple[TaggedDraft, ...]:
+        out = []
+        for d in drafts:
+            tags = known.get(d.key)
+            if tags is None:  # a parser that does not tag (tests, thread mode without tables)
+                tags = ItemTags(
+                    self._tagger.tag(d.title, d.summary, d.publisher),
+                    # Topics feed search/latest filters and subscriptions' topic filters.
+                    self._topics.tag(d.title, d.summary) if self._topics is not None else (),
+                )
+            # A feed about one company (a vendor changelog) tags every item with it.
+            companies = tuple(sorted({*tags.companies, *feed.companies}))
+            out.append(TaggedDraft(d, companies, tags.topics))
+        return tuple(out)
 
     def _plan(
         self,
@@ -331,3 +337,10 @@ class FeedUpdater:
             return None
         log.info("feed moved feed_id=%s to=%s", feed.id, target)
         return target
+
+
+def _known_tags(parsed: ParsedFeed) -> dict[str, ItemTags]:
+    """Each item's tags by its key, when the parser computed them."""
+    if parsed.tags is None:
+        return {}
+    return {d.key: tags for d, tags in zip(parsed.items, parsed.tags, strict=True)}

@@ -18,8 +18,9 @@ import pytest
 from bot.news import parsing_pool
 from bot.news.parent_watch import alive
 from bot.news.parse import FeedParseError, parse_feed
-from bot.news.parsing_pool import PoolParser, default_workers
+from bot.news.parsing_pool import PoolParser, _WorkerPool, default_workers
 from tests.fakes.clock import FakeClock
+from tests.fakes.hostile import nested_tags
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "feeds"
@@ -133,20 +134,124 @@ async def test_thread_mode_gives_the_same_result(thread_parser: PoolParser) -> N
     assert thread_parser.mode == "thread" and thread_parser.workers == 2
 
 
-async def test_a_dead_worker_is_replaced(clock: FakeClock) -> None:
+def worker_pids(parser: PoolParser) -> list[int]:
+    return pool_of(parser).pids()
+
+
+def pool_of(parser: PoolParser) -> _WorkerPool:
+    executor = parser._executor
+    assert isinstance(executor, _WorkerPool)
+    return executor
+
+
+async def test_a_worker_killed_while_idle_is_replaced(clock: FakeClock) -> None:
     async with PoolParser(clock, workers=1) as parser:
         before = await parser.parse(fixture("rdf10.xml"), url=URL, content_type=None)
         # Simulate the OOM killer: kill the worker behind the pool's back.
-        executor = parser._executor
-        pids = list(executor._processes)  # type: ignore[union-attr]
-        for pid in pids:
-            os.kill(pid, signal.SIGKILL)
-        await asyncio.sleep(0.2)
+        [pid] = worker_pids(parser)
+        os.kill(pid, signal.SIGKILL)
+        await wait_for_death(pid)
 
         after = await parser.parse(fixture("rdf10.xml"), url=URL, content_type=None)
 
         assert after == before
-        assert parser._executor is not executor
+        assert worker_pids(parser) != [pid]
+
+
+async def test_a_worker_that_dies_in_a_job_fails_that_job_only(clock: FakeClock) -> None:
+    async with PoolParser(clock, workers=1) as parser:
+        [pid] = worker_pids(parser)
+
+        # The job ends its own process, as a crash in a C extension would.
+        with pytest.raises(FeedParseError, match=r"^the parser process died while parsing"):
+            await asyncio.wrap_future(pool_of(parser).submit(os._exit, 3))
+
+        feed = await parser.parse(fixture("rdf10.xml"), url=URL, content_type=None)
+        assert len(feed.items) == 2
+        assert not alive(pid) and worker_pids(parser) != [pid]
+
+
+async def test_a_parse_over_its_time_limit_fails_and_its_worker_is_replaced(
+    clock: FakeClock,
+) -> None:
+    async with PoolParser(clock, workers=1, time_limit=2) as parser:
+        [pid] = worker_pids(parser)
+
+        with pytest.raises(FeedParseError) as failed:
+            await parser.parse(nested_tags(1_000_000), url=URL, content_type=None)
+
+        assert str(failed.value) == (
+            "parsing took longer than 2 s (the parse time limit): the document is too big or too"
+            " complex"
+        )
+        assert not alive(pid)
+        # The pool keeps working: the next feed is parsed by a new worker.
+        feed = await parser.parse(fixture("rdf10.xml"), url=URL, content_type=None)
+        assert len(feed.items) == 2
+        [replacement] = worker_pids(parser)
+        assert replacement != pid and alive(replacement)
+
+
+async def test_a_worker_over_its_memory_limit_is_killed_and_replaced(clock: FakeClock) -> None:
+    async with PoolParser(clock, workers=1, time_limit=None, memory_limit_mb=100) as parser:
+        [pid] = worker_pids(parser)
+
+        # About 14 MB more every second; the ceiling only guards against a hang.
+        with pytest.raises(FeedParseError) as failed:
+            await asyncio.wait_for(
+                parser.parse(nested_tags(1_000_000), url=URL, content_type=None), 300
+            )
+
+        assert str(failed.value) == (
+            "parsing needed more than 100 MB of memory (the parse memory limit): the document is"
+            " too big or too complex"
+        )
+        assert not alive(pid)
+        feed = await parser.parse(fixture("rdf10.xml"), url=URL, content_type=None)
+        assert len(feed.items) == 2
+
+
+async def test_an_allocation_past_the_address_space_cap_is_a_memory_failure(
+    clock: FakeClock,
+) -> None:
+    # 16 GB at once: the kernel refuses it (the cap under the resident-memory check), the worker
+    # reports it and ends, and a new one takes its place.
+    async with PoolParser(clock, workers=1, memory_limit_mb=64) as parser:
+        [pid] = worker_pids(parser)
+
+        with pytest.raises(FeedParseError, match=r"^parsing needed more than 64 MB of memory"):
+            await asyncio.wrap_future(pool_of(parser).submit(bytearray, 1 << 34))
+
+        await wait_for_death(pid)
+        feed = await parser.parse(fixture("rdf10.xml"), url=URL, content_type=None)
+        assert len(feed.items) == 2
+
+
+async def test_a_long_parse_holds_only_its_own_worker(clock: FakeClock) -> None:
+    async with PoolParser(clock, workers=2, time_limit=None) as parser:
+        hostile = asyncio.ensure_future(
+            parser.parse(nested_tags(1_000_000), url=URL, content_type=None)
+        )
+
+        feeds = [
+            await parser.parse(fixture("rdf10.xml"), url=URL, content_type=None) for _ in range(5)
+        ]
+
+        assert [len(feed.items) for feed in feeds] == [2] * 5
+        # The hostile parse (about 45 s alone) is still running: the other worker did the rest.
+        assert not hostile.done()
+    # Closing the pool ends the parse in flight.
+    with pytest.raises(RuntimeError, match="closed during the parse"):
+        await hostile
+
+
+async def wait_for_death(pid: int) -> None:
+    # Bounded by a generous ceiling; SIGKILL takes effect at once on an idle machine.
+    for _ in range(300):
+        if not alive(pid):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"process {pid} is still alive")
 
 
 async def test_lifecycle(clock: FakeClock) -> None:
@@ -172,6 +277,10 @@ def test_constructor_validates_and_starts_nothing(clock: FakeClock) -> None:
         PoolParser(clock, workers=0)
     with pytest.raises(ValueError, match="mode"):
         PoolParser(clock, mode="fork")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="time_limit"):
+        PoolParser(clock, time_limit=0)
+    with pytest.raises(ValueError, match="memory_limit_mb"):
+        PoolParser(clock, memory_limit_mb=0)
 
     children = set(multiprocessing.active_children())
     parser = PoolParser(clock)
@@ -220,7 +329,7 @@ from bot.news.parsing_pool import PoolParser
 async def main():
     parser = PoolParser(SystemClock(), workers=2)
     await parser.start()
-    pids = [*parser._executor._processes, fs._forkserver._forkserver_pid]
+    pids = [*parser._executor.pids(), fs._forkserver._forkserver_pid]
     print(" ".join(map(str, pids)), flush=True)
     time.sleep(120)
 
