@@ -21,6 +21,7 @@ from bot.news.clock import SystemClock
 from bot.news.ports import Clock, Fetcher
 from bot.news.schedule import PollPolicy
 from bot.news.service import NewsService
+from bot.news.services.feed_check import FeedChecker
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.services.summaries import SummaryService
 from bot.news.stories import StoryConfig
@@ -149,6 +150,7 @@ async def open_newsroom(
             max_guild_feeds=settings.max_guild_feeds,
             after_poll=stories.run,
             topics=TopicTagger.default(),
+            checker=FeedChecker(fetcher, parser),
         )
         subscriptions = SubscriptionService(
             subscriptions=database.subscriptions,

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.news.errors import ConfigError, ShopwireError, StorageError, UserError
+from bot.news.errors import ConfigError, FeedCheckFailed, ShopwireError, StorageError, UserError
 from bot.news.models import Feed, Item, ItemHit, UpdateReport, UpdateStatus
 from bot.settings import Settings, load_settings
 
@@ -160,6 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         help="tag every item of this feed with a company (repeatable)",
+    )
+    add.add_argument(
+        "--no-check",
+        action="store_true",
+        help="add it without fetching it first (a feed that is down for now)",
     )
     feed_commands.add_parser("list", parents=[common, as_json], help="every feed with its health")
     for action, text in (
@@ -319,12 +324,31 @@ async def _cmd_search(room: Newsroom, args: argparse.Namespace, console: Console
 
 
 async def _cmd_feeds_add(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
-    feed: Feed = await room.service.add_feed(args.url, name=args.name, companies=args.company)
+    try:
+        added = await room.service.add_and_check_feed(
+            args.url, name=args.name, companies=args.company, check=not args.no_check
+        )
+    except FeedCheckFailed as exc:
+        raise UserError(f"{exc} (--no-check adds it without fetching)") from None
+    feed, preview = added.feed, added.preview
     if args.json:
-        _print_json(console, _feed_json(feed))
-    else:
-        print(f"Added feed {feed.id}: {feed.name} <{feed.url}>", file=console.out)
-        print("It is polled at the next `shopwire poll` (or by the running bot).", file=console.out)
+        checked = None
+        if preview is not None:
+            checked = {
+                "title": preview.title,
+                "items": preview.item_count,
+                "warning": preview.warning,
+            }
+        _print_json(console, {**_feed_json(feed), "check": checked})
+        return EXIT_OK
+    print(f"Added feed {feed.id}: {feed.name} <{feed.url}>", file=console.out)
+    if preview is not None:
+        count = f"{preview.item_count} item{'s' if preview.item_count != 1 else ''}"
+        what = f"“{_clip(preview.title, 80)}”" if preview.title else "The feed (no title)"
+        print(f"Checked: {what} has {count} now.", file=console.out)
+        if preview.warning:
+            print(f"warning: {preview.warning}", file=console.out)
+    print("It is polled at the next `shopwire poll` (or by the running bot).", file=console.out)
     return EXIT_OK
 
 

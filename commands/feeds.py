@@ -178,12 +178,19 @@ class FeedsCog(
     ) -> None:
         """Add a feed that only this server reads."""
         guild_id = self._guild_id(interaction)
-        # Resolving the host name (to refuse private addresses) can take seconds.
+        # Resolving the host name (to refuse private addresses) and fetching the feed once
+        # (to refuse what is not a readable feed, as `shopwire feeds add` does) take seconds.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        feed = await self.news.add_feed(url, name=name, guild_id=guild_id, trusted=False)
+        added = await self.news.add_and_check_feed(url, name=name, guild_id=guild_id, trusted=False)
+        feed, preview = added.feed, added.preview
+        found = ""
+        if preview is not None:
+            count = f"{preview.item_count} item{'s' if preview.item_count != 1 else ''}"
+            found = f"It has {count} now. "
         await interaction.followup.send(
             f"Added **{clean_markdown(feed.name, 100)}** (feed `{feed.id}`) for this server: "
-            f"<{feed.url}>\nIt is polled within minutes; `/feeds status` shows how it goes.",
+            f"<{feed.url}>\n{found}It is polled within minutes; `/feeds status` shows how it "
+            "goes.",
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )

@@ -35,6 +35,15 @@ class LimitReached(UserError):
     """A per-server limit (feeds, subscriptions) is reached."""
 
 
+class FeedCheckFailed(UserError):
+    """A feed URL that was fetched once before being added and is not a readable feed."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"The feed at {url} was not added: {reason}")
+
+
 class ConfigError(ShopwireError):
     """Settings that cannot be used; the message lists every problem, one per line."""
 

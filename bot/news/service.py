@@ -6,6 +6,7 @@ User mistakes raise ``UserError`` subclasses with a message fit to show as is.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from bot.news.catalogue import DEFAULT_FEEDS
 from bot.news.errors import DuplicateFeed, FeedNotFound, LimitReached, UnknownCompany, UserError
-from bot.news.feednames import clean_feed_name, default_feed_name
+from bot.news.feednames import clean_feed_name, default_feed_name, name_from_title
 from bot.news.lookup import resolve_or_explain
 from bot.news.models import (
     Company,
@@ -34,6 +35,7 @@ from bot.news.ports import (
     TopicDirectory,
 )
 from bot.news.query import build_fts_query
+from bot.news.services.feed_check import FeedChecker, FeedPreview
 from bot.news.timeparse import parse_since
 from bot.news.topics import Topic
 from bot.news.updater import FeedUpdater, ProgressCallback
@@ -45,6 +47,14 @@ MAX_PAGE = 100
 CATALOGUE_SEEDED = "catalogue_seeded"
 
 UrlChecker = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class AddedFeed:
+    """A feed just added, and what fetching it once showed (None when it was not checked)."""
+
+    feed: Feed
+    preview: FeedPreview | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +82,7 @@ class NewsService:
         max_guild_feeds: int = 10,
         after_poll: Callable[[], Awaitable[object]] | None = None,
         topics: TopicDirectory | None = None,
+        checker: FeedChecker | None = None,
     ) -> None:
         self._feeds = feeds
         self._items = items
@@ -86,6 +97,8 @@ class NewsService:
         # Optional so that front ends and tests that never filter by topic need not build one;
         # asking for a topic without it is a programming error, not a user's.
         self._topics = topics
+        # Optional like topics: only front ends that add feeds with a check need one.
+        self._checker = checker
 
     # Companies -------------------------------------------------------------------------
 
@@ -159,6 +172,59 @@ class NewsService:
         Untrusted URLs (added through Discord) must resolve to public addresses unless the
         operator allows private ones; the fetcher checks again on every request.
         """
+        new = await self._new_feed(
+            url,
+            name=name,
+            guild_id=guild_id,
+            trusted=trusted,
+            companies=companies,
+            max_items_per_poll=max_items_per_poll,
+        )
+        return await self._feeds.add(new, self._clock.now())
+
+    async def add_and_check_feed(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        guild_id: int | None = None,
+        trusted: bool = True,
+        companies: Sequence[str] = (),
+        check: bool = True,
+    ) -> AddedFeed:
+        """``add_feed``, after fetching the feed once (unless ``check`` is False).
+
+        A URL that gives no readable feed raises FeedCheckFailed with the reason (not found,
+        not a feed, timed out...) and nothing is stored. Without a name, the feed is named by
+        its own title. Untrusted feeds are fetched with the same address guard as polls.
+        """
+        new = await self._new_feed(
+            url, name=name, guild_id=guild_id, trusted=trusted, companies=companies
+        )
+        preview = None
+        if check:
+            if self._checker is None:
+                raise RuntimeError("NewsService was built without a feed checker")
+            preview = await self._checker.check(
+                new.url, allow_private=trusted or self._allow_private
+            )
+        title_name = name_from_title(preview.title) if preview and not name else None
+        if title_name:
+            new = dataclasses.replace(new, name=title_name)
+        # A feed added by someone else during the fetch: storage raises DuplicateFeed.
+        return AddedFeed(await self._feeds.add(new, self._clock.now()), preview)
+
+    async def _new_feed(
+        self,
+        url: str,
+        *,
+        name: str | None,
+        guild_id: int | None,
+        trusted: bool,
+        companies: Sequence[str] = (),
+        max_items_per_poll: int | None = None,
+    ) -> NewFeed:
+        """The feed to store, once the URL, limits, address, companies and name are valid."""
         normalized = normalize_feed_url(url)
         if guild_id is not None:
             own = [f for f in await self._feeds.list_feeds(guild_id) if f.guild_id == guild_id]
@@ -173,16 +239,13 @@ class NewsService:
         clean_name = clean_feed_name(name) or default_feed_name(normalized)
         if await self._feeds.by_url(normalized, guild_id) is not None:
             raise DuplicateFeed(f"{normalized} is already in the feed list.")
-        return await self._feeds.add(
-            NewFeed(
-                url=normalized,
-                name=clean_name,
-                guild_id=guild_id,
-                trusted=trusted,
-                companies=company_ids,
-                max_items_per_poll=max_items_per_poll,
-            ),
-            self._clock.now(),
+        return NewFeed(
+            url=normalized,
+            name=clean_name,
+            guild_id=guild_id,
+            trusted=trusted,
+            companies=company_ids,
+            max_items_per_poll=max_items_per_poll,
         )
 
     async def find_feed(

@@ -132,8 +132,9 @@ def normalize_feed_url(text: str) -> str:
 
     Strips spaces and the ``<...>`` Discord users add to suppress embeds, adds ``https://``
     when no scheme is given, allows only http and https, refuses credentials in the URL,
-    requires a host, lower-cases scheme and host (IDNA-encoding international names), drops a
-    default port and the fragment, and gives an empty path as ``/``.
+    requires a host (a domain name with a dot, localhost, or an IP address), lower-cases
+    scheme and host (IDNA-encoding international names), drops a default port and the
+    fragment, and gives an empty path as ``/``.
     """
     cleaned = text.strip()
     while len(cleaned) >= 2 and cleaned[0] == "<" and cleaned[-1] == ">":
@@ -193,6 +194,12 @@ def _normalize_host(host: str) -> str:
     labels = ascii_host.split(".")
     if len(ascii_host) > 253 or not all(_HOST_LABEL_RE.match(label) for label in labels):
         raise UnsafeURL(f"the feed URL's host name {host!r} is not valid")
+    if len(labels) == 1 and ascii_host != "localhost":
+        # "notaurl" would become https://notaurl/: a typo, or a name only a local search
+        # domain resolves. Feeds live on full domain names; localhost is the one exception.
+        raise UnsafeURL(
+            f"the feed URL's host {host!r} is not a domain name like example.com or an IP address"
+        )
     return ascii_host
 
 

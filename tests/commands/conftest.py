@@ -61,8 +61,17 @@ CATALOGUE_ITEMS: list[tuple[str, str, tuple[str, ...]]] = [
 PRIVATE_TITLE = "Secret Temu memo seen by Shop Talk only"
 
 
+# The one feed `/feeds add` can fetch (its check) in command tests; every other URL fails.
+FETCHABLE_FEED = "http://127.0.0.1:8080/feed.xml"
+FETCHABLE_DOCUMENT = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Local shop news</title>'
+    b"<item><guid>l-1</guid><title>Local shop opens</title></item>"
+    b"<item><guid>l-2</guid><title>Local shop closes</title></item></channel></rss>"
+)
+
+
 class NoFetcher:
-    """The tests store items directly; nothing may be fetched."""
+    """The tests store items directly; nothing is fetched but ``FETCHABLE_FEED``'s check."""
 
     async def fetch(
         self,
@@ -72,6 +81,14 @@ class NoFetcher:
         last_modified: str | None = None,
         allow_private: bool = True,
     ) -> FetchResult:
+        if url == FETCHABLE_FEED:
+            return FetchResult(
+                FetchOutcome.OK,
+                url,
+                body=FETCHABLE_DOCUMENT,
+                content_type="application/rss+xml",
+                http_status=200,
+            )
         return FetchResult(FetchOutcome.FAILED, url, error="fetching is off in command tests")
 
 
@@ -133,7 +150,8 @@ class App:
     ) -> tuple[InteractionHandle, RecordedMessage]:
         """Invoke and wait (bounded) for the final answer, not the "thinking" placeholder."""
         handle = await self.slash(user, command, **kwargs)
-        return handle, await handle.wait_original(timeout=5)
+        # Generous: `/feeds add` fetches and parses once, which may start the parser pool.
+        return handle, await handle.wait_original(timeout=30)
 
     async def complete(
         self, user: Member, command: str, focused: str, value: str, *, guild: Guild | None = None

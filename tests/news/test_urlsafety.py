@@ -136,6 +136,7 @@ async def test_ipv4_mapped_literal_is_refused_readably() -> None:
         ("https://[2606:4700::1111]/rss", "https://[2606:4700::1111]/rss"),
         ("https://[::1]:8080/x", "https://[::1]:8080/x"),
         ("http://10.0.0.5/rss", "http://10.0.0.5/rss"),  # normalising is not the address check
+        ("http://localhost:8080/rss", "http://localhost:8080/rss"),  # the one dotless name
     ],
 )
 def test_normalize_feed_url(typed: str, expected: str) -> None:
@@ -165,6 +166,9 @@ def test_normalize_feed_url(typed: str, expected: str) -> None:
         ("https://-bad-.example/", "not valid"),
         ("https://%6c%6f%63alhost/", "not valid"),
         ("https://example.com/" + "a" * 3000, "too long"),
+        # A single label is a typo ("notaurl" became https://notaurl/), not a feed's host.
+        ("notaurl", "not a domain name like example.com or an IP address"),
+        ("https://intranet/feed.xml", "not a domain name"),
     ],
 )
 def test_normalize_feed_url_refuses(typed: str, words: str) -> None:
