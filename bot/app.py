@@ -191,7 +191,9 @@ async def _close_fetcher(fetcher: HttpFetcher) -> None:
 async def _start_parser(settings: Settings, clock: Clock) -> PoolParser:
     from bot.news.parsing_pool import PoolParser
 
-    parser = PoolParser(clock, workers=settings.parse_workers or None)
+    # The workers tag items with the same shipped tables the updater holds (Tagger.default(),
+    # TopicTagger.default()), so tagging leaves the event loop.
+    parser = PoolParser(clock, workers=settings.parse_workers or None, tag=True)
     try:
         await parser.start()
     except BaseException:  # a pool half started (a worker failed to come up) is not left behind

@@ -122,6 +122,14 @@ class ItemDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemTags:
+    """The companies and topics the shipped tables find in one parsed item."""
+
+    companies: tuple[str, ...]
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedFeed:
     """The result of parsing one feed document."""
 
@@ -130,6 +138,9 @@ class ParsedFeed:
     items: tuple[ItemDraft, ...]
     # Set when the document was malformed; items may still have been recovered.
     warning: str | None = None
+    # Each item's tags, in ``items`` order, when the parser tagged them (its workers do, off
+    # the event loop); None when the updater has to.
+    tags: tuple[ItemTags, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,9 +50,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeVar
 
+from bot.news.adapters.parse_job import parse_and_tag
 from bot.news.models import ParsedFeed
 from bot.news.parent_watch import watch
-from bot.news.parse import FeedParseError, parse_feed
+from bot.news.parse import FeedParseError
 from bot.news.ports import Clock, Parser
 
 __all__ = ["DEFAULT_MEMORY_LIMIT_MB", "DEFAULT_TIME_LIMIT", "PoolParser", "default_workers"]
@@ -77,7 +78,7 @@ _START_TIMEOUT = 60.0
 _STOP_GRACE = 2.0
 # Modules a worker imports before it says it is ready, so that a parse's time limit is not spent
 # importing feedparser on the first job.
-_PRELOAD = ("bot.news.parse",)
+_PRELOAD = ("bot.news.adapters.parse_job",)
 
 
 def default_workers() -> int:
@@ -477,6 +478,7 @@ class PoolParser:
         niceness: int = 10,
         time_limit: float | None = DEFAULT_TIME_LIMIT,
         memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB,
+        tag: bool = False,
     ) -> None:
         if workers is not None and workers < 1:
             raise ValueError("workers must be >= 1")
@@ -490,6 +492,8 @@ class PoolParser:
         self._workers = workers or default_workers()
         self._mode: Mode = mode
         self._niceness = niceness
+        # Workers also tag items with the shipped company and topic tables (parse_job).
+        self._tag = tag
         self._time_limit = time_limit
         self._memory_limit = None if memory_limit_mb is None else memory_limit_mb * 1024 * 1024
         self._executor: Executor | None = None
@@ -548,12 +552,13 @@ class PoolParser:
         died (killed, out of memory). That worker is replaced; no other parse is affected.
         """
         future = self._running_executor().submit(
-            parse_feed,
+            parse_and_tag,
             body,
             url=url,
             content_type=content_type,
             now=self._clock.now(),
             max_items=max_items,
+            tag=self._tag,
         )
         return await asyncio.wrap_future(future)
 
@@ -565,7 +570,11 @@ class PoolParser:
         context = multiprocessing.get_context(_start_method())
         if context.get_start_method() == "forkserver":
             # The forkserver ends with this process too (its import starts the watch).
-            context.set_forkserver_preload(["bot.news.forkserver_watch"])
+            preload = ["bot.news.forkserver_watch"]
+            if self._tag:
+                # Compiled once in the forkserver, the tables come ready in every worker.
+                preload.append("bot.news.adapters.tag_tables_preload")
+            context.set_forkserver_preload(preload)
         return _WorkerPool(
             context,
             self._workers,

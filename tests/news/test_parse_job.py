@@ -1,0 +1,105 @@
+"""Tagging in the parser workers: the same tags as on the loop, and the updater trusts them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.news.adapters.parse_job import parse_and_tag
+from bot.news.models import ItemTags, LatestRequest, NewFeed, ParsedFeed
+from bot.news.parse import parse_feed
+from bot.news.parsing_pool import PoolParser
+from bot.news.tag import Tagger
+from bot.news.topics import TopicTagger
+from bot.news.updater import FeedUpdater, UpdaterOptions
+from storage.db import Database
+from tests.fakes.clock import FakeClock
+from tests.fakes.feedserver import rss
+from tests.news.test_updater import POLICY, URL, ScriptedFetcher, ok
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+ITEMS = [
+    ("g-1", "Temu pauses US shipments", "Direct parcels stop as de minimis ends."),
+    ("g-2", "SHEIN fined in France", "The regulator fined the retailer over fees."),
+    ("g-3", "Weather today", "Sunny."),
+]
+
+
+def test_parse_and_tag_tags_each_item_as_the_tables_do() -> None:
+    body = rss(ITEMS).encode()
+    parsed = parse_and_tag(body, url=URL, content_type="application/rss+xml", now=NOW)
+    assert parsed.tags is not None
+    companies, topics = Tagger.default(), TopicTagger.default()
+    expected = tuple(
+        ItemTags(companies.tag(d.title, d.summary, d.publisher), topics.tag(d.title, d.summary))
+        for d in parsed.items
+    )
+    assert parsed.tags == expected
+    assert parsed.tags[0].companies == ("temu",)
+    assert parsed.tags[2] == ItemTags((), ())
+    # Without tagging it is parse_feed itself.
+    plain = parse_and_tag(body, url=URL, content_type=None, now=NOW, tag=False)
+    assert plain == parse_feed(body, url=URL, content_type=None, now=NOW)
+    assert plain.tags is None
+
+
+async def test_a_tagging_worker_pool_returns_the_tags() -> None:
+    body = rss(ITEMS).encode()
+    async with PoolParser(FakeClock(NOW), workers=1, tag=True) as parser:
+        parsed = await parser.parse(body, url=URL, content_type="application/rss+xml")
+    assert parsed == parse_and_tag(body, url=URL, content_type="application/rss+xml", now=NOW)
+
+
+class TaggingParser:
+    """Parses inline and hands over tags of its own, to show the updater uses them."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+
+    async def parse(
+        self, body: bytes, *, url: str, content_type: str | None, max_items: int | None = None
+    ) -> ParsedFeed:
+        parsed = parse_feed(body, url=url, content_type=content_type, now=self.clock.now())
+        return replace(parsed, tags=tuple(ItemTags(("amazon",), ("fees",)) for _ in parsed.items))
+
+
+class NoTagger:
+    def tag(self, title: str, summary: str = "", publisher: str | None = None) -> tuple[str, ...]:
+        raise AssertionError("the updater tagged an item the parser had tagged")
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "t.db")
+    await database.items.register_companies(Tagger.default().companies())
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def test_the_updater_stores_the_parsers_tags_without_tagging_again(db: Database) -> None:
+    clock = FakeClock()
+    fetcher = ScriptedFetcher()
+    await db.feeds.add(NewFeed(URL, "Commerce", companies=("ebay",)), clock.now())
+    fetcher.then(URL, ok(URL, rss(ITEMS[:1])))
+    updater = FeedUpdater(
+        feeds=db.feeds,
+        items=db.items,
+        fetcher=fetcher,
+        parser=TaggingParser(clock),
+        tagger=NoTagger(),
+        clock=clock,
+        policy=POLICY,
+        options=UpdaterOptions(),
+    )
+    await asyncio.wait_for(updater.update_due(), 60)
+    [item] = (await db.items.latest(LatestRequest(all_guilds=True))).items
+    # The parser's company, plus the feed's own (a feed about one company tags every item).
+    assert sorted(c.id for c in item.companies) == ["amazon", "ebay"]
+    assert item.topics == ("fees",)
