@@ -10,10 +10,12 @@ then. ``shopwire latest`` and ``search`` open the database and nothing else.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.lazy import LazyFetcher, LazyParser, OnFirstUse
@@ -83,9 +85,16 @@ async def open_newsroom(
     *,
     clock: Clock | None = None,
     fetcher: Fetcher | None = None,
+    read_only: bool = False,
 ) -> AsyncIterator[Newsroom]:
-    """Open and wire the newsroom; everything opened here is closed on exit."""
+    """Open and wire the newsroom; everything opened here is closed on exit.
+
+    ``read_only``: the caller only reads (``shopwire latest``...), so opening an existing
+    database writes nothing: company names are not registered and the catalogue is not seeded
+    (a read-only file works). A new database is still seeded, as by any other command.
+    """
     the_clock: Clock = clock or SystemClock()
+    new_database = not await asyncio.to_thread(Path(settings.db).exists)
     async with AsyncExitStack() as stack:
         database = await Database.open(settings.db)
         stack.push_async_callback(database.close)
@@ -97,7 +106,8 @@ async def open_newsroom(
         stack.push_async_callback(pool.close)
         parser = LazyParser(pool.get)
         tagger = Tagger.default()
-        await database.items.register_companies(tagger.companies())
+        if not read_only:
+            await database.items.register_companies(tagger.companies())
         updater = FeedUpdater(
             feeds=database.feeds,
             items=database.items,
@@ -161,7 +171,7 @@ async def open_newsroom(
             topics=TopicTagger.default(),
             guild_settings=database.guild_settings,
         )
-        if settings.seed_catalogue:
+        if settings.seed_catalogue and (new_database or not read_only):
             await service.seed_catalogue()
         yield Newsroom(
             settings,

@@ -267,7 +267,7 @@ async def _with_newsroom(
 ) -> int:
     from bot.app import open_newsroom
 
-    async with open_newsroom(settings) as newsroom:
+    async with open_newsroom(settings, read_only=handler in _READ_ONLY) as newsroom:
         return await handler(newsroom, args, console)
 
 
@@ -504,6 +504,11 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("feeds", "import-opml"): _cmd_feeds_import,
     ("feeds", "export-opml"): _cmd_feeds_export,
 }
+
+# Commands that only read: they work on a read-only database file and never write to one.
+_READ_ONLY: frozenset[Handler] = frozenset(
+    {_cmd_latest, _cmd_search, _cmd_summary, _cmd_trend, _cmd_feeds_list, _cmd_feeds_export}
+)
 
 
 # Rendering -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.news.errors import StorageError
 from bot.news.models import utc
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -22,6 +23,41 @@ SHARED_ITEMS = "+i.feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL)"
 """Items (aliased ``i``) of the shared catalogue only. SQLite builds the small set of shared
 feed ids once; the unary ``+`` keeps it from choosing an index on ``feed_id`` over the one the
 query is walking (the period or story range)."""
+
+
+# What SQLite's primary result codes mean for the user: the database's surroundings (disk,
+# permissions, other processes), not a bug in a statement. Only these become StorageError at
+# this boundary; constraint and query errors stay sqlite3 errors for the repositories to read.
+_ENVIRONMENT_ERRORS: dict[int, str] = {
+    sqlite3.SQLITE_FULL: "the disk is full: nothing was saved; free some space and try again",
+    sqlite3.SQLITE_READONLY: (
+        "the database is read-only: this command writes to it; check the permissions of the "
+        "file and its folder"
+    ),
+    sqlite3.SQLITE_BUSY: "the database is locked by another process; try again",
+    sqlite3.SQLITE_LOCKED: "the database is locked by another process; try again",
+    sqlite3.SQLITE_IOERR: "the disk reported an I/O error",
+    sqlite3.SQLITE_CORRUPT: "the database file is damaged",
+    sqlite3.SQLITE_NOTADB: "the file is not a database",
+    sqlite3.SQLITE_CANTOPEN: "the database file cannot be opened; check the path and permissions",
+    sqlite3.SQLITE_PERM: "the database file cannot be opened; check the path and permissions",
+}
+
+
+def storage_error(exc: BaseException) -> StorageError | None:
+    """The StorageError a sqlite3 error about the database's surroundings is, else None.
+
+    The message is one line for the user (SQLite's own words in parentheses); a statement's
+    own errors (constraints, FTS syntax) give None and are left to the caller.
+    """
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    meaning = _ENVIRONMENT_ERRORS.get(code & 0xFF) if isinstance(code, int) else None
+    if meaning is None:
+        return None
+    detail = " ".join(str(exc).split())
+    return StorageError(f"{meaning} ({detail})" if detail else meaning)
 
 
 def to_db_time(value: datetime) -> int:
@@ -75,16 +111,21 @@ class Connections:
 
         Cancellation-safe: a task cancelled anywhere in here still leaves the connection
         outside any transaction, so the next writer's BEGIN cannot fail.
+
+        Errors of the database's surroundings (a full disk, a read-only file, a lock held too
+        long) are raised as StorageError (``storage_error``); others as they are.
         """
         async with self.lock:
             try:
                 await finish(self.writer, "BEGIN IMMEDIATE")
                 yield self.writer
                 await finish(self.writer, "COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 # SQLite may have rolled back already (some errors do), hence the check.
                 if self.writer.in_transaction:
                     await finish(self.writer, "ROLLBACK")
+                if (error := storage_error(exc)) is not None:
+                    raise error from exc
                 raise
 
     async def close(self) -> None:
@@ -97,8 +138,14 @@ class Connections:
     async def read(
         self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()
     ) -> list[sqlite3.Row]:
-        """Run one query on the read connection and return every row."""
-        rows = await self.reader.execute_fetchall(sql, parameters)
+        """Run one query on the read connection and return every row (StorageError as in
+        ``transaction``)."""
+        try:
+            rows = await self.reader.execute_fetchall(sql, parameters)
+        except sqlite3.Error as exc:
+            if (error := storage_error(exc)) is not None:
+                raise error from exc
+            raise
         return list(rows)
 
     async def read_one(self, sql: str, parameters: Sequence[Any] = ()) -> sqlite3.Row | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 from types import TracebackType
@@ -9,7 +10,7 @@ from types import TracebackType
 import aiosqlite
 
 from bot.news.errors import StorageError
-from storage._sql import Connections
+from storage._sql import Connections, storage_error
 from storage.digests import SqliteDigestRepository, SqliteGuildSettings
 from storage.feeds import SqliteFeedRepository
 from storage.items import SqliteItemRepository
@@ -86,6 +87,8 @@ class Database:
         location = str(path)
         in_memory = location == ":memory:" or location.startswith("file::memory:")
         if not in_memory:
+            if await asyncio.to_thread(Path(location).is_dir):
+                raise StorageError(f"{location} is a folder: give the database file's path.")
             try:
                 Path(location).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -106,7 +109,8 @@ class Database:
                 if connection is not None:
                     await connection.close()
             if isinstance(exc, sqlite3.Error):
-                raise StorageError(f"Cannot open the database {location}: {exc}") from exc
+                reason = storage_error(exc) or exc
+                raise StorageError(f"Cannot open the database {location}: {reason}") from exc
             raise
         return cls(location, Connections(writer, reader))
 
@@ -129,9 +133,15 @@ class Database:
 async def _connect(location: str) -> aiosqlite.Connection:
     # isolation_level=None: the sqlite3 module never opens transactions behind our back, so
     # BEGIN IMMEDIATE / COMMIT are exactly where the repositories put them.
-    connection = await aiosqlite.connect(
-        location, isolation_level=None, uri=location.startswith("file:")
-    )
+    connection = aiosqlite.connect(location, isolation_level=None, uri=location.startswith("file:"))
+    try:
+        await connection
+    except BaseException:
+        # aiosqlite stops its thread after a failed connect without waiting for it; the thread
+        # then reports back to this loop, which must still be running (else "Event loop is
+        # closed" from that thread once asyncio.run has returned).
+        await asyncio.to_thread(connection._thread.join, 5)
+        raise
     connection.row_factory = sqlite3.Row
     try:
         for pragma in (

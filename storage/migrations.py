@@ -364,6 +364,12 @@ async def migrate(connection: aiosqlite.Connection) -> int:
     (a downgrade is never attempted: forward-only). Safe against another process migrating the
     same file at the same time: the version is read again under each write lock.
     """
+    # An up-to-date database (every start but the first after an upgrade) takes no write
+    # lock: a read-only command must not write, nor wait behind the bot's writes.
+    async with connection.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    if row is not None and int(row[0]) == SCHEMA_VERSION:
+        return SCHEMA_VERSION
     while True:
         try:
             await finish(connection, "BEGIN IMMEDIATE")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.news.decide import decide
-from bot.news.errors import ShopwireError
+from bot.news.errors import ShopwireError, StorageError
 from bot.news.feednames import default_feed_name, name_from_title
 from bot.news.matching import recipients
 from bot.news.models import (
@@ -127,14 +127,23 @@ class FeedUpdater:
         gate = asyncio.Semaphore(self._options.max_parallel)
         subscriptions = await self.subscriptions()
 
+        refused: list[StorageError] = []
+
         async def one(feed: Feed) -> UpdateReport:
             async with gate:
-                report = await self.update_feed(feed, subscriptions)
+                report, failure = await self._update_feed(feed, subscriptions)
+            if failure is not None:
+                refused.append(failure)
             if progress is not None:
                 progress(report)
             return report
 
-        return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+        reports = list(await asyncio.gather(*(one(feed) for feed in feeds)))
+        if refused:
+            # A database that refuses writes (a full disk, a read-only file) fails the round as
+            # a whole, with its one reason; what the other feeds stored stays stored.
+            raise refused[0]
+        return reports
 
     async def subscriptions(self) -> list[Subscription]:
         """The subscriptions new items are planned for (none when built without them)."""
@@ -150,13 +159,26 @@ class FeedUpdater:
         New items matching ``subscriptions`` (loaded when not given) are queued for posting in
         the same transaction that stores them.
         """
+        report, _ = await self._update_feed(feed, subscriptions)
+        return report
+
+    async def _update_feed(
+        self, feed: Feed, subscriptions: Sequence[Subscription] | None
+    ) -> tuple[UpdateReport, StorageError | None]:
+        """``update_feed``, and the StorageError that kept its result from being stored."""
         started = time.perf_counter()
+        failure: StorageError | None = None
         if subscriptions is None:
             subscriptions = await self.subscriptions()
         try:
             report = await self._update(feed, subscriptions)
         except asyncio.CancelledError:
             raise
+        except StorageError as exc:  # the database's surroundings, not a bug: no traceback
+            failure = exc
+            report = UpdateReport(
+                feed.id, feed.name, feed.url, UpdateStatus.ERROR, error=f"not stored: {exc}"
+            )
         except Exception as exc:  # a bug or a storage failure: report it, keep the others going
             self._crashes.crashed(exc, "poll feed_id=%s crashed", feed.id)
             report = UpdateReport(
@@ -171,7 +193,7 @@ class FeedUpdater:
             (time.perf_counter() - started) * 1000,
             f" error={report.error!r}" if report.error else "",
         )
-        return report
+        return report, failure
 
     async def _update(self, feed: Feed, subscriptions: Sequence[Subscription]) -> UpdateReport:
         allow_private = feed.trusted or self._options.allow_private_urls

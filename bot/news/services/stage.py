@@ -18,6 +18,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot.news.errors import StorageError
+
 log = logging.getLogger("shopwire.stages")
 
 # The longest exception text kept in the one line a failing cycle logs.
@@ -45,8 +47,9 @@ class FailureLog:
         self.in_a_row += 1
         line = "%s failed (%d in a row), next try in %.0f s: %s"
         args = (self._name, self.in_a_row, retry_in, describe(exc))
-        if self.in_a_row == 1:
-            # The first failure carries its traceback, so a bug can be found without DEBUG on.
+        if self.in_a_row == 1 and not isinstance(exc, StorageError):
+            # The first failure carries its traceback, so a bug can be found without DEBUG on;
+            # a database that refuses (a full disk) is no bug: its line says it all.
             self._log.error(line, *args, exc_info=exc)
         else:
             self._log.error(line, *args)
@@ -75,7 +78,7 @@ class CrashLog:
     def crashed(self, exc: BaseException, message: str, *args: object) -> None:
         """Log ``message % args`` for a crash: with its traceback if this kind is new."""
         kind = describe(exc)
-        if kind not in self._seen:
+        if kind not in self._seen and not isinstance(exc, StorageError):
             if len(self._seen) >= self._kinds:  # bounded: kinds with ids in them keep coming
                 self._seen.clear()
             self._seen.add(kind)
