@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.cli_help import add_help_pages
 from bot.news.errors import ConfigError, FeedCheckFailed, ShopwireError, StorageError, UserError
 from bot.news.models import Feed, Item, ItemHit, UpdateReport, UpdateStatus
 from bot.settings import Settings, load_settings
@@ -153,8 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     feeds = commands.add_parser("feeds", parents=[common], help="manage the feed catalogue")
     feed_commands = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
     add = feed_commands.add_parser("add", parents=[common, as_json], help="add a feed")
-    add.add_argument("url")
-    add.add_argument("--name", help="display name (default: the site's host)")
+    add.add_argument("url", help="the RSS or Atom feed's http(s) address")
+    add.add_argument("--name", help="display name (default: the feed's title, else its host)")
     add.add_argument(
         "--company",
         action="append",
@@ -182,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
         "export-opml", parents=[common], help="print the catalogue as OPML"
     )
     exp.add_argument("--out", help="write to this file instead of standard output")
+    add_help_pages(
+        {
+            **{(name,): sub for name, sub in commands.choices.items()},
+            **{("feeds", name): sub for name, sub in feed_commands.choices.items()},
+        }
+    )
     return parser
 
 
@@ -292,8 +299,36 @@ async def _cmd_poll(room: Newsroom, args: argparse.Namespace, console: Console) 
     if args.json:
         _print_json(console, [_report_json(r) for r in reports])
         return EXIT_OK
+    if not reports:
+        await _print_nothing_polled(room, console.out)
+        return EXIT_OK
     _print_poll_summary(console.out, reports, elapsed)
     return EXIT_OK
+
+
+async def _print_nothing_polled(room: Newsroom, out: TextIO) -> None:
+    """Why a poll polled nothing, and what to do: "Polled 0 feeds" alone says neither."""
+    feeds: list[Feed] = await room.service.list_feeds(all_guilds=True)
+    enabled = [f for f in feeds if f.enabled]
+    if not feeds:
+        print("No feeds to poll. Add one with `shopwire feeds add URL`.", file=out)
+        return
+    if not enabled:
+        print(
+            f"No feed polled: all {len(feeds)} are disabled "
+            "(`shopwire feeds enable FEED` turns one back on).",
+            file=out,
+        )
+        return
+    now = room.clock.now()
+    # Enabled feeds without a time are due now and would have been polled; none are left here.
+    soonest = min(enabled, key=lambda f: f.next_due or now)
+    when = soonest.next_due or now
+    print(
+        f"No feed is due: the next is {soonest.name}, at {_when(when)} ({_from_now(when, now)}).",
+        file=out,
+    )
+    print("`shopwire poll --all` polls every enabled feed now.", file=out)
 
 
 async def _cmd_latest(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
@@ -305,7 +340,23 @@ async def _cmd_latest(room: Newsroom, args: argparse.Namespace, console: Console
         topic=args.topic,
         collapse=not args.all,
     )
-    return _print_items(console, page.hits, args.json, empty="No items stored yet.")
+    if page.hits or args.json:
+        return _print_items(console, page.hits, args.json, empty="")
+    _, stored = await room.service.feed_counts()
+    if not stored:
+        print("No items stored yet. `shopwire poll` fetches the feeds.", file=console.out)
+        return EXIT_OK
+    # Items are stored, none of them match: say which filter left nothing.
+    wanted = []
+    if args.company:
+        wanted.append(f"about {room.service.resolve_company(args.company).name}")
+    if args.topic:
+        wanted.append(f"in the {room.service.resolve_topic(args.topic).name} topic")
+    if args.feed:
+        wanted.append(f"from {(await room.service.find_feed(args.feed, all_guilds=True)).name}")
+    what = f"is {' and '.join(wanted)}" if wanted else "can be shown"
+    print(f"None of the {stored} stored item{'s' if stored != 1 else ''} {what}.", file=console.out)
+    return EXIT_OK
 
 
 async def _cmd_search(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
@@ -360,6 +411,7 @@ async def _cmd_feeds_list(room: Newsroom, args: argparse.Namespace, console: Con
     if not feeds:
         print("No feeds. Add one with `shopwire feeds add URL`.", file=console.out)
         return EXIT_OK
+    now = room.clock.now()
     rows = [
         (
             str(f.id),
@@ -367,7 +419,7 @@ async def _cmd_feeds_list(room: Newsroom, args: argparse.Namespace, console: Con
             f.status.value if f.enabled else "disabled",
             _when(f.last_success),
             str(f.item_count),
-            _when(f.next_due) if f.enabled else "-",
+            _next_poll(f, now),
             _clip(f.disabled_reason or f.last_error or "", 60),
         )
         for f in feeds
@@ -446,7 +498,7 @@ async def _cmd_summary(room: Newsroom, args: argparse.Namespace, console: Consol
     out = console.out
     print(
         f"E-commerce news{about}, last {summary.period} "
-        f"({_when(summary.since)} – {_when(summary.until)} UTC)",
+        f"({_when(summary.since)} – {_when(summary.until)})",
         file=out,
     )
     if summary.empty:
@@ -519,7 +571,30 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"
+    # Stored times are UTC; saying so keeps a reader from taking them for local time.
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+def _next_poll(feed: Feed, now: datetime) -> str:
+    """A feed's next poll for `feeds list`: a new feed (no time yet) is due now, not "never"."""
+    if not feed.enabled:
+        return "-"
+    if feed.next_due is None or feed.next_due <= now:
+        return "due now"
+    return _when(feed.next_due)
+
+
+def _from_now(moment: datetime, now: datetime) -> str:
+    """How far ahead ``moment`` is, roughly: "in 12 min", "in 3 h 5 min", "in 2 days"."""
+    minutes = max(0, round((moment - now).total_seconds() / 60))
+    if minutes < 1:
+        return "now"
+    if minutes < 60:
+        return f"in {minutes} min"
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"in {hours} h {rest} min" if rest else f"in {hours} h"
+    return f"in {minutes // (24 * 60)} days"
 
 
 def _clip(text: str, width: int) -> str:
@@ -634,9 +709,9 @@ def _print_items(console: Console, hits: Sequence[ItemHit], as_json: bool, *, em
                 f"+{hit.extra_sources} more source{'s' if hit.extra_sources != 1 else ''}"
             )
         print(f"{_when(item.published)}  {item.title}", file=console.out)
-        print(f"{'':16}  {' · '.join(details)}", file=console.out)
+        print(f"{'':20}  {' · '.join(details)}", file=console.out)  # under the title
         if item.link:
-            print(f"{'':16}  {item.link}", file=console.out)
+            print(f"{'':20}  {item.link}", file=console.out)
     return EXIT_OK
 
 
