@@ -21,7 +21,8 @@ ABOUT = (
 EVERYONE = (
     "`/news latest [company] [source] [count]`: the newest stories\n"
     "`/news search <query> [company] [since] [count] [topic]`: search stored stories "
-    '(`"exact phrase"`, `-exclude`, `a OR b`; since `7d`, `24h`, `2025-06-01`)\n'
+    '(`"exact phrase"`, `-exclude`, `a OR b`, `amaz*` for words that start so; any form of '
+    "a word: `return` finds returns; since `7d`, `24h`, `2025-06-01`)\n"
     "`/news summary [company] [period] [topic]`: the top stories, busiest companies and "
     "rising terms of the last 24 hours, 7 days or 30 days (shared feeds only: a server's own "
     "feeds are not in summaries)\n"

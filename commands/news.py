@@ -316,7 +316,7 @@ class NewsCog(
 
     @app_commands.command(name="search")
     @app_commands.describe(
-        query='Words to look for; "quoted phrase", -excluded, a OR b',
+        query='Words to look for; "quoted phrase", -excluded, a OR b, amaz* (words starting amaz)',
         company="Only news about this company",
         since="Only news since: 7d, 24h, 2w, 2025-06-01",
         count="Results per page (1-10)",

@@ -98,7 +98,10 @@ TAG_MARK = "\ue000"
 """Starts every tag token. A private-use character: unicode61 keeps it inside the token, and
 ``build_fts_query`` drops it from user text, so no search a user types can match a tag; that is
 what lets the user's expression go unrestricted by a column filter (``{title summary} : ...``
-makes bm25 count phrase matches column by column, about 40% slower at a million items)."""
+makes bm25 count phrase matches column by column, about 40% slower at a million items).
+
+Tag tokens go through the index's porter stemmer like words do; it can only drop a final "e"
+of a hex id, which keeps every tag distinct (see migration 8)."""
 
 
 def _month_tag_sql(published: str) -> str:

@@ -308,6 +308,28 @@ CREATE TABLE story_merges (
 ALTER TABLE stories ADD COLUMN headline_item_id INTEGER;
 """
 
+_V8_STEMMED_SEARCH = """
+-- Search matches English words by their stem ("returns" finds "return") and supports prefixes
+-- on those stems: the same index, tokenized by porter over the unicode61 options it had. The
+-- triggers on items name the table, so they keep feeding the new one. Hidden tag tokens go
+-- through porter too: it can only drop a final "e" from a hex id (an id's last UTF-8 byte is
+-- never 0xED, so no "-ed" to strip; no other suffix is spelt with hex letters), which keeps
+-- every tag distinct (tests/storage/test_stemmed_search.py checks it on generated ids).
+DROP TABLE items_fts;
+
+CREATE VIRTUAL TABLE items_fts USING fts5 (
+    title,
+    summary,
+    tags,
+    content = 'items',
+    content_rowid = 'id',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+
+-- Reads every stored item again, inside this migration's transaction.
+INSERT INTO items_fts (items_fts) VALUES ('rebuild');
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -316,6 +338,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V5_DIGESTS_GUILD_SETTINGS,
     _V6_OUTBOX_ROUNDUPS,
     _V7_STORY_FEATURES_MERGES,
+    _V8_STEMMED_SEARCH,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

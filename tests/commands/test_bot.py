@@ -97,6 +97,12 @@ async def test_help_names_every_command_with_its_options() -> None:
     assert shown == {usage for command in payload for usage in _usages(command)}
 
 
+def test_help_shows_the_search_syntax() -> None:
+    text = " ".join(field["value"] for field in help_embed(None).to_dict()["fields"])
+    for syntax in ('`"exact phrase"`', "`-exclude`", "`a OR b`", "`amaz*`"):
+        assert syntax in text
+
+
 async def test_bot_asks_for_no_privileged_intents_and_never_pings() -> None:
     bot = offline_bot()
     try:

@@ -198,6 +198,20 @@ async def test_search_mistakes_are_private_messages(app: App) -> None:
     assert "yesterdayish" in since.content
 
 
+async def test_search_by_prefix_and_stem(app: App) -> None:
+    _, prefix = await app.answer(app.world.member, "news search", query="marketpl*", count=3)
+    assert titles(prefix) == [f"Marketplace roundup {n}" for n in (1, 2, 3)]
+    _, stem = await app.answer(app.world.member, "news search", query="roundups", count=3)
+    assert titles(stem) == titles(prefix)
+
+    _, short = await app.answer(app.world.member, "news search", query="temu s*")
+    assert short.ephemeral
+    assert short.content.startswith("Put at least 2 letters or digits before a `*`")
+    _, bare = await app.answer(app.world.member, "news search", query="*")
+    assert bare.ephemeral
+    assert "`amaz*` finds amazon" in bare.content
+
+
 async def test_search_filters_by_topic(app: App) -> None:
     # The fixture's items carry no topics; tag the fees story the way a poll would.
     now = app.newsroom.clock.now()

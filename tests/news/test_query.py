@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 
 from bot.news.errors import InvalidQuery
 from bot.news.query import (
+    BARE_STAR_MESSAGE,
     EMPTY_MESSAGE,
     MAX_TERM_CHARS,
     MAX_TERMS,
     ONLY_EXCLUSIONS_MESSAGE,
+    SHORT_PREFIX_MESSAGE,
     build_fts_query,
 )
 
@@ -52,7 +54,8 @@ def test_syntax(text: str, expression: str) -> None:
         ("NEAR(a b)", '"NEAR(a" AND "b)"'),
         ("a AND b NOT c", '"a" AND "AND" AND "b" AND "NOT" AND "c"'),
         ("title:amazon", '"title:amazon"'),
-        ("amaz*", '"amaz*"'),
+        ("am*zon", '"am*zon"'),  # only a trailing star is a prefix
+        ("*amazon", '"*amazon"'),
         ("^start", '"^start"'),
         ("{title summary}: x", '"{title" AND "summary}:" AND "x"'),
         ("(a OR b", '("(a" OR "b")'),
@@ -77,7 +80,54 @@ def test_control_characters_are_separators() -> None:
     assert build_fts_query("x\x00y\u200bz").expression == '"x" AND "y" AND "z"'
 
 
-@pytest.mark.parametrize("text", ["", "   ", "***", '""', "- -- ---", "😀 🛒", "\x00\x01", "( ) :"])
+@pytest.mark.parametrize(
+    ("text", "expression"),
+    [
+        ("amaz*", '"amaz"*'),
+        ("amaz***", '"amaz"*'),
+        ("amazon tarif*", '"amazon" AND "tarif"*'),
+        ("temu OR she*", '("temu" OR "she"*)'),
+        ("shein -pri*", '("shein") NOT ("pri"*)'),
+        ('"tiktok sh"*', '"tiktok sh"*'),
+        ('"tiktok sh*"', '"tiktok sh"*'),
+        ('-"prime da"* amazon', '("amazon") NOT ("prime da"*)'),
+        ("e-comm*", '"e-comm"*'),  # FTS5 reads a phrase: "e", then words starting with "comm"
+        ("東京*", '"東京"*'),
+    ],
+)
+def test_a_trailing_star_makes_a_prefix(text: str, expression: str) -> None:
+    assert build_fts_query(text).expression == expression
+
+
+def test_prefix_terms_show_their_star() -> None:
+    assert build_fts_query('amaz* "tiktok sh"* -pri*').terms == ("amaz*", "tiktok sh*")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("*", BARE_STAR_MESSAGE),
+        ("***", BARE_STAR_MESSAGE),
+        ("amazon *", BARE_STAR_MESSAGE),
+        ("-*", BARE_STAR_MESSAGE),
+        ("amazon.*", BARE_STAR_MESSAGE),
+        ('"tiktok *"', BARE_STAR_MESSAGE),
+        ('""*', BARE_STAR_MESSAGE),
+        ("a*", SHORT_PREFIX_MESSAGE),
+        ("amazon a*", SHORT_PREFIX_MESSAGE),
+        ("temu OR s*", SHORT_PREFIX_MESSAGE),
+        ("-p* amazon", SHORT_PREFIX_MESSAGE),
+        ('"tiktok s"*', SHORT_PREFIX_MESSAGE),
+        ("e-c*", SHORT_PREFIX_MESSAGE),
+        ("e\u0301*", SHORT_PREFIX_MESSAGE),  # a combining accent is no second letter
+    ],
+)
+def test_a_bare_star_or_a_one_letter_prefix_is_refused(text: str, message: str) -> None:
+    with pytest.raises(InvalidQuery, match=re.escape(message)):
+        build_fts_query(text)
+
+
+@pytest.mark.parametrize("text", ["", "   ", '""', "- -- ---", "😀 🛒", "\x00\x01", "( ) :"])
 def test_nothing_to_search(text: str) -> None:
     with pytest.raises(InvalidQuery, match=re.escape(EMPTY_MESSAGE)):
         build_fts_query(text)
@@ -105,7 +155,7 @@ def test_unicode_words_are_kept() -> None:
     assert build_fts_query("café 東京 Ünïcödé").terms == ("café", "東京", "Ünïcödé")
 
 
-_TERM = re.compile(r'"(?:[^"]|"")*"')
+_TERM = re.compile(r'"(?:[^"]|"")*"\*?')
 
 # Arbitrary text, plus text built from the pieces of FTS5 syntax a user might type.
 _SYNTAX = st.sampled_from(
@@ -145,7 +195,14 @@ def fts() -> Iterator[sqlite3.Connection]:
 
 @pytest.mark.parametrize(
     "text",
-    ["amazon", "temu OR shein tariffs", 'a OR b "c d" -e -"f g"', "(a OR b", "x NEAR y"],
+    [
+        "amazon",
+        "temu OR shein tariffs",
+        'a OR b "c d" -e -"f g"',
+        "(a OR b",
+        "x NEAR y",
+        'amaz* OR "c de"* -ef*',
+    ],
 )
 def test_expressions_are_valid_fts5(fts: sqlite3.Connection, text: str) -> None:
     expression = build_fts_query(text).expression
