@@ -453,7 +453,7 @@ def test_micro_precision_and_recall_on_the_eval_set(tagger: TopicTagger) -> None
     fp = sum(c["fp"] for c in counts.values())
     fn = sum(c["fn"] for c in counts.values())
     precision, recall = tp / (tp + fp), tp / (tp + fn)
-    # Measured: precision 0.965, recall 0.989 (360 right, 13 extra, 4 missed).
+    # Measured: precision 0.963, recall 0.989 (360 right, 14 extra, 4 missed).
     assert precision >= 0.9, precision
     assert recall >= 0.85, recall
 
@@ -462,3 +462,74 @@ def test_no_topic_is_far_worse_than_the_rest(tagger: TopicTagger) -> None:
     for topic, c in _confusion(tagger).items():
         assert c["tp"] / (c["tp"] + c["fp"]) >= 0.85, (topic, c)
         assert c["tp"] / (c["tp"] + c["fn"]) >= 0.85, (topic, c)
+
+
+# --- generic words need an e-commerce context (issue 9) -------------------------------------
+#
+# Stored items were tagged "fees" for a peace deal and a football transfer window, and "policy"
+# for an ad agency. The summaries below paraphrase those items' own.
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "expected"),
+    [
+        (
+            "Russia-backed Syrian peace talks agree deal on new constitution",
+            "A 50-strong commission representing most of Syrian society will draft a new"
+            " constitution, the UN and Russia agreed.",
+            set(),
+        ),
+        (
+            "Giroud and Aubameyang deals go through: transfer deadline day - live!",
+            "The latest transfer deals in Europe; City end interest in Mahrez over his"
+            " £95m price tag.",
+            set(),
+        ),
+        ("Agency AI pitches are starting to face harder questions", "", set()),
+        ("Peace deal signed after months of talks", "", set()),
+        ("Club agrees loan deals for two players", "", set()),
+        ("Angie's List sets price range for its IPO at $11 to $13 a share", "", {"earnings"}),
+        ("How to build a recurring revenue strategy for your store", "", set()),
+        ("In-Stock Head Start vs Pre-Launch Vine", "", set()),
+        # The same words where they are about shopping still count.
+        ("Prime Day deals: the best discounts on Amazon devices", "", {"fees"}),
+        ("Temu cuts its commission for new sellers", "", {"fees"}),
+        ("Etsy sellers balk at new commission", "Etsy will charge a 6.5% commission.", {"fees"}),
+        ("Federal agency fines Temu over fake discounts", "", {"fees", "legal", "policy"}),
+        ("Hospitals face stricter price transparency rules", "", {"policy"}),
+        ("New APIs for TikTok LIVE analytics", "", {"launches"}),
+        ("Shopify Collective is now available", "", {"launches"}),
+        ("WFS shipment creation issue", "", {"logistics"}),
+    ],
+)
+def test_generic_words_need_an_ecommerce_context(
+    tagger: TopicTagger, title: str, summary: str, expected: set[str]
+) -> None:
+    assert tags(tagger, title, summary) == expected
+
+
+REAL_TITLES = Path(__file__).resolve().parents[1] / "data" / "real_titles.jsonl"
+
+
+def test_precision_on_real_headlines_does_not_fall() -> None:
+    # tests/data/real_titles.md: real headlines; the rules were tuned on the "tune" half. The
+    # held-out half measured micro precision 0.815 (44 right, 10 wrong), companies 1.000 (40).
+    # A floor, not the figure: a rule change that costs precision on real text shows here.
+    from bot.news.tag import Tagger
+
+    rows = [json.loads(line) for line in REAL_TITLES.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 450 and {row["half"] for row in rows} == {"tune", "held_out"}
+    topics, companies = TopicTagger.default(), Tagger.default()
+    for half, topic_floor in (("tune", 0.85), ("held_out", 0.78)):
+        right = wrong = company_right = company_wrong = 0
+        for row in rows:
+            if row["half"] != half:
+                continue
+            found = set(topics.tag(row["title"]))
+            right += len(found & set(row["topics"]))
+            wrong += len(found - set(row["topics"]))
+            named = set(companies.tag(row["title"]))
+            company_right += len(named & set(row["companies"]))
+            company_wrong += len(named - set(row["companies"]))
+        assert right / (right + wrong) >= topic_floor, (half, right, wrong)
+        assert company_right / (company_right + company_wrong) >= 0.95, (half, company_wrong)
