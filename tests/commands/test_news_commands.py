@@ -142,27 +142,25 @@ async def test_search_pages_forward_and_back_for_the_searcher_only(app: App) -> 
 
     click = await app.fake.click_button(page1, "search:next", user_id=world.member.user.id)
     await click.response()
-    await click.wait_until(lambda h: page1.content.endswith("(results 4–6)"), timeout=5)
+    await click.wait_until(lambda h: page1.content.endswith("(results 4–6)"))
     assert titles(page1) == [f"Marketplace roundup {n}" for n in (4, 5, 6)]
     assert not button(page1, "search:previous").get("disabled")
 
     # Someone else cannot turn the pages; the message stays as it is.
     stranger = await app.fake.click_button(page1, "search:next", user_id=world.admin.user.id)
-    refusal = await stranger.wait_original(timeout=5)
+    refusal = await stranger.wait_original()
     assert refusal.ephemeral
     assert refusal.content == "Only the person who searched can turn pages."
     assert page1.content.endswith("(results 4–6)")
 
     back = await app.fake.click_button(page1, "search:previous", user_id=world.member.user.id)
-    await back.wait_until(lambda h: page1.content.endswith("(results 1–3)"), timeout=5)
+    await back.wait_until(lambda h: page1.content.endswith("(results 1–3)"))
     assert titles(page1) == [f"Marketplace roundup {n}" for n in (1, 2, 3)]
 
     # Two quick clicks move two pages (turns are taken one at a time).
     for _ in range(2):
         await app.fake.click_button(page1, "search:next", user_id=world.member.user.id)
-    await app.fake.wait_until(
-        lambda: page1.content.endswith("(results 7–7)"), timeout=5, what="page 3"
-    )
+    await app.fake.wait_until(lambda: page1.content.endswith("(results 7–7)"), what="page 3")
     assert titles(page1) == ["Marketplace roundup 7"]
     assert button(page1, "search:next").get("disabled") is True
     assert not page1.pings.anyone
@@ -175,7 +173,6 @@ async def test_search_buttons_are_disabled_when_the_view_times_out(app: App) -> 
     _, page = await app.answer(app.world.member, "news search", query="roundup", count=3)
     await app.fake.wait_until(
         lambda: all(button(page, c).get("disabled") for c in ("search:previous", "search:next")),
-        timeout=5,
         what="the buttons to be disabled",
     )
     with pytest.raises(ValueError, match="disabled"):

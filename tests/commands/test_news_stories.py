@@ -74,7 +74,7 @@ async def test_search_pages_show_a_story_once(app: App) -> None:
     while not page.find_component("search:next").get("disabled"):  # type: ignore[union-attr]
         before = page.content
         click = await app.fake.click_button(page, "search:next", user_id=app.world.member.user.id)
-        await click.wait_until(lambda h, b=before: page.content != b, timeout=5)
+        await click.wait_until(lambda h, b=before: page.content != b)
         pages.append(titles(page))
     assert [len(p) for p in pages] == [3, 3, 3]  # the story, 7 roundups, the private memo
     seen = [title for p in pages for title in p]

@@ -29,6 +29,10 @@ LOADING = 1 << 7
 #: Longest a wait sleeps between checks of its predicate.
 POLL_INTERVAL = 0.05
 
+#: How long a wait gives up after by default: a wait returns as soon as what it waits for
+#: happens, so a generous ceiling costs nothing, and a busy machine never fails a test by it.
+WAIT_CEILING = 60.0
+
 
 class FakeDiscordTimeout(AssertionError):
     """A bounded wait on the fake ran out; the message says what was expected."""
@@ -356,7 +360,7 @@ class InteractionHandle:
         self,
         predicate: Callable[[InteractionHandle], T | None],
         *,
-        timeout: float = 5.0,
+        timeout: float = WAIT_CEILING,
         what: str = "a condition on the interaction",
     ) -> T:
         """Wait until `predicate(self)` is truthy and return it."""
@@ -364,7 +368,7 @@ class InteractionHandle:
             lambda: predicate(self), timeout=timeout, what=what, seen=self.describe
         )
 
-    async def response(self, *, timeout: float = 5.0) -> CallbackRecord:
+    async def response(self, *, timeout: float = WAIT_CEILING) -> CallbackRecord:
         """The accepted callback (type 4, 5, 6, 7, 8 or 9)."""
         return await self.wait_until(
             lambda h: h.accepted_callback, timeout=timeout, what="the interaction callback"
@@ -374,7 +378,7 @@ class InteractionHandle:
         self,
         predicate: Callable[[RecordedMessage], bool] | None = None,
         *,
-        timeout: float = 5.0,
+        timeout: float = WAIT_CEILING,
     ) -> RecordedMessage:
         """The original response message once it exists and satisfies `predicate`.
 
@@ -389,7 +393,7 @@ class InteractionHandle:
         return await self.wait_until(ready, timeout=timeout, what="the original response")
 
     async def wait_followups(
-        self, count: int = 1, *, timeout: float = 5.0
+        self, count: int = 1, *, timeout: float = WAIT_CEILING
     ) -> list[RecordedMessage]:
         """The first `count` follow-up messages."""
         return await self.wait_until(
@@ -398,7 +402,7 @@ class InteractionHandle:
             what=f"{count} follow-up message(s)",
         )
 
-    async def choices(self, *, timeout: float = 5.0) -> list[JSON]:
+    async def choices(self, *, timeout: float = WAIT_CEILING) -> list[JSON]:
         """The autocomplete choices the bot returned (type 8 callback)."""
         # Wrapped in a tuple: an empty choice list is a valid answer but falsy.
         (found,) = await self.wait_until(
@@ -408,6 +412,6 @@ class InteractionHandle:
         )
         return found
 
-    async def wait_modal(self, *, timeout: float = 5.0) -> JSON:
+    async def wait_modal(self, *, timeout: float = WAIT_CEILING) -> JSON:
         """The modal the bot opened (type 9 callback)."""
         return await self.wait_until(lambda h: h.modal, timeout=timeout, what="a modal")

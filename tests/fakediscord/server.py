@@ -30,6 +30,7 @@ from .permissions import DEFAULT_BOT, DEFAULT_EVERYONE
 from .records import (
     LOADING,
     SUPPRESS_EMBEDS,
+    WAIT_CEILING,
     Changes,
     CommandSync,
     FakeDiscordTimeout,
@@ -415,7 +416,7 @@ class FakeDiscord:
         self._changes.notify()
         return count
 
-    async def wait_until_connected(self, *, timeout: float = 10.0) -> None:
+    async def wait_until_connected(self, *, timeout: float = WAIT_CEILING) -> None:
         """Until a session has IDENTIFYed (or RESUMEd) and got READY + GUILD_CREATEs."""
         await self._changes.wait_until(
             lambda: bool(self.gateway.live_sessions()),
@@ -449,7 +450,7 @@ class FakeDiscord:
         channel_id: int,
         count: int = 1,
         *,
-        timeout: float = 10.0,
+        timeout: float = WAIT_CEILING,
         include_interactions: bool = False,
     ) -> list[RecordedMessage]:
         """Wait until a channel holds at least `count` messages; return the first `count`."""
@@ -485,7 +486,7 @@ class FakeDiscord:
         return self._store_commands(guild_id, payload)
 
     async def wait_for_command_sync(
-        self, guild_id: int | None = None, *, count: int = 1, timeout: float = 10.0
+        self, guild_id: int | None = None, *, count: int = 1, timeout: float = WAIT_CEILING
     ) -> list[CommandSync]:
         """Wait until `count` syncs happened for a scope."""
         return await self._changes.wait_until(
@@ -512,7 +513,7 @@ class FakeDiscord:
         path: str | None = None,
         *,
         count: int = 1,
-        timeout: float = 10.0,
+        timeout: float = WAIT_CEILING,
     ) -> list[RequestRecord]:
         """Wait until `count` matching requests arrived (they may still be hanging)."""
         return await self._changes.wait_until(
@@ -523,7 +524,11 @@ class FakeDiscord:
         )
 
     async def wait_until(
-        self, predicate: Callable[[], T | None], *, timeout: float = 10.0, what: str = "a condition"
+        self,
+        predicate: Callable[[], T | None],
+        *,
+        timeout: float = WAIT_CEILING,
+        what: str = "a condition",
     ) -> T:
         """Wait (bounded) until `predicate()` over the fake's state is truthy; return it."""
         return await self._changes.wait_until(
@@ -545,7 +550,7 @@ class FakeDiscord:
         options: Mapping[str, Any] | None = None,
         locale: str | None = None,
         ignore_default_permissions: bool = False,
-        timeout: float = 10.0,
+        timeout: float = WAIT_CEILING,
     ) -> InteractionHandle:
         """Dispatch a slash command (APPLICATION_COMMAND, type 2) the bot registered.
 
@@ -587,7 +592,7 @@ class FakeDiscord:
         value: str = "",
         options: Mapping[str, Any] | None = None,
         locale: str | None = None,
-        timeout: float = 10.0,
+        timeout: float = WAIT_CEILING,
     ) -> InteractionHandle:
         """Dispatch an autocomplete request (type 4) for option `focused` with typed `value`.
 
@@ -613,7 +618,7 @@ class FakeDiscord:
         *,
         user_id: int,
         locale: str | None = None,
-        timeout: float = 10.0,
+        timeout: float = WAIT_CEILING,
     ) -> InteractionHandle:
         """Click a button on a message the bot sent (MESSAGE_COMPONENT, type 3)."""
         msg, component = self._factory.component(message, custom_id, kinds=(2,))
@@ -630,7 +635,7 @@ class FakeDiscord:
         *,
         user_id: int,
         locale: str | None = None,
-        timeout: float = 10.0,
+        timeout: float = WAIT_CEILING,
     ) -> InteractionHandle:
         """Pick values in a string select menu on a message the bot sent."""
         msg, component = self._factory.component(message, custom_id, kinds=(3,))
@@ -647,7 +652,7 @@ class FakeDiscord:
         opener: InteractionHandle,
         values: Mapping[str, str],
         *,
-        timeout: float = 10.0,
+        timeout: float = WAIT_CEILING,
     ) -> InteractionHandle:
         """Submit the modal the bot opened in response to `opener` (MODAL_SUBMIT, type 5)."""
         modal = opener.modal

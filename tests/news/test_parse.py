@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import bot.news.parse as parse_module
 from bot.news.models import ItemDraft, ParsedFeed
 from bot.news.parse import MAX_SUMMARY_CHARS, FeedParseError, parse_feed
 from bot.news.text import ELLIPSIS
+from tests.ceiling import returns_within
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "feeds"
@@ -652,13 +652,15 @@ def test_real_tiktok_shop_feed_when_available() -> None:
 
 
 def test_pathological_markup_in_a_feed_stays_fast() -> None:
-    evil = ("&lt;img " * 20_000) + ("&lt;a" * 20_000) + ("&lt;!--" * 5_000)
+    # 1.2 MB of escaped broken tags: linear, parsed in well under a second; a quadratic pass
+    # would take many minutes and fail at the ceiling. No figure is asserted (a busy machine
+    # makes any flaky): benchmarks/hostile_text.py measures it.
+    evil = ("&lt;img " * 80_000) + ("&lt;a" * 80_000) + ("&lt;!--" * 20_000)
     document = rss(f"<item><title>t</title><guid>g</guid><description>{evil}</description></item>")
 
-    started = time.perf_counter()
-    feed = parse_text(document)
+    with returns_within("parsing a feed of pathological markup"):
+        feed = parse_text(document)
 
-    assert time.perf_counter() - started < 2.0
     assert feed.items[0].key == "guid:g"
 
 

@@ -27,11 +27,11 @@ from bot.news.services.stage import Stage
 from bot.news.tag import Tagger
 from bot.news.updater import FeedUpdater
 from storage.db import Database
+from tests.ceiling import CEILING
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss
 from tests.news.test_updater import POLICY, make_updater, ok
 
-CEILING = 10.0
 SLOW = "https://slow.example/feed.xml"
 QUICK = "https://quick.example/feed.xml"
 THIRD = "https://third.example/feed.xml"
