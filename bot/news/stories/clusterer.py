@@ -243,7 +243,21 @@ class StoryClusterer:
         return math.log((1 + held + _IDF_PRIOR) / (1 + df)) + 1.0
 
     def _prepare(self, item: StoryItem, now: datetime | None) -> Prepared:
-        return self._featurizer.prepare(item, now, self._idf)
+        # ``_idf`` with its logarithm cached by document frequency: most features of an item
+        # share a handful of frequencies, and the value is the same expression bit for bit.
+        postings = self._postings
+        top = 1 + len(self._stories) + _IDF_PRIOR
+        by_df: dict[int, float] = {}
+
+        def idf(key: str) -> float:
+            posting = postings.get(key)
+            df = len(posting) if posting is not None else 0
+            value = by_df.get(df)
+            if value is None:
+                value = by_df[df] = math.log(top / (1 + df)) + 1.0
+            return value
+
+        return self._featurizer.prepare(item, now, idf)
 
     def _add(self, item: Prepared, story_id: int) -> None:
         story = self._stories.get(story_id)

@@ -154,15 +154,21 @@ class Featurizer:
         summary = " ".join(sentences)[: 8 * config.summary_words]
         terms = key_terms(title, summary, item.companies)
         counts: dict[str, float] = {}
-        for token in tokens(title):
-            word = self._stem(token)
-            if word is not None:
-                counts[word] = counts.get(word, 0.0) + config.title_weight
-        for token in tokens(summary)[: config.summary_words]:
-            word = self._stem(token)
-            if word is not None:
-                counts[word] = counts.get(word, 0.0) + 1.0
-        features = {word: (1.0 + math.log(n)) * idf(word) for word, n in counts.items()}
+        count = counts.get
+        # The stem cache looked up inline: this loop runs for every word of every item.
+        known, stem_of = self._stems.get, self._stem
+        for weight, words in (
+            (config.title_weight, tokens(title)),
+            (1.0, tokens(summary)[: config.summary_words]),
+        ):
+            for token in words:
+                word = known(token, "")
+                if word == "":
+                    word = stem_of(token)
+                if word is not None:
+                    counts[word] = count(word, 0.0) + weight
+        log = math.log
+        features = {word: (1.0 + log(n)) * idf(word) for word, n in counts.items()}
         if config.term_boost:
             for kind, bag in zip(TERM_KINDS, terms.bags(), strict=True):
                 for term, n in bag.items():

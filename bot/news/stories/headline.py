@@ -52,13 +52,16 @@ def _grams(word: str) -> tuple[str, ...]:
 def _gram_vectors(texts: Sequence[str]) -> list[dict[str, float]]:
     """Unit 4-gram vectors over content words, to compare a story's own texts."""
     out = []
+    log = math.log
     for text in texts:
         counts: dict[str, int] = {}
+        get = counts.get
         for word in tokens(text):
             if word not in STOPWORDS:
-                for gram in _grams(word):
-                    counts[gram] = counts.get(gram, 0) + 1
-        weights = {gram: 1.0 + math.log(count) for gram, count in counts.items()}
+                for gram in _GRAMS.get(word) or _grams(word):
+                    counts[gram] = get(gram, 0) + 1
+        # Most grams occur once: their weight is 1.0 (1 + log 1), the same float.
+        weights = {gram: 1.0 + log(count) if count > 1 else 1.0 for gram, count in counts.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         out.append({gram: w / norm for gram, w in weights.items()})
     return out
@@ -137,25 +140,26 @@ def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:
     ordered = sorted(items, key=lambda i: (utc(i.published), i.item_id))
     sample = ordered[:SAMPLE]
     titles = [HEADLINE_PREFIX_RE.sub("", clean_title(item)) or item.title for item in sample]
-    title_vectors = _gram_vectors(titles)
     n = len(sample)
+    if n == 1:
+        # One report: nothing to compare, so its lead's first sentence that says something.
+        # (Most stories are one report: this path must not pay for the comparisons below.)
+        lead = clean_summary(sample[0].summary, titles[0], sample[0].source)[:LEAD]
+        return _summary(
+            story_id, ordered, titles[0], _lead_line(lead, titles[0]), sample[0].item_id
+        )
+    title_vectors = _gram_vectors(titles)
 
     # The mean similarity of a title to the others, through the sum of all of them.
     all_titles = _sum(title_vectors)
 
     def centrality(i: int) -> float:
-        if n == 1:
-            return 0.0
         own = title_vectors[i]
         return (_dot(own, all_titles) - _dot(own, own)) / (n - 1)
 
     texts = [
         clean_summary(i.summary, t, i.source)[:LEAD] for t, i in zip(titles, sample, strict=True)
     ]
-    if n == 1:
-        # One report: nothing to compare, so its lead's first sentence that says something.
-        line = _lead_line(texts[0], titles[0])
-        return _summary(story_id, ordered, titles[0], line, sample[0].item_id)
     documents = _sum(
         _gram_vectors([f"{t} {' '.join(s)}" for t, s in zip(titles, texts, strict=True)])
     )

@@ -8,6 +8,7 @@ story disagree on them. Silence is not disagreement.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -251,7 +252,12 @@ def key_terms(title: str, summary: str, companies: Iterable[str]) -> KeyTerms:
 def _in_headline(company: str, headline: set[str]) -> bool:
     """Whether the headline's words name a company id ("mercado_libre": "mercado" or
     "libre"; parts of two letters or fewer say too little)."""
-    return any(part in headline for part in company.split("_") if len(part) > 2)
+    return any(part in headline for part in _id_parts(company))
+
+
+@functools.lru_cache(maxsize=4096)
+def _id_parts(company: str) -> tuple[str, ...]:
+    return tuple(part for part in company.split("_") if len(part) > 2)
 
 
 def disputable(places: Bag) -> Bag:
