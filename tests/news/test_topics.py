@@ -500,6 +500,27 @@ def test_no_topic_is_far_worse_than_the_rest(tagger: TopicTagger) -> None:
         ("New APIs for TikTok LIVE analytics", "", {"launches"}),
         ("Shopify Collective is now available", "", {"launches"}),
         ("WFS shipment creation issue", "", {"logistics"}),
+        # Politics at large, and words that only look like a topic's.
+        (
+            "Climate change threatens half of US bases, Pentagon report finds",
+            "Findings run counter to White House views on climate.",
+            set(),
+        ),
+        (
+            "Trump's speech promised unity",
+            "Trump spoke for an hour; Democrats said Trump had learned nothing.",
+            set(),
+        ),
+        ("A new index shows a global fall in basic justice", "The Rule of Law Index ...", set()),
+        (
+            "Insider Sells 1500 Shares of Stock",
+            "The insider sold 1,500 shares of the company's stock on Friday.",
+            set(),
+        ),
+        ("Weekly links", "Here is what recently landed in my inbox.", set()),
+        ("A farmer's story", "Now safe, he recalls his first years.", set()),
+        ("Senate passes de minimis bill", "", {"policy"}),
+        ("Temu lands in Japan", "", {"launches"}),
     ],
 )
 def test_generic_words_need_an_ecommerce_context(
@@ -513,7 +534,7 @@ REAL_TITLES = Path(__file__).resolve().parents[1] / "data" / "real_titles.jsonl"
 
 def test_precision_on_real_headlines_does_not_fall() -> None:
     # tests/data/real_titles.md: real headlines; the rules were tuned on the "tune" half. The
-    # held-out half measured micro precision 0.815 (44 right, 10 wrong), companies 1.000 (40).
+    # held-out half measured micro precision 0.811 (43 right, 10 wrong), companies 1.000 (40).
     # A floor, not the figure: a rule change that costs precision on real text shows here.
     from bot.news.tag import Tagger
 
