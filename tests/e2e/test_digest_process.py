@@ -224,7 +224,7 @@ async def world(tmp_path: Path) -> AsyncIterator[DigestWorld]:
         finally:
             if w.bot.process is not None and w.bot.process.returncode is None:
                 w.bot.process.kill()
-                await asyncio.wait_for(w.bot.process.wait(), 10)
+                await asyncio.wait_for(w.bot.process.wait(), WAIT)
             if os.environ.get("SHOPWIRE_E2E_LOG"):
                 print(w.bot.log())
 

@@ -83,7 +83,7 @@ async def test_a_hanging_feed_and_a_flood_never_hold_back_another_feeds_post(
                 options={"channel": channel_id, **options},
                 ignore_default_permissions=True,
             )
-            assert "Subscribed" in text_of(await handle.wait_original(timeout=20))
+            assert "Subscribed" in text_of(await handle.wait_original())
 
         try:
             await bot.start()
