@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 from types import TracebackType
 
+from tests.ceiling import CEILING
+
 
 class SilentServer:
     """Accepts on 127.0.0.1, reads and discards what the client sends, never writes a byte."""
@@ -58,7 +60,7 @@ class SilentServer:
         for handler in list(self._handlers):
             handler.cancel()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._server.wait_closed(), 5)
+            await asyncio.wait_for(self._server.wait_closed(), CEILING)
         self._server = None
 
     async def __aenter__(self) -> SilentServer:

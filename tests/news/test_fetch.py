@@ -328,7 +328,7 @@ async def raw_server() -> AsyncIterator[RawServer]:
     async def start(response: bytes) -> str:
         async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             try:
-                await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
+                await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), CEILING)
                 writer.write(response)
                 await writer.drain()
             finally:
