@@ -203,7 +203,13 @@ async def _start_parser(settings: Settings, clock: Clock) -> PoolParser:
 
     # The workers tag items with the same shipped tables the updater holds (Tagger.default(),
     # TopicTagger.default()), so tagging leaves the event loop.
-    parser = PoolParser(clock, workers=settings.parse_workers or None, tag=True)
+    parser = PoolParser(
+        clock,
+        workers=settings.parse_workers or None,
+        time_limit=settings.parse_timeout,
+        memory_limit_mb=settings.parse_memory_mb,
+        tag=True,
+    )
     try:
         await parser.start()
     except BaseException:  # a pool half started (a worker failed to come up) is not left behind

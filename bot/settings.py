@@ -38,6 +38,8 @@ class Settings:
     max_backoff: int = 24 * 3600
     disable_after_days: float = 3.0
     parse_workers: int = 0
+    parse_timeout: float = 10.0
+    parse_memory_mb: int = 512
     seed_catalogue: bool = True
     allow_private_urls: bool = False
     log_level: str = "INFO"
@@ -149,6 +151,18 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "parse_workers", int, "Processes that parse feeds; 0 = one per CPU core.", _at_least(0)
+    ),
+    SettingSpec(
+        "parse_timeout",
+        float,
+        "Seconds one feed document may take to parse; a slower parse fails the feed.",
+        _between(0.5, 600),
+    ),
+    SettingSpec(
+        "parse_memory_mb",
+        int,
+        "Memory, in MB, a parser process may reach; a parse over it fails the feed.",
+        _between(64, 65536),
     ),
     SettingSpec(
         "seed_catalogue", bool, "Add the default catalogue of e-commerce feeds to a new database."

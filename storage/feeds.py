@@ -170,6 +170,13 @@ class SqliteFeedRepository:
         if deleted == 0:
             raise FeedNotFound(f"There is no feed with id {feed_id}.")
 
+    async def body_hash(self, feed_id: int) -> str | None:
+        """The fingerprint of the feed's last document parsed successfully, if any."""
+        row = await self._db.read_one(
+            "SELECT body_hash FROM feed_documents WHERE feed_id = ?", (feed_id,)
+        )
+        return None if row is None else str(row[0])
+
     async def count(self) -> int:
         """How many feeds are stored (enabled or not, every scope)."""
         row = await self._db.read_one("SELECT count(*) FROM feeds")

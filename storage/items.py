@@ -93,6 +93,12 @@ WHERE id = :feed_id AND NOT EXISTS (
 )
 """
 
+# The fingerprint of the document this poll parsed, so that the same bytes are not parsed again.
+_REMEMBER_DOCUMENT = """
+INSERT INTO feed_documents (feed_id, body_hash) VALUES (?, ?)
+ON CONFLICT (feed_id) DO UPDATE SET body_hash = excluded.body_hash
+"""
+
 
 TAG_MARK = "\ue000"
 """Starts every tag token. A private-use character: unicode61 keeps it inside the token, and
@@ -274,6 +280,8 @@ class SqliteItemRepository:
                 return
             if result.new_url:
                 await db.execute(_MOVE_FEED, {"url": result.new_url, "feed_id": result.feed_id})
+            if result.body_hash is not None:
+                await db.execute(_REMEMBER_DOCUMENT, (result.feed_id, result.body_hash))
             await self._store_items(db, result, feed_name=row[0])
             if result.planned_posts:
                 await db.executemany(

@@ -330,6 +330,17 @@ CREATE VIRTUAL TABLE items_fts USING fts5 (
 INSERT INTO items_fts (items_fts) VALUES ('rebuild');
 """
 
+_V9_FEED_DOCUMENTS = """
+-- The fingerprint (sha256 of the document and of what its parse depends on) of the last
+-- document each feed parsed successfully, written with the poll's other results: the same bytes
+-- in a later 200 answer are not parsed again. A table of its own, not a feeds column, so that
+-- nothing that reads feeds has to know about it.
+CREATE TABLE feed_documents (
+    feed_id   INTEGER PRIMARY KEY REFERENCES feeds (id) ON DELETE CASCADE,
+    body_hash TEXT    NOT NULL
+) STRICT;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -339,6 +350,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V6_OUTBOX_ROUNDUPS,
     _V7_STORY_FEATURES_MERGES,
     _V8_STEMMED_SEARCH,
+    _V9_FEED_DOCUMENTS,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

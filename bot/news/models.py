@@ -241,6 +241,9 @@ class FeedPollResult:
     new_name: str | None = None
     # Posts to queue in the outbox, in the same transaction as the items they refer to.
     planned_posts: tuple[PlannedPost, ...] = ()
+    # Set by a successful parse: the document's fingerprint (``updater.document_hash``), kept
+    # so that the same document is not parsed again (the one stored before stays when None).
+    body_hash: str | None = None
 
 
 class UpdateStatus(enum.StrEnum):

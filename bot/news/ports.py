@@ -68,6 +68,11 @@ class FeedRepository(Protocol):
 
     async def count(self) -> int: ...
 
+    async def body_hash(self, feed_id: int) -> str | None:
+        """The fingerprint of the feed's last document parsed successfully
+        (``FeedPollResult.body_hash``), or None."""
+        ...
+
 
 class ItemRepository(Protocol):
     """Stored items, their company tags and full-text search."""

@@ -4,7 +4,8 @@
 
     feeds.due(now)
     | fetcher.fetch(url, validators)       bounded concurrency, conditional GET, size caps
-    | parser.parse(body)                   a worker process; dicts never leave it
+    | same bytes as the last parse?        then not modified: no parse (document_hash)
+    | parser.parse(body)                   a worker process, bounded in time and memory
     | decide(drafts, known hashes)         new / changed / unchanged
     | tagger.tag(new + changed)
     | items.apply(FeedPollResult)          one transaction: items + feed state
@@ -20,6 +21,7 @@ the bot polls each feed as it falls due with ``services.poller.FeedPoller``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -207,18 +209,7 @@ class FeedUpdater:
         new_url = await self._moved_url(feed, fetched)
 
         if fetched.outcome is FetchOutcome.NOT_MODIFIED:
-            await self._items.apply(
-                FeedPollResult(
-                    feed_id=feed.id,
-                    polled_at=now,
-                    status=FeedStatus.NOT_MODIFIED,
-                    next_due=self._policy.after_success(now),
-                    etag=fetched.etag or feed.etag,
-                    last_modified=fetched.last_modified or feed.last_modified,
-                    new_url=new_url,
-                )
-            )
-            return UpdateReport(feed.id, feed.name, feed.url, UpdateStatus.NOT_MODIFIED)
+            return await self._not_modified(feed, fetched, now, new_url)
 
         if fetched.outcome is FetchOutcome.GONE:
             reason = "the server says the feed is gone for good (HTTP 410)"
@@ -238,12 +229,18 @@ class FeedUpdater:
         if fetched.outcome is not FetchOutcome.OK:
             return await self._failed(feed, fetched.error or "fetch failed", fetched, now)
 
+        max_items = self._max_items(feed)
+        body_hash = await _hash_off_loop(fetched, max_items)
+        if body_hash == await self._feeds.body_hash(feed.id):
+            # The document the last successful parse read, byte for byte (a server without
+            # validators): its items are stored already, so no parse, and nothing changes.
+            return await self._not_modified(feed, fetched, now, new_url)
         try:
             parsed = await self._parser.parse(
                 fetched.body,
                 url=fetched.url,
                 content_type=fetched.content_type,
-                max_items=self._max_items(feed),
+                max_items=max_items,
             )
         except ShopwireError as exc:
             return await self._failed(feed, str(exc), fetched, now)
@@ -272,6 +269,7 @@ class FeedUpdater:
                 last_modified=fetched.last_modified,
                 new_url=new_url,
                 new_name=new_name,
+                body_hash=body_hash,
             )
         )
         return UpdateReport(
@@ -283,6 +281,22 @@ class FeedUpdater:
             updated_items=len(decision.changed),
             warning=parsed.warning,
         )
+
+    async def _not_modified(
+        self, feed: Feed, fetched: FetchResult, now: datetime, new_url: str | None
+    ) -> UpdateReport:
+        await self._items.apply(
+            FeedPollResult(
+                feed_id=feed.id,
+                polled_at=now,
+                status=FeedStatus.NOT_MODIFIED,
+                next_due=self._policy.after_success(now),
+                etag=fetched.etag or feed.etag,
+                last_modified=fetched.last_modified or feed.last_modified,
+                new_url=new_url,
+            )
+        )
+        return UpdateReport(feed.id, feed.name, feed.url, UpdateStatus.NOT_MODIFIED)
 
     async def _failed(
         self, feed: Feed, error: str, fetched: FetchResult, when: datetime
@@ -359,6 +373,32 @@ class FeedUpdater:
             return None
         log.info("feed moved feed_id=%s to=%s", feed.id, target)
         return target
+
+
+def document_hash(fetched: FetchResult, max_items: int) -> str:
+    """The fingerprint of a fetched document and of what its parse depends on.
+
+    Besides the bytes: the URL they came from (relative links resolve against it), the declared
+    Content-Type (its charset) and how many items are read; each is length-prefixed, so no two
+    different inputs run together into the same bytes.
+    """
+    digest = hashlib.sha256()
+    for part in (fetched.url, fetched.content_type or "", str(max_items)):
+        encoded = part.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(encoded) + encoded)
+    digest.update(fetched.body)
+    return digest.hexdigest()
+
+
+# Hashing 10 MB takes tens of milliseconds; hashlib lets go of the GIL for large inputs, so a
+# helper thread keeps that off the event loop. Small documents are quicker hashed in place.
+_HASH_IN_THREAD_FROM = 256 * 1024
+
+
+async def _hash_off_loop(fetched: FetchResult, max_items: int) -> str:
+    if len(fetched.body) < _HASH_IN_THREAD_FROM:
+        return document_hash(fetched, max_items)
+    return await asyncio.to_thread(document_hash, fetched, max_items)
 
 
 def _known_tags(parsed: ParsedFeed) -> dict[str, ItemTags]:

@@ -19,13 +19,15 @@ from bot.news.models import (
     UpdateStatus,
 )
 from bot.news.parse import parse_feed
-from bot.news.ports import Fetcher
+from bot.news.parsing_pool import PoolParser
+from bot.news.ports import Fetcher, Parser
 from bot.news.schedule import PollPolicy
 from bot.news.tag import Tagger
-from bot.news.updater import FeedUpdater, UpdaterOptions
+from bot.news.updater import FeedUpdater, UpdaterOptions, document_hash
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss
+from tests.fakes.hostile import nested_tags
 
 ONE = ("g-1", "Temu pauses US shipments", "Direct parcels stop as de minimis ends.")
 TWO = ("g-2", "SHEIN fined in France", "The regulator fined the retailer.")
@@ -98,15 +100,20 @@ def clock() -> FakeClock:
 
 
 def make_updater(
-    db: Database, fetcher: Fetcher, clock: FakeClock, *, plan_posts: bool = False
+    db: Database,
+    fetcher: Fetcher,
+    clock: FakeClock,
+    *,
+    plan_posts: bool = False,
+    parser: Parser | None = None,
 ) -> FeedUpdater:
-    """A FeedUpdater over real storage with an inline parser; ``plan_posts`` lets it plan
-    posts for the database's subscriptions."""
+    """A FeedUpdater over real storage with an inline parser (unless given another);
+    ``plan_posts`` lets it plan posts for the database's subscriptions."""
     return FeedUpdater(
         feeds=db.feeds,
         items=db.items,
         fetcher=fetcher,
-        parser=InlineParser(clock),
+        parser=parser or InlineParser(clock),
         tagger=Tagger.default(),
         clock=clock,
         policy=POLICY,
@@ -268,3 +275,149 @@ async def test_a_feed_title_with_bidi_controls_names_the_feed_without_them(
     assert clean_feed_name(" a\u202e\x00b\u2069\n c ") == "ab c"
     assert clean_feed_name("x" * 150) == "x" * 100
     assert clean_feed_name("\u202e\u200b") == ""
+
+
+class CountingParser(InlineParser):
+    """The inline parser, counting the documents it parsed."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.parsed: list[bytes] = []
+
+    async def parse(
+        self,
+        body: bytes,
+        *,
+        url: str,
+        content_type: str | None,
+        max_items: int | None = None,
+    ) -> ParsedFeed:
+        self.parsed.append(body)
+        return await super().parse(body, url=url, content_type=content_type, max_items=max_items)
+
+
+def fresh(url: str, document: str, etag: str | None = None) -> FetchResult:
+    """A 200 answer; without validators by default, as many servers send."""
+    return FetchResult(
+        FetchOutcome.OK, url, body=document.encode(), content_type="application/rss+xml", etag=etag
+    )
+
+
+async def test_the_same_document_again_is_not_parsed_and_changes_nothing(
+    db: Database, clock: FakeClock
+) -> None:
+    fetcher = ScriptedFetcher()
+    parser = CountingParser(clock)
+    feed = await db.feeds.add(NewFeed(URL, "Commerce"), clock.now())
+    updater = make_updater(db, fetcher, clock, parser=parser)
+    fetcher.then(URL, fresh(URL, rss([ONE])))
+    [first] = await updater.update_due()
+    assert first.status is UpdateStatus.OK and len(parser.parsed) == 1
+    assert await db.feeds.body_hash(feed.id) == document_hash(fresh(URL, rss([ONE])), 200)
+    before = (await db.items.latest(LatestRequest(all_guilds=True))).items
+
+    # The same bytes in a 200 (a new ETag that means nothing): no parse, nothing changes but
+    # the feed's polling state, which reads as a success.
+    clock.advance(timedelta(minutes=16))
+    fetcher.then(URL, fresh(URL, rss([ONE]), etag='"new every time"'))
+    [again] = await updater.update_due()
+
+    assert again.status is UpdateStatus.NOT_MODIFIED
+    assert (again.new_items, again.updated_items) == (0, 0)
+    assert len(parser.parsed) == 1
+    assert (await db.items.latest(LatestRequest(all_guilds=True))).items == before
+    stored = await db.feeds.get(feed.id)
+    assert stored is not None
+    assert stored.status is FeedStatus.NOT_MODIFIED
+    assert stored.last_polled == stored.last_success == clock.now()
+    assert stored.next_due == POLICY.after_success(clock.now())
+    assert stored.etag == '"new every time"'
+
+    # Other bytes are parsed, as ever.
+    clock.advance(timedelta(minutes=16))
+    fetcher.then(URL, fresh(URL, rss([TWO, ONE])))
+    [changed] = await updater.update_due()
+    assert (changed.status, changed.new_items) == (UpdateStatus.OK, 1)
+    assert len(parser.parsed) == 2
+
+
+async def test_a_document_that_failed_to_parse_is_parsed_again(
+    db: Database, clock: FakeClock
+) -> None:
+    fetcher = ScriptedFetcher()
+    parser = CountingParser(clock)
+    feed = await db.feeds.add(NewFeed(URL, "Commerce"), clock.now())
+    updater = make_updater(db, fetcher, clock, parser=parser)
+    fetcher.then(URL, fresh(URL, rss([ONE])))
+    await updater.update_due()
+    broken = "<html><body>Maintenance</body></html>"
+
+    # Only a successful parse is remembered: the same broken page fails (and backs off) twice.
+    for count in (1, 2):
+        clock.advance(timedelta(hours=2))
+        fetcher.then(URL, fresh(URL, broken))
+        [report] = await updater.update_due()
+        assert report.status is UpdateStatus.ERROR
+        stored = await db.feeds.get(feed.id)
+        assert stored is not None and stored.error_count == count
+    assert len(parser.parsed) == 3
+
+    # The document that parsed before comes back: stored already, so not parsed, and the feed
+    # is well again.
+    clock.advance(timedelta(hours=2))
+    fetcher.then(URL, fresh(URL, rss([ONE])))
+    [report] = await updater.update_due()
+    assert report.status is UpdateStatus.NOT_MODIFIED
+    assert len(parser.parsed) == 3
+    stored = await db.feeds.get(feed.id)
+    assert stored is not None and (stored.error_count, stored.last_error) == (0, None)
+
+
+def test_the_document_hash_covers_what_the_parse_depends_on() -> None:
+    base = fresh(URL, rss([ONE]))
+    hashes = {
+        document_hash(base, 200),
+        document_hash(base, 50),
+        document_hash(fresh(URL + "?page=1", rss([ONE])), 200),
+        document_hash(fresh(URL, rss([TWO])), 200),
+        document_hash(
+            FetchResult(
+                FetchOutcome.OK, URL, body=base.body, content_type="text/xml; charset=latin-1"
+            ),
+            200,
+        ),
+    }
+    assert len(hashes) == 5
+    assert document_hash(fresh(URL, rss([ONE]), etag='"x"'), 200) == document_hash(base, 200)
+
+
+async def test_a_parse_over_its_time_limit_fails_the_feed_and_the_next_feed_is_parsed(
+    db: Database, clock: FakeClock
+) -> None:
+    fetcher = ScriptedFetcher()
+    hostile_url, other_url = "https://feeds.example/deep.xml", URL
+    hostile = await db.feeds.add(NewFeed(hostile_url, "Deep"), clock.now())
+    await db.feeds.add(NewFeed(other_url, "Commerce"), clock.now())
+    fetcher.then(
+        hostile_url, FetchResult(FetchOutcome.OK, hostile_url, body=nested_tags(1_000_000))
+    )
+    fetcher.then(other_url, fresh(other_url, rss([ONE, TWO])))
+
+    async with PoolParser(clock, workers=1, time_limit=2) as parser:
+        updater = make_updater(db, fetcher, clock, parser=parser)
+        # One after the other, through the one worker: the second needs the replacement.
+        [failed] = await updater.update_many([hostile])
+        # The failed feed backs off: only the other one is due.
+        [other] = await updater.update_due()
+
+    error = (
+        "parsing took longer than 2 s (the parse time limit): the document is too big or too"
+        " complex"
+    )
+    assert (failed.status, failed.error) == (UpdateStatus.ERROR, error)
+    stored = await db.feeds.get(hostile.id)
+    assert stored is not None
+    assert (stored.status, stored.last_error, stored.error_count) == (FeedStatus.ERROR, error, 1)
+    assert stored.next_due == POLICY.after_failure(clock.now(), 1)
+    assert await db.feeds.body_hash(hostile.id) is None
+    assert (other.status, other.new_items) == (UpdateStatus.OK, 2)

@@ -146,3 +146,21 @@ async def test_ids_are_never_reused(db: Database) -> None:
     await db.feeds.remove(first.id)
     second = await add_feed(db, "Second")
     assert second.id > first.id
+
+
+async def test_the_last_parsed_documents_hash_is_kept_until_the_next_one(db: Database) -> None:
+    feed = await add_feed(db, "Commerce")
+    other = await add_feed(db, "Other")
+    assert await db.feeds.body_hash(feed.id) is None
+
+    await db.items.apply(poll(feed, [draft("a")], body_hash="first"))
+    # A poll that parsed nothing (an error, a 304) keeps the hash.
+    await db.items.apply(poll(feed, status=FeedStatus.ERROR, error="boom", error_count=1))
+    assert await db.feeds.body_hash(feed.id) == "first"
+    await db.items.apply(poll(feed, body_hash="second"))
+    await db.items.apply(poll(other, body_hash="other's"))
+
+    assert await db.feeds.body_hash(feed.id) == "second"
+    await db.feeds.remove(feed.id)
+    assert await db.feeds.body_hash(feed.id) is None
+    assert await db.feeds.body_hash(other.id) == "other's"

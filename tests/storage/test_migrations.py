@@ -259,7 +259,7 @@ async def test_a_version_1_database_upgrades_in_place(tmp_path: Path) -> None:
         [entry] = await db.outbox.due(T0, 10)
         assert entry.item.id == found.id
     with _raw(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
         assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -405,7 +405,7 @@ async def test_a_version_3_database_keeps_its_subscriptions_and_gains_topics(
         assert (await db.subscriptions.get(new.id)) == new
         assert new.filter.topics == ("fees", "policy")
     with _raw(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
 
 
 async def test_a_version_5_database_that_already_has_outbox_roundup_upgrades(
@@ -433,5 +433,22 @@ async def test_a_version_5_database_that_already_has_outbox_roundup_upgrades(
         [after] = await db.outbox.due(T0, 10)
         assert after.id == entry.id
     with _raw(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
         assert raw.execute("SELECT roundup FROM outbox").fetchall() == [("roundup-nonce",)]
+
+
+async def test_a_version_8_database_gains_the_feeds_document_hashes(tmp_path: Path) -> None:
+    path = tmp_path / "shopwire.db"
+    async with database_at(path, 8) as db:
+        feed = await add_feed(db)
+    with _raw(path) as raw:
+        names = {row[0] for row in raw.execute("SELECT name FROM sqlite_schema")}
+    assert "feed_documents" not in names
+
+    async with await Database.open(path) as db:
+        # No hash yet: the feed's next document is parsed, and remembered.
+        assert await db.feeds.body_hash(feed.id) is None
+        await db.items.apply(poll(feed, [draft("a", "Temu floods")], body_hash="abc"))
+        assert await db.feeds.body_hash(feed.id) == "abc"
+        stored = await db.feeds.get(feed.id)
+        assert stored is not None and (stored.name, stored.item_count) == (feed.name, 1)
