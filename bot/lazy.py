@@ -94,9 +94,16 @@ class LazyParser:
         url: str,
         content_type: str | None,
         max_items: int | None = None,
+        story_source: str | None = None,
     ) -> ParsedFeed:
         parser = await self._parser()
-        return await parser.parse(body, url=url, content_type=content_type, max_items=max_items)
+        return await parser.parse(
+            body,
+            url=url,
+            content_type=content_type,
+            max_items=max_items,
+            story_source=story_source,
+        )
 
 
 if TYPE_CHECKING:

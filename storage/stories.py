@@ -184,7 +184,8 @@ class SqliteStoryRepository:
             return []
         rows = await self._db.read(
             f"""
-            SELECT {_STORY_ITEM_COLUMNS} FROM items AS i
+            SELECT {_STORY_ITEM_COLUMNS}, f.data AS text FROM items AS i
+            LEFT JOIN story_features AS f ON f.item_id = i.id
             WHERE i.story_id IS NULL AND i.first_seen >= :since AND {SHARED_ITEMS}
             ORDER BY i.first_seen, i.id
             LIMIT :limit
@@ -192,7 +193,8 @@ class SqliteStoryRepository:
             {"since": -1 if since is None else to_db_time(since), "limit": limit},
         )
         companies = await self._company_ids([row["id"] for row in rows])
-        return [_story_item(row, companies) for row in rows]
+        # With the text features a parser worker read at ingest, where they were stored.
+        return [_story_item(row, companies, row["text"]) for row in rows]
 
     async def held(self, since: datetime) -> list[PreparedItem]:
         """Shared items placed in a story, published at or after ``since``, with the features
@@ -562,7 +564,9 @@ class _StoryParts:
         return tuple(sorted(self.companies, key=lambda c: (-self.companies[c], c.id)))
 
 
-def _story_item(row: sqlite3.Row, companies: dict[int, tuple[str, ...]]) -> StoryItem:
+def _story_item(
+    row: sqlite3.Row, companies: dict[int, tuple[str, ...]], text: str | None = None
+) -> StoryItem:
     return StoryItem(
         item_id=row["id"],
         title=row["title"],
@@ -570,6 +574,7 @@ def _story_item(row: sqlite3.Row, companies: dict[int, tuple[str, ...]]) -> Stor
         source=row["source"],
         published=from_db_time(row["published"]),
         companies=companies.get(row["id"], ()),
+        text=text,
     )
 
 

@@ -91,7 +91,13 @@ class RecordingParser:
         self.calls: list[tuple[bytes, str, str | None, int | None]] = []
 
     async def parse(
-        self, body: bytes, *, url: str, content_type: str | None, max_items: int | None = None
+        self,
+        body: bytes,
+        *,
+        url: str,
+        content_type: str | None,
+        max_items: int | None = None,
+        story_source: str | None = None,
     ) -> ParsedFeed:
         self.calls.append((body, url, content_type, max_items))
         return ParsedFeed(title="t", link=None, items=())

@@ -545,6 +545,7 @@ class PoolParser:
         url: str,
         content_type: str | None,
         max_items: int | None = None,
+        story_source: str | None = None,
     ) -> ParsedFeed:
         """Parse one document in a worker; raises FeedParseError as ``parse_feed`` does.
 
@@ -559,6 +560,7 @@ class PoolParser:
             now=self._clock.now(),
             max_items=max_items,
             tag=self._tag,
+            story_source=story_source,
         )
         return await asyncio.wrap_future(future)
 

@@ -62,7 +62,13 @@ class TaggingParser:
         self.clock = clock
 
     async def parse(
-        self, body: bytes, *, url: str, content_type: str | None, max_items: int | None = None
+        self,
+        body: bytes,
+        *,
+        url: str,
+        content_type: str | None,
+        max_items: int | None = None,
+        story_source: str | None = None,
     ) -> ParsedFeed:
         parsed = parse_feed(body, url=url, content_type=content_type, now=self.clock.now())
         return replace(parsed, tags=tuple(ItemTags(("amazon",), ("fees",)) for _ in parsed.items))

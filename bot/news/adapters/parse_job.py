@@ -6,15 +6,23 @@ a cold poll of 10k items and slowed every poll beside it; in the worker it runs 
 the other worker and never touches the loop. The tables are the shipped defaults (the same the
 composition root gives the updater); the forkserver compiles them once (``preload``), so a
 worker starts with them ready.
+
+For a feed whose items go into stories, the worker also reads each item's text the way the
+story clusterer does (``TextFeatures``: stems and key terms, most of what placing an item
+costs). They are stored with the item, so the stories stage only weighs them, and that work
+runs here, in parallel, instead of holding the bot process's interpreter.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from datetime import datetime
 
-from bot.news.models import ItemTags, ParsedFeed
+from bot.news.models import ItemDraft, ItemTags, ParsedFeed
 from bot.news.parse import parse_feed
+from bot.news.stories.features import Featurizer
+from bot.news.stories.model import StoryConfig, StoryItem
 from bot.news.tag import Tagger
 from bot.news.topics import TopicTagger
 
@@ -29,8 +37,10 @@ def parse_and_tag(
     now: datetime,
     max_items: int | None = None,
     tag: bool = True,
+    story_source: str | None = None,
 ) -> ParsedFeed:
-    """``parse_feed``, and with ``tag`` each item's companies and topics in ``tags``."""
+    """``parse_feed``; with ``tag``, each item's companies and topics in ``tags``, and with
+    ``story_source`` (the feed's name) too, each item's story text features."""
     parsed = parse_feed(body, url=url, content_type=content_type, now=now, max_items=max_items)
     if not tag or not parsed.items:
         return parsed
@@ -41,10 +51,31 @@ def parse_and_tag(
             ItemTags(
                 companies=companies.tag(d.title, d.summary, d.publisher),
                 topics=topics.tag(d.title, d.summary),
+                story_text=None if story_source is None else _story_text(d, story_source, now),
             )
             for d in parsed.items
         ),
     )
+
+
+def _story_text(draft: ItemDraft, feed_name: str, now: datetime) -> str:
+    # The item as the stories stage will read it back: storage keeps the publisher, or else
+    # the feed's name, as its source. (If they differ by then, say the feed was renamed, the
+    # stored features' check fails and the clusterer reads the text itself.)
+    item = StoryItem(
+        item_id=0,
+        title=draft.title,
+        summary=draft.summary,
+        source=draft.publisher or feed_name,
+        published=draft.published or now,
+    )
+    return _featurizer().extract(item).encode()
+
+
+@functools.cache
+def _featurizer() -> Featurizer:
+    # The clusterer's default settings; an operator's other settings fail the stored check.
+    return Featurizer(StoryConfig())
 
 
 def warm_tables() -> None:

@@ -15,6 +15,7 @@ state depends on the order items arrived in, which is why the prepared form is s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -22,7 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.news.models import utc
-from bot.news.stories.keyterms import PLACE_WORDS, KeyTerms, Views, key_terms, views_of
+from bot.news.stories.keyterms import (
+    PLACE_WORDS,
+    Bag,
+    KeyTerms,
+    Views,
+    company_weights,
+    text_terms,
+    views_of,
+)
 from bot.news.stories.model import StoryConfig, StoryItem
 from bot.news.stories.wording import (
     HEADLINE_PREFIX_RE,
@@ -114,6 +123,66 @@ class Prepared:
             return None
 
 
+_TEXT_FORMAT = "x1:"
+"""The stored text features' version tag (``TextFeatures.encode``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextFeatures:
+    """What an item's text says before any weighting: stemmed word counts (title words
+    counted ``title_weight`` times) and the text's key terms. Reading text is most of what
+    preparing an item costs, and needs nothing but the item: parser workers do it at ingest
+    (stored with the item), so the clusterer only weighs. ``check`` names the text and the
+    settings it was read from (``Featurizer.check``)."""
+
+    check: str
+    title: str  # the cleaned headline: a company named in it weighs more
+    counts: dict[str, float]
+    places: Bag
+    numbers: Bag
+    names: Bag
+    title_places: Bag
+    short: bool
+
+    def encode(self) -> str:
+        """The stored form: a version tag and JSON."""
+        body = [
+            self.check,
+            self.title,
+            int(self.short),
+            list(self.counts),
+            list(self.counts.values()),
+            self.places,
+            self.numbers,
+            self.names,
+            self.title_places,
+        ]
+        return _TEXT_FORMAT + json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, data: str) -> TextFeatures | None:
+        """The text features stored as ``data``; None when they are of another format."""
+        if not data.startswith(_TEXT_FORMAT):
+            return None
+        try:
+            check, title, short, keys, counts, *bags = json.loads(data[len(_TEXT_FORMAT) :])
+            places, numbers, names, title_places = (
+                {str(k): int(n) for k, n in bag.items()} for bag in bags
+            )
+            return cls(
+                check=str(check),
+                title=str(title),
+                counts={str(k): float(n) for k, n in zip(keys, counts, strict=True)},
+                places=places,
+                numbers=numbers,
+                names=names,
+                title_places=title_places,
+                short=bool(short),
+            )
+        except (ValueError, TypeError, AttributeError):
+            return None
+
+
 def term_key(kind: str, term: str) -> str:
     """A key term's feature name; the NUL keeps it apart from every word."""
     return f"\x00{kind}:{term}"
@@ -138,21 +207,16 @@ class Featurizer:
             self._stems[token] = found
         return found
 
-    def prepare(
-        self, item: StoryItem, now: datetime | None, idf: Callable[[str], float]
-    ) -> Prepared:
-        """``item``'s features, weighted by ``idf`` (the held stories' IDF of a feature)."""
+    def extract(self, item: StoryItem) -> TextFeatures:
+        """What ``item``'s text says, before any weighting: pure, and the same wherever it
+        runs (a parser worker at ingest, or here)."""
         config = self._config
-        published = utc(item.published)
-        if now is not None and published > utc(now):
-            published = utc(now)
         title = HEADLINE_PREFIX_RE.sub("", clean_title(item))
         # The lead says what happened; a long description's rest is background shared with
         # other stories, and reading it would only cost time.
         lead = item.summary if len(item.summary) <= 600 else item.summary[:600]
         sentences = clean_summary(lead, title, item.source)
         summary = " ".join(sentences)[: 8 * config.summary_words]
-        terms = key_terms(title, summary, item.companies)
         counts: dict[str, float] = {}
         count = counts.get
         # The stem cache looked up inline: this loop runs for every word of every item.
@@ -167,8 +231,62 @@ class Featurizer:
                     word = stem_of(token)
                 if word is not None:
                     counts[word] = count(word, 0.0) + weight
+        places, numbers, names, title_places = text_terms(title, summary)
+        return TextFeatures(
+            check=self.check(item),
+            title=title,
+            counts=counts,
+            places=places,
+            numbers=numbers,
+            names=names,
+            title_places=title_places,
+            short=not sentences,
+        )
+
+    def check(self, item: StoryItem) -> str:
+        """What ``TextFeatures`` were extracted from: the text, the source and the settings
+        that shape them. Stored features of another check are extracted again."""
+        config = self._config
+        seen = f"{item.title}\x00{item.summary}\x00{item.source}\x00"
+        seen += f"{config.title_weight!r}\x00{config.summary_words}"
+        return hashlib.blake2b(seen.encode(), digest_size=12).hexdigest()
+
+    def text_of(self, item: StoryItem) -> TextFeatures:
+        """``item``'s text features: those stored with it at ingest when they were read from
+        the same text, else extracted now."""
+        if item.text is not None:
+            stored = TextFeatures.decode(item.text)
+            if stored is not None and stored.check == self.check(item):
+                return stored
+        return self.extract(item)
+
+    def prepare(
+        self, item: StoryItem, now: datetime | None, idf: Callable[[str], float]
+    ) -> Prepared:
+        """``item``'s features, weighted by ``idf`` (the held stories' IDF of a feature)."""
+        return self.weigh(self.text_of(item), item, now, idf)
+
+    def weigh(
+        self,
+        text: TextFeatures,
+        item: StoryItem,
+        now: datetime | None,
+        idf: Callable[[str], float],
+    ) -> Prepared:
+        """``text`` (``item``'s) weighted by ``idf``, with ``item``'s companies and date."""
+        config = self._config
+        published = utc(item.published)
+        if now is not None and published > utc(now):
+            published = utc(now)
+        terms = KeyTerms(
+            text.places,
+            text.numbers,
+            company_weights(text.title, item.companies),
+            text.names,
+            text.title_places,
+        )
         log = math.log
-        features = {word: (1.0 + log(n)) * idf(word) for word, n in counts.items()}
+        features = {word: (1.0 + log(n)) * idf(word) for word, n in text.counts.items()}
         if config.term_boost:
             for kind, bag in zip(TERM_KINDS, terms.bags(), strict=True):
                 for term, n in bag.items():
@@ -187,5 +305,5 @@ class Featurizer:
             published=published.timestamp(),
             features=features,
             terms=terms,
-            short=not sentences,
+            short=text.short,
         )

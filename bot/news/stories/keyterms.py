@@ -220,6 +220,15 @@ def _names(text: str, weight: int, into: Counter[str]) -> None:
 
 
 def key_terms(title: str, summary: str, companies: Iterable[str]) -> KeyTerms:
+    """The key terms of a (cleaned) headline and description, and how much each company
+    weighs in them."""
+    places, numbers, names, title_places = text_terms(title, summary)
+    return KeyTerms(places, numbers, company_weights(title, companies), names, title_places)
+
+
+def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
+    """Places, numbers, names and headline places of a text: what it says, whatever the
+    companies it is tagged with (so that it can be read once, at ingest)."""
     places: Counter[str] = Counter()
     numbers: Counter[str] = Counter()
     names: Counter[str] = Counter()
@@ -238,15 +247,19 @@ def key_terms(title: str, summary: str, companies: Iterable[str]) -> KeyTerms:
         # In a Title Case Headline every word looks like a name.
         if weight == 1 or not _is_title_case(text):
             _names(text, weight, names)
-    # A company the headline names is what the report is about (3: a main term beside any
-    # company only the text names, 1); one only the text names is often a rival or a
-    # comparison ("Rival Walmart is watching"). The tagger gives ids, whose
-    # parts ("mercado_libre") are looked for in the headline's words.
+    return places, numbers, names, title_places
+
+
+def company_weights(title: str, companies: Iterable[str]) -> Bag:
+    """Each company's weight as a key term.
+
+    A company the headline names is what the report is about (3: a main term beside any
+    company only the text names, 1); one only the text names is often a rival or a
+    comparison ("Rival Walmart is watching"). The tagger gives ids, whose parts
+    ("mercado_libre") are looked for in the headline's words.
+    """
     headline = set(_WORD_RE.findall(title.lower()))
-    weighted = Counter(
-        {company: 3 if _in_headline(company, headline) else 1 for company in companies}
-    )
-    return KeyTerms(places, numbers, weighted, names, title_places)
+    return Counter({company: 3 if _in_headline(company, headline) else 1 for company in companies})
 
 
 def _in_headline(company: str, headline: set[str]) -> bool:

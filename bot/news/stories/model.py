@@ -102,6 +102,9 @@ class StoryItem:
     source: str
     published: datetime
     companies: tuple[str, ...] = ()
+    # Its text features as a parser worker read them at ingest (``TextFeatures.encode``), when
+    # they were stored: the clusterer then does not read the text again.
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
