@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import feedparser
 
+from bot.news.adapters.fast_feed import parse_fast
 from bot.news.errors import ShopwireError
 from bot.news.models import ItemDraft, ParsedFeed, utc
 from bot.news.text import (
@@ -85,6 +86,7 @@ def parse_feed(
     content_type: str | None,
     now: datetime,
     max_items: int | None = None,
+    fast_path: bool = True,
 ) -> ParsedFeed:
     """Parse one fetched feed document into drafts.
 
@@ -97,18 +99,29 @@ def parse_feed(
     A malformed document from which items were recovered comes back with ``warning`` set.
     Raises FeedParseError when the document is empty or not a feed; no feedparser exception
     escapes.
+
+    Plain, well-formed RSS 2.0 and Atom 1.0 documents are read by
+    ``bot.news.adapters.fast_feed`` (C-accelerated, the same values feedparser would give);
+    everything else, and anything it is not sure of, goes to feedparser. ``fast_path=False``
+    forces feedparser (the differential tests and the benchmark compare the two).
     """
     if max_items is not None and max_items < 0:
         raise ValueError("max_items must be >= 0")
     if not body or body.isspace():
         raise FeedParseError("empty document")
     now = utc(now)
+    headers = _response_headers(content_type)
+    fast = parse_fast(body, content_type=headers["content-type"]) if fast_path else None
+    if fast is not None:
+        return _parsed_feed(
+            fast.feed, list(fast.entries), url=url, now=now, max_items=max_items, problems=[]
+        )
     try:
         # A BytesIO, never the bytes themselves: feedparser opens a bytes argument as a local
         # file path when one exists by that name.
         result = feedparser.parse(
             io.BytesIO(body),
-            response_headers=_response_headers(content_type),
+            response_headers=headers,
             # We reduce every HTML value to plain text ourselves, so sanitising it first is
             # wasted work (measured in benchmarks/parse_offloop.py); nothing HTML leaves here.
             sanitize_html=False,
@@ -127,15 +140,27 @@ def parse_feed(
         raise FeedParseError(f"malformed feed ({_xml_error(bozo)}); no items recovered")
 
     feed: Mapping[str, Any] = _get(result, "feed") or {}
-    drafts, failures = _drafts(entries, base_url=url, now=now)
-    if max_items is not None:
-        drafts = _newest(drafts, max_items)
-
     problems: list[str] = []
     if _get(result, "bozo"):
         problems.append(_describe_problem(bozo, len(entries)))
     if not version:
         problems.append("unrecognised feed format")
+    return _parsed_feed(feed, entries, url=url, now=now, max_items=max_items, problems=problems)
+
+
+def _parsed_feed(
+    feed: Mapping[str, Any],
+    entries: list[Any],
+    *,
+    url: str,
+    now: datetime,
+    max_items: int | None,
+    problems: list[str],
+) -> ParsedFeed:
+    """The drafts of feedparser-shaped entries (from feedparser or the fast path alike)."""
+    drafts, failures = _drafts(entries, base_url=url, now=now)
+    if max_items is not None:
+        drafts = _newest(drafts, max_items)
     if failures:
         problems.append(f"skipped {failures} unreadable item{'s' if failures != 1 else ''}")
     return ParsedFeed(
