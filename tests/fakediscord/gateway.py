@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import secrets
+import time
 import zlib
 from collections import deque
 from dataclasses import dataclass, field
@@ -69,6 +70,28 @@ def required_intent(event: str, guild_id: int | None) -> int | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class HeartbeatRecord:
+    """One heartbeat as the fake read it, against the interval it announced to that socket.
+
+    Times are ``time.monotonic()`` in the fake's process, taken when its loop read the frame: a
+    gap longer than the interval means the client sent late (or the fake's own loop was busy).
+    """
+
+    connection: int
+    """Which websocket (numbered from 1 in connect order)."""
+    at: float
+    interval: float
+    """Seconds, as announced in that socket's HELLO."""
+    gap: float
+    """Seconds since the socket's previous heartbeat (since its HELLO for the first)."""
+
+    @property
+    def late_by(self) -> float:
+        """How much longer than the announced interval the client took (negative: early)."""
+        return self.gap - self.interval
+
+
 @dataclass(slots=True)
 class _Close:
     code: int
@@ -78,10 +101,16 @@ class _Close:
 class GatewayConnection:
     """One websocket; payloads are queued and written in order by a single task."""
 
-    def __init__(self, ws: web.WebSocketResponse, *, compress: bool) -> None:
+    def __init__(
+        self, ws: web.WebSocketResponse, *, compress: bool, number: int = 0, interval: float = 0
+    ) -> None:
         self.ws = ws
+        self.number = number
+        self.interval = interval
         self.session: GatewaySession | None = None
         self.ready = False
+        #: When HELLO was queued, then when the last heartbeat was read (monotonic).
+        self.last_heartbeat = time.monotonic()
         self._compressor = zlib.compressobj() if compress else None
         self._queue: asyncio.Queue[JSON | _Close] = asyncio.Queue()
         self._writer = asyncio.create_task(self._write_loop(), name="fakediscord-gateway-writer")
@@ -166,6 +195,8 @@ class Gateway:
         self.resumes: list[JSON] = []
         self.presence_updates: list[JSON] = []
         self.heartbeats = 0
+        #: Every heartbeat read, in order: when, on which socket, the gap and the interval.
+        self.heartbeat_log: list[HeartbeatRecord] = []
         self.close_codes: list[int] = []
         #: Query strings of every websocket connect (v, encoding, compress).
         self.connect_queries: list[dict[str, str]] = []
@@ -194,6 +225,18 @@ class Gateway:
                 session.dispatch(event, data)
                 count += 1
         return count
+
+    def late_heartbeats(self, margin: float) -> list[HeartbeatRecord]:
+        """Heartbeats that came more than ``margin`` seconds after the announced interval, and,
+        for each open socket that has been silent that long, a record of the gap so far (a
+        client whose loop is stuck sends nothing late: it sends nothing)."""
+        late = [beat for beat in self.heartbeat_log if beat.late_by > margin]
+        now = time.monotonic()
+        for conn in sorted(self.connections, key=lambda c: c.number):
+            gap = now - conn.last_heartbeat
+            if gap - conn.interval > margin:
+                late.append(HeartbeatRecord(conn.number, now, conn.interval, gap))
+        return late
 
     # ----------------------------------------------------------------- control
 
@@ -228,7 +271,12 @@ class Gateway:
         self.connect_queries.append(dict(request.query))
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
-        conn = GatewayConnection(ws, compress=request.query.get("compress") == "zlib-stream")
+        conn = GatewayConnection(
+            ws,
+            compress=request.query.get("compress") == "zlib-stream",
+            number=len(self.connect_queries),
+            interval=self.fake.heartbeat_interval_ms / 1000,
+        )
         self.connections.add(conn)
         conn.send(
             {
@@ -265,6 +313,11 @@ class Gateway:
         data = payload.get("d")
         if op == Op.HEARTBEAT:
             self.heartbeats += 1
+            now = time.monotonic()
+            self.heartbeat_log.append(
+                HeartbeatRecord(conn.number, now, conn.interval, now - conn.last_heartbeat)
+            )
+            conn.last_heartbeat = now
             conn.send({"op": Op.HEARTBEAT_ACK, "d": None, "s": None, "t": None})
         elif op == Op.IDENTIFY:
             self._identify(conn, data or {})
