@@ -99,6 +99,14 @@ INSERT INTO feed_documents (feed_id, body_hash) VALUES (?, ?)
 ON CONFLICT (feed_id) DO UPDATE SET body_hash = excluded.body_hash
 """
 
+# An item's story text features as the parser worker read them: kept for the stories stage
+# until the item is placed (placing stores the weighed features over them, see stories.py).
+_STORY_TEXT = """
+INSERT INTO story_features (item_id, data)
+SELECT id, :data FROM items WHERE feed_id = :feed_id AND key = :key
+ON CONFLICT (item_id) DO UPDATE SET data = excluded.data
+WHERE (SELECT story_id FROM items WHERE id = excluded.item_id) IS NULL
+"""
 
 TAG_MARK = "\ue000"
 """Starts every tag token. A private-use character: unicode61 keeps it inside the token, and
@@ -323,6 +331,13 @@ class SqliteItemRepository:
                 _UPDATE_ITEM,
                 [_item_parameters(t, result, feed_name) for t in result.changed_items],
             )
+        texts = [
+            {"feed_id": result.feed_id, "key": t.draft.key, "data": t.story_text}
+            for t in touched
+            if t.story_text is not None
+        ]
+        if texts:
+            await db.executemany(_STORY_TEXT, texts)
         # Replaced wholesale: simpler than diffing, and a no-op probe for brand-new items.
         feed_id = result.feed_id
         keys = to_json_list(t.draft.key for t in touched)

@@ -127,6 +127,9 @@ class ItemTags:
 
     companies: tuple[str, ...]
     topics: tuple[str, ...]
+    # What the story clusterer reads of its text, read in the worker too (an encoded
+    # ``stories.features.TextFeatures``); None when not asked for (a server's own feed).
+    story_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +220,8 @@ class TaggedDraft:
     draft: ItemDraft
     companies: tuple[str, ...]
     topics: tuple[str, ...] = ()
+    # Stored with the item for the story clusterer (see ``ItemTags.story_text``).
+    story_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

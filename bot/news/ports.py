@@ -106,7 +106,12 @@ class Fetcher(Protocol):
 
 
 class Parser(Protocol):
-    """Turns a fetched document into items, off the event loop."""
+    """Turns a fetched document into items, off the event loop.
+
+    ``story_source``: for a feed whose items go into stories, the source name of an item
+    without a publisher of its own (the feed's name); a parser that tags items may then also
+    read their text for the story clusterer (``ItemTags.story_text``).
+    """
 
     async def parse(
         self,
@@ -115,6 +120,7 @@ class Parser(Protocol):
         url: str,
         content_type: str | None,
         max_items: int | None = None,
+        story_source: str | None = None,
     ) -> ParsedFeed: ...
 
 

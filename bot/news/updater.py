@@ -241,6 +241,8 @@ class FeedUpdater:
                 url=fetched.url,
                 content_type=fetched.content_type,
                 max_items=max_items,
+                # Only shared feeds' items go into stories.
+                story_source=feed.name if feed.guild_id is None else None,
             )
         except ShopwireError as exc:
             return await self._failed(feed, str(exc), fetched, now)
@@ -338,7 +340,7 @@ class FeedUpdater:
                 )
             # A feed about one company (a vendor changelog) tags every item with it.
             companies = tuple(sorted({*tags.companies, *feed.companies}))
-            out.append(TaggedDraft(d, companies, tags.topics))
+            out.append(TaggedDraft(d, companies, tags.topics, story_text=tags.story_text))
         return tuple(out)
 
     def _plan(

@@ -66,7 +66,13 @@ class InlineParser:
         self.clock = clock
 
     async def parse(
-        self, body: bytes, *, url: str, content_type: str | None, max_items: int | None = None
+        self,
+        body: bytes,
+        *,
+        url: str,
+        content_type: str | None,
+        max_items: int | None = None,
+        story_source: str | None = None,
     ) -> ParsedFeed:
         return parse_feed(
             body, url=url, content_type=content_type, now=self.clock.now(), max_items=max_items
@@ -291,6 +297,7 @@ class CountingParser(InlineParser):
         url: str,
         content_type: str | None,
         max_items: int | None = None,
+        story_source: str | None = None,
     ) -> ParsedFeed:
         self.parsed.append(body)
         return await super().parse(body, url=url, content_type=content_type, max_items=max_items)
