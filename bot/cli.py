@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot import signals
 from bot.cli_help import add_help_pages
 from bot.news.errors import ConfigError, FeedCheckFailed, ShopwireError, StorageError, UserError
 from bot.news.models import Feed, Item, ItemHit, UpdateReport, UpdateStatus
@@ -234,11 +235,16 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
     if args.command == "sync-commands":
         from bot.runner import sync_commands
 
-        return sync_commands(settings, console.err, args.guild)
+        try:
+            return sync_commands(settings, console.err, args.guild)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM (bot.signals)
+            print("interrupted", file=console.err)
+            return 130
 
     handler = _HANDLERS[(args.command, getattr(args, "feeds_command", None))]
     try:
-        return asyncio.run(_with_newsroom(settings, args, console, handler))
+        # SIGTERM cancels the command like Ctrl-C: what finished is stored, workers stopped.
+        return signals.run(_with_newsroom(settings, args, console, handler))
     except UserError as exc:
         print(f"error: {exc}", file=console.err)
         return EXIT_USER_ERROR

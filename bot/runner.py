@@ -34,7 +34,7 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from bot import keepalive
+from bot import keepalive, signals
 from bot.app import Newsroom, open_newsroom
 from bot.client import BotServices, ShopwireBot
 from bot.news.delivery import DeliveryOptions, DeliverySender
@@ -105,7 +105,8 @@ def _with_discord(
 ) -> int:
     """Run ``main`` and turn what Discord, the network or the database refuse into one line."""
     try:
-        return asyncio.run(main())
+        # SIGTERM cancels ``main`` like Ctrl-C (``run`` stops on it in order by itself).
+        return signals.run(main())
     except discord.LoginFailure:
         print("error: Discord rejected the token in DISCORD_TOKEN.", file=err)
     except discord.PrivilegedIntentsRequired:
@@ -225,8 +226,16 @@ async def _serve(settings: Settings) -> None:
             clock=newsroom.clock,
         )
         async with bot:
-            await bot.login(settings.discord_token or "")
-            await sync_if_changed(bot, newsroom.database.meta, settings)
+
+            async def log_in() -> None:
+                await bot.login(settings.discord_token or "")
+                await sync_if_changed(bot, newsroom.database.meta, settings)
+
+            # A Discord that does not answer must not keep SIGTERM waiting (aiohttp's own
+            # timeout is five minutes): a stop while logging in ends the process at once.
+            if not await _unless_stopped(stop, log_in()):
+                log.info("shopwire stopped before connecting")
+                return
             gateway = asyncio.create_task(bot.connect(reconnect=True), name="gateway")
             stages = _start_stages(newsroom, bot, sender, digests, publisher, stop)
             stopping: asyncio.Task[Any] = asyncio.create_task(stop.wait(), name="stop")
@@ -248,6 +257,26 @@ async def _serve(settings: Settings) -> None:
                 if not task.cancelled() and (error := task.exception()) is not None:
                     raise error
     log.info("shopwire stopped")
+
+
+async def _unless_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, None]) -> bool:
+    """Run ``work`` unless ``stop`` is set first, which cancels it; whether it ran to its end."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    finally:
+        stopping.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    task.result()  # its error, if it failed
+    return True
 
 
 def _start_stages(
