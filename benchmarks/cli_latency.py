@@ -11,7 +11,8 @@
    included) and the console script inside the venv (``.venv/bin/shopwire``).
 3. ``poll --all`` polls every feed while none has changed: every feed answers 304 to the
    conditional GET, except, with ``--same-body-every N``, every Nth feed, which sends no
-   validators and answers with the same body (so it is downloaded, parsed and found unchanged).
+   validators and answers with the same body (so it is downloaded and hashed, and found to be
+   the document parsed last time: not parsed again).
    ``--poll-runs`` times it.
 4. Splits one unchanged poll into its phases in this process: opening the newsroom, polling
    the feeds, assigning stories afterwards (what the CLI's poll does after its round).
