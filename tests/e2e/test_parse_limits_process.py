@@ -81,7 +81,7 @@ async def test_a_costly_document_holds_back_no_other_feeds_post_and_fails_its_ow
                 options={"channel": news.id, "companies": "Temu"},
                 ignore_default_permissions=True,
             )
-            assert "Subscribed" in text_of(await handle.wait_original(timeout=20))
+            assert "Subscribed" in text_of(await handle.wait_original(timeout=WAIT))
             await fake.wait_until(
                 lambda: (
                     "poll feed_id=1 status=ok" in bot.log()
