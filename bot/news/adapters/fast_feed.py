@@ -79,6 +79,10 @@ _CONTENT = "http://purl.org/rss/1.0/modules/content/"
 _FEEDBURNER = "http://rssnamespace.org/feedburner/ext/1.0"
 _XML = "http://www.w3.org/XML/1998/namespace"
 _XML_LANG = "{" + _XML + "}lang"
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDF_ROOT = "{" + _RDF + "}RDF"
+_RDF_ABOUT = "{" + _RDF + "}about"
+_RSS1_PREFIX = "{http://purl.org/rss/1.0/}"
 _MEDIA = ("http://search.yahoo.com/mrss/", "http://search.yahoo.com/mrss")
 
 _RSS_VERSIONS = {"2.0": "rss20", "0.91": "rss091u", "0.92": "rss092"}
@@ -364,6 +368,8 @@ class _Reader:
             return self._rss(root)
         if root.tag == "{" + _ATOM + "}feed":
             return self._atom(root)
+        if root.tag == _RDF_ROOT:
+            return self._rdf(root)
         raise _Decline
 
     def _track_namespace(self, prefix: str | None, uri: str) -> None:
@@ -436,13 +442,44 @@ class _Reader:
         if len(channels) != 1 or channels[0].tag != "channel" or channels[0].attrib:
             raise _Decline
         _blank(root.text, channels[0].tail)
+        feed: dict[str, Any] = {}
+        entries: list[dict[str, Any]] = []
+        self._channel(channels[0], feed, entries, rdf=False)
+        return FastDocument(version=self._version, feed=feed, entries=tuple(entries))
+
+    def _rdf(self, root: ET.Element) -> FastDocument:
+        """RSS 1.0: items beside the channel, each named by its rdf:about."""
+        if self._version != "rss10" or self._namespacemap.get("rdf", "rdf") != "rdf":
+            raise _Decline
         seen: set[str] = set()
         feed: dict[str, Any] = {}
         entries: list[dict[str, Any]] = []
-        for child in channels[0]:
-            tag = child.tag
+        for child in root:
+            tag = _rss1(child.tag)
             if tag == "item":
-                entries.append(self._rss_item(child))
+                entries.append(self._rss_item(child, rdf=True))
+            elif tag == "channel":
+                _once(seen, "channel")
+                if _other_attrs(child, (_RDF_ABOUT,)):
+                    raise _Decline
+                self._channel(child, feed, entries, rdf=True)
+            elif not self._harmless(child, _FEED_KEYS):
+                raise _Decline
+        return FastDocument(version=self._version, feed=feed, entries=tuple(entries))
+
+    def _channel(
+        self,
+        channel: ET.Element,
+        feed: dict[str, Any],
+        entries: list[dict[str, Any]],
+        *,
+        rdf: bool,
+    ) -> None:
+        seen: set[str] = set()
+        for child in channel:
+            tag = _rss1(child.tag) if rdf else child.tag
+            if tag == "item":
+                entries.append(self._rss_item(child, rdf=rdf))
                 continue
             if tag == "title":
                 _once(seen, "feed title")
@@ -455,18 +492,17 @@ class _Reader:
                 value, _ = _pop(text, "link", rss=True)
                 feed["link"] = _ENTITY_LEFT_RE.sub(r"&\g<1>", value)
             elif tag == "{" + _ATOM + "}link":
-                _leaf_text(child, ("rel", "type", "href", "title", "hreflang", "length"))
+                _leaf_text(child, _LINK_ATTRS)
                 _link_with_href(feed, _attrs(child))
-            elif tag == "image":
+            elif tag == "image" and not rdf:
                 self._block(child, {"url", "title", "link", "width", "height", "description"})
-            elif tag == "textInput":
+            elif tag == "textInput" and not rdf:
                 self._block(child, {"title", "link", "description", "name"})
-            elif self._name(tag) in _SAFE_CHANNEL:
+            elif self._name(child.tag) in _SAFE_CHANNEL:
                 if len(child):
                     raise _Decline
             elif not self._harmless(child, _FEED_KEYS):
                 raise _Decline
-        return FastDocument(version=self._version, feed=feed, entries=tuple(entries))
 
     def _block(self, element: ET.Element, children: set[str]) -> None:
         # <image> and <textInput> keep feedparser in a mode that an unexpected child ends
@@ -477,14 +513,20 @@ class _Reader:
             if child.tag not in children or len(child):
                 raise _Decline
 
-    def _rss_item(self, item: ET.Element) -> dict[str, Any]:
-        if item.attrib:
-            raise _Decline
+    def _rss_item(self, item: ET.Element, *, rdf: bool) -> dict[str, Any]:
         seen: set[str] = set()
         entry: dict[str, Any] = {}
+        if rdf:
+            if _other_attrs(item, (_RDF_ABOUT,)):
+                raise _Decline
+            if _RDF_ABOUT in item.attrib:
+                # _start_item stores the attribute as it is: not stripped, not resolved.
+                entry["id"] = item.attrib[_RDF_ABOUT]
+        elif item.attrib:
+            raise _Decline
         has_content = False
         for child in item:
-            tag = child.tag
+            tag = _rss1(child.tag) if rdf else child.tag
             if tag == "title":
                 _once(seen, "title")
                 text = _leaf_text(child, ())
@@ -753,6 +795,11 @@ def _text_type(element: ET.Element) -> str:
 
 def _person_text(element: ET.Element) -> str:
     return (element.text or "") + "".join(child.tail or "" for child in element)
+
+
+def _rss1(tag: str) -> str:
+    """An RSS 1.0 element's tag as RSS 2.0 spells it (feedparser knows both by one name)."""
+    return tag[len(_RSS1_PREFIX) :] if tag.startswith(_RSS1_PREFIX) else tag
 
 
 def _blank(*texts: str | None) -> None:
