@@ -111,14 +111,19 @@ async def polling_with_one_feed_hanging(
         await add_feed(database, "Quick", url=server.serve("/feed.xml", rss([TEMU, SHEIN])))
         await add_feed(database, "Hanging", url=silent.url("/feed.xml"))
     process = await start("poll", db=db)
-    await until(lambda: stored_titles(db) == {TEMU[1], SHEIN[1]} and silent.accepted, "stored")
     children: dict[int, str] = {}
 
     def pool_is_up() -> bool:
         children.update(descendants(process.pid))
         return len(children) >= 3  # the resource tracker, the forkserver, a worker at least
 
-    await until(pool_is_up, "parser pool")
+    try:
+        await until(lambda: stored_titles(db) == {TEMU[1], SHEIN[1]} and silent.accepted, "stored")
+        await until(pool_is_up, "parser pool")
+    except BaseException:
+        process.kill()
+        _, err = await process.communicate()
+        raise AssertionError(err.decode()) from None
     return process, children
 
 
