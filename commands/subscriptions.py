@@ -28,6 +28,17 @@ MODE_CHOICES = [
     app_commands.Choice(name="weekly digest (Mondays)", value="weekly"),
 ]
 
+
+def subscription_mode(value: str) -> SubscriptionMode:
+    """The mode ``/subscribe`` was given. Discord's client offers only MODE_CHOICES, but a raw
+    API call can send any string: that is a user's mistake, not a crash."""
+    try:
+        return SubscriptionMode(value)
+    except ValueError:
+        shown = clean_markdown(value, 40)
+        raise UserError(f"“{shown}” is not a mode: pick realtime, daily or weekly.") from None
+
+
 # What the bot needs in a channel to post news there, in the order a user would fix them.
 POSTING_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 
@@ -125,6 +136,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
     ) -> None:
         """Post e-commerce news to a channel as it arrives, or as a daily or weekly digest."""
         assert interaction.guild_id is not None  # guild_only
+        chosen_mode = subscription_mode(mode)
         await interaction.response.defer(ephemeral=True, thinking=True)
         subscription_filter = self.subscriptions.build_filter(companies, keywords, exclude, topics)
         ensure_can_post(channel)
@@ -133,7 +145,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
             channel_id=channel.id,
             subscription_filter=subscription_filter,
             created_by=interaction.user.id,
-            mode=SubscriptionMode(mode),
+            mode=chosen_mode,
             post_hour=hour,
         )
         # The bot can post there now, so whatever was paused in this channel may go on.
