@@ -12,6 +12,15 @@ Items are numbered the way a poll stores them, in one of two orders:
 - ``"published"``: by publication time (feeds polled as items come out);
 - ``"feeds"``: grouped by outlet, each outlet's items by time (a cold first poll of every
   feed at once: items of one event arrive far apart, interleaved with every other event).
+
+Extra tuning data, kept out of both halves: ``tests/data/stories_tuning/part_c.jsonl`` (same
+format, written by hand; 15 events "t01".."t15" told by 12-14 outlets each, 71 look-alike
+events, November 2026), loaded by :func:`load_extra_tuning`. Its events differ from every
+event of part_a/part_b, so tuning on it never sees the held-out half. Labels follow part_a/b:
+a follow-up that is news of its own (an appeal the day after a fine, a regulator's approval
+of a filed IPO, a funding round first reported as talks) is another event, a look-alike of
+the first; a roundup or a weekly newsletter issue is an event of its own, a look-alike of
+every event it mentions (and of the previous issue).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from bot.news.tag import Tagger
 from tests.news.story_corpus import LabelledItem
 
 HOLDOUT_DIR = Path(__file__).resolve().parents[1] / "data" / "stories_holdout"
+TUNING_DIR = Path(__file__).resolve().parents[1] / "data" / "stories_tuning"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 
@@ -52,13 +62,24 @@ class Row:
 
     @property
     def half(self) -> Literal["tune", "test"]:
+        if self.main_event.startswith("t"):  # the extra tuning set (part_c) is tuning data only
+            return "tune"
         return "tune" if int(self.main_event[1:]) % 2 == 1 else "test"
 
 
 def rows() -> list[Row]:
     """Every row of both files."""
+    return _read(HOLDOUT_DIR)
+
+
+def tuning_rows() -> list[Row]:
+    """Every row of the extra tuning set (``stories_tuning/part_c.jsonl``)."""
+    return _read(TUNING_DIR)
+
+
+def _read(directory: Path) -> list[Row]:
     out = []
-    for path in sorted(HOLDOUT_DIR.glob("part_*.jsonl")):
+    for path in sorted(directory.glob("part_*.jsonl")):
         with path.open(encoding="utf-8") as f:
             for line in f:
                 if line.strip():
@@ -84,7 +105,18 @@ def load(half: Half = "all", order: Order = "published") -> list[LabelledItem]:
     Companies come from the project's tagger, as at ingest. A look-alike's ``lookalikes`` are
     the events it resembles; a main event's are its look-alikes.
     """
-    chosen = [r for r in rows() if half == "all" or r.half == half]
+    return _labelled([r for r in rows() if half == "all" or r.half == half], order)
+
+
+def load_extra_tuning(order: Order = "published") -> list[LabelledItem]:
+    """The extra tuning set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Tuning data only, like the "tune" half; ``load`` never returns these rows.
+    """
+    return _labelled(tuning_rows(), order)
+
+
+def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:
     if order == "published":
         chosen.sort(key=lambda r: (r.published, r.key))
     else:
