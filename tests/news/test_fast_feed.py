@@ -375,6 +375,9 @@ _ODDITIES = st.sampled_from(
         "<wfw:commentRss xmlns:wfw='http://wellformedweb.org/CommentAPI/'>/c</wfw:commentRss>",
         "<!-- comment --><?pi data?>",
         "<dc:subject>Subject</dc:subject>",
+        '<post-id xmlns="com-wordpress:feed-additions:1">123</post-id>',
+        '<title xmlns="com-wordpress:feed-additions:1">a title in another namespace</title>',
+        '<y:post xmlns:y="urn:late">late prefix</y:post>',
         "<author>jane@x.example (Jane)</author>",
         "<dc:creator>&lt;jane@x.example&gt; Jane</dc:creator>",
     ]
@@ -546,3 +549,22 @@ def test_max_items_and_dates_agree_on_both_paths() -> None:
         )
         fast = parse_feed(body, url=URL, content_type=None, now=NOW, max_items=max_items)
         assert slow == fast
+
+
+def test_wordpress_com_elements_declaring_their_own_namespace_take_the_fast_path() -> None:
+    item = (
+        "<item><title>A</title><link>https://x.example/a</link>"
+        '<post-id xmlns="com-wordpress:feed-additions:1">123</post-id></item>'
+    )
+    document = RSS.format(items=item).replace(
+        "<channel>", '<channel><site xmlns="com-wordpress:feed-additions:1">9</site>'
+    )
+    assert takes(document)
+    slow, fast, _ = both(document.encode(), None)
+    assert slow == fast
+    # The same namespace also bound to a prefix at the root: feedparser would name the
+    # elements by that prefix, so the fast path leaves it alone.
+    bound = document.replace(
+        '<rss version="2.0">', '<rss version="2.0" xmlns:wp="com-wordpress:feed-additions:1">'
+    )
+    assert not takes(bound)

@@ -353,16 +353,25 @@ class _Reader:
         except ET.ParseError:
             raise _Decline from None
         root: ET.Element | None = None
+        late: set[str] = set()
         for event in parser.read_events():
             payload: Any = event[-1]
             if isinstance(payload, ET.Element):
                 if root is None:
                     root = payload
-            elif root is not None or not isinstance(payload, tuple) or len(payload) != 2:
-                raise _Decline  # a namespace declared below the root: feedparser's order
-            else:
+            elif not isinstance(payload, tuple) or len(payload) != 2:
+                raise _Decline
+            elif root is None:
                 self._track_namespace(str(payload[0]) or None, str(payload[1]))
-        if root is None:
+            elif payload[0] or payload[1].lower() in _MATCH_NAMESPACES:
+                # Below the root feedparser's names would depend on where a declaration is.
+                raise _Decline
+            else:
+                # An unknown default namespace on an element of its own (WordPress.com's
+                # <post-id xmlns="com-wordpress:feed-additions:1">): feedparser knows its
+                # elements by their local names wherever it is declared, as _name does.
+                late.add(payload[1])
+        if root is None or late & set(self._in_use.values()):
             raise _Decline
         if root.tag == "rss":
             return self._rss(root)
