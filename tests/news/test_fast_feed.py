@@ -5,7 +5,6 @@ feedparser gives: differential tests over every corpus the project has, and gene
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.corpus import Corpus
 from bot.news.adapters.fast_feed import parse_fast
 from bot.news.models import ParsedFeed
 from bot.news.parse import FeedParseError, _response_headers, parse_feed
@@ -24,9 +24,6 @@ FIXTURES = REPO / "tests" / "fixtures" / "feeds"
 SHARED_DATA = REPO / ".." / "shared" / "data"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 URL = "https://feeds.example.com/path/feed.xml"
-
-sys.path.insert(0, str(REPO))
-from benchmarks.corpus import Corpus  # noqa: E402
 
 
 def both(body: bytes, content_type: str | None) -> tuple[object, object, bool]:
