@@ -73,6 +73,7 @@ class _Story:
     sources: Bag = field(default_factory=dict)
     members: dict[int, Prepared] = field(default_factory=dict)
     views: Views | None = None  # when needed
+    roundup: bool = False  # a round-up's own story: nothing joins it, it merges with nothing
 
     @property
     def size(self) -> int:
@@ -290,6 +291,7 @@ class StoryClusterer:
                 into[term] = into.get(term, 0) + weight
         story.sources[item.source] = story.sources.get(item.source, 0) + 1
         story.members[item.item_id] = item
+        story.roundup = story.roundup or item.roundup
         story.views = None
         self._story_of[item.item_id] = story_id
         if self._newest is None or item.published > self._newest:
@@ -387,12 +389,15 @@ class StoryClusterer:
         return dot / norm, event / norm
 
     def _best_story(self, item: Prepared) -> int | None:
-        if not item.features:
+        # A round-up lists several events: joined to one, it would pull in the others' reports.
+        if not item.features or item.roundup:
             return None
         candidates = self._candidates(item.features, item.published, item.published)
         floor = self.config.event_floor
         scored = []
         for story in candidates:
+            if story.roundup:
+                continue
             cosine, event = self._cosines(item, story)
             if event >= floor:
                 scored.append((cosine, story))
@@ -433,7 +438,7 @@ class StoryClusterer:
                 story = self._stories.get(story_id)
                 # A fragment looks for the story it belongs to; a big story is found by its
                 # fragments (and looking from it would cost in proportion to its size).
-                if story is None or story.size > _MERGE_FROM_SIZE:
+                if story is None or story.size > _MERGE_FROM_SIZE or story.roundup:
                     break
                 other = self._merge_partner(story)
                 if other is None:
@@ -455,7 +460,9 @@ class StoryClusterer:
         candidates = self._candidates(
             top, story.first, story.last, exclude=story.story_id, limit=_MERGE_CANDIDATES
         )
-        scored = [(_centroid_cosine(story, other), other) for other in candidates]
+        scored = [
+            (_centroid_cosine(story, other), other) for other in candidates if not other.roundup
+        ]
         best = _best(scored, config.threshold, lambda o: self._story_penalty(story, o))
         if best is None:
             return None

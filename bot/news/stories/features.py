@@ -39,6 +39,7 @@ from bot.news.stories.wording import (
     SYNONYMS,
     clean_summary,
     clean_title,
+    is_roundup,
     stem,
     tokens,
 )
@@ -60,6 +61,8 @@ class Prepared:
     features: dict[str, float]
     terms: KeyTerms
     short: bool  # title only: no usable description
+    # A digest of several events (a round-up, a newsletter issue, a live blog): its own story.
+    roundup: bool = False
     _views: Views | None = None
     _event: dict[str, float] | None = None
 
@@ -88,7 +91,8 @@ class Prepared:
         terms = self.terms
         body = [
             self.published,
-            int(self.short),
+            # Flags: 1 title only, 2 a round-up (older rows hold 0 or 1: no round-up).
+            int(self.short) | (2 if self.roundup else 0),
             self.source,
             list(self.features),
             list(self.features.values()),
@@ -107,7 +111,7 @@ class Prepared:
             return None
         try:
             body = json.loads(data[len(_FORMAT) :])
-            published, short, source, keys, weights, *bags = body
+            published, flags, source, keys, weights, *bags = body
             places, numbers, companies, names, title_places = (
                 {str(k): int(n) for k, n in bag.items()} for bag in bags
             )
@@ -117,7 +121,8 @@ class Prepared:
                 published=float(published),
                 features=dict(zip(keys, weights, strict=True)),
                 terms=KeyTerms(places, numbers, companies, names, title_places),
-                short=bool(short),
+                short=bool(int(flags) & 1),
+                roundup=bool(int(flags) & 2),
             )
         except (ValueError, TypeError):
             return None
@@ -306,4 +311,5 @@ class Featurizer:
             features=features,
             terms=terms,
             short=text.short,
+            roundup=is_roundup(text.title),
         )

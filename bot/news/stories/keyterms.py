@@ -18,21 +18,26 @@ from bot.news.stories.wording import words_of
 
 # --- key terms --------------------------------------------------------------------------------
 
-# Countries, demonyms, regions and the cities e-commerce news names most, "|"-separated. Matched
+# Countries, demonyms, regions and the cities e-commerce news names most, "|"-separated, with
+# the main European languages' names of the markets news comes from most (an Italian headline
+# says "Italia": without it, its report could join the German one's story). Matched
 # with their capital letter so that "turkey" and "china" (the things) or "us" (the word) do not
 # count. "Brussels" is left out: it means the EU as often as Belgium.
 _PLACES = {
     "US": "US|U.S.|USA|United States|America|American|Americans|New York|Seattle|Chicago|"
-    "Dallas|California|Texas|Los Angeles|San Francisco",
-    "UK": "UK|U.K.|Britain|British|United Kingdom|England|London|Manchester|Birmingham",
+    "Dallas|California|Texas|Los Angeles|San Francisco|Estados Unidos|Stati Uniti|"
+    "États-Unis|Etats-Unis",
+    "UK": "UK|U.K.|Britain|British|United Kingdom|England|London|Manchester|Birmingham|"
+    "Royaume-Uni|Reino Unido|Regno Unito|Großbritannien",
     "EU": "EU|E.U.|European Union|Europe|European|Europeans",
-    "FR": "France|French|Paris|Lyon|Marseille",
-    "DE": "Germany|German|Berlin|Munich|Hamburg|Frankfurt|Leipzig",
-    "IT": "Italy|Italian|Milan|Rome",
-    "ES": "Spain|Spanish|Madrid|Barcelona",
-    "NL": "Netherlands|Dutch|Amsterdam|Rotterdam|Holland",
+    "FR": "France|French|Paris|Lyon|Marseille|Frankreich|Francia",
+    "DE": "Germany|German|Berlin|Munich|Hamburg|Frankfurt|Leipzig|Deutschland|Allemagne|Alemania|"
+    "Germania|München",
+    "IT": "Italy|Italian|Milan|Rome|Italia|Italie|Milano|Roma",
+    "ES": "Spain|Spanish|Madrid|Barcelona|España|Espana|Espagne|Spanien|Spagna",
+    "NL": "Netherlands|Dutch|Amsterdam|Rotterdam|Holland|Nederland|Niederlande",
     "BE": "Belgium|Belgian|Antwerp",
-    "PL": "Poland|Polish|Warsaw|Poznan|Poznań",
+    "PL": "Poland|Polish|Warsaw|Poznan|Poznań|Polska|Polen|Pologne|Warszawa",
     "SE": "Sweden|Swedish|Stockholm|Gothenburg",
     "DK": "Denmark|Danish|Copenhagen",
     "NO": "Norway|Norwegian|Oslo",
@@ -45,13 +50,13 @@ _PLACES = {
     "RO": "Romania|Romanian|Bucharest",
     "HU": "Hungary|Hungarian|Budapest",
     "GR": "Greece|Greek|Athens",
-    "TR": "Turkey|Türkiye|Turkish|Istanbul|Ankara|Izmir",
+    "TR": "Turkey|Türkiye|Turkish|Istanbul|Ankara|Izmir|Türkei|Turquie|Turquía",
     "RU": "Russia|Russian|Moscow",
     "UA": "Ukraine|Ukrainian|Kyiv",
-    "CN": "China|Chinese|Beijing|Shanghai|Shenzhen|Hangzhou|Guangzhou",
+    "CN": "China|Chinese|Beijing|Shanghai|Shenzhen|Hangzhou|Guangzhou|Chine|Cina",
     "HK": "Hong Kong",
     "TW": "Taiwan|Taiwanese|Taipei",
-    "JP": "Japan|Japanese|Tokyo|Osaka",
+    "JP": "Japan|Japanese|Tokyo|Osaka|Japon|Japón|Giappone",
     "KR": "South Korea|Korea|Korean|South Korean|Seoul|Incheon",
     "IN": "India|Indian|Mumbai|Bengaluru|Bangalore|Delhi|New Delhi",
     "PK": "Pakistan|Pakistani",
@@ -65,8 +70,8 @@ _PLACES = {
     "AU": "Australia|Australian|Sydney|Melbourne",
     "NZ": "New Zealand",
     "CA": "Canada|Canadian|Toronto|Vancouver|Montreal|Calgary",
-    "MX": "Mexico|Mexican|Mexico City|Monterrey|Guadalajara",
-    "BR": "Brazil|Brazilian|Sao Paulo|São Paulo|Rio de Janeiro|Curitiba",
+    "MX": "Mexico|Mexican|Mexico City|Monterrey|Guadalajara|México",
+    "BR": "Brazil|Brazilian|Sao Paulo|São Paulo|Rio de Janeiro|Curitiba|Brasil|Brésil",
     "AR": "Argentina|Argentine|Argentinian|Buenos Aires",
     "CL": "Chile|Chilean|Santiago",
     "CO": "Colombia|Colombian|Bogota|Bogotá",

@@ -49,7 +49,7 @@ class StoryConfig:
     """
 
     threshold: float = 0.20
-    merge_threshold: float = 0.25
+    merge_threshold: float = 0.22
     window: timedelta = timedelta(hours=72)
     max_candidates: int = 8
     place_weight: float = 0.50

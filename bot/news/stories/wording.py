@@ -50,6 +50,23 @@ HEADLINE_PREFIX_RE = re.compile(
     re.IGNORECASE,
 )
 
+# Titles of posts that gather several events: a round-up, a newsletter's issue, a live blog, a
+# market wrap. Each shares words with every event it lists, so it would pull them together;
+# it stays a story of its own.
+_ROUNDUP_RE = re.compile(
+    r"\b(?:round-?ups?|wrap-?ups?|recap|digest|newsletter|week in review|this week in"
+    r"|(?:daily|morning|evening|weekly) (?:brief|briefing|update|roundup|round-up)"
+    # "Black Friday live: ..." or "... live | ...", not "Live-Shopping App".
+    r"|live(?: updates| blog)?\s*(?:[:|]|\s[-–—])|weekly\s*(?:[:|]|\s[-–—])"
+    r"|stocks making the biggest moves|biggest (?:stock )?movers)",
+    re.IGNORECASE,
+)
+
+
+def is_roundup(title: str) -> bool:
+    """Whether a (cleaned) headline is of a post gathering several events."""
+    return _ROUNDUP_RE.search(title) is not None
+
 
 def sentences(text: str) -> list[str]:
     """Split plain text into sentences, keeping "U.S. regulators" together."""

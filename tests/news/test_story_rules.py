@@ -1,0 +1,68 @@
+"""Two rules of story clustering found on the hand-written tuning data: round-ups stay apart,
+and a headline's place counts in the main European languages too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.news.stories import StoryClusterer, StoryItem
+from bot.news.stories.features import Featurizer, Prepared
+from bot.news.stories.model import StoryConfig
+from bot.news.stories.wording import is_roundup
+
+T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+STRIKE = [
+    ("Amazon workers strike at nine German sites on Black Friday", "Reuters"),
+    ("Amazon staff strike in Germany as Black Friday kicks off", "Spiegel International"),
+    ("Verdi calls Amazon staff in Germany out on strike for Black Friday", "Deutsche Welle"),
+]
+
+
+def _items(rows: list[tuple[str, str]], start: int = 1) -> list[StoryItem]:
+    return [
+        StoryItem(start + n, title, "", source, T0 + timedelta(minutes=10 * n), ("amazon",))
+        for n, (title, source) in enumerate(rows)
+    ]
+
+
+def test_round_up_headlines_are_recognised() -> None:
+    assert is_roundup("Tuesday round-up: Amazon Prime price rise, AO World lifts guidance")
+    assert is_roundup("Marketplace Pulse Weekly: November 27, 2026")
+    assert is_roundup("Black Friday 2026 live: Amazon strikes in Germany and Italy")
+    assert is_roundup("Stocks making the biggest moves premarket: Home Depot, Alibaba")
+    assert not is_roundup("Live-Shopping App Whatnot Valued at $11.5 Billion")
+    assert not is_roundup("Amazon to offer weekly grocery delivery in Spain")
+    assert not is_roundup("Temu goes live in Brazil")
+
+
+def test_a_round_up_joins_no_story_and_no_report_joins_a_round_up() -> None:
+    live = ("Black Friday live: Amazon strike at German sites, Black Friday deals", "Guardian")
+    clusterer = StoryClusterer(StoryConfig())
+    placed = dict(clusterer.assign(_items([*STRIKE, live])))
+    assert len({placed[1], placed[2], placed[3]}) == 1
+    assert placed[4] != placed[1]
+    # A round-up first: the reports that follow make their own story beside it.
+    clusterer = StoryClusterer(StoryConfig())
+    placed = dict(clusterer.assign(_items([live, *STRIKE])))
+    assert placed[1] not in {placed[2], placed[3], placed[4]}
+    assert len({placed[2], placed[3], placed[4]}) == 1
+
+
+def test_an_italian_headline_place_disagrees_with_the_german_story() -> None:
+    italian = ("Black Friday, sciopero nei magazzini Amazon in Italia", "Il Sole 24 Ore")
+    placed = dict(StoryClusterer(StoryConfig()).assign(_items([*STRIKE, italian])))
+    assert placed[4] != placed[1]
+
+
+def test_the_round_up_flag_survives_the_stored_form_and_older_rows_read_as_before() -> None:
+    featurizer = Featurizer(StoryConfig())
+    item = StoryItem(7, "Marketplace Pulse Weekly: November 27, 2026", "", "MP", T0)
+    prepared = featurizer.prepare(item, None, lambda key: 1.0)
+    assert prepared.roundup
+    again = Prepared.decode(7, prepared.encode())
+    assert again is not None and again.roundup and again.short
+    older = prepared.encode().replace(",3,", ",1,", 1)  # flags as a version without round-ups
+    assert older != prepared.encode()
+    decoded = Prepared.decode(7, older)
+    assert decoded is not None and decoded.short and not decoded.roundup
