@@ -375,8 +375,34 @@ _ODDITIES = st.sampled_from(
         '<post-id xmlns="com-wordpress:feed-additions:1">123</post-id>',
         '<title xmlns="com-wordpress:feed-additions:1">a title in another namespace</title>',
         '<y:post xmlns:y="urn:late">late prefix</y:post>',
+        "<atom:updated>2026-11-02T10:00:00Z</atom:updated>",
+        '<itunes:image href="https://x.example/ep.png"/><itunes:explicit>no</itunes:explicit>',
+        "<itunes:duration>12:00</itunes:duration>",
+        "<itunes:summary>an episode summary</itunes:summary>",
+        "<itunes:author>Host</itunes:author>",
         "<author>jane@x.example (Jane)</author>",
         "<dc:creator>&lt;jane@x.example&gt; Jane</dc:creator>",
+    ]
+)
+
+
+_CHANNEL_EXTRAS = st.sampled_from(
+    [
+        "",
+        '<atom:link href="https://x.example/feed" rel="self" type="application/rss+xml"/>',
+        '<atom:link href="https://x.example/other"/>',
+        "<image><url>https://x.example/logo.png</url><title>Logo title</title>"
+        "<link>https://x.example/logo</link></image>",
+        "<image><url>u</url><foo>resets the image mode</foo><title>Logo</title></image>",
+        "<textInput><title>Search</title><name>q</name><link>https://x.example/s</link></textInput>",
+        "<itunes:owner><itunes:name>Owner</itunes:name><itunes:email>o@x.example</itunes:email>"
+        "</itunes:owner><itunes:author>Host</itunes:author>",
+        '<itunes:category text="Business"><itunes:category text="Marketing"/></itunes:category>',
+        '<itunes:image href="https://x.example/show.png"/><itunes:summary>show</itunes:summary>',
+        "<media:title>a media title</media:title>",
+        "<dc:title>a dc title</dc:title>",
+        "<managingEditor>ed@x.example (Ed)</managingEditor><webMaster>w@x.example</webMaster>",
+        "<ttl>60</ttl><skipHours><hour>1</hour></skipHours>",
     ]
 )
 
@@ -391,6 +417,7 @@ def rss_document(draw: st.DrawFn) -> str:
                 f"<link>{draw(_LINKS)}</link>",
                 "<description>d</description>",
                 "<language>en</language>",
+                draw(_CHANNEL_EXTRAS),
             ]
         )
     )
@@ -400,7 +427,8 @@ def rss_document(draw: st.DrawFn) -> str:
         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/" '
         'xmlns:atom="http://www.w3.org/2005/Atom" '
         'xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0" '
-        'xmlns:slash="http://purl.org/rss/1.0/modules/slash/">'
+        'xmlns:slash="http://purl.org/rss/1.0/modules/slash/" '
+        'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">'
         f"<channel>{''.join(head)}{items}</channel></rss>"
     )
 
@@ -429,7 +457,8 @@ def rdf_document(draw: st.DrawFn) -> str:
         'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
         'xmlns:media="http://search.yahoo.com/mrss/" xmlns:atom="http://www.w3.org/2005/Atom" '
         'xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0" '
-        'xmlns:slash="http://purl.org/rss/1.0/modules/slash/">'
+        'xmlns:slash="http://purl.org/rss/1.0/modules/slash/" '
+        'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">'
         f'<channel rdf:about="https://x.example/">{"".join(head)}</channel>{items}</rdf:RDF>'
     )
 

@@ -510,6 +510,11 @@ class _Reader:
             elif self._name(child.tag) in _SAFE_CHANNEL:
                 if len(child):
                     raise _Decline
+            elif self._name(child.tag) in _SAFE_CHANNEL_BLOCKS:
+                # Podcast owner and category trees: publisher and tag values of the feed.
+                allowed = _SAFE_CHANNEL_BLOCKS[self._name(child.tag)]
+                if any(self._name(e.tag) not in allowed for e in child.iter() if e is not child):
+                    raise _Decline
             elif not self._harmless(child, _FEED_KEYS):
                 raise _Decline
 
@@ -575,7 +580,8 @@ class _Reader:
                 value, _ = _pop(_leaf_text(child, ()), "published", rss=True)
                 entry["published"] = value
                 entry["published_parsed"] = _parse_date(value)
-            elif tag == "{" + _DC + "}date":
+            elif tag in ("{" + _DC + "}date", "{" + _ATOM + "}updated"):
+                # Medium writes <atom:updated>; feedparser reads both as "updated".
                 _once(seen, "updated")
                 value, _ = _pop(_leaf_text(child, ()), "updated", rss=True)
                 entry["updated"] = value
@@ -749,6 +755,8 @@ class _Reader:
             _leaf_text(child, _LINK_ATTRS, text_ok=False)
             _link_with_href(entry, _attrs(child))
         else:
+            if self._name(tag) in _SAFE_ITEM:
+                return len(child) == 0
             return self._harmless(child, _ENTRY_KEYS)
         return True
 
@@ -872,5 +880,18 @@ _SAFE_CHANNEL = frozenset(
         "dc_publisher",
         "dc_creator",
         "dc_subject",
+        "itunes_author",
+        "itunes_subtitle",
+        "itunes_summary",
+        "itunes_explicit",
+        "itunes_block",
+        "itunes_image",
+        "itunes_keywords",
     }
 )
+_SAFE_CHANNEL_BLOCKS = {
+    "itunes_owner": frozenset({"itunes_name", "itunes_email"}),
+    "itunes_category": frozenset({"itunes_category"}),
+}
+# Item elements whose handlers store only what nobody here reads (an episode's image, flags).
+_SAFE_ITEM = frozenset({"itunes_image", "itunes_explicit", "itunes_block"})
