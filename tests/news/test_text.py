@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.news import text
 from bot.news.text import (
     ELLIPSIS,
     MARKDOWN_SCAN,
@@ -432,3 +433,20 @@ def test_no_bidi_or_zero_width_character_survives_cleaning(s: str) -> None:
         feed_text_to_plain(s, is_html=True),
     ):
         assert not set(out) & set(BIDI_AND_ZERO_WIDTH), repr(out)
+
+
+def _markdown_to_text_confirming_every_pass(s: str) -> str:
+    """markdown_to_text as it was before it skipped the pass that only confirms plain text."""
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    for _ in range(64):
+        out = text._markdown_pass(s)
+        if out == s:
+            break
+        s = out
+    return text.collapse_whitespace(s)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_MARKDOWN_SOUP, st.text(max_size=200)))
+def test_markdown_to_text_skips_only_passes_that_change_nothing(s: str) -> None:
+    assert text.markdown_to_text(s) == _markdown_to_text_confirming_every_pass(s)
