@@ -40,6 +40,8 @@ HOLDOUT_DIR = Path(__file__).resolve().parents[1] / "data" / "stories_holdout"
 TUNING_DIR = Path(__file__).resolve().parents[1] / "data" / "stories_tuning"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
+TuningPart = Literal["part_c", "part_d"]
+EXTRA_TUNING_PARTS: tuple[TuningPart, ...] = ("part_c", "part_d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ class Row:
 
     @property
     def half(self) -> Literal["tune", "test"]:
-        if self.main_event.startswith("t"):  # the extra tuning set (part_c) is tuning data only
+        if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
         return "tune" if int(self.main_event[1:]) % 2 == 1 else "test"
 
@@ -72,14 +74,22 @@ def rows() -> list[Row]:
     return _read(HOLDOUT_DIR)
 
 
-def tuning_rows() -> list[Row]:
-    """Every row of the extra tuning set (``stories_tuning/part_c.jsonl``)."""
-    return _read(TUNING_DIR)
+def tuning_rows(parts: Sequence[TuningPart] = ("part_c",)) -> list[Row]:
+    """Every row of the chosen extra tuning files (``stories_tuning/<part>.jsonl``).
+
+    ``("part_c",)`` by default, as before part_d existed; ``EXTRA_TUNING_PARTS`` for both.
+    """
+    return _read(TUNING_DIR, parts)
 
 
-def _read(directory: Path) -> list[Row]:
+def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
     out = []
-    for path in sorted(directory.glob("part_*.jsonl")):
+    paths = (
+        sorted(directory.glob("part_*.jsonl"))
+        if parts is None
+        else [directory / f"{part}.jsonl" for part in parts]
+    )
+    for path in paths:
         with path.open(encoding="utf-8") as f:
             for line in f:
                 if line.strip():
@@ -108,12 +118,15 @@ def load(half: Half = "all", order: Order = "published") -> list[LabelledItem]:
     return _labelled([r for r in rows() if half == "all" or r.half == half], order)
 
 
-def load_extra_tuning(order: Order = "published") -> list[LabelledItem]:
-    """The extra tuning set as labelled items, numbered in ``order`` as :func:`load` does.
+def load_extra_tuning(
+    order: Order = "published", parts: Sequence[TuningPart] = ("part_c",)
+) -> list[LabelledItem]:
+    """The chosen extra tuning files as labelled items, numbered in ``order`` as :func:`load`
+    does: part_c alone by default, ``("part_d",)`` alone, or ``EXTRA_TUNING_PARTS`` together.
 
     Tuning data only, like the "tune" half; ``load`` never returns these rows.
     """
-    return _labelled(tuning_rows(), order)
+    return _labelled(tuning_rows(parts), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:
