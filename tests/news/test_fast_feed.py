@@ -300,15 +300,19 @@ _LINKS = st.sampled_from(
 )
 
 
+# Mostly none: an RSS element's type attribute is rare.
+_RSS_TYPES = st.sampled_from(["", "", "", "", ' type="html"', ' type="text"', ' type="xhtml"'])
+
+
 @st.composite
 def rss_item(draw: st.DrawFn) -> str:
     parts = []
     if draw(st.booleans()):
-        parts.append(f"<title>{draw(_TEXT)}</title>")
+        parts.append(f"<title{draw(_RSS_TYPES)}>{draw(_TEXT)}</title>")
     if draw(st.booleans()):
         parts.append(f"<link>{draw(_LINKS)}</link>")
     if draw(st.booleans()):
-        parts.append(f"<description>{draw(_TEXT)}</description>")
+        parts.append(f"<description{draw(_RSS_TYPES)}>{draw(_TEXT)}</description>")
     if draw(st.booleans()):
         parts.append(f"<content:encoded>{draw(_TEXT)}</content:encoded>")
     if draw(st.booleans()):
@@ -366,6 +370,14 @@ _ODDITIES = st.sampled_from(
         "<source>Only a name</source>",
         '<source url="https://p.example/"></source>',
         '<guid isPermaLink="True">https://x.example/cap</guid>',
+        '<guid isPermalink="false">https://x.example/lower-l</guid>',
+        '<guid ISPERMALINK="false" isPermaLink="true">https://x.example/both</guid>',
+        '<source URL="https://p.example/">Upper-case URL</source>',
+        '<enclosure URL="https://x.example/u.png" TYPE="image/png"/>',
+        '<description TYPE="text">upper-case type &amp;amp;</description>',
+        "<itunes:subtitle>an episode subtitle</itunes:subtitle>",
+        "<dc:publisher>pub@x.example (The Publisher)</dc:publisher><dc:rights>CC</dc:rights>",
+        "<dc:language>fr</dc:language>",
         '<title xml:lang="en">with a language</title>',
         "<date>Mon, 02 Nov 2026 10:00:00 GMT</date>",
         "<foo:bar xmlns:foo='urn:foo'>text</foo:bar>",
@@ -380,6 +392,12 @@ _ODDITIES = st.sampled_from(
         "<itunes:duration>12:00</itunes:duration>",
         "<itunes:summary>an episode summary</itunes:summary>",
         "<itunes:author>Host</itunes:author>",
+        '<media:content url="https://x.example/c.jpg" medium="image">'
+        '<media:credit scheme="urn:ebu">Photo: A</media:credit></media:content>',
+        '<media:content url="https://x.example/c.jpg"><media:title>t</media:title></media:content>',
+        '<media:content url="https://x.example/c.jpg">'
+        '<media:thumbnail url="/t.png"/></media:content>',
+        '<media:rating scheme="urn:simple">nonadult</media:rating>',
         "<author>jane@x.example (Jane)</author>",
         "<dc:creator>&lt;jane@x.example&gt; Jane</dc:creator>",
     ]
@@ -403,6 +421,8 @@ _CHANNEL_EXTRAS = st.sampled_from(
         "<dc:title>a dc title</dc:title>",
         "<managingEditor>ed@x.example (Ed)</managingEditor><webMaster>w@x.example</webMaster>",
         "<ttl>60</ttl><skipHours><hour>1</hour></skipHours>",
+        '<media:rating scheme="urn:simple">nonadult</media:rating>',
+        '<title type="html">a second, typed title</title>',
     ]
 )
 
@@ -508,6 +528,7 @@ def atom_document(draw: st.DrawFn) -> str:
                 f"<link href={quoteattr(draw(_LINKS))}/>",
                 "<id>https://x.example/feed-id</id>",
                 "<updated>2026-11-01T00:00:00Z</updated>",
+                draw(st.sampled_from(["", "<published>2026-10-01T00:00:00Z</published>"])),
             ]
         )
     )

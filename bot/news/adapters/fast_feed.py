@@ -492,9 +492,10 @@ class _Reader:
                 continue
             if tag == "title":
                 _once(seen, "feed title")
-                text = _leaf_text(child, ())
-                feed["title"], kind = _pop(text, "title", rss=True, kind="text/plain")
-                feed["title_detail"] = {"type": kind}
+                text = _leaf_text(child, ("type",))
+                kind = _text_type(child, "text/plain")
+                feed["title"], detail = _pop(text, "title", rss=True, kind=kind)
+                feed["title_detail"] = {"type": detail}
             elif tag == "link":
                 _once(seen, "feed link")
                 text = _leaf_text(child, ())
@@ -543,9 +544,10 @@ class _Reader:
             tag = _rss1(child.tag) if rdf else child.tag
             if tag == "title":
                 _once(seen, "title")
-                text = _leaf_text(child, ())
-                entry["title"], kind = _pop(text, "title", rss=True, kind="text/plain")
-                entry["title_detail"] = {"type": kind}
+                text = _leaf_text(child, ("type",))
+                kind = _text_type(child, "text/plain")
+                entry["title"], detail = _pop(text, "title", rss=True, kind=kind)
+                entry["title_detail"] = {"type": detail}
             elif tag == "link":
                 _once(seen, "link")
                 text = _leaf_text(child, ())
@@ -558,22 +560,23 @@ class _Reader:
                     links[-1]["href"] = value
             elif tag == "description":
                 _once(seen, "description")
-                text = _leaf_text(child, ())
+                text = _leaf_text(child, ("type",))
                 if "summary" in entry and not has_content:
                     raise _Decline
-                entry["summary"], kind = _pop(text, "description", rss=True, kind="text/html")
-                entry["summary_detail"] = {"type": kind}
+                kind = _text_type(child, "text/html")
+                entry["summary"], detail = _pop(text, "description", rss=True, kind=kind)
+                entry["summary_detail"] = {"type": detail}
             elif tag == "{" + _CONTENT + "}encoded":
                 _once(seen, "content")
                 text = _leaf_text(child, ())
                 has_content = True
-                value, kind = _pop(text, "content", rss=True, kind="text/html")
-                entry.setdefault("content", []).append({"type": kind, "value": value})
+                value, detail = _pop(text, "content", rss=True, kind="text/html")
+                entry.setdefault("content", []).append({"type": detail, "value": value})
                 entry.setdefault("summary", value)
             elif tag == "guid":
                 _once(seen, "guid")
                 text = _leaf_text(child, ("isPermaLink",))
-                permalink = child.get("isPermaLink", "true") == "true"
+                permalink = _attrs(child).get("ispermalink", "true") == "true"
                 _id(entry, text, rss=True, permalink=permalink)
             elif tag == "pubDate":
                 _once(seen, "published")
@@ -608,8 +611,9 @@ class _Reader:
                 _once(seen, "source")
                 text = _leaf_text(child, ("url",))
                 source: dict[str, Any] = {}
-                if "url" in child.attrib:
-                    source["href"] = child.attrib["url"]
+                attrs = _attrs(child)
+                if "url" in attrs:
+                    source["href"] = attrs["url"]
                 value, _ = _pop(text, "source", rss=True)
                 if value:
                     source["title"] = value
@@ -647,7 +651,7 @@ class _Reader:
                 _text_type(child)
             elif tag in (_A_AUTHOR, _A_CONTRIBUTOR):
                 self._person(child)
-            elif tag in (_A_UPDATED, _A_GENERATOR, _A_ICON, _A_LOGO, _A_CATEGORY):
+            elif tag in (_A_UPDATED, _A_PUBLISHED, _A_GENERATOR, _A_ICON, _A_LOGO, _A_CATEGORY):
                 if len(child):
                     raise _Decline
             elif not self._harmless(child, _FEED_KEYS):
@@ -735,7 +739,14 @@ class _Reader:
         """The extension elements of an RSS item or Atom entry; False for unknown ones."""
         tag = child.tag
         if tag in _MEDIA_CONTENT:
-            _leaf_text(child, _MEDIA_ATTRS, text_ok=False)
+            if _other_attrs(child, _MEDIA_ATTRS):
+                raise _Decline
+            _blank(child.text)
+            # The Guardian credits each picture inside it; _start_media_content pushes nothing,
+            # so its children act as the item's own.
+            for part in child:
+                if not self._common_leaf(part):
+                    raise _Decline
             entry.setdefault("media_content", []).append(_attrs(child))
         elif tag in _MEDIA_THUMBNAIL:
             text = _leaf_text(child, ("url", "width", "height", "time"))
@@ -755,10 +766,13 @@ class _Reader:
             _leaf_text(child, _LINK_ATTRS, text_ok=False)
             _link_with_href(entry, _attrs(child))
         else:
-            if self._name(tag) in _SAFE_ITEM:
-                return len(child) == 0
-            return self._harmless(child, _ENTRY_KEYS)
+            return self._common_leaf(child)
         return True
+
+    def _common_leaf(self, child: ET.Element) -> bool:
+        if self._name(child.tag) in _SAFE_ITEM:
+            return len(child) == 0
+        return self._harmless(child, _ENTRY_KEYS)
 
 
 def _once(seen: set[str], what: str) -> None:
@@ -777,17 +791,22 @@ def _leaf_text(element: ET.Element, allowed: tuple[str, ...], *, text_ok: bool =
 
 
 def _other_attrs(element: ET.Element, allowed: tuple[str, ...]) -> bool:
+    """Whether the element has an attribute beyond ``allowed`` (any case, as feedparser reads
+    plain names: isPermalink is isPermaLink) or two that only differ in case."""
     seen: set[str] = set()
     for name in element.attrib:
         if name == _XML_LANG:
             continue
-        lower = name.lower()
-        # feedparser lowercases attribute names; a namespaced one would also be known by its
-        # local name.
-        if name not in allowed or lower in seen:
+        key = _attr_key(name)
+        if key in seen or key not in {_attr_key(a) for a in allowed}:
             return True
-        seen.add(lower)
+        seen.add(key)
     return False
+
+
+def _attr_key(name: str) -> str:
+    # Namespaced names stay exact: feedparser would also know them by their local name.
+    return name if name.startswith("{") else name.lower()
 
 
 def _attrs(element: ET.Element) -> dict[str, str]:
@@ -803,8 +822,8 @@ def _attrs(element: ET.Element) -> dict[str, str]:
     return attrs
 
 
-def _text_type(element: ET.Element) -> str:
-    kind: str = _map_content_type(element.get("type", "text/plain").lower())
+def _text_type(element: ET.Element, default: str = "text/plain") -> str:
+    kind: str = _map_content_type(_attrs(element).get("type", default))
     if kind not in _TEXT_TYPES:
         raise _Decline  # xhtml (markup inside the element) or base64 content
     return kind
@@ -887,6 +906,8 @@ _SAFE_CHANNEL = frozenset(
         "itunes_block",
         "itunes_image",
         "itunes_keywords",
+        "media_rating",
+        "media_credit",
     }
 )
 _SAFE_CHANNEL_BLOCKS = {
@@ -894,4 +915,16 @@ _SAFE_CHANNEL_BLOCKS = {
     "itunes_category": frozenset({"itunes_category"}),
 }
 # Item elements whose handlers store only what nobody here reads (an episode's image, flags).
-_SAFE_ITEM = frozenset({"itunes_image", "itunes_explicit", "itunes_block"})
+_SAFE_ITEM = frozenset(
+    {
+        "itunes_image",
+        "itunes_explicit",
+        "itunes_block",
+        "itunes_subtitle",
+        "dc_publisher",
+        "dc_rights",
+        "dc_language",
+        "media_credit",
+        "media_rating",
+    }
+)
