@@ -41,7 +41,7 @@ from bot.news.models import (
     SearchRequest,
     TaggedDraft,
 )
-from bot.news.query import build_fts_query
+from bot.news.query import parse_query
 from storage import Database
 from storage._sql import to_db_time, to_json_list
 from storage.items import company_tag, feed_tag, month_tag
@@ -382,7 +382,7 @@ async def time_search(path: Path, repeats: int) -> dict[str, object]:
     typical: list[float] = []
     async with await Database.open(path) as db:
         for case in cases():
-            query = build_fts_query(case.request.text)
+            query = parse_query(case.request.text)
             page = await db.items.search(case.request, query)  # warm-up
             timings = []
             for _ in range(repeats):
@@ -527,7 +527,7 @@ async def _search_under_writes(
                 round_ += 1
 
         request = SearchRequest(text="amazon tariffs", guild_id=1003)
-        query = build_fts_query(request.text)
+        query = parse_query(request.text)
         idle = []
         for _ in range(100):
             started = time.perf_counter()

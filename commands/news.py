@@ -32,7 +32,7 @@ from bot.embeds import (
     summary_scope,
 )
 from bot.news.models import Company, Feed, ItemPage
-from bot.news.query import build_fts_query
+from bot.news.query import parse_query
 from bot.news.service import NewsService
 from bot.news.services.summaries import SummaryService
 from bot.news.summary import TrendData, period_window
@@ -333,7 +333,7 @@ class NewsCog(
     ) -> None:
         """Search stored news by words, optionally about one company or topic, or since a date."""
         # Cheap checks first, so that a mistake is answered privately, not in the channel.
-        build_fts_query(query)
+        parse_query(query)
         chosen = self.news.resolve_company(company) if company else None
         picked = self.news.resolve_topic(topic) if topic else None
         if since and since.strip():

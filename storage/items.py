@@ -15,10 +15,10 @@ from bot.news.errors import InvalidQuery
 from bot.news.models import (
     Company,
     FeedPollResult,
-    FtsQuery,
     Item,
     ItemPage,
     LatestRequest,
+    SearchQuery,
     SearchRequest,
     TaggedDraft,
 )
@@ -31,6 +31,7 @@ from storage._sql import (
     to_db_time,
     to_json_list,
 )
+from storage.fts import match_expression
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +111,10 @@ WHERE (SELECT story_id FROM items WHERE id = excluded.item_id) IS NULL
 
 TAG_MARK = "\ue000"
 """Starts every tag token. A private-use character: unicode61 keeps it inside the token, and
-``build_fts_query`` drops it from user text, so no search a user types can match a tag; that is
-what lets the user's expression go unrestricted by a column filter (``{title summary} : ...``
-makes bm25 count phrase matches column by column, about 40% slower at a million items).
+``parse_query`` drops it from user text (``storage/fts.py`` again from any term), so no search
+a user types can match a tag; that is what lets the user's expression go unrestricted by a
+column filter (``{title summary} : ...`` makes bm25 count phrase matches column by column,
+about 40% slower at a million items).
 
 Tag tokens go through the index's porter stemmer like words do; it can only drop a final "e"
 of a hex id, which keeps every tag distinct (see migration 8)."""
@@ -411,9 +413,10 @@ class SqliteItemRepository:
             wanted *= COLLAPSE_READ_FACTOR
 
     async def search(
-        self, request: SearchRequest, query: FtsQuery, *, topic: str | None = None
+        self, request: SearchRequest, query: SearchQuery, *, topic: str | None = None
     ) -> ItemPage:
-        """Items matching ``query``, ranked by relevance and recency, with the request's filters.
+        """Items matching ``query`` (rendered by ``storage/fts.py``), ranked by relevance and
+        recency, with the request's filters.
 
         Bounded work: a common word matches a large share of a big archive (100k+ rows of a
         million) and bm25 plus a join for each of them costs far more than the latency
@@ -436,8 +439,8 @@ class SqliteItemRepository:
 
         Pages (``offset``/``limit``) are slices of one ranking while ``offset + limit`` stays
         within the window; deeper pages widen it (up to ``MAX_SEARCH_WINDOW``), which may
-        reorder items around the boundary. Raises InvalidQuery if the expression is not valid
-        FTS5 (never the case for ``build_fts_query`` output).
+        reorder items around the boundary. Raises InvalidQuery if SQLite refuses the expression
+        (never the case for a rendered ``SearchQuery``; a defence in depth).
 
         ``request.collapse`` keeps, of each story's items in the window, the best-ranked one
         (grouped before the page is cut, from the ranking's first ``COLLAPSE_READ_FACTOR``
@@ -452,28 +455,25 @@ class SqliteItemRepository:
         offset = _clamp(request.offset, 0, MAX_SEARCH_WINDOW)
         window = _clamp(offset + limit + 1, SEARCH_WINDOW, MAX_SEARCH_WINDOW)
         tags: list[str] = []
+        months: list[str] | None = None
         if request.feed_id is not None:
-            tags.append(_quote(feed_tag(request.feed_id)))
+            tags.append(feed_tag(request.feed_id))
         if request.company is not None:
-            tags.append(_quote(company_tag(request.company)))
+            tags.append(company_tag(request.company))
         if topic is not None:
-            tags.append(_quote(topic_tag(topic)))
+            tags.append(topic_tag(topic))
         joins, clauses, parameters = _scope(request.guild_id, request.all_guilds)
         if request.since is not None or request.until is not None:
             months = await self._months(request.since, request.until)
             if months == []:
                 return ItemPage(items=())
-            if months is not None:
-                tags.append("(" + " OR ".join(_quote(month) for month in months) + ")")
             if request.since is not None:
                 clauses.append("i.published >= ?")
                 parameters.append(to_db_time(request.since))
             if request.until is not None:
                 clauses.append("i.published < ?")
                 parameters.append(to_db_time(request.until))
-        match = query.expression
-        if tags:
-            match = f"({match}) AND " + " AND ".join(tags)
+        match = match_expression(query, all_tags=tags, any_tags=months or ())
         hits = f"""
             hits AS MATERIALIZED (
                 SELECT i.id AS id, i.published AS published, i.story_id AS story_id,
@@ -555,7 +555,8 @@ class SqliteItemRepository:
         try:
             return await self._db.read(sql, parameters)
         except sqlite3.OperationalError as exc:
-            # build_fts_query never produces these; an FtsQuery made some other way might.
+            # A rendered SearchQuery never causes these; kept so that a renderer bug is a
+            # user's one-line error, not a traceback.
             if not _is_query_error(exc):
                 raise
             raise InvalidQuery("That search could not be understood; try plain words.") from exc
@@ -766,10 +767,6 @@ def _first_of_each_story(rows: Sequence[sqlite3.Row]) -> list[sqlite3.Row]:
             seen.add(story_id)
         kept.append(row)
     return kept
-
-
-def _quote(token: str) -> str:
-    return '"' + token.replace('"', '""') + '"'
 
 
 def _half_life_us() -> float:

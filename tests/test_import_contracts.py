@@ -60,7 +60,6 @@ def test_storage_imports_only_the_core_vocabulary() -> None:
         "bot.news.models",
         "bot.news.errors",
         "bot.news.ports",
-        "bot.news.query",
         "bot.news.stories",
     }
     for path in (ROOT / "storage").rglob("*.py"):
@@ -68,6 +67,25 @@ def test_storage_imports_only_the_core_vocabulary() -> None:
             top = name.split(".")[0]
             if top in {"bot", "commands", "discord"}:
                 assert name in allowed_core, f"{path.name} imports {name}"
+
+
+def test_only_storage_renders_fts5() -> None:
+    # Everything above storage passes the parsed ``SearchQuery``; FTS5 syntax is one backend's.
+    # Only storage and its own tests (tests/storage/) may import the renderer.
+    allowed = (ROOT / "storage", ROOT / "tests" / "storage")
+    tops = [top for top in ROOT.iterdir() if top.is_dir() and not top.name.startswith(".")]
+    for path in (path for top in tops for path in top.rglob("*.py")):
+        if any(path.is_relative_to(place) for place in allowed):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            assert "storage.fts" not in names, f"{path.relative_to(ROOT)} imports storage.fts"
 
 
 def test_commands_never_touch_storage() -> None:

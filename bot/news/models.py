@@ -6,7 +6,7 @@ Only the standard library is imported here. Every datetime is timezone-aware UTC
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 
@@ -312,11 +312,57 @@ class LatestRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class FtsQuery:
-    """A user's search text turned into a safe FTS5 MATCH expression."""
+class SearchTerm:
+    """One word or phrase to look for, as the user typed it (``bot.news.query`` cleaned it).
 
-    expression: str
-    terms: tuple[str, ...] = field(default=())
+    ``phrase``: typed in double quotes; its words must appear in this order, side by side. A
+    word may hold punctuation that splits it for the index ("e-commerce"), and a backend then
+    reads it as a phrase of its parts too. ``prefix``: typed with a trailing ``*``; the last
+    word matches every word that starts so. The text is data, never syntax: a backend escapes
+    or binds it.
+    """
+
+    text: str
+    phrase: bool = False
+    prefix: bool = False
+
+    def shown(self) -> str:
+        """The term as a user would type it again (a prefix with its star, no quotes)."""
+        return self.text + ("*" if self.prefix else "")
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """Terms typed with ``OR`` between them: an item matches the group if it matches any."""
+
+    terms: tuple[SearchTerm, ...]
+
+    def __post_init__(self) -> None:
+        if not self.terms:
+            raise ValueError("an OR group needs at least one term")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A user's search text, parsed (``bot.news.query.parse_query``), in no backend's syntax.
+
+    An item matches when it matches every group of ``all_of`` and none of ``excluded``. The
+    filters (company, feed, topic, dates) are not text: they are ``SearchRequest``'s fields.
+    Storage renders both to its own query language (``storage/fts.py`` for SQLite's FTS5).
+    """
+
+    all_of: tuple[AnyOf, ...]
+    excluded: tuple[SearchTerm, ...] = ()
+
+    def __post_init__(self) -> None:
+        # "Everything except ..." is no search a full-text index can run from its postings.
+        if not self.all_of:
+            raise ValueError("a search needs at least one term to look for")
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The words and phrases looked for, as typed (for display or logs; no exclusions)."""
+        return tuple(term.shown() for group in self.all_of for term in group.terms)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,6 @@ from bot.news.models import (
     Feed,
     FeedPollResult,
     FetchResult,
-    FtsQuery,
     Item,
     ItemPage,
     LatestRequest,
@@ -25,6 +24,7 @@ from bot.news.models import (
     OutboxEntry,
     ParsedFeed,
     PostResult,
+    SearchQuery,
     SearchRequest,
     StoryRecord,
     Subscription,
@@ -87,7 +87,13 @@ class ItemRepository(Protocol):
 
     async def latest(self, request: LatestRequest) -> ItemPage: ...
 
-    async def search(self, request: SearchRequest, query: FtsQuery) -> ItemPage: ...
+    async def search(self, request: SearchRequest, query: SearchQuery) -> ItemPage:
+        """Items matching ``query`` within the request's filters, scope and page.
+
+        The query is the core's parsed value, in no backend's syntax: each backend renders it
+        (and the filters) to its own query language, with user text escaped or bound.
+        """
+        ...
 
     async def count(self) -> int: ...
 

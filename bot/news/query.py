@@ -1,4 +1,4 @@
-"""Turn whatever a user types into a safe SQLite FTS5 MATCH expression.
+"""Parse whatever a user types into a search query (``SearchQuery``) in no backend's syntax.
 
 The user-facing syntax is deliberately small, like a web search box::
 
@@ -8,18 +8,17 @@ The user-facing syntax is deliberately small, like a web search box::
     temu OR shein           either word (``OR`` in capitals, between two terms)
     amaz*  "tiktok sh"*     words that start so (a ``*`` at the end of a word or phrase)
 
-Everything else is text, never syntax. Every term is emitted as an FTS5 string (``"tok"``), so
-``^``, ``:``, parentheses, ``NEAR``, ``AND``/``NOT`` typed as words, column filters and a ``*``
-anywhere but at the end of a term lose their meaning and become (at most) words to look for.
-The FTS5 grammar therefore only ever sees strings (a prefix one followed by ``*``) joined by
-``AND``, ``OR`` groups in parentheses and one trailing ``NOT (...)``: no query a user types can
-make SQLite raise a syntax error. The expression is also valid inside a column filter
-(``{title summary} : (...)``), which storage relies on.
+Everything else is text, never syntax: ``^``, ``:``, parentheses, ``NEAR``, ``AND``/``NOT``
+typed as words, column filters and a ``*`` anywhere but at the end of a term are kept in a
+term's text and become (at most) words to look for. Control characters (and private-use ones,
+which storage uses to mark hidden tag tokens) never reach a term.
 
-Words are matched by their English stem (the index uses FTS5's ``porter`` tokenizer), so
+Storage renders the result to its own query language (``storage/fts.py`` for SQLite's FTS5)
+and must give the same syntax the same meaning: words are matched by their English stem, so
 "return" finds "returns" and "returned"; a prefix is matched against those stems too.
 
-Pure and stdlib-only: services call it to validate input before anything reaches storage.
+Pure and stdlib-only: services and commands call it to validate input before anything reaches
+storage.
 """
 
 from __future__ import annotations
@@ -28,13 +27,13 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.news.errors import InvalidQuery
-from bot.news.models import FtsQuery
+from bot.news.models import AnyOf, SearchQuery, SearchTerm
 
 MAX_TERMS = 16
 """Terms (words or phrases, kept and excluded together) beyond this are ignored."""
 
 MAX_TERM_CHARS = 64
-"""Longer terms are cut: no real word is this long and FTS5 tokens are short anyway."""
+"""Longer terms are cut: no real word is this long and index tokens are short anyway."""
 
 MAX_PHRASE_CHARS = 200
 """A quoted phrase may hold several words, so it gets a larger budget than a single word."""
@@ -59,15 +58,8 @@ SHORT_PREFIX_MESSAGE = (
 
 @dataclass(frozen=True, slots=True)
 class _Term:
-    text: str
+    term: SearchTerm
     negative: bool
-    prefix: bool = False  # a trailing ``*``: the term's last word is a prefix
-
-    def expression(self) -> str:
-        return _quote(self.text) + ("*" if self.prefix else "")
-
-    def shown(self) -> str:
-        return self.text + ("*" if self.prefix else "")
 
 
 class _Or:
@@ -77,17 +69,17 @@ class _Or:
 _OR = _Or()
 
 
-def build_fts_query(text: str) -> FtsQuery:
-    """Return the safe FTS5 expression for a user's search ``text``.
+def parse_query(text: str) -> SearchQuery:
+    """Parse a user's search ``text``: groups of terms to match (AND of ORs) and exclusions.
 
-    ``FtsQuery.terms`` holds the positive words and phrases (for highlighting or logs).
+    ``SearchQuery.terms`` holds the positive words and phrases (for highlighting or logs).
     Raises InvalidQuery when nothing searchable is left (empty, punctuation or emoji only),
-    when every term is an exclusion, since FTS5 cannot search for "everything except", and
-    for a ``*`` that follows no word or fewer than ``MIN_PREFIX_CHARS`` of its characters.
+    when every term is an exclusion, since an index cannot search for "everything except",
+    and for a ``*`` that follows no word or fewer than ``MIN_PREFIX_CHARS`` of its characters.
     """
     tokens = _tokenize(_clean(text[:MAX_INPUT_CHARS]))
-    groups: list[list[_Term]] = []  # AND of ORs
-    excluded: list[_Term] = []
+    groups: list[list[SearchTerm]] = []  # AND of ORs
+    excluded: list[SearchTerm] = []
     last: _Term | None = None
     joinable = False  # an OR directly follows a positive term: the next term joins its group
     kept = 0
@@ -99,43 +91,26 @@ def build_fts_query(text: str) -> FtsQuery:
             break
         kept += 1
         if token.negative:
-            excluded.append(token)
+            excluded.append(token.term)
         elif joinable and groups:
-            groups[-1].append(token)
+            groups[-1].append(token.term)
         else:
-            groups.append([token])
+            groups.append([token.term])
         last, joinable = token, False
 
     if not groups:
         raise InvalidQuery(ONLY_EXCLUSIONS_MESSAGE if excluded else EMPTY_MESSAGE)
-
-    # Explicit AND: FTS5's implicit AND only joins plain phrases, and "(a OR b) c" is a
-    # syntax error there.
-    expression = " AND ".join(_group_expression(group) for group in groups)
-    if excluded:
-        # Parenthesised on both sides so FTS5's operator precedence never matters.
-        negated = " OR ".join(term.expression() for term in excluded)
-        expression = f"({expression}) NOT ({negated})"
-    terms = tuple(term.shown() for group in groups for term in group)
-    return FtsQuery(expression=expression, terms=terms)
-
-
-def _group_expression(group: list[_Term]) -> str:
-    if len(group) == 1:
-        return group[0].expression()
-    return "(" + " OR ".join(term.expression() for term in group) + ")"
-
-
-def _quote(term: str) -> str:
-    """An FTS5 string: inside double quotes, a double quote is written twice."""
-    return '"' + term.replace('"', '""') + '"'
+    return SearchQuery(
+        all_of=tuple(AnyOf(tuple(group)) for group in groups), excluded=tuple(excluded)
+    )
 
 
 def _clean(text: str) -> str:
     """Replace control characters with spaces and drop an unbalanced quote.
 
-    FTS5 ends a string at a NUL byte ("unterminated string"), and lone surrogates cannot be
-    encoded for SQLite at all, so none of the "C" categories may reach the expression.
+    FTS5 ends a string at a NUL byte ("unterminated string"), lone surrogates cannot be encoded
+    for a database at all and private-use characters mark storage's hidden tag tokens, so none
+    of the "C" categories may reach a term.
     """
     cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text)
     if cleaned.count('"') % 2:
@@ -155,11 +130,11 @@ def _word_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LNM"
 
 
-def _prefix_term(text: str, negative: bool) -> _Term:
+def _prefix_term(text: str, negative: bool, *, phrase: bool) -> _Term:
     """The term for ``text`` that was typed with a trailing ``*`` (already removed).
 
-    The star applies to the word it touches, the last one FTS5 reads in ``text``: a star after
-    a space or punctuation, or after a single character, is refused rather than silently
+    The star applies to the word it touches, the last one an index reads in ``text``: a star
+    after a space or punctuation, or after a single character, is refused rather than silently
     dropped or left to match half the vocabulary.
     """
     end = len(text)
@@ -171,7 +146,7 @@ def _prefix_term(text: str, negative: bool) -> _Term:
         raise InvalidQuery(BARE_STAR_MESSAGE)
     if run < MIN_PREFIX_CHARS:
         raise InvalidQuery(SHORT_PREFIX_MESSAGE)
-    return _Term(text, negative, prefix=True)
+    return _Term(SearchTerm(text, phrase=phrase, prefix=True), negative)
 
 
 def _tokenize(text: str) -> list[_Term | _Or]:
@@ -200,9 +175,11 @@ def _tokenize(text: str) -> list[_Term | _Or]:
             while i < n and text[i] == "*":
                 i += 1
             if starred:
-                out.append(_prefix_term(phrase.rstrip("*")[:MAX_PHRASE_CHARS], negative))
+                out.append(
+                    _prefix_term(phrase.rstrip("*")[:MAX_PHRASE_CHARS], negative, phrase=True)
+                )
             elif _searchable(phrase):
-                out.append(_Term(phrase[:MAX_PHRASE_CHARS], negative))
+                out.append(_Term(SearchTerm(phrase[:MAX_PHRASE_CHARS], phrase=True), negative))
             continue
         start = i
         while i < n and not text[i].isspace() and text[i] != '"':
@@ -211,7 +188,7 @@ def _tokenize(text: str) -> list[_Term | _Or]:
         if word == "OR" and not negative:
             out.append(_OR)
         elif word.endswith("*"):
-            out.append(_prefix_term(word.rstrip("*")[:MAX_TERM_CHARS], negative))
+            out.append(_prefix_term(word.rstrip("*")[:MAX_TERM_CHARS], negative, phrase=False))
         elif _searchable(word):
-            out.append(_Term(word[:MAX_TERM_CHARS], negative))
+            out.append(_Term(SearchTerm(word[:MAX_TERM_CHARS]), negative))
     return out

@@ -34,7 +34,7 @@ from bot.news.ports import (
     MetaStore,
     TopicDirectory,
 )
-from bot.news.query import build_fts_query
+from bot.news.query import parse_query
 from bot.news.services.feed_check import FeedChecker, FeedPreview
 from bot.news.timeparse import parse_since
 from bot.news.topics import Topic
@@ -358,7 +358,7 @@ class NewsService:
         many other sources reported it (``ItemPage.hits``); ``offset`` then counts stories.
         False lists every item.
         """
-        query = build_fts_query(text)
+        query = parse_query(text)
         now = self._clock.now()
         return await self._items.search(
             SearchRequest(

@@ -21,7 +21,7 @@ from bot.news.models import (
     UpdateReport,
     UpdateStatus,
 )
-from bot.news.query import build_fts_query
+from bot.news.query import parse_query
 from bot.news.services.poller import FeedPoller, PollerOptions
 from bot.news.services.stage import Stage
 from bot.news.tag import Tagger
@@ -138,7 +138,7 @@ class Stored:
 
 
 async def searchable(db: Database, text: str) -> int:
-    page = await db.items.search(SearchRequest(text=text, all_guilds=True), build_fts_query(text))
+    page = await db.items.search(SearchRequest(text=text, all_guilds=True), parse_query(text))
     return len(page.items)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 import storage.items
 from bot.news.models import Feed, Item, ItemPage, LatestRequest, SearchRequest, TaggedDraft
-from bot.news.query import build_fts_query
+from bot.news.query import parse_query
 from bot.news.stories import StorySummary
 from storage import Database
 from tests.storage.conftest import T0, add_feed, draft, poll
@@ -153,7 +153,7 @@ async def test_latest_fills_the_page_past_long_runs_of_one_story(db: Database) -
 
 
 async def _search(db: Database, text: str, **request: object) -> ItemPage:
-    return await db.items.search(SearchRequest(text, **request), build_fts_query(text))  # type: ignore[arg-type]
+    return await db.items.search(SearchRequest(text, **request), parse_query(text))  # type: ignore[arg-type]
 
 
 def _first_of_each_story(items: Sequence[Item]) -> list[str]:

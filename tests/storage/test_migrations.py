@@ -28,7 +28,7 @@ from bot.news.ports import (
     OutboxRepository,
     SubscriptionRepository,
 )
-from bot.news.query import build_fts_query
+from bot.news.query import parse_query
 from bot.news.stories import summarize_story
 from storage import Database
 from storage._sql import to_db_time
@@ -246,7 +246,7 @@ async def test_a_version_1_database_upgrades_in_place(tmp_path: Path) -> None:
         assert await db.items.count() == 2
         assert await db.meta.get("catalogue_seeded") == "yes"
         [found] = (
-            await db.items.search(SearchRequest("tariffs"), build_fts_query("tariffs"))
+            await db.items.search(SearchRequest("tariffs"), parse_query("tariffs"))
         ).items
         assert found.companies == (Company("temu", "Temu"),)
         latest = await db.items.latest(LatestRequest(all_guilds=True))
@@ -336,7 +336,7 @@ async def test_a_version_2_database_upgrades_in_place(tmp_path: Path) -> None:
         [entry] = await db.outbox.due(T0, 10)
         assert (entry.item.id, entry.item.story_id) == (shared_id, None)
         found = await db.items.search(
-            SearchRequest("temu", company="temu"), build_fts_query("temu")
+            SearchRequest("temu", company="temu"), parse_query("temu")
         )
         assert {i.id for i in found.items} == {shared_id, sent_id}
         assert all(i.topics == () and i.story_id is None for i in found.items)

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 import storage.items as items_module
 from bot.news.companies import FAMILIES
 from bot.news.models import Feed, ItemDraft, SearchRequest, TaggedDraft
-from bot.news.query import build_fts_query
+from bot.news.query import parse_query
 from bot.news.topics import TOPICS
 from storage import Database
+from storage.fts import render
 from storage.items import company_tag, feed_tag, month_tag, topic_tag
 from storage.migrations import SCHEMA_VERSION
 from tests.storage.conftest import T0, add_feed, database_at, draft, poll, tagged
@@ -26,7 +27,7 @@ from tests.storage.conftest import T0, add_feed, database_at, draft, poll, tagge
 
 async def keys(db: Database, text: str, **filters: object) -> set[str]:
     request = SearchRequest(text=text, all_guilds=True, **filters)  # type: ignore[arg-type]
-    page = await db.items.search(request, build_fts_query(text))
+    page = await db.items.search(request, parse_query(text))
     return {item.key for item in page.items}
 
 
@@ -181,4 +182,4 @@ async def test_a_version_7_database_is_reindexed_with_stems(tmp_path: Path) -> N
 
 
 def test_tag_mark_is_still_what_typed_text_cannot_hold() -> None:
-    assert build_fts_query(items_module.TAG_MARK + "amaz*").expression == '"amaz"*'
+    assert render(parse_query(items_module.TAG_MARK + "amaz*")) == '"amaz"*'

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.news.models import Item, ItemDraft, LatestRequest, SearchRequest, TaggedDraft
-from bot.news.query import build_fts_query
+from bot.news.query import parse_query
 from storage import Database
 from tests.storage.conftest import T0, add_feed, draft, poll
 
@@ -30,7 +30,7 @@ async def _items(db: Database, *, topic: str | None = None) -> dict[str, Item]:
 async def _search(db: Database, text: str, topic: str | None, **request: object) -> set[str]:
     page = await db.items.search(
         SearchRequest(text, limit=100, **request),  # type: ignore[arg-type]
-        build_fts_query(text),
+        parse_query(text),
         topic=topic,
     )
     return {item.key for item in page.items}
