@@ -366,6 +366,10 @@ def cases() -> list[Case]:
             SearchRequest(text="amazon", until=END - timedelta(days=365)),
         ),
         Case("amazon offset=50", SearchRequest(text="amazon", offset=50)),
+        # Prefixes expand to every indexed stem that starts so (the common "sell" to many).
+        Case("tarif*", SearchRequest(text="tarif*")),
+        Case("sell* OR ship*", SearchRequest(text="sell* OR ship*")),
+        Case('"tiktok sh"*', SearchRequest(text='"tiktok sh"*')),
     ]
     return out
 
