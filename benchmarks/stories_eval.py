@@ -9,8 +9,8 @@ split by event: the defaults were tuned on the "tune" half only; the "test" half
 accuracy to quote. Each half is assigned in two orders: by publication time in batches of
 ``--batch`` (feeds polled as items come out), and grouped by outlet in one batch of 500 (a
 cold first poll of every feed). Merges are applied to earlier placements, as storage does.
-The extra tuning set (``tests/data/stories_tuning/part_c.jsonl``, tuning data only) is scored
-the same two ways.
+The extra tuning sets (``tests/data/stories_tuning/part_c.jsonl`` and ``part_d.jsonl``, tuning
+data only) are scored the same two ways, each on its own.
 
 Accuracy: items are assigned in batches of ``--batch`` (one poll's worth) in ingest order, as
 the bot does. Pairwise precision, recall and F1 count pairs of items: a pair is found when both
@@ -166,12 +166,14 @@ def main() -> None:
             result = evaluate(name, story_holdout.load(half, order), config, batch)  # type: ignore[arg-type]
             halves[f"{half}_{order}"] = result
             show(result)
-    extra_tuning: dict[str, Result] = {}
-    for order, batch in (("published", args.batch), ("feeds", 500)):
-        items = story_holdout.load_extra_tuning(order)  # type: ignore[arg-type]
-        result = evaluate(f"extra tuning set (part_c), {order} order", items, config, batch)
-        extra_tuning[order] = result
-        show(result)
+    extra_tuning: dict[str, dict[str, Result]] = {}
+    for part in story_holdout.EXTRA_TUNING_PARTS:
+        for order, batch in (("published", args.batch), ("feeds", 500)):
+            items = story_holdout.load_extra_tuning(order, (part,))  # type: ignore[arg-type]
+            name = f"extra tuning set ({part}), {order} order"
+            result = evaluate(name, items, config, batch)
+            extra_tuning.setdefault(part, {})[order] = result
+            show(result)
     small = evaluate("eval set (tests/data)", story_corpus.load(), config, args.batch)
     show(small)
     started = time.perf_counter()
@@ -223,7 +225,10 @@ def main() -> None:
             "max_candidates": config.max_candidates,
         },
         "hand_written": {key: result.as_json() for key, result in halves.items()},
-        "extra_tuning_part_c": {key: result.as_json() for key, result in extra_tuning.items()},
+        **{
+            f"extra_tuning_{part}": {key: result.as_json() for key, result in results.items()}
+            for part, results in extra_tuning.items()
+        },
         "eval_set": small.as_json(),
         "large_set": large.as_json(),
         "seeds": [r.as_json() for r in extra],

@@ -21,6 +21,21 @@ a follow-up that is news of its own (an appeal the day after a fine, a regulator
 of a filed IPO, a funding round first reported as talks) is another event, a look-alike of
 the first; a roundup or a weekly newsletter issue is an event of its own, a look-alike of
 every event it mentions (and of the previous issue).
+
+A second extra tuning file, ``stories_tuning/part_d.jsonl`` (written by hand; 14 events
+"d01".."d14" told by 10-12 outlets each, 69 look-alike events, 1-20 December 2026), is aimed at
+precision: look-alikes share company, place and topic with their event in the same week (Temu
+opens a warehouse in Poland / Temu fined in Poland; two Amazon announcements at one event;
+Chewy's quarter / Chewy's CEO leaving that evening / Petco's quarter; Naver buys Kurly / Coupang
+buys 29CM), and it has headlines in Polish, German, Spanish, Indonesian, Korean, Lithuanian,
+Dutch and French, title-only posts and "Headline - Publisher" titles. Same labels as part_c,
+plus, for both files: an analysis or opinion piece about an event's news published by the
+next day is part of that event (part_c's "Why Shopify is spending nearly $7 billion", part_d's
+"Why Temu needs warehouses in Europe now"); one published later, or one about a theme several
+events share (two IPOs in a week), is an event of its own, a look-alike of what it discusses. A
+price reaction on the day is part of the event; the next trading day's move is a follow-up.
+``load_extra_tuning(order, parts)`` loads part_c (the default), part_d, or both
+(``EXTRA_TUNING_PARTS``).
 """
 
 from __future__ import annotations
