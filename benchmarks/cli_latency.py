@@ -108,7 +108,7 @@ async def build_database(db: Path, server: UnchangedFeeds, feeds: int) -> int:
         reports = await newsroom.service.poll(include_not_due=True)  # stories assigned after it
         errors = [r.error for r in reports if r.error]
         assert not errors, f"the cold poll failed: {errors[:3]}"
-        return await newsroom.database.items.count()
+        return await newsroom.storage.items.count()
 
 
 async def poll_phases(db: Path) -> dict[str, float]:
@@ -132,7 +132,7 @@ async def poll_phases(db: Path) -> dict[str, float]:
 async def count_items(db: Path) -> int:
     settings = load_settings(environ={"SHOPWIRE_DB": str(db), "SHOPWIRE_SEED_CATALOGUE": "0"})
     async with open_newsroom(settings) as newsroom:
-        return await newsroom.database.items.count()
+        return await newsroom.storage.items.count()
 
 
 def launchers() -> dict[str, list[str]]:

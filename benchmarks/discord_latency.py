@@ -53,7 +53,7 @@ async def build_database(path: Path, items: int, feed_url: str) -> None:
     settings = load_settings(environ={"SHOPWIRE_DB": str(path), "SHOPWIRE_SEED_CATALOGUE": "0"})
     async with open_newsroom(settings) as newsroom:
         feed = await newsroom.service.add_feed(feed_url, name="Loopback Commerce")
-        await top_up(newsroom.database, [feed.id], items, newsroom.tagger)
+        await top_up(newsroom.storage, [feed.id], items, newsroom.tagger)
 
 
 async def start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:

@@ -332,7 +332,7 @@ async def main() -> None:
                 page = await service.search("amazon", limit=1, all_guilds=True)
                 cold = time.perf_counter() - started
                 figures.update(await probe.stop())
-                stored = await newsroom.database.items.count()
+                stored = await newsroom.storage.items.count()
                 assert page.items, "nothing searchable after the cold poll"
                 figures["cold_poll_to_searchable_s"] = round(cold, 3)
                 figures["cold_items_stored"] = stored
@@ -354,11 +354,11 @@ async def main() -> None:
                 figures["incremental_poll_s"] = round(time.perf_counter() - started, 3)
                 figures["incremental_new_items"] = sum(r.new_items for r in reports)
                 figures["stories_after_incremental"] = await place_all(newsroom.assigner)
-                unplaced = await newsroom.database.stories.unassigned(1)
+                unplaced = await newsroom.storage.stories.unassigned(1)
                 assert not unplaced, "an item was left out of the stories"
 
                 # A restart: a fresh assigner rebuilds the clusterer from the stored features.
-                fresh = StoryAssigner(stories=newsroom.database.stories, clock=newsroom.clock)
+                fresh = StoryAssigner(stories=newsroom.storage.stories, clock=newsroom.clock)
                 started = time.perf_counter()
                 await fresh.warm_up()
                 figures["stories_rebuild_after_restart_s"] = round(time.perf_counter() - started, 3)
@@ -372,7 +372,7 @@ async def main() -> None:
                 if args.million:
                     feeds = await service.list_feeds(all_guilds=True)
                     seconds = await top_up(
-                        newsroom.database, [f.id for f in feeds], 1_000_000, newsroom.tagger
+                        newsroom.storage, [f.id for f in feeds], 1_000_000, newsroom.tagger
                     )
                     figures["top_up_to_1m_s"] = round(seconds, 1)
                     figures["search_at_1m"] = await measure_search(service, args.rounds)

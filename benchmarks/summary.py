@@ -99,7 +99,7 @@ async def main() -> None:
                 hour = published.replace(minute=0, second=0, microsecond=0)
                 by_hour.setdefault(hour, []).append(TaggedDraft(draft, item.companies))
             clock = SteppedClock()
-            assigner = StoryAssigner(stories=room.database.stories, clock=clock)
+            assigner = StoryAssigner(stories=room.storage.stories, clock=clock)
             assign_s = 0.0
             for hour in sorted(by_hour):
                 clock.moment = hour + timedelta(minutes=59)
@@ -107,7 +107,7 @@ async def main() -> None:
                 for tagged in by_hour[hour]:
                     groups.setdefault(tagged.draft.publisher or "", []).append(tagged)
                 for source, drafts in groups.items():
-                    await room.database.items.apply(
+                    await room.storage.items.apply(
                         FeedPollResult(
                             feed_id=feeds[source].id,
                             polled_at=hour + timedelta(minutes=59),

@@ -1,7 +1,10 @@
 """The composition root: the only place that knows every concrete class.
 
-``open_newsroom(settings)`` opens the database, the HTTP fetcher, the parser pool and the tagger,
-wires the services, seeds the catalogue on a new database, and closes everything on exit.
+``open_newsroom(settings)`` opens the storage the ``db`` setting names (``storage.open_storage``),
+the HTTP fetcher, the parser pool and the tagger, wires the services, seeds the catalogue on a
+new database, and closes everything on exit. Front ends get services and ports from the
+``Newsroom``, never a concrete storage class; the bot gets its deliverer and digest scheduler
+from it too (``delivery_sender``, ``digest_scheduler``).
 
 The fetcher and the parser pool are opened on first use (``bot.lazy``), and the taggers compile
 their tables on the first item tagged; aiohttp, feedparser and the LLM client are imported only
@@ -10,20 +13,21 @@ then. ``shopwire latest`` and ``search`` open the database and nothing else.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.lazy import LazyFetcher, LazyParser, OnFirstUse
 from bot.news.clock import SystemClock
-from bot.news.ports import Clock, Fetcher
+from bot.news.delivery import DeliveryOptions, DeliverySender
+from bot.news.digests import DigestPublisher, DigestScheduler
+from bot.news.ports import Clock, Fetcher, Publisher, Storage
 from bot.news.schedule import PollPolicy
 from bot.news.service import NewsService
 from bot.news.services.feed_check import FeedChecker
+from bot.news.services.feed_notices import FeedNotices
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.services.summaries import SummaryService
 from bot.news.stories import StoryConfig
@@ -32,7 +36,7 @@ from bot.news.tag import Tagger
 from bot.news.topics import TopicTagger
 from bot.news.updater import FeedUpdater, UpdaterOptions
 from bot.settings import Settings
-from storage.db import Database
+from storage import open_storage
 
 if TYPE_CHECKING:  # imported when first used: aiohttp, feedparser, process pools
     from bot.news.fetch import FetchConfig, HttpFetcher
@@ -45,7 +49,9 @@ class Newsroom:
     """Everything a front end (CLI or bot) needs, opened and wired."""
 
     settings: Settings
-    database: Database
+    # The port, never the concrete SQLite class: front ends and tests read repositories
+    # through it; the services were handed theirs here.
+    storage: Storage
     service: NewsService
     subscriptions: SubscriptionService
     summaries: SummaryService
@@ -55,6 +61,31 @@ class Newsroom:
     # The bot runs story assignment as its own stage beside delivery; the CLI's poll runs it
     # after the poll through NewsService's after_poll hook.
     assigner: StoryAssigner
+    notices: FeedNotices
+
+    def delivery_sender(self, publisher: Publisher) -> DeliverySender:
+        """The outbox's deliverer, posting through ``publisher`` (the bot's, once logged in)."""
+        return DeliverySender(
+            outbox=self.storage.outbox,
+            subscriptions=self.storage.subscriptions,
+            publisher=publisher,
+            clock=self.clock,
+            options=DeliveryOptions(
+                max_posts_per_channel=self.settings.max_posts_per_channel,
+                max_age=timedelta(hours=self.settings.max_post_age_hours),
+            ),
+        )
+
+    def digest_scheduler(self, publisher: DigestPublisher) -> DigestScheduler:
+        """Plans and posts the digests, through ``publisher``."""
+        return DigestScheduler(
+            subscriptions=self.storage.subscriptions,
+            digests=self.storage.digests,
+            guild_settings=self.storage.guild_settings,
+            summaries=self.summaries,
+            publisher=publisher,
+            clock=self.clock,
+        )
 
 
 def poll_policy(settings: Settings) -> PollPolicy:
@@ -94,9 +125,8 @@ async def open_newsroom(
     (a read-only file works). A new database is still seeded, as by any other command.
     """
     the_clock: Clock = clock or SystemClock()
-    new_database = not await asyncio.to_thread(Path(settings.db).exists)
     async with AsyncExitStack() as stack:
-        database = await Database.open(settings.db)
+        database = await open_storage(settings.db)
         stack.push_async_callback(database.close)
         if fetcher is None:
             http = OnFirstUse(lambda: _open_fetcher(settings, the_clock), _close_fetcher)
@@ -171,7 +201,7 @@ async def open_newsroom(
             topics=TopicTagger.default(),
             guild_settings=database.guild_settings,
         )
-        if settings.seed_catalogue and (new_database or not read_only):
+        if settings.seed_catalogue and (database.created or not read_only):
             await service.seed_catalogue()
         yield Newsroom(
             settings,
@@ -183,6 +213,7 @@ async def open_newsroom(
             tagger,
             the_clock,
             stories,
+            FeedNotices(feeds=database.feeds, subscriptions=database.subscriptions),
         )
 
 

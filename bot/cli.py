@@ -77,7 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--db",
         default=argparse.SUPPRESS,
-        help="database file (env SHOPWIRE_DB; default shopwire.db)",
+        help=(
+            "database: a file path or sqlite:///path, sqlite:////absolute/path"
+            " (env SHOPWIRE_DB; default shopwire.db)"
+        ),
     )
     common.add_argument(
         "--config",
@@ -249,7 +252,7 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
         print(f"error: {exc}", file=console.err)
         return EXIT_USER_ERROR
     except StorageError as exc:
-        print(f"error: database {settings.db}: {exc}", file=console.err)
+        print(f"error: database {settings.db_shown}: {exc}", file=console.err)
         return EXIT_USER_ERROR
     except ShopwireError as exc:
         print(f"error: {exc}", file=console.err)

@@ -6,28 +6,14 @@ loops are the runner's business (``bot/runner.py``), which subclasses or compose
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import discord
 from discord.ext import commands
 
-from bot.news.service import NewsService
-from bot.news.services.summaries import SummaryService
-from bot.news.subscriptions import SubscriptionService
-from bot.settings import Settings
 from commands import add_cogs
 from commands.errors import ShopwireTree
-
-
-@dataclass(frozen=True)
-class BotServices:
-    """What the commands need from the newsroom."""
-
-    news: NewsService
-    subscriptions: SubscriptionService
-    summaries: SummaryService
-    settings: Settings
+from commands.services import BotServices
 
 
 def shopwire_intents() -> discord.Intents:

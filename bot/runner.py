@@ -26,7 +26,6 @@ import json
 import logging
 import signal
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
 from typing import Any, TextIO
 
 import aiohttp
@@ -36,8 +35,8 @@ from discord.gateway import DiscordWebSocket
 
 from bot import keepalive, signals
 from bot.app import Newsroom, open_newsroom
-from bot.client import BotServices, ShopwireBot
-from bot.news.delivery import DeliveryOptions, DeliverySender
+from bot.client import ShopwireBot
+from bot.news.delivery import DeliverySender
 from bot.news.digests import DigestScheduler
 from bot.news.errors import StorageError
 from bot.news.models import UpdateReport, UpdateStatus
@@ -46,6 +45,7 @@ from bot.news.services.poller import FeedPoller
 from bot.news.services.stage import Stage
 from bot.publisher import DiscordPublisher
 from bot.settings import Settings
+from commands.services import BotServices
 
 log = logging.getLogger("shopwire")
 
@@ -117,7 +117,7 @@ def _with_discord(
     except (aiohttp.ClientError, OSError) as exc:
         print(f"error: cannot reach Discord: {exc}", file=err)
     except StorageError as exc:
-        print(f"error: database {settings.db}: {exc}", file=err)
+        print(f"error: database {settings.db_shown}: {exc}", file=err)
     return 1
 
 
@@ -150,7 +150,7 @@ def sync_commands(settings: Settings, err: TextIO, guild_id: int | None) -> int:
                     synced = await bot.tree.sync(guild=target)
                 else:
                     synced = await bot.tree.sync()
-                    await newsroom.database.meta.set(COMMANDS_HASH, payload_hash(bot))
+                    await newsroom.storage.meta.set(COMMANDS_HASH, payload_hash(bot))
                 print(f"Synced {len(synced)} commands.", file=err)
         return 0
 
@@ -196,40 +196,25 @@ async def _serve(settings: Settings) -> None:
 
     async with open_newsroom(settings) as newsroom:
         feeds, items = await newsroom.service.feed_counts()
-        subscriptions = len(await newsroom.database.subscriptions.list_all())
+        subscriptions = await newsroom.subscriptions.count_all()
         log.info(
             "shopwire starting version=%s db=%s feeds=%d items=%d subscriptions=%d",
             version(),
-            settings.db,
+            settings.db_shown,
             feeds,
             items,
             subscriptions,
         )
         bot = ShopwireBot(_services(newsroom))
         publisher = DiscordPublisher(bot)
-        sender = DeliverySender(
-            outbox=newsroom.database.outbox,
-            subscriptions=newsroom.database.subscriptions,
-            publisher=publisher,
-            clock=newsroom.clock,
-            options=DeliveryOptions(
-                max_posts_per_channel=settings.max_posts_per_channel,
-                max_age=timedelta(hours=settings.max_post_age_hours),
-            ),
-        )
-        digests = DigestScheduler(
-            subscriptions=newsroom.database.subscriptions,
-            digests=newsroom.database.digests,
-            guild_settings=newsroom.database.guild_settings,
-            summaries=newsroom.summaries,
-            publisher=publisher,
-            clock=newsroom.clock,
-        )
+        # Wired by the composition root; only the publisher is Discord's.
+        sender = newsroom.delivery_sender(publisher)
+        digests = newsroom.digest_scheduler(publisher)
         async with bot:
 
             async def log_in() -> None:
                 await bot.login(settings.discord_token or "")
-                await sync_if_changed(bot, newsroom.database.meta, settings)
+                await sync_if_changed(bot, newsroom.storage.meta, settings)
 
             # A Discord that does not answer must not keep SIGTERM waiting (aiohttp's own
             # timeout is five minutes): a stop while logging in ends the process at once.
@@ -349,23 +334,17 @@ async def _announce_disabled(
     for report in reports:
         if report.status is not UpdateStatus.DISABLED:
             continue
-        feed = await newsroom.database.feeds.get(report.feed_id)
-        if feed is None or feed.guild_id is None:
+        notice = await newsroom.notices.disabled_notice(report.feed_id)
+        if notice is None:
             continue
-        channels = [
-            s.channel_id
-            for s in await newsroom.database.subscriptions.list_for_guild(feed.guild_id)
-            if s.paused_reason is None
-        ]
-        if not channels:
-            continue
+        feed = notice.feed
         text = (
             f"The feed **{discord.utils.escape_markdown(feed.name)}** was disabled: "
             f"{discord.utils.escape_markdown(report.error or 'it kept failing')}. "
             "See `/feeds status`; an admin can remove it or add a working URL."
         )
         nonce = hashlib.sha256(f"disabled:{feed.id}:{feed.last_polled}".encode()).hexdigest()[:25]
-        result = await publisher.post_notice(channels[0], text, nonce)
+        result = await publisher.post_notice(notice.channel_id, text, nonce)
         log.info(
             "feed disabled notice feed_id=%s guild_id=%s outcome=%s",
             feed.id,

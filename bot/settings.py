@@ -8,6 +8,7 @@ failing, so an operator fixes a bad configuration in one go.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +64,25 @@ class Settings:
     # A secret too: only from SHOPWIRE_LLM_API_KEY, never from a file or logged.
     llm_api_key: str | None = field(default=None, repr=False)
 
+    @property
+    def db_shown(self) -> str:
+        """The ``db`` setting as messages and logs show it: a database URL's password hidden."""
+        return hide_password(self.db)
+
+
+def hide_password(url: str) -> str:
+    """``url`` with its ``user:password@`` part and any ``password=`` parameter as ``***``."""
+    scheme, found, rest = url.partition("://")
+    if not found:
+        return url  # a file path
+    address, question, query = rest.partition("?")
+    # The last "@": a password may hold an unescaped "@" or "/".
+    _credentials, at, host = address.rpartition("@")
+    if at:
+        address = f"***@{host}"
+    query = re.sub(r"(?i)(password=)[^&]*", r"\1***", query)
+    return f"{scheme}://{address}{question}{query}"
+
 
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
@@ -112,7 +132,12 @@ def _log_level(value: Any) -> str | None:
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec("db", str, "SQLite database file (created if missing)."),
+    SettingSpec(
+        "db",
+        str,
+        "The database: a SQLite file path (created if missing) or sqlite:///path"
+        " (sqlite:////absolute/path); postgresql:// is not supported yet.",
+    ),
     SettingSpec("poll_interval", int, "Seconds between polls of one feed.", _at_least(5)),
     SettingSpec(
         "connect_timeout",

@@ -1,6 +1,7 @@
 """Slash commands: thin cogs that validate, call one service, render and respond.
 
-Nothing here imports storage: the cogs get the services through ``BotServices``.
+Nothing here imports storage or the Discord client: the cogs get the services through
+``BotServices`` (``commands.services``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from commands.settings import SettingsCog
 from commands.subscriptions import SubscriptionsCog
 
 if TYPE_CHECKING:
-    from bot.client import BotServices
+    from commands.services import BotServices
 
 
 def build_cogs(services: BotServices) -> list[commands.Cog]:

@@ -24,7 +24,7 @@ from commands.errors import NO_MENTIONS
 from commands.news import feed_choices
 
 if TYPE_CHECKING:
-    from bot.client import BotServices
+    from commands.services import BotServices
 
 MAX_FEED_FIELDS = 24  # of Discord's 25, one is kept for "…and N more"
 OWN_LIST_LIMIT = 2000  # of a message's 6000 characters; the catalogue gets the rest

@@ -42,7 +42,7 @@ from commands.errors import NO_MENTIONS, report_error
 from commands.suggest import fuzzy_choices
 
 if TYPE_CHECKING:
-    from bot.client import BotServices
+    from commands.services import BotServices
 
 PAGE_TIMEOUT = 300.0  # seconds a search's page buttons keep working
 NOT_YOURS = "Only the person who searched can turn pages."

@@ -14,7 +14,7 @@ from commands.errors import NO_MENTIONS
 from commands.suggest import fuzzy_choices
 
 if TYPE_CHECKING:
-    from bot.client import BotServices
+    from commands.services import BotServices
 
 
 # Offered first, so that an empty box shows zones sellers are likely in, not "Africa/Abidjan".

@@ -20,7 +20,7 @@ from commands.feeds import lines_within
 from commands.suggest import fuzzy_choices, split_last_term
 
 if TYPE_CHECKING:
-    from bot.client import BotServices
+    from commands.services import BotServices
 
 MODE_CHOICES = [
     app_commands.Choice(name="realtime: each item as it arrives", value="realtime"),

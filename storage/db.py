@@ -52,7 +52,8 @@ class SqliteMeta:
 
 
 class Database:
-    """The open database and its repositories; use ``await Database.open(path)``.
+    """The open database and its repositories (implements ``Storage``); use
+    ``await Database.open(path)``, or ``storage.open_storage(url)`` from the ``db`` setting.
 
     One writer connection (every write is a ``BEGIN IMMEDIATE`` transaction behind an
     ``asyncio.Lock``) and, for a file database, a second read-only connection for queries: in
@@ -60,8 +61,10 @@ class Database:
     writer's thread. Use it as an async context manager, or call ``close()``.
     """
 
-    def __init__(self, path: str, connections: Connections) -> None:
+    def __init__(self, path: str, connections: Connections, *, created: bool = False) -> None:
         self.path = path
+        # Whether opening made the database: the composition root seeds a new one.
+        self.created = created
         self._connections = connections
         self.feeds = SqliteFeedRepository(connections)
         self.items = SqliteItemRepository(connections)
@@ -86,7 +89,10 @@ class Database:
             )
         location = str(path)
         in_memory = location == ":memory:" or location.startswith("file::memory:")
+        created = in_memory
         if not in_memory:
+            # Decided before connecting, which creates the file.
+            created = not await asyncio.to_thread(Path(location).exists)
             if await asyncio.to_thread(Path(location).is_dir):
                 raise StorageError(f"{location} is a folder: give the database file's path.")
             try:
@@ -112,7 +118,7 @@ class Database:
                 reason = storage_error(exc) or exc
                 raise StorageError(f"Cannot open the database {location}: {reason}") from exc
             raise
-        return cls(location, Connections(writer, reader))
+        return cls(location, Connections(writer, reader), created=created)
 
     async def close(self) -> None:
         """Close the connections after the current write, if any (the last one checkpoints)."""

@@ -42,7 +42,7 @@ async def test_summaries_ask_the_configured_endpoint_once(llm: LlmServer, tmp_pa
     )
     clock = FakeClock(T0 + timedelta(hours=1))
     async with open_newsroom(settings, clock=clock) as newsroom:
-        await store_stories(newsroom.database, clock)
+        await store_stories(newsroom.storage, clock)
         plain = {r.story.headline: r.story for r in (await newsroom.summaries.summary()).stories}
         fees = plain["Temu cuts seller fees by 15% in Europe"]
         llm.script(lines({fees.id: "Temu cuts seller fees in Europe by 15% from June 1."}))
@@ -59,6 +59,6 @@ async def test_without_a_base_url_no_request_is_made(llm: LlmServer, tmp_path: P
     settings = load_settings(environ=environ(tmp_path, SHOPWIRE_LLM_API_KEY=KEY))
     clock = FakeClock(T0 + timedelta(hours=1))
     async with open_newsroom(settings, clock=clock) as newsroom:
-        await store_stories(newsroom.database, clock)
+        await store_stories(newsroom.storage, clock)
         assert (await newsroom.summaries.summary()).stories
     assert llm.requests == []

@@ -94,6 +94,26 @@ def test_commands_never_touch_storage() -> None:
             assert name.split(".")[0] not in {"storage", "aiosqlite"}, f"{path.name} imports {name}"
 
 
+def test_commands_never_import_the_discord_client_or_the_runtime() -> None:
+    # The cogs get their services as ``commands.services.BotServices``; importing the client
+    # (which imports the cogs) was a loop.
+    runtime = {"bot.client", "bot.runner", "bot.app", "bot.publisher", "bot.cli"}
+    for path in (ROOT / "commands").rglob("*.py"):
+        for name in _imports(path):
+            assert name not in runtime, f"{path.name} imports {name}"
+
+
+def test_only_the_composition_root_opens_storage() -> None:
+    # Everything else gets its repositories from bot/app.py (``Newsroom.storage``, the port).
+    for package in ("bot", "commands"):
+        for path in (ROOT / package).rglob("*.py"):
+            if path == ROOT / "bot" / "app.py":
+                continue
+            for name in _imports(path):
+                top = name.split(".")[0]
+                assert top not in {"storage", "aiosqlite"}, f"{path.name} imports {name}"
+
+
 def test_importing_everything_needs_no_token_and_configures_nothing(tmp_path: Path) -> None:
     modules = _modules("bot") + _modules("storage") + _modules("commands")
     code = (

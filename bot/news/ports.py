@@ -5,7 +5,7 @@ Storage implements these Protocols (``storage/``); tests may stand fakes beside 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -76,6 +76,10 @@ class FeedRepository(Protocol):
 
 class ItemRepository(Protocol):
     """Stored items, their company tags and full-text search."""
+
+    async def register_companies(self, companies: Iterable[Company]) -> None:
+        """Store (or rename) the companies items are tagged with, so items show their names."""
+        ...
 
     async def known_hashes(self, feed_id: int, keys: Sequence[str]) -> Mapping[str, str]:
         """Content hash per key for those of ``keys`` already stored for the feed."""
@@ -343,3 +347,44 @@ class StoryRepository(Protocol):
     async def period_titles(
         self, since: datetime, until: datetime, company: str | None
     ) -> list[str]: ...
+
+
+class Storage(Protocol):
+    """One open database: every repository the app uses, and closing it.
+
+    Opened from the ``db`` setting by ``storage.open_storage``; only the composition root
+    (``bot/app.py``) opens it and hands its repositories to the services.
+    """
+
+    @property
+    def created(self) -> bool:
+        """True when opening created the database (a new database gets the catalogue)."""
+        ...
+
+    @property
+    def feeds(self) -> FeedRepository: ...
+
+    @property
+    def items(self) -> ItemRepository: ...
+
+    @property
+    def meta(self) -> MetaStore: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def stories(self) -> StoryRepository: ...
+
+    @property
+    def digests(self) -> DigestRepository: ...
+
+    @property
+    def guild_settings(self) -> GuildSettingsRepository: ...
+
+    async def close(self) -> None:
+        """Close the database after the write in flight, if any."""
+        ...

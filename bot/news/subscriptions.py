@@ -226,6 +226,10 @@ class SubscriptionService:
             await self._subscriptions.remove(subscription.id)
         return chosen
 
+    async def count_all(self) -> int:
+        """How many subscriptions there are in every server, paused ones included."""
+        return len(await self._subscriptions.list_all())
+
     async def list_for_guild(self, guild_id: int) -> list[SubscriptionStatus]:
         """The server's subscriptions with their queued posts."""
         return [

@@ -33,7 +33,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from bot.app import Newsroom, open_newsroom
-from bot.client import BotServices, ShopwireBot
+from bot.client import ShopwireBot
 from bot.news.models import (
     Feed,
     FeedPollResult,
@@ -44,6 +44,7 @@ from bot.news.models import (
     TaggedDraft,
 )
 from bot.settings import load_settings
+from commands.services import BotServices
 from tests.ceiling import CEILING
 from tests.fakediscord import FakeDiscord, Guild, Member, Perm
 from tests.fakediscord.records import InteractionHandle, RecordedMessage
@@ -243,7 +244,7 @@ async def store_items(
         )
         for n, (title, summary, companies) in enumerate(items)
     )
-    await newsroom.database.items.apply(
+    await newsroom.storage.items.apply(
         FeedPollResult(
             feed_id=feed.id,
             polled_at=now,

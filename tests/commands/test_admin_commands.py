@@ -24,7 +24,7 @@ async def test_admin_subscribes_a_channel(app: App) -> None:
     )
     assert (await handle.response()).type == 5
     assert reply.ephemeral
-    [subscription] = await app.newsroom.database.subscriptions.list_for_guild(world.guild.id)
+    [subscription] = await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id)
     assert reply.content == (
         f"Subscribed <#{world.news.id}> (#{subscription.id}): companies: Temu, SHEIN; "
         "keywords: fees. New items are posted as they arrive."
@@ -48,7 +48,7 @@ async def test_plain_member_is_refused_even_when_the_server_overrides_the_hint(a
     _, reply = await app.answer(world.member, "subscribe", channel=world.news, override=True)
     assert reply.ephemeral
     assert reply.content == "You need the Manage Server permission to use this command."
-    assert await app.newsroom.database.subscriptions.list_for_guild(world.guild.id) == []
+    assert await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id) == []
 
     for command in ("subscriptions", "feeds list", "feeds status"):
         _, refused = await app.answer(world.member, command, override=True)
@@ -73,7 +73,7 @@ async def test_subscribe_names_the_missing_permission(app: App) -> None:
     _, reply = await app.answer(world.admin, "subscribe", channel=world.deals)
     assert reply.ephemeral
     assert reply.content == f"I can't post in <#{world.deals.id}>: I'm missing Embed Links."
-    assert await app.newsroom.database.subscriptions.list_for_guild(world.guild.id) == []
+    assert await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id) == []
 
 
 async def test_unknown_company_in_a_subscription_gets_a_suggestion(app: App) -> None:
@@ -86,7 +86,7 @@ async def test_unknown_company_in_a_subscription_gets_a_suggestion(app: App) -> 
 
 async def test_subscribing_again_resumes_a_paused_subscription(app: App) -> None:
     world = app.world
-    repository = app.newsroom.database.subscriptions
+    repository = app.newsroom.storage.subscriptions
     await app.answer(world.admin, "subscribe", channel=world.news, companies="temu")
     [subscription] = await repository.list_for_guild(world.guild.id)
     await repository.pause(subscription.id, "Missing Permissions", app.newsroom.clock.now())
@@ -104,10 +104,10 @@ async def test_subscribing_again_resumes_a_paused_subscription(app: App) -> None
 async def test_subscriptions_lists_filters_status_and_pending_posts(app: App) -> None:
     world = app.world
     await app.answer(world.admin, "subscribe", channel=world.news, keywords="warehouse")
-    [subscription] = await app.newsroom.database.subscriptions.list_for_guild(world.guild.id)
+    [subscription] = await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id)
     now = app.newsroom.clock.now()
     fresh = draft("wh-1", "Temu opens a warehouse", "In Poland.", now)
-    await app.newsroom.database.items.apply(
+    await app.newsroom.storage.items.apply(
         FeedPollResult(
             feed_id=app.catalogue_feed.id,
             polled_at=now,
@@ -145,7 +145,7 @@ async def test_unsubscribe(app: App) -> None:
     assert reply.content == (
         f"Removed from <#{world.news.id}>: #{choices[0]['value']} (companies: SHEIN)."
     )
-    remaining = await app.newsroom.database.subscriptions.list_for_guild(world.guild.id)
+    remaining = await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id)
     assert [s.filter.companies for s in remaining] == [("temu",)]
 
 
@@ -210,7 +210,7 @@ async def test_feeds_remove_only_this_servers_own(app: App) -> None:
     _, refused = await app.answer(world.admin, "feeds remove", feed=str(app.catalogue_feed.id))
     assert refused.ephemeral
     assert "shared catalogue" in refused.content
-    assert await app.newsroom.database.feeds.get(app.catalogue_feed.id) is not None
+    assert await app.newsroom.storage.feeds.get(app.catalogue_feed.id) is not None
 
     _, elsewhere = await app.answer(
         world.other_admin, "feeds remove", guild=world.other, feed=str(app.private_feed.id)
@@ -221,7 +221,7 @@ async def test_feeds_remove_only_this_servers_own(app: App) -> None:
     assert removed.content == (
         f"Removed **Secret Source** (feed `{app.private_feed.id}`) and the items it brought."
     )
-    assert await app.newsroom.database.feeds.get(app.private_feed.id) is None
+    assert await app.newsroom.storage.feeds.get(app.private_feed.id) is None
 
 
 async def test_feeds_status_shows_health(app: App) -> None:
@@ -256,7 +256,7 @@ async def test_subscribe_with_topics_names_them_and_rejects_unknown_ones(app: Ap
     _, reply = await app.answer(
         world.admin, "subscribe", channel=world.news, topics="fees, Legal & safety"
     )
-    [subscription] = await app.newsroom.database.subscriptions.list_for_guild(world.guild.id)
+    [subscription] = await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id)
     assert subscription.filter.topics == ("fees", "legal")
     assert reply.content == (
         f"Subscribed <#{world.news.id}> (#{subscription.id}): topics: Fees & pricing, "
@@ -302,7 +302,7 @@ async def test_an_admin_role_id_is_never_matched_by_a_role_name(
             squatter, "settings timezone", name="Europe/Paris", guild=world.other, override=True
         )
         assert settings.content == "You need the Manage Server permission to use this command."
-        assert await app.newsroom.database.subscriptions.list_for_guild(world.other.id) == []
+        assert await app.newsroom.storage.subscriptions.list_for_guild(world.other.id) == []
 
         _, ok = await app.answer(world.role_admin, "subscribe", channel=world.news, override=True)
         assert ok.content.startswith(f"Subscribed <#{world.news.id}>")

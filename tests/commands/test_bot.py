@@ -14,11 +14,12 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.client import BotServices, ShopwireBot
+from bot.client import ShopwireBot
 from bot.news.errors import InvalidQuery, UserError
 from commands.checks import holds_role, role_label
 from commands.errors import NotNewsAdmin, ShopwireTree, user_message
 from commands.help import help_embed
+from commands.services import BotServices
 from tests.commands.conftest import App, World, start_shopwire
 
 # The exact JSON that would be synced to Discord. After an intended change to the commands,

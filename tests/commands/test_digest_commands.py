@@ -48,7 +48,7 @@ async def test_daily_subscription_at_an_hour_names_its_first_digest(app: App) ->
     assert reply.ephemeral
     assert not reply.pings.anyone
 
-    [subscription] = await app.newsroom.database.subscriptions.list_for_guild(world.guild.id)
+    [subscription] = await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id)
     assert subscription.mode is SubscriptionMode.DAILY
     assert subscription.post_hour == 7
     assert subscription.channel_id == world.news.id
@@ -86,7 +86,7 @@ async def test_daily_subscription_at_an_hour_names_its_first_digest(app: App) ->
         world.admin, "subscribe", channel=world.news, mode="weekly", hour=18
     )
     assert "weekly (Mondays) digest at 18:00" in weekly.content
-    subscriptions = await app.newsroom.database.subscriptions.list_for_guild(world.guild.id)
+    subscriptions = await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id)
     assert [(s.mode, s.post_hour) for s in subscriptions] == [
         (SubscriptionMode.DAILY, 7),
         (SubscriptionMode.WEEKLY, 18),
@@ -105,7 +105,7 @@ async def test_an_hour_without_a_digest_mode_is_refused(app: App) -> None:
         world.admin, "subscribe", channel=world.news, mode="realtime", hour=7
     )
     assert explicit.content == reply.content
-    assert await app.newsroom.database.subscriptions.list_for_guild(world.guild.id) == []
+    assert await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id) == []
 
 
 async def test_a_realtime_subscription_shows_no_next_digest(app: App) -> None:
@@ -123,7 +123,7 @@ async def test_a_realtime_subscription_shows_no_next_digest(app: App) -> None:
 
 async def test_settings_timezone_sets_shows_and_refuses_unknown_names(app: App) -> None:
     world = app.world
-    settings = app.newsroom.database.guild_settings
+    settings = app.newsroom.storage.guild_settings
 
     _, shown = await app.answer(world.admin, "settings timezone")
     assert shown.ephemeral
@@ -175,7 +175,7 @@ async def test_settings_timezone_is_for_admins_only(app: App) -> None:
     assert refused.content == REFUSED
     _, shown = await app.answer(world.member, "settings timezone", override=True)
     assert shown.content == REFUSED
-    assert await app.newsroom.database.guild_settings.timezone(world.guild.id) is None
+    assert await app.newsroom.storage.guild_settings.timezone(world.guild.id) is None
 
 
 async def test_timezone_autocomplete_finds_new_york(app: App) -> None:
@@ -192,7 +192,7 @@ async def test_timezone_autocomplete_finds_new_york(app: App) -> None:
 async def test_a_flood_is_posted_as_single_posts_and_one_roundup(app: App) -> None:
     world = app.world
     await app.answer(world.admin, "subscribe", channel=world.news)
-    [subscription] = await app.newsroom.database.subscriptions.list_for_guild(world.guild.id)
+    [subscription] = await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id)
     now = app.newsroom.clock.now()
     titles = [f"Flood headline {n}" for n in range(1, 8)]
     titles.append("@everyone [Temu](https://evil.example) <@&42> sale")
@@ -200,7 +200,7 @@ async def test_a_flood_is_posted_as_single_posts_and_one_roundup(app: App) -> No
         draft(f"flood-{n}", title, "Body.", now - timedelta(minutes=len(titles) - n))
         for n, title in enumerate(titles)
     ]
-    await app.newsroom.database.items.apply(
+    await app.newsroom.storage.items.apply(
         FeedPollResult(
             feed_id=app.catalogue_feed.id,
             polled_at=now,
@@ -213,8 +213,8 @@ async def test_a_flood_is_posted_as_single_posts_and_one_roundup(app: App) -> No
     settings = app.newsroom.settings
     assert settings.max_posts_per_channel == 5
     sender = DeliverySender(
-        outbox=app.newsroom.database.outbox,
-        subscriptions=app.newsroom.database.subscriptions,
+        outbox=app.newsroom.storage.outbox,
+        subscriptions=app.newsroom.storage.subscriptions,
         publisher=DiscordPublisher(app.bot),
         clock=app.newsroom.clock,
         options=DeliveryOptions(max_posts_per_channel=settings.max_posts_per_channel),

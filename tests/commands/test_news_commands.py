@@ -217,7 +217,7 @@ async def test_search_filters_by_topic(app: App) -> None:
         ("temu",),
         ("fees",),
     )
-    await app.newsroom.database.items.apply(
+    await app.newsroom.storage.items.apply(
         FeedPollResult(
             feed_id=app.catalogue_feed.id,
             polled_at=now,

@@ -42,7 +42,7 @@ async def _one_story(app: App) -> None:
         headline=HEADLINE,
         summary_line="",
     )
-    await app.newsroom.database.stories.save([(i, 1) for i in members], [summary], now)
+    await app.newsroom.storage.stories.save([(i, 1) for i in members], [summary], now)
 
 
 async def test_latest_shows_a_story_once_with_its_other_sources(app: App) -> None:

@@ -54,4 +54,4 @@ async def test_an_off_choice_value_gets_a_clear_private_answer(
     assert reply.ephemeral
     assert reply.content == expected
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
-    assert await app.newsroom.database.subscriptions.list_for_guild(world.guild.id) == []
+    assert await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id) == []

@@ -35,7 +35,7 @@ async def tell_stories(app: App) -> None:
     now = newsroom.clock.now()
     title, summary = RETOLD
     item = TaggedDraft(draft(f"{feed.id}-0", title, summary, now), ("temu",), ("fees",))
-    await newsroom.database.items.apply(
+    await newsroom.storage.items.apply(
         FeedPollResult(
             feed_id=feed.id,
             polled_at=now,
@@ -44,7 +44,7 @@ async def tell_stories(app: App) -> None:
             new_items=(item,),
         )
     )
-    assigned = await StoryAssigner(stories=newsroom.database.stories, clock=newsroom.clock).run()
+    assigned = await StoryAssigner(stories=newsroom.storage.stories, clock=newsroom.clock).run()
     assert assigned == 11  # the ten catalogue items and the retelling; never the private one
 
 

@@ -1,0 +1,17 @@
+"""Opening the ``Storage`` the ``db`` setting names (the composition root's one way in)."""
+
+from __future__ import annotations
+
+from bot.news.ports import Storage
+from storage.db import Database
+from storage.url import parse_db_url
+
+
+async def open_storage(url: str) -> Storage:
+    """Open (creating and migrating if needed) the database ``url`` names.
+
+    ``url`` is the ``db`` setting: a file path or ``sqlite:///path``; anything else, and any
+    database that cannot be opened, raises StorageError with one line for the user.
+    """
+    location = parse_db_url(url)
+    return await Database.open(location.path)
