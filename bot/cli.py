@@ -78,8 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         default=argparse.SUPPRESS,
         help=(
-            "database: a file path or sqlite:///path, sqlite:////absolute/path"
-            " (env SHOPWIRE_DB; default shopwire.db)"
+            "the database: a file path, sqlite:///path or sqlite:////absolute/path;"
+            " postgresql:// is not supported yet (env SHOPWIRE_DB; default shopwire.db)"
         ),
     )
     common.add_argument(
