@@ -8,8 +8,10 @@ many reports (the assigner then leaves it alone).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.news.models import utc
 from bot.news.stories.keyterms import key_terms
@@ -19,7 +21,7 @@ from bot.news.stories.wording import (
     HEADLINE_PREFIX_RE,
     STOPWORDS,
     clean_summary,
-    clean_title,
+    clean_title_text,
     tokens,
 )
 from bot.news.text import truncate
@@ -99,7 +101,7 @@ def _sum(vectors: Sequence[dict[str, float]]) -> dict[str, float]:
 
 
 def _best_sentence(
-    sentences: Sequence[str],
+    sentences: Sequence[_Sentence],
     documents: dict[str, float],
     count: int,
     titles: Sequence[dict[str, float]],
@@ -110,16 +112,74 @@ def _best_sentence(
     product with it, divided by ``count``.
     """
     best: tuple[float, str] | None = None
-    for sentence, vector in zip(sentences, _gram_vectors(sentences), strict=True):
+    for sentence in sentences:
+        vector = sentence.vector
         cover = _dot(vector, documents) / count
-        score = cover * _length_factor(sentence) + 0.05 * _informativeness(sentence)
-        if CUT_OFF_RE.search(sentence):
+        score = cover * sentence.length_factor + 0.05 * sentence.informativeness
+        if sentence.cut_off:
             score *= 0.5
         if max(_dot(vector, title) for title in titles) > 0.8:
             score *= 0.5  # it only repeats a headline
         if best is None or score > best[0]:
-            best = (score, sentence)
+            best = (score, sentence.text)
     return best
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """One lead sentence, read for choosing a story's line."""
+
+    text: str
+    vector: dict[str, float]
+    length_factor: float
+    informativeness: float
+    cut_off: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """One report as summarising reads it: its headline, lead sentences and their vectors.
+
+    The same report is read again each time its story's sample changes (a story of 10 reports
+    is summarised up to 10 times as it grows): ``_read`` keeps the last readings, and the
+    vectors are computed when first needed (a lone report needs none). They are shared, so
+    nothing may change them."""
+
+    title: str
+    lead: tuple[str, ...]
+    _vectors: list[tuple[dict[str, float], dict[str, float]]]  # one slot, filled on demand
+    _sentences: list[tuple[_Sentence, ...]]  # one slot, filled on demand
+
+    def vectors(self) -> tuple[dict[str, float], dict[str, float]]:
+        """The headline's vector and the whole report's (headline and lead)."""
+        if not self._vectors:
+            title, document = _gram_vectors([self.title, f"{self.title} {' '.join(self.lead)}"])
+            self._vectors.append((title, document))
+        return self._vectors[0]
+
+    def sentences(self) -> tuple[_Sentence, ...]:
+        if not self._sentences:
+            vectors = _gram_vectors(self.lead)
+            self._sentences.append(
+                tuple(
+                    _Sentence(
+                        text,
+                        vector,
+                        _length_factor(text),
+                        _informativeness(text),
+                        CUT_OFF_RE.search(text) is not None,
+                    )
+                    for text, vector in zip(self.lead, vectors, strict=True)
+                )
+            )
+        return self._sentences[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _read(title: str, summary: str, source: str) -> _Report:
+    item_title = title
+    title = HEADLINE_PREFIX_RE.sub("", clean_title_text(title, source)) or item_title
+    return _Report(title, tuple(clean_summary(summary, title, source)[:LEAD]), [], [])
 
 
 def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:
@@ -139,16 +199,18 @@ def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:
         raise ValueError("a story has at least one item")
     ordered = sorted(items, key=lambda i: (utc(i.published), i.item_id))
     sample = ordered[:SAMPLE]
-    titles = [HEADLINE_PREFIX_RE.sub("", clean_title(item)) or item.title for item in sample]
+    reports = [_read(item.title, item.summary, item.source) for item in sample]
     n = len(sample)
     if n == 1:
         # One report: nothing to compare, so its lead's first sentence that says something.
         # (Most stories are one report: this path must not pay for the comparisons below.)
-        lead = clean_summary(sample[0].summary, titles[0], sample[0].source)[:LEAD]
+        only = reports[0]
         return _summary(
-            story_id, ordered, titles[0], _lead_line(lead, titles[0]), sample[0].item_id
+            story_id, ordered, only.title, _lead_line(only.lead, only.title), sample[0].item_id
         )
-    title_vectors = _gram_vectors(titles)
+    titles = [report.title for report in reports]
+    vectors = [report.vectors() for report in reports]
+    title_vectors = [title for title, _ in vectors]
 
     # The mean similarity of a title to the others, through the sum of all of them.
     all_titles = _sum(title_vectors)
@@ -157,18 +219,13 @@ def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:
         own = title_vectors[i]
         return (_dot(own, all_titles) - _dot(own, own)) / (n - 1)
 
-    texts = [
-        clean_summary(i.summary, t, i.source)[:LEAD] for t, i in zip(titles, sample, strict=True)
-    ]
-    documents = _sum(
-        _gram_vectors([f"{t} {' '.join(s)}" for t, s in zip(titles, texts, strict=True)])
-    )
+    documents = _sum([document for _, document in vectors])
     # Only the most central reports that have a description are read sentence by sentence.
     central = {i: round(centrality(i), 9) for i in range(n)}
-    readable = sorted((i for i in range(n) if texts[i]), key=lambda i: (-central[i], i))
+    readable = sorted((i for i in range(n) if reports[i].lead), key=lambda i: (-central[i], i))
     lines: dict[int, tuple[float, str]] = {}
     for i in readable[:CANDIDATES]:
-        found = _best_sentence(texts[i], documents, n, title_vectors)
+        found = _best_sentence(reports[i].sentences(), documents, n, title_vectors)
         if found is not None:
             lines[i] = found
     # Rounded so that float noise never beats the earlier report.

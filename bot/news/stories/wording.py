@@ -98,7 +98,12 @@ def _collapse(text: str) -> str:
 
 
 def clean_title(item: StoryItem) -> str:
-    return strip_publisher_suffix(_collapse(item.title), item.source)
+    return clean_title_text(item.title, item.source)
+
+
+def clean_title_text(title: str, source: str) -> str:
+    """A headline on one line, without a " - Publisher" suffix naming ``source``."""
+    return strip_publisher_suffix(_collapse(title), source)
 
 
 def clean_summary(summary: str, title: str, source: str) -> list[str]:
