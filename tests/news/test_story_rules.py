@@ -34,6 +34,11 @@ def test_round_up_headlines_are_recognised() -> None:
     assert not is_roundup("Live-Shopping App Whatnot Valued at $11.5 Billion")
     assert not is_roundup("Amazon to offer weekly grocery delivery in Spain")
     assert not is_roundup("Temu goes live in Brazil")
+    # A newsletter's issue listing three companies' news; not one story's explainer.
+    assert is_roundup("Retail Brew: Inditex, Primark and Amazon's robots")
+    assert is_roundup("Modern Retail Rundown: Shopify's autopilot, Chewy's CEO exit")
+    assert not is_roundup("Alexa Plus UK launch: price, compatible Echo devices and how to get it")
+    assert not is_roundup("Amazon Germany: Black Friday strike hits Leipzig, Bad Hersfeld and more")
 
 
 def test_a_round_up_joins_no_story_and_no_report_joins_a_round_up() -> None:

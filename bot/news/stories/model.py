@@ -53,12 +53,12 @@ class StoryConfig:
     window: timedelta = timedelta(hours=72)
     max_candidates: int = 8
     place_weight: float = 0.50
-    number_weight: float = 0.05
+    number_weight: float = 0.02
     company_weight: float = 0.40
-    name_weight: float = 0.10
+    name_weight: float = 0.07
     source_weight: float = 0.15
     short_margin: float = 0.15
-    time_weight: float = 0.60
+    time_weight: float = 1.00
     time_slack: timedelta = timedelta(hours=12)
     event_floor: float = 0.05
     term_boost: float = 1.0

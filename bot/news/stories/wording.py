@@ -54,7 +54,7 @@ HEADLINE_PREFIX_RE = re.compile(
 # market wrap. Each shares words with every event it lists, so it would pull them together;
 # it stays a story of its own.
 _ROUNDUP_RE = re.compile(
-    r"\b(?:round-?ups?|wrap-?ups?|recap|digest|newsletter|week in review|this week in"
+    r"\b(?:round-?ups?|run-?downs?|wrap-?ups?|recap|digest|newsletter|week in review|this week in"
     r"|(?:daily|morning|evening|weekly) (?:brief|briefing|update|roundup|round-up)"
     # "Black Friday live: ..." or "... live | ...", not "Live-Shopping App".
     r"|live(?: updates| blog)?\s*(?:[:|]|\s[-–—])|weekly\s*(?:[:|]|\s[-–—])"
@@ -63,9 +63,25 @@ _ROUNDUP_RE = re.compile(
 )
 
 
+# "Retail Brew: Inditex, Primark and Amazon's robots": a short name, a colon, then a list of
+# three or more names (a newsletter's or a column's issue, each part another company's news).
+# Every part must start with a capital: "price, compatible devices and how to get it" is one
+# story's explainer, not a round-up.
+_LISTING_HEAD_RE = re.compile(r"^[^:,.!?]{2,40}:\s+(?P<rest>.+)$")
+_LISTING_SPLIT_RE = re.compile(r",\s+(?:and\s+|&\s+)?|\s+(?:and|&)\s+")
+
+
+def _is_listing(title: str) -> bool:
+    head = _LISTING_HEAD_RE.match(title)
+    if head is None:
+        return False
+    parts = _LISTING_SPLIT_RE.split(head["rest"])
+    return len(parts) >= 3 and all(part[:1].isupper() for part in parts)
+
+
 def is_roundup(title: str) -> bool:
     """Whether a (cleaned) headline is of a post gathering several events."""
-    return _ROUNDUP_RE.search(title) is not None
+    return _ROUNDUP_RE.search(title) is not None or _is_listing(title)
 
 
 def sentences(text: str) -> list[str]:
