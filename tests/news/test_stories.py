@@ -121,7 +121,7 @@ def test_pairwise_f1_on_the_eval_set(corpus: list[LabelledItem], assigned: dict[
     predicted = [assigned[labelled.item.item_id] for labelled in corpus]
     precision, recall, f1 = pairwise_scores(truth, predicted)
     print(f"pairwise precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
-    # Measured 0.884 (P 0.826, R 0.951). This generated set is a regression guard: its events
+    # Measured 0.907 (P 0.845, R 0.979). This generated set is a regression guard: its events
     # come from templates whose look-alikes differ in one slot, which favoured the old
     # character n-gram method tuned on it (0.966) and failed on real wording (0.66 on a
     # hand-written set). The hand-written set below is what the defaults are tuned and judged on.
@@ -162,12 +162,12 @@ def test_no_giant_cluster_at_5000_items() -> None:
 @pytest.mark.parametrize(
     ("half", "order", "batch", "f1_floor", "precision_floor"),
     [
-        # Tuned on: measured F1 0.953 (P 1.000) and 0.947 (P 0.977).
+        # Tuned on: measured F1 0.952 (P 1.000) and 0.952 (P 0.989).
         ("tune", "published", BATCH, 0.92, 0.97),
         ("tune", "feeds", 500, 0.92, 0.97),
-        # Never tuned on: measured F1 0.929 (P 0.930) and 0.914 (P 0.899).
-        ("test", "published", BATCH, 0.90, 0.88),
-        ("test", "feeds", 500, 0.87, 0.86),
+        # Never tuned on: measured F1 0.926 (P 0.962) and 0.945 (P 0.928).
+        ("test", "published", BATCH, 0.90, 0.93),
+        ("test", "feeds", 500, 0.91, 0.90),
     ],
 )
 def test_pairwise_scores_on_the_hand_written_set(
