@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.news.stories import StoryClusterer, StoryItem
 from bot.news.stories.features import Featurizer, Prepared
+from bot.news.stories.keyterms import key_terms
 from bot.news.stories.model import StoryConfig
 from bot.news.stories.wording import is_roundup
 
@@ -71,3 +72,15 @@ def test_the_round_up_flag_survives_the_stored_form_and_older_rows_read_as_befor
     assert older != prepared.encode()
     decoded = Prepared.decode(7, older)
     assert decoded is not None and decoded.short and not decoded.roundup
+
+
+def test_european_amounts_meet_the_wires_amounts() -> None:
+    def amounts(text: str) -> set[str]:
+        return set(key_terms(text, "", ()).numbers)
+
+    assert amounts("Inditex gana 4.812 millones") == amounts("profit of 4,812 million euros")
+    assert amounts("multa de 62,3 millones de euros") == amounts("fined €62.3 million")
+    assert amounts("Umsatz 1,4 Mrd. Euro") == amounts("revenue of 1.4 billion")
+    # A comma in English stays a thousands separator; a decimal comma alone means nothing.
+    assert amounts("Rs 30,000 crore") == {"3e+11"}
+    assert amounts("up 6,5%") == set()

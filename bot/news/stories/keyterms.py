@@ -119,11 +119,24 @@ def _place_pattern(names: list[str]) -> str:
 _PLACE_RE = re.compile(_place_pattern(_PLACE_NAMES))
 PLACE_WORDS = frozenset(word.lower() for name in _PLACE_NAMES for word in name.split())
 
+# Amounts as European outlets write them ("4.812 millones", "1,4 Mrd", "62,3 milioni"): a
+# local outlet's report then shares its amount with the wires' ("4.8 billion euros").
+_EUROPEAN_MILLIONS = ("millones", "millions", "millionen", "milioni", "milionów", "mln", "mio")
+_EUROPEAN_BILLIONS = (
+    "mil millones", "milliards", "milliarden", "miliardi", "miliardów", "mld", "mrd", "bln",
+)  # fmt: skip
+_EUROPEAN_SCALES = "|".join(
+    re.escape(word).replace(r"\ ", r"\s") + r"\b\.?"
+    for word in sorted((*_EUROPEAN_MILLIONS, *_EUROPEAN_BILLIONS), key=len, reverse=True)
+)
 _NUMBER_RE = re.compile(
     # The look-behind comes after the first digit so that the engine can skip to digits.
-    r"(?P<num>\d(?<![\w.,]\d)(?:\d{0,2}(?:,\d{3})+|\d*(?:\.\d+)?))"
+    r"(?P<num>\d(?<![\w.,]\d)(?:\d{0,2}(?:,\d{3})+"
+    # Before a European scale word: "4.812 millones" (thousands), "62,3 milioni" (decimals).
+    r"|(?:\d{0,2}(?:\.\d{3})+|\d*,\d+)(?=\s?(?:" + _EUROPEAN_SCALES + r"))"
+    r"|\d*(?:\.\d+)?))"
     r"(?:\s?(?P<scale>%|percent\b|per\s?cent\b|bn\b|billion\b|mn\b|m\b|million\b|k\b"
-    r"|thousand\b|tn\b|trillion\b|crore\b|lakh\b))?(?![\w%])",
+    r"|thousand\b|tn\b|trillion\b|crore\b|lakh\b|" + _EUROPEAN_SCALES + r"))?(?![\w%])",
     re.IGNORECASE,
 )
 # A currency right before a number makes it an amount ("US$40", "€ 40", "EUR 40").
@@ -133,7 +146,12 @@ _CURRENCY_BEFORE_RE = re.compile(
 _SCALES = {
     "bn": 1e9, "billion": 1e9, "mn": 1e6, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3,
     "tn": 1e12, "trillion": 1e12, "crore": 1e7, "lakh": 1e5,
+    **dict.fromkeys(_EUROPEAN_MILLIONS, 1e6), **dict.fromkeys(_EUROPEAN_BILLIONS, 1e9),
 }  # fmt: skip
+
+_EUROPEAN_SCALE_WORDS = frozenset((*_EUROPEAN_MILLIONS, *_EUROPEAN_BILLIONS))
+_DOT_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
+_COMMA_DECIMALS = re.compile(r"^\d+,\d{1,2}$")
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _NAME_RE = re.compile(r"[A-Z](?<![\w.'-][A-Z])(?:[\w&'.-]*\w|(?!\w))")
@@ -171,9 +189,15 @@ class KeyTerms:
 
 def _numbers(text: str, weight: int, into: Counter[str]) -> None:
     for match in _NUMBER_RE.finditer(text):
-        raw = match.group("num").replace(",", "")
+        scale = " ".join((match.group("scale") or "").lower().rstrip(".").split())
+        raw = match.group("num")
+        if scale in _EUROPEAN_SCALE_WORDS and _DOT_THOUSANDS.match(raw):
+            raw = raw.replace(".", "")  # "4.812 millones" is 4,812 million
+        elif scale in _EUROPEAN_SCALE_WORDS and _COMMA_DECIMALS.match(raw):
+            raw = raw.replace(",", ".")  # "62,3 milioni" is 62.3 million
+        else:
+            raw = raw.replace(",", "")
         value = float(raw)
-        scale = (match.group("scale") or "").lower()
         if scale == "%" or scale.startswith("per"):
             into[f"{value:g}%"] += weight
             continue
