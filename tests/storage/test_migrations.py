@@ -245,9 +245,7 @@ async def test_a_version_1_database_upgrades_in_place(tmp_path: Path) -> None:
         assert await db.feeds.count() == 2
         assert await db.items.count() == 2
         assert await db.meta.get("catalogue_seeded") == "yes"
-        [found] = (
-            await db.items.search(SearchRequest("tariffs"), parse_query("tariffs"))
-        ).items
+        [found] = (await db.items.search(SearchRequest("tariffs"), parse_query("tariffs"))).items
         assert found.companies == (Company("temu", "Temu"),)
         latest = await db.items.latest(LatestRequest(all_guilds=True))
         assert {i.key for i in latest.items} == {"a", "p"}
@@ -335,9 +333,7 @@ async def test_a_version_2_database_upgrades_in_place(tmp_path: Path) -> None:
         assert [s.id for s in await db.subscriptions.list_all()] == [sub_id]
         [entry] = await db.outbox.due(T0, 10)
         assert (entry.item.id, entry.item.story_id) == (shared_id, None)
-        found = await db.items.search(
-            SearchRequest("temu", company="temu"), parse_query("temu")
-        )
+        found = await db.items.search(SearchRequest("temu", company="temu"), parse_query("temu"))
         assert {i.id for i in found.items} == {shared_id, sent_id}
         assert all(i.topics == () and i.story_id is None for i in found.items)
         # Old items wait for the clusterer (the private one never will), and take topics and
