@@ -28,6 +28,7 @@ from bot.news.schedule import PollPolicy
 from bot.news.service import NewsService
 from bot.news.services.feed_check import FeedChecker
 from bot.news.services.feed_notices import FeedNotices
+from bot.news.services.metrics import NO_METRICS, Metrics
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.services.summaries import SummaryService
 from bot.news.stories import StoryConfig
@@ -62,6 +63,8 @@ class Newsroom:
     # after the poll through NewsService's after_poll hook.
     assigner: StoryAssigner
     notices: FeedNotices
+    # What the updater and the deliverer record (Prometheus when `shopwire run` serves metrics).
+    metrics: Metrics = NO_METRICS
 
     def delivery_sender(self, publisher: Publisher) -> DeliverySender:
         """The outbox's deliverer, posting through ``publisher`` (the bot's, once logged in)."""
@@ -74,6 +77,7 @@ class Newsroom:
                 max_posts_per_channel=self.settings.max_posts_per_channel,
                 max_age=timedelta(hours=self.settings.max_post_age_hours),
             ),
+            metrics=self.metrics,
         )
 
     def digest_scheduler(self, publisher: DigestPublisher) -> DigestScheduler:
@@ -117,6 +121,7 @@ async def open_newsroom(
     clock: Clock | None = None,
     fetcher: Fetcher | None = None,
     read_only: bool = False,
+    metrics: Metrics = NO_METRICS,
 ) -> AsyncIterator[Newsroom]:
     """Open and wire the newsroom; everything opened here is closed on exit.
 
@@ -153,6 +158,7 @@ async def open_newsroom(
             ),
             subscriptions=database.subscriptions,
             topics=TopicTagger.default(),
+            metrics=metrics,
         )
         stories = StoryAssigner(
             stories=database.stories,
@@ -214,6 +220,7 @@ async def open_newsroom(
             the_clock,
             stories,
             FeedNotices(feeds=database.feeds, subscriptions=database.subscriptions),
+            metrics,
         )
 
 

@@ -25,7 +25,8 @@ import hashlib
 import json
 import logging
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import timedelta
 from typing import Any, TextIO
 
 import aiohttp
@@ -36,11 +37,14 @@ from discord.gateway import DiscordWebSocket
 from bot import keepalive, signals
 from bot.app import Newsroom, open_newsroom
 from bot.client import ShopwireBot
+from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
+from bot.news.clock import SystemClock
 from bot.news.delivery import DeliverySender
 from bot.news.digests import DigestScheduler
 from bot.news.errors import StorageError
 from bot.news.models import UpdateReport, UpdateStatus
 from bot.news.ports import MetaStore, Publisher
+from bot.news.services.metrics import NO_METRICS
 from bot.news.services.poller import FeedPoller
 from bot.news.services.stage import Stage
 from bot.publisher import DiscordPublisher
@@ -118,6 +122,8 @@ def _with_discord(
         print(f"error: cannot reach Discord: {exc}", file=err)
     except StorageError as exc:
         print(f"error: database {settings.db_shown}: {exc}", file=err)
+    except MetricsUnavailable as exc:
+        print(f"error: {exc}", file=err)
     return 1
 
 
@@ -194,7 +200,10 @@ async def _serve(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
-    async with open_newsroom(settings) as newsroom:
+    clock = SystemClock()
+    # Recorded only when served: without a metrics port the core records into NO_METRICS.
+    recorder = PrometheusMetrics(clock) if settings.metrics_port else None
+    async with open_newsroom(settings, clock=clock, metrics=recorder or NO_METRICS) as newsroom:
         feeds, items = await newsroom.service.feed_counts()
         subscriptions = await newsroom.subscriptions.count_all()
         log.info(
@@ -205,12 +214,14 @@ async def _serve(settings: Settings) -> None:
             items,
             subscriptions,
         )
-        bot = ShopwireBot(_services(newsroom))
+        trace = {} if recorder is None else {"http_trace": recorder.http_trace()}  # 429s
+        bot = ShopwireBot(_services(newsroom), **trace)
         publisher = DiscordPublisher(bot)
         # Wired by the composition root; only the publisher is Discord's.
         sender = newsroom.delivery_sender(publisher)
         digests = newsroom.digest_scheduler(publisher)
-        async with bot:
+        # Listening before login: a port in use stops the start with one line.
+        async with bot, _serving_metrics(newsroom, recorder, bot) as metrics_server:
 
             async def log_in() -> None:
                 await bot.login(settings.discord_token or "")
@@ -223,6 +234,8 @@ async def _serve(settings: Settings) -> None:
                 return
             gateway = asyncio.create_task(bot.connect(reconnect=True), name="gateway")
             stages = _start_stages(newsroom, bot, sender, digests, publisher, stop)
+            if metrics_server is not None:
+                metrics_server.watch([gateway, *stages])
             stopping: asyncio.Task[Any] = asyncio.create_task(stop.wait(), name="stop")
             done, _ = await asyncio.wait(
                 {gateway, stopping, *stages}, return_when=asyncio.FIRST_COMPLETED
@@ -242,6 +255,29 @@ async def _serve(settings: Settings) -> None:
                 if not task.cancelled() and (error := task.exception()) is not None:
                     raise error
     log.info("shopwire stopped")
+
+
+@contextlib.asynccontextmanager
+async def _serving_metrics(
+    newsroom: Newsroom, recorder: PrometheusMetrics | None, bot: ShopwireBot
+) -> AsyncIterator[MetricsServer | None]:
+    """/metrics and /healthz on the metrics port while the bot runs (nothing when off)."""
+    if recorder is None:
+        yield None
+        return
+    settings = newsroom.settings
+    server = MetricsServer(
+        recorder,
+        newsroom.storage.backlog,
+        newsroom.clock,
+        stories_window=timedelta(hours=settings.story_window_hours),
+        latencies=lambda: [(bot.shard_id or 0, bot.latency)],
+    )
+    await server.start(settings.metrics_host, settings.metrics_port)
+    try:
+        yield server
+    finally:
+        await server.stop()
 
 
 async def _unless_stopped(stop: asyncio.Event, work: Coroutine[Any, Any, None]) -> bool:

@@ -7,6 +7,7 @@ failing, so an operator fixes a bad configuration in one go.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -59,6 +60,9 @@ class Settings:
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_timeout: float = 10.0
+    # /metrics and /healthz of `shopwire run` (0 = off), on loopback unless metrics_host says.
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
     # A secret: only ever read from the environment (DISCORD_TOKEN), never from a file or logged.
     discord_token: str | None = field(default=None, repr=False)
     # A secret too: only from SHOPWIRE_LLM_API_KEY, never from a file or logged.
@@ -124,6 +128,18 @@ def _http_url(value: Any) -> str | None:
     if ok and (parts.query or parts.fragment):
         return "must be the API's base URL, without a query or fragment"
     return None if ok else "must be an http:// or https:// URL (or empty for none)"
+
+
+def _host(value: Any) -> str | None:
+    text = str(value)
+    try:
+        ipaddress.ip_address(text)
+        return None
+    except ValueError:
+        pass
+    if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", text):
+        return None
+    return "must be a host name or an IP address"
 
 
 def _log_level(value: Any) -> str | None:
@@ -262,6 +278,18 @@ SETTINGS: tuple[SettingSpec, ...] = (
         float,
         "Seconds one request to the LLM API may take in all.",
         _between(0.1, 300),
+    ),
+    SettingSpec(
+        "metrics_port",
+        int,
+        "Port where `shopwire run` serves /metrics (Prometheus) and /healthz; 0 = off.",
+        _between(0, 65535),
+    ),
+    SettingSpec(
+        "metrics_host",
+        str,
+        "Address the metrics port listens on (loopback unless set, e.g. 0.0.0.0).",
+        _host,
     ),
 )
 

@@ -11,6 +11,7 @@ import aiosqlite
 
 from bot.news.errors import StorageError
 from storage._sql import Connections, storage_error
+from storage.backlog import SqliteBacklog
 from storage.digests import SqliteDigestRepository, SqliteGuildSettings
 from storage.feeds import SqliteFeedRepository
 from storage.items import SqliteItemRepository
@@ -74,6 +75,7 @@ class Database:
         self.stories = SqliteStoryRepository(connections)
         self.digests = SqliteDigestRepository(connections)
         self.guild_settings = SqliteGuildSettings(connections)
+        self.backlog = SqliteBacklog(connections)
 
     @classmethod
     async def open(cls, path: str | Path, *, read_connection: bool = True) -> Database:

@@ -47,7 +47,7 @@ def test_core_never_loads_discord_storage_or_sqlite(tmp_path: Path) -> None:
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'discord', 'aiosqlite', 'storage', 'commands'})\n"
+        "{'discord', 'aiosqlite', 'storage', 'commands', 'prometheus_client'})\n"
         "print(','.join(bad))\n"
     )
     result = _run_python(code, tmp_path)
@@ -86,6 +86,17 @@ def test_only_storage_renders_fts5() -> None:
             else:
                 continue
             assert "storage.fts" not in names, f"{path.relative_to(ROOT)} imports storage.fts"
+
+
+def test_only_the_metrics_adapter_knows_prometheus() -> None:
+    # The core records through its Metrics port (bot/news/services/metrics.py); the Prometheus
+    # vocabulary stays in one adapter, so another monitoring system replaces one file.
+    for top in ("bot", "commands", "storage"):
+        for path in (ROOT / top).rglob("*.py"):
+            if path == ROOT / "bot" / "metrics.py":
+                continue
+            names = {name.split(".")[0] for name in _imports(path)}
+            assert "prometheus_client" not in names, f"{path.relative_to(ROOT)} imports it"
 
 
 def test_commands_never_touch_storage() -> None:

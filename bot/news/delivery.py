@@ -37,6 +37,7 @@ from bot.news.models import (
     PostResult,
 )
 from bot.news.ports import Clock, OutboxRepository, Publisher, SubscriptionRepository
+from bot.news.services.metrics import NO_METRICS, Metrics
 from bot.news.services.stage import CrashLog
 
 log = logging.getLogger("shopwire.delivery")
@@ -130,12 +131,14 @@ class DeliverySender:
         publisher: Publisher,
         clock: Clock,
         options: DeliveryOptions,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._outbox = outbox
         self._subscriptions = subscriptions
         self._publisher = publisher
         self._clock = clock
         self._options = options
+        self._metrics = metrics
         # Subscriptions paused by a refusal the permission cache did not explain, and until
         # when they are left paused before being tried again.
         self._cooling: dict[int, datetime] = {}
@@ -227,6 +230,7 @@ class DeliverySender:
             result = await self._publisher.post_item(
                 entry.channel_id, entry.item, post_nonce(entry.subscription_id, entry.item.id)
             )
+            self._metrics.post_finished(result.outcome)
             if result.outcome is PostOutcome.SENT:
                 await self._outbox.mark_sent(entry.id, result.message_id or 0, self._clock.now())
                 tally.sent += 1
@@ -258,6 +262,7 @@ class DeliverySender:
         result = await self._publisher.post_roundup(
             members[0].channel_id, [e.item for e in members], max(waiting, 0), nonce
         )
+        self._metrics.post_finished(result.outcome)
         if result.outcome is PostOutcome.SENT:
             await self._outbox.mark_overflow([e.id for e in members])
             tally.overflowed += len(members)

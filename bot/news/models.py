@@ -550,3 +550,15 @@ class DigestEntry:
     sent_at: datetime | None = None
     message_id: int | None = None
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Where work waits, read from the database when an operator's monitor asks (metrics)."""
+
+    feeds_due: int  # enabled feeds whose poll time has come
+    feeds_failing: int  # enabled feeds whose last poll failed
+    outbox_pending: int  # posts queued and not delivered yet (paused channels' included)
+    oldest_pending: datetime | None  # when the oldest of them was queued
+    # First seen of the oldest shared item the story stage has still to place (within its range).
+    oldest_unassigned: datetime | None

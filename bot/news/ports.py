@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from bot.news.models import (
+    Backlog,
     Company,
     DigestEntry,
     DigestState,
@@ -349,6 +350,15 @@ class StoryRepository(Protocol):
     ) -> list[str]: ...
 
 
+class BacklogReader(Protocol):
+    """Figures on work waiting (metrics); also the cheap query that says the database answers."""
+
+    async def backlog(self, now: datetime, stories_since: datetime) -> Backlog:
+        """Feeds due and failing at ``now``, the outbox's backlog, and the oldest item first
+        seen at or after ``stories_since`` that is in no story yet."""
+        ...
+
+
 class Storage(Protocol):
     """One open database: every repository the app uses, and closing it.
 
@@ -384,6 +394,9 @@ class Storage(Protocol):
 
     @property
     def guild_settings(self) -> GuildSettingsRepository: ...
+
+    @property
+    def backlog(self) -> BacklogReader: ...
 
     async def close(self) -> None:
         """Close the database after the write in flight, if any."""

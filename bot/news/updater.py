@@ -58,6 +58,7 @@ from bot.news.ports import (
     TopicClassifier,
 )
 from bot.news.schedule import PollPolicy
+from bot.news.services.metrics import NO_METRICS, Metrics
 from bot.news.services.stage import CrashLog
 
 log = logging.getLogger("shopwire.poll")
@@ -93,6 +94,7 @@ class FeedUpdater:
         options: UpdaterOptions,
         subscriptions: SubscriptionRepository | None = None,
         topics: TopicClassifier | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self._feeds = feeds
         self._items = items
@@ -104,6 +106,7 @@ class FeedUpdater:
         self._options = options
         self._subscriptions = subscriptions
         self._topics = topics
+        self._metrics = metrics
         # A storage outage crashes every poll, every few seconds: each kind of crash logs its
         # traceback once; after that each poll logs only its one "status=error" line.
         self._crashes = CrashLog(log, repeat_level=logging.DEBUG)
@@ -186,13 +189,15 @@ class FeedUpdater:
             report = UpdateReport(
                 feed.id, feed.name, feed.url, UpdateStatus.ERROR, error=f"internal error: {exc}"
             )
+        seconds = time.perf_counter() - started
+        self._metrics.poll_finished(seconds, report)
         log.info(
             "poll feed_id=%s status=%s new=%d updated=%d ms=%d%s",
             feed.id,
             report.status.value,
             report.new_items,
             report.updated_items,
-            (time.perf_counter() - started) * 1000,
+            seconds * 1000,
             f" error={report.error!r}" if report.error else "",
         )
         return report, failure
@@ -235,6 +240,7 @@ class FeedUpdater:
             # The document the last successful parse read, byte for byte (a server without
             # validators): its items are stored already, so no parse, and nothing changes.
             return await self._not_modified(feed, fetched, now, new_url)
+        parse_started = time.perf_counter()
         try:
             parsed = await self._parser.parse(
                 fetched.body,
@@ -246,6 +252,8 @@ class FeedUpdater:
             )
         except ShopwireError as exc:
             return await self._failed(feed, str(exc), fetched, now)
+        finally:
+            self._metrics.parse_finished(time.perf_counter() - parse_started)
 
         drafts = parsed.items
         new_name = None

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 import yarl
@@ -43,6 +44,7 @@ from bot.news.models import (
     ItemDraft,
     TaggedDraft,
 )
+from bot.news.services.metrics import NO_METRICS, Metrics
 from bot.settings import load_settings
 from commands.services import BotServices
 from tests.ceiling import CEILING
@@ -257,12 +259,21 @@ async def store_items(
 
 @asynccontextmanager
 async def start_shopwire(
-    world: World, tmp_path: Path, env: Mapping[str, str] | None = None, **overrides: Any
+    world: World,
+    tmp_path: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    fetch: bool = False,
+    metrics: Metrics = NO_METRICS,
+    http_trace: aiohttp.TraceConfig | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[App]:
     """Open a seeded newsroom and run the bot against the fake until the block ends.
 
     ``env`` holds ``SHOPWIRE_*`` variables; ``overrides`` replace fields of the loaded
-    settings directly (for settings not yet loadable from the environment).
+    settings directly (for settings not yet loadable from the environment). ``fetch``: the
+    real HTTP fetcher (for loopback feeds) instead of ``NoFetcher``; ``metrics``: what the
+    newsroom records into; ``http_trace``: a trace on the bot's HTTP session.
     """
     settings = load_settings(
         environ={
@@ -273,7 +284,8 @@ async def start_shopwire(
         }
     )
     settings = dataclasses.replace(settings, **overrides)
-    async with open_newsroom(settings, fetcher=NoFetcher()) as newsroom:
+    fetcher = None if fetch else NoFetcher()
+    async with open_newsroom(settings, fetcher=fetcher, metrics=metrics) as newsroom:
         service = newsroom.service
         catalogue = await service.add_feed("https://news.example/feed.xml", name="Loopback News")
         private = await service.add_feed(
@@ -293,7 +305,7 @@ async def start_shopwire(
             summaries=newsroom.summaries,
             settings=settings,
         )
-        bot = SyncingBot(services, guild_ready_timeout=0.05)
+        bot = SyncingBot(services, guild_ready_timeout=0.05, http_trace=http_trace)
         task = asyncio.create_task(bot.start(TOKEN))
         ready = asyncio.create_task(bot.wait_until_ready())
         try:
