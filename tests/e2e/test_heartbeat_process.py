@@ -128,8 +128,9 @@ async def test_heartbeats_go_out_on_time_during_a_cold_poll_and_a_flood(tmp_path
             )
 
             beats = fake.gateway.heartbeat_log
-            # HELLO's immediate heartbeat, then at least two a whole interval apart.
-            assert len(beats) >= 3, beats
+            # HELLO's immediate heartbeat, then the one after all the work: the cold poll and
+            # the flood lie between them (a fast machine does it all within one interval).
+            assert len(beats) >= 2, beats
             assert {beat.interval for beat in beats} == {HEARTBEAT_MS / 1000}
             assert fake.gateway.late_heartbeats(MARGIN) == [], bot.log()
             assert len(fake.gateway.connect_queries) == 1, "the gateway reconnected"
