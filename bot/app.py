@@ -155,6 +155,7 @@ async def open_newsroom(
                 max_items_per_poll=settings.max_items_per_poll,
                 allow_private_urls=settings.allow_private_urls,
                 max_post_age=timedelta(hours=settings.max_post_age_hours),
+                story_text_at_ingest=settings.story_text_at_ingest,
             ),
             subscriptions=database.subscriptions,
             topics=TopicTagger.default(),

@@ -42,6 +42,7 @@ class Settings:
     parse_workers: int = 0
     parse_timeout: float = 10.0
     parse_memory_mb: int = 512
+    story_text_at_ingest: bool = False
     seed_catalogue: bool = True
     allow_private_urls: bool = False
     log_level: str = "INFO"
@@ -204,6 +205,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         int,
         "Memory, in MB, a parser process may reach; a parse over it fails the feed.",
         _between(64, 65536),
+    ),
+    SettingSpec(
+        "story_text_at_ingest",
+        bool,
+        "Parser processes also read each item's text for stories (the stories stage then only"
+        " weighs it); costs the poll what it saves the stories stage.",
     ),
     SettingSpec(
         "seed_catalogue", bool, "Add the default catalogue of e-commerce feeds to a new database."

@@ -109,3 +109,44 @@ async def test_the_updater_stores_the_parsers_tags_without_tagging_again(db: Dat
     # The parser's company, plus the feed's own (a feed about one company tags every item).
     assert sorted(c.id for c in item.companies) == ["amazon", "ebay"]
     assert item.topics == ("fees",)
+
+
+class RecordingParser(TaggingParser):
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(clock)
+        self.sources: list[str | None] = []
+
+    async def parse(
+        self,
+        body: bytes,
+        *,
+        url: str,
+        content_type: str | None,
+        max_items: int | None = None,
+        story_source: str | None = None,
+    ) -> ParsedFeed:
+        self.sources.append(story_source)
+        return await super().parse(body, url=url, content_type=content_type)
+
+
+@pytest.mark.parametrize(("at_ingest", "expected"), [(False, None), (True, "Commerce")])
+async def test_story_text_is_asked_of_the_parser_only_when_the_setting_says_so(
+    db: Database, at_ingest: bool, expected: str | None
+) -> None:
+    clock = FakeClock()
+    fetcher = ScriptedFetcher()
+    await db.feeds.add(NewFeed(URL, "Commerce"), clock.now())
+    fetcher.then(URL, ok(URL, rss(ITEMS[:1])))
+    parser = RecordingParser(clock)
+    updater = FeedUpdater(
+        feeds=db.feeds,
+        items=db.items,
+        fetcher=fetcher,
+        parser=parser,
+        tagger=NoTagger(),
+        clock=clock,
+        policy=POLICY,
+        options=UpdaterOptions(story_text_at_ingest=at_ingest),
+    )
+    await asyncio.wait_for(updater.update_due(), 60)
+    assert parser.sources == [expected]
