@@ -20,7 +20,7 @@ from bot.news.updater import FeedUpdater, UpdaterOptions
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss
-from tests.news.test_updater import POLICY, URL, ScriptedFetcher, ok
+from tests.news.test_updater import POLICY, URL, InlineParser, ScriptedFetcher, ok
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 ITEMS = [
@@ -55,11 +55,8 @@ async def test_a_tagging_worker_pool_returns_the_tags() -> None:
     assert parsed == parse_and_tag(body, url=URL, content_type="application/rss+xml", now=NOW)
 
 
-class TaggingParser:
+class TaggingParser(InlineParser):
     """Parses inline and hands over tags of its own, to show the updater uses them."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
 
     async def parse(
         self,
@@ -70,7 +67,7 @@ class TaggingParser:
         max_items: int | None = None,
         story_source: str | None = None,
     ) -> ParsedFeed:
-        parsed = parse_feed(body, url=url, content_type=content_type, now=self.clock.now())
+        parsed = await super().parse(body, url=url, content_type=content_type, max_items=max_items)
         return replace(parsed, tags=tuple(ItemTags(("amazon",), ("fees",)) for _ in parsed.items))
 
 

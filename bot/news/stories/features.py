@@ -212,9 +212,10 @@ class Featurizer:
             self._stems[token] = found
         return found
 
-    def extract(self, item: StoryItem) -> TextFeatures:
+    def extract(self, item: StoryItem, check: str | None = None) -> TextFeatures:
         """What ``item``'s text says, before any weighting: pure, and the same wherever it
-        runs (a parser worker at ingest, or here)."""
+        runs (a parser worker at ingest, or here). ``check``: ``self.check(item)``, when the
+        caller has it already."""
         config = self._config
         title = HEADLINE_PREFIX_RE.sub("", clean_title(item))
         # The lead says what happened; a long description's rest is background shared with
@@ -238,7 +239,7 @@ class Featurizer:
                     counts[word] = count(word, 0.0) + weight
         places, numbers, names, title_places = text_terms(title, summary)
         return TextFeatures(
-            check=self.check(item),
+            check=check if check is not None else self.check(item),
             title=title,
             counts=counts,
             places=places,
@@ -259,11 +260,13 @@ class Featurizer:
     def text_of(self, item: StoryItem) -> TextFeatures:
         """``item``'s text features: those stored with it at ingest when they were read from
         the same text, else extracted now."""
-        if item.text is not None:
-            stored = TextFeatures.decode(item.text)
-            if stored is not None and stored.check == self.check(item):
-                return stored
-        return self.extract(item)
+        if item.text is None:
+            return self.extract(item)
+        check = self.check(item)
+        stored = TextFeatures.decode(item.text)
+        if stored is not None and stored.check == check:
+            return stored
+        return self.extract(item, check)
 
     def prepare(
         self, item: StoryItem, now: datetime | None, idf: Callable[[str], float]
