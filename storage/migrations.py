@@ -341,6 +341,25 @@ CREATE TABLE feed_documents (
 ) STRICT;
 """
 
+_V10_PINGS_STYLES_FOLLOW_ROLES = """
+-- The role a subscription's posts ping (NULL: none; the core refuses @everyone, whose role id is
+-- the guild's id) and how its posts look. Existing subscriptions keep today's embeds, no ping.
+ALTER TABLE subscriptions ADD COLUMN ping_role_id INTEGER;
+ALTER TABLE subscriptions ADD COLUMN style TEXT NOT NULL DEFAULT 'embed'
+    CHECK (style IN ('embed', 'compact', 'headline'));
+
+-- Roles an admin lets members give themselves with /follow: one role per company or topic per
+-- server. subject is a company id (kind 'company') or a topic id (kind 'topic').
+CREATE TABLE follow_roles (
+    guild_id   INTEGER NOT NULL,
+    kind       TEXT    NOT NULL CHECK (kind IN ('company', 'topic')),
+    subject    TEXT    NOT NULL,
+    role_id    INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (guild_id, kind, subject)
+) STRICT, WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -351,6 +370,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V7_STORY_FEATURES_MERGES,
     _V8_STEMMED_SEARCH,
     _V9_FEED_DOCUMENTS,
+    _V10_PINGS_STYLES_FOLLOW_ROLES,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -257,7 +257,7 @@ async def test_a_version_1_database_upgrades_in_place(tmp_path: Path) -> None:
         [entry] = await db.outbox.due(T0, 10)
         assert entry.item.id == found.id
     with _raw(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -401,7 +401,7 @@ async def test_a_version_3_database_keeps_its_subscriptions_and_gains_topics(
         assert (await db.subscriptions.get(new.id)) == new
         assert new.filter.topics == ("fees", "policy")
     with _raw(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 async def test_a_version_5_database_that_already_has_outbox_roundup_upgrades(
@@ -429,7 +429,7 @@ async def test_a_version_5_database_that_already_has_outbox_roundup_upgrades(
         [after] = await db.outbox.due(T0, 10)
         assert after.id == entry.id
     with _raw(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert raw.execute("SELECT roundup FROM outbox").fetchall() == [("roundup-nonce",)]
 
 
@@ -448,3 +448,30 @@ async def test_a_version_8_database_gains_the_feeds_document_hashes(tmp_path: Pa
         assert await db.feeds.body_hash(feed.id) == "abc"
         stored = await db.feeds.get(feed.id)
         assert stored is not None and (stored.name, stored.item_count) == (feed.name, 1)
+
+
+async def test_a_version_9_database_gains_pings_styles_and_follow_roles(tmp_path: Path) -> None:
+    path = tmp_path / "shopwire.db"
+    async with database_at(path, 9):
+        pass
+    with _raw(path) as raw:
+        old_id = _old_subscription(raw)
+    async with await Database.open(path):
+        pass
+    with _raw(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] >= 10
+        # An existing subscription keeps posting embeds and pings nobody.
+        assert raw.execute(
+            "SELECT ping_role_id, style FROM subscriptions WHERE id = ?", (old_id,)
+        ).fetchall() == [(None, "embed")]
+        with pytest.raises(sqlite3.IntegrityError):
+            raw.execute("UPDATE subscriptions SET style = 'loud' WHERE id = ?", (old_id,))
+        raw.execute(
+            "INSERT INTO follow_roles (guild_id, kind, subject, role_id, created_at)"
+            " VALUES (111, 'company', 'temu', 5, 0)"
+        )
+        with pytest.raises(sqlite3.IntegrityError):  # one role per company per server
+            raw.execute(
+                "INSERT INTO follow_roles (guild_id, kind, subject, role_id, created_at)"
+                " VALUES (111, 'company', 'temu', 6, 0)"
+            )
