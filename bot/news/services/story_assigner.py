@@ -5,9 +5,17 @@
     stories.unassigned()          shared-catalogue items not in a story yet, oldest first
     | clusterer.assign(batch)     joins each item to a recent story or starts one, then merges
     |                             the stories it touched with any that tell the same event
-    | summarize_story(changed)    headline, line and link from one report, among a story's
-    |                             first reports (bounded: a big story costs what a small does)
+    | summarize_story(new)        a new story's headline, line and link (it needs a row now)
     | stories.save(...)           one transaction: placements, merges, features, figures
+    ...                           (the next batch, until the run has placed what it may)
+    | summarize_story(changed)    once per run, for every older story whose first reports the
+    | stories.save(summaries)     run changed: headline, line and link from one report
+
+A story's headline is chosen among its first reports, and a cold poll's reports of one event
+arrive spread over many batches (each feed's items are stored together): summarising each
+story once per run, not once per batch that touched it, saves most of that work. Until the
+run ends, a story that gained reports keeps its earlier headline, which still comes with the
+line and link of one of its reports.
 
 The clusterer is built only when there is something to place, from the features stored for
 the placed items of the last two windows: a restart reads no item text, and a poll that
@@ -19,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot.news.ports import Clock, StoryRepository
@@ -36,6 +44,8 @@ log = logging.getLogger("shopwire.stories")
 BATCH = 500
 MAX_PER_RUN = 20 * BATCH
 """The most items one run places (10,000): a restored archive spreads over several runs."""
+SUMMARY_CHUNK = 500
+"""How many stories' headlines one step of the run's end chooses (and saves)."""
 
 
 class StoryAssigner:
@@ -48,6 +58,8 @@ class StoryAssigner:
         self._clock = clock
         self._config = config or StoryConfig()
         self._clusterer: StoryClusterer | None = None
+        # Stories whose headline waits for the end of the run (kept if a run fails).
+        self._changed: set[int] = set()
 
     async def run(self) -> int:
         """Assign unassigned items (at most ``MAX_PER_RUN``, oldest first); returns how many
@@ -70,6 +82,7 @@ class StoryAssigner:
                 raise
             if len(batch) < BATCH:
                 break
+        await self._summarise_changed()
         if assigned:
             log.info("stories assigned=%d", assigned)
         return assigned
@@ -80,47 +93,51 @@ class StoryAssigner:
         pairs = await asyncio.to_thread(clusterer.assign, batch, now)
         merges = clusterer.take_merges()
         prepared = clusterer.take_prepared()
-        summaries = await self._summaries(batch, pairs, merges)
+        summaries = await self._new_summaries(batch, pairs, merges)
         await self._stories.save(pairs, summaries, now, merges=merges, prepared=prepared)
         return len(pairs)
 
-    async def _summaries(
+    async def _new_summaries(
         self,
         batch: Sequence[StoryItem],
         pairs: Sequence[tuple[int, int]],
         merges: Sequence[StoryMerge],
     ) -> list[StorySummary]:
-        """The summary of every story whose first reports the step changed."""
+        """The summary of every story the step started (its row must exist before its items
+        are placed in it); every older story whose first reports it changed is noted, to be
+        summarised once when the run ends."""
         # Merges name the story their items are in now (``take_merges``).
         into = {m.story_id: m.into_id for m in merges}
-        merged_into = set(into.values())
-        touched = sorted({story_id for _, story_id in pairs} | merged_into)
-        stored = await self._stories.story_items([*touched, *into], limit=SAMPLE)
-        groups: dict[int, dict[int, StoryItem]] = {story_id: {} for story_id in touched}
-        for story_id, items in stored.items():
-            groups[into.get(story_id, story_id)].update((i.item_id, i) for i in items)
-        by_id = {item.item_id: item for item in batch}
+        self._changed = {into.get(story_id, story_id) for story_id in self._changed}
+        self._changed.difference_update(into)
+        self._changed.update(into.values())
+        # A story started in this step may have taken in an older one (the larger keeps its
+        # id): it still needs its row now, and its full headline when the run ends.
+        touched = sorted({story_id for _, story_id in pairs})
+        stored = await self._stories.story_items(touched, limit=SAMPLE)
         fresh: dict[int, list[StoryItem]] = {}
+        by_id = {item.item_id: item for item in batch}
         for item_id, story_id in pairs:
             fresh.setdefault(story_id, []).append(by_id[item_id])
-            groups[story_id][item_id] = by_id[item_id]
-        changed = [
+        started = [story_id for story_id in touched if not stored.get(story_id)]
+        self._changed.update(
             story_id
             for story_id in touched
-            if story_id in merged_into
-            or _changes_sample(stored.get(story_id, []), fresh.get(story_id, []))
-        ]
+            if story_id not in self._changed
+            and stored.get(story_id)
+            and _changes_sample(stored[story_id], fresh[story_id])
+        )
+        return await asyncio.to_thread(_summarise, {s: fresh[s] for s in started})
 
-        from bot.news.stories.headline import summarize_story
-
-        def summarise() -> list[StorySummary]:
-            return [
-                summarize_story(story_id, list(groups[story_id].values()))
-                for story_id in changed
-                if groups[story_id]
-            ]
-
-        return await asyncio.to_thread(summarise)
+    async def _summarise_changed(self) -> None:
+        """Summarise, from what is stored, every story whose first reports changed since it
+        was last summarised; a few hundred stories per step, each step saved."""
+        while self._changed:
+            chunk = sorted(self._changed)[:SUMMARY_CHUNK]
+            stored = await self._stories.story_items(chunk, limit=SAMPLE)
+            summaries = await asyncio.to_thread(_summarise, stored)
+            await self._stories.save([], summaries, self._clock.now())
+            self._changed.difference_update(chunk)
 
     async def warm_up(self) -> None:
         """Build the clusterer now (a restart's rebuild from stored features) rather than at
@@ -148,6 +165,13 @@ class StoryAssigner:
                 await self._stories.save([], [], now, prepared=clusterer.take_prepared())
             self._clusterer = clusterer
         return self._clusterer
+
+
+def _summarise(groups: Mapping[int, Sequence[StoryItem]]) -> list[StorySummary]:
+    """Each non-empty group's summary (story id -> its items)."""
+    from bot.news.stories.headline import summarize_story
+
+    return [summarize_story(story_id, list(items)) for story_id, items in groups.items() if items]
 
 
 def _changes_sample(stored: Sequence[StoryItem], fresh: Sequence[StoryItem]) -> bool:
