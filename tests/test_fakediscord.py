@@ -27,7 +27,8 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
 from tests.ceiling import CEILING
-from tests.fakediscord import FakeDiscord, Guild, Member, Overwrite, Perm
+from tests.fakediscord import FakeDiscord, Guild, Member, Overwrite, Perm, Pings
+from tests.fakediscord.permissions import DEFAULT_BOT
 from tests.fakediscord.state import Channel
 
 TOKEN = "test-token-for-the-fake"
@@ -355,6 +356,85 @@ async def test_channel_message_with_embed_and_no_mentions(fake: FakeDiscord, wor
         assert message.allowed_mentions == {"parse": []}
         assert message.embeds[0]["title"] == "Temu cuts fees"
         assert not message.pings.anyone
+
+
+async def test_role_pings_follow_allowed_mentions_mentionable_and_mention_everyone(
+    fake: FakeDiscord, world: World
+) -> None:
+    guild = world.guild
+    loud = guild.add_role("temu-news", mentionable=True)
+    quiet = guild.add_role("staff")  # not mentionable
+    text = f"@everyone {loud.mention} {quiet.mention} <@&999> {world.admin.user.mention}"
+    async with running(DemoBot(guild.id)) as bot:
+        channel = text_channel(bot, world.news)
+        await channel.send(text, allowed_mentions=discord.AllowedMentions(roles=[loud, quiet]))
+        await channel.send(text, allowed_mentions=discord.AllowedMentions.all())
+        with pytest.raises(discord.HTTPException) as conflict:  # parse and a list of roles
+            await fake_post(fake, world.news.id, {"parse": ["roles"], "roles": [str(loud.id)]})
+        assert conflict.value.status == 400
+        with pytest.raises(discord.HTTPException):  # at most 100 roles
+            await fake_post(fake, world.news.id, {"roles": [str(n) for n in range(1, 102)]})
+        guild.set_role_permissions(guild.bot_role, DEFAULT_BOT | Perm.MENTION_EVERYONE)
+        await fake.wait_until(
+            lambda: channel.permissions_for(channel.guild.me).mention_everyone,
+            what="Mention Everyone to reach the bot",
+        )
+        await channel.send(text, allowed_mentions=discord.AllowedMentions(roles=[loud, quiet]))
+        await channel.send(text, allowed_mentions=discord.AllowedMentions.all())
+    named, everything, named_with_permission, everything_with_permission = [
+        m.pings for m in fake.messages_in(world.news.id)
+    ]
+    # Named, only the mentionable role pings: the bot lacks Mention Everyone.
+    assert named == Pings(everyone=False, users=frozenset(), roles=frozenset({loud.id}))
+    assert everything == Pings(False, frozenset({world.admin.id}), frozenset({loud.id}))
+    # With Mention Everyone a role that is not mentionable pings too, and so does @everyone
+    # when allowed; a role id the server does not have never does.
+    assert named_with_permission.roles == {loud.id, quiet.id}
+    assert not named_with_permission.everyone and not named_with_permission.users
+    assert everything_with_permission.everyone
+    assert everything_with_permission.roles == {loud.id, quiet.id}
+
+
+async def fake_post(fake: FakeDiscord, channel_id: int, allowed_mentions: dict[str, Any]) -> None:
+    """Post through discord.py's HTTP client with a raw allowed_mentions object."""
+    route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            route.url,
+            json={"content": "x", "allowed_mentions": allowed_mentions},
+            headers={"Authorization": f"Bot {TOKEN}"},
+        ) as response,
+    ):
+        if response.status >= 400:
+            raise discord.HTTPException(response, await response.text())
+
+
+async def test_member_roles_need_manage_roles_and_a_role_above(
+    fake: FakeDiscord, world: World
+) -> None:
+    guild = world.guild
+    temu = guild.add_role("temu-news")  # created above the bot's role
+    async with running(DemoBot(guild.id)) as bot:
+        cached = bot.get_guild(guild.id)
+        assert cached is not None
+        member = await cached.fetch_member(world.member.id)
+        role = cached.get_role(temu.id)
+        assert role is not None
+        with pytest.raises(discord.Forbidden) as no_permission:
+            await member.add_roles(role)
+        assert no_permission.value.code == 50013
+        guild.set_role_permissions(guild.bot_role, DEFAULT_BOT | Perm.MANAGE_ROLES)
+        with pytest.raises(discord.Forbidden):  # the role is above the bot's highest role
+            await member.add_roles(role)
+        guild.set_role(temu, position=0)
+        guild.set_role(guild.bot_role, position=2)
+        await member.add_roles(role)
+        assert guild.member(world.member.id).role_ids == [temu.id]
+        await member.remove_roles(role)
+        assert guild.member(world.member.id).role_ids == []
+        with pytest.raises(discord.Forbidden):  # a managed role is never given by hand
+            await member.add_roles(cached.get_role(guild.bot_role.id) or role)
 
 
 async def test_history_edit_delete_and_user_messages(fake: FakeDiscord, world: World) -> None:

@@ -97,11 +97,20 @@ class Pings:
 _MENTION = re.compile(r"<@!?(?P<user>\d+)>|<@&(?P<role>\d+)>|@(?P<everyone>everyone|here)")
 
 
-def compute_pings(content: str, allowed_mentions: JSON | None) -> Pings:
+def compute_pings(
+    content: str,
+    allowed_mentions: JSON | None,
+    *,
+    mentionable: Callable[[int], bool] | None = None,
+    mention_everyone: bool = True,
+) -> Pings:
     """Apply Discord's allowed_mentions rules to the mentions found in `content`.
 
     Without allowed_mentions Discord parses everything, which is exactly what a news bot that
-    relays feed text must never do.
+    relays feed text must never do. On top of allowed_mentions Discord checks the author:
+    ``@everyone``/``@here`` and a role that is not mentionable ping only when the author has
+    Mention Everyone in the channel (``mention_everyone``); ``mentionable(role_id)`` says
+    whether a role of the guild is mentionable (None: no such check, as in a DM).
     """
     users: set[int] = set()
     roles: set[int] = set()
@@ -113,6 +122,9 @@ def compute_pings(content: str, allowed_mentions: JSON | None) -> Pings:
             roles.add(int(match.group("role")))
         else:
             everyone = True
+    everyone = everyone and mention_everyone
+    if mentionable is not None:
+        roles = {r for r in roles if mention_everyone or mentionable(r)}
     if allowed_mentions is None:
         return Pings(everyone, frozenset(users), frozenset(roles))
     parse = set(allowed_mentions.get("parse") or [])
@@ -160,6 +172,9 @@ class RecordedMessage:
     history: list[JSON] = field(default_factory=list)
     #: Embeds Discord silently dropped because the bot lacked Embed Links.
     stripped_embeds: list[JSON] = field(default_factory=list)
+    #: Who the message notified when it was created, with the author's Mention Everyone
+    #: permission and the roles' mentionable flags of that moment (None: not a guild message).
+    pinged: Pings | None = None
 
     @property
     def ephemeral(self) -> bool:
@@ -173,7 +188,9 @@ class RecordedMessage:
 
     @property
     def pings(self) -> Pings:
-        """Who this message would notify."""
+        """Who this message notified (for a guild message, as Discord decided at creation)."""
+        if self.pinged is not None:
+            return self.pinged
         return compute_pings(self.content, self.allowed_mentions)
 
     def custom_ids(self) -> list[str]:

@@ -135,6 +135,11 @@ class RestApi:
         r("GET", r"/guilds/(?P<guild_id>\d+)/members", self._list_members)
         r("GET", r"/guilds/(?P<guild_id>\d+)/members/(?P<user_id>\d+)", self._get_member)
         r(
+            "PUT|DELETE",
+            r"/guilds/(?P<guild_id>\d+)/members/(?P<user_id>\d+)/roles/(?P<role_id>\d+)",
+            self._member_role,
+        )
+        r(
             "POST",
             r"/interactions/(?P<interaction_id>\d+)/(?P<token>[^/]+)/callback",
             self._interaction_callback,
@@ -545,6 +550,33 @@ class RestApi:
             if member
             else error_response(404, 10007, "Unknown Member")
         )
+
+    async def _member_role(
+        self, req: ApiRequest, guild_id: str, user_id: str, role_id: str
+    ) -> ApiResponse:
+        """Add Guild Member Role / Remove Guild Member Role: Manage Roles, and the role must be
+        below the bot's highest role and not managed by an integration (50013 otherwise)."""
+        guild = self._guild_or_error(guild_id)
+        if isinstance(guild, ApiResponse):
+            return guild
+        member = guild.members.get(int(user_id))
+        if member is None:
+            return error_response(404, 10007, "Unknown Member")
+        role = guild.roles.get(int(role_id))
+        if role is None or role.id == guild.id:
+            return error_response(404, 10011, "Unknown Role")
+        bot_id = self.fake.bot.id
+        perms = guild.base_permissions(bot_id)
+        if not perms & (Perm.MANAGE_ROLES | Perm.ADMINISTRATOR):
+            return error_response(403, 50013)
+        if role.managed or role.position >= guild.top_role_position(bot_id):
+            return error_response(403, 50013)
+        held = [r for r in member.role_ids if r != role.id]
+        if req.method == "PUT":
+            held.append(role.id)
+        if held != member.role_ids:
+            guild.set_member_roles(member, [guild.roles[r] for r in held])
+        return ApiResponse(204)
 
     # ---------------------------------------------------------------- interaction responses
 

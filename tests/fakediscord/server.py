@@ -26,7 +26,7 @@ from multidict import MultiDictProxy
 from .failures import Action, Failure, error_body, rate_limit_response
 from .gateway import Gateway, Intent
 from .interactions import InteractionFactory
-from .permissions import DEFAULT_BOT, DEFAULT_EVERYONE
+from .permissions import DEFAULT_BOT, DEFAULT_EVERYONE, Perm
 from .records import (
     LOADING,
     SUPPRESS_EMBEDS,
@@ -36,8 +36,10 @@ from .records import (
     FakeDiscordTimeout,
     InteractionHandle,
     MessageSource,
+    Pings,
     RecordedMessage,
     RequestRecord,
+    compute_pings,
 )
 from .rest import ApiRequest, ApiResponse, RestApi, Route, error_response
 from .state import (
@@ -992,6 +994,8 @@ class FakeDiscord:
             message_reference=payload.get("message_reference"),
             stripped_embeds=stripped,
         )
+        if guild is not None:
+            message.pinged = self._pings_in(guild, channel, author, message)
         if interaction is not None:
             message.webhook_id = self.application_id
             message.application_id = self.application_id
@@ -1010,6 +1014,25 @@ class FakeDiscord:
             self._dispatch_message("MESSAGE_CREATE", message, guild)
         self._changes.notify()
         return message
+
+    def _pings_in(
+        self, guild: Guild, channel: Channel, author: User, message: RecordedMessage
+    ) -> Pings:
+        """Who a guild message notifies: allowed_mentions, then the author's Mention Everyone
+        permission in the channel (for @everyone, @here and roles that are not mentionable)
+        and each role's mentionable flag, as Discord decides it."""
+        try:
+            permissions = guild.permissions_in(channel.id, author.id)
+        except KeyError:  # not a member, or a channel kind permissions_in does not know
+            permissions = guild.base_permissions(author.id) if author.id in guild.members else 0
+        pings = compute_pings(
+            message.content,
+            message.allowed_mentions,
+            mentionable=lambda role_id: role_id in guild.roles and guild.roles[role_id].mentionable,
+            mention_everyone=bool(permissions & (Perm.MENTION_EVERYONE | Perm.ADMINISTRATOR)),
+        )
+        # A mention of a role the guild does not have is plain text.
+        return Pings(pings.everyone, pings.users, pings.roles & frozenset(guild.roles))
 
     def _dispatch_message(self, event: str, message: RecordedMessage, guild: Guild | None) -> None:
         if message.ephemeral:

@@ -329,6 +329,25 @@ class Guild:
             "GUILD_ROLE_UPDATE", {"guild_id": str(self.id), "role": target.to_payload()}, self.id
         )
 
+    def set_role(
+        self, role: Role | int, *, position: int | None = None, mentionable: bool | None = None
+    ) -> None:
+        """Move a role in the hierarchy or change whether anyone may mention it; pushes
+        GUILD_ROLE_UPDATE. Roles are created above every older role (the bot's role too)."""
+        target = self.roles[role if isinstance(role, int) else role.id]
+        if position is not None:
+            target.position = position
+        if mentionable is not None:
+            target.mentionable = mentionable
+        self._emit(
+            "GUILD_ROLE_UPDATE", {"guild_id": str(self.id), "role": target.to_payload()}, self.id
+        )
+
+    def top_role_position(self, user_id: int) -> int:
+        """The position of a member's highest role (0: only @everyone)."""
+        member = self.members[user_id]
+        return max((self.roles[r].position for r in member.role_ids if r in self.roles), default=0)
+
     def add_text_channel(
         self,
         name: str,

@@ -112,6 +112,12 @@ def validate_message(payload: JSON) -> FormErrors:
                     "Value must be one of {'users', 'roles', 'everyone'}.",
                 )
         for kind in ("users", "roles"):
+            if len(mentions.get(kind) or []) > 100:
+                errors.add(
+                    ["allowed_mentions", kind],
+                    "BASE_TYPE_MAX_LENGTH",
+                    "Must be 100 or fewer in length.",
+                )
             if kind in parse and mentions.get(kind):
                 errors.add(
                     ["allowed_mentions"],
