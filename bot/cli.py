@@ -78,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         default=argparse.SUPPRESS,
         help=(
-            "the database: a file path, sqlite:///path or sqlite:////absolute/path;"
-            " postgresql:// is not supported yet (env SHOPWIRE_DB; default shopwire.db)"
+            "the database: a file path, sqlite:///path, sqlite:////absolute/path or"
+            " postgresql://user:password@host:port/database (env SHOPWIRE_DB;"
+            " default shopwire.db)"
         ),
     )
     common.add_argument(

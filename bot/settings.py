@@ -152,8 +152,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "db",
         str,
-        "The database: a SQLite file path (created if missing) or sqlite:///path"
-        " (sqlite:////absolute/path); postgresql:// is not supported yet.",
+        "The database: a SQLite file path (created if missing), sqlite:///path"
+        " (sqlite:////absolute/path) or postgresql://user:password@host:port/database"
+        " (an existing database; its tables are created on first use).",
     ),
     SettingSpec("poll_interval", int, "Seconds between polls of one feed.", _at_least(5)),
     SettingSpec(

@@ -2,8 +2,8 @@
 
 Accepted forms: a plain path (``shopwire.db``, ``/var/lib/shopwire/shopwire.db``, ``:memory:``)
 and ``sqlite:///path`` (relative; ``sqlite:////abs/path`` is absolute, as SQLAlchemy writes
-them). ``postgresql://`` is refused until that backend exists; any other scheme is refused too.
-Messages never repeat the URL: a PostgreSQL URL may carry a password.
+them) name a SQLite file; ``postgresql://`` (or ``postgres://``) URLs name a PostgreSQL database.
+Any other scheme is refused. Messages never repeat the URL: a PostgreSQL URL may carry a password.
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 from bot.news.errors import StorageError
 
-ACCEPTED = "a file path (shopwire.db) or sqlite:///path (sqlite:////absolute/path)"
+ACCEPTED = (
+    "a file path (shopwire.db), sqlite:///path (sqlite:////absolute/path)"
+    " or postgresql://user:password@host:port/database"
+)
 """The forms of the ``db`` setting, as messages and help texts name them."""
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -28,7 +31,14 @@ class SqliteLocation:
     path: str
 
 
-def parse_db_url(url: str) -> SqliteLocation:
+@dataclass(frozen=True, slots=True)
+class PostgresLocation:
+    """A PostgreSQL database: its URL as asyncpg takes it (``postgresql://...``)."""
+
+    url: str
+
+
+def parse_db_url(url: str) -> SqliteLocation | PostgresLocation:
     """The database the ``db`` setting names; StorageError (one line) for a form not accepted."""
     text = url.strip()
     if not text:
@@ -39,7 +49,7 @@ def parse_db_url(url: str) -> SqliteLocation:
     scheme = match.group(1).lower()
     # "postgresql+asyncpg://" is how SQLAlchemy users write it: the same database.
     if scheme.split("+")[0] in _POSTGRES:
-        raise StorageError(f"PostgreSQL is not supported yet: use {ACCEPTED}.")
+        return PostgresLocation("postgresql://" + text[match.end() :])
     if scheme != "sqlite":
         raise StorageError(f"database URLs starting {scheme}:// are not supported: use {ACCEPTED}.")
     rest = text[len(_SQLITE) :]

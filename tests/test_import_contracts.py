@@ -47,7 +47,7 @@ def test_core_never_loads_discord_storage_or_sqlite(tmp_path: Path) -> None:
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'discord', 'aiosqlite', 'storage', 'commands', 'prometheus_client'})\n"
+        "{'discord', 'aiosqlite', 'asyncpg', 'storage', 'commands', 'prometheus_client'})\n"
         "print(','.join(bad))\n"
     )
     result = _run_python(code, tmp_path)
@@ -102,7 +102,8 @@ def test_only_the_metrics_adapter_knows_prometheus() -> None:
 def test_commands_never_touch_storage() -> None:
     for path in (ROOT / "commands").rglob("*.py"):
         for name in _imports(path):
-            assert name.split(".")[0] not in {"storage", "aiosqlite"}, f"{path.name} imports {name}"
+            top = name.split(".")[0]
+            assert top not in {"storage", "aiosqlite", "asyncpg"}, f"{path.name} imports {name}"
 
 
 def test_commands_never_import_the_discord_client_or_the_runtime() -> None:
@@ -122,7 +123,17 @@ def test_only_the_composition_root_opens_storage() -> None:
                 continue
             for name in _imports(path):
                 top = name.split(".")[0]
-                assert top not in {"storage", "aiosqlite"}, f"{path.name} imports {name}"
+                assert top not in {"storage", "aiosqlite", "asyncpg"}, f"{path.name} imports {name}"
+
+
+def test_only_the_postgresql_package_knows_asyncpg() -> None:
+    # The SQLite package (the default) never loads the PostgreSQL driver, and PostgreSQL's
+    # rows and errors stay in storage/postgres/ (storage/connect.py imports it on demand).
+    for path in (ROOT / "storage").rglob("*.py"):
+        if path.is_relative_to(ROOT / "storage" / "postgres"):
+            continue
+        names = {name.split(".")[0] for name in _imports(path)}
+        assert "asyncpg" not in names, f"{path.relative_to(ROOT)} imports asyncpg"
 
 
 def test_importing_everything_needs_no_token_and_configures_nothing(tmp_path: Path) -> None:

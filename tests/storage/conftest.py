@@ -1,13 +1,22 @@
-"""Fixtures and builders for storage tests: a real SQLite file per test, drafts, polls."""
+"""Fixtures and builders for storage tests: a real SQLite file per test, drafts, polls.
+
+The ``storage`` fixture runs a test on both backends (the contract suite): a SQLite file, and
+a schema of its own in the PostgreSQL server ``SHOPWIRE_TEST_POSTGRES_URL`` names (dropped
+afterwards). Without that variable the PostgreSQL case is skipped, except under ``CI=true``,
+where it fails: CI must never pass without having run it.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.news.models import (
@@ -22,9 +31,77 @@ from bot.news.models import (
     SubscriptionMode,
     TaggedDraft,
 )
-from storage import Database, migrations
+from bot.news.ports import Storage
+from storage import Database, migrations, open_storage
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+POSTGRES_URL_VARIABLE = "SHOPWIRE_TEST_POSTGRES_URL"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_server_url() -> str:
+    """The test server's URL; skips the test without one (fails it under ``CI=true``)."""
+    url = os.environ.get(POSTGRES_URL_VARIABLE, "").strip()
+    if url:
+        return url
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(
+            f"CI=true but {POSTGRES_URL_VARIABLE} is not set: the PostgreSQL tests must run in"
+            " CI (.ci/run starts a server and sets it)."
+        )
+    pytest.skip(
+        f"PostgreSQL tests need {POSTGRES_URL_VARIABLE}=postgresql://user@host:port/db"
+        " (a server where the tests may create schemas; .ci/run starts one)"
+    )
+
+
+@asynccontextmanager
+async def fresh_postgres_url() -> AsyncIterator[str]:
+    """The URL of an empty schema of its own in the test server, dropped on exit."""
+    server = postgres_server_url()
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    connection = await asyncpg.connect(server)
+    try:
+        await connection.execute(f"CREATE SCHEMA {schema}")
+    finally:
+        await connection.close()
+    try:
+        # asyncpg passes unknown URL parameters to the server as settings for the session.
+        yield f"{server}{'&' if '?' in server else '?'}search_path={schema}"
+    finally:
+        connection = await asyncpg.connect(server)
+        try:
+            await connection.execute(f"DROP SCHEMA {schema} CASCADE")
+        finally:
+            await connection.close()
+
+
+@asynccontextmanager
+async def fresh_storage_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The ``db`` setting of a database no one has opened yet, on ``backend``."""
+    if backend == "sqlite":
+        yield str(tmp_path / "shopwire.db")
+        return
+    async with fresh_postgres_url() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+async def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A new database's ``db`` setting, once per backend (open it with ``open_storage``)."""
+    async with fresh_storage_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def storage(storage_url: str) -> AsyncIterator[Storage]:
+    """A fresh, open Storage, once per backend: the contract suite's database."""
+    opened = await open_storage(storage_url)
+    try:
+        yield opened
+    finally:
+        await opened.close()
 
 
 @pytest.fixture
@@ -97,7 +174,7 @@ def poll(
 
 
 async def add_feed(
-    db: Database,
+    db: Storage,
     name: str = "Feed",
     *,
     guild_id: int | None = None,
@@ -111,7 +188,7 @@ async def add_feed(
 
 
 async def add_subscription(
-    db: Database,
+    db: Storage,
     guild_id: int = 111,
     channel_id: int = 1001,
     *,

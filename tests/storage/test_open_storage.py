@@ -9,7 +9,7 @@ import pytest
 from bot.news.errors import StorageError
 from bot.news.ports import Storage
 from storage import open_storage
-from storage.url import SqliteLocation, parse_db_url
+from storage.url import PostgresLocation, SqliteLocation, parse_db_url
 from tests.storage.conftest import add_feed
 
 
@@ -31,20 +31,22 @@ def test_paths_and_sqlite_urls_name_a_file(url: str, path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "named"),
     [
-        "postgresql://shopwire:s3cret@db.example:5432/shopwire",
-        "postgres://shopwire:s3cret@db.example/shopwire",
-        "postgresql+asyncpg://shopwire:s3cret@db.example/shopwire",
+        (
+            "postgresql://shopwire:s3cret@db.example:5432/shopwire",
+            "postgresql://shopwire:s3cret@db.example:5432/shopwire",
+        ),
+        ("postgres://shopwire@db.example/shopwire", "postgresql://shopwire@db.example/shopwire"),
+        (
+            "postgresql+asyncpg://shopwire@db.example/shopwire",
+            "postgresql://shopwire@db.example/shopwire",
+        ),
+        (" PostgreSQL://db.example/shopwire ", "postgresql://db.example/shopwire"),
     ],
 )
-def test_postgresql_is_refused_in_one_line_without_the_password(url: str) -> None:
-    with pytest.raises(StorageError) as refused:
-        parse_db_url(url)
-    message = str(refused.value)
-    assert message.startswith("PostgreSQL is not supported yet")
-    assert "sqlite:///" in message  # what to write instead
-    assert "s3cret" not in message and "\n" not in message
+def test_postgresql_urls_name_a_postgresql_database(url: str, named: str) -> None:
+    assert parse_db_url(url) == PostgresLocation(named)
 
 
 @pytest.mark.parametrize(
@@ -90,9 +92,14 @@ async def test_a_relative_sqlite_url_is_relative_to_the_working_directory(
     assert (tmp_path / "news.db").exists()
 
 
-async def test_postgresql_is_refused_before_anything_is_opened(tmp_path: Path) -> None:
-    with pytest.raises(StorageError, match="PostgreSQL is not supported yet"):
-        await open_storage("postgresql://shopwire@127.0.0.1/shopwire")
+async def test_an_unreachable_postgresql_server_is_one_line_without_the_password() -> None:
+    # Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    with pytest.raises(StorageError) as refused:
+        await open_storage("postgresql://shopwire:s3cret@127.0.0.1:1/shopwire")
+    message = str(refused.value)
+    assert message.startswith("Cannot open the database postgresql://127.0.0.1:1/shopwire:")
+    assert "cannot reach the database server" in message
+    assert "s3cret" not in message and "\n" not in message
 
 
 async def test_the_storage_port_names_every_repository(tmp_path: Path) -> None:

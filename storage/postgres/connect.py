@@ -1,0 +1,54 @@
+"""Opening a PostgreSQL database from its URL: the pool, the migrations, the Storage."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from bot.news.errors import StorageError
+from storage.postgres.errors import safe_location, storage_error, url_password
+from storage.postgres.migrations import migrate
+from storage.postgres.storage import PostgresStorage
+
+POOL_SIZE = 10
+"""Connections per process at most: enough for the bot's stages and commands side by side."""
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a server that does not answer (a firewall dropping packets)."""
+
+
+async def open_postgres(url: str) -> PostgresStorage:
+    """Connect to the database ``url`` names, bring its schema up to date and return it.
+
+    Raises StorageError with one line (never the password) when the server cannot be reached,
+    refuses the login, the database does not exist or has a newer schema than this code.
+    """
+    where = safe_location(url)
+    password = url_password(url)
+    try:
+        pool = await asyncpg.create_pool(
+            url.strip(), min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT
+        )
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ValueError) as exc:
+        raise _cannot_open(where, exc, password) from exc
+    try:
+        migrated = await migrate(pool)
+    except BaseException as exc:
+        await pool.close()
+        if isinstance(exc, StorageError):
+            raise StorageError(f"Cannot open the database {where}: {exc}") from exc
+        if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError):
+            raise _cannot_open(where, exc, password) from exc
+        raise
+    return PostgresStorage(pool, created=migrated.found == 0)
+
+
+def _cannot_open(where: str, exc: BaseException, password: str | None) -> StorageError:
+    error = storage_error(exc, secret=password)
+    if error is None:
+        detail = " ".join(str(exc).split())
+        if password:
+            detail = detail.replace(password, "***")
+        reason = f"the URL is not valid ({detail})" if isinstance(exc, ValueError) else detail
+    else:
+        reason = str(error)
+    return StorageError(f"Cannot open the database {where}: {reason}")

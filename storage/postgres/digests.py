@@ -1,0 +1,161 @@
+"""PostgreSQL implementations of the DigestRepository and GuildSettingsRepository ports.
+
+A digest row, like an outbox row, leaves ``pending`` once and for all: every mark is guarded by
+``state = 'pending'``, so a repeated or late call can never make a sent digest due again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import asyncpg
+
+from bot.news.models import DigestEntry, DigestState, utc
+from storage.postgres.pool import Pool, affected, read, read_one, read_value, transaction
+from storage.postgres.subscriptions import SUBSCRIPTION_COLUMNS, subscription_from_row
+
+log = logging.getLogger(__name__)
+
+_SUBSCRIPTION = ", ".join(f"s.{c.strip()}" for c in SUBSCRIPTION_COLUMNS.split(","))
+
+_DIGEST = f"""
+SELECT d.id AS digest_id, d.period_start, d.period_end, d.state AS digest_state, d.attempts,
+       d.next_attempt_at, d.sent_at, d.message_id, d.last_error, {_SUBSCRIPTION}
+FROM digests AS d JOIN subscriptions AS s ON s.id = d.subscription_id
+"""
+
+
+class PostgresDigestRepository:
+    """Digests planned, posted and skipped (implements ``bot.news.ports.DigestRepository``)."""
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    async def plan(
+        self, subscription_id: int, period_start: datetime, period_end: datetime, now: datetime
+    ) -> bool:
+        """Queue the digest of a period unless it exists (or the subscription is gone);
+        True when it was queued now."""
+        async with transaction(self._pool) as connection:
+            status = await connection.execute(
+                "INSERT INTO digests (subscription_id, period_start, period_end, created_at)"
+                " SELECT id, $1, $2, $3 FROM subscriptions WHERE id = $4"
+                " ON CONFLICT (subscription_id, period_start) DO NOTHING",
+                utc(period_start),
+                utc(period_end),
+                utc(now),
+                subscription_id,
+            )
+        return affected(status) > 0
+
+    async def due(self, now: datetime, limit: int) -> list[DigestEntry]:
+        """Pending digests of unpaused subscriptions whose retry time (if any) has come,
+        oldest period first, at most ``limit``."""
+        if limit <= 0:
+            return []
+        rows = await read(
+            self._pool,
+            _DIGEST
+            + """
+            WHERE d.state = 'pending' AND s.paused_reason IS NULL
+              AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= $1)
+            ORDER BY d.period_end, d.id
+            LIMIT $2
+            """,
+            utc(now),
+            limit,
+        )
+        return [_entry(row) for row in rows]
+
+    async def mark_sent(self, digest_id: int, message_id: int, now: datetime) -> None:
+        """Record that the digest was posted as ``message_id``; final."""
+        async with transaction(self._pool) as connection:
+            status = await connection.execute(
+                "UPDATE digests SET state = 'sent', sent_at = $1, message_id = $2"
+                " WHERE id = $3 AND state = 'pending'",
+                utc(now),
+                message_id,
+                digest_id,
+            )
+        if affected(status) == 0:
+            log.info("digest mark_sent ignored: digest_id=%s is not pending", digest_id)
+
+    async def mark_retry(self, digest_id: int, error: str, next_attempt_at: datetime) -> None:
+        """Count a failed attempt and hold the digest until ``next_attempt_at``."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE digests SET attempts = attempts + 1, last_error = $1,"
+                " next_attempt_at = $2 WHERE id = $3 AND state = 'pending'",
+                error,
+                utc(next_attempt_at),
+                digest_id,
+            )
+
+    async def finish(self, digest_id: int, state: DigestState, reason: str | None) -> None:
+        """End a pending digest without posting it (``empty`` or ``dropped``, with why)."""
+        if state not in (DigestState.EMPTY, DigestState.DROPPED):
+            raise ValueError(f"finish() ends a digest as empty or dropped, not {state.value}")
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE digests SET state = $1, last_error = coalesce($2, last_error)"
+                " WHERE id = $3 AND state = 'pending'",
+                state.value,
+                reason,
+                digest_id,
+            )
+
+    async def latest(self, subscription_id: int) -> DigestEntry | None:
+        """The digest of the subscription's most recent period, whatever its state."""
+        row = await read_one(
+            self._pool,
+            _DIGEST + " WHERE d.subscription_id = $1 ORDER BY d.period_start DESC LIMIT 1",
+            subscription_id,
+        )
+        return _entry(row) if row is not None else None
+
+
+class PostgresGuildSettings:
+    """Per-server settings (implements ``bot.news.ports.GuildSettingsRepository``)."""
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    async def timezone(self, guild_id: int) -> str | None:
+        """The server's time zone, if one was set."""
+        value = await read_value(
+            self._pool, "SELECT timezone FROM guild_settings WHERE guild_id = $1", guild_id
+        )
+        return None if value is None else str(value)
+
+    async def set_timezone(self, guild_id: int, timezone: str, now: datetime) -> None:
+        """Set the server's time zone (an IANA name the caller has validated)."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "INSERT INTO guild_settings (guild_id, timezone, updated_at) VALUES ($1, $2, $3)"
+                " ON CONFLICT (guild_id) DO UPDATE"
+                " SET timezone = excluded.timezone, updated_at = excluded.updated_at",
+                guild_id,
+                timezone,
+                utc(now),
+            )
+
+    async def timezones(self) -> list[tuple[int, str]]:
+        """Every (server, time zone) that was set."""
+        rows = await read(self._pool, "SELECT guild_id, timezone FROM guild_settings ORDER BY 1")
+        return [(int(row[0]), str(row[1])) for row in rows]
+
+
+def _entry(row: asyncpg.Record) -> DigestEntry:
+    return DigestEntry(
+        id=row["digest_id"],
+        subscription=subscription_from_row(row),
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        state=DigestState(row["digest_state"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        sent_at=row["sent_at"],
+        message_id=row["message_id"],
+        last_error=row["last_error"],
+    )

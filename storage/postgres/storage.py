@@ -1,0 +1,109 @@
+"""The open PostgreSQL database and its repositories (the ``Storage`` port)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import NoReturn, cast
+
+from bot.news.errors import StorageError
+from bot.news.ports import BacklogReader, ItemRepository, StoryRepository
+from storage.postgres.digests import PostgresDigestRepository, PostgresGuildSettings
+from storage.postgres.feeds import PostgresFeedRepository
+from storage.postgres.meta import PostgresMeta
+from storage.postgres.outbox import PostgresOutboxRepository
+from storage.postgres.pool import Pool
+from storage.postgres.subscriptions import PostgresSubscriptionRepository
+
+
+class _NotYetOnPostgres:
+    """Stands in for a repository this backend does not have yet: any use says so in one
+    line instead of failing somewhere deeper."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def __getattr__(self, attribute: str) -> NoReturn:
+        raise StorageError(f"{self._what} are not stored on PostgreSQL yet: use SQLite for now.")
+
+
+class PostgresStorage:
+    """One PostgreSQL database behind an ``asyncpg.Pool`` (implements ``Storage``); open it
+    with ``storage.postgres.open_postgres(url)``.
+
+    Each repository takes the pool and runs each call on a connection of its own, so several
+    tasks (and processes) read and write side by side; transactions are per call.
+    """
+
+    def __init__(self, pool: Pool, *, created: bool = False) -> None:
+        self._pool = pool
+        self._created = created
+        self._feeds = PostgresFeedRepository(pool)
+        self._meta = PostgresMeta(pool)
+        self._subscriptions = PostgresSubscriptionRepository(pool)
+        self._outbox = PostgresOutboxRepository(pool)
+        self._digests = PostgresDigestRepository(pool)
+        self._guild_settings = PostgresGuildSettings(pool)
+        self._items = cast(ItemRepository, _NotYetOnPostgres("Items"))
+        self._stories = cast(StoryRepository, _NotYetOnPostgres("Stories"))
+        self._backlog = cast(BacklogReader, _NotYetOnPostgres("Backlog figures"))
+
+    @property
+    def pool(self) -> Pool:
+        """The connection pool (tests and ``shopwire db copy`` run their own statements)."""
+        return self._pool
+
+    @property
+    def created(self) -> bool:
+        """True when opening created the schema (a new database gets the catalogue)."""
+        return self._created
+
+    @property
+    def feeds(self) -> PostgresFeedRepository:
+        return self._feeds
+
+    @property
+    def items(self) -> ItemRepository:
+        return self._items
+
+    @property
+    def meta(self) -> PostgresMeta:
+        return self._meta
+
+    @property
+    def subscriptions(self) -> PostgresSubscriptionRepository:
+        return self._subscriptions
+
+    @property
+    def outbox(self) -> PostgresOutboxRepository:
+        return self._outbox
+
+    @property
+    def stories(self) -> StoryRepository:
+        return self._stories
+
+    @property
+    def digests(self) -> PostgresDigestRepository:
+        return self._digests
+
+    @property
+    def guild_settings(self) -> PostgresGuildSettings:
+        return self._guild_settings
+
+    @property
+    def backlog(self) -> BacklogReader:
+        return self._backlog
+
+    async def close(self) -> None:
+        """Close the pool once every connection in use has been released."""
+        await self._pool.close()
+
+    async def __aenter__(self) -> PostgresStorage:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,141 @@
+"""PostgreSQL implementation of the SubscriptionRepository port."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from bot.news.models import (
+    NewSubscription,
+    Subscription,
+    SubscriptionFilter,
+    SubscriptionMode,
+    utc,
+)
+from storage.postgres.pool import Pool, read, read_one, read_value, transaction
+
+SUBSCRIPTION_COLUMNS = """
+    id, guild_id, channel_id, companies, keywords, exclude, mode, post_hour, created_at,
+    created_by, paused_reason, paused_at, topics
+"""
+"""The columns ``subscription_from_row`` reads."""
+
+
+def subscription_from_row(row: asyncpg.Record) -> Subscription:
+    """A ``subscriptions`` row (selected with ``SUBSCRIPTION_COLUMNS``) as a Subscription."""
+    return Subscription(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        filter=SubscriptionFilter(
+            companies=tuple(row["companies"]),
+            keywords=tuple(row["keywords"]),
+            exclude=tuple(row["exclude"]),
+            topics=tuple(row["topics"]),
+        ),
+        mode=SubscriptionMode(row["mode"]),
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+        paused_reason=row["paused_reason"],
+        paused_at=row["paused_at"],
+        post_hour=row["post_hour"],
+    )
+
+
+class PostgresSubscriptionRepository:
+    """Channels' standing orders for news (implements ``bot.news.ports.SubscriptionRepository``).
+
+    Ids are never reused (an identity sequence), so the delivery log of a removed subscription
+    can never be mistaken for a new one's. Operations on an id that does not exist do nothing.
+    """
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    async def add(self, subscription: NewSubscription, now: datetime) -> Subscription:
+        """Store a new, unpaused subscription created at ``now``."""
+        f = subscription.filter
+        async with transaction(self._pool) as connection:
+            row = await connection.fetchrow(
+                f"""
+                INSERT INTO subscriptions (guild_id, channel_id, companies, keywords, exclude,
+                                           mode, post_hour, created_at, created_by, topics)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                RETURNING {SUBSCRIPTION_COLUMNS}
+                """,
+                subscription.guild_id,
+                subscription.channel_id,
+                list(f.companies),
+                list(f.keywords),
+                list(f.exclude),
+                subscription.mode.value,
+                subscription.post_hour,
+                utc(now),
+                subscription.created_by,
+                list(f.topics),
+            )
+        assert row is not None  # INSERT ... RETURNING always returns the row
+        return subscription_from_row(row)
+
+    async def get(self, subscription_id: int) -> Subscription | None:
+        """The subscription with this id, or None."""
+        row = await read_one(
+            self._pool,
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = $1",
+            subscription_id,
+        )
+        return None if row is None else subscription_from_row(row)
+
+    async def list_for_guild(self, guild_id: int) -> list[Subscription]:
+        """One server's subscriptions, paused ones included, oldest first (by id)."""
+        rows = await read(
+            self._pool,
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE guild_id = $1 ORDER BY id",
+            guild_id,
+        )
+        return [subscription_from_row(row) for row in rows]
+
+    async def list_all(self) -> list[Subscription]:
+        """Every subscription, paused ones included (their posts wait in the outbox), by id."""
+        rows = await read(
+            self._pool, f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY id"
+        )
+        return [subscription_from_row(row) for row in rows]
+
+    async def remove(self, subscription_id: int) -> None:
+        """Delete a subscription with its outbox rows and digests (the schema cascades)."""
+        async with transaction(self._pool) as connection:
+            await connection.execute("DELETE FROM subscriptions WHERE id = $1", subscription_id)
+
+    async def pause(self, subscription_id: int, reason: str, now: datetime) -> None:
+        """Stop delivery for a subscription; its posts stay queued until ``resume``.
+
+        Pausing a paused subscription records the newer reason but keeps when it was first
+        paused.
+        """
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE subscriptions SET paused_reason = $1,"
+                " paused_at = coalesce(paused_at, $2) WHERE id = $3",
+                reason,
+                utc(now),
+                subscription_id,
+            )
+
+    async def resume(self, subscription_id: int) -> None:
+        """Let delivery post for a subscription again (a no-op if it was not paused)."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE subscriptions SET paused_reason = NULL, paused_at = NULL"
+                " WHERE id = $1 AND paused_reason IS NOT NULL",
+                subscription_id,
+            )
+
+    async def count_for_guild(self, guild_id: int) -> int:
+        """How many subscriptions a server has, paused ones included."""
+        return int(
+            await read_value(
+                self._pool, "SELECT count(*) FROM subscriptions WHERE guild_id = $1", guild_id
+            )
+        )

@@ -1,0 +1,136 @@
+"""PostgreSQL's schema: numbered migrations under an advisory lock, and opening errors."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+
+from bot.news.errors import StorageError
+from storage import open_storage
+from storage.postgres import migrations, open_postgres
+from storage.postgres.migrations import SCHEMA_VERSION, current_version, migrate
+from tests.storage.conftest import fresh_postgres_url, postgres_server_url
+
+
+async def _tables(url: str) -> set[str]:
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+    finally:
+        await connection.close()
+    return {row[0] for row in rows}
+
+
+async def test_a_new_database_gets_every_table_and_says_it_was_created() -> None:
+    async with fresh_postgres_url() as url:
+        storage = await open_postgres(url)
+        try:
+            assert storage.created
+            assert await current_version(storage.pool) == SCHEMA_VERSION
+        finally:
+            await storage.close()
+        assert {
+            "schema_version",
+            "meta",
+            "feeds",
+            "companies",
+            "items",
+            "item_companies",
+            "item_topics",
+            "stories",
+            "story_features",
+            "story_merges",
+            "subscriptions",
+            "outbox",
+            "digests",
+            "guild_settings",
+            "feed_documents",
+        } <= await _tables(url)
+        again = await open_postgres(url)
+        try:
+            assert not again.created
+        finally:
+            await again.close()
+
+
+async def test_processes_starting_together_migrate_once() -> None:
+    async with fresh_postgres_url() as url:
+        opened = await asyncio.gather(*(open_postgres(url) for _ in range(4)))
+        try:
+            # Exactly one of them applied migration 1; the others waited for its lock.
+            assert sum(storage.created for storage in opened) == 1
+            versions = await opened[0].pool.fetch("SELECT version FROM schema_version")
+            assert sorted(row[0] for row in versions) == list(range(1, SCHEMA_VERSION + 1))
+        finally:
+            for storage in opened:
+                await storage.close()
+
+
+async def test_an_older_schema_is_brought_forward_one_migration_at_a_time() -> None:
+    async with fresh_postgres_url() as url:
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+        assert pool is not None
+        try:
+            extra = "CREATE TABLE later_table (id BIGINT PRIMARY KEY)"
+            first = await migrate(pool)
+            assert (first.found, first.reached) == (0, SCHEMA_VERSION)
+            second = await migrate(pool, (*migrations.MIGRATIONS, extra))
+            assert (second.found, second.reached) == (SCHEMA_VERSION, SCHEMA_VERSION + 1)
+            assert "later_table" in await _tables(url)
+        finally:
+            await pool.close()
+
+
+async def test_a_failing_migration_leaves_the_previous_version() -> None:
+    async with fresh_postgres_url() as url:
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+        assert pool is not None
+        try:
+            await migrate(pool)
+            broken = "CREATE TABLE half_done (id BIGINT); SELECT no_such_function()"
+            with pytest.raises(asyncpg.UndefinedFunctionError):
+                await migrate(pool, (*migrations.MIGRATIONS, broken))
+            assert await current_version(pool) == SCHEMA_VERSION
+            assert "half_done" not in await _tables(url)
+        finally:
+            await pool.close()
+
+
+async def test_a_newer_schema_is_refused_in_one_line() -> None:
+    async with fresh_postgres_url() as url:
+        storage = await open_postgres(url)
+        try:
+            await storage.pool.execute(
+                "INSERT INTO schema_version (version) VALUES ($1)", SCHEMA_VERSION + 5
+            )
+        finally:
+            await storage.close()
+        with pytest.raises(StorageError, match=f"schema version {SCHEMA_VERSION + 5}, newer"):
+            await open_storage(url)
+
+
+@pytest.mark.parametrize(
+    ("user", "database", "says"),
+    [
+        (None, "shopwire_no_such_db", "the database does not exist"),
+        ("nobody_here", None, "refused the login"),
+    ],
+)
+async def test_a_missing_database_or_a_refused_login_is_one_line_without_the_password(
+    user: str | None, database: str | None, says: str
+) -> None:
+    server = urlsplit(postgres_server_url())
+    login = f"{user or server.username or 'postgres'}:s3cret"
+    where = f"{server.hostname}:{server.port or 5432}"
+    url = f"postgresql://{login}@{where}/{database or server.path.lstrip('/')}"
+    with pytest.raises(StorageError) as refused:
+        await open_storage(url)
+    message = str(refused.value)
+    assert message.startswith(f"Cannot open the database postgresql://{where}/"), message
+    assert says in message
+    assert "s3cret" not in message and "\n" not in message
