@@ -37,7 +37,7 @@ from bot.news.tag import Tagger
 from bot.news.topics import TopicTagger
 from bot.news.updater import FeedUpdater, UpdaterOptions
 from bot.settings import Settings
-from storage import open_storage
+from storage import SchemaMigration, migrate_storage, open_storage
 
 if TYPE_CHECKING:  # imported when first used: aiohttp, feedparser, process pools
     from bot.news.fetch import FetchConfig, HttpFetcher
@@ -112,6 +112,12 @@ def fetch_config(settings: Settings) -> FetchConfig:
         max_concurrency=settings.max_concurrency,
         max_per_host=settings.max_per_host,
     )
+
+
+async def migrate_database(settings: Settings) -> SchemaMigration:
+    """Create or bring up to date the schema of the database the ``db`` setting names, and
+    close it (``shopwire migrate``); StorageError with one line when it cannot be opened."""
+    return await migrate_storage(settings.db)
 
 
 @asynccontextmanager

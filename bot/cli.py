@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--guild", type=int, help="sync to this server only (instant), instead of globally"
     )
+    commands.add_parser(
+        "migrate", parents=[common], help="create or update the database's tables, then exit"
+    )
     poll = commands.add_parser(
         "poll", parents=[common, as_json], help="poll every due feed once and report"
     )
@@ -245,10 +248,15 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
             print("interrupted", file=console.err)
             return 130
 
-    handler = _HANDLERS[(args.command, getattr(args, "feeds_command", None))]
+    command: Coroutine[Any, Any, int]
+    if args.command == "migrate":
+        command = _migrate(settings, console)
+    else:
+        handler = _HANDLERS[(args.command, getattr(args, "feeds_command", None))]
+        command = _with_newsroom(settings, args, console, handler)
     try:
         # SIGTERM cancels the command like Ctrl-C: what finished is stored, workers stopped.
-        return signals.run(_with_newsroom(settings, args, console, handler))
+        return signals.run(command)
     except UserError as exc:
         print(f"error: {exc}", file=console.err)
         return EXIT_USER_ERROR
@@ -289,6 +297,23 @@ async def _with_newsroom(
 
 
 # Commands --------------------------------------------------------------------------------
+
+
+async def _migrate(settings: Settings, console: Console) -> int:
+    # The schema only: no newsroom (no catalogue seeding, no company names), so a deployment's
+    # migrate job leaves the data to the processes it starts.
+    from bot.app import migrate_database
+
+    done = await migrate_database(settings)
+    where = f"{done.backend} database {settings.db_shown}"
+    if done.found == done.reached:
+        said = f"schema version {done.reached}, up to date"
+    elif done.found == 0:
+        said = f"created at schema version {done.reached}"
+    else:
+        said = f"migrated from schema version {done.found} to {done.reached}"
+    print(f"{where}: {said}.", file=console.out)
+    return EXIT_OK
 
 
 async def _cmd_poll(room: Newsroom, args: argparse.Namespace, console: Console) -> int:

@@ -29,6 +29,12 @@ HELP_PAGES: Mapping[tuple[str, ...], HelpPage] = {
         "hour to show them) or in one server (at once). Needs DISCORD_TOKEN.",
         ("sync-commands", "sync-commands --guild 123456789012345678"),
     ),
+    ("migrate",): HelpPage(
+        "Create the database's tables, or bring them up to this version's schema, then exit "
+        "and print the schema version reached. Every command does this on opening; run it on "
+        "its own before starting several processes against one PostgreSQL database.",
+        ("migrate", "migrate --db postgresql://shopwire:secret@db.internal:5432/shopwire"),
+    ),
     ("poll",): HelpPage(
         "Poll every feed that is due once, store what is new and print a line per feed. Exits "
         "0 even when feeds failed: failures are listed and stored with the feed.",

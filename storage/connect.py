@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
 from bot.news.ports import Storage
+from storage import migrations as sqlite_migrations
 from storage.db import Database
 from storage.url import PostgresLocation, parse_db_url
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaMigration:
+    """What ``migrate_storage`` did: the schema version found (0: a new database) and the one
+    reached, on which backend ("SQLite", "PostgreSQL")."""
+
+    backend: str
+    found: int
+    reached: int
 
 
 async def open_storage(url: str) -> Storage:
@@ -21,3 +37,34 @@ async def open_storage(url: str) -> Storage:
 
         return await open_postgres(location.url)
     return await Database.open(location.path)
+
+
+async def migrate_storage(url: str) -> SchemaMigration:
+    """Create or bring up to date the schema of the database ``url`` names, then close it.
+
+    Errors as ``open_storage``. What every command does on opening, as a step of its own: a
+    deployment migrates once before starting its processes.
+    """
+    location = parse_db_url(url)
+    if isinstance(location, PostgresLocation):
+        from storage.postgres.connect import migrate_postgres
+
+        migrated = await migrate_postgres(location.url)
+        return SchemaMigration("PostgreSQL", migrated.found, migrated.reached)
+    found = await asyncio.to_thread(_sqlite_version, location.path)
+    database = await Database.open(location.path, read_connection=False)
+    await database.close()
+    return SchemaMigration("SQLite", found, sqlite_migrations.SCHEMA_VERSION)
+
+
+def _sqlite_version(path: str) -> int:
+    """The schema version of the SQLite file at ``path`` before migrating (0 if none yet)."""
+    if path == ":memory:" or path.startswith("file:") or not Path(path).is_file():
+        return 0
+    try:
+        # Read-only: looking must not create or change the file (Database.open reports errors).
+        with sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True) as db:
+            row = db.execute("PRAGMA user_version").fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row else 0

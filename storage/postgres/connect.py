@@ -6,7 +6,8 @@ import asyncpg
 
 from bot.news.errors import StorageError
 from storage.postgres.errors import safe_location, storage_error, url_password
-from storage.postgres.migrations import migrate
+from storage.postgres.migrations import Migrated, migrate
+from storage.postgres.pool import Pool
 from storage.postgres.storage import PostgresStorage
 
 POOL_SIZE = 10
@@ -22,6 +23,19 @@ async def open_postgres(url: str) -> PostgresStorage:
     Raises StorageError with one line (never the password) when the server cannot be reached,
     refuses the login, the database does not exist or has a newer schema than this code.
     """
+    pool, migrated = await _open_and_migrate(url)
+    return PostgresStorage(pool, created=migrated.found == 0)
+
+
+async def migrate_postgres(url: str) -> Migrated:
+    """Bring the schema of the database ``url`` names up to date, and say from which version
+    to which (``shopwire migrate``); errors as ``open_postgres``."""
+    pool, migrated = await _open_and_migrate(url)
+    await pool.close()
+    return migrated
+
+
+async def _open_and_migrate(url: str) -> tuple[Pool, Migrated]:
     where = safe_location(url)
     password = url_password(url)
     try:
@@ -39,7 +53,7 @@ async def open_postgres(url: str) -> PostgresStorage:
         if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError):
             raise _cannot_open(where, exc, password) from exc
         raise
-    return PostgresStorage(pool, created=migrated.found == 0)
+    return pool, migrated
 
 
 def _cannot_open(where: str, exc: BaseException, password: str | None) -> StorageError:
