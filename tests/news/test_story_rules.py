@@ -84,3 +84,31 @@ def test_european_amounts_meet_the_wires_amounts() -> None:
     # A comma in English stays a thousands separator; a decimal comma alone means nothing.
     assert amounts("Rs 30,000 crore") == {"3e+11"}
     assert amounts("up 6,5%") == set()
+
+
+def test_event_words_meet_across_languages_and_function_words_are_not_read() -> None:
+    from bot.news.stories.wording import STOPWORDS, SYNONYMS, stem
+
+    def meaning(word: str) -> str:
+        found = stem(word.lower())
+        return SYNONYMS.get(found, found)
+
+    assert meaning("Streik") == meaning("strike") == meaning("grève") == meaning("walkout")
+    assert meaning("bénéfice") == meaning("profit") == meaning("earnings") == meaning("results")
+    assert meaning("Lager") == meaning("warehouse") == meaning("magazyn")
+    assert meaning("übernimmt") == meaning("takeover") == meaning("acquires")
+    assert {"der", "und", "les", "pour", "los", "para", "della"} <= STOPWORDS
+
+
+def test_a_german_report_of_the_strike_joins_the_english_story() -> None:
+    german = StoryItem(
+        9,
+        "Streik bei Amazon in Deutschland zum Black Friday",
+        "",
+        "Tagesschau",
+        T0 + timedelta(minutes=40),
+        ("amazon",),
+    )
+    clusterer = StoryClusterer(StoryConfig())
+    placed = dict(clusterer.assign([*_items(STRIKE), german]))
+    assert placed[9] == placed[1]

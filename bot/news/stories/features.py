@@ -128,6 +128,11 @@ class Prepared:
             return None
 
 
+# Which stop words and synonyms read the text: features read with others are read again.
+_LEXICON = hashlib.blake2b(
+    repr((sorted(STOPWORDS), sorted(SYNONYMS.items()))).encode(), digest_size=6
+).hexdigest()
+
 _TEXT_FORMAT = "x1:"
 """The stored text features' version tag (``TextFeatures.encode``)."""
 
@@ -254,7 +259,7 @@ class Featurizer:
         that shape them. Stored features of another check are extracted again."""
         config = self._config
         seen = f"{item.title}\x00{item.summary}\x00{item.source}\x00"
-        seen += f"{config.title_weight!r}\x00{config.summary_words}"
+        seen += f"{config.title_weight!r}\x00{config.summary_words}\x00{_LEXICON}"
         return hashlib.blake2b(seen.encode(), digest_size=12).hexdigest()
 
     def text_of(self, item: StoryItem) -> TextFeatures:
