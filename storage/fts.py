@@ -59,10 +59,10 @@ def _group(group: AnyOf) -> str:
 
 def _term(term: SearchTerm) -> str:
     # A word and a phrase are both FTS5 strings: the tokenizer splits either into a phrase.
-    return quote(_text(term.text)) + ("*" if term.prefix else "")
+    return quote(term_text(term.text)) + ("*" if term.prefix else "")
 
 
-def _text(text: str) -> str:
+def term_text(text: str) -> str:
     """``text`` with control, surrogate and private-use characters as spaces.
 
     ``parse_query`` never leaves one in a term; a ``SearchQuery`` made some other way might,

@@ -261,7 +261,16 @@ CREATE TABLE feed_documents (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_INIT,)
+_V2_SEARCH = """
+-- Search (storage/postgres/search.py): each item's title (weight A) and summary (weight B) as
+-- SQLite's index tokenizes and stems them, and hidden filter lexemes (#f feed, #c company,
+-- #t topic, #m month; no token holds a #), written by storage as a tsvector literal. Nothing
+-- here parses text, so PostgreSQL's text search configuration plays no part.
+ALTER TABLE items ADD COLUMN search TSVECTOR NOT NULL DEFAULT '';
+CREATE INDEX items_search ON items USING gin (search);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_INIT, _V2_SEARCH)
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import NoReturn, cast
 
-from bot.news.errors import StorageError
-from bot.news.ports import BacklogReader, ItemRepository, StoryRepository
+from storage.postgres.backlog import PostgresBacklog
 from storage.postgres.digests import PostgresDigestRepository, PostgresGuildSettings
 from storage.postgres.feeds import PostgresFeedRepository
+from storage.postgres.items import PostgresItemRepository
 from storage.postgres.meta import PostgresMeta
 from storage.postgres.outbox import PostgresOutboxRepository
 from storage.postgres.pool import Pool
+from storage.postgres.stories import PostgresStoryRepository
 from storage.postgres.subscriptions import PostgresSubscriptionRepository
-
-
-class _NotYetOnPostgres:
-    """Stands in for a repository this backend does not have yet: any use says so in one
-    line instead of failing somewhere deeper."""
-
-    def __init__(self, what: str) -> None:
-        self._what = what
-
-    def __getattr__(self, attribute: str) -> NoReturn:
-        raise StorageError(f"{self._what} are not stored on PostgreSQL yet: use SQLite for now.")
 
 
 class PostgresStorage:
@@ -43,9 +32,9 @@ class PostgresStorage:
         self._outbox = PostgresOutboxRepository(pool)
         self._digests = PostgresDigestRepository(pool)
         self._guild_settings = PostgresGuildSettings(pool)
-        self._items = cast(ItemRepository, _NotYetOnPostgres("Items"))
-        self._stories = cast(StoryRepository, _NotYetOnPostgres("Stories"))
-        self._backlog = cast(BacklogReader, _NotYetOnPostgres("Backlog figures"))
+        self._items = PostgresItemRepository(pool)
+        self._stories = PostgresStoryRepository(pool)
+        self._backlog = PostgresBacklog(pool)
 
     @property
     def pool(self) -> Pool:
@@ -62,7 +51,7 @@ class PostgresStorage:
         return self._feeds
 
     @property
-    def items(self) -> ItemRepository:
+    def items(self) -> PostgresItemRepository:
         return self._items
 
     @property
@@ -78,7 +67,7 @@ class PostgresStorage:
         return self._outbox
 
     @property
-    def stories(self) -> StoryRepository:
+    def stories(self) -> PostgresStoryRepository:
         return self._stories
 
     @property
@@ -90,7 +79,7 @@ class PostgresStorage:
         return self._guild_settings
 
     @property
-    def backlog(self) -> BacklogReader:
+    def backlog(self) -> PostgresBacklog:
         return self._backlog
 
     async def close(self) -> None:

@@ -113,6 +113,17 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         await database.close()
 
 
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    """The SQLite database, for a module whose ``db`` is the two-backend ``storage``: its
+    tests of SQLite's own behaviour (files, locks, FTS5) ask for this one."""
+    database = await Database.open(tmp_path / "shopwire.db")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
 def draft(
     key: str,
     title: str = "",

@@ -8,18 +8,25 @@ from datetime import datetime, timedelta
 import pytest
 
 import storage.items
+import storage.postgres.item_search
 from bot.news.models import Feed, Item, ItemPage, LatestRequest, SearchRequest, TaggedDraft
+from bot.news.ports import Storage
 from bot.news.query import parse_query
 from bot.news.stories import StorySummary
-from storage import Database
 from tests.storage.conftest import T0, add_feed, draft, poll
 
 GUILD = 111_111_111_111_111_111
 HOUR = timedelta(hours=1)
 
 
+@pytest.fixture
+def db(storage: Storage) -> Storage:
+    """Every test here runs on SQLite and PostgreSQL: stories collapse the same on both."""
+    return storage
+
+
 async def _store(
-    db: Database,
+    db: Storage,
     feed: Feed,
     key: str,
     title: str,
@@ -36,7 +43,7 @@ async def _store(
     return found.id
 
 
-async def _story(db: Database, story_id: int, item_ids: Sequence[int]) -> None:
+async def _story(db: Storage, story_id: int, item_ids: Sequence[int]) -> None:
     """Place items in one story through the repository, as the StoryAssigner would."""
     summary = StorySummary(
         story_id=story_id,
@@ -60,7 +67,7 @@ def _counts(page: ItemPage) -> dict[str, int]:
 
 
 @pytest.fixture
-async def newsroom(db: Database) -> Database:
+async def newsroom(db: Storage) -> Storage:
     """Story 1: five items from four sources (two from Reuters), one of them a month old and
     one about Temu; story 2: two items from one source; two items of no story; one private
     item of a server about the same event (never in a story)."""
@@ -91,7 +98,7 @@ async def newsroom(db: Database) -> Database:
     return db
 
 
-async def test_latest_collapses_each_story_to_its_newest_item(newsroom: Database) -> None:
+async def test_latest_collapses_each_story_to_its_newest_item(newsroom: Storage) -> None:
     db = newsroom
     page = await db.items.latest(LatestRequest(limit=10, guild_id=GUILD, collapse=True))
     assert _keys(page) == ["r1", "p1", "m2", "d2", "w2"]
@@ -101,14 +108,14 @@ async def test_latest_collapses_each_story_to_its_newest_item(newsroom: Database
     assert not page.has_more
 
 
-async def test_latest_without_collapse_is_unchanged(newsroom: Database) -> None:
+async def test_latest_without_collapse_is_unchanged(newsroom: Storage) -> None:
     page = await newsroom.items.latest(LatestRequest(limit=20, guild_id=GUILD))
     assert _keys(page) == ["r1", "p1", "m1", "m2", "d2", "d1", "r2", "m3", "w2", "w1"]
     assert page.extra_sources == ()
     assert {hit.extra_sources for hit in page.hits} == {0}
 
 
-async def test_private_items_are_never_collapsed_nor_shown_elsewhere(newsroom: Database) -> None:
+async def test_private_items_are_never_collapsed_nor_shown_elsewhere(newsroom: Storage) -> None:
     elsewhere = await newsroom.items.latest(LatestRequest(limit=10, guild_id=42, collapse=True))
     assert _keys(elsewhere) == ["r1", "m2", "d2", "w2"]
     assert _counts(elsewhere)["r1"] == 3
@@ -119,7 +126,7 @@ async def test_private_items_are_never_collapsed_nor_shown_elsewhere(newsroom: D
 
 
 async def test_the_count_covers_the_whole_story_not_the_filtered_page(
-    newsroom: Database,
+    newsroom: Storage,
 ) -> None:
     page = await newsroom.items.latest(LatestRequest(company="temu", collapse=True))
     assert _keys(page) == ["r1"]
@@ -130,7 +137,7 @@ async def test_the_count_covers_the_whole_story_not_the_filtered_page(
     assert _counts(page) == {"d2": 0, "d1": 3}
 
 
-async def test_latest_fills_the_page_past_long_runs_of_one_story(db: Database) -> None:
+async def test_latest_fills_the_page_past_long_runs_of_one_story(db: Storage) -> None:
     feeds = [await add_feed(db, f"Feed {n}") for n in range(12)]
     story = [
         await _store(db, feed, f"s{n}", f"Big story {n}", T0 - n * 0.1 * HOUR)
@@ -152,7 +159,7 @@ async def test_latest_fills_the_page_past_long_runs_of_one_story(db: Database) -
     assert not page.has_more
 
 
-async def _search(db: Database, text: str, **request: object) -> ItemPage:
+async def _search(db: Storage, text: str, **request: object) -> ItemPage:
     return await db.items.search(SearchRequest(text, **request), parse_query(text))  # type: ignore[arg-type]
 
 
@@ -168,7 +175,7 @@ def _first_of_each_story(items: Sequence[Item]) -> list[str]:
     return keys
 
 
-async def test_search_shows_each_story_once_by_its_best_ranked_item(newsroom: Database) -> None:
+async def test_search_shows_each_story_once_by_its_best_ranked_item(newsroom: Storage) -> None:
     db = newsroom
     ranking = (await _search(db, "tariff", limit=100, guild_id=GUILD)).items
     assert len(ranking) == 10
@@ -181,7 +188,7 @@ async def test_search_shows_each_story_once_by_its_best_ranked_item(newsroom: Da
     assert set(counts.values()) == {0}
 
 
-async def test_search_pages_of_stories_never_repeat(newsroom: Database) -> None:
+async def test_search_pages_of_stories_never_repeat(newsroom: Storage) -> None:
     db = newsroom
     everything = _keys(await _search(db, "tariff", limit=100, guild_id=GUILD, collapse=True))
     for size in (1, 2, 4):
@@ -200,10 +207,11 @@ async def test_search_pages_of_stories_never_repeat(newsroom: Database) -> None:
 
 
 async def test_search_widens_a_window_that_one_story_fills(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(storage.items, "SEARCH_WINDOW", 4)
-    monkeypatch.setattr(storage.items, "MAX_SEARCH_WINDOW", 64)
+    for backend in (storage.items, storage.postgres.item_search):
+        monkeypatch.setattr(backend, "SEARCH_WINDOW", 4)
+        monkeypatch.setattr(backend, "MAX_SEARCH_WINDOW", 64)
     feeds = [await add_feed(db, f"Feed {n}") for n in range(10)]
     old = [
         await _store(db, feeds[n % 10], f"o{n}", f"Robot warehouse {n}", T0 - (20 + n) * HOUR)
@@ -226,7 +234,7 @@ async def test_search_widens_a_window_that_one_story_fills(
     assert not last.has_more
 
 
-async def test_search_without_stories_is_the_plain_ranking(db: Database) -> None:
+async def test_search_without_stories_is_the_plain_ranking(db: Storage) -> None:
     feed = await add_feed(db)
     for n in range(5):
         await _store(db, feed, f"k{n}", f"Parcel lockers {n}", T0 - n * HOUR)
@@ -246,7 +254,7 @@ def test_a_page_needs_one_count_per_item() -> None:
         ItemPage(items=(), extra_sources=(1,))
 
 
-async def test_syndicated_copies_that_rank_level_show_once(db: Database) -> None:
+async def test_syndicated_copies_that_rank_level_show_once(db: Storage) -> None:
     copies = [
         await _store(db, await add_feed(db, f"Syndicate {n}"), f"c{n}", "Parcel tax vote", T0)
         for n in range(3)
@@ -258,7 +266,7 @@ async def test_syndicated_copies_that_rank_level_show_once(db: Database) -> None
     assert page.extra_sources == (2,)
 
 
-async def test_search_reads_deeper_when_one_story_leads_the_ranking(db: Database) -> None:
+async def test_search_reads_deeper_when_one_story_leads_the_ranking(db: Storage) -> None:
     feeds = [await add_feed(db, f"Feed {n}") for n in range(12)]
     story = [
         await _store(db, feed, f"s{n}", f"Robot warehouse {n}", T0 - n * 0.1 * HOUR)

@@ -1,4 +1,4 @@
-"""SqliteItemRepository: apply(), known_hashes(), latest() and concurrent writers."""
+"""The ItemRepository on both backends: apply(), known_hashes(), latest(), concurrent writers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.news.models import Company, FeedStatus, Item, LatestRequest
+from bot.news.ports import Storage
 from storage import Database
 from tests.storage.conftest import T0, add_feed, draft, poll, tagged
 
@@ -18,12 +20,18 @@ GUILD_A = 111_111_111_111_111_111
 GUILD_B = 222_222_222_222_222_222
 
 
-async def _all(db: Database) -> dict[str, Item]:
+@pytest.fixture
+def db(storage: Storage) -> Storage:
+    """Every test here runs on SQLite and PostgreSQL; SQLite's own ones take ``sqlite_db``."""
+    return storage
+
+
+async def _all(db: Storage) -> dict[str, Item]:
     page = await db.items.latest(LatestRequest(limit=1000, all_guilds=True))
     return {item.key: item for item in page.items}
 
 
-async def test_apply_stores_new_items(db: Database) -> None:
+async def test_apply_stores_new_items(db: Storage) -> None:
     await db.items.register_companies([Company("tiktok-shop", "TikTok Shop")])
     feed = await add_feed(db, "Retail Dive")
     published = T0 - timedelta(hours=2)
@@ -71,7 +79,7 @@ async def test_apply_stores_new_items(db: Database) -> None:
     assert items["guid-2"].companies == ()
 
 
-async def test_known_hashes_for_one_feed(db: Database) -> None:
+async def test_known_hashes_for_one_feed(db: Storage) -> None:
     feed = await add_feed(db, "One")
     other = await add_feed(db, "Other")
     a, b = draft("a", "A"), draft("b", "B")
@@ -85,7 +93,7 @@ async def test_known_hashes_for_one_feed(db: Database) -> None:
     assert set(await db.items.known_hashes(other.id, keys)) == set(keys)
 
 
-async def test_apply_updates_changed_items(db: Database) -> None:
+async def test_apply_updates_changed_items(db: Storage) -> None:
     feed = await add_feed(db)
     old_published = T0 - timedelta(days=1)
     await db.items.apply(
@@ -107,7 +115,7 @@ async def test_apply_updates_changed_items(db: Database) -> None:
     assert await db.items.count() == 1
 
 
-async def test_a_stale_new_item_updates_instead_of_failing(db: Database) -> None:
+async def test_a_stale_new_item_updates_instead_of_failing(db: Storage) -> None:
     feed = await add_feed(db)
     await db.items.apply(poll(feed, [draft("a", "First")], backlog=True))
     # The updater decided "new" from an old snapshot: the item exists already.
@@ -121,7 +129,7 @@ async def test_a_stale_new_item_updates_instead_of_failing(db: Database) -> None
     assert [c.id for c in item.companies] == ["amazon"]
 
 
-async def test_ids_follow_publication_order_within_a_poll(db: Database) -> None:
+async def test_ids_follow_publication_order_within_a_poll(db: Storage) -> None:
     feed = await add_feed(db)
     # Feeds list the newest first.
     drafts = [draft(f"k{n}", published=T0 - timedelta(hours=n)) for n in range(5)]
@@ -131,7 +139,7 @@ async def test_ids_follow_publication_order_within_a_poll(db: Database) -> None:
     assert ids == sorted(ids, reverse=True)
 
 
-async def test_feed_state_after_success_error_and_disable(db: Database) -> None:
+async def test_feed_state_after_success_error_and_disable(db: Storage) -> None:
     feed = await add_feed(db)
     t1 = T0 + timedelta(minutes=1)
     await db.items.apply(
@@ -183,7 +191,7 @@ async def test_feed_state_after_success_error_and_disable(db: Database) -> None:
     assert await db.feeds.due(t4 + timedelta(days=1)) == []
 
 
-async def test_a_permanent_redirect_moves_the_url_unless_taken(db: Database) -> None:
+async def test_a_permanent_redirect_moves_the_url_unless_taken(db: Storage) -> None:
     feed = await add_feed(db, "Moving", url="https://old.example/rss")
     taken = await add_feed(db, "Taken", url="https://taken.example/rss")
     await db.items.apply(poll(feed, new_url="https://new.example/rss"))
@@ -196,14 +204,14 @@ async def test_a_permanent_redirect_moves_the_url_unless_taken(db: Database) -> 
     assert kept.item_count == 1
 
 
-async def test_apply_for_a_removed_feed_is_ignored(db: Database) -> None:
+async def test_apply_for_a_removed_feed_is_ignored(db: Storage) -> None:
     feed = await add_feed(db)
     await db.feeds.remove(feed.id)
     await db.items.apply(poll(feed, [tagged(draft("a"), "amazon")]))
     assert await db.items.count() == 0
 
 
-async def test_latest_newest_first_with_paging(db: Database) -> None:
+async def test_latest_newest_first_with_paging(db: Storage) -> None:
     feed = await add_feed(db)
     await db.items.apply(
         poll(feed, [draft(f"k{n}", published=T0 - timedelta(hours=n)) for n in range(5)])
@@ -217,7 +225,7 @@ async def test_latest_newest_first_with_paging(db: Database) -> None:
     assert (await db.items.latest(LatestRequest(limit=-5))).items == ()
 
 
-async def test_latest_filters_by_company_and_feed(db: Database) -> None:
+async def test_latest_filters_by_company_and_feed(db: Storage) -> None:
     one = await add_feed(db, "One")
     two = await add_feed(db, "Two")
     await db.items.apply(
@@ -233,7 +241,7 @@ async def test_latest_filters_by_company_and_feed(db: Database) -> None:
     assert (await db.items.latest(LatestRequest(company="nobody"))).items == ()
 
 
-async def test_latest_scope_isolation(db: Database) -> None:
+async def test_latest_scope_isolation(db: Storage) -> None:
     shared = await add_feed(db, "Shared")
     mine = await add_feed(db, "Mine", guild_id=GUILD_A)
     theirs = await add_feed(db, "Theirs", guild_id=GUILD_B)
@@ -252,14 +260,14 @@ async def test_latest_scope_isolation(db: Database) -> None:
     assert await keys(LatestRequest(guild_id=GUILD_B, feed_id=mine.id)) == set()
 
 
-async def test_items_of_disabled_feeds_stay_visible(db: Database) -> None:
+async def test_items_of_disabled_feeds_stay_visible(db: Storage) -> None:
     feed = await add_feed(db)
     await db.items.apply(poll(feed, [draft("a")]))
     await db.feeds.set_enabled(feed.id, False, "paused")
     assert [i.key for i in (await db.items.latest(LatestRequest())).items] == ["a"]
 
 
-async def test_concurrent_writers_never_see_database_is_locked(db: Database) -> None:
+async def test_concurrent_writers_never_see_database_is_locked(db: Storage) -> None:
     feeds = [await add_feed(db, f"Feed {n}") for n in range(20)]
 
     async def writer(n: int) -> None:
@@ -278,8 +286,9 @@ async def test_concurrent_writers_never_see_database_is_locked(db: Database) -> 
     assert sum(f.item_count for f in await db.feeds.list_feeds()) == 1000
 
 
-async def test_two_database_objects_on_one_file_share_the_write_lock(db: Database) -> None:
+async def test_two_database_objects_on_one_file_share_the_write_lock(sqlite_db: Database) -> None:
     # A second process (here: a second Database on the same file) waits via busy_timeout.
+    db = sqlite_db
     other = await Database.open(db.path)
     try:
         feed = await add_feed(db)
@@ -294,7 +303,7 @@ async def test_two_database_objects_on_one_file_share_the_write_lock(db: Databas
     assert await db.items.count() == 40
 
 
-async def test_latest_by_company_follows_published_dates_after_changes(db: Database) -> None:
+async def test_latest_by_company_follows_published_dates_after_changes(db: Storage) -> None:
     feed = await add_feed(db)
     other = await add_feed(db, "Other", guild_id=GUILD_A)
     await db.items.apply(
@@ -317,11 +326,11 @@ async def test_latest_by_company_follows_published_dates_after_changes(db: Datab
     assert len(mine.items) == 6
 
 
-async def test_a_failing_apply_changes_nothing(db: Database) -> None:
+async def test_a_failing_apply_changes_nothing(db: Storage) -> None:
     feed = await add_feed(db)
     broken = draft("b")
     object.__setattr__(broken, "title", None)  # NOT NULL: fails mid-transaction
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.NotNullViolationError)):
         await db.items.apply(poll(feed, [draft("a"), broken], etag='"x"'))
     stored = await db.feeds.get(feed.id)
     assert stored is not None
@@ -331,7 +340,7 @@ async def test_a_failing_apply_changes_nothing(db: Database) -> None:
     assert await db.items.count() == 1
 
 
-async def test_duplicate_keys_in_one_poll_are_stored_once(db: Database) -> None:
+async def test_duplicate_keys_in_one_poll_are_stored_once(db: Storage) -> None:
     feed = await add_feed(db)
     await db.items.apply(
         poll(feed, [tagged(draft("a", "First"), "temu"), tagged(draft("a", "Second"), "shein")])
@@ -341,7 +350,7 @@ async def test_duplicate_keys_in_one_poll_are_stored_once(db: Database) -> None:
     assert await db.items.count() == 1
 
 
-async def test_cancelled_writers_leave_no_open_transaction(db: Database) -> None:
+async def test_cancelled_writers_leave_no_open_transaction(db: Storage) -> None:
     feed = await add_feed(db)
     for steps in range(12):
         task = asyncio.create_task(

@@ -4,25 +4,47 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import storage.items as items_module
+import storage.postgres.item_search as postgres_search
 from bot.news.errors import InvalidQuery
 from bot.news.models import AnyOf, ItemPage, SearchQuery, SearchRequest, SearchTerm
+from bot.news.ports import Storage
 from bot.news.query import parse_query
-from storage import Database
-from tests.storage.conftest import T0, add_feed, draft, poll, tagged
+from storage import Database, open_storage
+from tests.storage.conftest import (
+    BACKENDS,
+    T0,
+    add_feed,
+    draft,
+    fresh_storage_url,
+    poll,
+    tagged,
+)
 
 GUILD_A = 111_111_111_111_111_111
 GUILD_B = 222_222_222_222_222_222
 
 
-async def keys(db: Database, text: str, **filters: object) -> list[str]:
+@pytest.fixture
+def db(storage: Storage) -> Storage:
+    """Every test here runs on SQLite and PostgreSQL: the same syntax, the same results."""
+    return storage
+
+
+def set_on_both(monkeypatch: pytest.MonkeyPatch, name: str, value: int) -> None:
+    """Set a search constant of both backends."""
+    monkeypatch.setattr(items_module, name, value)
+    monkeypatch.setattr(postgres_search, name, value)
+
+
+async def keys(db: Storage, text: str, **filters: object) -> list[str]:
     """Keys of the items a search returns, in rank order."""
     request = SearchRequest(text=text, **filters)  # type: ignore[arg-type]
     page = await db.items.search(request, parse_query(text))
@@ -30,7 +52,7 @@ async def keys(db: Database, text: str, **filters: object) -> list[str]:
 
 
 @pytest.fixture
-async def news(db: Database) -> Database:
+async def news(db: Storage) -> Storage:
     """A small newsroom: two shared feeds and one private feed per guild."""
     retail = await add_feed(db, "Retail")
     trade = await add_feed(db, "Trade")
@@ -53,25 +75,25 @@ async def news(db: Database) -> Database:
     return db
 
 
-async def test_words_are_anded_case_and_accents_folded(news: Database) -> None:
+async def test_words_are_anded_case_and_accents_folded(news: Storage) -> None:
     assert set(await keys(news, "temu")) == {"tariffs", "minimis", "reverse"}
     assert await keys(news, "TEMU tariffs") == ["tariffs"]
     assert await keys(news, "cafe creme") == ["cafe"]  # remove_diacritics 2
     assert await keys(news, "nothing-like-this") == []
 
 
-async def test_phrases(news: Database) -> None:
+async def test_phrases(news: Storage) -> None:
     assert await keys(news, '"de minimis"') == ["minimis"]
     assert await keys(news, '"minimis de"') == ["reverse"]
     assert await keys(news, '"tiktok shop"') == ["cafe"]
 
 
-async def test_exclusions(news: Database) -> None:
+async def test_exclusions(news: Storage) -> None:
     assert await keys(news, "amazon -prime") == ["amazon"]
     assert await keys(news, 'temu -"de minimis" -tariffs') == ["reverse"]
 
 
-async def test_or_groups(news: Database) -> None:
+async def test_or_groups(news: Storage) -> None:
     assert set(await keys(news, "shein OR amazon")) == {
         "minimis",
         "shein-ipo",
@@ -81,7 +103,7 @@ async def test_or_groups(news: Database) -> None:
     assert set(await keys(news, "temu OR shein parcels")) == {"tariffs"}
 
 
-async def test_company_and_feed_filters(news: Database) -> None:
+async def test_company_and_feed_filters(news: Storage) -> None:
     assert set(await keys(news, "temu OR shein", company="shein")) == {"minimis", "shein-ipo"}
     trade = await news.feeds.by_url("https://trade.example/rss", None)
     assert trade is not None
@@ -90,14 +112,14 @@ async def test_company_and_feed_filters(news: Database) -> None:
     assert await keys(news, "temu", company="no such company") == []
 
 
-async def test_scope_isolation(news: Database) -> None:
+async def test_scope_isolation(news: Storage) -> None:
     assert "a-secret" not in await keys(news, "memo")
     assert await keys(news, "memo", guild_id=GUILD_A) == ["a-secret"]
     assert await keys(news, "memo", guild_id=GUILD_B) == ["b-secret"]
     assert set(await keys(news, "memo", all_guilds=True)) == {"a-secret", "b-secret"}
 
 
-async def test_filter_tags_cannot_be_matched_by_typed_words(news: Database) -> None:
+async def test_filter_tags_cannot_be_matched_by_typed_words(news: Storage) -> None:
     # Tags are f<id>, c<hex>, m<YYYYMM> behind a private-use mark; typing them finds nothing.
     tag = items_module.feed_tag(1)
     assert await keys(news, tag.lstrip(items_module.TAG_MARK)) == []
@@ -106,7 +128,7 @@ async def test_filter_tags_cannot_be_matched_by_typed_words(news: Database) -> N
     assert await keys(news, tag) == []  # parse_query drops the mark itself
 
 
-async def test_since_and_until_are_exact_across_month_boundaries(db: Database) -> None:
+async def test_since_and_until_are_exact_across_month_boundaries(db: Storage) -> None:
     feed = await add_feed(db)
     dates = {
         "oct-31-late": datetime(2026, 10, 31, 23, 59, 59, 999999, tzinfo=UTC),
@@ -134,9 +156,9 @@ async def test_since_and_until_are_exact_across_month_boundaries(db: Database) -
 
 
 async def test_wide_date_ranges_fall_back_to_sql_bounds(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(items_module, "MAX_MONTH_TAGS", 1)
+    set_on_both(monkeypatch, "MAX_MONTH_TAGS", 1)
     feed = await add_feed(db)
     await db.items.apply(
         poll(
@@ -157,12 +179,12 @@ async def test_wide_date_ranges_fall_back_to_sql_bounds(
     assert found == ["august"]
 
 
-async def test_search_on_an_empty_database(db: Database) -> None:
+async def test_search_on_an_empty_database(db: Storage) -> None:
     assert await keys(db, "anything") == []
     assert await keys(db, "anything", since=T0) == []
 
 
-async def test_a_title_match_outranks_a_summary_match(db: Database) -> None:
+async def test_a_title_match_outranks_a_summary_match(db: Storage) -> None:
     feed = await add_feed(db)
     await db.items.apply(
         poll(
@@ -176,7 +198,7 @@ async def test_a_title_match_outranks_a_summary_match(db: Database) -> None:
     assert await keys(db, "tariffs") == ["title", "summary-only"]
 
 
-async def test_recency_and_relevance_combine(db: Database) -> None:
+async def test_recency_and_relevance_combine(db: Storage) -> None:
     feed = await add_feed(db)
     old = T0 - timedelta(days=30)
     recent = T0 - timedelta(hours=1)
@@ -199,7 +221,7 @@ async def test_recency_and_relevance_combine(db: Database) -> None:
     assert ranked.index("recent-weak") < ranked.index("old-strong")
 
 
-async def test_paging_with_has_more(db: Database) -> None:
+async def test_paging_with_has_more(db: Storage) -> None:
     feed = await add_feed(db)
     await db.items.apply(
         poll(
@@ -226,9 +248,9 @@ async def test_paging_with_has_more(db: Database) -> None:
 
 
 async def test_filters_apply_before_the_recency_window(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(items_module, "SEARCH_WINDOW", 5)
+    set_on_both(monkeypatch, "SEARCH_WINDOW", 5)
     busy = await add_feed(db, "Busy")
     quiet = await add_feed(db, "Quiet")
     old = T0 - timedelta(days=60)
@@ -242,7 +264,7 @@ async def test_filters_apply_before_the_recency_window(
     assert await keys(db, "amazon", until=T0 - timedelta(days=30)) == ["q"]
 
 
-async def test_index_follows_updates_and_deletes(db: Database) -> None:
+async def test_index_follows_updates_and_deletes(db: Storage) -> None:
     feed = await add_feed(db, "Changing")
     other = await add_feed(db, "Other")
     await db.items.apply(poll(feed, [tagged(draft("a", "Walmart expands", "Drones."), "walmart")]))
@@ -259,10 +281,11 @@ async def test_index_follows_updates_and_deletes(db: Database) -> None:
     await db.feeds.remove(feed.id)
     assert await keys(db, "target") == []
     assert await keys(db, "walmart") == ["o"]
-    # The external-content index is consistent with its table.
-    await db._connections.writer.execute(
-        "INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)"
-    )
+    if isinstance(db, Database):
+        # The external-content index is consistent with its table.
+        await db._connections.writer.execute(
+            "INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)"
+        )
 
 
 def hand_made(*texts: str, prefix: bool = False, excluded: tuple[str, ...] = ()) -> SearchQuery:
@@ -273,7 +296,7 @@ def hand_made(*texts: str, prefix: bool = False, excluded: tuple[str, ...] = ())
     )
 
 
-async def test_a_hand_made_query_is_only_ever_text(news: Database) -> None:
+async def test_a_hand_made_query_is_only_ever_text(news: Storage) -> None:
     # FTS5 syntax, a NUL and a hidden tag inside a term are words to look for (or nothing).
     for text in ['"unterminated', "NEAR(", "nosuchcolumn : x", "a AND", "*", "", "x\x00y"]:
         for prefix in (False, True):
@@ -299,15 +322,20 @@ USER_TEXT = st.one_of(
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=BACKENDS)
 def seeded(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[asyncio.AbstractEventLoop, Database]]:
-    """One database for every hypothesis example (opening one per example is too slow)."""
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[asyncio.AbstractEventLoop, Storage]]:
+    """One database per backend for every hypothesis example (one per example is too slow)."""
     loop = asyncio.new_event_loop()
+    stack = AsyncExitStack()
 
-    async def seed(path: Path) -> Database:
-        db = await Database.open(path)
+    async def seed() -> Storage:
+        url = await stack.enter_async_context(
+            fresh_storage_url(request.param, tmp_path_factory.mktemp("search"))
+        )
+        db = await open_storage(url)
+        stack.push_async_callback(db.close)
         feed = await add_feed(db, "Seed")
         private = await add_feed(db, "Private", guild_id=GUILD_A)
         drafts = [
@@ -318,10 +346,12 @@ def seeded(
         await db.items.apply(poll(private, [draft("p", "Temu private")]))
         return db
 
-    db = loop.run_until_complete(seed(tmp_path_factory.mktemp("search") / "shopwire.db"))
-    yield loop, db
-    loop.run_until_complete(db.close())
-    loop.close()
+    try:
+        db = loop.run_until_complete(seed())
+        yield loop, db
+    finally:
+        loop.run_until_complete(stack.aclose())
+        loop.close()
 
 
 @settings(max_examples=300, deadline=None)

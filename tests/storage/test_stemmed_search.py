@@ -16,16 +16,25 @@ from hypothesis import strategies as st
 import storage.items as items_module
 from bot.news.companies import FAMILIES
 from bot.news.models import Feed, ItemDraft, SearchRequest, TaggedDraft
+from bot.news.ports import Storage
 from bot.news.query import parse_query
 from bot.news.topics import TOPICS
 from storage import Database
 from storage.fts import render
 from storage.items import company_tag, feed_tag, month_tag, topic_tag
 from storage.migrations import SCHEMA_VERSION
+from storage.postgres import search as postgres_text
 from tests.storage.conftest import T0, add_feed, database_at, draft, poll, tagged
 
 
-async def keys(db: Database, text: str, **filters: object) -> set[str]:
+@pytest.fixture
+def db(storage: Storage) -> Storage:
+    """Stems and prefixes mean the same on SQLite and PostgreSQL (which reads text with
+    SQLite's tokenizer); the tests of SQLite's index itself open their own files."""
+    return storage
+
+
+async def keys(db: Storage, text: str, **filters: object) -> set[str]:
     request = SearchRequest(text=text, all_guilds=True, **filters)  # type: ignore[arg-type]
     page = await db.items.search(request, parse_query(text))
     return {item.key for item in page.items}
@@ -41,19 +50,19 @@ NEWS: list[TaggedDraft | ItemDraft] = [
 ]
 
 
-async def _store(db: Database) -> Feed:
+async def _store(db: Storage) -> Feed:
     feed = await add_feed(db, "Retail")
     await db.items.apply(poll(feed, NEWS))
     return feed
 
 
 @pytest.fixture
-async def news(db: Database) -> Database:
+async def news(db: Storage) -> Storage:
     await _store(db)
     return db
 
 
-async def test_words_match_by_their_stem(news: Database) -> None:
+async def test_words_match_by_their_stem(news: Storage) -> None:
     both = {"returns", "return", "returned"}
     assert await keys(news, "return") == both
     assert await keys(news, "returns") == both
@@ -62,7 +71,7 @@ async def test_words_match_by_their_stem(news: Database) -> None:
     assert await keys(news, "cafe creme") == {"cafe"}  # the diacritics still fold
 
 
-async def test_a_trailing_star_is_a_prefix(news: Database) -> None:
+async def test_a_trailing_star_is_a_prefix(news: Storage) -> None:
     assert await keys(news, "amaz*") == {"returns", "amazing"}
     assert await keys(news, "amaz") == {"amazing"}  # a whole word: its stem, not Amazon
     assert await keys(news, "refund* OR shopp*") == {"returns", "return"}
@@ -73,14 +82,18 @@ async def test_a_trailing_star_is_a_prefix(news: Database) -> None:
     assert await keys(news, "retur*", company="temu") == {"return"}
 
 
-async def test_typed_prefixes_never_reach_tag_tokens(news: Database) -> None:
+async def test_typed_prefixes_never_reach_tag_tokens(news: Storage) -> None:
     # Tag tokens start with a private-use mark that typed text cannot hold.
     assert await keys(news, "f1*") == set()
     assert await keys(news, company_tag("amazon")[1:4] + "*") == set()
     assert await keys(news, "m2026*") == set()
+    # PostgreSQL's hidden lexemes start with "#", which the tokenizer never keeps in a word.
+    assert await keys(news, postgres_text.feed_tag(1)) == set()
+    assert await keys(news, postgres_text.company_tag("amazon") + "*") == set()
+    assert await keys(news, "#m2026*") == set()
 
 
-async def test_filters_match_their_tag_exactly_after_stemming(news: Database) -> None:
+async def test_filters_match_their_tag_exactly_after_stemming(news: Storage) -> None:
     # "amazon" is hex ...6e: porter drops that final "e" from the token; it still matches
     # exactly the items with that tag, and no other company's.
     assert company_tag("amazon").endswith("e")
@@ -109,6 +122,8 @@ def tokenize(tmp_path_factory: pytest.TempPathFactory) -> str:
     asyncio.run(create())
     spec = _tokenizer(path)
     assert spec == "porter unicode61 remove_diacritics 2"
+    # PostgreSQL's search reads text with the very same tokenizer.
+    assert spec == postgres_text.TOKENIZE
     return spec
 
 

@@ -1,8 +1,9 @@
-"""SqliteStoryRepository: what the clusterer reads and saves, and the period queries."""
+"""The StoryRepository on both backends: what the clusterer reads and saves, the period queries."""
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -12,10 +13,11 @@ from typing import Any
 import pytest
 
 from bot.news.models import Company, Feed, LatestRequest, TaggedDraft
-from bot.news.ports import StoryRepository
+from bot.news.ports import Storage, StoryRepository
 from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
 from storage import Database
 from storage._sql import Connections, to_db_time
+from storage.postgres import PostgresStorage
 from tests.storage.conftest import T0, add_feed, draft, poll
 
 GUILD = 111_111_111_111_111_111
@@ -24,8 +26,15 @@ DAY = timedelta(days=1)
 WEEK = (T0, T0 + 7 * DAY)
 
 
+@pytest.fixture
+def db(storage: Storage) -> Storage:
+    """Every test here runs on SQLite and PostgreSQL; those that count SQLite's own work
+    (query plans, VM steps, statements) take ``sqlite_db``."""
+    return storage
+
+
 async def _store(
-    db: Database,
+    db: Storage,
     feed: Feed,
     key: str,
     title: str = "",
@@ -84,18 +93,39 @@ async def _cluster(db: Database, stories: dict[int, Sequence[int]], at: datetime
     await db.stories.save(assignments, summaries, at)
 
 
-def _rows(db: Database, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(Path(db.path)) as raw:
-        return [tuple(row) for row in raw.execute(sql, parameters)]
+async def _rows(db: Storage, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows of a query written for SQLite (``?`` parameters), with PostgreSQL's values in
+    SQLite's form (unix microseconds, JSON text, 0/1), so one expectation fits both."""
+    if isinstance(db, Database):
+        with sqlite3.connect(Path(db.path)) as raw:
+            return [tuple(row) for row in raw.execute(sql, parameters)]
+    assert isinstance(db, PostgresStorage)
+    numbered = iter(range(1, len(parameters) + 1))
+    rows = await db.pool.fetch(re.sub(r"\?", lambda _: f"${next(numbered)}", sql), *parameters)
+    return [tuple(_as_sqlite(value) for value in row) for row in rows]
 
 
-def _force_story(db: Database, item_id: int, story_id: int) -> None:
+def _as_sqlite(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return to_db_time(value)
+    if isinstance(value, list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+async def _force_story(db: Storage, item_id: int, story_id: int) -> None:
     """Put an item in a story behind the repository's back (as a bug elsewhere might)."""
-    with sqlite3.connect(Path(db.path)) as raw:
-        raw.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
+    if isinstance(db, Database):
+        with sqlite3.connect(Path(db.path)) as raw:
+            raw.execute("UPDATE items SET story_id = ? WHERE id = ?", (story_id, item_id))
+        return
+    assert isinstance(db, PostgresStorage)
+    await db.pool.execute("UPDATE items SET story_id = $1 WHERE id = $2", story_id, item_id)
 
 
-async def test_the_repository_implements_the_port(db: Database) -> None:
+async def test_the_repository_implements_the_port(db: Storage) -> None:
     stories: StoryRepository = db.stories
     for name in vars(StoryRepository):
         if not name.startswith("_"):
@@ -105,7 +135,7 @@ async def test_the_repository_implements_the_port(db: Database) -> None:
 # --- what the clusterer reads -----------------------------------------------------------------
 
 
-async def test_unassigned_lists_shared_items_oldest_first(db: Database) -> None:
+async def test_unassigned_lists_shared_items_oldest_first(db: Storage) -> None:
     shared = await add_feed(db, "Retail Dive")
     other = await add_feed(db, "Modern Retail")
     private = await add_feed(db, "Private", guild_id=GUILD)
@@ -144,7 +174,7 @@ async def test_unassigned_lists_shared_items_oldest_first(db: Database) -> None:
     assert [i.item_id for i in await db.stories.unassigned(10)] == [c]
 
 
-async def test_held_and_unprepared_give_placed_items_by_publication(db: Database) -> None:
+async def test_held_and_unprepared_give_placed_items_by_publication(db: Storage) -> None:
     feed = await add_feed(db)
     private = await add_feed(db, "Private", guild_id=GUILD)
     old = await _store(db, feed, "old", at=T0 - DAY)
@@ -153,7 +183,7 @@ async def test_held_and_unprepared_give_placed_items_by_publication(db: Database
     await _store(db, feed, "waiting", at=T0 + 2 * HOUR)
     await _cluster(db, {1: [old, a], 2: [b]})
     p = await _store(db, private, "p", at=T0 + HOUR)
-    _force_story(db, p, 2)
+    await _force_story(db, p, 2)
 
     # Placed before any features were stored: all of them are "unprepared".
     assert await db.stories.held(T0) == []
@@ -171,7 +201,7 @@ async def test_held_and_unprepared_give_placed_items_by_publication(db: Database
     assert await db.stories.held(T0 + DAY) == []
 
 
-async def test_merges_move_items_and_old_ids_resolve(db: Database) -> None:
+async def test_merges_move_items_and_old_ids_resolve(db: Storage) -> None:
     feed = await add_feed(db)
     a = await _store(db, feed, "a", "Temu fined", at=T0)
     b = await _store(db, feed, "b", "Temu penalised", at=T0 + HOUR)
@@ -181,8 +211,8 @@ async def test_merges_move_items_and_old_ids_resolve(db: Database) -> None:
     members = await db.stories.story_items([1, 2, 3])
     merged = _summary(2, [i for items in members.values() for i in items], "Merged")
     await db.stories.save([], [merged], T0, merges=[StoryMerge(1, 2), StoryMerge(3, 2)])
-    assert _rows(db, "SELECT id, story_id FROM items ORDER BY id") == [(a, 2), (b, 2), (c, 2)]
-    assert _rows(db, "SELECT id, item_count FROM stories") == [(2, 3)]
+    assert await _rows(db, "SELECT id, story_id FROM items ORDER BY id") == [(a, 2), (b, 2), (c, 2)]
+    assert await _rows(db, "SELECT id, item_count FROM stories") == [(2, 3)]
     assert [await db.stories.resolve(i) for i in (1, 2, 3, 4)] == [2, 2, 2, 4]
     assert await db.stories.max_story_id() == 3
     # A story merged later takes the ids merged into it along.
@@ -194,7 +224,7 @@ async def test_merges_move_items_and_old_ids_resolve(db: Database) -> None:
     assert [await db.stories.resolve(i) for i in (1, 2, 3)] == [9, 9, 9]
 
 
-async def test_a_chain_of_merges_in_one_step_lands_on_the_last_story(db: Database) -> None:
+async def test_a_chain_of_merges_in_one_step_lands_on_the_last_story(db: Storage) -> None:
     feed = await add_feed(db)
     a = await _store(db, feed, "a", "Temu fined", at=T0)
     c = await _store(db, feed, "c", "EU fines Temu", at=T0 + HOUR)
@@ -203,11 +233,11 @@ async def test_a_chain_of_merges_in_one_step_lands_on_the_last_story(db: Databas
     members = await db.stories.story_items([1, 3])
     merged = _summary(3, [i for items in members.values() for i in items], "Merged")
     await db.stories.save([], [merged], T0, merges=[StoryMerge(1, 2), StoryMerge(2, 3)])
-    assert _rows(db, "SELECT id, story_id FROM items ORDER BY id") == [(a, 3), (c, 3)]
+    assert await _rows(db, "SELECT id, story_id FROM items ORDER BY id") == [(a, 3), (c, 3)]
     assert [await db.stories.resolve(i) for i in (1, 2, 3)] == [3, 3, 3]
 
 
-async def test_story_items_can_stop_at_each_storys_first_reports(db: Database) -> None:
+async def test_story_items_can_stop_at_each_storys_first_reports(db: Storage) -> None:
     feed = await add_feed(db)
     ids = [await _store(db, feed, f"k{n}", at=T0 + (5 - n) * HOUR) for n in range(5)]
     await _cluster(db, {1: ids})
@@ -215,7 +245,7 @@ async def test_story_items_can_stop_at_each_storys_first_reports(db: Database) -
     assert [i.item_id for i in found[1]] == [ids[4], ids[3]]  # earliest published first
 
 
-async def test_max_story_id(db: Database) -> None:
+async def test_max_story_id(db: Storage) -> None:
     assert await db.stories.max_story_id() == 0
     feed = await add_feed(db)
     a = await _store(db, feed, "a")
@@ -224,7 +254,7 @@ async def test_max_story_id(db: Database) -> None:
     assert await db.stories.max_story_id() == 7
 
 
-async def test_story_items_groups_the_shared_items_of_each_story(db: Database) -> None:
+async def test_story_items_groups_the_shared_items_of_each_story(db: Storage) -> None:
     feed = await add_feed(db)
     private = await add_feed(db, "Private", guild_id=GUILD)
     a = await _store(db, feed, "a", companies=("amazon",))
@@ -232,7 +262,7 @@ async def test_story_items_groups_the_shared_items_of_each_story(db: Database) -
     c = await _store(db, feed, "c")
     await _cluster(db, {1: [b, a], 2: [c]})
     p = await _store(db, private, "p")
-    _force_story(db, p, 1)
+    await _force_story(db, p, 1)
 
     found = await db.stories.story_items([1, 2, 99])
     assert {s: [i.item_id for i in items] for s, items in found.items()} == {1: [a, b], 2: [c]}
@@ -243,7 +273,7 @@ async def test_story_items_groups_the_shared_items_of_each_story(db: Database) -
 # --- saving -----------------------------------------------------------------------------------
 
 
-async def test_save_places_items_and_stores_summaries(db: Database) -> None:
+async def test_save_places_items_and_stores_summaries(db: Storage) -> None:
     feed = await add_feed(db, "Retail Dive")
     a = await _store(db, feed, "a", "Temu fined", companies=("temu",), publisher="Reuters")
     b = await _store(db, feed, "b", "Temu fined again", at=T0 + HOUR, companies=("temu", "shein"))
@@ -260,7 +290,7 @@ async def test_save_places_items_and_stores_summaries(db: Database) -> None:
     )
     await db.stories.save([(i.item_id, 5) for i in items], [summary], T0 + DAY)
 
-    assert _rows(db, "SELECT * FROM stories") == [
+    assert await _rows(db, "SELECT * FROM stories") == [
         (
             5,
             "Temu fined",
@@ -279,26 +309,26 @@ async def test_save_places_items_and_stores_summaries(db: Database) -> None:
     assert {i.key: i.story_id for i in page.items} == {"a": 5, "b": 5}
 
 
-async def test_save_is_idempotent(db: Database) -> None:
+async def test_save_is_idempotent(db: Storage) -> None:
     feed = await add_feed(db)
     a = await _store(db, feed, "a")
     b = await _store(db, feed, "b")
     items = await db.stories.unassigned(10)
     first = _summary(1, items[:1])
     await db.stories.save([(a, 1)], [first], T0)
-    before = _rows(db, "SELECT * FROM stories")
+    before = await _rows(db, "SELECT * FROM stories")
     await db.stories.save([(a, 1)], [first], T0 + HOUR)  # a replay, later
-    assert _rows(db, "SELECT * FROM stories") == before  # updated_at kept: nothing changed
+    assert await _rows(db, "SELECT * FROM stories") == before  # updated_at kept: nothing changed
 
     grown = _summary(1, items)
     await db.stories.save([(b, 1)], [grown], T0 + DAY)
-    [row] = _rows(db, "SELECT item_count, updated_at FROM stories")
+    [row] = await _rows(db, "SELECT item_count, updated_at FROM stories")
     assert row == (2, to_db_time(T0 + DAY))
-    assert _rows(db, "SELECT id, story_id FROM items ORDER BY id") == [(a, 1), (b, 1)]
+    assert await _rows(db, "SELECT id, story_id FROM items ORDER BY id") == [(a, 1), (b, 1)]
     await db.stories.save([], [], T0)  # nothing to do
 
 
-async def test_save_is_atomic(db: Database) -> None:
+async def test_save_is_atomic(db: Storage) -> None:
     feed = await add_feed(db)
     a = await _store(db, feed, "a")
     b = await _store(db, feed, "b")
@@ -306,14 +336,14 @@ async def test_save_is_atomic(db: Database) -> None:
     # Story 2 is neither stored nor summarised: the whole step is refused.
     with pytest.raises(ValueError, match="unknown story"):
         await db.stories.save([(a, 1), (b, 2)], [_summary(1, items[:1])], T0)
-    assert _rows(db, "SELECT count(*) FROM stories") == [(0,)]
+    assert await _rows(db, "SELECT count(*) FROM stories") == [(0,)]
     assert len(await db.stories.unassigned(10)) == 2
     # The database is still usable afterwards.
     await db.stories.save([(a, 1), (b, 1)], [_summary(1, items)], T0)
     assert await db.stories.unassigned(10) == []
 
 
-async def test_save_skips_private_and_removed_items(db: Database) -> None:
+async def test_save_skips_private_and_removed_items(db: Storage) -> None:
     feed = await add_feed(db)
     gone = await add_feed(db, "Gone")
     private = await add_feed(db, "Private", guild_id=GUILD)
@@ -323,13 +353,13 @@ async def test_save_skips_private_and_removed_items(db: Database) -> None:
     items = [i for i in await db.stories.unassigned(10) if i.item_id == a]
     await db.feeds.remove(gone.id)
     await db.stories.save([(a, 1), (g, 1), (p, 1)], [_summary(1, items)], T0)
-    assert _rows(db, "SELECT id, story_id FROM items ORDER BY id") == [(a, 1), (p, None)]
+    assert await _rows(db, "SELECT id, story_id FROM items ORDER BY id") == [(a, 1), (p, None)]
 
 
 # --- period queries -------------------------------------------------------------------------
 
 
-async def _newsroom(db: Database) -> dict[str, int]:
+async def _newsroom(db: Storage) -> dict[str, int]:
     """Four stories in the week of T0 (and one item before it), plus private noise."""
     await db.items.register_companies([Company("temu", "Temu"), Company("shein", "SHEIN")])
     reuters = await add_feed(db, "Reuters")
@@ -383,12 +413,12 @@ async def _newsroom(db: Database) -> dict[str, int]:
     )
     secret = StoryItem(ids["private-2"], "Shein secret", "", "Private", T0 + HOUR, ("shein",))
     await db.stories.save([], [_summary(9, [secret])], T0)
-    _force_story(db, ids["private"], 4)
-    _force_story(db, ids["private-2"], 9)
+    await _force_story(db, ids["private"], 4)
+    await _force_story(db, ids["private-2"], 9)
     return ids
 
 
-async def test_top_stories_ranks_by_sources_then_recency(db: Database) -> None:
+async def test_top_stories_ranks_by_sources_then_recency(db: Storage) -> None:
     await _newsroom(db)
     top = await db.stories.top_stories(*WEEK)
     assert [s.id for s in top] == [1, 2, 3, 4]
@@ -413,7 +443,7 @@ async def test_top_stories_ranks_by_sources_then_recency(db: Database) -> None:
     assert await db.stories.top_stories(*WEEK, limit=0) == []
 
 
-async def test_top_stories_counts_only_the_period(db: Database) -> None:
+async def test_top_stories_counts_only_the_period(db: Storage) -> None:
     await _newsroom(db)
     before = await db.stories.top_stories(T0 - DAY, T0)
     assert [(s.id, s.item_count, s.sources) for s in before] == [(1, 1, ("Reuters",))]
@@ -423,7 +453,7 @@ async def test_top_stories_counts_only_the_period(db: Database) -> None:
     assert await db.stories.top_stories(T0 + DAY, T0 + DAY) == []  # an empty period
 
 
-async def test_a_new_feeds_old_backlog_is_not_this_periods_news(db: Database) -> None:
+async def test_a_new_feeds_old_backlog_is_not_this_periods_news(db: Storage) -> None:
     """A feed added today brings last month's items: they are stored and searchable, but a
     summary, a trend or a digest of this week counts only those published this week (periods
     are by publication time, so the backlog needs no rule of its own)."""
@@ -447,7 +477,7 @@ async def test_a_new_feeds_old_backlog_is_not_this_periods_news(db: Database) ->
     assert len(await db.stories.top_stories(T0 - 30 * DAY, T0 + DAY)) == 2
 
 
-async def test_periods_and_days_follow_publication_not_the_poll(db: Database) -> None:
+async def test_periods_and_days_follow_publication_not_the_poll(db: Storage) -> None:
     """Items polled together at T0 but published over the days before count on their own days:
     the tester's trend put a week of news on the poll day and a 24-hour summary found none."""
     await db.items.register_companies([Company("temu", "Temu")])
@@ -486,7 +516,7 @@ async def test_periods_and_days_follow_publication_not_the_poll(db: Database) ->
 
 
 async def test_an_item_without_a_date_or_from_the_future_counts_at_its_poll(
-    db: Database,
+    db: Storage,
 ) -> None:
     feed = await add_feed(db, "Wire")
     undated = draft("undated", "No date given", published=None)
@@ -502,17 +532,18 @@ async def test_an_item_without_a_date_or_from_the_future_counts_at_its_poll(
 
 
 async def test_period_queries_walk_the_publication_index(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every period query reads the period through items_published (or the stories' items
     through items_story), never the whole items table."""
+    db = sqlite_db
     await _newsroom(db)
     plans: list[str] = []
     original = Connections.read
 
     async def explaining(self: Connections, sql: str, parameters: Any = ()) -> Any:
         if isinstance(parameters, dict) and "until" in parameters:
-            rows = _rows(db, "EXPLAIN QUERY PLAN " + sql, parameters)  # type: ignore[arg-type]
+            rows = await _rows(db, "EXPLAIN QUERY PLAN " + sql, parameters)  # type: ignore[arg-type]
             plans.append("\n".join(str(row[3]) for row in rows))
         return await original(self, sql, parameters)
 
@@ -533,7 +564,7 @@ async def test_period_queries_walk_the_publication_index(
     assert sum("items_published" in plan for plan in plans) == 7
 
 
-async def test_top_stories_filters_by_company_and_topic(db: Database) -> None:
+async def test_top_stories_filters_by_company_and_topic(db: Storage) -> None:
     await _newsroom(db)
 
     async def ranked(company: str | None = None, topic: str | None = None) -> list[int]:
@@ -551,8 +582,9 @@ async def test_top_stories_filters_by_company_and_topic(db: Database) -> None:
 
 
 async def test_top_stories_reads_in_four_queries(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    db = sqlite_db
     await _newsroom(db)
     reads = 0
     original = Connections.read
@@ -567,7 +599,7 @@ async def test_top_stories_reads_in_four_queries(
     assert reads == 4
 
 
-async def test_company_counts(db: Database) -> None:
+async def test_company_counts(db: Storage) -> None:
     await _newsroom(db)
     assert await db.stories.company_counts(*WEEK) == [
         (Company("shein", "SHEIN"), 2),
@@ -577,7 +609,7 @@ async def test_company_counts(db: Database) -> None:
     assert await db.stories.company_counts(T0 - DAY, T0) == []
 
 
-async def test_daily_story_counts(db: Database) -> None:
+async def test_daily_story_counts(db: Storage) -> None:
     await _newsroom(db)  # its private Temu item of T0's day counts for nothing
     day = date(2026, 11, 1)  # T0's UTC day
     assert await db.stories.daily_story_counts(*WEEK, None) == [
@@ -597,7 +629,7 @@ async def test_daily_story_counts(db: Database) -> None:
     assert await db.stories.daily_story_counts(*WEEK, ["temu"]) == [("temu", day, 2)]
 
 
-async def test_daily_story_counts_splits_at_utc_midnight(db: Database) -> None:
+async def test_daily_story_counts_splits_at_utc_midnight(db: Storage) -> None:
     feed = await add_feed(db)
     midnight = datetime(2026, 11, 2, tzinfo=T0.tzinfo)
     late = await _store(db, feed, "late", at=midnight - timedelta(microseconds=1), companies=("x",))
@@ -609,7 +641,7 @@ async def test_daily_story_counts_splits_at_utc_midnight(db: Database) -> None:
     ]
 
 
-async def test_period_titles(db: Database) -> None:
+async def test_period_titles(db: Storage) -> None:
     await _newsroom(db)
     titles = await db.stories.period_titles(*WEEK)
     assert titles[:2] == ["Temu fined", "Temu fined €40m"]
@@ -624,7 +656,7 @@ async def test_period_titles(db: Database) -> None:
     assert await db.stories.period_titles(T0, T0) == []
 
 
-async def test_removing_a_feed_takes_its_items_out_of_their_stories(db: Database) -> None:
+async def test_removing_a_feed_takes_its_items_out_of_their_stories(db: Storage) -> None:
     feed = await add_feed(db, "Reuters")
     gone = await add_feed(db, "Gone")
     a = await _store(db, feed, "a", companies=("temu",))
@@ -643,8 +675,9 @@ async def test_removing_a_feed_takes_its_items_out_of_their_stories(db: Database
 # --- scale ------------------------------------------------------------------------------------
 
 
-async def test_top_stories_over_a_week_of_5000_items(db: Database) -> None:
+async def test_top_stories_over_a_week_of_5000_items(sqlite_db: Database) -> None:
     """A week of 5,000 shared items in 1,500 stories (and 5,000 items of the week before)."""
+    db = sqlite_db
     feeds = [await add_feed(db, f"Feed {n}") for n in range(20)]
     companies = ["amazon", "temu", "shein", "walmart", "otto"]
     topics = ["fees", "policy", "logistics", "earnings", "launches", "legal"]
@@ -663,7 +696,7 @@ async def test_top_stories_over_a_week_of_5000_items(db: Database) -> None:
     for index, drafts in enumerate(polls):
         at = start + index * (14 * DAY / len(polls))
         await db.items.apply(poll(feeds[index % len(feeds)], drafts, at=at))
-    rows = _rows(db, "SELECT id, key FROM items")
+    rows = await _rows(db, "SELECT id, key FROM items")
     stories: dict[int, list[int]] = {}
     for item_id, key in rows:
         n = int(key[1:])
@@ -673,7 +706,7 @@ async def test_top_stories_over_a_week_of_5000_items(db: Database) -> None:
         for s, ids in stories.items()
     ]
     await db.stories.save([(i, s) for s, ids in stories.items() for i in ids], summaries, T0)
-    assert _rows(db, "SELECT count(*) FROM items WHERE story_id IS NOT NULL") == [(10_000,)]
+    assert await _rows(db, "SELECT count(*) FROM items WHERE story_id IS NOT NULL") == [(10_000,)]
 
     # Work is counted, not timed (a busy machine makes any figure flaky; benchmarks/summary.py
     # times summaries over such a week): SQLite calls the progress handler every 1,000
@@ -707,8 +740,10 @@ async def test_top_stories_over_a_week_of_5000_items(db: Database) -> None:
         # where a full scan would read all 10,000 items; two weeks cost about twice one.
         assert await work(*nothing, **filters) * 50 <= week, filters
         assert week <= 0.6 * await work(*fortnight, **filters), filters
-    expected = [row[0] for row in _rows(db, "SELECT DISTINCT source FROM items WHERE story_id = 1")]
-    stored = json.loads(_rows(db, "SELECT sources FROM stories WHERE id = 1")[0][0])
+    expected = [
+        row[0] for row in await _rows(db, "SELECT DISTINCT source FROM items WHERE story_id = 1")
+    ]
+    stored = json.loads((await _rows(db, "SELECT sources FROM stories WHERE id = 1"))[0][0])
     assert stored == sorted(expected)
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bot.news.models import Item, ItemDraft, LatestRequest, SearchRequest, TaggedDraft
+from bot.news.ports import Storage
 from bot.news.query import parse_query
 from storage import Database
+from storage.postgres import PostgresStorage
 from tests.storage.conftest import T0, add_feed, draft, poll
 
 GUILD = 111_111_111_111_111_111
@@ -17,17 +21,26 @@ def about(item: ItemDraft, *topics: str, companies: tuple[str, ...] = ()) -> Tag
     return TaggedDraft(item, companies, tuple(topics))
 
 
-def _count(db: Database, sql: str) -> int:
-    with sqlite3.connect(Path(db.path)) as raw:
-        return int(raw.execute(sql).fetchone()[0])
+@pytest.fixture
+def db(storage: Storage) -> Storage:
+    """Every test here runs on SQLite and PostgreSQL."""
+    return storage
 
 
-async def _items(db: Database, *, topic: str | None = None) -> dict[str, Item]:
+async def _count(db: Storage, sql: str) -> int:
+    if isinstance(db, Database):
+        with sqlite3.connect(Path(db.path)) as raw:
+            return int(raw.execute(sql).fetchone()[0])
+    assert isinstance(db, PostgresStorage)
+    return int(await db.pool.fetchval(sql))
+
+
+async def _items(db: Storage, *, topic: str | None = None) -> dict[str, Item]:
     page = await db.items.latest(LatestRequest(limit=100, all_guilds=True), topic=topic)
     return {item.key: item for item in page.items}
 
 
-async def _search(db: Database, text: str, topic: str | None, **request: object) -> set[str]:
+async def _search(db: Storage, text: str, topic: str | None, **request: object) -> set[str]:
     page = await db.items.search(
         SearchRequest(text, limit=100, **request),  # type: ignore[arg-type]
         parse_query(text),
@@ -36,7 +49,7 @@ async def _search(db: Database, text: str, topic: str | None, **request: object)
     return {item.key for item in page.items}
 
 
-async def test_new_items_carry_their_topics(db: Database) -> None:
+async def test_new_items_carry_their_topics(db: Storage) -> None:
     feed = await add_feed(db)
     await db.items.apply(
         poll(
@@ -54,7 +67,7 @@ async def test_new_items_carry_their_topics(db: Database) -> None:
     assert items["a"].story_id is None and items["b"].story_id is None
 
 
-async def test_a_changed_item_has_its_topics_replaced(db: Database) -> None:
+async def test_a_changed_item_has_its_topics_replaced(db: Storage) -> None:
     feed = await add_feed(db)
     await db.items.apply(
         poll(feed, [about(draft("a", "Shein fined in France"), "legal", "policy")])
@@ -69,10 +82,10 @@ async def test_a_changed_item_has_its_topics_replaced(db: Database) -> None:
     await db.items.apply(poll(feed, changed=[draft("a", "Shein, no topic now")]))
     assert (await _items(db))["a"].topics == ()
     assert await _search(db, "shein", "fees") == set()
-    assert _count(db, "SELECT count(*) FROM item_topics") == 0
+    assert await _count(db, "SELECT count(*) FROM item_topics") == 0
 
 
-async def test_new_topics_on_unchanged_text_are_stored(db: Database) -> None:
+async def test_new_topics_on_unchanged_text_are_stored(db: Storage) -> None:
     feed = await add_feed(db)
     item = draft("a", "Walmart earnings beat")
     await db.items.apply(poll(feed, [about(item, "earnings")]))
@@ -82,20 +95,20 @@ async def test_new_topics_on_unchanged_text_are_stored(db: Database) -> None:
     # A poll applied twice (an item decided "new" twice) stores each topic once.
     await db.items.apply(poll(feed, [about(item, "earnings", "launches")]))
     await db.items.apply(poll(feed, [about(item, "earnings", "launches")]))
-    assert _count(db, "SELECT count(*) FROM item_topics") == 2
+    assert await _count(db, "SELECT count(*) FROM item_topics") == 2
 
 
-async def test_topics_are_removed_with_the_feed(db: Database) -> None:
+async def test_topics_are_removed_with_the_feed(db: Storage) -> None:
     feed = await add_feed(db, "Gone")
     kept = await add_feed(db, "Kept")
     await db.items.apply(poll(feed, [about(draft("a"), "fees"), about(draft("b"), "legal")]))
     await db.items.apply(poll(kept, [about(draft("c"), "fees")]))
     await db.feeds.remove(feed.id)
-    assert _count(db, "SELECT count(*) FROM item_topics") == 1
+    assert await _count(db, "SELECT count(*) FROM item_topics") == 1
     assert set(await _items(db, topic="fees")) == {"c"}
 
 
-async def test_latest_filters_by_topic_with_the_other_filters(db: Database) -> None:
+async def test_latest_filters_by_topic_with_the_other_filters(db: Storage) -> None:
     shared = await add_feed(db, "Shared")
     other = await add_feed(db, "Other")
     private = await add_feed(db, "Private", guild_id=GUILD)
@@ -132,7 +145,7 @@ async def test_latest_filters_by_topic_with_the_other_filters(db: Database) -> N
     assert len(page.items) == 1 and page.has_more
 
 
-async def test_search_filters_by_topic_inside_the_index(db: Database) -> None:
+async def test_search_filters_by_topic_inside_the_index(db: Storage) -> None:
     feed = await add_feed(db)
     private = await add_feed(db, "Private", guild_id=GUILD)
     await db.items.apply(
@@ -156,7 +169,7 @@ async def test_search_filters_by_topic_inside_the_index(db: Database) -> None:
     assert await _search(db, "policy", None) == set()
 
 
-async def test_a_topic_and_a_company_with_the_same_id_stay_apart(db: Database) -> None:
+async def test_a_topic_and_a_company_with_the_same_id_stay_apart(db: Storage) -> None:
     feed = await add_feed(db)
     await db.items.apply(
         poll(

@@ -1,0 +1,213 @@
+"""Full-text search over items on PostgreSQL: a GIN index on ``items.search``, ranked like
+SQLite's.
+
+The query and the filters are ``tsquery`` literals (``storage/postgres/search.py``), each
+bound as one parameter; so are the scope and the date bounds. What SQLite's search does, this
+does the same way (``SqliteItemRepository.search`` documents it): the newest ``SEARCH_WINDOW``
+matches that pass the filters are ranked (``ts_rank`` with the title weighted three times the
+text, in place of bm25) and reranked by recency; deeper pages widen the window; a collapsed
+page groups the ranking's best rows per story before cutting the page.
+
+GIN cannot walk its matches newest first the way FTS5 walks rowids: the bitmap of every match
+is read, then the newest ``window`` ids are kept (a top-N sort of ids, no item text).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from bot.news.errors import InvalidQuery
+from bot.news.models import ItemPage, SearchQuery, SearchRequest, utc
+from storage.postgres.item_rows import ITEM_COLUMNS
+from storage.postgres.items_page import page, scope
+from storage.postgres.pool import Pool, read, read_one
+from storage.postgres.search import (
+    RANK_WEIGHTS,
+    company_tag,
+    feed_tag,
+    filter_query,
+    month_tag,
+    topic_tag,
+    tsquery,
+)
+
+SEARCH_WINDOW = 1000
+"""How many of the newest matches are ranked by relevance."""
+
+MAX_SEARCH_WINDOW = 10_000
+"""Deep paging widens the window up to this; nothing beyond it is reachable."""
+
+MAX_PAGE = 1000
+"""The largest page a search returns, whatever the request says."""
+
+RECENCY_HALF_LIFE = timedelta(days=3)
+"""An item this much older than the newest match needs twice the relevance to rank level."""
+
+MAX_MONTH_TAGS = 24
+"""A date range spanning more months than this is filtered in SQL only."""
+
+COLLAPSE_READ_FACTOR = 4
+"""A collapsed page is grouped from this many times ``offset + limit + 1`` ranked rows at
+first, and this many times more while stories repeat so much that the page is not full."""
+
+_WEIGHTS = "'{" + ",".join(f"{w:.6f}" for w in RANK_WEIGHTS) + "}'::float4[]"
+
+
+class ItemSearch:
+    """Search over stored items (the ``search`` of ``PostgresItemRepository``)."""
+
+    def __init__(self, pool: Pool) -> None:
+        self._pool = pool
+
+    async def search(
+        self, request: SearchRequest, query: SearchQuery, *, topic: str | None = None
+    ) -> ItemPage:
+        """Items matching ``query``, with the request's filters, scope and page."""
+        topic = topic if topic is not None else request.topic
+        limit = _clamp(request.limit, 0, MAX_PAGE)
+        offset = _clamp(request.offset, 0, MAX_SEARCH_WINDOW)
+        window = _clamp(offset + limit + 1, SEARCH_WINDOW, MAX_SEARCH_WINDOW)
+        words = tsquery(query)
+        if words is None:
+            return ItemPage(items=())
+        tags: list[str] = []
+        if request.feed_id is not None:
+            tags.append(feed_tag(request.feed_id))
+        if request.company is not None:
+            tags.append(company_tag(request.company))
+        if topic is not None:
+            tags.append(topic_tag(topic))
+        parameters: list[Any] = [words]
+        clauses = ["i.search @@ $1::tsquery"]
+        months: list[str] | None = None
+        if request.since is not None or request.until is not None:
+            months = await self._months(request.since, request.until)
+            if months == []:
+                return ItemPage(items=())
+            if request.since is not None:
+                parameters.append(utc(request.since))
+                clauses.append(f"i.published >= ${len(parameters)}")
+            if request.until is not None:
+                parameters.append(utc(request.until))
+                clauses.append(f"i.published < ${len(parameters)}")
+        filters = filter_query(tags, months or ())
+        if filters is not None:
+            parameters.append(filters)
+            clauses.append(f"i.search @@ ${len(parameters)}::tsquery")
+        visible, parameters = scope(request.guild_id, request.all_guilds, parameters)
+        clauses += visible
+        n = len(parameters)
+        hits = f"""
+            hits AS MATERIALIZED (
+                SELECT i.id AS id, i.published AS published, i.story_id AS story_id
+                FROM items AS i
+                WHERE {" AND ".join(clauses)}
+                ORDER BY i.id DESC
+                LIMIT ${n + 1}
+            ),
+            newest AS (SELECT max(published) AS published FROM hits),
+            ranked AS (
+                SELECT hits.id AS id, hits.published AS published, hits.story_id AS story_id,
+                       ts_rank({_WEIGHTS}, i.search, $1::tsquery)
+                       / (1.0 + extract(epoch FROM newest.published - hits.published)::float8
+                                / {RECENCY_HALF_LIFE.total_seconds():.1f}) AS score
+                FROM hits JOIN items AS i ON i.id = hits.id, newest
+            )
+        """
+        if not request.collapse:
+            sql = f"""
+                WITH {hits},
+                page AS (
+                    SELECT id, published, score FROM ranked
+                    ORDER BY score DESC, published DESC, id DESC
+                    LIMIT ${n + 2} OFFSET ${n + 3}
+                )
+                SELECT {ITEM_COLUMNS}
+                FROM page JOIN items AS i ON i.id = page.id
+                ORDER BY page.score DESC, page.published DESC, page.id DESC
+            """
+            rows = await self._rows(sql, [*parameters, window, limit + 1, offset])
+            return await page(self._pool, rows, limit)
+        # One row per story (an item of no story is a story of its own), grouped from the
+        # ranking's ``depth`` best rows only, as SQLite does; DISTINCT ON keeps each story's
+        # best row. ``total`` tells how many rows the window holds even when the page is empty.
+        sql = f"""
+            WITH {hits},
+            top AS (
+                SELECT id, published, story_id, score FROM ranked
+                ORDER BY score DESC, published DESC, id DESC
+                LIMIT ${n + 2}
+            ),
+            best AS (
+                SELECT DISTINCT ON (coalesce(story_id, -id)) id, published, score FROM top
+                ORDER BY coalesce(story_id, -id), score DESC, published DESC, id DESC
+            ),
+            page AS (
+                SELECT id, published, score FROM best
+                ORDER BY score DESC, published DESC, id DESC
+                LIMIT ${n + 3} OFFSET ${n + 4}
+            ),
+            total AS (SELECT count(*) AS hit_count FROM hits)
+            SELECT total.hit_count AS hit_count, {ITEM_COLUMNS}
+            FROM total LEFT JOIN (page JOIN items AS i ON i.id = page.id) ON TRUE
+            ORDER BY page.score DESC, page.published DESC, page.id DESC
+        """
+        depth = (offset + limit + 1) * COLLAPSE_READ_FACTOR
+        while True:
+            found = await self._rows(sql, [*parameters, window, depth, limit + 1, offset])
+            hit_count = found[0]["hit_count"] if found else 0
+            rows = [row for row in found if row["id"] is not None]
+            if len(rows) > limit:
+                break
+            if depth < hit_count:
+                depth *= COLLAPSE_READ_FACTOR  # stories repeat so much that more rows are needed
+            elif hit_count >= window and window < MAX_SEARCH_WINDOW:
+                window = min(window * 2, MAX_SEARCH_WINDOW)  # the window itself was too small
+            else:
+                break
+        return await page(self._pool, rows, limit, collapse=True)
+
+    async def _rows(self, sql: str, parameters: list[Any]) -> list[asyncpg.Record]:
+        try:
+            return await read(self._pool, sql, *parameters)
+        except (asyncpg.PostgresSyntaxError, asyncpg.ProgramLimitExceededError) as exc:
+            # A rendered SearchQuery never causes these (every lexeme is quoted and cut to
+            # size); kept so that a renderer bug is a user's one-line error, not a traceback.
+            raise InvalidQuery("That search could not be understood; try plain words.") from exc
+
+    async def _months(self, since: datetime | None, until: datetime | None) -> list[str] | None:
+        """Month lexemes covering ``[since, until)`` within the stored dates.
+
+        ``[]`` when no stored item can be in the range; None when the range spans more than
+        ``MAX_MONTH_TAGS`` months (then only the SQL bounds filter).
+        """
+        row = await read_one(self._pool, "SELECT min(published), max(published) FROM items")
+        if row is None or row[0] is None:
+            return []
+        low: datetime = row[0]
+        high: datetime = row[1]
+        if since is not None:
+            low = max(low, utc(since))
+        if until is not None:
+            end = utc(until)
+            if end <= low:
+                return []
+            high = min(high, end - timedelta(microseconds=1))  # end > low: no overflow
+        if low > high:
+            return []
+        first, last = low.astimezone(UTC), high.astimezone(UTC)
+        year, month = first.year, first.month
+        months: list[str] = []
+        while (year, month) <= (last.year, last.month):
+            if len(months) == MAX_MONTH_TAGS:
+                return None
+            months.append(month_tag(datetime(year, month, 1, tzinfo=UTC)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return months
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(value, high))
