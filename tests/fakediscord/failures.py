@@ -30,8 +30,12 @@ ERROR_MESSAGES: dict[int, str] = {
     40060: "Interaction has already been acknowledged.",
     50001: "Missing Access",
     50006: "Cannot send an empty message",
+    40033: "This message has already been crossposted.",
+    50008: "Cannot send messages in a non-text channel",
     50013: "Missing Permissions",
+    50024: "Cannot execute action on this channel type",
     50035: "Invalid Form Body",
+    160004: "A thread has already been created for this message",
 }
 
 

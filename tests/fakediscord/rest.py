@@ -27,7 +27,7 @@ from .records import (
     RecordedMessage,
     RequestRecord,
 )
-from .state import DM_CHANNEL, JSON, Channel, Guild
+from .state import DM_CHANNEL, FORUM_CHANNEL, JSON, Channel, Guild
 from .validation import FormErrors, validate_choices, validate_commands, validate_message
 
 if TYPE_CHECKING:
@@ -383,10 +383,17 @@ class RestApi:
         return response
 
     async def _post_message_unlimited(self, req: ApiRequest, channel_id: str) -> ApiResponse:
-        found = self._channel_or_error(channel_id, need=Perm.SEND_MESSAGES)
+        found = self._channel_or_error(channel_id)
         if isinstance(found, ApiResponse):
             return found
         channel, guild, perms = found
+        if channel.type == FORUM_CHANNEL:
+            # A forum takes posts (threads), never messages of its own.
+            return error_response(400, 50008)
+        # In a thread Discord asks for Send Messages in Threads instead of Send Messages.
+        need = Perm.SEND_MESSAGES_IN_THREADS if channel.is_thread else Perm.SEND_MESSAGES
+        if not perms & need:
+            return error_response(403, 50013)
         payload: JSON = dict(req.json or {})
         if req.files and not perms & Perm.ATTACH_FILES:
             return error_response(403, 50013)

@@ -49,6 +49,7 @@ from .state import (
     Snowflakes,
     User,
 )
+from .threads import Crosspost, ThreadsApi
 from .validation import (
     is_empty_message,
     validate_message,
@@ -102,6 +103,10 @@ class FakeDiscord:
         #: (messages, seconds) per channel, with real rate-limit headers; None = unlimited.
         self.message_rate_limit = message_rate_limit
         self._message_buckets: dict[int, tuple[float, int]] = {}
+        #: (crossposts, seconds) per announcement channel: Discord allows 10 an hour.
+        self.crosspost_rate_limit: tuple[int, float] = (10, 3600.0)
+        #: Messages published to followers, in order.
+        self.crossposts: list[Crosspost] = []
         self.raise_on_internal_errors = raise_on_internal_errors
 
         self.ids = Snowflakes()
@@ -137,7 +142,8 @@ class FakeDiscord:
         self._stopping = False
         self._runner: web.AppRunner | None = None
         self._factory = InteractionFactory(self)
-        self._routes = RestApi(self).routes()
+        self.rest = RestApi(self)
+        self._routes = self.rest.routes() + ThreadsApi(self).routes()
 
     # ================================================================ lifecycle
 
@@ -937,6 +943,8 @@ class FakeDiscord:
         for guild in self.guilds.values():
             if channel_id in guild.channels:
                 return guild.channels[channel_id], guild
+            if channel_id in guild.threads:
+                return guild.threads[channel_id], guild
         if channel_id in self.dm_channels:
             return self.dm_channels[channel_id], None
         return None
@@ -960,6 +968,7 @@ class FakeDiscord:
         flags: int | None = None,
         interaction: InteractionHandle | None = None,
         allow_empty: bool = False,
+        message_id: int | None = None,
     ) -> RecordedMessage | None:
         embeds = [self._normalize_embed(e) for e in payload.get("embeds") or []]
         stripped: list[JSON] = []
@@ -970,7 +979,8 @@ class FakeDiscord:
         effective = {**payload, "embeds": embeds, "attachments": attachments}
         if is_empty_message(effective) and not allow_empty:
             return None
-        message_id = self.ids.next()
+        if message_id is None:  # a forum post's first message has the thread's id
+            message_id = self.ids.next()
         message_flags = int(payload.get("flags") or 0) if flags is None else flags
         message = RecordedMessage(
             id=message_id,
@@ -1011,6 +1021,8 @@ class FakeDiscord:
         if not message.ephemeral:
             self._channel_messages.setdefault(channel.id, []).append(message)
             channel.last_message_id = message.id
+            if channel.is_thread:
+                channel.message_count += 1
             self._dispatch_message("MESSAGE_CREATE", message, guild)
         self._changes.notify()
         return message

@@ -175,11 +175,15 @@ TEXT_CHANNEL = 0
 DM_CHANNEL = 1
 CATEGORY_CHANNEL = 4
 NEWS_CHANNEL = 5
+ANNOUNCEMENT_THREAD = 10
+PUBLIC_THREAD = 11
+FORUM_CHANNEL = 15
+THREAD_TYPES = frozenset({ANNOUNCEMENT_THREAD, PUBLIC_THREAD})
 
 
 @dataclass(slots=True, eq=False)
 class Channel:
-    """A guild text, announcement or category channel, or a DM."""
+    """A guild text, announcement, forum or category channel, a thread, or a DM."""
 
     id: int
     guild_id: int | None
@@ -191,6 +195,19 @@ class Channel:
     overwrites: list[Overwrite] = field(default_factory=list)
     recipient: User | None = None
     last_message_id: int | None = None
+    #: A forum's tags ({id, name, moderated, emoji_id, emoji_name}).
+    available_tags: list[JSON] = field(default_factory=list)
+    #: A thread's creator, the forum tags applied to it and how many messages it holds.
+    owner_id: int | None = None
+    applied_tags: list[int] = field(default_factory=list)
+    message_count: int = 0
+    archived: bool = False
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def is_thread(self) -> bool:
+        """A thread (in a text, announcement or forum channel)."""
+        return self.type in THREAD_TYPES
 
     @property
     def mention(self) -> str:
@@ -218,6 +235,15 @@ class Channel:
             "nsfw": False,
             "flags": 0,
         }
+        if self.is_thread:
+            return self._thread_payload(data)
+        if self.type == FORUM_CHANNEL:
+            data.update(
+                available_tags=self.available_tags,
+                default_reaction_emoji=None,
+                default_sort_order=None,
+                default_forum_layout=0,
+            )
         if self.type != CATEGORY_CHANNEL:
             data.update(
                 topic=self.topic,
@@ -231,6 +257,26 @@ class Channel:
             )
         if with_guild_id and self.guild_id is not None:
             data["guild_id"] = str(self.guild_id)
+        return data
+
+    def _thread_payload(self, data: JSON) -> JSON:
+        del data["permission_overwrites"], data["position"]
+        data.update(
+            owner_id=_opt_str(self.owner_id),
+            last_message_id=_opt_str(self.last_message_id),
+            rate_limit_per_user=0,
+            message_count=self.message_count,
+            total_message_sent=self.message_count,
+            member_count=1,
+            applied_tags=[str(t) for t in self.applied_tags],
+            thread_metadata={
+                "archived": self.archived,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": iso(self.created_at),
+                "locked": False,
+                "create_timestamp": iso(self.created_at),
+            },
+        )
         return data
 
 
@@ -264,6 +310,8 @@ class Guild:
         self._emit = emit
         self.roles: dict[int, Role] = {}
         self.channels: dict[int, Channel] = {}
+        #: Threads, by id (Discord lists them apart from channels).
+        self.threads: dict[int, Channel] = {}
         self.members: dict[int, Member] = {}
         self.roles[id] = Role(
             id=id, guild_id=id, name="@everyone", permissions=everyone_permissions
@@ -300,7 +348,11 @@ class Guild:
         )
 
     def permissions_in(self, channel_id: int, user_id: int) -> int:
-        """A member's permissions in one channel, overwrites included."""
+        """A member's permissions in one channel, overwrites included (a thread's are its
+        parent channel's)."""
+        thread = self.threads.get(channel_id)
+        if thread is not None and thread.parent_id is not None:
+            channel_id = thread.parent_id
         channel = self.channels[channel_id]
         member = self.members[user_id]
         return apply_overwrites(
@@ -371,6 +423,56 @@ class Guild:
         self.channels[channel.id] = channel
         self._emit("CHANNEL_CREATE", channel.to_payload(), self.id)
         return channel
+
+    def add_forum_channel(
+        self, name: str, *, tags: Iterable[str] = (), overwrites: Iterable[Overwrite] = ()
+    ) -> Channel:
+        """Create a forum channel with these tag names; pushes CHANNEL_CREATE when connected."""
+        channel = Channel(
+            id=self._ids.next(),
+            guild_id=self.id,
+            name=name,
+            type=FORUM_CHANNEL,
+            position=len(self.channels),
+            overwrites=list(overwrites),
+            available_tags=[
+                {
+                    "id": str(self._ids.next()),
+                    "name": tag,
+                    "moderated": False,
+                    "emoji_id": None,
+                    "emoji_name": None,
+                }
+                for tag in tags
+            ],
+        )
+        self.channels[channel.id] = channel
+        self._emit("CHANNEL_CREATE", channel.to_payload(), self.id)
+        return channel
+
+    def add_thread(
+        self,
+        parent: Channel,
+        name: str,
+        *,
+        thread_id: int,
+        owner_id: int,
+        applied_tags: Iterable[int] = (),
+    ) -> Channel:
+        """Open a public thread in ``parent`` (an announcement channel's is an announcement
+        thread); pushes THREAD_CREATE when connected."""
+        thread = Channel(
+            id=thread_id,
+            guild_id=self.id,
+            name=name,
+            type=ANNOUNCEMENT_THREAD if parent.type == NEWS_CHANNEL else PUBLIC_THREAD,
+            parent_id=parent.id,
+            owner_id=owner_id,
+            applied_tags=list(applied_tags),
+        )
+        self.threads[thread.id] = thread
+        self._emit("THREAD_CREATE", thread.to_payload() | {"newly_created": True}, self.id)
+        return thread
 
     def add_category(self, name: str, *, overwrites: Iterable[Overwrite] = ()) -> Channel:
         """Create a category channel."""
@@ -494,7 +596,9 @@ class Guild:
             voice_states=[],
             members=[m.to_payload() for m in members],
             channels=[c.to_payload(with_guild_id=False) for c in self.channels.values()],
-            threads=[],
+            threads=[
+                t.to_payload(with_guild_id=False) for t in self.threads.values() if not t.archived
+            ],
             presences=[],
             stage_instances=[],
             guild_scheduled_events=[],
@@ -541,7 +645,9 @@ __all__ = [
     "DEFAULT_BOT",
     "DEFAULT_EVERYONE",
     "DM_CHANNEL",
+    "FORUM_CHANNEL",
     "NEWS_CHANNEL",
+    "PUBLIC_THREAD",
     "TEXT_CHANNEL",
     "Channel",
     "Guild",
