@@ -360,6 +360,47 @@ CREATE TABLE follow_roles (
 ) STRICT, WITHOUT ROWID;
 """
 
+_V11_THREADS_PUBLISHING_EDITS = """
+-- How a subscription lays out its posts: each item a message ('message'), a story's later
+-- reports in a thread on its first message ('thread'), or one forum post per story ('forum');
+-- and whether its posts in an announcement channel are published to the servers following it.
+ALTER TABLE subscriptions ADD COLUMN layout TEXT NOT NULL DEFAULT 'message'
+    CHECK (layout IN ('message', 'thread', 'forum'));
+ALTER TABLE subscriptions ADD COLUMN publish INTEGER NOT NULL DEFAULT 0 CHECK (publish IN (0, 1));
+
+-- The thread a sent post's message is in (a forum post, a story's thread); NULL: the
+-- subscription's channel itself. Edits and crossposts address the message there.
+ALTER TABLE outbox ADD COLUMN thread_id INTEGER;
+-- An edit owed to a sent post whose item the publisher corrected: 'pending', then 'done', or
+-- 'gone' (the message was deleted in Discord: never posted again) or 'failed' (not allowed).
+ALTER TABLE outbox ADD COLUMN edit_state TEXT
+    CHECK (edit_state IN ('pending', 'done', 'gone', 'failed'));
+ALTER TABLE outbox ADD COLUMN edit_after INTEGER;
+-- Publishing to followers: 'waiting' from the moment the message exists, then 'published', or
+-- 'gone' (the message was deleted). publish_after: not before (Discord's publish rate limit).
+ALTER TABLE outbox ADD COLUMN publish_state TEXT
+    CHECK (publish_state IN ('waiting', 'published', 'gone'));
+ALTER TABLE outbox ADD COLUMN publish_after INTEGER;
+CREATE INDEX outbox_edits ON outbox (edit_after) WHERE edit_state = 'pending';
+CREATE INDEX outbox_publishing ON outbox (subscription_id, publish_after)
+    WHERE publish_state = 'waiting';
+
+-- The thread of each story a 'thread' or 'forum' subscription has posted. A forum post's row is
+-- written (with its title) before the post is created: a crash between Discord creating it and
+-- thread_id being recorded is mended by finding that post, never by creating a second.
+CREATE TABLE story_threads (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+    story_id        INTEGER,             -- NULL: the item is in no story, its thread its own
+    outbox_id       INTEGER NOT NULL UNIQUE REFERENCES outbox (id) ON DELETE CASCADE,
+    title           TEXT    NOT NULL,
+    thread_id       INTEGER,             -- NULL: not created, or not known to be yet
+    message_id      INTEGER,             -- the story's first message
+    created_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX story_threads_story ON story_threads (subscription_id, story_id);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -371,6 +412,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V8_STEMMED_SEARCH,
     _V9_FEED_DOCUMENTS,
     _V10_PINGS_STYLES_FOLLOW_ROLES,
+    _V11_THREADS_PUBLISHING_EDITS,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 
