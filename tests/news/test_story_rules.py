@@ -112,3 +112,11 @@ def test_a_german_report_of_the_strike_joins_the_english_story() -> None:
     clusterer = StoryClusterer(StoryConfig())
     placed = dict(clusterer.assign([*_items(STRIKE), german]))
     assert placed[9] == placed[1]
+
+
+def test_a_name_capitalised_inside_counts_at_a_sentence_start() -> None:
+    from bot.news.stories.keyterms import text_terms
+
+    _, _, names, _ = text_terms("", "FedEx raised its outlook. Analysts said PayPal was next.")
+    assert {"fedex", "paypal"} <= set(names)
+    assert "analysts" not in names

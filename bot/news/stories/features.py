@@ -128,9 +128,11 @@ class Prepared:
             return None
 
 
-# Which stop words and synonyms read the text: features read with others are read again.
+# Which stop words, synonyms and rules read the text: features read otherwise are read again.
+# (Bump the rules' number when a rule of ``keyterms`` or ``wording`` changes.)
+_RULES = 2
 _LEXICON = hashlib.blake2b(
-    repr((sorted(STOPWORDS), sorted(SYNONYMS.items()))).encode(), digest_size=6
+    repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()))).encode(), digest_size=6
 ).hexdigest()
 
 _TEXT_FORMAT = "x1:"

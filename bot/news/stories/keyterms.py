@@ -239,7 +239,10 @@ def _names(text: str, weight: int, into: Counter[str]) -> None:
         if len(name) < 2 or name in _NOT_NAMES or name in PLACE_WORDS:
             continue
         start = match.start()
-        if _at_sentence_start(text, start):
+        word = match.group()
+        # A word capitalised inside ("FedEx", "PayPal") is a name wherever it stands.
+        camel = any(c.isupper() for c in word[1:]) and any(c.islower() for c in word)
+        if not camel and _at_sentence_start(text, start):
             # Every word is capitalised there; only one followed by another capitalised word
             # ("Sofia Marques to lead...") is taken for a name.
             following = matches[i + 1] if i + 1 < len(matches) else None
