@@ -1,10 +1,12 @@
-"""SqliteSubscriptionRepository: add, list, pause/resume, remove and guild isolation."""
+"""The SubscriptionRepository port on both backends: add, list, pause/resume, remove and guild
+isolation."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import timedelta
 
+import asyncpg
 import pytest
 
 from bot.news.models import (
@@ -13,15 +15,15 @@ from bot.news.models import (
     SubscriptionFilter,
     SubscriptionMode,
 )
-from storage import Database
+from bot.news.ports import Storage
 from tests.storage.conftest import T0, add_feed, add_subscription, draft, poll
 
 GUILD_A = 111_111_111_111_111_111
 GUILD_B = 222_222_222_222_222_222
 
 
-async def test_add_and_get_round_trip(db: Database) -> None:
-    created = await db.subscriptions.add(
+async def test_add_and_get_round_trip(storage: Storage) -> None:
+    created = await storage.subscriptions.add(
         NewSubscription(
             guild_id=GUILD_A,
             channel_id=9_000_000_000_000_001,
@@ -47,96 +49,96 @@ async def test_add_and_get_round_trip(db: Database) -> None:
     assert created.created_at == T0
     assert created.created_by == 7_000_000_000_000_007
     assert (created.paused_reason, created.paused_at) == (None, None)
-    assert await db.subscriptions.get(created.id) == created
+    assert await storage.subscriptions.get(created.id) == created
 
 
-async def test_defaults_and_missing(db: Database) -> None:
-    plain = await add_subscription(db, GUILD_A)
+async def test_defaults_and_missing(storage: Storage) -> None:
+    plain = await add_subscription(storage, GUILD_A)
     assert plain.filter == SubscriptionFilter()
     assert plain.mode is SubscriptionMode.REALTIME
     assert plain.post_hour == 9
     assert plain.created_by is None
-    assert await db.subscriptions.get(plain.id + 1000) is None
+    assert await storage.subscriptions.get(plain.id + 1000) is None
 
 
-async def test_lists_by_id_and_guild_isolation(db: Database) -> None:
-    a1 = await add_subscription(db, GUILD_A, 1)
-    b1 = await add_subscription(db, GUILD_B, 2)
-    a2 = await add_subscription(db, GUILD_A, 3, keywords=("shein",))
-    await db.subscriptions.pause(a2.id, "403 Missing Access", T0)
-    paused = await db.subscriptions.get(a2.id)
+async def test_lists_by_id_and_guild_isolation(storage: Storage) -> None:
+    a1 = await add_subscription(storage, GUILD_A, 1)
+    b1 = await add_subscription(storage, GUILD_B, 2)
+    a2 = await add_subscription(storage, GUILD_A, 3, keywords=("shein",))
+    await storage.subscriptions.pause(a2.id, "403 Missing Access", T0)
+    paused = await storage.subscriptions.get(a2.id)
     assert paused is not None
     a2 = paused
 
-    assert await db.subscriptions.list_for_guild(GUILD_A) == [a1, a2]
-    assert await db.subscriptions.list_for_guild(GUILD_B) == [b1]
-    assert await db.subscriptions.list_for_guild(333) == []
-    assert await db.subscriptions.list_all() == [a1, b1, a2]
-    assert await db.subscriptions.count_for_guild(GUILD_A) == 2  # paused ones count
-    assert await db.subscriptions.count_for_guild(GUILD_B) == 1
-    assert await db.subscriptions.count_for_guild(333) == 0
+    assert await storage.subscriptions.list_for_guild(GUILD_A) == [a1, a2]
+    assert await storage.subscriptions.list_for_guild(GUILD_B) == [b1]
+    assert await storage.subscriptions.list_for_guild(333) == []
+    assert await storage.subscriptions.list_all() == [a1, b1, a2]
+    assert await storage.subscriptions.count_for_guild(GUILD_A) == 2  # paused ones count
+    assert await storage.subscriptions.count_for_guild(GUILD_B) == 1
+    assert await storage.subscriptions.count_for_guild(333) == 0
 
 
-async def test_pause_and_resume(db: Database) -> None:
-    sub = await add_subscription(db)
-    other = await add_subscription(db, channel_id=2)
-    await db.subscriptions.pause(sub.id, "403 Missing Permissions", T0)
-    paused = await db.subscriptions.get(sub.id)
+async def test_pause_and_resume(storage: Storage) -> None:
+    sub = await add_subscription(storage)
+    other = await add_subscription(storage, channel_id=2)
+    await storage.subscriptions.pause(sub.id, "403 Missing Permissions", T0)
+    paused = await storage.subscriptions.get(sub.id)
     assert paused is not None
     assert (paused.paused_reason, paused.paused_at) == ("403 Missing Permissions", T0)
 
     # Paused again later: the newer reason, but the time it first went silent.
-    await db.subscriptions.pause(sub.id, "404 Unknown Channel", T0 + timedelta(hours=1))
-    again = await db.subscriptions.get(sub.id)
+    await storage.subscriptions.pause(sub.id, "404 Unknown Channel", T0 + timedelta(hours=1))
+    again = await storage.subscriptions.get(sub.id)
     assert again is not None
     assert (again.paused_reason, again.paused_at) == ("404 Unknown Channel", T0)
 
-    await db.subscriptions.resume(sub.id)
-    resumed = await db.subscriptions.get(sub.id)
+    await storage.subscriptions.resume(sub.id)
+    resumed = await storage.subscriptions.get(sub.id)
     assert resumed is not None
     assert (resumed.paused_reason, resumed.paused_at) == (None, None)
-    await db.subscriptions.resume(sub.id)  # resuming an unpaused one changes nothing
-    assert await db.subscriptions.get(sub.id) == resumed
-    assert await db.subscriptions.get(other.id) == other
+    await storage.subscriptions.resume(sub.id)  # resuming an unpaused one changes nothing
+    assert await storage.subscriptions.get(sub.id) == resumed
+    assert await storage.subscriptions.get(other.id) == other
 
 
-async def test_operations_on_a_missing_id_do_nothing(db: Database) -> None:
-    sub = await add_subscription(db)
-    await db.subscriptions.pause(sub.id + 1, "gone", T0)
-    await db.subscriptions.resume(sub.id + 1)
-    await db.subscriptions.remove(sub.id + 1)
-    assert await db.subscriptions.list_all() == [sub]
+async def test_operations_on_a_missing_id_do_nothing(storage: Storage) -> None:
+    sub = await add_subscription(storage)
+    await storage.subscriptions.pause(sub.id + 1, "gone", T0)
+    await storage.subscriptions.resume(sub.id + 1)
+    await storage.subscriptions.remove(sub.id + 1)
+    assert await storage.subscriptions.list_all() == [sub]
 
 
-async def test_remove_cascades_its_outbox_rows_only(db: Database) -> None:
-    feed = await add_feed(db)
-    gone = await add_subscription(db, channel_id=1)
-    kept = await add_subscription(db, channel_id=2)
+async def test_remove_cascades_its_outbox_rows_only(storage: Storage) -> None:
+    feed = await add_feed(storage)
+    gone = await add_subscription(storage, channel_id=1)
+    kept = await add_subscription(storage, channel_id=2)
     plans = [PlannedPost(s.id, k) for s in (gone, kept) for k in ("a", "b")]
-    await db.items.apply(poll(feed, [draft("a"), draft("b")], planned_posts=tuple(plans)))
-    first = (await db.outbox.due(T0, 10))[0]
+    await storage.items.apply(poll(feed, [draft("a"), draft("b")], planned_posts=tuple(plans)))
+    first = (await storage.outbox.due(T0, 10))[0]
     assert first.subscription_id == gone.id
-    await db.outbox.mark_sent(first.id, 42, T0)  # the delivery log goes too
+    await storage.outbox.mark_sent(first.id, 42, T0)  # the delivery log goes too
 
-    await db.subscriptions.remove(gone.id)
-    assert await db.subscriptions.get(gone.id) is None
-    assert await db.subscriptions.list_all() == [kept]
-    assert await db.outbox.pending_count(gone.id) == 0
-    assert {e.subscription_id for e in await db.outbox.due(T0, 10)} == {kept.id}
-    assert await db.outbox.pending_count(kept.id) == 2
-    assert await db.items.count() == 2  # items are not the subscription's to delete
+    await storage.subscriptions.remove(gone.id)
+    assert await storage.subscriptions.get(gone.id) is None
+    assert await storage.subscriptions.list_all() == [kept]
+    assert await storage.outbox.pending_count(gone.id) == 0
+    assert {e.subscription_id for e in await storage.outbox.due(T0, 10)} == {kept.id}
+    assert await storage.outbox.pending_count(kept.id) == 2
+    assert await storage.items.count() == 2  # items are not the subscription's to delete
 
 
-async def test_ids_are_never_reused(db: Database) -> None:
-    first = await add_subscription(db)
-    await db.subscriptions.remove(first.id)
-    second = await add_subscription(db)
+async def test_ids_are_never_reused(storage: Storage) -> None:
+    first = await add_subscription(storage)
+    await storage.subscriptions.remove(first.id)
+    second = await add_subscription(storage)
     assert second.id > first.id
 
 
-async def test_schema_refuses_an_impossible_post_hour(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-        await db.subscriptions.add(
+async def test_schema_refuses_an_impossible_post_hour(storage: Storage) -> None:
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.CheckViolationError), match=r"(?i)check"):
+        await storage.subscriptions.add(
             NewSubscription(GUILD_A, 1, SubscriptionFilter(), post_hour=24), T0
         )
-    assert await db.subscriptions.list_all() == []
+    assert await storage.subscriptions.list_all() == []
