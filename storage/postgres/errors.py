@@ -19,7 +19,7 @@ _CODES: dict[str, str] = {
     "53100": "the database server's disk is full: nothing was saved; free some space",
     "25006": "the database server is read-only (a standby?): this command writes to it",
     "42501": "the database user lacks a permission this command needs",
-    "57P01": "the database server is shutting down; try again",
+    "57P01": "the database server ended the connection (a shutdown or an admin); try again",
     "57P02": "the database server crashed; try again",
     "57P03": "the database server is not accepting connections yet; try again",
     "XX001": "the database is damaged",
