@@ -53,6 +53,23 @@ _STORY_ITEM_COLUMNS = "i.id, i.title, i.summary, i.source, i.published"
 
 # Unchanged summaries leave the row alone, so saving again changes nothing (updated_at
 # included): updated_at is when the story last changed.
+
+# The next free story id: the stored counter, or one above every id in use when that is
+# higher (ids given out before the counter existed). One statement, under the write lock.
+_RESERVE_STORY_IDS = """
+INSERT INTO meta (key, value)
+VALUES ('story_ids.next', CAST(
+    max((SELECT coalesce(max(id), 0) FROM stories),
+        (SELECT coalesce(max(story_id), 0) FROM items WHERE story_id IS NOT NULL),
+        (SELECT coalesce(max(story_id), 0) FROM story_merges)) + 1 + :count AS TEXT))
+ON CONFLICT (key) DO UPDATE SET value = CAST(
+    max(CAST(meta.value AS INTEGER),
+        (SELECT coalesce(max(id), 0) FROM stories) + 1,
+        (SELECT coalesce(max(story_id), 0) FROM items WHERE story_id IS NOT NULL) + 1,
+        (SELECT coalesce(max(story_id), 0) FROM story_merges) + 1) + :count AS TEXT)
+RETURNING CAST(value AS INTEGER) - :count
+"""
+
 _UPSERT_STORY = """
 INSERT INTO stories (id, headline, summary_line, headline_item_id, first_seen, last_seen,
                      item_count, source_count, sources, companies, updated_at)
@@ -239,6 +256,20 @@ class SqliteStoryRepository:
             " (SELECT coalesce(max(story_id), 0) FROM items WHERE story_id IS NOT NULL),"
             " (SELECT coalesce(max(story_id), 0) FROM story_merges))"
         )
+        assert row is not None
+        return int(row[0])
+
+    async def reserve_story_ids(self, count: int) -> int:
+        """The first of ``count`` story ids never given out (see the port): the next free id
+        is kept in ``meta``, and is never below the highest id stored anywhere plus one (a
+        database from before it was kept, or stories saved by an older version)."""
+        if count < 1:
+            raise ValueError("reserve at least one story id")
+        async with (
+            self._db.transaction() as db,
+            db.execute(_RESERVE_STORY_IDS, {"count": count}) as cursor,
+        ):
+            row = await cursor.fetchone()
         assert row is not None
         return int(row[0])
 

@@ -308,6 +308,12 @@ class StoryRepository(Protocol):
 
     async def max_story_id(self) -> int: ...
 
+    async def reserve_story_ids(self, count: int) -> int:
+        """The first of ``count`` consecutive story ids that were never given out, recorded
+        before it returns: two processes placing stories never get the same id, and an id is
+        never reused, even when its story was merged or never saved."""
+        ...
+
     async def story_items(
         self, story_ids: Sequence[int], *, limit: int | None = None
     ) -> dict[int, list[StoryItem]]: ...

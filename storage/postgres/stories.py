@@ -205,6 +205,14 @@ class PostgresStoryRepository:
         )
         return int(str(value))
 
+    async def reserve_story_ids(self, count: int) -> int:
+        """The first of ``count`` story ids never given out (see the port): one statement
+        that locks the counter's row in ``meta``, so concurrent processes queue on it."""
+        if count < 1:
+            raise ValueError("reserve at least one story id")
+        value = await read_value(self._pool, _RESERVE_STORY_IDS, count)
+        return int(str(value))
+
     async def story_items(
         self, story_ids: Sequence[int], *, limit: int | None = None
     ) -> dict[int, list[StoryItem]]:
@@ -496,3 +504,20 @@ def _story_item(
         companies=companies.get(row["id"], ()),
         text=text,
     )
+
+
+# The next free story id: the stored counter, or one above every id in use when that is
+# higher (ids given out before the counter existed). The upsert locks the counter's row.
+_RESERVE_STORY_IDS = """
+WITH used AS (
+    SELECT greatest(
+        (SELECT coalesce(max(id), 0) FROM stories),
+        (SELECT coalesce(max(story_id), 0) FROM items WHERE story_id IS NOT NULL),
+        (SELECT coalesce(max(story_id), 0) FROM story_merges)) + 1 AS next
+)
+INSERT INTO meta (key, value)
+SELECT 'story_ids.next', (used.next + $1::bigint)::text FROM used
+ON CONFLICT (key) DO UPDATE SET value = (
+    greatest(meta.value::bigint, (SELECT next FROM used)) + $1::bigint)::text
+RETURNING value::bigint - $1::bigint
+"""

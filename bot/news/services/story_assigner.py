@@ -89,8 +89,15 @@ class StoryAssigner:
 
     async def _place(self, clusterer: StoryClusterer, batch: list[StoryItem]) -> int:
         now = self._clock.now()
+        # Ids come from the database, a block per batch (a batch starts at most one story per
+        # item): a process that lost its turn while another placed stories, or one started
+        # beside it, can never give out an id twice. Unused ids are only gaps.
+        first = await self._stories.reserve_story_ids(len(batch))
+        clusterer.number_from(max(first, clusterer.next_story_id))
         # Hundreds of items cost a fraction of a second of CPU: keep it off the event loop.
         pairs = await asyncio.to_thread(clusterer.assign, batch, now)
+        if clusterer.next_story_id > first + len(batch):
+            raise RuntimeError("the clusterer gave out story ids beyond its reserved block")
         merges = clusterer.take_merges()
         prepared = clusterer.take_prepared()
         summaries = await self._new_summaries(batch, pairs, merges)

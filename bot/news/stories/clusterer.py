@@ -229,6 +229,13 @@ class StoryClusterer:
         """The id the next new story will get."""
         return self._next_id
 
+    def number_from(self, first_id: int) -> None:
+        """New stories get ids from ``first_id`` on: a block the database reserved for this
+        clusterer (``StoryRepository.reserve_story_ids``). Ids only move forward."""
+        if first_id < self._next_id:
+            raise ValueError(f"story id {first_id} was given out already")
+        self._next_id = first_id
+
     def score(self, item: StoryItem, story_id: int) -> float:
         """The score ``item`` would get against a held story (for tuning and tests)."""
         prepared = self._prepare(item, None)
