@@ -284,7 +284,9 @@ class FeedUpdater:
                 new_items=new_items,
                 changed_items=self._tag(feed, decision.changed, known),
                 mark_backlog=backlog,
-                planned_posts=() if backlog else self._plan(feed, new_items, subscriptions, now),
+                # The planner's own rule keeps the backlog unannounced (``/subscriptions why``
+                # explains with it).
+                planned_posts=self._plan(feed, new_items, subscriptions, now, first_poll=backlog),
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 new_url=new_url,
@@ -367,6 +369,8 @@ class FeedUpdater:
         items: Sequence[TaggedDraft],
         subscriptions: Sequence[Subscription],
         now: datetime,
+        *,
+        first_poll: bool,
     ) -> tuple[PlannedPost, ...]:
         return tuple(
             PlannedPost(subscription.id, tagged.draft.key)
@@ -381,6 +385,7 @@ class FeedUpdater:
                 now=now,
                 max_age=self._options.max_post_age,
                 topics=tagged.topics,
+                first_poll=first_poll,
             )
         )
 
