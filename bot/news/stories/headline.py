@@ -179,7 +179,7 @@ class _Report:
 def _read(title: str, summary: str, source: str) -> _Report:
     item_title = title
     title = HEADLINE_PREFIX_RE.sub("", clean_title_text(title, source)) or item_title
-    return _Report(title, tuple(clean_summary(summary, title, source)[:LEAD]), [], [])
+    return _Report(title, tuple(clean_summary(summary, title, source, limit=LEAD)), [], [])
 
 
 def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
 from bot.news.stories.model import StoryItem
 from bot.news.text import collapse_whitespace, markdown_to_text, strip_publisher_suffix
@@ -86,16 +87,24 @@ def is_roundup(title: str) -> bool:
 
 def sentences(text: str) -> list[str]:
     """Split plain text into sentences, keeping "U.S. regulators" together."""
-    text = _collapse(text)
+    return list(_sentences(_collapse(text)))
+
+
+def _sentences(text: str) -> Iterator[str]:
+    """The sentences of collapsed ``text``, one at a time: a caller that needs the first few
+    does not pay for the rest."""
     if not text:
-        return []
-    out: list[str] = []
+        return
+    current: str | None = None
     for piece in _SENTENCE_SPLIT_RE.split(text):
-        if out and out[-1].rsplit(" ", 1)[-1].lower() in _ABBREVIATIONS:
-            out[-1] = f"{out[-1]} {piece}"
-        else:
-            out.append(piece)
-    return [s.strip() for s in out if s.strip()]
+        if current is not None and current.rsplit(" ", 1)[-1].lower() in _ABBREVIATIONS:
+            current = f"{current} {piece}"
+            continue
+        if current is not None and (done := current.strip()):
+            yield done
+        current = piece
+    if current is not None and (done := current.strip()):
+        yield done
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -122,9 +131,10 @@ def clean_title_text(title: str, source: str) -> str:
     return strip_publisher_suffix(_collapse(title), source)
 
 
-def clean_summary(summary: str, title: str, source: str) -> list[str]:
+def clean_summary(summary: str, title: str, source: str, *, limit: int | None = None) -> list[str]:
     """The summary's sentences, without boilerplate, a trailing publisher name, or a mere
-    copy of the title (Google News' summaries are "Headline  Publisher")."""
+    copy of the title (Google News' summaries are "Headline  Publisher"); with ``limit``,
+    only the first ``limit`` of them (the rest are not read)."""
     # Markdown is made plain text at ingest; rows stored before that still hold some, and get
     # the same treatment here (the markers' test keeps the common case free).
     if "#" in summary or "*" in summary or "`" in summary or "__" in summary:
@@ -140,7 +150,13 @@ def clean_summary(summary: str, title: str, source: str) -> list[str]:
     # Only a text about as long as the title can be a copy of it.
     if len(text) <= 2 * len(title) + 10 and tokens(text) == tokens(title):
         return []
-    return [s for s in sentences(text) if not is_boilerplate(s)]
+    out: list[str] = []
+    for sentence in _sentences(text):
+        if not is_boilerplate(sentence):
+            out.append(sentence)
+            if len(out) == limit:
+                break
+    return out
 
 
 _TRANSLATE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
