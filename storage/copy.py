@@ -134,6 +134,10 @@ async def _copy(reader: sqlite3.Connection, connection: Connection) -> CopyRepor
     await connection.execute(
         "UPDATE feeds SET item_count = (SELECT count(*) FROM items WHERE feed_id = feeds.id)"
     )
+    # Statistics now, not when autovacuum comes round: without them the planner joins the
+    # first searches' matches to feeds row by row (~50 times slower at 10k items).
+    for table in tables:
+        await connection.execute(f'ANALYZE "{table.name}"')
     return CopyReport(tuple(counts))
 
 

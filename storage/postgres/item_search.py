@@ -102,19 +102,21 @@ class ItemSearch:
         n = len(parameters)
         hits = f"""
             hits AS MATERIALIZED (
-                SELECT i.id AS id, i.published AS published, i.story_id AS story_id
+                SELECT i.id AS id, i.published AS published, i.story_id AS story_id,
+                       i.search AS search
                 FROM items AS i
                 WHERE {" AND ".join(clauses)}
                 ORDER BY i.id DESC
                 LIMIT ${n + 1}
             ),
-            newest AS (SELECT max(published) AS published FROM hits),
+            -- Materialized: inlined, the planner computes the max again for every hit.
+            newest AS MATERIALIZED (SELECT max(published) AS published FROM hits),
             ranked AS (
                 SELECT hits.id AS id, hits.published AS published, hits.story_id AS story_id,
-                       ts_rank({_WEIGHTS}, i.search, $1::tsquery)
+                       ts_rank({_WEIGHTS}, hits.search, $1::tsquery)
                        / (1.0 + extract(epoch FROM newest.published - hits.published)::float8
                                 / {RECENCY_HALF_LIFE.total_seconds():.1f}) AS score
-                FROM hits JOIN items AS i ON i.id = hits.id, newest
+                FROM hits, newest
             )
         """
         if not request.collapse:
