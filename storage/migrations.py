@@ -401,6 +401,17 @@ CREATE TABLE story_threads (
 CREATE INDEX story_threads_story ON story_threads (subscription_id, story_id);
 """
 
+_V12_LEASES = """
+-- Several pollers and deliverers over one database (run on PostgreSQL; SQLite keeps the same
+-- meaning under its one writer). A feed's lease: the poller that claimed it and until when; a
+-- result is stored only while its poller still holds the lease. A subscription's delivery
+-- lease: the one process posting for its channel, so two never post for one channel at once.
+ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+ALTER TABLE feeds ADD COLUMN lease_until INTEGER;
+ALTER TABLE subscriptions ADD COLUMN lease_owner TEXT;
+ALTER TABLE subscriptions ADD COLUMN lease_until INTEGER;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -413,6 +424,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V9_FEED_DOCUMENTS,
     _V10_PINGS_STYLES_FOLLOW_ROLES,
     _V11_THREADS_PUBLISHING_EDITS,
+    _V12_LEASES,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

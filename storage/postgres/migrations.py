@@ -324,11 +324,20 @@ CREATE TABLE story_threads (
 CREATE INDEX story_threads_story ON story_threads (subscription_id, story_id);
 """
 
+# SQLite's migration 12: feed leases (pollers) and subscription delivery leases (deliverers).
+_V5_LEASES = """
+ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+ALTER TABLE feeds ADD COLUMN lease_until TIMESTAMPTZ;
+ALTER TABLE subscriptions ADD COLUMN lease_owner TEXT;
+ALTER TABLE subscriptions ADD COLUMN lease_until TIMESTAMPTZ;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
     _V3_PINGS_STYLES_FOLLOW_ROLES,
     _V4_THREADS_PUBLISHING_EDITS,
+    _V5_LEASES,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 
