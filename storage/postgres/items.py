@@ -335,10 +335,18 @@ class PostgresItemRepository:
         topic = topic if topic is not None else request.topic
         limit = max(0, min(request.limit, MAX_PAGE))
         clauses, parameters = scope(request.guild_id, request.all_guilds, [])
+        source, order = "items AS i", "i.published DESC, i.id DESC"
         if request.feed_id is not None:
             parameters.append(request.feed_id)
             clauses.append(f"i.feed_id = ${len(parameters)}")
-        if request.company is not None:
+        if request.company is not None and request.feed_id is None:
+            # The company's own index is in date order (item_companies_latest): a rare
+            # company's page is found without walking everyone's news.
+            parameters.append(request.company)
+            clauses.append(f"ic.company_id = ${len(parameters)}")
+            source = "item_companies AS ic JOIN items AS i ON i.id = ic.item_id"
+            order = "ic.published DESC, ic.item_id DESC"
+        elif request.company is not None:
             parameters.append(request.company)
             clauses.append(
                 "EXISTS (SELECT 1 FROM item_companies AS ic"
@@ -351,9 +359,9 @@ class PostgresItemRepository:
                 f" WHERE it.item_id = i.id AND it.topic = ${len(parameters)})"
             )
         sql = f"""
-            SELECT {ITEM_COLUMNS} FROM items AS i
+            SELECT {ITEM_COLUMNS} FROM {source}
             WHERE {" AND ".join(clauses) or "TRUE"}
-            ORDER BY i.published DESC, i.id DESC
+            ORDER BY {order}
             LIMIT ${len(parameters) + 1}
         """
         if not request.collapse:
