@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -100,7 +100,8 @@ class PostgresFeedRepository:
 
         Shared feeds come first, then each guild's; by name (case-insensitively) within a scope.
         """
-        order = "ORDER BY guild_id IS NOT NULL, guild_id, lower(name), id"
+        # COLLATE "C": the same order whatever the database's locale (SQLite's NOCASE is ASCII).
+        order = 'ORDER BY guild_id IS NOT NULL, guild_id, lower(name) COLLATE "C", id'
         if all_guilds:
             rows = await read(self._pool, f"SELECT {FEED_COLUMNS} FROM feeds {order}")
         else:
@@ -123,6 +124,20 @@ class PostgresFeedRepository:
             utc(now),
         )
         return [feed_from_row(row) for row in rows]
+
+    async def claim_due(
+        self, now: datetime, owner: str, lease: timedelta, limit: int
+    ) -> list[Feed]:
+        """Due feeds leased to ``owner`` (see ``storage.postgres.leases``)."""
+        from storage.postgres import leases  # imports this module's row reader
+
+        return await leases.claim_due(self._pool, now, owner, lease, limit)
+
+    async def release_leases(self, owner: str) -> None:
+        """Free every feed ``owner`` holds a lease on."""
+        from storage.postgres import leases
+
+        await leases.release(self._pool, owner)
 
     async def set_enabled(self, feed_id: int, enabled: bool, reason: str | None = None) -> Feed:
         """Enable or disable a feed; raises FeedNotFound.
