@@ -1,0 +1,124 @@
+"""Posts in a subscription's style (bot/post_styles.py): within Discord's limits, feed text
+escaped, and only the subscription's role pinged."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.news.models import DEFAULT_POST_FORMAT, MessageStyle, PostFormat
+from bot.post_styles import (
+    SUPPRESS_EMBEDS,
+    allowed_mentions,
+    item_message,
+    roundup_message,
+)
+from tests.commands.test_embeds import make_item
+from tests.fakediscord import compute_pings
+from tests.fakediscord.validation import validate_message
+
+ROLE = 1_111_111_111_111_111_111
+HOSTILE = "@everyone <@&222222222222222222> <@333333333333333333> @here **bold** [x](https://evil.example)"
+ALL_STYLES = list(MessageStyle)
+
+
+def pings_of(content: str, post_format: PostFormat) -> tuple[bool, frozenset[int], frozenset[int]]:
+    """Who Discord would ping for this content, the roles mentionable and the bot allowed."""
+    pings = compute_pings(
+        content, allowed_mentions(post_format), mentionable=lambda _: True, mention_everyone=True
+    )
+    return pings.everyone, pings.users, pings.roles
+
+
+@pytest.mark.parametrize("style", ALL_STYLES)
+def test_a_ping_reaches_exactly_its_role_whatever_the_feed_text_says(style: MessageStyle) -> None:
+    post_format = PostFormat(style, ping_role_id=ROLE)
+    message = item_message(make_item(title=HOSTILE, summary=HOSTILE, source=HOSTILE), post_format)
+    payload = {**message.payload(), "allowed_mentions": allowed_mentions(post_format)}
+    assert not validate_message(payload)
+    assert message.content.startswith(f"<@&{ROLE}>")
+    assert pings_of(message.content, post_format) == (False, frozenset(), frozenset({ROLE}))
+    assert allowed_mentions(post_format) == {"parse": [], "roles": [str(ROLE)]}
+
+
+@pytest.mark.parametrize("style", ALL_STYLES)
+def test_without_a_ping_nobody_is_pinged(style: MessageStyle) -> None:
+    post_format = PostFormat(style)
+    message = item_message(make_item(title=HOSTILE, source=HOSTILE), post_format)
+    assert pings_of(message.content, post_format) == (False, frozenset(), frozenset())
+    assert allowed_mentions(post_format) == {"parse": []}
+    assert not message.content.startswith("<@&")
+
+
+def test_compact_is_one_line_with_the_title_linked_and_the_source_without_previews() -> None:
+    item = make_item(
+        title="Temu [cuts] *fees*", source="Retail_Dive", link="https://n.example/a(1)"
+    )
+    message = item_message(item, PostFormat(MessageStyle.COMPACT))
+    assert message.embeds == () and message.suppress_embeds
+    assert message.payload()["flags"] == SUPPRESS_EMBEDS
+    assert "\n" not in message.content
+    # Brackets cannot end the link text early, markdown is escaped, ")" cannot end the link.
+    assert message.content == (
+        r"[Temu (cuts) \*fees\*](<https://n.example/a%281%29>) · Retail\_Dive"
+    )
+
+
+def test_compact_without_a_usable_link_keeps_the_title() -> None:
+    message = item_message(make_item(link="javascript:alert(1)"), PostFormat(MessageStyle.COMPACT))
+    assert message.content == "Temu cuts fees · Loopback News"
+
+
+def test_headline_is_the_title_and_its_bare_link_which_discord_previews() -> None:
+    message = item_message(make_item(), PostFormat(MessageStyle.HEADLINE))
+    assert message.content == "**Temu cuts fees**\nhttps://news.example/a"
+    assert message.embeds == () and not message.suppress_embeds
+
+
+def test_embed_is_todays_card_and_the_ping_alone_in_the_content() -> None:
+    assert item_message(make_item(), DEFAULT_POST_FORMAT).content == ""
+    message = item_message(make_item(), PostFormat(MessageStyle.EMBED, ping_role_id=ROLE))
+    assert message.content == f"<@&{ROLE}>"
+    assert message.embeds[0].title == "Temu cuts fees"
+
+
+@pytest.mark.parametrize("style", ALL_STYLES)
+def test_the_longest_feed_text_stays_within_discords_limits(style: MessageStyle) -> None:
+    item = make_item(
+        title="T" * 10_000 + "@everyone", source="S" * 5_000, link="https://n.example/" + "a" * 1900
+    )
+    message = item_message(item, PostFormat(style, ping_role_id=ROLE))
+    assert len(message.content) <= 2000
+    assert not validate_message(message.payload())
+
+
+@pytest.mark.parametrize("style", [MessageStyle.COMPACT, MessageStyle.HEADLINE])
+def test_a_roundup_in_lines_shows_every_item_within_2000_characters(style: MessageStyle) -> None:
+    items = [
+        make_item(
+            title=f"Story {n} " + "long words " * 30,
+            source="Source " * 10,
+            link=f"https://news.example/{n}/" + "x" * 250,
+        )
+        for n in range(20)
+    ]
+    message = roundup_message(items, 3, PostFormat(style, ping_role_id=ROLE))
+    assert len(message.content) <= 2000 and message.suppress_embeds
+    assert not validate_message(message.payload())
+    lines = message.content.splitlines()
+    assert lines[0] == f"<@&{ROLE}> **20 more new items for this channel**"
+    shown = [line for line in lines if line.startswith("• ")]
+    later = re.fullmatch(r"(\d+) more to follow", lines[-1])
+    assert later is not None
+    # Every item is shown or counted: none is lost.
+    assert len(shown) + int(later.group(1)) == 20 + 3
+    assert pings_of(message.content, PostFormat(style, ROLE))[2] == {ROLE}
+    has_source = any("· Source" in line for line in shown)
+    assert has_source is (style is MessageStyle.COMPACT)
+
+
+def test_an_embed_roundup_keeps_its_embed_and_pings_from_the_content() -> None:
+    message = roundup_message([make_item()], 0, PostFormat(ping_role_id=ROLE))
+    assert message.content == f"<@&{ROLE}>"
+    assert message.embeds[0].title == "1 more new item for this channel"
