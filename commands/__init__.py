@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from discord.ext import commands
 
 from commands.feeds import FeedsCog
+from commands.follow import FollowCog
 from commands.help import HelpCog
 from commands.news import NewsCog
 from commands.settings import SettingsCog
@@ -27,6 +28,7 @@ def build_cogs(services: BotServices) -> list[commands.Cog]:
         FeedsCog(services),
         SubscriptionsCog(services),
         SettingsCog(services),
+        FollowCog(services),
         HelpCog(),
     ]
 

@@ -35,8 +35,10 @@ from typing import Protocol
 from bot.news.delivery import pause_refused, retry_delay
 from bot.news.errors import UserError
 from bot.news.models import (
+    DEFAULT_POST_FORMAT,
     DigestEntry,
     DigestState,
+    PostFormat,
     PostOutcome,
     PostResult,
     Subscription,
@@ -196,6 +198,8 @@ class DigestPost:
     title: str
     summary: NewsSummary
     timezone: str = DEFAULT_TIMEZONE
+    # The subscription's ping and style.
+    post_format: PostFormat = DEFAULT_POST_FORMAT
 
 
 class DigestPublisher(Protocol):
@@ -351,6 +355,7 @@ class DigestScheduler:
             title=digest_title(subscription.mode, entry.period_end, zone(name)),
             summary=summary,
             timezone=name,
+            post_format=subscription.post_format,
         )
         result = await self._publisher.post_digest(
             subscription.channel_id, post, digest_nonce(subscription.id, entry.period_start)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import Item, PostResult
+from bot.news.models import DEFAULT_POST_FORMAT, Item, PostFormat, PostResult
 from bot.news.services.stage import Stage, describe
 from storage.db import Database
 from tests.fakes.clock import FakeClock
@@ -125,10 +125,16 @@ async def test_a_channel_whose_delivery_keeps_crashing_logs_its_traceback_once(
     nor hold back the other channels."""
 
     class BrokenChannel(RecordingPublisher):
-        async def post_item(self, channel_id: int, item: Item, nonce: str) -> PostResult:
+        async def post_item(
+            self,
+            channel_id: int,
+            item: Item,
+            nonce: str,
+            post_format: PostFormat = DEFAULT_POST_FORMAT,
+        ) -> PostResult:
             if channel_id == 10:
                 raise KeyError("embed field 'name'")
-            return await super().post_item(channel_id, item, nonce)
+            return await super().post_item(channel_id, item, nonce, post_format)
 
     clock = FakeClock()
     publisher = BrokenChannel()

@@ -416,18 +416,22 @@ async def test_a_version_5_database_that_already_has_outbox_roundup_upgrades(
     )
     async with database_at(path, 5, v5_with_roundup) as db:
         feed = await add_feed(db)
-        sub = await add_subscription(db)
-        await db.items.apply(
-            poll(feed, [draft("a", "Temu floods")], planned_posts=(PlannedPost(sub.id, "a"),))
-        )
-        [entry] = await db.outbox.due(T0, 10)
-        await db.outbox.compose_roundups([("roundup-nonce", [entry.id])])
+        await db.items.apply(poll(feed, [draft("a", "Temu floods")]))
     with _raw(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 5
+        # A post put in a roundup, written as that release wrote it (today's repositories
+        # know columns added later).
+        sub_id = _old_subscription(raw)
+        [(item_id,)] = raw.execute("SELECT id FROM items").fetchall()
+        [(entry_id,)] = raw.execute(
+            "INSERT INTO outbox (subscription_id, item_id, created_at, roundup)"
+            " VALUES (?, ?, ?, 'roundup-nonce') RETURNING id",
+            (sub_id, item_id, to_db_time(T0)),
+        ).fetchall()
 
     async with await Database.open(path) as db:
         [after] = await db.outbox.due(T0, 10)
-        assert after.id == entry.id
+        assert after.id == entry_id
     with _raw(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert raw.execute("SELECT roundup FROM outbox").fetchall() == [("roundup-nonce",)]
