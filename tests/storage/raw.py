@@ -25,6 +25,7 @@ async def raw_rows(storage: Storage, sql: str, *parameters: Any) -> list[tuple[A
     """Every row of ``sql`` (committed at once when it writes), on the storage's own database."""
     if isinstance(storage, Database):
         with sqlite3.connect(storage.path) as raw:
+            raw.execute("PRAGMA foreign_keys = ON")  # as the app's connections have it
             return [tuple(row) for row in raw.execute(sql, parameters)]
     assert isinstance(storage, PostgresStorage), type(storage)
     numbers = iter(range(1, len(parameters) + 1))
