@@ -1,4 +1,5 @@
-"""SqliteDigestRepository and SqliteGuildSettings: the digest log and per-server settings."""
+"""The DigestRepository and GuildSettingsRepository ports on both backends (the digest log and
+per-server settings); a SQLite file of release 4 gains them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.news.models import DigestState, SubscriptionMode
-from bot.news.ports import DigestRepository, GuildSettingsRepository
+from bot.news.ports import DigestRepository, GuildSettingsRepository, Storage
 from storage import Database
 from storage._sql import to_db_time
 from storage.migrations import SCHEMA_VERSION
@@ -18,19 +19,19 @@ from tests.storage.conftest import T0, add_subscription, database_at
 DAY = timedelta(days=1)
 
 
-async def test_the_repositories_implement_their_ports(db: Database) -> None:
-    digests: DigestRepository = db.digests
-    settings: GuildSettingsRepository = db.guild_settings
+async def test_the_repositories_implement_their_ports(storage: Storage) -> None:
+    digests: DigestRepository = storage.digests
+    settings: GuildSettingsRepository = storage.guild_settings
     assert digests is not None and settings is not None
 
 
-async def test_a_period_is_planned_once_ever(db: Database) -> None:
-    sub = await add_subscription(db, mode=SubscriptionMode.DAILY)
-    assert await db.digests.plan(sub.id, T0, T0 + DAY, T0 + DAY)
-    assert not await db.digests.plan(sub.id, T0, T0 + DAY, T0 + DAY)
-    assert await db.digests.plan(sub.id, T0 + DAY, T0 + 2 * DAY, T0 + 2 * DAY)
-    assert not await db.digests.plan(999, T0, T0 + DAY, T0 + DAY)  # no such subscription
-    due = await db.digests.due(T0 + 2 * DAY, 10)
+async def test_a_period_is_planned_once_ever(storage: Storage) -> None:
+    sub = await add_subscription(storage, mode=SubscriptionMode.DAILY)
+    assert await storage.digests.plan(sub.id, T0, T0 + DAY, T0 + DAY)
+    assert not await storage.digests.plan(sub.id, T0, T0 + DAY, T0 + DAY)
+    assert await storage.digests.plan(sub.id, T0 + DAY, T0 + 2 * DAY, T0 + 2 * DAY)
+    assert not await storage.digests.plan(999, T0, T0 + DAY, T0 + DAY)  # no such subscription
+    due = await storage.digests.due(T0 + 2 * DAY, 10)
     assert [(d.period_start, d.period_end) for d in due] == [
         (T0, T0 + DAY),
         (T0 + DAY, T0 + 2 * DAY),
@@ -40,68 +41,71 @@ async def test_a_period_is_planned_once_ever(db: Database) -> None:
 
 
 async def test_due_skips_paused_subscriptions_and_digests_waiting_for_a_retry(
-    db: Database,
+    storage: Storage,
 ) -> None:
-    a = await add_subscription(db, channel_id=1, mode=SubscriptionMode.DAILY)
-    b = await add_subscription(db, channel_id=2, mode=SubscriptionMode.DAILY)
-    await db.digests.plan(a.id, T0, T0 + DAY, T0 + DAY)
-    await db.digests.plan(b.id, T0, T0 + DAY, T0 + DAY)
-    [for_a, for_b] = await db.digests.due(T0 + DAY, 10)
-    await db.subscriptions.pause(a.id, "missing Send Messages", T0 + DAY)
-    await db.digests.mark_retry(for_b.id, "HTTP 500", T0 + DAY + timedelta(minutes=1))
-    assert await db.digests.due(T0 + DAY, 10) == []
-    [again] = await db.digests.due(T0 + DAY + timedelta(minutes=1), 10)
+    a = await add_subscription(storage, channel_id=1, mode=SubscriptionMode.DAILY)
+    b = await add_subscription(storage, channel_id=2, mode=SubscriptionMode.DAILY)
+    await storage.digests.plan(a.id, T0, T0 + DAY, T0 + DAY)
+    await storage.digests.plan(b.id, T0, T0 + DAY, T0 + DAY)
+    [for_a, for_b] = await storage.digests.due(T0 + DAY, 10)
+    await storage.subscriptions.pause(a.id, "missing Send Messages", T0 + DAY)
+    await storage.digests.mark_retry(for_b.id, "HTTP 500", T0 + DAY + timedelta(minutes=1))
+    assert await storage.digests.due(T0 + DAY, 10) == []
+    [again] = await storage.digests.due(T0 + DAY + timedelta(minutes=1), 10)
     assert (again.id, again.attempts, again.last_error) == (for_b.id, 1, "HTTP 500")
-    await db.subscriptions.resume(a.id)
-    assert len(await db.digests.due(T0 + DAY + timedelta(minutes=1), 10)) == 2
-    assert await db.digests.due(T0 + DAY, 0) == []
+    await storage.subscriptions.resume(a.id)
+    assert len(await storage.digests.due(T0 + DAY + timedelta(minutes=1), 10)) == 2
+    assert await storage.digests.due(T0 + DAY, 0) == []
     assert for_a.subscription.id == a.id
 
 
-async def test_a_finished_digest_never_becomes_due_again(db: Database) -> None:
-    sub = await add_subscription(db, mode=SubscriptionMode.DAILY)
-    await db.digests.plan(sub.id, T0, T0 + DAY, T0 + DAY)
-    [entry] = await db.digests.due(T0 + DAY, 10)
-    await db.digests.mark_sent(entry.id, 4242, T0 + DAY)
+async def test_a_finished_digest_never_becomes_due_again(storage: Storage) -> None:
+    sub = await add_subscription(storage, mode=SubscriptionMode.DAILY)
+    await storage.digests.plan(sub.id, T0, T0 + DAY, T0 + DAY)
+    [entry] = await storage.digests.due(T0 + DAY, 10)
+    await storage.digests.mark_sent(entry.id, 4242, T0 + DAY)
     # Late or repeated marks change nothing.
-    await db.digests.mark_retry(entry.id, "late", T0 + 2 * DAY)
-    await db.digests.finish(entry.id, DigestState.DROPPED, "late")
-    await db.digests.mark_sent(entry.id, 1, T0 + 2 * DAY)
-    latest = await db.digests.latest(sub.id)
+    await storage.digests.mark_retry(entry.id, "late", T0 + 2 * DAY)
+    await storage.digests.finish(entry.id, DigestState.DROPPED, "late")
+    await storage.digests.mark_sent(entry.id, 1, T0 + 2 * DAY)
+    latest = await storage.digests.latest(sub.id)
     assert latest is not None
     assert (latest.state, latest.message_id, latest.sent_at) == (DigestState.SENT, 4242, T0 + DAY)
-    assert await db.digests.due(T0 + 3 * DAY, 10) == []
+    assert await storage.digests.due(T0 + 3 * DAY, 10) == []
     with pytest.raises(ValueError):
-        await db.digests.finish(entry.id, DigestState.SENT, None)
+        await storage.digests.finish(entry.id, DigestState.SENT, None)
 
 
-async def test_latest_is_the_most_recent_period(db: Database) -> None:
-    sub = await add_subscription(db, mode=SubscriptionMode.DAILY)
-    assert await db.digests.latest(sub.id) is None
-    await db.digests.plan(sub.id, T0 + DAY, T0 + 2 * DAY, T0 + 2 * DAY)
-    await db.digests.plan(sub.id, T0, T0 + DAY, T0 + 2 * DAY)
-    [_, newest] = await db.digests.due(T0 + 2 * DAY, 10)  # oldest period first
-    await db.digests.finish(newest.id, DigestState.EMPTY, "no matching stories")
-    latest = await db.digests.latest(sub.id)
+async def test_latest_is_the_most_recent_period(storage: Storage) -> None:
+    sub = await add_subscription(storage, mode=SubscriptionMode.DAILY)
+    assert await storage.digests.latest(sub.id) is None
+    await storage.digests.plan(sub.id, T0 + DAY, T0 + 2 * DAY, T0 + 2 * DAY)
+    await storage.digests.plan(sub.id, T0, T0 + DAY, T0 + 2 * DAY)
+    [_, newest] = await storage.digests.due(T0 + 2 * DAY, 10)  # oldest period first
+    await storage.digests.finish(newest.id, DigestState.EMPTY, "no matching stories")
+    latest = await storage.digests.latest(sub.id)
     assert latest is not None and latest.period_start == T0 + DAY
     assert (latest.state, latest.last_error) == (DigestState.EMPTY, "no matching stories")
 
 
-async def test_removing_a_subscription_removes_its_digests(db: Database) -> None:
-    sub = await add_subscription(db, mode=SubscriptionMode.DAILY)
-    await db.digests.plan(sub.id, T0, T0 + DAY, T0 + DAY)
-    await db.subscriptions.remove(sub.id)
-    assert await db.digests.due(T0 + DAY, 10) == []
-    assert await db.digests.latest(sub.id) is None
+async def test_removing_a_subscription_removes_its_digests(storage: Storage) -> None:
+    sub = await add_subscription(storage, mode=SubscriptionMode.DAILY)
+    await storage.digests.plan(sub.id, T0, T0 + DAY, T0 + DAY)
+    await storage.subscriptions.remove(sub.id)
+    assert await storage.digests.due(T0 + DAY, 10) == []
+    assert await storage.digests.latest(sub.id) is None
 
 
-async def test_guild_time_zones(db: Database) -> None:
-    assert await db.guild_settings.timezone(1) is None
-    await db.guild_settings.set_timezone(1, "Europe/Paris", T0)
-    await db.guild_settings.set_timezone(2, "Asia/Singapore", T0)
-    await db.guild_settings.set_timezone(1, "America/New_York", T0 + DAY)
-    assert await db.guild_settings.timezone(1) == "America/New_York"
-    assert await db.guild_settings.timezones() == [(1, "America/New_York"), (2, "Asia/Singapore")]
+async def test_guild_time_zones(storage: Storage) -> None:
+    assert await storage.guild_settings.timezone(1) is None
+    await storage.guild_settings.set_timezone(1, "Europe/Paris", T0)
+    await storage.guild_settings.set_timezone(2, "Asia/Singapore", T0)
+    await storage.guild_settings.set_timezone(1, "America/New_York", T0 + DAY)
+    assert await storage.guild_settings.timezone(1) == "America/New_York"
+    assert await storage.guild_settings.timezones() == [
+        (1, "America/New_York"),
+        (2, "Asia/Singapore"),
+    ]
 
 
 async def test_a_version_4_database_gains_digests_and_keeps_its_subscriptions(
