@@ -46,6 +46,7 @@ import contextlib
 from corpus import Corpus, make_item
 
 from bot.app import open_newsroom
+from bot.news.adapters.story_worker import ProcessPlacer
 from bot.news.models import FeedPollResult, FeedStatus, ItemDraft, TaggedDraft
 from bot.news.services.story_assigner import StoryAssigner
 from bot.settings import load_settings
@@ -318,7 +319,8 @@ async def main() -> None:
             environ={"SHOPWIRE_DB": str(db_path), "SHOPWIRE_SEED_CATALOGUE": "0"}
         )
         try:
-            async with open_newsroom(settings) as newsroom:
+            # As the bot opens it: the story clusterer in its worker process.
+            async with open_newsroom(settings, story_process=True) as newsroom:
                 service = newsroom.service
                 for feed in range(args.feeds):
                     await service.add_feed(server.url(feed), name=f"Commerce Wire {feed}")
@@ -358,10 +360,13 @@ async def main() -> None:
                 assert not unplaced, "an item was left out of the stories"
 
                 # A restart: a fresh assigner rebuilds the clusterer from the stored features.
-                fresh = StoryAssigner(stories=newsroom.storage.stories, clock=newsroom.clock)
+                fresh = StoryAssigner(
+                    stories=newsroom.storage.stories, clock=newsroom.clock, placer=ProcessPlacer
+                )
                 started = time.perf_counter()
                 await fresh.warm_up()
                 figures["stories_rebuild_after_restart_s"] = round(time.perf_counter() - started, 3)
+                await fresh.close()
 
                 figures[f"search_at_{stored // 1000}k"] = await measure_search(service, args.rounds)
                 figures["db_bytes_after_ingest"] = file_size(db_path)

@@ -13,7 +13,7 @@ then. ``shopwire latest`` and ``search`` open the database and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +30,7 @@ from bot.news.services.feed_check import FeedChecker
 from bot.news.services.feed_notices import FeedNotices
 from bot.news.services.metrics import NO_METRICS, Metrics
 from bot.news.services.story_assigner import StoryAssigner
+from bot.news.services.story_placing import InlinePlacer, Placer
 from bot.news.services.summaries import SummaryService
 from bot.news.stories import StoryConfig
 from bot.news.subscriptions import SubscriptionService
@@ -128,12 +129,15 @@ async def open_newsroom(
     fetcher: Fetcher | None = None,
     read_only: bool = False,
     metrics: Metrics = NO_METRICS,
+    story_process: bool = False,
 ) -> AsyncIterator[Newsroom]:
     """Open and wire the newsroom; everything opened here is closed on exit.
 
     ``read_only``: the caller only reads (``shopwire latest``...), so opening an existing
     database writes nothing: company names are not registered and the catalogue is not seeded
     (a read-only file works). A new database is still seeded, as by any other command.
+    ``story_process``: keep the story clusterer in a worker process (the bot: placing stories
+    would otherwise hold the interpreter that answers Discord); the CLI keeps it in process.
     """
     the_clock: Clock = clock or SystemClock()
     async with AsyncExitStack() as stack:
@@ -167,6 +171,11 @@ async def open_newsroom(
             topics=TopicTagger.default(),
             metrics=metrics,
         )
+        placer: Callable[[StoryConfig], Placer] = InlinePlacer
+        if story_process:
+            from bot.news.adapters.story_worker import ProcessPlacer
+
+            placer = ProcessPlacer
         stories = StoryAssigner(
             stories=database.stories,
             clock=the_clock,
@@ -174,7 +183,9 @@ async def open_newsroom(
                 threshold=settings.story_threshold,
                 window=timedelta(hours=settings.story_window_hours),
             ),
+            placer=placer,
         )
+        stack.push_async_callback(stories.close)
         writer: ProseWriter | None = None
         if settings.llm_base_url:  # optional LLM-written summary lines, verified, one request each
             from bot.news.prose import ProseConfig, ProseWriter

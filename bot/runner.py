@@ -203,7 +203,9 @@ async def _serve(settings: Settings) -> None:
     clock = SystemClock()
     # Recorded only when served: without a metrics port the core records into NO_METRICS.
     recorder = PrometheusMetrics(clock) if settings.metrics_port else None
-    async with open_newsroom(settings, clock=clock, metrics=recorder or NO_METRICS) as newsroom:
+    async with open_newsroom(
+        settings, clock=clock, metrics=recorder or NO_METRICS, story_process=True
+    ) as newsroom:
         feeds, items = await newsroom.service.feed_counts()
         subscriptions = await newsroom.subscriptions.count_all()
         log.info(

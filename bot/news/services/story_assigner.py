@@ -3,8 +3,11 @@
 ::
 
     stories.unassigned()          shared-catalogue items not in a story yet, oldest first
-    | clusterer.assign(batch)     joins each item to a recent story or starts one, then merges
-    |                             the stories it touched with any that tell the same event
+    | placer.place(batch)         the clusterer (in a worker thread, or in the bot a worker
+    |                             process: ``story_placing``) joins each item to a recent story
+    |                             or starts one, then merges the stories it touched with any
+    |                             that tell the same event; the next batch is placed while
+    |                             this one is saved
     | summarize_story(new)        a new story's headline, line and link (it needs a row now)
     | stories.save(...)           one transaction: placements, merges, features, figures
     ...                           (the next batch, until the run has placed what it may)
@@ -26,18 +29,15 @@ CLI's ``poll`` runs it after the poll.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 
 from bot.news.ports import Clock, StoryRepository
+from bot.news.services.story_placing import InlinePlacer, Placement, Placer
 from bot.news.stories.model import HEADLINE_SAMPLE as SAMPLE
 from bot.news.stories.model import StoryConfig, StoryItem, StoryMerge, StorySummary
-
-if TYPE_CHECKING:
-    # The clustering code is loaded when there is something to place, not with the app: a
-    # CLI command that only reads never needs it.
-    from bot.news.stories.clusterer import StoryClusterer
 
 log = logging.getLogger("shopwire.stories")
 
@@ -52,55 +52,87 @@ class StoryAssigner:
     """Puts newly stored items into stories; one query when there is nothing new."""
 
     def __init__(
-        self, *, stories: StoryRepository, clock: Clock, config: StoryConfig | None = None
+        self,
+        *,
+        stories: StoryRepository,
+        clock: Clock,
+        config: StoryConfig | None = None,
+        placer: Callable[[StoryConfig], Placer] = InlinePlacer,
     ) -> None:
+        """``placer`` makes the clusterer's home: in this process (the default) or a worker
+        process (``adapters.story_worker.ProcessPlacer``, the bot's)."""
         self._stories = stories
         self._clock = clock
         self._config = config or StoryConfig()
-        self._clusterer: StoryClusterer | None = None
+        self._new_placer = placer
+        self._placer: Placer | None = None
         # Stories whose headline waits for the end of the run (kept if a run fails).
         self._changed: set[int] = set()
 
     async def run(self) -> int:
         """Assign unassigned items (at most ``MAX_PER_RUN``, oldest first); returns how many
-        were assigned."""
+        were assigned.
+
+        The next batch is placed while the last one is saved: the clusterer (another thread or
+        process) and the database work side by side, and neither waits for the other.
+        """
         assigned = 0
         # Items older than two windows could join no live story; skipping them also keeps an
         # upgraded database from clustering its whole archive at once.
         since = self._clock.now() - 2 * self._config.window
-        while assigned < MAX_PER_RUN:
-            batch = await self._stories.unassigned(BATCH, since=since)
-            if not batch:
-                break
-            clusterer = await self._ready()
-            try:
-                assigned += await self._place(clusterer, batch)
-            except BaseException:
-                # The clusterer moved on and the database did not: rebuild it from what was
-                # stored next time rather than answer from a state nobody saved.
-                self._clusterer = None
-                raise
-            if len(batch) < BATCH:
-                break
+        batch = await self._unassigned(since, set())
+        placing: asyncio.Task[Placement] | None = None
+        try:
+            if batch:
+                placer = await self._ready()
+                placing = asyncio.create_task(self._place(placer, batch))
+            while placing is not None:
+                placement = await placing
+                placing = None
+                done, batch = batch, []
+                if len(done) == BATCH and assigned + len(done) < MAX_PER_RUN:
+                    # Not saved yet: they would be read again.
+                    batch = await self._unassigned(since, {item.item_id for item in done})
+                if batch:
+                    placing = asyncio.create_task(self._place(placer, batch))
+                assigned += await self._save(done, placement)
+        except BaseException:
+            if placing is not None:
+                placing.cancel()
+                with contextlib.suppress(BaseException):
+                    await placing
+            # The clusterer moved on and the database did not: rebuild it from what was
+            # stored next time rather than answer from a state nobody saved.
+            await self.close()
+            raise
         await self._summarise_changed()
         if assigned:
             log.info("stories assigned=%d", assigned)
         return assigned
 
-    async def _place(self, clusterer: StoryClusterer, batch: list[StoryItem]) -> int:
-        now = self._clock.now()
+    async def close(self) -> None:
+        """Let go of the clusterer (a worker process stops); the next run rebuilds it."""
+        placer, self._placer = self._placer, None
+        if placer is not None:
+            await placer.close()
+
+    async def _unassigned(self, since: datetime, placing: set[int]) -> list[StoryItem]:
+        """The next batch to place: the oldest unassigned items but those being placed."""
+        found = await self._stories.unassigned(BATCH + len(placing), since=since)
+        return [item for item in found if item.item_id not in placing][:BATCH]
+
+    async def _place(self, placer: Placer, batch: list[StoryItem]) -> Placement:
         # Ids come from the database, a block per batch (a batch starts at most one story per
         # item): a process that lost its turn while another placed stories, or one started
         # beside it, can never give out an id twice. Unused ids are only gaps.
         first = await self._stories.reserve_story_ids(len(batch))
-        clusterer.number_from(max(first, clusterer.next_story_id))
-        # Hundreds of items cost a fraction of a second of CPU: keep it off the event loop.
-        pairs = await asyncio.to_thread(clusterer.assign, batch, now)
-        if clusterer.next_story_id > first + len(batch):
-            raise RuntimeError("the clusterer gave out story ids beyond its reserved block")
-        merges = clusterer.take_merges()
-        prepared = clusterer.take_prepared()
+        return await placer.place(batch, self._clock.now(), first)
+
+    async def _save(self, batch: list[StoryItem], placement: Placement) -> int:
+        pairs, merges = list(placement.pairs), list(placement.merges)
         summaries = await self._new_summaries(batch, pairs, merges)
+        prepared = dict(placement.prepared)
+        now = self._clock.now()
         await self._stories.save(pairs, summaries, now, merges=merges, prepared=prepared)
         return len(pairs)
 
@@ -151,27 +183,25 @@ class StoryAssigner:
         the first item to place."""
         await self._ready()
 
-    async def _ready(self) -> StoryClusterer:
-        from bot.news.stories.clusterer import StoryClusterer
-
-        if self._clusterer is None:
+    async def _ready(self) -> Placer:
+        if self._placer is None:
             now = self._clock.now()
             since = now - 2 * self._config.window
             held = await self._stories.held(since)
-            clusterer = await asyncio.to_thread(
-                StoryClusterer.rebuild,
-                held,
-                self._config,
-                next_story_id=await self._stories.max_story_id() + 1,
-            )
-            # Placed before their features were stored (an upgrade), or stored in a form this
-            # version cannot read: prepared once, now, and stored again.
-            older = await self._stories.unprepared(since, also=clusterer.unreadable)
-            if older:
-                await asyncio.to_thread(clusterer.hold, older, now)
-                await self._stories.save([], [], now, prepared=clusterer.take_prepared())
-            self._clusterer = clusterer
-        return self._clusterer
+            placer = self._new_placer(self._config)
+            try:
+                restored = await placer.rebuild(held, await self._stories.max_story_id() + 1)
+                # Placed before their features were stored (an upgrade), or stored in a form
+                # this version cannot read: prepared once, now, and stored again.
+                older = await self._stories.unprepared(since, also=list(restored.unreadable))
+                if older:
+                    prepared = await placer.hold(older, now)
+                    await self._stories.save([], [], now, prepared=dict(prepared))
+            except BaseException:
+                await placer.close()
+                raise
+            self._placer = placer
+        return self._placer
 
 
 def _summarise(groups: Mapping[int, Sequence[StoryItem]]) -> list[StorySummary]:

@@ -1,0 +1,128 @@
+"""Where the story clusterer runs: what the assigner asks of it, and the in-process placer.
+
+The assigner (``story_assigner``) only stores and reads; the clustering state lives behind a
+``Placer``: ``InlinePlacer`` keeps it in this process and places a batch in a worker thread
+(the CLI, tests), ``adapters.story_worker.ProcessPlacer`` keeps it in a process of its own
+(the bot: placing stories is pure Python, and in the bot's process it would hold the
+interpreter that serves Discord). Both give the same answers for the same calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem, StoryMerge
+
+if TYPE_CHECKING:
+    from bot.news.stories.clusterer import StoryClusterer
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """What rebuilding the clusterer found: held items it could not read (to prepare again)."""
+
+    unreadable: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """One batch placed: (item id, story id) pairs, merges and the items' stored forms."""
+
+    pairs: tuple[tuple[int, int], ...]
+    merges: tuple[StoryMerge, ...]
+    prepared: tuple[tuple[int, str], ...]
+
+
+class Placer(Protocol):
+    """A story clusterer the assigner drives, wherever it runs. Calls come one at a time."""
+
+    async def rebuild(self, held: Sequence[PreparedItem], next_story_id: int) -> Restored:
+        """Start again from the items placed recently (``StoryClusterer.rebuild``)."""
+        ...
+
+    async def hold(
+        self, items: Sequence[tuple[StoryItem, int]], now: datetime
+    ) -> tuple[tuple[int, str], ...]:
+        """Hold placed items whose stored form is missing; their stored forms."""
+        ...
+
+    async def place(self, batch: Sequence[StoryItem], now: datetime, first_id: int) -> Placement:
+        """Place ``batch``; new stories are numbered from ``first_id`` (a reserved block)."""
+        ...
+
+    async def close(self) -> None:
+        """Let go of the clusterer (and whatever runs it)."""
+        ...
+
+
+def rebuild_clusterer(
+    held: Sequence[PreparedItem], next_story_id: int, config: StoryConfig
+) -> tuple[StoryClusterer, Restored]:
+    """A clusterer rebuilt from ``held``, and what it could not read."""
+    from bot.news.stories.clusterer import StoryClusterer
+
+    clusterer = StoryClusterer.rebuild(held, config, next_story_id=next_story_id)
+    return clusterer, Restored(tuple(clusterer.unreadable))
+
+
+def hold_items(
+    clusterer: StoryClusterer, items: Sequence[tuple[StoryItem, int]], now: datetime
+) -> tuple[tuple[int, str], ...]:
+    """``clusterer.hold`` and the stored forms it made."""
+    clusterer.hold(items, now)
+    return tuple(clusterer.take_prepared().items())
+
+
+def place_batch(
+    clusterer: StoryClusterer, batch: Sequence[StoryItem], now: datetime, first_id: int
+) -> Placement:
+    """One batch placed with ids from ``first_id`` on; at most one new story per item."""
+    clusterer.number_from(max(first_id, clusterer.next_story_id))
+    pairs = clusterer.assign(batch, now)
+    if clusterer.next_story_id > first_id + len(batch):
+        raise RuntimeError("the clusterer gave out story ids beyond its reserved block")
+    return Placement(
+        pairs=tuple(pairs),
+        merges=tuple(clusterer.take_merges()),
+        prepared=tuple(clusterer.take_prepared().items()),
+    )
+
+
+class InlinePlacer:
+    """The clusterer in this process; each call runs in a worker thread, off the event loop."""
+
+    def __init__(self, config: StoryConfig) -> None:
+        self._config = config
+        self._clusterer: StoryClusterer | None = None
+
+    async def rebuild(self, held: Sequence[PreparedItem], next_story_id: int) -> Restored:
+        self._clusterer, restored = await asyncio.to_thread(
+            rebuild_clusterer, held, next_story_id, self._config
+        )
+        return restored
+
+    async def hold(
+        self, items: Sequence[tuple[StoryItem, int]], now: datetime
+    ) -> tuple[tuple[int, str], ...]:
+        return await asyncio.to_thread(hold_items, self._built(), items, now)
+
+    async def place(self, batch: Sequence[StoryItem], now: datetime, first_id: int) -> Placement:
+        return await asyncio.to_thread(place_batch, self._built(), batch, now, first_id)
+
+    async def close(self) -> None:
+        self._clusterer = None
+
+    def _built(self) -> StoryClusterer:
+        if self._clusterer is None:
+            raise RuntimeError("rebuild the placer before using it")
+        return self._clusterer
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_port(placer: InlinePlacer) -> Placer:
+        return placer
