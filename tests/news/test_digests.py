@@ -26,7 +26,9 @@ from bot.news.errors import StorageError, UserError
 from bot.news.models import (
     Feed,
     LatestRequest,
+    MessageStyle,
     NewSubscription,
+    PostFormat,
     PostOutcome,
     PostResult,
     Subscription,
@@ -655,3 +657,17 @@ async def test_a_refused_digest_waits_even_when_resumed_at_once(db: Database) ->
     clock.advance(timedelta(seconds=61))
     assert (await running.run()).sent == 1
     assert [row[2:4] for row in digest_rows(db)] == [("sent", 2)]
+
+
+async def test_a_digest_pings_its_subscriptions_role(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db)
+    sub = await subscribe(db)
+    loud = PostFormat(MessageStyle.COMPACT, ping_role_id=4242)
+    await db.subscriptions.set_post_format(sub.id, loud)
+    await store_story(db, feeds, 1, "TikTok Shop cuts seller fees", seen=START + 2 * HOUR)
+    move_to(clock, "2026-11-27 09:05")
+    assert (await scheduler(db, clock, publisher).run()).sent == 1
+    [posted] = publisher.posts
+    assert posted.post.post_format == loud
