@@ -235,6 +235,8 @@ class Channel:
             "nsfw": False,
             "flags": 0,
         }
+        if with_guild_id and self.guild_id is not None:
+            data["guild_id"] = str(self.guild_id)
         if self.is_thread:
             return self._thread_payload(data)
         if self.type == FORUM_CHANNEL:

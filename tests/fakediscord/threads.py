@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -178,26 +177,21 @@ class ThreadsApi:
         return ApiResponse(200, message.to_payload(), slot)
 
     def _take_slot(self, channel_id: int) -> dict[str, str] | ApiResponse:
-        """Count a crosspost against the channel's publish limit: headers, or a 429."""
+        """Count a crosspost against the channel's publish limit: no headers, or a 429.
+
+        The hourly publish limit shows as a sub-limit, as Discord reports it: nothing in a
+        successful answer's headers, then a 429 with the wait in ``retry_after``.
+        """
         limit, per = self.fake.crosspost_rate_limit
         now = asyncio.get_running_loop().time()
         start, used = self._crosspost_buckets.get(channel_id, (now, 0))
         if now - start >= per:
             start, used = now, 0
-        reset_after = per - (now - start)
         if used >= limit:
-            body, headers = rate_limit_response(reset_after, bucket="fake-crosspost")
+            body, headers = rate_limit_response(per - (now - start), bucket="fake-crosspost")
             return ApiResponse(429, body, headers)
-        used += 1
-        self._crosspost_buckets[channel_id] = (start, used)
-        return {
-            "X-RateLimit-Limit": str(limit),
-            "X-RateLimit-Remaining": str(limit - used),
-            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
-            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
-            "X-RateLimit-Bucket": "fake-crosspost",
-            "X-RateLimit-Scope": "user",
-        }
+        self._crosspost_buckets[channel_id] = (start, used + 1)
+        return {}
 
 
 def thread_messages(fake: FakeDiscord, thread: Channel | int) -> list[RecordedMessage]:
