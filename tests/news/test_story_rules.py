@@ -120,3 +120,12 @@ def test_a_name_capitalised_inside_counts_at_a_sentence_start() -> None:
     _, _, names, _ = text_terms("", "FedEx raised its outlook. Analysts said PayPal was next.")
     assert {"fedex", "paypal"} <= set(names)
     assert "analysts" not in names
+
+
+def test_a_headline_reads_only_the_first_usable_sentences() -> None:
+    from bot.news.stories.wording import clean_summary
+
+    text = "Read more here. U.S. regulators fined Temu. It will appeal. Shares fell. More later."
+    whole = clean_summary(text, "Temu fined", "Wire")
+    assert clean_summary(text, "Temu fined", "Wire", limit=2) == whole[:2]
+    assert whole[0] == "U.S. regulators fined Temu."
