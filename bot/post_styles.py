@@ -80,8 +80,11 @@ def link_target(url: str | None, limit: int = LINE_URL_LIMIT) -> str | None:
     url = safe_url(url)
     if url is None or len(url) > limit:
         return None
-    # A ")" in the address would close the masked link; percent-encoded it means the same.
-    return url.replace("(", "%28").replace(")", "%29")
+    # A ")" would close the masked link and a ">" its angle brackets; percent-encoded they
+    # mean the same.
+    for character, code in (("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
+        url = url.replace(character, code)
+    return url
 
 
 def _title(item: Item, limit: int) -> str:

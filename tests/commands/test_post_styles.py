@@ -65,6 +65,12 @@ def test_compact_is_one_line_with_the_title_linked_and_the_source_without_previe
     )
 
 
+def test_a_link_cannot_end_the_angle_brackets_that_suppress_its_preview() -> None:
+    item = make_item(title="Temu", source="", link="https://n.example/a>b<c")
+    message = item_message(item, PostFormat(MessageStyle.COMPACT))
+    assert message.content == "[Temu](<https://n.example/a%3Eb%3Cc>)"
+
+
 def test_compact_without_a_usable_link_keeps_the_title() -> None:
     message = item_message(make_item(link="javascript:alert(1)"), PostFormat(MessageStyle.COMPACT))
     assert message.content == "Temu cuts fees · Loopback News"
