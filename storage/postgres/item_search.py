@@ -8,12 +8,18 @@ matches that pass the filters are ranked (``ts_rank`` with the title weighted th
 text, in place of bm25) and reranked by recency; deeper pages widen the window; a collapsed
 page groups the ranking's best rows per story before cutting the page.
 
-GIN cannot walk its matches newest first the way FTS5 walks rowids: the bitmap of every match
-is read, then the newest ``window`` ids are kept (a top-N sort of ids, no item text).
+GIN cannot walk its matches newest first the way FTS5 walks rowids, and reading every match
+of a common word costs what the window saves. Item ids grow with insertion time, so a search
+looks among the newest ``ID_SPAN`` ids first and widens the range eightfold while it holds
+fewer than ``window`` matches: a range that holds a full window holds exactly the newest
+``window`` matches, the ones SQLite ranks. The planner then either walks the primary key
+backwards (a common word: a few thousand rows) or intersects the GIN bitmap with the range (a
+rarer one), instead of walking half the table for a phrase or a date filter.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +29,7 @@ from bot.news.errors import InvalidQuery
 from bot.news.models import ItemPage, SearchQuery, SearchRequest, utc
 from storage.postgres.item_rows import ITEM_COLUMNS
 from storage.postgres.items_page import page, scope
-from storage.postgres.pool import Pool, read, read_one
+from storage.postgres.pool import Pool, read, read_one, read_value
 from storage.postgres.search import (
     RANK_WEIGHTS,
     company_tag,
@@ -48,6 +54,12 @@ RECENCY_HALF_LIFE = timedelta(days=3)
 
 MAX_MONTH_TAGS = 24
 """A date range spanning more months than this is filtered in SQL only."""
+
+ID_SPAN = 50_000
+"""A search first looks among the newest this many item ids, then this many times
+``ID_SPAN_FACTOR`` and so on, while that range holds fewer matches than the window."""
+
+ID_SPAN_FACTOR = 8
 
 COLLAPSE_READ_FACTOR = 4
 """A collapsed page is grouped from this many times ``offset + limit + 1`` ranked rows at
@@ -100,12 +112,15 @@ class ItemSearch:
         visible, parameters = scope(request.guild_id, request.all_guilds, parameters)
         clauses += visible
         n = len(parameters)
+        top = await read_value(self._pool, "SELECT max(id) FROM items")
+        if top is None:
+            return ItemPage(items=())
         hits = f"""
             hits AS MATERIALIZED (
                 SELECT i.id AS id, i.published AS published, i.story_id AS story_id,
                        i.search AS search
                 FROM items AS i
-                WHERE {" AND ".join(clauses)}
+                WHERE {" AND ".join(clauses)} {{bound}}
                 ORDER BY i.id DESC
                 LIMIT ${n + 1}
             ),
@@ -117,52 +132,64 @@ class ItemSearch:
                        / (1.0 + extract(epoch FROM newest.published - hits.published)::float8
                                 / {RECENCY_HALF_LIFE.total_seconds():.1f}) AS score
                 FROM hits, newest
-            )
+            ),
+            total AS (SELECT count(*) AS hit_count FROM hits)
         """
         if not request.collapse:
+            # ``depth`` (unused here) keeps both statements' parameters alike.
             sql = f"""
                 WITH {hits},
                 page AS (
                     SELECT id, published, score FROM ranked
                     ORDER BY score DESC, published DESC, id DESC
-                    LIMIT ${n + 2} OFFSET ${n + 3}
+                    LIMIT ${n + 3} OFFSET ${n + 4}
                 )
-                SELECT {ITEM_COLUMNS}
-                FROM page JOIN items AS i ON i.id = page.id
+                SELECT total.hit_count AS hit_count, ${n + 2}::int AS depth, {ITEM_COLUMNS}
+                FROM total LEFT JOIN (page JOIN items AS i ON i.id = page.id) ON TRUE
                 ORDER BY page.score DESC, page.published DESC, page.id DESC
             """
-            rows = await self._rows(sql, [*parameters, window, limit + 1, offset])
-            return await page(self._pool, rows, limit)
-        # One row per story (an item of no story is a story of its own), grouped from the
-        # ranking's ``depth`` best rows only, as SQLite does; DISTINCT ON keeps each story's
-        # best row. ``total`` tells how many rows the window holds even when the page is empty.
-        sql = f"""
-            WITH {hits},
-            top AS (
-                SELECT id, published, story_id, score FROM ranked
-                ORDER BY score DESC, published DESC, id DESC
-                LIMIT ${n + 2}
-            ),
-            best AS (
-                SELECT DISTINCT ON (coalesce(story_id, -id)) id, published, score FROM top
-                ORDER BY coalesce(story_id, -id), score DESC, published DESC, id DESC
-            ),
-            page AS (
-                SELECT id, published, score FROM best
-                ORDER BY score DESC, published DESC, id DESC
-                LIMIT ${n + 3} OFFSET ${n + 4}
-            ),
-            total AS (SELECT count(*) AS hit_count FROM hits)
-            SELECT total.hit_count AS hit_count, {ITEM_COLUMNS}
-            FROM total LEFT JOIN (page JOIN items AS i ON i.id = page.id) ON TRUE
-            ORDER BY page.score DESC, page.published DESC, page.id DESC
-        """
+        else:
+            # One row per story (an item of no story is a story of its own), grouped from the
+            # ranking's ``depth`` best rows only, as SQLite does; DISTINCT ON keeps each
+            # story's best row. ``total`` tells how many rows the window holds even when the
+            # page is empty.
+            sql = f"""
+                WITH {hits},
+                top AS (
+                    SELECT id, published, story_id, score FROM ranked
+                    ORDER BY score DESC, published DESC, id DESC
+                    LIMIT ${n + 2}
+                ),
+                best AS (
+                    SELECT DISTINCT ON (coalesce(story_id, -id)) id, published, score FROM top
+                    ORDER BY coalesce(story_id, -id), score DESC, published DESC, id DESC
+                ),
+                page AS (
+                    SELECT id, published, score FROM best
+                    ORDER BY score DESC, published DESC, id DESC
+                    LIMIT ${n + 3} OFFSET ${n + 4}
+                )
+                SELECT total.hit_count AS hit_count, {ITEM_COLUMNS}
+                FROM total LEFT JOIN (page JOIN items AS i ON i.id = page.id) ON TRUE
+                ORDER BY page.score DESC, page.published DESC, page.id DESC
+            """
+        floors = _floors(int(str(top)))
+        floor = next(floors)
         depth = (offset + limit + 1) * COLLAPSE_READ_FACTOR
         while True:
-            found = await self._rows(sql, [*parameters, window, depth, limit + 1, offset])
+            # The floor is our own integer: written in, it lets the planner see the range.
+            bound = "" if floor is None else f"AND i.id > {int(floor)}"
+            found = await self._rows(
+                sql.replace("{bound}", bound), [*parameters, window, depth, limit + 1, offset]
+            )
             hit_count = found[0]["hit_count"] if found else 0
             rows = [row for row in found if row["id"] is not None]
-            if len(rows) > limit:
+            if floor is not None and hit_count < window:
+                # The range held fewer matches than the window: the newest ``window`` matches
+                # reach further back. When it holds a full window, they are exactly those.
+                floor = next(floors)
+                continue
+            if not request.collapse or len(rows) > limit:
                 break
             if depth < hit_count:
                 depth *= COLLAPSE_READ_FACTOR  # stories repeat so much that more rows are needed
@@ -170,7 +197,7 @@ class ItemSearch:
                 window = min(window * 2, MAX_SEARCH_WINDOW)  # the window itself was too small
             else:
                 break
-        return await page(self._pool, rows, limit, collapse=True)
+        return await page(self._pool, rows, limit, collapse=request.collapse)
 
     async def _rows(self, sql: str, parameters: list[Any]) -> list[asyncpg.Record]:
         try:
@@ -209,6 +236,16 @@ class ItemSearch:
             months.append(month_tag(datetime(year, month, 1, tzinfo=UTC)))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return months
+
+
+def _floors(top: int) -> Iterator[int | None]:
+    """The id ranges a search widens through: above ``top`` minus ``ID_SPAN``, minus eight
+    times that, ..., then every id (None)."""
+    span = ID_SPAN
+    while span < top:
+        yield top - span
+        span *= ID_SPAN_FACTOR
+    yield None
 
 
 def _clamp(value: int, low: int, high: int) -> int:

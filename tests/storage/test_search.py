@@ -400,3 +400,29 @@ def test_hand_made_queries_never_raise_a_database_error(
     query = hand_made(*texts, prefix=prefix, excluded=tuple(excluded))
     page = loop.run_until_complete(db.items.search(SearchRequest(texts[0]), query))
     assert isinstance(page, ItemPage)
+
+
+async def test_searching_newest_ids_first_gives_the_same_pages(
+    db: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL looks among the newest ids first and widens the range; whatever the ranges,
+    # every page is the one the whole table gives (SQLite has no ranges: the same pages).
+    set_on_both(monkeypatch, "SEARCH_WINDOW", 5)
+    feeds = [await add_feed(db, f"Feed {n}") for n in range(3)]
+    words = ["amazon tariffs", "temu parcels", "amazon parcels", "shein tariffs"]
+    for n in range(60):
+        item = draft(f"k{n:02}", f"{words[n % 4]} {n}", published=T0 - timedelta(hours=60 - n))
+        await db.items.apply(poll(feeds[n % 3], [tagged(item, "temu" if n % 5 else "etsy")]))
+    requests = [
+        {"text": "amazon"},
+        {"text": "tariffs", "limit": 3, "offset": 4},
+        {"text": "parcels", "company": "etsy"},
+        {"text": "amazon OR shein", "until": T0 - timedelta(hours=30)},
+        {"text": "temu", "feed_id": feeds[1].id, "limit": 20},
+        {"text": "amazon", "collapse": True, "limit": 4},
+    ]
+    whole = [await keys(db, **request) for request in requests]  # type: ignore[arg-type]
+    monkeypatch.setattr(postgres_search, "ID_SPAN", 3)
+    monkeypatch.setattr(postgres_search, "ID_SPAN_FACTOR", 2)
+    assert [await keys(db, **request) for request in requests] == whole  # type: ignore[arg-type]
+    assert all(whole)
