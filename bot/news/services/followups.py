@@ -1,0 +1,141 @@
+"""What delivery owes to posts already sent: edits of corrected items, and publishing.
+
+::
+
+    edits_due                      posts whose item the publisher corrected within a day
+    | publisher.edit_item          the message rewritten where it is (channel, thread, forum)
+    |   sent                       done
+    |   not found                  gone: the message was deleted in Discord; never reposted
+    |   forbidden                  failed (logged)
+    |   retry                      tried again later
+    publishing_due                 a publishing subscription's posts in an announcement channel
+    | publisher.crosspost          one channel at a time, oldest first
+    |   sent                       published
+    |   not found                  gone (deleted, or no announcement channel any more)
+    |   rate limited / retry       the channel's waiting posts wait as long as Discord asked:
+    |                              queued, never dropped, and the post itself is not repeated
+
+An edit or a crosspost changes a message that exists; neither ever makes a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.news.models import EditState, OutboxEntry, PostOutcome, PublishState
+from bot.news.ports import Clock, FollowUpRepository, StoryPublisher
+from bot.news.rules.story_posts import source_note
+
+log = logging.getLogger("shopwire.delivery")
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpReport:
+    """What one run of follow-ups did."""
+
+    edited: int = 0
+    gone: int = 0
+    published: int = 0
+    held: int = 0
+
+
+class FollowUpSender:
+    """Edits corrected posts and publishes announcement posts."""
+
+    def __init__(
+        self,
+        *,
+        followups: FollowUpRepository,
+        publisher: StoryPublisher,
+        clock: Clock,
+        batch: int = 50,
+        retry: timedelta = timedelta(minutes=1),
+        forbidden_wait: timedelta = timedelta(minutes=10),
+    ) -> None:
+        self._followups = followups
+        self._publisher = publisher
+        self._clock = clock
+        self._batch = batch
+        self._retry = retry
+        self._forbidden_wait = forbidden_wait
+
+    async def run(self) -> FollowUpReport:
+        """Edit what is owed an edit, then publish what waits (each up to a batch)."""
+        edited, gone = await self._edit()
+        published, held, lost = await self._publish()
+        report = FollowUpReport(edited, gone + lost, published, held)
+        if report != FollowUpReport():
+            log.info(
+                "follow-ups edited=%d gone=%d published=%d held=%d",
+                report.edited,
+                report.gone,
+                report.published,
+                report.held,
+            )
+        return report
+
+    async def _edit(self) -> tuple[int, int]:
+        edited = gone = 0
+        for entry in await self._followups.edits_due(self._clock.now(), self._batch):
+            assert entry.message_id is not None  # only sent posts with a message owe edits
+            where = entry.thread_id if entry.thread_id is not None else entry.channel_id
+            # A later report in a story's thread has the source line above it; a story's
+            # first message (a forum post's has the thread's id) has none.
+            reply = entry.thread_id is not None and entry.message_id != entry.thread_id
+            note = source_note(entry.item) if reply else ""
+            result = await self._publisher.edit_item(
+                where, entry.message_id, entry.item, note, entry.post_format
+            )
+            if result.outcome is PostOutcome.SENT:
+                await self._followups.finish_edit(entry.id, EditState.DONE)
+                edited += 1
+            elif result.outcome is PostOutcome.NOT_FOUND:
+                await self._followups.finish_edit(entry.id, EditState.GONE)
+                gone += 1
+                log.info("edit skipped: message deleted entry_id=%s", entry.id)
+            elif result.outcome is PostOutcome.FORBIDDEN:
+                await self._followups.finish_edit(entry.id, EditState.FAILED)
+                log.warning("edit refused entry_id=%s: %s", entry.id, result.error)
+            else:
+                wait = result.retry_after or self._retry
+                await self._followups.edit_later(entry.id, self._clock.now() + wait)
+        return edited, gone
+
+    async def _publish(self) -> tuple[int, int, int]:
+        published = held = gone = 0
+        due = await self._followups.publishing_due(self._clock.now(), self._batch)
+        by_channel: dict[int, list[OutboxEntry]] = {}
+        for entry in due:
+            by_channel.setdefault(entry.channel_id, []).append(entry)
+        for channel_id, entries in by_channel.items():
+            for index, entry in enumerate(entries):
+                assert entry.message_id is not None
+                result = await self._publisher.crosspost(channel_id, entry.message_id)
+                if result.outcome is PostOutcome.SENT:
+                    await self._followups.finish_publishing(entry.id, PublishState.PUBLISHED)
+                    published += 1
+                    continue
+                if result.outcome is PostOutcome.NOT_FOUND:
+                    await self._followups.finish_publishing(entry.id, PublishState.GONE)
+                    gone += 1
+                    log.info("publishing skipped entry_id=%s: %s", entry.id, result.error)
+                    continue
+                # Over the publish limit (or refused, or failing): this channel's posts all
+                # wait, in order, and are published later; none is dropped or posted again.
+                if result.outcome is PostOutcome.FORBIDDEN:
+                    wait = self._forbidden_wait
+                    log.warning("publishing refused channel_id=%s: %s", channel_id, result.error)
+                else:
+                    wait = result.retry_after or self._retry
+                held += await self._hold(entries[index:], wait)
+                break
+        return published, held, gone
+
+    async def _hold(self, entries: Sequence[OutboxEntry], wait: timedelta) -> int:
+        until = self._clock.now() + wait
+        for entry in entries:
+            await self._followups.publish_later(entry.id, until)
+        return len(entries)

@@ -1,0 +1,342 @@
+"""Delivery by story (forum posts, threads), edits of corrected items and publishing, over real
+SQLite with a publisher that keeps threads and messages as Discord does."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.news.delivery import DeliveryOptions, DeliverySender
+from bot.news.models import (
+    FeedPollResult,
+    FeedStatus,
+    Item,
+    ItemDraft,
+    NewFeed,
+    NewSubscription,
+    PlannedPost,
+    PostFormat,
+    PostLayout,
+    PostOutcome,
+    PostResult,
+    Subscription,
+    SubscriptionFilter,
+    TaggedDraft,
+)
+from bot.news.services.followups import FollowUpSender
+from bot.news.services.story_posts import StoryPoster
+from storage.db import Database
+from tests.fakes.clock import FakeClock
+
+CHANNEL = 1001
+
+
+@dataclass
+class Message:
+    id: int
+    channel_id: int
+    text: str
+    note: str = ""
+    edits: int = 0
+
+
+@dataclass
+class ThreadPublisher:
+    """Messages, forum posts and threads kept as Discord keeps them: a nonce returns the first
+    message; a forum post is created again if asked again; one thread per message."""
+
+    messages: dict[int, Message] = field(default_factory=dict)
+    threads: dict[int, str] = field(default_factory=dict)  # thread id -> title
+    forum_posts: int = 0
+    lose_forum_answer: bool = False
+    crosspost_limit: int = 100
+    published: list[int] = field(default_factory=list)
+    _nonces: dict[str, int] = field(default_factory=dict)
+    _ids: int = 5000
+
+    def _new(self, channel_id: int, text: str, note: str = "") -> Message:
+        self._ids += 1
+        message = Message(self._ids, channel_id, text, note)
+        self.messages[message.id] = message
+        return message
+
+    async def post_item(
+        self, channel_id: int, item: Item, nonce: str, post_format: PostFormat
+    ) -> PostResult:
+        if nonce not in self._nonces:
+            self._nonces[nonce] = self._new(channel_id, item.title).id
+        return PostResult(PostOutcome.SENT, message_id=self._nonces[nonce])
+
+    async def post_notice(self, channel_id: int, text: str, nonce: str) -> PostResult:
+        raise AssertionError("no notices here")
+
+    async def post_roundup(self, *args: object, **kwargs: object) -> PostResult:
+        raise AssertionError("posts by story are never rolled up")
+
+    def missing_permissions(self, channel_id: int) -> str | None:
+        return None
+
+    async def post_forum(
+        self, channel_id: int, title: str, item: Item, post_format: PostFormat
+    ) -> PostResult:
+        self.forum_posts += 1
+        message = self._new(channel_id, item.title)
+        message.channel_id = message.id  # a forum post's first message is in its thread
+        self.threads[message.id] = title
+        if self.lose_forum_answer:  # created, but the answer never arrives
+            return PostResult(PostOutcome.RETRY, error="connection reset")
+        return PostResult(PostOutcome.SENT, message_id=message.id, thread_id=message.id)
+
+    async def find_forum_post(
+        self, channel_id: int, title: str, since: datetime, known: set[int]
+    ) -> PostResult:
+        for thread_id, name in self.threads.items():
+            if name == title and thread_id not in known:
+                return PostResult(PostOutcome.SENT, message_id=thread_id, thread_id=thread_id)
+        return PostResult(PostOutcome.NOT_FOUND)
+
+    async def open_thread(self, channel_id: int, message_id: int, title: str) -> PostResult:
+        if message_id not in self.messages:
+            return PostResult(PostOutcome.NOT_FOUND)
+        self.threads.setdefault(message_id, title)
+        return PostResult(PostOutcome.SENT, thread_id=message_id)
+
+    async def post_in_thread(
+        self, thread_id: int, item: Item, note: str, nonce: str, post_format: PostFormat
+    ) -> PostResult:
+        if thread_id not in self.threads:
+            return PostResult(PostOutcome.NOT_FOUND)
+        if nonce not in self._nonces:
+            self._nonces[nonce] = self._new(thread_id, item.title, note).id
+        return PostResult(PostOutcome.SENT, message_id=self._nonces[nonce])
+
+    async def edit_item(
+        self, channel_id: int, message_id: int, item: Item, note: str, post_format: PostFormat
+    ) -> PostResult:
+        message = self.messages.get(message_id)
+        if message is None:
+            return PostResult(PostOutcome.NOT_FOUND)
+        assert message.channel_id == channel_id and message.note == note
+        message.text = item.title
+        message.edits += 1
+        return PostResult(PostOutcome.SENT, message_id=message_id)
+
+    async def crosspost(self, channel_id: int, message_id: int) -> PostResult:
+        if len(self.published) >= self.crosspost_limit:
+            return PostResult(
+                PostOutcome.RETRY, error="rate limited", retry_after=timedelta(minutes=50)
+            )
+        self.published.append(message_id)
+        return PostResult(PostOutcome.SENT, message_id=message_id)
+
+    def in_channel(self, channel_id: int) -> list[Message]:
+        return [m for m in self.messages.values() if m.channel_id == channel_id]
+
+
+@dataclass
+class Desk:
+    db: Database
+    clock: FakeClock
+    publisher: ThreadPublisher
+    sender: DeliverySender
+    feed_id: int
+    keys: int = 0
+
+    async def subscribe(self, layout: PostLayout, *, publish: bool = False) -> Subscription:
+        return await self.db.subscriptions.add(
+            NewSubscription(
+                guild_id=111,
+                channel_id=CHANNEL,
+                filter=SubscriptionFilter(),
+                layout=layout,
+                publish=publish,
+            ),
+            self.clock.now(),
+        )
+
+    async def arrive(
+        self, subscription: Subscription, title: str, story: int | None, source: str = "Wire"
+    ) -> str:
+        """A new item for the subscription, placed in ``story`` (None: in no story)."""
+        self.keys += 1
+        key = f"k{self.keys}"
+        await self.db.items.apply(self._poll([self._draft(key, title, source)], [], subscription))
+        if story is not None:
+            async with self.db._connections.transaction() as raw:
+                await raw.execute(
+                    "INSERT OR IGNORE INTO stories (id, headline, first_seen, last_seen,"
+                    " item_count, source_count, updated_at) VALUES (?, 'h', 0, 0, 1, 1, 0)",
+                    (story,),
+                )
+                await raw.execute("UPDATE items SET story_id = ? WHERE key = ?", (story, key))
+        return key
+
+    async def correct(self, key: str, title: str, source: str = "Wire") -> None:
+        await self.db.items.apply(self._poll([], [self._draft(key, title, source)], None))
+
+    def _draft(self, key: str, title: str, source: str) -> TaggedDraft:
+        return TaggedDraft(
+            ItemDraft(
+                key=key,
+                title=title,
+                link=f"https://news.example/{key}",
+                author=None,
+                published=self.clock.now(),
+                summary="",
+                image_url=None,
+                categories=(),
+                publisher=source,
+                content_hash=hashlib.sha256(title.encode()).hexdigest(),
+            ),
+            (),
+        )
+
+    def _poll(
+        self,
+        new: list[TaggedDraft],
+        changed: list[TaggedDraft],
+        subscription: Subscription | None,
+    ) -> FeedPollResult:
+        planned = tuple(
+            PlannedPost(subscription.id, t.draft.key) for t in new if subscription is not None
+        )
+        return FeedPollResult(
+            feed_id=self.feed_id,
+            polled_at=self.clock.now(),
+            status=FeedStatus.OK,
+            next_due=self.clock.now() + timedelta(minutes=30),
+            new_items=tuple(new),
+            changed_items=tuple(changed),
+            planned_posts=planned,
+        )
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    db = await Database.open(tmp_path / "d.db")
+    clock = FakeClock()
+    publisher = ThreadPublisher()
+    feed = await db.feeds.add(NewFeed(url="https://wire.example/rss", name="Wire"), clock.now())
+    sender = DeliverySender(
+        outbox=db.outbox,
+        subscriptions=db.subscriptions,
+        publisher=publisher,
+        clock=clock,
+        options=DeliveryOptions(),
+        stories=StoryPoster(
+            threads=db.story_threads, outbox=db.outbox, publisher=publisher, clock=clock
+        ),
+        followups=FollowUpSender(followups=db.followups, publisher=publisher, clock=clock),
+    )
+    try:
+        yield Desk(db, clock, publisher, sender, feed.id)
+    finally:
+        await db.close()
+
+
+async def test_a_forum_gets_one_post_per_story_and_later_sources_as_replies(desk: Desk) -> None:
+    forum = await desk.subscribe(PostLayout.FORUM)
+    await desk.arrive(forum, "Temu fined €200m by the EU", story=1, source="Reuters")
+    await desk.sender.drain()
+    await desk.arrive(forum, "EU fines Temu €200 million", story=1, source="Le Monde")
+    await desk.arrive(forum, "Shein opens a warehouse", story=2)
+    await desk.sender.drain()
+    assert desk.publisher.forum_posts == 2
+    [(first, title)] = [(t, n) for t, n in desk.publisher.threads.items() if "Temu" in n]
+    assert title == "Temu fined €200m by the EU"
+    [reply] = desk.publisher.in_channel(first)[1:]
+    assert (reply.text, reply.note) == ("EU fines Temu €200 million", "+1 source: Le Monde")
+
+
+async def test_a_forum_post_created_but_not_recorded_is_found_not_created_again(
+    desk: Desk,
+) -> None:
+    forum = await desk.subscribe(PostLayout.FORUM)
+    await desk.arrive(forum, "Temu fined €200m by the EU", story=1)
+    desk.publisher.lose_forum_answer = True
+    report = await desk.sender.drain()
+    assert (report.sent, report.retried, desk.publisher.forum_posts) == (0, 1, 1)
+    desk.publisher.lose_forum_answer = False
+    desk.clock.advance(timedelta(hours=1))
+    await desk.arrive(forum, "EU fines Temu", story=1, source="Le Monde")
+    report = await desk.sender.drain()
+    assert report.sent == 2 and desk.publisher.forum_posts == 1
+    [thread] = desk.publisher.threads
+    assert [m.note for m in desk.publisher.in_channel(thread)] == ["", "+1 source: Le Monde"]
+
+
+async def test_threads_per_story_open_on_the_first_message_once(desk: Desk) -> None:
+    threads = await desk.subscribe(PostLayout.THREAD)
+    await desk.arrive(threads, "Temu fined", story=4)
+    await desk.arrive(threads, "Temu to appeal", story=4, source="AP")
+    await desk.arrive(threads, "Temu appeal filed", story=4, source="BBC")
+    await desk.arrive(threads, "In no story", story=None)
+    await desk.sender.drain()
+    assert len(desk.publisher.in_channel(CHANNEL)) == 1  # waits to be placed in a story
+    desk.clock.advance(timedelta(minutes=3))  # never placed: posted as a story of its own
+    await desk.sender.drain()
+    [first, alone] = desk.publisher.in_channel(CHANNEL)
+    assert (first.text, alone.text) == ("Temu fined", "In no story")
+    assert list(desk.publisher.threads) == [first.id]
+    notes = [m.note for m in desk.publisher.in_channel(first.id)]
+    assert notes == ["+1 source: AP", "+1 source: BBC"]
+    # The thread deleted: the story starts again with its next report.
+    del desk.publisher.threads[first.id]
+    await desk.arrive(threads, "Temu wins appeal", story=4, source="FT")
+    await desk.sender.drain()
+    assert desk.publisher.in_channel(CHANNEL)[-1].text == "Temu wins appeal"
+
+
+async def test_a_corrected_item_edits_its_message_and_a_deleted_one_stays_deleted(
+    desk: Desk,
+) -> None:
+    plain = await desk.subscribe(PostLayout.MESSAGE)
+    forum = await desk.subscribe(PostLayout.FORUM)
+    typo = await desk.arrive(plain, "Temu fnied", story=None)
+    await desk.sender.drain()
+    await desk.arrive(forum, "Shein fined", story=9)
+    reply = await desk.arrive(forum, "Shein fnied again", story=9, source="AP")
+    await desk.sender.drain()
+    desk.clock.advance(timedelta(hours=3))
+    await desk.correct(typo, "Temu fined")
+    await desk.correct(reply, "Shein fined again", "AP")
+    await desk.sender.drain()
+    texts = {m.text: m.edits for m in desk.publisher.messages.values()}
+    assert texts == {"Temu fined": 1, "Shein fined": 0, "Shein fined again": 1}
+    count = len(desk.publisher.messages)
+    [edited] = [m for m in desk.publisher.messages.values() if m.text == "Temu fined"]
+    del desk.publisher.messages[edited.id]
+    await desk.correct(typo, "Temu fined, again")
+    await desk.sender.drain()
+    await desk.sender.drain()
+    assert len(desk.publisher.messages) == count - 1  # not reposted
+    # A day after the post, corrections are left alone.
+    desk.clock.advance(timedelta(hours=30))
+    await desk.correct(reply, "Shein fined once more", "AP")
+    await desk.sender.drain()
+    assert all(m.edits <= 1 for m in desk.publisher.messages.values())
+
+
+async def test_publishing_past_the_limit_waits_and_is_never_dropped_or_reposted(
+    desk: Desk,
+) -> None:
+    announcements = await desk.subscribe(PostLayout.MESSAGE, publish=True)
+    desk.publisher.crosspost_limit = 2
+    for n in range(4):
+        await desk.arrive(announcements, f"Item {n}", story=None)
+    await desk.sender.drain()
+    assert len(desk.publisher.published) == 2
+    assert await desk.db.followups.waiting_to_publish(announcements.id) == 2
+    await desk.sender.drain()  # still within the wait Discord asked for: nothing tried
+    assert len(desk.publisher.published) == 2
+    desk.publisher.crosspost_limit = 10
+    desk.clock.advance(timedelta(minutes=51))
+    await desk.sender.drain()
+    posted = sorted(m.id for m in desk.publisher.in_channel(CHANNEL))
+    assert sorted(desk.publisher.published) == posted and len(posted) == 4
+    assert await desk.db.followups.waiting_to_publish(announcements.id) == 0
