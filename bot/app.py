@@ -29,9 +29,11 @@ from bot.news.service import NewsService
 from bot.news.services.feed_check import FeedChecker
 from bot.news.services.feed_notices import FeedNotices
 from bot.news.services.metrics import NO_METRICS, Metrics
+from bot.news.services.preview import SubscriptionPreviewer
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.services.story_placing import InlinePlacer, Placer
 from bot.news.services.summaries import SummaryService
+from bot.news.services.why import DeliveryExplainer
 from bot.news.stories import StoryConfig
 from bot.news.subscriptions import SubscriptionService
 from bot.news.tag import Tagger
@@ -90,6 +92,26 @@ class Newsroom:
             summaries=self.summaries,
             publisher=publisher,
             clock=self.clock,
+        )
+
+    def delivery_explainer(self) -> DeliveryExplainer:
+        """What became of an item for each of a server's subscriptions (/subscriptions why)."""
+        return DeliveryExplainer(
+            history=self.storage.history,
+            feeds=self.storage.feeds,
+            items=self.storage.items,
+            subscriptions=self.storage.subscriptions,
+            clock=self.clock,
+            max_age=timedelta(hours=self.settings.max_post_age_hours),
+        )
+
+    def subscription_previewer(self) -> SubscriptionPreviewer:
+        """What a subscription's filters would have posted lately (previews)."""
+        return SubscriptionPreviewer(
+            history=self.storage.history,
+            feeds=self.storage.feeds,
+            clock=self.clock,
+            max_age=timedelta(hours=self.settings.max_post_age_hours),
         )
 
 

@@ -191,6 +191,8 @@ def _services(newsroom: Newsroom) -> BotServices:
         subscriptions=newsroom.subscriptions,
         summaries=newsroom.summaries,
         settings=newsroom.settings,
+        explainer=newsroom.delivery_explainer(),
+        previewer=newsroom.subscription_previewer(),
     )
 
 

@@ -32,14 +32,24 @@ EVERYONE = (
 )
 
 ADMINS = (
-    "`/subscribe <channel> [companies] [keywords] [exclude] [topics] [mode] [hour]`: post new "
-    "stories to a channel as they arrive, or a daily or weekly digest at an hour\n"
+    "`/subscribe <channel> [companies] [keywords] [exclude] [topics] [mode] [hour] [preview]`: "
+    "post new stories to a channel as they arrive, or a daily or weekly digest at an hour\n"
     "`/unsubscribe <channel> [subscription]`: stop posting there\n"
-    "`/subscriptions`: this server's subscriptions and their status\n"
+    "`/subscriptions list`: this server's subscriptions and their status\n"
     "`/settings timezone [name]`: the time zone of digest hours (default UTC)\n"
     "`/feeds add <url> [name]`, `/feeds remove <feed>`: this server's own feeds\n"
     "`/feeds list`, `/feeds status`: the feeds read here and their health"
 )
+
+
+CHECKS = (
+    "`/subscriptions preview [companies] [keywords] [exclude] [topics]`: what these filters "
+    "would have posted in the last 7 days, saving nothing (or `preview: True` on /subscribe)\n"
+    "`/subscriptions why <item>`: give an item's link or title words: whether each "
+    "subscription here posted it (with a link to the message), and if not, why"
+)
+"""Admin commands that explain delivery, in a field of their own (a field holds 1024
+characters)."""
 
 
 def admin_role_line(role: AdminRoleHere) -> str:
@@ -72,6 +82,7 @@ def help_embed(admin_role: AdminRoleHere | None) -> discord.Embed:
             who += f" or the {clean_markdown(admin_role.name, 100)} role"
         admins += "\n" + admin_role_line(admin_role)
     embed.add_field(name=f"For admins ({who})", value=admins, inline=False)
+    embed.add_field(name="Checking subscriptions (admins)", value=CHECKS, inline=False)
     embed.set_footer(text="Shopwire never pings anyone: no @everyone, no role or user mentions.")
     return embed
 

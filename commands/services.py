@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.news.service import NewsService
+from bot.news.services.preview import SubscriptionPreviewer
 from bot.news.services.summaries import SummaryService
+from bot.news.services.why import DeliveryExplainer
 from bot.news.subscriptions import SubscriptionService
 from bot.settings import Settings
 
@@ -22,3 +24,5 @@ class BotServices:
     subscriptions: SubscriptionService
     summaries: SummaryService
     settings: Settings
+    explainer: DeliveryExplainer
+    previewer: SubscriptionPreviewer

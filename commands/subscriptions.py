@@ -11,16 +11,56 @@ from discord.ext import commands
 from bot.embeds import COLOUR, DESCRIPTION_LIMIT, clean_markdown, clip
 from bot.news.digests import next_digest_at, zone
 from bot.news.errors import UserError
-from bot.news.models import Subscription, SubscriptionMode
+from bot.news.models import Subscription, SubscriptionFilter, SubscriptionMode
+from bot.news.service import NewsService
 from bot.news.subscriptions import SubscriptionService, SubscriptionStatus, split_terms
 from bot.news.topics import TopicTagger
 from commands.checks import is_news_admin
 from commands.errors import NO_MENTIONS, join_words, permission_label
 from commands.feeds import lines_within
 from commands.suggest import fuzzy_choices, split_last_term
+from commands.why import preview_embed, why_embed
 
 if TYPE_CHECKING:
     from commands.services import BotServices
+
+
+def _topic_name(topic_id: str) -> str:
+    topic = TopicTagger.default().topic(topic_id)
+    return topic.name if topic is not None else topic_id
+
+
+def company_choices(news: NewsService, current: str) -> list[app_commands.Choice[str]]:
+    """Completions of the last of comma-separated company names."""
+    settled, typing = split_last_term(current)
+    try:
+        chosen = {t.casefold() for t in split_terms(settled, "company")}
+    except UserError:
+        return []
+    companies = news.suggest_companies(typing, limit=25)
+    candidates = [
+        (f"{settled}{c.name}", f"{settled}{c.name}")
+        for c in companies
+        if c.name.casefold() not in chosen
+    ]
+    return fuzzy_choices("", candidates)
+
+
+def topic_choices(current: str) -> list[app_commands.Choice[str]]:
+    """Completions of the last of comma-separated topic names."""
+    settled, typing = split_last_term(current)
+    try:
+        chosen = {t.casefold() for t in split_terms(settled, "topic")}
+    except UserError:
+        return []
+    topics = TopicTagger.default().suggest(typing, limit=25)
+    candidates = [
+        (f"{settled}{t.name}", f"{settled}{t.name}")
+        for t in topics
+        if t.name.casefold() not in chosen and t.id.casefold() not in chosen
+    ]
+    return fuzzy_choices("", candidates)
+
 
 MODE_CHOICES = [
     app_commands.Choice(name="realtime: each item as it arrives", value="realtime"),
@@ -120,6 +160,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         topics="Only items on these topics, comma-separated: fees, policy, ...",
         mode="realtime: each item as it arrives (default); daily or weekly: one digest",
         hour="When a digest is posted, 0-23 in the server's time zone (default 9)",
+        preview="Only show what these filters would have posted in the last 7 days; save nothing",
     )
     @app_commands.choices(mode=MODE_CHOICES)
     @is_news_admin()
@@ -133,6 +174,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         topics: app_commands.Range[str, 1, 700] | None = None,
         mode: str = SubscriptionMode.REALTIME.value,
         hour: app_commands.Range[int, 0, 23] | None = None,
+        preview: bool = False,
     ) -> None:
         """Post e-commerce news to a channel as it arrives, or as a daily or weekly digest."""
         assert interaction.guild_id is not None  # guild_only
@@ -140,6 +182,9 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         await interaction.response.defer(ephemeral=True, thinking=True)
         subscription_filter = self.subscriptions.build_filter(companies, keywords, exclude, topics)
         ensure_can_post(channel)
+        if preview:
+            await self._send_preview(interaction, subscription_filter, chosen_mode)
+            return
         result = await self.subscriptions.subscribe(
             guild_id=interaction.guild_id,
             channel_id=channel.id,
@@ -184,37 +229,14 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """Complete the last of the comma-separated company names."""
-        settled, typing = split_last_term(current)
-        try:
-            chosen = {t.casefold() for t in split_terms(settled, "company")}
-        except UserError:
-            return []
-        news = self.services.news
-        companies = news.suggest_companies(typing, limit=25)
-        candidates = [
-            (f"{settled}{c.name}", f"{settled}{c.name}")
-            for c in companies
-            if c.name.casefold() not in chosen
-        ]
-        return fuzzy_choices("", candidates)
+        return company_choices(self.services.news, current)
 
     @subscribe.autocomplete("topics")
     async def topics_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """Complete the last of the comma-separated topic names."""
-        settled, typing = split_last_term(current)
-        try:
-            chosen = {t.casefold() for t in split_terms(settled, "topic")}
-        except UserError:
-            return []
-        topics = TopicTagger.default().suggest(typing, limit=25)
-        candidates = [
-            (f"{settled}{t.name}", f"{settled}{t.name}")
-            for t in topics
-            if t.name.casefold() not in chosen and t.id.casefold() not in chosen
-        ]
-        return fuzzy_choices("", candidates)
+        return topic_choices(current)
 
     @app_commands.command(name="unsubscribe")
     @app_commands.guild_only()
@@ -263,9 +285,101 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
             candidates.append((label, s.id))
         return fuzzy_choices(current, candidates)
 
-    @app_commands.command(name="subscriptions")
-    @app_commands.guild_only()
-    @app_commands.default_permissions(manage_guild=True)
+    subscriptions_group = app_commands.Group(
+        name="subscriptions",
+        description="This server's subscriptions: list, preview filters, why an item was posted",
+        guild_only=True,
+        # Servers only, as the other commands (guild_only alone leaves contexts unset).
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    @subscriptions_group.command(name="preview")
+    @app_commands.describe(
+        companies="Only items about these companies, comma-separated (default: all)",
+        keywords="Only items with one of these words or phrases, comma-separated",
+        exclude="Never items with one of these words, comma-separated",
+        topics="Only items on these topics, comma-separated: fees, policy, ...",
+    )
+    @is_news_admin()
+    async def preview_subscription(
+        self,
+        interaction: discord.Interaction[Any],
+        companies: app_commands.Range[str, 1, 700] | None = None,
+        keywords: app_commands.Range[str, 1, 700] | None = None,
+        exclude: app_commands.Range[str, 1, 700] | None = None,
+        topics: app_commands.Range[str, 1, 700] | None = None,
+    ) -> None:
+        """What these filters would have posted in the last 7 days; nothing is saved."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        subscription_filter = self.subscriptions.build_filter(companies, keywords, exclude, topics)
+        await self._send_preview(interaction, subscription_filter)
+
+    @preview_subscription.autocomplete("companies")
+    async def preview_companies_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Complete the last of the comma-separated company names."""
+        return company_choices(self.services.news, current)
+
+    @preview_subscription.autocomplete("topics")
+    async def preview_topics_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Complete the last of the comma-separated topic names."""
+        return topic_choices(current)
+
+    async def _send_preview(
+        self,
+        interaction: discord.Interaction[Any],
+        subscription_filter: SubscriptionFilter,
+        mode: SubscriptionMode = SubscriptionMode.REALTIME,
+    ) -> None:
+        assert interaction.guild_id is not None  # guild_only
+        result = await self.services.previewer.preview(interaction.guild_id, subscription_filter)
+        described = self.subscriptions.describe(
+            Subscription(
+                id=0,
+                guild_id=interaction.guild_id,
+                channel_id=0,
+                filter=subscription_filter,
+                mode=SubscriptionMode.REALTIME,
+                created_at=result.until,
+            )
+        )
+        embed = preview_embed(
+            result,
+            described=described,
+            companies=self._company_name,
+            topics=_topic_name,
+            digest=mode is not SubscriptionMode.REALTIME,
+        )
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @subscriptions_group.command(name="why")
+    @app_commands.describe(item="The item's link, or words from its title")
+    @is_news_admin()
+    async def why(
+        self, interaction: discord.Interaction[Any], item: app_commands.Range[str, 1, 500]
+    ) -> None:
+        """Whether an item was posted by each subscription here, and if not, why."""
+        assert interaction.guild_id is not None  # guild_only
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await self.services.explainer.why(interaction.guild_id, item)
+        embed = why_embed(
+            report,
+            query=item,
+            guild_id=interaction.guild_id,
+            companies=self._company_name,
+            topics=_topic_name,
+        )
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    def _company_name(self, company_id: str) -> str:
+        names = {c.id: c.name for c in self.services.news.companies()}
+        return names.get(company_id, company_id)
+
+    @subscriptions_group.command(name="list")
     @is_news_admin()
     async def list_subscriptions(self, interaction: discord.Interaction[Any]) -> None:
         """List this server's subscriptions: channel, filters, status, posts waiting."""

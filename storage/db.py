@@ -14,6 +14,7 @@ from storage._sql import Connections, storage_error
 from storage.backlog import SqliteBacklog
 from storage.digests import SqliteDigestRepository, SqliteGuildSettings
 from storage.feeds import SqliteFeedRepository
+from storage.history import SqliteDeliveryHistory
 from storage.items import SqliteItemRepository
 from storage.migrations import migrate
 from storage.outbox import SqliteOutboxRepository
@@ -76,6 +77,7 @@ class Database:
         self.digests = SqliteDigestRepository(connections)
         self.guild_settings = SqliteGuildSettings(connections)
         self.backlog = SqliteBacklog(connections)
+        self.history = SqliteDeliveryHistory(connections)
 
     @classmethod
     async def open(cls, path: str | Path, *, read_connection: bool = True) -> Database:

@@ -61,7 +61,8 @@ class SqliteDeliveryHistory:
                    o.created_at AS outbox_created_at,
                    o.next_attempt_at AS outbox_next_attempt_at,
                    o.message_id AS outbox_message_id, o.last_error AS outbox_last_error,
-                   o.roundup AS outbox_roundup, {ITEM_COLUMNS}
+                   o.roundup AS outbox_roundup, o.thread_id AS outbox_thread_id,
+                   {ITEM_COLUMNS}
             FROM outbox AS o
             JOIN subscriptions AS s ON s.id = o.subscription_id
             JOIN items AS i ON i.id = o.item_id
@@ -126,6 +127,7 @@ def _entry(row: sqlite3.Row, item: Item) -> OutboxEntry:
         message_id=row["outbox_message_id"],
         last_error=row["outbox_last_error"],
         roundup=row["outbox_roundup"],
+        thread_id=row["outbox_thread_id"],
     )
 
 

@@ -274,6 +274,32 @@ class GuildSettingsRepository(Protocol):
         ...
 
 
+class DeliveryHistory(Protocol):
+    """What was delivered of an item, read for explanations and previews (one server's view:
+    items of the shared feeds and of that server's own, its subscriptions only)."""
+
+    async def items_by_link(self, guild_id: int, links: Sequence[str]) -> list[Item]:
+        """Items the server can see whose link is one of ``links``, first stored first."""
+        ...
+
+    async def item(self, guild_id: int, item_id: int) -> Item | None:
+        """One item with its companies and topics, if the server can see it."""
+        ...
+
+    async def posts_of_item(self, guild_id: int, item_id: int) -> list[OutboxEntry]:
+        """The outbox rows of the item for the server's subscriptions, whatever their state."""
+        ...
+
+    async def digests_covering(self, guild_id: int, moment: datetime) -> list[DigestEntry]:
+        """The server's digests whose period holds ``moment``."""
+        ...
+
+    async def recent_items(self, guild_id: int, since: datetime, limit: int) -> list[Item]:
+        """Items the server can see first stored at or after ``since``, newest first, at most
+        ``limit``, with their companies and topics."""
+        ...
+
+
 class Publisher(Protocol):
     """Posts to chat channels (Discord, in production)."""
 
@@ -403,6 +429,9 @@ class Storage(Protocol):
 
     @property
     def backlog(self) -> BacklogReader: ...
+
+    @property
+    def history(self) -> DeliveryHistory: ...
 
     async def close(self) -> None:
         """Close the database after the write in flight, if any."""

@@ -53,7 +53,8 @@ class PostgresDeliveryHistory:
             self._pool,
             """
             SELECT o.id, o.subscription_id, s.guild_id, s.channel_id, o.state, o.attempts,
-                   o.created_at, o.next_attempt_at, o.message_id, o.last_error, o.roundup
+                   o.created_at, o.next_attempt_at, o.message_id, o.last_error, o.roundup,
+                   o.thread_id
             FROM outbox AS o JOIN subscriptions AS s ON s.id = o.subscription_id
             WHERE o.item_id = $2 AND s.guild_id = $1
             ORDER BY o.subscription_id
@@ -75,6 +76,7 @@ class PostgresDeliveryHistory:
                 message_id=row["message_id"],
                 last_error=row["last_error"],
                 roundup=row["roundup"],
+                thread_id=row["thread_id"],
             )
             for row in rows
         ]

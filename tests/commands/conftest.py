@@ -304,6 +304,8 @@ async def start_shopwire(
             subscriptions=newsroom.subscriptions,
             summaries=newsroom.summaries,
             settings=settings,
+            explainer=newsroom.delivery_explainer(),
+            previewer=newsroom.subscription_previewer(),
         )
         bot = SyncingBot(services, guild_ready_timeout=0.05, http_trace=http_trace)
         task = asyncio.create_task(bot.start(TOKEN))

@@ -50,7 +50,7 @@ async def test_plain_member_is_refused_even_when_the_server_overrides_the_hint(a
     assert reply.content == "You need the Manage Server permission to use this command."
     assert await app.newsroom.storage.subscriptions.list_for_guild(world.guild.id) == []
 
-    for command in ("subscriptions", "feeds list", "feeds status"):
+    for command in ("subscriptions list", "feeds list", "feeds status"):
         _, refused = await app.answer(world.member, command, override=True)
         assert refused.content == "You need the Manage Server permission to use this command."
 
@@ -60,7 +60,7 @@ async def test_the_admin_role_setting_lets_its_members_in(world: World, tmp_path
     async with start_shopwire(world, tmp_path, admin_role="News Admins") as app:
         _, ok = await app.answer(world.role_admin, "subscribe", channel=world.news, override=True)
         assert ok.content.startswith(f"Subscribed <#{world.news.id}>")
-        _, refused = await app.answer(world.member, "subscriptions", override=True)
+        _, refused = await app.answer(world.member, "subscriptions list", override=True)
         assert refused.content == (
             "You need the Manage Server permission (or the News Admins role) to use this command."
         )
@@ -91,7 +91,7 @@ async def test_subscribing_again_resumes_a_paused_subscription(app: App) -> None
     [subscription] = await repository.list_for_guild(world.guild.id)
     await repository.pause(subscription.id, "Missing Permissions", app.newsroom.clock.now())
 
-    _, listed = await app.answer(world.admin, "subscriptions")
+    _, listed = await app.answer(world.admin, "subscriptions list")
     assert "paused" in listed.embeds[0]["description"]
     assert "Missing Permissions" in listed.embeds[0]["description"]
 
@@ -117,7 +117,7 @@ async def test_subscriptions_lists_filters_status_and_pending_posts(app: App) ->
             planned_posts=(PlannedPost(subscription.id, fresh.key),),
         )
     )
-    _, reply = await app.answer(world.admin, "subscriptions")
+    _, reply = await app.answer(world.admin, "subscriptions list")
     assert reply.ephemeral
     [embed] = reply.embeds
     assert embed["title"] == "Subscriptions (1)"
@@ -126,7 +126,7 @@ async def test_subscriptions_lists_filters_status_and_pending_posts(app: App) ->
     )
 
     # Another server sees none of it.
-    _, other = await app.answer(world.other_admin, "subscriptions", guild=world.other)
+    _, other = await app.answer(world.other_admin, "subscriptions list", guild=world.other)
     assert other.embeds[0]["title"] == "Subscriptions (0)"
 
 
@@ -247,7 +247,11 @@ async def test_help_is_private_and_names_the_permissions(app: App) -> None:
     [embed] = reply.embeds
     assert "Shopwire" in embed["title"]
     names = [f["name"] for f in embed["fields"]]
-    assert names == ["For everyone", "For admins (Manage Server permission)"]
+    assert names == [
+        "For everyone",
+        "For admins (Manage Server permission)",
+        "Checking subscriptions (admins)",
+    ]
     assert "/subscribe" in embed["fields"][1]["value"]
 
 
@@ -342,5 +346,5 @@ async def test_an_admin_role_name_is_a_convention_of_each_server(
             "Admin role in this server: none yet (the bot's operator made any role named"
             in (admins["value"])
         )
-        _, refused = await app.answer(world.member, "subscriptions", override=True)
+        _, refused = await app.answer(world.member, "subscriptions list", override=True)
         assert "(or the News Admins role)" in refused.content

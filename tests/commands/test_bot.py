@@ -38,6 +38,8 @@ def offline_bot() -> ShopwireBot:
         subscriptions=cast(Any, None),
         summaries=cast(Any, None),
         settings=cast(Any, None),
+        explainer=cast(Any, None),
+        previewer=cast(Any, None),
     )
     return ShopwireBot(services)
 
@@ -165,9 +167,9 @@ async def test_unexpected_error_after_deferring_is_a_follow_up(
 async def test_admin_role_by_id_is_named_in_the_refusal(world: World, tmp_path: Path) -> None:
     role = next(r for r in world.guild.roles.values() if r.name == "News Admins")
     async with start_shopwire(world, tmp_path, admin_role=str(role.id)) as app:
-        _, ok = await app.answer(world.role_admin, "subscriptions", override=True)
+        _, ok = await app.answer(world.role_admin, "subscriptions list", override=True)
         assert ok.embeds[0]["title"] == "Subscriptions (0)"
-        _, refused = await app.answer(world.member, "subscriptions", override=True)
+        _, refused = await app.answer(world.member, "subscriptions list", override=True)
         assert "(or the News Admins role)" in refused.content
 
 

@@ -64,7 +64,7 @@ async def test_daily_subscription_at_an_hour_names_its_first_digest(app: App) ->
     assert "a period with no matching story posts nothing" in reply.content
     assert "/settings timezone" in reply.content
 
-    _, listed = await app.answer(world.admin, "subscriptions")
+    _, listed = await app.answer(world.admin, "subscriptions list")
     [embed] = listed.embeds
     assert embed["title"] == "Subscriptions (1)"
     line = embed["description"]
@@ -112,7 +112,7 @@ async def test_a_realtime_subscription_shows_no_next_digest(app: App) -> None:
     world = app.world
     _, reply = await app.answer(world.admin, "subscribe", channel=world.news, mode="realtime")
     assert reply.content.endswith("New items are posted as they arrive.")
-    _, listed = await app.answer(world.admin, "subscriptions")
+    _, listed = await app.answer(world.admin, "subscriptions list")
     [embed] = listed.embeds
     assert "next digest" not in embed["description"]
     assert "footer" not in embed
@@ -160,7 +160,7 @@ async def test_digest_hours_follow_the_servers_time_zone(app: App) -> None:
     assert first is not None
     assert first.group(0) in stamps(SubscriptionMode.DAILY, 7, "America/New_York", before, after)
     assert first.group(0) not in stamps(SubscriptionMode.DAILY, 7, "UTC", before, after)
-    _, listed = await app.answer(world.admin, "subscriptions")
+    _, listed = await app.answer(world.admin, "subscriptions list")
     footer = listed.embeds[0]["footer"]["text"]
     assert footer == "Digest hours are in America/New_York (/settings timezone)"
 

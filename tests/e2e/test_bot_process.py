@@ -301,7 +301,7 @@ async def test_rate_limit_forbidden_and_mentions(world: World) -> None:
 
     listing = await w.until(lambda: "paused" in w.bot.log() and w.bot.log())
     assert "subscription paused" in listing
-    status = await reply(await w.slash(w.admin, "subscriptions"))
+    status = await reply(await w.slash(w.admin, "subscriptions list"))
     assert "paused" in status.lower() and "Missing Permissions" in status
 
     # An admin fixes the channel and subscribes again: the waiting post arrives.

@@ -149,6 +149,16 @@ def test_explain_reads_the_delivery_log() -> None:
         return e.outcome
 
     assert outcome(entry(OutboxState.SENT, message_id=5)) is Outcome.POSTED
+    in_thread = explain(
+        it,
+        sub(),
+        feed_guild_id=None,
+        post=entry(OutboxState.SENT, message_id=5, thread_id=77),
+        digest=None,
+        max_age=MAX_AGE,
+        now=NOW,
+    )
+    assert (in_thread.message_id, in_thread.thread_id) == (5, 77)
     assert outcome(entry(OutboxState.OVERFLOW)) is Outcome.ROUNDUP
     assert outcome(entry(OutboxState.DROPPED, last_error="too old")) is Outcome.DROPPED
     assert outcome(entry(OutboxState.PENDING)) is Outcome.QUEUED

@@ -53,6 +53,9 @@ class Explanation:
     outcome: Outcome
     verdict: PlanVerdict
     message_id: int | None = None
+    # Where that message is when not in the subscription's channel: a forum post or a story's
+    # thread.
+    thread_id: int | None = None
     next_attempt_at: datetime | None = None
     # The last error of a failed post, why a post was dropped, or why its subscription is
     # paused.
@@ -101,7 +104,13 @@ def explain(
         outcome = Outcome.NOT_QUEUED_THEN if verdict.queued else Outcome.NOT_QUEUED
         return Explanation(subscription, outcome, verdict, changed=changed)
     if post.state is OutboxState.SENT:
-        return Explanation(subscription, Outcome.POSTED, verdict, message_id=post.message_id)
+        return Explanation(
+            subscription,
+            Outcome.POSTED,
+            verdict,
+            message_id=post.message_id,
+            thread_id=post.thread_id,
+        )
     if post.state is OutboxState.OVERFLOW:
         return Explanation(subscription, Outcome.ROUNDUP, verdict)
     if post.state is OutboxState.DROPPED:
