@@ -59,6 +59,19 @@ class Intent:
     ALL_KNOWN = (1 << 26) - 1
 
 
+def _shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's ``shard`` as (shard_id, num_shards) if valid: two integers with
+    0 <= shard_id < num_shards (Discord closes with 4010 otherwise)."""
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
+        and 0 <= value[0] < value[1]
+    ):
+        return (value[0], value[1])
+    return None
+
+
 def required_intent(event: str, guild_id: int | None) -> int | None:
     """The intent a client needs to receive `event` (None: always delivered)."""
     if event.startswith("GUILD_MEMBER"):
@@ -198,6 +211,10 @@ class Gateway:
         #: Every heartbeat read, in order: when, on which socket, the gap and the interval.
         self.heartbeat_log: list[HeartbeatRecord] = []
         self.close_codes: list[int] = []
+        #: IDENTIFYs answered op 9 because their bucket had one within the window.
+        self.identifies_too_fast: list[JSON] = []
+        #: When each bucket (shard_id % max_concurrency) last took an IDENTIFY (monotonic).
+        self._bucket_identified: dict[int, float] = {}
         #: Query strings of every websocket connect (v, encoding, compress).
         self.connect_queries: list[dict[str, str]] = []
 
@@ -351,7 +368,16 @@ class Gateway:
             conn.close(4014, "Disallowed intent(s).")
             return
         shard_data = data.get("shard")
-        shard = (int(shard_data[0]), int(shard_data[1])) if shard_data else None
+        shard = _shard(shard_data)
+        if shard_data is not None and shard is None:
+            conn.close(4010, "Invalid shard.")
+            return
+        if self._too_fast(shard):
+            # Discord: "If you hit this limit, the Gateway will respond with an Invalid
+            # Session (opcode 9)"; the client waits and identifies again.
+            self.identifies_too_fast.append(data)
+            conn.send({"op": Op.INVALID_SESSION, "d": False, "s": None, "t": None})
+            return
         # A fresh IDENTIFY for the same shard supersedes the old session, as for a restarted bot.
         for old in self.sessions:
             if old.shard == shard:
@@ -398,6 +424,19 @@ class Gateway:
                 )
         conn.ready = True
         self.fake._log_event(f"IDENTIFY ok session={session.id} intents={intents}")
+
+    def _too_fast(self, shard: tuple[int, int] | None) -> bool:
+        """Whether an IDENTIFY now is over its bucket's allowance (noting it when it is not)."""
+        window = self.fake.identify_window
+        if window is None:
+            return False
+        bucket = (shard[0] if shard else 0) % max(self.fake.max_concurrency, 1)
+        now = time.monotonic()
+        last = self._bucket_identified.get(bucket)
+        if last is not None and now - last < window:
+            return True
+        self._bucket_identified[bucket] = now
+        return False
 
     def _resume(self, conn: GatewayConnection, data: JSON) -> None:
         self.resumes.append(data)

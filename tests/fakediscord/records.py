@@ -291,6 +291,8 @@ class RequestRecord:
     at: datetime
     status: int = 0
     outcome: str = ""
+    #: Which client process sent it, as ``FakeDiscord.client_of`` named it (None: unnamed).
+    client: str | None = None
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} -> {self.status or '?'} {self.outcome}".rstrip()

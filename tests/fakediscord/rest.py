@@ -208,12 +208,12 @@ class RestApi:
             200,
             {
                 "url": self.fake.gateway_url,
-                "shards": 1,
+                "shards": self.fake.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
-                    "remaining": 999,
-                    "reset_after": 0,
-                    "max_concurrency": 1,
+                    "remaining": max(1000 - len(self.fake.gateway.identifies), 0),
+                    "reset_after": 86_400_000,
+                    "max_concurrency": self.fake.max_concurrency,
                 },
             },
         )

@@ -107,6 +107,17 @@ class FakeDiscord:
         self.crosspost_rate_limit: tuple[int, float] = (10, 3600.0)
         #: Messages published to followers, in order.
         self.crossposts: list[Crosspost] = []
+        #: GET /gateway/bot: the shard count Discord recommends, and how many shards may
+        #: IDENTIFY per window (``session_start_limit.max_concurrency``).
+        self.recommended_shards = 1
+        self.max_concurrency = 1
+        #: Seconds in which Discord takes one IDENTIFY per bucket (shard_id % max_concurrency);
+        #: a faster one is answered op 9 INVALID_SESSION, as Discord documents. None: not
+        #: enforced (tests that restart a bot identify again within the window on purpose).
+        self.identify_window: float | None = None
+        #: Names the client process behind a request's peer address (host, port), read when
+        #: the request arrives; tests with several bot processes set it.
+        self.client_of: Callable[[tuple[str, int]], str | None] | None = None
         self.raise_on_internal_errors = raise_on_internal_errors
 
         self.ids = Snowflakes()
@@ -235,13 +246,15 @@ class FakeDiscord:
         bot_permissions: int = DEFAULT_BOT,
         everyone_permissions: int = DEFAULT_EVERYONE,
         locale: str = "en-US",
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """A guild the bot is in, with @everyone, the bot's managed role and the owner.
+        """A guild the bot is in, with @everyone, the bot's managed role and the owner; with
+        ``shard`` (id, count), its id puts it on that shard.
 
         Added while the bot is connected, it arrives as GUILD_CREATE (the bot "joins").
         """
         guild = Guild(
-            id=self.ids.next(),
+            id=self.ids.next() if shard is None else self.ids.next_on_shard(*shard),
             name=name,
             owner=owner or self.owner,
             bot=self.bot,
@@ -792,6 +805,9 @@ class FakeDiscord:
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         record = RequestRecord(request.method, path, dict(request.query), None, datetime.now(UTC))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if self.client_of is not None and peer is not None:
+            record.client = self.client_of((str(peer[0]), int(peer[1])))
         self.requests.append(record)
         self._changes.notify()
         try:

@@ -46,6 +46,15 @@ class Snowflakes:
             self._last = max(candidate, self._last + 1)
             return self._last
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A new snowflake whose guild would be on ``shard_id`` of ``shard_count`` (Discord's
+        ``(id >> 22) % count``): its time is moved on by less than ``shard_count`` ms."""
+        with self._lock:
+            ms = max(int(time.time() * 1000) - DISCORD_EPOCH_MS, (self._last >> 22) + 1)
+            ms += (shard_id - ms) % shard_count
+            self._last = (ms << 22) | (1 << 17) | (next(self._counter) & 0xFFF)
+            return self._last
+
 
 def iso(dt: datetime) -> str:
     """Discord's timestamp format."""
