@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.news.errors import DuplicateFeed, FeedNotFound
 from bot.news.models import Feed, FeedStatus, NewFeed
@@ -133,6 +133,20 @@ class SqliteFeedRepository:
             (to_db_time(now),),
         )
         return [feed_from_row(row) for row in rows]
+
+    async def claim_due(
+        self, now: datetime, owner: str, lease: timedelta, limit: int
+    ) -> list[Feed]:
+        """Due feeds leased to ``owner`` (see ``storage.leases``)."""
+        from storage import leases  # imports this module's row reader
+
+        return await leases.claim_due(self._db, now, owner, lease, limit)
+
+    async def release_leases(self, owner: str) -> None:
+        """Free every feed ``owner`` holds a lease on."""
+        from storage import leases
+
+        await leases.release(self._db, owner)
 
     async def set_enabled(self, feed_id: int, enabled: bool, reason: str | None = None) -> Feed:
         """Enable or disable a feed; raises FeedNotFound.

@@ -54,3 +54,8 @@ class ConfigError(ShopwireError):
 
 class StorageError(ShopwireError):
     """The database could not be opened or migrated."""
+
+
+class LeaseLost(ShopwireError):
+    """A poll's result came back after its poller's lease on the feed ran out or passed to
+    another poller: it is dropped (the other poll's result counts), never stored."""

@@ -1,0 +1,165 @@
+"""Processes sharing one PostgreSQL database: who leads, and waking deliverers.
+
+- **The lead** is a session-level advisory lock (``pg_try_advisory_lock``) held on a connection
+  of its own, outside the pool: the lock lives exactly as long as that session, so a leader
+  that dies (or whose connection the server ends) lets another process take the lead at its
+  next try. The key is scoped to the schema (``current_schema()``), which is what one Shopwire
+  database is: two databases on one server never share a leader.
+- **Queued posts are announced** with ``pg_notify`` on the pool, and **heard** by ``LISTEN`` on
+  another connection of its own, reopened when it is lost. The payload is the schema, so a
+  listener ignores another database's announcements on the same server. A notification lost
+  on the way (a listener reconnecting) costs only the deliverer's tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+
+from storage.postgres.connect import CONNECT_TIMEOUT
+from storage.postgres.delivery_claims import PostgresDeliveryClaims
+from storage.postgres.errors import safe_location, storage_error, url_password
+from storage.postgres.pool import Pool, read
+
+log = logging.getLogger(__name__)
+
+LEADER_LOCK = 0x53570001
+"""The advisory lock's first key (the second is the schema's hash): "SW" and the lock's number."""
+
+POSTS_CHANNEL = "shopwire_posts"
+"""The channel queued posts are announced on."""
+
+LISTEN_CHECK = 5.0
+"""Seconds between two checks that the listening connection is alive (reopened if not)."""
+
+# A session the server ended can also surface as asyncpg's InternalClientError (its protocol
+# still "busy"); any failure of a dedicated connection means the same: it is gone.
+_CONNECTION_ERRORS = (Exception,)
+
+
+class PostgresCoordination:
+    """The ``Coordination`` port on PostgreSQL (see the module's docstring)."""
+
+    def __init__(self, url: str, pool: Pool) -> None:
+        self._url = url.strip()
+        self._pool = pool
+        self._lead_lock = asyncio.Lock()
+        self._session: asyncpg.Connection[Any] | None = None
+        self._leading = False
+        self._wakes: list[Callable[[], None]] = []
+        self._listener: asyncpg.Connection[Any] | None = None
+        self._listening: asyncio.Task[None] | None = None
+        self._stopped = asyncio.Event()
+
+    async def lead(self) -> bool:
+        """Whether this process leads now (tries to take the lead when nobody holds it)."""
+        async with self._lead_lock:
+            try:
+                return await self._lead()
+            except _CONNECTION_ERRORS as exc:  # the session, and with it the lock, is gone
+                if self._leading:
+                    log.warning("lost the lead: %s", self._reason(exc))
+                else:
+                    log.debug("cannot try for the lead: %s", self._reason(exc))
+                self._leading = False
+                await self._close_session()
+                return False
+
+    async def _lead(self) -> bool:
+        if self._session is None or self._session.is_closed():
+            if self._leading:  # the lock was that session's: a new one must win it again
+                log.warning("lost the lead: the connection to the database ended")
+                self._leading = False
+            self._session = await self._connect()
+        if self._leading:
+            # The session is the lock: while it answers, the lead is still ours.
+            await self._session.fetchval("SELECT 1")
+            return True
+        self._leading = bool(
+            await self._session.fetchval(
+                "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))", LEADER_LOCK
+            )
+        )
+        if self._leading:
+            log.info("leading: this process assigns stories and plans and posts digests")
+        return self._leading
+
+    async def announce_posts(self) -> None:
+        """Tell listening processes (gateways) that posts were queued."""
+        await read(self._pool, "SELECT pg_notify($1, current_schema())", POSTS_CHANNEL)
+
+    def delivery_claims(self, owner: str, lease: timedelta) -> PostgresDeliveryClaims:
+        """Claims on subscriptions' delivery in ``owner``'s name."""
+        return PostgresDeliveryClaims(self._pool, owner, lease)
+
+    def on_posts(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` on every announcement of this database's queued posts."""
+        self._wakes.append(wake)
+        if self._listening is None:
+            self._listening = asyncio.create_task(self._keep_listening(), name="listen-posts")
+
+    async def close(self) -> None:
+        """Stop listening, end the lead's session (which frees the lock) and the listener's."""
+        self._stopped.set()
+        if self._listening is not None:
+            self._listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listening
+        await self._close_listener()
+        async with self._lead_lock:
+            self._leading = False
+            await self._close_session()
+
+    async def _keep_listening(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                if self._listener is None or self._listener.is_closed():
+                    self._listener = await self._connect()
+                    schema = await self._listener.fetchval("SELECT current_schema()")
+                    await self._listener.add_listener(POSTS_CHANNEL, self._heard(str(schema)))
+                    log.info("listening for queued posts")
+                else:
+                    await self._listener.fetchval("SELECT 1")
+            except _CONNECTION_ERRORS as exc:
+                log.warning("not listening for queued posts (tick only): %s", self._reason(exc))
+                await self._close_listener()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), LISTEN_CHECK)
+
+    def _heard(self, schema: str) -> Callable[[Any, int, str, object], None]:
+        def heard(_connection: Any, _pid: int, _channel: str, payload: object) -> None:
+            if payload != schema:
+                return  # another database on the same server
+            for wake in self._wakes:
+                wake()
+
+        return heard
+
+    async def _connect(self) -> asyncpg.Connection[Any]:
+        return await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT)
+
+    async def _close_session(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            with contextlib.suppress(*_CONNECTION_ERRORS):
+                await session.close(timeout=CONNECT_TIMEOUT)
+
+    async def _close_listener(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(*_CONNECTION_ERRORS):
+                await listener.close(timeout=CONNECT_TIMEOUT)
+
+    def _reason(self, exc: BaseException) -> str:
+        error = storage_error(exc, secret=url_password(self._url))
+        return (
+            str(error)
+            if error is not None
+            else f"{type(exc).__name__} at {safe_location(self._url)}"
+        )
