@@ -25,11 +25,11 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.news.decide import decide
-from bot.news.errors import ShopwireError, StorageError
+from bot.news.errors import LeaseLost, ShopwireError, StorageError
 from bot.news.feednames import default_feed_name, name_from_title
 from bot.news.matching import recipients
 from bot.news.models import (
@@ -131,6 +131,15 @@ class FeedUpdater:
         """Enabled feeds whose next poll time has come, most overdue first."""
         return await self._feeds.due(self._clock.now())
 
+    async def claim_due(self, owner: str, lease: timedelta, limit: int) -> list[Feed]:
+        """Up to ``limit`` due feeds no other poller holds, leased to ``owner`` (several
+        pollers); poll them with ``update_feed(..., lease_owner=owner)``."""
+        return await self._feeds.claim_due(self._clock.now(), owner, lease, limit)
+
+    async def release_leases(self, owner: str) -> None:
+        """Free the feeds ``owner`` still holds (a poller stopping with polls cancelled)."""
+        await self._feeds.release_leases(owner)
+
     async def update_many(
         self, feeds: Sequence[Feed], *, progress: ProgressCallback | None = None
     ) -> list[UpdateReport]:
@@ -163,18 +172,27 @@ class FeedUpdater:
         return await self._subscriptions.list_all()
 
     async def update_feed(
-        self, feed: Feed, subscriptions: Sequence[Subscription] | None = None
+        self,
+        feed: Feed,
+        subscriptions: Sequence[Subscription] | None = None,
+        *,
+        lease_owner: str | None = None,
     ) -> UpdateReport:
         """Poll one feed and store the outcome. Never raises for a feed's own failure.
 
         New items matching ``subscriptions`` (loaded when not given) are queued for posting in
-        the same transaction that stores them.
+        the same transaction that stores them. With ``lease_owner`` (a feed claimed with
+        ``claim_due``) the outcome is stored only while that lease holds; otherwise it is
+        dropped (status ``dropped``): the poller that took the feed over stores its own.
         """
-        report, _ = await self._update_feed(feed, subscriptions)
+        report, _ = await self._update_feed(feed, subscriptions, lease_owner)
         return report
 
     async def _update_feed(
-        self, feed: Feed, subscriptions: Sequence[Subscription] | None
+        self,
+        feed: Feed,
+        subscriptions: Sequence[Subscription] | None,
+        lease_owner: str | None = None,
     ) -> tuple[UpdateReport, StorageError | None]:
         """``update_feed``, and the StorageError that kept its result from being stored."""
         started = time.perf_counter()
@@ -182,9 +200,17 @@ class FeedUpdater:
         if subscriptions is None:
             subscriptions = await self.subscriptions()
         try:
-            report = await self._update(feed, subscriptions)
+            report = await self._update(feed, subscriptions, lease_owner)
         except asyncio.CancelledError:
             raise
+        except LeaseLost:  # another poller has the feed now; its result counts, not an error
+            report = UpdateReport(
+                feed.id,
+                feed.name,
+                feed.url,
+                UpdateStatus.DROPPED,
+                error="the lease ran out or another poller took the feed over",
+            )
         except StorageError as exc:  # the database's surroundings, not a bug: no traceback
             failure = exc
             report = UpdateReport(
@@ -208,7 +234,9 @@ class FeedUpdater:
         )
         return report, failure
 
-    async def _update(self, feed: Feed, subscriptions: Sequence[Subscription]) -> UpdateReport:
+    async def _update(
+        self, feed: Feed, subscriptions: Sequence[Subscription], lease_owner: str | None
+    ) -> UpdateReport:
         allow_private = feed.trusted or self._options.allow_private_urls
         fetched = await self._fetcher.fetch(
             feed.url,
@@ -220,11 +248,12 @@ class FeedUpdater:
         new_url = await self._moved_url(feed, fetched)
 
         if fetched.outcome is FetchOutcome.NOT_MODIFIED:
-            return await self._not_modified(feed, fetched, now, new_url)
+            return await self._not_modified(feed, fetched, now, new_url, lease_owner)
 
         if fetched.outcome is FetchOutcome.GONE:
             reason = "the server says the feed is gone for good (HTTP 410)"
-            await self._items.apply(
+            await self._store(
+                lease_owner,
                 FeedPollResult(
                     feed_id=feed.id,
                     polled_at=now,
@@ -233,19 +262,21 @@ class FeedUpdater:
                     error=reason,
                     error_count=feed.error_count + 1,
                     disable_reason=reason,
-                )
+                ),
             )
             return UpdateReport(feed.id, feed.name, feed.url, UpdateStatus.DISABLED, error=reason)
 
         if fetched.outcome is not FetchOutcome.OK:
-            return await self._failed(feed, fetched.error or "fetch failed", fetched, now)
+            return await self._failed(
+                feed, fetched.error or "fetch failed", fetched, now, lease_owner
+            )
 
         max_items = self._max_items(feed)
         body_hash = await _hash_off_loop(fetched, max_items)
         if body_hash == await self._feeds.body_hash(feed.id):
             # The document the last successful parse read, byte for byte (a server without
             # validators): its items are stored already, so no parse, and nothing changes.
-            return await self._not_modified(feed, fetched, now, new_url)
+            return await self._not_modified(feed, fetched, now, new_url, lease_owner)
         parse_started = time.perf_counter()
         try:
             parsed = await self._parser.parse(
@@ -261,7 +292,7 @@ class FeedUpdater:
                 ),
             )
         except ShopwireError as exc:
-            return await self._failed(feed, str(exc), fetched, now)
+            return await self._failed(feed, str(exc), fetched, now, lease_owner)
         finally:
             self._metrics.parse_finished(time.perf_counter() - parse_started)
 
@@ -275,7 +306,8 @@ class FeedUpdater:
         new_items = self._tag(feed, decision.new, known)
         # The first successful poll stores the backlog without announcing it.
         backlog = feed.last_success is None
-        await self._items.apply(
+        await self._store(
+            lease_owner,
             FeedPollResult(
                 feed_id=feed.id,
                 polled_at=now,
@@ -292,7 +324,7 @@ class FeedUpdater:
                 new_url=new_url,
                 new_name=new_name,
                 body_hash=body_hash,
-            )
+            ),
         )
         return UpdateReport(
             feed.id,
@@ -305,9 +337,15 @@ class FeedUpdater:
         )
 
     async def _not_modified(
-        self, feed: Feed, fetched: FetchResult, now: datetime, new_url: str | None
+        self,
+        feed: Feed,
+        fetched: FetchResult,
+        now: datetime,
+        new_url: str | None,
+        lease_owner: str | None,
     ) -> UpdateReport:
-        await self._items.apply(
+        await self._store(
+            lease_owner,
             FeedPollResult(
                 feed_id=feed.id,
                 polled_at=now,
@@ -316,12 +354,17 @@ class FeedUpdater:
                 etag=fetched.etag or feed.etag,
                 last_modified=fetched.last_modified or feed.last_modified,
                 new_url=new_url,
-            )
+            ),
         )
         return UpdateReport(feed.id, feed.name, feed.url, UpdateStatus.NOT_MODIFIED)
 
     async def _failed(
-        self, feed: Feed, error: str, fetched: FetchResult, when: datetime
+        self,
+        feed: Feed,
+        error: str,
+        fetched: FetchResult,
+        when: datetime,
+        lease_owner: str | None,
     ) -> UpdateReport:
         error_count = feed.error_count + 1
         disable = self._policy.should_disable(feed, when, error_count)
@@ -329,7 +372,8 @@ class FeedUpdater:
         if disable:
             since = (feed.last_success or feed.created_at).strftime("%Y-%m-%d %H:%M UTC")
             reason = f"failing since {since}: {error}"
-        await self._items.apply(
+        await self._store(
+            lease_owner,
             FeedPollResult(
                 feed_id=feed.id,
                 polled_at=when,
@@ -338,10 +382,16 @@ class FeedUpdater:
                 error=error,
                 error_count=error_count,
                 disable_reason=reason,
-            )
+            ),
         )
         status = UpdateStatus.DISABLED if disable else UpdateStatus.ERROR
         return UpdateReport(feed.id, feed.name, feed.url, status, error=error)
+
+    async def _store(self, lease_owner: str | None, result: FeedPollResult) -> None:
+        """Store a poll's outcome (only while ``lease_owner``'s lease holds, when given)."""
+        if lease_owner is not None:
+            result = replace(result, lease_owner=lease_owner)
+        await self._items.apply(result)
 
     def _max_items(self, feed: Feed) -> int:
         return feed.max_items_per_poll or self._options.max_items_per_poll

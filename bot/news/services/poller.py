@@ -14,6 +14,12 @@ The poller looks again whenever a poll finishes, when woken, and every ``check_e
 while a slot is free, so a feed starts about as soon as it is due. A feed that hangs until its
 timeout holds only its own slot. ``FeedUpdater.update_due`` (one round, for the CLI) is
 unchanged.
+
+With ``FeedLeasing`` (several poller processes on one database) the due list is claimed, not
+read: ``updater.claim_due`` leases each feed it returns to this poller for ``lease``, so no two
+pollers poll one feed, a killed poller's feeds are taken over when its leases run out, and a
+result is stored only while its lease holds. A stored result frees the lease; stopping frees
+the leases of polls cancelled.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from datetime import datetime, timedelta
 
 from bot.news.models import Feed, Subscription, UpdateReport
 from bot.news.ports import Clock
-from bot.news.services.stage import FailureLog, wait_first
+from bot.news.services.stage import FailureLog, describe, wait_first
 from bot.news.updater import FeedUpdater
 
 log = logging.getLogger("shopwire.poll")
@@ -51,6 +57,16 @@ class PollerOptions:
     stop_grace: float = 5.0
 
 
+@dataclass(frozen=True, slots=True)
+class FeedLeasing:
+    """Claiming due feeds with leases: who this poller is (unique per process) and how long a
+    claim holds. A lease must outlast a poll (fetch, parse and store); a dead poller's feeds
+    wait at most this long."""
+
+    owner: str
+    lease: timedelta = timedelta(minutes=2)
+
+
 class FeedPoller:
     """Keeps due feeds in flight with bounded concurrency until asked to stop."""
 
@@ -61,8 +77,10 @@ class FeedPoller:
         *,
         on_stored: StoredCallback | None = None,
         options: PollerOptions | None = None,
+        leasing: FeedLeasing | None = None,
     ) -> None:
         self._updater = updater
+        self._leasing = leasing
         self._clock = clock
         self._on_stored = on_stored
         self._options = options or PollerOptions()
@@ -88,6 +106,8 @@ class FeedPoller:
             return []
         now = self._clock.now()
         self._resting = {feed_id: until for feed_id, until in self._resting.items() if until > now}
+        if self._leasing is not None:
+            return await self._fill_claimed(self._leasing, free)
         due = await self._updater.due()
         # Filtered after the read: a poll that finished during it is in ``_resting`` by now.
         ready = [
@@ -103,9 +123,25 @@ class FeedPoller:
             )
         return [feed.id for feed in ready]
 
+    async def _fill_claimed(self, leasing: FeedLeasing, free: int) -> list[int]:
+        # A claimed feed is this poller's until its lease runs out: none is left unpolled. One
+        # still in flight (its lease ran out during a slow poll, and this poller claimed it
+        # again) is not started twice; its result is stored, the lease being ours.
+        claimed = await self._updater.claim_due(leasing.owner, leasing.lease, free)
+        ready = [feed for feed in claimed if feed.id not in self._in_flight]
+        if not ready:
+            return []
+        subscriptions = await self._updater.subscriptions()
+        for feed in ready:
+            self._in_flight[feed.id] = asyncio.create_task(
+                self._poll(feed, subscriptions), name=f"poll-feed-{feed.id}"
+            )
+        return [feed.id for feed in ready]
+
     async def _poll(self, feed: Feed, subscriptions: Sequence[Subscription]) -> UpdateReport | None:
+        owner = None if self._leasing is None else self._leasing.owner
         try:
-            report = await self._updater.update_feed(feed, subscriptions)
+            report = await self._updater.update_feed(feed, subscriptions, lease_owner=owner)
         except asyncio.CancelledError:
             raise
         except Exception:  # update_feed reports a feed's failures; this would be a bug
@@ -176,3 +212,13 @@ class FeedPoller:
         await asyncio.gather(*polls, return_exceptions=True)
         if left:
             log.info("poller stopped with %d polls cancelled (their feeds stay due)", len(left))
+            await self._release_leases()
+
+    async def _release_leases(self) -> None:
+        # Another poller takes the cancelled polls' feeds at once, not when the leases run out.
+        if self._leasing is None:
+            return
+        try:
+            await self._updater.release_leases(self._leasing.owner)
+        except Exception as exc:  # a database gone: the leases run out by themselves
+            log.warning("poller could not free its leases: %s", describe(exc))

@@ -1,0 +1,184 @@
+"""Several processes over one PostgreSQL database (issue 10): one leader at a time through an
+advisory lock, announcements of queued posts, and claims on subscriptions' delivery.
+
+Each "process" is a Coordination of its own over its own pool, on a schema of its own in the
+test server (so other tests' databases never share a leader or an announcement)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.news.errors import StorageError
+from bot.news.ports import Coordination, Storage
+from storage import open_storage
+from storage.coordination import open_coordination, refusal
+from tests.ceiling import CEILING
+from tests.storage.conftest import T0, add_feed, add_subscription, draft, fresh_postgres_url
+
+LEASE = timedelta(minutes=2)
+
+
+@asynccontextmanager
+async def process(
+    url: str, coordination_url: str | None = None
+) -> AsyncIterator[tuple[Storage, Coordination]]:
+    """One process's storage and coordination over the database ``url`` names (the
+    coordination's own connections from ``coordination_url``, when given)."""
+    storage = await open_storage(url)
+    coordination = open_coordination(storage, coordination_url or url)
+    try:
+        yield storage, coordination
+    finally:
+        await coordination.close()
+        await storage.close()
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    async with fresh_postgres_url() as url:
+        yield url
+
+
+async def test_one_process_leads_and_another_takes_over_when_it_stops(pg_url: str) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        assert await first.lead() is True
+        assert await second.lead() is False
+        assert await first.lead() is True  # still, while its session lasts
+        await first.close()
+        assert await second.lead() is True
+        assert await first.lead() is False  # the lead is second's now
+
+
+async def test_a_leader_whose_connection_is_ended_loses_the_lead(pg_url: str) -> None:
+    name = f"leader_{uuid.uuid4().hex[:8]}"
+    leader_url = f"{pg_url}&application_name={name}"
+    async with process(pg_url, leader_url) as (_, leader), process(pg_url) as (_, other):
+        assert await leader.lead() is True
+        admin = await asyncpg.connect(pg_url)
+        try:  # the server ends the leader's session (as when its machine dies): lock freed
+            # With a timeout, pg_terminate_backend returns once the session is gone.
+            ended = await admin.fetchval(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, $2))"
+                " FROM pg_stat_activity WHERE application_name = $1",
+                name,
+                int(CEILING * 1000),
+            )
+        finally:
+            await admin.close()
+        assert ended >= 1
+        # The lock went with the session: the other process takes the lead at its next try,
+        # and the old leader, reconnected, finds it taken.
+        assert await other.lead() is True
+        assert await leader.lead() is False
+        assert await other.lead() is True
+
+
+async def test_leaders_of_two_databases_on_one_server_do_not_meet(pg_url: str) -> None:
+    async with (
+        fresh_postgres_url() as other_url,
+        process(pg_url) as (_, here),
+        process(other_url) as (_, there),
+    ):
+        assert await here.lead() is True
+        assert await there.lead() is True
+
+
+async def test_an_announcement_wakes_the_listeners_of_its_database_only(pg_url: str) -> None:
+    async with (
+        fresh_postgres_url() as other_url,
+        process(pg_url) as (_, gateway),
+        process(pg_url) as (_, poller),
+        process(other_url) as (_, stranger),
+    ):
+        woken = asyncio.Event()
+        wrongly = asyncio.Event()
+        gateway.on_posts(woken.set)
+        stranger.on_posts(wrongly.set)
+
+        async def keep_announcing() -> None:
+            # The listener connects in the background; an announcement before that is lost
+            # (the deliverer's tick is the fallback), so announce until one is heard.
+            while True:
+                await poller.announce_posts()
+                await asyncio.sleep(0.1)
+
+        announcing = asyncio.create_task(keep_announcing())
+        try:
+            await asyncio.wait_for(woken.wait(), CEILING)
+        finally:
+            announcing.cancel()
+            await asyncio.gather(announcing, return_exceptions=True)
+        assert not wrongly.is_set()
+
+
+async def test_two_gateways_never_claim_one_subscription_at_once(pg_url: str) -> None:
+    async with process(pg_url) as (storage, a), process(pg_url) as (_, b):
+        feed = await add_feed(storage)
+        subscription = await add_subscription(storage)
+        first = a.delivery_claims("gateway-a", LEASE)
+        second = b.delivery_claims("gateway-b", LEASE)
+        claims = await asyncio.gather(
+            *(claim.claim(subscription.id, [], T0) for claim in (first, second) * 5)
+        )
+        winners = {n % 2 for n, got in enumerate(claims) if got is not None}
+        assert len(winners) == 1
+        holder, other = (first, second) if winners == {0} else (second, first)
+        assert await other.claim(subscription.id, [], T0 + LEASE / 2) is None
+        await holder.release(subscription.id)
+        assert await other.claim(subscription.id, [], T0 + LEASE / 2) == set()
+        # A claim that ran out (a killed gateway) is taken over.
+        assert await holder.claim(subscription.id, [], T0 + LEASE) is None
+        assert await holder.claim(subscription.id, [], T0 + LEASE / 2 + LEASE) == set()
+        assert feed.id > 0
+
+
+async def test_a_claim_returns_only_the_posts_still_pending(pg_url: str) -> None:
+    from tests.storage.conftest import poll
+
+    async with process(pg_url) as (storage, coordination):
+        feed = await add_feed(storage)
+        subscription = await add_subscription(storage)
+        await storage.items.apply(
+            poll(feed, [draft("a"), draft("b")], planned_posts=_posts(subscription.id, "a", "b"))
+        )
+        entries = await storage.outbox.due(T0, 10)
+        assert len(entries) == 2
+        await storage.outbox.mark_sent(entries[0].id, 42, T0)  # another gateway sent it
+        claims = coordination.delivery_claims("gateway", LEASE)
+        pending = await claims.claim(subscription.id, [e.id for e in entries], T0)
+        assert pending == {entries[1].id}
+
+
+def _posts(subscription_id: int, *keys: str) -> tuple[object, ...]:
+    from bot.news.models import PlannedPost
+
+    return tuple(PlannedPost(subscription_id, key) for key in keys)
+
+
+def test_roles_other_than_all_are_refused_on_sqlite_in_one_line(tmp_path: Path) -> None:
+    for db in ("shopwire.db", f"sqlite:///{tmp_path}/x.db"):
+        assert refusal(db, "all") is None
+        for role in ("poller", "gateway"):
+            line = refusal(db, role)
+            assert line is not None and "\n" not in line
+            assert f"--role {role} needs a PostgreSQL database" in line
+            assert "one writer" in line
+    assert refusal("postgresql://u@h/db", "poller") is None
+    assert not (tmp_path / "x.db").exists()
+
+
+async def test_a_sqlite_database_has_no_coordination(tmp_path: Path) -> None:
+    storage = await open_storage(str(tmp_path / "s.db"))
+    try:
+        with pytest.raises(StorageError, match="PostgreSQL"):
+            open_coordination(storage, str(tmp_path / "s.db"))
+    finally:
+        await storage.close()
