@@ -23,15 +23,18 @@ from bot.lazy import LazyFetcher, LazyParser, OnFirstUse
 from bot.news.clock import SystemClock
 from bot.news.delivery import DeliveryOptions, DeliverySender
 from bot.news.digests import DigestPublisher, DigestScheduler
-from bot.news.ports import Clock, Fetcher, Publisher, Storage
+from bot.news.ports import Clock, Coordination, DeliveryClaims, Fetcher, Storage, StoryPublisher
 from bot.news.schedule import PollPolicy
 from bot.news.service import NewsService
 from bot.news.services.feed_check import FeedChecker
 from bot.news.services.feed_notices import FeedNotices
+from bot.news.services.follow_roles import FollowRoleService
+from bot.news.services.followups import FollowUpSender
 from bot.news.services.metrics import NO_METRICS, Metrics
 from bot.news.services.preview import SubscriptionPreviewer
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.services.story_placing import InlinePlacer, Placer
+from bot.news.services.story_posts import StoryPoster
 from bot.news.services.summaries import SummaryService
 from bot.news.services.why import DeliveryExplainer
 from bot.news.stories import StoryConfig
@@ -40,12 +43,16 @@ from bot.news.tag import Tagger
 from bot.news.topics import TopicTagger
 from bot.news.updater import FeedUpdater, UpdaterOptions
 from bot.settings import Settings
+from bot.sharding import IdentifyQueue, LocalIdentifyLocks
 from storage import SchemaMigration, migrate_storage, open_storage
+from storage.coordination import open_coordination, refusal
+from storage.identify_locks import open_identify_locks
 
-if TYPE_CHECKING:  # imported when first used: aiohttp, feedparser, process pools
+if TYPE_CHECKING:  # imported when first used: aiohttp, feedparser, process pools, asyncpg
     from bot.news.fetch import FetchConfig, HttpFetcher
     from bot.news.parsing_pool import PoolParser
     from bot.news.prose import ProseWriter
+    from storage.copy import CopyReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +76,15 @@ class Newsroom:
     # What the updater and the deliverer record (Prometheus when `shopwire run` serves metrics).
     metrics: Metrics = NO_METRICS
 
-    def delivery_sender(self, publisher: Publisher) -> DeliverySender:
-        """The outbox's deliverer, posting through ``publisher`` (the bot's, once logged in)."""
+    def delivery_sender(
+        self, publisher: StoryPublisher, *, claims: DeliveryClaims | None = None
+    ) -> DeliverySender:
+        """The outbox's deliverer, posting through ``publisher`` (the bot's, once logged in):
+        messages, forum posts and threads by story, edits of corrected items, publishing;
+        with ``claims`` (several gateways), each subscription only while claimed."""
         return DeliverySender(
+            claims=claims,
+            shards=self.settings.served_shards,
             outbox=self.storage.outbox,
             subscriptions=self.storage.subscriptions,
             publisher=publisher,
@@ -81,6 +94,24 @@ class Newsroom:
                 max_age=timedelta(hours=self.settings.max_post_age_hours),
             ),
             metrics=self.metrics,
+            stories=StoryPoster(
+                threads=self.storage.story_threads,
+                outbox=self.storage.outbox,
+                publisher=publisher,
+                clock=self.clock,
+            ),
+            followups=FollowUpSender(
+                followups=self.storage.followups, publisher=publisher, clock=self.clock
+            ),
+        )
+
+    def follow_role_service(self) -> FollowRoleService:
+        """The follow roles members take with /follow, per server."""
+        return FollowRoleService(
+            follow_roles=self.storage.follow_roles,
+            companies=self.tagger,
+            topics=TopicTagger.default(),
+            clock=self.clock,
         )
 
     def digest_scheduler(self, publisher: DigestPublisher) -> DigestScheduler:
@@ -92,7 +123,18 @@ class Newsroom:
             summaries=self.summaries,
             publisher=publisher,
             clock=self.clock,
+            shards=self.settings.served_shards,
         )
+
+    def identify_queue(self) -> IdentifyQueue:
+        """Turns for this process's shards to IDENTIFY: shared with the bot's other processes
+        on PostgreSQL, kept in memory on a SQLite file (one process's); close it when done."""
+        return IdentifyQueue(open_identify_locks(self.settings.db) or LocalIdentifyLocks())
+
+    def coordination(self) -> Coordination:
+        """How this process and the others of its roles on the same PostgreSQL database
+        coordinate (the lead, announcing queued posts); close it when done."""
+        return open_coordination(self.storage, self.settings.db)
 
     def delivery_explainer(self) -> DeliveryExplainer:
         """What became of an item for each of a server's subscriptions (/subscriptions why)."""
@@ -137,10 +179,24 @@ def fetch_config(settings: Settings) -> FetchConfig:
     )
 
 
+def role_refusal(settings: Settings) -> str | None:
+    """Why ``settings.role`` cannot run on the database ``settings.db`` names (a role other
+    than ``all`` on a SQLite file), in one line; None when it can."""
+    return refusal(settings.db, settings.role)
+
+
 async def migrate_database(settings: Settings) -> SchemaMigration:
     """Create or bring up to date the schema of the database the ``db`` setting names, and
     close it (``shopwire migrate``); StorageError with one line when it cannot be opened."""
     return await migrate_storage(settings.db)
+
+
+async def copy_database(source: str, target: str) -> CopyReport:
+    """Copy the SQLite database ``source`` whole into the empty PostgreSQL database ``target``
+    (``shopwire db copy``); StorageError with one line when it cannot."""
+    from storage.copy import copy_database as copy
+
+    return await copy(source, target)
 
 
 @asynccontextmanager
@@ -246,6 +302,7 @@ async def open_newsroom(
             max_per_guild=settings.max_guild_subscriptions,
             topics=TopicTagger.default(),
             guild_settings=database.guild_settings,
+            followups=database.followups,
         )
         if settings.seed_catalogue and (database.created or not read_only):
             await service.seed_catalogue()

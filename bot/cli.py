@@ -99,7 +99,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    commands.add_parser("run", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)")
+    run = commands.add_parser(
+        "run", parents=[common], help="run the Discord bot (needs DISCORD_TOKEN)"
+    )
+    run.add_argument(
+        "--role",
+        default=argparse.SUPPRESS,
+        help=(
+            "all (default: one process does everything), poller (fetch, parse, store; no"
+            " Discord) or gateway (Discord, commands, delivery, digests); poller and gateway"
+            " need PostgreSQL (env SHOPWIRE_ROLE)"
+        ),
+    )
+    run.add_argument(
+        "--shards",
+        default=argparse.SUPPRESS,
+        help="the Discord shards this process serves: 0-7 or 0,2,5 (env SHOPWIRE_SHARDS)",
+    )
+    run.add_argument(
+        "--shard-count",
+        default=argparse.SUPPRESS,
+        help="how many shards the bot has in all (env SHOPWIRE_SHARD_COUNT)",
+    )
     sync = commands.add_parser(
         "sync-commands",
         parents=[common],
@@ -191,10 +212,22 @@ def build_parser() -> argparse.ArgumentParser:
         "export-opml", parents=[common], help="print the catalogue as OPML"
     )
     exp.add_argument("--out", help="write to this file instead of standard output")
+    database = commands.add_parser("db", help="move the database to another backend")
+    db_commands = database.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    copy = db_commands.add_parser(
+        "copy", help="copy a SQLite database whole into an empty PostgreSQL database"
+    )
+    copy.add_argument(
+        "--from", dest="source", required=True, help="the SQLite database: a path or sqlite:///path"
+    )
+    copy.add_argument(
+        "--to", dest="target", required=True, help="an empty database: postgresql://user@host/db"
+    )
     add_help_pages(
         {
             **{(name,): sub for name, sub in commands.choices.items()},
             **{("feeds", name): sub for name, sub in feed_commands.choices.items()},
+            **{("db", name): sub for name, sub in db_commands.choices.items()},
         }
     )
     return parser
@@ -226,7 +259,12 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
     try:
         settings = load_settings(
             config_file=getattr(args, "config", None),
-            overrides={"db": getattr(args, "db", None)},
+            overrides={
+                "db": getattr(args, "db", None),
+                "role": getattr(args, "role", None),
+                "shards": getattr(args, "shards", None),
+                "shard_count": getattr(args, "shard_count", None),
+            },
         )
     except ConfigError as exc:
         print("error: invalid settings:", file=console.err)
@@ -251,6 +289,8 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
     command: Coroutine[Any, Any, int]
     if args.command == "migrate":
         command = _migrate(settings, console)
+    elif args.command == "db":
+        command = _db_copy(args, console)
     else:
         handler = _HANDLERS[(args.command, getattr(args, "feeds_command", None))]
         command = _with_newsroom(settings, args, console, handler)
@@ -313,6 +353,24 @@ async def _migrate(settings: Settings, console: Console) -> int:
     else:
         said = f"migrated from schema version {done.found} to {done.reached}"
     print(f"{where}: {said}.", file=console.out)
+    return EXIT_OK
+
+
+async def _db_copy(args: argparse.Namespace, console: Console) -> int:
+    # Neither database is the db setting's, so a failure names neither by it.
+    from bot.app import copy_database
+
+    try:
+        report = await copy_database(args.source, args.target)
+    except StorageError as exc:
+        print(f"error: {exc}", file=console.err)
+        return EXIT_USER_ERROR
+    for table, rows in report.counts:
+        print(f"{table}: {rows} rows", file=console.out)
+    print(
+        "copied; point the db setting at the new database before starting the bot.",
+        file=console.out,
+    )
     return EXIT_OK
 
 

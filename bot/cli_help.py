@@ -21,8 +21,15 @@ class HelpPage:
 HELP_PAGES: Mapping[tuple[str, ...], HelpPage] = {
     ("run",): HelpPage(
         "Run the Discord bot: poll the feeds as they fall due, post new items to subscribed "
-        "channels and answer slash commands, until Ctrl-C or SIGTERM. Needs DISCORD_TOKEN.",
-        ("run", "run --config shopwire.toml --db /var/lib/shopwire/shopwire.db"),
+        "channels and answer slash commands, until Ctrl-C or SIGTERM. Needs DISCORD_TOKEN. "
+        "On PostgreSQL, --role poller (no Discord, no token) or --role gateway runs one part "
+        "of it; start as many of each as needed.",
+        (
+            "run",
+            "run --config shopwire.toml --db /var/lib/shopwire/shopwire.db",
+            "run --role poller --db postgresql://shopwire@db.internal/shopwire",
+            "run --role gateway --db postgresql://shopwire@db.internal/shopwire",
+        ),
     ),
     ("sync-commands",): HelpPage(
         "Register the slash commands with Discord now: globally (Discord may take up to an "
@@ -103,6 +110,21 @@ HELP_PAGES: Mapping[tuple[str, ...], HelpPage] = {
     ("feeds", "export-opml"): HelpPage(
         "Write the shared catalogue as OPML, for a feed reader or another Shopwire.",
         ("feeds export-opml", "feeds export-opml --out feeds.opml"),
+    ),
+    ("db",): HelpPage(
+        "Move the database to another backend: `shopwire db copy` copies a SQLite database "
+        "into PostgreSQL. `shopwire db ACTION --help` shows each action.",
+        ("db copy --from shopwire.db --to postgresql://shopwire@db.internal/shopwire",),
+    ),
+    ("db", "copy"): HelpPage(
+        "Copy a SQLite database whole into an empty PostgreSQL database, ids kept: feeds, "
+        "items, stories, subscriptions, the outbox with what was already posted, digests and "
+        "settings, so nothing is posted twice. Prints the rows copied per table; refuses a "
+        "database that holds data. Stop the bot first, then point its db setting at the copy.",
+        (
+            "db copy --from shopwire.db --to postgresql://shopwire:secret@db.internal/shopwire",
+            "db copy --from sqlite:////var/lib/shopwire/shopwire.db --to postgresql://localhost/sw",
+        ),
     ),
 }
 

@@ -6,7 +6,7 @@ loops are the runner's business (``bot/runner.py``), which subclasses or compose
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord.ext import commands
@@ -14,6 +14,12 @@ from discord.ext import commands
 from commands import add_cogs
 from commands.errors import ShopwireTree
 from commands.services import BotServices
+
+
+class IdentifyTurns(Protocol):
+    """When a shard may identify (``bot.sharding.IdentifyQueue``)."""
+
+    async def wait_turn(self, shard_id: int) -> None: ...
 
 
 def shopwire_intents() -> discord.Intents:
@@ -40,6 +46,10 @@ class ShopwireBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=ShopwireTree,
             help_command=None,
+            # A 429 longer than this (30 s, discord.py's least; Discord's publish limit is 10
+            # crossposts an hour per channel) is raised, not slept through: delivery queues the
+            # post for later instead of holding every channel's posts behind it.
+            max_ratelimit_timeout=30.0,
             **options,
         )
         self.services = services
@@ -59,3 +69,24 @@ class ShopwireBot(commands.Bot):
         """
         payload = [command.to_dict(self.tree) for command in self.tree._get_all_commands()]
         return sorted(payload, key=lambda command: str(command["name"]))
+
+
+class ShardedShopwireBot(ShopwireBot, commands.AutoShardedBot):
+    """Shopwire on some of Discord's shards (``--shards``): discord.py's ``AutoShardedBot``
+    with those shard ids, each shard waiting for its turn before it identifies."""
+
+    def __init__(
+        self,
+        services: BotServices,
+        *,
+        shard_ids: list[int],
+        shard_count: int,
+        identify: IdentifyTurns,
+        **options: Any,
+    ) -> None:
+        super().__init__(services, shard_ids=shard_ids, shard_count=shard_count, **options)
+        self._identify = identify
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait for the shard's bucket's turn (shared with the bot's other processes)."""
+        await self._identify.wait_turn(shard_id or 0)

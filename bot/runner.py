@@ -25,7 +25,7 @@ import hashlib
 import json
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, TextIO
 
@@ -35,20 +35,23 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from bot import keepalive, signals
-from bot.app import Newsroom, open_newsroom
-from bot.client import ShopwireBot
+from bot.app import Newsroom, open_newsroom, role_refusal
+from bot.client import ShardedShopwireBot, ShopwireBot
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.clock import SystemClock
 from bot.news.delivery import DeliverySender
 from bot.news.digests import DigestScheduler
 from bot.news.errors import StorageError
 from bot.news.models import UpdateReport, UpdateStatus
-from bot.news.ports import MetaStore, Publisher
+from bot.news.ports import Coordination, MetaStore, Publisher
 from bot.news.services.metrics import NO_METRICS
 from bot.news.services.poller import FeedPoller
 from bot.news.services.stage import Stage
 from bot.publisher import DiscordPublisher
+from bot.rate_limit import pace, share_of_global_limit
+from bot.roles import DELIVERY_LEASE, lease_owner, led, run_poller
 from bot.settings import Settings
+from bot.sharding import IdentifyQueue, shard_refusal
 from commands.services import BotServices
 
 log = logging.getLogger("shopwire")
@@ -82,7 +85,13 @@ def point_at_discord(settings: Settings) -> None:
 
 
 def run_bot(settings: Settings, err: TextIO) -> int:
-    """Run the bot until SIGINT/SIGTERM; returns the exit code."""
+    """Run the bot (or the role ``settings.role`` names) until SIGINT/SIGTERM; returns the
+    exit code."""
+    if (refused := role_refusal(settings) or shard_refusal(settings)) is not None:
+        print(f"error: {refused}", file=err)
+        return 2
+    if settings.role == "poller":  # no Discord at all: no token needed
+        return run_poller(settings, err)
     if not settings.discord_token:
         print(
             "error: DISCORD_TOKEN is not set: create a bot at "
@@ -191,6 +200,7 @@ def _services(newsroom: Newsroom) -> BotServices:
         subscriptions=newsroom.subscriptions,
         summaries=newsroom.summaries,
         settings=newsroom.settings,
+        follow_roles=newsroom.follow_role_service(),
         explainer=newsroom.delivery_explainer(),
         previewer=newsroom.subscription_previewer(),
     )
@@ -218,17 +228,41 @@ async def _serve(settings: Settings) -> None:
             items,
             subscriptions,
         )
-        trace = {} if recorder is None else {"http_trace": recorder.http_trace()}  # 429s
-        bot = ShopwireBot(_services(newsroom), **trace)
+        # 429s counted when served; every request to Discord paced to this process's share.
+        trace = recorder.http_trace() if recorder is not None else aiohttp.TraceConfig()
+        pace(trace, share_of_global_limit(settings.gateway_processes))
+        identify = newsroom.identify_queue() if settings.shard_count is not None else None
+        bot = _new_bot(_services(newsroom), settings, identify, trace)
         publisher = DiscordPublisher(bot)
+        # --role gateway: no poller here; a subscription is delivered by the gateway that
+        # claims it; stories and digests run only while this one leads.
+        coordination = newsroom.coordination() if settings.role == "gateway" else None
+        claims = None
+        if coordination is not None:
+            claims = coordination.delivery_claims(lease_owner(), DELIVERY_LEASE)
         # Wired by the composition root; only the publisher is Discord's.
-        sender = newsroom.delivery_sender(publisher)
+        sender = newsroom.delivery_sender(publisher, claims=claims)
         digests = newsroom.digest_scheduler(publisher)
         # Listening before login: a port in use stops the start with one line.
-        async with bot, _serving_metrics(newsroom, recorder, bot) as metrics_server:
+        async with (
+            contextlib.AsyncExitStack() as stack,
+            bot,
+            _serving_metrics(newsroom, recorder, bot) as metrics_server,
+        ):
 
             async def log_in() -> None:
                 await bot.login(settings.discord_token or "")
+                if identify is not None and isinstance(bot, ShardedShopwireBot):
+                    stack.push_async_callback(identify.close)
+                    limits = await bot.fetch_session_start_limits()
+                    identify.allow(limits.max_concurrency)
+                    log.info(
+                        "shards=%s of %d max_concurrency=%d session_starts_remaining=%d",
+                        settings.served_shards.ids,
+                        settings.served_shards.count,
+                        limits.max_concurrency,
+                        limits.remaining,
+                    )
                 await sync_if_changed(bot, newsroom.storage.meta, settings)
 
             # A Discord that does not answer must not keep SIGTERM waiting (aiohttp's own
@@ -237,7 +271,9 @@ async def _serve(settings: Settings) -> None:
                 log.info("shopwire stopped before connecting")
                 return
             gateway = asyncio.create_task(bot.connect(reconnect=True), name="gateway")
-            stages = _start_stages(newsroom, bot, sender, digests, publisher, stop)
+            if coordination is not None:
+                stack.push_async_callback(coordination.close)
+            stages = _start_stages(newsroom, bot, sender, digests, publisher, stop, coordination)
             if metrics_server is not None:
                 metrics_server.watch([gateway, *stages])
             stopping: asyncio.Task[Any] = asyncio.create_task(stop.wait(), name="stop")
@@ -261,6 +297,31 @@ async def _serve(settings: Settings) -> None:
     log.info("shopwire stopped")
 
 
+def _new_bot(
+    services: BotServices,
+    settings: Settings,
+    identify: IdentifyQueue | None,
+    trace: aiohttp.TraceConfig,
+) -> ShopwireBot:
+    """Today's single client, or discord.py's sharded one on the shards the settings name."""
+    if identify is None or settings.shard_count is None:
+        return ShopwireBot(services, http_trace=trace)
+    return ShardedShopwireBot(
+        services,
+        shard_ids=list(settings.served_shards.ids),
+        shard_count=settings.shard_count,
+        identify=identify,
+        http_trace=trace,
+    )
+
+
+def _latencies(bot: ShopwireBot) -> list[tuple[int, float]]:
+    """Each shard's gateway latency (shard 0 alone for an unsharded client)."""
+    if isinstance(bot, ShardedShopwireBot):
+        return list(bot.latencies)
+    return [(bot.shard_id or 0, bot.latency)]
+
+
 @contextlib.asynccontextmanager
 async def _serving_metrics(
     newsroom: Newsroom, recorder: PrometheusMetrics | None, bot: ShopwireBot
@@ -275,7 +336,7 @@ async def _serving_metrics(
         newsroom.storage.backlog,
         newsroom.clock,
         stories_window=timedelta(hours=settings.story_window_hours),
-        latencies=lambda: [(bot.shard_id or 0, bot.latency)],
+        latencies=lambda: _latencies(bot),
     )
     await server.start(settings.metrics_host, settings.metrics_port)
     try:
@@ -311,6 +372,7 @@ def _start_stages(
     digests: DigestScheduler,
     publisher: Publisher,
     stop: asyncio.Event,
+    coordination: Coordination | None = None,
 ) -> list[asyncio.Task[None]]:
     """Start the poller, delivery, story assignment and digests as tasks that run side by side.
 
@@ -327,11 +389,17 @@ def _start_stages(
         await sender.drain()
 
     delivery = Stage("delivery", deliver, tick=tick)
+    assign: Callable[[], Awaitable[object]] = newsroom.assigner.run
+    plan_and_post: Callable[[], Awaitable[object]] = digests.run
+    if coordination is not None:  # a gateway among several processes
+        coordination.on_posts(delivery.wake)  # the pollers' announcements
+        assign = led(coordination, assign)
+        # Each gateway plans and posts its own shards' digests; all of them, only the leader.
+        if newsroom.settings.served_shards.everything:
+            plan_and_post = led(coordination, plan_and_post)
     # Assignment works through a backlog in bounded runs: go again at once while it finds work.
-    stories = Stage(
-        "stories", newsroom.assigner.run, tick=tick, again=lambda n: isinstance(n, int) and n > 0
-    )
-    digest_stage = Stage("digests", digests.run, tick=tick)
+    stories = Stage("stories", assign, tick=tick, again=lambda n: isinstance(n, int) and n > 0)
+    digest_stage = Stage("digests", plan_and_post, tick=tick)
 
     def stored(report: UpdateReport) -> None:
         if report.status is UpdateStatus.DISABLED:
@@ -343,8 +411,9 @@ def _start_stages(
             stories.wake()
 
     poller = FeedPoller(newsroom.updater, newsroom.clock, on_stored=stored)
+    polling = [] if coordination is not None else [poller.run(stop)]  # pollers poll
     return [
-        asyncio.create_task(poller.run(stop), name="poller"),
+        *(asyncio.create_task(run, name="poller") for run in polling),
         asyncio.create_task(stories.run(stop), name="stories"),
         # Delivery and digests need the gateway's cache of channels and permissions.
         asyncio.create_task(_when_ready(bot, stop, delivery.run), name="delivery"),

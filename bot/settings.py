@@ -18,6 +18,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.news.errors import ConfigError
+from bot.news.models import ALL_SHARDS, Shards
+from bot.news.rules.shards import parse_shard_ids
 
 ENV_PREFIX = "SHOPWIRE_"
 
@@ -64,10 +66,30 @@ class Settings:
     # /metrics and /healthz of `shopwire run` (0 = off), on loopback unless metrics_host says.
     metrics_port: int = 0
     metrics_host: str = "127.0.0.1"
+    # What `shopwire run` does: everything in one process, or one role of several processes
+    # sharing a PostgreSQL database (ROLES).
+    role: str = "all"
+    # Seconds a poller process holds a feed it claimed; a killed poller's feeds wait this long.
+    feed_lease_seconds: int = 120
+    # The Discord shards this process serves (`--shards 0-7 --shard-count 32`); without a
+    # shard count, one unsharded client.
+    shards: str | None = None
+    shard_count: int | None = None
+    # Processes with a Discord connection: each takes its share of the global request limit.
+    gateway_processes: int = 1
     # A secret: only ever read from the environment (DISCORD_TOKEN), never from a file or logged.
     discord_token: str | None = field(default=None, repr=False)
     # A secret too: only from SHOPWIRE_LLM_API_KEY, never from a file or logged.
     llm_api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def served_shards(self) -> Shards:
+        """The shards this process serves (every guild when it is not sharded)."""
+        if self.shard_count is None:
+            return ALL_SHARDS
+        if not self.shards:
+            return Shards(tuple(range(self.shard_count)), self.shard_count)
+        return Shards(parse_shard_ids(self.shards, self.shard_count), self.shard_count)
 
     @property
     def db_shown(self) -> str:
@@ -141,6 +163,15 @@ def _host(value: Any) -> str | None:
     if re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", text):
         return None
     return "must be a host name or an IP address"
+
+
+ROLES = ("all", "poller", "gateway")
+"""`shopwire run --role`: all = one process does everything (SQLite or PostgreSQL); poller =
+fetch, parse and store; gateway = Discord, commands, delivery and digests (PostgreSQL only)."""
+
+
+def _role(value: Any) -> str | None:
+    return None if value in ROLES else f"must be one of {', '.join(ROLES)}"
 
 
 def _log_level(value: Any) -> str | None:
@@ -299,6 +330,41 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Address the metrics port listens on (loopback unless set, e.g. 0.0.0.0).",
         _host,
     ),
+    SettingSpec(
+        "role",
+        str,
+        "What `shopwire run` does: all (one process, the default), poller (fetch, parse, store;"
+        " no Discord) or gateway (Discord, commands, delivery, digests); roles other than all"
+        " need PostgreSQL.",
+        _role,
+    ),
+    SettingSpec(
+        "feed_lease_seconds",
+        int,
+        "Seconds a poller process holds a feed it claimed (longer than a poll takes); the"
+        " feeds of a poller that died are taken over after this long.",
+        _between(10, 3600),
+    ),
+    SettingSpec(
+        "shards",
+        str,
+        "The Discord shards this process serves: a range or list (0-7, 0,2,5) within"
+        " 0..shard_count-1; needs shard_count. Unset: every shard of shard_count.",
+    ),
+    SettingSpec(
+        "shard_count",
+        int,
+        "How many shards the bot has in all, across its processes; unset: one unsharded"
+        " connection.",
+        _between(1, 65536),
+    ),
+    SettingSpec(
+        "gateway_processes",
+        int,
+        "How many processes connect to Discord (role all or gateway): each sends at most"
+        " its share of Discord's 50 requests per second.",
+        _between(1, 50),
+    ),
 )
 
 # Read only from the environment, like DISCORD_TOKEN.
@@ -338,6 +404,20 @@ def _convert(spec: SettingSpec, raw: object, origin: str) -> tuple[object, str |
         )
         shown = f"{raw!r} " if spec.echo else ""  # a value that may hold a secret is not shown
         return None, f"{origin}: {shown}is not {expected}"
+
+
+def _shard_problems(values: Mapping[str, object]) -> list[str]:
+    """What is wrong with the shards and shard count taken together."""
+    shards, count = values.get("shards"), values.get("shard_count")
+    if shards in (None, ""):
+        return []
+    if not isinstance(count, int):
+        return ["shards: needs shard_count (how many shards the bot has in all)"]
+    try:
+        parse_shard_ids(str(shards), count)
+    except ValueError as exc:
+        return [f"shards: {shards!r}: {exc}"]
+    return []
 
 
 def load_settings(
@@ -419,6 +499,7 @@ def load_settings(
 
     if values.get("llm_base_url") and not values.get("llm_model"):
         problems.append("llm_model: must be set when llm_base_url is")
+    problems.extend(_shard_problems(values))
 
     token = env.get("DISCORD_TOKEN") or None
     llm_api_key = env.get(LLM_API_KEY_VARIABLE) or None
@@ -433,6 +514,6 @@ def load_settings(
         raise ConfigError(problems)
     if "log_level" in values:
         values["log_level"] = str(values["log_level"]).upper()
-    for optional in ("llm_base_url", "llm_model"):
+    for optional in ("llm_base_url", "llm_model", "shards"):
         values[optional] = values.get(optional) or None  # empty means none
     return Settings(**values, discord_token=token, llm_api_key=llm_api_key)  # type: ignore[arg-type]

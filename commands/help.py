@@ -28,19 +28,36 @@ EVERYONE = (
     "feeds are not in summaries)\n"
     "`/news trend [companies] [period]`: a chart of stories per day per company "
     "(shared feeds only)\n"
+    "`/follow [company] [topic]`, `/unfollow [company] [topic]`: take or drop the role this "
+    "server pings for a company's or topic's news (name one; admins choose the roles)\n"
     "`/help`: this message"
 )
 
 ADMINS = (
-    "`/subscribe <channel> [companies] [keywords] [exclude] [topics] [mode] [hour] [preview]`: "
-    "post new stories to a channel as they arrive, or a daily or weekly digest at an hour\n"
+    "`/subscribe <channel> [companies] [keywords] [exclude] [topics] [mode] [hour] [style] [ping] "
+    "[preview] [thread] [publish]`: "
+    "post new stories to a channel as they arrive, or a daily or weekly digest at an hour; "
+    "`[style]` embed, compact (one line) or headline, `[ping]` a role to ping\n"
     "`/unsubscribe <channel> [subscription]`: stop posting there\n"
     "`/subscriptions list`: this server's subscriptions and their status\n"
     "`/settings timezone [name]`: the time zone of digest hours (default UTC)\n"
+    "`/settings follow-role <role> [company] [topic]`, `/settings follow-roles`, "
+    "`/settings follow-role-remove [company] [topic]`: the roles members take with /follow "
+    "(name a company or a topic)\n"
     "`/feeds add <url> [name]`, `/feeds remove <feed>`: this server's own feeds\n"
     "`/feeds list`, `/feeds status`: the feeds read here and their health"
 )
 
+
+PLACES = (
+    "`thread: per-story` on /subscribe posts a story's first report and puts later ones in a "
+    "thread on it; a forum channel gets one post per story (tagged with its matching company "
+    "or topic tags), later reports as replies\n"
+    "`publish: True` on /subscribe publishes each post of an announcement channel to the "
+    "servers following it (10 an hour per channel: the rest wait their turn)\n"
+    "A post whose item the publisher corrects within a day is edited, not posted again"
+)
+"""Where posts go, in a field of their own."""
 
 CHECKS = (
     "`/subscriptions preview [companies] [keywords] [exclude] [topics]`: what these filters "
@@ -82,8 +99,12 @@ def help_embed(admin_role: AdminRoleHere | None) -> discord.Embed:
             who += f" or the {clean_markdown(admin_role.name, 100)} role"
         admins += "\n" + admin_role_line(admin_role)
     embed.add_field(name=f"For admins ({who})", value=admins, inline=False)
+    embed.add_field(name="Threads, forums, announcements (admins)", value=PLACES, inline=False)
     embed.add_field(name="Checking subscriptions (admins)", value=CHECKS, inline=False)
-    embed.set_footer(text="Shopwire never pings anyone: no @everyone, no role or user mentions.")
+    embed.set_footer(
+        text="Shopwire pings only the role a subscription names: never @everyone, never a user, "
+        "never because of what a feed says."
+    )
     return embed
 
 

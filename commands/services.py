@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.news.service import NewsService
+from bot.news.services.follow_roles import FollowRoleService
 from bot.news.services.preview import SubscriptionPreviewer
 from bot.news.services.summaries import SummaryService
 from bot.news.services.why import DeliveryExplainer
@@ -24,5 +25,6 @@ class BotServices:
     subscriptions: SubscriptionService
     summaries: SummaryService
     settings: Settings
+    follow_roles: FollowRoleService
     explainer: DeliveryExplainer
     previewer: SubscriptionPreviewer

@@ -11,13 +11,22 @@ from discord.ext import commands
 from bot.embeds import COLOUR, DESCRIPTION_LIMIT, clean_markdown, clip
 from bot.news.digests import next_digest_at, zone
 from bot.news.errors import UserError
-from bot.news.models import Subscription, SubscriptionFilter, SubscriptionMode
+from bot.news.models import (
+    DEFAULT_POST_FORMAT,
+    MessageStyle,
+    PostFormat,
+    Subscription,
+    SubscriptionFilter,
+    SubscriptionMode,
+)
 from bot.news.service import NewsService
 from bot.news.subscriptions import SubscriptionService, SubscriptionStatus, split_terms
 from bot.news.topics import TopicTagger
 from commands.checks import is_news_admin
 from commands.errors import NO_MENTIONS, join_words, permission_label
 from commands.feeds import lines_within
+from commands.placement import THREAD_CHOICES, choose_layout, ensure_can_place, placement_text
+from commands.roles import ensure_can_ping
 from commands.suggest import fuzzy_choices, split_last_term
 from commands.why import preview_embed, why_embed
 
@@ -62,6 +71,12 @@ def topic_choices(current: str) -> list[app_commands.Choice[str]]:
     return fuzzy_choices("", candidates)
 
 
+STYLE_CHOICES = [
+    app_commands.Choice(name="embed: a card per item (default)", value="embed"),
+    app_commands.Choice(name="compact: one line, title linked and source", value="compact"),
+    app_commands.Choice(name="headline: the title and its link", value="headline"),
+]
+
 MODE_CHOICES = [
     app_commands.Choice(name="realtime: each item as it arrives", value="realtime"),
     app_commands.Choice(name="daily digest", value="daily"),
@@ -77,6 +92,26 @@ def subscription_mode(value: str) -> SubscriptionMode:
     except ValueError:
         shown = clean_markdown(value, 40)
         raise UserError(f"“{shown}” is not a mode: pick realtime, daily or weekly.") from None
+
+
+def message_style(value: str | None) -> MessageStyle | None:
+    """The style ``/subscribe`` was given (None: left out); a raw API call's other string is
+    a user's mistake, not a crash."""
+    if value is None:
+        return None
+    try:
+        return MessageStyle(value)
+    except ValueError:
+        shown = clean_markdown(value, 40)
+        raise UserError(f"“{shown}” is not a style: pick embed, compact or headline.") from None
+
+
+def format_text(post_format: PostFormat) -> str:
+    """How a subscription's posts look and whom they ping, for ``/subscriptions``."""
+    text = f"style: {post_format.style.value}"
+    if post_format.ping_role_id is not None:
+        text += f" · pings <@&{post_format.ping_role_id}>"
+    return text
 
 
 # What the bot needs in a channel to post news there, in the order a user would fix them.
@@ -132,7 +167,11 @@ def subscription_line(
 ) -> str:
     """One line of ``/subscriptions``."""
     s = status.subscription
-    line = f"`#{s.id}` <#{s.channel_id}> · {describe(s, service)} · {status_text(status)}"
+    line = f"`#{s.id}` <#{s.channel_id}> · {describe(s, service)} · {format_text(s.post_format)}"
+    placed = placement_text(s, status.unpublished)
+    if placed:
+        line += f" · {placed}"
+    line += f" · {status_text(status)}"
     if s.mode is not SubscriptionMode.REALTIME and s.paused_reason is None:
         line += f" · next digest {next_digest_text(s, timezone)}"
     return line
@@ -160,28 +199,41 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         topics="Only items on these topics, comma-separated: fees, policy, ...",
         mode="realtime: each item as it arrives (default); daily or weekly: one digest",
         hour="When a digest is posted, 0-23 in the server's time zone (default 9)",
+        style="How posts look: embed (default), compact (one line) or headline (title, link)",
+        ping="A role to ping with each post (and digest); it must be mentionable by the bot",
         preview="Only show what these filters would have posted in the last 7 days; save nothing",
+        thread="per-story: a story's later reports go in a thread on its first (text channels)",
+        publish="Announcement channels: publish each post to the servers following the channel",
     )
-    @app_commands.choices(mode=MODE_CHOICES)
+    @app_commands.choices(mode=MODE_CHOICES, style=STYLE_CHOICES, thread=THREAD_CHOICES)
     @is_news_admin()
     async def subscribe(
         self,
         interaction: discord.Interaction[Any],
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.ForumChannel,
         companies: app_commands.Range[str, 1, 700] | None = None,
         keywords: app_commands.Range[str, 1, 700] | None = None,
         exclude: app_commands.Range[str, 1, 700] | None = None,
         topics: app_commands.Range[str, 1, 700] | None = None,
         mode: str = SubscriptionMode.REALTIME.value,
         hour: app_commands.Range[int, 0, 23] | None = None,
+        style: str | None = None,
+        ping: discord.Role | None = None,
         preview: bool = False,
+        thread: str | None = None,
+        publish: bool | None = None,
     ) -> None:
         """Post e-commerce news to a channel as it arrives, or as a daily or weekly digest."""
         assert interaction.guild_id is not None  # guild_only
         chosen_mode = subscription_mode(mode)
+        chosen_style = message_style(style)
         await interaction.response.defer(ephemeral=True, thinking=True)
         subscription_filter = self.subscriptions.build_filter(companies, keywords, exclude, topics)
         ensure_can_post(channel)
+        layout = choose_layout(channel, thread, publish, chosen_mode)
+        ensure_can_place(channel, layout)
+        if ping is not None:
+            ensure_can_ping(ping, channel)
         if preview:
             await self._send_preview(interaction, subscription_filter, chosen_mode)
             return
@@ -192,6 +244,10 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
             created_by=interaction.user.id,
             mode=chosen_mode,
             post_hour=hour,
+            style=chosen_style,
+            ping_role_id=ping.id if ping is not None else None,
+            layout=layout,
+            publish=publish,
         )
         # The bot can post there now, so whatever was paused in this channel may go on.
         others = await self.subscriptions.resume_channel(interaction.guild_id, channel.id)
@@ -201,6 +257,10 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
                 f"Subscribed {channel.mention} (#{subscription.id}): "
                 f"{describe(subscription, self.subscriptions)}. "
             )
+            if subscription.post_format != DEFAULT_POST_FORMAT:
+                text += f"Posts: {format_text(subscription.post_format)}. "
+            if placement_text(subscription, 0):
+                text += f"Posted as: {placement_text(subscription, 0)}. "
             if subscription.mode is SubscriptionMode.REALTIME:
                 text += "New items are posted as they arrive."
             else:
@@ -210,6 +270,13 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
                     "a period with no matching story posts nothing. "
                     "Change the time zone with `/settings timezone`."
                 )
+        elif result.reformatted and not result.resumed:
+            placed = placement_text(subscription, 0)
+            text = (
+                f"Subscription #{subscription.id} in {channel.mention} now posts with "
+                f"{format_text(subscription.post_format)}{' · ' + placed if placed else ''}: "
+                f"{describe(subscription, self.subscriptions)}."
+            )
         elif result.resumed:
             text = (
                 f"Resumed subscription #{subscription.id} in {channel.mention}: "

@@ -14,11 +14,14 @@ from storage._sql import Connections, storage_error
 from storage.backlog import SqliteBacklog
 from storage.digests import SqliteDigestRepository, SqliteGuildSettings
 from storage.feeds import SqliteFeedRepository
+from storage.follow_roles import SqliteFollowRoleRepository
+from storage.followups import SqliteFollowUpRepository
 from storage.history import SqliteDeliveryHistory
 from storage.items import SqliteItemRepository
 from storage.migrations import migrate
 from storage.outbox import SqliteOutboxRepository
 from storage.stories import SqliteStoryRepository
+from storage.story_threads import SqliteStoryThreadRepository
 from storage.subscriptions import SqliteSubscriptionRepository
 
 BUSY_TIMEOUT_MS = 5000
@@ -78,6 +81,9 @@ class Database:
         self.guild_settings = SqliteGuildSettings(connections)
         self.backlog = SqliteBacklog(connections)
         self.history = SqliteDeliveryHistory(connections)
+        self.follow_roles = SqliteFollowRoleRepository(connections)
+        self.story_threads = SqliteStoryThreadRepository(connections)
+        self.followups = SqliteFollowUpRepository(connections)
 
     @classmethod
     async def open(cls, path: str | Path, *, read_connection: bool = True) -> Database:

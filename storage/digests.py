@@ -10,8 +10,9 @@ import logging
 import sqlite3
 from datetime import datetime
 
-from bot.news.models import DigestEntry, DigestState
+from bot.news.models import ALL_SHARDS, DigestEntry, DigestState, Shards
 from storage._sql import Connections, from_db_time, from_db_time_or_none, to_db_time
+from storage.shards import on_shards
 from storage.subscriptions import SUBSCRIPTION_COLUMNS, subscription_from_row
 
 log = logging.getLogger(__name__)
@@ -52,20 +53,24 @@ class SqliteDigestRepository:
             await cursor.close()
         return created > 0
 
-    async def due(self, now: datetime, limit: int) -> list[DigestEntry]:
-        """Pending digests of unpaused subscriptions whose retry time (if any) has come,
-        oldest period first, at most ``limit``."""
+    async def due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[DigestEntry]:
+        """Pending digests of unpaused subscriptions whose retry time (if any) has come, of
+        guilds on ``shards``, oldest period first, at most ``limit``."""
         if limit <= 0:
             return []
+        where, parameters = on_shards(shards)
         rows = await self._db.read(
             _DIGEST
-            + """
+            + f"""
             WHERE d.state = 'pending' AND s.paused_reason IS NULL
               AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= :now)
+              AND {where}
             ORDER BY d.period_end, d.id
             LIMIT :limit
             """,
-            {"now": to_db_time(now), "limit": limit},
+            {"now": to_db_time(now), "limit": limit, **parameters},
         )
         return [_entry(row) for row in rows]
 

@@ -32,6 +32,7 @@ from storage._sql import (
     to_json_list,
 )
 from storage.fts import match_expression
+from storage.leases import keep_leased_result
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,19 @@ UPDATE items SET
 WHERE feed_id = :feed_id AND key = :key
 """
 
+# A post whose item the publisher corrected within this long of the post is edited to match.
+EDIT_WINDOW = timedelta(hours=24)
+
+# Planned in the poll's transaction, so an item's correction and the edit it owes are stored
+# together. A message found deleted ('gone') is never edited (nor posted) again.
+_OWE_EDITS = """
+UPDATE outbox SET edit_state = 'pending', edit_after = NULL
+WHERE state = 'sent' AND message_id IS NOT NULL AND sent_at >= :since
+  AND (edit_state IS NULL OR edit_state IN ('pending', 'done'))
+  AND item_id IN (SELECT id FROM items WHERE feed_id = :feed_id
+                  AND key IN (SELECT value FROM json_each(:keys)))
+"""
+
 _CLEAR_COMPANIES = """
 DELETE FROM item_companies WHERE item_id IN (
     SELECT id FROM items WHERE feed_id = ? AND key IN (SELECT value FROM json_each(?))
@@ -269,6 +283,8 @@ class SqliteItemRepository:
         """
         polled_at = to_db_time(result.polled_at)
         async with self._db.transaction() as db:
+            if result.lease_owner is not None:
+                await keep_leased_result(db, result.feed_id, result.lease_owner, result.polled_at)
             row = await fetch_one(
                 db,
                 _UPDATE_FEED,
@@ -332,6 +348,14 @@ class SqliteItemRepository:
             await db.executemany(
                 _UPDATE_ITEM,
                 [_item_parameters(t, result, feed_name) for t in result.changed_items],
+            )
+            await db.execute(
+                _OWE_EDITS,
+                {
+                    "feed_id": result.feed_id,
+                    "keys": to_json_list(t.draft.key for t in result.changed_items),
+                    "since": to_db_time(result.polled_at - EDIT_WINDOW),
+                },
             )
         texts = [
             {"feed_id": result.feed_id, "key": t.draft.key, "data": t.story_text}

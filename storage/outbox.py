@@ -13,13 +13,36 @@ import json
 import logging
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.news.models import Company, OutboxEntry, OutboxState
+from bot.news.models import (
+    ALL_SHARDS,
+    Company,
+    MessageStyle,
+    OutboxEntry,
+    OutboxState,
+    PostFormat,
+    PostLayout,
+    Shards,
+)
 from storage._sql import Connections, from_db_time, from_db_time_or_none, to_db_time
 from storage.items import ITEM_COLUMNS, item_companies, item_from_row
+from storage.shards import on_shards
 
 log = logging.getLogger(__name__)
+
+ENTRY_COLUMNS = f"""
+    o.id AS outbox_id, o.subscription_id AS outbox_subscription_id,
+    s.guild_id AS outbox_guild_id, s.channel_id AS outbox_channel_id,
+    o.state AS outbox_state, o.attempts AS outbox_attempts,
+    o.created_at AS outbox_created_at, o.next_attempt_at AS outbox_next_attempt_at,
+    o.message_id AS outbox_message_id, o.last_error AS outbox_last_error,
+    o.roundup AS outbox_roundup,
+    s.style AS outbox_style, s.ping_role_id AS outbox_ping_role_id,
+    s.layout AS outbox_layout, o.thread_id AS outbox_thread_id,
+    {ITEM_COLUMNS}
+"""
+"""What ``entry_from_row`` reads, from ``outbox AS o``, ``subscriptions AS s``, ``items AS i``."""
 
 # outbox columns are aliased so that they cannot collide with the item's (both have an id).
 # CROSS JOIN keeps the outbox as the outer loop: the planner then starts from the small
@@ -29,22 +52,20 @@ log = logging.getLogger(__name__)
 # one channel can never fill a drain and keep a quiet channel's post waiting behind it.
 _DUE = f"""
 SELECT * FROM (
-  SELECT o.id AS outbox_id, o.subscription_id AS outbox_subscription_id,
-         s.guild_id AS outbox_guild_id, s.channel_id AS outbox_channel_id,
-         o.state AS outbox_state, o.attempts AS outbox_attempts,
-         o.created_at AS outbox_created_at, o.next_attempt_at AS outbox_next_attempt_at,
-         o.message_id AS outbox_message_id, o.last_error AS outbox_last_error,
-         o.roundup AS outbox_roundup,
+  SELECT {ENTRY_COLUMNS},
          row_number() OVER (
            PARTITION BY o.subscription_id ORDER BY i.published, o.id
-         ) AS outbox_turn,
-         {ITEM_COLUMNS}
+         ) AS outbox_turn
   FROM outbox AS o
   CROSS JOIN subscriptions AS s ON s.id = o.subscription_id
   CROSS JOIN items AS i ON i.id = o.item_id
   WHERE o.state = 'pending'
     AND {{where}}
     AND s.paused_reason IS NULL
+    -- Posted by story (a thread, a forum post): a shared item waits a little for the stories
+    -- stage to place it, so that a story's second report finds the first one's thread.
+    AND NOT (s.layout != 'message' AND i.story_id IS NULL AND i.first_seen > :story_wait
+             AND EXISTS (SELECT 1 FROM feeds AS f WHERE f.id = i.feed_id AND f.guild_id IS NULL))
     -- A channel whose post is waiting for a retry waits as a whole, so posts stay in order.
     AND NOT EXISTS (
       SELECT 1 FROM outbox AS w
@@ -58,6 +79,21 @@ ORDER BY outbox_subscription_id, outbox_turn
 """
 
 
+# How long a post by story waits for its (shared) item to be placed in a story.
+STORY_WAIT = timedelta(minutes=2)
+
+MARK_SENT = """
+UPDATE outbox SET state = 'sent', sent_at = :sent_at, message_id = :message_id,
+    thread_id = :thread_id,
+    publish_state = CASE
+        WHEN :thread_id IS NULL
+             AND (SELECT publish FROM subscriptions WHERE id = outbox.subscription_id) = 1
+        THEN 'waiting' END
+WHERE id = :id AND state = 'pending'
+"""
+"""Record a post delivered (one statement, shared with the story threads' first posts)."""
+
+
 class SqliteOutboxRepository:
     """Posts waiting for delivery and the record of those delivered (implements
     ``bot.news.ports.OutboxRepository``).
@@ -69,8 +105,11 @@ class SqliteOutboxRepository:
     def __init__(self, connections: Connections) -> None:
         self._db = connections
 
-    async def due(self, now: datetime, limit: int) -> list[OutboxEntry]:
-        """Pending posts of unpaused subscriptions none of whose posts waits for a retry.
+    async def due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[OutboxEntry]:
+        """Pending posts of unpaused subscriptions none of whose posts waits for a retry, of
+        guilds on ``shards`` (every guild unless the process serves some shards only).
 
         At most ``limit`` of them, shared round-robin: each subscription's oldest post before
         any subscription's second oldest, and so on, so that one subscription's flood never
@@ -81,7 +120,16 @@ class SqliteOutboxRepository:
         """
         if limit <= 0:
             return []
-        return await self._entries(_DUE.format(where="1"), {"now": to_db_time(now), "limit": limit})
+        where, parameters = on_shards(shards)
+        return await self._entries(
+            _DUE.format(where=where),
+            {
+                "now": to_db_time(now),
+                "limit": limit,
+                "story_wait": to_db_time(now - STORY_WAIT),
+                **parameters,
+            },
+        )
 
     async def compose_roundups(self, roundups: Sequence[tuple[str, Sequence[int]]]) -> None:
         """Put pending posts in roundups (nonce, entry ids), in one transaction, before any of
@@ -103,6 +151,7 @@ class SqliteOutboxRepository:
             _DUE.format(where="o.subscription_id = :subscription AND o.roundup = :roundup"),
             {
                 "now": to_db_time(now),
+                "story_wait": to_db_time(now - STORY_WAIT),
                 "limit": -1,
                 "subscription": subscription_id,
                 "roundup": nonce,
@@ -112,15 +161,23 @@ class SqliteOutboxRepository:
     async def _entries(self, sql: str, parameters: dict[str, object]) -> list[OutboxEntry]:
         rows = await self._db.read(sql, parameters)
         companies = await item_companies(self._db, [row["id"] for row in rows])
-        return [_entry_from_row(row, companies.get(row["id"], ())) for row in rows]
+        return [entry_from_row(row, companies.get(row["id"], ())) for row in rows]
 
-    async def mark_sent(self, entry_id: int, message_id: int, now: datetime) -> None:
-        """Record that the post was delivered as ``message_id``; final, whatever comes later."""
+    async def mark_sent(
+        self, entry_id: int, message_id: int, now: datetime, *, thread_id: int | None = None
+    ) -> None:
+        """Record that the post was delivered as ``message_id`` (in thread ``thread_id``, if
+        any); final, whatever comes later. A publishing subscription's post in its channel
+        starts waiting to be published."""
         async with self._db.transaction() as db:
             cursor = await db.execute(
-                "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ?"
-                " WHERE id = ? AND state = 'pending'",
-                (to_db_time(now), message_id, entry_id),
+                MARK_SENT,
+                {
+                    "sent_at": to_db_time(now),
+                    "message_id": message_id,
+                    "thread_id": thread_id,
+                    "id": entry_id,
+                },
             )
             changed = cursor.rowcount
             await cursor.close()
@@ -170,7 +227,8 @@ class SqliteOutboxRepository:
             )
 
 
-def _entry_from_row(row: sqlite3.Row, companies: tuple[Company, ...]) -> OutboxEntry:
+def entry_from_row(row: sqlite3.Row, companies: tuple[Company, ...]) -> OutboxEntry:
+    """An outbox row selected with ``ENTRY_COLUMNS`` (and its item's companies)."""
     return OutboxEntry(
         id=row["outbox_id"],
         subscription_id=row["outbox_subscription_id"],
@@ -184,4 +242,7 @@ def _entry_from_row(row: sqlite3.Row, companies: tuple[Company, ...]) -> OutboxE
         message_id=row["outbox_message_id"],
         last_error=row["outbox_last_error"],
         roundup=row["outbox_roundup"],
+        post_format=PostFormat(MessageStyle(row["outbox_style"]), row["outbox_ping_role_id"]),
+        layout=PostLayout(row["outbox_layout"]),
+        thread_id=row["outbox_thread_id"],
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.news.models import NewSubscription, Subscription, SubscriptionFilter, SubscriptionMode
+from bot.news.models import (
+    MessageStyle,
+    NewSubscription,
+    PostFormat,
+    PostLayout,
+    Subscription,
+    SubscriptionFilter,
+    SubscriptionMode,
+)
 from storage._sql import (
     Connections,
     fetch_one,
@@ -18,7 +26,7 @@ from storage._sql import (
 
 SUBSCRIPTION_COLUMNS = """
     id, guild_id, channel_id, companies, keywords, exclude, mode, post_hour, created_at,
-    created_by, paused_reason, paused_at, topics
+    created_by, paused_reason, paused_at, topics, style, ping_role_id, layout, publish
 """
 """The columns ``subscription_from_row`` reads."""
 
@@ -41,6 +49,9 @@ def subscription_from_row(row: sqlite3.Row) -> Subscription:
         paused_reason=row["paused_reason"],
         paused_at=from_db_time_or_none(row["paused_at"]),
         post_hour=row["post_hour"],
+        post_format=PostFormat(MessageStyle(row["style"]), row["ping_role_id"]),
+        layout=PostLayout(row["layout"]),
+        publish=bool(row["publish"]),
     )
 
 
@@ -63,8 +74,9 @@ class SqliteSubscriptionRepository:
                 db,
                 f"""
                 INSERT INTO subscriptions (guild_id, channel_id, companies, keywords, exclude,
-                                           mode, post_hour, created_at, created_by, topics)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           mode, post_hour, created_at, created_by, topics,
+                                           style, ping_role_id, layout, publish)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 RETURNING {SUBSCRIPTION_COLUMNS}
                 """,
                 (
@@ -78,6 +90,10 @@ class SqliteSubscriptionRepository:
                     to_db_time(now),
                     subscription.created_by,
                     to_json_list(f.topics),
+                    subscription.post_format.style.value,
+                    subscription.post_format.ping_role_id,
+                    subscription.layout.value,
+                    int(subscription.publish),
                 ),
             )
         assert row is not None  # INSERT ... RETURNING always returns the row
@@ -131,6 +147,23 @@ class SqliteSubscriptionRepository:
                 "UPDATE subscriptions SET paused_reason = NULL, paused_at = NULL"
                 " WHERE id = ? AND paused_reason IS NOT NULL",
                 (subscription_id,),
+            )
+
+    async def set_post_format(self, subscription_id: int, post_format: PostFormat) -> None:
+        """Change a subscription's style and ping role; posts already sent stay as they are."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE subscriptions SET style = ?, ping_role_id = ? WHERE id = ?",
+                (post_format.style.value, post_format.ping_role_id, subscription_id),
+            )
+
+    async def set_layout(self, subscription_id: int, layout: PostLayout, publish: bool) -> None:
+        """Change where a subscription's posts go and whether they are published, from the
+        next post on (a story already posted keeps its thread)."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE subscriptions SET layout = ?, publish = ? WHERE id = ?",
+                (layout.value, int(publish), subscription_id),
             )
 
     async def count_for_guild(self, guild_id: int) -> int:

@@ -8,13 +8,16 @@
     |                                    post at a time (Discord limits messages per channel)
     | group by subscription              oldest item first
     | too old?                           dropped, never posted (in a roundup or not)
-    | first N                            publisher.post_item(channel, item, nonce)
+    | first N                            publisher.post_item(channel, item, nonce), or by
+    |                                    story: StoryPoster (a forum post, a thread's reply)
     |   sent                             outbox.mark_sent(message id), only after Discord said yes
     |   retry (5xx, network)             outbox.mark_retry(backoff); the channel waits
     |   forbidden / not found            subscription paused with the reason; posts stay queued
     | roundups composed earlier          posted first, their pending items with the same nonce
     | the rest, in groups of M           recorded as roundups, then up to R posted, each one
     |                                    message listing them, then marked overflow
+    |                                    (not for forums and threads: the rest waits)
+    follow-ups                           edits of corrected posts, publishing (FollowUpSender)
 
 A crash between "Discord accepted" and "recorded" is harmless: the retry sends the same nonce
 (derived from the subscription and the item) with ``enforce_nonce``, and Discord answers with
@@ -31,14 +34,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.news.models import (
+    ALL_SHARDS,
     DeliveryReport,
     OutboxEntry,
+    PostLayout,
     PostOutcome,
     PostResult,
+    Shards,
 )
-from bot.news.ports import Clock, OutboxRepository, Publisher, SubscriptionRepository
+from bot.news.ports import (
+    Clock,
+    DeliveryClaims,
+    OutboxRepository,
+    Publisher,
+    SubscriptionRepository,
+)
+from bot.news.services.followups import FollowUpSender
 from bot.news.services.metrics import NO_METRICS, Metrics
 from bot.news.services.stage import CrashLog
+from bot.news.services.story_posts import StoryPoster
 
 log = logging.getLogger("shopwire.delivery")
 
@@ -132,13 +146,25 @@ class DeliverySender:
         clock: Clock,
         options: DeliveryOptions,
         metrics: Metrics = NO_METRICS,
+        stories: StoryPoster | None = None,
+        followups: FollowUpSender | None = None,
+        claims: DeliveryClaims | None = None,
+        shards: Shards = ALL_SHARDS,
     ) -> None:
         self._outbox = outbox
+        # A process serving some of Discord's shards posts only for the guilds on them.
+        self._shards = shards
+        # Several gateway processes: a subscription is delivered by the one that claims it.
+        self._claims = claims
         self._subscriptions = subscriptions
         self._publisher = publisher
         self._clock = clock
         self._options = options
         self._metrics = metrics
+        # Posting by story (threads, forums), and edits and publishing of sent posts: absent
+        # where the publisher cannot do them.
+        self._stories = stories
+        self._followups = followups
         # Subscriptions paused by a refusal the permission cache did not explain, and until
         # when they are left paused before being tried again.
         self._cooling: dict[int, datetime] = {}
@@ -155,7 +181,7 @@ class DeliverySender:
         """
         tally = _Tally()
         await self._resume_recovered(tally)
-        entries = await self._outbox.due(self._clock.now(), self._options.batch)
+        entries = await self._outbox.due(self._clock.now(), self._options.batch, self._shards)
         by_channel: dict[int, dict[int, list[OutboxEntry]]] = {}
         for entry in entries:
             subscriptions = by_channel.setdefault(entry.channel_id, {})
@@ -172,7 +198,7 @@ class DeliverySender:
             async with slots:
                 for subscription_id, queued in subscriptions.items():
                     try:
-                        await self._deliver(subscription_id, queued, tally)
+                        await self._deliver_claimed(subscription_id, queued, tally)
                     except Exception as exc:  # a bug must not stop other channels' posts
                         self._crashes.crashed(
                             exc, "delivery subscription_id=%s crashed", subscription_id
@@ -181,6 +207,11 @@ class DeliverySender:
         async with asyncio.TaskGroup() as group:
             for subscriptions in channels:
                 group.create_task(serve(subscriptions))
+        if self._followups is not None:
+            try:
+                await self._followups.run()
+            except Exception as exc:  # a bug in follow-ups must not stop new posts
+                self._crashes.crashed(exc, "delivery follow-ups crashed")
         if entries or tally.resumed:
             log.info(
                 "delivery sent=%d overflow=%d retry=%d dropped=%d paused=%s resumed=%s",
@@ -192,6 +223,24 @@ class DeliverySender:
                 tally.resumed,
             )
         return tally.report()
+
+    async def _deliver_claimed(
+        self, subscription_id: int, queued: list[OutboxEntry], tally: _Tally
+    ) -> None:
+        if self._claims is None:
+            await self._deliver(subscription_id, queued, tally)
+            return
+        pending = await self._claims.claim(
+            subscription_id, [entry.id for entry in queued], self._clock.now()
+        )
+        if pending is None:
+            return  # another process is posting for this subscription right now
+        try:
+            still = [entry for entry in queued if entry.id in pending]
+            if still:
+                await self._deliver(subscription_id, still, tally)
+        finally:
+            await self._claims.release(subscription_id)
 
     async def _deliver(
         self, subscription_id: int, queued: list[OutboxEntry], tally: _Tally
@@ -227,16 +276,27 @@ class DeliverySender:
 
         cap = self._options.max_posts_per_channel
         for entry in fresh[:cap]:
-            result = await self._publisher.post_item(
-                entry.channel_id, entry.item, post_nonce(entry.subscription_id, entry.item.id)
-            )
+            nonce = post_nonce(entry.subscription_id, entry.item.id)
+            if entry.layout is not PostLayout.MESSAGE and self._stories is not None:
+                result = await self._stories.post(entry, nonce)  # records what it sent
+            else:
+                result = await self._publisher.post_item(
+                    entry.channel_id, entry.item, nonce, entry.post_format
+                )
+                if result.outcome is PostOutcome.SENT:
+                    await self._outbox.mark_sent(
+                        entry.id, result.message_id or 0, self._clock.now()
+                    )
             self._metrics.post_finished(result.outcome)
             if result.outcome is PostOutcome.SENT:
-                await self._outbox.mark_sent(entry.id, result.message_id or 0, self._clock.now())
                 tally.sent += 1
                 continue
             await self._failed(entry, result, tally)
             return  # this channel waits; its other posts stay queued in order
+        if fresh and fresh[0].layout is not PostLayout.MESSAGE:
+            # A forum takes no roundup message, and a story's reports belong in its thread:
+            # the rest waits for the next drains (still within the maximum age).
+            return
 
         # Past the cap, a flood is rolled into roundup messages (linked headlines) instead of
         # being dropped. Each roundup's items are recorded before it is posted.
@@ -260,7 +320,11 @@ class DeliverySender:
         """Post one roundup; True when it was sent (its posts are then marked overflow)."""
         waiting = await self._outbox.pending_count(subscription_id) - len(members)
         result = await self._publisher.post_roundup(
-            members[0].channel_id, [e.item for e in members], max(waiting, 0), nonce
+            members[0].channel_id,
+            [e.item for e in members],
+            max(waiting, 0),
+            nonce,
+            members[0].post_format,
         )
         self._metrics.post_finished(result.outcome)
         if result.outcome is PostOutcome.SENT:

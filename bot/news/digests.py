@@ -35,12 +35,14 @@ from typing import Protocol
 from bot.news.delivery import pause_refused, retry_delay
 from bot.news.errors import UserError
 from bot.news.models import (
+    ALL_SHARDS,
     DEFAULT_POST_FORMAT,
     DigestEntry,
     DigestState,
     PostFormat,
     PostOutcome,
     PostResult,
+    Shards,
     Subscription,
     SubscriptionMode,
 )
@@ -267,7 +269,10 @@ class DigestScheduler:
         publisher: DigestPublisher,
         clock: Clock,
         options: DigestOptions | None = None,
+        shards: Shards = ALL_SHARDS,
     ) -> None:
+        # A process serving some of Discord's shards plans and posts only their guilds' digests.
+        self._shards = shards
         self._subscriptions = subscriptions
         self._digests = digests
         self._guild_settings = guild_settings
@@ -285,13 +290,15 @@ class DigestScheduler:
         now = self._clock.now()
         zones = dict(await self._guild_settings.timezones())
         for subscription in await self._subscriptions.list_all():
-            if subscription.mode not in PERIOD_LENGTH:
+            if subscription.mode not in PERIOD_LENGTH or not self._shards.owns(
+                subscription.guild_id
+            ):
                 continue
             try:
                 await self._plan(subscription, zones, now, tally)
             except Exception:  # one subscription's failure must not stop the others
                 log.exception("digest planning subscription_id=%s crashed", subscription.id)
-        for entry in await self._digests.due(now, self._options.batch):
+        for entry in await self._digests.due(now, self._options.batch, self._shards):
             try:
                 await self._deliver(entry, zones, tally)
             except Exception:  # one digest's bug must not stop the others

@@ -249,6 +249,9 @@ class FeedPollResult:
     # Set by a successful parse: the document's fingerprint (``updater.document_hash``), kept
     # so that the same document is not parsed again (the one stored before stays when None).
     body_hash: str | None = None
+    # Set by a poller that claimed the feed with a lease (several pollers): the result is
+    # stored only while this owner still holds the lease, else dropped (``LeaseLost``).
+    lease_owner: str | None = None
 
 
 class UpdateStatus(enum.StrEnum):
@@ -258,6 +261,8 @@ class UpdateStatus(enum.StrEnum):
     NOT_MODIFIED = "not_modified"
     ERROR = "error"
     DISABLED = "disabled"
+    # The poll's lease ran out or passed to another poller: its result was not stored.
+    DROPPED = "dropped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,6 +434,72 @@ class SubscriptionFilter:
     topics: tuple[str, ...] = ()
 
 
+class MessageStyle(enum.StrEnum):
+    """How a subscription's posts look: today's embed, one compact line (title linked, the
+    source) for busy channels, or the headline and its link (Discord shows the preview)."""
+
+    EMBED = "embed"
+    COMPACT = "compact"
+    HEADLINE = "headline"
+
+
+@dataclass(frozen=True, slots=True)
+class PostFormat:
+    """How a subscription's posts (items, roundups, digests) are written: their style and the
+    one role they ping, if any. Feed text never pings; only this role can."""
+
+    style: MessageStyle = MessageStyle.EMBED
+    ping_role_id: int | None = None
+
+
+DEFAULT_POST_FORMAT = PostFormat()
+"""Embeds that ping nobody: every subscription's format until an admin chooses another."""
+
+
+class PostLayout(enum.StrEnum):
+    """Where a subscription's posts go: each item a message of its own; a story's later reports
+    in a thread on its first message; or one forum post per story, later reports as replies."""
+
+    MESSAGE = "message"
+    THREAD = "thread"
+    FORUM = "forum"
+
+
+class EditState(enum.StrEnum):
+    """Where an edit owed to a sent post stands (its item was corrected)."""
+
+    PENDING = "pending"
+    DONE = "done"
+    GONE = "gone"  # the message was deleted in Discord: never posted again
+    FAILED = "failed"  # not allowed (403): given up, logged
+
+
+class PublishState(enum.StrEnum):
+    """Where publishing a sent post of an announcement channel stands."""
+
+    WAITING = "waiting"
+    PUBLISHED = "published"
+    GONE = "gone"  # deleted, or the channel is no announcement channel (any more)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryThread:
+    """The thread a subscription opened for one story (or one item in no story).
+
+    A forum post's row exists before the post does (``thread_id`` None until Discord's answer
+    is recorded); a thread layout's row is written with its first message and gets its
+    ``thread_id`` when a second report opens the thread on that message."""
+
+    id: int
+    subscription_id: int
+    story_id: int | None
+    outbox_id: int
+    title: str
+    created_at: datetime
+    thread_id: int | None = None
+    message_id: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """A channel's standing order for news."""
@@ -443,6 +514,10 @@ class Subscription:
     paused_reason: str | None = None
     paused_at: datetime | None = None
     post_hour: int = 9
+    post_format: PostFormat = DEFAULT_POST_FORMAT
+    layout: PostLayout = PostLayout.MESSAGE
+    # Crosspost each post of an announcement channel to the servers following it.
+    publish: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,6 +530,9 @@ class NewSubscription:
     mode: SubscriptionMode = SubscriptionMode.REALTIME
     created_by: int | None = None
     post_hour: int = 9
+    post_format: PostFormat = DEFAULT_POST_FORMAT
+    layout: PostLayout = PostLayout.MESSAGE
+    publish: bool = False
 
 
 class OutboxState(enum.StrEnum):
@@ -485,6 +563,11 @@ class OutboxEntry:
     last_error: str | None = None
     # The nonce of the roundup message this post was put in (a flood past the cap), if any.
     roundup: str | None = None
+    # The subscription's style and ping, read with the row.
+    post_format: PostFormat = DEFAULT_POST_FORMAT
+    # The subscription's layout, read with the row; a sent post's thread (None: the channel).
+    layout: PostLayout = PostLayout.MESSAGE
+    thread_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,6 +594,10 @@ class PostResult:
     outcome: PostOutcome
     message_id: int | None = None
     error: str | None = None
+    # The thread a forum post or a thread on a message opened (its id).
+    thread_id: int | None = None
+    # How long Discord asked to wait (a rate limit longer than is worth waiting in line).
+    retry_after: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,6 +610,24 @@ class DeliveryReport:
     dropped: int = 0
     paused: tuple[int, ...] = ()
     resumed: tuple[int, ...] = ()
+
+
+class FollowKind(enum.StrEnum):
+    """What a follow role is for: news of one company, or of one topic."""
+
+    COMPANY = "company"
+    TOPIC = "topic"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowRole:
+    """A role members of a server may give themselves with /follow: the server's admins chose
+    it for one company or topic (``subject``: its id)."""
+
+    guild_id: int
+    kind: FollowKind
+    subject: str
+    role_id: int
 
 
 class DigestState(enum.StrEnum):
@@ -562,3 +667,33 @@ class Backlog:
     oldest_pending: datetime | None  # when the oldest of them was queued
     # First seen of the oldest shared item the story stage has still to place (within its range).
     oldest_unassigned: datetime | None
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The Discord shard that carries a guild's events (Discord's own formula)."""
+    return (guild_id >> 22) % shard_count
+
+
+@dataclass(frozen=True, slots=True)
+class Shards:
+    """The Discord shards one process serves: ``ids`` out of ``count``.
+
+    Delivery and digests are claimed only for guilds on these shards, so processes that split
+    the shards between them never post for the same guild, and together leave none out.
+    """
+
+    ids: tuple[int, ...] = (0,)
+    count: int = 1
+
+    @property
+    def everything(self) -> bool:
+        """True when this process serves every shard (then nothing is filtered)."""
+        return set(self.ids) >= set(range(self.count))
+
+    def owns(self, guild_id: int) -> bool:
+        """Whether this process serves the guild's shard."""
+        return self.everything or shard_of(guild_id, self.count) in self.ids
+
+
+ALL_SHARDS = Shards()
+"""One unsharded process: every guild is its own."""

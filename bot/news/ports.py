@@ -5,18 +5,23 @@ Storage implements these Protocols (``storage/``); tests may stand fakes beside 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.news.models import (
+    ALL_SHARDS,
+    DEFAULT_POST_FORMAT,
     Backlog,
     Company,
     DigestEntry,
     DigestState,
+    EditState,
     Feed,
     FeedPollResult,
     FetchResult,
+    FollowKind,
+    FollowRole,
     Item,
     ItemPage,
     LatestRequest,
@@ -24,10 +29,15 @@ from bot.news.models import (
     NewSubscription,
     OutboxEntry,
     ParsedFeed,
+    PostFormat,
+    PostLayout,
     PostResult,
+    PublishState,
     SearchQuery,
     SearchRequest,
+    Shards,
     StoryRecord,
+    StoryThread,
     Subscription,
 )
 from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
@@ -61,6 +71,18 @@ class FeedRepository(Protocol):
         """Enabled feeds whose next poll time has come, most overdue first."""
         ...
 
+    async def claim_due(
+        self, now: datetime, owner: str, lease: timedelta, limit: int
+    ) -> list[Feed]:
+        """Due feeds that nobody holds a live lease on, at most ``limit``, most overdue first,
+        each leased to ``owner`` until ``now + lease`` in the same statement: two pollers never
+        get the same feed, and a dead poller's feeds are taken over once its leases expire."""
+        ...
+
+    async def release_leases(self, owner: str) -> None:
+        """Give up every lease ``owner`` holds (a poller stopping): its feeds are free at once."""
+        ...
+
     async def set_enabled(self, feed_id: int, enabled: bool, reason: str | None = None) -> Feed: ...
 
     async def remove(self, feed_id: int) -> None:
@@ -87,7 +109,11 @@ class ItemRepository(Protocol):
         ...
 
     async def apply(self, result: FeedPollResult) -> None:
-        """Store one feed's poll (items and feed state) in one transaction."""
+        """Store one feed's poll (items and feed state) in one transaction.
+
+        With ``result.lease_owner``, only while that owner holds the feed's lease at
+        ``result.polled_at`` (checked in the same transaction, which then frees the lease);
+        otherwise nothing is stored and ``LeaseLost`` is raised."""
         ...
 
     async def latest(self, request: LatestRequest) -> ItemPage: ...
@@ -198,6 +224,15 @@ class SubscriptionRepository(Protocol):
 
     async def resume(self, subscription_id: int) -> None: ...
 
+    async def set_post_format(self, subscription_id: int, post_format: PostFormat) -> None:
+        """Change how a subscription's posts look and whom they ping, from the next post on."""
+        ...
+
+    async def set_layout(self, subscription_id: int, layout: PostLayout, publish: bool) -> None:
+        """Change where a subscription's posts go (messages, threads by story, forum posts)
+        and whether they are published, from the next post on."""
+        ...
+
     async def count_for_guild(self, guild_id: int) -> int: ...
 
 
@@ -207,14 +242,22 @@ class OutboxRepository(Protocol):
     A (subscription, item) pair has one row ever, so nothing is posted twice.
     """
 
-    async def due(self, now: datetime, limit: int) -> list[OutboxEntry]:
+    async def due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[OutboxEntry]:
         """Pending posts of unpaused subscriptions none of whose posts waits for a retry
         (a channel in backoff waits as a whole, so its posts stay in order), oldest item
         first within each channel; ``limit`` is shared round-robin between subscriptions, so
-        a flood in one never leaves another's posts out."""
+        a flood in one never leaves another's posts out. Only subscriptions of guilds on
+        ``shards`` (a process serving some of Discord's shards)."""
         ...
 
-    async def mark_sent(self, entry_id: int, message_id: int, now: datetime) -> None: ...
+    async def mark_sent(
+        self, entry_id: int, message_id: int, now: datetime, *, thread_id: int | None = None
+    ) -> None:
+        """Record the post as delivered as ``message_id`` (in thread ``thread_id``, if any);
+        a post of a publishing subscription in its channel starts waiting to be published."""
+        ...
 
     async def mark_retry(self, entry_id: int, error: str, next_attempt_at: datetime) -> None: ...
 
@@ -235,6 +278,72 @@ class OutboxRepository(Protocol):
         ...
 
 
+class StoryThreadRepository(Protocol):
+    """The threads (forum posts, threads on a story's first message) subscriptions opened."""
+
+    async def for_story(self, subscription_id: int, story_id: int) -> StoryThread | None:
+        """The subscription's posted thread of a story, or of a story merged into it."""
+        ...
+
+    async def for_entry(self, outbox_id: int) -> StoryThread | None:
+        """The thread row written for this post as a story's first, if any."""
+        ...
+
+    async def start(
+        self, entry: OutboxEntry, story_id: int | None, title: str, now: datetime
+    ) -> StoryThread:
+        """Write a story's thread row for ``entry`` before its first message is posted."""
+        ...
+
+    async def record_first(
+        self,
+        story_thread_id: int,
+        entry_id: int,
+        message_id: int,
+        thread_id: int | None,
+        now: datetime,
+    ) -> None:
+        """In one transaction: the story's first message (and forum post) on its thread row,
+        and its post sent."""
+        ...
+
+    async def record_thread(self, story_thread_id: int, thread_id: int) -> None:
+        """The thread opened on a story's first message."""
+        ...
+
+    async def forget(self, story_thread_id: int) -> None:
+        """Drop a thread row whose message is gone in Discord (the story starts again)."""
+        ...
+
+    async def thread_ids(self, subscription_id: int) -> set[int]:
+        """The threads already recorded for a subscription."""
+        ...
+
+
+class FollowUpRepository(Protocol):
+    """What is owed to posts already sent: edits of corrected items, and publishing."""
+
+    async def edits_due(self, now: datetime, limit: int) -> list[OutboxEntry]:
+        """Sent posts whose item changed and whose edit's time has come."""
+        ...
+
+    async def finish_edit(self, entry_id: int, state: EditState) -> None: ...
+
+    async def edit_later(self, entry_id: int, at: datetime) -> None: ...
+
+    async def publishing_due(self, now: datetime, limit: int) -> list[OutboxEntry]:
+        """Sent posts waiting to be published whose time has come, oldest first."""
+        ...
+
+    async def finish_publishing(self, entry_id: int, state: PublishState) -> None: ...
+
+    async def publish_later(self, entry_id: int, at: datetime) -> None: ...
+
+    async def waiting_to_publish(self, subscription_id: int) -> int:
+        """How many of a subscription's posts wait to be published."""
+        ...
+
+
 class DigestRepository(Protocol):
     """Digests planned, posted and skipped: one row per (subscription, period start), ever."""
 
@@ -244,9 +353,11 @@ class DigestRepository(Protocol):
         """Queue the digest of a period unless it exists; True when it was queued now."""
         ...
 
-    async def due(self, now: datetime, limit: int) -> list[DigestEntry]:
+    async def due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[DigestEntry]:
         """Pending digests of unpaused subscriptions whose retry time (if any) has come,
-        oldest period first."""
+        oldest period first; only subscriptions of guilds on ``shards``."""
         ...
 
     async def mark_sent(self, digest_id: int, message_id: int, now: datetime) -> None: ...
@@ -271,6 +382,24 @@ class GuildSettingsRepository(Protocol):
 
     async def timezones(self) -> list[tuple[int, str]]:
         """Every server's time zone that was set (servers left out use UTC)."""
+        ...
+
+
+class FollowRoleRepository(Protocol):
+    """The roles members may give themselves with /follow, per server."""
+
+    async def set(self, role: FollowRole, now: datetime) -> None:
+        """Store the role for its company or topic, replacing the one set before."""
+        ...
+
+    async def remove(self, guild_id: int, kind: FollowKind, subject: str) -> FollowRole | None:
+        """Remove the role of a company or topic; the removed one, or None if none was set."""
+        ...
+
+    async def get(self, guild_id: int, kind: FollowKind, subject: str) -> FollowRole | None: ...
+
+    async def list_for_guild(self, guild_id: int) -> list[FollowRole]:
+        """A server's follow roles, companies first, then topics, each by id."""
         ...
 
 
@@ -303,14 +432,22 @@ class DeliveryHistory(Protocol):
 class Publisher(Protocol):
     """Posts to chat channels (Discord, in production)."""
 
-    async def post_item(self, channel_id: int, item: Item, nonce: str) -> PostResult:
-        """Post one item; the same nonce never makes a second message."""
+    async def post_item(
+        self, channel_id: int, item: Item, nonce: str, post_format: PostFormat = DEFAULT_POST_FORMAT
+    ) -> PostResult:
+        """Post one item in the subscription's style, pinging only its role; the same nonce
+        never makes a second message."""
         ...
 
     async def post_notice(self, channel_id: int, text: str, nonce: str) -> PostResult: ...
 
     async def post_roundup(
-        self, channel_id: int, items: Sequence[Item], waiting: int, nonce: str
+        self,
+        channel_id: int,
+        items: Sequence[Item],
+        waiting: int,
+        nonce: str,
+        post_format: PostFormat = DEFAULT_POST_FORMAT,
     ) -> PostResult:
         """Post several items as one message of linked headlines (the overflow of a flood);
         ``waiting`` more are still queued for the channel."""
@@ -318,6 +455,46 @@ class Publisher(Protocol):
 
     def missing_permissions(self, channel_id: int) -> str | None:
         """Why the bot cannot post in a channel now (None: it can)."""
+        ...
+
+
+class StoryPublisher(Publisher, Protocol):
+    """What posting by story (forums, threads), editing and publishing need of the chat."""
+
+    async def post_forum(
+        self, channel_id: int, title: str, item: Item, post_format: PostFormat
+    ) -> PostResult:
+        """Open a forum post titled ``title`` with the item as its first message, tagged with
+        the forum's tags for its companies and topics; the result carries the thread's id.
+        Discord has no nonce for this: a repeat makes a second post."""
+        ...
+
+    async def find_forum_post(
+        self, channel_id: int, title: str, since: datetime, known: set[int]
+    ) -> PostResult:
+        """Look for a forum post of the bot's titled ``title``, opened at or after ``since`` and
+        not one of ``known``: SENT with its id, NOT_FOUND if there is none, or a failure."""
+        ...
+
+    async def open_thread(self, channel_id: int, message_id: int, title: str) -> PostResult:
+        """Start a thread on a message (the same thread again if one exists)."""
+        ...
+
+    async def post_in_thread(
+        self, thread_id: int, item: Item, note: str, nonce: str, post_format: PostFormat
+    ) -> PostResult:
+        """Post an item in a thread with a short ``note`` above it."""
+        ...
+
+    async def edit_item(
+        self, channel_id: int, message_id: int, item: Item, note: str, post_format: PostFormat
+    ) -> PostResult:
+        """Rewrite a posted item's message with the item as it is now; pings nobody anew."""
+        ...
+
+    async def crosspost(self, channel_id: int, message_id: int) -> PostResult:
+        """Publish a message of an announcement channel to the channels following it
+        (RETRY with ``retry_after`` past Discord's publish limit)."""
         ...
 
 
@@ -391,6 +568,73 @@ class BacklogReader(Protocol):
         ...
 
 
+class DeliveryClaims(Protocol):
+    """Which process posts for a subscription's channel now (several gateways): a claim is a
+    lease on the subscription, so two deliverers never post for one channel at once (the
+    fixed nonce of each post stays the backstop should a lease run out mid-post)."""
+
+    async def claim(
+        self, subscription_id: int, entry_ids: Sequence[int], now: datetime
+    ) -> set[int] | None:
+        """Claim the subscription's delivery unless another process holds a live claim on it:
+        None when not claimed; else which of ``entry_ids`` are still pending (another
+        deliverer may have sent some since they were read)."""
+        ...
+
+    async def release(self, subscription_id: int) -> None:
+        """End this process's claim on the subscription's delivery."""
+        ...
+
+
+class IdentifyLocks(Protocol):
+    """Turns to IDENTIFY on Discord's gateway, shared by every process of one bot.
+
+    Discord lets a bot start ``max_concurrency`` sessions per 5 s, one per bucket
+    (``shard_id % max_concurrency``); an IDENTIFY over that is refused. A process holds the
+    bucket's turn while it identifies and for the window after it.
+    """
+
+    async def hold(self, bucket: int, seconds: float) -> None:
+        """Return once this process has the bucket's turn; the turn passes on ``seconds``
+        later by itself (the caller identifies at once)."""
+        ...
+
+    async def close(self) -> None:
+        """Give back every turn still held and close what holds them."""
+        ...
+
+
+class Coordination(Protocol):
+    """What processes sharing one database tell each other (several processes: PostgreSQL).
+
+    One of them leads: it runs what must run in one process at a time (story assignment,
+    digests); another takes over when the leader's connection ends. Pollers announce queued
+    posts, and every gateway's deliverer is woken by the announcement (the tick stays as the
+    fallback for one lost on the way).
+    """
+
+    async def lead(self) -> bool:
+        """Whether this process leads now: it becomes the leader when nobody is, and stays it
+        while its hold lasts (False once it is lost; a later call may win it back)."""
+        ...
+
+    async def announce_posts(self) -> None:
+        """Tell the other processes that posts were queued for delivery."""
+        ...
+
+    def delivery_claims(self, owner: str, lease: timedelta) -> DeliveryClaims:
+        """Claims on subscriptions' delivery in ``owner``'s name, each held for ``lease``."""
+        ...
+
+    def on_posts(self, wake: Callable[[], None]) -> None:
+        """Call ``wake`` whenever another process announces queued posts (from now on)."""
+        ...
+
+    async def close(self) -> None:
+        """Give up the lead, stop listening and close the connections."""
+        ...
+
+
 class Storage(Protocol):
     """One open database: every repository the app uses, and closing it.
 
@@ -432,6 +676,15 @@ class Storage(Protocol):
 
     @property
     def history(self) -> DeliveryHistory: ...
+
+    @property
+    def follow_roles(self) -> FollowRoleRepository: ...
+
+    @property
+    def story_threads(self) -> StoryThreadRepository: ...
+
+    @property
+    def followups(self) -> FollowUpRepository: ...
 
     async def close(self) -> None:
         """Close the database after the write in flight, if any."""

@@ -7,10 +7,20 @@ from dataclasses import dataclass, replace
 from bot.news.digests import DEFAULT_TIMEZONE, resolve_timezone
 from bot.news.errors import LimitReached, UserError
 from bot.news.lookup import resolve_or_explain
-from bot.news.models import NewSubscription, Subscription, SubscriptionFilter, SubscriptionMode
+from bot.news.models import (
+    DEFAULT_POST_FORMAT,
+    MessageStyle,
+    NewSubscription,
+    PostFormat,
+    PostLayout,
+    Subscription,
+    SubscriptionFilter,
+    SubscriptionMode,
+)
 from bot.news.ports import (
     Clock,
     CompanyDirectory,
+    FollowUpRepository,
     GuildSettingsRepository,
     OutboxRepository,
     SubscriptionRepository,
@@ -29,6 +39,8 @@ class SubscriptionStatus:
 
     subscription: Subscription
     pending: int
+    # Posts sent and waiting to be published (Discord's publish limit, a failure).
+    unpublished: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +50,8 @@ class SubscribeResult:
     subscription: Subscription
     created: bool
     resumed: bool = False
+    # An existing subscription given another style or ping role (it keeps its filters).
+    reformatted: bool = False
 
 
 def split_terms(text: str | None, what: str) -> tuple[str, ...]:
@@ -76,6 +90,16 @@ def describe_subscription(subscription: Subscription) -> str:
     return f"{when} digest at {subscription.post_hour:02}:00 of {what}"
 
 
+def _post_format(
+    current: PostFormat, style: MessageStyle | None, ping_role_id: int | None
+) -> PostFormat:
+    """``current`` with what a user chose instead; what they left out stays."""
+    return PostFormat(
+        style=style or current.style,
+        ping_role_id=ping_role_id if ping_role_id is not None else current.ping_role_id,
+    )
+
+
 class SubscriptionService:
     """Create, list and remove subscriptions within one server's limits."""
 
@@ -89,6 +113,7 @@ class SubscriptionService:
         max_per_guild: int = 25,
         topics: TopicDirectory | None = None,
         guild_settings: GuildSettingsRepository | None = None,
+        followups: FollowUpRepository | None = None,
     ) -> None:
         self._subscriptions = subscriptions
         self._outbox = outbox
@@ -98,6 +123,7 @@ class SubscriptionService:
         # Optional for callers that never filter by topic; a topic filter without it fails.
         self._topics = topics
         self._guild_settings = guild_settings
+        self._followups = followups
 
     def build_filter(
         self,
@@ -143,10 +169,16 @@ class SubscriptionService:
         created_by: int | None,
         mode: SubscriptionMode = SubscriptionMode.REALTIME,
         post_hour: int | None = None,
+        style: MessageStyle | None = None,
+        ping_role_id: int | None = None,
+        layout: PostLayout | None = None,
+        publish: bool | None = None,
     ) -> SubscribeResult:
         """Subscribe a channel; subscribing again with the same filters (and mode and hour)
-        resumes a paused one. ``post_hour`` (0-23, the server's time zone) is when a digest
-        is posted; realtime subscriptions take none."""
+        resumes a paused one, and gives it the ``style`` and ``ping_role_id`` given (what is
+        left out stays as it was; a new subscription posts embeds and pings nobody).
+        ``post_hour`` (0-23, the server's time zone) is when a digest is posted; realtime
+        subscriptions take none. Whether the bot may ping the role is the caller's check."""
         if mode is SubscriptionMode.REALTIME:
             if post_hour is not None:
                 raise UserError(
@@ -166,12 +198,28 @@ class SubscriptionService:
                 and subscription.mode is mode
                 and (mode is SubscriptionMode.REALTIME or subscription.post_hour == hour)
             ):
-                if subscription.paused_reason is None:
+                wanted = _post_format(subscription.post_format, style, ping_role_id)
+                reformatted = wanted != subscription.post_format
+                if reformatted:
+                    await self._subscriptions.set_post_format(subscription.id, wanted)
+                # Where posts go and publishing change the same way (left out: as it was).
+                placed = (
+                    layout or subscription.layout,
+                    subscription.publish if publish is None else publish,
+                )
+                if placed != (subscription.layout, subscription.publish):
+                    await self._subscriptions.set_layout(subscription.id, *placed)
+                    reformatted = True
+                if subscription.paused_reason is None and not reformatted:
                     return SubscribeResult(subscription, created=False)
-                await self._subscriptions.resume(subscription.id)
-                resumed = await self._subscriptions.get(subscription.id)
-                assert resumed is not None
-                return SubscribeResult(resumed, created=False, resumed=True)
+                paused = subscription.paused_reason is not None
+                if paused:
+                    await self._subscriptions.resume(subscription.id)
+                current = await self._subscriptions.get(subscription.id)
+                assert current is not None
+                return SubscribeResult(
+                    current, created=False, resumed=paused, reformatted=reformatted
+                )
         if len(existing) >= self._max_per_guild:
             raise LimitReached(
                 f"This server has {len(existing)} subscriptions, the most allowed. "
@@ -185,6 +233,9 @@ class SubscriptionService:
                 mode=mode,
                 created_by=created_by,
                 post_hour=hour,
+                post_format=_post_format(DEFAULT_POST_FORMAT, style, ping_role_id),
+                layout=layout or PostLayout.MESSAGE,
+                publish=bool(publish),
             ),
             self._clock.now(),
         )
@@ -233,7 +284,13 @@ class SubscriptionService:
     async def list_for_guild(self, guild_id: int) -> list[SubscriptionStatus]:
         """The server's subscriptions with their queued posts."""
         return [
-            SubscriptionStatus(s, await self._outbox.pending_count(s.id))
+            SubscriptionStatus(
+                s,
+                await self._outbox.pending_count(s.id),
+                await self._followups.waiting_to_publish(s.id)
+                if self._followups is not None and s.publish
+                else 0,
+            )
             for s in await self._subscriptions.list_for_guild(guild_id)
         ]
 

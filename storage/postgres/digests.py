@@ -11,8 +11,9 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.news.models import DigestEntry, DigestState, utc
+from bot.news.models import ALL_SHARDS, DigestEntry, DigestState, Shards, utc
 from storage.postgres.pool import Pool, affected, read, read_one, read_value, transaction
+from storage.postgres.shards import on_shards
 from storage.postgres.subscriptions import SUBSCRIPTION_COLUMNS, subscription_from_row
 
 log = logging.getLogger(__name__)
@@ -49,22 +50,27 @@ class PostgresDigestRepository:
             )
         return affected(status) > 0
 
-    async def due(self, now: datetime, limit: int) -> list[DigestEntry]:
-        """Pending digests of unpaused subscriptions whose retry time (if any) has come,
-        oldest period first, at most ``limit``."""
+    async def due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[DigestEntry]:
+        """Pending digests of unpaused subscriptions whose retry time (if any) has come, of
+        guilds on ``shards``, oldest period first, at most ``limit``."""
         if limit <= 0:
             return []
+        where, parameters = on_shards(shards, 3)
         rows = await read(
             self._pool,
             _DIGEST
-            + """
+            + f"""
             WHERE d.state = 'pending' AND s.paused_reason IS NULL
               AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= $1)
+              AND {where}
             ORDER BY d.period_end, d.id
             LIMIT $2
             """,
             utc(now),
             limit,
+            *parameters,
         )
         return [_entry(row) for row in rows]
 

@@ -28,6 +28,7 @@ from bot.news.models import (
 from storage.postgres.item_rows import ITEM_COLUMNS
 from storage.postgres.item_search import ItemSearch
 from storage.postgres.items_page import first_of_each_story, page, scope
+from storage.postgres.leases import keep_leased_result
 from storage.postgres.pool import Connection, Pool, read, read_value, transaction
 from storage.postgres.search import (
     Document,
@@ -238,6 +239,10 @@ class PostgresItemRepository:
             vectors, [Document(r.title, r.summary, r.tags) for r in (*new, *changed)]
         )
         async with transaction(self._pool) as connection:
+            if result.lease_owner is not None:
+                await keep_leased_result(
+                    connection, result.feed_id, result.lease_owner, result.polled_at
+                )
             name = await connection.fetchval(
                 _UPDATE_FEED,
                 result.status.value,

@@ -10,37 +10,62 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
-from bot.news.models import Company, OutboxEntry, OutboxState, utc
+from bot.news.models import (
+    ALL_SHARDS,
+    Company,
+    MessageStyle,
+    OutboxEntry,
+    OutboxState,
+    PostFormat,
+    PostLayout,
+    Shards,
+    utc,
+)
 from storage.postgres.item_rows import ITEM_COLUMNS, item_companies, item_from_row
 from storage.postgres.pool import Pool, affected, read, read_value, transaction
+from storage.postgres.shards import on_shards
 
 log = logging.getLogger(__name__)
 
+ENTRY_COLUMNS = f"""
+    o.id AS outbox_id, o.subscription_id AS outbox_subscription_id,
+    s.guild_id AS outbox_guild_id, s.channel_id AS outbox_channel_id,
+    o.state AS outbox_state, o.attempts AS outbox_attempts,
+    o.created_at AS outbox_created_at, o.next_attempt_at AS outbox_next_attempt_at,
+    o.message_id AS outbox_message_id, o.last_error AS outbox_last_error,
+    o.roundup AS outbox_roundup,
+    s.style AS outbox_style, s.ping_role_id AS outbox_ping_role_id,
+    s.layout AS outbox_layout, o.thread_id AS outbox_thread_id,
+    {ITEM_COLUMNS}
+"""
+"""What ``entry_from_row`` reads, from ``outbox AS o``, ``subscriptions AS s``, ``items AS i``."""
+
+STORY_WAIT = timedelta(minutes=2)
+"""How long a post by story (a thread, a forum post) waits for its shared item to be placed in a
+story, so that a story's second report finds the first one's thread (as SQLite's)."""
+
 # As SQLite's (storage/outbox.py): ``turn`` numbers each subscription's posts oldest first and
 # the inner LIMIT takes every subscription's first post before anyone's second, so a flood in
-# one channel never keeps a quiet channel's post waiting. $1 is now, $2 the limit (NULL: all).
+# one channel never keeps a quiet channel's post waiting. $1 is now, $2 the limit (NULL: all),
+# $3 the oldest first_seen a post by story still waits for its story at.
 _DUE = f"""
 SELECT * FROM (
-  SELECT o.id AS outbox_id, o.subscription_id AS outbox_subscription_id,
-         s.guild_id AS outbox_guild_id, s.channel_id AS outbox_channel_id,
-         o.state AS outbox_state, o.attempts AS outbox_attempts,
-         o.created_at AS outbox_created_at, o.next_attempt_at AS outbox_next_attempt_at,
-         o.message_id AS outbox_message_id, o.last_error AS outbox_last_error,
-         o.roundup AS outbox_roundup,
+  SELECT {ENTRY_COLUMNS},
          row_number() OVER (
            PARTITION BY o.subscription_id ORDER BY i.published, o.id
-         ) AS outbox_turn,
-         {ITEM_COLUMNS}
+         ) AS outbox_turn
   FROM outbox AS o
   JOIN subscriptions AS s ON s.id = o.subscription_id
   JOIN items AS i ON i.id = o.item_id
   WHERE o.state = 'pending'
     AND {{where}}
     AND s.paused_reason IS NULL
+    AND NOT (s.layout <> 'message' AND i.story_id IS NULL AND i.first_seen > $3
+             AND EXISTS (SELECT 1 FROM feeds AS f WHERE f.id = i.feed_id AND f.guild_id IS NULL))
     -- A channel whose post is waiting for a retry waits as a whole, so posts stay in order.
     AND NOT EXISTS (
       SELECT 1 FROM outbox AS w
@@ -52,6 +77,17 @@ SELECT * FROM (
 ) AS due
 ORDER BY outbox_subscription_id, outbox_turn
 """
+
+MARK_SENT = """
+UPDATE outbox SET state = 'sent', sent_at = $1, message_id = $2, thread_id = $3,
+    publish_state = CASE
+        WHEN $3::bigint IS NULL
+             AND (SELECT publish FROM subscriptions WHERE id = outbox.subscription_id)
+        THEN 'waiting' END
+WHERE id = $4 AND state = 'pending'
+"""
+"""Record a post delivered (one statement, shared with the story threads' first posts): a
+publishing subscription's post in its channel starts waiting to be published."""
 
 
 class PostgresOutboxRepository:
@@ -65,13 +101,20 @@ class PostgresOutboxRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    async def due(self, now: datetime, limit: int) -> list[OutboxEntry]:
+    async def due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[OutboxEntry]:
         """Pending posts of unpaused subscriptions none of whose posts waits for a retry: at
         most ``limit``, shared round-robin between subscriptions, returned by subscription then
-        oldest item first (see ``bot.news.ports.OutboxRepository.due``)."""
+        oldest item first, of guilds on ``shards`` only (see
+        ``bot.news.ports.OutboxRepository.due``)."""
         if limit <= 0:
             return []
-        return await self._entries(_DUE.format(where="TRUE"), utc(now), limit)
+        now = utc(now)
+        where, parameters = on_shards(shards, 4)
+        return await self._entries(
+            _DUE.format(where=where), now, limit, now - STORY_WAIT, *parameters
+        )
 
     async def compose_roundups(self, roundups: Sequence[tuple[str, Sequence[int]]]) -> None:
         """Put pending posts in roundups (nonce, entry ids), in one transaction, before any of
@@ -89,10 +132,12 @@ class PostgresOutboxRepository:
         self, subscription_id: int, nonce: str, now: datetime
     ) -> list[OutboxEntry]:
         """Every pending post of one roundup, in order (``due`` may have returned only some)."""
+        now = utc(now)
         return await self._entries(
-            _DUE.format(where="o.subscription_id = $3 AND o.roundup = $4"),
-            utc(now),
+            _DUE.format(where="o.subscription_id = $4 AND o.roundup = $5"),
+            now,
             None,
+            now - STORY_WAIT,
             subscription_id,
             nonce,
         )
@@ -100,18 +145,16 @@ class PostgresOutboxRepository:
     async def _entries(self, sql: str, *args: object) -> list[OutboxEntry]:
         rows = await read(self._pool, sql, *args)
         companies = await item_companies(self._pool, [row["id"] for row in rows])
-        return [_entry_from_row(row, companies.get(row["id"], ())) for row in rows]
+        return [entry_from_row(row, companies.get(row["id"], ())) for row in rows]
 
-    async def mark_sent(self, entry_id: int, message_id: int, now: datetime) -> None:
-        """Record that the post was delivered as ``message_id``; final, whatever comes later."""
+    async def mark_sent(
+        self, entry_id: int, message_id: int, now: datetime, *, thread_id: int | None = None
+    ) -> None:
+        """Record that the post was delivered as ``message_id`` (in thread ``thread_id``, if
+        any); final, whatever comes later. A publishing subscription's post in its channel
+        starts waiting to be published."""
         async with transaction(self._pool) as connection:
-            status = await connection.execute(
-                "UPDATE outbox SET state = 'sent', sent_at = $1, message_id = $2"
-                " WHERE id = $3 AND state = 'pending'",
-                utc(now),
-                message_id,
-                entry_id,
-            )
+            status = await connection.execute(MARK_SENT, utc(now), message_id, thread_id, entry_id)
         if affected(status) == 0:
             # Not an error (a replay after a crash, a subscription removed meanwhile), but a
             # message now exists for a row that says otherwise: worth a line in the log.
@@ -162,7 +205,8 @@ class PostgresOutboxRepository:
             )
 
 
-def _entry_from_row(row: asyncpg.Record, companies: tuple[Company, ...]) -> OutboxEntry:
+def entry_from_row(row: asyncpg.Record, companies: tuple[Company, ...]) -> OutboxEntry:
+    """An outbox row selected with ``ENTRY_COLUMNS`` (and its item's companies)."""
     return OutboxEntry(
         id=row["outbox_id"],
         subscription_id=row["outbox_subscription_id"],
@@ -176,4 +220,7 @@ def _entry_from_row(row: asyncpg.Record, companies: tuple[Company, ...]) -> Outb
         message_id=row["outbox_message_id"],
         last_error=row["outbox_last_error"],
         roundup=row["outbox_roundup"],
+        post_format=PostFormat(MessageStyle(row["outbox_style"]), row["outbox_ping_role_id"]),
+        layout=PostLayout(row["outbox_layout"]),
+        thread_id=row["outbox_thread_id"],
     )

@@ -7,12 +7,15 @@ from types import TracebackType
 from storage.postgres.backlog import PostgresBacklog
 from storage.postgres.digests import PostgresDigestRepository, PostgresGuildSettings
 from storage.postgres.feeds import PostgresFeedRepository
+from storage.postgres.follow_roles import PostgresFollowRoleRepository
+from storage.postgres.followups import PostgresFollowUpRepository
 from storage.postgres.history import PostgresDeliveryHistory
 from storage.postgres.items import PostgresItemRepository
 from storage.postgres.meta import PostgresMeta
 from storage.postgres.outbox import PostgresOutboxRepository
 from storage.postgres.pool import Pool
 from storage.postgres.stories import PostgresStoryRepository
+from storage.postgres.story_threads import PostgresStoryThreadRepository
 from storage.postgres.subscriptions import PostgresSubscriptionRepository
 
 
@@ -37,6 +40,9 @@ class PostgresStorage:
         self._stories = PostgresStoryRepository(pool)
         self._backlog = PostgresBacklog(pool)
         self._history = PostgresDeliveryHistory(pool)
+        self._follow_roles = PostgresFollowRoleRepository(pool)
+        self._story_threads = PostgresStoryThreadRepository(pool)
+        self._followups = PostgresFollowUpRepository(pool)
 
     @property
     def pool(self) -> Pool:
@@ -87,6 +93,18 @@ class PostgresStorage:
     @property
     def history(self) -> PostgresDeliveryHistory:
         return self._history
+
+    @property
+    def follow_roles(self) -> PostgresFollowRoleRepository:
+        return self._follow_roles
+
+    @property
+    def story_threads(self) -> PostgresStoryThreadRepository:
+        return self._story_threads
+
+    @property
+    def followups(self) -> PostgresFollowUpRepository:
+        return self._followups
 
     async def close(self) -> None:
         """Close the pool once every connection in use has been released."""

@@ -7,7 +7,10 @@ from datetime import datetime
 import asyncpg
 
 from bot.news.models import (
+    MessageStyle,
     NewSubscription,
+    PostFormat,
+    PostLayout,
     Subscription,
     SubscriptionFilter,
     SubscriptionMode,
@@ -17,7 +20,7 @@ from storage.postgres.pool import Pool, read, read_one, read_value, transaction
 
 SUBSCRIPTION_COLUMNS = """
     id, guild_id, channel_id, companies, keywords, exclude, mode, post_hour, created_at,
-    created_by, paused_reason, paused_at, topics
+    created_by, paused_reason, paused_at, topics, style, ping_role_id, layout, publish
 """
 """The columns ``subscription_from_row`` reads."""
 
@@ -40,6 +43,9 @@ def subscription_from_row(row: asyncpg.Record) -> Subscription:
         paused_reason=row["paused_reason"],
         paused_at=row["paused_at"],
         post_hour=row["post_hour"],
+        post_format=PostFormat(MessageStyle(row["style"]), row["ping_role_id"]),
+        layout=PostLayout(row["layout"]),
+        publish=row["publish"],
     )
 
 
@@ -60,8 +66,9 @@ class PostgresSubscriptionRepository:
             row = await connection.fetchrow(
                 f"""
                 INSERT INTO subscriptions (guild_id, channel_id, companies, keywords, exclude,
-                                           mode, post_hour, created_at, created_by, topics)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                           mode, post_hour, created_at, created_by, topics,
+                                           style, ping_role_id, layout, publish)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                 RETURNING {SUBSCRIPTION_COLUMNS}
                 """,
                 subscription.guild_id,
@@ -74,6 +81,10 @@ class PostgresSubscriptionRepository:
                 utc(now),
                 subscription.created_by,
                 list(f.topics),
+                subscription.post_format.style.value,
+                subscription.post_format.ping_role_id,
+                subscription.layout.value,
+                subscription.publish,
             )
         assert row is not None  # INSERT ... RETURNING always returns the row
         return subscription_from_row(row)
@@ -129,6 +140,27 @@ class PostgresSubscriptionRepository:
             await connection.execute(
                 "UPDATE subscriptions SET paused_reason = NULL, paused_at = NULL"
                 " WHERE id = $1 AND paused_reason IS NOT NULL",
+                subscription_id,
+            )
+
+    async def set_post_format(self, subscription_id: int, post_format: PostFormat) -> None:
+        """Change a subscription's style and ping role; posts already sent stay as they are."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE subscriptions SET style = $1, ping_role_id = $2 WHERE id = $3",
+                post_format.style.value,
+                post_format.ping_role_id,
+                subscription_id,
+            )
+
+    async def set_layout(self, subscription_id: int, layout: PostLayout, publish: bool) -> None:
+        """Change where a subscription's posts go and whether they are published, from the
+        next post on (a story already posted keeps its thread)."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE subscriptions SET layout = $1, publish = $2 WHERE id = $3",
+                layout.value,
+                publish,
                 subscription_id,
             )
 

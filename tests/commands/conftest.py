@@ -304,6 +304,7 @@ async def start_shopwire(
             subscriptions=newsroom.subscriptions,
             summaries=newsroom.summaries,
             settings=settings,
+            follow_roles=newsroom.follow_role_service(),
             explainer=newsroom.delivery_explainer(),
             previewer=newsroom.subscription_previewer(),
         )

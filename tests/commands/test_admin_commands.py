@@ -122,7 +122,8 @@ async def test_subscriptions_lists_filters_status_and_pending_posts(app: App) ->
     [embed] = reply.embeds
     assert embed["title"] == "Subscriptions (1)"
     assert embed["description"] == (
-        f"`#{subscription.id}` <#{world.news.id}> · keywords: warehouse · active · 1 post waiting"
+        f"`#{subscription.id}` <#{world.news.id}> · keywords: warehouse · style: embed"
+        " · active · 1 post waiting"
     )
 
     # Another server sees none of it.
@@ -250,6 +251,7 @@ async def test_help_is_private_and_names_the_permissions(app: App) -> None:
     assert names == [
         "For everyone",
         "For admins (Manage Server permission)",
+        "Threads, forums, announcements (admins)",
         "Checking subscriptions (admins)",
     ]
     assert "/subscribe" in embed["fields"][1]["value"]

@@ -38,6 +38,7 @@ def offline_bot() -> ShopwireBot:
         subscriptions=cast(Any, None),
         summaries=cast(Any, None),
         settings=cast(Any, None),
+        follow_roles=cast(Any, None),
         explainer=cast(Any, None),
         previewer=cast(Any, None),
     )
@@ -62,11 +63,13 @@ async def test_command_payload_matches_the_snapshot() -> None:
     names = [c["name"] for c in payload]
     assert names == [
         "feeds",
+        "follow",
         "help",
         "news",
         "settings",
         "subscribe",
         "subscriptions",
+        "unfollow",
         "unsubscribe",
     ]
     for command in payload:
@@ -124,11 +127,13 @@ async def test_the_running_bot_identifies_with_the_guilds_intent_only(app: App) 
     [sync] = app.fake.syncs(None)
     assert sorted(sync.names) == [
         "feeds",
+        "follow",
         "help",
         "news",
         "settings",
         "subscribe",
         "subscriptions",
+        "unfollow",
         "unsubscribe",
     ]
 

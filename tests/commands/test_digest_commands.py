@@ -70,7 +70,7 @@ async def test_daily_subscription_at_an_hour_names_its_first_digest(app: App) ->
     line = embed["description"]
     assert line.startswith(
         f"`#{subscription.id}` <#{world.news.id}> · daily digest at 07:00 of all news"
-        " · active · 0 posts waiting · next digest <t:"
+        " · style: embed · active · 0 posts waiting · next digest <t:"
     )
     listed_next = re.search(r"next digest (<t:\d+:f>) \(<t:\d+:R>\)", line)
     assert listed_next is not None

@@ -14,13 +14,16 @@ import pytest
 
 from bot.news.delivery import DeliveryOptions, DeliverySender, post_nonce, roundup_nonce
 from bot.news.models import (
+    DEFAULT_POST_FORMAT,
     FeedPollResult,
     FeedStatus,
     Item,
     ItemDraft,
+    MessageStyle,
     NewFeed,
     NewSubscription,
     PlannedPost,
+    PostFormat,
     PostOutcome,
     PostResult,
     Subscription,
@@ -49,17 +52,32 @@ class RecordingPublisher:
     crash_after_send: bool = False
     crash_on_roundup: bool = False
     roundups: list[list[str]] = field(default_factory=list)
+    # The style and ping each post was asked for, in order (items and roundups).
+    formats: list[PostFormat] = field(default_factory=list)
     _by_nonce: dict[str, Posted] = field(default_factory=dict)
 
-    async def post_item(self, channel_id: int, item: Item, nonce: str) -> PostResult:
+    async def post_item(
+        self,
+        channel_id: int,
+        item: Item,
+        nonce: str,
+        post_format: PostFormat = DEFAULT_POST_FORMAT,
+    ) -> PostResult:
+        self.formats.append(post_format)
         return self._post(channel_id, item.title, nonce)
 
     async def post_notice(self, channel_id: int, text: str, nonce: str) -> PostResult:
         return self._post(channel_id, text, nonce)
 
     async def post_roundup(
-        self, channel_id: int, items: Sequence[Item], waiting: int, nonce: str
+        self,
+        channel_id: int,
+        items: Sequence[Item],
+        waiting: int,
+        nonce: str,
+        post_format: PostFormat = DEFAULT_POST_FORMAT,
     ) -> PostResult:
+        self.formats.append(post_format)
         self.roundups.append([item.title for item in items])
         result = self._post(channel_id, f"roundup of {len(items)}, {waiting} waiting", nonce)
         if self.crash_on_roundup:
@@ -427,11 +445,22 @@ class GatedPublisher(RecordingPublisher):
     in_flight: dict[int, int] = field(default_factory=dict)
     most_at_once: dict[int, int] = field(default_factory=dict)
 
-    async def post_item(self, channel_id: int, item: Item, nonce: str) -> PostResult:
+    async def post_item(
+        self,
+        channel_id: int,
+        item: Item,
+        nonce: str,
+        post_format: PostFormat = DEFAULT_POST_FORMAT,
+    ) -> PostResult:
         return await self._request(channel_id, self._post(channel_id, item.title, nonce))
 
     async def post_roundup(
-        self, channel_id: int, items: Sequence[Item], waiting: int, nonce: str
+        self,
+        channel_id: int,
+        items: Sequence[Item],
+        waiting: int,
+        nonce: str,
+        post_format: PostFormat = DEFAULT_POST_FORMAT,
     ) -> PostResult:
         return await self._request(
             channel_id, await super().post_roundup(channel_id, items, waiting, nonce)
@@ -478,3 +507,27 @@ async def test_a_channel_waiting_out_its_rate_limit_never_holds_back_another_cha
     # Never two requests at once in one channel, whichever subscription they were for.
     assert publisher.most_at_once == {10: 1, 20: 1}
     assert publisher.titles(10)[-1] == "also in ten"
+
+
+async def test_each_post_and_roundup_has_its_subscriptions_style_and_ping(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher()
+    loud = PostFormat(MessageStyle.COMPACT, ping_role_id=555)
+    pinging = await db.subscriptions.add(
+        NewSubscription(guild_id=1, channel_id=10, filter=SubscriptionFilter(), post_format=loud),
+        clock.now(),
+    )
+    plain = await subscribe(db, clock, channel_id=20)
+    await queue(db, clock, pinging, [f"flood {n}" for n in range(7)])  # 5 posts, 1 roundup
+    await queue(db, clock, plain, ["quiet"])
+    report = await sender(db, publisher, clock).drain()
+    assert (report.sent, report.overflowed) == (6, 2)
+    assert len(publisher.roundups) == 1
+    assert publisher.formats.count(loud) == 6  # five items and the roundup
+    assert publisher.formats.count(DEFAULT_POST_FORMAT) == 1
+
+    # A changed style or ping applies from the next post on.
+    await db.subscriptions.set_post_format(pinging.id, PostFormat(MessageStyle.HEADLINE))
+    await queue(db, clock, pinging, ["later"])
+    await sender(db, publisher, clock).drain()
+    assert publisher.formats[-1] == PostFormat(MessageStyle.HEADLINE)
