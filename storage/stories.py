@@ -440,7 +440,7 @@ class SqliteStoryRepository:
         item_ids = [row["id"] for row in items]
         tagged_companies = await item_companies(self._db, item_ids)
         tagged_topics = await item_topics(self._db, item_ids)
-        parts: dict[int, _StoryParts] = {story_id: _StoryParts() for story_id in story_ids}
+        parts: dict[int, StoryParts] = {story_id: StoryParts() for story_id in story_ids}
         # The story's link is its headline's item's: the headline never points elsewhere.
         for row in ranked:
             if row["headline_link"]:
@@ -567,8 +567,9 @@ class SqliteStoryRepository:
         return {item_id: tuple(ids) for item_id, ids in found.items()}
 
 
-class _StoryParts:
-    """What a period's items say about one story, gathered newest item first."""
+class StoryParts:
+    """What a period's items say about one story, gathered newest item first (both
+    backends: storage.postgres.stories uses it too)."""
 
     def __init__(self) -> None:
         self.sources: set[str] = set()

@@ -8,7 +8,6 @@ are ``TEXT[]`` here.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -19,11 +18,11 @@ from bot.news.models import Company, StoryRecord, utc
 from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
 from storage.postgres.item_rows import item_companies, item_topics
 from storage.postgres.pool import Pool, read, read_one, read_value, transaction
+from storage.stories import StoryParts
 
 MAX_TOP_STORIES = 100
 """The most stories ``top_stories`` returns, whatever it is asked for."""
 
-LINKS_PER_STORY = 3
 """How many item links a ``StoryRecord`` carries (the newest)."""
 
 SHARED = "i.feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL)"
@@ -357,7 +356,7 @@ class PostgresStoryRepository:
         item_ids = [row["id"] for row in items]
         tagged_companies = await item_companies(self._pool, item_ids)
         tagged_topics = await item_topics(self._pool, item_ids)
-        parts: dict[int, _StoryParts] = {story_id: _StoryParts() for story_id in story_ids}
+        parts: dict[int, StoryParts] = {story_id: StoryParts() for story_id in story_ids}
         # The story's link is its headline's item's: the headline never points elsewhere.
         for row in ranked:
             if row["headline_link"]:
@@ -466,30 +465,6 @@ class PostgresStoryRepository:
         for item_id, company_id in rows:
             found.setdefault(item_id, []).append(company_id)
         return {item_id: tuple(ids) for item_id, ids in found.items()}
-
-
-class _StoryParts:
-    """What a period's items say about one story, gathered newest item first."""
-
-    def __init__(self) -> None:
-        self.sources: set[str] = set()
-        self.links: list[str] = []
-        self.topics: set[str] = set()
-        self.companies: Counter[Company] = Counter()
-
-    def add(
-        self, source: str, link: str | None, companies: Sequence[Company], topics: Sequence[str]
-    ) -> None:
-        self.sources.add(source)
-        if link and link not in self.links and len(self.links) < LINKS_PER_STORY:
-            self.links.append(link)
-        self.topics.update(topics)
-        for company in companies:
-            self.companies[company] += 1
-
-    def ranked_companies(self) -> tuple[Company, ...]:
-        """Most-tagged first, then by id."""
-        return tuple(sorted(self.companies, key=lambda c: (-self.companies[c], c.id)))
 
 
 def _story_item(
