@@ -129,3 +129,36 @@ def test_a_headline_reads_only_the_first_usable_sentences() -> None:
     whole = clean_summary(text, "Temu fined", "Wire")
     assert clean_summary(text, "Temu fined", "Wire", limit=2) == whole[:2]
     assert whole[0] == "U.S. regulators fined Temu."
+
+
+def test_cjk_text_is_read_as_character_pairs() -> None:
+    # Chinese and Japanese do not separate words: two reports of one event share pairs of
+    # characters, not whole runs. Digits inside a run are numbers of their own, and a lone
+    # character (a particle or counter) is not a word.
+    from bot.news.stories.wording import tokens
+
+    assert tokens("アマゾン、7～9月期11%増収") == [
+        "アマ",
+        "マゾ",
+        "ゾン",
+        "7",
+        "9",
+        "月期",
+        "11",
+        "%",
+        "増収",
+    ]
+    assert tokens("판매대금 20일 정산") == ["판매", "매대", "대금", "20", "정산"]
+    assert tokens("Amazon übertrifft Erwartungen") == ["amazon", "übertrifft", "erwartungen"]
+
+
+def test_cjk_reports_of_one_event_share_features() -> None:
+    from bot.news.stories.features import Featurizer
+    from bot.news.stories.model import StoryConfig
+
+    featurizer = Featurizer(StoryConfig())
+    first, second = _items(
+        [("市场监管总局发布平台价格行为规则", "36Kr"), ("监管总局出台平台价格规则", "Caixin")]
+    )
+    first_text, second_text = featurizer.extract(first), featurizer.extract(second)
+    assert {"监管", "平台", "价格", "规则"} <= first_text.counts.keys() & second_text.counts.keys()

@@ -39,6 +39,7 @@ from bot.news.stories.wording import (
     SYNONYMS,
     clean_summary,
     clean_title,
+    is_cjk,
     is_roundup,
     stem,
     tokens,
@@ -130,7 +131,7 @@ class Prepared:
 
 # Which stop words, synonyms and rules read the text: features read otherwise are read again.
 # (Bump the rules' number when a rule of ``keyterms`` or ``wording`` changes.)
-_RULES = 2
+_RULES = 3
 _LEXICON = hashlib.blake2b(
     repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()))).encode(), digest_size=6
 ).hexdigest()
@@ -214,7 +215,9 @@ class Featurizer:
         if found == "":
             if len(self._stems) >= self._CACHE_LIMIT:
                 self._stems.clear()
-            keep = token not in STOPWORDS and (len(token) >= 3 or token[0].isdigit())
+            keep = token not in STOPWORDS and (
+                len(token) >= 3 or token[0].isdigit() or is_cjk(token)
+            )
             found = SYNONYMS.get(word := stem(token), word) if keep else None
             self._stems[token] = found
         return found

@@ -56,8 +56,8 @@ class StoryConfig:
     number_weight: float = 0.02
     company_weight: float = 0.40
     name_weight: float = 0.07
-    source_weight: float = 0.15
-    short_margin: float = 0.15
+    source_weight: float = 0.25
+    short_margin: float = 0.05
     time_weight: float = 1.00
     time_slack: timedelta = timedelta(hours=12)
     event_floor: float = 0.05

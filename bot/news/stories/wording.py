@@ -182,11 +182,53 @@ STOPWORDS = words_of(
 )
 
 
+# Chinese, Japanese and Korean: Han, kana, Hangul (syllables and jamo), and the CJK marks.
+_CJK_RE = re.compile(r"[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-case words, numbers and currency signs of ``text``."""
-    if not text.isascii():  # NFKC and curly quotes only concern non-ASCII text
-        text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
-    return _TOKEN_RE.findall(text.lower())
+    """Lower-case words, numbers and currency signs of ``text``.
+
+    Chinese and Japanese do not separate words, and Korean attaches particles to them, so a
+    run of their characters is one "word" that two reports almost never share: it is read
+    as its overlapping character pairs instead (the usual way to index these languages), and
+    digits inside it ("7～9月期11%") as numbers of their own.
+    """
+    if text.isascii():
+        return _TOKEN_RE.findall(text.lower())
+    # NFKC and curly quotes only concern non-ASCII text.
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    found = _TOKEN_RE.findall(text.lower())
+    if _CJK_RE.search(text) is None:
+        return found
+    out: list[str] = []
+    for token in found:
+        if _CJK_RE.search(token) is None:
+            out.append(token)
+        else:
+            out.extend(_cjk_tokens(token))
+    return out
+
+
+def _cjk_tokens(token: str) -> Iterator[str]:
+    """The character pairs of a token's CJK runs, and its other parts (digits, Latin letters)
+    as words. A lone character is left out, as short words are in other languages: mostly a
+    particle or a counter ("20일", twenty days)."""
+    last = 0
+    for run in _CJK_RE.finditer(token):
+        if run.start() > last:
+            yield token[last : run.start()]
+        chars = run.group()
+        for i in range(len(chars) - 1):
+            yield chars[i : i + 2]
+        last = run.end()
+    if last < len(token):
+        yield token[last:]
+
+
+def is_cjk(word: str) -> bool:
+    """Whether ``word`` is (or starts with) a CJK character: such pairs are words."""
+    return _CJK_RE.match(word) is not None
 
 
 _DOUBLED = frozenset("bdgmnprt")
