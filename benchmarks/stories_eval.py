@@ -4,6 +4,7 @@ held-out half) and on the generated sets, and throughput.
     uv run python benchmarks/stories_eval.py                     # every set, 5 timing runs
     uv run python benchmarks/stories_eval.py --large 10000 --runs 3 --seeds 8
     uv run python benchmarks/stories_eval.py --holdout2           # also the fresh held-out set
+    uv run python benchmarks/stories_eval.py --holdout3           # also the third held-out set
 
 The hand-written set (``tests/data/stories_holdout``, see ``tests/news/story_holdout.py``) is
 split by event: the defaults were tuned on the "tune" half only; the "test" half is the
@@ -14,6 +15,7 @@ The extra tuning sets (``tests/data/stories_tuning/part_c.jsonl`` and ``part_d.j
 data only) are scored the same two ways, each on its own. ``--holdout2`` also scores the fresh
 held-out set (``tests/data/stories_holdout2``) the same two ways; it is off by default so that
 runs made while changing the method never show it: run it once, to report, never to tune.
+``--holdout3`` does the same for the third held-out set (``tests/data/stories_holdout3``).
 
 Accuracy: items are assigned in batches of ``--batch`` (one poll's worth) in ingest order, as
 the bot does. Pairwise precision, recall and F1 count pairs of items: a pair is found when both
@@ -164,6 +166,11 @@ def main() -> None:
         action="store_true",
         help="also score the fresh held-out set (report only, never tune on it)",
     )
+    parser.add_argument(
+        "--holdout3",
+        action="store_true",
+        help="also score the third held-out set (report only, never tune on it)",
+    )
     args = parser.parse_args()
     config = StoryConfig()
 
@@ -189,6 +196,13 @@ def main() -> None:
             name = f"fresh held-out set (stories_holdout2), {order} order"
             fresh[order] = evaluate(name, items, config, batch)
             show(fresh[order])
+    third: dict[str, Result] = {}
+    if args.holdout3:
+        for order, batch in (("published", args.batch), ("feeds", 500)):
+            items = story_holdout.load_holdout3(order)  # type: ignore[arg-type]
+            name = f"third held-out set (stories_holdout3), {order} order"
+            third[order] = evaluate(name, items, config, batch)
+            show(third[order])
     small = evaluate("eval set (tests/data)", story_corpus.load(), config, args.batch)
     show(small)
     started = time.perf_counter()
@@ -247,6 +261,11 @@ def main() -> None:
         **(
             {"fresh_holdout2": {key: result.as_json() for key, result in fresh.items()}}
             if fresh
+            else {}
+        ),
+        **(
+            {"fresh_holdout3": {key: result.as_json() for key, result in third.items()}}
+            if third
             else {}
         ),
         "eval_set": small.as_json(),

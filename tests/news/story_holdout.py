@@ -42,6 +42,11 @@ the defaults were set, by someone who never ran the clusterer on it; 24 events "
 one week in October 2026, told by 10-15 outlets each, and 95 look-alike events; labels as
 above, its README lists them), is loaded by :func:`load_holdout2`. It is for reporting only:
 nothing is tuned on it, and it shares no event, headline or link with the sets above.
+
+A third held-out set, ``tests/data/stories_holdout3/items.jsonl`` (written by hand by someone who
+never read or ran the clustering code; 24 events "k01".."k24" of 16-22 November 2026, told by
+12-15 outlets each, and 124 look-alike events; labels as above, its README lists them), is
+loaded by :func:`load_holdout3`. Report only, as for the second.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ from tests.news.story_corpus import LabelledItem
 HOLDOUT_DIR = Path(__file__).resolve().parents[1] / "data" / "stories_holdout"
 TUNING_DIR = Path(__file__).resolve().parents[1] / "data" / "stories_tuning"
 HOLDOUT2_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout2" / "items.jsonl"
+HOLDOUT3_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout3" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -86,7 +92,7 @@ class Row:
 
     @property
     def half(self) -> Literal["tune", "test"]:
-        if self.main_event.startswith("h"):  # the fresh held-out set reports only
+        if self.main_event.startswith(("h", "k")):  # the fresh held-out sets report only
             return "test"
         if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
@@ -109,6 +115,11 @@ def tuning_rows(parts: Sequence[TuningPart] = ("part_c",)) -> list[Row]:
 def holdout2_rows() -> list[Row]:
     """Every row of the fresh held-out set (``stories_holdout2/items.jsonl``)."""
     return _read_files([HOLDOUT2_FILE])
+
+
+def holdout3_rows() -> list[Row]:
+    """Every row of the third held-out set (``stories_holdout3/items.jsonl``)."""
+    return _read_files([HOLDOUT3_FILE])
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -168,6 +179,14 @@ def load_holdout2(order: Order = "published") -> list[LabelledItem]:
     Report on it; never tune on it (see ``tests/data/stories_holdout2/README.md``).
     """
     return _labelled(holdout2_rows(), order)
+
+
+def load_holdout3(order: Order = "published") -> list[LabelledItem]:
+    """The third held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it; never tune on it (see ``tests/data/stories_holdout3/README.md``).
+    """
+    return _labelled(holdout3_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:
