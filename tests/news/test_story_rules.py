@@ -3,6 +3,8 @@ and a headline's place counts in the main European languages too."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from bot.news.stories import StoryClusterer, StoryItem
@@ -162,3 +164,40 @@ def test_cjk_reports_of_one_event_share_features() -> None:
     )
     first_text, second_text = featurizer.extract(first), featurizer.extract(second)
     assert {"监管", "平台", "价格", "规则"} <= first_text.counts.keys() & second_text.counts.keys()
+
+
+_GERMAN_LEAD = (
+    "Die Bonner Wettbewerbshüter sehen darin einen Missbrauch der Marktmacht. Der Konzern"
+    " kündigte an, gegen die Entscheidung vorzugehen, und verwies auf Vorteile für Kundinnen"
+    " und Kunden sowie kleine Unternehmen."
+)
+
+
+def _with_background(report: str) -> list[StoryItem]:
+    """Forty other Amazon stories (so that "Amazon" says little), an event told by two
+    English outlets, and ``report`` in German with a lead that shares no word with them."""
+    syllables = ("".join(p) for p in itertools.product("bdfgklmnprst", "aeiou", repeat=2))
+    words = list(itertools.islice(syllables, 0, 2000, 7))
+    rows = [(f"Amazon {words[2 * n]}s {words[2 * n + 1]}", f"Outlet {n}") for n in range(40)]
+    rows += [
+        ("Germany orders Amazon to repay €59mn over seller price caps", "Financial Times"),
+        ("Amazon told to pay back 59 million euros to marketplace sellers", "Reuters"),
+        (report, "Handelsblatt"),
+    ]
+    items = _items(rows)
+    items[-1] = dataclasses.replace(items[-1], summary=_GERMAN_LEAD)
+    return items
+
+
+def test_a_report_in_another_language_joins_on_company_and_amount() -> None:
+    # Too few shared words for the threshold; the company and the exact amount, at the same
+    # time, from another outlet, make it the same event. Another amount does not.
+    same = _with_background(
+        "Kartellamt verdonnert Amazon zu Rückzahlung von 59 Mio. an Marktplatzhändler"
+    )
+    other = _with_background(
+        "Kartellamt verdonnert Amazon zu Rückzahlung von 12 Mio. an Marktplatzhändler"
+    )
+    for items, joins in ((same, True), (other, False)):
+        stories = dict(StoryClusterer().assign(items))
+        assert (stories[items[-1].item_id] == stories[items[-2].item_id]) is joins

@@ -15,6 +15,8 @@ Why it is built like this:
   of an event can land in two stories before either has the words they share. The merge pass
   fixes that where it happens, for the stories just touched, at a cost bounded by the number
   of candidates, not by the size of the stories.
+- A report in another language shares too few words to reach the threshold; it still joins
+  a story of other outlets that names the same company and the same amount at the same time.
 - Penalties, not just similarity, keep look-alikes apart: a report about Italy does not join
   a story about France, a source does not report one event twice, and title-only posts (forum
   threads, changelog lines) need a key term in common, not just common words.
@@ -408,7 +410,37 @@ class StoryClusterer:
             cosine, event = self._cosines(item, story)
             if event >= floor:
                 scored.append((cosine, story))
-        return _best(scored, self.config.threshold, lambda story: self._penalty(item, story))
+        best = _best(scored, self.config.threshold, lambda story: self._penalty(item, story))
+        return best if best is not None else self._anchored(item, candidates)
+
+    def _anchored(self, item: Prepared, candidates: list[_Story]) -> int | None:
+        """A story that ``item`` shares its headline company and an exact amount with, told
+        by other outlets within ``time_slack``: the story with the best cosine among those.
+
+        A report in another language shares almost no words with a story told in English,
+        so its cosine stays under the threshold; but the same company quoting the same
+        figure ("€59mn", "59 Mio. Euro") at the same time, with no place or company against
+        it, is one event. A story of one report is not enough: it may be a look-alike.
+        """
+        terms = item.terms
+        if not terms.numbers or not terms.companies:
+            return None
+        main = {c for c, weight in terms.companies.items() if weight >= 3} or terms.companies.keys()
+        slack = self.config.time_slack.total_seconds()
+        found: list[tuple[float, int]] = []
+        for story in candidates:
+            if (
+                story.roundup
+                or story.size < 2
+                or item.source in story.sources
+                or main.isdisjoint(story.companies)
+                or terms.numbers.keys().isdisjoint(story.numbers)
+                or abs(item.published - story.seconds / story.size) > slack
+                or self._penalty(item, story) == math.inf
+            ):
+                continue
+            found.append((self._cosine(item.features, story), story.story_id))
+        return max(found)[1] if found else None
 
     def _penalty(self, item: Prepared, story: _Story) -> float:
         """What pushes an item away from a story: key terms they disagree on, a source that

@@ -270,6 +270,8 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
     for text, weight in ((title, 2), (summary, 1)):
         if not text:
             continue
+        if not text.isascii():
+            text = _apart_from_cjk(text)
         for match in _PLACE_RE.finditer(text):
             name = " ".join(match.group().split()).removesuffix("'s").lower()
             places[_PLACE_OF[name]] += weight
@@ -280,6 +282,18 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
         if weight == 1 or not _is_title_case(text):
             _names(text, weight, names)
     return places, numbers, names, title_places
+
+
+# A digit run written against Chinese, Japanese or Korean characters ("クラウド20%伸びる",
+# "20일"): no word boundary separates them, so it is set apart to be read as a number.
+_CJK_DIGITS_RE = re.compile(
+    r"(?<=[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff])(?=[0-9])"
+    r"|(?<=[0-9%])(?=[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff])"
+)
+
+
+def _apart_from_cjk(text: str) -> str:
+    return _CJK_DIGITS_RE.sub(" ", text)
 
 
 def company_weights(title: str, companies: Iterable[str]) -> Bag:
