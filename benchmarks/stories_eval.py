@@ -8,7 +8,8 @@ held-out half) and on the generated sets, and throughput.
 
 The hand-written set (``tests/data/stories_holdout``, see ``tests/news/story_holdout.py``) is
 split by event: the defaults were tuned on the "tune" half; the "test" half was held out but
-has been reported many times. The accuracy to quote is the third held-out set (``--holdout3``). Each half is assigned in two orders: by publication time in batches of
+has been reported many times. The accuracy to quote is the third held-out set (``--holdout3``).
+Each half is assigned in two orders: by publication time in batches of
 ``--batch`` (feeds polled as items come out), and grouped by outlet in one batch of 500 (a
 cold first poll of every feed). Merges are applied to earlier placements, as storage does.
 The extra tuning sets (``tests/data/stories_tuning/part_c.jsonl`` and ``part_d.jsonl``, tuning
