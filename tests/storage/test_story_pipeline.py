@@ -26,12 +26,21 @@ from tests.news import story_holdout
 from tests.storage.conftest import add_feed, draft, poll
 
 
-@pytest.fixture(params=["tune", "test"])
+_SETS = {
+    "holdout2": story_holdout.holdout2_rows,
+    "holdout3": story_holdout.holdout3_rows,
+}
+
+
+@pytest.fixture(params=["tune", "test", "holdout2", "holdout3"])
 async def newsroom(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[Database, FakeClock, dict[str, str]]]:
     """One half of the hand-written set stored and placed in stories; link -> event."""
-    rows = [r for r in story_holdout.rows() if r.half == request.param]
+    if request.param in _SETS:
+        rows = _SETS[request.param]()
+    else:
+        rows = [r for r in story_holdout.rows() if r.half == request.param]
     end = max(r.published for r in rows) + timedelta(hours=1)
     clock = FakeClock(end)
     database = await Database.open(tmp_path / "shopwire.db")
@@ -86,7 +95,14 @@ async def test_headline_line_and_link_come_from_one_report(
     newsroom: tuple[Database, FakeClock, dict[str, str]],
 ) -> None:
     database, clock, _ = newsroom
-    rows = {r.link: r for r in story_holdout.rows()}
+    rows = {
+        r.link: r
+        for r in [
+            *story_holdout.rows(),
+            *story_holdout.holdout2_rows(),
+            *story_holdout.holdout3_rows(),
+        ]
+    }
     service = SummaryService(
         stories=database.stories,
         companies=Tagger.default(),
