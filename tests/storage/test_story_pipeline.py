@@ -25,7 +25,6 @@ from tests.fakes.clock import FakeClock
 from tests.news import story_holdout
 from tests.storage.conftest import add_feed, draft, poll
 
-
 _SETS = {
     "holdout2": story_holdout.holdout2_rows,
     "holdout3": story_holdout.holdout3_rows,
