@@ -201,3 +201,30 @@ def test_a_report_in_another_language_joins_on_company_and_amount() -> None:
     for items, joins in ((same, True), (other, False)):
         stories = dict(StoryClusterer().assign(items))
         assert (stories[items[-1].item_id] == stories[items[-2].item_id]) is joins
+
+
+def test_a_possessive_place_is_not_where_the_event_is() -> None:
+    # "Germany's Otto sells ...": the wires' way of saying whose the company is. It is still
+    # a place the report mentions, but not a headline place that could veto a story.
+    from bot.news.stories.keyterms import text_terms
+
+    places, _, _, title_places = text_terms("Germany's Otto sells Crate & Barrel", "")
+    assert places == {"DE": 2} and title_places == {}
+    places, _, _, title_places = text_terms("Otto sells Crate & Barrel in Germany", "")
+    assert title_places == {"DE": 1}
+    _, _, _, title_places = text_terms("Britain\u2019s Evri says deliveries are back", "")
+    assert title_places == {}
+
+
+def test_cjk_amounts_are_read_with_their_units() -> None:
+    from bot.news.stories.keyterms import text_terms
+
+    def numbers(text: str) -> dict[str, int]:
+        return dict(text_terms(text, "")[1])
+
+    assert numbers("メルカリ、楽天の「ラクマ」買収 450億円で") == numbers(
+        "Rakuma for 45 billion yen"
+    )
+    assert numbers("쿠팡 매출 10조원 돌파") == {"1e+13": 2}
+    assert numbers("アマゾン、7～9月期11%増収 クラウド20%伸びる") == {"11%": 2, "20%": 2}
+    assert numbers("판매대금 20일 내 정산") == {"20": 2}

@@ -136,7 +136,10 @@ _NUMBER_RE = re.compile(
     r"|(?:\d{0,2}(?:\.\d{3})+|\d*,\d+)(?=\s?(?:" + _EUROPEAN_SCALES + r"))"
     r"|\d*(?:\.\d+)?))"
     r"(?:\s?(?P<scale>%|percent\b|per\s?cent\b|bn\b|billion\b|mn\b|m\b|million\b|k\b"
-    r"|thousand\b|tn\b|trillion\b|crore\b|lakh\b|" + _EUROPEAN_SCALES + r"))?(?![\w%])",
+    r"|thousand\b|tn\b|trillion\b|crore\b|lakh\b|[万億亿兆만억조](?=\s)|"
+    + _EUROPEAN_SCALES
+    + r"))?"
+    r"(?![\w%])",
     re.IGNORECASE,
 )
 # A currency right before a number makes it an amount ("US$40", "€ 40", "EUR 40").
@@ -146,6 +149,8 @@ _CURRENCY_BEFORE_RE = re.compile(
 _SCALES = {
     "bn": 1e9, "billion": 1e9, "mn": 1e6, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3,
     "tn": 1e12, "trillion": 1e12, "crore": 1e7, "lakh": 1e5,
+    # Chinese, Japanese and Korean count in ten-thousands: 450億 is 45 billion.
+    "万": 1e4, "만": 1e4, "億": 1e8, "亿": 1e8, "억": 1e8, "兆": 1e12, "조": 1e12,
     **dict.fromkeys(_EUROPEAN_MILLIONS, 1e6), **dict.fromkeys(_EUROPEAN_BILLIONS, 1e9),
 }  # fmt: skip
 
@@ -273,9 +278,13 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
         if not text.isascii():
             text = _apart_from_cjk(text)
         for match in _PLACE_RE.finditer(text):
-            name = " ".join(match.group().split()).removesuffix("'s").lower()
+            found = match.group()
+            name = " ".join(found.split()).removesuffix("'s").lower()
             places[_PLACE_OF[name]] += weight
-            if weight == 2:
+            # "Germany's Otto sells ...": a possessive place says whose the company is, not
+            # where the event is; the wires write it of every company they name.
+            possessive = found.endswith("'s") or text.startswith("’s", match.end())
+            if weight == 2 and not possessive:
                 title_places[_PLACE_OF[name]] += 1
         _numbers(text, weight, numbers)
         # In a Title Case Headline every word looks like a name.
@@ -292,8 +301,12 @@ _CJK_DIGITS_RE = re.compile(
 )
 
 
+# A CJK number's unit ("450億円", "3조원") is set apart from what follows it too.
+_CJK_SCALE_RE = re.compile(r"(?<=[0-9])\s?([万億亿兆만억조])")
+
+
 def _apart_from_cjk(text: str) -> str:
-    return _CJK_DIGITS_RE.sub(" ", text)
+    return _CJK_DIGITS_RE.sub(" ", _CJK_SCALE_RE.sub(r" \1 ", text))
 
 
 def company_weights(title: str, companies: Iterable[str]) -> Bag:
