@@ -121,12 +121,14 @@ def test_pairwise_f1_on_the_eval_set(corpus: list[LabelledItem], assigned: dict[
     predicted = [assigned[labelled.item.item_id] for labelled in corpus]
     precision, recall, f1 = pairwise_scores(truth, predicted)
     print(f"pairwise precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
-    # Measured 0.907 (P 0.845, R 0.979). This generated set is a regression guard: its events
-    # come from templates whose look-alikes differ in one slot, which favoured the old
-    # character n-gram method tuned on it (0.966) and failed on real wording (0.66 on a
-    # hand-written set). The hand-written set below is what the defaults are tuned and judged on.
-    assert f1 >= 0.86
-    assert precision >= 0.80 and recall >= 0.92
+    # Measured 0.874 (P 0.792, R 0.975); 0.907 (P 0.845) before names quoted in a text stopped
+    # costing a report its story and title-only posts needed less evidence, which lets more of
+    # the templates' one-slot look-alikes (another quoted person) through. This generated set
+    # is a regression guard against a collapse: its look-alikes favoured the old character
+    # n-gram method tuned on it (0.966), which failed on real wording (0.66 on a hand-written
+    # set). The hand-written sets are what the defaults are tuned and judged on.
+    assert f1 >= 0.84
+    assert precision >= 0.76 and recall >= 0.92
 
 
 def test_lookalike_stories_are_hardly_ever_merged(

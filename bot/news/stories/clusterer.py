@@ -57,6 +57,8 @@ _COMMON = 40
 _IDF_PRIOR = 100
 # How many merges one touched story may take part in per run (a bound, not a tuning knob).
 _MAX_MERGES_PER_STORY = 4
+# A name's weight is 2 in a headline and 1 in a text; a view's ``full`` is half the heaviest.
+_HEADLINE_NAME = 1.0
 
 
 @dataclass(slots=True)
@@ -628,7 +630,8 @@ def _terms_penalty(
     squared, so that a partial overlap costs little and no overlap ("fined in Spain" against
     "fined in Italy", "JD.com halts parcels" against "Coupang halts parcels") costs the full
     weight. Numbers and names go one way and count linearly: reports of one event quote
-    different figures and people, and an item may lack some.
+    different figures and people, and an item may lack some. Names count only when the
+    item's headline names someone.
     """
     places, numbers, companies, names = zip(mine, theirs, strict=True)
     penalty = 0.0
@@ -636,9 +639,14 @@ def _terms_penalty(
         if weight and a.main_total and b.full:
             miss = 1.0 - view_agreement(a, b, both_ways=False)
             penalty += weight * miss * miss
-    for (a, b), weight in ((numbers, config.number_weight), (names, config.name_weight)):
-        if weight and a.main_total and b.full:
-            penalty += weight * (1.0 - view_agreement(a, b, both_ways=False))
+    a, b = numbers
+    if config.number_weight and a.main_total and b.full:
+        penalty += config.number_weight * (1.0 - view_agreement(a, b, both_ways=False))
+    a, b = names
+    # Only people a headline names tell events apart ("Gentz steps down" / "Ritter steps
+    # down"); those a text quotes (analysts, spokespeople) differ from report to report.
+    if config.name_weight and a.full >= _HEADLINE_NAME and b.full:
+        penalty += config.name_weight * (1.0 - view_agreement(a, b, both_ways=False))
     return penalty
 
 

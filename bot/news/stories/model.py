@@ -32,7 +32,8 @@ class StoryConfig:
     - ``max_candidates``: how many stories are scored per item (those sharing the item's
       rarest terms); the rest are never considered.
     - ``place_weight``, ``number_weight``, ``company_weight``, ``name_weight``: the penalty for
-      full disagreement on that kind of key term.
+      full disagreement on that kind of key term (names only when the item's headline names
+      someone).
     - ``source_weight``: the penalty for joining a story that the same source already reported
       (outlets report an event once; look-alikes are often told by the same outlet).
     - ``short_margin``: how much more a title-only item with no key term in common with a
