@@ -228,3 +228,12 @@ def test_cjk_amounts_are_read_with_their_units() -> None:
     assert numbers("쿠팡 매출 10조원 돌파") == {"1e+13": 2}
     assert numbers("アマゾン、7～9月期11%増収 クラウド20%伸びる") == {"11%": 2, "20%": 2}
     assert numbers("판매대금 20일 내 정산") == {"20": 2}
+
+
+def test_a_place_after_the_main_clause_is_context() -> None:
+    from bot.news.stories.keyterms import text_terms
+
+    _, _, _, title_places = text_terms("CVC to buy GLS in €4.3bn deal as IDS refocuses on UK", "")
+    assert title_places == {}
+    _, _, _, title_places = text_terms("Amazon halts parcels to Germany as strike spreads", "")
+    assert title_places == {"DE": 1}

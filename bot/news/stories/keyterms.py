@@ -284,7 +284,7 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
             # "Germany's Otto sells ...": a possessive place says whose the company is, not
             # where the event is; the wires write it of every company they name.
             possessive = found.endswith("'s") or text.startswith("’s", match.end())
-            if weight == 2 and not possessive:
+            if weight == 2 and not possessive and match.start() < _main_clause_end(text):
                 title_places[_PLACE_OF[name]] += 1
         _numbers(text, weight, numbers)
         # In a Title Case Headline every word looks like a name.
@@ -307,6 +307,21 @@ _CJK_SCALE_RE = re.compile(r"(?<=[0-9])\s?([万億亿兆만억조])")
 
 def _apart_from_cjk(text: str) -> str:
     return _CJK_DIGITS_RE.sub(" ", _CJK_SCALE_RE.sub(r" \1 ", text))
+
+
+# Where a headline's main clause ends: "CVC to buy GLS in €4.3bn deal as IDS refocuses on
+# UK" happens wherever GLS is; the place after "as" is context, as after "amid", "while" or a
+# dash. Not after "after" ("eBay to pay €30m after Spanish probe": the cause is the event) or
+# a semicolon ("Loophole closes; Shopee halts parcels to Belgium").
+_CLAUSE_RE = re.compile(
+    r"\s(?:as|amid|while|despite|ahead of)\s|\s[-–—]\s",
+    re.IGNORECASE,
+)
+
+
+def _main_clause_end(title: str) -> int:
+    found = _CLAUSE_RE.search(title)
+    return found.start() if found else len(title)
 
 
 def company_weights(title: str, companies: Iterable[str]) -> Bag:
