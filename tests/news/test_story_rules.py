@@ -237,3 +237,19 @@ def test_a_place_after_the_main_clause_is_context() -> None:
     assert title_places == {}
     _, _, _, title_places = text_terms("Amazon halts parcels to Germany as strike spreads", "")
     assert title_places == {"DE": 1}
+
+
+def test_a_story_told_first_in_another_language_merges_on_company_and_amount() -> None:
+    # A local outlet reported first; its second report arrives after the wires had started
+    # a story of their own, which shares no word with the local one: only the company and
+    # the amount. The merge pass makes them one.
+    rows = [
+        ("楽天、フリマ事業を売却 320億円で合意", "Nikkan A"),
+        ("Rakuten agrees to sell resale unit for 32 billion yen", "Wire C"),
+        ("Rakuten to offload flea-market business in 32 billion yen deal", "Wire D"),
+        ("楽天がフリマ事業売却 320億円 狙いは", "Nikkan B"),
+    ]
+    items = [dataclasses.replace(item, companies=("rakuten",)) for item in _items(rows)]
+    clusterer = StoryClusterer()
+    clusterer.assign(items)
+    assert len({held.story_id for held in clusterer.members()}) == 1

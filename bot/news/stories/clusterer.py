@@ -344,7 +344,12 @@ class StoryClusterer:
         looked: list[tuple[int, str]] = []
         for key in features:
             posting = postings.get(key)
-            if posting is not None and len(posting) <= common:
+            # A term only the excluded story has finds nothing: it would take a slot.
+            if (
+                posting is not None
+                and len(posting) <= common
+                and (exclude is None or len(posting) > 1 or exclude not in posting)
+            ):
                 looked.append((len(posting), key))
         looked.sort()
         score: dict[int, float] = {}
@@ -506,9 +511,41 @@ class StoryClusterer:
         ]
         best = _best(scored, config.threshold, lambda o: self._story_penalty(story, o))
         if best is None:
-            return None
+            return self._anchored_partner(story, candidates)
         other = self._stories[best]
         return other if self._members_fit(story, other) else None
+
+    def _anchored_partner(self, story: _Story, candidates: list[_Story]) -> _Story | None:
+        """``_anchored`` for two stories: reports in one language that started a story of
+        their own (the first outlet to report was a local one) join the story the others
+        tell, when both name the same main company and amount at the same time, each was
+        told by two or more outlets, none by both, and nothing vetoes it."""
+        if story.roundup or story.size < 2 or not story.numbers or not story.companies:
+            return None
+        mine = story.term_views()
+        slack = self.config.time_slack.total_seconds()
+        middle = story.seconds / story.size
+        found: list[tuple[float, int]] = []
+        for other in candidates:
+            if (
+                other.roundup
+                or other.size < 2
+                or not story.sources.keys().isdisjoint(other.sources)
+            ):
+                continue
+            theirs = other.term_views()
+            if (
+                mine[2].main.keys().isdisjoint(theirs[2].main.keys())
+                or (
+                    mine[1].main.keys().isdisjoint(other.numbers)
+                    and theirs[1].main.keys().isdisjoint(story.numbers)
+                )
+                or abs(middle - other.seconds / other.size) > slack
+                or self._story_penalty(story, other) == math.inf
+            ):
+                continue
+            found.append((_centroid_cosine(story, other), other.story_id))
+        return self._stories[max(found)[1]] if found else None
 
     def _members_fit(self, a: _Story, b: _Story) -> bool:
         """Whether the smaller story's reports, one by one, would join the larger: on average
