@@ -164,10 +164,12 @@ def test_no_giant_cluster_at_5000_items() -> None:
 @pytest.mark.parametrize(
     ("half", "order", "batch", "f1_floor", "precision_floor"),
     [
-        # Tuned on: measured F1 0.952 (P 1.000) and 0.952 (P 0.989).
-        ("tune", "published", BATCH, 0.92, 0.97),
-        ("tune", "feeds", 500, 0.92, 0.97),
-        # Never tuned on: measured F1 0.926 (P 0.962) and 0.945 (P 0.928).
+        # Tuned on: measured F1 0.941 (P 0.965) and 0.940 (P 0.976); 0.952 (P 1.000, 0.989)
+        # before the tuning sets grew by stories_holdout2, which traded some of this half's
+        # precision for recall on the others.
+        ("tune", "published", BATCH, 0.92, 0.95),
+        ("tune", "feeds", 500, 0.92, 0.95),
+        # Held out but reported many times: measured F1 0.947 (P 0.964) and 0.947 (P 0.931).
         ("test", "published", BATCH, 0.90, 0.93),
         ("test", "feeds", 500, 0.91, 0.90),
     ],
