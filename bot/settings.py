@@ -55,7 +55,7 @@ class Settings:
     max_post_age_hours: float = 72.0
     max_guild_feeds: int = 10
     max_guild_subscriptions: int = 25
-    story_threshold: float = 0.20  # StoryConfig's default (a test keeps them equal)
+    story_threshold: float = 0.18  # StoryConfig's default (a test keeps them equal)
     story_window_hours: float = 72.0
     discord_api_base: str | None = None
     discord_gateway: str | None = None

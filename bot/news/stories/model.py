@@ -49,7 +49,7 @@ class StoryConfig:
       happened; the rest is background shared with other stories).
     """
 
-    threshold: float = 0.20
+    threshold: float = 0.18
     merge_threshold: float = 0.22
     window: timedelta = timedelta(hours=72)
     max_candidates: int = 8
@@ -61,9 +61,9 @@ class StoryConfig:
     short_margin: float = 0.05
     time_weight: float = 1.00
     time_slack: timedelta = timedelta(hours=12)
-    event_floor: float = 0.05
+    event_floor: float = 0.10
     term_boost: float = 1.0
-    title_weight: float = 2.0
+    title_weight: float = 2.5
     summary_words: int = 60
 
     def __post_init__(self) -> None:
