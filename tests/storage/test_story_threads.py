@@ -1,4 +1,5 @@
-"""Story threads, owed edits and publishing in SQLite (migration 11's tables and columns)."""
+"""Story threads, owed edits and publishing (migration 11's tables and columns); owed edits and
+publishing on both backends (the ``storage`` fixture)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from bot.news.models import (
     Subscription,
     SubscriptionFilter,
 )
+from bot.news.ports import Storage
 from storage import Database
 from tests.storage.conftest import T0, add_feed, draft, poll
 
 
 async def subscribe(
-    db: Database, layout: PostLayout = PostLayout.MESSAGE, *, publish: bool = False
+    db: Storage, layout: PostLayout = PostLayout.MESSAGE, *, publish: bool = False
 ) -> Subscription:
     return await db.subscriptions.add(
         NewSubscription(
@@ -101,7 +103,8 @@ async def test_a_post_by_story_waits_a_little_for_its_item_to_be_placed(db: Data
     assert {e.item.key for e in await db.outbox.due(T0, 10)} == {"a", "p"}
 
 
-async def test_a_corrected_item_owes_its_post_an_edit_within_a_day_only(db: Database) -> None:
+async def test_a_corrected_item_owes_its_post_an_edit_within_a_day_only(storage: Storage) -> None:
+    db = storage
     feed = await add_feed(db)
     sub = await subscribe(db)
     await db.items.apply(
@@ -129,7 +132,10 @@ async def test_a_corrected_item_owes_its_post_an_edit_within_a_day_only(db: Data
     assert await db.followups.edits_due(fixed + timedelta(hours=1), 10) == []
 
 
-async def test_publishing_waits_from_the_send_and_is_held_never_dropped(db: Database) -> None:
+async def test_publishing_waits_from_the_send_and_is_held_never_dropped(
+    storage: Storage,
+) -> None:
+    db = storage
     feed = await add_feed(db)
     publishing = await subscribe(db, publish=True)
     plain = await db.subscriptions.add(
