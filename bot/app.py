@@ -101,7 +101,10 @@ class Newsroom:
                 clock=self.clock,
             ),
             followups=FollowUpSender(
-                followups=self.storage.followups, publisher=publisher, clock=self.clock
+                followups=self.storage.followups,
+                publisher=publisher,
+                clock=self.clock,
+                digests=self.storage.digests,
             ),
         )
 

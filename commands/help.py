@@ -53,8 +53,8 @@ PLACES = (
     "`thread: per-story` on /subscribe posts a story's first report and puts later ones in a "
     "thread on it; a forum channel gets one post per story (tagged with its matching company "
     "or topic tags), later reports as replies\n"
-    "`publish: True` on /subscribe publishes each post of an announcement channel to the "
-    "servers following it (10 an hour per channel: the rest wait their turn)\n"
+    "`publish: True` on /subscribe publishes each post, roundup and digest of an announcement "
+    "channel to the servers following it (10 an hour per channel: the rest wait their turn)\n"
     "A post whose item the publisher corrects within a day is edited, not posted again"
 )
 """Where posts go, in a field of their own."""

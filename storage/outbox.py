@@ -94,6 +94,20 @@ WHERE id = :id AND state = 'pending'
 """Record a post delivered (one statement, shared with the story threads' first posts)."""
 
 
+_ROUNDUP_SENT = """
+UPDATE outbox SET message_id = ?1,
+    publish_state = CASE
+        WHEN id = ?2 AND (SELECT publish FROM subscriptions WHERE id = outbox.subscription_id) = 1
+        THEN 'waiting' END
+WHERE state = 'overflow' AND message_id IS NULL AND id IN (SELECT value FROM json_each(?3))
+"""
+"""A roundup's message recorded on its rows; its first row waits to be published."""
+
+
+def _ids(entry_ids: Sequence[int]) -> str:
+    return json.dumps([int(i) for i in entry_ids])
+
+
 class SqliteOutboxRepository:
     """Posts waiting for delivery and the record of those delivered (implements
     ``bot.news.ports.OutboxRepository``).
@@ -195,9 +209,15 @@ class SqliteOutboxRepository:
                 (error, to_db_time(next_attempt_at), entry_id),
             )
 
-    async def mark_overflow(self, entry_ids: Sequence[int]) -> None:
-        """Record posts announced in an "and N more" notice instead of posted one by one."""
+    async def mark_overflow(self, entry_ids: Sequence[int], message_id: int | None = None) -> None:
+        """Record posts announced in a roundup (``message_id``, when known) instead of posted
+        one by one. A publishing subscription's roundup waits to be published once, as its
+        first post's row (the others carry the message id only)."""
         await self._finish(entry_ids, OutboxState.OVERFLOW, None)
+        if message_id is None or not entry_ids:
+            return
+        async with self._db.transaction() as db:
+            await db.execute(_ROUNDUP_SENT, (message_id, min(entry_ids), _ids(entry_ids)))
 
     async def mark_dropped(self, entry_ids: Sequence[int], reason: str) -> None:
         """Record posts given up on (too old), with why; they are never posted."""

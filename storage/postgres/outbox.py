@@ -171,9 +171,23 @@ class PostgresOutboxRepository:
                 entry_id,
             )
 
-    async def mark_overflow(self, entry_ids: Sequence[int]) -> None:
-        """Record posts announced in a roundup instead of posted one by one."""
+    async def mark_overflow(self, entry_ids: Sequence[int], message_id: int | None = None) -> None:
+        """Record posts announced in a roundup (``message_id``, when known) instead of posted
+        one by one; a publishing subscription's roundup waits to be published once, as its
+        first post's row (see SQLite's)."""
         await self._finish(entry_ids, OutboxState.OVERFLOW, None)
+        if message_id is None or not entry_ids:
+            return
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE outbox SET message_id = $1, publish_state = CASE WHEN id = $2 AND"
+                " (SELECT publish FROM subscriptions WHERE id = outbox.subscription_id)"
+                " THEN 'waiting' END"
+                " WHERE state = 'overflow' AND message_id IS NULL AND id = ANY($3::bigint[])",
+                message_id,
+                min(entry_ids),
+                [int(i) for i in entry_ids],
+            )
 
     async def mark_dropped(self, entry_ids: Sequence[int], reason: str) -> None:
         """Record posts given up on (too old), with why; they are never posted."""

@@ -193,3 +193,26 @@ async def test_killed_after_discord_created_the_forum_post_restart_makes_no_seco
     assert w.thread_posts(thread)[1].content.startswith("+1 source: Second Wire")
     assert START  # the first poll's backlog was never posted anywhere
     assert all(not w.fake.messages_in(c.id) for c in (w.news, w.deals, w.announcements))
+
+
+async def test_a_roundup_in_an_announcement_channel_is_published_too(
+    forum_world: ForumWorld,
+) -> None:
+    w = forum_world
+    w.env["SHOPWIRE_MAX_POSTS_PER_CHANNEL"] = "1"  # a flood of three: a post and a roundup
+    await started(w)
+    answer = await reply(
+        await w.slash(w.admin, "subscribe", channel=w.announcements.id, publish=True)
+    )
+    assert "publishing: on" in answer, answer
+    w.add_items(
+        ("r-1", "Amazon cuts FBA fees for new sellers", "Fees fall in January."),
+        ("r-2", "Etsy tightens handmade rules", "Resellers face removal."),
+        ("r-3", "eBay adds a returns hub", "Sellers see returns in one place."),
+    )
+    post, roundup = await w.fake.wait_for_messages(w.announcements.id, 2, timeout=WAIT)
+    assert "2 more new items" in text_of(roundup), text_of(roundup)
+    await w.until(lambda: len(w.fake.crossposts) >= 2)
+    assert sorted(c.message_id for c in w.fake.crossposts) == sorted((post.id, roundup.id))
+    await w.until(lambda: w.bot.log().count("poll feed_id=1") >= 3)
+    assert len(w.fake.crossposts) == 2 and len(w.posts(w.announcements)) == 2
