@@ -55,9 +55,11 @@ PLACES = (
     "or topic tags), later reports as replies\n"
     "`publish: True` on /subscribe publishes each post, roundup and digest of an announcement "
     "channel to the servers following it (10 an hour per channel: the rest wait their turn)\n"
-    "A post whose item the publisher corrects within a day is edited, not posted again"
+    "A post whose item the publisher corrects within a day is edited, not posted again\n"
+    "`/subscriptions edit <subscription> [style] [ping] [remove_ping] [thread] [publish]`: "
+    "change how a subscription posts, keeping its filters (`remove_ping: True` stops pings)"
 )
-"""Where posts go, in a field of their own."""
+"""Where posts go and how a subscription's are changed, in a field of their own."""
 
 CHECKS = (
     "`/subscriptions preview [companies] [keywords] [exclude] [topics]`: what these filters "
