@@ -202,6 +202,12 @@ class DiscordPublisher:
         data, failed = await self._request(route, body)
         return failed or PostResult(PostOutcome.SENT, message_id=int(data["id"]))
 
+    async def rename_thread(self, thread_id: int, title: str) -> PostResult:
+        """Give a thread (a forum post) another title; Discord asks Manage Threads for it."""
+        route = Route("PATCH", "/channels/{channel_id}", channel_id=thread_id)
+        data, failed = await self._request(route, {"name": title[:100]})
+        return failed or PostResult(PostOutcome.SENT, thread_id=int(data["id"]))
+
     async def crosspost(self, channel_id: int, message_id: int) -> PostResult:
         """Publish a message to the channels following its announcement channel. Past
         Discord's publish limit: RETRY with how long it asked to wait, never a wait here."""

@@ -505,6 +505,10 @@ class StoryPublisher(Publisher, Protocol):
         """Rewrite a posted item's message with the item as it is now; pings nobody anew."""
         ...
 
+    async def rename_thread(self, thread_id: int, title: str) -> PostResult:
+        """Give a thread (a forum post) another title, within Discord's 100 characters."""
+        ...
+
     async def crosspost(self, channel_id: int, message_id: int) -> PostResult:
         """Publish a message of an announcement channel to the channels following it
         (RETRY with ``retry_after`` past Discord's publish limit)."""

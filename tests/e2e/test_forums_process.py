@@ -14,7 +14,7 @@ import pytest
 
 from tests.ceiling import CEILING
 from tests.e2e.test_bot_process import START, WAIT, World, cli, reply, text_of
-from tests.fakediscord import FakeDiscord, RecordedMessage
+from tests.fakediscord import FakeDiscord, Perm, RecordedMessage
 from tests.fakediscord.state import Channel
 from tests.fakes.feedserver import FeedServer, rss
 
@@ -216,3 +216,24 @@ async def test_a_roundup_in_an_announcement_channel_is_published_too(
     assert sorted(c.message_id for c in w.fake.crossposts) == sorted((post.id, roundup.id))
     await w.until(lambda: w.bot.log().count("poll feed_id=1") >= 3)
     assert len(w.fake.crossposts) == 2 and len(w.posts(w.announcements)) == 2
+
+
+async def test_a_corrected_item_retitles_the_forum_post_it_opened(
+    forum_world: ForumWorld,
+) -> None:
+    w = forum_world
+    w.guild.allow_bot(w.forum, Perm.MANAGE_THREADS)  # Discord asks it to rename a thread
+    await started(w)
+    assert "forum post" in await reply(await w.slash(w.admin, "subscribe", channel=w.forum.id))
+    typo = ("t-1", "Temu fnied €200 million by EU regulators", "The Commission fined Temu.")
+    w.add_items(typo)
+    [thread] = await w.until(lambda: w.threads_in(w.forum) or None)
+    assert thread.name == typo[1]
+    fixed = "Temu fined €200 million by EU regulators" + " over fake discounts" * 5
+    w.add_items(("t-1", fixed, typo[2]))
+    await w.until(lambda: fixed in text_of(w.fake.message(thread.id)))
+    await w.until(lambda: w.fake.thread_renames)
+    [(renamed, title)] = w.fake.thread_renames
+    assert renamed == thread.id and thread.name == title
+    assert title.startswith("Temu fined €200 million") and len(title) <= 100
+    assert len(w.threads_in(w.forum)) == 1 and len(w.thread_posts(thread)) == 1

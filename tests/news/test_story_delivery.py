@@ -56,6 +56,8 @@ class ThreadPublisher:
     lose_forum_answer: bool = False
     crosspost_limit: int = 100
     published: list[int] = field(default_factory=list)
+    renames: list[tuple[int, str]] = field(default_factory=list)
+    may_rename: bool = True  # False: Discord answers 403 (no Manage Threads)
     _nonces: dict[str, int] = field(default_factory=dict)
     _ids: int = 5000
 
@@ -134,6 +136,16 @@ class ThreadPublisher:
         message.text = item.title
         message.edits += 1
         return PostResult(PostOutcome.SENT, message_id=message_id)
+
+    async def rename_thread(self, thread_id: int, title: str) -> PostResult:
+        if thread_id not in self.threads:
+            return PostResult(PostOutcome.NOT_FOUND)
+        if not self.may_rename:
+            return PostResult(PostOutcome.FORBIDDEN, error="Missing Permissions")
+        assert 1 <= len(title) <= 100
+        self.threads[thread_id] = title
+        self.renames.append((thread_id, title))
+        return PostResult(PostOutcome.SENT, thread_id=thread_id)
 
     async def crosspost(self, channel_id: int, message_id: int) -> PostResult:
         if len(self.published) >= self.crosspost_limit:
@@ -392,3 +404,26 @@ async def test_a_story_thread_publishes_its_first_message_not_its_replies(desk: 
     # Discord publishes an announcement channel's own messages; a thread's are not published.
     assert desk.publisher.published == [first.id]
     assert await desk.db.followups.waiting_to_publish(threads.id) == 0
+
+
+async def test_a_corrected_forum_post_takes_the_corrected_title_and_a_reply_changes_none(
+    desk: Desk,
+) -> None:
+    forum = await desk.subscribe(PostLayout.FORUM)
+    first = await desk.arrive(forum, "Shein fnied in France " + "x" * 120, story=9)
+    reply = await desk.arrive(forum, "Shein fnied, AP says", story=9, source="AP")
+    await desk.sender.drain()
+    [thread] = desk.publisher.threads
+    desk.clock.advance(timedelta(hours=1))
+    await desk.correct(first, "Shein fined in France " + "x" * 120)
+    await desk.correct(reply, "Shein fined, AP says", "AP")
+    await desk.sender.drain()
+    # Only the post the corrected item opened is retitled, within Discord's 100 characters.
+    [(renamed, title)] = desk.publisher.renames
+    assert renamed == thread and title.startswith("Shein fined in France x") and len(title) == 100
+    # Without Manage Threads the message is still corrected; the title stays as it was.
+    desk.publisher.may_rename = False
+    await desk.correct(first, "Shein fined €40m in France")
+    await desk.sender.drain()
+    assert desk.publisher.messages[thread].text == "Shein fined €40m in France"
+    assert desk.publisher.threads[thread] == title and len(desk.publisher.renames) == 1

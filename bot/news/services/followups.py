@@ -4,7 +4,7 @@
 
     edits_due                      posts whose item the publisher corrected within a day
     | publisher.edit_item          the message rewritten where it is (channel, thread, forum)
-    |   sent                       done
+    |   sent                       done; a forum post's first message: the post retitled too
     |   not found                  gone: the message was deleted in Discord; never reposted
     |   forbidden                  failed (logged)
     |   retry                      tried again later
@@ -28,9 +28,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.news.models import DigestEntry, EditState, OutboxEntry, PostOutcome, PublishState
+from bot.news.models import (
+    DigestEntry,
+    EditState,
+    OutboxEntry,
+    PostLayout,
+    PostOutcome,
+    PublishState,
+)
 from bot.news.ports import Clock, DigestRepository, FollowUpRepository, StoryPublisher
-from bot.news.rules.story_posts import source_note
+from bot.news.rules.story_posts import source_note, story_title
 
 log = logging.getLogger("shopwire.delivery")
 
@@ -98,6 +105,8 @@ class FollowUpSender:
             if result.outcome is PostOutcome.SENT:
                 await self._followups.finish_edit(entry.id, EditState.DONE)
                 edited += 1
+                if entry.layout is PostLayout.FORUM and entry.thread_id == entry.message_id:
+                    await self._retitle(entry)
             elif result.outcome is PostOutcome.NOT_FOUND:
                 await self._followups.finish_edit(entry.id, EditState.GONE)
                 gone += 1
@@ -109,6 +118,19 @@ class FollowUpSender:
                 wait = result.retry_after or self._retry
                 await self._followups.edit_later(entry.id, self._clock.now() + wait)
         return edited, gone
+
+    async def _retitle(self, entry: OutboxEntry) -> None:
+        """The forum post this corrected item opened takes its corrected headline. Once: a
+        refusal (no Manage Threads, an archived post) leaves the old title, logged."""
+        assert entry.thread_id is not None
+        renamed = await self._publisher.rename_thread(entry.thread_id, story_title(entry.item))
+        if renamed.outcome is not PostOutcome.SENT:
+            log.info(
+                "forum post title kept entry_id=%s thread_id=%s: %s",
+                entry.id,
+                entry.thread_id,
+                renamed.error or renamed.outcome.value,
+            )
 
     async def _publish(self) -> tuple[int, int, int]:
         published = held = gone = 0
