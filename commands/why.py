@@ -104,6 +104,11 @@ def outcome_text(
         return f"✅ posted: [jump to the message]({jump_link(guild_id, where, e.message_id)})"
     if o is Outcome.POSTED:
         return "✅ posted"
+    if o is Outcome.ROUNDUP and e.message_id:
+        link = jump_link(guild_id, channel, e.message_id)
+        return (
+            f"✅ rolled into a [roundup message]({link}) (a flood passed the channel's post limit)"
+        )
     if o is Outcome.ROUNDUP:
         return "✅ rolled into a roundup message (a flood passed the channel's post limit)"
     if o is Outcome.QUEUED:

@@ -94,14 +94,16 @@ WHERE id = :id AND state = 'pending'
 """Record a post delivered (one statement, shared with the story threads' first posts)."""
 
 
-_ROUNDUP_SENT = """
-UPDATE outbox SET message_id = ?1,
+_MARK_OVERFLOW = """
+UPDATE outbox SET state = 'overflow', message_id = coalesce(?1, message_id),
     publish_state = CASE
-        WHEN id = ?2 AND (SELECT publish FROM subscriptions WHERE id = outbox.subscription_id) = 1
-        THEN 'waiting' END
-WHERE state = 'overflow' AND message_id IS NULL AND id IN (SELECT value FROM json_each(?3))
+        WHEN ?1 IS NOT NULL AND id = ?2
+             AND (SELECT publish FROM subscriptions WHERE id = outbox.subscription_id) = 1
+        THEN 'waiting' ELSE publish_state END
+WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?3))
 """
-"""A roundup's message recorded on its rows; its first row waits to be published."""
+"""Posts shown in a roundup, with its message when known (one statement: a crash never leaves
+a posted roundup without it); its first row waits to be published."""
 
 
 def _ids(entry_ids: Sequence[int]) -> str:
@@ -213,11 +215,10 @@ class SqliteOutboxRepository:
         """Record posts announced in a roundup (``message_id``, when known) instead of posted
         one by one. A publishing subscription's roundup waits to be published once, as its
         first post's row (the others carry the message id only)."""
-        await self._finish(entry_ids, OutboxState.OVERFLOW, None)
-        if message_id is None or not entry_ids:
+        if not entry_ids:
             return
         async with self._db.transaction() as db:
-            await db.execute(_ROUNDUP_SENT, (message_id, min(entry_ids), _ids(entry_ids)))
+            await db.execute(_MARK_OVERFLOW, (message_id, min(entry_ids), _ids(entry_ids)))
 
     async def mark_dropped(self, entry_ids: Sequence[int], reason: str) -> None:
         """Record posts given up on (too old), with why; they are never posted."""

@@ -175,15 +175,16 @@ class PostgresOutboxRepository:
         """Record posts announced in a roundup (``message_id``, when known) instead of posted
         one by one; a publishing subscription's roundup waits to be published once, as its
         first post's row (see SQLite's)."""
-        await self._finish(entry_ids, OutboxState.OVERFLOW, None)
-        if message_id is None or not entry_ids:
+        if not entry_ids:
             return
         async with transaction(self._pool) as connection:
+            # One statement: a crash never leaves a posted roundup without its message.
             await connection.execute(
-                "UPDATE outbox SET message_id = $1, publish_state = CASE WHEN id = $2 AND"
+                "UPDATE outbox SET state = 'overflow', message_id = coalesce($1, message_id),"
+                " publish_state = CASE WHEN $1::bigint IS NOT NULL AND id = $2 AND"
                 " (SELECT publish FROM subscriptions WHERE id = outbox.subscription_id)"
-                " THEN 'waiting' END"
-                " WHERE state = 'overflow' AND message_id IS NULL AND id = ANY($3::bigint[])",
+                " THEN 'waiting' ELSE publish_state END"
+                " WHERE state = 'pending' AND id = ANY($3::bigint[])",
                 message_id,
                 min(entry_ids),
                 [int(i) for i in entry_ids],

@@ -28,7 +28,7 @@ class Outcome(enum.StrEnum):
     """Where an item stands for one subscription."""
 
     POSTED = "posted"  # its own message (``message_id``)
-    ROUNDUP = "roundup"  # listed in a roundup message of a flood
+    ROUNDUP = "roundup"  # listed in a roundup message of a flood (``message_id``, when known)
     QUEUED = "queued"  # waiting for the next delivery round
     RETRYING = "retrying"  # a post failed; tried again at ``next_attempt_at``
     PAUSED = "paused"  # queued, but the subscription is paused (``reason``)
@@ -121,7 +121,7 @@ def explain(
             thread_id=post.thread_id,
         )
     if post.state is OutboxState.OVERFLOW:
-        return Explanation(subscription, Outcome.ROUNDUP, verdict)
+        return Explanation(subscription, Outcome.ROUNDUP, verdict, message_id=post.message_id)
     if post.state is OutboxState.DROPPED:
         return Explanation(subscription, Outcome.DROPPED, verdict, reason=post.last_error)
     if subscription.paused_reason is not None:
