@@ -101,7 +101,10 @@ class Newsroom:
                 clock=self.clock,
             ),
             followups=FollowUpSender(
-                followups=self.storage.followups, publisher=publisher, clock=self.clock
+                followups=self.storage.followups,
+                publisher=publisher,
+                clock=self.clock,
+                digests=self.storage.digests,
             ),
         )
 
@@ -145,6 +148,7 @@ class Newsroom:
             subscriptions=self.storage.subscriptions,
             clock=self.clock,
             max_age=timedelta(hours=self.settings.max_post_age_hours),
+            guild_settings=self.storage.guild_settings,
         )
 
     def subscription_previewer(self) -> SubscriptionPreviewer:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import discord
 from discord.ext import commands
 
+from bot import long_waits
 from commands import add_cogs
 from commands.errors import ShopwireTree
 from commands.services import BotServices
@@ -46,12 +47,12 @@ class ShopwireBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=ShopwireTree,
             help_command=None,
-            # A 429 longer than this (30 s, discord.py's least; Discord's publish limit is 10
-            # crossposts an hour per channel) is raised, not slept through: delivery queues the
-            # post for later instead of holding every channel's posts behind it.
-            max_ratelimit_timeout=30.0,
             **options,
         )
+        # Every call waits out its 429s as discord.py does by default, except where a task
+        # asks otherwise (the publish queue: a crosspost past Discord's hourly limit is held
+        # for later, never slept through; bot/long_waits.py).
+        long_waits.install(self.http)
         self.services = services
 
     async def setup_hook(self) -> None:

@@ -2,8 +2,8 @@
 
 ``embed`` is the item's embed; ``compact`` one line (the title linked, the source) with link
 previews suppressed, for busy channels; ``headline`` the title and its bare link, which Discord
-previews. Roundups follow the style (one embed, or lines in the message's content); digests
-keep their summary embed. The ping is the first thing in the content, and the only mention in
+previews. Roundups and digests follow the style too (one embed, or lines in the message's
+content). The ping is the first thing in the content, and the only mention in
 it that is not neutralised: feed text goes through ``clean_markdown``, which breaks every ``@``
 and escapes markdown, and ``allowed_mentions`` names that one role besides.
 
@@ -30,7 +30,7 @@ from bot.embeds import (
     safe_url,
 )
 from bot.news.digests import DigestPost
-from bot.news.models import Item, MessageStyle, PostFormat
+from bot.news.models import Item, MessageStyle, PostFormat, StoryRecord
 
 SUPPRESS_EMBEDS = 1 << 2
 """Message flag: Discord shows no link previews for the message."""
@@ -179,6 +179,50 @@ def roundup_message(items: Sequence[Item], waiting: int, post_format: PostFormat
 
 
 def digest_message(digest: DigestPost) -> StyledMessage:
-    """A digest: its summary embed whatever the style, its role mentioned first."""
-    embed = digest_embed(digest.title, digest.summary, digest.timezone)
-    return StyledMessage(content=ping_prefix(digest.post_format).strip(), embeds=(embed,))
+    """A digest in the subscription's style, its role mentioned first: the summary embed, or
+    its stories as lines of the message's content (compact: linked, previews suppressed;
+    headline: bare links, which Discord previews), whole lines within the content limit."""
+    ping = ping_prefix(digest.post_format)
+    style = digest.post_format.style
+    if style is MessageStyle.EMBED:
+        embed = digest_embed(digest.title, digest.summary, digest.timezone)
+        return StyledMessage(content=ping.strip(), embeds=(embed,))
+    header = f"{ping}**{clean_markdown(digest.title, TITLE_LIMIT)}**"
+    lines = [
+        _digest_line(number, ranked.story, style)
+        for number, ranked in enumerate(digest.summary.stories, 1)
+    ]
+    return StyledMessage(
+        content=_fit_lines(header, lines, "story", "stories"),
+        suppress_embeds=style is MessageStyle.COMPACT,
+    )
+
+
+def _digest_line(number: int, story: StoryRecord, style: MessageStyle) -> str:
+    headline = clean_markdown(story.headline.replace("[", "(").replace("]", ")"), TITLE_LIMIT)
+    headline = "(untitled)" if is_blank(headline) else headline
+    url = next((u for u in story.links if link_target(u) is not None), None)
+    count = len(story.sources)
+    sources = f"{count} source{'s' if count != 1 else ''}"
+    if style is MessageStyle.COMPACT:
+        return f"**{number}.** {_linked(headline, url)} · {sources}"
+    shown = f"**{number}.** **{headline}** · {sources}"
+    bare = safe_url(url)
+    return f"{shown}\n{bare}" if bare is not None and len(bare) <= LINE_URL_LIMIT else shown
+
+
+def _fit_lines(header: str, lines: Sequence[str], one: str, many: str) -> str:
+    """``header`` and as many whole ``lines`` as fit in a message's content, then how many
+    were left off (a cut line could end inside a link)."""
+    room = CONTENT_LIMIT - len(f"\n+{len(lines)} more {many}")
+    text = header[:room]
+    shown = 0
+    for line in lines:
+        if len(text) + 1 + len(line) > room:
+            break
+        text += "\n" + line
+        shown += 1
+    left = len(lines) - shown
+    if left:
+        text += f"\n+{left} more {one if left == 1 else many}"
+    return text

@@ -19,6 +19,7 @@ import aiohttp
 import discord
 from discord.http import Route
 
+from bot.long_waits import PUBLISH_WAIT_LIMIT, raise_after
 from bot.news.digests import DigestPost
 from bot.news.models import DEFAULT_POST_FORMAT, Item, PostFormat, PostOutcome, PostResult
 from bot.news.rules.story_posts import forum_tags
@@ -202,16 +203,26 @@ class DiscordPublisher:
         data, failed = await self._request(route, body)
         return failed or PostResult(PostOutcome.SENT, message_id=int(data["id"]))
 
+    async def rename_thread(self, thread_id: int, title: str) -> PostResult:
+        """Give a thread (a forum post) another title; Discord asks Manage Threads for it."""
+        route = Route("PATCH", "/channels/{channel_id}", channel_id=thread_id)
+        # Renames have a limit of minutes: a long wait is not slept through by the follow-ups.
+        with raise_after(PUBLISH_WAIT_LIMIT):
+            data, failed = await self._request(route, {"name": title[:100]})
+        return failed or PostResult(PostOutcome.SENT, thread_id=int(data["id"]))
+
     async def crosspost(self, channel_id: int, message_id: int) -> PostResult:
         """Publish a message to the channels following its announcement channel. Past
-        Discord's publish limit: RETRY with how long it asked to wait, never a wait here."""
+        Discord's publish limit: RETRY with how long it asked to wait, never a wait here
+        longer than ``PUBLISH_WAIT_LIMIT`` (other calls wait as discord.py does)."""
         route = Route(
             "POST",
             "/channels/{channel_id}/messages/{message_id}/crosspost",
             channel_id=channel_id,
             message_id=message_id,
         )
-        data, failed = await self._request(route, None)
+        with raise_after(PUBLISH_WAIT_LIMIT):
+            data, failed = await self._request(route, None)
         if failed is None:
             return PostResult(PostOutcome.SENT, message_id=int(data["id"]))
         error = failed.error or ""
@@ -236,7 +247,7 @@ class DiscordPublisher:
         except discord.HTTPException as exc:
             return None, PostResult(PostOutcome.RETRY, error=_describe(exc))
         except discord.RateLimited as exc:
-            # Longer than the client's max_ratelimit_timeout: waited out by the caller's queue.
+            # Longer than the caller's limit (bot/long_waits.py): waited out by its queue.
             wait = timedelta(seconds=exc.retry_after)
             error = f"rate limited for {exc.retry_after:.0f} s"
             return None, PostResult(PostOutcome.RETRY, error=error, retry_after=wait)

@@ -53,11 +53,13 @@ PLACES = (
     "`thread: per-story` on /subscribe posts a story's first report and puts later ones in a "
     "thread on it; a forum channel gets one post per story (tagged with its matching company "
     "or topic tags), later reports as replies\n"
-    "`publish: True` on /subscribe publishes each post of an announcement channel to the "
-    "servers following it (10 an hour per channel: the rest wait their turn)\n"
-    "A post whose item the publisher corrects within a day is edited, not posted again"
+    "`publish: True` on /subscribe publishes each post, roundup and digest of an announcement "
+    "channel to the servers following it (10 an hour per channel: the rest wait their turn)\n"
+    "A post whose item the publisher corrects within a day is edited, not posted again\n"
+    "`/subscriptions edit <subscription> [style] [ping] [remove_ping] [thread] [publish]`: "
+    "change how a subscription posts, keeping its filters (`remove_ping: True` stops pings)"
 )
-"""Where posts go, in a field of their own."""
+"""Where posts go and how a subscription's are changed, in a field of their own."""
 
 CHECKS = (
     "`/subscriptions preview [companies] [keywords] [exclude] [topics]`: what these filters "

@@ -27,6 +27,7 @@ from commands.errors import NO_MENTIONS, join_words, permission_label
 from commands.feeds import lines_within
 from commands.placement import THREAD_CHOICES, choose_layout, ensure_can_place, placement_text
 from commands.roles import ensure_can_ping
+from commands.subscription_edit import edit_subscription
 from commands.suggest import fuzzy_choices, split_last_term
 from commands.why import preview_embed, why_embed
 
@@ -175,6 +176,26 @@ def subscription_line(
     if s.mode is not SubscriptionMode.REALTIME and s.paused_reason is None:
         line += f" · next digest {next_digest_text(s, timezone)}"
     return line
+
+
+async def subscription_choices(
+    service: SubscriptionService, interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[int]]:
+    """Completions of a subscription option: this server's, the chosen channel's first."""
+    if interaction.guild_id is None:
+        return []
+    channel = getattr(interaction.namespace, "channel", None)
+    channel_id = getattr(channel, "id", None)
+    statuses = await service.list_for_guild(interaction.guild_id)
+    statuses.sort(key=lambda s: s.subscription.channel_id != channel_id)
+    candidates = []
+    for status in statuses:
+        s = status.subscription
+        where = interaction.guild.get_channel(s.channel_id) if interaction.guild else None
+        place = f"#{where.name}" if where is not None else f"channel {s.channel_id}"
+        label = f"#{s.id} {place}: {service.describe(s)}"
+        candidates.append((label, s.id))
+    return fuzzy_choices(current, candidates)
 
 
 class SubscriptionsCog(commands.Cog, name="Subscriptions"):
@@ -337,24 +358,13 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[int]]:
         """This server's subscriptions, those of the chosen channel first."""
-        if interaction.guild_id is None:
-            return []
-        channel = getattr(interaction.namespace, "channel", None)
-        channel_id = getattr(channel, "id", None)
-        statuses = await self.subscriptions.list_for_guild(interaction.guild_id)
-        statuses.sort(key=lambda s: s.subscription.channel_id != channel_id)
-        candidates = []
-        for status in statuses:
-            s = status.subscription
-            where = interaction.guild.get_channel(s.channel_id) if interaction.guild else None
-            place = f"#{where.name}" if where is not None else f"channel {s.channel_id}"
-            label = f"#{s.id} {place}: {self.subscriptions.describe(s)}"
-            candidates.append((label, s.id))
-        return fuzzy_choices(current, candidates)
+        return await subscription_choices(self.subscriptions, interaction, current)
 
     subscriptions_group = app_commands.Group(
         name="subscriptions",
-        description="This server's subscriptions: list, preview filters, why an item was posted",
+        description=(
+            "This server's subscriptions: list, edit, preview filters, why an item was posted"
+        ),
         guild_only=True,
         # Servers only, as the other commands (guild_only alone leaves contexts unset).
         allowed_contexts=app_commands.AppCommandContext(guild=True),
@@ -422,6 +432,55 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
             digest=mode is not SubscriptionMode.REALTIME,
         )
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @subscriptions_group.command(name="edit")
+    @app_commands.describe(
+        subscription="Which subscription (its number in /subscriptions list)",
+        style="How posts look: embed, compact (one line) or headline (title, link)",
+        ping="A role to ping with each post (and digest) instead; it must be mentionable",
+        remove_ping="True: ping nobody any more",
+        thread="per-story: a story's later reports in a thread on its first; none: messages",
+        publish="Announcement channels: publish each post to the servers following the channel",
+    )
+    @app_commands.choices(style=STYLE_CHOICES, thread=THREAD_CHOICES)
+    @is_news_admin()
+    async def edit(
+        self,
+        interaction: discord.Interaction[Any],
+        subscription: int,
+        style: str | None = None,
+        ping: discord.Role | None = None,
+        remove_ping: bool = False,
+        thread: str | None = None,
+        publish: bool | None = None,
+    ) -> None:
+        """Change how a subscription posts (style, ping, thread, publishing); filters stay."""
+        chosen_style = message_style(style)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        edited, channel = await edit_subscription(
+            self.subscriptions,
+            interaction,
+            subscription,
+            style=chosen_style,
+            ping=ping,
+            remove_ping=remove_ping,
+            thread=thread,
+            publish=publish,
+        )
+        placed = placement_text(edited, 0)
+        text = (
+            f"Subscription #{edited.id} in {channel.mention} now posts with "
+            f"{format_text(edited.post_format)}{' · ' + placed if placed else ''}: "
+            f"{describe(edited, self.subscriptions)}."
+        )
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @edit.autocomplete("subscription")
+    async def edit_subscription_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        """This server's subscriptions."""
+        return await subscription_choices(self.subscriptions, interaction, current)
 
     @subscriptions_group.command(name="why")
     @app_commands.describe(item="The item's link, or words from its title")

@@ -104,6 +104,11 @@ def outcome_text(
         return f"✅ posted: [jump to the message]({jump_link(guild_id, where, e.message_id)})"
     if o is Outcome.POSTED:
         return "✅ posted"
+    if o is Outcome.ROUNDUP and e.message_id:
+        link = jump_link(guild_id, channel, e.message_id)
+        return (
+            f"✅ rolled into a [roundup message]({link}) (a flood passed the channel's post limit)"
+        )
     if o is Outcome.ROUNDUP:
         return "✅ rolled into a roundup message (a flood passed the channel's post limit)"
     if o is Outcome.QUEUED:
@@ -137,19 +142,32 @@ def outcome_text(
 def _digest_text(e: Explanation, guild_id: int) -> str:
     kind = "daily" if e.subscription.mode is SubscriptionMode.DAILY else "weekly"
     o = e.outcome
+    at = e.digest_at
     if o is Outcome.DIGEST_PRIVATE:
         return (
             f"📰 {kind} digest: digests summarise the shared feeds' stories; "
             "this server's own feeds are not in them"
         )
+    among = "it is there if its story is among the period's top stories"
     if o is Outcome.DIGEST_LATER:
-        return f"📰 {kind} digest: no digest covers its date yet (its period is still open)"
+        if at is None:
+            return f"📰 {kind} digest: no digest covers its date yet (its period is still open)"
+        return f"📰 {kind} digest: it goes in the digest of {_when(at, 'f')} ({_when(at)}); {among}"
+    closed = f" {_when(at, 'f')}" if at is not None else ""
+    if o is Outcome.DIGEST_DUE:
+        return f"⏳ {kind} digest: its period closed{closed}; the digest is posted shortly"
+    if o is Outcome.DIGEST_BEFORE:
+        return (
+            f"❌ not in a digest: its period closed{closed}, before the subscription's first "
+            f"digest (created {_when(e.subscription.created_at, 'f')}); digests never cover "
+            "what came before them"
+        )
     digest = e.digest
-    period = f"of {_when(digest.period_end, 'd')}" if digest is not None else ""
-    among = "it is there if its story was among the period's top stories"
+    period = f"of {_when(digest.period_end, 'f')}" if digest is not None else ""
     if o is Outcome.DIGEST_POSTED and e.message_id:
         link = jump_link(guild_id, e.subscription.channel_id, e.message_id)
-        return f"📰 {kind} digest {period} posted: [jump to it]({link}); {among}"
+        sent = f" {_when(at)}" if at is not None else ""
+        return f"📰 {kind} digest {period} posted{sent}: [jump to it]({link}); {among}"
     if o is Outcome.DIGEST_POSTED:
         return f"📰 {kind} digest {period} posted; {among}"
     if o is Outcome.DIGEST_WAITING:

@@ -10,7 +10,7 @@ import logging
 import sqlite3
 from datetime import datetime
 
-from bot.news.models import ALL_SHARDS, DigestEntry, DigestState, Shards
+from bot.news.models import ALL_SHARDS, DigestEntry, DigestState, PublishState, Shards
 from storage._sql import Connections, from_db_time, from_db_time_or_none, to_db_time
 from storage.shards import on_shards
 from storage.subscriptions import SUBSCRIPTION_COLUMNS, subscription_from_row
@@ -75,10 +75,13 @@ class SqliteDigestRepository:
         return [_entry(row) for row in rows]
 
     async def mark_sent(self, digest_id: int, message_id: int, now: datetime) -> None:
-        """Record that the digest was posted as ``message_id``; final."""
+        """Record that the digest was posted as ``message_id``; final. A publishing
+        subscription's digest starts waiting to be published, as its posts do."""
         async with self._db.transaction() as db:
             cursor = await db.execute(
-                "UPDATE digests SET state = 'sent', sent_at = ?, message_id = ?"
+                "UPDATE digests SET state = 'sent', sent_at = ?, message_id = ?,"
+                " publish_state = CASE WHEN (SELECT publish FROM subscriptions"
+                "   WHERE id = digests.subscription_id) = 1 THEN 'waiting' END"
                 " WHERE id = ? AND state = 'pending'",
                 (to_db_time(now), message_id, digest_id),
             )
@@ -105,6 +108,38 @@ class SqliteDigestRepository:
                 "UPDATE digests SET state = ?, last_error = coalesce(?, last_error)"
                 " WHERE id = ? AND state = 'pending'",
                 (state.value, reason, digest_id),
+            )
+
+    async def publishing_due(self, now: datetime, limit: int) -> list[DigestEntry]:
+        """Posted digests waiting to be published whose time has come, oldest first."""
+        if limit <= 0:
+            return []
+        rows = await self._db.read(
+            _DIGEST
+            + """
+            WHERE d.publish_state = 'waiting' AND coalesce(d.publish_after, 0) <= :now
+            ORDER BY d.sent_at, d.id
+            LIMIT :limit
+            """,
+            {"now": to_db_time(now), "limit": limit},
+        )
+        return [_entry(row) for row in rows]
+
+    async def finish_publishing(self, digest_id: int, state: PublishState) -> None:
+        """End a digest's wait to be published: published, or gone."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE digests SET publish_state = ?, publish_after = NULL"
+                " WHERE id = ? AND publish_state = 'waiting'",
+                (state.value, digest_id),
+            )
+
+    async def publish_later(self, digest_id: int, at: datetime) -> None:
+        """Hold a digest's publishing until ``at`` (Discord's publish limit, or a failure)."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE digests SET publish_after = ? WHERE id = ? AND publish_state = 'waiting'",
+                (to_db_time(at), digest_id),
             )
 
     async def latest(self, subscription_id: int) -> DigestEntry | None:

@@ -85,9 +85,13 @@ class SqliteFollowUpRepository:
             )
 
     async def waiting_to_publish(self, subscription_id: int) -> int:
-        """How many of a subscription's posts wait to be published."""
+        """How many of a subscription's messages (posts, roundups, digests) wait to be
+        published."""
         row = await self._db.read_one(
-            "SELECT count(*) FROM outbox WHERE subscription_id = ? AND publish_state = 'waiting'",
+            "SELECT (SELECT count(*) FROM outbox"
+            "        WHERE subscription_id = ?1 AND publish_state = 'waiting')"
+            "     + (SELECT count(*) FROM digests"
+            "        WHERE subscription_id = ?1 AND publish_state = 'waiting')",
             (subscription_id,),
         )
         assert row is not None

@@ -412,6 +412,17 @@ ALTER TABLE subscriptions ADD COLUMN lease_owner TEXT;
 ALTER TABLE subscriptions ADD COLUMN lease_until INTEGER;
 """
 
+_V13_DIGEST_PUBLISHING = """
+-- Publishing a publishing subscription's digests to the announcement channel's followers, in
+-- the same queue as its posts: 'waiting' from the moment the digest's message exists, then
+-- 'published' or 'gone' (deleted). publish_after: not before (Discord's publish rate limit).
+ALTER TABLE digests ADD COLUMN publish_state TEXT
+    CHECK (publish_state IN ('waiting', 'published', 'gone'));
+ALTER TABLE digests ADD COLUMN publish_after INTEGER;
+CREATE INDEX digests_publishing ON digests (subscription_id, publish_after)
+    WHERE publish_state = 'waiting';
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -425,6 +436,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V10_PINGS_STYLES_FOLLOW_ROLES,
     _V11_THREADS_PUBLISHING_EDITS,
     _V12_LEASES,
+    _V13_DIGEST_PUBLISHING,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -94,6 +94,22 @@ WHERE id = :id AND state = 'pending'
 """Record a post delivered (one statement, shared with the story threads' first posts)."""
 
 
+_MARK_OVERFLOW = """
+UPDATE outbox SET state = 'overflow', message_id = coalesce(?1, message_id),
+    publish_state = CASE
+        WHEN ?1 IS NOT NULL AND id = ?2
+             AND (SELECT publish FROM subscriptions WHERE id = outbox.subscription_id) = 1
+        THEN 'waiting' ELSE publish_state END
+WHERE state = 'pending' AND id IN (SELECT value FROM json_each(?3))
+"""
+"""Posts shown in a roundup, with its message when known (one statement: a crash never leaves
+a posted roundup without it); its first row waits to be published."""
+
+
+def _ids(entry_ids: Sequence[int]) -> str:
+    return json.dumps([int(i) for i in entry_ids])
+
+
 class SqliteOutboxRepository:
     """Posts waiting for delivery and the record of those delivered (implements
     ``bot.news.ports.OutboxRepository``).
@@ -195,9 +211,14 @@ class SqliteOutboxRepository:
                 (error, to_db_time(next_attempt_at), entry_id),
             )
 
-    async def mark_overflow(self, entry_ids: Sequence[int]) -> None:
-        """Record posts announced in an "and N more" notice instead of posted one by one."""
-        await self._finish(entry_ids, OutboxState.OVERFLOW, None)
+    async def mark_overflow(self, entry_ids: Sequence[int], message_id: int | None = None) -> None:
+        """Record posts announced in a roundup (``message_id``, when known) instead of posted
+        one by one. A publishing subscription's roundup waits to be published once, as its
+        first post's row (the others carry the message id only)."""
+        if not entry_ids:
+            return
+        async with self._db.transaction() as db:
+            await db.execute(_MARK_OVERFLOW, (message_id, min(entry_ids), _ids(entry_ids)))
 
     async def mark_dropped(self, entry_ids: Sequence[int], reason: str) -> None:
         """Record posts given up on (too old), with why; they are never posted."""

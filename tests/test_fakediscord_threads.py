@@ -146,3 +146,33 @@ async def test_crossposts_are_limited_per_channel_and_happen_once(
         "POST", f"/channels/{announcements.id}/messages/{theirs.id}/crosspost"
     )
     assert status == 403
+
+
+async def test_a_thread_is_renamed_with_manage_threads_within_100_characters(
+    fake: FakeDiscord, api: Api
+) -> None:
+    guild = fake.add_guild("g")
+    forum = guild.add_forum_channel("news")
+    status, post = await api.call(
+        "POST", f"/channels/{forum.id}/threads", {"name": "Temu fnied", "message": EMBED}
+    )
+    thread_id = int(post["id"])
+    # Discord's Modify Channel for a thread: renaming needs Manage Threads.
+    status, body = await api.call("PATCH", f"/channels/{thread_id}", {"name": "Temu fined"})
+    assert (status, body["code"]) == (403, 50013)
+    guild.allow_bot(forum, Perm.MANAGE_THREADS)
+    status, body = await api.call("PATCH", f"/channels/{thread_id}", {"name": "Temu fined"})
+    assert status == 200 and body["name"] == "Temu fined"
+    assert guild.threads[thread_id].name == "Temu fined"
+    assert fake.thread_renames == [(thread_id, "Temu fined")]
+    for bad in ("", "x" * 101):
+        status, body = await api.call("PATCH", f"/channels/{thread_id}", {"name": bad})
+        assert (status, body["code"]) == (400, 50035)
+    # An archived post is not renamed unless the same request unarchives it.
+    guild.threads[thread_id].archived = True
+    status, body = await api.call("PATCH", f"/channels/{thread_id}", {"name": "Later"})
+    assert (status, body["code"]) == (400, 50083)
+    # Not a thread: the fake serves thread settings only.
+    status, body = await api.call("PATCH", f"/channels/{forum.id}", {"name": "x"})
+    assert (status, body["code"]) == (400, 50024)
+    assert guild.threads[thread_id].name == "Temu fined"

@@ -328,7 +328,7 @@ class DeliverySender:
         )
         self._metrics.post_finished(result.outcome)
         if result.outcome is PostOutcome.SENT:
-            await self._outbox.mark_overflow([e.id for e in members])
+            await self._outbox.mark_overflow([e.id for e in members], result.message_id)
             tally.overflowed += len(members)
             return True
         await self._failed(members[0], result, tally)

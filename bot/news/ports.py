@@ -261,7 +261,10 @@ class OutboxRepository(Protocol):
 
     async def mark_retry(self, entry_id: int, error: str, next_attempt_at: datetime) -> None: ...
 
-    async def mark_overflow(self, entry_ids: Sequence[int]) -> None: ...
+    async def mark_overflow(self, entry_ids: Sequence[int], message_id: int | None = None) -> None:
+        """Record posts shown in a roundup (its message, when known) instead of posted one by
+        one; a publishing subscription's roundup then waits to be published once."""
+        ...
 
     async def mark_dropped(self, entry_ids: Sequence[int], reason: str) -> None: ...
 
@@ -340,7 +343,8 @@ class FollowUpRepository(Protocol):
     async def publish_later(self, entry_id: int, at: datetime) -> None: ...
 
     async def waiting_to_publish(self, subscription_id: int) -> int:
-        """How many of a subscription's posts wait to be published."""
+        """How many of a subscription's messages (posts, roundups, digests) wait to be
+        published."""
         ...
 
 
@@ -367,6 +371,15 @@ class DigestRepository(Protocol):
     async def finish(self, digest_id: int, state: DigestState, reason: str | None) -> None:
         """End a pending digest without posting it (empty, dropped)."""
         ...
+
+    async def publishing_due(self, now: datetime, limit: int) -> list[DigestEntry]:
+        """Posted digests of publishing subscriptions waiting to be published whose time has
+        come, oldest first (the same queue as the posts, ``FollowUpRepository``)."""
+        ...
+
+    async def finish_publishing(self, digest_id: int, state: PublishState) -> None: ...
+
+    async def publish_later(self, digest_id: int, at: datetime) -> None: ...
 
     async def latest(self, subscription_id: int) -> DigestEntry | None:
         """The digest of the subscription's most recent period, whatever its state."""
@@ -490,6 +503,10 @@ class StoryPublisher(Publisher, Protocol):
         self, channel_id: int, message_id: int, item: Item, note: str, post_format: PostFormat
     ) -> PostResult:
         """Rewrite a posted item's message with the item as it is now; pings nobody anew."""
+        ...
+
+    async def rename_thread(self, thread_id: int, title: str) -> PostResult:
+        """Give a thread (a forum post) another title, within Discord's 100 characters."""
         ...
 
     async def crosspost(self, channel_id: int, message_id: int) -> PostResult:

@@ -241,6 +241,42 @@ class SubscriptionService:
         )
         return SubscribeResult(created, created=True)
 
+    async def edit(
+        self,
+        subscription: Subscription,
+        *,
+        style: MessageStyle | None = None,
+        ping_role_id: int | None = None,
+        remove_ping: bool = False,
+        layout: PostLayout | None = None,
+        publish: bool | None = None,
+    ) -> Subscription:
+        """Change how one of a server's subscriptions posts (style, ping, layout, publishing)
+        and nothing else: its filters, queue and log stay. What is left out stays as it was;
+        ``remove_ping`` stops its pings. Whether the bot may ping the role, and whether the
+        channel takes the layout, are the caller's checks."""
+        if remove_ping and ping_role_id is not None:
+            raise UserError("Give a `ping` role or `remove_ping`, not both.")
+        if (style, ping_role_id, layout, publish) == (None, None, None, None) and not remove_ping:
+            raise UserError(
+                "Nothing to change: give `style`, `ping`, `remove_ping`, `thread` or `publish`."
+            )
+        wanted = _post_format(subscription.post_format, style, ping_role_id)
+        if remove_ping:
+            wanted = PostFormat(style=wanted.style, ping_role_id=None)
+        if wanted != subscription.post_format:
+            await self._subscriptions.set_post_format(subscription.id, wanted)
+        placed = (
+            layout or subscription.layout,
+            subscription.publish if publish is None else publish,
+        )
+        if placed != (subscription.layout, subscription.publish):
+            await self._subscriptions.set_layout(subscription.id, *placed)
+        current = await self._subscriptions.get(subscription.id)
+        if current is None:
+            raise UserError(f"Subscription #{subscription.id} was removed meanwhile.")
+        return current
+
     async def resume_channel(self, guild_id: int, channel_id: int) -> list[Subscription]:
         """Resume every paused subscription of a channel (after an admin fixed permissions)."""
         resumed = []

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.news.models import ALL_SHARDS, DigestEntry, DigestState, Shards, utc
+from bot.news.models import ALL_SHARDS, DigestEntry, DigestState, PublishState, Shards, utc
 from storage.postgres.pool import Pool, affected, read, read_one, read_value, transaction
 from storage.postgres.shards import on_shards
 from storage.postgres.subscriptions import SUBSCRIPTION_COLUMNS, subscription_from_row
@@ -75,10 +75,13 @@ class PostgresDigestRepository:
         return [_entry(row) for row in rows]
 
     async def mark_sent(self, digest_id: int, message_id: int, now: datetime) -> None:
-        """Record that the digest was posted as ``message_id``; final."""
+        """Record that the digest was posted as ``message_id``; final. A publishing
+        subscription's digest starts waiting to be published, as its posts do."""
         async with transaction(self._pool) as connection:
             status = await connection.execute(
-                "UPDATE digests SET state = 'sent', sent_at = $1, message_id = $2"
+                "UPDATE digests SET state = 'sent', sent_at = $1, message_id = $2,"
+                " publish_state = CASE WHEN (SELECT publish FROM subscriptions"
+                "   WHERE id = digests.subscription_id) THEN 'waiting' END"
                 " WHERE id = $3 AND state = 'pending'",
                 utc(now),
                 message_id,
@@ -108,6 +111,43 @@ class PostgresDigestRepository:
                 " WHERE id = $3 AND state = 'pending'",
                 state.value,
                 reason,
+                digest_id,
+            )
+
+    async def publishing_due(self, now: datetime, limit: int) -> list[DigestEntry]:
+        """Posted digests waiting to be published whose time has come, oldest first."""
+        if limit <= 0:
+            return []
+        rows = await read(
+            self._pool,
+            _DIGEST
+            + """
+            WHERE d.publish_state = 'waiting'
+              AND (d.publish_after IS NULL OR d.publish_after <= $1)
+            ORDER BY d.sent_at, d.id
+            LIMIT $2
+            """,
+            utc(now),
+            limit,
+        )
+        return [_entry(row) for row in rows]
+
+    async def finish_publishing(self, digest_id: int, state: PublishState) -> None:
+        """End a digest's wait to be published: published, or gone."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE digests SET publish_state = $1, publish_after = NULL"
+                " WHERE id = $2 AND publish_state = 'waiting'",
+                state.value,
+                digest_id,
+            )
+
+    async def publish_later(self, digest_id: int, at: datetime) -> None:
+        """Hold a digest's publishing until ``at`` (Discord's publish limit, or a failure)."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE digests SET publish_after = $1 WHERE id = $2 AND publish_state = 'waiting'",
+                utc(at),
                 digest_id,
             )
 

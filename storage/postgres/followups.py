@@ -87,12 +87,15 @@ class PostgresFollowUpRepository:
             )
 
     async def waiting_to_publish(self, subscription_id: int) -> int:
-        """How many of a subscription's posts wait to be published."""
+        """How many of a subscription's messages (posts, roundups, digests) wait to be
+        published."""
         return int(
             await read_value(
                 self._pool,
-                "SELECT count(*) FROM outbox"
-                " WHERE subscription_id = $1 AND publish_state = 'waiting'",
+                "SELECT (SELECT count(*) FROM outbox"
+                "        WHERE subscription_id = $1 AND publish_state = 'waiting')"
+                "     + (SELECT count(*) FROM digests"
+                "        WHERE subscription_id = $1 AND publish_state = 'waiting')",
                 subscription_id,
             )
         )

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.news.models import (
@@ -117,6 +117,18 @@ SELECT i.id, t.data FROM unnest($2::text[], $3::text[]) AS t (key, data)
 JOIN items AS i ON i.feed_id = $1 AND i.key = t.key
 ON CONFLICT (item_id) DO UPDATE SET data = excluded.data
 WHERE (SELECT story_id FROM items WHERE id = excluded.item_id) IS NULL
+"""
+
+# A post whose item the publisher corrected within this long of the post is edited to match.
+EDIT_WINDOW = timedelta(hours=24)
+
+# Planned in the poll's transaction, as in SQLite: a correction and the edit it owes are stored
+# together, and a message found deleted ('gone') is never edited (nor posted) again.
+_OWE_EDITS = """
+UPDATE outbox SET edit_state = 'pending', edit_after = NULL
+WHERE state = 'sent' AND message_id IS NOT NULL AND sent_at >= $3
+  AND (edit_state IS NULL OR edit_state IN ('pending', 'done'))
+  AND item_id IN (SELECT id FROM items WHERE feed_id = $1 AND key = ANY($2::text[]))
 """
 
 _CLEAR_COMPANIES = """
@@ -309,6 +321,9 @@ class PostgresItemRepository:
                     (*_sourced(row, feed_name).values(feed_id, polled_at), text)
                     for row, text in zip(changed, changed_texts, strict=True)
                 ],
+            )
+            await connection.execute(
+                _OWE_EDITS, feed_id, [row.key for row in changed], polled_at - EDIT_WINDOW
             )
         story_texts = {t.draft.key: t.story_text for t in touched if t.story_text is not None}
         if story_texts:

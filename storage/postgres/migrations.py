@@ -332,12 +332,22 @@ ALTER TABLE subscriptions ADD COLUMN lease_owner TEXT;
 ALTER TABLE subscriptions ADD COLUMN lease_until TIMESTAMPTZ;
 """
 
+# SQLite's migration 13: digests published like posts (the same per-channel queue).
+_V6_DIGEST_PUBLISHING = """
+ALTER TABLE digests ADD COLUMN publish_state TEXT
+    CHECK (publish_state IN ('waiting', 'published', 'gone'));
+ALTER TABLE digests ADD COLUMN publish_after TIMESTAMPTZ;
+CREATE INDEX digests_publishing ON digests (subscription_id, publish_after)
+    WHERE publish_state = 'waiting';
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
     _V3_PINGS_STYLES_FOLLOW_ROLES,
     _V4_THREADS_PUBLISHING_EDITS,
     _V5_LEASES,
+    _V6_DIGEST_PUBLISHING,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

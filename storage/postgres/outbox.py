@@ -171,9 +171,24 @@ class PostgresOutboxRepository:
                 entry_id,
             )
 
-    async def mark_overflow(self, entry_ids: Sequence[int]) -> None:
-        """Record posts announced in a roundup instead of posted one by one."""
-        await self._finish(entry_ids, OutboxState.OVERFLOW, None)
+    async def mark_overflow(self, entry_ids: Sequence[int], message_id: int | None = None) -> None:
+        """Record posts announced in a roundup (``message_id``, when known) instead of posted
+        one by one; a publishing subscription's roundup waits to be published once, as its
+        first post's row (see SQLite's)."""
+        if not entry_ids:
+            return
+        async with transaction(self._pool) as connection:
+            # One statement: a crash never leaves a posted roundup without its message.
+            await connection.execute(
+                "UPDATE outbox SET state = 'overflow', message_id = coalesce($1, message_id),"
+                " publish_state = CASE WHEN $1::bigint IS NOT NULL AND id = $2 AND"
+                " (SELECT publish FROM subscriptions WHERE id = outbox.subscription_id)"
+                " THEN 'waiting' ELSE publish_state END"
+                " WHERE state = 'pending' AND id = ANY($3::bigint[])",
+                message_id,
+                min(entry_ids),
+                [int(i) for i in entry_ids],
+            )
 
     async def mark_dropped(self, entry_ids: Sequence[int], reason: str) -> None:
         """Record posts given up on (too old), with why; they are never posted."""

@@ -4,13 +4,17 @@ escaped, and only the subscription's role pinged."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.news.models import DEFAULT_POST_FORMAT, MessageStyle, PostFormat
+from bot.news.digests import DigestPost
+from bot.news.models import DEFAULT_POST_FORMAT, MessageStyle, PostFormat, StoryRecord
+from bot.news.summary import NewsSummary, RankedStory
 from bot.post_styles import (
     SUPPRESS_EMBEDS,
     allowed_mentions,
+    digest_message,
     item_message,
     roundup_message,
 )
@@ -128,3 +132,81 @@ def test_an_embed_roundup_keeps_its_embed_and_pings_from_the_content() -> None:
     message = roundup_message([make_item()], 0, PostFormat(ping_role_id=ROLE))
     assert message.content == f"<@&{ROLE}>"
     assert message.embeds[0].title == "1 more new item for this channel"
+
+
+def digest(stories: int, *, headline: str = "Temu cuts seller fees", link: str = "") -> DigestPost:
+    start = datetime(2026, 11, 26, 8, tzinfo=UTC)
+    records = tuple(
+        RankedStory(
+            StoryRecord(
+                id=n,
+                headline=f"{headline} {n}",
+                summary_line="Sellers pay less.",
+                first_seen=start,
+                last_seen=start,
+                item_count=2,
+                sources=("A", "B"),
+                companies=(),
+                links=(link or f"https://news.example/{n}",),
+                topics=(),
+            ),
+            1.0,
+        )
+        for n in range(1, stories + 1)
+    )
+    summary = NewsSummary("24h", start, start + timedelta(days=1), None, None, records, (), ())
+    return DigestPost("Daily digest · Fri 27 Nov", summary)
+
+
+@pytest.mark.parametrize("style", ALL_STYLES)
+def test_a_digest_follows_the_subscriptions_style_and_pings_only_its_role(
+    style: MessageStyle,
+) -> None:
+    post_format = PostFormat(style, ping_role_id=ROLE)
+    post = digest(3, headline=HOSTILE)
+    message = digest_message(DigestPost(post.title, post.summary, post_format=post_format))
+    assert not validate_message(message.payload())
+    assert message.content.startswith(f"<@&{ROLE}>")
+    assert pings_of(message.content, post_format) == (False, frozenset(), frozenset({ROLE}))
+    assert bool(message.embeds) is (style is MessageStyle.EMBED)
+    assert message.suppress_embeds is (style is MessageStyle.COMPACT)
+
+
+def test_a_compact_digest_is_a_line_per_story_linked_without_previews() -> None:
+    post = digest(2)
+    message = digest_message(
+        DigestPost(post.title, post.summary, post_format=PostFormat(MessageStyle.COMPACT))
+    )
+    assert message.content.splitlines() == [
+        "**Daily digest · Fri 27 Nov**",
+        "**1.** [Temu cuts seller fees 1](<https://news.example/1>) · 2 sources",
+        "**2.** [Temu cuts seller fees 2](<https://news.example/2>) · 2 sources",
+    ]
+
+
+def test_a_headline_digest_shows_bare_links_that_discord_previews() -> None:
+    post = digest(1)
+    message = digest_message(
+        DigestPost(post.title, post.summary, post_format=PostFormat(MessageStyle.HEADLINE))
+    )
+    assert message.content.splitlines()[1:] == [
+        "**1.** **Temu cuts seller fees 1** · 2 sources",
+        "https://news.example/1",
+    ]
+    assert not message.suppress_embeds
+
+
+@pytest.mark.parametrize("style", [MessageStyle.COMPACT, MessageStyle.HEADLINE])
+def test_a_long_digest_keeps_whole_lines_within_2000_characters_and_counts_the_rest(
+    style: MessageStyle,
+) -> None:
+    post = digest(40, headline="Very long words " * 20, link="https://news.example/" + "x" * 250)
+    message = digest_message(
+        DigestPost(post.title, post.summary, post_format=PostFormat(style, ping_role_id=ROLE))
+    )
+    assert len(message.content) <= 2000 and not validate_message(message.payload())
+    lines = message.content.splitlines()
+    numbered = [line for line in lines if re.match(r"\*\*\d+\.\*\*", line)]
+    left = re.fullmatch(r"\+(\d+) more stories", lines[-1])
+    assert left is not None and len(numbered) + int(left.group(1)) == 40
+    assert all(line.endswith("· 2 sources") for line in numbered)  # no line was cut

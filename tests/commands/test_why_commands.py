@@ -215,6 +215,7 @@ def test_every_outcome_reads_as_one_line_and_feed_text_never_pings() -> None:
             next_attempt_at=now,
             reason="@everyone broke it",
             digest=digest,
+            digest_at=now,
         )
         for outcome in Outcome
     ]
@@ -229,6 +230,11 @@ def test_every_outcome_reads_as_one_line_and_feed_text_never_pings() -> None:
     text = embed["description"]
     lines = text.split("\n\n", 1)[1].split("\n")
     assert len(lines) == len(Outcome)
+    by_outcome = dict(zip(Outcome, lines, strict=True))
+    stamp = f"<t:{int(now.timestamp())}:f>"
+    assert f"goes in the digest of {stamp}" in by_outcome[Outcome.DIGEST_LATER]
+    assert f"closed {stamp}, before the subscription's first" in by_outcome[Outcome.DIGEST_BEFORE]
+    assert "jump to it" in by_outcome[Outcome.DIGEST_POSTED]
     assert "@everyone" not in text.replace("@\u200beveryone", "")
     assert len(embed["title"]) <= 256 and len(text) <= DESCRIPTION_LIMIT
 

@@ -31,8 +31,11 @@ from bot.news.models import (
     DigestState,
     FeedPollResult,
     FeedStatus,
+    MessageStyle,
     NewFeed,
     NewSubscription,
+    PostFormat,
+    PostLayout,
     SubscriptionFilter,
     SubscriptionMode,
     TaggedDraft,
@@ -42,6 +45,7 @@ from bot.news.tag import Tagger
 from storage.db import Database
 from tests.e2e.test_bot_process import WAIT, BotProcess, text_of
 from tests.fakediscord import Channel, FakeDiscord, Guild, RecordedMessage
+from tests.fakediscord.state import NEWS_CHANNEL
 from tests.fakes.feedserver import FeedServer
 
 pytestmark = pytest.mark.slow
@@ -324,3 +328,33 @@ async def test_killed_after_discord_accepted_the_digest_restart_posts_no_second(
     assert_one_digest(post, seeded.period_end)
     [sent] = await w.digest_rows(seeded.digest_subscription)
     assert sent is not None and sent.state is DigestState.SENT and sent.message_id == post.id
+
+
+async def test_a_compact_digest_in_an_announcement_channel_is_published_once(
+    world: DigestWorld,
+) -> None:
+    w = world
+    seeded = await w.seed()
+    w.digest.type = NEWS_CHANNEL  # an announcement channel, before the bot caches it
+    db = await Database.open(w.db_path)
+    try:
+        subscription = seeded.digest_subscription
+        await db.subscriptions.set_post_format(subscription, PostFormat(MessageStyle.COMPACT))
+        await db.subscriptions.set_layout(subscription, PostLayout.MESSAGE, True)
+    finally:
+        await db.close()
+    await w.start_bot()
+    [post] = await w.fake.wait_for_messages(w.digest.id, 1, timeout=WAIT)
+    # The subscription's style: lines in the content, no embed and no link previews.
+    assert post.embeds == [] and post.request["flags"] == 4
+    lines = post.content.splitlines()
+    assert lines[0] == (
+        f"**Daily digest · {seeded.period_end:%a} {seeded.period_end.day} {seeded.period_end:%b}**"
+    )
+    assert "Temu pauses" in lines[1] and lines[1].endswith("· 3 sources")
+    assert len(post.content) <= 2000 and not post.pings.anyone
+    # Published to the channel's followers, once, in the same queue as the channel's posts.
+    await w.until(lambda: len(w.fake.crossposts) >= 1)
+    await w.ticks(3)
+    assert [c.message_id for c in w.fake.crossposts] == [post.id]
+    assert len(w.posts(w.digest)) == 1

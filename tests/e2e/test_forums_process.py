@@ -14,7 +14,7 @@ import pytest
 
 from tests.ceiling import CEILING
 from tests.e2e.test_bot_process import START, WAIT, World, cli, reply, text_of
-from tests.fakediscord import FakeDiscord, RecordedMessage
+from tests.fakediscord import FakeDiscord, Perm, RecordedMessage
 from tests.fakediscord.state import Channel
 from tests.fakes.feedserver import FeedServer, rss
 
@@ -193,3 +193,47 @@ async def test_killed_after_discord_created_the_forum_post_restart_makes_no_seco
     assert w.thread_posts(thread)[1].content.startswith("+1 source: Second Wire")
     assert START  # the first poll's backlog was never posted anywhere
     assert all(not w.fake.messages_in(c.id) for c in (w.news, w.deals, w.announcements))
+
+
+async def test_a_roundup_in_an_announcement_channel_is_published_too(
+    forum_world: ForumWorld,
+) -> None:
+    w = forum_world
+    w.env["SHOPWIRE_MAX_POSTS_PER_CHANNEL"] = "1"  # a flood of three: a post and a roundup
+    await started(w)
+    answer = await reply(
+        await w.slash(w.admin, "subscribe", channel=w.announcements.id, publish=True)
+    )
+    assert "publishing: on" in answer, answer
+    w.add_items(
+        ("r-1", "Amazon cuts FBA fees for new sellers", "Fees fall in January."),
+        ("r-2", "Etsy tightens handmade rules", "Resellers face removal."),
+        ("r-3", "eBay adds a returns hub", "Sellers see returns in one place."),
+    )
+    post, roundup = await w.fake.wait_for_messages(w.announcements.id, 2, timeout=WAIT)
+    assert "2 more new items" in text_of(roundup), text_of(roundup)
+    await w.until(lambda: len(w.fake.crossposts) >= 2)
+    assert sorted(c.message_id for c in w.fake.crossposts) == sorted((post.id, roundup.id))
+    await w.until(lambda: w.bot.log().count("poll feed_id=1") >= 3)
+    assert len(w.fake.crossposts) == 2 and len(w.posts(w.announcements)) == 2
+
+
+async def test_a_corrected_item_retitles_the_forum_post_it_opened(
+    forum_world: ForumWorld,
+) -> None:
+    w = forum_world
+    w.guild.allow_bot(w.forum, Perm.MANAGE_THREADS)  # Discord asks it to rename a thread
+    await started(w)
+    assert "forum post" in await reply(await w.slash(w.admin, "subscribe", channel=w.forum.id))
+    typo = ("t-1", "Temu fnied €200 million by EU regulators", "The Commission fined Temu.")
+    w.add_items(typo)
+    [thread] = await w.until(lambda: w.threads_in(w.forum) or None)
+    assert thread.name == typo[1]
+    fixed = "Temu fined €200 million by EU regulators" + " over fake discounts" * 5
+    w.add_items(("t-1", fixed, typo[2]))
+    await w.until(lambda: fixed in text_of(w.fake.message(thread.id)))
+    await w.until(lambda: w.fake.thread_renames)
+    [(renamed, title)] = w.fake.thread_renames
+    assert renamed == thread.id and thread.name == title
+    assert title.startswith("Temu fined €200 million") and len(title) <= 100
+    assert len(w.threads_in(w.forum)) == 1 and len(w.thread_posts(thread)) == 1

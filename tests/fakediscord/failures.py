@@ -35,6 +35,7 @@ ERROR_MESSAGES: dict[int, str] = {
     50013: "Missing Permissions",
     50024: "Cannot execute action on this channel type",
     50035: "Invalid Form Body",
+    50083: "Operation cannot be performed on an archived thread.",
     160004: "A thread has already been created for this message",
 }
 

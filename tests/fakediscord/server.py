@@ -107,6 +107,8 @@ class FakeDiscord:
         self.crosspost_rate_limit: tuple[int, float] = (10, 3600.0)
         #: Messages published to followers, in order.
         self.crossposts: list[Crosspost] = []
+        #: (thread id, name) of every thread modified through ``PATCH /channels/{thread}``.
+        self.thread_renames: list[tuple[int, str]] = []
         #: GET /gateway/bot: the shard count Discord recommends, and how many shards may
         #: IDENTIFY per window (``session_start_limit.max_concurrency``).
         self.recommended_shards = 1

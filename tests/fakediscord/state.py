@@ -520,6 +520,21 @@ class Guild:
             target, [*others, Overwrite.for_member(self.bot_member.id, allow=allow, deny=deny)]
         )
 
+    def allow_bot(self, channel: Channel | int, permissions: int) -> None:
+        """Shortcut: a member overwrite that allows the bot `permissions` in a channel."""
+        target = self.channels[channel if isinstance(channel, int) else channel.id]
+        others = [
+            ow for ow in target.overwrites if not (ow.type == 1 and ow.id == self.bot_member.id)
+        ]
+        previous = next(
+            (ow for ow in target.overwrites if ow.type == 1 and ow.id == self.bot_member.id), None
+        )
+        allow = int(permissions) | (previous.allow if previous else 0)
+        deny = (previous.deny if previous else 0) & ~allow
+        self.set_overwrites(
+            target, [*others, Overwrite.for_member(self.bot_member.id, allow=allow, deny=deny)]
+        )
+
     def remove_channel(self, channel: Channel | int) -> None:
         """Delete a channel; pushes CHANNEL_DELETE when connected."""
         target = self.channels.pop(channel if isinstance(channel, int) else channel.id)

@@ -9,6 +9,10 @@
 - Messages in a thread need Send Messages in Threads (not Send Messages); a forum itself takes
   no messages (50008). Those checks live in ``RestApi._post_message_unlimited``.
 - ``GET /guilds/{guild}/threads/active``: the guild's threads that are not archived.
+- ``PATCH /channels/{thread}`` renames a thread (a forum post's title): ``name`` 1-100
+  characters; needs Manage Threads (Discord's Modify Channel, thread params: only unarchiving
+  an unlocked thread needs no more than Send Messages); an archived thread refuses (50083)
+  unless the request unarchives it; pushes THREAD_UPDATE. Other channels are not served.
 - ``POST /channels/{channel}/messages/{message}/crosspost`` publishes a message of an
   announcement channel (type 5) to the channels following it. Needs Send Messages for the
   bot's own messages and Manage Messages for others'; a message is published once (40033);
@@ -27,7 +31,7 @@ from .failures import rate_limit_response
 from .permissions import Perm
 from .records import RecordedMessage
 from .rest import ApiRequest, ApiResponse, Route, error_response
-from .state import FORUM_CHANNEL, JSON, NEWS_CHANNEL, TEXT_CHANNEL, Channel
+from .state import FORUM_CHANNEL, JSON, NEWS_CHANNEL, TEXT_CHANNEL, THREAD_TYPES, Channel
 from .validation import validate_message
 
 if TYPE_CHECKING:
@@ -64,6 +68,7 @@ class ThreadsApi:
                 "GET", re.compile(r"/guilds/(?P<guild_id>\d+)/threads/active"), self._active, True
             ),
             Route("POST", re.compile(msg + r"/crosspost"), self._crosspost, True),
+            Route("PATCH", re.compile(chan), self._modify_thread, True),
         ]
 
     # ------------------------------------------------------------------ forum posts
@@ -140,6 +145,32 @@ class ThreadsApi:
             return error_response(400, 160004)
         thread = guild.add_thread(parent, name, thread_id=message.id, owner_id=self.fake.bot.id)
         message.flags |= HAS_THREAD
+        self.fake._changes.notify()
+        return ApiResponse(200, thread.to_payload())
+
+    async def _modify_thread(self, req: ApiRequest, channel_id: str) -> ApiResponse:
+        found = self.fake.rest._channel_or_error(channel_id)
+        if isinstance(found, ApiResponse):
+            return found
+        thread, guild, perms = found
+        if guild is None or thread.type not in THREAD_TYPES:
+            return error_response(400, 50024)  # guild channels' settings: not served here
+        body: JSON = dict(req.json or {})
+        if not perms & Perm.MANAGE_THREADS:
+            return error_response(403, 50013)
+        if thread.archived and body.get("archived") is not False:
+            return error_response(400, 50083)
+        if "name" in body:
+            name = str(body.get("name") or "")
+            if not 1 <= len(name) <= 100:
+                return _field_error(
+                    "name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+                )
+            thread.name = name
+        if body.get("archived") is False:
+            thread.archived = False
+        self.fake.thread_renames.append((thread.id, thread.name))
+        guild._emit("THREAD_UPDATE", thread.to_payload(), guild.id)
         self.fake._changes.notify()
         return ApiResponse(200, thread.to_payload())
 

@@ -56,6 +56,8 @@ class ThreadPublisher:
     lose_forum_answer: bool = False
     crosspost_limit: int = 100
     published: list[int] = field(default_factory=list)
+    renames: list[tuple[int, str]] = field(default_factory=list)
+    may_rename: bool = True  # False: Discord answers 403 (no Manage Threads)
     _nonces: dict[str, int] = field(default_factory=dict)
     _ids: int = 5000
 
@@ -75,8 +77,17 @@ class ThreadPublisher:
     async def post_notice(self, channel_id: int, text: str, nonce: str) -> PostResult:
         raise AssertionError("no notices here")
 
-    async def post_roundup(self, *args: object, **kwargs: object) -> PostResult:
-        raise AssertionError("posts by story are never rolled up")
+    async def post_roundup(
+        self,
+        channel_id: int,
+        items: list[Item],
+        waiting: int,
+        nonce: str,
+        post_format: PostFormat,
+    ) -> PostResult:
+        if nonce not in self._nonces:
+            self._nonces[nonce] = self._new(channel_id, f"roundup of {len(items)}").id
+        return PostResult(PostOutcome.SENT, message_id=self._nonces[nonce])
 
     def missing_permissions(self, channel_id: int) -> str | None:
         return None
@@ -125,6 +136,16 @@ class ThreadPublisher:
         message.text = item.title
         message.edits += 1
         return PostResult(PostOutcome.SENT, message_id=message_id)
+
+    async def rename_thread(self, thread_id: int, title: str) -> PostResult:
+        if thread_id not in self.threads:
+            return PostResult(PostOutcome.NOT_FOUND)
+        if not self.may_rename:
+            return PostResult(PostOutcome.FORBIDDEN, error="Missing Permissions")
+        assert 1 <= len(title) <= 100
+        self.threads[thread_id] = title
+        self.renames.append((thread_id, title))
+        return PostResult(PostOutcome.SENT, thread_id=thread_id)
 
     async def crosspost(self, channel_id: int, message_id: int) -> PostResult:
         if len(self.published) >= self.crosspost_limit:
@@ -231,7 +252,9 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
         stories=StoryPoster(
             threads=db.story_threads, outbox=db.outbox, publisher=publisher, clock=clock
         ),
-        followups=FollowUpSender(followups=db.followups, publisher=publisher, clock=clock),
+        followups=FollowUpSender(
+            followups=db.followups, publisher=publisher, clock=clock, digests=db.digests
+        ),
     )
     try:
         yield Desk(db, clock, publisher, sender, feed.id)
@@ -340,3 +363,67 @@ async def test_publishing_past_the_limit_waits_and_is_never_dropped_or_reposted(
     posted = sorted(m.id for m in desk.publisher.in_channel(CHANNEL))
     assert sorted(desk.publisher.published) == posted and len(posted) == 4
     assert await desk.db.followups.waiting_to_publish(announcements.id) == 0
+
+
+async def test_roundups_and_digests_are_published_in_the_posts_queue_never_thread_replies(
+    desk: Desk,
+) -> None:
+    announcements = await desk.subscribe(PostLayout.MESSAGE, publish=True)
+    # A flood: 5 posts and a roundup of the other 3, each published once.
+    for n in range(8):
+        await desk.arrive(announcements, f"Item {n}", story=None)
+    await desk.sender.drain()
+    messages = desk.publisher.in_channel(CHANNEL)
+    assert [m.text for m in messages][-1] == "roundup of 3" and len(messages) == 6
+    assert sorted(desk.publisher.published) == sorted(m.id for m in messages)
+    # The channel is now over Discord's limit: a digest posted there waits with the posts.
+    desk.publisher.crosspost_limit = 6
+    await desk.arrive(announcements, "Item 8", story=None)
+    now = desk.clock.now()
+    await desk.db.digests.plan(announcements.id, now - timedelta(days=1), now, now)
+    [digest] = await desk.db.digests.due(now, 10)
+    await desk.db.digests.mark_sent(digest.id, 99_999, now)
+    await desk.sender.drain()
+    assert len(desk.publisher.published) == 6
+    assert await desk.db.followups.waiting_to_publish(announcements.id) == 2
+    desk.publisher.crosspost_limit = 100
+    desk.clock.advance(timedelta(minutes=51))
+    await desk.sender.drain()
+    assert desk.publisher.published[-2:] == [desk.publisher.in_channel(CHANNEL)[-1].id, 99_999]
+    assert await desk.db.followups.waiting_to_publish(announcements.id) == 0
+
+
+async def test_a_story_thread_publishes_its_first_message_not_its_replies(desk: Desk) -> None:
+    threads = await desk.subscribe(PostLayout.THREAD, publish=True)
+    await desk.arrive(threads, "Temu fined", story=1)
+    await desk.sender.drain()
+    await desk.arrive(threads, "Temu fined, AP says", story=1, source="AP")
+    await desk.sender.drain()
+    [first] = desk.publisher.in_channel(CHANNEL)
+    assert [m.channel_id for m in desk.publisher.messages.values()] == [CHANNEL, first.id]
+    # Discord publishes an announcement channel's own messages; a thread's are not published.
+    assert desk.publisher.published == [first.id]
+    assert await desk.db.followups.waiting_to_publish(threads.id) == 0
+
+
+async def test_a_corrected_forum_post_takes_the_corrected_title_and_a_reply_changes_none(
+    desk: Desk,
+) -> None:
+    forum = await desk.subscribe(PostLayout.FORUM)
+    first = await desk.arrive(forum, "Shein fnied in France " + "x" * 120, story=9)
+    reply = await desk.arrive(forum, "Shein fnied, AP says", story=9, source="AP")
+    await desk.sender.drain()
+    [thread] = desk.publisher.threads
+    desk.clock.advance(timedelta(hours=1))
+    await desk.correct(first, "Shein fined in France " + "x" * 120)
+    await desk.correct(reply, "Shein fined, AP says", "AP")
+    await desk.sender.drain()
+    # Only the post the corrected item opened is retitled, within Discord's 100 characters.
+    [(renamed, title)] = desk.publisher.renames
+    assert renamed == thread and title.startswith("Shein fined in France x") and len(title) == 100
+    # Without Manage Threads the message is still corrected; the title stays as it was.
+    desk.publisher.may_rename = False
+    await desk.correct(first, "Shein fined €40m in France")
+    await desk.sender.drain()
+    assert desk.publisher.messages[thread].text == "Shein fined €40m in France"
+    assert desk.publisher.threads[thread] == title and len(desk.publisher.renames) == 1

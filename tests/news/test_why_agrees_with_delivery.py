@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from bot.news.delivery import DeliveryOptions, DeliverySender
+from bot.news.digests import next_digest_at, zone
 from bot.news.errors import UserError
 from bot.news.models import (
     NewFeed,
@@ -237,7 +238,7 @@ async def test_why_agrees_with_what_the_planner_and_the_deliverer_did(world: Fix
                 else:
                     expected = Outcome.QUEUED
             assert e.outcome is expected, (link, e)
-            if expected is Outcome.POSTED:
+            if expected in (Outcome.POSTED, Outcome.ROUNDUP):  # a roundup's message too
                 assert e.message_id == row["message_id"] and e.message_id
             if expected is Outcome.DROPPED:
                 assert e.reason == row["last_error"]
@@ -291,3 +292,31 @@ async def test_why_finds_the_best_search_hit_and_says_so(world: Fixture) -> None
 async def test_why_in_a_server_without_subscriptions_says_so(world: Fixture) -> None:
     with pytest.raises(UserError, match="no subscriptions"):
         await explainer(world).why(3, "https://news.example/s-1")
+
+
+async def test_a_digest_subscription_is_told_which_digest_in_the_servers_zone(
+    world: Fixture,
+) -> None:
+    await world.db.guild_settings.set_timezone(GUILD, "Asia/Tokyo", world.clock.now())
+    with_zone = DeliveryExplainer(
+        history=world.db.history,
+        feeds=world.db.feeds,
+        items=world.db.items,
+        subscriptions=world.db.subscriptions,
+        clock=world.clock,
+        max_age=MAX_AGE,
+        guild_settings=world.db.guild_settings,
+    )
+    daily = world.subscriptions["daily"]
+    checked = 0
+    for link in world.links:
+        report = await with_zone.why(GUILD, link)
+        [e] = [e for e in report.explanations if e.subscription.id == daily.id]
+        if e.outcome not in (Outcome.DIGEST_LATER, Outcome.DIGEST_DUE, Outcome.DIGEST_BEFORE):
+            continue
+        # The posting time (9:00 in Tokyo) that ends the period holding the item's date.
+        due = next_digest_at(daily.mode, daily.post_hour, zone("Asia/Tokyo"), report.item.published)
+        assert e.digest_at == due and due.astimezone(zone("Asia/Tokyo")).hour == daily.post_hour
+        assert due > report.item.published >= due - timedelta(days=1)
+        checked += 1
+    assert checked

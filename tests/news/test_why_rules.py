@@ -207,6 +207,56 @@ def test_digests_answer_by_their_period() -> None:
     assert filtered.outcome is Outcome.NOT_QUEUED
 
 
+def test_a_digest_answer_says_which_digest_and_when_or_why_none() -> None:
+    created = NOW - timedelta(days=2)
+    daily = sub(mode=SubscriptionMode.DAILY, created=created)
+
+    def told(due: datetime, *, at: datetime = NOW, subscription: Subscription = daily) -> object:
+        e = explain(
+            item(), subscription, feed_guild_id=None, post=None, digest=None,
+            max_age=MAX_AGE, now=at, digest_due=due,
+        )  # fmt: skip
+        return e.outcome, e.digest_at
+
+    later = NOW + timedelta(hours=3)
+    assert told(later) == (Outcome.DIGEST_LATER, later)  # its period is still open
+    closed = NOW - timedelta(minutes=1)
+    assert told(closed) == (Outcome.DIGEST_DUE, closed)  # the scheduler plans it next tick
+    # The period closed before the subscription existed: the scheduler never plans it.
+    assert told(created) == (Outcome.DIGEST_BEFORE, created)
+    sent = DigestEntry(
+        1, daily, NOW - timedelta(days=1), NOW - timedelta(hours=2), DigestState.SENT,
+        sent_at=NOW - timedelta(hours=2) + timedelta(seconds=4), message_id=9,
+    )  # fmt: skip
+    posted = explain(
+        item(), daily, feed_guild_id=None, post=None, digest=sent, max_age=MAX_AGE, now=NOW
+    )
+    assert (posted.outcome, posted.digest_at, posted.message_id) == (
+        Outcome.DIGEST_POSTED,
+        sent.sent_at,
+        9,
+    )
+
+
+def test_a_digest_is_not_told_the_reasons_of_posts_one_by_one() -> None:
+    # An item of a feed's first poll, long before the subscription, failing its filter: the
+    # digest only ever depended on the filter.
+    old = item(backlog=True, published=NOW - timedelta(days=5), first_seen=NOW - timedelta(days=5))
+    told = explain(
+        old,
+        sub(mode=SubscriptionMode.DAILY, companies=("shein",)),
+        feed_guild_id=None,
+        post=None,
+        digest=None,
+        max_age=MAX_AGE,
+        now=NOW,
+        digest_due=NOW - timedelta(days=4),
+    )
+    assert told.outcome is Outcome.NOT_QUEUED
+    assert told.verdict.skips == (Skip.FILTER,)
+    assert [m.kind for m in told.verdict.misses] == [FilterKind.COMPANY]
+
+
 def test_a_preview_counts_what_delivery_would_have_queued() -> None:
     window = NOW - timedelta(days=7)
     hypothetical = sub(created=window, companies=("temu",))

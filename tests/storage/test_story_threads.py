@@ -1,4 +1,5 @@
-"""Story threads, owed edits and publishing in SQLite (migration 11's tables and columns)."""
+"""Story threads, owed edits and publishing (migration 11's tables and columns); owed edits and
+publishing on both backends (the ``storage`` fixture)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from bot.news.models import (
     Subscription,
     SubscriptionFilter,
 )
+from bot.news.ports import Storage
 from storage import Database
 from tests.storage.conftest import T0, add_feed, draft, poll
 
 
 async def subscribe(
-    db: Database, layout: PostLayout = PostLayout.MESSAGE, *, publish: bool = False
+    db: Storage, layout: PostLayout = PostLayout.MESSAGE, *, publish: bool = False
 ) -> Subscription:
     return await db.subscriptions.add(
         NewSubscription(
@@ -101,7 +103,8 @@ async def test_a_post_by_story_waits_a_little_for_its_item_to_be_placed(db: Data
     assert {e.item.key for e in await db.outbox.due(T0, 10)} == {"a", "p"}
 
 
-async def test_a_corrected_item_owes_its_post_an_edit_within_a_day_only(db: Database) -> None:
+async def test_a_corrected_item_owes_its_post_an_edit_within_a_day_only(storage: Storage) -> None:
+    db = storage
     feed = await add_feed(db)
     sub = await subscribe(db)
     await db.items.apply(
@@ -129,7 +132,10 @@ async def test_a_corrected_item_owes_its_post_an_edit_within_a_day_only(db: Data
     assert await db.followups.edits_due(fixed + timedelta(hours=1), 10) == []
 
 
-async def test_publishing_waits_from_the_send_and_is_held_never_dropped(db: Database) -> None:
+async def test_publishing_waits_from_the_send_and_is_held_never_dropped(
+    storage: Storage,
+) -> None:
+    db = storage
     feed = await add_feed(db)
     publishing = await subscribe(db, publish=True)
     plain = await db.subscriptions.add(
@@ -159,3 +165,46 @@ async def test_publishing_waits_from_the_send_and_is_held_never_dropped(db: Data
     await db.followups.finish_publishing(waiting[0].id, PublishState.PUBLISHED)
     assert [e.id for e in await db.followups.publishing_due(hour, 10)] == [waiting[1].id]
     assert await db.followups.waiting_to_publish(publishing.id) == 1
+
+
+async def test_a_roundup_and_a_digest_wait_to_be_published_once_each(storage: Storage) -> None:
+    db = storage
+    feed = await add_feed(db)
+    publishing = await subscribe(db, publish=True)
+    await db.items.apply(
+        poll(
+            feed,
+            [draft("a"), draft("b"), draft("c")],
+            planned_posts=tuple(PlannedPost(publishing.id, k) for k in "abc"),
+        )
+    )
+    first, second, third = await db.outbox.due(T0, 10)
+    await db.outbox.mark_overflow([second.id, first.id], 700)
+    await db.outbox.mark_overflow([third.id])  # no message known: nothing to publish
+    [roundup] = await db.followups.publishing_due(T0, 10)
+    assert (roundup.id, roundup.message_id) == (first.id, 700)
+    await db.digests.plan(publishing.id, T0 - timedelta(days=1), T0, T0)
+    [digest] = await db.digests.due(T0, 10)
+    assert await db.digests.publishing_due(T0, 10) == []
+    await db.digests.mark_sent(digest.id, 800, T0)
+    assert await db.followups.waiting_to_publish(publishing.id) == 2
+    hour = T0 + timedelta(hours=1)
+    await db.digests.publish_later(digest.id, hour)
+    assert await db.digests.publishing_due(T0, 10) == []
+    [waiting] = await db.digests.publishing_due(hour, 10)
+    assert (waiting.id, waiting.message_id) == (digest.id, 800)
+    await db.digests.finish_publishing(digest.id, PublishState.PUBLISHED)
+    await db.followups.finish_publishing(roundup.id, PublishState.PUBLISHED)
+    assert await db.followups.waiting_to_publish(publishing.id) == 0
+    assert await db.digests.publishing_due(hour, 10) == []
+
+
+async def test_a_digest_of_a_subscription_that_does_not_publish_never_waits(
+    storage: Storage,
+) -> None:
+    plain = await subscribe(storage)
+    await storage.digests.plan(plain.id, T0 - timedelta(days=1), T0, T0)
+    [digest] = await storage.digests.due(T0, 10)
+    await storage.digests.mark_sent(digest.id, 800, T0)
+    assert await storage.digests.publishing_due(T0, 10) == []
+    assert await storage.followups.waiting_to_publish(plain.id) == 0

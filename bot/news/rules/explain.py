@@ -28,7 +28,7 @@ class Outcome(enum.StrEnum):
     """Where an item stands for one subscription."""
 
     POSTED = "posted"  # its own message (``message_id``)
-    ROUNDUP = "roundup"  # listed in a roundup message of a flood
+    ROUNDUP = "roundup"  # listed in a roundup message of a flood (``message_id``, when known)
     QUEUED = "queued"  # waiting for the next delivery round
     RETRYING = "retrying"  # a post failed; tried again at ``next_attempt_at``
     PAUSED = "paused"  # queued, but the subscription is paused (``reason``)
@@ -41,7 +41,12 @@ class Outcome(enum.StrEnum):
     DIGEST_WAITING = "digest waiting"  # that digest waits (``next_attempt_at``, ``reason``)
     DIGEST_EMPTY = "digest empty"  # no story of the period matched: nothing was posted
     DIGEST_DROPPED = "digest dropped"  # not delivered before the next one was due
-    DIGEST_LATER = "digest later"  # no digest covers its date yet
+    DIGEST_LATER = "digest later"  # its period is still open: its digest comes at ``digest_at``
+    # Its period has closed (at ``digest_at``) and its digest is about to be planned.
+    DIGEST_DUE = "digest due"
+    # Its period closed (at ``digest_at``) before the subscription's first digest: digests
+    # never cover what came before them.
+    DIGEST_BEFORE = "digest before"
     DIGEST_PRIVATE = "digest private"  # digests summarise shared feeds' stories only
 
 
@@ -64,6 +69,8 @@ class Explanation:
     # The item was corrected after it arrived; the planner read the first version.
     changed: bool = False
     digest: DigestEntry | None = None
+    # When the digest that covers the item was posted, or is (or was) due.
+    digest_at: datetime | None = None
 
 
 def item_facts(item: Item, feed_guild_id: int | None) -> ItemFacts:
@@ -93,13 +100,15 @@ def explain(
     digest: DigestEntry | None,
     max_age: timedelta,
     now: datetime,
+    digest_due: datetime | None = None,
 ) -> Explanation:
     """What happened to ``item`` for ``subscription``: ``post`` is its outbox row (realtime),
-    ``digest`` the digest covering its publication date (digests), if any."""
+    ``digest`` the digest covering its publication date (digests), if any, and
+    ``digest_due`` when the period holding that date ends (the digest's posting time)."""
     verdict = plan_verdict(subscription, item_facts(item, feed_guild_id), max_age)
     changed = item.updated_at > item.first_seen
     if subscription.mode is not SubscriptionMode.REALTIME:
-        return _digest(item, subscription, verdict, feed_guild_id, digest)
+        return _digest(subscription, verdict, feed_guild_id, digest, _DigestTimes(digest_due, now))
     if post is None:
         outcome = Outcome.NOT_QUEUED_THEN if verdict.queued else Outcome.NOT_QUEUED
         return Explanation(subscription, outcome, verdict, changed=changed)
@@ -112,7 +121,7 @@ def explain(
             thread_id=post.thread_id,
         )
     if post.state is OutboxState.OVERFLOW:
-        return Explanation(subscription, Outcome.ROUNDUP, verdict)
+        return Explanation(subscription, Outcome.ROUNDUP, verdict, message_id=post.message_id)
     if post.state is OutboxState.DROPPED:
         return Explanation(subscription, Outcome.DROPPED, verdict, reason=post.last_error)
     if subscription.paused_reason is not None:
@@ -129,21 +138,33 @@ def explain(
     return Explanation(subscription, Outcome.QUEUED, verdict, attempts=post.attempts)
 
 
+@dataclass(frozen=True, slots=True)
+class _DigestTimes:
+    due: datetime | None  # when the period holding the item ends
+    now: datetime
+
+
+# What a digest's summary depends on: its filters and the feed's server (the other reasons of
+# the planner are about posting items one by one).
+_DIGEST_SKIPS = (Skip.OTHER_SERVER, Skip.FILTER)
+
+
 def _digest(
-    item: Item,
     subscription: Subscription,
     verdict: PlanVerdict,
     feed_guild_id: int | None,
     digest: DigestEntry | None,
+    times: _DigestTimes,
 ) -> Explanation:
-    # A digest is the summary of its period's stories that pass the filters: only the filters
-    # and the feed's server of the planner's reasons apply.
-    if Skip.OTHER_SERVER in verdict.skips or Skip.FILTER in verdict.skips:
-        return Explanation(subscription, Outcome.NOT_QUEUED, verdict)
+    if any(skip in verdict.skips for skip in _DIGEST_SKIPS):
+        told = PlanVerdict(
+            skips=tuple(s for s in verdict.skips if s in _DIGEST_SKIPS), misses=verdict.misses
+        )
+        return Explanation(subscription, Outcome.NOT_QUEUED, told)
     if feed_guild_id is not None:
         return Explanation(subscription, Outcome.DIGEST_PRIVATE, verdict)
     if digest is None:
-        return Explanation(subscription, Outcome.DIGEST_LATER, verdict)
+        return _no_digest(subscription, verdict, times)
     outcome = {
         DigestState.SENT: Outcome.DIGEST_POSTED,
         DigestState.PENDING: Outcome.DIGEST_WAITING,
@@ -158,4 +179,18 @@ def _digest(
         next_attempt_at=digest.next_attempt_at,
         reason=subscription.paused_reason or digest.last_error,
         digest=digest,
+        digest_at=digest.sent_at if digest.state is DigestState.SENT else digest.period_end,
     )
+
+
+def _no_digest(
+    subscription: Subscription, verdict: PlanVerdict, times: _DigestTimes
+) -> Explanation:
+    """No digest row covers the item: its period is open, just closed, or closed before the
+    subscription's first digest (the scheduler's own rule: ``end <= created_at``)."""
+    due = times.due
+    if due is None or due > times.now:
+        return Explanation(subscription, Outcome.DIGEST_LATER, verdict, digest_at=due)
+    if due <= subscription.created_at:
+        return Explanation(subscription, Outcome.DIGEST_BEFORE, verdict, digest_at=due)
+    return Explanation(subscription, Outcome.DIGEST_DUE, verdict, digest_at=due)

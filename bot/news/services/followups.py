@@ -4,11 +4,13 @@
 
     edits_due                      posts whose item the publisher corrected within a day
     | publisher.edit_item          the message rewritten where it is (channel, thread, forum)
-    |   sent                       done
+    |   sent                       done; a forum post's first message: the post retitled too
     |   not found                  gone: the message was deleted in Discord; never reposted
     |   forbidden                  failed (logged)
     |   retry                      tried again later
-    publishing_due                 a publishing subscription's posts in an announcement channel
+    publishing_due                 a publishing subscription's messages in an announcement
+    |                              channel: posts, roundups and digests (never a thread's
+    |                              replies: Discord publishes only the channel's own messages)
     | publisher.crosspost          one channel at a time, oldest first
     |   sent                       published
     |   not found                  gone (deleted, or no announcement channel any more)
@@ -21,13 +23,21 @@ An edit or a crosspost changes a message that exists; neither ever makes a new o
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
-from bot.news.models import EditState, OutboxEntry, PostOutcome, PublishState
-from bot.news.ports import Clock, FollowUpRepository, StoryPublisher
-from bot.news.rules.story_posts import source_note
+from bot.news.models import (
+    DigestEntry,
+    EditState,
+    OutboxEntry,
+    PostLayout,
+    PostOutcome,
+    PublishState,
+)
+from bot.news.ports import Clock, DigestRepository, FollowUpRepository, StoryPublisher
+from bot.news.rules.story_posts import source_note, story_title
 
 log = logging.getLogger("shopwire.delivery")
 
@@ -51,11 +61,14 @@ class FollowUpSender:
         followups: FollowUpRepository,
         publisher: StoryPublisher,
         clock: Clock,
+        digests: DigestRepository | None = None,
         batch: int = 50,
         retry: timedelta = timedelta(minutes=1),
         forbidden_wait: timedelta = timedelta(minutes=10),
     ) -> None:
         self._followups = followups
+        # Posted digests wait in the same per-channel queue (absent: posts only).
+        self._digests = digests
         self._publisher = publisher
         self._clock = clock
         self._batch = batch
@@ -92,6 +105,8 @@ class FollowUpSender:
             if result.outcome is PostOutcome.SENT:
                 await self._followups.finish_edit(entry.id, EditState.DONE)
                 edited += 1
+                if entry.layout is PostLayout.FORUM and entry.thread_id == entry.message_id:
+                    await self._retitle(entry)
             elif result.outcome is PostOutcome.NOT_FOUND:
                 await self._followups.finish_edit(entry.id, EditState.GONE)
                 gone += 1
@@ -104,38 +119,97 @@ class FollowUpSender:
                 await self._followups.edit_later(entry.id, self._clock.now() + wait)
         return edited, gone
 
+    async def _retitle(self, entry: OutboxEntry) -> None:
+        """The forum post this corrected item opened takes its corrected headline. Once: a
+        refusal (no Manage Threads, an archived post) leaves the old title, logged."""
+        assert entry.thread_id is not None
+        renamed = await self._publisher.rename_thread(entry.thread_id, story_title(entry.item))
+        if renamed.outcome is not PostOutcome.SENT:
+            log.info(
+                "forum post title kept entry_id=%s thread_id=%s: %s",
+                entry.id,
+                entry.thread_id,
+                renamed.error or renamed.outcome.value,
+            )
+
     async def _publish(self) -> tuple[int, int, int]:
         published = held = gone = 0
-        due = await self._followups.publishing_due(self._clock.now(), self._batch)
-        by_channel: dict[int, list[OutboxEntry]] = {}
-        for entry in due:
-            by_channel.setdefault(entry.channel_id, []).append(entry)
-        for channel_id, entries in by_channel.items():
-            for index, entry in enumerate(entries):
-                assert entry.message_id is not None
-                result = await self._publisher.crosspost(channel_id, entry.message_id)
+        by_channel: dict[int, list[_Waiting]] = {}
+        for waiting in sorted(await self._waiting(), key=lambda w: w.message_id):
+            by_channel.setdefault(waiting.channel_id, []).append(waiting)
+        for channel_id, queue in by_channel.items():
+            for index, waiting in enumerate(queue):
+                result = await self._publisher.crosspost(channel_id, waiting.message_id)
                 if result.outcome is PostOutcome.SENT:
-                    await self._followups.finish_publishing(entry.id, PublishState.PUBLISHED)
+                    await waiting.finish(PublishState.PUBLISHED)
                     published += 1
                     continue
                 if result.outcome is PostOutcome.NOT_FOUND:
-                    await self._followups.finish_publishing(entry.id, PublishState.GONE)
+                    await waiting.finish(PublishState.GONE)
                     gone += 1
-                    log.info("publishing skipped entry_id=%s: %s", entry.id, result.error)
+                    log.info("publishing skipped %s: %s", waiting.label, result.error)
                     continue
-                # Over the publish limit (or refused, or failing): this channel's posts all
+                # Over the publish limit (or refused, or failing): this channel's messages all
                 # wait, in order, and are published later; none is dropped or posted again.
                 if result.outcome is PostOutcome.FORBIDDEN:
                     wait = self._forbidden_wait
                     log.warning("publishing refused channel_id=%s: %s", channel_id, result.error)
                 else:
                     wait = result.retry_after or self._retry
-                held += await self._hold(entries[index:], wait)
+                held += await self._hold(queue[index:], wait)
                 break
         return published, held, gone
 
-    async def _hold(self, entries: Sequence[OutboxEntry], wait: timedelta) -> int:
+    async def _waiting(self) -> list[_Waiting]:
+        """Posts, roundups and digests whose publishing is due: one queue per channel, since
+        Discord's publish limit is the channel's whatever the message."""
+        now = self._clock.now()
+        waiting = [
+            _post_waiting(self._followups, entry)
+            for entry in await self._followups.publishing_due(now, self._batch)
+        ]
+        if self._digests is not None:
+            waiting += [
+                _digest_waiting(self._digests, digest)
+                for digest in await self._digests.publishing_due(now, self._batch)
+            ]
+        return waiting
+
+    async def _hold(self, queue: Sequence[_Waiting], wait: timedelta) -> int:
         until = self._clock.now() + wait
-        for entry in entries:
-            await self._followups.publish_later(entry.id, until)
-        return len(entries)
+        for waiting in queue:
+            await waiting.later(until)
+        return len(queue)
+
+
+@dataclass(frozen=True, slots=True)
+class _Waiting:
+    """A message waiting to be published, and how its row records what became of it."""
+
+    channel_id: int
+    message_id: int  # a snowflake: their order is the order the channel showed them in
+    label: str
+    finish: Callable[[PublishState], Awaitable[None]]
+    later: Callable[[datetime], Awaitable[None]]
+
+
+def _post_waiting(followups: FollowUpRepository, entry: OutboxEntry) -> _Waiting:
+    assert entry.message_id is not None  # only posts with a message wait to be published
+    return _Waiting(
+        channel_id=entry.channel_id,
+        message_id=entry.message_id,
+        label=f"entry_id={entry.id}",
+        finish=partial(followups.finish_publishing, entry.id),
+        later=partial(followups.publish_later, entry.id),
+    )
+
+
+def _digest_waiting(digests: DigestRepository, digest: DigestEntry) -> _Waiting:
+    assert digest.message_id is not None  # only posted digests wait to be published
+    return _Waiting(
+        channel_id=digest.subscription.channel_id,
+        message_id=digest.message_id,
+        label=f"digest_id={digest.id}",
+        finish=partial(digests.finish_publishing, digest.id),
+        later=partial(digests.publish_later, digest.id),
+    )

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from bot.news.digests import DEFAULT_TIMEZONE, next_digest_at, zone
 from bot.news.errors import UserError
-from bot.news.models import Item, SearchRequest
+from bot.news.models import Item, SearchRequest, Subscription, SubscriptionMode
 from bot.news.ports import (
     Clock,
     DeliveryHistory,
     FeedRepository,
+    GuildSettingsRepository,
     ItemRepository,
     SubscriptionRepository,
 )
@@ -67,6 +70,7 @@ class DeliveryExplainer:
         subscriptions: SubscriptionRepository,
         clock: Clock,
         max_age: timedelta,
+        guild_settings: GuildSettingsRepository | None = None,
     ) -> None:
         self._history = history
         self._feeds = feeds
@@ -74,6 +78,8 @@ class DeliveryExplainer:
         self._subscriptions = subscriptions
         self._clock = clock
         self._max_age = max_age
+        # The server's time zone places its digest periods (UTC without it).
+        self._guild_settings = guild_settings
 
     async def why(self, guild_id: int, text: str) -> WhyReport:
         """The item ``text`` names (its link, else the best search hit) and what became of it
@@ -99,6 +105,7 @@ class DeliveryExplainer:
             for d in await self._history.digests_covering(guild_id, item.published)
         }
         now = self._clock.now()
+        tz = zone(await self._timezone(guild_id))
         explanations = tuple(
             explain(
                 item,
@@ -108,6 +115,7 @@ class DeliveryExplainer:
                 digest=digests.get(subscription.id),
                 max_age=self._max_age,
                 now=now,
+                digest_due=_period_end(subscription, tz, item.published),
             )
             for subscription in subscriptions
         )
@@ -119,6 +127,11 @@ class DeliveryExplainer:
             self._max_age,
             same_link,
         )
+
+    async def _timezone(self, guild_id: int) -> str:
+        if self._guild_settings is None:
+            return DEFAULT_TIMEZONE
+        return await self._guild_settings.timezone(guild_id) or DEFAULT_TIMEZONE
 
     async def _find(self, guild_id: int, text: str) -> tuple[Item, FoundBy, int]:
         links = link_candidates(text)
@@ -141,3 +154,11 @@ class DeliveryExplainer:
         if item is None:  # removed between the two reads
             raise UserError("No stored item matches that. Try other words, or the item's link.")
         return item, FoundBy.SEARCH, 0
+
+
+def _period_end(subscription: Subscription, tz: ZoneInfo, published: datetime) -> datetime | None:
+    """When the digest period holding ``published`` ends: the first posting time after it
+    (periods are ``[start, end)``); None for realtime subscriptions."""
+    if subscription.mode is SubscriptionMode.REALTIME:
+        return None
+    return next_digest_at(subscription.mode, subscription.post_hour, tz, published)
