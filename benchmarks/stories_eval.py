@@ -191,20 +191,19 @@ def main() -> None:
             result = evaluate(name, items, config, batch)
             extra_tuning.setdefault(part, {})[order] = result
             show(result)
-    fresh: dict[str, Result] = {}
-    if args.holdout2:
+    held_sets = (
+        ("fresh_holdout2", args.holdout2, story_holdout.load_holdout2, "stories_holdout2"),
+        ("fresh_holdout3", args.holdout3, story_holdout.load_holdout3, "stories_holdout3"),
+    )
+    held: dict[str, dict[str, Result]] = {}
+    for key, wanted, load, label in held_sets:
+        if not wanted:
+            continue
         for order, batch in (("published", args.batch), ("feeds", 500)):
-            items = story_holdout.load_holdout2(order)  # type: ignore[arg-type]
-            name = f"fresh held-out set (stories_holdout2), {order} order"
-            fresh[order] = evaluate(name, items, config, batch)
-            show(fresh[order])
-    third: dict[str, Result] = {}
-    if args.holdout3:
-        for order, batch in (("published", args.batch), ("feeds", 500)):
-            items = story_holdout.load_holdout3(order)  # type: ignore[arg-type]
-            name = f"third held-out set (stories_holdout3), {order} order"
-            third[order] = evaluate(name, items, config, batch)
-            show(third[order])
+            items = load(order)  # type: ignore[arg-type]
+            name = f"held-out set ({label}), {order} order"
+            held.setdefault(key, {})[order] = evaluate(name, items, config, batch)
+            show(held[key][order])
     small = evaluate("eval set (tests/data)", story_corpus.load(), config, args.batch)
     show(small)
     started = time.perf_counter()
@@ -260,16 +259,10 @@ def main() -> None:
             f"extra_tuning_{part}": {key: result.as_json() for key, result in results.items()}
             for part, results in extra_tuning.items()
         },
-        **(
-            {"fresh_holdout2": {key: result.as_json() for key, result in fresh.items()}}
-            if fresh
-            else {}
-        ),
-        **(
-            {"fresh_holdout3": {key: result.as_json() for key, result in third.items()}}
-            if third
-            else {}
-        ),
+        **{
+            key: {order: result.as_json() for order, result in results.items()}
+            for key, results in held.items()
+        },
         "eval_set": small.as_json(),
         "large_set": large.as_json(),
         "seeds": [r.as_json() for r in extra],
