@@ -195,15 +195,15 @@ def main() -> None:
         ("fresh_holdout2", args.holdout2, story_holdout.load_holdout2, "stories_holdout2"),
         ("fresh_holdout3", args.holdout3, story_holdout.load_holdout3, "stories_holdout3"),
     )
-    held: dict[str, dict[str, Result]] = {}
+    held_out: dict[str, dict[str, Result]] = {}
     for key, wanted, load, label in held_sets:
         if not wanted:
             continue
         for order, batch in (("published", args.batch), ("feeds", 500)):
             items = load(order)  # type: ignore[arg-type]
             name = f"held-out set ({label}), {order} order"
-            held.setdefault(key, {})[order] = evaluate(name, items, config, batch)
-            show(held[key][order])
+            held_out.setdefault(key, {})[order] = evaluate(name, items, config, batch)
+            show(held_out[key][order])
     small = evaluate("eval set (tests/data)", story_corpus.load(), config, args.batch)
     show(small)
     started = time.perf_counter()
@@ -261,7 +261,7 @@ def main() -> None:
         },
         **{
             key: {order: result.as_json() for order, result in results.items()}
-            for key, results in held.items()
+            for key, results in held_out.items()
         },
         "eval_set": small.as_json(),
         "large_set": large.as_json(),
