@@ -15,6 +15,13 @@ fewer than ``window`` matches: a range that holds a full window holds exactly th
 ``window`` matches, the ones SQLite ranks. The planner then either walks the primary key
 backwards (a common word: a few thousand rows) or intersects the GIN bitmap with the range (a
 rarer one), instead of walking half the table for a phrase or a date filter.
+
+A date filter walks months instead: the newest matches of a year-old range sit half the table
+below the newest ids, and a walk of the primary key reads every row above them. An index on
+(month of ``published``, id) walks each month of the range newest id first; the months'
+walks merge into one newest-first stream (``MergeAppend``), so the window is exact, as
+SQLite's, and costs what the window's rows cost. A range of more than ``MAX_MONTH_TAGS``
+months takes the id ranges.
 """
 
 from __future__ import annotations
@@ -29,13 +36,12 @@ from bot.news.errors import InvalidQuery
 from bot.news.models import ItemPage, SearchQuery, SearchRequest, utc
 from storage.postgres.item_rows import ITEM_COLUMNS
 from storage.postgres.items_page import page, scope
-from storage.postgres.pool import Pool, read, read_one, read_value
+from storage.postgres.pool import Pool, read_one, read_value, transaction
 from storage.postgres.search import (
     RANK_WEIGHTS,
     company_tag,
     feed_tag,
     filter_query,
-    month_tag,
     topic_tag,
     tsquery,
 )
@@ -53,7 +59,7 @@ RECENCY_HALF_LIFE = timedelta(days=3)
 """An item this much older than the newest match needs twice the relevance to rank level."""
 
 MAX_MONTH_TAGS = 24
-"""A date range spanning more months than this is filtered in SQL only."""
+"""A date range spanning more months than this is searched by id ranges, not month by month."""
 
 ID_SPAN = 50_000
 """A search first looks among the newest this many item ids, then this many times
@@ -94,36 +100,46 @@ class ItemSearch:
             tags.append(topic_tag(topic))
         parameters: list[Any] = [words]
         clauses = ["i.search @@ $1::tsquery"]
-        months: list[str] | None = None
+        months: list[datetime] | None = None
         if request.since is not None or request.until is not None:
             months = await self._months(request.since, request.until)
             if months == []:
                 return ItemPage(items=())
+            # In a month's walk, a bound on ``published`` hides from the planner how much of
+            # the month it keeps: it multiplies both fractions of the table as if unrelated,
+            # finds a few hundred rows where a month keeps thousands and reads every match of a
+            # common word from the GIN index. Wrapped, a bound counts as half the month.
+            bound = "coalesce({}, FALSE)" if months else "{}"
             if request.since is not None:
                 parameters.append(utc(request.since))
-                clauses.append(f"i.published >= ${len(parameters)}")
+                clauses.append(bound.format(f"i.published >= ${len(parameters)}"))
             if request.until is not None:
                 parameters.append(utc(request.until))
-                clauses.append(f"i.published < ${len(parameters)}")
-        filters = filter_query(tags, months or ())
+                clauses.append(bound.format(f"i.published < ${len(parameters)}"))
+        filters = filter_query(tags)
         if filters is not None:
             parameters.append(filters)
             clauses.append(f"i.search @@ ${len(parameters)}::tsquery")
         visible, parameters = scope(request.guild_id, request.all_guilds, parameters)
         clauses += visible
-        n = len(parameters)
-        top = await read_value(self._pool, "SELECT max(id) FROM items")
-        if top is None:
-            return ItemPage(items=())
-        hits = f"""
-            hits AS MATERIALIZED (
+        if months:
+            parameters.append([month.replace(tzinfo=None) for month in months])
+            walked = _month_walk(clauses, len(parameters), len(months), f"${len(parameters) + 1}")
+        else:
+            walked = f"""
                 SELECT i.id AS id, i.published AS published, i.story_id AS story_id,
                        i.search AS search
                 FROM items AS i
                 WHERE {" AND ".join(clauses)} {{bound}}
                 ORDER BY i.id DESC
-                LIMIT ${n + 1}
-            ),
+                LIMIT ${len(parameters) + 1}
+            """
+        n = len(parameters)
+        top = await read_value(self._pool, "SELECT max(id) FROM items")
+        if top is None:
+            return ItemPage(items=())
+        hits = f"""
+            hits AS MATERIALIZED ({walked}),
             -- Materialized: inlined, the planner computes the max again for every hit.
             newest AS MATERIALIZED (SELECT max(published) AS published FROM hits),
             ranked AS (
@@ -173,7 +189,8 @@ class ItemSearch:
                 FROM total LEFT JOIN (page JOIN items AS i ON i.id = page.id) ON TRUE
                 ORDER BY page.score DESC, page.published DESC, page.id DESC
             """
-        floors = _floors(int(str(top)))
+        # A month walk is exact as it is: no id ranges.
+        floors = _floors(int(str(top))) if not months else iter([None])
         floor = next(floors)
         depth = (offset + limit + 1) * COLLAPSE_READ_FACTOR
         while True:
@@ -201,17 +218,25 @@ class ItemSearch:
 
     async def _rows(self, sql: str, parameters: list[Any]) -> list[asyncpg.Record]:
         try:
-            return await read(self._pool, sql, *parameters)
+            async with transaction(self._pool) as connection:
+                # Planned for this query's own words and dates every time: after five runs of
+                # a prepared statement the server may keep one generic plan, made for any
+                # tsquery, which walked the whole table for a rare word (20 ms became 400 ms).
+                await connection.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+                return await connection.fetch(sql, *parameters)
         except (asyncpg.PostgresSyntaxError, asyncpg.ProgramLimitExceededError) as exc:
             # A rendered SearchQuery never causes these (every lexeme is quoted and cut to
             # size); kept so that a renderer bug is a user's one-line error, not a traceback.
             raise InvalidQuery("That search could not be understood; try plain words.") from exc
 
-    async def _months(self, since: datetime | None, until: datetime | None) -> list[str] | None:
-        """Month lexemes covering ``[since, until)`` within the stored dates.
+    async def _months(
+        self, since: datetime | None, until: datetime | None
+    ) -> list[datetime] | None:
+        """The first instants (UTC) of the months covering ``[since, until)`` within the
+        stored dates, newest first.
 
         ``[]`` when no stored item can be in the range; None when the range spans more than
-        ``MAX_MONTH_TAGS`` months (then only the SQL bounds filter).
+        ``MAX_MONTH_TAGS`` months (then id ranges are searched, with the SQL bounds).
         """
         row = await read_one(self._pool, "SELECT min(published), max(published) FROM items")
         if row is None or row[0] is None:
@@ -229,13 +254,36 @@ class ItemSearch:
             return []
         first, last = low.astimezone(UTC), high.astimezone(UTC)
         year, month = first.year, first.month
-        months: list[str] = []
+        months: list[datetime] = []
         while (year, month) <= (last.year, last.month):
             if len(months) == MAX_MONTH_TAGS:
                 return None
-            months.append(month_tag(datetime(year, month, 1, tzinfo=UTC)))
+            months.append(datetime(year, month, 1, tzinfo=UTC))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return months
+        return months[::-1]
+
+
+MONTH_OF_ITEM = "date_trunc('month', i.published AT TIME ZONE 'UTC')"
+"""The month an item was published in, as the ``items_month`` index has it (migration 6)."""
+
+
+def _month_walk(clauses: list[str], months: int, count: int, window: str) -> str:
+    """SQL for the newest ``window`` rows passing ``clauses``, merged from one newest-first
+    walk per month of the ``timestamp[]`` parameter ``$months`` (``count`` months).
+
+    Each walk has its own LIMIT so that the planner walks the ``items_month`` index
+    backwards (or, for a rare word, intersects the GIN bitmap with the month) and the merge
+    stops reading once the window is full."""
+    where = " AND ".join(clauses)
+    walks = " UNION ALL ".join(
+        f"""(SELECT i.id AS id, i.published AS published, i.story_id AS story_id,
+                    i.search AS search
+             FROM items AS i
+             WHERE {MONTH_OF_ITEM} = (${months}::timestamp[])[{n}] AND {where}
+             ORDER BY i.id DESC LIMIT {window})"""
+        for n in range(1, count + 1)
+    )
+    return f"SELECT * FROM ({walks}) AS walked ORDER BY id DESC LIMIT {window}"
 
 
 def _floors(top: int) -> Iterator[int | None]:

@@ -332,12 +332,22 @@ ALTER TABLE subscriptions ADD COLUMN lease_owner TEXT;
 ALTER TABLE subscriptions ADD COLUMN lease_until TIMESTAMPTZ;
 """
 
+# Items by link (``/subscriptions why``, storage/postgres/history.py): without it, every item
+# was read. A hash index: a link has no length limit, a btree entry has (about 2,700 bytes).
+# Items by month, newest id first: a date-filtered search walks the months of its range
+# (storage/postgres/item_search.py) instead of every id above them.
+_V6_ITEMS_LINK_MONTH = """
+CREATE INDEX items_link ON items USING hash (link);
+CREATE INDEX items_month ON items ((date_trunc('month', published AT TIME ZONE 'UTC')), id);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
     _V3_PINGS_STYLES_FOLLOW_ROLES,
     _V4_THREADS_PUBLISHING_EDITS,
     _V5_LEASES,
+    _V6_ITEMS_LINK_MONTH,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 
