@@ -37,7 +37,7 @@ from bot.news.errors import InvalidQuery
 from bot.news.models import ItemPage, SearchQuery, SearchRequest, utc
 from storage.postgres.item_rows import ITEM_COLUMNS
 from storage.postgres.items_page import page, scope
-from storage.postgres.pool import Pool, read_one, read_value, transaction
+from storage.postgres.pool import Pool, read, read_one, read_value, transaction
 from storage.postgres.search import (
     RANK_WEIGHTS,
     company_tag,
@@ -156,7 +156,12 @@ class ItemSearch:
                 LIMIT ${len(parameters) + 1}
             """
         n = len(parameters)
-        top = await read_value(self._pool, "SELECT max(id) FROM items")
+        if months:
+            top = await read_value(self._pool, "SELECT max(id) FROM items")
+            floors: Iterator[int | None] = iter([None])  # a month walk is exact as it is
+            plan = _Plan.PLANNER
+        else:
+            top, floors, plan = await self._ranges(clauses, parameters, window)
         if top is None:
             return ItemPage(items=())
         hits = f"""
@@ -210,11 +215,6 @@ class ItemSearch:
                 FROM total LEFT JOIN (page JOIN items AS i ON i.id = page.id) ON TRUE
                 ORDER BY page.score DESC, page.published DESC, page.id DESC
             """
-        if months:
-            floors: Iterator[int | None] = iter([None])  # a month walk is exact as it is
-            plan = _Plan.PLANNER
-        else:
-            floors, plan = await self._ranges(clauses, parameters, int(str(top)), window)
         floor = next(floors)
         depth = (offset + limit + 1) * COLLAPSE_READ_FACTOR
         while True:
@@ -244,10 +244,10 @@ class ItemSearch:
         return await page(self._pool, rows, limit, collapse=request.collapse)
 
     async def _ranges(
-        self, clauses: list[str], parameters: list[Any], top: int, window: int
-    ) -> tuple[Iterator[int | None], _Plan]:
-        """The id ranges to search and how to search the first, from a count of the matches
-        among the newest ``PROBE_ROWS`` items.
+        self, clauses: list[str], parameters: list[Any], window: int
+    ) -> tuple[int | None, Iterator[int | None], _Plan]:
+        """The highest item id (None: no items), the id ranges to search and how to search
+        the first, from a count of the matches among the newest ``PROBE_ROWS`` items.
 
         The planner guesses how many items match from statistics that take words and filters
         as unrelated and a phrase as its words: '"de minimis"' (words that always come
@@ -255,27 +255,40 @@ class ItemSearch:
         the window; a topic with a word looked common and walked 97,000 rows. The probe
         counts instead: a window expected within ``WALK_ROWS`` items is walked, a rarer one
         read from the index over a range that should hold it."""
-        probed = min(PROBE_ROWS, top)
-        sql = f"SELECT count(*) FROM items AS i WHERE {' AND '.join(clauses)} AND i.id > $%d"
+        # One statement, no settings: the newest rows come from the primary key, and the
+        # conditions, wrapped in IS TRUE, cannot make the planner read another index.
         rows = await self._rows(
-            sql % (len(parameters) + 1), [*parameters, top - probed], _Plan.WALK
+            f"""
+            SELECT max(i.id) AS top, count(*) AS probed,
+                   count(*) FILTER (WHERE ({" AND ".join(clauses)}) IS TRUE) AS matches
+            FROM (SELECT * FROM items ORDER BY id DESC LIMIT {PROBE_ROWS}) AS i
+            """,
+            parameters,
+            None,
         )
-        matches = int(rows[0][0])
+        row = rows[0] if rows else None
+        if row is None or row["top"] is None:
+            return None, iter([None]), _Plan.PLANNER
+        top, probed, matches = int(row["top"]), int(row["probed"]), int(row["matches"])
         expected = window * probed / matches if matches else float(top)
         plan = _Plan.WALK if expected <= WALK_ROWS else _Plan.INDEX
-        return _floors(top, max(ID_SPAN, int(expected * SPAN_MARGIN))), plan
+        return top, _floors(top, max(ID_SPAN, int(expected * SPAN_MARGIN))), plan
 
     async def _rows(
-        self, sql: str, parameters: list[Any], plan: _Plan = _Plan.PLANNER
+        self, sql: str, parameters: list[Any], plan: _Plan | None = _Plan.PLANNER
     ) -> list[asyncpg.Record]:
+        """The rows of one statement; with a ``plan``, in a transaction of its own planned
+        for its parameters, with the plan's settings off (None: the statement as it is)."""
         try:
+            if plan is None:
+                return await read(self._pool, sql, *parameters)
             async with transaction(self._pool) as connection:
                 # Planned for this query's own words and dates every time: after five runs of
                 # a prepared statement the server may keep one generic plan, made for any
                 # tsquery, which walked the whole table for a rare word (20 ms became 400 ms).
-                await connection.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-                for setting in plan.value:
-                    await connection.execute(f"SET LOCAL {setting} = off")
+                settings = ["plan_cache_mode = force_custom_plan"]
+                settings += [f"{setting} = off" for setting in plan.value]
+                await connection.execute("; ".join(f"SET LOCAL {s}" for s in settings))
                 return await connection.fetch(sql, *parameters)
         except (asyncpg.PostgresSyntaxError, asyncpg.ProgramLimitExceededError) as exc:
             # A rendered SearchQuery never causes these (every lexeme is quoted and cut to
