@@ -44,9 +44,9 @@ from bot.news.models import (
 from bot.news.query import parse_query
 from storage import Database
 from storage._sql import to_db_time, to_json_list
-from storage.items import company_tag, feed_tag, month_tag
+from storage.items import company_tag, feed_tag, month_tag, topic_tag
 
-GENERATOR_VERSION = "6"
+GENERATOR_VERSION = "7"
 END = datetime(2026, 11, 1, tzinfo=UTC)
 SPAN = timedelta(days=730)
 SHARED_FEEDS = 450
@@ -112,6 +112,53 @@ TOPICS: list[tuple[str, float]] = [
     ("price matching", 1),
     ("marketplace expansion", 3),
 ]
+TOPIC_IDS = {
+    **dict.fromkeys(
+        ["tariffs", "tariff exemptions", "de minimis rules", "returns policy", "customs checks"],
+        "policy",
+    ),
+    **dict.fromkeys(
+        ["seller fees", "price matching", "subscription programme", "buy now pay later"], "fees"
+    ),
+    **dict.fromkeys(
+        [
+            "warehouse robots",
+            "same-day delivery",
+            "last-mile delivery",
+            "cross-border parcels",
+            "fulfilment centres",
+        ],
+        "logistics",
+    ),
+    **dict.fromkeys(
+        [
+            "advertising revenue",
+            "quarterly earnings",
+            "IPO plans",
+            "layoffs",
+            "holiday season sales",
+        ],
+        "earnings",
+    ),
+    **dict.fromkeys(
+        [
+            "live shopping",
+            "creator affiliates",
+            "Prime Day",
+            "Black Friday",
+            "Singles Day",
+            "AI shopping assistant",
+            "marketplace expansion",
+        ],
+        "launches",
+    ),
+    **dict.fromkeys(
+        ["counterfeit goods", "antitrust probe", "data privacy fine", "product safety recalls"],
+        "legal",
+    ),
+}
+"""Each synthetic topic's id among the bot's topics (``bot/news/topics.py``), for the topic
+filter: an item carries its headline topic's id."""
 PLACES = [
     "the US", "Europe", "Germany", "France", "the UK", "Brazil", "Mexico", "Japan", "Indonesia",
     "Poland", "Spain", "Italy", "Canada", "Australia", "South Korea", "India", "Vietnam", "Chile",
@@ -150,6 +197,7 @@ class SyntheticItem:
     summary: str
     published: datetime
     companies: tuple[str, ...]
+    topics: tuple[str, ...] = ()
 
 
 class Generator:
@@ -210,6 +258,7 @@ class Generator:
                 summary=summary,
                 published=start + step * n + jitter,
                 companies=tuple(dict.fromkeys(c[0] for c in mentioned)),
+                topics=(TOPIC_IDS[topic],),
             )
 
 
@@ -281,6 +330,7 @@ def _load(connection: sqlite3.Connection, batch: list[SyntheticItem], first_id: 
     connection.execute("BEGIN")
     rows: list[tuple[object, ...]] = []
     tags: list[tuple[int, str, int, int]] = []
+    topics: list[tuple[int, str]] = []
     for offset, item in enumerate(batch):
         item_id = first_id + offset
         stamp = to_db_time(item.published)
@@ -303,12 +353,14 @@ def _load(connection: sqlite3.Connection, batch: list[SyntheticItem], first_id: 
                     [
                         feed_tag(item.feed_index + 1),
                         *(company_tag(c) for c in item.companies),
+                        *(topic_tag(t) for t in item.topics),
                         month_tag(item.published),
                     ]
                 ),
             )
         )
         tags.extend((item_id, c, position, stamp) for position, c in enumerate(item.companies))
+        topics.extend((item_id, t) for t in item.topics)
     connection.executemany(
         """
         INSERT INTO items (id, feed_id, key, title, link, source, published, first_seen,
@@ -321,6 +373,7 @@ def _load(connection: sqlite3.Connection, batch: list[SyntheticItem], first_id: 
         "INSERT INTO item_companies (item_id, company_id, position, published) VALUES (?, ?, ?, ?)",
         tags,
     )
+    connection.executemany("INSERT INTO item_topics (item_id, topic) VALUES (?, ?)", topics)
     connection.execute("COMMIT")
     return first_id + len(batch)
 
@@ -358,6 +411,8 @@ def cases() -> list[Case]:
         Case("tariffs company=temu", SearchRequest(text="tariffs", company="temu")),
         Case("amazon company=meesho", SearchRequest(text="amazon", company="meesho")),
         Case("amazon feed=7", SearchRequest(text="amazon", feed_id=7)),
+        Case("tariffs topic=logistics", SearchRequest(text="tariffs", topic="logistics")),
+        Case("amazon topic=legal", SearchRequest(text="amazon", topic="legal")),
         Case("tariffs guild=1003", SearchRequest(text="tariffs", guild_id=1003)),
         Case("amazon all_guilds", SearchRequest(text="amazon", all_guilds=True)),
         Case("amazon since=30d", SearchRequest(text="amazon", since=END - timedelta(days=30))),

@@ -70,3 +70,12 @@ async def test_items_found_by_link_come_first_stored_first(storage: Storage) -> 
     await storage.items.apply(poll(one, [draft("a", link=link)]))
     found = await storage.history.items_by_link(GUILD, [link])
     assert [i.key for i in found] == ["b", "a"]
+
+
+async def test_an_item_with_a_very_long_link_is_stored_and_found_by_it(storage: Storage) -> None:
+    # PostgreSQL indexes links (a hash index: a btree refuses entries over about 2,700 bytes).
+    feed = await add_feed(storage, "One")
+    link = "https://news.example/long?" + "q=%E2%82%AC&" * 2_000
+    await storage.items.apply(poll(feed, [draft("long", link=link), draft("short")]))
+    [found] = await storage.history.items_by_link(GUILD, [link, "https://nowhere.example/"])
+    assert (found.key, found.link) == ("long", link)

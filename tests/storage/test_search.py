@@ -424,5 +424,41 @@ async def test_searching_newest_ids_first_gives_the_same_pages(
     whole = [await keys(db, **request) for request in requests]  # type: ignore[arg-type]
     monkeypatch.setattr(postgres_search, "ID_SPAN", 3)
     monkeypatch.setattr(postgres_search, "ID_SPAN_FACTOR", 2)
-    assert [await keys(db, **request) for request in requests] == whole  # type: ignore[arg-type]
+    monkeypatch.setattr(postgres_search, "SPAN_MARGIN", 0)  # the smallest ranges first
+    # Walked newest first (every window expected within a few rows) or read from the index.
+    for walk_rows in (0, 10**9):
+        monkeypatch.setattr(postgres_search, "WALK_ROWS", walk_rows)
+        assert [await keys(db, **r) for r in requests] == whole  # type: ignore[arg-type]
     assert all(whole)
+
+
+async def test_a_date_filter_takes_the_newest_stored_matches_of_its_months(
+    db: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL walks each month of a date range newest id first and merges the walks: the
+    # window is still the newest stored matches, not the newest published, as on SQLite. Here
+    # five later-stored September items fill the window before the earlier-stored October one.
+    set_on_both(monkeypatch, "SEARCH_WINDOW", 5)
+    feed = await add_feed(db)
+    october = draft("oct-20", "Tariff news", published=datetime(2026, 10, 20, tzinfo=UTC))
+    await db.items.apply(poll(feed, [october], at=T0))
+    september = [
+        draft(f"sep-0{day}", "Tariff news", published=datetime(2026, 9, day, tzinfo=UTC))
+        for day in range(1, 6)
+    ]
+    await db.items.apply(poll(feed, september, at=T0 + timedelta(hours=1)))
+    since, until = datetime(2026, 8, 31, tzinfo=UTC), datetime(2026, 10, 31, tzinfo=UTC)
+    newest_stored = ["sep-05", "sep-04", "sep-03", "sep-02"]
+    assert await keys(db, "tariff", since=since, limit=4) == newest_stored
+    assert await keys(db, "tariff", until=until, limit=4) == newest_stored
+    assert await keys(db, "tariff", since=since, until=until, limit=10) == [
+        "oct-20",
+        *newest_stored,
+        "sep-01",
+    ]
+    assert await keys(db, "tariff", since=datetime(2026, 9, 3, tzinfo=UTC), limit=4) == [
+        "oct-20",
+        "sep-05",
+        "sep-04",
+        "sep-03",
+    ]
