@@ -330,7 +330,7 @@ class ItemSearch:
 
 
 MONTH_OF_ITEM = "date_trunc('month', i.published AT TIME ZONE 'UTC')"
-"""The month an item was published in, as the ``items_month`` index has it (migration 6)."""
+"""The month an item was published in, as the ``items_month`` index has it (migration 7)."""
 
 
 def _month_walk(clauses: list[str], months: int, count: int, window: str) -> str:
