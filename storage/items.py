@@ -265,6 +265,16 @@ class SqliteItemRepository:
         )
         return {row[0]: row[1] for row in rows}
 
+    async def recent_hashes(self, feed_id: int, limit: int) -> Mapping[str, str]:
+        """Content hash per key of the feed's ``limit`` newest items (index
+        ``items_feed_published``)."""
+        rows = await self._db.read(
+            "SELECT key, content_hash FROM items WHERE feed_id = ?"
+            " ORDER BY published DESC, id DESC LIMIT ?",
+            (feed_id, limit),
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def apply(self, result: FeedPollResult) -> None:
         """Store one feed's poll in one transaction: feed state, new and changed items.
 

@@ -3,7 +3,7 @@ real parsing, tagging and SQLite."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -73,6 +73,7 @@ class InlineParser:
         content_type: str | None,
         max_items: int | None = None,
         story_source: str | None = None,
+        stored_hashes: Mapping[str, str] | None = None,
     ) -> ParsedFeed:
         return parse_feed(
             body, url=url, content_type=content_type, now=self.clock.now(), max_items=max_items
@@ -298,6 +299,7 @@ class CountingParser(InlineParser):
         content_type: str | None,
         max_items: int | None = None,
         story_source: str | None = None,
+        stored_hashes: Mapping[str, str] | None = None,
     ) -> ParsedFeed:
         self.parsed.append(body)
         return await super().parse(body, url=url, content_type=content_type, max_items=max_items)
