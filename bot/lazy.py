@@ -11,7 +11,7 @@ worth of tasks asks at the same moment; closing closes only what was opened.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -95,6 +95,7 @@ class LazyParser:
         content_type: str | None,
         max_items: int | None = None,
         story_source: str | None = None,
+        stored_hashes: Mapping[str, str] | None = None,
     ) -> ParsedFeed:
         parser = await self._parser()
         return await parser.parse(
@@ -103,6 +104,7 @@ class LazyParser:
             content_type=content_type,
             max_items=max_items,
             story_source=story_source,
+            stored_hashes=stored_hashes,
         )
 
 

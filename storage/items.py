@@ -31,6 +31,7 @@ from storage._sql import (
     to_db_time,
     to_json_list,
 )
+from storage.feed_states import FeedStateWriter
 from storage.fts import match_expression
 from storage.leases import keep_leased_result
 
@@ -67,7 +68,7 @@ ITEM_COLUMNS = """
 """
 """The columns of an ``items`` row aliased ``i``, as ``item_from_row`` reads them."""
 
-_UPDATE_FEED = """
+_SET_FEED_STATE = """
 UPDATE feeds SET
     status = :status,
     last_polled = :polled_at,
@@ -82,8 +83,9 @@ UPDATE feeds SET
     disabled_reason = coalesce(:disable_reason, disabled_reason),
     name = coalesce(:new_name, name)
 WHERE id = :feed_id
-RETURNING name
 """
+
+_UPDATE_FEED = _SET_FEED_STATE + "RETURNING name\n"
 
 # A feed keeps its URL when another feed of the same scope already has the new one: the unique
 # index would otherwise fail the whole poll over a redirect.
@@ -213,6 +215,34 @@ ON CONFLICT (subscription_id, item_id) DO NOTHING
 """
 
 
+def _feed_state_only(result: FeedPollResult) -> bool:
+    """Whether storing ``result`` changes nothing but its feed's row (``_SET_FEED_STATE``)."""
+    return not (
+        result.new_items
+        or result.changed_items
+        or result.planned_posts
+        or result.new_url
+        or result.body_hash is not None
+        or result.lease_owner is not None
+    )
+
+
+def _feed_state(result: FeedPollResult) -> dict[str, Any]:
+    """The parameters of ``_SET_FEED_STATE`` for one poll's result."""
+    return {
+        "status": result.status.value,
+        "polled_at": to_db_time(result.polled_at),
+        "error": result.error,
+        "error_count": result.error_count,
+        "next_due": to_db_time(result.next_due),
+        "etag": result.etag,
+        "last_modified": result.last_modified,
+        "disable_reason": result.disable_reason,
+        "new_name": result.new_name,
+        "feed_id": result.feed_id,
+    }
+
+
 def feed_tag(feed_id: int) -> str:
     """The search-index token that every item of a feed carries."""
     return f"{TAG_MARK}f{feed_id}"
@@ -238,6 +268,7 @@ class SqliteItemRepository:
 
     def __init__(self, connections: Connections) -> None:
         self._db = connections
+        self._states = FeedStateWriter(connections, _SET_FEED_STATE)
 
     async def register_companies(self, companies: Iterable[Company]) -> None:
         """Store (or rename) companies so that items show their display names.
@@ -265,6 +296,16 @@ class SqliteItemRepository:
         )
         return {row[0]: row[1] for row in rows}
 
+    async def recent_hashes(self, feed_id: int, limit: int) -> Mapping[str, str]:
+        """Content hash per key of the feed's ``limit`` newest items (index
+        ``items_feed_published``)."""
+        rows = await self._db.read(
+            "SELECT key, content_hash FROM items WHERE feed_id = ?"
+            " ORDER BY published DESC, id DESC LIMIT ?",
+            (feed_id, limit),
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def apply(self, result: FeedPollResult) -> None:
         """Store one feed's poll in one transaction: feed state, new and changed items.
 
@@ -281,26 +322,15 @@ class SqliteItemRepository:
         re-applied poll queues nothing twice); a subscription removed meanwhile or a key this
         feed does not have is skipped.
         """
+        if _feed_state_only(result):
+            # Not modified, or a failed fetch: written with the others waiting (feed_states).
+            await self._states.write(_feed_state(result))
+            return
         polled_at = to_db_time(result.polled_at)
         async with self._db.transaction() as db:
             if result.lease_owner is not None:
                 await keep_leased_result(db, result.feed_id, result.lease_owner, result.polled_at)
-            row = await fetch_one(
-                db,
-                _UPDATE_FEED,
-                {
-                    "status": result.status.value,
-                    "polled_at": polled_at,
-                    "error": result.error,
-                    "error_count": result.error_count,
-                    "next_due": to_db_time(result.next_due),
-                    "etag": result.etag,
-                    "last_modified": result.last_modified,
-                    "disable_reason": result.disable_reason,
-                    "new_name": result.new_name,
-                    "feed_id": result.feed_id,
-                },
-            )
+            row = await fetch_one(db, _UPDATE_FEED, _feed_state(result))
             if row is None:
                 log.info("apply skipped: feed_id=%s no longer exists", result.feed_id)
                 return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 import pytest
 
@@ -98,6 +99,7 @@ class RecordingParser:
         content_type: str | None,
         max_items: int | None = None,
         story_source: str | None = None,
+        stored_hashes: Mapping[str, str] | None = None,
     ) -> ParsedFeed:
         self.calls.append((body, url, content_type, max_items))
         return ParsedFeed(title="t", link=None, items=())

@@ -142,8 +142,9 @@ class ParsedFeed:
     # Set when the document was malformed; items may still have been recovered.
     warning: str | None = None
     # Each item's tags, in ``items`` order, when the parser tagged them (its workers do, off
-    # the event loop); None when the updater has to.
-    tags: tuple[ItemTags, ...] | None = None
+    # the event loop); None when the updater has to. An item the parser was told is stored
+    # unchanged (``Parser.parse(stored_hashes=...)``) has None: storing it is a no-op.
+    tags: tuple[ItemTags | None, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -546,6 +546,7 @@ class PoolParser:
         content_type: str | None,
         max_items: int | None = None,
         story_source: str | None = None,
+        stored_hashes: Mapping[str, str] | None = None,
     ) -> ParsedFeed:
         """Parse one document in a worker; raises FeedParseError as ``parse_feed`` does.
 
@@ -561,6 +562,7 @@ class PoolParser:
             max_items=max_items,
             tag=self._tag,
             story_source=story_source,
+            stored_hashes=stored_hashes,
         )
         return await asyncio.wrap_future(future)
 

@@ -108,6 +108,10 @@ class ItemRepository(Protocol):
         """Content hash per key for those of ``keys`` already stored for the feed."""
         ...
 
+    async def recent_hashes(self, feed_id: int, limit: int) -> Mapping[str, str]:
+        """Content hash per key of the feed's ``limit`` newest stored items (by published)."""
+        ...
+
     async def apply(self, result: FeedPollResult) -> None:
         """Store one feed's poll (items and feed state) in one transaction.
 
@@ -148,6 +152,10 @@ class Parser(Protocol):
     ``story_source``: for a feed whose items go into stories, the source name of an item
     without a publisher of its own (the feed's name); a parser that tags items may then also
     read their text for the story clusterer (``ItemTags.story_text``).
+
+    ``stored_hashes``: the content hash of items the feed already has stored, by key (a hint,
+    ``ItemRepository.recent_hashes``); a parser that tags items may leave those whose hash is
+    the same untagged (``ParsedFeed.tags`` None for them): nothing of theirs is stored again.
     """
 
     async def parse(
@@ -158,6 +166,7 @@ class Parser(Protocol):
         content_type: str | None,
         max_items: int | None = None,
         story_source: str | None = None,
+        stored_hashes: Mapping[str, str] | None = None,
     ) -> ParsedFeed: ...
 
 

@@ -5,9 +5,10 @@
     feeds.due(now)
     | fetcher.fetch(url, validators)       bounded concurrency, conditional GET, size caps
     | same bytes as the last parse?        then not modified: no parse (document_hash)
-    | parser.parse(body)                   a worker process, bounded in time and memory
+    | parser.parse(body, stored hashes)    a worker process, bounded in time and memory; it tags
+    |                                      the items not stored unchanged already
     | decide(drafts, known hashes)         new / changed / unchanged
-    | tagger.tag(new + changed)
+    | tagger.tag(new + changed)            what the worker did not tag
     | items.apply(FeedPollResult)          one transaction: items + feed state
     => UpdateReport
 
@@ -277,6 +278,7 @@ class FeedUpdater:
             # The document the last successful parse read, byte for byte (a server without
             # validators): its items are stored already, so no parse, and nothing changes.
             return await self._not_modified(feed, fetched, now, new_url, lease_owner)
+        stored_hashes = await self._stored_hashes(feed, max_items)
         parse_started = time.perf_counter()
         try:
             parsed = await self._parser.parse(
@@ -290,6 +292,7 @@ class FeedUpdater:
                     if self._options.story_text_at_ingest and feed.guild_id is None
                     else None
                 ),
+                stored_hashes=stored_hashes,
             )
         except ShopwireError as exc:
             return await self._failed(feed, str(exc), fetched, now, lease_owner)
@@ -396,6 +399,13 @@ class FeedUpdater:
     def _max_items(self, feed: Feed) -> int:
         return feed.max_items_per_poll or self._options.max_items_per_poll
 
+    async def _stored_hashes(self, feed: Feed, max_items: int) -> Mapping[str, str] | None:
+        """What the parser need not tag again: the feed's newest stored items (a hint; what
+        is stored is decided on ``known_hashes``). None before the feed's first success."""
+        if feed.last_success is None:
+            return None  # a first poll: nothing (or a failed backlog) stored, no query
+        return await self._items.recent_hashes(feed.id, max_items)
+
     def _tag(
         self, feed: Feed, drafts: Sequence[ItemDraft], known: Mapping[str, ItemTags]
     ) -> tuple[TaggedDraft, ...]:
@@ -477,7 +487,9 @@ async def _hash_off_loop(fetched: FetchResult, max_items: int) -> str:
 
 
 def _known_tags(parsed: ParsedFeed) -> dict[str, ItemTags]:
-    """Each item's tags by its key, when the parser computed them."""
+    """Each item's tags by its key, when the parser computed them (``_tag`` tags the rest)."""
     if parsed.tags is None:
         return {}
-    return {d.key: tags for d, tags in zip(parsed.items, parsed.tags, strict=True)}
+    return {
+        d.key: tags for d, tags in zip(parsed.items, parsed.tags, strict=True) if tags is not None
+    }

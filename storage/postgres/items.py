@@ -237,6 +237,17 @@ class PostgresItemRepository:
         )
         return {row[0]: row[1] for row in rows}
 
+    async def recent_hashes(self, feed_id: int, limit: int) -> Mapping[str, str]:
+        """Content hash per key of the feed's ``limit`` newest items (by published)."""
+        rows = await read(
+            self._pool,
+            "SELECT key, content_hash FROM items WHERE feed_id = $1"
+            " ORDER BY published DESC, id DESC LIMIT $2",
+            feed_id,
+            limit,
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def apply(self, result: FeedPollResult) -> None:
         """Store one feed's poll in one transaction (see ``SqliteItemRepository.apply``).
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +66,7 @@ class TaggingParser(InlineParser):
         content_type: str | None,
         max_items: int | None = None,
         story_source: str | None = None,
+        stored_hashes: Mapping[str, str] | None = None,
     ) -> ParsedFeed:
         parsed = await super().parse(body, url=url, content_type=content_type, max_items=max_items)
         return replace(parsed, tags=tuple(ItemTags(("amazon",), ("fees",)) for _ in parsed.items))
@@ -121,6 +122,7 @@ class RecordingParser(TaggingParser):
         content_type: str | None,
         max_items: int | None = None,
         story_source: str | None = None,
+        stored_hashes: Mapping[str, str] | None = None,
     ) -> ParsedFeed:
         self.sources.append(story_source)
         return await super().parse(body, url=url, content_type=content_type)

@@ -93,6 +93,18 @@ async def test_known_hashes_for_one_feed(db: Storage) -> None:
     assert set(await db.items.known_hashes(other.id, keys)) == set(keys)
 
 
+async def test_recent_hashes_are_the_feeds_newest_items(db: Storage) -> None:
+    feed = await add_feed(db, "One")
+    other = await add_feed(db, "Other")
+    drafts = [draft(f"k{n}", published=T0 - timedelta(hours=n)) for n in range(5)]
+    await db.items.apply(poll(feed, drafts))
+    await db.items.apply(poll(other, [draft("c", "C")]))
+    newest = await db.items.recent_hashes(feed.id, 3)
+    assert newest == {d.key: d.content_hash for d in drafts[:3]}
+    assert await db.items.recent_hashes(feed.id, 100) == {d.key: d.content_hash for d in drafts}
+    assert await db.items.recent_hashes(12345, 10) == {}
+
+
 async def test_apply_updates_changed_items(db: Storage) -> None:
     feed = await add_feed(db)
     old_published = T0 - timedelta(days=1)

@@ -16,6 +16,7 @@ runs here, in parallel, instead of holding the bot process's interpreter.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -38,17 +39,26 @@ def parse_and_tag(
     max_items: int | None = None,
     tag: bool = True,
     story_source: str | None = None,
+    stored_hashes: Mapping[str, str] | None = None,
 ) -> ParsedFeed:
     """``parse_feed``; with ``tag``, each item's companies and topics in ``tags``, and with
-    ``story_source`` (the feed's name) too, each item's story text features."""
+    ``story_source`` (the feed's name) too, each item's story text features.
+
+    An item whose key and content hash are in ``stored_hashes`` is left untagged (None): on an
+    incremental poll most of a document is stored already, and tagging is half a worker's
+    work per item. The updater tags any such item itself should it be new or changed after all.
+    """
     parsed = parse_feed(body, url=url, content_type=content_type, now=now, max_items=max_items)
     if not tag or not parsed.items:
         return parsed
     companies, topics = Tagger.default(), TopicTagger.default()
+    stored = stored_hashes or {}
     return replace(
         parsed,
         tags=tuple(
-            ItemTags(
+            None
+            if stored.get(d.key) == d.content_hash
+            else ItemTags(
                 companies=companies.tag(d.title, d.summary, d.publisher),
                 topics=topics.tag(d.title, d.summary),
                 story_text=None if story_source is None else _story_text(d, story_source, now),
