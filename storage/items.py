@@ -85,6 +85,10 @@ WHERE id = :feed_id
 RETURNING name
 """
 
+# The poll disabled the feed: a server's own feed owes the server a notice (posted by the
+# process serving its shard, which may not be the one that polled).
+_OWE_NOTICE = "UPDATE feeds SET notice_owed = 1 WHERE id = ? AND guild_id IS NOT NULL"
+
 # A feed keeps its URL when another feed of the same scope already has the new one: the unique
 # index would otherwise fail the whole poll over a redirect.
 _MOVE_FEED = """
@@ -304,6 +308,8 @@ class SqliteItemRepository:
             if row is None:
                 log.info("apply skipped: feed_id=%s no longer exists", result.feed_id)
                 return
+            if result.disable_reason is not None:
+                await db.execute(_OWE_NOTICE, (result.feed_id,))
             if result.new_url:
                 await db.execute(_MOVE_FEED, {"url": result.new_url, "feed_id": result.feed_id})
             if result.body_hash is not None:

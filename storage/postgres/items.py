@@ -25,6 +25,7 @@ from bot.news.models import (
     TaggedDraft,
     utc,
 )
+from storage.items import EDIT_WINDOW
 from storage.postgres.item_rows import ITEM_COLUMNS
 from storage.postgres.item_search import ItemSearch
 from storage.postgres.items_page import first_of_each_story, page, scope
@@ -64,6 +65,9 @@ UPDATE feeds SET
 WHERE id = $10
 RETURNING name
 """
+
+# The poll disabled the feed: a server's own feed owes the server a notice (as on SQLite).
+_OWE_NOTICE = "UPDATE feeds SET notice_owed = TRUE WHERE id = $1 AND guild_id IS NOT NULL"
 
 # A feed keeps its URL when another feed of the same scope already has the new one.
 _MOVE_FEED = """
@@ -117,6 +121,16 @@ SELECT i.id, t.data FROM unnest($2::text[], $3::text[]) AS t (key, data)
 JOIN items AS i ON i.feed_id = $1 AND i.key = t.key
 ON CONFLICT (item_id) DO UPDATE SET data = excluded.data
 WHERE (SELECT story_id FROM items WHERE id = excluded.item_id) IS NULL
+"""
+
+# Planned in the poll's transaction, as on SQLite (``storage.items._OWE_EDITS``, whose window
+# this shares): a post whose item was corrected within a day of the post owes an edit, and a
+# message found deleted ('gone') is never edited again.
+_OWE_EDITS = """
+UPDATE outbox SET edit_state = 'pending', edit_after = NULL
+WHERE state = 'sent' AND message_id IS NOT NULL AND sent_at >= $3
+  AND (edit_state IS NULL OR edit_state IN ('pending', 'done'))
+  AND item_id IN (SELECT id FROM items WHERE feed_id = $1 AND key = ANY($2::text[]))
 """
 
 _CLEAR_COMPANIES = """
@@ -259,6 +273,8 @@ class PostgresItemRepository:
             if name is None:
                 log.info("apply skipped: feed_id=%s no longer exists", result.feed_id)
                 return
+            if result.disable_reason is not None:
+                await connection.execute(_OWE_NOTICE, result.feed_id)
             if result.new_url:
                 await connection.execute(_MOVE_FEED, result.new_url, result.feed_id)
             if result.body_hash is not None:
@@ -309,6 +325,12 @@ class PostgresItemRepository:
                     (*_sourced(row, feed_name).values(feed_id, polled_at), text)
                     for row, text in zip(changed, changed_texts, strict=True)
                 ],
+            )
+            await connection.execute(
+                _OWE_EDITS,
+                feed_id,
+                [t.draft.key for t in result.changed_items],
+                utc(result.polled_at - EDIT_WINDOW),
             )
         story_texts = {t.draft.key: t.story_text for t in touched if t.story_text is not None}
         if story_texts:

@@ -332,12 +332,19 @@ ALTER TABLE subscriptions ADD COLUMN lease_owner TEXT;
 ALTER TABLE subscriptions ADD COLUMN lease_until TIMESTAMPTZ;
 """
 
+# SQLite's migration 13: the notice a server is owed when polling disabled its own feed.
+_V6_DISABLED_NOTICES = """
+ALTER TABLE feeds ADD COLUMN notice_owed BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX feeds_notice_owed ON feeds (guild_id) WHERE notice_owed;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
     _V3_PINGS_STYLES_FOLLOW_ROLES,
     _V4_THREADS_PUBLISHING_EDITS,
     _V5_LEASES,
+    _V6_DISABLED_NOTICES,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -25,8 +25,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.news.models import EditState, OutboxEntry, PostOutcome, PublishState
-from bot.news.ports import Clock, FollowUpRepository, StoryPublisher
+from bot.news.models import (
+    ALL_SHARDS,
+    EditState,
+    OutboxEntry,
+    PostOutcome,
+    PublishState,
+    Shards,
+)
+from bot.news.ports import Clock, DeliveryClaims, FollowUpRepository, StoryPublisher
 from bot.news.rules.story_posts import source_note
 
 log = logging.getLogger("shopwire.delivery")
@@ -43,7 +50,11 @@ class FollowUpReport:
 
 
 class FollowUpSender:
-    """Edits corrected posts and publishes announcement posts."""
+    """Edits corrected posts and publishes announcement posts, subscription by subscription:
+    only for guilds on ``shards``, and with ``claims`` (several gateways) only while this
+    process holds the subscription's claim, as for its new posts. An edit or crosspost read
+    just before another process finished it is repeated harmlessly: the same text again, and
+    Discord's "already crossposted" counts as published."""
 
     def __init__(
         self,
@@ -54,6 +65,8 @@ class FollowUpSender:
         batch: int = 50,
         retry: timedelta = timedelta(minutes=1),
         forbidden_wait: timedelta = timedelta(minutes=10),
+        claims: DeliveryClaims | None = None,
+        shards: Shards = ALL_SHARDS,
     ) -> None:
         self._followups = followups
         self._publisher = publisher
@@ -61,12 +74,32 @@ class FollowUpSender:
         self._batch = batch
         self._retry = retry
         self._forbidden_wait = forbidden_wait
+        self._claims = claims
+        self._shards = shards
 
     async def run(self) -> FollowUpReport:
         """Edit what is owed an edit, then publish what waits (each up to a batch)."""
-        edited, gone = await self._edit()
-        published, held, lost = await self._publish()
-        report = FollowUpReport(edited, gone + lost, published, held)
+        now = self._clock.now()
+        edits = await self._followups.edits_due(now, self._batch, self._shards)
+        publishing = await self._followups.publishing_due(now, self._batch, self._shards)
+        owed: dict[int, tuple[list[OutboxEntry], list[OutboxEntry]]] = {}
+        for entry in edits:
+            owed.setdefault(entry.subscription_id, ([], []))[0].append(entry)
+        for entry in publishing:
+            owed.setdefault(entry.subscription_id, ([], []))[1].append(entry)
+        edited = gone = published = held = 0
+        for subscription_id, (its_edits, its_publishing) in owed.items():
+            if not await self._claim(subscription_id):
+                continue  # another process serves this subscription right now
+            try:
+                done, lost = await self._edit(its_edits)
+                sent, waiting, vanished = await self._publish(its_publishing)
+            finally:
+                if self._claims is not None:
+                    await self._claims.release(subscription_id)
+            edited, gone = edited + done, gone + lost + vanished
+            published, held = published + sent, held + waiting
+        report = FollowUpReport(edited, gone, published, held)
         if report != FollowUpReport():
             log.info(
                 "follow-ups edited=%d gone=%d published=%d held=%d",
@@ -77,9 +110,15 @@ class FollowUpSender:
             )
         return report
 
-    async def _edit(self) -> tuple[int, int]:
+    async def _claim(self, subscription_id: int) -> bool:
+        if self._claims is None:
+            return True
+        claimed = await self._claims.claim(subscription_id, (), self._clock.now())
+        return claimed is not None
+
+    async def _edit(self, entries: Sequence[OutboxEntry]) -> tuple[int, int]:
         edited = gone = 0
-        for entry in await self._followups.edits_due(self._clock.now(), self._batch):
+        for entry in entries:
             assert entry.message_id is not None  # only sent posts with a message owe edits
             where = entry.thread_id if entry.thread_id is not None else entry.channel_id
             # A later report in a story's thread has the source line above it; a story's
@@ -104,9 +143,8 @@ class FollowUpSender:
                 await self._followups.edit_later(entry.id, self._clock.now() + wait)
         return edited, gone
 
-    async def _publish(self) -> tuple[int, int, int]:
+    async def _publish(self, due: Sequence[OutboxEntry]) -> tuple[int, int, int]:
         published = held = gone = 0
-        due = await self._followups.publishing_due(self._clock.now(), self._batch)
         by_channel: dict[int, list[OutboxEntry]] = {}
         for entry in due:
             by_channel.setdefault(entry.channel_id, []).append(entry)
