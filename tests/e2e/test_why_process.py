@@ -30,6 +30,9 @@ async def test_why_links_the_real_message_explains_a_filtered_item_and_previews_
     )
     [post] = await w.fake.wait_for_messages(w.news.id, 1, timeout=WAIT)
     assert "Temu opens EU warehouses" in text_of(post)
+    # Discord holds the message before the bot has recorded it as sent (the drain's log line
+    # comes after): asked in between, "why" rightly says queued.
+    await w.until(lambda: "delivery sent=1 " in w.bot.log())
 
     posted = await (
         await w.slash(w.admin, "subscriptions why", item="https://news.example/a-4")
