@@ -46,6 +46,7 @@ from bot.settings import Settings
 from bot.sharding import IdentifyQueue, LocalIdentifyLocks
 from storage import SchemaMigration, migrate_storage, open_storage
 from storage.coordination import open_coordination, refusal
+from storage.coordination import shared as database_shared
 from storage.identify_locks import open_identify_locks
 
 if TYPE_CHECKING:  # imported when first used: aiohttp, feedparser, process pools, asyncpg
@@ -81,7 +82,8 @@ class Newsroom:
     ) -> DeliverySender:
         """The outbox's deliverer, posting through ``publisher`` (the bot's, once logged in):
         messages, forum posts and threads by story, edits of corrected items, publishing;
-        with ``claims`` (several gateways), each subscription only while claimed."""
+        only for guilds on this process's shards, and with ``claims`` (several gateways), each
+        subscription only while claimed (new posts and follow-ups alike)."""
         return DeliverySender(
             claims=claims,
             shards=self.settings.served_shards,
@@ -105,6 +107,8 @@ class Newsroom:
                 publisher=publisher,
                 clock=self.clock,
                 digests=self.storage.digests,
+                claims=claims,
+                shards=self.settings.served_shards,
             ),
         )
 
@@ -133,6 +137,12 @@ class Newsroom:
         """Turns for this process's shards to IDENTIFY: shared with the bot's other processes
         on PostgreSQL, kept in memory on a SQLite file (one process's); close it when done."""
         return IdentifyQueue(open_identify_locks(self.settings.db) or LocalIdentifyLocks())
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may work on this database (PostgreSQL): a ``--role all``
+        process then claims the feeds it polls, as pollers do, instead of reading them."""
+        return database_shared(self.settings.db)
 
     def coordination(self) -> Coordination:
         """How this process and the others of its roles on the same PostgreSQL database

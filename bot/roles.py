@@ -31,7 +31,7 @@ from bot.app import open_newsroom
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.clock import SystemClock
 from bot.news.errors import StorageError
-from bot.news.models import UpdateReport
+from bot.news.models import UpdateReport, UpdateStatus
 from bot.news.ports import Coordination
 from bot.news.services.metrics import NO_METRICS
 from bot.news.services.poller import FeedLeasing, FeedPoller
@@ -106,7 +106,8 @@ async def _serve_poller(settings: Settings) -> None:
             queued = asyncio.Event()
 
             def stored(report: UpdateReport) -> None:
-                if report.new_items:  # only new items have planned posts
+                # Only new items have planned posts; a feed disabled owes its server a notice.
+                if report.new_items or report.status is UpdateStatus.DISABLED:
                     queued.set()
 
             poller = FeedPoller(newsroom.updater, clock, on_stored=stored, leasing=leasing)

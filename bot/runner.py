@@ -42,16 +42,16 @@ from bot.news.clock import SystemClock
 from bot.news.delivery import DeliverySender
 from bot.news.digests import DigestScheduler
 from bot.news.errors import StorageError
-from bot.news.models import UpdateReport, UpdateStatus
+from bot.news.models import PostOutcome, UpdateReport, UpdateStatus
 from bot.news.ports import Coordination, MetaStore, Publisher
 from bot.news.services.metrics import NO_METRICS
-from bot.news.services.poller import FeedPoller
-from bot.news.services.stage import Stage
+from bot.news.services.poller import FeedLeasing, FeedPoller
+from bot.news.services.stage import CrashLog, Stage
 from bot.publisher import DiscordPublisher
 from bot.rate_limit import pace, share_of_global_limit
 from bot.roles import DELIVERY_LEASE, lease_owner, led, run_poller
 from bot.settings import Settings
-from bot.sharding import IdentifyQueue, shard_refusal
+from bot.sharding import IdentifyQueue, ShardsInUse, shard_refusal
 from commands.services import BotServices
 
 log = logging.getLogger("shopwire")
@@ -132,6 +132,8 @@ def _with_discord(
     except StorageError as exc:
         print(f"error: database {settings.db_shown}: {exc}", file=err)
     except MetricsUnavailable as exc:
+        print(f"error: {exc}", file=err)
+    except ShardsInUse as exc:
         print(f"error: {exc}", file=err)
     return 1
 
@@ -239,6 +241,7 @@ async def _serve(settings: Settings) -> None:
         coordination = newsroom.coordination() if settings.role == "gateway" else None
         claims = None
         if coordination is not None:
+            await _hold_shards(coordination, settings)
             claims = coordination.delivery_claims(lease_owner(), DELIVERY_LEASE)
         # Wired by the composition root; only the publisher is Discord's.
         sender = newsroom.delivery_sender(publisher, claims=claims)
@@ -295,6 +298,21 @@ async def _serve(settings: Settings) -> None:
                 if not task.cancelled() and (error := task.exception()) is not None:
                     raise error
     log.info("shopwire stopped")
+
+
+async def _hold_shards(coordination: Coordination, settings: Settings) -> None:
+    """Make this gateway's shards its own before it connects: ShardsInUse when another live
+    process serves one of them (two sessions on one shard would both post for its guilds)."""
+    if settings.shard_count is None:
+        return
+    try:
+        busy = await coordination.hold_shards(settings.served_shards)
+    except BaseException:
+        await coordination.close()
+        raise
+    if busy:
+        await coordination.close()
+        raise ShardsInUse(busy, settings.served_shards.count)
 
 
 def _new_bot(
@@ -380,12 +398,15 @@ def _start_stages(
     assignment) the moment a feed's result is stored; each stage also runs on its own tick.
     """
     tick = min(TICK, float(newsroom.settings.poll_interval))
-    notices: list[UpdateReport] = []
+
+    notice_crashes = CrashLog(log)
 
     async def deliver() -> None:
-        # Taken off the list before posting: a notice goes out once, as a poll reported it.
-        while notices:
-            await _announce_disabled(newsroom, publisher, [notices.pop(0)])
+        # Owed since the poll that disabled the feed, whichever process polled it.
+        try:
+            await announce_disabled(newsroom, publisher)
+        except Exception as exc:  # a notice that keeps failing must not hold back the posts
+            notice_crashes.crashed(exc, "disabled-feed notices failed")
         await sender.drain()
 
     delivery = Stage("delivery", deliver, tick=tick)
@@ -402,15 +423,16 @@ def _start_stages(
     digest_stage = Stage("digests", plan_and_post, tick=tick)
 
     def stored(report: UpdateReport) -> None:
-        if report.status is UpdateStatus.DISABLED:
-            notices.append(report)
+        if report.status is UpdateStatus.DISABLED:  # a notice is owed
             delivery.wake()
         if report.new_items:  # only new items have planned posts
             delivery.wake()
         if report.new_items or report.updated_items:
             stories.wake()
 
-    poller = FeedPoller(newsroom.updater, newsroom.clock, on_stored=stored)
+    poller = FeedPoller(
+        newsroom.updater, newsroom.clock, on_stored=stored, leasing=feed_leasing(newsroom)
+    )
     polling = [] if coordination is not None else [poller.run(stop)]  # pollers poll
     return [
         *(asyncio.create_task(run, name="poller") for run in polling),
@@ -419,6 +441,15 @@ def _start_stages(
         asyncio.create_task(_when_ready(bot, stop, delivery.run), name="delivery"),
         asyncio.create_task(_when_ready(bot, stop, digest_stage.run), name="digests"),
     ]
+
+
+def feed_leasing(newsroom: Newsroom) -> FeedLeasing | None:
+    """How ``--role all`` claims the feeds it polls: with leases, as pollers do, on a database
+    other processes may share (pollers beside it never poll a feed it polls); None on a SQLite
+    file, which is this process's alone."""
+    if not newsroom.shared:
+        return None
+    return FeedLeasing(lease_owner(), timedelta(seconds=newsroom.settings.feed_lease_seconds))
 
 
 async def _when_ready(
@@ -436,20 +467,15 @@ async def _when_ready(
         await run(stop)
 
 
-async def _announce_disabled(
-    newsroom: Newsroom, publisher: Publisher, reports: list[UpdateReport]
-) -> None:
-    """Tell a server once, in one subscribed channel, that one of its feeds was disabled."""
-    for report in reports:
-        if report.status is not UpdateStatus.DISABLED:
-            continue
-        notice = await newsroom.notices.disabled_notice(report.feed_id)
-        if notice is None:
-            continue
+async def announce_disabled(newsroom: Newsroom, publisher: Publisher) -> None:
+    """Tell each server on this process's shards once, in one subscribed channel, that polling
+    disabled one of its feeds. A post that may succeed later stays owed; its fixed nonce makes
+    a repeat after a crash Discord's first message."""
+    for notice in await newsroom.notices.owed(newsroom.settings.served_shards):
         feed = notice.feed
         text = (
             f"The feed **{discord.utils.escape_markdown(feed.name)}** was disabled: "
-            f"{discord.utils.escape_markdown(report.error or 'it kept failing')}. "
+            f"{discord.utils.escape_markdown(feed.last_error or 'it kept failing')}. "
             "See `/feeds status`; an admin can remove it or add a working URL."
         )
         nonce = hashlib.sha256(f"disabled:{feed.id}:{feed.last_polled}".encode()).hexdigest()[:25]
@@ -460,3 +486,5 @@ async def _announce_disabled(
             feed.guild_id,
             result.outcome.value,
         )
+        if result.outcome is not PostOutcome.RETRY:
+            await newsroom.notices.given(feed.id)

@@ -42,6 +42,18 @@ def shard_refusal(settings: Settings) -> str | None:
     return None
 
 
+class ShardsInUse(Exception):
+    """Another live process serves some of the shards this one was started on."""
+
+    def __init__(self, shards: tuple[int, ...], count: int) -> None:
+        self.shards = shards
+        listed = ", ".join(str(shard) for shard in shards)
+        super().__init__(
+            f"shard{'s' if len(shards) > 1 else ''} {listed} of {count} already served by another"
+            " running process: give each gateway its own --shards"
+        )
+
+
 class LocalIdentifyLocks:
     """Identify turns kept in this process (a SQLite database is one process's)."""
 

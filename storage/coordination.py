@@ -21,6 +21,12 @@ def refusal(db: str, role: str) -> str | None:
     )
 
 
+def shared(db: str) -> bool:
+    """Whether other processes may work on the database ``db`` names (PostgreSQL: pollers
+    beside a ``--role all`` process), so that work must be claimed, not just read."""
+    return not isinstance(parse_db_url(db), SqliteLocation)
+
+
 def open_coordination(storage: Storage, db: str) -> Coordination:
     """The coordination of the processes sharing ``storage`` (opened from ``db``); its
     connections open on first use. StorageError for a SQLite database."""

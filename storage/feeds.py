@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime, timedelta
 
 from bot.news.errors import DuplicateFeed, FeedNotFound
-from bot.news.models import Feed, FeedStatus, NewFeed
+from bot.news.models import ALL_SHARDS, Feed, FeedStatus, NewFeed, Shards
 from storage._sql import (
     Connections,
     fetch_one,
@@ -16,6 +16,7 @@ from storage._sql import (
     to_db_time,
     to_json_list,
 )
+from storage.shards import on_shards
 
 FEED_COLUMNS = """
     id, url, name, guild_id, trusted, enabled, created_at, status, etag, last_modified,
@@ -158,6 +159,7 @@ class SqliteFeedRepository:
         if enabled:
             sql = f"""
                 UPDATE feeds SET enabled = 1, disabled_reason = NULL, error_count = 0,
+                    notice_owed = 0,
                     next_due = NULL,
                     status = CASE WHEN status = 'disabled' THEN 'new' ELSE status END
                 WHERE id = ? RETURNING {FEED_COLUMNS}
@@ -174,6 +176,21 @@ class SqliteFeedRepository:
         if row is None:
             raise FeedNotFound(f"There is no feed with id {feed_id}.")
         return feed_from_row(row)
+
+    async def notices_owed(self, shards: Shards = ALL_SHARDS) -> list[Feed]:
+        """Servers' own feeds that polling disabled and whose server was not told yet, of
+        guilds on ``shards``, oldest feed first."""
+        served, parameters = on_shards(shards, "guild_id")
+        rows = await self._db.read(
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE notice_owed = 1 AND {served} ORDER BY id",
+            parameters,
+        )
+        return [feed_from_row(row) for row in rows]
+
+    async def notice_given(self, feed_id: int) -> None:
+        """The server was told that its feed was disabled (or nobody is there to read it)."""
+        async with self._db.transaction() as db:
+            await db.execute("UPDATE feeds SET notice_owed = 0 WHERE id = ?", (feed_id,))
 
     async def remove(self, feed_id: int) -> None:
         """Delete a feed and every item it brought (the schema cascades); raises FeedNotFound."""

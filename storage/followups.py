@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.news.models import EditState, OutboxEntry, PublishState
+from bot.news.models import ALL_SHARDS, EditState, OutboxEntry, PublishState, Shards
 from storage._sql import Connections, to_db_time
 from storage.items import item_companies
 from storage.outbox import ENTRY_COLUMNS, entry_from_row
+from storage.shards import on_shards
 
 _SELECT = f"""
 SELECT {ENTRY_COLUMNS}
 FROM outbox AS o
 JOIN subscriptions AS s ON s.id = o.subscription_id
 JOIN items AS i ON i.id = o.item_id
-WHERE {{where}}
+WHERE {{where}} AND {{on_shards}}
 ORDER BY o.id
 LIMIT :limit
 """
@@ -34,12 +35,16 @@ class SqliteFollowUpRepository:
     def __init__(self, connections: Connections) -> None:
         self._db = connections
 
-    async def edits_due(self, now: datetime, limit: int) -> list[OutboxEntry]:
-        """Sent posts owed an edit whose time has come, oldest post first."""
+    async def edits_due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[OutboxEntry]:
+        """Sent posts owed an edit whose time has come, oldest post first; only those of
+        guilds on ``shards``."""
         return await self._entries(
             "o.edit_state = 'pending' AND coalesce(o.edit_after, 0) <= :now AND o.state = 'sent'",
             now,
             limit,
+            shards,
         )
 
     async def finish_edit(self, entry_id: int, state: EditState) -> None:
@@ -59,12 +64,16 @@ class SqliteFollowUpRepository:
                 (to_db_time(at), entry_id),
             )
 
-    async def publishing_due(self, now: datetime, limit: int) -> list[OutboxEntry]:
-        """Sent posts waiting to be published whose time has come, oldest first."""
+    async def publishing_due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[OutboxEntry]:
+        """Sent posts waiting to be published whose time has come, oldest first; only those
+        of guilds on ``shards``."""
         return await self._entries(
             "o.publish_state = 'waiting' AND coalesce(o.publish_after, 0) <= :now",
             now,
             limit,
+            shards,
         )
 
     async def finish_publishing(self, entry_id: int, state: PublishState) -> None:
@@ -97,11 +106,15 @@ class SqliteFollowUpRepository:
         assert row is not None
         return int(row[0])
 
-    async def _entries(self, where: str, now: datetime, limit: int) -> list[OutboxEntry]:
+    async def _entries(
+        self, where: str, now: datetime, limit: int, shards: Shards
+    ) -> list[OutboxEntry]:
         if limit <= 0:
             return []
+        served, parameters = on_shards(shards)
         rows = await self._db.read(
-            _SELECT.format(where=where), {"now": to_db_time(now), "limit": limit}
+            _SELECT.format(where=where, on_shards=served),
+            {"now": to_db_time(now), "limit": limit, **parameters},
         )
         companies = await item_companies(self._db, [row["id"] for row in rows])
         return [entry_from_row(row, companies.get(row["id"], ())) for row in rows]

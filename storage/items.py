@@ -86,6 +86,9 @@ WHERE id = :feed_id
 """
 
 _UPDATE_FEED = _SET_FEED_STATE + "RETURNING name\n"
+# The poll disabled the feed: a server's own feed owes the server a notice (posted by the
+# process serving its shard, which may not be the one that polled).
+_OWE_NOTICE = "UPDATE feeds SET notice_owed = 1 WHERE id = ? AND guild_id IS NOT NULL"
 
 # A feed keeps its URL when another feed of the same scope already has the new one: the unique
 # index would otherwise fail the whole poll over a redirect.
@@ -216,9 +219,11 @@ ON CONFLICT (subscription_id, item_id) DO NOTHING
 
 
 def _feed_state_only(result: FeedPollResult) -> bool:
-    """Whether storing ``result`` changes nothing but its feed's row (``_SET_FEED_STATE``)."""
+    """Whether storing ``result`` changes nothing but its feed's row (``_SET_FEED_STATE``):
+    not a poll that disables its feed, which owes its server a notice too."""
     return not (
-        result.new_items
+        result.disable_reason is not None
+        or result.new_items
         or result.changed_items
         or result.planned_posts
         or result.new_url
@@ -334,6 +339,8 @@ class SqliteItemRepository:
             if row is None:
                 log.info("apply skipped: feed_id=%s no longer exists", result.feed_id)
                 return
+            if result.disable_reason is not None:
+                await db.execute(_OWE_NOTICE, (result.feed_id,))
             if result.new_url:
                 await db.execute(_MOVE_FEED, {"url": result.new_url, "feed_id": result.feed_id})
             if result.body_hash is not None:

@@ -423,6 +423,14 @@ CREATE INDEX digests_publishing ON digests (subscription_id, publish_after)
     WHERE publish_state = 'waiting';
 """
 
+_V14_DISABLED_NOTICES = """
+-- A server's own feed that polling disabled owes the server a notice, posted by the process
+-- serving its guild's shard (a poller process has no Discord): set in the poll's transaction,
+-- cleared once posted or when the feed is enabled again. Feeds disabled before are not owed one.
+ALTER TABLE feeds ADD COLUMN notice_owed INTEGER NOT NULL DEFAULT 0 CHECK (notice_owed IN (0, 1));
+CREATE INDEX feeds_notice_owed ON feeds (guild_id) WHERE notice_owed = 1;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -437,6 +445,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V11_THREADS_PUBLISHING_EDITS,
     _V12_LEASES,
     _V13_DIGEST_PUBLISHING,
+    _V14_DISABLED_NOTICES,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -85,6 +85,15 @@ class FeedRepository(Protocol):
 
     async def set_enabled(self, feed_id: int, enabled: bool, reason: str | None = None) -> Feed: ...
 
+    async def notices_owed(self, shards: Shards = ALL_SHARDS) -> list[Feed]:
+        """Servers' own feeds that polling disabled (in the poll's transaction) and whose server
+        was not told yet, of guilds on ``shards``; enabling a feed again clears its notice."""
+        ...
+
+    async def notice_given(self, feed_id: int) -> None:
+        """The notice about the feed was posted (or has nobody to read it): owed no more."""
+        ...
+
     async def remove(self, feed_id: int) -> None:
         """Delete a feed and every item it brought."""
         ...
@@ -335,16 +344,22 @@ class StoryThreadRepository(Protocol):
 class FollowUpRepository(Protocol):
     """What is owed to posts already sent: edits of corrected items, and publishing."""
 
-    async def edits_due(self, now: datetime, limit: int) -> list[OutboxEntry]:
-        """Sent posts whose item changed and whose edit's time has come."""
+    async def edits_due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[OutboxEntry]:
+        """Sent posts whose item changed and whose edit's time has come; only those of
+        guilds on ``shards``."""
         ...
 
     async def finish_edit(self, entry_id: int, state: EditState) -> None: ...
 
     async def edit_later(self, entry_id: int, at: datetime) -> None: ...
 
-    async def publishing_due(self, now: datetime, limit: int) -> list[OutboxEntry]:
-        """Sent posts waiting to be published whose time has come, oldest first."""
+    async def publishing_due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[OutboxEntry]:
+        """Sent posts waiting to be published whose time has come, oldest first; only those
+        of guilds on ``shards``."""
         ...
 
     async def finish_publishing(self, entry_id: int, state: PublishState) -> None: ...
@@ -654,6 +669,13 @@ class Coordination(Protocol):
 
     def on_posts(self, wake: Callable[[], None]) -> None:
         """Call ``wake`` whenever another process announces queued posts (from now on)."""
+        ...
+
+    async def hold_shards(self, shards: Shards) -> tuple[int, ...]:
+        """Serve ``shards`` in this process alone, for as long as it lives: the ids another
+        live process serves (then none is taken, and this process must not connect), or ()
+        when every one is now this process's. Delivery claims a dead holder left on their
+        guilds' subscriptions are given up, so the new holder posts at once."""
         ...
 
     async def close(self) -> None:

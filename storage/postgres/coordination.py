@@ -9,6 +9,11 @@
   another connection of its own, reopened when it is lost. The payload is the schema, so a
   listener ignores another database's announcements on the same server. A notification lost
   on the way (a listener reconnecting) costs only the deliverer's tick.
+- **A shard is one process's**: a session-level advisory lock per shard id (one ``bigint`` key:
+  the schema's hash and the shard id), on a third connection of its own, taken before the
+  gateway connects to Discord. A killed process's locks end with its session, so it can be
+  started again on its shards at once; and the delivery claims it left on those shards'
+  subscriptions are given up by the process that takes them over.
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from typing import Any
 
 import asyncpg
 
+from bot.news.errors import StorageError
+from bot.news.models import Shards
 from storage.postgres.connect import CONNECT_TIMEOUT
 from storage.postgres.delivery_claims import PostgresDeliveryClaims
 from storage.postgres.errors import safe_location, storage_error, url_password
-from storage.postgres.pool import Pool, read
+from storage.postgres.pool import Pool, read, transaction
+from storage.postgres.shards import on_shards
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +42,19 @@ LEADER_LOCK = 0x53570001
 
 POSTS_CHANNEL = "shopwire_posts"
 """The channel queued posts are announced on."""
+
+# A key of its own space (one bigint, where the lead's and the identify turns' are two ints):
+# the schema's hash in the high half, the shard id in the low half.
+_TAKE_SHARDS = """
+SELECT shard FROM unnest($1::int[]) AS shard
+WHERE NOT pg_try_advisory_lock((hashtext(current_schema())::bigint << 32) | shard)
+"""
+
+# The shards are this process's alone now: a claim on their subscriptions is a dead holder's.
+_FREE_CLAIMS = """
+UPDATE subscriptions AS s SET lease_owner = NULL, lease_until = NULL
+WHERE s.lease_owner IS NOT NULL AND {where}
+"""
 
 LISTEN_CHECK = 5.0
 """Seconds between two checks that the listening connection is alive (reopened if not)."""
@@ -56,6 +77,7 @@ class PostgresCoordination:
         self._listener: asyncpg.Connection[Any] | None = None
         self._listening: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
+        self._shards: asyncpg.Connection[Any] | None = None
 
     async def lead(self) -> bool:
         """Whether this process leads now (tries to take the lead when nobody holds it)."""
@@ -104,9 +126,29 @@ class PostgresCoordination:
         if self._listening is None:
             self._listening = asyncio.create_task(self._keep_listening(), name="listen-posts")
 
+    async def hold_shards(self, shards: Shards) -> tuple[int, ...]:
+        """Take ``shards`` for this process (see the module's docstring); the ids another live
+        process holds, or () when all are this process's now."""
+        try:
+            session = self._shards = self._shards or await self._connect()
+            rows = await session.fetch(_TAKE_SHARDS, list(shards.ids))
+        except _CONNECTION_ERRORS as exc:
+            await self._close_shards()
+            raise StorageError(f"cannot take the shards: {self._reason(exc)}") from None
+        busy = tuple(sorted(int(row["shard"]) for row in rows))
+        if busy:  # none is taken: the ones won are let go with the session
+            await self._close_shards()
+            return busy
+        where, parameters = on_shards(shards, 1)
+        async with transaction(self._pool) as connection:
+            await connection.execute(_FREE_CLAIMS.format(where=where), *parameters)
+        return ()
+
     async def close(self) -> None:
-        """Stop listening, end the lead's session (which frees the lock) and the listener's."""
+        """Stop listening, end the lead's session (which frees the lock), the listener's and
+        the shards'."""
         self._stopped.set()
+        await self._close_shards()
         if self._listening is not None:
             self._listening.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -146,6 +188,12 @@ class PostgresCoordination:
 
     async def _close_session(self) -> None:
         session, self._session = self._session, None
+        if session is not None:
+            with contextlib.suppress(*_CONNECTION_ERRORS):
+                await session.close(timeout=CONNECT_TIMEOUT)
+
+    async def _close_shards(self) -> None:
+        session, self._shards = self._shards, None
         if session is not None:
             with contextlib.suppress(*_CONNECTION_ERRORS):
                 await session.close(timeout=CONNECT_TIMEOUT)

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 import asyncpg
 
 from bot.news.errors import DuplicateFeed, FeedNotFound
-from bot.news.models import Feed, FeedStatus, NewFeed, utc
+from bot.news.models import ALL_SHARDS, Feed, FeedStatus, NewFeed, Shards, utc
 from storage.postgres.pool import Pool, read, read_one, read_value, transaction
+from storage.postgres.shards import on_shards
 
 FEED_COLUMNS = """
     id, url, name, guild_id, trusted, enabled, created_at, status, etag, last_modified,
@@ -150,6 +151,7 @@ class PostgresFeedRepository:
                 row = await connection.fetchrow(
                     f"""
                     UPDATE feeds SET enabled = TRUE, disabled_reason = NULL, error_count = 0,
+                        notice_owed = FALSE,
                         next_due = NULL,
                         status = CASE WHEN status = 'disabled' THEN 'new' ELSE status END
                     WHERE id = $1 RETURNING {FEED_COLUMNS}
@@ -168,6 +170,22 @@ class PostgresFeedRepository:
         if row is None:
             raise FeedNotFound(f"There is no feed with id {feed_id}.")
         return feed_from_row(row)
+
+    async def notices_owed(self, shards: Shards = ALL_SHARDS) -> list[Feed]:
+        """Servers' own feeds that polling disabled and whose server was not told yet, of
+        guilds on ``shards``, oldest feed first."""
+        served, parameters = on_shards(shards, 1, "guild_id")
+        rows = await read(
+            self._pool,
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE notice_owed AND {served} ORDER BY id",
+            *parameters,
+        )
+        return [feed_from_row(row) for row in rows]
+
+    async def notice_given(self, feed_id: int) -> None:
+        """The server was told that its feed was disabled (or nobody is there to read it)."""
+        async with transaction(self._pool) as connection:
+            await connection.execute("UPDATE feeds SET notice_owed = FALSE WHERE id = $1", feed_id)
 
     async def remove(self, feed_id: int) -> None:
         """Delete a feed and every item it brought (the schema cascades); raises FeedNotFound."""

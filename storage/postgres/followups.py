@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.news.models import EditState, OutboxEntry, PublishState, utc
+from bot.news.models import ALL_SHARDS, EditState, OutboxEntry, PublishState, Shards, utc
 from storage.postgres.item_rows import item_companies
 from storage.postgres.outbox import ENTRY_COLUMNS, entry_from_row
 from storage.postgres.pool import Pool, read, read_value, transaction
+from storage.postgres.shards import on_shards
 
-# $1 is now, $2 the limit.
+# $1 is now, $2 the limit, then the shards' parameters.
 _SELECT = f"""
 SELECT {ENTRY_COLUMNS}
 FROM outbox AS o
 JOIN subscriptions AS s ON s.id = o.subscription_id
 JOIN items AS i ON i.id = o.item_id
-WHERE {{where}}
+WHERE {{where}} AND {{on_shards}}
 ORDER BY o.id
 LIMIT $2
 """
@@ -31,13 +32,17 @@ class PostgresFollowUpRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    async def edits_due(self, now: datetime, limit: int) -> list[OutboxEntry]:
-        """Sent posts owed an edit whose time has come, oldest post first."""
+    async def edits_due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[OutboxEntry]:
+        """Sent posts owed an edit whose time has come, oldest post first; only those of
+        guilds on ``shards``."""
         return await self._entries(
             "o.edit_state = 'pending' AND (o.edit_after IS NULL OR o.edit_after <= $1)"
             " AND o.state = 'sent'",
             now,
             limit,
+            shards,
         )
 
     async def finish_edit(self, entry_id: int, state: EditState) -> None:
@@ -59,12 +64,16 @@ class PostgresFollowUpRepository:
                 entry_id,
             )
 
-    async def publishing_due(self, now: datetime, limit: int) -> list[OutboxEntry]:
-        """Sent posts waiting to be published whose time has come, oldest first."""
+    async def publishing_due(
+        self, now: datetime, limit: int, shards: Shards = ALL_SHARDS
+    ) -> list[OutboxEntry]:
+        """Sent posts waiting to be published whose time has come, oldest first; only those
+        of guilds on ``shards``."""
         return await self._entries(
             "o.publish_state = 'waiting' AND (o.publish_after IS NULL OR o.publish_after <= $1)",
             now,
             limit,
+            shards,
         )
 
     async def finish_publishing(self, entry_id: int, state: PublishState) -> None:
@@ -100,9 +109,18 @@ class PostgresFollowUpRepository:
             )
         )
 
-    async def _entries(self, where: str, now: datetime, limit: int) -> list[OutboxEntry]:
+    async def _entries(
+        self, where: str, now: datetime, limit: int, shards: Shards
+    ) -> list[OutboxEntry]:
         if limit <= 0:
             return []
-        rows = await read(self._pool, _SELECT.format(where=where), utc(now), limit)
+        served, parameters = on_shards(shards, 3)
+        rows = await read(
+            self._pool,
+            _SELECT.format(where=where, on_shards=served),
+            utc(now),
+            limit,
+            *parameters,
+        )
         companies = await item_companies(self._pool, [row["id"] for row in rows])
         return [entry_from_row(row, companies.get(row["id"], ())) for row in rows]

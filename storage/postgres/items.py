@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.news.models import (
@@ -25,6 +25,7 @@ from bot.news.models import (
     TaggedDraft,
     utc,
 )
+from storage.items import EDIT_WINDOW
 from storage.postgres.item_rows import ITEM_COLUMNS
 from storage.postgres.item_search import ItemSearch
 from storage.postgres.items_page import first_of_each_story, page, scope
@@ -64,6 +65,9 @@ UPDATE feeds SET
 WHERE id = $10
 RETURNING name
 """
+
+# The poll disabled the feed: a server's own feed owes the server a notice (as on SQLite).
+_OWE_NOTICE = "UPDATE feeds SET notice_owed = TRUE WHERE id = $1 AND guild_id IS NOT NULL"
 
 # A feed keeps its URL when another feed of the same scope already has the new one.
 _MOVE_FEED = """
@@ -119,11 +123,9 @@ ON CONFLICT (item_id) DO UPDATE SET data = excluded.data
 WHERE (SELECT story_id FROM items WHERE id = excluded.item_id) IS NULL
 """
 
-# A post whose item the publisher corrected within this long of the post is edited to match.
-EDIT_WINDOW = timedelta(hours=24)
-
-# Planned in the poll's transaction, as in SQLite: a correction and the edit it owes are stored
-# together, and a message found deleted ('gone') is never edited (nor posted) again.
+# Planned in the poll's transaction, as on SQLite (``storage.items._OWE_EDITS``, whose window
+# this shares): a post whose item was corrected within a day of the post owes an edit, and a
+# message found deleted ('gone') is never edited again.
 _OWE_EDITS = """
 UPDATE outbox SET edit_state = 'pending', edit_after = NULL
 WHERE state = 'sent' AND message_id IS NOT NULL AND sent_at >= $3
@@ -282,6 +284,8 @@ class PostgresItemRepository:
             if name is None:
                 log.info("apply skipped: feed_id=%s no longer exists", result.feed_id)
                 return
+            if result.disable_reason is not None:
+                await connection.execute(_OWE_NOTICE, result.feed_id)
             if result.new_url:
                 await connection.execute(_MOVE_FEED, result.new_url, result.feed_id)
             if result.body_hash is not None:

@@ -353,6 +353,12 @@ CREATE INDEX items_month ON items ((date_trunc('month', published AT TIME ZONE '
 CREATE INDEX items_id_range ON items USING brin (id) WITH (pages_per_range = 16);
 """
 
+# SQLite's migration 14: the notice a server is owed when polling disabled its own feed.
+_V8_DISABLED_NOTICES = """
+ALTER TABLE feeds ADD COLUMN notice_owed BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX feeds_notice_owed ON feeds (guild_id) WHERE notice_owed;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
@@ -361,6 +367,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V5_LEASES,
     _V6_DIGEST_PUBLISHING,
     _V7_ITEMS_LINK_MONTH_RANGE,
+    _V8_DISABLED_NOTICES,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -1,13 +1,22 @@
 """`shopwire run --role` (issue 10): roles other than `all` need PostgreSQL; on a SQLite file
-they stop at once with one line, before anything is opened or created."""
+they stop at once with one line, before anything is opened or created; a gateway on a shard
+another live process serves stops with one line before it connects to Discord."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli_failures import one_clear_line, run
+from bot.news.models import Shards
+from storage import open_storage
+from storage.coordination import open_coordination
+from tests.ceiling import CEILING
+from tests.cli.test_cli_failures import Run, one_clear_line, run
+from tests.storage.conftest import fresh_postgres_url
 
 
 @pytest.mark.parametrize("role", ["poller", "gateway"])
@@ -28,3 +37,47 @@ async def test_an_unknown_role_is_a_settings_error(tmp_path: Path) -> None:
     assert result.code == 2
     assert "role: 'leader' must be one of all, poller, gateway" in result.err
     assert "Traceback" not in result.err
+
+
+async def test_a_gateway_on_a_shard_another_live_process_serves_is_refused_in_one_line() -> None:
+    # A gateway of the same bot already serves shard 1 of 2 (its lock lives with its session):
+    # a second gateway given shards 0-1 stops before it connects to Discord.
+    async with fresh_postgres_url() as url:
+        storage = await open_storage(url)
+        coordination = open_coordination(storage, url)
+        try:
+            assert await coordination.hold_shards(Shards((1,), 2)) == ()
+            environment = {
+                **{k: v for k, v in os.environ.items() if not k.startswith("SHOPWIRE_")},
+                "SHOPWIRE_DB": url,
+                "DISCORD_TOKEN": "never-used",
+                # Nothing listens here: had it tried Discord, the error would say so.
+                "SHOPWIRE_DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+                "SHOPWIRE_LOG_LEVEL": "WARNING",
+            }
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                "--role",
+                "gateway",
+                "--shards",
+                "0-1",
+                "--shard-count",
+                "2",
+                env=environment,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            out, err = await asyncio.wait_for(process.communicate(), CEILING)
+            result = Run(process.returncode or 0, out.decode(), err.decode())
+            assert result.code == 1
+            line = one_clear_line(result)
+            assert "shard 1 of 2 already served by another running process" in line
+            assert "--shards" in line
+            # Shard 0 was not kept by the refused process: it is free for another.
+            assert await coordination.hold_shards(Shards((0,), 2)) == ()
+        finally:
+            await coordination.close()
+            await storage.close()

@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 
 from bot.news.errors import StorageError
+from bot.news.models import Shards
 from bot.news.ports import Coordination, Storage
 from storage import open_storage
 from storage.coordination import open_coordination, refusal
@@ -155,6 +156,45 @@ async def test_a_claim_returns_only_the_posts_still_pending(pg_url: str) -> None
         claims = coordination.delivery_claims("gateway", LEASE)
         pending = await claims.claim(subscription.id, [e.id for e in entries], T0)
         assert pending == {entries[1].id}
+
+
+async def test_a_shard_is_served_by_one_live_process_and_taken_back_after_it_ends(
+    pg_url: str,
+) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        assert await first.hold_shards(Shards((0, 1), 4)) == ()
+        assert await second.hold_shards(Shards((1, 2, 3), 4)) == (1,)
+        # A refused process takes none of them: shards 2 and 3 are still free.
+        async with process(pg_url) as (_, third):
+            assert await third.hold_shards(Shards((2, 3), 4)) == ()
+        await first.close()  # its session ends (as a killed process's does)
+        assert await second.hold_shards(Shards((0, 1), 4)) == ()
+
+
+async def test_shards_of_another_database_are_not_this_ones(pg_url: str) -> None:
+    async with (
+        fresh_postgres_url() as other_url,
+        process(pg_url) as (_, here),
+        process(other_url) as (_, there),
+    ):
+        assert await here.hold_shards(Shards((0,), 2)) == ()
+        assert await there.hold_shards(Shards((0,), 2)) == ()
+
+
+async def test_taking_shards_gives_up_a_dead_holders_claims_on_their_subscriptions(
+    pg_url: str,
+) -> None:
+    shard_0, shard_1 = 2 << 22, 1 << 22  # (id >> 22) % 2: 0 and 1
+    async with process(pg_url) as (storage, coordination):
+        on_0 = await add_subscription(storage, guild_id=shard_0, channel_id=1)
+        on_1 = await add_subscription(storage, guild_id=shard_1, channel_id=2)
+        dead = coordination.delivery_claims("killed gateway", LEASE)
+        for subscription in (on_0, on_1):
+            assert await dead.claim(subscription.id, [], T0) == set()
+        assert await coordination.hold_shards(Shards((0,), 2)) == ()
+        claims = coordination.delivery_claims("restarted gateway", LEASE)
+        assert await claims.claim(on_0.id, [], T0) == set()
+        assert await claims.claim(on_1.id, [], T0) is None  # another shard's: still held
 
 
 def _posts(subscription_id: int, *keys: str) -> tuple[object, ...]:

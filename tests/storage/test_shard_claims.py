@@ -1,12 +1,21 @@
 """Work claimed by shard, on both backends: a process serving some of Discord's shards reads
-only the posts and digests of guilds on them (Discord's ``(guild_id >> 22) % count``), and
-processes that split the shards read every row once between them."""
+only the posts, follow-ups (edits, crossposts) and digests of guilds on them (Discord's
+``(guild_id >> 22) % count``), and processes that split the shards read every row once
+between them."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.news.models import ALL_SHARDS, PlannedPost, Shards, SubscriptionMode, shard_of
+from bot.news.models import (
+    ALL_SHARDS,
+    NewSubscription,
+    PlannedPost,
+    Shards,
+    SubscriptionFilter,
+    SubscriptionMode,
+    shard_of,
+)
 from bot.news.ports import Storage
 from tests.storage.conftest import T0, add_feed, add_subscription, draft, poll
 
@@ -74,3 +83,34 @@ async def test_due_digests_are_those_of_guilds_on_the_served_shards(storage: Sto
     assert {shard_of(d.subscription.guild_id, COUNT) for d in low} == {0, 1}
     assert {shard_of(d.subscription.guild_id, COUNT) for d in high} == {2, 3}
     assert sorted(d.id for d in low + high) == sorted(d.id for d in everything)
+
+
+async def test_follow_ups_are_those_of_guilds_on_the_served_shards(storage: Storage) -> None:
+    # Edits of corrected posts and crossposts belong to the process serving the guild, as
+    # its new posts do.
+    feed = await add_feed(storage, "Retail Dive")
+    subscriptions = [
+        await storage.subscriptions.add(
+            NewSubscription(
+                guild_id=guild, channel_id=8000 + i, filter=SubscriptionFilter(), publish=True
+            ),
+            T0,
+        )
+        for i, guild in enumerate(GUILDS)
+    ]
+    planned = tuple(PlannedPost(s.id, "a") for s in subscriptions)
+    await storage.items.apply(poll(feed, [draft("a", "Temu fnied")], planned_posts=planned))
+    for number, entry in enumerate(await storage.outbox.due(T0, 100)):
+        await storage.outbox.mark_sent(entry.id, 900 + number, T0)
+    fixed = T0 + timedelta(hours=1)
+    await storage.items.apply(poll(feed, changed=[draft("a", "Temu fined")], at=fixed))
+
+    for owed in (storage.followups.edits_due, storage.followups.publishing_due):
+        everything = await owed(fixed, 100)
+        assert len(everything) == len(GUILDS)
+        assert await owed(fixed, 100, Shards((0, 1, 2, 3), COUNT)) == everything
+        even = await owed(fixed, 100, Shards((0, 2), COUNT))
+        odd = await owed(fixed, 100, Shards((1, 3), COUNT))
+        assert {shard_of(e.guild_id, COUNT) for e in even} == {0, 2}
+        assert {shard_of(e.guild_id, COUNT) for e in odd} == {1, 3}
+        assert sorted(e.id for e in even + odd) == sorted(e.id for e in everything)

@@ -29,14 +29,22 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from bot.news.models import (
+    ALL_SHARDS,
     DigestEntry,
     EditState,
     OutboxEntry,
     PostLayout,
     PostOutcome,
     PublishState,
+    Shards,
 )
-from bot.news.ports import Clock, DigestRepository, FollowUpRepository, StoryPublisher
+from bot.news.ports import (
+    Clock,
+    DeliveryClaims,
+    DigestRepository,
+    FollowUpRepository,
+    StoryPublisher,
+)
 from bot.news.rules.story_posts import source_note, story_title
 
 log = logging.getLogger("shopwire.delivery")
@@ -53,7 +61,11 @@ class FollowUpReport:
 
 
 class FollowUpSender:
-    """Edits corrected posts and publishes announcement posts."""
+    """Edits corrected posts and publishes announcement posts and digests, subscription by
+    subscription: only for guilds on ``shards``, and with ``claims`` (several gateways) only
+    while this process holds the subscription's claim, as for its new posts. An edit or
+    crosspost read just before another process finished it is repeated harmlessly: the same
+    text again, and Discord's "already crossposted" counts as published."""
 
     def __init__(
         self,
@@ -62,6 +74,8 @@ class FollowUpSender:
         publisher: StoryPublisher,
         clock: Clock,
         digests: DigestRepository | None = None,
+        claims: DeliveryClaims | None = None,
+        shards: Shards = ALL_SHARDS,
         batch: int = 50,
         retry: timedelta = timedelta(minutes=1),
         forbidden_wait: timedelta = timedelta(minutes=10),
@@ -69,6 +83,8 @@ class FollowUpSender:
         self._followups = followups
         # Posted digests wait in the same per-channel queue (absent: posts only).
         self._digests = digests
+        self._claims = claims
+        self._shards = shards
         self._publisher = publisher
         self._clock = clock
         self._batch = batch
@@ -77,9 +93,26 @@ class FollowUpSender:
 
     async def run(self) -> FollowUpReport:
         """Edit what is owed an edit, then publish what waits (each up to a batch)."""
-        edited, gone = await self._edit()
-        published, held, lost = await self._publish()
-        report = FollowUpReport(edited, gone + lost, published, held)
+        now = self._clock.now()
+        edits = await self._followups.edits_due(now, self._batch, self._shards)
+        owed: dict[int, tuple[list[OutboxEntry], list[_Waiting]]] = {}
+        for entry in edits:
+            owed.setdefault(entry.subscription_id, ([], []))[0].append(entry)
+        for waiting in await self._waiting(now):
+            owed.setdefault(waiting.subscription_id, ([], []))[1].append(waiting)
+        edited = gone = published = held = 0
+        for subscription_id, (its_edits, its_waiting) in owed.items():
+            if not await self._claim(subscription_id):
+                continue  # another process serves this subscription right now
+            try:
+                done, lost = await self._edit(its_edits)
+                sent, queued, vanished = await self._publish(its_waiting)
+            finally:
+                if self._claims is not None:
+                    await self._claims.release(subscription_id)
+            edited, gone = edited + done, gone + lost + vanished
+            published, held = published + sent, held + queued
+        report = FollowUpReport(edited, gone, published, held)
         if report != FollowUpReport():
             log.info(
                 "follow-ups edited=%d gone=%d published=%d held=%d",
@@ -90,9 +123,15 @@ class FollowUpSender:
             )
         return report
 
-    async def _edit(self) -> tuple[int, int]:
+    async def _claim(self, subscription_id: int) -> bool:
+        if self._claims is None:
+            return True
+        claimed = await self._claims.claim(subscription_id, (), self._clock.now())
+        return claimed is not None
+
+    async def _edit(self, entries: Sequence[OutboxEntry]) -> tuple[int, int]:
         edited = gone = 0
-        for entry in await self._followups.edits_due(self._clock.now(), self._batch):
+        for entry in entries:
             assert entry.message_id is not None  # only sent posts with a message owe edits
             where = entry.thread_id if entry.thread_id is not None else entry.channel_id
             # A later report in a story's thread has the source line above it; a story's
@@ -132,10 +171,10 @@ class FollowUpSender:
                 renamed.error or renamed.outcome.value,
             )
 
-    async def _publish(self) -> tuple[int, int, int]:
+    async def _publish(self, due: Sequence[_Waiting]) -> tuple[int, int, int]:
         published = held = gone = 0
         by_channel: dict[int, list[_Waiting]] = {}
-        for waiting in sorted(await self._waiting(), key=lambda w: w.message_id):
+        for waiting in sorted(due, key=lambda w: w.message_id):
             by_channel.setdefault(waiting.channel_id, []).append(waiting)
         for channel_id, queue in by_channel.items():
             for index, waiting in enumerate(queue):
@@ -160,18 +199,19 @@ class FollowUpSender:
                 break
         return published, held, gone
 
-    async def _waiting(self) -> list[_Waiting]:
-        """Posts, roundups and digests whose publishing is due: one queue per channel, since
-        Discord's publish limit is the channel's whatever the message."""
-        now = self._clock.now()
+    async def _waiting(self, now: datetime) -> list[_Waiting]:
+        """Posts, roundups and digests of this process's shards whose publishing is due: one
+        queue per channel, since Discord's publish limit is the channel's whatever the
+        message."""
         waiting = [
             _post_waiting(self._followups, entry)
-            for entry in await self._followups.publishing_due(now, self._batch)
+            for entry in await self._followups.publishing_due(now, self._batch, self._shards)
         ]
         if self._digests is not None:
             waiting += [
                 _digest_waiting(self._digests, digest)
                 for digest in await self._digests.publishing_due(now, self._batch)
+                if self._shards.owns(digest.subscription.guild_id)
             ]
         return waiting
 
@@ -186,6 +226,7 @@ class FollowUpSender:
 class _Waiting:
     """A message waiting to be published, and how its row records what became of it."""
 
+    subscription_id: int
     channel_id: int
     message_id: int  # a snowflake: their order is the order the channel showed them in
     label: str
@@ -196,6 +237,7 @@ class _Waiting:
 def _post_waiting(followups: FollowUpRepository, entry: OutboxEntry) -> _Waiting:
     assert entry.message_id is not None  # only posts with a message wait to be published
     return _Waiting(
+        subscription_id=entry.subscription_id,
         channel_id=entry.channel_id,
         message_id=entry.message_id,
         label=f"entry_id={entry.id}",
@@ -207,6 +249,7 @@ def _post_waiting(followups: FollowUpRepository, entry: OutboxEntry) -> _Waiting
 def _digest_waiting(digests: DigestRepository, digest: DigestEntry) -> _Waiting:
     assert digest.message_id is not None  # only posted digests wait to be published
     return _Waiting(
+        subscription_id=digest.subscription.id,
         channel_id=digest.subscription.channel_id,
         message_id=digest.message_id,
         label=f"digest_id={digest.id}",
