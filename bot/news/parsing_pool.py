@@ -194,6 +194,24 @@ def _worker_main(
 # --- in this process ----------------------------------------------------------------------------
 
 
+def _exited(pid: int | None) -> bool:
+    """Whether the kernel says ``pid`` has exited (gone, or a zombie not yet reaped).
+
+    ``Process.is_alive`` hears of a forkserver child's death only when the fork server has
+    reaped it and told us; a job sent in between went to a dead worker and failed as if the
+    job had killed it. /proc knows at once (elsewhere: False, and ``is_alive`` decides)."""
+    if pid is None:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return Path("/proc/self/stat").exists()
+    except OSError:
+        return False
+    state = stat[stat.rfind(")") + 2 : stat.rfind(")") + 3]
+    return state in ("Z", "X")
+
+
 def _statm(pid: int, field_index: int) -> int | None:
     """A field of /proc/<pid>/statm in bytes (0: address space, 1: resident), or None."""
     try:
@@ -403,7 +421,7 @@ class _Slot:
 
     def _running_worker(self) -> _Worker:
         worker = self._worker
-        if worker is not None and worker.process.is_alive():
+        if worker is not None and worker.process.is_alive() and not _exited(worker.process.pid):
             return worker
         if worker is not None:  # killed behind our back (the OOM killer) while idle
             log.warning(
