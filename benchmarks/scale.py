@@ -1,8 +1,8 @@
 """Scale: many feeds and channels through real `shopwire run` processes, per process layout.
 
-    uv run python benchmarks/scale.py [--feeds 2000] [--channels 200] [--items-per-feed 5]
-        [--samples 30] [--poll-interval 5] [--runs pg-1,pg-2,pg-4,sqlite,pg-all]
-        [--postgres-url URL] [--quick] [--logs DIR]
+    uv run python benchmarks/scale.py [--feeds 2000] [--channels 200] [--items-per-feed 2]
+        [--samples 20] [--poll-interval 5] [--runs pg-1,pg-2,pg-4,sqlite,pg-all]
+        [--postgres-url URL] [--quick] [--logs DIR] [--profile DIR]
 
 Each run starts from an empty database: ``--feeds`` loopback feeds (served from 50 loopback
 addresses, so per-host politeness applies as across real sites), each with
@@ -245,16 +245,29 @@ def machine_ticks() -> tuple[int, int]:
 class Shopwire:
     """One `shopwire run --role ROLE` process, logging to a file."""
 
-    def __init__(self, role: str, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, role: str, env: dict[str, str], log_path: Path, profile: Path | None = None
+    ) -> None:
         self.role = role
         self.env = {**env, "SHOPWIRE_ROLE": role}
         self.log_path = log_path
+        self.profile = profile
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
+        # cProfile writes its file when the process ends normally (SIGTERM is a normal stop).
+        profiled = ["-m", "cProfile", "-o", str(self.profile)] if self.profile else []
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", env=self.env, stdout=log, stderr=log, cwd=ROOT
+                sys.executable,
+                *profiled,
+                "-m",
+                "bot",
+                "run",
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                cwd=ROOT,
             )
 
     @property
@@ -313,9 +326,15 @@ def between(first: Snapshot, last: Snapshot, processes: dict[str, Shopwire]) -> 
             ms = [int(m) for _, m in lines]
             polls[name] = {"polls": len(lines), "poll_ms_median": statistics.median(ms)}
     answered = {k: last.farm[k] - first.farm[k] for k in last.farm}
+    cpu = {k: v - first.cpu.get(k, 0.0) for k, v in last.cpu.items()}
+    served = sum(answered.values())
     return {
         "wall_s": round(wall, 2),
-        "cpu_s": {k: round(v - first.cpu.get(k, 0.0), 2) for k, v in last.cpu.items()},
+        "cpu_s": {k: round(v, 2) for k, v in cpu.items()},
+        # Each process's CPU per feed request answered (any process's poll): what a poll costs.
+        "cpu_ms_per_poll": {k: round(1000 * v / served, 2) for k, v in cpu.items()}
+        if served
+        else None,
         "machine_busy": round((last.busy - first.busy) / max(1, last.total - first.total), 2),
         "feed_answers": {"200": answered[200], "304": answered[304]},
         "polls_per_s": round(sum(answered.values()) / wall, 1) if wall > 0 else None,
@@ -404,6 +423,7 @@ class Options:
     poll_interval: int
     ceiling: float
     logs: Path | None
+    profile: Path | None
 
 
 def text_of(message: RecordedMessage) -> str:
@@ -456,11 +476,16 @@ def layout(
         "SHOPWIRE_LOG_LEVEL": "INFO",
     }
     discord = {**base, **fake.env()}
+
+    def process(role: str, env: dict[str, str], name: str) -> Shopwire:
+        profile = opts.profile / f"{spec.name}-{name}.prof" if opts.profile else None
+        return Shopwire(role, env, logs / f"{spec.name}-{name}.log", profile)
+
     if spec.pollers == 0:
-        return {"all": Shopwire("all", discord, logs / f"{spec.name}-all.log")}
-    processes = {"gateway": Shopwire("gateway", discord, logs / f"{spec.name}-gateway.log")}
+        return {"all": process("all", discord, "all")}
+    processes = {"gateway": process("gateway", discord, "gateway")}
     for n in range(1, spec.pollers + 1):
-        processes[f"poller-{n}"] = Shopwire("poller", base, logs / f"{spec.name}-poller-{n}.log")
+        processes[f"poller-{n}"] = process("poller", base, f"poller-{n}")
     return processes
 
 
@@ -605,8 +630,8 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--feeds", type=int, help="loopback feeds (2000; --quick 200)")
     parser.add_argument("--channels", type=int, help="subscribed channels (200; --quick 20)")
-    parser.add_argument("--items-per-feed", type=int, help="each feed's backlog (5; --quick 3)")
-    parser.add_argument("--samples", type=int, help="feed-to-channel samples (30; --quick 10)")
+    parser.add_argument("--items-per-feed", type=int, help="each feed's backlog (2)")
+    parser.add_argument("--samples", type=int, help="feed-to-channel samples (20; --quick 10)")
     parser.add_argument("--per-round", type=int, default=10, help="new items served at once")
     parser.add_argument("--poll-interval", type=int, default=5, help="seconds (at least 5)")
     parser.add_argument("--runs", default="pg-1,pg-2,pg-4,sqlite,pg-all")
@@ -614,20 +639,32 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a small size, for a first look")
     parser.add_argument("--ceiling", type=float, default=300.0, help="longest wait, seconds")
     parser.add_argument("--logs", type=Path, help="keep the processes' logs in this directory")
+    parser.add_argument(
+        "--profile", type=Path, help="run each process under cProfile, its file in this directory"
+    )
     return parser.parse_args()
 
 
 def options(args: argparse.Namespace) -> Options:
-    sizes = (200, 20, 3, 10) if args.quick else (2000, 200, 5, 30)
+    sizes = (200, 20, 2, 10) if args.quick else (2000, 200, 2, 20)
     given = (args.feeds, args.channels, args.items_per_feed, args.samples)
     chosen = (g if g is not None else d for g, d in zip(given, sizes, strict=True))
     feeds, channels, items, samples = chosen
     if min(feeds, channels, items, samples, args.per_round) < 1 or channels > feeds:
         raise SystemExit("error: sizes must be at least 1, and channels at most feeds")
-    if args.logs is not None:
-        args.logs.mkdir(parents=True, exist_ok=True)
+    for directory in (args.logs, args.profile):
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
     return Options(
-        feeds, channels, items, samples, args.per_round, args.poll_interval, args.ceiling, args.logs
+        feeds,
+        channels,
+        items,
+        samples,
+        args.per_round,
+        args.poll_interval,
+        args.ceiling,
+        args.logs,
+        args.profile,
     )
 
 

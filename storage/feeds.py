@@ -122,15 +122,17 @@ class SqliteFeedRepository:
         )
         return [feed_from_row(row) for row in rows]
 
-    async def due(self, now: datetime) -> list[Feed]:
-        """Enabled feeds whose next poll time has come: never-scheduled first, then most overdue."""
+    async def due(self, now: datetime, limit: int | None = None) -> list[Feed]:
+        """Enabled feeds whose next poll time has come: never-scheduled first, then most overdue
+        (the first ``limit``, when given)."""
         rows = await self._db.read(
             f"""
             SELECT {FEED_COLUMNS} FROM feeds
             WHERE enabled = 1 AND (next_due IS NULL OR next_due <= ?)
             ORDER BY next_due NULLS FIRST, id
+            LIMIT ?
             """,
-            (to_db_time(now),),
+            (to_db_time(now), -1 if limit is None else limit),  # SQLite: -1 is no limit
         )
         return [feed_from_row(row) for row in rows]
 

@@ -127,9 +127,10 @@ class FeedUpdater:
             feeds = await self.due()
         return await self.update_many(feeds, progress=progress)
 
-    async def due(self) -> list[Feed]:
-        """Enabled feeds whose next poll time has come, most overdue first."""
-        return await self._feeds.due(self._clock.now())
+    async def due(self, limit: int | None = None) -> list[Feed]:
+        """Enabled feeds whose next poll time has come, most overdue first (the first
+        ``limit``, when given)."""
+        return await self._feeds.due(self._clock.now(), limit)
 
     async def claim_due(self, owner: str, lease: timedelta, limit: int) -> list[Feed]:
         """Up to ``limit`` due feeds no other poller holds, leased to ``owner`` (several

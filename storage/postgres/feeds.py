@@ -112,16 +112,19 @@ class PostgresFeedRepository:
             )
         return [feed_from_row(row) for row in rows]
 
-    async def due(self, now: datetime) -> list[Feed]:
-        """Enabled feeds whose next poll time has come: never-scheduled first, then most overdue."""
+    async def due(self, now: datetime, limit: int | None = None) -> list[Feed]:
+        """Enabled feeds whose next poll time has come: never-scheduled first, then most overdue
+        (the first ``limit``, when given)."""
         rows = await read(
             self._pool,
             f"""
             SELECT {FEED_COLUMNS} FROM feeds
             WHERE enabled AND (next_due IS NULL OR next_due <= $1)
             ORDER BY next_due NULLS FIRST, id
+            LIMIT $2
             """,
             utc(now),
+            limit,  # NULL: no limit
         )
         return [feed_from_row(row) for row in rows]
 
