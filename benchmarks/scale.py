@@ -2,7 +2,7 @@
 
     uv run python benchmarks/scale.py [--feeds 2000] [--channels 200] [--items-per-feed 2]
         [--samples 20] [--poll-interval 5] [--runs pg-1,pg-2,pg-4,sqlite,pg-all]
-        [--postgres-url URL] [--quick] [--logs DIR] [--profile DIR]
+        [--burst N] [--postgres-url URL] [--quick] [--logs DIR] [--profile DIR]
 
 Each run starts from an empty database: ``--feeds`` loopback feeds (served from 50 loopback
 addresses, so per-host politeness applies as across real sites), each with
@@ -21,6 +21,8 @@ and the run measures
 - feed-to-channel time: rounds of ``--per-round`` random feeds each gaining one new item at
   once, timed from serving it to the fake recording its post, while every feed is polled
   every ``--poll-interval`` seconds;
+- with ``--burst N``, then: N feeds gain an item at once, and how fast their posts go out
+  (Discord's global limit is 50 requests a second per application);
 - what bounds them: CPU seconds of each process (with its parser and story workers), of this
   process (the fake Discord and the feed server), of the PostgreSQL server when it runs on
   this machine, how busy the machine was, polls per second served and each process's polls.
@@ -424,6 +426,7 @@ class Options:
     ceiling: float
     logs: Path | None
     profile: Path | None
+    burst: int
 
 
 def text_of(message: RecordedMessage) -> str:
@@ -492,20 +495,60 @@ def layout(
 async def wait_for_posts(
     fake: FakeDiscord, pending: dict[str, int], ceiling: float
 ) -> dict[str, datetime]:
-    """When the fake recorded each post whose text holds the key (a channel id per key)."""
+    """When the fake recorded each post whose text holds the key (a channel id per key).
+    Each message is read once (a burst's check must not grow with the posts already made)."""
     posted: dict[str, datetime] = {}
+    waiting: dict[int, set[str]] = {}
+    for key, channel_id in pending.items():
+        waiting.setdefault(channel_id, set()).add(key)
+    read = dict.fromkeys(waiting, 0)
 
     def all_posted() -> bool | None:
-        for key, channel_id in pending.items():
-            if key not in posted:
-                for message in fake.messages_in(channel_id):
-                    if key in text_of(message):
-                        posted[key] = message.created_at
+        for channel_id, keys in waiting.items():
+            messages = fake.messages_in(channel_id)
+            for message in messages[read[channel_id] :]:
+                text = text_of(message)
+                for key in [k for k in keys if k in text]:
+                    posted[key] = message.created_at
+                    keys.discard(key)
+            read[channel_id] = len(messages)
         return len(posted) == len(pending) or None
 
     with contextlib.suppress(FakeDiscordTimeout):
-        await fake.wait_until(all_posted, timeout=ceiling, what="a round's posts")
+        await fake.wait_until(all_posted, timeout=ceiling, what="the posts")
     return posted
+
+
+def serve_new_items(
+    farm: FeedFarm, feeds: list[int], desk_ids: list[tuple[int, int]], first: int, seed: int
+) -> dict[str, int]:
+    """One new item in each of ``feeds``, numbered from ``first``: its key and channel id."""
+    rng = random.Random(seed)
+    pending = {}
+    for number, feed in enumerate(feeds, start=first):
+        channel = feed % len(desk_ids)
+        farm.add(feed, sample_item(rng, feed, channel, number))
+        pending[f"bulletin {number})"] = desk_ids[channel][1]
+    return pending
+
+
+async def burst(
+    fake: FakeDiscord, farm: FeedFarm, desk_ids: list[tuple[int, int]], opts: Options
+) -> dict[str, Any]:
+    """``opts.burst`` feeds gain an item at once: how fast the posts go out."""
+    feeds = random.Random(13).sample(range(opts.feeds), opts.burst)
+    pending = serve_new_items(farm, feeds, desk_ids, 1_000_000, 13)
+    served = datetime.now(UTC)
+    posted = await wait_for_posts(fake, pending, opts.ceiling)
+    times = sorted((at - served).total_seconds() for at in posted.values())
+    spread = times[-1] - times[0] if len(times) > 1 else 0.0
+    return {
+        "items": len(pending),
+        "posted": len(posted),
+        "first_s": round(times[0], 2) if times else None,
+        "last_s": round(times[-1], 2) if times else None,
+        "posts_per_s": round((len(times) - 1) / spread, 1) if spread else None,
+    }
 
 
 async def feed_to_channel(
@@ -517,12 +560,8 @@ async def feed_to_channel(
     missed = 0
     while len(delays) < opts.samples:
         wanted = min(opts.per_round, opts.samples - len(delays))
-        pending: dict[str, int] = {}
-        for feed in rng.sample(range(opts.feeds), wanted):
-            channel = feed % opts.channels
-            number = len(delays) + len(pending)
-            farm.add(feed, sample_item(rng, feed, channel, number))
-            pending[f"bulletin {number})"] = desk_ids[channel][1]
+        feeds = rng.sample(range(opts.feeds), wanted)
+        pending = serve_new_items(farm, feeds, desk_ids, len(delays), len(delays))
         served = datetime.now(UTC)
         posted = await wait_for_posts(fake, pending, opts.ceiling)
         for key in pending:
@@ -572,6 +611,9 @@ async def measure(
         sampling = snapshot(processes, postmaster, farm)
         delays, missed = await feed_to_channel(fake, farm, desk_ids, opts)
         sampled = snapshot(processes, postmaster, farm)
+        bursting = burst(fake, farm, desk_ids, opts) if opts.burst else None
+        flood = await bursting if bursting else None
+        burst_end = snapshot(processes, postmaster, farm)
     finally:
         await counts.close()
     cold_wall = cold_end.when - cold_start.when
@@ -597,6 +639,7 @@ async def measure(
             "max_s": round(max(delays), 2),
             **between(sampling, sampled, processes),
         },
+        "burst": {**flood, **between(sampled, burst_end, processes)} if flood else None,
     }
 
 
@@ -636,6 +679,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--poll-interval", type=int, default=5, help="seconds (at least 5)")
     parser.add_argument("--runs", default="pg-1,pg-2,pg-4,sqlite,pg-all")
     parser.add_argument("--postgres-url", default=os.environ.get("SHOPWIRE_BENCH_POSTGRES_URL"))
+    parser.add_argument(
+        "--burst", type=int, default=0, help="then this many feeds gain an item at once (0: no)"
+    )
     parser.add_argument("--quick", action="store_true", help="a small size, for a first look")
     parser.add_argument("--ceiling", type=float, default=300.0, help="longest wait, seconds")
     parser.add_argument("--logs", type=Path, help="keep the processes' logs in this directory")
@@ -665,6 +711,7 @@ def options(args: argparse.Namespace) -> Options:
         args.ceiling,
         args.logs,
         args.profile,
+        min(args.burst, feeds),
     )
 
 
@@ -698,7 +745,16 @@ def summary(result: dict[str, Any]) -> str:
         f"  stories placed in {stories['wall_s']} s (complete: {stories['complete']})\n"
         f"  feed-to-channel p50 {post['p50_s']} s, p95 {post['p95_s']} s, max {post['max_s']} s "
         f"({post['samples']} samples, {post['missed']} missed); {post['polls_per_s']} polls/s, "
-        f"machine {post['machine_busy']:.0%} busy; CPU s {cpu}"
+        f"machine {post['machine_busy']:.0%} busy; CPU s {cpu}" + burst_summary(result["burst"])
+    )
+
+
+def burst_summary(burst: dict[str, Any] | None) -> str:
+    if burst is None:
+        return ""
+    return (
+        f"\n  burst: {burst['posted']} of {burst['items']} new items posted, the first after "
+        f"{burst['first_s']} s, the last after {burst['last_s']} s ({burst['posts_per_s']} posts/s)"
     )
 
 
