@@ -119,6 +119,9 @@ async def test_due_feeds_up_to_a_limit_are_the_most_overdue(storage: Storage) ->
     assert [f.id for f in await storage.feeds.due(now, 2)] == [fresh.id, later.id]
     assert await storage.feeds.due(now, 0) == []
     assert [f.id for f in await storage.feeds.due(now, None)] == [fresh.id, later.id, late.id]
+    # Feeds left out (a poller's in flight) are not counted against the limit.
+    assert [f.id for f in await storage.feeds.due(now, 1, skip=[fresh.id])] == [later.id]
+    assert [f.id for f in await storage.feeds.due(now, skip=[later.id])] == [fresh.id, late.id]
 
 
 async def test_set_enabled_round_trip(storage: Storage) -> None:
