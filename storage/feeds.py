@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bot.news.errors import DuplicateFeed, FeedNotFound
@@ -123,15 +125,21 @@ class SqliteFeedRepository:
         )
         return [feed_from_row(row) for row in rows]
 
-    async def due(self, now: datetime) -> list[Feed]:
-        """Enabled feeds whose next poll time has come: never-scheduled first, then most overdue."""
+    async def due(
+        self, now: datetime, limit: int | None = None, skip: Iterable[int] = ()
+    ) -> list[Feed]:
+        """Enabled feeds whose next poll time has come: never-scheduled first, then most overdue
+        (the first ``limit``, when given), without the ids in ``skip``."""
         rows = await self._db.read(
             f"""
             SELECT {FEED_COLUMNS} FROM feeds
             WHERE enabled = 1 AND (next_due IS NULL OR next_due <= ?)
+              AND id NOT IN (SELECT value FROM json_each(?))
             ORDER BY next_due NULLS FIRST, id
+            LIMIT ?
             """,
-            (to_db_time(now),),
+            # SQLite: -1 is no limit.
+            (to_db_time(now), json.dumps(list(skip)), -1 if limit is None else limit),
         )
         return [feed_from_row(row) for row in rows]
 

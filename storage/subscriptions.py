@@ -65,6 +65,11 @@ class SqliteSubscriptionRepository:
 
     def __init__(self, connections: Connections) -> None:
         self._db = connections
+        # list_all's rows decoded, by their values: the poller reads every subscription each
+        # time it starts feeds (many times a second with thousands of feeds), and decoding
+        # the rows' JSON filters again was most of a busy poller's CPU (benchmarks/scale.py).
+        # A row whose values are unchanged decodes to the same frozen Subscription.
+        self._decoded: dict[tuple[object, ...], Subscription] = {}
 
     async def add(self, subscription: NewSubscription, now: datetime) -> Subscription:
         """Store a new, unpaused subscription created at ``now``."""
@@ -117,7 +122,14 @@ class SqliteSubscriptionRepository:
     async def list_all(self) -> list[Subscription]:
         """Every subscription, paused ones included (their posts wait in the outbox), by id."""
         rows = await self._db.read(f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY id")
-        return [subscription_from_row(row) for row in rows]
+        decoded: dict[tuple[object, ...], Subscription] = {}
+        listed = []
+        for row in rows:
+            values = tuple(row)
+            listed.append(self._decoded.get(values) or subscription_from_row(row))
+            decoded[values] = listed[-1]
+        self._decoded = decoded  # the current rows only: as large as the table, no larger
+        return listed
 
     async def remove(self, subscription_id: int) -> None:
         """Delete a subscription with its outbox rows, pending and delivered (the schema cascades).

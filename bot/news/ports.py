@@ -67,8 +67,11 @@ class FeedRepository(Protocol):
         """Shared feeds plus ``guild_id``'s own (or every feed when ``all_guilds``)."""
         ...
 
-    async def due(self, now: datetime) -> list[Feed]:
-        """Enabled feeds whose next poll time has come, most overdue first."""
+    async def due(
+        self, now: datetime, limit: int | None = None, skip: Iterable[int] = ()
+    ) -> list[Feed]:
+        """Enabled feeds whose next poll time has come, most overdue first, leaving out the
+        ids in ``skip``; the first ``limit`` of them when given."""
         ...
 
     async def claim_due(

@@ -25,7 +25,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -128,9 +128,10 @@ class FeedUpdater:
             feeds = await self.due()
         return await self.update_many(feeds, progress=progress)
 
-    async def due(self) -> list[Feed]:
-        """Enabled feeds whose next poll time has come, most overdue first."""
-        return await self._feeds.due(self._clock.now())
+    async def due(self, limit: int | None = None, skip: Iterable[int] = ()) -> list[Feed]:
+        """Enabled feeds whose next poll time has come, most overdue first, without the ids in
+        ``skip`` (the first ``limit``, when given)."""
+        return await self._feeds.due(self._clock.now(), limit, skip)
 
     async def claim_due(self, owner: str, lease: timedelta, limit: int) -> list[Feed]:
         """Up to ``limit`` due feeds no other poller holds, leased to ``owner`` (several

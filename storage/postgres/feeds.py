@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -113,16 +114,23 @@ class PostgresFeedRepository:
             )
         return [feed_from_row(row) for row in rows]
 
-    async def due(self, now: datetime) -> list[Feed]:
-        """Enabled feeds whose next poll time has come: never-scheduled first, then most overdue."""
+    async def due(
+        self, now: datetime, limit: int | None = None, skip: Iterable[int] = ()
+    ) -> list[Feed]:
+        """Enabled feeds whose next poll time has come: never-scheduled first, then most overdue
+        (the first ``limit``, when given), without the ids in ``skip``."""
         rows = await read(
             self._pool,
             f"""
             SELECT {FEED_COLUMNS} FROM feeds
             WHERE enabled AND (next_due IS NULL OR next_due <= $1)
+              AND NOT (id = ANY($3::bigint[]))
             ORDER BY next_due NULLS FIRST, id
+            LIMIT $2
             """,
             utc(now),
+            limit,  # NULL: no limit
+            list(skip),
         )
         return [feed_from_row(row) for row in rows]
 

@@ -260,9 +260,9 @@ class PostgresItemRepository:
         polled_at = utc(result.polled_at)
         new = _new_rows(result)
         changed = [_row(t, result, "") for t in result.changed_items]
-        texts = await asyncio.to_thread(
-            vectors, [Document(r.title, r.summary, r.tags) for r in (*new, *changed)]
-        )
+        documents = [Document(r.title, r.summary, r.tags) for r in (*new, *changed)]
+        # Most polls store no item (304, unchanged): no thread hop for them (benchmarks/scale.py).
+        texts = await asyncio.to_thread(vectors, documents) if documents else []
         async with transaction(self._pool) as connection:
             if result.lease_owner is not None:
                 await keep_leased_result(

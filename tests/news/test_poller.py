@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -224,6 +224,47 @@ async def test_feeds_start_as_slots_free_up_not_in_rounds(
     assert [f.id for f in await db.feeds.due(clock.now())] == [feeds[0].id]
 
 
+async def test_a_poller_behind_reads_only_the_due_feeds_it_can_start(
+    db: Database, clock: FakeClock, changes: Changes
+) -> None:
+    # Reading every overdue feed each time a poll finished made a poller that fell behind
+    # slower the further behind it was (benchmarks/scale.py: 2,000 feeds on SQLite).
+    fetcher = GatedFetcher(changes)
+    urls = [f"https://feed{n}.example/rss" for n in range(6)]
+    feeds = [
+        await db.feeds.add(NewFeed(url, f"Feed {n}"), clock.now()) for n, url in enumerate(urls)
+    ]
+    gates = {url: fetcher.hang(url) for url in urls}
+    for url in urls:
+        fetcher.results[url] = ok(url, rss([FIRST]))
+    updater = updater_for(db, fetcher, clock)
+    reads: list[tuple[int | None, int]] = []
+    read_due = updater.due
+
+    async def due(limit: int | None = None, skip: Iterable[int] = ()) -> list[Feed]:
+        found = await read_due(limit, skip)
+        reads.append((limit, len(found)))
+        return found
+
+    updater.due = due  # type: ignore[method-assign]
+    stored = Stored(changes)
+    poller = FeedPoller(updater, clock, on_stored=stored, options=PollerOptions(max_in_flight=2))
+
+    assert await poller.fill() == [feeds[0].id, feeds[1].id]
+    assert reads == [(2, 2)]  # two of the six overdue feeds
+    gates[urls[0]].set()
+    await changes.until(lambda: len(stored.reports) == 1)
+    # One slot free: one feed read, not the one in flight (still due) nor the one resting.
+    assert await poller.fill() == [feeds[2].id]
+    assert reads[-1] == (1, 1)
+    for n in range(1, 6):
+        gates[urls[n]].set()
+        await changes.until(lambda done=n + 1: len(stored.reports) == done)
+        await poller.fill()
+    assert fetcher.starts == dict.fromkeys(urls, 1)
+    assert all(limit is not None and found <= limit for limit, found in reads)
+
+
 async def test_a_poll_that_cannot_store_is_not_restarted_in_a_tight_loop(
     db: Database, clock: FakeClock, changes: Changes, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -342,7 +383,7 @@ async def test_a_failing_read_of_the_due_list_logs_one_line_per_cycle(
     class BrokenUpdater:
         calls = 0
 
-        async def due(self) -> list[Feed]:
+        async def due(self, limit: int | None = None, skip: Iterable[int] = ()) -> list[Feed]:
             BrokenUpdater.calls += 1
             changes.poke()
             raise RuntimeError("disk I/O error\nwith a second line")

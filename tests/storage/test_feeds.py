@@ -108,6 +108,22 @@ async def test_due_feeds_never_polled_first_then_most_overdue(storage: Storage) 
     assert future.id in {f.id for f in await storage.feeds.due(now + timedelta(minutes=30))}
 
 
+async def test_due_feeds_up_to_a_limit_are_the_most_overdue(storage: Storage) -> None:
+    now = T0 + timedelta(hours=1)
+    late = await add_feed(storage, "Late")
+    later = await add_feed(storage, "Later")
+    fresh = await add_feed(storage, "Fresh")
+    await storage.items.apply(poll(late, at=T0))
+    await storage.items.apply(poll(later, at=T0 - timedelta(hours=1)))
+
+    assert [f.id for f in await storage.feeds.due(now, 2)] == [fresh.id, later.id]
+    assert await storage.feeds.due(now, 0) == []
+    assert [f.id for f in await storage.feeds.due(now, None)] == [fresh.id, later.id, late.id]
+    # Feeds left out (a poller's in flight) are not counted against the limit.
+    assert [f.id for f in await storage.feeds.due(now, 1, skip=[fresh.id])] == [later.id]
+    assert [f.id for f in await storage.feeds.due(now, skip=[later.id])] == [fresh.id, late.id]
+
+
 async def test_set_enabled_round_trip(storage: Storage) -> None:
     feed = await add_feed(storage)
     await storage.items.apply(poll(feed, status=FeedStatus.ERROR, error="boom", error_count=3))

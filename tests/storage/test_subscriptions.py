@@ -10,12 +10,16 @@ import asyncpg
 import pytest
 
 from bot.news.models import (
+    MessageStyle,
     NewSubscription,
     PlannedPost,
+    PostFormat,
+    Subscription,
     SubscriptionFilter,
     SubscriptionMode,
 )
 from bot.news.ports import Storage
+from storage import Database, subscriptions
 from tests.storage.conftest import T0, add_feed, add_subscription, draft, poll
 
 GUILD_A = 111_111_111_111_111_111
@@ -142,3 +146,49 @@ async def test_schema_refuses_an_impossible_post_hour(storage: Storage) -> None:
             NewSubscription(GUILD_A, 1, SubscriptionFilter(), post_hour=24), T0
         )
     assert await storage.subscriptions.list_all() == []
+
+
+async def test_list_all_called_again_shows_every_change(storage: Storage) -> None:
+    # SQLite reuses the decoded rows whose values did not change: the list must still follow
+    # every change of a row, a new row and a removed one.
+    sub = await add_subscription(storage)
+    other = await add_subscription(storage, channel_id=2)
+    assert await storage.subscriptions.list_all() == [sub, other]
+    assert await storage.subscriptions.list_all() == [sub, other]
+
+    await storage.subscriptions.pause(sub.id, "403 Missing Permissions", T0)
+    paused = await storage.subscriptions.get(sub.id)
+    assert await storage.subscriptions.list_all() == [paused, other]
+    await storage.subscriptions.resume(sub.id)
+    await storage.subscriptions.set_post_format(other.id, PostFormat(MessageStyle.COMPACT, 7))
+    changed = await storage.subscriptions.get(other.id)
+    assert changed is not None and changed.post_format.ping_role_id == 7
+    assert await storage.subscriptions.list_all() == [sub, changed]
+
+    await storage.subscriptions.remove(sub.id)
+    third = await add_subscription(storage, channel_id=3, keywords=("temu",))
+    assert await storage.subscriptions.list_all() == [changed, third]
+
+
+async def test_sqlite_decodes_only_the_rows_that_changed(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subs = [await add_subscription(sqlite_db, channel_id=n) for n in range(1, 4)]
+    decoded: list[int] = []
+    decode = subscriptions.subscription_from_row
+
+    def counted(row: sqlite3.Row) -> Subscription:
+        decoded.append(row["id"])
+        return decode(row)
+
+    monkeypatch.setattr(subscriptions, "subscription_from_row", counted)
+    assert await sqlite_db.subscriptions.list_all() == subs
+    assert decoded == [s.id for s in subs]
+    decoded.clear()
+    await sqlite_db.subscriptions.pause(subs[1].id, "403 Missing Permissions", T0)
+    assert [s.paused_reason for s in await sqlite_db.subscriptions.list_all()] == [
+        None,
+        "403 Missing Permissions",
+        None,
+    ]
+    assert decoded == [subs[1].id]

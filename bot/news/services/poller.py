@@ -108,7 +108,10 @@ class FeedPoller:
         self._resting = {feed_id: until for feed_id, until in self._resting.items() if until > now}
         if self._leasing is not None:
             return await self._fill_claimed(self._leasing, free)
-        due = await self._updater.due()
+        # Only as many as the free slots take, without the feeds in flight or resting: a poller
+        # that fell behind must not read and decode every overdue feed each time a poll
+        # finishes (benchmarks/scale.py).
+        due = await self._updater.due(free, skip=[*self._in_flight, *self._resting])
         # Filtered after the read: a poll that finished during it is in ``_resting`` by now.
         ready = [
             feed for feed in due if feed.id not in self._in_flight and feed.id not in self._resting
