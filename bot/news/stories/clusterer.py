@@ -432,7 +432,7 @@ class StoryClusterer:
         terms = item.terms
         if not terms.numbers or not terms.companies:
             return None
-        main = {c for c, weight in terms.companies.items() if weight >= 3} or terms.companies.keys()
+        main = item.views()[2].main.keys()  # the headline's companies, else all it names
         slack = self.config.time_slack.total_seconds()
         found: list[tuple[float, int]] = []
         for story in candidates:
