@@ -51,7 +51,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -70,6 +69,7 @@ from bot.app import open_newsroom  # noqa: E402
 from bot.news.models import SubscriptionMode  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.fakediscord import FakeDiscord, FakeDiscordTimeout, RecordedMessage  # noqa: E402
+from tests.fakes.postgres_schema import scratch_schema  # noqa: E402
 
 HOSTS = 50
 CHANNELS_PER_GUILD = 20
@@ -353,23 +353,9 @@ async def fresh_database(spec: RunSpec, server: str | None, tmp: Path) -> AsyncI
     if spec.backend == "sqlite":
         yield str(tmp / f"{spec.name}.db")
         return
-    import asyncpg
-
     assert server is not None
-    schema = f"bench_scale_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(server)
-    try:
-        await connection.execute(f"CREATE SCHEMA {schema}")
-    finally:
-        await connection.close()
-    try:
-        yield f"{server}{'&' if '?' in server else '?'}search_path={schema}"
-    finally:
-        connection = await asyncpg.connect(server)
-        try:
-            await connection.execute(f"DROP SCHEMA {schema} CASCADE")
-        finally:
-            await connection.close()
+    async with scratch_schema(server, "bench_scale_") as url:
+        yield url
 
 
 class Counts:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from bot.news.models import (
@@ -33,6 +31,7 @@ from bot.news.models import (
 )
 from bot.news.ports import Storage
 from storage import Database, migrations, open_storage
+from tests.fakes.postgres_schema import scratch_schema
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -59,22 +58,8 @@ def postgres_server_url() -> str:
 @asynccontextmanager
 async def fresh_postgres_url() -> AsyncIterator[str]:
     """The URL of an empty schema of its own in the test server, dropped on exit."""
-    server = postgres_server_url()
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    connection = await asyncpg.connect(server)
-    try:
-        await connection.execute(f"CREATE SCHEMA {schema}")
-    finally:
-        await connection.close()
-    try:
-        # asyncpg passes unknown URL parameters to the server as settings for the session.
-        yield f"{server}{'&' if '?' in server else '?'}search_path={schema}"
-    finally:
-        connection = await asyncpg.connect(server)
-        try:
-            await connection.execute(f"DROP SCHEMA {schema} CASCADE")
-        finally:
-            await connection.close()
+    async with scratch_schema(postgres_server_url(), "test_") as url:
+        yield url
 
 
 @asynccontextmanager
