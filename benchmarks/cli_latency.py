@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import hashlib
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -49,6 +48,7 @@ from ingest import percentile  # noqa: E402
 
 from bot.app import open_newsroom  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from tests.fakes.environment import clean_environ  # noqa: E402
 
 QUERIES = ["amazon", "temu tariffs", '"de minimis"', "shein fined", "seller fees"]
 HOSTS = 50
@@ -237,11 +237,7 @@ async def main() -> None:
                 if args.db is not None:
                     shutil.copyfile(db, args.db)
 
-            env = {
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-            }
+            env = clean_environ()
             env.update({"SHOPWIRE_DB": str(db), "SHOPWIRE_SEED_CATALOGUE": "0"})
             if not args.no_bytecode_cache:
                 # Compiled once by the warm-up run, as an operator's first run would.

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
 import statistics
@@ -38,6 +37,7 @@ from bot.app import open_newsroom  # noqa: E402
 from bot.news.models import SubscriptionMode  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.fakediscord import FakeDiscord, FakeDiscordTimeout, RecordedMessage  # noqa: E402
+from tests.fakes.environment import clean_environ  # noqa: E402
 from tests.fakes.feedserver import FeedServer, rss  # noqa: E402
 from tests.fakes.silentserver import SilentServer  # noqa: E402
 
@@ -155,11 +155,7 @@ async def main() -> None:
             }
             await prepare(db, urls, guild.id, {"news": news.id, "flood": flood.id})
             env = {
-                **{
-                    k: v
-                    for k, v in os.environ.items()
-                    if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-                },
+                **clean_environ(),
                 **fake.env(),
                 "PYTHONPATH": str(ROOT),
                 "SHOPWIRE_DB": str(db),

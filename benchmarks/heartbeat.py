@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from bot.news.models import SubscriptionMode  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.fakediscord.gateway import HeartbeatRecord  # noqa: E402
+from tests.fakes.environment import clean_environ  # noqa: E402
 
 CEILING = 900.0
 POLLED = re.compile(r"poll feed_id=(\d+) status=(\w+) new=(\d+)")
@@ -111,11 +111,7 @@ async def main() -> None:
                 channel = guild.add_text_channel("firehose")
                 await prepare(db, server, args.feeds, guild.id, channel.id)
                 env = {
-                    **{
-                        k: v
-                        for k, v in os.environ.items()
-                        if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-                    },
+                    **clean_environ(),
                     **fake.env(),
                     "PYTHONPATH": str(ROOT),
                     "SHOPWIRE_DB": str(db),

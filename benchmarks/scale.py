@@ -69,6 +69,7 @@ from bot.app import open_newsroom  # noqa: E402
 from bot.news.models import SubscriptionMode  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.fakediscord import FakeDiscord, FakeDiscordTimeout, RecordedMessage  # noqa: E402
+from tests.fakes.environment import clean_environ  # noqa: E402
 from tests.fakes.postgres_schema import scratch_schema  # noqa: E402
 
 HOSTS = 50
@@ -452,11 +453,7 @@ def layout(
     spec: RunSpec, fake: FakeDiscord, db: str, guild_id: int, opts: Options, logs: Path
 ) -> dict[str, Shopwire]:
     base = {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-        },
+        **clean_environ(),
         "PYTHONPATH": str(ROOT),
         "SHOPWIRE_DB": db,
         "SHOPWIRE_SEED_CATALOGUE": "0",

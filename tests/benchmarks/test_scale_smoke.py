@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.ceiling import CEILING
+from tests.fakes.environment import clean_environ
 
 pytestmark = pytest.mark.slow
 
@@ -22,11 +22,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "scale.py"
 
 
 async def run_scale(*args: str) -> tuple[int, str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-    }
+    env = clean_environ()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(SCRIPT),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import socket
 import sys
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakediscord import FakeDiscord
+from tests.fakes.environment import clean_environ
 from tests.fakes.feedserver import FeedServer, rss
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,11 +30,7 @@ class Run:
 
 async def shopwire(*args: str, db: Path, env: dict[str, str] | None = None) -> Run:
     """Run the CLI in a subprocess (bounded) and capture what a user would see."""
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-    }
+    environment = clean_environ()
     environment.update({"SHOPWIRE_DB": str(db), "SHOPWIRE_SEED_CATALOGUE": "0", **(env or {})})
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -15,6 +15,7 @@ import pytest
 
 from storage import Database
 from tests.cli.test_cli_end_to_end import SHEIN, TEMU, Run
+from tests.fakes.environment import clean_environ
 from tests.fakes.feedserver import FeedServer, rss
 from tests.storage.conftest import add_feed, draft, poll, tagged
 
@@ -33,11 +34,7 @@ def _without_write_override() -> list[str]:
 
 async def run(*args: str, db: Path, module: str = "bot", prefix: tuple[str, ...] = ()) -> Run:
     """The CLI (or a test entry point that wraps it) in a subprocess, bounded."""
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-    }
+    environment = clean_environ()
     environment.update({"SHOPWIRE_DB": str(db), "SHOPWIRE_SEED_CATALOGUE": "0"})
     environment["PYTHONPATH"] = str(ROOT)
     process = await asyncio.create_subprocess_exec(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sqlite3
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 from bot.news.parent_watch import alive
 from storage import Database
 from tests.cli.test_cli_end_to_end import SHEIN, TEMU
+from tests.fakes.environment import clean_environ
 from tests.fakes.feedserver import FeedServer, rss
 from tests.fakes.silentserver import SilentServer
 from tests.storage.conftest import add_feed
@@ -68,11 +68,7 @@ async def until(predicate: Callable[[], object], what: str) -> None:
 
 
 async def start(*args: str, db: Path, **env: str) -> asyncio.subprocess.Process:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-    }
+    environment = clean_environ()
     environment.update(
         {
             "SHOPWIRE_DB": str(db),

@@ -18,6 +18,7 @@ import pytest
 
 from tests.ceiling import CEILING
 from tests.fakediscord import FakeDiscord, InteractionHandle, Perm, RecordedMessage
+from tests.fakes.environment import clean_environ
 from tests.fakes.feedserver import FeedServer, rss
 
 pytestmark = pytest.mark.slow
@@ -98,11 +99,7 @@ class World:
         self.other_admin = self.other.add_member(fake.add_user("carol"), roles=[mods])
         self.feed_url = feeds.serve(FEED, rss(START))
         self.env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-            },
+            **clean_environ(),
             **fake.env(),
             "SHOPWIRE_DB": str(tmp / "shopwire.db"),
             "SHOPWIRE_SEED_CATALOGUE": "0",

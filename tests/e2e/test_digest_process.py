@@ -46,6 +46,7 @@ from storage.db import Database
 from tests.e2e.test_bot_process import WAIT, BotProcess, text_of
 from tests.fakediscord import Channel, FakeDiscord, Guild, RecordedMessage
 from tests.fakediscord.state import NEWS_CHANNEL
+from tests.fakes.environment import clean_environ
 from tests.fakes.feedserver import FeedServer
 
 pytestmark = pytest.mark.slow
@@ -98,11 +99,7 @@ class DigestWorld:
         self.digest: Channel = self.guild.add_text_channel("digest")
         self.quiet: Channel = self.guild.add_text_channel("quiet")
         self.env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-            },
+            **clean_environ(),
             **fake.env(),
             "SHOPWIRE_DB": str(self.db_path),
             "SHOPWIRE_SEED_CATALOGUE": "0",

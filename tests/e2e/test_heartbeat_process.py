@@ -26,6 +26,7 @@ from bot.settings import load_settings
 from tests.ceiling import CEILING
 from tests.e2e.test_bot_process import BotProcess
 from tests.fakediscord import FakeDiscord
+from tests.fakes.environment import clean_environ
 from tests.fakes.feedserver import FeedServer, rss
 
 pytestmark = pytest.mark.slow
@@ -84,11 +85,7 @@ async def test_heartbeats_go_out_on_time_during_a_cold_poll_and_a_flood(tmp_path
         channel = guild.add_text_channel("firehose")
         urls = [feeds.serve(f"/wire{n}.xml", rss(items(n, ITEMS))) for n in range(FEEDS)]
         env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-            },
+            **clean_environ(),
             **fake.env(),
             "SHOPWIRE_DB": str(tmp_path / "shopwire.db"),
             "SHOPWIRE_SEED_CATALOGUE": "0",

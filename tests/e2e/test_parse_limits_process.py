@@ -20,6 +20,7 @@ import pytest
 
 from tests.e2e.test_bot_process import BotProcess, cli, text_of
 from tests.fakediscord import FakeDiscord, Perm, RecordedMessage
+from tests.fakes.environment import clean_environ
 from tests.fakes.feedserver import FeedServer, rss
 from tests.fakes.hostile import nested_tags
 
@@ -51,11 +52,7 @@ async def test_a_costly_document_holds_back_no_other_feeds_post_and_fails_its_ow
         feeds.serve("/deep.xml", rss(DEEP))
         feeds.serve("/commerce.xml", rss(START))
         env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-            },
+            **clean_environ(),
             **fake.env(),
             "SHOPWIRE_DB": str(tmp_path / "shopwire.db"),
             "SHOPWIRE_SEED_CATALOGUE": "0",

@@ -23,6 +23,7 @@ from aiohttp import web
 from tests.ceiling import CEILING
 from tests.e2e.test_bot_process import BotProcess, cli, text_of
 from tests.fakediscord import FakeDiscord, Perm
+from tests.fakes.environment import clean_environ
 from tests.fakes.feedserver import FeedServer, rss
 from tests.storage.conftest import fresh_postgres_url
 
@@ -120,11 +121,7 @@ async def test_a_gateway_and_two_pollers_post_every_item_once_across_a_killed_po
         for n, path in enumerate(paths):
             serve(path, (f"old-{n}", f"Backlog story {n} of the outlet", "Old news."))
         env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-            },
+            **clean_environ(),
             **fake.env(),
             "SHOPWIRE_DB": pg_url,
             "SHOPWIRE_SEED_CATALOGUE": "0",

@@ -30,6 +30,7 @@ from tests.ceiling import CEILING
 from tests.e2e.test_bot_process import text_of
 from tests.e2e.test_roles_process import GatedFeeds, RoleProcess, until_async
 from tests.fakediscord import FakeDiscord
+from tests.fakes.environment import clean_environ
 from tests.fakes.feedserver import rss
 from tests.storage.conftest import fresh_postgres_url
 
@@ -183,11 +184,7 @@ async def test_two_gateways_on_split_shards_and_two_pollers_post_500_items_once_
         assert sum(expected.values()) == 600 and max(expected.values()) == 1
 
         env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-            },
+            **clean_environ(),
             **fake.env(),
             "SHOPWIRE_DB": pg_url,
             "SHOPWIRE_SEED_CATALOGUE": "0",

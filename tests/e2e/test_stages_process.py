@@ -17,6 +17,7 @@ import pytest
 
 from tests.e2e.test_bot_process import BotProcess, cli, text_of
 from tests.fakediscord import FakeDiscord, Perm, RecordedMessage
+from tests.fakes.environment import clean_environ
 from tests.fakes.feedserver import FeedServer, rss
 from tests.fakes.silentserver import SilentServer
 
@@ -55,11 +56,7 @@ async def test_a_hanging_feed_and_a_flood_never_hold_back_another_feeds_post(
         feeds.serve("/flood.xml", rss(flood_items(3)))
         feeds.serve("/commerce.xml", rss(START))
         env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith("SHOPWIRE_") and k != "DISCORD_TOKEN"
-            },
+            **clean_environ(),
             **fake.env(),
             "SHOPWIRE_DB": str(tmp_path / "shopwire.db"),
             "SHOPWIRE_SEED_CATALOGUE": "0",
