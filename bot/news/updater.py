@@ -304,7 +304,7 @@ class FeedUpdater:
         new_name = None
         if feed.name == default_feed_name(feed.url):
             new_name = name_from_title(parsed.title)
-        stored = await self._items.known_hashes(feed.id, [d.key for d in drafts])
+        stored = await self._known_hashes(feed, drafts, stored_hashes)
         decision = decide(drafts, stored)
         known = _known_tags(parsed)
         new_items = self._tag(feed, decision.new, known)
@@ -400,9 +400,26 @@ class FeedUpdater:
     def _max_items(self, feed: Feed) -> int:
         return feed.max_items_per_poll or self._options.max_items_per_poll
 
+    async def _known_hashes(
+        self, feed: Feed, drafts: Sequence[ItemDraft], read: Mapping[str, str] | None
+    ) -> Mapping[str, str]:
+        """The stored content hash of each of ``drafts`` that is stored: from ``read`` (the
+        feed's newest items, read before the parse) where it has the key, the rest asked of
+        storage; while this poll runs, no other writes this feed's items (one poll of a feed
+        at a time; a lease with several pollers)."""
+        keys = [d.key for d in drafts]
+        if read is None:
+            return await self._items.known_hashes(feed.id, keys)
+        known = {key: read[key] for key in keys if key in read}
+        missing = [key for key in keys if key not in read]
+        if missing:
+            known.update(await self._items.known_hashes(feed.id, missing))
+        return known
+
     async def _stored_hashes(self, feed: Feed, max_items: int) -> Mapping[str, str] | None:
-        """What the parser need not tag again: the feed's newest stored items (a hint; what
-        is stored is decided on ``known_hashes``). None before the feed's first success."""
+        """What the parser need not tag again: the feed's newest stored items, which
+        ``_known_hashes`` reuses (storage is asked only for keys not among them). None
+        before the feed's first success."""
         if feed.last_success is None:
             return None  # a first poll: nothing (or a failed backlog) stored, no query
         return await self._items.recent_hashes(feed.id, max_items)
