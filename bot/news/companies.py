@@ -326,6 +326,7 @@ TIKTOK_SHOP = Family(
     parent="ByteDance Ltd. (private)",
     tickers=(),
     aliases=(
+        *_plain("틱톡샵", "抖音商城"),
         *_plain(
             "TikTok Shop",
             "TikTok Shopping",
@@ -390,6 +391,7 @@ TEMU = Family(
     parent="PDD Holdings Inc.",
     tickers=("NASDAQ:PDD",),
     aliases=(
+        *_plain("ティームー", "테무", "تيمو"),
         Alias(
             "Temu",
             guard=Guard(
@@ -437,6 +439,7 @@ SHEIN = Family(
     parent="SHEIN Group (private)",
     tickers=(),
     aliases=(
+        *_plain("シーイン", "쉬인", "شي إن"),
         Alias(
             "Shein",
             guard=Guard(
@@ -460,6 +463,8 @@ AMAZON = Family(
     parent="Amazon.com, Inc.",
     tickers=("NASDAQ:AMZN",),
     aliases=(
+        # Its name as Japanese, Chinese, Korean, Arabic and Thai outlets write it.
+        *_plain("アマゾン", "亚马逊", "亞馬遜", "아마존", "أمازون", "อเมซอน"),
         Alias(
             "Amazon",
             guard=Guard(
@@ -570,6 +575,8 @@ ALIBABA = Family(
     parent="Alibaba Group Holding Ltd.",
     tickers=("NYSE:BABA", "HKEX:9988"),
     aliases=(
+        *_plain("アリババ", "알리바바", "علي بابا", "淘寶", "天貓"),
+        *_plain("アリエクスプレス", "알리익스프레스", "速卖通", "速賣通"),
         Alias(
             "Alibaba",
             guard=Guard(
@@ -640,6 +647,7 @@ SHOPEE = Family(
     parent="Sea Limited",
     tickers=("NYSE:SE",),
     aliases=(
+        *_plain("蝦皮", "虾皮", "ショッピー"),
         *_plain(
             "Shopee",
             "Shopee Mall",
@@ -683,6 +691,7 @@ WALMART = Family(
     parent="Walmart Inc.",
     tickers=("WMT",),  # the venue moved in Dec 2025 (unverified), so none is claimed here
     aliases=(
+        *_plain("ウォルマート", "沃尔玛", "沃爾瑪", "월마트", "وول مارت", "วอลมาร์ท"),
         *_plain(
             "Walmart",
             "Wal-Mart",
@@ -729,6 +738,7 @@ EBAY = Family(
     parent="eBay Inc.",
     tickers=("NASDAQ:EBAY",),
     aliases=(
+        *_plain("イーベイ", "이베이"),
         *_plain(
             "eBay",
             "eBay Inc",
@@ -772,7 +782,10 @@ ETSY = Family(
     kind=Kind.MARKETPLACE,
     parent="Etsy, Inc.",
     tickers=("ETSY",),
-    aliases=_plain("Etsy", "Etsy Inc", "Etsy Ads", "Etsy Plus", "Etsy Seller Handbook"),
+    aliases=(
+        *_plain("Etsy", "Etsy Inc", "Etsy Ads", "Etsy Plus", "Etsy Seller Handbook"),
+        *_plain("エッツィー", "엣시"),
+    ),
     # Depop's ownership was being sold in 2025 (unverified): kept as a brand for tagging only.
     brands=(_brand("etsy.depop", "Depop", "Depop"),),
 )
@@ -805,6 +818,7 @@ SHOPIFY = Family(
     parent="Shopify Inc.",
     tickers=("NASDAQ:SHOP", "TSX:SHOP"),
     aliases=(
+        *_plain("ショッピファイ", "쇼피파이"),
         *_plain(
             "Shopify",
             "Shopify Plus",
@@ -845,6 +859,7 @@ COUPANG = Family(
     parent="Coupang, Inc.",
     tickers=("NYSE:CPNG",),
     aliases=(
+        *_plain("酷澎", "クーパン"),
         *_plain("Coupang", "쿠팡", "Coupang Eats", "Coupang Play"),
         *_exact("CPNG"),
         Alias(
@@ -862,6 +877,7 @@ JD = Family(
     parent="JD.com, Inc.",
     tickers=("NASDAQ:JD", "HKEX:9618"),
     aliases=(
+        *_plain("京東", "징둥"),
         *_plain(
             "JD.com",
             "Jingdong",
@@ -927,6 +943,7 @@ RAKUTEN = Family(
     parent="Rakuten Group, Inc.",
     tickers=("TSE:4755",),
     aliases=(
+        *_plain("라쿠텐"),
         *_plain(
             "Rakuten",
             "Rakuten Group",
@@ -948,7 +965,10 @@ ZALANDO = Family(
     kind=Kind.MARKETPLACE,
     parent="Zalando SE",
     tickers=("XETRA:ZAL",),
-    aliases=_plain("Zalando", "Zalando SE", "Zalando Lounge", "Lounge by Zalando"),
+    aliases=(
+        *_plain("Zalando", "Zalando SE", "Zalando Lounge", "Lounge by Zalando"),
+        *_plain("ザランド", "잘란도"),
+    ),
     brands=(
         Brand(
             "zalando.about_you",
@@ -1168,6 +1188,7 @@ BEST_BUY = Family(
     parent="Best Buy Co., Inc.",
     tickers=("NYSE:BBY",),
     aliases=(
+        *_plain("ベストバイ", "베스트바이", "百思买", "百思買"),
         *_plain(
             "Best Buy Co", "Best Buy Canada", "BestBuy.com", "Best Buy Marketplace", "Geek Squad"
         ),

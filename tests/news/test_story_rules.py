@@ -230,6 +230,17 @@ def test_cjk_amounts_are_read_with_their_units() -> None:
     assert numbers("판매대금 20일 내 정산") == {"20": 2}
 
 
+def test_a_title_only_items_companies_are_its_headlines() -> None:
+    from bot.news.stories.keyterms import company_weights
+
+    # The tagger read nothing but the headline, whatever script it wrote the name in.
+    assert company_weights("ウォルマート、見通し上方修正", ["walmart"], title_only=True) == {
+        "walmart": 3
+    }
+    assert company_weights("ウォルマート、見通し上方修正", ["walmart"]) == {"walmart": 1}
+    assert company_weights("Walmart raises outlook", ["walmart"]) == {"walmart": 3}
+
+
 def test_a_place_after_the_main_clause_is_context() -> None:
     from bot.news.stories.keyterms import text_terms
 

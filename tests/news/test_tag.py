@@ -215,6 +215,18 @@ def test_scripts_without_spaces(tagger: Tagger) -> None:
     assert tags(tagger, "Amazonジャパン、プライムデー") == {"amazon"}
 
 
+def test_names_written_in_other_scripts(tagger: Tagger) -> None:
+    # How Japanese, Chinese, Korean, Arabic and Thai outlets write the names.
+    assert tags(tagger, "ウォルマート、通期見通しを上方修正") == {"walmart"}
+    assert tags(tagger, "亚马逊裁员") == {"amazon"}
+    assert tags(tagger, "아마존, 물류센터 신설") == {"amazon"}
+    assert tags(tagger, "알리익스프레스 과징금") == {"alibaba"}
+    assert tags(tagger, "أمازون تطلق خدمة جديدة") == {"amazon"}
+    assert tags(tagger, "酷澎砸660億台幣 在台建物流中心") == {"coupang"}
+    # Katakana that is a common word ("target", "system") names nobody.
+    assert tags(tagger, "ターゲット層を拡大、システム障害も") == set()
+
+
 def test_passing_mentions_of_a_past_employer(tagger: Tagger) -> None:
     assert tags(tagger, "Shein hires former Amazon executive") == {"shein"}
     assert tags(tagger, "Startup by ex-Shopify engineers raises $20 million") == set()

@@ -510,10 +510,11 @@ class StoryClusterer:
             (_centroid_cosine(story, other), other) for other in candidates if not other.roundup
         ]
         best = _best(scored, config.threshold, lambda o: self._story_penalty(story, o))
-        if best is None:
-            return self._anchored_partner(story, candidates)
-        other = self._stories[best]
-        return other if self._members_fit(story, other) else None
+        if best is not None and self._members_fit(story, self._stories[best]):
+            return self._stories[best]
+        # Words alone fall short (or the best-worded partner's reports do not fit): the
+        # same company and amount at the same time may still make them one.
+        return self._anchored_partner(story, candidates)
 
     def _anchored_partner(self, story: _Story, candidates: list[_Story]) -> _Story | None:
         """``_anchored`` for two stories: reports in one language that started a story of

@@ -299,7 +299,7 @@ class Featurizer:
         terms = KeyTerms(
             text.places,
             text.numbers,
-            company_weights(text.title, item.companies),
+            company_weights(text.title, item.companies, title_only=text.short),
             text.names,
             text.title_places,
         )

@@ -324,14 +324,17 @@ def _main_clause_end(title: str) -> int:
     return found.start() if found else len(title)
 
 
-def company_weights(title: str, companies: Iterable[str]) -> Bag:
+def company_weights(title: str, companies: Iterable[str], *, title_only: bool = False) -> Bag:
     """Each company's weight as a key term.
 
     A company the headline names is what the report is about (3: a main term beside any
     company only the text names, 1); one only the text names is often a rival or a
     comparison ("Rival Walmart is watching"). The tagger gives ids, whose parts
-    ("mercado_libre") are looked for in the headline's words.
+    ("mercado_libre") are looked for in the headline's words. A title-only item's companies
+    were all tagged in its headline, however it writes them ("ウォルマート", "PDD Holdings").
     """
+    if title_only:
+        return Counter(dict.fromkeys(companies, 3))
     headline = set(_WORD_RE.findall(title.lower()))
     return Counter({company: 3 if _in_headline(company, headline) else 1 for company in companies})
 

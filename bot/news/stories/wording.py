@@ -267,25 +267,25 @@ def stem(word: str) -> str:
 # "commission" (a fee, or the European Commission).
 _SYNONYM_GROUPS = (
     "fine penalty penalize penalise sanction bußgeld geldstrafe amende amendes multa multas"
-    " sanzione sanzioni boete boetes",
-    "ipo flotation float börsengang",
+    " sanzione sanzioni boete boetes 罰金 制裁 罚款 과징 벌금",
+    "ipo flotation float börsengang 上場 上市 상장",
     "layoff redundancy stellenabbau entlassungen licenciements despidos demissões licenziamenti"
-    " zwolnienia ontslagen",
+    " zwolnienia ontslagen 解雇 裁员 해고 감원",
     "acquire acquisition buyout purchase takeover übernahme übernimmt rachat rachète adquiere"
-    " adquisición adquisição acquisizione acquisisce przejęcie overname",
+    " adquisición adquisição acquisizione acquisisce przejęcie overname 買収 收购 收購 인수",
     "launch debut rollout startet lance lancement lanza lanzamiento lança lançamento lancia"
     " lancio uruchamia",
     "suspend halt pause freeze",
     "ban block prohibit verbot verbietet interdiction interdit prohibición prohíbe divieto"
-    " zakaz verbod",
+    " zakaz verbod 禁止 금지",
     "raise hike increase erhöht erhöhung augmente augmentation hausse aumenta aumento",
     "sue lawsuit litigation klage verklagt",
     "settle settlement",
     "invest investment investiert investition investit investissement invierte inversión"
-    " investe investimento inwestycja",
-    "breach hack leak cyberattack",
+    " investe investimento inwestycja 投資 投资 투자",
+    "breach hack leak cyberattack 漏洩 流出 泄露 유출 해킹",
     "resign resignation quit",
-    "share stock aktie aktien acciones ações azioni akcje",
+    "share stock aktie aktien acciones ações azioni akcje 株価 股价 股價 주가",
     "parcel package shipment paket pakete colis paquete paquetes pacco pacchi paczka paczki"
     " pakket pakketten",
     "shopper customer consumer buyer kunden kunde consommateurs clientes consumidores clienti"
@@ -301,15 +301,15 @@ _SYNONYM_GROUPS = (
     # "inquiry", "forecast" and "outlook" were tried and left out: on the tuning sets they
     # joined look-alikes more than they joined reports of one event.)
     "warehouse entrepôt entrepôts lager logistikzentrum almacén almacenes armazém magazzino"
-    " magazyn raktár magazijn",
+    " magazyn raktár magazijn 倉庫 仓库 창고",
     "strike walkout streik grève grèves huelga sciopero greve strajk staking",
     "earnings profit result gewinn ergebnis bénéfice résultat résultats beneficio beneficios"
-    " resultado resultados lucro utile risultato risultati zysk wyniki winst",
+    " resultado resultados lucro utile risultato risultati zysk wyniki winst 決算 财报 財報 실적",
     "quarter quarterly quartal trimestre trimestral trimestrale kwartał",
     "estimate expectation consensus",
     "robot roboter robô robots",
-    "delivery lieferung zustellung livraison entrega consegna dostawa bezorging",
-    "tariff duty zoll zölle arancel aranceles dazi cło",
+    "delivery lieferung zustellung livraison entrega consegna dostawa bezorging 配送 배송 배달",
+    "tariff duty zoll zölle arancel aranceles dazi cło 関税 关税 關稅 관세",
     "price preis prix precio preço prezzo prijs",
     "open eröffnet öffnet ouvre ouverture abre apertura inaugura otwiera opent",
 )
