@@ -37,6 +37,11 @@ def test_round_up_headlines_are_recognised() -> None:
     assert not is_roundup("Live-Shopping App Whatnot Valued at $11.5 Billion")
     assert not is_roundup("Amazon to offer weekly grocery delivery in Spain")
     assert not is_roundup("Temu goes live in Brazil")
+    # A live blog of one event is a report of it; one of a season or a desk is a round-up.
+    assert not is_roundup("PayPal down live: all the latest updates as payments fail")
+    assert not is_roundup("Shopify outage live \u2014 checkout errors reported by stores")
+    assert is_roundup("Business live: Royal Mail strike, UK inflation falls to 2.6%")
+    assert is_roundup("Markets live: Zalando jumps")
     # A newsletter's issue listing three companies' news; not one story's explainer.
     assert is_roundup("Retail Brew: Inditex, Primark and Amazon's robots")
     assert is_roundup("Modern Retail Rundown: Shopify's autopilot, Chewy's CEO exit")

@@ -57,8 +57,7 @@ HEADLINE_PREFIX_RE = re.compile(
 _ROUNDUP_RE = re.compile(
     r"\b(?:round-?ups?|run-?downs?|wrap-?ups?|recap|digest|newsletter|week in review|this week in"
     r"|(?:daily|morning|evening|weekly) (?:brief|briefing|update|roundup|round-up)"
-    # "Black Friday live: ..." or "... live | ...", not "Live-Shopping App".
-    r"|live(?: updates| blog)?\s*(?:[:|]|\s[-–—])|weekly\s*(?:[:|]|\s[-–—])"
+    r"|weekly\s*(?:[:|]|\s[-–—])"
     r"|stocks making the biggest moves|biggest (?:stock )?movers)",
     re.IGNORECASE,
 )
@@ -80,9 +79,36 @@ def _is_listing(title: str) -> bool:
     return len(parts) >= 3 and all(part[:1].isupper() for part in parts)
 
 
+# A live blog: "Black Friday live: ..." or "... live | ...", not "Live-Shopping App".
+_LIVE_RE = re.compile(
+    r"\blive(?: updates| blog)?\s*(?:[:|]|\s[-–—])\s*(?P<rest>.*)$", re.IGNORECASE
+)
+
+
 def is_roundup(title: str) -> bool:
     """Whether a (cleaned) headline is of a post gathering several events."""
-    return _ROUNDUP_RE.search(title) is not None or _is_listing(title)
+    return _ROUNDUP_RE.search(title) is not None or _is_listing(title) or _is_live_roundup(title)
+
+
+# Live blogs named for a season or a desk follow many events at once.
+_LIVE_DESK_RE = re.compile(
+    r"\b(?:black friday|cyber monday|cyber week|prime day|singles'? day|double 11|holiday"
+    r"|christmas|boxing day|business|markets?|stock markets?|stocks|retail|economy|news)\b"
+    r"[\s\d]*$",
+    re.IGNORECASE,
+)
+
+
+def _is_live_roundup(title: str) -> bool:
+    """A live blog of a season or a desk ("Black Friday live: ..."), or one that lists
+    several things ("... live: Royal Mail strike, inflation falls, FedEx results ahead"); one
+    that follows one event ("PayPal down live: all the latest as payments fail") is a report
+    of it."""
+    live = _LIVE_RE.search(title)
+    if live is None:
+        return False
+    rest = live["rest"]
+    return "," in rest or ";" in rest or _LIVE_DESK_RE.search(title[: live.start()]) is not None
 
 
 def sentences(text: str) -> list[str]:
