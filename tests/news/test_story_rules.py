@@ -246,6 +246,18 @@ def test_a_title_only_items_companies_are_its_headlines() -> None:
     assert company_weights("Walmart raises outlook", ["walmart"]) == {"walmart": 3}
 
 
+def test_a_companys_origin_is_not_a_headline_place() -> None:
+    from bot.news.stories.keyterms import text_terms
+
+    def title_places(title: str) -> dict[str, int]:
+        return dict(text_terms(title, "")[3])
+
+    assert title_places("Zip shares soar after Swedish giant Klarna bids") == {}
+    assert title_places("Chinese retailer Shein opens store in Paris") == {"FR": 1}
+    # Where the event is still counts.
+    assert title_places("eBay to pay €30m after Spanish probe") == {"ES": 1}
+
+
 def test_a_place_after_the_main_clause_is_context() -> None:
     from bot.news.stories.keyterms import text_terms
 

@@ -131,7 +131,7 @@ class Prepared:
 
 # Which stop words, synonyms and rules read the text: features read otherwise are read again.
 # (Bump the rules' number when a rule of ``keyterms`` or ``wording`` changes.)
-_RULES = 6
+_RULES = 7
 _LEXICON = hashlib.blake2b(
     repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()))).encode(), digest_size=6
 ).hexdigest()

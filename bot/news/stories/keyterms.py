@@ -284,13 +284,31 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
             # "Germany's Otto sells ...": a possessive place says whose the company is, not
             # where the event is; the wires write it of every company they name.
             possessive = found.endswith("'s") or text.startswith("’s", match.end())
-            if weight == 2 and not possessive and match.start() < _main_clause_end(text):
+            # So does "Swedish giant Klarna", "the Chinese retailer": whose, not where.
+            origin = _ORIGIN_RE.match(text, match.end()) is not None
+            if (
+                weight == 2
+                and not possessive
+                and not origin
+                and match.start() < _main_clause_end(text)
+            ):
                 title_places[_PLACE_OF[name]] += 1
         _numbers(text, weight, numbers)
         # In a Title Case Headline every word looks like a name.
         if weight == 1 or not _is_title_case(text):
             _names(text, weight, names)
     return places, numbers, names, title_places
+
+
+# A place word followed by what a company is ("Swedish giant", "Chinese e-commerce group").
+_ORIGIN_RE = re.compile(
+    r"\s+(?:(?:e-?commerce|online|tech|payments?|retail|delivery|logistics|fintech|fashion"
+    r"|shopping|grocery|parcel|food|pay-later)\s+)?"
+    r"(?:giant|rival|retailer|e-?tailer|firm|company|group|start-?up|platform|marketplace"
+    r"|app|owner|parent|maker|chain|lender|fintech|carrier|unicorn|operator|conglomerate"
+    r"|player|behemoth|upstart|champion|peer|competitor)s?\b",
+    re.IGNORECASE,
+)
 
 
 # A digit run written against Chinese, Japanese or Korean characters ("クラウド20%伸びる",
