@@ -244,6 +244,10 @@ def test_a_title_only_items_companies_are_its_headlines() -> None:
     }
     assert company_weights("ウォルマート、見通し上方修正", ["walmart"]) == {"walmart": 1}
     assert company_weights("Walmart raises outlook", ["walmart"]) == {"walmart": 3}
+    # A name written as one word names the company too.
+    assert company_weights("MercadoLibre plans Mexico push", ["mercado_libre"]) == {
+        "mercado_libre": 3
+    }
 
 
 def test_a_companys_origin_is_not_a_headline_place() -> None:

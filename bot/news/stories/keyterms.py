@@ -358,9 +358,11 @@ def company_weights(title: str, companies: Iterable[str], *, title_only: bool = 
 
 
 def _in_headline(company: str, headline: set[str]) -> bool:
-    """Whether the headline's words name a company id ("mercado_libre": "mercado" or
-    "libre"; parts of two letters or fewer say too little)."""
-    return any(part in headline for part in _id_parts(company))
+    """Whether the headline's words name a company id ("mercado_libre": "mercado", "libre"
+    or "mercadolibre"; parts of two letters or fewer say too little)."""
+    return any(part in headline for part in _id_parts(company)) or (
+        "_" in company and company.replace("_", "") in headline
+    )
 
 
 @functools.lru_cache(maxsize=4096)
