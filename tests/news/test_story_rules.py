@@ -262,6 +262,35 @@ def test_a_companys_origin_is_not_a_headline_place() -> None:
     assert title_places("eBay to pay €30m after Spanish probe") == {"ES": 1}
 
 
+def test_a_place_few_of_a_big_storys_headlines_name_keeps_no_story_out() -> None:
+    rows = [
+        ("Noon confirms data breach affecting millions of customers", "The National"),
+        ("Noon says hackers accessed data of 4.2 million customers", "Reuters"),
+        ("Saudi customers among 4.2m hit by Noon data breach", "Arab News"),
+        ("Noon e-commerce giant discloses data breach after hackers leak sample", "Bleeping"),
+        ("Noon data breach exposed names, phone numbers and addresses", "Gulf Business"),
+    ]
+    clusterer = StoryClusterer()
+    placed = dict(clusterer.assign(_items(rows)))
+    assert len(set(placed.values())) == 1
+    story = clusterer._stories[placed[1]]  # the views two stories are compared by
+    assert story.term_views()[0].main == {"SA": 1}
+    assert story.merge_views()[0].main == {}
+    # A report naming another place still meets the place one by one.
+    uae = _items([("Noon breach: UAE customers told to change passwords", "Khaleej")], 6)
+    assert dict(clusterer.assign(uae))[6] != placed[1]
+    # A story most of whose headlines name a place keeps another place's report out.
+    fined = [
+        ("Amazon fined €30 million in Spain over fake reviews", "A"),
+        ("Spain fines Amazon €30m over fake reviews", "B"),
+        ("Amazon hit with €30 million Spanish fine over reviews", "C"),
+        ("Spanish regulator fines Amazon over fake reviews", "D"),
+        ("Amazon fined in Italy over fake reviews", "E"),
+    ]
+    placed = dict(StoryClusterer().assign(_items(fined)))
+    assert placed[5] != placed[1]
+
+
 def test_a_place_after_the_main_clause_is_context() -> None:
     from bot.news.stories.keyterms import text_terms
 

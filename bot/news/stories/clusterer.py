@@ -48,6 +48,9 @@ _CANDIDATE_TERMS = 8
 _MERGE_CANDIDATES = 6
 # The largest story that looks for a story to merge with.
 _MERGE_FROM_SIZE = 32
+# From this many reports on, a story's headline places need a third of them behind them to keep
+# another story out (``_Story.merge_views``).
+_PLACES_FROM = 4
 # A term in more stories than this finds no candidates: it would make hundreds of stories
 # candidates, and the rarest few terms are enough to find the right story among the rest.
 _COMMON = 40
@@ -77,6 +80,7 @@ class _Story:
     sources: Bag = field(default_factory=dict)
     members: dict[int, Prepared] = field(default_factory=dict)
     views: Views | None = None  # when needed
+    merge_view: Views | None = None  # when needed
     roundup: bool = False  # a round-up's own story: nothing joins it, it merges with nothing
 
     @property
@@ -88,6 +92,20 @@ class _Story:
         if self.views is None:
             self.views = views_of(self.title_places, self.numbers, self.companies, self.names)
         return self.views
+
+    def merge_views(self) -> Views:
+        """``term_views`` for comparing with another story: headline places that few of a
+        big story's reports name ("Saudi customers among those hit") are those reports'
+        detail, not where the story is, so they do not keep another story out. (A report
+        still meets them one by one: leniency there lets a story snowball through places.)
+        """
+        if self.merge_view is None:
+            places = self.title_places
+            size = len(self.members)
+            if size >= _PLACES_FROM and places and max(places.values()) * 3 < size:
+                places = {}
+            self.merge_view = views_of(places, self.numbers, self.companies, self.names)
+        return self.merge_view
 
 
 class StoryClusterer:
@@ -304,6 +322,7 @@ class StoryClusterer:
         story.members[item.item_id] = item
         story.roundup = story.roundup or item.roundup
         story.views = None
+        story.merge_view = None
         self._story_of[item.item_id] = story_id
         if self._newest is None or item.published > self._newest:
             self._newest = item.published
@@ -569,7 +588,7 @@ class StoryClusterer:
         config = self.config
         if a.size > b.size:
             a, b = b, a
-        views_a, views_b = a.term_views(), b.term_views()
+        views_a, views_b = a.merge_views(), b.merge_views()
         # Two stories headlined with different places or different companies are look-alikes
         # ("halts parcels to Germany" / "... to the US"), however alike their words: a report
         # silent on the place may join either, but it never makes them one.
