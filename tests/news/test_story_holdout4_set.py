@@ -1,0 +1,122 @@
+"""The fourth hand-written held-out set (tests/data/stories_holdout4) has the shape issue 8 asks
+of an evaluation set and shares nothing with the other sets. Nothing here runs a clusterer: the
+set is scored by benchmarks/stories_eval.py --holdout4, to report, never to tune."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+
+from tests.news import story_holdout
+
+FIELDS = {"id", "event", "lookalike_of", "title", "summary", "source", "published", "link"}
+
+
+def _outlets(rows: list[story_holdout.Row]) -> dict[str, set[str]]:
+    outlets: dict[str, set[str]] = {}
+    for row in rows:
+        outlets.setdefault(row.event, set()).add(row.source)
+    return outlets
+
+
+def test_every_line_parses_with_unique_ids_titles_and_links() -> None:
+    lines = story_holdout.HOLDOUT4_FILE.read_text(encoding="utf-8").splitlines()
+    raw = [json.loads(line) for line in lines if line.strip()]
+    assert all(set(r) == FIELDS for r in raw)
+    assert all(isinstance(r["lookalike_of"], list) for r in raw)
+    rows = story_holdout.holdout4_rows()
+    assert len(rows) == len(raw) >= 450
+    assert [r.key for r in rows] == [f"m{n:03d}" for n in range(1, len(rows) + 1)]
+    assert len({r.link for r in rows}) == len(rows)
+    assert len({r.title.casefold() for r in rows}) == len(rows)
+    assert all(r.title.strip() == r.title and r.title and r.source.strip() for r in rows)
+    assert all(r.summary.strip() == r.summary for r in rows)
+    assert all(r.link.startswith("https://") and r.link.endswith(r.key[1:]) for r in rows)
+    # Rumours from early November, the week of 23-29 November, follow-ups to 3 December.
+    start, end = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 4, tzinfo=UTC)
+    assert all(r.published.utcoffset() is not None for r in rows)
+    assert all(start <= r.published < end for r in rows)
+    # Every main event happens in the week itself (its first report).
+    week = datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+    first: dict[str, datetime] = {}
+    for r in rows:
+        if "-" not in r.event:
+            first[r.event] = min(first.get(r.event, r.published), r.published)
+    assert all(week[0] <= when < week[1] for when in first.values()), first
+
+
+def test_events_outlets_and_lookalikes() -> None:
+    rows = story_holdout.holdout4_rows()
+    outlets = _outlets(rows)
+    main = {event: names for event, names in outlets.items() if "-" not in event}
+    assert sorted(main) == [f"m{n:02d}" for n in range(1, 25)]
+    assert all(10 <= len(names) <= 16 for names in main.values()), {
+        e: len(n) for e, n in main.items()
+    }
+    lookalikes = {event for event in outlets if "-" in event}
+    assert len(lookalikes) >= 90
+    assert all(1 <= len(outlets[event]) <= 3 for event in lookalikes)
+    for row in rows:
+        assert row.event.startswith("m") and row.half == "test", row.key
+        if "-" in row.event:
+            assert row.lookalike_of and row.main_event in main, row.key
+        else:
+            assert not row.lookalike_of, row.key
+        assert all(other in outlets and other != row.event for other in row.lookalike_of)
+    # Round-ups and newsletters resemble several events at once.
+    assert sum(1 for r in rows if len(r.lookalike_of) >= 3) >= 8
+    # One report per outlet per event, but for a few genuine same-outlet follow-ups.
+    repeats = Counter((r.event, r.source) for r in rows)
+    assert max(repeats.values()) <= 2
+    assert 1 <= sum(1 for n in repeats.values() if n > 1) <= 6
+
+
+def test_reports_differ_in_form_and_language() -> None:
+    rows = story_holdout.holdout4_rows()
+    main = [r for r in rows if "-" not in r.event]
+    title_only = sum(1 for r in rows if not r.summary)
+    assert 0.15 <= title_only / len(rows) <= 0.25  # about one post in five has no summary
+    assert sum(1 for r in main if r.title.rstrip().endswith("?")) >= 4
+    assert any(r.title.startswith("Exclusive:") for r in rows)
+    assert any(r.title.startswith("Breaking:") for r in rows)
+    assert sum(1 for r in rows if not r.title.isascii()) >= 80  # other languages, €, ₹, ₩
+    # Follow-ups half a day or more after the event's first report.
+    first: dict[str, datetime] = {}
+    for r in main:
+        first[r.event] = min(first.get(r.event, r.published), r.published)
+    late = {r.event for r in main if (r.published - first[r.event]).total_seconds() >= 12 * 3600}
+    assert len(late) >= 8
+
+
+def test_shares_no_event_title_or_link_with_the_other_sets() -> None:
+    fresh = story_holdout.holdout4_rows()
+    others = (
+        story_holdout.rows()
+        + story_holdout.tuning_rows(story_holdout.EXTRA_TUNING_PARTS)
+        + story_holdout.holdout2_rows()
+        + story_holdout.holdout3_rows()
+    )
+    assert not {r.title.casefold() for r in fresh} & {r.title.casefold() for r in others}
+    assert not {r.link for r in fresh} & {r.link for r in others}
+    assert not {r.event for r in fresh} & {r.event for r in others}
+    assert not {r.key for r in fresh} & {r.key for r in others}
+
+
+def test_load_holdout4_numbers_items_in_both_orders_and_leaves_the_others_alone() -> None:
+    rows = story_holdout.holdout4_rows()
+    for order in ("published", "feeds"):
+        items = story_holdout.load_holdout4(order)
+        assert [li.item.item_id for li in items] == list(range(1, len(rows) + 1))
+        assert {li.story for li in items} == {r.event for r in rows}
+    by_published = story_holdout.load_holdout4("published")
+    assert [li.item.published for li in by_published] == sorted(r.published for r in rows)
+    by_feed = story_holdout.load_holdout4("feeds")
+    assert [li.item.source for li in by_feed] == sorted(r.source for r in rows)
+    # A look-alike and what it resembles know each other; a round-up resembles several.
+    lookalikes = {li.story: set(li.lookalikes) for li in by_published}
+    assert "m06" in lookalikes["m06-l1"] and "m06-l1" in lookalikes["m06"]
+    assert {"m04", "m16", "m19", "m24"} <= lookalikes["m16-l6"]
+    held_out = {li.story for li in story_holdout.load_holdout2("published")}
+    held_out |= {li.story for li in story_holdout.load_holdout3("published")}
+    assert not ({li.story for li in story_holdout.load("all")} | held_out) & {r.event for r in rows}
