@@ -341,6 +341,7 @@ _SYNONYM_GROUPS = (
     "open eröffnet öffnet ouvre ouverture abre apertura inaugura otwiera opent",
     "outage disruption glitch störung panne awaria storing 障害 장애 故障",
     "forecast outlook guidance prognose prévisions previsión previsioni prognoza 見通 전망",
+    "tax levy steuer taxe impuesto imposto imposta podatek belasting 課税 과세 征税",
     "revenue umsatz ingresos receita ricavi fatturato przychody omzet 売上 매출 营收 營收",
 )
 SYNONYMS: dict[str, str] = {
