@@ -4,7 +4,7 @@ held-out half) and on the generated sets, and throughput.
     uv run python benchmarks/stories_eval.py                     # every set, 5 timing runs
     uv run python benchmarks/stories_eval.py --large 10000 --runs 3 --seeds 8
     uv run python benchmarks/stories_eval.py --holdout2           # also holdout2 (now tuning data)
-    uv run python benchmarks/stories_eval.py --holdout3           # also the third held-out set
+    uv run python benchmarks/stories_eval.py --holdout3           # also holdout3 (now tuning data)
     uv run python benchmarks/stories_eval.py --holdout4           # also the fourth held-out set
 
 The hand-written set (``tests/data/stories_holdout``, see ``tests/news/story_holdout.py``) is
@@ -17,11 +17,11 @@ cold first poll of every feed). Merges are applied to earlier placements, as sto
 The extra tuning sets (``tests/data/stories_tuning/part_c.jsonl`` and ``part_d.jsonl``, tuning
 data only) are scored the same two ways, each on its own. ``--holdout2`` also scores
 ``tests/data/stories_holdout2`` the same two ways (held out once, reported, and tuning data
-since). ``--holdout3`` scores the third held-out set (``tests/data/stories_holdout3``); it is
-off by default so that runs made while changing the method never show it: run it to report,
-never to tune. ``--holdout4`` scores the fourth held-out set (``tests/data/stories_holdout4``),
-written after the third had been reported several times; it is off by default for the same
-reason.
+since). ``--holdout3`` scores ``tests/data/stories_holdout3`` (held out, reported three times,
+and tuning data since). ``--holdout4`` scores the fourth held-out set
+(``tests/data/stories_holdout4``), written after the third had been reported several times; it
+is off by default so that runs made while changing the method never show it: run it to report,
+never to tune.
 
 Accuracy: items are assigned in batches of ``--batch`` (one poll's worth) in ingest order, as
 the bot does. Pairwise precision, recall and F1 count pairs of items: a pair is found when both
@@ -175,7 +175,7 @@ def main() -> None:
     parser.add_argument(
         "--holdout3",
         action="store_true",
-        help="also score the third held-out set (report only, never tune on it)",
+        help="also score stories_holdout3 (reported three times, now tuning data)",
     )
     parser.add_argument(
         "--holdout4",
