@@ -175,8 +175,10 @@ class Prepared:
 
 
 def _bag(value: object) -> Bag:
-    """A stored bag of key terms, checked: JSON gives str keys, and counts must be ints."""
-    if not isinstance(value, dict) or not all(type(n) is int for n in value.values()):
+    """A stored bag of key terms, checked: JSON gives str keys, and counts must be ints (a
+    sum of ints is an int; any other number or a string makes it not, or raises TypeError,
+    checked in C)."""
+    if not isinstance(value, dict) or type(sum(value.values())) is not int:
         raise ValueError("not a bag of key terms")
     return value
 
