@@ -171,3 +171,19 @@ def test_the_worker_does_not_run_its_owners_main_module(tmp_path: Path) -> None:
     # The owner's main module (for the bot, the whole CLI) ran in the owner alone.
     [only] = marks.read_text().split()
     assert int(only) != worker
+
+
+async def test_a_worker_that_cannot_start_raises_a_story_worker_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.news.adapters import story_worker
+
+    # As if the worker's interpreter could not import the clustering code.
+    monkeypatch.setattr(story_worker, "_BOOT", "raise SystemExit(3)")
+    placer = ProcessPlacer(StoryConfig())
+    try:
+        with pytest.raises(StoryWorkerError, match="stopped"):
+            await placer.rebuild([], 1)
+    finally:
+        await placer.close()
+    assert placer.pid is None

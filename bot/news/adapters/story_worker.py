@@ -201,8 +201,10 @@ class ProcessPlacer:
         finally:
             theirs.close()
         self._process, self._conn, self._ready = process, ours, False
-        # A few hundred bytes: the pipe's buffer takes them before the worker reads.
-        ours.send(self._config)
+        # A few hundred bytes: the pipe's buffer takes them before the worker reads. A worker
+        # that is gone already is found out when it does not say it is ready.
+        with contextlib.suppress(OSError):
+            ours.send(self._config)
 
     def _running(self) -> Connection:
         if self._conn is None:
