@@ -11,9 +11,9 @@ from tests.e2e.test_bot_process import World, world  # noqa: F401 (the fixture)
 
 
 def _story_workers(pid: int) -> list[int]:
-    # A spawned worker runs multiprocessing's spawn_main (the parse workers are forked from
+    # The story worker's command line names its entry (the parse workers are forked from
     # the forkserver and never run it).
-    return [p for p, command in descendants(pid).items() if "spawn_main" in command]
+    return [p for p, command in descendants(pid).items() if "story_worker import serve" in command]
 
 
 async def test_the_bot_places_stories_in_a_worker_that_dies_with_it(

@@ -136,3 +136,54 @@ async def test_the_assigner_rebuilds_in_a_new_worker_after_one_dies(tmp_path: Pa
     finally:
         await assigner.close()
         await database.close()
+
+
+_MAIN_SCRIPT = """
+import asyncio, os, sys
+with open(sys.argv[1], "a") as f:  # every process that runs this module leaves a line
+    f.write(f"{os.getpid()}\\n")
+from bot.news.adapters.story_worker import ProcessPlacer
+from bot.news.stories.model import StoryConfig
+
+async def main():
+    placer = ProcessPlacer(StoryConfig())
+    await placer.rebuild([], 1)
+    print(placer.pid, flush=True)
+    await placer.close()
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_the_worker_does_not_run_its_owners_main_module(tmp_path: Path) -> None:
+    script, marks = tmp_path / "owner.py", tmp_path / "marks"
+    script.write_text(_MAIN_SCRIPT, encoding="utf-8")
+    owner = subprocess.run(
+        [sys.executable, str(script), str(marks)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert owner.returncode == 0, owner.stderr
+    worker = int(owner.stdout)
+    # The owner's main module (for the bot, the whole CLI) ran in the owner alone.
+    [only] = marks.read_text().split()
+    assert int(only) != worker
+
+
+async def test_a_worker_that_cannot_start_raises_a_story_worker_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.news.adapters import story_worker
+
+    # As if the worker's interpreter could not import the clustering code.
+    monkeypatch.setattr(story_worker, "_BOOT", "raise SystemExit(3)")
+    placer = ProcessPlacer(StoryConfig())
+    try:
+        with pytest.raises(StoryWorkerError, match="stopped"):
+            await placer.rebuild([], 1)
+    finally:
+        await placer.close()
+    assert placer.pid is None

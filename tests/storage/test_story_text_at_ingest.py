@@ -77,7 +77,7 @@ async def test_stored_text_features_place_items_exactly_as_reading_the_text(
     assert len(read_here) > 100
     assert read_at_ingest == read_here
     # Once placed, every item holds its weighed features, not the text features.
-    assert all(str(row[-1]).startswith("s2:") for row in read_at_ingest)
+    assert all(str(row[-1]).startswith("s3:") for row in read_at_ingest)
 
 
 async def test_text_features_of_another_text_or_format_are_read_again(tmp_path: Path) -> None:

@@ -10,19 +10,29 @@ when told to, when its pipe closes, or when its owner dies however it dies (``pa
 A call that fails in the worker raises ``StoryWorkerError`` here, and a worker that died is
 never reused: the assigner then closes this placer and rebuilds the clusterer from what was
 stored, in a new worker.
+
+The worker is a fresh interpreter that imports the clustering code and nothing else. It is
+not started by multiprocessing's "spawn", which runs the owner's main module again in the
+child (for ``shopwire run`` the whole bot: Discord, storage, the CLI): that was most of the
+0.7 s a worker took to start. It starts when the placer is made, so that its start-up
+overlaps the reads of what a restart rebuilds from.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.news.parent_watch import watch
@@ -49,6 +59,27 @@ class StoryWorkerError(RuntimeError):
     """The story worker failed a call, or is gone."""
 
 
+_BOOT = (
+    "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "from bot.news.adapters.story_worker import serve; serve()"
+)
+"""The worker's program (``python -c``): Ctrl-C is ignored from its first line on."""
+_ROOT = str(Path(__file__).resolve().parents[3])
+"""The directory that holds the ``bot`` package, for the worker's imports."""
+
+
+def serve() -> None:
+    """The worker process's entry: its argv names the pipe's descriptor and the owner's pid;
+    the first message on the pipe is the ``StoryConfig``."""
+    conn = Connection(int(sys.argv[1]))
+    owner = int(sys.argv[2])
+    try:
+        config = conn.recv()
+    except (EOFError, OSError):
+        return
+    _worker_main(conn, owner, config)
+
+
 def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
     """The worker's life: answer calls until told to stop. Every call gets one reply:
     ("ok", result) or ("error", text)."""
@@ -56,6 +87,8 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     watch(owner)
+    # Imported before saying ready: meanwhile the owner reads what to rebuild from.
+    importlib.import_module("bot.news.stories.clusterer")
     clusterer: StoryClusterer | None = None
     conn.send(("ready", None))
     while True:
@@ -69,7 +102,8 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
         reply: tuple[str, object]
         try:
             if name == "rebuild":
-                clusterer, restored = rebuild_clusterer(args[0], args[1], config)
+                held = list(map(PreparedItem, *args[0]))
+                clusterer, restored = rebuild_clusterer(held, args[1], config)
                 reply = ("ok", restored)
             elif clusterer is None:
                 raise RuntimeError("the worker's clusterer was never built")
@@ -83,16 +117,21 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
 
 
 class ProcessPlacer:
-    """A ``Placer`` whose clusterer lives in a worker process, started on first use."""
+    """A ``Placer`` whose clusterer lives in a worker process, started when the placer is
+    made (and again at the first call after ``close``)."""
 
     def __init__(self, config: StoryConfig) -> None:
         self._config = config
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
+        self._ready = False
         self._broken = False
+        self._start()
 
     async def rebuild(self, held: Sequence[PreparedItem], next_story_id: int) -> Restored:
-        result = await self._call("rebuild", list(held), next_story_id)
+        # As three columns: pickling 10,000 dataclasses costs four times as much.
+        columns = ([r.item_id for r in held], [r.story_id for r in held], [r.data for r in held])
+        result = await self._call("rebuild", columns, next_story_id)
         assert isinstance(result, Restored)
         return result
 
@@ -132,8 +171,8 @@ class ProcessPlacer:
             raise
 
     def _exchange(self, name: str, args: tuple[object, ...]) -> object:
-        conn = self._running()
         try:
+            conn = self._running()
             conn.send((name, args))
             kind, value = conn.recv()
         except (EOFError, OSError) as exc:
@@ -144,30 +183,43 @@ class ProcessPlacer:
             raise StoryWorkerError(f"the story worker failed: {value}")
         return value
 
-    def _running(self) -> Connection:
-        if self._conn is not None:
-            return self._conn
-        # Spawned, not forked from the parser pool's forkserver: whichever starts first would
-        # set up the forkserver for both, and this worker starts once per process anyway.
-        context = multiprocessing.get_context("spawn")
-        ours, theirs = context.Pipe(duplex=True)
-        process = context.Process(
-            target=_worker_main,
-            args=(theirs, os.getpid(), self._config),
-            name="shopwire-stories",
-            # multiprocessing ends daemonic children at an orderly exit of this process.
-            daemon=True,
-        )
+    def _start(self) -> None:
+        """Start the worker; ``_running`` waits for it to be ready."""
+        ours, theirs = multiprocessing.Pipe(duplex=True)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (_ROOT, env.get("PYTHONPATH"))))
         try:
-            process.start()
+            process = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, str(theirs.fileno()), str(os.getpid())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError as exc:
+            ours.close()
+            raise StoryWorkerError(f"the story worker could not start: {exc}") from exc
         finally:
             theirs.close()
-        self._process, self._conn = process, ours
-        if not ours.poll(_START_TIMEOUT):
-            self._stop()
-            raise StoryWorkerError(f"the story worker did not start within {_START_TIMEOUT:g} s")
-        ours.recv()
-        return ours
+        self._process, self._conn, self._ready = process, ours, False
+        # A few hundred bytes: the pipe's buffer takes them before the worker reads. A worker
+        # that is gone already is found out when it does not say it is ready.
+        with contextlib.suppress(OSError):
+            ours.send(self._config)
+
+    def _running(self) -> Connection:
+        if self._conn is None:
+            self._start()
+        conn = self._conn
+        assert conn is not None
+        if not self._ready:
+            if not conn.poll(_START_TIMEOUT):
+                self._stop()
+                raise StoryWorkerError(
+                    f"the story worker did not start within {_START_TIMEOUT:g} s"
+                )
+            conn.recv()
+            self._ready = True
+        return conn
 
     def _stop(self) -> None:
         process, conn = self._process, self._conn
@@ -177,11 +229,12 @@ class ProcessPlacer:
                 conn.send(None)
             conn.close()
         if process is not None:
-            process.join(_STOP_TIMEOUT)
-            if process.is_alive():
+            try:
+                process.wait(_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
                 process.kill()
-                process.join(_STOP_TIMEOUT)
-        self._broken = False
+                process.wait(_STOP_TIMEOUT)
+        self._ready = self._broken = False
 
 
 if TYPE_CHECKING:

@@ -37,7 +37,13 @@ from datetime import datetime
 from bot.news.ports import Clock, StoryRepository
 from bot.news.services.story_placing import InlinePlacer, Placement, Placer
 from bot.news.stories.model import HEADLINE_SAMPLE as SAMPLE
-from bot.news.stories.model import StoryConfig, StoryItem, StoryMerge, StorySummary
+from bot.news.stories.model import (
+    PreparedItem,
+    StoryConfig,
+    StoryItem,
+    StoryMerge,
+    StorySummary,
+)
 
 log = logging.getLogger("shopwire.stories")
 
@@ -187,13 +193,12 @@ class StoryAssigner:
         if self._placer is None:
             now = self._clock.now()
             since = now - 2 * self._config.window
-            held = await self._stories.held(since)
+            # Made first: a worker process starts up while the stored features are read.
             placer = self._new_placer(self._config)
             try:
-                restored = await placer.rebuild(held, await self._stories.max_story_id() + 1)
-                # Placed before their features were stored (an upgrade), or stored in a form
-                # this version cannot read: prepared once, now, and stored again.
-                older = await self._stories.unprepared(since, also=list(restored.unreadable))
+                held = await self._stories.held(since)
+                first_id = await self._stories.max_story_id() + 1
+                older = await self._rebuild(placer, held, first_id, since)
                 if older:
                     prepared = await placer.hold(older, now)
                     await self._stories.save([], [], now, prepared=dict(prepared))
@@ -202,6 +207,25 @@ class StoryAssigner:
                 raise
             self._placer = placer
         return self._placer
+
+    async def _rebuild(
+        self, placer: Placer, held: list[PreparedItem], first_id: int, since: datetime
+    ) -> list[tuple[StoryItem, int]]:
+        """Rebuild the clusterer from ``held``; the placed items to prepare again: placed
+        before their features were stored (an upgrade), or stored in a form this version
+        cannot read. The first are asked for while the clusterer rebuilds."""
+        unstored = asyncio.create_task(self._stories.unprepared(since))
+        try:
+            restored = await placer.rebuild(held, first_id)
+            older = await unstored
+        except BaseException:
+            unstored.cancel()
+            with contextlib.suppress(BaseException):
+                await unstored
+            raise
+        if restored.unreadable:
+            older = await self._stories.unprepared(since, also=list(restored.unreadable))
+        return older
 
 
 def _summarise(groups: Mapping[int, Sequence[StoryItem]]) -> list[StorySummary]:

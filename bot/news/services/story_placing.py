@@ -10,6 +10,7 @@ interpreter that serves Discord). Both give the same answers for the same calls.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,7 +66,15 @@ def rebuild_clusterer(
     """A clusterer rebuilt from ``held``, and what it could not read."""
     from bot.news.stories.clusterer import StoryClusterer
 
-    clusterer = StoryClusterer.rebuild(held, config, next_story_id=next_story_id)
+    # Every object the rebuild makes is kept: the cycle collector's passes over the growing
+    # state would find nothing to free, and cost a fifth of the rebuild at 10,000 items.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        clusterer = StoryClusterer.rebuild(held, config, next_story_id=next_story_id)
+    finally:
+        if collecting:
+            gc.enable()
     return clusterer, Restored(tuple(clusterer.unreadable))
 
 
