@@ -41,7 +41,7 @@ from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.clock import SystemClock
 from bot.news.delivery import DeliverySender
 from bot.news.digests import DigestScheduler
-from bot.news.errors import StorageError
+from bot.news.errors import ShardCountMismatch, StorageError
 from bot.news.models import PostOutcome, UpdateReport, UpdateStatus
 from bot.news.ports import Coordination, MetaStore, Publisher
 from bot.news.services.metrics import NO_METRICS
@@ -133,7 +133,7 @@ def _with_discord(
         print(f"error: database {settings.db_shown}: {exc}", file=err)
     except MetricsUnavailable as exc:
         print(f"error: {exc}", file=err)
-    except ShardsInUse as exc:
+    except (ShardsInUse, ShardCountMismatch) as exc:
         print(f"error: {exc}", file=err)
     return 1
 

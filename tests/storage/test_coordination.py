@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.news.errors import StorageError
+from bot.news.errors import ShardCountMismatch, StorageError
 from bot.news.models import Shards
 from bot.news.ports import Coordination, Storage
 from storage import open_storage
@@ -169,6 +169,45 @@ async def test_a_shard_is_served_by_one_live_process_and_taken_back_after_it_end
             assert await third.hold_shards(Shards((2, 3), 4)) == ()
         await first.close()  # its session ends (as a killed process's does)
         assert await second.hold_shards(Shards((0, 1), 4)) == ()
+
+
+async def test_a_gateway_with_another_shard_count_is_refused_while_one_runs(
+    pg_url: str,
+) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        assert await first.hold_shards(Shards((0, 1), 4)) == ()
+        # Shard 2 is free, but of 8 it names other guilds than shard 2 of 4.
+        with pytest.raises(ShardCountMismatch) as refused:
+            await second.hold_shards(Shards((2,), 8))
+        assert (refused.value.running, refused.value.asked) == (4, 8)
+        assert "--shard-count 8" in str(refused.value) and "\n" not in str(refused.value)
+        async with process(pg_url) as (_, third):
+            assert await third.hold_shards(Shards((2, 3), 4)) == ()  # the same count: served
+            await first.close()
+            with pytest.raises(ShardCountMismatch):  # one gateway of 4 still runs
+                await second.hold_shards(Shards((0,), 8))
+        # No gateway runs any more (a killed one's session ends the same way): the count may
+        # change, and the new one is what the next gateways must use.
+        assert await second.hold_shards(Shards((0, 1), 8)) == ()
+        async with process(pg_url) as (_, fourth):
+            with pytest.raises(ShardCountMismatch) as again:
+                await fourth.hold_shards(Shards((2, 3), 4))
+            assert again.value.running == 8
+
+
+async def test_gateways_starting_together_with_two_counts_are_not_both_served(
+    pg_url: str,
+) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        results = await asyncio.gather(
+            first.hold_shards(Shards((0,), 2)),
+            second.hold_shards(Shards((1,), 3)),
+            return_exceptions=True,
+        )
+        assert sorted(type(result).__name__ for result in results) == [
+            "ShardCountMismatch",
+            "tuple",
+        ]
 
 
 async def test_shards_of_another_database_are_not_this_ones(pg_url: str) -> None:
