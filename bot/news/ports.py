@@ -681,6 +681,12 @@ class Coordination(Protocol):
         guilds' subscriptions are given up, so the new holder posts at once."""
         ...
 
+    async def shards_lost(self) -> str | None:
+        """Return, with the reason, once the hold ``hold_shards`` took has ended (checked at
+        least every few seconds): another process may serve those shards from then on. None
+        when ``close`` ended it, or when no shards were held."""
+        ...
+
     async def close(self) -> None:
         """Give up the lead, stop listening and close the connections."""
         ...

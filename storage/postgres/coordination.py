@@ -13,7 +13,10 @@
   the schema's hash and the shard id), on a third connection of its own, taken before the
   gateway connects to Discord. A killed process's locks end with its session, so it can be
   started again on its shards at once; and the delivery claims it left on those shards'
-  subscriptions are given up by the process that takes them over.
+  subscriptions are given up by the process that takes them over. That connection is
+  watched (``shards_lost``): ended (a server restart, ``pg_terminate_backend``) or silent,
+  its locks are gone or may soon be, and the gateway stops rather than serve shards another
+  process may have taken.
 - **The gateways agree on the shard count**: on the same connection every gateway holds a
   shared advisory lock (``GATEWAYS_LOCK``) while it serves, and the count is recorded in
   ``meta``. A gateway that finds others holding it (its own exclusive try fails) must use the
@@ -79,6 +82,10 @@ _FREE_CLAIMS = """
 UPDATE subscriptions AS s SET lease_owner = NULL, lease_until = NULL
 WHERE s.lease_owner IS NOT NULL AND {where}
 """
+
+SHARDS_CHECK = 5.0
+"""Seconds between two checks that the connection holding the shards' locks is alive (an
+ended connection is noticed at once; this bounds a silent one)."""
 
 LISTEN_CHECK = 5.0
 """Seconds between two checks that the listening connection is alive (reopened if not)."""
@@ -177,6 +184,33 @@ class PostgresCoordination:
         async with transaction(self._pool) as connection:
             await connection.execute(_FREE_CLAIMS.format(where=where), *parameters)
         return ()
+
+    async def shards_lost(self) -> str | None:
+        """Why the hold on the shards ended while this process served them, once it has (None
+        when ``close`` ended it, or nothing was held)."""
+        session = self._shards
+        if session is None:
+            return None
+        ended = asyncio.Event()
+        session.add_termination_listener(lambda _connection: ended.set())
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ended.wait(), SHARDS_CHECK)
+            if self._stopped.is_set() or self._shards is not session:
+                return None
+            if session.is_closed():
+                return "the connection to the database ended"
+            try:
+                # A connection that does not answer may be one the server has already ended.
+                await session.fetchval("SELECT 1", timeout=SHARDS_CHECK)
+            except TimeoutError:
+                return f"the database did not answer within {SHARDS_CHECK:g} seconds"
+            except _CONNECTION_ERRORS as exc:
+                if self._stopped.is_set():
+                    return None
+                if session.is_closed():
+                    return "the connection to the database ended"
+                return self._reason(exc)
 
     async def _agree_on_count(self, session: asyncpg.Connection[Any], count: int) -> int | None:
         """The running gateways' shard count when it is not ``count`` (None when it is, or

@@ -210,6 +210,43 @@ async def test_gateways_starting_together_with_two_counts_are_not_both_served(
         ]
 
 
+async def test_the_end_of_the_connection_holding_the_shards_is_noticed(pg_url: str) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        assert await first.hold_shards(Shards((0, 1), 4)) == ()
+        watching = asyncio.create_task(first.shards_lost())
+        database = await asyncpg.connect(pg_url)
+        try:
+            # The server ends the session (as a restart does): its locks go with it.
+            ended = await database.fetchval(TERMINATE_SHARD_HOLDERS)
+            assert ended == 1
+            reason = await asyncio.wait_for(watching, CEILING)
+        finally:
+            await database.close()
+        assert reason == "the connection to the database ended"
+        assert await second.hold_shards(Shards((0, 1), 4)) == ()  # free for another gateway
+
+
+async def test_closing_the_coordination_is_no_lost_hold(pg_url: str) -> None:
+    async with process(pg_url) as (_, coordination):
+        assert await coordination.shards_lost() is None  # nothing held
+        assert await coordination.hold_shards(Shards((0,), 2)) == ()
+        watching = asyncio.create_task(coordination.shards_lost())
+        await asyncio.sleep(0)
+        await coordination.close()
+        assert await asyncio.wait_for(watching, CEILING) is None
+
+
+# The shard locks are the only one-key (bigint) advisory locks (objsubid 1); this schema's
+# have its hash in their high half (classid).
+TERMINATE_SHARD_HOLDERS = """
+SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (
+    SELECT DISTINCT pid FROM pg_locks
+    WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+    AND classid = (hashtext(current_schema())::bigint & 4294967295)::oid
+) AS holders
+"""
+
+
 async def test_shards_of_another_database_are_not_this_ones(pg_url: str) -> None:
     async with (
         fresh_postgres_url() as other_url,
