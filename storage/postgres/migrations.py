@@ -359,6 +359,38 @@ ALTER TABLE feeds ADD COLUMN notice_owed BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX feeds_notice_owed ON feeds (guild_id) WHERE notice_owed;
 """
 
+# A number that grows with every change of what ``list_all`` reads of subscriptions: the
+# poller asks for it on each fill and reads (and builds) the subscriptions again only when it
+# moved (storage/postgres/subscriptions.py). Delivery claims (lease_owner, lease_until)
+# change rows many times a minute and nothing the list holds, so they leave it alone; any
+# other column, including one added later, moves it. A row, not a sequence: it commits with
+# the change, so a reader never sees the number before the rows.
+_V9_SUBSCRIPTION_CHANGES = """
+CREATE TABLE subscription_changes (
+    single  BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (single),
+    version BIGINT  NOT NULL
+);
+INSERT INTO subscription_changes (version) VALUES (0);
+
+CREATE FUNCTION subscriptions_changed() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    UPDATE subscription_changes SET version = version + 1;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER subscriptions_added_or_removed AFTER INSERT OR DELETE OR TRUNCATE
+ON subscriptions FOR EACH STATEMENT EXECUTE FUNCTION subscriptions_changed();
+
+CREATE TRIGGER subscriptions_changed AFTER UPDATE ON subscriptions
+FOR EACH ROW WHEN (
+    to_jsonb(OLD) - 'lease_owner' - 'lease_until'
+    IS DISTINCT FROM to_jsonb(NEW) - 'lease_owner' - 'lease_until'
+)
+EXECUTE FUNCTION subscriptions_changed();
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
@@ -368,6 +400,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V6_DIGEST_PUBLISHING,
     _V7_ITEMS_LINK_MONTH_RANGE,
     _V8_DISABLED_NOTICES,
+    _V9_SUBSCRIPTION_CHANGES,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 
