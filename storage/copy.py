@@ -237,10 +237,9 @@ async def _copy_items(reader: sqlite3.Connection, connection: Connection, table:
         f" SELECT {', '.join(columns)}, search::text AS search FROM items WITH NO DATA"
     )
     # The count trigger would add each batch's items to the copied counters, writing every
-    # feed row again per batch (a dead row version each time, and counts to redo after).
-    # Off for this transaction only: ALTER TABLE is transactional, so a failed copy leaves
-    # it on.
-    await connection.execute("ALTER TABLE items DISABLE TRIGGER items_count_insert")
+    # feed row again per batch (a dead row version each time, and counts to redo after); it
+    # skips them while this transaction says so (PostgreSQL migration 10).
+    await connection.execute("SELECT set_config('shopwire.copying', 'on', true)")
     copied = 0
     cursor = reader.execute(
         f"SELECT {', '.join(f'i.{c}' for c in columns)} FROM items AS i ORDER BY i.id"
@@ -256,7 +255,7 @@ async def _copy_items(reader: sqlite3.Connection, connection: Connection, table:
             f" SELECT {', '.join(columns)}, search::tsvector FROM copy_items ORDER BY id"
         )
         copied += len(records)
-    await connection.execute("ALTER TABLE items ENABLE TRIGGER items_count_insert")
+    await connection.execute("SELECT set_config('shopwire.copying', 'off', true)")
     return copied
 
 

@@ -164,19 +164,14 @@ async def test_a_copy_writes_each_feed_row_once_with_its_count(
         database = await asyncpg.connect(url)
         try:
             rows = await database.fetch("SELECT name, item_count, ctid FROM feeds ORDER BY id")
-            triggers = await database.fetch(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'items'::regclass"
-                " AND NOT tgisinternal AND tgenabled = 'D'"
-            )
         finally:
             await database.close()
         assert [(r["name"], r["item_count"]) for r in rows] == [("Retail", 3), ("Private", 1)]
         # Retail was copied first, into the table's first place, and never written again (an
         # UPDATE leaves a new row version in another place); Private once, by the recount.
         assert rows[0]["ctid"] == (0, 1) and rows[1]["ctid"] != (0, 2)
-        assert triggers == []  # the count trigger is on again
         copy = await open_storage(url)
-        try:  # and counts what is stored after the copy
+        try:  # items stored after the copy are counted
             retail = await copy.feeds.by_url("https://retail.example/rss", None)
             assert retail is not None
             await copy.items.apply(poll(retail, [draft("d", "Temu after the move")], at=T0))
