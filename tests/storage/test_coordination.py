@@ -7,6 +7,8 @@ test server (so other tests' databases never share a leader or an announcement).
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +23,7 @@ from bot.news.models import Shards
 from bot.news.ports import Coordination, Storage
 from storage import open_storage
 from storage.coordination import open_coordination, refusal
+from storage.postgres import coordination as pg_coordination
 from tests.ceiling import CEILING
 from tests.storage.conftest import T0, add_feed, add_subscription, draft, fresh_postgres_url
 
@@ -226,6 +229,27 @@ async def test_the_end_of_the_connection_holding_the_shards_is_noticed(pg_url: s
         assert await second.hold_shards(Shards((0, 1), 4)) == ()  # free for another gateway
 
 
+async def test_a_connection_holding_the_shards_that_stops_answering_is_a_lost_hold(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("stopping the server's backend process needs root")
+    monkeypatch.setattr(pg_coordination, "SHARDS_CHECK", 0.2)
+    async with process(pg_url) as (_, coordination):
+        assert await coordination.hold_shards(Shards((0,), 2)) == ()
+        database = await asyncpg.connect(pg_url)
+        try:
+            [backend] = [row[0] for row in await database.fetch(_SHARD_HOLDERS)]
+        finally:
+            await database.close()
+        os.kill(backend, signal.SIGSTOP)  # a hung server or a cut network: no answer at all
+        try:
+            reason = await asyncio.wait_for(coordination.shards_lost(), CEILING)
+        finally:
+            os.kill(backend, signal.SIGCONT)
+        assert reason == "the database did not answer within 0.2 seconds"
+
+
 async def test_closing_the_coordination_is_no_lost_hold(pg_url: str) -> None:
     async with process(pg_url) as (_, coordination):
         assert await coordination.shards_lost() is None  # nothing held
@@ -238,6 +262,12 @@ async def test_closing_the_coordination_is_no_lost_hold(pg_url: str) -> None:
 
 # The shard locks are the only one-key (bigint) advisory locks (objsubid 1); this schema's
 # have its hash in their high half (classid).
+_SHARD_HOLDERS = """
+SELECT DISTINCT pid FROM pg_locks
+WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+AND classid = (hashtext(current_schema())::bigint & 4294967295)::oid
+"""
+
 TERMINATE_SHARD_HOLDERS = """
 SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (
     SELECT DISTINCT pid FROM pg_locks
