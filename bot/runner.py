@@ -41,8 +41,8 @@ from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.clock import SystemClock
 from bot.news.delivery import DeliverySender
 from bot.news.digests import DigestScheduler
-from bot.news.errors import StorageError
-from bot.news.models import PostOutcome, UpdateReport, UpdateStatus
+from bot.news.errors import ShardCountMismatch, StorageError
+from bot.news.models import PostOutcome, Shards, UpdateReport, UpdateStatus
 from bot.news.ports import Coordination, MetaStore, Publisher
 from bot.news.services.metrics import NO_METRICS
 from bot.news.services.poller import FeedLeasing, FeedPoller
@@ -51,7 +51,7 @@ from bot.publisher import DiscordPublisher
 from bot.rate_limit import pace, share_of_global_limit
 from bot.roles import DELIVERY_LEASE, lease_owner, led, run_poller
 from bot.settings import Settings
-from bot.sharding import IdentifyQueue, ShardsInUse, shard_refusal
+from bot.sharding import IdentifyQueue, ShardsInUse, ShardsLost, shard_refusal
 from commands.services import BotServices
 
 log = logging.getLogger("shopwire")
@@ -133,7 +133,7 @@ def _with_discord(
         print(f"error: database {settings.db_shown}: {exc}", file=err)
     except MetricsUnavailable as exc:
         print(f"error: {exc}", file=err)
-    except ShardsInUse as exc:
+    except (ShardsInUse, ShardsLost, ShardCountMismatch) as exc:
         print(f"error: {exc}", file=err)
     return 1
 
@@ -277,6 +277,9 @@ async def _serve(settings: Settings) -> None:
             if coordination is not None:
                 stack.push_async_callback(coordination.close)
             stages = _start_stages(newsroom, bot, sender, digests, publisher, stop, coordination)
+            if coordination is not None and settings.shard_count is not None:
+                watch = _watch_shards(coordination, settings.served_shards, stop)
+                stages.append(asyncio.create_task(watch, name="shards-watch"))
             if metrics_server is not None:
                 metrics_server.watch([gateway, *stages])
             stopping: asyncio.Task[Any] = asyncio.create_task(stop.wait(), name="stop")
@@ -313,6 +316,25 @@ async def _hold_shards(coordination: Coordination, settings: Settings) -> None:
     if busy:
         await coordination.close()
         raise ShardsInUse(busy, settings.served_shards.count)
+
+
+async def _watch_shards(coordination: Coordination, shards: Shards, stop: asyncio.Event) -> None:
+    """End with ShardsLost when the hold on this gateway's shards ends before ``stop``.
+
+    Stopping, not taking the locks again: in the gap another gateway may have taken the
+    shards and be posting for their guilds; a gateway that stops leaves them to it, and one
+    started again goes through the whole check (count, busy shards, a dead holder's claims)."""
+    lost: str | None = None
+
+    async def watch() -> None:
+        nonlocal lost
+        lost = await coordination.shards_lost()
+
+    await _unless_stopped(stop, watch())
+    if lost is not None:
+        listed = ",".join(str(shard) for shard in shards.ids)
+        log.error("lost the hold on shards %s of %d: %s; stopping", listed, shards.count, lost)
+        raise ShardsLost(shards, lost)
 
 
 def _new_bot(

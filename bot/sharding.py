@@ -14,6 +14,7 @@ import asyncio
 import logging
 
 from bot.news.errors import StorageError
+from bot.news.models import Shards
 from bot.news.ports import IdentifyLocks
 from bot.settings import Settings
 
@@ -51,6 +52,19 @@ class ShardsInUse(Exception):
         super().__init__(
             f"shard{'s' if len(shards) > 1 else ''} {listed} of {count} already served by another"
             " running process: give each gateway its own --shards"
+        )
+
+
+class ShardsLost(Exception):
+    """The database connection that held this gateway's shards ended while it served them."""
+
+    def __init__(self, shards: Shards, reason: str) -> None:
+        self.shards = shards
+        listed = ", ".join(str(shard) for shard in shards.ids)
+        super().__init__(
+            f"lost the database's hold on shard{'s' if len(shards.ids) > 1 else ''} {listed} of"
+            f" {shards.count} ({reason}): stopped so that no other gateway serves them beside"
+            " this one; start it again to take them back"
         )
 
 

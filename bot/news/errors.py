@@ -56,6 +56,20 @@ class StorageError(ShopwireError):
     """The database could not be opened or migrated."""
 
 
+class ShardCountMismatch(ShopwireError):
+    """Gateways that split one bot's shards must agree on how many there are: a guild's shard
+    is its id modulo the count, so two counts would deliver some guilds twice and others
+    never. Raised for a gateway started with a count the running gateways do not use."""
+
+    def __init__(self, running: int, asked: int) -> None:
+        self.running = running
+        self.asked = asked
+        super().__init__(
+            f"--shard-count {asked} differs from the running gateways' --shard-count {running}:"
+            f" give every gateway --shard-count {running}, or stop them all to change it"
+        )
+
+
 class LeaseLost(ShopwireError):
     """A poll's result came back after its poller's lease on the feed ran out or passed to
     another poller: it is dropped (the other poll's result counts), never stored."""

@@ -678,7 +678,14 @@ class Coordination(Protocol):
         """Serve ``shards`` in this process alone, for as long as it lives: the ids another
         live process serves (then none is taken, and this process must not connect), or ()
         when every one is now this process's. Delivery claims a dead holder left on their
-        guilds' subscriptions are given up, so the new holder posts at once."""
+        guilds' subscriptions are given up, so the new holder posts at once. Raises
+        ShardCountMismatch (none taken) when live processes serve another shard count."""
+        ...
+
+    async def shards_lost(self) -> str | None:
+        """Return, with the reason, once the hold ``hold_shards`` took has ended (checked at
+        least every few seconds): another process may serve those shards from then on. None
+        when ``close`` ended it, or when no shards were held."""
         ...
 
     async def close(self) -> None:

@@ -13,7 +13,16 @@
   the schema's hash and the shard id), on a third connection of its own, taken before the
   gateway connects to Discord. A killed process's locks end with its session, so it can be
   started again on its shards at once; and the delivery claims it left on those shards'
-  subscriptions are given up by the process that takes them over.
+  subscriptions are given up by the process that takes them over. That connection is
+  watched (``shards_lost``): ended (a server restart, ``pg_terminate_backend``) or silent,
+  its locks are gone or may soon be, and the gateway stops rather than serve shards another
+  process may have taken.
+- **The gateways agree on the shard count**: on the same connection every gateway holds a
+  shared advisory lock (``GATEWAYS_LOCK``) while it serves, and the count is recorded in
+  ``meta``. A gateway that finds others holding it (its own exclusive try fails) must use the
+  recorded count; one that finds none records its own, so all gateways stopped is when the
+  count may change. Starting gateways take their turn (``SHARD_COUNT_LOCK``) so two never both
+  believe they are the first.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.news.errors import StorageError
+from bot.news.errors import ShardCountMismatch, StorageError
 from bot.news.models import Shards
 from storage.postgres.connect import CONNECT_TIMEOUT
 from storage.postgres.delivery_claims import PostgresDeliveryClaims
@@ -40,6 +49,13 @@ log = logging.getLogger(__name__)
 LEADER_LOCK = 0x53570001
 """The advisory lock's first key (the second is the schema's hash): "SW" and the lock's number."""
 
+SHARD_COUNT_LOCK = 0x53570003
+"""Taken for one transaction by a starting gateway: one at a time checks the shard count."""
+GATEWAYS_LOCK = 0x53570004
+"""Held shared by every serving gateway: taken exclusively only when no gateway serves."""
+SHARD_COUNT_KEY = "gateway_shard_count"
+"""The ``meta`` key of the running gateways' ``--shard-count``."""
+
 POSTS_CHANNEL = "shopwire_posts"
 """The channel queued posts are announced on."""
 
@@ -50,11 +66,26 @@ SELECT shard FROM unnest($1::int[]) AS shard
 WHERE NOT pg_try_advisory_lock((hashtext(current_schema())::bigint << 32) | shard)
 """
 
+# The gateways' shared lock and the starting turn are keyed on the schema too. The exclusive
+# try is transaction-scoped (a probe); the shared hold is the session's.
+_TURN_TO_START = "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))"
+_NO_GATEWAY_SERVES = "SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema()))"
+_SERVE_AS_GATEWAY = "SELECT pg_advisory_lock_shared($1, hashtext(current_schema()))"
+_RECORD_COUNT = (
+    "INSERT INTO meta (key, value) VALUES ($1, $2)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+_RECORDED_COUNT = "SELECT value FROM meta WHERE key = $1"
+
 # The shards are this process's alone now: a claim on their subscriptions is a dead holder's.
 _FREE_CLAIMS = """
 UPDATE subscriptions AS s SET lease_owner = NULL, lease_until = NULL
 WHERE s.lease_owner IS NOT NULL AND {where}
 """
+
+SHARDS_CHECK = 5.0
+"""Seconds between two checks that the connection holding the shards' locks is alive (an
+ended connection is noticed at once; this bounds a silent one)."""
 
 LISTEN_CHECK = 5.0
 """Seconds between two checks that the listening connection is alive (reopened if not)."""
@@ -128,13 +159,23 @@ class PostgresCoordination:
 
     async def hold_shards(self, shards: Shards) -> tuple[int, ...]:
         """Take ``shards`` for this process (see the module's docstring); the ids another live
-        process holds, or () when all are this process's now."""
+        process holds, or () when all are this process's now. ShardCountMismatch when the
+        running gateways use another shard count."""
         try:
             session = self._shards = self._shards or await self._connect()
-            rows = await session.fetch(_TAKE_SHARDS, list(shards.ids))
+            async with session.transaction():
+                running = await self._agree_on_count(session, shards.count)
+                rows: list[asyncpg.Record] = []
+                if running is None:
+                    rows = await session.fetch(_TAKE_SHARDS, list(shards.ids))
+                    if not rows:
+                        await session.execute(_SERVE_AS_GATEWAY, GATEWAYS_LOCK)
         except _CONNECTION_ERRORS as exc:
             await self._close_shards()
             raise StorageError(f"cannot take the shards: {self._reason(exc)}") from None
+        if running is not None:
+            await self._close_shards()
+            raise ShardCountMismatch(running, shards.count)
         busy = tuple(sorted(int(row["shard"]) for row in rows))
         if busy:  # none is taken: the ones won are let go with the session
             await self._close_shards()
@@ -143,6 +184,45 @@ class PostgresCoordination:
         async with transaction(self._pool) as connection:
             await connection.execute(_FREE_CLAIMS.format(where=where), *parameters)
         return ()
+
+    async def shards_lost(self) -> str | None:
+        """Why the hold on the shards ended while this process served them, once it has (None
+        when ``close`` ended it, or nothing was held)."""
+        session = self._shards
+        if session is None:
+            return None
+        ended = asyncio.Event()
+        session.add_termination_listener(lambda _connection: ended.set())
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ended.wait(), SHARDS_CHECK)
+            if self._stopped.is_set() or self._shards is not session:
+                return None
+            if session.is_closed():
+                return "the connection to the database ended"
+            try:
+                # A connection that does not answer may be one the server has already ended.
+                await session.fetchval("SELECT 1", timeout=SHARDS_CHECK)
+            except TimeoutError:
+                return f"the database did not answer within {SHARDS_CHECK:g} seconds"
+            except _CONNECTION_ERRORS as exc:
+                if self._stopped.is_set():
+                    return None
+                if session.is_closed():
+                    return "the connection to the database ended"
+                return self._reason(exc)
+
+    async def _agree_on_count(self, session: asyncpg.Connection[Any], count: int) -> int | None:
+        """The running gateways' shard count when it is not ``count`` (None when it is, or
+        when no gateway runs: then ``count`` is recorded as theirs)."""
+        await session.execute(_TURN_TO_START, SHARD_COUNT_LOCK)
+        if await session.fetchval(_NO_GATEWAY_SERVES, GATEWAYS_LOCK):
+            await session.execute(_RECORD_COUNT, SHARD_COUNT_KEY, str(count))
+            return None
+        recorded = await session.fetchval(_RECORDED_COUNT, SHARD_COUNT_KEY)
+        if recorded is None or int(recorded) == count:
+            return None
+        return int(recorded)
 
     async def close(self) -> None:
         """Stop listening, end the lead's session (which frees the lock), the listener's and

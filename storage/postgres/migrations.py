@@ -359,6 +359,57 @@ ALTER TABLE feeds ADD COLUMN notice_owed BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX feeds_notice_owed ON feeds (guild_id) WHERE notice_owed;
 """
 
+# A number that grows with every change of what ``list_all`` reads of subscriptions: the
+# poller asks for it on each fill and reads (and builds) the subscriptions again only when it
+# moved (storage/postgres/subscriptions.py). Delivery claims (lease_owner, lease_until)
+# change rows many times a minute and nothing the list holds, so they leave it alone; any
+# other column, including one added later, moves it. A row, not a sequence: it commits with
+# the change, so a reader never sees the number before the rows.
+_V9_SUBSCRIPTION_CHANGES = """
+CREATE TABLE subscription_changes (
+    single  BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (single),
+    version BIGINT  NOT NULL
+);
+INSERT INTO subscription_changes (version) VALUES (0);
+
+CREATE FUNCTION subscriptions_changed() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    UPDATE subscription_changes SET version = version + 1;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER subscriptions_added_or_removed AFTER INSERT OR DELETE OR TRUNCATE
+ON subscriptions FOR EACH STATEMENT EXECUTE FUNCTION subscriptions_changed();
+
+CREATE TRIGGER subscriptions_changed AFTER UPDATE ON subscriptions
+FOR EACH ROW WHEN (
+    to_jsonb(OLD) - 'lease_owner' - 'lease_until'
+    IS DISTINCT FROM to_jsonb(NEW) - 'lease_owner' - 'lease_until'
+)
+EXECUTE FUNCTION subscriptions_changed();
+"""
+
+# ``shopwire db copy`` copies the feeds with their counters: while it sets
+# ``shopwire.copying`` (for its transaction only) the items it inserts are not counted again,
+# which rewrote every feed's row once per batch of copied items. A setting, not ALTER TABLE
+# ... DISABLE TRIGGER: that needs the table's owner, inserting does not.
+_V10_COPY_SKIPS_ITEM_COUNTS = """
+CREATE OR REPLACE FUNCTION items_count_insert() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF current_setting('shopwire.copying', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    UPDATE feeds SET item_count = feeds.item_count + added.n
+    FROM (SELECT feed_id, count(*) AS n FROM inserted_items GROUP BY feed_id) AS added
+    WHERE feeds.id = added.feed_id;
+    RETURN NULL;
+END
+$$;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
@@ -368,6 +419,8 @@ MIGRATIONS: tuple[str, ...] = (
     _V6_DIGEST_PUBLISHING,
     _V7_ITEMS_LINK_MONTH_RANGE,
     _V8_DISABLED_NOTICES,
+    _V9_SUBSCRIPTION_CHANGES,
+    _V10_COPY_SKIPS_ITEM_COUNTS,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

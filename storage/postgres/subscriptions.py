@@ -58,6 +58,11 @@ class PostgresSubscriptionRepository:
 
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
+        # list_all's last answer and the subscriptions' version it was read at: the poller
+        # lists every subscription each time it starts feeds (many times a second with
+        # thousands of feeds), and reading and building them again was wasted while none
+        # changed (migration 9 keeps the version; SQLite keeps its decoded rows instead).
+        self._listed: tuple[int, tuple[Subscription, ...]] | None = None
 
     async def add(self, subscription: NewSubscription, now: datetime) -> Subscription:
         """Store a new, unpaused subscription created at ``now``."""
@@ -109,10 +114,17 @@ class PostgresSubscriptionRepository:
 
     async def list_all(self) -> list[Subscription]:
         """Every subscription, paused ones included (their posts wait in the outbox), by id."""
+        # The version first: rows read after it are at least as new, so a change committed
+        # in between is read now and read again at the next call, never missed.
+        version = int(await read_value(self._pool, "SELECT version FROM subscription_changes"))
+        if self._listed is not None and self._listed[0] == version:
+            return list(self._listed[1])
         rows = await read(
             self._pool, f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY id"
         )
-        return [subscription_from_row(row) for row in rows]
+        listed = tuple(subscription_from_row(row) for row in rows)
+        self._listed = (version, listed)
+        return list(listed)
 
     async def remove(self, subscription_id: int) -> None:
         """Delete a subscription with its outbox rows and digests (the schema cascades)."""

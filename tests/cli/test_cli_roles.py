@@ -81,3 +81,48 @@ async def test_a_gateway_on_a_shard_another_live_process_serves_is_refused_in_on
         finally:
             await coordination.close()
             await storage.close()
+
+
+async def test_a_gateway_with_another_shard_count_than_running_ones_is_refused_in_one_line() -> (
+    None
+):
+    # Gateways split shards 0-1 of 4: one started on shard 2 of 8 would serve guilds they
+    # serve too, and leave others to nobody.
+    async with fresh_postgres_url() as url:
+        storage = await open_storage(url)
+        coordination = open_coordination(storage, url)
+        try:
+            assert await coordination.hold_shards(Shards((0, 1), 4)) == ()
+            result = await _gateway(url, "--shards", "2", "--shard-count", "8")
+            assert result.code == 1
+            line = one_clear_line(result)
+            assert "--shard-count 8 differs from the running gateways' --shard-count 4" in line
+            assert "Traceback" not in result.err
+        finally:
+            await coordination.close()
+            await storage.close()
+
+
+async def _gateway(url: str, *arguments: str) -> Run:
+    """``shopwire run --role gateway ARGUMENTS`` on ``url``, pointed at no Discord."""
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SHOPWIRE_")},
+        "SHOPWIRE_DB": url,
+        "DISCORD_TOKEN": "never-used",
+        "SHOPWIRE_DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+        "SHOPWIRE_LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--role",
+        "gateway",
+        *arguments,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), CEILING)
+    return Run(process.returncode or 0, out.decode(), err.decode())

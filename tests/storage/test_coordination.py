@@ -7,6 +7,8 @@ test server (so other tests' databases never share a leader or an announcement).
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,11 +18,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.news.errors import StorageError
+from bot.news.errors import ShardCountMismatch, StorageError
 from bot.news.models import Shards
 from bot.news.ports import Coordination, Storage
 from storage import open_storage
 from storage.coordination import open_coordination, refusal
+from storage.postgres import coordination as pg_coordination
 from tests.ceiling import CEILING
 from tests.storage.conftest import T0, add_feed, add_subscription, draft, fresh_postgres_url
 
@@ -169,6 +172,109 @@ async def test_a_shard_is_served_by_one_live_process_and_taken_back_after_it_end
             assert await third.hold_shards(Shards((2, 3), 4)) == ()
         await first.close()  # its session ends (as a killed process's does)
         assert await second.hold_shards(Shards((0, 1), 4)) == ()
+
+
+async def test_a_gateway_with_another_shard_count_is_refused_while_one_runs(
+    pg_url: str,
+) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        assert await first.hold_shards(Shards((0, 1), 4)) == ()
+        # Shard 2 is free, but of 8 it names other guilds than shard 2 of 4.
+        with pytest.raises(ShardCountMismatch) as refused:
+            await second.hold_shards(Shards((2,), 8))
+        assert (refused.value.running, refused.value.asked) == (4, 8)
+        assert "--shard-count 8" in str(refused.value) and "\n" not in str(refused.value)
+        async with process(pg_url) as (_, third):
+            assert await third.hold_shards(Shards((2, 3), 4)) == ()  # the same count: served
+            await first.close()
+            with pytest.raises(ShardCountMismatch):  # one gateway of 4 still runs
+                await second.hold_shards(Shards((0,), 8))
+        # No gateway runs any more (a killed one's session ends the same way): the count may
+        # change, and the new one is what the next gateways must use.
+        assert await second.hold_shards(Shards((0, 1), 8)) == ()
+        async with process(pg_url) as (_, fourth):
+            with pytest.raises(ShardCountMismatch) as again:
+                await fourth.hold_shards(Shards((2, 3), 4))
+            assert again.value.running == 8
+
+
+async def test_gateways_starting_together_with_two_counts_are_not_both_served(
+    pg_url: str,
+) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        results = await asyncio.gather(
+            first.hold_shards(Shards((0,), 2)),
+            second.hold_shards(Shards((1,), 3)),
+            return_exceptions=True,
+        )
+        assert sorted(type(result).__name__ for result in results) == [
+            "ShardCountMismatch",
+            "tuple",
+        ]
+
+
+async def test_the_end_of_the_connection_holding_the_shards_is_noticed(pg_url: str) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        assert await first.hold_shards(Shards((0, 1), 4)) == ()
+        watching = asyncio.create_task(first.shards_lost())
+        database = await asyncpg.connect(pg_url)
+        try:
+            # The server ends the session (as a restart does): its locks go with it.
+            ended = await database.fetchval(TERMINATE_SHARD_HOLDERS)
+            assert ended == 1
+            reason = await asyncio.wait_for(watching, CEILING)
+        finally:
+            await database.close()
+        assert reason == "the connection to the database ended"
+        assert await second.hold_shards(Shards((0, 1), 4)) == ()  # free for another gateway
+
+
+async def test_a_connection_holding_the_shards_that_stops_answering_is_a_lost_hold(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("stopping the server's backend process needs root")
+    monkeypatch.setattr(pg_coordination, "SHARDS_CHECK", 0.2)
+    async with process(pg_url) as (_, coordination):
+        assert await coordination.hold_shards(Shards((0,), 2)) == ()
+        database = await asyncpg.connect(pg_url)
+        try:
+            [backend] = [row[0] for row in await database.fetch(_SHARD_HOLDERS)]
+        finally:
+            await database.close()
+        os.kill(backend, signal.SIGSTOP)  # a hung server or a cut network: no answer at all
+        try:
+            reason = await asyncio.wait_for(coordination.shards_lost(), CEILING)
+        finally:
+            os.kill(backend, signal.SIGCONT)
+        assert reason == "the database did not answer within 0.2 seconds"
+
+
+async def test_closing_the_coordination_is_no_lost_hold(pg_url: str) -> None:
+    async with process(pg_url) as (_, coordination):
+        assert await coordination.shards_lost() is None  # nothing held
+        assert await coordination.hold_shards(Shards((0,), 2)) == ()
+        watching = asyncio.create_task(coordination.shards_lost())
+        await asyncio.sleep(0)
+        await coordination.close()
+        assert await asyncio.wait_for(watching, CEILING) is None
+
+
+# The shard locks are the only one-key (bigint) advisory locks (objsubid 1); this schema's
+# have its hash in their high half (classid).
+_SHARD_HOLDERS = """
+SELECT DISTINCT pid FROM pg_locks
+WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+AND classid = (hashtext(current_schema())::bigint & 4294967295)::oid
+"""
+
+TERMINATE_SHARD_HOLDERS = """
+SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (
+    SELECT DISTINCT pid FROM pg_locks
+    WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+    AND classid = (hashtext(current_schema())::bigint & 4294967295)::oid
+) AS holders
+"""
 
 
 async def test_shards_of_another_database_are_not_this_ones(pg_url: str) -> None:

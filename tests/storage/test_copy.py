@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.news.errors import StorageError
@@ -20,6 +22,7 @@ from bot.news.ports import Storage
 from bot.news.query import parse_query
 from bot.news.stories import StoryMerge, StorySummary
 from storage import Database, open_storage
+from storage import copy as copy_module
 from storage.copy import copy_database
 from tests.storage.conftest import (
     T0,
@@ -144,6 +147,35 @@ async def test_a_copy_reads_exactly_as_the_original(tmp_path: Path) -> None:
             # New rows get ids after every id SQLite gave out, the removed feed's included.
             added = await copy.feeds.add(NewFeed(url="https://new.example/rss", name="New"), T0)
             assert added.id == 4
+        finally:
+            await copy.close()
+
+
+async def test_a_copy_writes_each_feed_row_once_with_its_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "shopwire.db"
+    await _newsroom(path)
+    with sqlite3.connect(path) as raw:  # a counter SQLite got wrong is put right
+        raw.execute("UPDATE feeds SET item_count = 7 WHERE name = 'Private'")
+    monkeypatch.setattr(copy_module, "BATCH", 1)  # one item per batch: four item batches
+    async with fresh_postgres_url() as url:
+        await copy_database(str(path), url)
+        database = await asyncpg.connect(url)
+        try:
+            rows = await database.fetch("SELECT name, item_count, ctid FROM feeds ORDER BY id")
+        finally:
+            await database.close()
+        assert [(r["name"], r["item_count"]) for r in rows] == [("Retail", 3), ("Private", 1)]
+        # Retail was copied first, into the table's first place, and never written again (an
+        # UPDATE leaves a new row version in another place); Private once, by the recount.
+        assert rows[0]["ctid"] == (0, 1) and rows[1]["ctid"] != (0, 2)
+        copy = await open_storage(url)
+        try:  # items stored after the copy are counted
+            retail = await copy.feeds.by_url("https://retail.example/rss", None)
+            assert retail is not None
+            await copy.items.apply(poll(retail, [draft("d", "Temu after the move")], at=T0))
+            assert (await copy.feeds.get(retail.id)).item_count == 4  # type: ignore[union-attr]
         finally:
             await copy.close()
 

@@ -192,3 +192,50 @@ async def test_sqlite_decodes_only_the_rows_that_changed(
         None,
     ]
     assert decoded == [subs[1].id]
+
+
+async def test_postgres_reads_the_subscriptions_again_only_when_one_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from storage import open_storage
+    from storage.postgres import subscriptions as pg_subscriptions
+    from tests.storage.conftest import fresh_postgres_url
+
+    built: list[int] = []
+    build = pg_subscriptions.subscription_from_row
+
+    def counted(row: asyncpg.Record) -> Subscription:
+        built.append(row["id"])
+        return build(row)
+
+    monkeypatch.setattr(pg_subscriptions, "subscription_from_row", counted)
+    async with fresh_postgres_url() as url:
+        poller, gateway = await open_storage(url), await open_storage(url)
+        database = await asyncpg.connect(url)
+        try:
+            subs = [await add_subscription(gateway, channel_id=n) for n in (1, 2)]
+            assert await poller.subscriptions.list_all() == subs
+            built.clear()
+            assert await poller.subscriptions.list_all() == subs
+            # Delivery claims change the rows' leases, not what the list holds.
+            await database.execute(
+                "UPDATE subscriptions SET lease_owner = 'g', lease_until = now()"
+            )
+            assert await poller.subscriptions.list_all() == subs
+            assert built == []
+
+            # Another process's change is seen by the next fill, and so is an operator's SQL.
+            await gateway.subscriptions.pause(subs[1].id, "403 Missing Permissions", T0)
+            listed = await poller.subscriptions.list_all()
+            assert [s.paused_reason for s in listed] == [None, "403 Missing Permissions"]
+            await database.execute(
+                "UPDATE subscriptions SET keywords = '{temu}' WHERE id = $1", subs[0].id
+            )
+            assert (await poller.subscriptions.list_all())[0].filter.keywords == ("temu",)
+            await gateway.subscriptions.remove(subs[0].id)
+            assert [s.id for s in await poller.subscriptions.list_all()] == [subs[1].id]
+            assert await poller.subscriptions.list_all() == await gateway.subscriptions.list_all()
+        finally:
+            await database.close()
+            await poller.close()
+            await gateway.close()
