@@ -48,6 +48,9 @@ from bot.news.stories.wording import (
 _FORMAT = "s2:"
 """The stored form's version tag: prepared data of another version is prepared again."""
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""What ``json.dumps`` with these arguments would build anew for every item."""
+
 TERM_KINDS = ("p", "n", "c", "e")
 # places, numbers (amounts), companies, names (entities)
 
@@ -103,7 +106,7 @@ class Prepared:
             terms.names,
             terms.title_places,
         ]
-        return _FORMAT + json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        return _FORMAT + _ENCODER.encode(body)
 
     @classmethod
     def decode(cls, item_id: int, data: str) -> Prepared | None:
@@ -170,7 +173,7 @@ class TextFeatures:
             self.names,
             self.title_places,
         ]
-        return _TEXT_FORMAT + json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        return _TEXT_FORMAT + _ENCODER.encode(body)
 
     @classmethod
     def decode(cls, data: str) -> TextFeatures | None:
