@@ -215,8 +215,11 @@ def _numbers(text: str, weight: int, into: Counter[str]) -> None:
         into[f"{value * _SCALES.get(scale.replace(' ', ''), 1.0):.6g}"] += weight
 
 
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+
+
 def _is_title_case(title: str) -> bool:
-    words = [w for w in re.findall(r"[^\W\d_]+", title) if len(w) >= 4]
+    words = [w for w in _LETTERS_RE.findall(title) if len(w) >= 4]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
@@ -246,7 +249,10 @@ def _names(text: str, weight: int, into: Counter[str]) -> None:
         start = match.start()
         word = match.group()
         # A word capitalised inside ("FedEx", "PayPal") is a name wherever it stands.
-        camel = any(c.isupper() for c in word[1:]) and any(c.islower() for c in word)
+        if word.isascii():  # the same test at C speed: only A-Z change case there
+            camel = word[1:].lower() != word[1:] and word.upper() != word
+        else:
+            camel = any(c.isupper() for c in word[1:]) and any(c.islower() for c in word)
         if not camel and _at_sentence_start(text, start):
             # Every word is capitalised there; only one followed by another capitalised word
             # ("Sofia Marques to lead...") is taken for a name.
