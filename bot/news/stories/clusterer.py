@@ -614,6 +614,9 @@ def _best(
     """The story with the best score (cosine minus penalty) at or above ``threshold``; ties
     go to the newer story. Penalties only lower a score, so candidates are scored best cosine
     first and the search stops at a cosine no better than the best score found."""
+    # Mostly none reaches the threshold (a new story, a story with no partner): no sorting.
+    if all(cosine < threshold for cosine, _ in scored):
+        return None
     scored.sort(key=lambda pair: (pair[0], pair[1].story_id), reverse=True)
     best: tuple[float, int] | None = None
     for cosine, story in scored:
