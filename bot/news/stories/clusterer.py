@@ -281,8 +281,15 @@ class StoryClusterer:
         for key, weight in item.features.items():
             old = centroid.get(key)
             if old is None:
-                old = 0.0
-                postings.setdefault(key, {})[story_id] = None
+                # The general case below with old = 0.0, which changes neither sum.
+                posting = postings.get(key)
+                if posting is None:
+                    postings[key] = {story_id: None}
+                else:
+                    posting[story_id] = None
+                centroid[key] = weight
+                norm2 += weight * weight
+                continue
             new = old + weight
             centroid[key] = new
             norm2 += new * new - old * old
