@@ -394,6 +394,8 @@ _RELATED = frozenset(
     for pair in ((region, place), (place, region))
 )
 
+_IN_REGIONS = frozenset(term for term, _ in _RELATED)
+
 
 _EMPTY_VIEW = TermView({}, {}, 0.0, 0.0)
 
@@ -420,7 +422,7 @@ def _support(mine: TermView, theirs: TermView) -> float:
         found = bag.get(term)
         if found:
             agreed += weight * min(1.0, found / full)
-        else:
+        elif term in _IN_REGIONS:  # (only places have related terms)
             related = [bag[other] for other in bag if (term, other) in _RELATED]
             if related:
                 agreed += 0.5 * weight * min(1.0, max(related) / full)
