@@ -62,6 +62,7 @@ def _state(clusterer: StoryClusterer) -> object:
             s.names,
             s.sources,
             list(s.members.items()),
+            s.size,
             s.roundup,
         )
         for story_id, s in clusterer._stories.items()
@@ -106,6 +107,9 @@ def test_a_restored_clusterer_places_later_items_as_one_rebuilt_item_by_item(
 
     reference, restored = _one_by_one(held), StoryClusterer.rebuild(held)
     assert _state(restored) == _state(reference)
+    # Every restored story can be forgotten when its time comes.
+    ends = set(restored._ends)
+    assert all((s.last, sid) in ends for sid, s in restored._stories.items())
     after = _placed_after(restored, items[CUT:])
     assert after == _placed_after(reference, items[CUT:])
     assert any(merges for merges in after[1::3])  # later placements merge stories too

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,10 +81,7 @@ class _Story:
     views: Views | None = None  # when needed
     merge_view: Views | None = None  # when needed
     roundup: bool = False  # a round-up's own story: nothing joins it, it merges with nothing
-
-    @property
-    def size(self) -> int:
-        return len(self.members)
+    size: int = 0  # len(members), read in every comparison
 
     def term_views(self) -> Views:
         """Places that can be disputed, numbers, companies, names: for comparisons."""
@@ -132,6 +128,10 @@ class StoryClusterer:
         self._merges: list[StoryMerge] = []
         self.unreadable: list[int] = []  # held items ``rebuild`` could not read
         self._merged_into: dict[int, int] = {}  # merged story id -> the story it joined
+        # (last report, story id) of every story, pushed again whenever its last report moves:
+        # forgetting pops the stories that ended before the cutoff instead of scanning all.
+        # Entries of stories dropped or grown since are skipped when popped.
+        self._ends: list[tuple[float, int]] = []
 
     # --- building and restoring -------------------------------------------------------------
 
@@ -308,14 +308,23 @@ class StoryClusterer:
         for key, weight in item.features.items():
             old = centroid.get(key)
             if old is None:
-                old = 0.0
-                postings.setdefault(key, {})[story_id] = None
+                # The general case below with old = 0.0, which changes neither sum.
+                posting = postings.get(key)
+                if posting is None:
+                    postings[key] = {story_id: None}
+                else:
+                    posting[story_id] = None
+                centroid[key] = weight
+                norm2 += weight * weight
+                continue
             new = old + weight
             centroid[key] = new
             norm2 += new * new - old * old
         story.norm2 = norm2
         story.first = min(story.first, item.published)
-        story.last = max(story.last, item.published)
+        if item.published > story.last:
+            story.last = item.published
+            heapq.heappush(self._ends, (story.last, story_id))
         story.seconds += item.published
         terms = item.terms
         for bag, into in (
@@ -329,6 +338,7 @@ class StoryClusterer:
                 into[term] = into.get(term, 0) + weight
         story.sources[item.source] = story.sources.get(item.source, 0) + 1
         story.members[item.item_id] = item
+        story.size = len(story.members)
         story.roundup = story.roundup or item.roundup
         story.views = None
         story.merge_view = None
@@ -366,8 +376,10 @@ class StoryClusterer:
             names=dict(terms.names),
             sources={item.source: 1},
             members={item.item_id: item},
+            size=1,
             roundup=item.roundup,
         )
+        heapq.heappush(self._ends, (published, story_id))
         self._story_of[item.item_id] = story_id
         if self._newest is None or published > self._newest:
             self._newest = published
@@ -376,8 +388,13 @@ class StoryClusterer:
         if self._newest is None:
             return
         cutoff = self._newest - 2 * self.config.window.total_seconds()
-        for story_id in [s for s, story in self._stories.items() if story.last < cutoff]:
-            self._drop(story_id)
+        # Which stories are dropped matters, not the order: each takes only its own entries.
+        ends, stories = self._ends, self._stories
+        while ends and ends[0][0] < cutoff:
+            _, story_id = heapq.heappop(ends)
+            story = stories.get(story_id)
+            if story is not None and story.last < cutoff:
+                self._drop(story_id)
 
     def _drop(self, story_id: int) -> _Story:
         story = self._stories.pop(story_id)
@@ -400,37 +417,40 @@ class StoryClusterer:
     ) -> list[_Story]:
         """Stories overlapping ``[start - window, end + window]`` that share the most
         (weighted) of the rarest of ``features``, best first."""
-        held = len(self._stories)
-        if not held:
+        if not self._stories:
             return []
         common = _COMMON
         postings = self._postings
+        get = postings.get
         looked: list[tuple[int, str]] = []
         for key in features:
-            posting = postings.get(key)
-            # A term only the excluded story has finds nothing: it would take a slot.
-            if (
-                posting is not None
-                and len(posting) <= common
-                and (exclude is None or len(posting) > 1 or exclude not in posting)
-            ):
-                looked.append((len(posting), key))
+            posting = get(key)
+            if posting is not None:
+                df = len(posting)
+                # A term only the excluded story has finds nothing: it would take a slot.
+                if df <= common and (exclude is None or df > 1 or exclude not in posting):
+                    looked.append((df, key))
         looked.sort()
         score: dict[int, float] = {}
+        found = score.get
         for _, key in looked[:_CANDIDATE_TERMS]:
             weight = features[key]
             for story_id in postings[key]:
-                score[story_id] = score.get(story_id, 0.0) + weight
+                score[story_id] = found(story_id, 0.0) + weight
         if exclude is not None:
             score.pop(exclude, None)
         window = self.config.window.total_seconds()
         earliest, latest = start - window, end + window
         limit = limit or self.config.max_candidates
         out: list[_Story] = []
-        # Best first, ties to the newer story; the few outside the window are skipped.
-        ranked = sorted(score.items(), key=_by_score_then_id, reverse=True)
-        for story_id, _ in ranked[: 2 * limit]:
-            story = self._stories[story_id]
+        # Best first, ties to the newer story; the few outside the window are skipped. Two
+        # stable sorts of plain numbers (by id, then by score) order as one sort by (score,
+        # id) would, several times faster than comparing tuples.
+        ranked = sorted(score, reverse=True)
+        ranked.sort(key=score.__getitem__, reverse=True)
+        stories = self._stories
+        for story_id in ranked[: 2 * limit]:
+            story = stories[story_id]
             if story.last >= earliest and story.first <= latest:
                 out.append(story)
                 if len(out) == limit:
@@ -444,10 +464,9 @@ class StoryClusterer:
             return 0.0
         centroid = story.centroid
         dot = 0.0
-        for key, weight in features.items():
-            other = centroid.get(key)
-            if other is not None:
-                dot += weight * other
+        # The shared keys in ``features``' order (the sum's order), found at C speed.
+        for key in filter(centroid.__contains__, features):
+            dot += features[key] * centroid[key]
         return dot / math.sqrt(story.norm2)
 
     @staticmethod
@@ -456,15 +475,14 @@ class StoryClusterer:
         what happened (``Prepared.event_features``), in one pass."""
         if story.norm2 <= 0.0:
             return 0.0, 0.0
-        centroid = story.centroid
+        centroid, features = story.centroid, item.features
         event_keys = item.event_features()
         dot = event = 0.0
-        for key, weight in item.features.items():
-            other = centroid.get(key)
-            if other is not None:
-                dot += weight * other
-                if key in event_keys:
-                    event += weight * other
+        for key in filter(centroid.__contains__, features):
+            product = features[key] * centroid[key]
+            dot += product
+            if key in event_keys:
+                event += product
         norm = math.sqrt(story.norm2)
         return dot / norm, event / norm
 
@@ -566,7 +584,12 @@ class StoryClusterer:
         config = self.config
         # The story's heaviest terms find its neighbours: a centroid's light terms are the
         # odd words of single reports.
-        top = dict(heapq.nlargest(2 * _CANDIDATE_TERMS, story.centroid.items(), key=_weight))
+        centroid = story.centroid
+        top = centroid
+        if len(centroid) > 2 * _CANDIDATE_TERMS:
+            # What ``heapq.nlargest`` gives (a stable sort's first few), at C speed.
+            heaviest = sorted(centroid, key=centroid.__getitem__, reverse=True)
+            top = {key: centroid[key] for key in heaviest[: 2 * _CANDIDATE_TERMS]}
         candidates = self._candidates(
             top, story.first, story.last, exclude=story.story_id, limit=_MERGE_CANDIDATES
         )
@@ -665,6 +688,9 @@ def _best(
     """The story with the best score (cosine minus penalty) at or above ``threshold``; ties
     go to the newer story. Penalties only lower a score, so candidates are scored best cosine
     first and the search stops at a cosine no better than the best score found."""
+    # Mostly none reaches the threshold (a new story, a story with no partner): no sorting.
+    if all(cosine < threshold for cosine, _ in scored):
+        return None
     scored.sort(key=lambda pair: (pair[0], pair[1].story_id), reverse=True)
     best: tuple[float, int] | None = None
     for cosine, story in scored:
@@ -676,23 +702,14 @@ def _best(
     return None if best is None else best[1]
 
 
-_by_score_then_id = operator.itemgetter(1, 0)
-
-
-def _weight(pair: tuple[str, float]) -> float:
-    return pair[1]
-
-
 def _centroid_cosine(a: _Story, b: _Story) -> float:
     if a.norm2 <= 0.0 or b.norm2 <= 0.0:
         return 0.0
     small, large = (a, b) if len(a.centroid) <= len(b.centroid) else (b, a)
-    other = large.centroid
+    mine, other = small.centroid, large.centroid
     dot = 0.0
-    for key, weight in small.centroid.items():
-        found = other.get(key)
-        if found is not None:
-            dot += weight * found
+    for key in filter(other.__contains__, mine):
+        dot += mine[key] * other[key]
     return dot / math.sqrt(a.norm2 * b.norm2)
 
 

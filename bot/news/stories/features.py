@@ -54,6 +54,9 @@ _FORMAT = "s3:"
 _JSON_FORMAT = "s2:"
 """The stored form before ``_FORMAT``, still read."""
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""What ``json.dumps`` with these arguments would build anew for every item."""
+
 TERM_KINDS = ("p", "n", "c", "e")
 # places, numbers (amounts), companies, names (entities)
 
@@ -116,11 +119,7 @@ class Prepared:
             terms.names,
             terms.title_places,
         ]
-        return (
-            _FORMAT
-            + b64encode(weights.tobytes()).decode("ascii")
-            + json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-        )
+        return _FORMAT + b64encode(weights.tobytes()).decode("ascii") + _ENCODER.encode(body)
 
     @classmethod
     def decode(cls, item_id: int, data: str) -> Prepared | None:
@@ -224,7 +223,7 @@ class TextFeatures:
             self.names,
             self.title_places,
         ]
-        return _TEXT_FORMAT + json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        return _TEXT_FORMAT + _ENCODER.encode(body)
 
     @classmethod
     def decode(cls, data: str) -> TextFeatures | None:
@@ -255,6 +254,12 @@ def term_key(kind: str, term: str) -> str:
     return f"\x00{kind}:{term}"
 
 
+_STEMS: dict[str, str | None] = {}
+"""Each token's stem (None: not a feature), shared by every featurizer of the process: it
+depends on the module's word lists only, and a new clusterer (a rebuild, a test, a worker)
+then starts warm."""
+
+
 class Featurizer:
     """StoryItem -> Prepared. Caches each token's stem: words repeat far more than they vary."""
 
@@ -262,7 +267,7 @@ class Featurizer:
 
     def __init__(self, config: StoryConfig) -> None:
         self._config = config
-        self._stems: dict[str, str | None] = {}
+        self._stems = _STEMS
 
     def _stem(self, token: str) -> str | None:
         found = self._stems.get(token, "")
@@ -323,9 +328,11 @@ class Featurizer:
 
     def text_of(self, item: StoryItem) -> TextFeatures:
         """``item``'s text features: those stored with it at ingest when they were read from
-        the same text, else extracted now."""
+        the same text, else extracted now (with an empty ``check`` when nothing was stored:
+        they are weighed, never stored)."""
         if item.text is None:
-            return self.extract(item)
+            # Read for this use only, never stored: no need to name what it was read from.
+            return self.extract(item, "")
         check = self.check(item)
         stored = TextFeatures.decode(item.text)
         if stored is not None and stored.check == check:

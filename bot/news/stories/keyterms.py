@@ -215,8 +215,11 @@ def _numbers(text: str, weight: int, into: Counter[str]) -> None:
         into[f"{value * _SCALES.get(scale.replace(' ', ''), 1.0):.6g}"] += weight
 
 
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+
+
 def _is_title_case(title: str) -> bool:
-    words = [w for w in re.findall(r"[^\W\d_]+", title) if len(w) >= 4]
+    words = [w for w in _LETTERS_RE.findall(title) if len(w) >= 4]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
@@ -246,7 +249,10 @@ def _names(text: str, weight: int, into: Counter[str]) -> None:
         start = match.start()
         word = match.group()
         # A word capitalised inside ("FedEx", "PayPal") is a name wherever it stands.
-        camel = any(c.isupper() for c in word[1:]) and any(c.islower() for c in word)
+        if word.isascii():  # the same test at C speed: only A-Z change case there
+            camel = word[1:].lower() != word[1:] and word.upper() != word
+        else:
+            camel = any(c.isupper() for c in word[1:]) and any(c.islower() for c in word)
         if not camel and _at_sentence_start(text, start):
             # Every word is capitalised there; only one followed by another capitalised word
             # ("Sofia Marques to lead...") is taken for a name.
@@ -411,6 +417,8 @@ _RELATED = frozenset(
     for pair in ((region, place), (place, region))
 )
 
+_IN_REGIONS = frozenset(term for term, _ in _RELATED)
+
 
 _EMPTY_VIEW = TermView({}, {}, 0.0, 0.0)
 
@@ -437,7 +445,7 @@ def _support(mine: TermView, theirs: TermView) -> float:
         found = bag.get(term)
         if found:
             agreed += weight * min(1.0, found / full)
-        else:
+        elif term in _IN_REGIONS:  # (only places have related terms)
             related = [bag[other] for other in bag if (term, other) in _RELATED]
             if related:
                 agreed += 0.5 * weight * min(1.0, max(related) / full)
