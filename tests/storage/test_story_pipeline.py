@@ -28,10 +28,11 @@ from tests.storage.conftest import add_feed, draft, poll
 _SETS = {
     "holdout2": story_holdout.holdout2_rows,
     "holdout3": story_holdout.holdout3_rows,
+    "holdout4": story_holdout.holdout4_rows,
 }
 
 
-@pytest.fixture(params=["tune", "test", "holdout2", "holdout3"])
+@pytest.fixture(params=["tune", "test", "holdout2", "holdout3", "holdout4"])
 async def newsroom(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[Database, FakeClock, dict[str, str]]]:
@@ -100,6 +101,7 @@ async def test_headline_line_and_link_come_from_one_report(
             *story_holdout.rows(),
             *story_holdout.holdout2_rows(),
             *story_holdout.holdout3_rows(),
+            *story_holdout.holdout4_rows(),
         ]
     }
     service = SummaryService(
