@@ -780,11 +780,14 @@ class _Rest:
         self._regex: re.Pattern[str] | None = None
 
     def match(self, text: str, start: int) -> re.Match[str] | None:
+        return self.regex().match(text, start)
+
+    def regex(self) -> re.Pattern[str]:
         regex = self._regex
         if regex is None:
             # Threads racing here compile the same pattern; either result will do.
             regex = self._regex = re.compile(self.source)
-        return regex.match(text, start)
+        return regex
 
 
 _Candidate = tuple[int, _Rest | None, _Effects]  # (priority, regex rest or None, effects)
@@ -960,6 +963,17 @@ class TopicTagger:
         }
         regex = re.compile(rf"(?<!\w){root.pattern()}(?!\w)")
         return _Matcher(regex=regex, sure=sure, phrases=literal, patterned=patterned)
+
+    def compile_all(self) -> None:
+        """Compile the table now, with the branch regexes otherwise compiled when first needed.
+
+        For a process that forks workers which will tag many items (the parser pool's
+        forkserver): each worker would otherwise compile the same patterns again.
+        """
+        for candidates in self._compiled().patterned.values():
+            for _, rest, _ in candidates:
+                if rest is not None:
+                    rest.regex()
 
     @classmethod
     def default(cls) -> TopicTagger:
