@@ -231,6 +231,8 @@ def _pop(
         output = _urljoin("", output)
     if rss and kind == "text/plain" and _looks_like_html(output):
         kind = "text/html"
+    if output.isascii():
+        return output, kind  # both steps below change only characters past ASCII
     # feedparser's repair of UTF-8 that was decoded as latin-1 somewhere upstream.
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         output = output.encode("iso-8859-1").decode("utf-8")
