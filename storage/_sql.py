@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -82,7 +83,16 @@ def from_db_time_or_none(value: int | None) -> datetime | None:
 
 def to_json_list(values: Iterable[str]) -> str:
     """A compact JSON array of strings (non-ASCII kept readable in the file)."""
-    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+    strings = list(values)
+    # A poll writes three or four of these per item; most hold ids and words that JSON writes
+    # as they are, which this spells out without the encoder (the same text, a third the cost).
+    if _JSON_ESCAPED.search("".join(strings)) is None:
+        return '["' + '","'.join(strings) + '"]' if strings else "[]"
+    return json.dumps(strings, ensure_ascii=False, separators=(",", ":"))
+
+
+# What ``json.dumps(..., ensure_ascii=False)`` writes other than as itself inside a string.
+_JSON_ESCAPED = re.compile(r'[\x00-\x1f"\\]')
 
 
 def from_json_list(text: str) -> tuple[str, ...]:

@@ -523,6 +523,19 @@ class Tagger:
             terms=_words_regex(self._guard_terms),
         )
 
+    def compile_all(self) -> None:
+        """Compile the table now, with the families' negative phrases otherwise compiled when
+        first needed.
+
+        For a process that forks workers which will tag many items (the parser pool's
+        forkserver): each worker would otherwise compile the same patterns again.
+        """
+        self._compiled()
+        for group in self._entries.values():
+            for entry in group:
+                if entry.negatives is not None:
+                    _ = entry.negatives.regex
+
     @staticmethod
     def _add_entry(entries: dict[str, list[_Entry]], key: str, entry: _Entry) -> None:
         group = entries.setdefault(key, [])

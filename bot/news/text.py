@@ -84,7 +84,6 @@ _BLOCK_TAGS = frozenset(
         "ul",
     }
 )
-_WHITESPACE_RE = re.compile(r"\s+")
 # Bidi controls (LRM/RLM, the embeddings and overrides U+202A-E, the isolates U+2066-9, the
 # Arabic letter mark) let feed text reorder what Discord shows around it ("\u202etxet" reads
 # backwards, and the rest of the line with it); zero-width characters hide inside words and
@@ -113,7 +112,9 @@ def strip_invisible(s: str) -> str:
 def collapse_whitespace(s: str) -> str:
     """Turn every run of whitespace into one space and trim the ends; control characters, bidi
     controls and zero-width characters are removed (every feed text passes through here)."""
-    return _WHITESPACE_RE.sub(" ", _CONTROL_RE.sub("", s)).strip()
+    # str.split() splits on exactly the characters \s matches; splitting and joining is about
+    # four times cheaper than a regex substitution, and every feed text passes through here.
+    return " ".join(_CONTROL_RE.sub("", s).split())
 
 
 def html_to_text(s: str) -> str:

@@ -780,11 +780,14 @@ class _Rest:
         self._regex: re.Pattern[str] | None = None
 
     def match(self, text: str, start: int) -> re.Match[str] | None:
+        return self.regex().match(text, start)
+
+    def regex(self) -> re.Pattern[str]:
         regex = self._regex
         if regex is None:
             # Threads racing here compile the same pattern; either result will do.
             regex = self._regex = re.compile(self.source)
-        return regex.match(text, start)
+        return regex
 
 
 _Candidate = tuple[int, _Rest | None, _Effects]  # (priority, regex rest or None, effects)
@@ -797,6 +800,9 @@ class _Matcher(NamedTuple):
     sure: dict[str, _Effects]  # phrases whose match can only be that phrase's branch
     phrases: dict[str, tuple[int, _Effects]]  # every plain phrase: first priority, effects
     patterned: dict[str, list[_Candidate]]  # literal beginning: branches with a regex rest
+    # A matched phrase's candidate branches in the order they are tried (see ``_which``): they
+    # depend on the phrase alone, and the same phrases come up item after item.
+    ordered: dict[str, tuple[_Candidate, ...]]
 
 
 class _Leaf(NamedTuple):
@@ -959,7 +965,18 @@ class TopicTagger:
             )
         }
         regex = re.compile(rf"(?<!\w){root.pattern()}(?!\w)")
-        return _Matcher(regex=regex, sure=sure, phrases=literal, patterned=patterned)
+        return _Matcher(regex=regex, sure=sure, phrases=literal, patterned=patterned, ordered={})
+
+    def compile_all(self) -> None:
+        """Compile the table now, with the branch regexes otherwise compiled when first needed.
+
+        For a process that forks workers which will tag many items (the parser pool's
+        forkserver): each worker would otherwise compile the same patterns again.
+        """
+        for candidates in self._compiled().patterned.values():
+            for _, rest, _ in candidates:
+                if rest is not None:
+                    rest.regex()
 
     @classmethod
     def default(cls) -> TopicTagger:
@@ -1299,6 +1316,27 @@ def _check_pattern(pattern: str, topic_id: str) -> None:
 def _which(matcher: _Matcher, text: str, start: int, end: int) -> _Effects:
     """What the branch that matched ``text[start:end]`` counts: the first that fits."""
     phrase = text[start:end]
+    candidates = matcher.ordered.get(phrase)
+    if candidates is None:
+        candidates = _candidates(matcher, phrase)
+        if len(matcher.ordered) >= _MAX_ORDERED:
+            matcher.ordered.clear()  # a bound for a long-lived process; refilled as it goes
+        matcher.ordered[phrase] = candidates
+    for _, rest, found in candidates:
+        if rest is None:
+            return found
+        match = rest.match(text, start)
+        if match and match.end() == end:
+            return found
+    return ()  # unreachable while the regex and the branches agree
+
+
+_MAX_ORDERED = 20_000
+"""Matched phrases whose candidate branches a matcher keeps (``_Matcher.ordered``)."""
+
+
+def _candidates(matcher: _Matcher, phrase: str) -> tuple[_Candidate, ...]:
+    """The branches that could have matched ``phrase``, first priority first."""
     candidates: list[_Candidate] = [
         entry
         for size in range(1, len(phrase) + 1)
@@ -1308,13 +1346,7 @@ def _which(matcher: _Matcher, text: str, start: int, end: int) -> _Effects:
         priority, found = matcher.phrases[phrase]
         candidates.append((priority, None, found))
     candidates.sort(key=lambda entry: entry[0])
-    for _, rest, found in candidates:
-        if rest is None:
-            return found
-        match = rest.match(text, start)
-        if match and match.end() == end:
-            return found
-    return ()  # unreachable while the regex and the branches agree
+    return tuple(candidates)
 
 
 @functools.cache

@@ -730,3 +730,35 @@ def test_bidi_controls_and_zero_width_characters_are_removed_from_every_text_fie
     invisible = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2069\u061c\u200b\ufeff")
     for text in fields:
         assert text and not set(text) & invisible, repr(text)
+
+
+def _joined_web_link(raw: str, base_url: str) -> str | None:
+    # ``_web_link`` as it was before absolute links skipped ``urljoin``: the reference.
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        absolute = parse_module.urljoin(base_url, raw) if base_url else raw
+        parts = parse_module.urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return parse_module.canonical_link(parse_module._unwrap_redirect(absolute, parts))
+
+
+_URL_PIECES = [
+    "http://", "https://", "HTTPS://", "ftp://", "//", "/", "h.example", "www.google.com",
+    "/url", "?", "#", ";", ";p", "a", "..", ".", "%2F", "?url=https://x.example/a", "&q=",
+    "utm_source=x", "[::1]", "[bad", ":80", ":443", ":", "@", " ", "\t", "\n", "\xa0",
+    "\u3000", "\x00", "mailto:x", "javascript:", "https:///", "é", "#frag", "\\",
+]  # fmt: skip
+
+
+@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(_URL_PIECES), min_size=1, max_size=7).map("".join),
+    st.sampled_from(["https://feeds.example/rss", "http://a.example/x/y?z", ""]),
+)
+def test_links_that_skip_urljoin_come_out_as_joined_ones(raw: str, base_url: str) -> None:
+    assert parse_module._web_link(raw, base_url) == _joined_web_link(raw, base_url)

@@ -149,3 +149,18 @@ async def test_story_text_is_asked_of_the_parser_only_when_the_setting_says_so(
     )
     await asyncio.wait_for(updater.update_due(), 60)
     assert parser.sources == [expected]
+
+
+def test_warm_tables_leaves_nothing_for_a_forked_worker_to_compile() -> None:
+    # The forkserver runs warm_tables once; a regex compiled on demand later would be compiled
+    # again in every worker forked from it.
+    from bot.news.adapters.parse_job import warm_tables
+
+    warm_tables()
+    tagger, topics = Tagger.default(), TopicTagger.default()
+    negatives = [e.negatives for g in tagger._entries.values() for e in g if e.negatives]
+    assert negatives and all(n._regex is not None for n in negatives)
+    rests = [r for c in topics._compiled().patterned.values() for _, r, _ in c if r is not None]
+    assert rests and all(r._regex is not None for r in rests)
+    # Tags come out as before (the tables are the same, only compiled earlier).
+    assert tagger.tag("Temu pauses US shipments") == ("temu",)

@@ -231,6 +231,8 @@ def _pop(
         output = _urljoin("", output)
     if rss and kind == "text/plain" and _looks_like_html(output):
         kind = "text/html"
+    if output.isascii():
+        return output, kind  # both steps below change only characters past ASCII
     # feedparser's repair of UTF-8 that was decoded as latin-1 somewhere upstream.
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         output = output.encode("iso-8859-1").decode("utf-8")
@@ -794,12 +796,15 @@ def _leaf_text(element: ET.Element, allowed: tuple[str, ...], *, text_ok: bool =
 def _other_attrs(element: ET.Element, allowed: tuple[str, ...]) -> bool:
     """Whether the element has an attribute beyond ``allowed`` (any case, as feedparser reads
     plain names: isPermalink is isPermaLink) or two that only differ in case."""
+    if not element.attrib:
+        return False
     seen: set[str] = set()
+    known = {_attr_key(a) for a in allowed}
     for name in element.attrib:
         if name == _XML_LANG:
             continue
         key = _attr_key(name)
-        if key in seen or key not in {_attr_key(a) for a in allowed}:
+        if key in seen or key not in known:
             return True
         seen.add(key)
     return False

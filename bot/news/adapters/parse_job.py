@@ -89,6 +89,6 @@ def _featurizer() -> Featurizer:
 
 
 def warm_tables() -> None:
-    """Compile both tag tables now (they compile on first use otherwise)."""
-    Tagger.default().tag("warm up")
-    TopicTagger.default().tag("warm up")
+    """Compile both tag tables now, every part of them (they compile on first use otherwise)."""
+    Tagger.default().compile_all()
+    TopicTagger.default().compile_all()
