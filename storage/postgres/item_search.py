@@ -141,7 +141,7 @@ class ItemSearch:
         if topic is not None:
             tags.append(topic_tag(topic))
         parameters: list[Any] = [words]
-        clauses = [f"{BLOCKED_SEARCH} @@ $1::tsquery"]
+        clauses: list[str] = []
         months: list[datetime] | None = None
         if request.since is not None or request.until is not None:
             months = await self._months(request.since, request.until)
@@ -158,10 +158,14 @@ class ItemSearch:
             if request.until is not None:
                 parameters.append(utc(request.until))
                 clauses.append(bound.format(f"i.published < ${len(parameters)}"))
+        # Words and filters are one condition on the vector, the id blocks joined to it in
+        # ranges (``{blocks}``): one GIN scan, and one check of each row it finds again.
+        matched = "$1::tsquery"
         filters = filter_query(tags)
         if filters is not None:
             parameters.append(filters)
-            clauses.append(f"{BLOCKED_SEARCH} @@ ${len(parameters)}::tsquery")
+            matched += f" && ${len(parameters)}::tsquery"
+        clauses.insert(0, f"{BLOCKED_SEARCH} @@ ({matched}{{blocks}})")
         visible, parameters = scope(request.guild_id, request.all_guilds, parameters)
         if not months:
             # Wrapped, the feeds' subquery is hashed once: joined, its estimate made a read of
@@ -253,7 +257,7 @@ class ItemSearch:
         depth = (offset + limit + 1) * COLLAPSE_READ_FACTOR
         while True:
             found = await self._rows(
-                sql.replace("{bound}", _bound(floor, top, plan)),
+                _bounded(sql, floor, top, plan),
                 [*parameters, window, depth, limit + 1, offset],
                 plan,
             )
@@ -289,10 +293,11 @@ class ItemSearch:
         read from the index over a range that should hold it."""
         # One statement, no settings: the newest rows come from the primary key, and the
         # conditions, wrapped in IS TRUE, cannot make the planner read another index.
+        where = " AND ".join(clauses).replace("{blocks}", "")
         rows = await self._rows(
             f"""
             SELECT max(i.id) AS top, count(*) AS probed,
-                   count(*) FILTER (WHERE ({" AND ".join(clauses)}) IS TRUE) AS matches
+                   count(*) FILTER (WHERE ({where}) IS TRUE) AS matches
             FROM (SELECT * FROM items ORDER BY id DESC LIMIT {PROBE_ROWS}) AS i
             """,
             parameters,
@@ -402,20 +407,18 @@ def _floors(top: int, span: int) -> Iterator[int | None]:
     yield None
 
 
-def _bound(floor: int | None, top: int, plan: _Plan) -> str:
-    """SQL keeping the ids above ``floor`` (our own integers, written in: the planner sees
-    the range). Read from the index, the range is also its id blocks' lexemes, so that the
-    index reads only their matches."""
-    if floor is None:
-        return ""
-    bound = f"AND i.id > {int(floor)}"
-    blocks = range((floor + 1) >> BLOCK_BITS, (top >> BLOCK_BITS) + 1)
-    if plan is _Plan.WALK or len(blocks) > MAX_RANGE_BLOCKS:
-        return bound
+def _bounded(sql: str, floor: int | None, top: int, plan: _Plan) -> str:
+    """``sql`` keeping the ids above ``floor`` (our own integers, written in: the planner sees
+    the range). Read from the index, the range is its id blocks' lexemes instead, joined to
+    the words, so that the index reads only their matches."""
+    bound = "" if floor is None else f"AND i.id > {int(floor)}"
+    blocks = range(0 if floor is None else (floor + 1) >> BLOCK_BITS, (top >> BLOCK_BITS) + 1)
+    if floor is None or plan is _Plan.WALK or len(blocks) > MAX_RANGE_BLOCKS:
+        return sql.replace("{bound}", bound).replace("{blocks}", "")
     # The blocks alone (the floor is a block's start): with the bound too, the planner ANDs
     # the block range index's bitmap, lossy, and every row of the range is checked again.
     newest = " | ".join(f"''{block_tag(block)}''" for block in blocks)
-    return f"AND {BLOCKED_SEARCH} @@ '{newest}'::tsquery"
+    return sql.replace("{bound}", "").replace("{blocks}", f" && '{newest}'::tsquery")
 
 
 def _clamp(value: int, low: int, high: int) -> int:
