@@ -8,13 +8,15 @@ matches that pass the filters are ranked (``ts_rank`` with the title weighted th
 text, in place of bm25) and reranked by recency; deeper pages widen the window; a collapsed
 page groups the ranking's best rows per story before cutting the page.
 
-GIN cannot walk its matches newest first the way FTS5 walks rowids, and reading every match
-of a common word costs what the window saves. Item ids grow with insertion time, so a search
-looks among the newest ``ID_SPAN`` ids first and widens the range eightfold while it holds
-fewer than ``window`` matches: a range that holds a full window holds exactly the newest
-``window`` matches, the ones SQLite ranks. The planner then either walks the primary key
-backwards (a common word: a few thousand rows) or intersects the GIN bitmap with the range (a
-rarer one), instead of walking half the table for a phrase or a date filter.
+GIN cannot walk its matches newest first, and reading every match of a common word costs what
+the window saves. Item ids grow with insertion time, so a search looks among the newest ids
+first and widens the range (``ID_SPAN_FACTOR``) while it holds fewer than ``window`` matches: a
+range that holds a full window holds exactly the newest ``window`` matches, the ones SQLite
+ranks. A very common word walks the primary key backwards (a few thousand rows); any other
+query reads the GIN index within the range's id blocks: the index holds each item's vector
+with a lexeme of its block of ids (``BLOCKED_SEARCH``, migration 11), so ``words & filters &
+(newest blocks)`` is one GIN scan that reads only those blocks' matches, where intersecting
+with an id range read every match of the words and filters first.
 
 A date filter walks months instead: the newest matches of a year-old range sit half the table
 below the newest ids, and a walk of the primary key reads every row above them. An index on
@@ -37,9 +39,12 @@ from bot.news.errors import InvalidQuery
 from bot.news.models import ItemPage, SearchQuery, SearchRequest, utc
 from storage.postgres.item_rows import ITEM_COLUMNS
 from storage.postgres.items_page import page, scope
-from storage.postgres.pool import Pool, read, read_one, read_value, transaction
+from storage.postgres.pool import Pool, read, read_one, transaction
 from storage.postgres.search import (
+    BLOCK_BITS,
+    BLOCKED_SEARCH,
     RANK_WEIGHTS,
+    block_tag,
     company_tag,
     feed_tag,
     filter_query,
@@ -62,22 +67,37 @@ RECENCY_HALF_LIFE = timedelta(days=3)
 MAX_MONTH_TAGS = 24
 """A date range spanning more months than this is searched by id ranges, not month by month."""
 
-ID_SPAN = 50_000
+ID_SPAN = 4096
 """A search first looks among at least the newest this many item ids, then ``ID_SPAN_FACTOR``
-times as many and so on, while that range holds fewer matches than the window."""
+times as many and so on, while that range holds fewer matches than the window. Each range is
+read again whole: a small factor reads at most twice the matches the window needs."""
 
-ID_SPAN_FACTOR = 8
+ID_SPAN_FACTOR = 2
 
 PROBE_ROWS = 2_000
 """A search first counts its matches among this many newest items: how many items it must
 walk to fill its window, were matches as dense further back."""
 
-WALK_ROWS = 60_000
+WALK_ROWS = 5_000
 """A window expected within this many newest items is found by walking ids newest first (a
-common word); a rarer query intersects the GIN index with an id range (``items_id_range``)."""
+very common word); a rarer query reads the GIN index within the id blocks of a range, each
+match a row read (a walk reads every row, but from consecutive pages)."""
 
-SPAN_MARGIN = 2
+MONTH_WALK_ROWS = 60_000
+"""A date-filtered query whose window is expected within this many items (were its months the
+newest) walks its months checking each row's stored vector (the planner, given the indexed
+vector, checks that, which costs a copy of each row's vector)."""
+
+PREFIX_WALK_ROWS = 60_000
+"""``WALK_ROWS`` for a query with a prefix: GIN reads every match of every word a prefix
+starts, whatever the blocks, so a walk pays off for rarer queries."""
+
+SPAN_MARGIN = 1.5
 """The first id range holds this many times the items the probe expects the window in."""
+
+MAX_RANGE_BLOCKS = 256
+"""A range of more id blocks than this is read from the index by its id bound alone: a query
+naming every block would cost more to read than it saves."""
 
 COLLAPSE_READ_FACTOR = 4
 """A collapsed page is grouped from this many times ``offset + limit + 1`` ranked rows at
@@ -92,6 +112,7 @@ class _Plan(Enum):
 
     PLANNER = ()
     WALK = ("enable_bitmapscan", "enable_seqscan")  # ids newest first, every row checked
+    MONTHS = ("enable_seqscan", "enable_bitmapscan")  # the same, month by month
     INDEX = ("enable_indexscan", "enable_seqscan")  # GIN matches within the id range
 
 
@@ -120,7 +141,7 @@ class ItemSearch:
         if topic is not None:
             tags.append(topic_tag(topic))
         parameters: list[Any] = [words]
-        clauses = ["i.search @@ $1::tsquery"]
+        clauses: list[str] = []
         months: list[datetime] | None = None
         if request.since is not None or request.until is not None:
             months = await self._months(request.since, request.until)
@@ -137,11 +158,20 @@ class ItemSearch:
             if request.until is not None:
                 parameters.append(utc(request.until))
                 clauses.append(bound.format(f"i.published < ${len(parameters)}"))
+        # Words and filters are one condition on the vector: a phrase's match is checked again
+        # on each row found, and each condition makes the row's vector again.
+        matched = "$1::tsquery"
         filters = filter_query(tags)
         if filters is not None:
             parameters.append(filters)
-            clauses.append(f"i.search @@ ${len(parameters)}::tsquery")
+            matched += f" && ${len(parameters)}::tsquery"
+        clauses.insert(0, f"{BLOCKED_SEARCH} @@ ({matched})")
         visible, parameters = scope(request.guild_id, request.all_guilds, parameters)
+        if not months:
+            # Wrapped, the feeds' subquery is hashed once: joined, its estimate made a read of
+            # the index repeat a lookup of the feeds for each match (a third of the time). A
+            # month's walk is left to the planner's estimates, which the wrapper would change.
+            visible = [f"({clause}) IS TRUE" for clause in visible]
         clauses += visible
         if months:
             parameters.append([month.replace(tzinfo=None) for month in months])
@@ -156,12 +186,20 @@ class ItemSearch:
                 LIMIT ${len(parameters) + 1}
             """
         n = len(parameters)
+        prefix = any(term.prefix for group in query.all_of for term in group.terms)
+        walk_rows = PREFIX_WALK_ROWS if prefix else WALK_ROWS
+        floors: Iterator[int | None]
         if months:
-            top = await read_value(self._pool, "SELECT max(id) FROM items")
-            floors: Iterator[int | None] = iter([None])  # a month walk is exact as it is
-            plan = _Plan.PLANNER
+            # How common the words are, dates aside (the newest items may lie outside them): a
+            # common query walks its months checking stored vectors; a rarer one leaves each
+            # month to the planner, which may read the index within it.
+            undated = [f"({c} OR TRUE)" if "i.published" in c else c for c in clauses]
+            # (The months' parameter, last, is the walk's only.)
+            top, _, plan = await self._ranges(undated, parameters[:-1], window, MONTH_WALK_ROWS)
+            floors = iter([None])  # a month walk is exact as it is
+            plan = _Plan.MONTHS if plan is _Plan.WALK else _Plan.PLANNER
         else:
-            top, floors, plan = await self._ranges(clauses, parameters, window)
+            top, floors, plan = await self._ranges(clauses, parameters, window, walk_rows)
         if top is None:
             return ItemPage(items=())
         hits = f"""
@@ -218,10 +256,8 @@ class ItemSearch:
         floor = next(floors)
         depth = (offset + limit + 1) * COLLAPSE_READ_FACTOR
         while True:
-            # The floor is our own integer: written in, it lets the planner see the range.
-            bound = "" if floor is None else f"AND i.id > {int(floor)}"
             found = await self._rows(
-                sql.replace("{bound}", bound),
+                _bounded(sql, floor, top, plan),
                 [*parameters, window, depth, limit + 1, offset],
                 plan,
             )
@@ -244,7 +280,7 @@ class ItemSearch:
         return await page(self._pool, rows, limit, collapse=request.collapse)
 
     async def _ranges(
-        self, clauses: list[str], parameters: list[Any], window: int
+        self, clauses: list[str], parameters: list[Any], window: int, walk_rows: int
     ) -> tuple[int | None, Iterator[int | None], _Plan]:
         """The highest item id (None: no items), the id ranges to search and how to search
         the first, from a count of the matches among the newest ``PROBE_ROWS`` items.
@@ -253,14 +289,15 @@ class ItemSearch:
         as unrelated and a phrase as its words: '"de minimis"' (words that always come
         together) looked rare and read 72,000 GIN matches where a walk of 14,000 rows finds
         the window; a topic with a word looked common and walked 97,000 rows. The probe
-        counts instead: a window expected within ``WALK_ROWS`` items is walked, a rarer one
+        counts instead: a window expected within ``walk_rows`` items is walked, a rarer one
         read from the index over a range that should hold it."""
         # One statement, no settings: the newest rows come from the primary key, and the
         # conditions, wrapped in IS TRUE, cannot make the planner read another index.
+        where = " AND ".join(clauses)
         rows = await self._rows(
             f"""
             SELECT max(i.id) AS top, count(*) AS probed,
-                   count(*) FILTER (WHERE ({" AND ".join(clauses)}) IS TRUE) AS matches
+                   count(*) FILTER (WHERE ({where}) IS TRUE) AS matches
             FROM (SELECT * FROM items ORDER BY id DESC LIMIT {PROBE_ROWS}) AS i
             """,
             parameters,
@@ -271,14 +308,19 @@ class ItemSearch:
             return None, iter([None]), _Plan.PLANNER
         top, probed, matches = int(row["top"]), int(row["probed"]), int(row["matches"])
         expected = window * probed / matches if matches else float(top)
-        plan = _Plan.WALK if expected <= WALK_ROWS else _Plan.INDEX
+        plan = _Plan.WALK if expected <= walk_rows else _Plan.INDEX
         return top, _floors(top, max(ID_SPAN, int(expected * SPAN_MARGIN))), plan
 
     async def _rows(
         self, sql: str, parameters: list[Any], plan: _Plan | None = _Plan.PLANNER
     ) -> list[asyncpg.Record]:
         """The rows of one statement; with a ``plan``, in a transaction of its own planned
-        for its parameters, with the plan's settings off (None: the statement as it is)."""
+        for its parameters, with the plan's settings off (None: the statement as it is).
+
+        A statement that checks rows one by one (the probe, a walk) checks their stored
+        vectors: the block lexeme matters only to the index, and each row's would be made."""
+        if plan in (None, _Plan.WALK, _Plan.MONTHS):
+            sql = sql.replace(BLOCKED_SEARCH, "i.search")
         try:
             if plan is None:
                 return await read(self._pool, sql, *parameters)
@@ -354,11 +396,31 @@ def _month_walk(clauses: list[str], months: int, count: int, window: str) -> str
 
 def _floors(top: int, span: int) -> Iterator[int | None]:
     """The id ranges a search widens through: above ``top`` minus ``span``, minus
-    ``ID_SPAN_FACTOR`` times that, ..., then every id (None)."""
+    ``ID_SPAN_FACTOR`` times that, ..., then every id (None); each floor lowered to just
+    below its id block, so that a range is whole blocks."""
     while span < top:
-        yield top - span
+        block = (top - span + 1) >> BLOCK_BITS
+        if block == 0:
+            break
+        yield (block << BLOCK_BITS) - 1
         span *= ID_SPAN_FACTOR
     yield None
+
+
+def _bounded(sql: str, floor: int | None, top: int, plan: _Plan) -> str:
+    """``sql`` keeping the ids above ``floor`` (our own integers, written in: the planner sees
+    the range). Read from the index, the range is its id blocks' lexemes instead, so that the
+    index reads only their matches."""
+    bound = "" if floor is None else f"AND i.id > {int(floor)}"
+    blocks = range(0 if floor is None else (floor + 1) >> BLOCK_BITS, (top >> BLOCK_BITS) + 1)
+    if floor is None or plan is _Plan.WALK or len(blocks) > MAX_RANGE_BLOCKS:
+        return sql.replace("{bound}", bound)
+    # The blocks alone (the floor is a block's start): with the bound too, the planner ANDs
+    # the block range index's bitmap, lossy, and every row of the range is checked again. A
+    # condition of their own: joined to the words, GIN checked the whole query for every item
+    # of every block (`shein ipo`: 94 ms where two conditions take 2 ms).
+    newest = " | ".join(f"''{block_tag(block)}''" for block in blocks)
+    return sql.replace("{bound}", f"AND {BLOCKED_SEARCH} @@ '{newest}'::tsquery")
 
 
 def _clamp(value: int, low: int, high: int) -> int:

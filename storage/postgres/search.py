@@ -67,6 +67,29 @@ def month_tag(when: datetime) -> str:
     return f"#m{when.year:04d}{when.month:02d}"
 
 
+BLOCK_BITS = 12
+"""Items are grouped in blocks of ``2 ** BLOCK_BITS`` consecutive ids, each block a hidden
+lexeme of the search index (``BLOCKED_SEARCH``, migration 11)."""
+
+
+def blocked_search(bits: int) -> str:
+    """SQL for an item's search vector (items aliased ``i``) with the lexeme of its block of
+    ``2 ** bits`` ids."""
+    return f"(i.search || array_to_tsvector(ARRAY['#b' || (i.id >> {bits})::text]))"
+
+
+BLOCKED_SEARCH = blocked_search(BLOCK_BITS)
+"""An item's search vector (items aliased ``i``) with its id block's lexeme: the expression
+the GIN index holds. Its ids grow with insertion time, so ``word & (newest blocks)`` reads
+only the word's newest matches from the index, where a bound on ids would read them all
+first. Made from the id rather than stored, so that no write needs the id it gets."""
+
+
+def block_tag(block: int) -> str:
+    """The hidden lexeme of the block of ids ``block``: ids ``block << BLOCK_BITS`` on."""
+    return f"#b{block}"
+
+
 def month_sql(published: str) -> str:
     """SQL for the ``tsvector`` holding the month lexeme of ``published`` (a timestamptz
     expression); ``array_to_tsvector`` takes the lexeme as it is, with no parsing."""
