@@ -29,7 +29,7 @@ from bot.settings import Settings, load_settings
 # bot.app (the database and services) is imported when a command runs; Discord, aiohttp,
 # feedparser and matplotlib only by the commands that use them (see tests/cli/test_cli_imports.py).
 if TYPE_CHECKING:
-    from bot.app import Newsroom
+    from bot.app import Newsroom, Reader
     from bot.news.summary import NewsSummary
 
 log = logging.getLogger("shopwire")
@@ -291,6 +291,8 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
         command = _migrate(settings, console)
     elif args.command == "db":
         command = _db_copy(args, console)
+    elif args.command in _READERS:
+        command = _with_reader(settings, args, console, _READERS[args.command])
     else:
         handler = _HANDLERS[(args.command, getattr(args, "feeds_command", None))]
         command = _with_newsroom(settings, args, console, handler)
@@ -325,6 +327,7 @@ def _configure_logging(settings: Settings, is_bot: bool, stream: TextIO) -> None
 
 
 Handler = Callable[["Newsroom", argparse.Namespace, Console], Coroutine[Any, Any, int]]
+ReaderHandler = Callable[["Reader", argparse.Namespace, Console], Coroutine[Any, Any, int]]
 
 
 async def _with_newsroom(
@@ -334,6 +337,16 @@ async def _with_newsroom(
 
     async with open_newsroom(settings, read_only=handler in _READ_ONLY) as newsroom:
         return await handler(newsroom, args, console)
+
+
+async def _with_reader(
+    settings: Settings, args: argparse.Namespace, console: Console, handler: ReaderHandler
+) -> int:
+    # Reading items needs the database and nothing else: no services that poll or deliver.
+    from bot.app import open_reader
+
+    async with open_reader(settings) as reader:
+        return await handler(reader, args, console)
 
 
 # Commands --------------------------------------------------------------------------------
@@ -424,8 +437,8 @@ async def _print_nothing_polled(room: Newsroom, out: TextIO) -> None:
     print("`shopwire poll --all` polls every enabled feed now.", file=out)
 
 
-async def _cmd_latest(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
-    page = await room.service.latest(
+async def _cmd_latest(room: Reader, args: argparse.Namespace, console: Console) -> int:
+    page = await room.items.latest(
         company=args.company,
         feed=args.feed,
         limit=args.limit,
@@ -435,25 +448,25 @@ async def _cmd_latest(room: Newsroom, args: argparse.Namespace, console: Console
     )
     if page.hits or args.json:
         return _print_items(console, page.hits, args.json, empty="")
-    _, stored = await room.service.feed_counts()
+    _, stored = await room.items.feed_counts()
     if not stored:
         print("No items stored yet. `shopwire poll` fetches the feeds.", file=console.out)
         return EXIT_OK
     # Items are stored, none of them match: say which filter left nothing.
     wanted = []
     if args.company:
-        wanted.append(f"about {room.service.resolve_company(args.company).name}")
+        wanted.append(f"about {room.items.resolve_company(args.company).name}")
     if args.topic:
-        wanted.append(f"in the {room.service.resolve_topic(args.topic).name} topic")
+        wanted.append(f"in the {room.items.resolve_topic(args.topic).name} topic")
     if args.feed:
-        wanted.append(f"from {(await room.service.find_feed(args.feed, all_guilds=True)).name}")
+        wanted.append(f"from {(await room.items.find_feed(args.feed, all_guilds=True)).name}")
     what = f"is {' and '.join(wanted)}" if wanted else "can be shown"
     print(f"None of the {stored} stored item{'s' if stored != 1 else ''} {what}.", file=console.out)
     return EXIT_OK
 
 
-async def _cmd_search(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
-    page = await room.service.search(
+async def _cmd_search(room: Reader, args: argparse.Namespace, console: Console) -> int:
+    page = await room.items.search(
         args.query,
         company=args.company,
         feed=args.feed,
@@ -639,8 +652,6 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("poll", None): _cmd_poll,
     ("summary", None): _cmd_summary,
     ("trend", None): _cmd_trend,
-    ("latest", None): _cmd_latest,
-    ("search", None): _cmd_search,
     ("feeds", "add"): _cmd_feeds_add,
     ("feeds", "list"): _cmd_feeds_list,
     ("feeds", "remove"): _cmd_feeds_remove,
@@ -650,9 +661,12 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("feeds", "export-opml"): _cmd_feeds_export,
 }
 
+# Commands that only read items: they open the database alone (bot.app.open_reader).
+_READERS: dict[str, ReaderHandler] = {"latest": _cmd_latest, "search": _cmd_search}
+
 # Commands that only read: they work on a read-only database file and never write to one.
 _READ_ONLY: frozenset[Handler] = frozenset(
-    {_cmd_latest, _cmd_search, _cmd_summary, _cmd_trend, _cmd_feeds_list, _cmd_feeds_export}
+    {_cmd_summary, _cmd_trend, _cmd_feeds_list, _cmd_feeds_export}
 )
 
 
