@@ -8,7 +8,9 @@ from it too (``delivery_sender``, ``digest_scheduler``).
 
 The fetcher and the parser pool are opened on first use (``bot.lazy``), and the taggers compile
 their tables on the first item tagged; aiohttp, feedparser and the LLM client are imported only
-then. ``shopwire latest`` and ``search`` open the database and nothing else.
+then. ``shopwire latest`` and ``search`` use ``open_reader``: the database (one query-only
+connection when it is up to date) and ``ItemQueries``, nothing else; this module imports the
+other services only when it builds them, so that those commands answer at once.
 """
 
 from __future__ import annotations
@@ -392,7 +394,7 @@ async def open_reader(settings: Settings, *, clock: Clock | None = None) -> Asyn
     seeded with the catalogue, as by any other command.
     """
     the_clock: Clock = clock or SystemClock()
-    database = await open_storage(settings.db)
+    database = await open_storage(settings.db, read_only=True)
     try:
         if settings.seed_catalogue and database.created:
             from bot.news.services.catalogue_seeding import seed_catalogue

@@ -23,8 +23,11 @@ class SchemaMigration:
     reached: int
 
 
-async def open_storage(url: str) -> Storage:
+async def open_storage(url: str, *, read_only: bool = False) -> Storage:
     """Open (creating and migrating if needed) the database ``url`` names.
+
+    ``read_only``: the caller only reads (``shopwire latest``, ``search``); an up-to-date
+    SQLite file is then opened with one query-only connection (``Database.open_for_reading``).
 
     ``url`` is the ``db`` setting: a file path or ``sqlite:///path`` (SQLite), or a
     ``postgresql://`` URL; anything else, and any database that cannot be opened, raises
@@ -36,6 +39,8 @@ async def open_storage(url: str) -> Storage:
         from storage.postgres import open_postgres
 
         return await open_postgres(location.url)
+    if read_only:
+        return await Database.open_for_reading(location.path)
     return await Database.open(location.path)
 
 

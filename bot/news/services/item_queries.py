@@ -15,7 +15,6 @@ from bot.news.errors import FeedNotFound, UnknownCompany, UserError
 from bot.news.lookup import resolve_or_explain
 from bot.news.models import Company, Feed, ItemPage, LatestRequest, SearchRequest
 from bot.news.query import parse_query
-from bot.news.timeparse import parse_since
 
 if TYPE_CHECKING:  # the topic table is imported with the tagger, only when a topic is asked for
     from bot.news.ports import (
@@ -168,4 +167,6 @@ def _page_size(limit: int) -> int:
 def _moment(value: str | datetime | None, now: datetime) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
+    from bot.news.timeparse import parse_since  # its patterns compile only for --since/--until
+
     return parse_since(value, now) if value.strip() else None
