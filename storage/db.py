@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from bot.news.errors import StorageError
+from storage import migrations
 from storage._sql import Connections, storage_error
 from storage.feeds import SqliteFeedRepository
 from storage.items import SqliteItemRepository
-from storage.migrations import SCHEMA_VERSION, migrate
+from storage.migrations import migrate
 
 # The repositories `shopwire latest` and `search` never use are imported when first asked for.
 if TYPE_CHECKING:
@@ -209,7 +210,7 @@ class Database:
             if isinstance(exc, sqlite3.Error):
                 return await cls.open(path)
             raise
-        if version != SCHEMA_VERSION or sqlite3.sqlite_version_info < _MIN_SQLITE:
+        if version != migrations.SCHEMA_VERSION or sqlite3.sqlite_version_info < _MIN_SQLITE:
             await connection.close()
             return await cls.open(path)
         return cls(location, Connections(connection, None))
