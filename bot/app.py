@@ -8,9 +8,10 @@ from it too (``delivery_sender``, ``digest_scheduler``).
 
 The fetcher and the parser pool are opened on first use (``bot.lazy``), and the taggers compile
 their tables on the first item tagged; aiohttp, feedparser and the LLM client are imported only
-then. ``shopwire latest`` and ``search`` use ``open_reader``: the database (one query-only
-connection when it is up to date) and ``ItemQueries``, nothing else; this module imports the
-other services only when it builds them, so that those commands answer at once.
+then. ``shopwire latest`` and ``search`` use ``open_reader_now`` (or ``open_reader``): the
+database and ``ItemQueries``, nothing else, without an event loop on an up-to-date SQLite file;
+this module imports the other services only when it builds them, so those commands answer at
+once.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bot.news.clock import SystemClock
 from bot.news.services.item_queries import ItemQueries
 from bot.news.services.metrics import NO_METRICS, Metrics
 from bot.settings import Settings
-from storage import SchemaMigration, migrate_storage, open_storage
+from storage import SchemaMigration, migrate_storage, open_query_only, open_storage
 
 # Only what `shopwire latest` and `search` need (open_reader) is imported with this module; the
 # services of the bot and of polling are imported by what builds them (tests/cli/test_cli_imports).
@@ -384,6 +385,29 @@ async def open_newsroom(
         )
 
 
+def open_reader_now(settings: Settings, *, clock: Clock | None = None) -> Reader | None:
+    """``open_reader`` without an event loop (nor asyncio imported): for an up-to-date SQLite
+    file, a Reader whose reads finish at once (run them with ``bot.loopless.run_now``, and
+    close its storage the same way); None for anything else (then use ``open_reader``)."""
+    database = open_query_only(settings.db)
+    if database is None:
+        return None
+    return _reader(database, clock or SystemClock())
+
+
+def _reader(database: Storage, clock: Clock) -> Reader:
+    return Reader(
+        database,
+        ItemQueries(
+            feeds=database.feeds,
+            items=database.items,
+            companies=LazyCompanies(),
+            clock=clock,
+            topics=LazyTopics(),
+        ),
+    )
+
+
 @asynccontextmanager
 async def open_reader(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Reader]:
     """Open the database to read items, and close it on exit (``shopwire latest``, ``search``).
@@ -400,16 +424,7 @@ async def open_reader(settings: Settings, *, clock: Clock | None = None) -> Asyn
             from bot.news.services.catalogue_seeding import seed_catalogue
 
             await seed_catalogue(database.feeds, database.meta, the_clock)
-        yield Reader(
-            database,
-            ItemQueries(
-                feeds=database.feeds,
-                items=database.items,
-                companies=LazyCompanies(),
-                clock=the_clock,
-                topics=LazyTopics(),
-            ),
-        )
+        yield _reader(database, the_clock)
     finally:
         await database.close()
 

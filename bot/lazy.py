@@ -12,7 +12,6 @@ topic directories are imported the same way for ``latest`` and ``search`` (``--c
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -35,6 +34,8 @@ class OnFirstUse(Generic[T]):
         self._open = opener
         self._close = closer
         self._value: T | None = None
+        import asyncio  # here: `shopwire latest` imports this module and never asyncio
+
         self._lock = asyncio.Lock()
         self._closed = False
 

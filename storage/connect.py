@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +43,17 @@ async def open_storage(url: str, *, read_only: bool = False) -> Storage:
     return await Database.open(location.path)
 
 
+def open_query_only(url: str) -> Storage | None:
+    """The database ``url`` names, opened to read only and without an event loop, when it is an
+    up-to-date SQLite file (``Database.open_query_only``); None otherwise: PostgreSQL, or a file
+    that ``open_storage(url, read_only=True)`` has to create, migrate or refuse.
+    """
+    location = parse_db_url(url)
+    if isinstance(location, PostgresLocation):
+        return None
+    return Database.open_query_only(location.path)
+
+
 async def migrate_storage(url: str) -> SchemaMigration:
     """Create or bring up to date the schema of the database ``url`` names, then close it.
 
@@ -56,6 +66,8 @@ async def migrate_storage(url: str) -> SchemaMigration:
 
         migrated = await migrate_postgres(location.url)
         return SchemaMigration("PostgreSQL", migrated.found, migrated.reached)
+    import asyncio  # here: `shopwire latest` reads without an event loop (open_query_only)
+
     found = await asyncio.to_thread(_sqlite_version, location.path)
     database = await Database.open(location.path, read_connection=False)
     await database.close()

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from bot.news.errors import StorageError
 from storage import migrations
-from storage._sql import Connections, storage_error
+from storage._sql import Connections, QueryOnlyConnection, storage_error
 from storage.feeds import SqliteFeedRepository
 from storage.items import SqliteItemRepository
 from storage.migrations import migrate
 
-# The repositories `shopwire latest` and `search` never use are imported when first asked for.
+# The repositories `shopwire latest` and `search` never use are imported when first asked for,
+# and asyncio and aiosqlite by the async opening (those commands read without them).
 if TYPE_CHECKING:
+    import aiosqlite
+
     from storage.backlog import SqliteBacklog
     from storage.digests import SqliteDigestRepository, SqliteGuildSettings
     from storage.follow_roles import SqliteFollowRoleRepository
@@ -153,6 +153,8 @@ class Database:
             raise StorageError(
                 f"SQLite {sqlite3.sqlite_version} is too old: Shopwire needs 3.37 or newer."
             )
+        import asyncio
+
         location = str(path)
         in_memory = location == ":memory:" or location.startswith("file::memory:")
         created = in_memory
@@ -215,6 +217,35 @@ class Database:
             return await cls.open(path)
         return cls(location, Connections(connection, None))
 
+    @classmethod
+    def open_query_only(cls, path: str | Path) -> Database | None:
+        """The database at ``path`` on one plain query-only connection, without an event loop
+        (``QueryOnlyConnection``), if it is an existing file at the current schema; else None,
+        and ``open_for_reading`` decides (it creates, migrates or says what is wrong).
+        """
+        location = str(path)
+        if location.startswith("file:") or location == ":memory:":
+            return None
+        if sqlite3.sqlite_version_info < _MIN_SQLITE:
+            return None
+        connection: sqlite3.Connection | None = None
+        try:
+            connection = sqlite3.connect(
+                _existing_file_uri(location), uri=True, isolation_level=None
+            )
+            connection.row_factory = sqlite3.Row
+            for pragma in (*_PRAGMAS, "PRAGMA query_only = ON"):
+                connection.execute(pragma)
+            row = connection.execute("PRAGMA user_version").fetchone()
+        except sqlite3.Error:
+            if connection is not None:
+                connection.close()
+            return None
+        if row is None or row[0] != migrations.SCHEMA_VERSION:
+            connection.close()
+            return None
+        return cls(location, QueryOnlyConnection(connection))
+
     async def close(self) -> None:
         """Close the connections after the current write, if any (the last one checkpoints)."""
         await self._connections.close()
@@ -236,7 +267,20 @@ def _existing_file_uri(location: str) -> str:
     return f"{Path(location).absolute().as_uri()}?mode=rw"
 
 
+_PRAGMAS = (
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys = ON",
+    # With WAL, NORMAL loses at most the last transactions on power loss, never
+    # consistency; FULL would fsync on every poll's commit.
+    "PRAGMA synchronous = NORMAL",
+)
+
+
 async def _connect(location: str) -> aiosqlite.Connection:
+    import asyncio
+
+    import aiosqlite
+
     # isolation_level=None: the sqlite3 module never opens transactions behind our back, so
     # BEGIN IMMEDIATE / COMMIT are exactly where the repositories put them.
     connection = aiosqlite.connect(location, isolation_level=None, uri=location.startswith("file:"))
@@ -250,13 +294,7 @@ async def _connect(location: str) -> aiosqlite.Connection:
         raise
     connection.row_factory = sqlite3.Row
     try:
-        for pragma in (
-            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
-            "PRAGMA foreign_keys = ON",
-            # With WAL, NORMAL loses at most the last transactions on power loss, never
-            # consistency; FULL would fsync on every poll's commit.
-            "PRAGMA synchronous = NORMAL",
-        ):
+        for pragma in _PRAGMAS:
             await connection.execute(pragma)
     except BaseException:
         await connection.close()

@@ -35,7 +35,11 @@ READ_PATH_FORBIDDEN = (
     "bot.runner",
     "bot.client",
     # Nor the services that poll, deliver, post digests or group stories, nor PostgreSQL's
-    # driver: `latest` and `search` open the database alone (bot.app.open_reader).
+    # driver: `latest` and `search` open the database alone (bot.app.open_reader_now), and
+    # on an up-to-date SQLite file read it without an event loop (bot.loopless).
+    "asyncio",
+    "aiosqlite",
+    "ssl",
     "asyncpg",
     "bot.news.service",
     "bot.news.updater",

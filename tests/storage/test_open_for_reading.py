@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 import storage.migrations as migrations
+from bot.loopless import run_now
 from bot.news.errors import StorageError
 from bot.news.models import LatestRequest
-from storage import Database, open_storage
+from storage import Database, open_query_only, open_storage
 from storage.migrations import SCHEMA_VERSION
 from tests.storage.conftest import add_feed, draft, poll
 
@@ -86,3 +87,24 @@ async def test_a_newer_schema_or_a_folder_or_not_a_database_gets_the_same_error(
         with pytest.raises(StorageError) as read:
             await Database.open_for_reading(path)
         assert str(read.value) == str(opened.value)
+
+
+async def test_without_an_event_loop_only_an_up_to_date_file_is_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "news.db"
+    assert open_query_only(str(path)) is None  # a new file is made by open_storage
+    assert not path.exists()
+    assert open_query_only("postgresql://localhost/shopwire") is None
+    await _stored(path)
+    before = _digest(path)
+    database = open_query_only(f"sqlite:///{path}")
+    assert database is not None
+    # Its reads finish at once: the repositories' coroutines run without a loop.
+    assert run_now(database.items.count()) == 1
+    with pytest.raises(StorageError, match="read-only"):
+        run_now(database.meta.set("written", "yes"))
+    run_now(database.close())
+    assert _digest(path) == before
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    assert open_query_only(str(path)) is None  # an older schema: open_storage migrates it
