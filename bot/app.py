@@ -8,7 +8,10 @@ from it too (``delivery_sender``, ``digest_scheduler``).
 
 The fetcher and the parser pool are opened on first use (``bot.lazy``), and the taggers compile
 their tables on the first item tagged; aiohttp, feedparser and the LLM client are imported only
-then. ``shopwire latest`` and ``search`` open the database and nothing else.
+then. ``shopwire latest`` and ``search`` use ``open_reader_now`` (or ``open_reader``): the
+database and ``ItemQueries``, nothing else, without an event loop on an up-to-date SQLite file;
+this module imports the other services only when it builds them, so those commands answer at
+once.
 """
 
 from __future__ import annotations
@@ -19,40 +22,43 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.lazy import LazyFetcher, LazyParser, OnFirstUse
+from bot.lazy import LazyCompanies, LazyFetcher, LazyParser, LazyTopics, OnFirstUse
 from bot.news.clock import SystemClock
-from bot.news.delivery import DeliveryOptions, DeliverySender
-from bot.news.digests import DigestPublisher, DigestScheduler
-from bot.news.ports import Clock, Coordination, DeliveryClaims, Fetcher, Storage, StoryPublisher
-from bot.news.schedule import PollPolicy
-from bot.news.service import NewsService
-from bot.news.services.feed_check import FeedChecker
-from bot.news.services.feed_notices import FeedNotices
-from bot.news.services.follow_roles import FollowRoleService
-from bot.news.services.followups import FollowUpSender
+from bot.news.services.item_queries import ItemQueries
 from bot.news.services.metrics import NO_METRICS, Metrics
-from bot.news.services.preview import SubscriptionPreviewer
-from bot.news.services.story_assigner import StoryAssigner
-from bot.news.services.story_placing import InlinePlacer, Placer
-from bot.news.services.story_posts import StoryPoster
-from bot.news.services.summaries import SummaryService
-from bot.news.services.why import DeliveryExplainer
-from bot.news.stories import StoryConfig
-from bot.news.subscriptions import SubscriptionService
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
-from bot.news.updater import FeedUpdater, UpdaterOptions
 from bot.settings import Settings
-from bot.sharding import IdentifyQueue, LocalIdentifyLocks
-from storage import SchemaMigration, migrate_storage, open_storage
-from storage.coordination import open_coordination, refusal
-from storage.coordination import shared as database_shared
-from storage.identify_locks import open_identify_locks
+from storage import SchemaMigration, migrate_storage, open_query_only, open_storage
 
-if TYPE_CHECKING:  # imported when first used: aiohttp, feedparser, process pools, asyncpg
+# Only what `shopwire latest` and `search` need (open_reader) is imported with this module; the
+# services of the bot and of polling are imported by what builds them (tests/cli/test_cli_imports).
+if TYPE_CHECKING:
+    from bot.news.delivery import DeliverySender
+    from bot.news.digests import DigestPublisher, DigestScheduler
     from bot.news.fetch import FetchConfig, HttpFetcher
     from bot.news.parsing_pool import PoolParser
+    from bot.news.ports import (
+        Clock,
+        Coordination,
+        DeliveryClaims,
+        Fetcher,
+        Storage,
+        StoryPublisher,
+    )
     from bot.news.prose import ProseWriter
+    from bot.news.schedule import PollPolicy
+    from bot.news.service import NewsService
+    from bot.news.services.feed_notices import FeedNotices
+    from bot.news.services.follow_roles import FollowRoleService
+    from bot.news.services.preview import SubscriptionPreviewer
+    from bot.news.services.story_assigner import StoryAssigner
+    from bot.news.services.story_placing import Placer
+    from bot.news.services.summaries import SummaryService
+    from bot.news.services.why import DeliveryExplainer
+    from bot.news.stories import StoryConfig
+    from bot.news.subscriptions import SubscriptionService
+    from bot.news.tag import Tagger
+    from bot.news.updater import FeedUpdater
+    from bot.sharding import IdentifyQueue
     from storage.copy import CopyReport
 
 
@@ -84,6 +90,10 @@ class Newsroom:
         messages, forum posts and threads by story, edits of corrected items, publishing;
         only for guilds on this process's shards, and with ``claims`` (several gateways), each
         subscription only while claimed (new posts and follow-ups alike)."""
+        from bot.news.delivery import DeliveryOptions, DeliverySender
+        from bot.news.services.followups import FollowUpSender
+        from bot.news.services.story_posts import StoryPoster
+
         return DeliverySender(
             claims=claims,
             shards=self.settings.served_shards,
@@ -114,6 +124,9 @@ class Newsroom:
 
     def follow_role_service(self) -> FollowRoleService:
         """The follow roles members take with /follow, per server."""
+        from bot.news.services.follow_roles import FollowRoleService
+        from bot.news.topics import TopicTagger
+
         return FollowRoleService(
             follow_roles=self.storage.follow_roles,
             companies=self.tagger,
@@ -123,6 +136,8 @@ class Newsroom:
 
     def digest_scheduler(self, publisher: DigestPublisher) -> DigestScheduler:
         """Plans and posts the digests, through ``publisher``."""
+        from bot.news.digests import DigestScheduler
+
         return DigestScheduler(
             subscriptions=self.storage.subscriptions,
             digests=self.storage.digests,
@@ -136,21 +151,30 @@ class Newsroom:
     def identify_queue(self) -> IdentifyQueue:
         """Turns for this process's shards to IDENTIFY: shared with the bot's other processes
         on PostgreSQL, kept in memory on a SQLite file (one process's); close it when done."""
+        from bot.sharding import IdentifyQueue, LocalIdentifyLocks
+        from storage.identify_locks import open_identify_locks
+
         return IdentifyQueue(open_identify_locks(self.settings.db) or LocalIdentifyLocks())
 
     @property
     def shared(self) -> bool:
         """Whether other processes may work on this database (PostgreSQL): a ``--role all``
         process then claims the feeds it polls, as pollers do, instead of reading them."""
-        return database_shared(self.settings.db)
+        from storage.coordination import shared
+
+        return shared(self.settings.db)
 
     def coordination(self) -> Coordination:
         """How this process and the others of its roles on the same PostgreSQL database
         coordinate (the lead, announcing queued posts); close it when done."""
+        from storage.coordination import open_coordination
+
         return open_coordination(self.storage, self.settings.db)
 
     def delivery_explainer(self) -> DeliveryExplainer:
         """What became of an item for each of a server's subscriptions (/subscriptions why)."""
+        from bot.news.services.why import DeliveryExplainer
+
         return DeliveryExplainer(
             history=self.storage.history,
             feeds=self.storage.feeds,
@@ -163,6 +187,8 @@ class Newsroom:
 
     def subscription_previewer(self) -> SubscriptionPreviewer:
         """What a subscription's filters would have posted lately (previews)."""
+        from bot.news.services.preview import SubscriptionPreviewer
+
         return SubscriptionPreviewer(
             history=self.storage.history,
             feeds=self.storage.feeds,
@@ -171,8 +197,18 @@ class Newsroom:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """What ``shopwire latest`` and ``search`` need: the stored items, and nothing that polls."""
+
+    storage: Storage
+    items: ItemQueries
+
+
 def poll_policy(settings: Settings) -> PollPolicy:
     """The polling cadence and failure handling the settings ask for."""
+    from bot.news.schedule import PollPolicy
+
     return PollPolicy(
         interval=timedelta(seconds=settings.poll_interval),
         max_backoff=timedelta(seconds=settings.max_backoff),
@@ -196,6 +232,8 @@ def fetch_config(settings: Settings) -> FetchConfig:
 def role_refusal(settings: Settings) -> str | None:
     """Why ``settings.role`` cannot run on the database ``settings.db`` names (a role other
     than ``all`` on a SQLite file), in one line; None when it can."""
+    from storage.coordination import refusal
+
     return refusal(settings.db, settings.role)
 
 
@@ -231,6 +269,18 @@ async def open_newsroom(
     ``story_process``: keep the story clusterer in a worker process (the bot: placing stories
     would otherwise hold the interpreter that answers Discord); the CLI keeps it in process.
     """
+    from bot.news.service import NewsService
+    from bot.news.services.feed_check import FeedChecker
+    from bot.news.services.feed_notices import FeedNotices
+    from bot.news.services.story_assigner import StoryAssigner
+    from bot.news.services.story_placing import InlinePlacer
+    from bot.news.services.summaries import SummaryService
+    from bot.news.stories import StoryConfig
+    from bot.news.subscriptions import SubscriptionService
+    from bot.news.tag import Tagger
+    from bot.news.topics import TopicTagger
+    from bot.news.updater import FeedUpdater, UpdaterOptions
+
     the_clock: Clock = clock or SystemClock()
     async with AsyncExitStack() as stack:
         database = await open_storage(settings.db)
@@ -333,6 +383,50 @@ async def open_newsroom(
             FeedNotices(feeds=database.feeds, subscriptions=database.subscriptions),
             metrics,
         )
+
+
+def open_reader_now(settings: Settings, *, clock: Clock | None = None) -> Reader | None:
+    """``open_reader`` without an event loop (nor asyncio imported): for an up-to-date SQLite
+    file, a Reader whose reads finish at once (run them with ``bot.loopless.run_now``, and
+    close its storage the same way); None for anything else (then use ``open_reader``)."""
+    database = open_query_only(settings.db)
+    if database is None:
+        return None
+    return _reader(database, clock or SystemClock())
+
+
+def _reader(database: Storage, clock: Clock) -> Reader:
+    return Reader(
+        database,
+        ItemQueries(
+            feeds=database.feeds,
+            items=database.items,
+            companies=LazyCompanies(),
+            clock=clock,
+            topics=LazyTopics(),
+        ),
+    )
+
+
+@asynccontextmanager
+async def open_reader(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Reader]:
+    """Open the database to read items, and close it on exit (``shopwire latest``, ``search``).
+
+    What ``open_newsroom(settings, read_only=True)`` does for these commands, without importing
+    or building the services that poll, deliver or group stories, or the tag tables (imported
+    only for ``--company`` and ``--topic``): an existing database is only read; a new one is
+    seeded with the catalogue, as by any other command.
+    """
+    the_clock: Clock = clock or SystemClock()
+    database = await open_storage(settings.db, read_only=True)
+    try:
+        if settings.seed_catalogue and database.created:
+            from bot.news.services.catalogue_seeding import seed_catalogue
+
+            await seed_catalogue(database.feeds, database.meta, the_clock)
+        yield _reader(database, the_clock)
+    finally:
+        await database.close()
 
 
 async def _open_fetcher(settings: Settings, clock: Clock) -> HttpFetcher:

@@ -7,29 +7,31 @@ traceback. Query commands take ``--json`` and then print exactly one JSON docume
 from __future__ import annotations
 
 import argparse
-import asyncio
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot import signals
 from bot.cli_help import add_help_pages
 from bot.news.errors import ConfigError, FeedCheckFailed, ShopwireError, StorageError, UserError
 from bot.news.models import Feed, Item, ItemHit, UpdateReport, UpdateStatus
 from bot.settings import Settings, load_settings
 
 # Only what every command needs is imported here: `latest` and `search` should answer at once.
-# bot.app (the database and services) is imported when a command runs; Discord, aiohttp,
-# feedparser and matplotlib only by the commands that use them (see tests/cli/test_cli_imports.py).
+# bot.app (the database and services) is imported when a command runs; asyncio only by commands
+# that need an event loop (`latest` and `search` on an up-to-date SQLite file do not); Discord,
+# aiohttp, feedparser and matplotlib only by the commands that use them
+# (see tests/cli/test_cli_imports.py).
 if TYPE_CHECKING:
-    from bot.app import Newsroom
+    from bot.app import Newsroom, Reader
     from bot.news.summary import NewsSummary
 
 log = logging.getLogger("shopwire")
@@ -286,17 +288,8 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
             print("interrupted", file=console.err)
             return 130
 
-    command: Coroutine[Any, Any, int]
-    if args.command == "migrate":
-        command = _migrate(settings, console)
-    elif args.command == "db":
-        command = _db_copy(args, console)
-    else:
-        handler = _HANDLERS[(args.command, getattr(args, "feeds_command", None))]
-        command = _with_newsroom(settings, args, console, handler)
     try:
-        # SIGTERM cancels the command like Ctrl-C: what finished is stored, workers stopped.
-        return signals.run(command)
+        return _run_command(settings, args, console)
     except UserError as exc:
         print(f"error: {exc}", file=console.err)
         return EXIT_USER_ERROR
@@ -309,6 +302,62 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=console.err)
         return 130
+
+
+def _run_command(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    if args.command in _READERS:
+        done = _read_now(settings, args, console, _READERS[args.command])
+        if done is not None:
+            return done
+    from bot import signals  # asyncio: only for the commands that need an event loop
+
+    command: Coroutine[Any, Any, int]
+    if args.command == "migrate":
+        command = _migrate(settings, console)
+    elif args.command == "db":
+        command = _db_copy(args, console)
+    elif args.command in _READERS:
+        command = _with_reader(settings, args, console, _READERS[args.command])
+    else:
+        handler = _HANDLERS[(args.command, getattr(args, "feeds_command", None))]
+        command = _with_newsroom(settings, args, console, handler)
+    # SIGTERM cancels the command like Ctrl-C: what finished is stored, workers stopped.
+    return signals.run(command)
+
+
+def _read_now(
+    settings: Settings, args: argparse.Namespace, console: Console, handler: ReaderHandler
+) -> int | None:
+    """Run a read-only command without an event loop when the database allows it (an
+    up-to-date SQLite file: ``bot.app.open_reader_now``); None when it does not."""
+    from bot.app import open_reader_now
+    from bot.loopless import run_now
+
+    reader = open_reader_now(settings)
+    if reader is None:
+        return None
+    with _sigterm_as_ctrl_c():
+        try:
+            return run_now(handler(reader, args, console))
+        finally:
+            run_now(reader.storage.close())
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    # What bot.signals does for the commands on an event loop: exit 130 with "interrupted".
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (a test calling run_cli): nothing to catch
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _configure_logging(settings: Settings, is_bot: bool, stream: TextIO) -> None:
@@ -325,6 +374,7 @@ def _configure_logging(settings: Settings, is_bot: bool, stream: TextIO) -> None
 
 
 Handler = Callable[["Newsroom", argparse.Namespace, Console], Coroutine[Any, Any, int]]
+ReaderHandler = Callable[["Reader", argparse.Namespace, Console], Coroutine[Any, Any, int]]
 
 
 async def _with_newsroom(
@@ -334,6 +384,16 @@ async def _with_newsroom(
 
     async with open_newsroom(settings, read_only=handler in _READ_ONLY) as newsroom:
         return await handler(newsroom, args, console)
+
+
+async def _with_reader(
+    settings: Settings, args: argparse.Namespace, console: Console, handler: ReaderHandler
+) -> int:
+    # Reading items needs the database and nothing else: no services that poll or deliver.
+    from bot.app import open_reader
+
+    async with open_reader(settings) as reader:
+        return await handler(reader, args, console)
 
 
 # Commands --------------------------------------------------------------------------------
@@ -424,8 +484,8 @@ async def _print_nothing_polled(room: Newsroom, out: TextIO) -> None:
     print("`shopwire poll --all` polls every enabled feed now.", file=out)
 
 
-async def _cmd_latest(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
-    page = await room.service.latest(
+async def _cmd_latest(room: Reader, args: argparse.Namespace, console: Console) -> int:
+    page = await room.items.latest(
         company=args.company,
         feed=args.feed,
         limit=args.limit,
@@ -435,25 +495,25 @@ async def _cmd_latest(room: Newsroom, args: argparse.Namespace, console: Console
     )
     if page.hits or args.json:
         return _print_items(console, page.hits, args.json, empty="")
-    _, stored = await room.service.feed_counts()
+    _, stored = await room.items.feed_counts()
     if not stored:
         print("No items stored yet. `shopwire poll` fetches the feeds.", file=console.out)
         return EXIT_OK
     # Items are stored, none of them match: say which filter left nothing.
     wanted = []
     if args.company:
-        wanted.append(f"about {room.service.resolve_company(args.company).name}")
+        wanted.append(f"about {room.items.resolve_company(args.company).name}")
     if args.topic:
-        wanted.append(f"in the {room.service.resolve_topic(args.topic).name} topic")
+        wanted.append(f"in the {room.items.resolve_topic(args.topic).name} topic")
     if args.feed:
-        wanted.append(f"from {(await room.service.find_feed(args.feed, all_guilds=True)).name}")
+        wanted.append(f"from {(await room.items.find_feed(args.feed, all_guilds=True)).name}")
     what = f"is {' and '.join(wanted)}" if wanted else "can be shown"
     print(f"None of the {stored} stored item{'s' if stored != 1 else ''} {what}.", file=console.out)
     return EXIT_OK
 
 
-async def _cmd_search(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
-    page = await room.service.search(
+async def _cmd_search(room: Reader, args: argparse.Namespace, console: Console) -> int:
+    page = await room.items.search(
         args.query,
         company=args.company,
         feed=args.feed,
@@ -549,6 +609,8 @@ async def _cmd_feeds_import(room: Newsroom, args: argparse.Namespace, console: C
         document = sys.stdin.buffer.read()
     else:
         try:
+            import asyncio
+
             document = await asyncio.to_thread(Path(args.file).read_bytes)
         except OSError as exc:
             raise UserError(f"can't read {args.file}: {exc.strerror or exc}") from None
@@ -572,6 +634,8 @@ async def _cmd_feeds_export(room: Newsroom, args: argparse.Namespace, console: C
     document: str = await room.service.export_opml()
     if args.out:
         try:
+            import asyncio
+
             await asyncio.to_thread(Path(args.out).write_text, document, encoding="utf-8")
         except OSError as exc:
             raise UserError(f"can't write {args.out}: {exc.strerror or exc}") from None
@@ -625,6 +689,8 @@ async def _cmd_trend(room: Newsroom, args: argparse.Namespace, console: Console)
     if not has_data(chart):
         print(trend_text(chart), file=console.out)
         return EXIT_OK
+    import asyncio
+
     png = await asyncio.to_thread(render_trend_png, chart)
     try:
         await asyncio.to_thread(Path(args.out).write_bytes, png)
@@ -639,8 +705,6 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("poll", None): _cmd_poll,
     ("summary", None): _cmd_summary,
     ("trend", None): _cmd_trend,
-    ("latest", None): _cmd_latest,
-    ("search", None): _cmd_search,
     ("feeds", "add"): _cmd_feeds_add,
     ("feeds", "list"): _cmd_feeds_list,
     ("feeds", "remove"): _cmd_feeds_remove,
@@ -650,9 +714,12 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("feeds", "export-opml"): _cmd_feeds_export,
 }
 
+# Commands that only read items: they open the database alone (bot.app.open_reader).
+_READERS: dict[str, ReaderHandler] = {"latest": _cmd_latest, "search": _cmd_search}
+
 # Commands that only read: they work on a read-only database file and never write to one.
 _READ_ONLY: frozenset[Handler] = frozenset(
-    {_cmd_latest, _cmd_search, _cmd_summary, _cmd_trend, _cmd_feeds_list, _cmd_feeds_export}
+    {_cmd_summary, _cmd_trend, _cmd_feeds_list, _cmd_feeds_export}
 )
 
 

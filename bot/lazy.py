@@ -1,24 +1,26 @@
-"""The fetcher and the parser pool, opened the first time a poll needs them.
+"""The fetcher, the parser pool and the name tables, opened the first time they are needed.
 
 Opening them is the expensive part of ``open_newsroom``: the HTTP fetcher imports aiohttp and
 opens two sessions, the parser pool imports feedparser and starts worker processes. Most CLI
 commands (``latest``, ``search``, ``feeds list``...) need neither, and a poll where every feed
 answers 304 needs no parser. So the composition root hands the updater these stand-ins, which
 implement the same ports and open the real thing on first use, once, even when a whole poll's
-worth of tasks asks at the same moment; closing closes only what was opened.
+worth of tasks asks at the same moment; closing closes only what was opened. The company and
+topic directories are imported the same way for ``latest`` and ``search`` (``--company``,
+``--topic``).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from bot.news.models import FetchResult, ParsedFeed
-    from bot.news.ports import Fetcher, Parser
+    from bot.news.models import Company, FetchResult, ParsedFeed
+    from bot.news.ports import CompanyDirectory, Fetcher, Parser, TopicDirectory
+    from bot.news.topics import Topic
 
-__all__ = ["LazyFetcher", "LazyParser", "OnFirstUse"]
+__all__ = ["LazyCompanies", "LazyFetcher", "LazyParser", "LazyTopics", "OnFirstUse"]
 
 T = TypeVar("T")
 
@@ -32,6 +34,8 @@ class OnFirstUse(Generic[T]):
         self._open = opener
         self._close = closer
         self._value: T | None = None
+        import asyncio  # here: `shopwire latest` imports this module and never asyncio
+
         self._lock = asyncio.Lock()
         self._closed = False
 
@@ -108,7 +112,49 @@ class LazyParser:
         )
 
 
+class LazyCompanies:
+    """The ``CompanyDirectory`` port over the shipped company table, imported when first asked:
+    ``shopwire latest`` without ``--company`` never loads it."""
+
+    def _directory(self) -> CompanyDirectory:
+        from bot.news.tag import Tagger
+
+        return Tagger.default()
+
+    def companies(self) -> tuple[Company, ...]:
+        return self._directory().companies()
+
+    def resolve(self, text: str) -> Company | None:
+        return self._directory().resolve(text)
+
+    def suggest(self, text: str, limit: int = 25) -> tuple[Company, ...]:
+        return self._directory().suggest(text, limit)
+
+
+class LazyTopics:
+    """The ``TopicDirectory`` port over the shipped topic table, imported when first asked."""
+
+    def _directory(self) -> TopicDirectory:
+        from bot.news.topics import TopicTagger
+
+        return TopicTagger.default()
+
+    def resolve(self, text: str) -> Topic | None:
+        return self._directory().resolve(text)
+
+    def suggest(self, text: str, limit: int = 25) -> tuple[Topic, ...]:
+        return self._directory().suggest(text, limit)
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return self._directory().topic(topic_id)
+
+
 if TYPE_CHECKING:
 
     def _implements_the_ports(fetcher: LazyFetcher, parser: LazyParser) -> tuple[Fetcher, Parser]:
         return fetcher, parser
+
+    def _implements_the_directories(
+        companies: LazyCompanies, topics: LazyTopics
+    ) -> tuple[CompanyDirectory, TopicDirectory]:
+        return companies, topics

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -433,6 +432,8 @@ def load_settings(
 
     path = config_file if config_file is not None else env.get(f"{ENV_PREFIX}CONFIG")
     if path:
+        import tomllib  # only with a config file: importing it costs every command a few ms
+
         try:
             with Path(path).open("rb") as handle:
                 document = tomllib.load(handle)

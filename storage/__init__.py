@@ -4,7 +4,7 @@ Implements the ports in ``bot.news.ports``; SQL rows never leave this package. T
 through ``open_storage(url)`` (the ``Storage`` port); ``Database`` is the concrete SQLite class.
 """
 
-from storage.connect import SchemaMigration, migrate_storage, open_storage
+from storage.connect import SchemaMigration, migrate_storage, open_query_only, open_storage
 from storage.db import Database
 
-__all__ = ["Database", "SchemaMigration", "migrate_storage", "open_storage"]
+__all__ = ["Database", "SchemaMigration", "migrate_storage", "open_query_only", "open_storage"]

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import aiosqlite
+from typing import TYPE_CHECKING, Any
 
 from bot.news.errors import StorageError
 from bot.news.models import utc
+
+# asyncio and aiosqlite are imported where they are used: `shopwire latest` and `search` read
+# through a QueryOnlyConnection and never load them (tests/cli/test_cli_imports.py).
+if TYPE_CHECKING:
+    import aiosqlite
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -109,6 +111,8 @@ class Connections:
     """
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection | None) -> None:
+        import asyncio
+
         self.writer = writer
         # In WAL mode a second connection reads the last committed state without waiting for
         # the writer; without one (":memory:"), reads share the writer.
@@ -164,6 +168,37 @@ class Connections:
         return rows[0] if rows else None
 
 
+class QueryOnlyConnection(Connections):
+    """The reads of a process that only reads (``shopwire latest``, ``search``), on one plain
+    sqlite3 connection with ``query_only`` on.
+
+    Its reads finish without waiting, so the repositories' coroutines run to their end without
+    an event loop (``bot.loopless.run_now``), aiosqlite's thread or asyncio. A write is refused
+    as on a read-only file.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:  # no writer, no lock
+        self._connection = connection
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        raise StorageError(_ENVIRONMENT_ERRORS[sqlite3.SQLITE_READONLY])
+        yield  # pragma: no cover (makes this a generator, as the writer's transaction is)
+
+    async def close(self) -> None:
+        self._connection.close()
+
+    async def read(
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[sqlite3.Row]:
+        try:
+            return self._connection.execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            if (error := storage_error(exc)) is not None:
+                raise error from exc
+            raise
+
+
 async def fetch_one(
     connection: aiosqlite.Connection, sql: str, parameters: Sequence[Any] | Mapping[str, Any]
 ) -> sqlite3.Row | None:
@@ -178,6 +213,8 @@ async def finish(connection: aiosqlite.Connection, sql: str) -> None:
     aiosqlite runs queued work on its thread regardless of the awaiting task; waiting for it
     here means the transaction state is settled (and known) before the cancellation goes on.
     """
+    import asyncio
+
     task = asyncio.ensure_future(connection.execute(sql))
     try:
         await asyncio.shield(task)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,11 @@ class SchemaMigration:
     reached: int
 
 
-async def open_storage(url: str) -> Storage:
+async def open_storage(url: str, *, read_only: bool = False) -> Storage:
     """Open (creating and migrating if needed) the database ``url`` names.
+
+    ``read_only``: the caller only reads (``shopwire latest``, ``search``); an up-to-date
+    SQLite file is then opened with one query-only connection (``Database.open_for_reading``).
 
     ``url`` is the ``db`` setting: a file path or ``sqlite:///path`` (SQLite), or a
     ``postgresql://`` URL; anything else, and any database that cannot be opened, raises
@@ -36,7 +38,20 @@ async def open_storage(url: str) -> Storage:
         from storage.postgres import open_postgres
 
         return await open_postgres(location.url)
+    if read_only:
+        return await Database.open_for_reading(location.path)
     return await Database.open(location.path)
+
+
+def open_query_only(url: str) -> Storage | None:
+    """The database ``url`` names, opened to read only and without an event loop, when it is an
+    up-to-date SQLite file (``Database.open_query_only``); None otherwise: PostgreSQL, or a file
+    that ``open_storage(url, read_only=True)`` has to create, migrate or refuse.
+    """
+    location = parse_db_url(url)
+    if isinstance(location, PostgresLocation):
+        return None
+    return Database.open_query_only(location.path)
 
 
 async def migrate_storage(url: str) -> SchemaMigration:
@@ -51,6 +66,8 @@ async def migrate_storage(url: str) -> SchemaMigration:
 
         migrated = await migrate_postgres(location.url)
         return SchemaMigration("PostgreSQL", migrated.found, migrated.reached)
+    import asyncio  # here: `shopwire latest` reads without an event loop (open_query_only)
+
     found = await asyncio.to_thread(_sqlite_version, location.path)
     database = await Database.open(location.path, read_connection=False)
     await database.close()

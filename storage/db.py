@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-
-import aiosqlite
+from typing import TYPE_CHECKING
 
 from bot.news.errors import StorageError
-from storage._sql import Connections, storage_error
-from storage.backlog import SqliteBacklog
-from storage.digests import SqliteDigestRepository, SqliteGuildSettings
+from storage import migrations
+from storage._sql import Connections, QueryOnlyConnection, storage_error
 from storage.feeds import SqliteFeedRepository
-from storage.follow_roles import SqliteFollowRoleRepository
-from storage.followups import SqliteFollowUpRepository
-from storage.history import SqliteDeliveryHistory
 from storage.items import SqliteItemRepository
 from storage.migrations import migrate
-from storage.outbox import SqliteOutboxRepository
-from storage.stories import SqliteStoryRepository
-from storage.story_threads import SqliteStoryThreadRepository
-from storage.subscriptions import SqliteSubscriptionRepository
+
+# The repositories `shopwire latest` and `search` never use are imported when first asked for,
+# and asyncio and aiosqlite by the async opening (those commands read without them).
+if TYPE_CHECKING:
+    import aiosqlite
+
+    from storage.backlog import SqliteBacklog
+    from storage.digests import SqliteDigestRepository, SqliteGuildSettings
+    from storage.follow_roles import SqliteFollowRoleRepository
+    from storage.followups import SqliteFollowUpRepository
+    from storage.history import SqliteDeliveryHistory
+    from storage.outbox import SqliteOutboxRepository
+    from storage.stories import SqliteStoryRepository
+    from storage.story_threads import SqliteStoryThreadRepository
+    from storage.subscriptions import SqliteSubscriptionRepository
 
 BUSY_TIMEOUT_MS = 5000
 """How long a statement waits for another process's write lock before "database is locked"."""
@@ -74,16 +80,66 @@ class Database:
         self.feeds = SqliteFeedRepository(connections)
         self.items = SqliteItemRepository(connections)
         self.meta = SqliteMeta(connections)
-        self.subscriptions = SqliteSubscriptionRepository(connections)
-        self.outbox = SqliteOutboxRepository(connections)
-        self.stories = SqliteStoryRepository(connections)
-        self.digests = SqliteDigestRepository(connections)
-        self.guild_settings = SqliteGuildSettings(connections)
-        self.backlog = SqliteBacklog(connections)
-        self.history = SqliteDeliveryHistory(connections)
-        self.follow_roles = SqliteFollowRoleRepository(connections)
-        self.story_threads = SqliteStoryThreadRepository(connections)
-        self.followups = SqliteFollowUpRepository(connections)
+
+    @cached_property
+    def subscriptions(self) -> SqliteSubscriptionRepository:
+        from storage.subscriptions import SqliteSubscriptionRepository
+
+        return SqliteSubscriptionRepository(self._connections)
+
+    @cached_property
+    def outbox(self) -> SqliteOutboxRepository:
+        from storage.outbox import SqliteOutboxRepository
+
+        return SqliteOutboxRepository(self._connections)
+
+    @cached_property
+    def stories(self) -> SqliteStoryRepository:
+        from storage.stories import SqliteStoryRepository
+
+        return SqliteStoryRepository(self._connections)
+
+    @cached_property
+    def digests(self) -> SqliteDigestRepository:
+        from storage.digests import SqliteDigestRepository
+
+        return SqliteDigestRepository(self._connections)
+
+    @cached_property
+    def guild_settings(self) -> SqliteGuildSettings:
+        from storage.digests import SqliteGuildSettings
+
+        return SqliteGuildSettings(self._connections)
+
+    @cached_property
+    def backlog(self) -> SqliteBacklog:
+        from storage.backlog import SqliteBacklog
+
+        return SqliteBacklog(self._connections)
+
+    @cached_property
+    def history(self) -> SqliteDeliveryHistory:
+        from storage.history import SqliteDeliveryHistory
+
+        return SqliteDeliveryHistory(self._connections)
+
+    @cached_property
+    def follow_roles(self) -> SqliteFollowRoleRepository:
+        from storage.follow_roles import SqliteFollowRoleRepository
+
+        return SqliteFollowRoleRepository(self._connections)
+
+    @cached_property
+    def story_threads(self) -> SqliteStoryThreadRepository:
+        from storage.story_threads import SqliteStoryThreadRepository
+
+        return SqliteStoryThreadRepository(self._connections)
+
+    @cached_property
+    def followups(self) -> SqliteFollowUpRepository:
+        from storage.followups import SqliteFollowUpRepository
+
+        return SqliteFollowUpRepository(self._connections)
 
     @classmethod
     async def open(cls, path: str | Path, *, read_connection: bool = True) -> Database:
@@ -97,6 +153,8 @@ class Database:
             raise StorageError(
                 f"SQLite {sqlite3.sqlite_version} is too old: Shopwire needs 3.37 or newer."
             )
+        import asyncio
+
         location = str(path)
         in_memory = location == ":memory:" or location.startswith("file::memory:")
         created = in_memory
@@ -130,6 +188,64 @@ class Database:
             raise
         return cls(location, Connections(writer, reader), created=created)
 
+    @classmethod
+    async def open_for_reading(cls, path: str | Path) -> Database:
+        """Open the database at ``path`` to read it only (``shopwire latest``, ``search``).
+
+        An existing file at the current schema gets one query-only connection: no writer, no
+        WAL or migration work. Anything else (no file yet, an older or newer schema, a file
+        that is not a database, an in-memory database) goes through ``open``, which creates,
+        migrates or raises the same StorageError as for any other command.
+        """
+        location = str(path)
+        if location.startswith("file:") or location == ":memory:":
+            return await cls.open(path)
+        try:
+            connection = await _connect(_existing_file_uri(location))
+        except sqlite3.Error:
+            return await cls.open(path)
+        try:
+            await connection.execute("PRAGMA query_only = ON")
+            version = await _scalar(connection, "PRAGMA user_version")
+        except BaseException as exc:
+            await connection.close()
+            if isinstance(exc, sqlite3.Error):
+                return await cls.open(path)
+            raise
+        if version != migrations.SCHEMA_VERSION or sqlite3.sqlite_version_info < _MIN_SQLITE:
+            await connection.close()
+            return await cls.open(path)
+        return cls(location, Connections(connection, None))
+
+    @classmethod
+    def open_query_only(cls, path: str | Path) -> Database | None:
+        """The database at ``path`` on one plain query-only connection, without an event loop
+        (``QueryOnlyConnection``), if it is an existing file at the current schema; else None,
+        and ``open_for_reading`` decides (it creates, migrates or says what is wrong).
+        """
+        location = str(path)
+        if location.startswith("file:") or location == ":memory:":
+            return None
+        if sqlite3.sqlite_version_info < _MIN_SQLITE:
+            return None
+        connection: sqlite3.Connection | None = None
+        try:
+            connection = sqlite3.connect(
+                _existing_file_uri(location), uri=True, isolation_level=None
+            )
+            connection.row_factory = sqlite3.Row
+            for pragma in (*_PRAGMAS, "PRAGMA query_only = ON"):
+                connection.execute(pragma)
+            row = connection.execute("PRAGMA user_version").fetchone()
+        except sqlite3.Error:
+            if connection is not None:
+                connection.close()
+            return None
+        if row is None or row[0] != migrations.SCHEMA_VERSION:
+            connection.close()
+            return None
+        return cls(location, QueryOnlyConnection(connection))
+
     async def close(self) -> None:
         """Close the connections after the current write, if any (the last one checkpoints)."""
         await self._connections.close()
@@ -146,7 +262,25 @@ class Database:
         await self.close()
 
 
+def _existing_file_uri(location: str) -> str:
+    # mode=rw: an existing file only (no new empty one), opened read-only if the file is.
+    return f"{Path(location).absolute().as_uri()}?mode=rw"
+
+
+_PRAGMAS = (
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys = ON",
+    # With WAL, NORMAL loses at most the last transactions on power loss, never
+    # consistency; FULL would fsync on every poll's commit.
+    "PRAGMA synchronous = NORMAL",
+)
+
+
 async def _connect(location: str) -> aiosqlite.Connection:
+    import asyncio
+
+    import aiosqlite
+
     # isolation_level=None: the sqlite3 module never opens transactions behind our back, so
     # BEGIN IMMEDIATE / COMMIT are exactly where the repositories put them.
     connection = aiosqlite.connect(location, isolation_level=None, uri=location.startswith("file:"))
@@ -160,13 +294,7 @@ async def _connect(location: str) -> aiosqlite.Connection:
         raise
     connection.row_factory = sqlite3.Row
     try:
-        for pragma in (
-            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
-            "PRAGMA foreign_keys = ON",
-            # With WAL, NORMAL loses at most the last transactions on power loss, never
-            # consistency; FULL would fsync on every poll's commit.
-            "PRAGMA synchronous = NORMAL",
-        ):
+        for pragma in _PRAGMAS:
             await connection.execute(pragma)
     except BaseException:
         await connection.close()

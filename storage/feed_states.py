@@ -10,11 +10,13 @@ cancelled after that leaves it to commit with the others (a feed's state, all or
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storage._sql import Connections
+
+if TYPE_CHECKING:  # imported when a write starts: the read-only CLI never loads asyncio
+    import asyncio
 
 _Waiting = tuple[Mapping[str, Any], "asyncio.Future[None]"]
 
@@ -30,6 +32,8 @@ class FeedStateWriter:
 
     async def write(self, parameters: Mapping[str, Any]) -> None:
         """Run the statement with ``parameters`` in the next write; returns once committed."""
+        import asyncio
+
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((parameters, done))
         if self._writer is None:

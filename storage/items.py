@@ -7,9 +7,7 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import aiosqlite
+from typing import TYPE_CHECKING, Any
 
 from bot.news.errors import InvalidQuery
 from bot.news.models import (
@@ -34,6 +32,9 @@ from storage._sql import (
 from storage.feed_states import FeedStateWriter
 from storage.fts import match_expression
 from storage.leases import keep_leased_result
+
+if TYPE_CHECKING:  # annotations only: the read-only CLI never imports aiosqlite
+    import aiosqlite
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-
-import aiosqlite
+from typing import TYPE_CHECKING
 
 from bot.news.errors import LeaseLost
 from bot.news.models import Feed
 from storage._sql import Connections, fetch_one, to_db_time
 from storage.feeds import FEED_COLUMNS, feed_from_row
+
+if TYPE_CHECKING:  # annotations only: the read-only CLI never imports aiosqlite
+    import aiosqlite
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-
-import aiosqlite
+from typing import TYPE_CHECKING
 
 from bot.news.errors import StorageError
 from storage._sql import finish
+
+if TYPE_CHECKING:  # annotations only: the read-only CLI never imports aiosqlite
+    import aiosqlite
 
 _V1_INIT = """
 CREATE TABLE meta (

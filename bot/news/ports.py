@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.news.models import (
     ALL_SHARDS,
@@ -40,8 +40,10 @@ from bot.news.models import (
     StoryThread,
     Subscription,
 )
-from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
-from bot.news.topics import Topic
+
+if TYPE_CHECKING:  # annotations only: `shopwire latest` loads neither the topic table nor stories
+    from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
+    from bot.news.topics import Topic
 
 
 class Clock(Protocol):

@@ -7,22 +7,17 @@ User mistakes raise ``UserError`` subclasses with a message fit to show as is.
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.news.catalogue import DEFAULT_FEEDS
-from bot.news.errors import DuplicateFeed, FeedNotFound, LimitReached, UnknownCompany, UserError
+from bot.news.errors import DuplicateFeed, LimitReached, UserError
 from bot.news.feednames import clean_feed_name, default_feed_name, name_from_title
-from bot.news.lookup import resolve_or_explain
 from bot.news.models import (
     Company,
     Feed,
     ItemPage,
-    LatestRequest,
     NewFeed,
-    SearchRequest,
     UpdateReport,
 )
 from bot.news.opml import parse_opml, render_opml
@@ -34,17 +29,12 @@ from bot.news.ports import (
     MetaStore,
     TopicDirectory,
 )
-from bot.news.query import parse_query
+from bot.news.services.catalogue_seeding import seed_catalogue
 from bot.news.services.feed_check import FeedChecker, FeedPreview
-from bot.news.timeparse import parse_since
+from bot.news.services.item_queries import ItemQueries
 from bot.news.topics import Topic
 from bot.news.updater import FeedUpdater, ProgressCallback
 from bot.news.urlsafety import ensure_public_url, normalize_feed_url
-
-log = logging.getLogger("shopwire.service")
-
-MAX_PAGE = 100
-CATALOGUE_SEEDED = "catalogue_seeded"
 
 UrlChecker = Callable[[str], Awaitable[None]]
 
@@ -99,6 +89,10 @@ class NewsService:
         self._topics = topics
         # Optional like topics: only front ends that add feeds with a check need one.
         self._checker = checker
+        # Reading items has a service of its own, which the read-only CLI uses without this one.
+        self._queries = ItemQueries(
+            feeds=feeds, items=items, companies=companies, clock=clock, topics=topics
+        )
 
     # Companies -------------------------------------------------------------------------
 
@@ -108,7 +102,7 @@ class NewsService:
 
     def resolve_company(self, text: str) -> Company:
         """The company a user means by ``text``; UnknownCompany lists close names."""
-        return resolve_or_explain(self._companies, text, "company", UnknownCompany)
+        return self._queries.resolve_company(text)
 
     def suggest_companies(self, text: str, limit: int = 25) -> tuple[Company, ...]:
         """Companies matching what a user is typing (for autocomplete)."""
@@ -120,7 +114,8 @@ class NewsService:
 
     def resolve_topic(self, text: str) -> Topic:
         """The topic a user means by ``text`` (id or name); a UserError names close ones."""
-        return resolve_or_explain(self._require_topics(), text, "topic")
+        self._require_topics()
+        return self._queries.resolve_topic(text)
 
     def suggest_topics(self, text: str, limit: int = 25) -> tuple[Topic, ...]:
         """Topics matching what a user is typing (for autocomplete)."""
@@ -134,28 +129,9 @@ class NewsService:
     # Feeds -----------------------------------------------------------------------------
 
     async def seed_catalogue(self) -> int:
-        """Add the default catalogue once per database; returns how many feeds were added.
-
-        Runs only on a database that was never seeded, so feeds the operator removed do not
-        come back on the next start, and that has no feeds yet: a database made with seeding
-        off and given its own feeds is never topped up with the catalogue later.
-        """
-        if await self._meta.get(CATALOGUE_SEEDED):
-            return 0
-        now = self._clock.now()
-        if await self._feeds.count() > 0:
-            await self._meta.set(CATALOGUE_SEEDED, f"skipped {now.isoformat()}: it had feeds")
-            return 0
-        added = 0
-        for feed in DEFAULT_FEEDS:
-            try:
-                await self._feeds.add(feed, now)
-                added += 1
-            except DuplicateFeed:
-                pass
-        await self._meta.set(CATALOGUE_SEEDED, now.isoformat())
-        log.info("catalogue seeded feeds=%d", added)
-        return added
+        """Add the default catalogue once per database; returns how many feeds were added
+        (``services.catalogue_seeding``)."""
+        return await seed_catalogue(self._feeds, self._meta, self._clock)
 
     async def add_feed(
         self,
@@ -252,22 +228,7 @@ class NewsService:
         self, ref: str, *, guild_id: int | None = None, all_guilds: bool = False
     ) -> Feed:
         """A feed by id, URL or name (case-insensitive), among the feeds visible in scope."""
-        feeds = await self._feeds.list_feeds(guild_id, all_guilds=all_guilds)
-        text = ref.strip()
-        if text.isdigit():
-            for feed in feeds:
-                if feed.id == int(text):
-                    return feed
-        for feed in feeds:
-            if feed.url == text:
-                return feed
-        named = [f for f in feeds if f.name.casefold() == text.casefold()]
-        if len(named) == 1:
-            return named[0]
-        if len(named) > 1:
-            ids = ", ".join(str(f.id) for f in named)
-            raise FeedNotFound(f"Several feeds are named {text!r} (ids {ids}); use the id.")
-        raise FeedNotFound(f"No feed {text!r}: give its id, URL or exact name (see `feeds list`).")
+        return await self._queries.find_feed(ref, guild_id=guild_id, all_guilds=all_guilds)
 
     async def list_feeds(
         self, guild_id: int | None = None, *, all_guilds: bool = False
@@ -325,16 +286,14 @@ class NewsService:
         ``collapse`` (the default) shows each story once, by its newest item, with how many
         other sources reported it (``ItemPage.hits``); False lists every item.
         """
-        return await self._items.latest(
-            LatestRequest(
-                company=self.resolve_company(company).id if company else None,
-                feed_id=await self._feed_id(feed, guild_id, all_guilds),
-                limit=_page_size(limit),
-                guild_id=guild_id,
-                all_guilds=all_guilds,
-                topic=self.resolve_topic(topic).id if topic else None,
-                collapse=collapse,
-            )
+        return await self._queries.latest(
+            company=company,
+            feed=feed,
+            limit=limit,
+            guild_id=guild_id,
+            all_guilds=all_guilds,
+            topic=topic,
+            collapse=collapse,
         )
 
     async def search(
@@ -358,29 +317,19 @@ class NewsService:
         many other sources reported it (``ItemPage.hits``); ``offset`` then counts stories.
         False lists every item.
         """
-        query = parse_query(text)
-        now = self._clock.now()
-        return await self._items.search(
-            SearchRequest(
-                text=text,
-                company=self.resolve_company(company).id if company else None,
-                feed_id=await self._feed_id(feed, guild_id, all_guilds),
-                since=_moment(since, now),
-                until=_moment(until, now),
-                limit=_page_size(limit),
-                offset=max(0, offset),
-                guild_id=guild_id,
-                all_guilds=all_guilds,
-                topic=self.resolve_topic(topic).id if topic else None,
-                collapse=collapse,
-            ),
-            query,
+        return await self._queries.search(
+            text,
+            company=company,
+            feed=feed,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+            guild_id=guild_id,
+            all_guilds=all_guilds,
+            topic=topic,
+            collapse=collapse,
         )
-
-    async def _feed_id(self, ref: str | None, guild_id: int | None, all_guilds: bool) -> int | None:
-        if not ref:
-            return None
-        return (await self.find_feed(ref, guild_id=guild_id, all_guilds=all_guilds)).id
 
     # Polling ---------------------------------------------------------------------------
 
@@ -399,16 +348,4 @@ class NewsService:
 
     async def feed_counts(self) -> tuple[int, int]:
         """(feeds, items) stored, for start-up logs and status."""
-        return await self._feeds.count(), await self._items.count()
-
-
-def _page_size(limit: int) -> int:
-    if limit < 1 or limit > MAX_PAGE:
-        raise UserError(f"The number of items must be between 1 and {MAX_PAGE}.")
-    return limit
-
-
-def _moment(value: str | datetime | None, now: datetime) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return parse_since(value, now) if value.strip() else None
+        return await self._queries.feed_counts()

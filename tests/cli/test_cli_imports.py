@@ -34,7 +34,24 @@ READ_PATH_FORBIDDEN = (
     "bot.charts",
     "bot.runner",
     "bot.client",
+    # Nor the services that poll, deliver, post digests or group stories, nor PostgreSQL's
+    # driver: `latest` and `search` open the database alone (bot.app.open_reader_now), and
+    # on an up-to-date SQLite file read it without an event loop (bot.loopless).
+    "asyncio",
+    "aiosqlite",
+    "ssl",
+    "asyncpg",
+    "bot.news.service",
+    "bot.news.updater",
+    "bot.news.delivery",
+    "bot.news.digests",
+    "bot.news.subscriptions",
+    "bot.news.services.story_assigner",
+    "bot.news.stories.clusterer",
+    "bot.news.stories.features",
 )
+# Without --company or --topic, not even the names of companies and topics.
+UNFILTERED_READ_FORBIDDEN = ("bot.news.tag", "bot.news.companies", "bot.news.topics")
 # A poll where no feed changed fetches (aiohttp) but parses and tags nothing.
 UNCHANGED_POLL_FORBIDDEN = (
     "discord",
@@ -52,11 +69,12 @@ _PROBE = """
 import json, sys
 from bot.cli import main
 code = main(sys.argv[1:])
+modules = sorted(sys.modules)  # before the probe imports the taggers to look at them
 from bot.news.tag import Tagger
 from bot.news.topics import TopicTagger
 report = {
     "code": code,
-    "modules": sorted(sys.modules),
+    "modules": modules,
     # Private on purpose: whether the tables are compiled is not part of the taggers' API.
     "companies_compiled": Tagger.default()._regexes is not None,
     "topics_compiled": TopicTagger.default()._matcher is not None,
@@ -129,6 +147,22 @@ async def test_latest_and_search_load_nothing_heavy_and_compile_no_tag_table(
         # Picking a company or a topic by name needs the names, not the matching tables.
         assert not report["companies_compiled"], args
         assert not report["topics_compiled"], args
+
+
+async def test_unfiltered_latest_and_search_load_no_company_or_topic_table(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "news.db"
+    async with FeedServer() as server:
+        await _stored_feed(db, server)
+    for args in (
+        ("latest",),
+        ("latest", "--json"),
+        ("search", "fees"),
+        ("search", "fined OR fees", "--json"),
+    ):
+        report = await probe(*args, db=db)
+        assert loaded(report, READ_PATH_FORBIDDEN + UNFILTERED_READ_FORBIDDEN) == [], args
 
 
 async def test_an_unchanged_poll_parses_and_tags_nothing(tmp_path: Path) -> None:
