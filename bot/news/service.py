@@ -281,11 +281,7 @@ class NewsService:
         topic: str | None = None,
         collapse: bool = True,
     ) -> ItemPage:
-        """The newest items, optionally of one company, one feed or one topic.
-
-        ``collapse`` (the default) shows each story once, by its newest item, with how many
-        other sources reported it (``ItemPage.hits``); False lists every item.
-        """
+        """``ItemQueries.latest``: the CLI's read path calls it without this service."""
         return await self._queries.latest(
             company=company,
             feed=feed,
@@ -311,12 +307,7 @@ class NewsService:
         topic: str | None = None,
         collapse: bool = True,
     ) -> ItemPage:
-        """Full-text search of stored items, most relevant and recent first.
-
-        ``collapse`` (the default) shows each story once, by its best-ranked item, with how
-        many other sources reported it (``ItemPage.hits``); ``offset`` then counts stories.
-        False lists every item.
-        """
+        """``ItemQueries.search``: the CLI's read path calls it without this service."""
         return await self._queries.search(
             text,
             company=company,
