@@ -9,15 +9,9 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from tests.news import story_holdout
+from tests.news.story_holdout_checks import loaded_in_both_orders, outlets_of
 
 FIELDS = {"id", "event", "lookalike_of", "title", "summary", "source", "published", "link"}
-
-
-def _outlets(rows: list[story_holdout.Row]) -> dict[str, set[str]]:
-    outlets: dict[str, set[str]] = {}
-    for row in rows:
-        outlets.setdefault(row.event, set()).add(row.source)
-    return outlets
 
 
 def test_every_line_parses_with_unique_ids_titles_and_links() -> None:
@@ -48,7 +42,7 @@ def test_every_line_parses_with_unique_ids_titles_and_links() -> None:
 
 def test_events_outlets_and_lookalikes() -> None:
     rows = story_holdout.holdout4_rows()
-    outlets = _outlets(rows)
+    outlets = outlets_of(rows)
     main = {event: names for event, names in outlets.items() if "-" not in event}
     assert sorted(main) == [f"m{n:02d}" for n in range(1, 25)]
     assert all(10 <= len(names) <= 16 for names in main.values()), {
@@ -105,14 +99,7 @@ def test_shares_no_event_title_or_link_with_the_other_sets() -> None:
 
 def test_load_holdout4_numbers_items_in_both_orders_and_leaves_the_others_alone() -> None:
     rows = story_holdout.holdout4_rows()
-    for order in ("published", "feeds"):
-        items = story_holdout.load_holdout4(order)
-        assert [li.item.item_id for li in items] == list(range(1, len(rows) + 1))
-        assert {li.story for li in items} == {r.event for r in rows}
-    by_published = story_holdout.load_holdout4("published")
-    assert [li.item.published for li in by_published] == sorted(r.published for r in rows)
-    by_feed = story_holdout.load_holdout4("feeds")
-    assert [li.item.source for li in by_feed] == sorted(r.source for r in rows)
+    by_published = loaded_in_both_orders(rows, story_holdout.load_holdout4)
     # A look-alike and what it resembles know each other; a round-up resembles several.
     lookalikes = {li.story: set(li.lookalikes) for li in by_published}
     assert "m06" in lookalikes["m06-l1"] and "m06-l1" in lookalikes["m06"]
