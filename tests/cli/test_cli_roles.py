@@ -5,7 +5,6 @@ another live process serves stops with one line before it connects to Discord.""
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from storage import open_storage
 from storage.coordination import open_coordination
 from tests.ceiling import CEILING
 from tests.cli.test_cli_failures import Run, one_clear_line, run
+from tests.fakes.environment import clean_environ
 from tests.storage.conftest import fresh_postgres_url
 
 
@@ -47,31 +47,9 @@ async def test_a_gateway_on_a_shard_another_live_process_serves_is_refused_in_on
         coordination = open_coordination(storage, url)
         try:
             assert await coordination.hold_shards(Shards((1,), 2)) == ()
-            environment = {
-                **{k: v for k, v in os.environ.items() if not k.startswith("SHOPWIRE_")},
-                "SHOPWIRE_DB": url,
-                "DISCORD_TOKEN": "never-used",
-                # Nothing listens here: had it tried Discord, the error would say so.
-                "SHOPWIRE_DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
-                "SHOPWIRE_LOG_LEVEL": "WARNING",
-            }
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                "--role",
-                "gateway",
-                "--shards",
-                "0-1",
-                "--shard-count",
-                "2",
-                env=environment,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            out, err = await asyncio.wait_for(process.communicate(), CEILING)
-            result = Run(process.returncode or 0, out.decode(), err.decode())
+            # Nothing listens at its Discord address: had it tried Discord, the error would
+            # say so.
+            result = await _gateway(url, "--shards", "0-1", "--shard-count", "2")
             assert result.code == 1
             line = one_clear_line(result)
             assert "shard 1 of 2 already served by another running process" in line
@@ -106,7 +84,7 @@ async def test_a_gateway_with_another_shard_count_than_running_ones_is_refused_i
 async def _gateway(url: str, *arguments: str) -> Run:
     """``shopwire run --role gateway ARGUMENTS`` on ``url``, pointed at no Discord."""
     environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SHOPWIRE_")},
+        **clean_environ(),
         "SHOPWIRE_DB": url,
         "DISCORD_TOKEN": "never-used",
         "SHOPWIRE_DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
