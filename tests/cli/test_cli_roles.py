@@ -14,7 +14,8 @@ from bot.news.models import Shards
 from storage import open_storage
 from storage.coordination import open_coordination
 from tests.ceiling import CEILING
-from tests.cli.test_cli_failures import Run, one_clear_line, run
+from tests.cli.test_cli_end_to_end import Run
+from tests.cli.test_cli_failures import one_clear_line, run
 from tests.fakes.environment import clean_environ
 from tests.storage.conftest import fresh_postgres_url
 
