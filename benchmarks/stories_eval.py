@@ -6,6 +6,7 @@ held-out half) and on the generated sets, and throughput.
     uv run python benchmarks/stories_eval.py --holdout2           # also holdout2 (now tuning data)
     uv run python benchmarks/stories_eval.py --holdout3           # also holdout3 (now tuning data)
     uv run python benchmarks/stories_eval.py --holdout4           # also the fourth held-out set
+    uv run python benchmarks/stories_eval.py --holdout5           # also the fifth held-out set
 
 The hand-written set (``tests/data/stories_holdout``, see ``tests/news/story_holdout.py``) is
 split by event: the defaults were tuned on the "tune" half; the "test" half was held out but
@@ -21,7 +22,8 @@ since). ``--holdout3`` scores ``tests/data/stories_holdout3`` (held out, reporte
 and tuning data since). ``--holdout4`` scores the fourth held-out set
 (``tests/data/stories_holdout4``), written after the third had been reported several times; it
 is off by default so that runs made while changing the method never show it: run it to report,
-never to tune.
+never to tune. ``--holdout5`` scores the fifth held-out set (``tests/data/stories_holdout5``),
+written after the fourth had been scored; off by default for the same reason.
 
 Accuracy: items are assigned in batches of ``--batch`` (one poll's worth) in ingest order, as
 the bot does. Pairwise precision, recall and F1 count pairs of items: a pair is found when both
@@ -182,6 +184,11 @@ def main() -> None:
         action="store_true",
         help="also score the fourth held-out set (report only, never tune on it)",
     )
+    parser.add_argument(
+        "--holdout5",
+        action="store_true",
+        help="also score the fifth held-out set (report only, never tune on it)",
+    )
     args = parser.parse_args()
     config = StoryConfig()
 
@@ -204,6 +211,7 @@ def main() -> None:
         ("fresh_holdout2", args.holdout2, story_holdout.load_holdout2, "stories_holdout2"),
         ("fresh_holdout3", args.holdout3, story_holdout.load_holdout3, "stories_holdout3"),
         ("fresh_holdout4", args.holdout4, story_holdout.load_holdout4, "stories_holdout4"),
+        ("fresh_holdout5", args.holdout5, story_holdout.load_holdout5, "stories_holdout5"),
     )
     held_out: dict[str, dict[str, Result]] = {}
     for key, wanted, load, label in held_sets:

@@ -53,6 +53,12 @@ third had been reported several times, by someone who never read or ran the clus
 24 events "m01".."m24" of 23-29 November 2026, told by 12-14 outlets each, and 125 look-alike
 events; labels as above, its README lists them), is loaded by :func:`load_holdout4`. Report
 only, as for the second and third.
+
+A fifth held-out set, ``tests/data/stories_holdout5/items.jsonl`` (written by hand, after the
+fourth had been scored, by someone who never read or ran the clustering code; 24 events
+"p01".."p24" of 12-18 October 2026, told by 12-14 outlets each, and 125 look-alike events;
+labels as above, its README lists them), is loaded by :func:`load_holdout5`. Report only, as
+for the fourth.
 """
 
 from __future__ import annotations
@@ -73,6 +79,7 @@ TUNING_DIR = Path(__file__).resolve().parents[1] / "data" / "stories_tuning"
 HOLDOUT2_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout2" / "items.jsonl"
 HOLDOUT3_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout3" / "items.jsonl"
 HOLDOUT4_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout4" / "items.jsonl"
+HOLDOUT5_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout5" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -99,7 +106,7 @@ class Row:
 
     @property
     def half(self) -> Literal["tune", "test"]:
-        if self.main_event.startswith(("h", "k", "m")):  # the fresh held-out sets report only
+        if self.main_event.startswith(("h", "k", "m", "p")):  # the fresh held-out sets report only
             return "test"
         if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
@@ -132,6 +139,11 @@ def holdout3_rows() -> list[Row]:
 def holdout4_rows() -> list[Row]:
     """Every row of the fourth held-out set (``stories_holdout4/items.jsonl``)."""
     return _read_files([HOLDOUT4_FILE])
+
+
+def holdout5_rows() -> list[Row]:
+    """Every row of the fifth held-out set (``stories_holdout5/items.jsonl``)."""
+    return _read_files([HOLDOUT5_FILE])
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -207,6 +219,14 @@ def load_holdout4(order: Order = "published") -> list[LabelledItem]:
     Report on it; never tune on it (see ``tests/data/stories_holdout4/README.md``).
     """
     return _labelled(holdout4_rows(), order)
+
+
+def load_holdout5(order: Order = "published") -> list[LabelledItem]:
+    """The fifth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it; never tune on it (see ``tests/data/stories_holdout5/README.md``).
+    """
+    return _labelled(holdout5_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:

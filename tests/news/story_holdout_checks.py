@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from tests.news import story_holdout
 from tests.news.story_corpus import LabelledItem
+
+FIELDS = {"id", "event", "lookalike_of", "title", "summary", "source", "published", "link"}
+
+
+def rows_parse_with_unique_ids_titles_and_links(
+    path: Path, rows: Sequence[story_holdout.Row], prefix: str
+) -> None:
+    """Assert that every line of ``path`` has the set's fields, that ``rows`` (read from it)
+    are numbered ``<prefix>001``... in file order, and that titles and links are unique."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    raw = [json.loads(line) for line in lines if line.strip()]
+    assert all(set(r) == FIELDS for r in raw)
+    assert all(isinstance(r["lookalike_of"], list) for r in raw)
+    assert len(rows) == len(raw)
+    assert [r.key for r in rows] == [f"{prefix}{n:03d}" for n in range(1, len(rows) + 1)]
+    assert len({r.link for r in rows}) == len(rows)
+    assert len({r.title.casefold() for r in rows}) == len(rows)
+    assert all(r.title.strip() == r.title and r.title and r.source.strip() for r in rows)
+    assert all(r.summary.strip() == r.summary for r in rows)
+    assert all(r.link.startswith("https://") and r.link.endswith(r.key[1:]) for r in rows)
 
 
 def outlets_of(rows: Sequence[story_holdout.Row]) -> dict[str, set[str]]:

@@ -1,0 +1,106 @@
+"""The fifth hand-written held-out set (tests/data/stories_holdout5) has the shape issue 8 asks
+of an evaluation set and shares nothing with the other sets. Nothing here runs a clusterer: the
+set is scored by benchmarks/stories_eval.py --holdout5, to report, never to tune."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+from tests.news import story_holdout
+from tests.news.story_holdout_checks import (
+    loaded_in_both_orders,
+    outlets_of,
+    rows_parse_with_unique_ids_titles_and_links,
+)
+
+
+def _first_reports(rows: list[story_holdout.Row]) -> dict[str, datetime]:
+    first: dict[str, datetime] = {}
+    for r in rows:
+        if "-" not in r.event:
+            first[r.event] = min(first.get(r.event, r.published), r.published)
+    return first
+
+
+def test_every_line_parses_with_unique_ids_titles_and_links() -> None:
+    rows = story_holdout.holdout5_rows()
+    rows_parse_with_unique_ids_titles_and_links(story_holdout.HOLDOUT5_FILE, rows, "p")
+    assert len(rows) >= 460
+    # Rumours from early October, the week of 12-18 October, follow-ups to 22 October.
+    start, end = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 23, tzinfo=UTC)
+    assert all(r.published.utcoffset() is not None for r in rows)
+    assert all(start <= r.published < end for r in rows)
+    # Every main event happens in the week itself (its first report).
+    week = datetime(2026, 10, 12, tzinfo=UTC), datetime(2026, 10, 19, tzinfo=UTC)
+    first = _first_reports(rows)
+    assert all(week[0] <= when < week[1] for when in first.values()), first
+
+
+def test_events_outlets_and_lookalikes() -> None:
+    rows = story_holdout.holdout5_rows()
+    outlets = outlets_of(rows)
+    main = {event: names for event, names in outlets.items() if "-" not in event}
+    assert sorted(main) == [f"p{n:02d}" for n in range(1, 25)]
+    assert all(9 <= len(names) <= 16 for names in main.values()), {
+        e: len(n) for e, n in main.items()
+    }
+    lookalikes = {event for event in outlets if "-" in event}
+    assert len(lookalikes) >= 110
+    assert all(1 <= len(outlets[event]) <= 3 for event in lookalikes)
+    for row in rows:
+        assert row.event.startswith("p") and row.half == "test", row.key
+        if "-" in row.event:
+            assert row.lookalike_of and row.main_event in main, row.key
+        else:
+            assert not row.lookalike_of, row.key
+        assert all(other in outlets and other != row.event for other in row.lookalike_of)
+    # Round-ups and newsletters resemble several events at once.
+    assert sum(1 for r in rows if len(r.lookalike_of) >= 3) >= 12
+    # One report per outlet per event, but for a few genuine same-outlet follow-ups.
+    repeats = Counter((r.event, r.source) for r in rows)
+    assert max(repeats.values()) <= 2
+    assert 1 <= sum(1 for n in repeats.values() if n > 1) <= 6
+
+
+def test_reports_differ_in_form_and_language() -> None:
+    rows = story_holdout.holdout5_rows()
+    main = [r for r in rows if "-" not in r.event]
+    title_only = sum(1 for r in rows if not r.summary)
+    assert 0.15 <= title_only / len(rows) <= 0.25  # about one post in five has no summary
+    assert sum(1 for r in main if r.title.rstrip().endswith("?")) >= 4
+    assert any(r.title.startswith("Exclusive:") for r in rows)
+    assert any(r.title.startswith("Breaking:") for r in rows)
+    assert sum(1 for r in rows if not r.title.isascii()) >= 60  # other languages, €, £, ₹
+    # Follow-ups half a day or more after the event's first report.
+    first = _first_reports(rows)
+    late = {r.event for r in main if (r.published - first[r.event]).total_seconds() >= 12 * 3600}
+    assert len(late) >= 8
+
+
+def test_shares_no_event_title_or_link_with_the_other_sets() -> None:
+    fresh = story_holdout.holdout5_rows()
+    others = (
+        story_holdout.rows()
+        + story_holdout.tuning_rows(story_holdout.EXTRA_TUNING_PARTS)
+        + story_holdout.holdout2_rows()
+        + story_holdout.holdout3_rows()
+        + story_holdout.holdout4_rows()
+    )
+    assert not {r.title.casefold() for r in fresh} & {r.title.casefold() for r in others}
+    assert not {r.link for r in fresh} & {r.link for r in others}
+    assert not {r.event for r in fresh} & {r.event for r in others}
+    assert not {r.key for r in fresh} & {r.key for r in others}
+
+
+def test_load_holdout5_numbers_items_in_both_orders_and_leaves_the_others_alone() -> None:
+    rows = story_holdout.holdout5_rows()
+    by_published = loaded_in_both_orders(rows, story_holdout.load_holdout5)
+    # A look-alike and what it resembles know each other; a round-up resembles several.
+    lookalikes = {li.story: set(li.lookalikes) for li in by_published}
+    assert "p04" in lookalikes["p04-l1"] and "p04-l1" in lookalikes["p04"]
+    assert {"p03", "p17", "p18"} <= lookalikes["p17-l4"]
+    held_out = {li.story for li in story_holdout.load_holdout2("published")}
+    held_out |= {li.story for li in story_holdout.load_holdout3("published")}
+    held_out |= {li.story for li in story_holdout.load_holdout4("published")}
+    assert not ({li.story for li in story_holdout.load("all")} | held_out) & {r.event for r in rows}
