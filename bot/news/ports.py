@@ -681,13 +681,20 @@ class Coordination(Protocol):
         live process serves (then none is taken, and this process must not connect), or ()
         when every one is now this process's. Delivery claims a dead holder left on their
         guilds' subscriptions are given up, so the new holder posts at once. Raises
-        ShardCountMismatch (none taken) when live processes serve another shard count."""
+        ShardCountMismatch (none taken) when live processes serve another shard count, and
+        UnshardedGatewayConflict (none taken) when a live process serves every guild unsharded."""
+        ...
+
+    async def hold_unsharded(self) -> None:
+        """Serve every guild in this process alone (one unsharded Discord client), for as long
+        as it lives, like ``hold_shards``: UnshardedGatewayConflict (nothing taken) when another
+        live process serves any shard or every guild already."""
         ...
 
     async def shards_lost(self) -> str | None:
-        """Return, with the reason, once the hold ``hold_shards`` took has ended (checked at
-        least every few seconds): another process may serve those shards from then on. None
-        when ``close`` ended it, or when no shards were held."""
+        """Return, with the reason, once the hold ``hold_shards`` (or ``hold_unsharded``) took
+        has ended (checked at least every few seconds): another process may serve those shards
+        from then on. None when ``close`` ended it, or when no shards were held."""
         ...
 
     async def close(self) -> None:

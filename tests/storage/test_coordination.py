@@ -18,7 +18,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.news.errors import ShardCountMismatch, StorageError
+from bot.news.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
 from bot.news.models import Shards
 from bot.news.ports import Coordination, Storage
 from storage import open_storage
@@ -273,6 +273,76 @@ SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (
     SELECT DISTINCT pid FROM pg_locks
     WHERE locktype = 'advisory' AND objsubid = 1 AND granted
     AND classid = (hashtext(current_schema())::bigint & 4294967295)::oid
+) AS holders
+"""
+
+
+async def test_an_unsharded_process_serves_alone_until_it_ends(pg_url: str) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        await first.hold_unsharded()
+        with pytest.raises(UnshardedGatewayConflict) as refused:
+            await second.hold_unsharded()
+        assert refused.value.unsharded
+        line = str(refused.value)
+        assert "--shards" in line and "--shard-count" in line and "\n" not in line
+        await first.close()  # its session ends (as a killed process's does)
+        await second.hold_unsharded()
+
+
+async def test_an_unsharded_process_and_a_sharded_one_never_serve_together(pg_url: str) -> None:
+    async with process(pg_url) as (_, unsharded), process(pg_url) as (_, sharded):
+        await unsharded.hold_unsharded()
+        with pytest.raises(UnshardedGatewayConflict) as refused:
+            await sharded.hold_shards(Shards((0,), 2))
+        assert not refused.value.unsharded
+        assert "without --shard-count" in str(refused.value)
+        await unsharded.close()
+        # Refused, it took nothing, and recorded no shard count: any count may start now.
+        assert await sharded.hold_shards(Shards((0,), 4)) == ()
+        async with process(pg_url) as (_, late):
+            with pytest.raises(UnshardedGatewayConflict) as again:
+                await late.hold_unsharded()  # a sharded process serves shard 0 of 4
+            assert again.value.unsharded
+            assert await late.hold_shards(Shards((1, 2, 3), 4)) == ()
+
+
+async def test_an_unsharded_hold_ending_is_noticed_and_frees_every_server(pg_url: str) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        await first.hold_unsharded()
+        watching = asyncio.create_task(first.shards_lost())
+        database = await asyncpg.connect(pg_url)
+        try:
+            assert await database.fetchval(TERMINATE_EVERY_GUILD_HOLDERS) == 1
+            reason = await asyncio.wait_for(watching, CEILING)
+        finally:
+            await database.close()
+        assert reason == "the connection to the database ended"
+        await second.hold_unsharded()
+
+
+async def test_holding_every_server_gives_up_a_dead_holders_claims(pg_url: str) -> None:
+    async with process(pg_url) as (storage, coordination):
+        subscriptions = [
+            await add_subscription(storage, guild_id=guild << 22, channel_id=guild)
+            for guild in (1, 2)
+        ]
+        dead = coordination.delivery_claims("killed gateway", LEASE)
+        for subscription in subscriptions:
+            assert await dead.claim(subscription.id, [], T0) == set()
+        await coordination.hold_unsharded()
+        claims = coordination.delivery_claims("restarted gateway", LEASE)
+        for subscription in subscriptions:
+            assert await claims.claim(subscription.id, [], T0) == set()
+
+
+# The unsharded hold is a two-key advisory lock (objsubid 2): EVERY_GUILD_LOCK and this
+# schema's hash.
+TERMINATE_EVERY_GUILD_HOLDERS = f"""
+SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (
+    SELECT DISTINCT pid FROM pg_locks
+    WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+    AND classid = {pg_coordination.EVERY_GUILD_LOCK}::oid
+    AND objid = hashtext(current_schema())::oid
 ) AS holders
 """
 
