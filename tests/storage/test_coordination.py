@@ -25,6 +25,7 @@ from storage import open_storage
 from storage.coordination import open_coordination, refusal
 from storage.postgres import coordination as pg_coordination
 from tests.ceiling import CEILING
+from tests.fakes.stalling_proxy import StallingProxy
 from tests.storage.conftest import T0, add_feed, add_subscription, draft, fresh_postgres_url
 
 LEASE = timedelta(minutes=2)
@@ -233,6 +234,8 @@ async def test_a_connection_holding_the_shards_that_stops_answering_is_a_lost_ho
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if os.geteuid() != 0:
+        # test_a_hold_whose_connection_stops_answering_is_lost_without_root covers the same
+        # path for everyone, through a proxy; this one stops the real backend.
         pytest.skip("stopping the server's backend process needs root")
     monkeypatch.setattr(pg_coordination, "SHARDS_CHECK", 0.2)
     async with process(pg_url) as (_, coordination):
@@ -248,6 +251,28 @@ async def test_a_connection_holding_the_shards_that_stops_answering_is_a_lost_ho
         finally:
             os.kill(backend, signal.SIGCONT)
         assert reason == "the database did not answer within 0.2 seconds"
+
+
+@pytest.mark.parametrize("unsharded", [False, True], ids=["shards", "unsharded"])
+async def test_a_hold_whose_connection_stops_answering_is_lost_without_root(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch, unsharded: bool
+) -> None:
+    # The coordination's own connections go through a proxy that stops forwarding: the server
+    # still runs and the session still holds its locks, but nothing answers any more.
+    monkeypatch.setattr(pg_coordination, "SHARDS_CHECK", 0.2)
+    proxy = await StallingProxy.to(pg_url).start()
+    try:
+        async with process(pg_url, proxy.url(pg_url)) as (_, coordination):
+            if unsharded:
+                await coordination.hold_unsharded()
+            else:
+                assert await coordination.hold_shards(Shards((0,), 2)) == ()
+            proxy.stall()
+            reason = await asyncio.wait_for(coordination.shards_lost(), CEILING)
+            await proxy.stop()  # the session ends with its client: closing is quick
+    finally:
+        await proxy.stop()
+    assert reason == "the database did not answer within 0.2 seconds"
 
 
 async def test_closing_the_coordination_is_no_lost_hold(pg_url: str) -> None:
