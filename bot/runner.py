@@ -390,6 +390,7 @@ async def _serving_metrics(
         newsroom.clock,
         stories_window=timedelta(hours=settings.story_window_hours),
         latencies=lambda: _latencies(bot),
+        shards=settings.served_shards,
     )
     await server.start(settings.metrics_host, settings.metrics_port)
     try:

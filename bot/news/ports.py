@@ -608,9 +608,12 @@ class StoryRepository(Protocol):
 class BacklogReader(Protocol):
     """Figures on work waiting (metrics); also the cheap query that says the database answers."""
 
-    async def backlog(self, now: datetime, stories_since: datetime) -> Backlog:
-        """Feeds due and failing at ``now``, the outbox's backlog, and the oldest item first
-        seen at or after ``stories_since`` that is in no story yet."""
+    async def backlog(
+        self, now: datetime, stories_since: datetime, shards: Shards = ALL_SHARDS
+    ) -> Backlog:
+        """Feeds due and failing at ``now``, the outbox's backlog (of the guilds on ``shards``:
+        a sharded gateway's own), and the oldest item first seen at or after
+        ``stories_since`` that is in no story yet."""
         ...
 
 
