@@ -256,6 +256,8 @@ async def _serve(settings: Settings) -> None:
             bot,
             _serving_metrics(newsroom, recorder, bot) as metrics_server,
         ):
+            if holder is not None:  # closed last, however the process stops
+                stack.push_async_callback(holder.close)
 
             async def log_in() -> None:
                 await bot.login(settings.discord_token or "")
@@ -278,8 +280,6 @@ async def _serve(settings: Settings) -> None:
                 log.info("shopwire stopped before connecting")
                 return
             gateway = asyncio.create_task(bot.connect(reconnect=True), name="gateway")
-            if holder is not None:
-                stack.push_async_callback(holder.close)
             stages = _start_stages(newsroom, bot, sender, digests, publisher, stop, coordination)
             if holder is not None:
                 shards = settings.served_shards if settings.shard_count is not None else None
