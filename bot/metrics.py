@@ -29,7 +29,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
-from bot.news.models import PostOutcome, UpdateReport, UpdateStatus
+from bot.news.models import ALL_SHARDS, PostOutcome, Shards, UpdateReport, UpdateStatus
 from bot.news.ports import BacklogReader, Clock
 
 log = logging.getLogger("shopwire.metrics")
@@ -182,6 +182,7 @@ class MetricsServer:
         *,
         stories_window: timedelta,
         latencies: Latencies = lambda: (),
+        shards: Shards = ALL_SHARDS,
     ) -> None:
         self._metrics = metrics
         self._backlog = backlog
@@ -189,6 +190,8 @@ class MetricsServer:
         # The story stage considers items first seen within twice its window (StoryAssigner).
         self._stories_window = stories_window
         self._latencies = latencies
+        # A sharded gateway's outbox figures are its own shards' (where its work piles up).
+        self._shards = shards
         self._stages: list[asyncio.Task[Any]] = []
         self._runner: web.AppRunner | None = None
 
@@ -229,7 +232,8 @@ class MetricsServer:
         now = self._clock.now()
         try:
             backlog = await asyncio.wait_for(
-                self._backlog.backlog(now, now - 2 * self._stories_window), DATABASE_TIMEOUT
+                self._backlog.backlog(now, now - 2 * self._stories_window, self._shards),
+                DATABASE_TIMEOUT,
             )
         except Exception:  # any failure means "not reachable" to a monitor
             log.warning("metrics: the database did not answer", exc_info=True)

@@ -41,7 +41,7 @@ from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.clock import SystemClock
 from bot.news.delivery import DeliverySender
 from bot.news.digests import DigestScheduler
-from bot.news.errors import ShardCountMismatch, StorageError
+from bot.news.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
 from bot.news.models import PostOutcome, Shards, UpdateReport, UpdateStatus
 from bot.news.ports import Coordination, MetaStore, Publisher
 from bot.news.services.metrics import NO_METRICS
@@ -133,7 +133,7 @@ def _with_discord(
         print(f"error: database {settings.db_shown}: {exc}", file=err)
     except MetricsUnavailable as exc:
         print(f"error: {exc}", file=err)
-    except (ShardsInUse, ShardsLost, ShardCountMismatch) as exc:
+    except (ShardsInUse, ShardsLost, ShardCountMismatch, UnshardedGatewayConflict) as exc:
         print(f"error: {exc}", file=err)
     return 1
 
@@ -236,12 +236,16 @@ async def _serve(settings: Settings) -> None:
         identify = newsroom.identify_queue() if settings.shard_count is not None else None
         bot = _new_bot(_services(newsroom), settings, identify, trace)
         publisher = DiscordPublisher(bot)
+        # On PostgreSQL every process connected to Discord holds its shards (every server when
+        # unsharded) against the others, --role all too: two would post for the same guilds.
+        holder = newsroom.coordination() if newsroom.shared else None
+        if holder is not None:
+            await _hold_shards(holder, settings)
         # --role gateway: no poller here; a subscription is delivered by the gateway that
         # claims it; stories and digests run only while this one leads.
-        coordination = newsroom.coordination() if settings.role == "gateway" else None
+        coordination = holder if settings.role == "gateway" else None
         claims = None
         if coordination is not None:
-            await _hold_shards(coordination, settings)
             claims = coordination.delivery_claims(lease_owner(), DELIVERY_LEASE)
         # Wired by the composition root; only the publisher is Discord's.
         sender = newsroom.delivery_sender(publisher, claims=claims)
@@ -252,6 +256,8 @@ async def _serve(settings: Settings) -> None:
             bot,
             _serving_metrics(newsroom, recorder, bot) as metrics_server,
         ):
+            if holder is not None:  # closed last, however the process stops
+                stack.push_async_callback(holder.close)
 
             async def log_in() -> None:
                 await bot.login(settings.discord_token or "")
@@ -274,11 +280,10 @@ async def _serve(settings: Settings) -> None:
                 log.info("shopwire stopped before connecting")
                 return
             gateway = asyncio.create_task(bot.connect(reconnect=True), name="gateway")
-            if coordination is not None:
-                stack.push_async_callback(coordination.close)
             stages = _start_stages(newsroom, bot, sender, digests, publisher, stop, coordination)
-            if coordination is not None and settings.shard_count is not None:
-                watch = _watch_shards(coordination, settings.served_shards, stop)
+            if holder is not None:
+                shards = settings.served_shards if settings.shard_count is not None else None
+                watch = _watch_shards(holder, shards, stop)
                 stages.append(asyncio.create_task(watch, name="shards-watch"))
             if metrics_server is not None:
                 metrics_server.watch([gateway, *stages])
@@ -304,11 +309,13 @@ async def _serve(settings: Settings) -> None:
 
 
 async def _hold_shards(coordination: Coordination, settings: Settings) -> None:
-    """Make this gateway's shards its own before it connects: ShardsInUse when another live
-    process serves one of them (two sessions on one shard would both post for its guilds)."""
-    if settings.shard_count is None:
-        return
+    """Make this process's shards (every server, unsharded) its own before it connects:
+    ShardsInUse, ShardCountMismatch or UnshardedGatewayConflict when another live process
+    serves one of them (two sessions on one shard would both post for its guilds)."""
     try:
+        if settings.shard_count is None:
+            await coordination.hold_unsharded()
+            return
         busy = await coordination.hold_shards(settings.served_shards)
     except BaseException:
         await coordination.close()
@@ -318,8 +325,11 @@ async def _hold_shards(coordination: Coordination, settings: Settings) -> None:
         raise ShardsInUse(busy, settings.served_shards.count)
 
 
-async def _watch_shards(coordination: Coordination, shards: Shards, stop: asyncio.Event) -> None:
-    """End with ShardsLost when the hold on this gateway's shards ends before ``stop``.
+async def _watch_shards(
+    coordination: Coordination, shards: Shards | None, stop: asyncio.Event
+) -> None:
+    """End with ShardsLost when the hold on this gateway's shards (None: every server,
+    unsharded) ends before ``stop``.
 
     Stopping, not taking the locks again: in the gap another gateway may have taken the
     shards and be posting for their guilds; a gateway that stops leaves them to it, and one
@@ -332,8 +342,11 @@ async def _watch_shards(coordination: Coordination, shards: Shards, stop: asynci
 
     await _unless_stopped(stop, watch())
     if lost is not None:
-        listed = ",".join(str(shard) for shard in shards.ids)
-        log.error("lost the hold on shards %s of %d: %s; stopping", listed, shards.count, lost)
+        if shards is None:
+            log.error("lost the hold on every server (unsharded): %s; stopping", lost)
+        else:
+            listed = ",".join(str(shard) for shard in shards.ids)
+            log.error("lost the hold on shards %s of %d: %s; stopping", listed, shards.count, lost)
         raise ShardsLost(shards, lost)
 
 
@@ -377,6 +390,7 @@ async def _serving_metrics(
         newsroom.clock,
         stories_window=timedelta(hours=settings.story_window_hours),
         latencies=lambda: _latencies(bot),
+        shards=settings.served_shards,
     )
     await server.start(settings.metrics_host, settings.metrics_port)
     try:

@@ -56,15 +56,19 @@ class ShardsInUse(Exception):
 
 
 class ShardsLost(Exception):
-    """The database connection that held this gateway's shards ended while it served them."""
+    """The database connection that held this gateway's shards (None: every server, unsharded)
+    ended while it served them."""
 
-    def __init__(self, shards: Shards, reason: str) -> None:
+    def __init__(self, shards: Shards | None, reason: str) -> None:
         self.shards = shards
-        listed = ", ".join(str(shard) for shard in shards.ids)
+        if shards is None:  # an unsharded client's hold is on every server
+            held = "every server (no --shard-count)"
+        else:
+            listed = ", ".join(str(shard) for shard in shards.ids)
+            held = f"shard{'s' if len(shards.ids) > 1 else ''} {listed} of {shards.count}"
         super().__init__(
-            f"lost the database's hold on shard{'s' if len(shards.ids) > 1 else ''} {listed} of"
-            f" {shards.count} ({reason}): stopped so that no other gateway serves them beside"
-            " this one; start it again to take them back"
+            f"lost the database's hold on {held} ({reason}): stopped so that no other gateway"
+            " serves them beside this one; start it again to take them back"
         )
 
 

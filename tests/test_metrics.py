@@ -16,7 +16,7 @@ import pytest
 
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.errors import ConfigError, StorageError
-from bot.news.models import Backlog, UpdateReport, UpdateStatus
+from bot.news.models import ALL_SHARDS, Backlog, Shards, UpdateReport, UpdateStatus
 from bot.settings import load_settings
 from tests.ceiling import CEILING
 from tests.fakes.clock import FakeClock
@@ -27,8 +27,12 @@ class FakeBacklog:
 
     def __init__(self) -> None:
         self.failing = False
+        self.shards: Shards | None = None
 
-    async def backlog(self, now: datetime, stories_since: datetime) -> Backlog:
+    async def backlog(
+        self, now: datetime, stories_since: datetime, shards: Shards = ALL_SHARDS
+    ) -> Backlog:
+        self.shards = shards
         if self.failing:
             raise StorageError("disk I/O error")
         return Backlog(3, 1, 7, now - timedelta(minutes=2), None)
@@ -95,6 +99,28 @@ async def test_healthz_is_503_when_the_database_fails_and_metrics_still_answer(
     assert '"database": false' in body
     status, _ = await get(port, "/metrics")  # the counters still answer
     assert status == 200
+
+
+async def test_the_backlog_is_read_for_the_process_shards() -> None:
+    # A sharded gateway's outbox figures are its shards' (storage/test_backlog.py); one
+    # serving every shard, or a poller, reads them all.
+    for shards in (Shards((1,), 2), ALL_SHARDS):
+        backlog = FakeBacklog()
+        clock = FakeClock()
+        server = MetricsServer(
+            PrometheusMetrics(clock),
+            backlog,
+            clock,
+            stories_window=timedelta(hours=1),
+            shards=shards,
+        )
+        port = await server.start("127.0.0.1", 0)
+        try:
+            status, _ = await get(port, "/metrics")
+        finally:
+            await server.stop()
+        assert status == 200
+        assert backlog.shards == shards
 
 
 async def test_a_port_in_use_is_one_line() -> None:

@@ -40,6 +40,9 @@ class ScriptedLead:
     async def hold_shards(self, shards: object) -> tuple[int, ...]:  # pragma: no cover
         return ()
 
+    async def hold_unsharded(self) -> None:  # pragma: no cover
+        pass
+
     async def shards_lost(self) -> str | None:  # pragma: no cover
         return None
 

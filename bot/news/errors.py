@@ -70,6 +70,28 @@ class ShardCountMismatch(ShopwireError):
         )
 
 
+class UnshardedGatewayConflict(ShopwireError):
+    """A process connected to Discord without ``--shard-count`` serves every guild, so no other
+    may serve any beside it: two would both post for every guild. Raised for the second one,
+    whichever of the two (``unsharded``: the one refused is unsharded itself)."""
+
+    def __init__(self, *, unsharded: bool) -> None:
+        self.unsharded = unsharded
+        if unsharded:
+            line = (
+                "another running process already serves this bot's Discord gateway: a gateway"
+                " without --shard-count serves every server, so it must be the only one; to run"
+                " several, give each its own --shards and the same --shard-count"
+            )
+        else:
+            line = (
+                "a running process serves this bot's Discord gateway without --shard-count"
+                " (every server): stop it, or start it again with --shards and --shard-count"
+                " like this one"
+            )
+        super().__init__(line)
+
+
 class LeaseLost(ShopwireError):
     """A poll's result came back after its poller's lease on the feed ran out or passed to
     another poller: it is dropped (the other poll's result counts), never stored."""

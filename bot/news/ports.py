@@ -608,9 +608,12 @@ class StoryRepository(Protocol):
 class BacklogReader(Protocol):
     """Figures on work waiting (metrics); also the cheap query that says the database answers."""
 
-    async def backlog(self, now: datetime, stories_since: datetime) -> Backlog:
-        """Feeds due and failing at ``now``, the outbox's backlog, and the oldest item first
-        seen at or after ``stories_since`` that is in no story yet."""
+    async def backlog(
+        self, now: datetime, stories_since: datetime, shards: Shards = ALL_SHARDS
+    ) -> Backlog:
+        """Feeds due and failing at ``now``, the outbox's backlog (of the guilds on ``shards``:
+        a sharded gateway's own), and the oldest item first seen at or after
+        ``stories_since`` that is in no story yet."""
         ...
 
 
@@ -681,13 +684,20 @@ class Coordination(Protocol):
         live process serves (then none is taken, and this process must not connect), or ()
         when every one is now this process's. Delivery claims a dead holder left on their
         guilds' subscriptions are given up, so the new holder posts at once. Raises
-        ShardCountMismatch (none taken) when live processes serve another shard count."""
+        ShardCountMismatch (none taken) when live processes serve another shard count, and
+        UnshardedGatewayConflict (none taken) when a live process serves every guild unsharded."""
+        ...
+
+    async def hold_unsharded(self) -> None:
+        """Serve every guild in this process alone (one unsharded Discord client), for as long
+        as it lives, like ``hold_shards``: UnshardedGatewayConflict (nothing taken) when another
+        live process serves any shard or every guild already."""
         ...
 
     async def shards_lost(self) -> str | None:
-        """Return, with the reason, once the hold ``hold_shards`` took has ended (checked at
-        least every few seconds): another process may serve those shards from then on. None
-        when ``close`` ended it, or when no shards were held."""
+        """Return, with the reason, once the hold ``hold_shards`` (or ``hold_unsharded``) took
+        has ended (checked at least every few seconds): another process may serve those shards
+        from then on. None when ``close`` ended it, or when no shards were held."""
         ...
 
     async def close(self) -> None:

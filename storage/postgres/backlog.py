@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.news.models import Backlog, utc
+from bot.news.models import ALL_SHARDS, Backlog, Shards, utc
 from storage.postgres.pool import Pool, read_one
+from storage.postgres.shards import on_shards
 
 
 class PostgresBacklog:
@@ -18,17 +19,28 @@ class PostgresBacklog:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    async def backlog(self, now: datetime, stories_since: datetime) -> Backlog:
-        """One read of every figure (one statement: one snapshot of the database)."""
+    async def backlog(
+        self, now: datetime, stories_since: datetime, shards: Shards = ALL_SHARDS
+    ) -> Backlog:
+        """One read of every figure (one statement: one snapshot of the database); the
+        outbox's of the guilds on ``shards`` only."""
+        on, parameters = on_shards(shards, 3)
+        # Every shard: no join, the partial index alone.
+        outbox = (
+            "outbox AS o"
+            if shards.everything
+            else f"outbox AS o JOIN subscriptions AS s ON s.id = o.subscription_id AND {on}"
+        )
         row = await read_one(
             self._pool,
-            """
+            f"""
             SELECT
               (SELECT count(*) FROM feeds
                WHERE enabled AND (next_due IS NULL OR next_due <= $1)) AS feeds_due,
               (SELECT count(*) FROM feeds WHERE enabled AND error_count > 0) AS failing,
-              (SELECT count(*) FROM outbox WHERE state = 'pending') AS pending,
-              (SELECT min(created_at) FROM outbox WHERE state = 'pending') AS oldest_pending,
+              (SELECT count(*) FROM {outbox} WHERE o.state = 'pending') AS pending,
+              (SELECT min(o.created_at) FROM {outbox} WHERE o.state = 'pending')
+                AS oldest_pending,
               (SELECT min(i.first_seen) FROM items AS i
                WHERE i.story_id IS NULL AND i.first_seen >= $2
                  AND i.feed_id IN (SELECT id FROM feeds WHERE guild_id IS NULL))
@@ -36,6 +48,7 @@ class PostgresBacklog:
             """,
             utc(now),
             utc(stories_since),
+            *parameters,
         )
         assert row is not None  # an aggregate without GROUP BY returns one row
         return Backlog(

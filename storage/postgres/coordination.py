@@ -23,6 +23,9 @@
   recorded count; one that finds none records its own, so all gateways stopped is when the
   count may change. Starting gateways take their turn (``SHARD_COUNT_LOCK``) so two never both
   believe they are the first.
+- **An unsharded process serves every guild**, so it runs alone: it holds ``EVERY_GUILD_LOCK``
+  exclusively on the shards' connection, where every sharded process holds it shared. Two
+  unsharded processes, or an unsharded and a sharded one, never both connect to Discord.
 """
 
 from __future__ import annotations
@@ -36,8 +39,8 @@ from typing import Any
 
 import asyncpg
 
-from bot.news.errors import ShardCountMismatch, StorageError
-from bot.news.models import Shards
+from bot.news.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
+from bot.news.models import ALL_SHARDS, Shards
 from storage.postgres.connect import CONNECT_TIMEOUT
 from storage.postgres.delivery_claims import PostgresDeliveryClaims
 from storage.postgres.errors import safe_location, storage_error, url_password
@@ -53,6 +56,8 @@ SHARD_COUNT_LOCK = 0x53570003
 """Taken for one transaction by a starting gateway: one at a time checks the shard count."""
 GATEWAYS_LOCK = 0x53570004
 """Held shared by every serving gateway: taken exclusively only when no gateway serves."""
+EVERY_GUILD_LOCK = 0x53570005
+"""Held exclusively by the process serving every guild unsharded, shared by sharded ones."""
 SHARD_COUNT_KEY = "gateway_shard_count"
 """The ``meta`` key of the running gateways' ``--shard-count``."""
 
@@ -71,6 +76,9 @@ WHERE NOT pg_try_advisory_lock((hashtext(current_schema())::bigint << 32) | shar
 _TURN_TO_START = "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))"
 _NO_GATEWAY_SERVES = "SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema()))"
 _SERVE_AS_GATEWAY = "SELECT pg_advisory_lock_shared($1, hashtext(current_schema()))"
+# Session-level tries: whoever holds the lock the other way is serving already.
+_SERVE_EVERY_GUILD = "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))"
+_SERVE_SOME_SHARDS = "SELECT pg_try_advisory_lock_shared($1, hashtext(current_schema()))"
 _RECORD_COUNT = (
     "INSERT INTO meta (key, value) VALUES ($1, $2)"
     " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
@@ -160,19 +168,26 @@ class PostgresCoordination:
     async def hold_shards(self, shards: Shards) -> tuple[int, ...]:
         """Take ``shards`` for this process (see the module's docstring); the ids another live
         process holds, or () when all are this process's now. ShardCountMismatch when the
-        running gateways use another shard count."""
+        running gateways use another shard count, UnshardedGatewayConflict when an unsharded
+        process serves every guild."""
+        running: int | None = None
+        rows: list[asyncpg.Record] = []
         try:
             session = self._shards = self._shards or await self._connect()
-            async with session.transaction():
-                running = await self._agree_on_count(session, shards.count)
-                rows: list[asyncpg.Record] = []
-                if running is None:
-                    rows = await session.fetch(_TAKE_SHARDS, list(shards.ids))
-                    if not rows:
-                        await session.execute(_SERVE_AS_GATEWAY, GATEWAYS_LOCK)
+            beside_unsharded = not await session.fetchval(_SERVE_SOME_SHARDS, EVERY_GUILD_LOCK)
+            if not beside_unsharded:
+                async with session.transaction():
+                    running = await self._agree_on_count(session, shards.count)
+                    if running is None:
+                        rows = await session.fetch(_TAKE_SHARDS, list(shards.ids))
+                        if not rows:
+                            await session.execute(_SERVE_AS_GATEWAY, GATEWAYS_LOCK)
         except _CONNECTION_ERRORS as exc:
             await self._close_shards()
             raise StorageError(f"cannot take the shards: {self._reason(exc)}") from None
+        if beside_unsharded:
+            await self._close_shards()
+            raise UnshardedGatewayConflict(unsharded=False)
         if running is not None:
             await self._close_shards()
             raise ShardCountMismatch(running, shards.count)
@@ -180,10 +195,29 @@ class PostgresCoordination:
         if busy:  # none is taken: the ones won are let go with the session
             await self._close_shards()
             return busy
+        await self._free_claims(shards)
+        return ()
+
+    async def hold_unsharded(self) -> None:
+        """Serve every guild in this process alone (see the module's docstring):
+        UnshardedGatewayConflict when another live process serves any of them."""
+        try:
+            session = self._shards = self._shards or await self._connect()
+            alone = bool(await session.fetchval(_SERVE_EVERY_GUILD, EVERY_GUILD_LOCK))
+        except _CONNECTION_ERRORS as exc:
+            await self._close_shards()
+            raise StorageError(f"cannot take the gateway: {self._reason(exc)}") from None
+        if not alone:
+            await self._close_shards()
+            raise UnshardedGatewayConflict(unsharded=True)
+        await self._free_claims(ALL_SHARDS)
+
+    async def _free_claims(self, shards: Shards) -> None:
+        """Give up the claims on ``shards``' subscriptions: this process holds them alone now,
+        so a claim there is a dead holder's."""
         where, parameters = on_shards(shards, 1)
         async with transaction(self._pool) as connection:
             await connection.execute(_FREE_CLAIMS.format(where=where), *parameters)
-        return ()
 
     async def shards_lost(self) -> str | None:
         """Why the hold on the shards ended while this process served them, once it has (None

@@ -1,16 +1,20 @@
 """`shopwire run --role` (issue 10): roles other than `all` need PostgreSQL; on a SQLite file
-they stop at once with one line, before anything is opened or created; a gateway on a shard
-another live process serves stops with one line before it connects to Discord."""
+they stop at once with one line, before anything is opened or created; a process connected to
+Discord on PostgreSQL (a gateway, or --role all) on a shard another live process serves, or
+beside an unsharded one, stops with one line before it connects to Discord."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from bot.news.models import Shards
+from bot.news.ports import Coordination
 from storage import open_storage
 from storage.coordination import open_coordination
 from tests.ceiling import CEILING
@@ -82,8 +86,56 @@ async def test_a_gateway_with_another_shard_count_than_running_ones_is_refused_i
             await storage.close()
 
 
-async def _gateway(url: str, *arguments: str) -> Run:
-    """``shopwire run --role gateway ARGUMENTS`` on ``url``, pointed at no Discord."""
+@pytest.mark.parametrize("role", ["gateway", "all"])
+async def test_an_unsharded_process_beside_another_is_refused_in_one_line(role: str) -> None:
+    # A process connected to Discord without --shard-count serves every server: a second one,
+    # gateway or --role all, would post for every server again.
+    async with fresh_postgres_url() as url, process_on(url) as coordination:
+        await coordination.hold_unsharded()
+        result = await _gateway(url, role=role)
+        assert result.code == 1
+        line = one_clear_line(result)
+        assert "another running process already serves this bot's Discord gateway" in line
+        assert "--shards" in line and "--shard-count" in line
+
+
+async def test_a_sharded_gateway_beside_an_unsharded_process_is_refused_in_one_line() -> None:
+    async with fresh_postgres_url() as url:
+        async with process_on(url) as coordination:
+            await coordination.hold_unsharded()
+            result = await _gateway(url, "--shards", "0", "--shard-count", "2")
+            assert result.code == 1
+            line = one_clear_line(result)
+            assert "serves this bot's Discord gateway without --shard-count" in line
+        # The refused gateway took nothing: its shard is free.
+        async with process_on(url) as other:
+            assert await other.hold_shards(Shards((0,), 2)) == ()
+
+
+async def test_role_all_with_a_shard_count_takes_its_shards_like_a_gateway() -> None:
+    # --role all --shard-count 2 serves shards 0 and 1 of 2: a gateway serves shard 1 already.
+    async with fresh_postgres_url() as url, process_on(url) as coordination:
+        assert await coordination.hold_shards(Shards((1,), 2)) == ()
+        result = await _gateway(url, "--shard-count", "2", role="all")
+        assert result.code == 1
+        line = one_clear_line(result)
+        assert "shard 1 of 2 already served by another running process" in line
+
+
+@asynccontextmanager
+async def process_on(url: str) -> AsyncIterator[Coordination]:
+    """Another process's coordination over ``url``, closed on exit."""
+    storage = await open_storage(url)
+    coordination = open_coordination(storage, url)
+    try:
+        yield coordination
+    finally:
+        await coordination.close()
+        await storage.close()
+
+
+async def _gateway(url: str, *arguments: str, role: str = "gateway") -> Run:
+    """``shopwire run --role ROLE ARGUMENTS`` on ``url``, pointed at no Discord."""
     environment = {
         **clean_environ(),
         "SHOPWIRE_DB": url,
@@ -97,7 +149,7 @@ async def _gateway(url: str, *arguments: str) -> Run:
         "bot",
         "run",
         "--role",
-        "gateway",
+        role,
         *arguments,
         env=environment,
         stdout=asyncio.subprocess.PIPE,

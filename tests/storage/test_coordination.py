@@ -18,13 +18,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.news.errors import ShardCountMismatch, StorageError
+from bot.news.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
 from bot.news.models import Shards
 from bot.news.ports import Coordination, Storage
 from storage import open_storage
 from storage.coordination import open_coordination, refusal
 from storage.postgres import coordination as pg_coordination
 from tests.ceiling import CEILING
+from tests.fakes.stalling_proxy import StallingProxy
 from tests.storage.conftest import T0, add_feed, add_subscription, draft, fresh_postgres_url
 
 LEASE = timedelta(minutes=2)
@@ -233,6 +234,8 @@ async def test_a_connection_holding_the_shards_that_stops_answering_is_a_lost_ho
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if os.geteuid() != 0:
+        # test_a_hold_whose_connection_stops_answering_is_lost_without_root covers the same
+        # path for everyone, through a proxy; this one stops the real backend.
         pytest.skip("stopping the server's backend process needs root")
     monkeypatch.setattr(pg_coordination, "SHARDS_CHECK", 0.2)
     async with process(pg_url) as (_, coordination):
@@ -248,6 +251,28 @@ async def test_a_connection_holding_the_shards_that_stops_answering_is_a_lost_ho
         finally:
             os.kill(backend, signal.SIGCONT)
         assert reason == "the database did not answer within 0.2 seconds"
+
+
+@pytest.mark.parametrize("unsharded", [False, True], ids=["shards", "unsharded"])
+async def test_a_hold_whose_connection_stops_answering_is_lost_without_root(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch, unsharded: bool
+) -> None:
+    # The coordination's own connections go through a proxy that stops forwarding: the server
+    # still runs and the session still holds its locks, but nothing answers any more.
+    monkeypatch.setattr(pg_coordination, "SHARDS_CHECK", 0.2)
+    proxy = await StallingProxy.to(pg_url).start()
+    try:
+        async with process(pg_url, proxy.url(pg_url)) as (_, coordination):
+            if unsharded:
+                await coordination.hold_unsharded()
+            else:
+                assert await coordination.hold_shards(Shards((0,), 2)) == ()
+            proxy.stall()
+            reason = await asyncio.wait_for(coordination.shards_lost(), CEILING)
+            await proxy.stop()  # the session ends with its client: closing is quick
+    finally:
+        await proxy.stop()
+    assert reason == "the database did not answer within 0.2 seconds"
 
 
 async def test_closing_the_coordination_is_no_lost_hold(pg_url: str) -> None:
@@ -273,6 +298,76 @@ SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (
     SELECT DISTINCT pid FROM pg_locks
     WHERE locktype = 'advisory' AND objsubid = 1 AND granted
     AND classid = (hashtext(current_schema())::bigint & 4294967295)::oid
+) AS holders
+"""
+
+
+async def test_an_unsharded_process_serves_alone_until_it_ends(pg_url: str) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        await first.hold_unsharded()
+        with pytest.raises(UnshardedGatewayConflict) as refused:
+            await second.hold_unsharded()
+        assert refused.value.unsharded
+        line = str(refused.value)
+        assert "--shards" in line and "--shard-count" in line and "\n" not in line
+        await first.close()  # its session ends (as a killed process's does)
+        await second.hold_unsharded()
+
+
+async def test_an_unsharded_process_and_a_sharded_one_never_serve_together(pg_url: str) -> None:
+    async with process(pg_url) as (_, unsharded), process(pg_url) as (_, sharded):
+        await unsharded.hold_unsharded()
+        with pytest.raises(UnshardedGatewayConflict) as refused:
+            await sharded.hold_shards(Shards((0,), 2))
+        assert not refused.value.unsharded
+        assert "without --shard-count" in str(refused.value)
+        await unsharded.close()
+        # Refused, it took nothing, and recorded no shard count: any count may start now.
+        assert await sharded.hold_shards(Shards((0,), 4)) == ()
+        async with process(pg_url) as (_, late):
+            with pytest.raises(UnshardedGatewayConflict) as again:
+                await late.hold_unsharded()  # a sharded process serves shard 0 of 4
+            assert again.value.unsharded
+            assert await late.hold_shards(Shards((1, 2, 3), 4)) == ()
+
+
+async def test_an_unsharded_hold_ending_is_noticed_and_frees_every_server(pg_url: str) -> None:
+    async with process(pg_url) as (_, first), process(pg_url) as (_, second):
+        await first.hold_unsharded()
+        watching = asyncio.create_task(first.shards_lost())
+        database = await asyncpg.connect(pg_url)
+        try:
+            assert await database.fetchval(TERMINATE_EVERY_GUILD_HOLDERS) == 1
+            reason = await asyncio.wait_for(watching, CEILING)
+        finally:
+            await database.close()
+        assert reason == "the connection to the database ended"
+        await second.hold_unsharded()
+
+
+async def test_holding_every_server_gives_up_a_dead_holders_claims(pg_url: str) -> None:
+    async with process(pg_url) as (storage, coordination):
+        subscriptions = [
+            await add_subscription(storage, guild_id=guild << 22, channel_id=guild)
+            for guild in (1, 2)
+        ]
+        dead = coordination.delivery_claims("killed gateway", LEASE)
+        for subscription in subscriptions:
+            assert await dead.claim(subscription.id, [], T0) == set()
+        await coordination.hold_unsharded()
+        claims = coordination.delivery_claims("restarted gateway", LEASE)
+        for subscription in subscriptions:
+            assert await claims.claim(subscription.id, [], T0) == set()
+
+
+# The unsharded hold is a two-key advisory lock (objsubid 2): EVERY_GUILD_LOCK and this
+# schema's hash.
+TERMINATE_EVERY_GUILD_HOLDERS = f"""
+SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (
+    SELECT DISTINCT pid FROM pg_locks
+    WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+    AND classid = {pg_coordination.EVERY_GUILD_LOCK}::oid
+    AND objid = hashtext(current_schema())::oid
 ) AS holders
 """
 
