@@ -76,7 +76,7 @@ STOPWORDS = words_of(
 # Words news desks use interchangeably for one thing, by their first word. Only words whose
 # every e-commerce sense is the same thing: "cut" (jobs or fees) is left alone, and so is
 # "commission" (a fee, or the European Commission).
-SYNONYM_GROUPS = (
+_GROUPS_FROM_TUNING = (
     "fine penalty penalize penalise sanction bußgeld geldstrafe amende amendes multa multas"
     " sanzione sanzioni boete boetes 罰金 制裁 罚款 과징 벌금",
     "ipo flotation float börsengang 上場 上市 상장",
@@ -129,6 +129,135 @@ SYNONYM_GROUPS = (
     "tax levy steuer taxe impuesto imposto imposta podatek belasting 課税 과세 征税",
     "revenue umsatz ingresos receita ricavi fatturato przychody omzet 売上 매출 营收 營收",
 )
+
+
+# The events e-commerce, retail, logistics and payments news reports, written from knowledge
+# of how desks word them (English, German, French, Spanish, Portuguese, Italian, Dutch,
+# Polish, Turkish, Indonesian, Vietnamese, Japanese, Korean, Chinese and Arabic), not from
+# any evaluation set: the groups above were grown from a few sets' errors and do not cover a
+# new week's wording. A group that shares its first word with one above extends it. Forms
+# the English stemmer does not join are listed (irregular pasts, other languages' plurals);
+# Chinese, Japanese and Korean are read as character pairs, so their words are two
+# characters. Left out: words with a second e-commerce sense ("deal": a discount; "listing":
+# a product page; "sale", "buy", "close", "return", "union", "ruling"), Hindi (the
+# tokenizer splits Devanagari at its vowel signs) and words of several tokens ("sa thải").
+# Taken out because the tuning sets' precision fell with them (look-alikes joined): "sued"
+# and "suing", "rose".
+_EVENT_GROUPS = (
+    # Deals between companies.
+    "acquire acquirer übernehmen übernommen acquiert acquérir adquirir adquire adquiriu"
+    " przejmuje przejęcia przejęcie overneemt akuisisi mengakuisisi 併購 并购 استحواذ"
+    " الاستحواذ",
+    "merger merge fusion fusionne fusionner fusión fusiona fusionan fusão fusione fuzja"
+    " fusie fuseren fuseert birleşme merger 合併 合并 합병 اندماج الاندماج",
+    "divest divestiture divestment veräußert veräußerung désinvestissement desinversión"
+    " desinvestimento dismissione 売却 매각",
+    "funding fundraise fundraising finanzierungsrunde pendanaan 融资 펀딩",
+    "delist delisting 退市",
+    "partnership alliance tie-up collaboration partnerschaft kooperation zusammenarbeit"
+    " partenariat alianza parceria collaborazione partnerstwo współpraca samenwerking"
+    " ortaklık kemitraan 提携 協業 合作 제휴 협력 شراكة",
+    "buyback repurchase rückkauf aktienrückkauf recompra riacquisto 回购 回購",
+    "invest invests inwestuje investeert investering yatırım investasi استثمار",
+    "ipo börsengänge beursgang quotazione اكتتاب",
+    # Regulators and courts.
+    "fine bußgelder geldstrafen amende multado multó multata grzywna ceza denda 罰款 벌금 غرامة",
+    "approve approval approved genehmigt genehmigung approuve approbation aprueba"
+    " aprobación aprova aprovação approva approvazione zatwierdza goedkeuring onay"
+    " onayladı 承認 批准 승인 موافقة",
+    "ban bans banned verbietet verbieten interdit interdire prohíbe prohibición proíbe"
+    " proibição vieta vietato zakazuje verbiedt yasak yasakladı melarang larangan cấm حظر"
+    " يحظر",
+    "sue class-action klagt sammelklage pozew rechtszaak dava gugatan menggugat"
+    " kiện 提訴 訴訟 起诉 起訴 소송 دعوى",
+    "settle schikking ugoda 和解",
+    "court gericht tribunal tribunale rechtbank mahkeme pengadilan 法院 법원 محكمة",
+    "verdict judgment judgement urteil jugement sentencia sentença sentenza wyrok"
+    " uitspraak putusan 判決 判决 판결",
+    "antitrust anti-trust antimonopoly monopoly kartellrecht antimonopolio antitruste"
+    " 独禁 垄断 壟斷 독점",
+    "probe investigation inquiry ermittlungen untersuchung enquête investigación"
+    " investigação indagine dochodzenie onderzoek soruşturma penyelidikan 調査 调查 調查"
+    " 조사 تحقيق",
+    "licence license licensing lizenz licencia licença licenza licencja vergunning"
+    " lisans 牌照 執照 ترخيص",
+    "privacy datenschutz confidentialité privacidad privacidade riservatezza prywatność"
+    " gizlilik privasi 隐私 隱私",
+    "subsidy subsidize subsidise subvention subventionen subventions subvención"
+    " subvenciones subsídio subsídios sussidio sussidi dotacja dotacje subsidie subsidi"
+    " 補助 补贴 補貼",
+    "tariff duties arancel dazio cło 关税",
+    "tax taxes vat mehrwertsteuer digitalsteuer tva iva pajak vergi thuế 税收 稅收 세금 ضريبة"
+    " الضريبة",
+    "fee fees surcharge gebühr gebühren frais opłata opłaty 佣金",
+    # Companies' fortunes.
+    "earnings profits gewinne bénéfices lucros utili zyski 利润 利潤 이익",
+    "loss losses verlust verluste perte pertes pérdida pérdidas prejuízo perdita perdite"
+    " strata verlies zarar kerugian 赤字 亏损 虧損 적자 خسارة خسائر",
+    "revenue turnover umsätze facturación faturamento przychód gelir pendapatan 收入 إيرادات",
+    "forecast prognosen ausblick prévision previsão previsões prognozy vooruitzichten"
+    " tahmin proyeksi 予想 预测 預測",
+    "beat exceed surpass übertrifft dépasse supera superou",
+    "miss verfehlt",
+    "bankruptcy bankrupt insolvency insolvent insolvenz insolvenzantrag faillite quiebra"
+    " bancarrota falência fallimento bankructwo upadłość faillissement iflas kebangkrutan"
+    " pailit 破産 破产 破產 파산 إفلاس",
+    "fall fell sank sunk plummet plunges einbruch recule dégringole plonge desploma caen"
+    " despenca recua crolla cala scende spadek daalt daling düştü düşüş anjlok merosot"
+    " giảm 下落 急落 下跌 暴跌 하락 급락 تراجع انخفاض",
+    "rise spike dispara balzo zwyżka stijging yükseldi yükseliş naik melonjak tăng"
+    " 上昇 急騰 上涨 上漲 상승 급등 ارتفاع",
+    "raise 値上 涨价 漲價",
+    "slash 値下 降价 降價",
+    # People.
+    "layoff layoffs job-cuts personalabbau stellenstreichungen esuberi ontslag zwolnień phk"
+    " 裁員 تسريح",
+    "hire hiring recruit recruitment recruiting recrute recrutement contratação assunzioni"
+    " 招聘 채용",
+    "resign resigns oust ousted rücktritt démission démissionne dimite dimisión renuncia"
+    " renúncia dimissioni dimette rezygnacja rezygnuje dymisja aftreden istifa mundur"
+    " pengunduran 辞任 辞职 辭職 卸任 사임 사퇴 استقالة",
+    "appoint appointment ernennt ernennung nomme nombra nombramiento nomeia nomeação"
+    " mianuje benoemt benoeming atandı atama 任命 선임 임명 تعيين",
+    "ceo vorstandschef konzernchef pdg prezes topman 社長 总裁 總裁",
+    "strike strikes streiks streiken streikt warnstreik grévistes huelgas scioperi strajku"
+    " stakingen grev mogok 罢工 罷工 파업 إضراب",
+    "gewerkschaft syndicat syndicats sindicato sindicatos sindacato sindacati vakbond"
+    " sendika 労組 工会 工會 노조 نقابة",
+    "wage wages salary salaries lohn löhne salaire salaires salario salarios salário"
+    " salários stipendi płace wynagrodzenia maaş upah gaji lương 賃金 工资 工資 임금 أجور",
+    "boycott boykott boycotte boicot boicote boicottaggio bojkot boycot boykot boikot"
+    " 抵制 불매 مقاطعة",
+    # Products, stores and operations.
+    "launch launches unveil unveils lanceert lancering meluncurkan peluncuran 発売 推出"
+    " 출시 إطلاق أطلقت تطلق",
+    "exit withdraw withdrawal withdrew withdrawn pullout rückzug terugtrekking 撤退 철수 انسحاب",
+    "shutdown shut shutter closure closures schließung schließungen fermeture"
+    " fermetures chiusura chiusure zamknięcie sluiting penutupan 閉鎖 閉店"
+    " 关闭 關閉 폐쇄 폐점 إغلاق",
+    "expand expansion expansión expansão espansione ekspansja uitbreiding genişleme"
+    " ekspansi 扩张 擴張 확장 توسع",
+    "open opening opens inaugurates inauguration eröffnung ouverture apertura"
+    " otwarcie opening açılış pembukaan 開業 开业 開幕 개점 افتتاح",
+    "recall recalls recalled rückruf rückrufaktion rappel richiamo terugroepactie 回収 召回 리콜",
+    "counterfeit counterfeits fake fakes knockoff knockoffs knock-off fälschung fälschungen"
+    " contrefaçon contrefaçons falsificación falsificaciones contraffazione podróbki namaak"
+    " sahte palsu 偽物 假货 假貨 仿冒 짝퉁 위조 مزيفة",
+    "refund refunds reimburse reimbursement rückerstattung erstattung remboursement"
+    " rembourse reembolso reembolsa rimborso rimborsi terugbetaling iade 返金 退款 환불"
+    " استرداد",
+    "fraud scam scams fraudulent fraudster betrug betrüger fraude estafa truffa frode"
+    " oszustwo oplichting dolandırıcılık penipuan 詐欺 诈骗 詐騙 사기 احتيال",
+    "theft shoplifting diebstahl furto kradzież diefstal hırsızlık pencurian 盗難 盗窃 절도 سرقة",
+    "breach hacker hackers ransomware cyber-attack cyberangriff hackerangriff datenleck"
+    " datenpanne cyberattaque piratage ciberataque filtración vazamento wyciek cyberatak"
+    " datalek sızıntı kebocoran peretasan 黑客 駭客 اختراق تسريب",
+    "outage outages downtime ausfall interrupción disservizio gangguan kesinti arıza 먹통 انقطاع",
+    "delivery deliveries livraisons entregas consegne dostawy levering teslimat"
+    " pengiriman 配達 快递 快遞 توصيل",
+    "warehouse fulfillment fulfilment armazéns magazzini magazijnen gudang depo",
+)
+SYNONYM_GROUPS = _GROUPS_FROM_TUNING + _EVENT_GROUPS
 
 
 def synonym_table(stem: Callable[[str], str]) -> dict[str, str]:
