@@ -1,12 +1,16 @@
 """The story clusterer's vocabulary (``bot.news.stories.lexicon``): every word of it is read,
-means one thing, and reports of one event in different words or languages meet."""
+means one thing, and reports of one event in different words, phrases or languages meet."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 
-from bot.news.stories.lexicon import _EVENT_GROUPS, SYNONYM_GROUPS
-from bot.news.stories.wording import STOPWORDS, SYNONYMS, is_cjk, stem, tokens
+from bot.news.stories import StoryItem
+from bot.news.stories.features import Featurizer
+from bot.news.stories.lexicon import _EVENT_GROUPS, EVENT_PHRASES, SYNONYM_GROUPS
+from bot.news.stories.model import StoryConfig
+from bot.news.stories.wording import STOPWORDS, SYNONYMS, event_tokens, is_cjk, stem, tokens
 
 
 def _meaning(word: str) -> str:
@@ -59,3 +63,75 @@ def test_words_of_two_senses_stay_apart() -> None:
     for word in ("cut", "commission", "deal", "listing", "sale", "close"):
         assert _meaning(word) == stem(word), word
     assert _meaning("layoffs") != _meaning("fees") != _meaning("acquisition")
+
+
+def _read(text: str) -> set[str]:
+    """The words a text's phrases and words are read as."""
+    return {_meaning(token) for token in event_tokens(text)}
+
+
+def test_event_phrases_read_as_the_word_of_their_group() -> None:
+    phrases = {
+        "ipo": [
+            "Klarna goes public on the NYSE",
+            "Shein files for Hong Kong listing",
+            "Shein weighs a listing in London",
+            "Klarna's Nasdaq debut",
+            "Deliveroo's initial public offering",
+        ],
+        "acquire": [
+            "Walmart snaps up Vizio",
+            "DoorDash takes over Wolt",
+            "Bain buys out the founders",
+        ],
+        "layoff": [
+            "Amazon to cut 14,000 corporate jobs",
+            "Shopify cuts 20% of its workforce",
+            "Ocado lays off warehouse staff",
+            "Wayfair job cuts",
+            "Zalando streicht 500 Stellen",
+            "Amazon sa thải nhân viên",
+        ],
+        "resign": ["Etsy CEO steps down", "Chef tritt zurück"],
+        "strike": ["Royal Mail staff walk out", "Industrial action at Royal Mail"],
+        "bankruptcy": ["Wilko goes into administration", "Forever 21 files for Chapter 11"],
+        "slash": ["Target cuts prices on 5,000 items", "Walmart price cuts"],
+        "shutdown": ["Amazon shuts down Fresh", "Target to close nine stores"],
+        "exit": ["Amazon pulls out of the Australian market"],
+        "launch": ["Temu rolls out local warehouses"],
+        "approve": ["EU clears the Adevinta deal", "Regulators give the green light"],
+        "miss": ["Profit falls short of forecasts"],
+        "refund": ["Shoppers get their money back"],
+    }
+    for word, texts in phrases.items():
+        for text in texts:
+            assert _meaning(word) in _read(text), text
+
+
+def test_words_that_only_place_a_phrase_still_count_and_look_alikes_are_left() -> None:
+    assert {"jobs", "14"} <= set(event_tokens("Amazon to cut 14,000 jobs"))
+    assert {"hong", "kong"} <= set(event_tokens("Shein files for Hong Kong listing"))
+    assert _meaning("acquire") not in _read("Andy Jassy takes over as CEO")
+    assert _meaning("ipo") not in _read("A product listing on Amazon")
+    assert _meaning("layoff") not in _read("Amazon cuts delivery fees")
+    assert _meaning("slash") not in _read("Amazon cuts 14,000 jobs")
+    assert event_tokens("Amazon opens a warehouse in Lyon") == tokens(
+        "Amazon opens a warehouse in Lyon"
+    )
+
+
+def test_every_phrase_has_a_group_and_its_hints_are_words() -> None:
+    heads = {stem(group.split()[0]) for group in SYNONYM_GROUPS}
+    for word, hints, _ in EVENT_PHRASES:
+        assert stem(word) in heads, word
+        for hint in hints.split():
+            assert tokens(hint) == [hint], hint
+
+
+def test_a_phrase_gives_the_item_its_groups_feature() -> None:
+    config = StoryConfig()
+    featurizer = Featurizer(config)
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+    went = featurizer.extract(StoryItem(1, "Klarna went public on Wednesday", "", "AP", now, ()))
+    ipo = featurizer.extract(StoryItem(2, "Klarna IPO on Wednesday", "", "AP", now, ()))
+    assert set(went.counts) == set(ipo.counts)

@@ -14,6 +14,7 @@ from bot.news.stories.lexicon import (
     ABBREVIATIONS,
     BOILERPLATE_ANYWHERE,
     BOILERPLATE_STARTS,
+    EVENT_PHRASES,
     synonym_table,
 )
 
@@ -198,6 +199,39 @@ def tokens(text: str) -> list[str]:
         else:
             out.extend(_cjk_tokens(token))
     return out
+
+
+# A regular expression per word the phrases are read as, by the hint words that call for it.
+_EVENT_PHRASES = tuple(
+    (word, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)) for word, _, pattern in EVENT_PHRASES
+)
+
+
+def _phrases_by_hint() -> dict[str, tuple[int, ...]]:
+    """Hint word -> the indexes (in ``EVENT_PHRASES``) of the phrases it calls for."""
+    found: dict[str, tuple[int, ...]] = {}
+    for index, (_, hints, _) in enumerate(EVENT_PHRASES):
+        for hint in hints.split():
+            found[hint] = (*found.get(hint, ()), index)
+    return found
+
+
+_EVENT_PHRASES_BY_HINT = _phrases_by_hint()
+_EVENT_PHRASE_HINTS = frozenset(_EVENT_PHRASES_BY_HINT)
+
+
+def event_tokens(text: str) -> list[str]:
+    """``tokens``, with the phrases of ``lexicon.EVENT_PHRASES`` read as the word of their
+    group: "went public" as "ipo", "cuts 500 jobs" as "layoff 500 jobs"."""
+    found = tokens(text)
+    hints = _EVENT_PHRASE_HINTS.intersection(found)
+    if not hints:
+        return found
+    # Most texts hold no hint word; one that does is read again with the phrases it may hold.
+    for index in sorted({index for hint in hints for index in _EVENT_PHRASES_BY_HINT[hint]}):
+        word, phrases = _EVENT_PHRASES[index]
+        text = phrases.sub(word, text)
+    return tokens(text)
 
 
 def _cjk_tokens(token: str) -> Iterator[str]:
