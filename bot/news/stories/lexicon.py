@@ -153,7 +153,7 @@ _EVENT_GROUPS = (
     "merger merge fusion fusionne fusionner fusión fusiona fusionan fusão fusione fuzja"
     " fusie fuseren fuseert birleşme 合併 合并 합병 اندماج الاندماج",
     "divest divestiture divestment veräußert veräußerung désinvestissement desinversión"
-    " desinvestimento dismissione 売却 매각",
+    " desinvestimento dismissione spin-off spinoff 売却 매각",
     "funding fundraise fundraising finanzierungsrunde pendanaan 融资 펀딩",
     "delist delisting 退市",
     "partnership alliance tie-up collaboration partnerschaft kooperation zusammenarbeit"
@@ -268,7 +268,8 @@ SYNONYM_GROUPS = _GROUPS_FROM_TUNING + _EVENT_GROUPS
 # every text cost over ten times what splitting it into words does). Lookarounds keep the
 # words that only place a phrase ("cuts" before "jobs", "listing" after "Hong Kong"), so
 # those still count as themselves. Taken out because the tuning sets' precision fell with
-# them: "agrees to buy" (and "talks to buy"...), "takes ... to court", "tops estimates".
+# them: "agrees to buy" (and "talks to buy"...), "takes ... to court", "tops estimates",
+# "chief executive" (as "CEO"), "sale a bolsa".
 _JOB_OBJECT = (
     r"(?:(?:about|some|around|nearly|almost|over|more than|up to|hundreds of|thousands of) )?"
     r"(?:[\d.,]+%? (?:of )?)?(?:its |their |the )?(?:\w+ )?"
@@ -281,7 +282,7 @@ _LISTING_VENUE = (
 EVENT_PHRASES = (
     (
         "ipo",
-        "public debut listing shares bourse bolsa capital borsa arz",
+        "public debut listing shares bourse börse bolsa capital borsa arz",
         r"go(?:es|ing)? public|went public|gone public|initial public offering"
         r"|(?:market|trading|stock market|stock exchange|share|public|nasdaq|nyse) debut"
         rf"|(?:(?<=hong kong )|(?<=new york )|(?<=london )|(?<=nasdaq )|(?<=nyse )"
@@ -291,14 +292,15 @@ EVENT_PHRASES = (
         r"|(?<=files for )listing|(?<=files for a )listing|(?<=filed for )listing"
         r"|(?<=filed for a )listing|list(?:s|ed|ing)? (?:its )?shares"
         r"|introduction en bourse|salida a bolsa|abertura de capital"
-        r"|quotazione in borsa|halka arz",
+        r"|quotazione in borsa|sbarca in borsa|halka arz|(?:geht|gehen|ging|gang) an die börse"
+        r"|entrée en bourse",
     ),
     (
         "acquire",
         "take takes taken took taking snap snaps snapped snapping buy buys buying bought neemt"
         " mua thâu",
         r"(?:take(?:s|n)?|took|taking) over(?! as)|snap(?:s|ped|ping)? up|buy(?:s|ing)? out"
-        r"|bought out"
+        r"|bought out|(?:take(?:s|n)?|took|taking)(?= (?:\w+ ){0,2}private\b)"
         r"|neemt (?:\w+ )?over|mua lại|thâu tóm",
     ),
     (
@@ -306,12 +308,12 @@ EVENT_PHRASES = (
         "lay lays laying laid job jobs workforce headcount cut cuts cutting slash slashes slashed"
         " slashing axe axes axed axing shed sheds shedding trim trims trimmed trimming eliminate"
         " eliminates eliminated eliminating streicht suppression suppressions social recorte"
-        " recortes işten pemutusan thải",
+        " recortes işten pemutusan thải sack sacks sacked sacking let lets letting",
         r"lay(?:s|ing)? off|laid off|job cuts?|job losses|jobs? reductions?"
         r"|workforce reductions?|headcount reductions?"
         r"|reduc(?:e|es|ed|ing) (?:its |their )?(?:workforce|headcount)"
         r"|(?:cut(?:s|ting)?|slash(?:es|ed|ing)?|ax(?:e|es|ed|ing)|shed(?:s|ding)?|trim(?:s|med|ming)?"
-        rf"|eliminat(?:e|es|ed|ing))(?= {_JOB_OBJECT})"
+        rf"|eliminat(?:e|es|ed|ing)|sack(?:s|ed|ing)?|let(?:s|ting)? go of)(?= {_JOB_OBJECT})"
         r"|streicht(?= (?:[\d.,]+ )?(?:stellen|jobs|arbeitsplätze))"
         r"|suppressions? d'emplois|plan social|recortes? de empleos?|işten çıkarma"
         r"|pemutusan hubungan kerja|sa thải",
@@ -329,10 +331,11 @@ EVENT_PHRASES = (
     ),
     (
         "bankruptcy",
-        "chapter bust administration sản",
+        "chapter bust administration sản bilan judiciaire acreedores",
         r"chapter 11|chapter 7|go(?:es|ing)? bust|went bust|gone bust"
         r"|(?:go(?:es|ing)?|went|gone|falls?|fell|collaps(?:e|es|ed|ing)) into administration"
-        r"|enter(?:s|ed|ing)? administration|phá sản",
+        r"|enter(?:s|ed|ing)? administration|phá sản|dépôt de bilan|redressement judiciaire"
+        r"|liquidation judiciaire|concurso de acreedores",
     ),
     (
         "slash",
@@ -343,10 +346,11 @@ EVENT_PHRASES = (
     (
         "shutdown",
         "shut shuts shutting wind winds winding wound pull pulls pulled pulling close closes"
-        " closed closing",
+        " closed closing cease ceases ceased ceasing",
         r"shut(?:s|ting)? down|wind(?:s|ing)? down|wound down|pull(?:s|ed|ing)? the plug"
         r"|clos(?:e|es|ed|ing)(?= (?:its |their |all |some |the |more |[\d,]+ )?(?:\w+ ){0,2}"
-        r"(?:stores|shops|outlets|warehouses|branches|plants|factories|locations|sites)\b)",
+        r"(?:stores|shops|outlets|warehouses|branches|plants|factories|locations|sites)\b)"
+        r"|ceas(?:e|es|ed|ing) (?:operations|trading)",
     ),
     ("exit", "pull pulls pulled pulling", r"pull(?:s|ed|ing)? out of|pull(?:s|ed|ing)? back from"),
     ("launch", "roll rolls rolled rolling mắt", r"roll(?:s|ed|ing)? out|ra mắt"),
@@ -370,14 +374,32 @@ EVENT_PHRASES = (
     ),
     ("refund", "money tiền", r"money back|hoàn tiền"),
     ("merger", "nhập", r"sáp nhập"),
-    ("recall", "hồi", r"thu hồi"),
+    (
+        "recall",
+        "hồi pull pulls pulled pulling",
+        r"thu hồi|pull(?:s|ed|ing)?(?= (?:\w+ ){0,3}(?:off|from) (?:store )?shelves)",
+    ),
     ("counterfeit", "giả", r"hàng giả"),
     ("revenue", "thu", r"doanh thu"),
     ("earnings", "nhuận", r"lợi nhuận"),
     ("breach", "rỉ cyber", r"rò rỉ|cyber attacks?"),
     ("tariff", "quan", r"thuế quan"),
     ("fraud", "đảo", r"lừa đảo"),
-    ("appoint", "nhiệm", r"bổ nhiệm"),
+    (
+        "appoint",
+        "nhiệm name names named",
+        r"bổ nhiệm|name(?:s|d)?(?= (?:\w+ ){0,3}(?:as )?(?:its |the )?(?:new |next |interim )?"
+        r"(?:ceo|chief executive|chief financial officer|cfo|chair|chairman|chairwoman"
+        r"|president)\b)",
+    ),
+    (
+        "funding",
+        "raise raises raised raising secure secures secured securing series",
+        r"(?:rais|secur)(?:e|es|ed|ing)(?= (?:about |nearly |over |more than |another )?[$€£¥]\d)"
+        r"|series [a-f](?= (?:round|funding|financing)\b)",
+    ),
+    ("divest", "spin spins spinning spun", r"spin(?:s|ning)? off|spun off"),
+    ("outage", "offline", r"go(?:es|ing)? offline|went offline|knocked offline"),
     ("delivery", "hàng", r"giao hàng"),
     ("boycott", "chay", r"tẩy chay"),
 )
