@@ -227,11 +227,13 @@ def event_tokens(text: str) -> list[str]:
     hints = _EVENT_PHRASE_HINTS.intersection(found)
     if not hints:
         return found
-    # Most texts hold no hint word; one that does is read again with the phrases it may hold.
+    # Most texts hold no hint word; one that does is read again if it holds a phrase.
+    read = 0
     for index in sorted({index for hint in hints for index in _EVENT_PHRASES_BY_HINT[hint]}):
         word, phrases = _EVENT_PHRASES[index]
-        text = phrases.sub(word, text)
-    return tokens(text)
+        text, count = phrases.subn(word, text)
+        read += count
+    return tokens(text) if read else found
 
 
 def _cjk_tokens(token: str) -> Iterator[str]:
