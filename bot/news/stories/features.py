@@ -36,6 +36,7 @@ from bot.news.stories.keyterms import (
     text_terms,
     views_of,
 )
+from bot.news.stories.lexicon import EVENT_PHRASES
 from bot.news.stories.model import StoryConfig, StoryItem
 from bot.news.stories.wording import (
     HEADLINE_PREFIX_RE,
@@ -182,11 +183,13 @@ def _bag(value: object) -> Bag:
     return value
 
 
-# Which stop words, synonyms and rules read the text: features read otherwise are read again.
+# Which stop words, synonyms, phrases and rules read the text: features read otherwise are
+# read again.
 # (Bump the rules' number when a rule of ``keyterms`` or ``wording`` changes.)
 _RULES = 8
 _LEXICON = hashlib.blake2b(
-    repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()))).encode(), digest_size=6
+    repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()), EVENT_PHRASES)).encode(),
+    digest_size=6,
 ).hexdigest()
 
 _TEXT_FORMAT = "x1:"
