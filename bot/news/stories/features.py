@@ -36,6 +36,7 @@ from bot.news.stories.keyterms import (
     text_terms,
     views_of,
 )
+from bot.news.stories.lexicon import EVENT_PHRASES
 from bot.news.stories.model import StoryConfig, StoryItem
 from bot.news.stories.wording import (
     HEADLINE_PREFIX_RE,
@@ -43,10 +44,10 @@ from bot.news.stories.wording import (
     SYNONYMS,
     clean_summary,
     clean_title,
+    event_tokens,
     is_cjk,
     is_roundup,
     stem,
-    tokens,
 )
 
 _FORMAT = "s3:"
@@ -182,11 +183,13 @@ def _bag(value: object) -> Bag:
     return value
 
 
-# Which stop words, synonyms and rules read the text: features read otherwise are read again.
+# Which stop words, synonyms, phrases and rules read the text: features read otherwise are
+# read again.
 # (Bump the rules' number when a rule of ``keyterms`` or ``wording`` changes.)
-_RULES = 7
+_RULES = 8
 _LEXICON = hashlib.blake2b(
-    repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()))).encode(), digest_size=6
+    repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()), EVENT_PHRASES)).encode(),
+    digest_size=6,
 ).hexdigest()
 
 _TEXT_FORMAT = "x1:"
@@ -297,8 +300,8 @@ class Featurizer:
         # The stem cache looked up inline: this loop runs for every word of every item.
         known, stem_of = self._stems.get, self._stem
         for weight, words in (
-            (config.title_weight, tokens(title)),
-            (1.0, tokens(summary)[: config.summary_words]),
+            (config.title_weight, event_tokens(title)),
+            (1.0, event_tokens(summary)[: config.summary_words]),
         ):
             for token in words:
                 word = known(token, "")
