@@ -10,114 +10,16 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.news.stories.places import CONTEXT_PLACES, NAME_WORDS, PLACE_RE, place_code
+from bot.news.stories.places import PLACE_WORDS as PLACE_WORDS  # what features read
 from bot.news.stories.wording import words_of
 
 # --- key terms --------------------------------------------------------------------------------
-
-# Countries, demonyms, regions and the cities e-commerce news names most, "|"-separated, with
-# the main European languages' names of the markets news comes from most (an Italian headline
-# says "Italia": without it, its report could join the German one's story). Matched
-# with their capital letter so that "turkey" and "china" (the things) or "us" (the word) do not
-# count. "Brussels" is left out: it means the EU as often as Belgium.
-_PLACES = {
-    "US": "US|U.S.|USA|United States|America|American|Americans|New York|Seattle|Chicago|"
-    "Dallas|California|Texas|Los Angeles|San Francisco|Estados Unidos|Stati Uniti|"
-    "États-Unis|Etats-Unis",
-    "UK": "UK|U.K.|Britain|British|United Kingdom|England|London|Manchester|Birmingham|"
-    "Royaume-Uni|Reino Unido|Regno Unito|Großbritannien",
-    "EU": "EU|E.U.|European Union|Europe|European|Europeans",
-    "FR": "France|French|Paris|Lyon|Marseille|Frankreich|Francia",
-    "DE": "Germany|German|Berlin|Munich|Hamburg|Frankfurt|Leipzig|Deutschland|Allemagne|Alemania|"
-    "Germania|München",
-    "IT": "Italy|Italian|Milan|Rome|Italia|Italie|Milano|Roma",
-    "ES": "Spain|Spanish|Madrid|Barcelona|España|Espana|Espagne|Spanien|Spagna",
-    "NL": "Netherlands|Dutch|Amsterdam|Rotterdam|Holland|Nederland|Niederlande",
-    "BE": "Belgium|Belgian|Antwerp",
-    "PL": "Poland|Polish|Warsaw|Poznan|Poznań|Polska|Polen|Pologne|Warszawa",
-    "SE": "Sweden|Swedish|Stockholm|Gothenburg",
-    "DK": "Denmark|Danish|Copenhagen",
-    "NO": "Norway|Norwegian|Oslo",
-    "FI": "Finland|Finnish|Helsinki",
-    "AT": "Austria|Austrian|Vienna",
-    "CH": "Switzerland|Swiss|Zurich|Geneva",
-    "IE": "Ireland|Irish|Dublin",
-    "PT": "Portugal|Portuguese|Lisbon",
-    "CZ": "Czechia|Czech Republic|Czech|Prague",
-    "RO": "Romania|Romanian|Bucharest",
-    "HU": "Hungary|Hungarian|Budapest",
-    "GR": "Greece|Greek|Athens",
-    "TR": "Turkey|Türkiye|Turkish|Istanbul|Ankara|Izmir|Türkei|Turquie|Turquía",
-    "RU": "Russia|Russian|Moscow",
-    "UA": "Ukraine|Ukrainian|Kyiv",
-    "CN": "China|Chinese|Beijing|Shanghai|Shenzhen|Hangzhou|Guangzhou|Chine|Cina",
-    "HK": "Hong Kong",
-    "TW": "Taiwan|Taiwanese|Taipei",
-    "JP": "Japan|Japanese|Tokyo|Osaka|Japon|Japón|Giappone",
-    "KR": "South Korea|Korea|Korean|South Korean|Seoul|Incheon",
-    "IN": "India|Indian|Mumbai|Bengaluru|Bangalore|Delhi|New Delhi",
-    "PK": "Pakistan|Pakistani",
-    "BD": "Bangladesh|Bangladeshi",
-    "ID": "Indonesia|Indonesian|Jakarta|Surabaya",
-    "MY": "Malaysia|Malaysian|Kuala Lumpur",
-    "TH": "Thailand|Thai|Bangkok",
-    "VN": "Vietnam|Vietnamese|Hanoi|Ho Chi Minh City|Da Nang",
-    "PH": "Philippines|Philippine|Filipino|Manila",
-    "SG": "Singapore|Singaporean",
-    "AU": "Australia|Australian|Sydney|Melbourne",
-    "NZ": "New Zealand",
-    "CA": "Canada|Canadian|Toronto|Vancouver|Montreal|Calgary",
-    "MX": "Mexico|Mexican|Mexico City|Monterrey|Guadalajara|México",
-    "BR": "Brazil|Brazilian|Sao Paulo|São Paulo|Rio de Janeiro|Curitiba|Brasil|Brésil",
-    "AR": "Argentina|Argentine|Argentinian|Buenos Aires",
-    "CL": "Chile|Chilean|Santiago",
-    "CO": "Colombia|Colombian|Bogota|Bogotá",
-    "PE": "Peru|Peruvian|Lima",
-    "SA": "Saudi Arabia|Saudi",
-    "AE": "UAE|United Arab Emirates|Emirati|Dubai|Abu Dhabi",
-    "IL": "Israel|Israeli",
-    "EG": "Egypt|Egyptian",
-    "ZA": "South Africa|South African",
-    "NG": "Nigeria|Nigerian|Lagos",
-    "KE": "Kenya|Kenyan|Nairobi",
-    "LATAM": "Latin America|Latin American",
-    "SEA": "Southeast Asia|Southeast Asian",
-    "MENA": "Middle East|Gulf",
-    "AFRICA": "Africa|African",
-}
-# Where the goods or the company come from in half of all cross-border e-commerce news, not
-# where the event happens: a feature like any other place, but never a disagreement.
-_CONTEXT_PLACES = frozenset({"CN"})
-_PLACE_OF = {name.lower(): code for code, names in _PLACES.items() for name in names.split("|")}
-_PLACE_NAMES = sorted((n for names in _PLACES.values() for n in names.split("|")), key=len)
-
-
-def _place_pattern(names: list[str]) -> str:
-    """One alternation per first letter, longest names first: the regex engine rejects a
-    position on its first character instead of trying every place name there."""
-    by_first: dict[str, list[str]] = {}
-    for name in sorted(names, key=len, reverse=True):
-        by_first.setdefault(name[0], []).append(name[1:])
-    # Each branch starts with its letter and checks what stands before it afterwards, so the
-    # engine can skip to capital letters instead of trying the pattern at every position.
-    branches = [
-        re.escape(first)
-        + r"(?<![\w.]"
-        + re.escape(first)
-        + ")(?:"
-        + "|".join(re.escape(rest).replace(r"\ ", r"\s+") for rest in rests)
-        + ")"
-        for first, rests in sorted(by_first.items())
-    ]
-    # "US$3.4bn" and "US $40" are dollars, not the United States.
-    return "(?:" + "|".join(branches) + r")(?:'s)?(?!\w|\s?\$)"
-
-
-_PLACE_RE = re.compile(_place_pattern(_PLACE_NAMES))
-PLACE_WORDS = frozenset(word.lower() for name in _PLACE_NAMES for word in name.split())
 
 # Amounts as European outlets write them ("4.812 millones", "1,4 Mrd", "62,3 milioni"): a
 # local outlet's report then shares its amount with the wires' ("4.8 billion euros").
@@ -244,7 +146,7 @@ def _names(text: str, weight: int, into: Counter[str]) -> None:
     matches = list(_NAME_RE.finditer(text))
     for i, match in enumerate(matches):
         name = match.group().lower().rstrip(".").removesuffix("'s")
-        if len(name) < 2 or name in _NOT_NAMES or name in PLACE_WORDS:
+        if len(name) < 2 or name in _NOT_NAMES or name in NAME_WORDS:
             continue
         start = match.start()
         word = match.group()
@@ -282,11 +184,12 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
         if not text:
             continue
         if not text.isascii():
-            text = _apart_from_cjk(text)
-        for match in _PLACE_RE.finditer(text):
+            # The place tables are NFC: "Việt Nam" may arrive with its accents apart.
+            text = _apart_from_cjk(unicodedata.normalize("NFC", text))
+        for match in PLACE_RE.finditer(text):
             found = match.group()
-            name = " ".join(found.split()).removesuffix("'s").lower()
-            places[_PLACE_OF[name]] += weight
+            code = place_code(found)
+            places[code] += weight
             # "Germany's Otto sells ...": a possessive place says whose the company is, not
             # where the event is; the wires write it of every company they name.
             possessive = found.endswith("'s") or text.startswith("’s", match.end())
@@ -298,7 +201,7 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
                 and not origin
                 and match.start() < _main_clause_end(text)
             ):
-                title_places[_PLACE_OF[name]] += 1
+                title_places[code] += 1
         _numbers(text, weight, numbers)
         # In a Title Case Headline every word looks like a name.
         if weight == 1 or not _is_title_case(text):
@@ -378,7 +281,7 @@ def _id_parts(company: str) -> tuple[str, ...]:
 
 def disputable(places: Bag) -> Bag:
     """The places an item or story can disagree on."""
-    return {p: n for p, n in places.items() if p not in _CONTEXT_PLACES}
+    return {p: n for p, n in places.items() if p not in CONTEXT_PLACES}
 
 
 @dataclass(frozen=True, slots=True)
