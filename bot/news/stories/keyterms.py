@@ -15,50 +15,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.news.stories.places import CONTEXT_PLACES, NAME_WORDS, PLACE_RE, place_code
+from bot.news.stories.amounts import apart_from_cjk, ascii_digits
+from bot.news.stories.amounts import numbers as amounts_of
+from bot.news.stories.places import CONTEXT_PLACES, NAME_WORDS, place_code, places_in
 from bot.news.stories.places import PLACE_WORDS as PLACE_WORDS  # what features read
 from bot.news.stories.wording import words_of
 
 # --- key terms --------------------------------------------------------------------------------
-
-# Amounts as European outlets write them ("4.812 millones", "1,4 Mrd", "62,3 milioni"): a
-# local outlet's report then shares its amount with the wires' ("4.8 billion euros").
-_EUROPEAN_MILLIONS = ("millones", "millions", "millionen", "milioni", "milionów", "mln", "mio")
-_EUROPEAN_BILLIONS = (
-    "mil millones", "milliards", "milliarden", "miliardi", "miliardów", "mld", "mrd", "bln",
-)  # fmt: skip
-_EUROPEAN_SCALES = "|".join(
-    re.escape(word).replace(r"\ ", r"\s") + r"\b\.?"
-    for word in sorted((*_EUROPEAN_MILLIONS, *_EUROPEAN_BILLIONS), key=len, reverse=True)
-)
-_NUMBER_RE = re.compile(
-    # The look-behind comes after the first digit so that the engine can skip to digits.
-    r"(?P<num>\d(?<![\w.,]\d)(?:\d{0,2}(?:,\d{3})+"
-    # Before a European scale word: "4.812 millones" (thousands), "62,3 milioni" (decimals).
-    r"|(?:\d{0,2}(?:\.\d{3})+|\d*,\d+)(?=\s?(?:" + _EUROPEAN_SCALES + r"))"
-    r"|\d*(?:\.\d+)?))"
-    r"(?:\s?(?P<scale>%|percent\b|per\s?cent\b|bn\b|billion\b|mn\b|m\b|million\b|k\b"
-    r"|thousand\b|tn\b|trillion\b|crore\b|lakh\b|[万億亿兆만억조](?=\s)|"
-    + _EUROPEAN_SCALES
-    + r"))?"
-    r"(?![\w%])",
-    re.IGNORECASE,
-)
-# A currency right before a number makes it an amount ("US$40", "€ 40", "EUR 40").
-_CURRENCY_BEFORE_RE = re.compile(
-    r"(?:[$€£¥₹₩]|\b(?:EUR|USD|GBP|PLN|JPY|KRW|BRL|MXN|AUD|CAD|INR|CNY|RMB|Rs\.?))\s?$"
-)
-_SCALES = {
-    "bn": 1e9, "billion": 1e9, "mn": 1e6, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3,
-    "tn": 1e12, "trillion": 1e12, "crore": 1e7, "lakh": 1e5,
-    # Chinese, Japanese and Korean count in ten-thousands: 450億 is 45 billion.
-    "万": 1e4, "만": 1e4, "億": 1e8, "亿": 1e8, "억": 1e8, "兆": 1e12, "조": 1e12,
-    **dict.fromkeys(_EUROPEAN_MILLIONS, 1e6), **dict.fromkeys(_EUROPEAN_BILLIONS, 1e9),
-}  # fmt: skip
-
-_EUROPEAN_SCALE_WORDS = frozenset((*_EUROPEAN_MILLIONS, *_EUROPEAN_BILLIONS))
-_DOT_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
-_COMMA_DECIMALS = re.compile(r"^\d+,\d{1,2}$")
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _NAME_RE = re.compile(r"[A-Z](?<![\w.'-][A-Z])(?:[\w&'.-]*\w|(?!\w))")
@@ -92,29 +55,6 @@ class KeyTerms:
     def bags(self) -> tuple[Bag, Bag, Bag, Bag]:
         """Places, numbers, companies, names: in the order of ``features.TERM_KINDS``."""
         return self.places, self.numbers, self.companies, self.names
-
-
-def _numbers(text: str, weight: int, into: Counter[str]) -> None:
-    for match in _NUMBER_RE.finditer(text):
-        scale = " ".join((match.group("scale") or "").lower().rstrip(".").split())
-        raw = match.group("num")
-        if scale in _EUROPEAN_SCALE_WORDS and _DOT_THOUSANDS.match(raw):
-            raw = raw.replace(".", "")  # "4.812 millones" is 4,812 million
-        elif scale in _EUROPEAN_SCALE_WORDS and _COMMA_DECIMALS.match(raw):
-            raw = raw.replace(",", ".")  # "62,3 milioni" is 62.3 million
-        else:
-            raw = raw.replace(",", "")
-        value = float(raw)
-        if scale == "%" or scale.startswith("per"):
-            into[f"{value:g}%"] += weight
-            continue
-        if not scale:
-            start = match.start()
-            money = _CURRENCY_BEFORE_RE.search(text, max(0, start - 4), start) is not None
-            # Years and small bare numbers ("3 days", "in 2025") say little about the event.
-            if not money and (value < 10 or (1900 <= value <= 2100 and raw.isdigit())):
-                continue
-        into[f"{value * _SCALES.get(scale.replace(' ', ''), 1.0):.6g}"] += weight
 
 
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
@@ -185,8 +125,8 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
             continue
         if not text.isascii():
             # The place tables are NFC: "Việt Nam" may arrive with its accents apart.
-            text = _apart_from_cjk(unicodedata.normalize("NFC", text))
-        for match in PLACE_RE.finditer(text):
+            text = apart_from_cjk(ascii_digits(unicodedata.normalize("NFC", text)))
+        for match in places_in(text):
             found = match.group()
             code = place_code(found)
             places[code] += weight
@@ -202,7 +142,7 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
                 and match.start() < _main_clause_end(text)
             ):
                 title_places[code] += 1
-        _numbers(text, weight, numbers)
+        amounts_of(text, weight, numbers)
         # In a Title Case Headline every word looks like a name.
         if weight == 1 or not _is_title_case(text):
             _names(text, weight, names)
@@ -218,22 +158,6 @@ _ORIGIN_RE = re.compile(
     r"|player|behemoth|upstart|champion|peer|competitor)s?\b",
     re.IGNORECASE,
 )
-
-
-# A digit run written against Chinese, Japanese or Korean characters ("クラウド20%伸びる",
-# "20일"): no word boundary separates them, so it is set apart to be read as a number.
-_CJK_DIGITS_RE = re.compile(
-    r"(?<=[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff])(?=[0-9])"
-    r"|(?<=[0-9%])(?=[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff])"
-)
-
-
-# A CJK number's unit ("450億円", "3조원") is set apart from what follows it too.
-_CJK_SCALE_RE = re.compile(r"(?<=[0-9])\s?([万億亿兆만억조])")
-
-
-def _apart_from_cjk(text: str) -> str:
-    return _CJK_DIGITS_RE.sub(" ", _CJK_SCALE_RE.sub(r" \1 ", text))
 
 
 # Where a headline's main clause ends: "CVC to buy GLS in €4.3bn deal as IDS refocuses on

@@ -831,16 +831,33 @@ def _place_pattern(names: list[str]) -> str:
     return "(?:" + "|".join(branches) + ")"
 
 
-PLACE_RE = re.compile(_place_pattern(sorted(_PLACE_OF)))
-"""Every place name of every table, in one regex."""
+_NAMES = sorted(_PLACE_OF)
+
+
+def _is_latin(name: str) -> bool:
+    return name[0] < "\u0600"  # the Latin, Greek and Cyrillic blocks come first
+
+
+PLACE_RE = re.compile(_place_pattern([n for n in _NAMES if _is_latin(n) and not n[0].islower()]))
+"""The place names that start with a capital."""
+# The lower-case adjectives ("española", "deutsche") come after a space: a regex that starts
+# with it reads a text as fast as one of capitals does, where one that starts with a lower-case
+# letter would be tried at almost every character.
+_ADJECTIVE_RE = re.compile(" " + _trie([n for n in _NAMES if n[0].islower()]) + _LATIN[1])
+# The other scripts' names, read only in a text that has such characters: every first
+# character is a branch the engine tries at each capital of a Latin text.
+_SCRIPT_RE = re.compile(_place_pattern([n for n in _NAMES if not _is_latin(n)]))
+
+
+def places_in(text: str) -> Iterator[re.Match[str]]:
+    """Every place name in ``text`` (a match's text may start with a space)."""
+    yield from PLACE_RE.finditer(text)
+    yield from _ADJECTIVE_RE.finditer(text)
+    if not text.isascii() and max(text) >= "\u0600":
+        yield from _SCRIPT_RE.finditer(text)
 
 
 def place_code(found: str) -> str:
-    """The place code of a ``PLACE_RE`` match ("Germany's" and "Deutschland": "DE")."""
+    """The place code of a ``places_in`` match ("Germany's" and "Deutschland": "DE")."""
     name = " ".join(found.split()).removesuffix("'s")
     return _PLACE_OF[name]
-
-
-def place_codes() -> Iterator[str]:
-    """Every place code the tables know."""
-    return iter(sorted(set(_PLACE_OF.values())))
