@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 # English names, with the main European languages' names of the markets news comes from most
 # (an Italian headline says "Italia": without it, its report could join the German one's
@@ -764,36 +764,51 @@ PLACE_WORDS = frozenset(
 NAME_WORDS = PLACE_WORDS | frozenset(word.lower() for name in _PLACE_OF for word in name.split())
 
 
-# How a script's names are set off from the text around them, by the ranges of its first
-# characters: (what may not stand before the name, what may not follow it). Capitals and word
+# How a script's names are set off from the text around them, by the ranges of its
+# characters: (what may not stand before the name's first character, checked after it; what
+# may not follow the name). Capitals and word
 # boundaries are Latin and Cyrillic things: Chinese and Thai write no spaces; Korean and
 # Japanese kana attach particles; Arabic attaches "and", "in", "to" ahead of a word; Hindi's
 # vowel signs are no "word" characters to the regex engine, so \b falls inside its words.
 _ARABIC_LETTERS = "\u0600-\u06ff"
 _DEVANAGARI = "\u0900-\u097f"
 _KATAKANA = "\u30a0-\u30ff"
+_HANGUL = "\uac00-\ud7a3"
 _SCRIPTS: tuple[tuple[str, str, str], ...] = (
     ("\u0e00-\u0e7f", "", ""),  # Thai
     ("\u3400-\u9fff\uf900-\ufaff", "", ""),  # Han
-    (_KATAKANA, f"(?<![{_KATAKANA}]{{f}})", f"(?![{_KATAKANA}])"),
-    ("\uac00-\ud7a3", "(?<![\uac00-\ud7a3]{f})", ""),  # Hangul
+    (_KATAKANA, f"(?<![{_KATAKANA}].)", f"(?![{_KATAKANA}])"),
+    (_HANGUL, f"(?<![{_HANGUL}].)", ""),
     (
         _ARABIC_LETTERS,
-        f"(?:(?<![{_ARABIC_LETTERS}]{{f}})|(?<=(?<![{_ARABIC_LETTERS}])[وبلفك]{{f}}))",
+        f"(?:(?<![{_ARABIC_LETTERS}].)|(?<=(?<![{_ARABIC_LETTERS}])[وبلفك].))",
         f"(?![{_ARABIC_LETTERS}])",
     ),
-    (_DEVANAGARI, f"(?<![{_DEVANAGARI}]{{f}})", f"(?![{_DEVANAGARI}])"),
+    (_DEVANAGARI, f"(?<![{_DEVANAGARI}].)", f"(?![{_DEVANAGARI}])"),
 )
+# Whether a text has a character of one of them: only then is it read for their names.
+_SCRIPT_TEXT_RE = re.compile("[" + "".join(ranges for ranges, _, _ in _SCRIPTS) + "\u3040-\u309f]")
 # Latin: a name starts a word ("U.S." not inside "SU.S."); "US$3.4bn" and "US $40" are
 # dollars, not the United States.
 _LATIN = (r"(?<![\w.]{f})", r"(?:'s)?(?!\w|\s?\$)")
 
 
-def _boundaries(first: str) -> tuple[str, str]:
+def _script_pattern(names: list[str]) -> str:
+    """One branch per script: a character that can start one of its names, what stands before
+    it, then the rest of the names that start with it (the trie)."""
+    branches = []
     for ranges, before, after in _SCRIPTS:
-        if re.fullmatch(f"[{ranges}]", first):
-            return before, after
-    return _LATIN
+        script = re.compile(f"[{ranges}]")
+        by_first: dict[str, list[str]] = {}
+        for name in names:
+            if script.match(name):
+                by_first.setdefault(name[0], []).append(name[1:])
+        if by_first:
+            rests = "|".join(
+                f"(?<={re.escape(first)})" + _trie(rest) for first, rest in sorted(by_first.items())
+            )
+            branches.append(f"[{''.join(sorted(by_first))}]{before}(?:{rests}){after}")
+    return "|".join(branches)
 
 
 def _trie(names: list[str]) -> str:
@@ -818,14 +833,15 @@ def _trie(names: list[str]) -> str:
 
 
 def _place_pattern(names: list[str]) -> str:
-    """One branch per first character, which checks what stands before it afterwards: the
-    engine skips to the characters that can start a name instead of trying every position."""
+    """Latin names: one branch per first character, which checks what stands before it
+    afterwards, so that the engine skips to the characters that can start a name instead of
+    trying every position."""
     by_first: dict[str, list[str]] = {}
     for name in names:
         by_first.setdefault(name[0], []).append(name[1:])
+    before, after = _LATIN
     branches = []
     for first, rests in sorted(by_first.items()):
-        before, after = _boundaries(first)
         escaped = re.escape(first)
         branches.append(escaped + before.format(f=escaped) + _trie(rests) + after)
     return "(?:" + "|".join(branches) + ")"
@@ -835,7 +851,8 @@ _NAMES = sorted(_PLACE_OF)
 
 
 def _is_latin(name: str) -> bool:
-    return name[0] < "\u0600"  # the Latin, Greek and Cyrillic blocks come first
+    # The Latin, Greek and Cyrillic blocks come first; Vietnamese has letters of its own.
+    return name[0] < "\u0600" or "\u1e00" <= name[0] <= "\u1eff"
 
 
 PLACE_RE = re.compile(_place_pattern([n for n in _NAMES if _is_latin(n) and not n[0].islower()]))
@@ -846,15 +863,22 @@ PLACE_RE = re.compile(_place_pattern([n for n in _NAMES if _is_latin(n) and not 
 _ADJECTIVE_RE = re.compile(" " + _trie([n for n in _NAMES if n[0].islower()]) + _LATIN[1])
 # The other scripts' names, read only in a text that has such characters: every first
 # character is a branch the engine tries at each capital of a Latin text.
-_SCRIPT_RE = re.compile(_place_pattern([n for n in _NAMES if not _is_latin(n)]))
+_SCRIPT_RE = re.compile(_script_pattern([n for n in _NAMES if not _is_latin(n)]))
 
 
-def places_in(text: str) -> Iterator[re.Match[str]]:
+# Words only English of the languages above writes: a text with one of them has no
+# lower-case foreign adjective worth the time of reading it for one.
+_ENGLISH_WORDS = (" the ", " of ", " and ")
+
+
+def places_in(text: str) -> list[re.Match[str]]:
     """Every place name in ``text`` (a match's text may start with a space)."""
-    yield from PLACE_RE.finditer(text)
-    yield from _ADJECTIVE_RE.finditer(text)
-    if not text.isascii() and max(text) >= "\u0600":
-        yield from _SCRIPT_RE.finditer(text)
+    found = list(PLACE_RE.finditer(text))
+    if not any(word in text for word in _ENGLISH_WORDS):
+        found += _ADJECTIVE_RE.finditer(text)
+    if not text.isascii() and _SCRIPT_TEXT_RE.search(text):
+        found += _SCRIPT_RE.finditer(text)
+    return found
 
 
 def place_code(found: str) -> str:
