@@ -231,11 +231,11 @@ class TermView:
 # place in it agree half way (the EU's fine and Italy's are different events; the EU-wide
 # launch and its German leg are one).
 _REGIONS = {
-    "EU": "FR DE IT ES NL BE PL SE DK FI AT IE PT CZ RO HU GR",
-    "SEA": "ID MY TH VN PH SG",
-    "LATAM": "MX BR AR CL CO PE",
-    "MENA": "SA AE IL EG",
-    "AFRICA": "ZA NG KE EG",
+    "EU": "FR DE IT ES NL BE PL SE DK FI AT IE PT CZ RO HU GR BG SK HR SI LT LV EE LU",
+    "SEA": "ID MY TH VN PH SG KH",
+    "LATAM": "MX BR AR CL CO PE EC UY",
+    "MENA": "SA AE IL EG QA KW MA",
+    "AFRICA": "ZA NG KE EG MA GH",
 }
 _RELATED = frozenset(
     pair
