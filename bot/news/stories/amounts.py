@@ -9,6 +9,7 @@ from any evaluation data.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -79,7 +80,7 @@ _LOCAL_PATTERN = "|".join(
 )
 _CJK_PATTERN = "|".join(sorted(_CJK_SCALES, key=len, reverse=True))
 
-NUMBER_RE = re.compile(
+_NUMBER_PATTERN = (
     # The look-behind comes after the first digit so that the engine can skip to digits;
     # "Rp1,2 triliun", "RM1.2bil" and "Rs30,000 crore" write their currency against it.
     r"(?P<num>\d(?:(?<![\w.,]\d)|(?<=R[pMs]\d))(?:\d{0,2}(?:,\d{3})+"
@@ -90,9 +91,16 @@ NUMBER_RE = re.compile(
     r"(?:\s?(?P<scale>" + _LOCAL_PATTERN + r"|%|percent\b|per\s?cent\b|bn\b|billion\b|mn\b"
     r"|m\b|million\b|k\b|thousand\b|tn\b|trillion\b|lakh\s?crore\b|crore\b|lakh\b"
     r"|(?:" + _CJK_PATTERN + r")(?=\s)))?"
-    r"(?![\w%])",
-    re.IGNORECASE,
+    r"(?![\w%])"
 )
+
+
+@functools.cache
+def _number_re() -> re.Pattern[str]:
+    """Compiled on first use, as the place regexes are (``places._regexes``)."""
+    return re.compile(_NUMBER_PATTERN, re.IGNORECASE)
+
+
 # A currency right before a number makes it an amount ("US$40", "€ 40", "EUR 40", "Rp 5").
 _CURRENCY_BEFORE_RE = re.compile(
     r"(?:[$€£¥₹₩₺₫฿₱₦₽]|\b(?:EUR|USD|GBP|PLN|JPY|KRW|BRL|MXN|AUD|CAD|INR|CNY|RMB|CHF|SEK|NOK"
@@ -128,7 +136,7 @@ def ascii_digits(text: str) -> str:
 
 def numbers(text: str, weight: int, into: Counter[str]) -> None:
     """Add the amounts and percentages of ``text`` to ``into`` with ``weight``."""
-    for match in NUMBER_RE.finditer(text):
+    for match in _number_re().finditer(text):
         scale = _key((match.group("scale") or "").rstrip("."))
         raw = match.group("num")
         if scale in _LOCAL_WORDS and _DOT_THOUSANDS.match(raw):

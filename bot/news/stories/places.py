@@ -16,9 +16,11 @@ that none is an English word. Scripts without capitals or spaces get boundaries 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
+from typing import NamedTuple
 
 # English names, with the main European languages' names of the markets news comes from most
 # (an Italian headline says "Italia": without it, its report could join the German one's
@@ -855,15 +857,28 @@ def _is_latin(name: str) -> bool:
     return name[0] < "\u0600" or "\u1e00" <= name[0] <= "\u1eff"
 
 
-PLACE_RE = re.compile(_place_pattern([n for n in _NAMES if _is_latin(n) and not n[0].islower()]))
-"""The place names that start with a capital."""
-# The lower-case adjectives ("española", "deutsche") come after a space: a regex that starts
-# with it reads a text as fast as one of capitals does, where one that starts with a lower-case
-# letter would be tried at almost every character.
-_ADJECTIVE_RE = re.compile(" " + _trie([n for n in _NAMES if n[0].islower()]) + _LATIN[1])
-# The other scripts' names, read only in a text that has such characters: every first
-# character is a branch the engine tries at each capital of a Latin text.
-_SCRIPT_RE = re.compile(_script_pattern([n for n in _NAMES if not _is_latin(n)]))
+class _Regexes(NamedTuple):
+    capitalised: re.Pattern[str]
+    adjectives: re.Pattern[str]
+    scripts: re.Pattern[str]
+
+
+@functools.cache
+def _regexes() -> _Regexes:
+    """The place regexes, compiled on first use: building and compiling them is most of what
+    loading the story code costs, and a process whose items' features are stored reads no
+    text."""
+    return _Regexes(
+        # The place names that start with a capital.
+        re.compile(_place_pattern([n for n in _NAMES if _is_latin(n) and not n[0].islower()])),
+        # The lower-case adjectives ("española", "deutsche") come after a space: a regex that
+        # starts with it reads a text as fast as one of capitals does, where one that starts
+        # with a lower-case letter would be tried at almost every character.
+        re.compile(" " + _trie([n for n in _NAMES if n[0].islower()]) + _LATIN[1]),
+        # The other scripts' names, read only in a text that has such characters: every first
+        # character is a branch the engine tries at each capital of a Latin text.
+        re.compile(_script_pattern([n for n in _NAMES if not _is_latin(n)])),
+    )
 
 
 # Words only English of the languages above writes: a text with one of them has no
@@ -873,11 +888,12 @@ _ENGLISH_WORDS = (" the ", " of ", " and ")
 
 def places_in(text: str) -> list[re.Match[str]]:
     """Every place name in ``text`` (a match's text may start with a space)."""
-    found = list(PLACE_RE.finditer(text))
+    regexes = _regexes()
+    found = list(regexes.capitalised.finditer(text))
     if not any(word in text for word in _ENGLISH_WORDS):
-        found += _ADJECTIVE_RE.finditer(text)
+        found += regexes.adjectives.finditer(text)
     if not text.isascii() and _SCRIPT_TEXT_RE.search(text):
-        found += _SCRIPT_RE.finditer(text)
+        found += regexes.scripts.finditer(text)
     return found
 
 
