@@ -51,8 +51,8 @@ _SEP_CHARS_RE = re.compile(r"[\s\-]+")
 
 # Scripts written without spaces between words: their aliases match without word boundaries,
 # and a Latin alias right next to them still counts as a whole word ("Amazonジャパン").
-_NO_SPACE_SCRIPTS_START = 0x2E80
-_NO_SPACE_SCRIPTS = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_NO_SPACE_SCRIPTS_START = 0x2E80  # and Thai, U+0E00-U+0E7F
+_NO_SPACE_SCRIPTS = "\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _WORD_START = rf"(?<![^\W{_NO_SPACE_SCRIPTS}])"
 _WORD_END = rf"(?![^\W{_NO_SPACE_SCRIPTS}])"
 
@@ -203,7 +203,9 @@ def _key(text: str) -> str:
 
 
 def _no_space_script(text: str) -> bool:
-    return any(ord(char) >= _NO_SPACE_SCRIPTS_START for char in text)
+    return any(
+        ord(char) >= _NO_SPACE_SCRIPTS_START or "\u0e00" <= char <= "\u0e7f" for char in text
+    )
 
 
 class _Trie:

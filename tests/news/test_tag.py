@@ -227,6 +227,35 @@ def test_names_written_in_other_scripts(tagger: Tagger) -> None:
     assert tags(tagger, "ターゲット層を拡大、システム障害も") == set()
 
 
+@pytest.mark.parametrize(
+    ("title", "family"),
+    [
+        ("अमेज़न ने भारत में निवेश बढ़ाया", "amazon"),  # Hindi, with and without the nukta
+        ("अमेजन इंडिया की सेल", "amazon"),
+        ("อเมซอนเปิดตัวบริการใหม่", "amazon"),  # Thai writes no spaces
+        ("ลาซาด้าลดราคา", "alibaba"),
+        ("山姆会员店再开新店", "walmart"),
+        ("美客多在墨西哥扩张", "mercado_libre"),
+        ("易贝第三季度财报", "ebay"),
+        ("冬海集团财报超预期", "shopee"),
+        ("쇼피, 한국 철수", "shopee"),
+        ("로켓배송 지역 확대", "coupang"),
+        ("फ्लिपकार्ट की बिग बिलियन डेज़ सेल", "walmart"),
+        ("テムー", None),  # not how Japanese writes Temu (ティームー): nothing
+    ],
+)
+def test_names_written_in_more_scripts(tagger: Tagger, title: str, family: str | None) -> None:
+    assert tags(tagger, title) == ({family} if family else set())
+
+
+def test_tiktok_in_other_scripts_is_its_shop_only_with_shopping_context(tagger: Tagger) -> None:
+    assert tags(tagger, "틱톡 쇼핑 확대") == {"tiktok_shop"}
+    assert tags(tagger, "틱톡 금지 법안 통과") == set()
+    assert tags(tagger, "抖音直播带货新规") == {"tiktok_shop"}
+    assert tags(tagger, "抖音用户增长") == set()
+    assert tags(tagger, "ティックトックショップ開始") == {"tiktok_shop"}
+
+
 def test_passing_mentions_of_a_past_employer(tagger: Tagger) -> None:
     assert tags(tagger, "Shein hires former Amazon executive") == {"shein"}
     assert tags(tagger, "Startup by ex-Shopify engineers raises $20 million") == set()

@@ -7,6 +7,7 @@
     |              ... appeared first on ...") and a copy of the title off the summary
     | key terms    places, amounts (normalised: "€40m" == "40 million euros"), capitalised
     |              names, the tagger's companies                          (keyterms.py)
+    |              in many languages and scripts            (places.py, amounts.py)
     | features     stemmed words (title counted twice) and key terms, IDF-weighted, unit
     |              length; storable, so a restart reads no text            (features.py)
     | candidates   held stories in the item's window sharing its rarest terms

@@ -10,153 +10,18 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.news.stories.amounts import apart_from_cjk, ascii_digits
+from bot.news.stories.amounts import numbers as amounts_of
+from bot.news.stories.places import CONTEXT_PLACES, NAME_WORDS, place_code, places_in
+from bot.news.stories.places import PLACE_WORDS as PLACE_WORDS  # what features read
 from bot.news.stories.wording import words_of
 
 # --- key terms --------------------------------------------------------------------------------
-
-# Countries, demonyms, regions and the cities e-commerce news names most, "|"-separated, with
-# the main European languages' names of the markets news comes from most (an Italian headline
-# says "Italia": without it, its report could join the German one's story). Matched
-# with their capital letter so that "turkey" and "china" (the things) or "us" (the word) do not
-# count. "Brussels" is left out: it means the EU as often as Belgium.
-_PLACES = {
-    "US": "US|U.S.|USA|United States|America|American|Americans|New York|Seattle|Chicago|"
-    "Dallas|California|Texas|Los Angeles|San Francisco|Estados Unidos|Stati Uniti|"
-    "États-Unis|Etats-Unis",
-    "UK": "UK|U.K.|Britain|British|United Kingdom|England|London|Manchester|Birmingham|"
-    "Royaume-Uni|Reino Unido|Regno Unito|Großbritannien",
-    "EU": "EU|E.U.|European Union|Europe|European|Europeans",
-    "FR": "France|French|Paris|Lyon|Marseille|Frankreich|Francia",
-    "DE": "Germany|German|Berlin|Munich|Hamburg|Frankfurt|Leipzig|Deutschland|Allemagne|Alemania|"
-    "Germania|München",
-    "IT": "Italy|Italian|Milan|Rome|Italia|Italie|Milano|Roma",
-    "ES": "Spain|Spanish|Madrid|Barcelona|España|Espana|Espagne|Spanien|Spagna",
-    "NL": "Netherlands|Dutch|Amsterdam|Rotterdam|Holland|Nederland|Niederlande",
-    "BE": "Belgium|Belgian|Antwerp",
-    "PL": "Poland|Polish|Warsaw|Poznan|Poznań|Polska|Polen|Pologne|Warszawa",
-    "SE": "Sweden|Swedish|Stockholm|Gothenburg",
-    "DK": "Denmark|Danish|Copenhagen",
-    "NO": "Norway|Norwegian|Oslo",
-    "FI": "Finland|Finnish|Helsinki",
-    "AT": "Austria|Austrian|Vienna",
-    "CH": "Switzerland|Swiss|Zurich|Geneva",
-    "IE": "Ireland|Irish|Dublin",
-    "PT": "Portugal|Portuguese|Lisbon",
-    "CZ": "Czechia|Czech Republic|Czech|Prague",
-    "RO": "Romania|Romanian|Bucharest",
-    "HU": "Hungary|Hungarian|Budapest",
-    "GR": "Greece|Greek|Athens",
-    "TR": "Turkey|Türkiye|Turkish|Istanbul|Ankara|Izmir|Türkei|Turquie|Turquía",
-    "RU": "Russia|Russian|Moscow",
-    "UA": "Ukraine|Ukrainian|Kyiv",
-    "CN": "China|Chinese|Beijing|Shanghai|Shenzhen|Hangzhou|Guangzhou|Chine|Cina",
-    "HK": "Hong Kong",
-    "TW": "Taiwan|Taiwanese|Taipei",
-    "JP": "Japan|Japanese|Tokyo|Osaka|Japon|Japón|Giappone",
-    "KR": "South Korea|Korea|Korean|South Korean|Seoul|Incheon",
-    "IN": "India|Indian|Mumbai|Bengaluru|Bangalore|Delhi|New Delhi",
-    "PK": "Pakistan|Pakistani",
-    "BD": "Bangladesh|Bangladeshi",
-    "ID": "Indonesia|Indonesian|Jakarta|Surabaya",
-    "MY": "Malaysia|Malaysian|Kuala Lumpur",
-    "TH": "Thailand|Thai|Bangkok",
-    "VN": "Vietnam|Vietnamese|Hanoi|Ho Chi Minh City|Da Nang",
-    "PH": "Philippines|Philippine|Filipino|Manila",
-    "SG": "Singapore|Singaporean",
-    "AU": "Australia|Australian|Sydney|Melbourne",
-    "NZ": "New Zealand",
-    "CA": "Canada|Canadian|Toronto|Vancouver|Montreal|Calgary",
-    "MX": "Mexico|Mexican|Mexico City|Monterrey|Guadalajara|México",
-    "BR": "Brazil|Brazilian|Sao Paulo|São Paulo|Rio de Janeiro|Curitiba|Brasil|Brésil",
-    "AR": "Argentina|Argentine|Argentinian|Buenos Aires",
-    "CL": "Chile|Chilean|Santiago",
-    "CO": "Colombia|Colombian|Bogota|Bogotá",
-    "PE": "Peru|Peruvian|Lima",
-    "SA": "Saudi Arabia|Saudi",
-    "AE": "UAE|United Arab Emirates|Emirati|Dubai|Abu Dhabi",
-    "IL": "Israel|Israeli",
-    "EG": "Egypt|Egyptian",
-    "ZA": "South Africa|South African",
-    "NG": "Nigeria|Nigerian|Lagos",
-    "KE": "Kenya|Kenyan|Nairobi",
-    "LATAM": "Latin America|Latin American",
-    "SEA": "Southeast Asia|Southeast Asian",
-    "MENA": "Middle East|Gulf",
-    "AFRICA": "Africa|African",
-}
-# Where the goods or the company come from in half of all cross-border e-commerce news, not
-# where the event happens: a feature like any other place, but never a disagreement.
-_CONTEXT_PLACES = frozenset({"CN"})
-_PLACE_OF = {name.lower(): code for code, names in _PLACES.items() for name in names.split("|")}
-_PLACE_NAMES = sorted((n for names in _PLACES.values() for n in names.split("|")), key=len)
-
-
-def _place_pattern(names: list[str]) -> str:
-    """One alternation per first letter, longest names first: the regex engine rejects a
-    position on its first character instead of trying every place name there."""
-    by_first: dict[str, list[str]] = {}
-    for name in sorted(names, key=len, reverse=True):
-        by_first.setdefault(name[0], []).append(name[1:])
-    # Each branch starts with its letter and checks what stands before it afterwards, so the
-    # engine can skip to capital letters instead of trying the pattern at every position.
-    branches = [
-        re.escape(first)
-        + r"(?<![\w.]"
-        + re.escape(first)
-        + ")(?:"
-        + "|".join(re.escape(rest).replace(r"\ ", r"\s+") for rest in rests)
-        + ")"
-        for first, rests in sorted(by_first.items())
-    ]
-    # "US$3.4bn" and "US $40" are dollars, not the United States.
-    return "(?:" + "|".join(branches) + r")(?:'s)?(?!\w|\s?\$)"
-
-
-_PLACE_RE = re.compile(_place_pattern(_PLACE_NAMES))
-PLACE_WORDS = frozenset(word.lower() for name in _PLACE_NAMES for word in name.split())
-
-# Amounts as European outlets write them ("4.812 millones", "1,4 Mrd", "62,3 milioni"): a
-# local outlet's report then shares its amount with the wires' ("4.8 billion euros").
-_EUROPEAN_MILLIONS = ("millones", "millions", "millionen", "milioni", "milionów", "mln", "mio")
-_EUROPEAN_BILLIONS = (
-    "mil millones", "milliards", "milliarden", "miliardi", "miliardów", "mld", "mrd", "bln",
-)  # fmt: skip
-_EUROPEAN_SCALES = "|".join(
-    re.escape(word).replace(r"\ ", r"\s") + r"\b\.?"
-    for word in sorted((*_EUROPEAN_MILLIONS, *_EUROPEAN_BILLIONS), key=len, reverse=True)
-)
-_NUMBER_RE = re.compile(
-    # The look-behind comes after the first digit so that the engine can skip to digits.
-    r"(?P<num>\d(?<![\w.,]\d)(?:\d{0,2}(?:,\d{3})+"
-    # Before a European scale word: "4.812 millones" (thousands), "62,3 milioni" (decimals).
-    r"|(?:\d{0,2}(?:\.\d{3})+|\d*,\d+)(?=\s?(?:" + _EUROPEAN_SCALES + r"))"
-    r"|\d*(?:\.\d+)?))"
-    r"(?:\s?(?P<scale>%|percent\b|per\s?cent\b|bn\b|billion\b|mn\b|m\b|million\b|k\b"
-    r"|thousand\b|tn\b|trillion\b|crore\b|lakh\b|[万億亿兆만억조](?=\s)|"
-    + _EUROPEAN_SCALES
-    + r"))?"
-    r"(?![\w%])",
-    re.IGNORECASE,
-)
-# A currency right before a number makes it an amount ("US$40", "€ 40", "EUR 40").
-_CURRENCY_BEFORE_RE = re.compile(
-    r"(?:[$€£¥₹₩]|\b(?:EUR|USD|GBP|PLN|JPY|KRW|BRL|MXN|AUD|CAD|INR|CNY|RMB|Rs\.?))\s?$"
-)
-_SCALES = {
-    "bn": 1e9, "billion": 1e9, "mn": 1e6, "m": 1e6, "million": 1e6, "k": 1e3, "thousand": 1e3,
-    "tn": 1e12, "trillion": 1e12, "crore": 1e7, "lakh": 1e5,
-    # Chinese, Japanese and Korean count in ten-thousands: 450億 is 45 billion.
-    "万": 1e4, "만": 1e4, "億": 1e8, "亿": 1e8, "억": 1e8, "兆": 1e12, "조": 1e12,
-    **dict.fromkeys(_EUROPEAN_MILLIONS, 1e6), **dict.fromkeys(_EUROPEAN_BILLIONS, 1e9),
-}  # fmt: skip
-
-_EUROPEAN_SCALE_WORDS = frozenset((*_EUROPEAN_MILLIONS, *_EUROPEAN_BILLIONS))
-_DOT_THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
-_COMMA_DECIMALS = re.compile(r"^\d+,\d{1,2}$")
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _NAME_RE = re.compile(r"[A-Z](?<![\w.'-][A-Z])(?:[\w&'.-]*\w|(?!\w))")
@@ -192,29 +57,6 @@ class KeyTerms:
         return self.places, self.numbers, self.companies, self.names
 
 
-def _numbers(text: str, weight: int, into: Counter[str]) -> None:
-    for match in _NUMBER_RE.finditer(text):
-        scale = " ".join((match.group("scale") or "").lower().rstrip(".").split())
-        raw = match.group("num")
-        if scale in _EUROPEAN_SCALE_WORDS and _DOT_THOUSANDS.match(raw):
-            raw = raw.replace(".", "")  # "4.812 millones" is 4,812 million
-        elif scale in _EUROPEAN_SCALE_WORDS and _COMMA_DECIMALS.match(raw):
-            raw = raw.replace(",", ".")  # "62,3 milioni" is 62.3 million
-        else:
-            raw = raw.replace(",", "")
-        value = float(raw)
-        if scale == "%" or scale.startswith("per"):
-            into[f"{value:g}%"] += weight
-            continue
-        if not scale:
-            start = match.start()
-            money = _CURRENCY_BEFORE_RE.search(text, max(0, start - 4), start) is not None
-            # Years and small bare numbers ("3 days", "in 2025") say little about the event.
-            if not money and (value < 10 or (1900 <= value <= 2100 and raw.isdigit())):
-                continue
-        into[f"{value * _SCALES.get(scale.replace(' ', ''), 1.0):.6g}"] += weight
-
-
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
 
 
@@ -244,7 +86,7 @@ def _names(text: str, weight: int, into: Counter[str]) -> None:
     matches = list(_NAME_RE.finditer(text))
     for i, match in enumerate(matches):
         name = match.group().lower().rstrip(".").removesuffix("'s")
-        if len(name) < 2 or name in _NOT_NAMES or name in PLACE_WORDS:
+        if len(name) < 2 or name in _NOT_NAMES or name in NAME_WORDS:
             continue
         start = match.start()
         word = match.group()
@@ -282,11 +124,12 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
         if not text:
             continue
         if not text.isascii():
-            text = _apart_from_cjk(text)
-        for match in _PLACE_RE.finditer(text):
+            # The place tables are NFC: "Việt Nam" may arrive with its accents apart.
+            text = apart_from_cjk(ascii_digits(unicodedata.normalize("NFC", text)))
+        for match in places_in(text):
             found = match.group()
-            name = " ".join(found.split()).removesuffix("'s").lower()
-            places[_PLACE_OF[name]] += weight
+            code = place_code(found)
+            places[code] += weight
             # "Germany's Otto sells ...": a possessive place says whose the company is, not
             # where the event is; the wires write it of every company they name.
             possessive = found.endswith("'s") or text.startswith("’s", match.end())
@@ -298,8 +141,8 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
                 and not origin
                 and match.start() < _main_clause_end(text)
             ):
-                title_places[_PLACE_OF[name]] += 1
-        _numbers(text, weight, numbers)
+                title_places[code] += 1
+        amounts_of(text, weight, numbers)
         # In a Title Case Headline every word looks like a name.
         if weight == 1 or not _is_title_case(text):
             _names(text, weight, names)
@@ -315,22 +158,6 @@ _ORIGIN_RE = re.compile(
     r"|player|behemoth|upstart|champion|peer|competitor)s?\b",
     re.IGNORECASE,
 )
-
-
-# A digit run written against Chinese, Japanese or Korean characters ("クラウド20%伸びる",
-# "20일"): no word boundary separates them, so it is set apart to be read as a number.
-_CJK_DIGITS_RE = re.compile(
-    r"(?<=[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff])(?=[0-9])"
-    r"|(?<=[0-9%])(?=[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff])"
-)
-
-
-# A CJK number's unit ("450億円", "3조원") is set apart from what follows it too.
-_CJK_SCALE_RE = re.compile(r"(?<=[0-9])\s?([万億亿兆만억조])")
-
-
-def _apart_from_cjk(text: str) -> str:
-    return _CJK_DIGITS_RE.sub(" ", _CJK_SCALE_RE.sub(r" \1 ", text))
 
 
 # Where a headline's main clause ends: "CVC to buy GLS in €4.3bn deal as IDS refocuses on
@@ -378,7 +205,7 @@ def _id_parts(company: str) -> tuple[str, ...]:
 
 def disputable(places: Bag) -> Bag:
     """The places an item or story can disagree on."""
-    return {p: n for p, n in places.items() if p not in _CONTEXT_PLACES}
+    return {p: n for p, n in places.items() if p not in CONTEXT_PLACES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,11 +231,11 @@ class TermView:
 # place in it agree half way (the EU's fine and Italy's are different events; the EU-wide
 # launch and its German leg are one).
 _REGIONS = {
-    "EU": "FR DE IT ES NL BE PL SE DK FI AT IE PT CZ RO HU GR",
-    "SEA": "ID MY TH VN PH SG",
-    "LATAM": "MX BR AR CL CO PE",
-    "MENA": "SA AE IL EG",
-    "AFRICA": "ZA NG KE EG",
+    "EU": "FR DE IT ES NL BE PL SE DK FI AT IE PT CZ RO HU GR BG SK HR SI LT LV EE LU",
+    "SEA": "ID MY TH VN PH SG KH",
+    "LATAM": "MX BR AR CL CO PE EC UY",
+    "MENA": "SA AE IL EG QA KW MA",
+    "AFRICA": "ZA NG KE EG MA GH",
 }
 _RELATED = frozenset(
     pair

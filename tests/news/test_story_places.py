@@ -1,0 +1,86 @@
+"""Place names in the languages and scripts of e-commerce news (``bot.news.stories.places``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.news.stories.keyterms import text_terms
+
+
+def places(text: str) -> dict[str, int]:
+    return dict(text_terms(text, "")[0])
+
+
+def headline_places(text: str) -> dict[str, int]:
+    return dict(text_terms(text, "")[3])
+
+
+@pytest.mark.parametrize(
+    ("title", "code"),
+    [
+        ("Bußgeld gegen Amazon in Deutschland", "DE"),
+        ("Temu: deutsche Händler klagen", "DE"),
+        ("Amende record pour Shein en Allemagne", "DE"),
+        ("La CNMC multa a Amazon: la sanción española", "ES"),
+        ("Mercado Livre investe no Brasil", "BR"),
+        ("Multa per Amazon dall'Antitrust italiana", "IT"),
+        ("Bol breidt uit naar België", "BE"),
+        ("Allegro wchodzi do Czech", "CZ"),
+        ("Temu ukarane w Niemczech", "DE"),
+        ("Trendyol Almanya'da depo açtı", "DE"),
+        ("Shopee perluas layanan di Jerman", "DE"),
+        ("Shopee mở rộng tại Trung Quốc", "CN"),
+        ("Amazon hit with fine in Vietnam", "VN"),
+    ],
+)
+def test_latin_script_names_of_other_languages(title: str, code: str) -> None:
+    assert code in places(title)
+
+
+def test_japanese_names_need_no_spaces_and_katakana_stays_whole() -> None:
+    assert places("アマゾン、ドイツで値上げ") == {"DE": 2}
+    assert places("米国でアマゾンが値下げ") == {"US": 2}
+    # "タイ" is Thailand, not the "タイ" of "ネクタイ" (necktie) or "タイム" (time).
+    assert places("ネクタイの販売タイムセール") == {}
+    assert places("タイでショッピー拡大") == {"TH": 2}
+    # "インドネシア" is one name, not India followed by something.
+    assert places("インドネシアで規制") == {"ID": 2}
+
+
+def test_korean_names_take_particles() -> None:
+    assert places("쿠팡, 미국에서 상장") == {"US": 2}
+    assert places("알리익스프레스 한국 진출") == {"KR": 2}
+
+
+def test_chinese_names_simplified_and_traditional() -> None:
+    assert places("亚马逊在德国罚款") == {"DE": 2}
+    assert places("蝦皮退出法國市場") == {"FR": 2}
+    assert places("台灣電商") == {"TW": 2}
+
+
+def test_arabic_names_with_attached_prepositions() -> None:
+    assert places("غرامة على أمازون بالسعودية") == {"SA": 2}
+    assert places("أمازون في مصر") == {"EG": 2}
+    # "مصر" (Egypt) inside "مصرف" (bank) is no place.
+    assert places("أمازون تتعاون مع مصرف") == {}
+
+
+def test_thai_names_need_no_spaces() -> None:
+    assert places("ลาซาด้าขยายตลาดในประเทศไทย") == {"TH": 2}
+    assert places("ช้อปปี้บุกตลาดเวียดนาม") == {"VN": 2}
+
+
+def test_hindi_names_are_whole_words() -> None:
+    assert places("अमेरिका में अमेज़न पर जुर्माना") == {"US": 2}
+    assert places("भारत में फ्लिपकार्ट") == {"IN": 2}
+
+
+def test_common_words_are_no_places() -> None:
+    assert places("a turkey, china plates and us") == {}
+    assert places("Chinese tariffs") == {"CN": 2}
+    assert places("Ceny: polskie sklepy i polski rynek") == {"PL": 4}
+
+
+def test_a_place_of_another_language_is_a_headline_place() -> None:
+    assert headline_places("Amazon multada en Italia") == {"IT": 1}
+    assert headline_places("Amazon, multa in Spagna") == {"ES": 1}
