@@ -42,12 +42,15 @@ from bot.news.services.story_placing import (
     hold_items,
     place_batch,
     rebuild_clusterer,
+    restore_clusterer,
+    state_encoder,
 )
 from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem
 
 if TYPE_CHECKING:
     from bot.news.services.story_placing import Placer
     from bot.news.stories.clusterer import StoryClusterer
+    from bot.news.stories.snapshot import StateEncoder
 
 _START_TIMEOUT = 60.0
 """Seconds a new worker may take to say it is ready (it imports the clustering code)."""
@@ -89,7 +92,9 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
     watch(owner)
     # Imported before saying ready: meanwhile the owner reads what to rebuild from.
     importlib.import_module("bot.news.stories.clusterer")
+    importlib.import_module("bot.news.stories.snapshot")
     clusterer: StoryClusterer | None = None
+    encoder: StateEncoder | None = None
     conn.send(("ready", None))
     while True:
         try:
@@ -104,11 +109,21 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
             if name == "rebuild":
                 held = list(map(PreparedItem, *args[0]))
                 clusterer, restored = rebuild_clusterer(held, args[1], config)
+                encoder = None
                 reply = ("ok", restored)
+            elif name == "restore":
+                placed = zip(args[1], args[2], strict=True)
+                found = restore_clusterer(args[0], list(placed), args[3], config)
+                if found is not None:
+                    clusterer, encoder = found, None
+                reply = ("ok", found is not None)
             elif clusterer is None:
                 raise RuntimeError("the worker's clusterer was never built")
             elif name == "hold":
                 reply = ("ok", hold_items(clusterer, args[0], args[1]))
+            elif name == "snapshot":
+                encoder = encoder or state_encoder()
+                reply = ("ok", encoder.encode(clusterer))
             else:
                 reply = ("ok", place_batch(clusterer, args[0], args[1], args[2]))
         except Exception as exc:
@@ -134,6 +149,31 @@ class ProcessPlacer:
         result = await self._call("rebuild", columns, next_story_id)
         assert isinstance(result, Restored)
         return result
+
+    async def restore(
+        self, state: bytes, placed: Sequence[tuple[int, int]], next_story_id: int
+    ) -> bool:
+        # The pairs as two columns, as ``rebuild``'s rows.
+        items, stories = [p[0] for p in placed], [p[1] for p in placed]
+        result = await self._call("restore", state, items, stories, next_story_id)
+        assert isinstance(result, bool)
+        return result
+
+    async def snapshot(self) -> bytes:
+        result = await self._call("snapshot")
+        assert isinstance(result, bytes)
+        return result
+
+    async def ready(self) -> None:
+        """Wait until the worker has started (it imports the clustering code): a restart's
+        first run then finds it ready. Raises ``StoryWorkerError`` as a call does."""
+        try:
+            await asyncio.to_thread(self._running)
+        except (EOFError, OSError) as exc:
+            self._broken = True
+            raise StoryWorkerError(
+                f"the story worker stopped: {exc or type(exc).__name__}"
+            ) from exc
 
     async def hold(
         self, items: Sequence[tuple[StoryItem, int]], now: datetime

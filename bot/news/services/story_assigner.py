@@ -20,10 +20,14 @@ story once per run, not once per batch that touched it, saves most of that work.
 run ends, a story that gained reports keeps its earlier headline, which still comes with the
 line and link of one of its reports.
 
-The clusterer is built only when there is something to place, from the features stored for
-the placed items of the last two windows: a restart reads no item text, and a poll that
-found nothing new costs one query. The bot runs this as its own stage beside delivery; the
-CLI's ``poll`` runs it after the poll.
+The clusterer is built only when there is something to place: restored from the state saved
+after the last run that placed items (``stories.snapshot``: one read), or, when that state
+disagrees with the stories stored since (a run that failed half way, another process's
+placements), rebuilt from the features stored for the placed items of the last two windows.
+Either way a restart reads no item text, and a poll that found nothing new costs one query.
+Its home (a worker process, in the bot) is started at the first run, so that a restart's first
+run with items to place does not wait for it. The bot runs this as its own stage beside
+delivery; the CLI's ``poll`` runs it after the poll.
 """
 
 from __future__ import annotations
@@ -72,6 +76,10 @@ class StoryAssigner:
         self._config = config or StoryConfig()
         self._new_placer = placer
         self._placer: Placer | None = None
+        self._started: Placer | None = None  # made ahead of ``_ready`` (``start``)
+        # After a failed run the clusterer is rebuilt from the stored features, not restored:
+        # a saved state that cannot be read to its end must not fail every run after it.
+        self._trust_state = True
         # Stories whose headline waits for the end of the run (kept if a run fails).
         self._changed: set[int] = set()
 
@@ -82,6 +90,7 @@ class StoryAssigner:
         The next batch is placed while the last one is saved: the clusterer (another thread or
         process) and the database work side by side, and neither waits for the other.
         """
+        self.start()
         assigned = 0
         # Items older than two windows could join no live story; skipping them also keeps an
         # upgraded database from clustering its whole archive at once.
@@ -102,6 +111,11 @@ class StoryAssigner:
                 if batch:
                     placing = asyncio.create_task(self._place(placer, batch))
                 assigned += await self._save(done, placement)
+            if assigned:
+                # Saved after everything the run placed, so that it agrees with the stories
+                # stored (what ``restore`` checks).
+                state = await placer.snapshot()
+                await self._stories.save_clusterer_state(state, self._clock.now())
         except BaseException:
             if placing is not None:
                 placing.cancel()
@@ -109,6 +123,7 @@ class StoryAssigner:
                     await placing
             # The clusterer moved on and the database did not: rebuild it from what was
             # stored next time rather than answer from a state nobody saved.
+            self._trust_state = False
             await self.close()
             raise
         await self._summarise_changed()
@@ -116,11 +131,18 @@ class StoryAssigner:
             log.info("stories assigned=%d", assigned)
         return assigned
 
+    def start(self) -> None:
+        """Start the clusterer's home now (a worker process starts up) rather than when the
+        first items are to be placed; nothing is read yet."""
+        if self._placer is None and self._started is None:
+            self._started = self._new_placer(self._config)
+
     async def close(self) -> None:
         """Let go of the clusterer (a worker process stops); the next run rebuilds it."""
-        placer, self._placer = self._placer, None
-        if placer is not None:
-            await placer.close()
+        for placer in (self._placer, self._started):
+            if placer is not None:
+                await placer.close()
+        self._placer = self._started = None
 
     async def _unassigned(self, since: datetime, placing: set[int]) -> list[StoryItem]:
         """The next batch to place: the oldest unassigned items but those being placed."""
@@ -185,28 +207,44 @@ class StoryAssigner:
             self._changed.difference_update(chunk)
 
     async def warm_up(self) -> None:
-        """Build the clusterer now (a restart's rebuild from stored features) rather than at
-        the first item to place."""
+        """Build the clusterer now (a restart's restore or rebuild) rather than at the first
+        item to place."""
         await self._ready()
 
     async def _ready(self) -> Placer:
         if self._placer is None:
             now = self._clock.now()
             since = now - 2 * self._config.window
-            # Made first: a worker process starts up while the stored features are read.
-            placer = self._new_placer(self._config)
+            # Made first (if ``start`` did not): a worker process starts up meanwhile.
+            self.start()
+            placer, self._started = self._started, None
+            assert placer is not None
             try:
-                held = await self._stories.held(since)
                 first_id = await self._stories.max_story_id() + 1
-                older = await self._rebuild(placer, held, first_id, since)
-                if older:
-                    prepared = await placer.hold(older, now)
-                    await self._stories.save([], [], now, prepared=dict(prepared))
+                restored = self._trust_state and await self._restore(placer, since, first_id)
+                if not restored:
+                    held = await self._stories.held(since)
+                    older = await self._rebuild(placer, held, first_id, since)
+                    if older:
+                        prepared = await placer.hold(older, now)
+                        await self._stories.save([], [], now, prepared=dict(prepared))
             except BaseException:
                 await placer.close()
                 raise
-            self._placer = placer
+            self._placer, self._trust_state = placer, True
         return self._placer
+
+    async def _restore(self, placer: Placer, since: datetime, first_id: int) -> bool:
+        """Restore the clusterer from its saved state, if there is one and it agrees with the
+        stories stored since ``since``."""
+        state = await self._stories.clusterer_state()
+        if state is None:
+            return False
+        placed = await self._stories.placed(since)
+        restored = await placer.restore(state, placed, first_id)
+        if not restored:
+            log.info("stories: the saved clusterer state is out of date; rebuilding it")
+        return restored
 
     async def _rebuild(
         self, placer: Placer, held: list[PreparedItem], first_id: int, since: datetime

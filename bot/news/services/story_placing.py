@@ -20,6 +20,7 @@ from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem, StoryMe
 
 if TYPE_CHECKING:
     from bot.news.stories.clusterer import StoryClusterer
+    from bot.news.stories.snapshot import StateEncoder
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,17 @@ class Placer(Protocol):
 
     async def rebuild(self, held: Sequence[PreparedItem], next_story_id: int) -> Restored:
         """Start again from the items placed recently (``StoryClusterer.rebuild``)."""
+        ...
+
+    async def restore(
+        self, state: bytes, placed: Sequence[tuple[int, int]], next_story_id: int
+    ) -> bool:
+        """Start again from a saved state (``snapshot``) if it agrees with ``placed`` (every
+        recent item's story as stored now); False when it does not: ``rebuild`` instead."""
+        ...
+
+    async def snapshot(self) -> bytes:
+        """The clusterer's whole state (``stories.snapshot``), for ``restore``."""
         ...
 
     async def hold(
@@ -78,6 +90,29 @@ def rebuild_clusterer(
     return clusterer, Restored(tuple(clusterer.unreadable))
 
 
+def restore_clusterer(
+    state: bytes, placed: Sequence[tuple[int, int]], next_story_id: int, config: StoryConfig
+) -> StoryClusterer | None:
+    """The clusterer saved as ``state``, or None when it disagrees with ``placed``."""
+    from bot.news.stories.snapshot import restore
+
+    # As in ``rebuild_clusterer``: every object made is kept.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return restore(state, config, placed, next_story_id)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def state_encoder() -> StateEncoder:
+    """A new clusterer's encoder (it remembers the stories it encoded)."""
+    from bot.news.stories.snapshot import StateEncoder
+
+    return StateEncoder()
+
+
 def hold_items(
     clusterer: StoryClusterer, items: Sequence[tuple[StoryItem, int]], now: datetime
 ) -> tuple[tuple[int, str], ...]:
@@ -107,12 +142,30 @@ class InlinePlacer:
     def __init__(self, config: StoryConfig) -> None:
         self._config = config
         self._clusterer: StoryClusterer | None = None
+        self._encoder: StateEncoder | None = None
 
     async def rebuild(self, held: Sequence[PreparedItem], next_story_id: int) -> Restored:
         self._clusterer, restored = await asyncio.to_thread(
             rebuild_clusterer, held, next_story_id, self._config
         )
+        self._encoder = None
         return restored
+
+    async def restore(
+        self, state: bytes, placed: Sequence[tuple[int, int]], next_story_id: int
+    ) -> bool:
+        clusterer = await asyncio.to_thread(
+            restore_clusterer, state, placed, next_story_id, self._config
+        )
+        if clusterer is not None:
+            self._clusterer, self._encoder = clusterer, None
+        return clusterer is not None
+
+    async def snapshot(self) -> bytes:
+        clusterer = self._built()
+        if self._encoder is None:
+            self._encoder = state_encoder()
+        return await asyncio.to_thread(self._encoder.encode, clusterer)
 
     async def hold(
         self, items: Sequence[tuple[StoryItem, int]], now: datetime
@@ -123,7 +176,7 @@ class InlinePlacer:
         return await asyncio.to_thread(place_batch, self._built(), batch, now, first_id)
 
     async def close(self) -> None:
-        self._clusterer = None
+        self._clusterer = self._encoder = None
 
     def _built(self) -> StoryClusterer:
         if self._clusterer is None:
