@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.news.models import Feed
-from bot.news.services.story_assigner import StoryAssigner
+from bot.news.services.story_assigner import SAVE_EVERY, StoryAssigner
 from bot.news.stories import PreparedItem, StoryClusterer, StoryConfig, StoryItem
 from bot.news.stories.snapshot import StateEncoder, _StoredStory, restore
 from storage import Database
@@ -232,5 +232,47 @@ async def test_a_state_older_than_the_stored_stories_is_rebuilt_instead(
         await fresh.warm_up()
         assert rebuilt == [240]
         await fresh.close()
+    finally:
+        await db.close()
+
+
+async def test_the_state_is_saved_every_few_minutes_and_on_close_never_after_a_failure(
+    tmp_path: Path, items: list[StoryItem], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = _Clock(max(item.published for item in items) + timedelta(hours=1))
+    db = await Database.open(tmp_path / "a.db")
+    try:
+        assigner = StoryAssigner(stories=db.stories, clock=clock)
+        feeds: dict[str, Feed] = {}
+        await _store(db, feeds, items[:60])
+        await _placed_all(assigner)
+        first = await db.stories.clusterer_state()
+        assert first is not None  # the first run of a process saves it
+        await _store(db, feeds, items[60:120])
+        await _placed_all(assigner)
+        assert await db.stories.clusterer_state() == first  # not due yet
+        clock._now += SAVE_EVERY
+        await _store(db, feeds, items[120:180])
+        await _placed_all(assigner)
+        second = await db.stories.clusterer_state()
+        assert second not in (None, first)
+        await _store(db, feeds, items[180:240])
+        await _placed_all(assigner)
+        await assigner.close()
+        closed = await db.stories.clusterer_state()
+        assert closed not in (None, second)
+
+        # A run that fails leaves the state it found: it may not agree with what was stored.
+        failing = StoryAssigner(stories=db.stories, clock=clock)
+        await _store(db, feeds, items[240:300])
+
+        async def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("the disk is full")
+
+        monkeypatch.setattr(db.stories, "save", broken)
+        with pytest.raises(RuntimeError):
+            await failing.run()
+        await failing.close()
+        assert await db.stories.clusterer_state() == closed
     finally:
         await db.close()
