@@ -215,10 +215,10 @@ async def restart_figures(newsroom: Any) -> dict[str, float]:
     """
     figures: dict[str, float] = {}
     # The bot stopping: its assigner saves the clusterer's state (runs save it every few
-    # minutes at most, and the last ones came sooner).
+    # minutes at most, and the last ones came sooner) and stops its worker.
     started = time.perf_counter()
     await newsroom.assigner.close()
-    figures["stories_state_save_s"] = round(time.perf_counter() - started, 3)
+    figures["stories_close_s"] = round(time.perf_counter() - started, 3)
     stories, clock = newsroom.storage.stories, newsroom.clock
     config = newsroom.assigner.config
     worker = ProcessPlacer(config)
