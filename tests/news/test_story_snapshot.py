@@ -5,14 +5,16 @@ stored stories, or that this version cannot read, is refused (the caller rebuild
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.news.adapters.story_worker import ProcessPlacer
 from bot.news.models import Feed
 from bot.news.services.story_assigner import SAVE_EVERY, StoryAssigner
+from bot.news.services.story_placing import InlinePlacer, Placer
 from bot.news.stories import PreparedItem, StoryClusterer, StoryConfig, StoryItem
 from bot.news.stories.snapshot import StateEncoder, _StoredStory, restore
 from storage import Database
@@ -276,3 +278,49 @@ async def test_the_state_is_saved_every_few_minutes_and_on_close_never_after_a_f
         assert await db.stories.clusterer_state() == closed
     finally:
         await db.close()
+
+
+# --- both placers: the state crosses to a worker process and back as it is --------------------
+
+
+async def _placed_then_restored(
+    make: Callable[[StoryConfig], Placer], items: list[StoryItem]
+) -> list[object]:
+    """Place the first items, save the state, restore it in a new placer, place the rest."""
+    now = max(item.published for item in items) + timedelta(hours=1)
+    first, later = items[:CUT], items[CUT:]
+    live = make(StoryConfig())
+    pairs: dict[int, int] = {}
+    try:
+        await live.rebuild([], 1)
+        for start in range(0, len(first), BATCH):
+            placement = await live.place(first[start : start + BATCH], now, 1 + start)
+            into = {m.story_id: m.into_id for m in placement.merges}
+            pairs.update(placement.pairs)
+            pairs = {item: into.get(story, story) for item, story in pairs.items()}
+        state = await live.snapshot()
+    finally:
+        await live.close()
+    restored = make(StoryConfig())
+    try:
+        wrong = [*sorted(pairs.items())[1:], (10**9, 1)]
+        assert not await restored.restore(state, wrong, CUT + 1)
+        assert await restored.restore(state, sorted(pairs.items()), CUT + 1)
+        out: list[object] = [len(state)]
+        for start in range(0, len(later), BATCH):
+            out.append(await restored.place(later[start : start + BATCH], now, 1 + CUT + start))
+        # The state saved again holds the same (its bytes depend on how objects are shared).
+        again = restore(await restored.snapshot(), StoryConfig(), pairs.items(), 1)
+        assert again is not None
+        out.append(_compared(again))
+        return out
+    finally:
+        await restored.close()
+
+
+async def test_a_worker_saves_and_restores_the_state_as_the_process_itself_does(
+    items: list[StoryItem],
+) -> None:
+    assert await _placed_then_restored(ProcessPlacer, items) == await _placed_then_restored(
+        InlinePlacer, items
+    )

@@ -105,6 +105,13 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
             return
         name, args = call
         reply: tuple[str, object]
+        state: bytes | None = None
+        try:
+            # The saved state (megabytes) follows its call as raw bytes, never pickled: a
+            # pickle would copy it twice more.
+            state = conn.recv_bytes() if name == "restore" else None
+        except (EOFError, OSError):
+            return
         try:
             if name == "rebuild":
                 held = list(map(PreparedItem, *args[0]))
@@ -112,8 +119,9 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
                 encoder = None
                 reply = ("ok", restored)
             elif name == "restore":
-                placed = zip(args[1], args[2], strict=True)
-                found = restore_clusterer(args[0], list(placed), args[3], config)
+                assert state is not None
+                placed = zip(args[0], args[1], strict=True)
+                found = restore_clusterer(state, list(placed), args[2], config)
                 if found is not None:
                     clusterer, encoder = found, None
                 reply = ("ok", found is not None)
@@ -123,12 +131,16 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
                 reply = ("ok", hold_items(clusterer, args[0], args[1]))
             elif name == "snapshot":
                 encoder = encoder or state_encoder()
-                reply = ("ok", encoder.encode(clusterer))
+                state = encoder.encode(clusterer)
+                reply = ("ok", None)
             else:
                 reply = ("ok", place_batch(clusterer, args[0], args[1], args[2]))
         except Exception as exc:
             reply = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         conn.send(reply)
+        if name == "snapshot" and reply[0] == "ok":
+            assert state is not None
+            conn.send_bytes(state)
 
 
 class ProcessPlacer:
@@ -155,7 +167,7 @@ class ProcessPlacer:
     ) -> bool:
         # The pairs as two columns, as ``rebuild``'s rows.
         items, stories = [p[0] for p in placed], [p[1] for p in placed]
-        result = await self._call("restore", state, items, stories, next_story_id)
+        result = await self._call("restore", items, stories, next_story_id, blob=state)
         assert isinstance(result, bool)
         return result
 
@@ -197,24 +209,30 @@ class ProcessPlacer:
 
     # --- internals ----------------------------------------------------------------------------
 
-    async def _call(self, name: str, *args: object) -> object:
+    async def _call(self, name: str, *args: object, blob: bytes | None = None) -> object:
         if self._broken:
             raise StoryWorkerError("the story worker failed earlier; close and start again")
         # The pipe is used by one call at a time, in a thread: waiting for the worker must
         # not hold the event loop.
         try:
-            return await asyncio.to_thread(self._exchange, name, args)
+            return await asyncio.to_thread(self._exchange, name, args, blob)
         except BaseException:
             # A call given up half way (cancelled, or the worker died) leaves a reply that
             # nobody will read: the worker cannot be trusted with the next call.
             self._broken = True
             raise
 
-    def _exchange(self, name: str, args: tuple[object, ...]) -> object:
+    def _exchange(self, name: str, args: tuple[object, ...], blob: bytes | None) -> object:
+        """One call and its reply; a ``blob`` (a saved state) follows the call as raw bytes,
+        and a snapshot's state follows its reply the same way."""
         try:
             conn = self._running()
             conn.send((name, args))
+            if blob is not None:
+                conn.send_bytes(blob)
             kind, value = conn.recv()
+            if kind == "ok" and name == "snapshot":
+                value = conn.recv_bytes()
         except (EOFError, OSError) as exc:
             raise StoryWorkerError(
                 f"the story worker stopped: {exc or type(exc).__name__}"
