@@ -5,7 +5,7 @@ stored stories, or that this version cannot read, is refused (the caller rebuild
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -283,6 +283,13 @@ async def test_the_state_is_saved_every_few_minutes_and_on_close_never_after_a_f
 # --- both placers: the state crosses to a worker process and back as it is --------------------
 
 
+def _reads(pairs: list[tuple[int, int]]) -> Callable[[], Awaitable[list[tuple[int, int]]]]:
+    async def read() -> list[tuple[int, int]]:
+        return pairs
+
+    return read
+
+
 async def _placed_then_restored(
     make: Callable[[StoryConfig], Placer], items: list[StoryItem]
 ) -> list[object]:
@@ -304,8 +311,16 @@ async def _placed_then_restored(
     restored = make(StoryConfig())
     try:
         wrong = [*sorted(pairs.items())[1:], (10**9, 1)]
-        assert not await restored.restore(state, wrong, CUT + 1)
-        assert await restored.restore(state, sorted(pairs.items()), CUT + 1)
+        assert not await restored.restore(state, _reads(wrong), CUT + 1)
+        assert not await restored.restore(state[:-1], _reads(sorted(pairs.items())), CUT + 1)
+
+        async def failing() -> list[tuple[int, int]]:
+            raise RuntimeError("the database went away")
+
+        # A failed read leaves the placer in step: the decoding it overlapped is waited for.
+        with pytest.raises(RuntimeError):
+            await restored.restore(state, failing, CUT + 1)
+        assert await restored.restore(state, _reads(sorted(pairs.items())), CUT + 1)
         out: list[object] = [len(state)]
         for start in range(0, len(later), BATCH):
             out.append(await restored.place(later[start : start + BATCH], now, 1 + CUT + start))

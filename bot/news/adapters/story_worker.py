@@ -29,7 +29,7 @@ import signal
 import subprocess
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -37,12 +37,15 @@ from typing import TYPE_CHECKING
 
 from bot.news.parent_watch import watch
 from bot.news.services.story_placing import (
+    Placed,
     Placement,
     Restored,
+    agrees,
     hold_items,
+    load_clusterer,
+    load_while,
     place_batch,
     rebuild_clusterer,
-    restore_clusterer,
     state_encoder,
 )
 from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem
@@ -94,6 +97,7 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
     importlib.import_module("bot.news.stories.clusterer")
     importlib.import_module("bot.news.stories.snapshot")
     clusterer: StoryClusterer | None = None
+    loaded: StoryClusterer | None = None  # decoded by "restore", kept if it "agrees"
     encoder: StateEncoder | None = None
     conn.send(("ready", None))
     while True:
@@ -120,11 +124,14 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
                 reply = ("ok", restored)
             elif name == "restore":
                 assert state is not None
-                placed = zip(args[0], args[1], strict=True)
-                found = restore_clusterer(state, list(placed), args[2], config)
-                if found is not None:
+                loaded = load_clusterer(state, args[0], config)
+                reply = ("ok", loaded is not None)
+            elif name == "agrees":
+                found, loaded = loaded, None
+                ok = found is not None and agrees(found, list(zip(*args, strict=True)))
+                if ok:
                     clusterer, encoder = found, None
-                reply = ("ok", found is not None)
+                reply = ("ok", ok)
             elif clusterer is None:
                 raise RuntimeError("the worker's clusterer was never built")
             elif name == "hold":
@@ -141,6 +148,12 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
         if name == "snapshot" and reply[0] == "ok":
             assert state is not None
             conn.send_bytes(state)
+
+
+async def _as_bool(call: Awaitable[object]) -> bool:
+    result = await call
+    assert isinstance(result, bool)
+    return result
 
 
 class ProcessPlacer:
@@ -162,12 +175,14 @@ class ProcessPlacer:
         assert isinstance(result, Restored)
         return result
 
-    async def restore(
-        self, state: bytes, placed: Sequence[tuple[int, int]], next_story_id: int
-    ) -> bool:
+    async def restore(self, state: bytes, placed: Placed, next_story_id: int) -> bool:
+        # The worker decodes the state while ``placed`` reads the stored placements.
+        loading = self._call("restore", next_story_id, blob=state)
+        pairs = await load_while(_as_bool(loading), placed)
+        if pairs is None:
+            return False
         # The pairs as two columns, as ``rebuild``'s rows.
-        items, stories = [p[0] for p in placed], [p[1] for p in placed]
-        result = await self._call("restore", items, stories, next_story_id, blob=state)
+        result = await self._call("agrees", [p[0] for p in pairs], [p[1] for p in pairs])
         assert isinstance(result, bool)
         return result
 

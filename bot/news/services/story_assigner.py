@@ -274,8 +274,7 @@ class StoryAssigner:
         state = await self._stories.clusterer_state()
         if state is None:
             return False
-        placed = await self._stories.placed(since)
-        restored = await placer.restore(state, placed, first_id)
+        restored = await placer.restore(state, lambda: self._stories.placed(since), first_id)
         if not restored:
             log.info("stories: the saved clusterer state is out of date; rebuilding it")
         return restored

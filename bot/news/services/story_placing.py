@@ -10,8 +10,9 @@ interpreter that serves Discord). Both give the same answers for the same calls.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -39,6 +40,10 @@ class Placement:
     prepared: tuple[tuple[int, str], ...]
 
 
+Placed = Callable[[], Awaitable[Sequence[tuple[int, int]]]]
+"""Reads the stored (item id, story id) pairs a restored state must agree with."""
+
+
 class Placer(Protocol):
     """A story clusterer the assigner drives, wherever it runs. Calls come one at a time."""
 
@@ -46,11 +51,10 @@ class Placer(Protocol):
         """Start again from the items placed recently (``StoryClusterer.rebuild``)."""
         ...
 
-    async def restore(
-        self, state: bytes, placed: Sequence[tuple[int, int]], next_story_id: int
-    ) -> bool:
-        """Start again from a saved state (``snapshot``) if it agrees with ``placed`` (every
-        recent item's story as stored now); False when it does not: ``rebuild`` instead."""
+    async def restore(self, state: bytes, placed: Placed, next_story_id: int) -> bool:
+        """Start again from a saved state (``snapshot``) if it agrees with what ``placed``
+        reads (every recent item's story as stored now; read while the state is decoded);
+        False when it does not: ``rebuild`` instead."""
         ...
 
     async def snapshot(self) -> bytes:
@@ -90,20 +94,40 @@ def rebuild_clusterer(
     return clusterer, Restored(tuple(clusterer.unreadable))
 
 
-def restore_clusterer(
-    state: bytes, placed: Sequence[tuple[int, int]], next_story_id: int, config: StoryConfig
-) -> StoryClusterer | None:
-    """The clusterer saved as ``state``, or None when it disagrees with ``placed``."""
-    from bot.news.stories.snapshot import restore
+def load_clusterer(state: bytes, next_story_id: int, config: StoryConfig) -> StoryClusterer | None:
+    """The clusterer saved as ``state`` (``snapshot.load``), not yet checked (``agrees``)."""
+    from bot.news.stories.snapshot import load
 
     # As in ``rebuild_clusterer``: every object made is kept.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return restore(state, config, placed, next_story_id)
+        return load(state, config, next_story_id)
     finally:
         if collecting:
             gc.enable()
+
+
+def agrees(clusterer: StoryClusterer, placed: Sequence[tuple[int, int]]) -> bool:
+    """Whether a loaded clusterer holds each stored placement (``snapshot.agrees``)."""
+    from bot.news.stories.snapshot import agrees
+
+    return agrees(clusterer, placed)
+
+
+async def load_while(loading: Awaitable[bool], placed: Placed) -> Sequence[tuple[int, int]] | None:
+    """The stored placements, read while ``loading`` decodes a state; None when the state was
+    unreadable. ``loading`` is awaited to its end either way (a worker's pipe stays in step)."""
+    decoding = asyncio.ensure_future(loading)
+    try:
+        pairs = await placed()
+    except BaseException:
+        # Not cancelled: a thread cannot be, and a reply left unread would be the next call's.
+        await asyncio.wait([decoding])
+        with contextlib.suppress(BaseException):
+            decoding.result()
+        raise
+    return pairs if await decoding else None
 
 
 def state_encoder() -> StateEncoder:
@@ -151,15 +175,19 @@ class InlinePlacer:
         self._encoder = None
         return restored
 
-    async def restore(
-        self, state: bytes, placed: Sequence[tuple[int, int]], next_story_id: int
-    ) -> bool:
-        clusterer = await asyncio.to_thread(
-            restore_clusterer, state, placed, next_story_id, self._config
-        )
-        if clusterer is not None:
-            self._clusterer, self._encoder = clusterer, None
-        return clusterer is not None
+    async def restore(self, state: bytes, placed: Placed, next_story_id: int) -> bool:
+        loaded: list[StoryClusterer] = []
+
+        async def loading() -> bool:
+            found = await asyncio.to_thread(load_clusterer, state, next_story_id, self._config)
+            loaded.extend(filter(None, [found]))
+            return found is not None
+
+        pairs = await load_while(loading(), placed)
+        if pairs is None or not await asyncio.to_thread(agrees, loaded[0], pairs):
+            return False
+        self._clusterer, self._encoder = loaded[0], None
+        return True
 
     async def snapshot(self) -> bytes:
         clusterer = self._built()

@@ -36,7 +36,7 @@ from bot.news.stories.features import Prepared
 from bot.news.stories.keyterms import KeyTerms
 from bot.news.stories.model import StoryConfig
 
-__all__ = ["StateEncoder", "restore"]
+__all__ = ["StateEncoder", "agrees", "load", "restore"]
 
 _LIGHT = ("story_id", "norm2", "first", "last", "seconds", "roundup", "size")
 """A story's fields read for every candidate search (when it ended, how big it is)."""
@@ -168,10 +168,22 @@ def restore(
     placed: Iterable[tuple[int, int]],
     next_story_id: int,
 ) -> StoryClusterer | None:
-    """The clusterer ``data`` holds, or None when it is of another format or settings, damaged,
-    or disagrees with ``placed`` (every (item id, story id) pair stored for the recent window:
-    each must be held, in that story). New stories are numbered from ``next_story_id`` on, or
-    after the snapshot's last, whichever is higher."""
+    """``load``, and None also when the clusterer disagrees with ``placed`` (``agrees``)."""
+    clusterer = load(data, config, next_story_id)
+    return clusterer if clusterer is not None and agrees(clusterer, placed) else None
+
+
+def agrees(clusterer: StoryClusterer, placed: Iterable[tuple[int, int]]) -> bool:
+    """Whether ``clusterer`` holds every (item id, story id) pair of ``placed`` (each item
+    stored in a story for the recent window), in that story."""
+    story_of = clusterer._story_of
+    return all(story_of.get(item_id) == story_id for item_id, story_id in placed)
+
+
+def load(data: bytes, config: StoryConfig, next_story_id: int) -> StoryClusterer | None:
+    """The clusterer ``data`` holds, or None when it is of another format or settings, or
+    damaged. New stories are numbered from ``next_story_id`` on, or after the snapshot's last,
+    whichever is higher. Use it only if it ``agrees`` with the stories stored."""
     if not data.startswith(_FORMAT):
         return None
     view = memoryview(data)
@@ -186,8 +198,6 @@ def restore(
         return None
     # A state made with other settings (a window, a threshold) is not this clusterer's.
     if settings != repr(config) or len(lengths) != len(light) or end + sum(lengths) != len(data):
-        return None
-    if any(story_of.get(item_id) != story_id for item_id, story_id in placed):
         return None
     clusterer = StoryClusterer(config, next_story_id=max(next_id, next_story_id))
     clusterer._newest = newest
