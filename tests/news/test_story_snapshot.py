@@ -339,3 +339,28 @@ async def test_a_worker_saves_and_restores_the_state_as_the_process_itself_does(
     assert await _placed_then_restored(ProcessPlacer, items) == await _placed_then_restored(
         InlinePlacer, items
     )
+
+
+async def test_a_state_that_cannot_be_saved_fails_no_run(
+    tmp_path: Path, items: list[StoryItem], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = _Clock(max(item.published for item in items) + timedelta(hours=1))
+    db = await Database.open(tmp_path / "a.db")
+    try:
+        assigner = StoryAssigner(stories=db.stories, clock=clock)
+        feeds: dict[str, Feed] = {}
+
+        async def full(data: bytes, now: datetime) -> None:
+            raise OSError("the disk is full")
+
+        monkeypatch.setattr(db.stories, "save_clusterer_state", full)
+        await _store(db, feeds, items[:60])
+        assert await assigner.run() == 60
+        # The clusterer is kept: the next run places without rebuilding it.
+        monkeypatch.setattr(db.stories, "held", None)
+        await _store(db, feeds, items[60:90])
+        assert await assigner.run() == 30
+        await assigner.close()
+        assert await db.stories.clusterer_state() is None
+    finally:
+        await db.close()

@@ -123,7 +123,7 @@ class StoryAssigner:
                 assigned += await self._save(done, placement)
             if assigned:
                 self._unsaved = True
-                await self._save_state(due_only=True)
+                await self._save_state_now(due_only=True)
         except BaseException:
             if placing is not None:
                 placing.cancel()
@@ -148,11 +148,16 @@ class StoryAssigner:
     async def close(self) -> None:
         """Save the clusterer's state if it placed items since it was last saved, then let go
         of it (a worker process stops); the next run restores it."""
-        try:
-            await self._save_state(due_only=False)
-        except Exception as exc:  # the next start rebuilds it from the stored features
-            log.warning("stories: the clusterer state was not saved: %s", exc)
+        await self._save_state_now(due_only=False)
         await self._let_go()
+
+    async def _save_state_now(self, *, due_only: bool) -> None:
+        """``_save_state``, a failure only logged: what the run placed is stored, and a
+        restart that finds no state agreeing with it rebuilds the clusterer instead."""
+        try:
+            await self._save_state(due_only=due_only)
+        except Exception as exc:
+            log.warning("stories: the clusterer state was not saved: %s", exc)
 
     async def _save_state(self, *, due_only: bool) -> None:
         """Save the clusterer's state if it changed since it was last saved and, with
