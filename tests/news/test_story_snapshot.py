@@ -5,6 +5,9 @@ stored stories, or that this version cannot read, is refused (the caller rebuild
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,11 +16,13 @@ import pytest
 
 from bot.news.adapters.story_worker import ProcessPlacer
 from bot.news.models import Feed
+from bot.news.parent_watch import alive
 from bot.news.services.story_assigner import SAVE_EVERY, StoryAssigner
 from bot.news.services.story_placing import InlinePlacer, Placer
 from bot.news.stories import PreparedItem, StoryClusterer, StoryConfig, StoryItem
 from bot.news.stories.snapshot import StateEncoder, _StoredStory, restore
 from storage import Database
+from tests.ceiling import CEILING
 from tests.news import story_corpus
 from tests.news.test_story_restore import BATCH, CUT, _placed_after, _state
 from tests.storage.conftest import add_feed, draft, poll
@@ -364,3 +369,32 @@ async def test_a_state_that_cannot_be_saved_fails_no_run(
         assert await db.stories.clusterer_state() is None
     finally:
         await db.close()
+
+
+_GONE_OWNER = """
+import os
+from bot.news.adapters.story_worker import ProcessPlacer
+from bot.news.stories.model import StoryConfig
+placer = ProcessPlacer(StoryConfig())  # started ahead, as the bot's first stories run does
+print(placer.pid, flush=True)
+placer._conn.close()  # the owner's end closes (it is stopping) before the worker is ready
+import time; time.sleep(3)  # the worker tries to say it is ready meanwhile
+os._exit(0)
+"""
+
+
+def test_a_worker_whose_owner_hangs_up_before_it_is_ready_ends_without_a_traceback() -> None:
+    owner = subprocess.run(
+        [sys.executable, "-c", _GONE_OWNER],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        # The worker shares the owner's stderr: the pipe ends when both have ended.
+        timeout=CEILING,
+    )
+    pid = int(owner.stdout.split()[0])
+    deadline = time.monotonic() + CEILING
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(pid)
+    assert "Traceback" not in owner.stderr, owner.stderr

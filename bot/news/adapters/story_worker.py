@@ -81,9 +81,11 @@ def serve() -> None:
     owner = int(sys.argv[2])
     try:
         config = conn.recv()
+        _worker_main(conn, owner, config)
     except (EOFError, OSError):
+        # The owner's end of the pipe closed (it stopped, or died, even before the worker
+        # said it was ready): nothing is left to answer, and nothing to say on its stderr.
         return
-    _worker_main(conn, owner, config)
 
 
 def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
