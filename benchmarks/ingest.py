@@ -410,14 +410,15 @@ async def main() -> None:
                 unplaced = await newsroom.storage.stories.unassigned(1)
                 assert not unplaced, "an item was left out of the stories"
 
+                # Before the restart: the story worker that placed everything is still running.
+                figures["peak_rss_descendants_mb"] = sorted(
+                    descendant_peak_rss_mb({server.pid}).values(), reverse=True
+                )
                 figures.update(await restart_figures(newsroom))
 
                 figures[f"search_at_{stored // 1000}k"] = await measure_search(service, args.rounds)
                 figures["db_bytes_after_ingest"] = file_size(db_path)
 
-                figures["peak_rss_descendants_mb"] = sorted(
-                    descendant_peak_rss_mb({server.pid}).values(), reverse=True
-                )
                 if args.million:
                     feeds = await service.list_feeds(all_guilds=True)
                     seconds = await top_up(
