@@ -44,7 +44,9 @@ from storage.url import PostgresLocation, SqliteLocation, parse_db_url
 BATCH = 5000
 """Rows read from SQLite and written to PostgreSQL at a time."""
 
-_SKIPPED = frozenset({"schema_version"})  # PostgreSQL's own bookkeeping, written by migrate
+# PostgreSQL's own bookkeeping, written by migrate; the story clusterer's state, which the
+# first story run after the copy rebuilds from story_features and saves again.
+_SKIPPED = frozenset({"schema_version", "story_state"})
 
 # Each feed's counter where it differs from its items (a feed without items counts 0).
 _RECOUNT = """

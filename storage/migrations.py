@@ -433,6 +433,18 @@ ALTER TABLE feeds ADD COLUMN notice_owed INTEGER NOT NULL DEFAULT 0 CHECK (notic
 CREATE INDEX feeds_notice_owed ON feeds (guild_id) WHERE notice_owed = 1;
 """
 
+_V15_STORY_STATE = """
+-- The story clusterer's whole state (bot/news/stories/snapshot.py), written after each run
+-- that placed items: a restart restores it in one read instead of rebuilding it from every
+-- recent item's story_features row. One row; a snapshot that disagrees with the items'
+-- stories is ignored (the rebuild then runs as before).
+CREATE TABLE story_state (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    data     BLOB    NOT NULL,
+    saved_at INTEGER NOT NULL
+) STRICT;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -448,6 +460,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V12_LEASES,
     _V13_DIGEST_PUBLISHING,
     _V14_DISABLED_NOTICES,
+    _V15_STORY_STATE,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

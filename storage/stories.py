@@ -230,6 +230,34 @@ class SqliteStoryRepository:
         )
         return [PreparedItem(int(row[0]), int(row[1]), str(row[2])) for row in rows]
 
+    async def placed(self, since: datetime) -> list[tuple[int, int]]:
+        """(item id, story id) of every shared item placed in a story and published at or
+        after ``since``: what a restored clusterer state must agree with. No features read."""
+        # One JSON array, not 10,000 rows: a row costs more to hand over than to read.
+        [row] = await self._db.read(
+            f"""
+            SELECT json_group_array(json_array(i.id, i.story_id)) FROM items AS i
+            WHERE i.published >= :since AND i.story_id IS NOT NULL AND {SHARED_ITEMS}
+            """,
+            {"since": to_db_time(since)},
+        )
+        return [(int(item_id), int(story_id)) for item_id, story_id in json.loads(row[0])]
+
+    async def clusterer_state(self) -> bytes | None:
+        """The clusterer state saved last (``save_clusterer_state``), if any."""
+        row = await self._db.read_one("SELECT data FROM story_state WHERE id = 1")
+        return None if row is None else bytes(row[0])
+
+    async def save_clusterer_state(self, data: bytes, now: datetime) -> None:
+        """Keep ``data`` as the clusterer's state (replacing the one before)."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "INSERT INTO story_state (id, data, saved_at) VALUES (1, :data, :now)"
+                " ON CONFLICT (id) DO UPDATE SET data = excluded.data,"
+                " saved_at = excluded.saved_at",
+                {"data": data, "now": to_db_time(now)},
+            )
+
     async def unprepared(
         self, since: datetime, *, also: Sequence[int] = ()
     ) -> list[tuple[StoryItem, int]]:

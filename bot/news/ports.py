@@ -551,6 +551,19 @@ class StoryRepository(Protocol):
 
     async def held(self, since: datetime) -> list[PreparedItem]: ...
 
+    async def placed(self, since: datetime) -> list[tuple[int, int]]:
+        """(item id, story id) of every shared item placed and published at or after
+        ``since``: what a restored clusterer state must agree with."""
+        ...
+
+    async def clusterer_state(self) -> bytes | None:
+        """The clusterer state saved last (``save_clusterer_state``), if any."""
+        ...
+
+    async def save_clusterer_state(self, data: bytes, now: datetime) -> None:
+        """Keep ``data`` (``stories.snapshot``) as the clusterer's state."""
+        ...
+
     async def unprepared(
         self, since: datetime, *, also: Sequence[int] = ()
     ) -> list[tuple[StoryItem, int]]: ...

@@ -426,6 +426,18 @@ DROP INDEX items_search;
 ANALYZE items;
 """
 
+_V12_STORY_STATE = """
+-- The story clusterer's whole state (bot/news/stories/snapshot.py), written after each run
+-- that placed items: a restart restores it in one read instead of rebuilding it from every
+-- recent item's story_features row. One row; a snapshot that disagrees with the items'
+-- stories is ignored (the rebuild then runs as before).
+CREATE TABLE story_state (
+    id       INTEGER     PRIMARY KEY CHECK (id = 1),
+    data     BYTEA       NOT NULL,
+    saved_at TIMESTAMPTZ NOT NULL
+);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
@@ -438,6 +450,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V9_SUBSCRIPTION_CHANGES,
     _V10_COPY_SKIPS_ITEM_COUNTS,
     _V11_SEARCH_BY_ID_BLOCK,
+    _V12_STORY_STATE,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -174,6 +174,35 @@ class PostgresStoryRepository:
         )
         return [PreparedItem(int(row[0]), int(row[1]), str(row[2])) for row in rows]
 
+    async def placed(self, since: datetime) -> list[tuple[int, int]]:
+        """(item id, story id) of every placed shared item published at or after ``since``
+        (see ``SqliteStoryRepository.placed``)."""
+        rows = await read(
+            self._pool,
+            f"""
+            SELECT i.id, i.story_id FROM items AS i
+            WHERE i.published >= $1 AND i.story_id IS NOT NULL AND {SHARED}
+            """,
+            utc(since),
+        )
+        return [(int(row[0]), int(row[1])) for row in rows]
+
+    async def clusterer_state(self) -> bytes | None:
+        """The clusterer state saved last, if any."""
+        value = await read_value(self._pool, "SELECT data FROM story_state WHERE id = 1")
+        return None if value is None else bytes(value)
+
+    async def save_clusterer_state(self, data: bytes, now: datetime) -> None:
+        """Keep ``data`` as the clusterer's state (replacing the one before)."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "INSERT INTO story_state (id, data, saved_at) VALUES (1, $1, $2)"
+                " ON CONFLICT (id) DO UPDATE SET data = excluded.data,"
+                " saved_at = excluded.saved_at",
+                data,
+                utc(now),
+            )
+
     async def unprepared(
         self, since: datetime, *, also: Sequence[int] = ()
     ) -> list[tuple[StoryItem, int]]:

@@ -201,6 +201,28 @@ async def test_held_and_unprepared_give_placed_items_by_publication(db: Storage)
     assert await db.stories.held(T0 + DAY) == []
 
 
+async def test_placed_pairs_and_the_clusterer_state(db: Storage) -> None:
+    feed = await add_feed(db)
+    private = await add_feed(db, "Private", guild_id=GUILD)
+    old = await _store(db, feed, "old", at=T0 - DAY)
+    a = await _store(db, feed, "a", at=T0)
+    b = await _store(db, feed, "b", at=T0 + HOUR)
+    await _store(db, feed, "waiting", at=T0 + 2 * HOUR)
+    await _cluster(db, {1: [old, a], 2: [b]})
+    p = await _store(db, private, "p", at=T0 + HOUR)
+    await _force_story(db, p, 2)
+    # Placed items by publication, features or not; never a private one.
+    assert sorted(await db.stories.placed(T0)) == [(a, 1), (b, 2)]
+    assert sorted(await db.stories.placed(T0 - DAY)) == [(old, 1), (a, 1), (b, 2)]
+
+    assert await db.stories.clusterer_state() is None
+    state = bytes(range(256)) * 3 + b"\x00"  # any bytes, NUL included, come back as they are
+    await db.stories.save_clusterer_state(state, T0)
+    assert await db.stories.clusterer_state() == state
+    await db.stories.save_clusterer_state(b"newer", T0 + HOUR)
+    assert await db.stories.clusterer_state() == b"newer"
+
+
 async def test_merges_move_items_and_old_ids_resolve(db: Storage) -> None:
     feed = await add_feed(db)
     a = await _store(db, feed, "a", "Temu fined", at=T0)

@@ -29,7 +29,7 @@ import signal
 import subprocess
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -37,17 +37,23 @@ from typing import TYPE_CHECKING
 
 from bot.news.parent_watch import watch
 from bot.news.services.story_placing import (
+    Placed,
     Placement,
     Restored,
+    agrees,
     hold_items,
+    load_clusterer,
+    load_while,
     place_batch,
     rebuild_clusterer,
+    state_encoder,
 )
 from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem
 
 if TYPE_CHECKING:
     from bot.news.services.story_placing import Placer
     from bot.news.stories.clusterer import StoryClusterer
+    from bot.news.stories.snapshot import StateEncoder
 
 _START_TIMEOUT = 60.0
 """Seconds a new worker may take to say it is ready (it imports the clustering code)."""
@@ -75,9 +81,11 @@ def serve() -> None:
     owner = int(sys.argv[2])
     try:
         config = conn.recv()
+        _worker_main(conn, owner, config)
     except (EOFError, OSError):
+        # The owner's end of the pipe closed (it stopped, or died, even before the worker
+        # said it was ready): nothing is left to answer, and nothing to say on its stderr.
         return
-    _worker_main(conn, owner, config)
 
 
 def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
@@ -89,7 +97,10 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
     watch(owner)
     # Imported before saying ready: meanwhile the owner reads what to rebuild from.
     importlib.import_module("bot.news.stories.clusterer")
+    importlib.import_module("bot.news.stories.snapshot")
     clusterer: StoryClusterer | None = None
+    loaded: StoryClusterer | None = None  # decoded by "restore", kept if it "agrees"
+    encoder: StateEncoder | None = None
     conn.send(("ready", None))
     while True:
         try:
@@ -100,20 +111,51 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
             return
         name, args = call
         reply: tuple[str, object]
+        state: bytes | None = None
+        try:
+            # The saved state (megabytes) follows its call as raw bytes, never pickled: a
+            # pickle would copy it twice more.
+            state = conn.recv_bytes() if name == "restore" else None
+        except (EOFError, OSError):
+            return
         try:
             if name == "rebuild":
                 held = list(map(PreparedItem, *args[0]))
                 clusterer, restored = rebuild_clusterer(held, args[1], config)
+                encoder = None
                 reply = ("ok", restored)
+            elif name == "restore":
+                assert state is not None
+                loaded = load_clusterer(state, args[0], config)
+                reply = ("ok", loaded is not None)
+            elif name == "agrees":
+                found, loaded = loaded, None
+                ok = found is not None and agrees(found, list(zip(*args, strict=True)))
+                if ok:
+                    clusterer, encoder = found, None
+                reply = ("ok", ok)
             elif clusterer is None:
                 raise RuntimeError("the worker's clusterer was never built")
             elif name == "hold":
                 reply = ("ok", hold_items(clusterer, args[0], args[1]))
+            elif name == "snapshot":
+                encoder = encoder or state_encoder()
+                state = encoder.encode(clusterer)
+                reply = ("ok", None)
             else:
                 reply = ("ok", place_batch(clusterer, args[0], args[1], args[2]))
         except Exception as exc:
             reply = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         conn.send(reply)
+        if name == "snapshot" and reply[0] == "ok":
+            assert state is not None
+            conn.send_bytes(state)
+
+
+async def _as_bool(call: Awaitable[object]) -> bool:
+    result = await call
+    assert isinstance(result, bool)
+    return result
 
 
 class ProcessPlacer:
@@ -134,6 +176,33 @@ class ProcessPlacer:
         result = await self._call("rebuild", columns, next_story_id)
         assert isinstance(result, Restored)
         return result
+
+    async def restore(self, state: bytes, placed: Placed, next_story_id: int) -> bool:
+        # The worker decodes the state while ``placed`` reads the stored placements.
+        loading = self._call("restore", next_story_id, blob=state)
+        pairs = await load_while(_as_bool(loading), placed)
+        if pairs is None:
+            return False
+        # The pairs as two columns, as ``rebuild``'s rows.
+        result = await self._call("agrees", [p[0] for p in pairs], [p[1] for p in pairs])
+        assert isinstance(result, bool)
+        return result
+
+    async def snapshot(self) -> bytes:
+        result = await self._call("snapshot")
+        assert isinstance(result, bytes)
+        return result
+
+    async def ready(self) -> None:
+        """Wait until the worker has started (it imports the clustering code): a restart's
+        first run then finds it ready. Raises ``StoryWorkerError`` as a call does."""
+        try:
+            await asyncio.to_thread(self._running)
+        except (EOFError, OSError) as exc:
+            self._broken = True
+            raise StoryWorkerError(
+                f"the story worker stopped: {exc or type(exc).__name__}"
+            ) from exc
 
     async def hold(
         self, items: Sequence[tuple[StoryItem, int]], now: datetime
@@ -157,24 +226,30 @@ class ProcessPlacer:
 
     # --- internals ----------------------------------------------------------------------------
 
-    async def _call(self, name: str, *args: object) -> object:
+    async def _call(self, name: str, *args: object, blob: bytes | None = None) -> object:
         if self._broken:
             raise StoryWorkerError("the story worker failed earlier; close and start again")
         # The pipe is used by one call at a time, in a thread: waiting for the worker must
         # not hold the event loop.
         try:
-            return await asyncio.to_thread(self._exchange, name, args)
+            return await asyncio.to_thread(self._exchange, name, args, blob)
         except BaseException:
             # A call given up half way (cancelled, or the worker died) leaves a reply that
             # nobody will read: the worker cannot be trusted with the next call.
             self._broken = True
             raise
 
-    def _exchange(self, name: str, args: tuple[object, ...]) -> object:
+    def _exchange(self, name: str, args: tuple[object, ...], blob: bytes | None) -> object:
+        """One call and its reply; a ``blob`` (a saved state) follows the call as raw bytes,
+        and a snapshot's state follows its reply the same way."""
         try:
             conn = self._running()
             conn.send((name, args))
+            if blob is not None:
+                conn.send_bytes(blob)
             kind, value = conn.recv()
+            if kind == "ok" and name == "snapshot":
+                value = conn.recv_bytes()
         except (EOFError, OSError) as exc:
             raise StoryWorkerError(
                 f"the story worker stopped: {exc or type(exc).__name__}"

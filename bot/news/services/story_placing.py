@@ -10,8 +10,9 @@ interpreter that serves Discord). Both give the same answers for the same calls.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -20,6 +21,7 @@ from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem, StoryMe
 
 if TYPE_CHECKING:
     from bot.news.stories.clusterer import StoryClusterer
+    from bot.news.stories.snapshot import StateEncoder
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +40,25 @@ class Placement:
     prepared: tuple[tuple[int, str], ...]
 
 
+Placed = Callable[[], Awaitable[Sequence[tuple[int, int]]]]
+"""Reads the stored (item id, story id) pairs a restored state must agree with."""
+
+
 class Placer(Protocol):
     """A story clusterer the assigner drives, wherever it runs. Calls come one at a time."""
 
     async def rebuild(self, held: Sequence[PreparedItem], next_story_id: int) -> Restored:
         """Start again from the items placed recently (``StoryClusterer.rebuild``)."""
+        ...
+
+    async def restore(self, state: bytes, placed: Placed, next_story_id: int) -> bool:
+        """Start again from a saved state (``snapshot``) if it agrees with what ``placed``
+        reads (every recent item's story as stored now; read while the state is decoded);
+        False when it does not: ``rebuild`` instead."""
+        ...
+
+    async def snapshot(self) -> bytes:
+        """The clusterer's whole state (``stories.snapshot``), for ``restore``."""
         ...
 
     async def hold(
@@ -78,6 +94,49 @@ def rebuild_clusterer(
     return clusterer, Restored(tuple(clusterer.unreadable))
 
 
+def load_clusterer(state: bytes, next_story_id: int, config: StoryConfig) -> StoryClusterer | None:
+    """The clusterer saved as ``state`` (``snapshot.load``), not yet checked (``agrees``)."""
+    from bot.news.stories.snapshot import load
+
+    # As in ``rebuild_clusterer``: every object made is kept.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return load(state, config, next_story_id)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def agrees(clusterer: StoryClusterer, placed: Sequence[tuple[int, int]]) -> bool:
+    """Whether a loaded clusterer holds each stored placement (``snapshot.agrees``)."""
+    from bot.news.stories.snapshot import agrees
+
+    return agrees(clusterer, placed)
+
+
+async def load_while(loading: Awaitable[bool], placed: Placed) -> Sequence[tuple[int, int]] | None:
+    """The stored placements, read while ``loading`` decodes a state; None when the state was
+    unreadable. ``loading`` is awaited to its end either way (a worker's pipe stays in step)."""
+    decoding = asyncio.ensure_future(loading)
+    try:
+        pairs = await placed()
+    except BaseException:
+        # Not cancelled: a thread cannot be, and a reply left unread would be the next call's.
+        await asyncio.wait([decoding])
+        with contextlib.suppress(BaseException):
+            decoding.result()
+        raise
+    return pairs if await decoding else None
+
+
+def state_encoder() -> StateEncoder:
+    """A new clusterer's encoder (it remembers the stories it encoded)."""
+    from bot.news.stories.snapshot import StateEncoder
+
+    return StateEncoder()
+
+
 def hold_items(
     clusterer: StoryClusterer, items: Sequence[tuple[StoryItem, int]], now: datetime
 ) -> tuple[tuple[int, str], ...]:
@@ -107,12 +166,34 @@ class InlinePlacer:
     def __init__(self, config: StoryConfig) -> None:
         self._config = config
         self._clusterer: StoryClusterer | None = None
+        self._encoder: StateEncoder | None = None
 
     async def rebuild(self, held: Sequence[PreparedItem], next_story_id: int) -> Restored:
         self._clusterer, restored = await asyncio.to_thread(
             rebuild_clusterer, held, next_story_id, self._config
         )
+        self._encoder = None
         return restored
+
+    async def restore(self, state: bytes, placed: Placed, next_story_id: int) -> bool:
+        loaded: list[StoryClusterer] = []
+
+        async def loading() -> bool:
+            found = await asyncio.to_thread(load_clusterer, state, next_story_id, self._config)
+            loaded.extend(filter(None, [found]))
+            return found is not None
+
+        pairs = await load_while(loading(), placed)
+        if pairs is None or not await asyncio.to_thread(agrees, loaded[0], pairs):
+            return False
+        self._clusterer, self._encoder = loaded[0], None
+        return True
+
+    async def snapshot(self) -> bytes:
+        clusterer = self._built()
+        if self._encoder is None:
+            self._encoder = state_encoder()
+        return await asyncio.to_thread(self._encoder.encode, clusterer)
 
     async def hold(
         self, items: Sequence[tuple[StoryItem, int]], now: datetime
@@ -123,7 +204,7 @@ class InlinePlacer:
         return await asyncio.to_thread(place_batch, self._built(), batch, now, first_id)
 
     async def close(self) -> None:
-        self._clusterer = None
+        self._clusterer = self._encoder = None
 
     def _built(self) -> StoryClusterer:
         if self._clusterer is None:
