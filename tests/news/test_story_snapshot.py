@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
@@ -19,7 +20,7 @@ from bot.news.models import Feed
 from bot.news.parent_watch import alive
 from bot.news.services.story_assigner import SAVE_EVERY, StoryAssigner
 from bot.news.services.story_placing import InlinePlacer, Placer
-from bot.news.stories import PreparedItem, StoryClusterer, StoryConfig, StoryItem
+from bot.news.stories import PreparedItem, StoryClusterer, StoryConfig, StoryItem, snapshot
 from bot.news.stories.snapshot import StateEncoder, _StoredStory, restore
 from storage import Database
 from tests.ceiling import CEILING
@@ -114,6 +115,10 @@ def test_a_state_is_refused_when_it_disagrees_or_cannot_be_read(
     # Other settings, another format, a damaged or cut blob.
     other = StoryConfig(window=config.window + timedelta(hours=1))
     assert restore(state, other, pairs, 1) is None
+    # Features read under other word lists (an upgrade's): their centroids are not this
+    # clusterer's.
+    with patch.object(snapshot, "READING", "another"):
+        assert restore(state, config, pairs, 1) is None
     assert restore(b"cs0:" + state[4:], config, pairs, 1) is None
     assert restore(state[:-1], config, pairs, 1) is None
     assert restore(state[:40], config, pairs, 1) is None

@@ -191,6 +191,9 @@ _LEXICON = hashlib.blake2b(
     repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()), EVENT_PHRASES)).encode(),
     digest_size=6,
 ).hexdigest()
+READING = _LEXICON
+"""Names the rules and word lists that read text into features: state holding features read
+under other ones (a saved clusterer) is not used."""
 
 _TEXT_FORMAT = "x1:"
 """The stored text features' version tag (``TextFeatures.encode``)."""

@@ -32,7 +32,7 @@ from operator import attrgetter
 from typing import Any
 
 from bot.news.stories.clusterer import StoryClusterer, _Story
-from bot.news.stories.features import Prepared
+from bot.news.stories.features import READING, Prepared
 from bot.news.stories.keyterms import KeyTerms
 from bot.news.stories.model import StoryConfig
 
@@ -135,7 +135,7 @@ class StateEncoder:
         }
         header = marshal.dumps(
             (
-                repr(clusterer.config),
+                _settings(clusterer.config),
                 clusterer._next_id,
                 clusterer._newest,
                 list(map(_light, stories)),
@@ -180,6 +180,10 @@ def agrees(clusterer: StoryClusterer, placed: Iterable[tuple[int, int]]) -> bool
     return all(story_of.get(item_id) == story_id for item_id, story_id in placed)
 
 
+def _settings(config: StoryConfig) -> str:
+    return f"{config!r}|{READING}"
+
+
 def load(data: bytes, config: StoryConfig, next_story_id: int) -> StoryClusterer | None:
     """The clusterer ``data`` holds, or None when it is of another format or settings, or
     damaged. New stories are numbered from ``next_story_id`` on, or after the snapshot's last,
@@ -196,8 +200,13 @@ def load(data: bytes, config: StoryConfig, next_story_id: int) -> StoryClusterer
         lengths.frombytes(sizes)
     except (EOFError, ValueError, TypeError):
         return None
-    # A state made with other settings (a window, a threshold) is not this clusterer's.
-    if settings != repr(config) or len(lengths) != len(light) or end + sum(lengths) != len(data):
+    # A state made with other settings (a window, a threshold) or from text read under other
+    # rules (an upgrade's word lists) is not this clusterer's.
+    if (
+        settings != _settings(config)
+        or len(lengths) != len(light)
+        or end + sum(lengths) != len(data)
+    ):
         return None
     clusterer = StoryClusterer(config, next_story_id=max(next_id, next_story_id))
     clusterer._newest = newest
