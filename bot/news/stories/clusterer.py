@@ -47,12 +47,18 @@ _CANDIDATE_TERMS = 8
 _MERGE_CANDIDATES = 6
 # The largest story that looks for a story to merge with.
 _MERGE_FROM_SIZE = 32
+# A story looks for a merge again once it grew past _MOVED_NUM / _MOVED_DEN of its size when
+# it last looked.
+_MOVED_NUM = 5
+_MOVED_DEN = 4
 # From this many reports on, a story's headline places need a third of them behind them to keep
 # another story out (``_Story.merge_views``).
 _PLACES_FROM = 4
 # A term in more stories than this finds no candidates: it would make hundreds of stories
 # candidates, and the rarest few terms are enough to find the right story among the rest.
 _COMMON = 40
+# How many of a term's stories (the last to take it) its lookup scores.
+_NEWEST = 10
 # IDF is smoothed as if this many more stories, none using the term, were held: with only a
 # few stories held (a new install), a term shared by two of them would otherwise weigh far
 # less than one in neither, and paraphrases would fall apart.
@@ -82,6 +88,7 @@ class _Story:
     merge_view: Views | None = None  # when needed
     roundup: bool = False  # a round-up's own story: nothing joins it, it merges with nothing
     size: int = 0  # len(members), read in every comparison
+    looked_at: int = 0  # its size when it last looked for a story to merge with (0: never)
 
     def term_views(self) -> Views:
         """Places that can be disputed, numbers, companies, names: for comparisons."""
@@ -97,10 +104,11 @@ class _Story:
         """
         if self.merge_view is None:
             places = self.title_places
-            size = len(self.members)
+            size = self.size
+            views = self.term_views()
             if size >= _PLACES_FROM and places and max(places.values()) * 3 < size:
-                places = {}
-            self.merge_view = views_of(places, self.numbers, self.companies, self.names)
+                views = (TermView.of({}), views[1], views[2], views[3])
+            self.merge_view = views
         return self.merge_view
 
 
@@ -433,9 +441,13 @@ class StoryClusterer:
         looked.sort()
         score: dict[int, float] = {}
         found = score.get
-        for _, key in looked[:_CANDIDATE_TERMS]:
+        newest = _NEWEST
+        for df, key in looked[:_CANDIDATE_TERMS]:
             weight = features[key]
-            for story_id in postings[key]:
+            posting = postings[key]
+            # A term of many stories counts for the stories that took it last: the ones
+            # most likely to be in the window, and a bound on what one term costs.
+            for story_id in posting if df <= newest else list(posting)[-newest:]:
                 score[story_id] = found(story_id, 0.0) + weight
         if exclude is not None:
             score.pop(exclude, None)
@@ -568,6 +580,12 @@ class StoryClusterer:
                 # fragments (and looking from it would cost in proportion to its size).
                 if story is None or story.size > _MERGE_FROM_SIZE or story.roundup:
                     break
+                # A story that grew by a quarter or less since it last looked has nearly the
+                # same centroid: it would find what it found then. A story that appeared
+                # since looks for it itself (the scores are symmetric).
+                if story.looked_at and story.size * _MOVED_DEN <= story.looked_at * _MOVED_NUM:
+                    break
+                story.looked_at = story.size
                 other = self._merge_partner(story)
                 if other is None:
                     break
