@@ -14,7 +14,9 @@ Why it is built like this:
 - Centroid-only online assignment fragments a big story by arrival order: the first reports
   of an event can land in two stories before either has the words they share. The merge pass
   fixes that where it happens, for the stories just touched, at a cost bounded by the number
-  of candidates, not by the size of the stories.
+  of candidates, not by the size of the stories. A story that grew by a quarter or less since
+  it last looked does not look again: its centroid barely moved, and a story that appeared
+  since looks for it.
 - A report in another language shares too few words to reach the threshold; it still joins
   a story of other outlets that names the same company and the same amount at the same time.
 - Penalties, not just similarity, keep look-alikes apart: a report about Italy does not join
