@@ -14,9 +14,9 @@ Why it is built like this:
 - Centroid-only online assignment fragments a big story by arrival order: the first reports
   of an event can land in two stories before either has the words they share. The merge pass
   fixes that where it happens, for the stories just touched, at a cost bounded by the number
-  of candidates, not by the size of the stories. A story that grew by a quarter or less since
-  it last looked does not look again: its centroid barely moved, and a story that appeared
-  since looks for it.
+  of candidates, not by the size of the stories. A story that a run grew by less than about a
+  quarter does not look again: its centroid barely moved, and a story that appeared since
+  looks for it.
 - A report in another language shares too few words to reach the threshold; it still joins
   a story of other outlets that names the same company and the same amount at the same time.
 - Penalties, not just similarity, keep look-alikes apart: a report about Italy does not join
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,17 +50,16 @@ _CANDIDATE_TERMS = 8
 _MERGE_CANDIDATES = 6
 # The largest story that looks for a story to merge with.
 _MERGE_FROM_SIZE = 32
-# A story looks for a merge again once it grew past _MOVED_NUM / _MOVED_DEN of its size when
-# it last looked.
-_MOVED_NUM = 5
-_MOVED_DEN = 4
+# The sizes at which a touched story looks for a story to merge with (about a quarter apart):
+# a run that grew it past none of them leaves it as it was.
+_LOOK_AT = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 19, 24, 30)
 # From this many reports on, a story's headline places need a third of them behind them to keep
 # another story out (``_Story.merge_views``).
 _PLACES_FROM = 4
 # A term in more stories than this finds no candidates: it would make hundreds of stories
 # candidates, and the rarest few terms are enough to find the right story among the rest.
 _COMMON = 40
-# How many of a term's stories (the last to take it) its lookup scores.
+# How many of a term's stories (the newest) its lookup scores.
 _NEWEST = 10
 # IDF is smoothed as if this many more stories, none using the term, were held: with only a
 # few stories held (a new install), a term shared by two of them would otherwise weigh far
@@ -90,7 +90,6 @@ class _Story:
     merge_view: Views | None = None  # when needed
     roundup: bool = False  # a round-up's own story: nothing joins it, it merges with nothing
     size: int = 0  # len(members), read in every comparison
-    looked_at: int = 0  # its size when it last looked for a story to merge with (0: never)
 
     def term_views(self) -> Views:
         """Places that can be disputed, numbers, companies, names: for comparisons."""
@@ -220,16 +219,18 @@ class StoryClusterer:
             if self._newest is None or newest > self._newest:
                 self._newest = newest
             self._forget_old()
-        touched: dict[int, None] = {}
+        touched: dict[int, int] = {}  # story id -> its size before this run
         for prepared in fresh:
             story_id = self._best_story(prepared)
             if story_id is None:
                 story_id = self._next_id
                 self._next_id += 1
+            if story_id not in touched:
+                held = self._stories.get(story_id)
+                touched[story_id] = held.size if held is not None else 0
             self._add(prepared, story_id)
             self._prepared[prepared.item_id] = prepared.encode()
-            touched[story_id] = None
-        self._merge_touched(list(touched))
+        self._merge_touched(touched)
         out: list[tuple[int, int]] = []
         for item in ordered:
             story_id = self._story_of.get(item.item_id)
@@ -447,9 +448,10 @@ class StoryClusterer:
         for df, key in looked[:_CANDIDATE_TERMS]:
             weight = features[key]
             posting = postings[key]
-            # A term of many stories counts for the stories that took it last: the ones
-            # most likely to be in the window, and a bound on what one term costs.
-            for story_id in posting if df <= newest else list(posting)[-newest:]:
+            # A term of many stories counts for the newest of them: the ones most likely to
+            # be in the window, and a bound on what one term costs. (By id, not by when they
+            # took the term: a rebuilt clusterer picks the same ones.)
+            for story_id in posting if df <= newest else sorted(posting)[-newest:]:
                 score[story_id] = found(story_id, 0.0) + weight
         if exclude is not None:
             score.pop(exclude, None)
@@ -573,8 +575,9 @@ class StoryClusterer:
 
     # --- merging ------------------------------------------------------------------------------
 
-    def _merge_touched(self, touched: list[int]) -> None:
-        for story_id in touched:
+    def _merge_touched(self, touched: dict[int, int]) -> None:
+        for first_id, size_before in touched.items():
+            story_id = first_id
             for _ in range(_MAX_MERGES_PER_STORY):
                 story_id = self._resolve(story_id)
                 story = self._stories.get(story_id)
@@ -582,12 +585,14 @@ class StoryClusterer:
                 # fragments (and looking from it would cost in proportion to its size).
                 if story is None or story.size > _MERGE_FROM_SIZE or story.roundup:
                     break
-                # A story that grew by a quarter or less since it last looked has nearly the
-                # same centroid: it would find what it found then. A story that appeared
-                # since looks for it itself (the scores are symmetric).
-                if story.looked_at and story.size * _MOVED_DEN <= story.looked_at * _MOVED_NUM:
+                # A story that grew by less than a step since the last run barely moved: it
+                # would find what it found then. (A story that appeared since looks for it
+                # itself: the scores are symmetric.) Sizes, not a record of the last look, so
+                # that a rebuilt clusterer decides the same.
+                if story_id == first_id and bisect_right(_LOOK_AT, size_before) == bisect_right(
+                    _LOOK_AT, story.size
+                ):
                     break
-                story.looked_at = story.size
                 other = self._merge_partner(story)
                 if other is None:
                     break
