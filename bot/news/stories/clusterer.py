@@ -14,7 +14,9 @@ Why it is built like this:
 - Centroid-only online assignment fragments a big story by arrival order: the first reports
   of an event can land in two stories before either has the words they share. The merge pass
   fixes that where it happens, for the stories just touched, at a cost bounded by the number
-  of candidates, not by the size of the stories.
+  of candidates, not by the size of the stories. A story that a run grew by less than about a
+  quarter does not look again: its centroid barely moved, and a story that appeared since
+  looks for it.
 - A report in another language shares too few words to reach the threshold; it still joins
   a story of other outlets that names the same company and the same amount at the same time.
 - Penalties, not just similarity, keep look-alikes apart: a report about Italy does not join
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,12 +50,17 @@ _CANDIDATE_TERMS = 8
 _MERGE_CANDIDATES = 6
 # The largest story that looks for a story to merge with.
 _MERGE_FROM_SIZE = 32
+# The sizes at which a touched story looks for a story to merge with (about a quarter apart):
+# a run that grew it past none of them leaves it as it was.
+_LOOK_AT = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 19, 24, 30)
 # From this many reports on, a story's headline places need a third of them behind them to keep
 # another story out (``_Story.merge_views``).
 _PLACES_FROM = 4
 # A term in more stories than this finds no candidates: it would make hundreds of stories
 # candidates, and the rarest few terms are enough to find the right story among the rest.
 _COMMON = 40
+# How many of a term's stories (the newest) its lookup scores.
+_NEWEST = 10
 # IDF is smoothed as if this many more stories, none using the term, were held: with only a
 # few stories held (a new install), a term shared by two of them would otherwise weigh far
 # less than one in neither, and paraphrases would fall apart.
@@ -97,10 +105,11 @@ class _Story:
         """
         if self.merge_view is None:
             places = self.title_places
-            size = len(self.members)
+            size = self.size
+            views = self.term_views()
             if size >= _PLACES_FROM and places and max(places.values()) * 3 < size:
-                places = {}
-            self.merge_view = views_of(places, self.numbers, self.companies, self.names)
+                views = (TermView.of({}), views[1], views[2], views[3])
+            self.merge_view = views
         return self.merge_view
 
 
@@ -210,16 +219,18 @@ class StoryClusterer:
             if self._newest is None or newest > self._newest:
                 self._newest = newest
             self._forget_old()
-        touched: dict[int, None] = {}
+        touched: dict[int, int] = {}  # story id -> its size before this run
         for prepared in fresh:
             story_id = self._best_story(prepared)
             if story_id is None:
                 story_id = self._next_id
                 self._next_id += 1
+            if story_id not in touched:
+                held = self._stories.get(story_id)
+                touched[story_id] = held.size if held is not None else 0
             self._add(prepared, story_id)
             self._prepared[prepared.item_id] = prepared.encode()
-            touched[story_id] = None
-        self._merge_touched(list(touched))
+        self._merge_touched(touched)
         out: list[tuple[int, int]] = []
         for item in ordered:
             story_id = self._story_of.get(item.item_id)
@@ -433,9 +444,14 @@ class StoryClusterer:
         looked.sort()
         score: dict[int, float] = {}
         found = score.get
-        for _, key in looked[:_CANDIDATE_TERMS]:
+        newest = _NEWEST
+        for df, key in looked[:_CANDIDATE_TERMS]:
             weight = features[key]
-            for story_id in postings[key]:
+            posting = postings[key]
+            # A term of many stories counts for the newest of them: the ones most likely to
+            # be in the window, and a bound on what one term costs. (By id, not by when they
+            # took the term: a rebuilt clusterer picks the same ones.)
+            for story_id in posting if df <= newest else sorted(posting)[-newest:]:
                 score[story_id] = found(story_id, 0.0) + weight
         if exclude is not None:
             score.pop(exclude, None)
@@ -559,14 +575,23 @@ class StoryClusterer:
 
     # --- merging ------------------------------------------------------------------------------
 
-    def _merge_touched(self, touched: list[int]) -> None:
-        for story_id in touched:
+    def _merge_touched(self, touched: dict[int, int]) -> None:
+        for first_id, size_before in touched.items():
+            story_id = first_id
             for _ in range(_MAX_MERGES_PER_STORY):
                 story_id = self._resolve(story_id)
                 story = self._stories.get(story_id)
                 # A fragment looks for the story it belongs to; a big story is found by its
                 # fragments (and looking from it would cost in proportion to its size).
                 if story is None or story.size > _MERGE_FROM_SIZE or story.roundup:
+                    break
+                # A story that grew by less than a step since the last run barely moved: it
+                # would find what it found then. (A story that appeared since looks for it
+                # itself: the scores are symmetric.) Sizes, not a record of the last look, so
+                # that a rebuilt clusterer decides the same.
+                if story_id == first_id and bisect_right(_LOOK_AT, size_before) == bisect_right(
+                    _LOOK_AT, story.size
+                ):
                     break
                 other = self._merge_partner(story)
                 if other is None:
