@@ -20,7 +20,8 @@ class StoryConfig:
     The defaults were tuned on hand-written reports of real-world-like events: the tuning half
     of ``tests/data/stories_holdout``, ``tests/data/stories_tuning``, ``stories_holdout2`` and
     ``stories_holdout3`` (each held out and reported before it became tuning data), and checked
-    on the generated sets of ``tests/data``; ``stories_holdout4`` is never used for tuning.
+    on the generated sets of ``tests/data``; ``stories_holdout4`` and ``stories_holdout5`` are
+    never used for tuning.
 
     - ``threshold``: the score an item needs to join a story: cosine with the story's centroid
       (0 to 1) minus the penalties below.
