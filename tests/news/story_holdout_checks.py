@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -36,6 +37,41 @@ def outlets_of(rows: Sequence[story_holdout.Row]) -> dict[str, set[str]]:
     for row in rows:
         found.setdefault(row.event, set()).add(row.source)
     return found
+
+
+def events_outlets_and_lookalikes(
+    rows: Sequence[story_holdout.Row],
+    prefix: str,
+    *,
+    outlets: tuple[int, int],
+    lookalikes: int,
+    roundups: int,
+) -> None:
+    """Assert a set's shape: main events ``<prefix>01``..``<prefix>24``, each told by
+    ``outlets`` (least, most) outlets; at least ``lookalikes`` look-alike events of 1-3
+    outlets, each naming the events it resembles, and ``roundups`` items resembling three or
+    more; one report per outlet per event but for a few genuine follow-ups (at most two)."""
+    told = outlets_of(rows)
+    main = {event: names for event, names in told.items() if "-" not in event}
+    assert sorted(main) == [f"{prefix}{n:02d}" for n in range(1, 25)]
+    least, most = outlets
+    assert all(least <= len(names) <= most for names in main.values()), {
+        e: len(n) for e, n in main.items()
+    }
+    alike = {event for event in told if "-" in event}
+    assert len(alike) >= lookalikes
+    assert all(1 <= len(told[event]) <= 3 for event in alike)
+    for row in rows:
+        assert row.event.startswith(prefix) and row.half == "test", row.key
+        if "-" in row.event:
+            assert row.lookalike_of and row.main_event in main, row.key
+        else:
+            assert not row.lookalike_of, row.key
+        assert all(other in told and other != row.event for other in row.lookalike_of)
+    assert sum(1 for r in rows if len(r.lookalike_of) >= 3) >= roundups
+    repeats = Counter((r.event, r.source) for r in rows)
+    assert max(repeats.values()) <= 2
+    assert 1 <= sum(1 for n in repeats.values() if n > 1) <= 6
 
 
 def loaded_in_both_orders(

@@ -4,13 +4,12 @@ set is scored by benchmarks/stories_eval.py --holdout5, to report, never to tune
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 
 from tests.news import story_holdout
 from tests.news.story_holdout_checks import (
+    events_outlets_and_lookalikes,
     loaded_in_both_orders,
-    outlets_of,
     rows_parse_with_unique_ids_titles_and_links,
 )
 
@@ -38,29 +37,9 @@ def test_every_line_parses_with_unique_ids_titles_and_links() -> None:
 
 
 def test_events_outlets_and_lookalikes() -> None:
-    rows = story_holdout.holdout5_rows()
-    outlets = outlets_of(rows)
-    main = {event: names for event, names in outlets.items() if "-" not in event}
-    assert sorted(main) == [f"p{n:02d}" for n in range(1, 25)]
-    assert all(9 <= len(names) <= 16 for names in main.values()), {
-        e: len(n) for e, n in main.items()
-    }
-    lookalikes = {event for event in outlets if "-" in event}
-    assert len(lookalikes) >= 110
-    assert all(1 <= len(outlets[event]) <= 3 for event in lookalikes)
-    for row in rows:
-        assert row.event.startswith("p") and row.half == "test", row.key
-        if "-" in row.event:
-            assert row.lookalike_of and row.main_event in main, row.key
-        else:
-            assert not row.lookalike_of, row.key
-        assert all(other in outlets and other != row.event for other in row.lookalike_of)
-    # Round-ups and newsletters resemble several events at once.
-    assert sum(1 for r in rows if len(r.lookalike_of) >= 3) >= 12
-    # One report per outlet per event, but for a few genuine same-outlet follow-ups.
-    repeats = Counter((r.event, r.source) for r in rows)
-    assert max(repeats.values()) <= 2
-    assert 1 <= sum(1 for n in repeats.values() if n > 1) <= 6
+    events_outlets_and_lookalikes(
+        story_holdout.holdout5_rows(), "p", outlets=(9, 16), lookalikes=110, roundups=12
+    )
 
 
 def test_reports_differ_in_form_and_language() -> None:
