@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from tests.news import story_holdout
@@ -72,6 +73,42 @@ def events_outlets_and_lookalikes(
     repeats = Counter((r.event, r.source) for r in rows)
     assert max(repeats.values()) <= 2
     assert 1 <= sum(1 for n in repeats.values() if n > 1) <= 6
+
+
+def first_reports(rows: Sequence[story_holdout.Row]) -> dict[str, datetime]:
+    """Main event -> when its first report came out."""
+    first: dict[str, datetime] = {}
+    for r in rows:
+        if "-" not in r.event:
+            first[r.event] = min(first.get(r.event, r.published), r.published)
+    return first
+
+
+def reports_differ_in_form_and_language(rows: Sequence[story_holdout.Row], non_ascii: int) -> None:
+    """Assert that about one post in five has no summary, that headlines take several forms
+    (questions, "Exclusive:", "Breaking:"), that at least ``non_ascii`` headlines are not plain
+    ASCII (other languages, currency signs), and that 8 or more main events have follow-ups
+    half a day or more after their first report."""
+    main = [r for r in rows if "-" not in r.event]
+    title_only = sum(1 for r in rows if not r.summary)
+    assert 0.15 <= title_only / len(rows) <= 0.25
+    assert sum(1 for r in main if r.title.rstrip().endswith("?")) >= 4
+    assert any(r.title.startswith("Exclusive:") for r in rows)
+    assert any(r.title.startswith("Breaking:") for r in rows)
+    assert sum(1 for r in rows if not r.title.isascii()) >= non_ascii
+    first = first_reports(rows)
+    late = {r.event for r in main if (r.published - first[r.event]).total_seconds() >= 12 * 3600}
+    assert len(late) >= 8
+
+
+def shares_nothing_with(
+    fresh: Sequence[story_holdout.Row], others: Sequence[story_holdout.Row]
+) -> None:
+    """Assert that ``fresh`` shares no title, link, event or id with ``others``."""
+    assert not {r.title.casefold() for r in fresh} & {r.title.casefold() for r in others}
+    assert not {r.link for r in fresh} & {r.link for r in others}
+    assert not {r.event for r in fresh} & {r.event for r in others}
+    assert not {r.key for r in fresh} & {r.key for r in others}
 
 
 def loaded_in_both_orders(

@@ -9,17 +9,12 @@ from datetime import UTC, datetime
 from tests.news import story_holdout
 from tests.news.story_holdout_checks import (
     events_outlets_and_lookalikes,
+    first_reports,
     loaded_in_both_orders,
+    reports_differ_in_form_and_language,
     rows_parse_with_unique_ids_titles_and_links,
+    shares_nothing_with,
 )
-
-
-def _first_reports(rows: list[story_holdout.Row]) -> dict[str, datetime]:
-    first: dict[str, datetime] = {}
-    for r in rows:
-        if "-" not in r.event:
-            first[r.event] = min(first.get(r.event, r.published), r.published)
-    return first
 
 
 def test_every_line_parses_with_unique_ids_titles_and_links() -> None:
@@ -32,7 +27,7 @@ def test_every_line_parses_with_unique_ids_titles_and_links() -> None:
     assert all(start <= r.published < end for r in rows)
     # Every main event happens in the week itself (its first report).
     week = datetime(2026, 10, 12, tzinfo=UTC), datetime(2026, 10, 19, tzinfo=UTC)
-    first = _first_reports(rows)
+    first = first_reports(rows)
     assert all(week[0] <= when < week[1] for when in first.values()), first
 
 
@@ -43,22 +38,10 @@ def test_events_outlets_and_lookalikes() -> None:
 
 
 def test_reports_differ_in_form_and_language() -> None:
-    rows = story_holdout.holdout5_rows()
-    main = [r for r in rows if "-" not in r.event]
-    title_only = sum(1 for r in rows if not r.summary)
-    assert 0.15 <= title_only / len(rows) <= 0.25  # about one post in five has no summary
-    assert sum(1 for r in main if r.title.rstrip().endswith("?")) >= 4
-    assert any(r.title.startswith("Exclusive:") for r in rows)
-    assert any(r.title.startswith("Breaking:") for r in rows)
-    assert sum(1 for r in rows if not r.title.isascii()) >= 60  # other languages, €, £, ₹
-    # Follow-ups half a day or more after the event's first report.
-    first = _first_reports(rows)
-    late = {r.event for r in main if (r.published - first[r.event]).total_seconds() >= 12 * 3600}
-    assert len(late) >= 8
+    reports_differ_in_form_and_language(story_holdout.holdout5_rows(), non_ascii=60)
 
 
 def test_shares_no_event_title_or_link_with_the_other_sets() -> None:
-    fresh = story_holdout.holdout5_rows()
     others = (
         story_holdout.rows()
         + story_holdout.tuning_rows(story_holdout.EXTRA_TUNING_PARTS)
@@ -66,10 +49,7 @@ def test_shares_no_event_title_or_link_with_the_other_sets() -> None:
         + story_holdout.holdout3_rows()
         + story_holdout.holdout4_rows()
     )
-    assert not {r.title.casefold() for r in fresh} & {r.title.casefold() for r in others}
-    assert not {r.link for r in fresh} & {r.link for r in others}
-    assert not {r.event for r in fresh} & {r.event for r in others}
-    assert not {r.key for r in fresh} & {r.key for r in others}
+    shares_nothing_with(story_holdout.holdout5_rows(), others)
 
 
 def test_load_holdout5_numbers_items_in_both_orders_and_leaves_the_others_alone() -> None:
