@@ -123,7 +123,6 @@ class StoryAssigner:
                 assigned += await self._save(done, placement)
             if assigned:
                 self._unsaved = True
-                await self._save_state_now(due_only=True)
         except BaseException:
             if placing is not None:
                 placing.cancel()
@@ -135,7 +134,10 @@ class StoryAssigner:
             await self._let_go()
             raise
         await self._summarise_changed()
+        # After the headlines: saving megabytes of state must not hold back the stories the
+        # run made; it only spares a restart a rebuild.
         if assigned:
+            await self._save_state_now(due_only=True)
             log.info("stories assigned=%d", assigned)
         return assigned
 

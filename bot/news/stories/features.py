@@ -183,17 +183,14 @@ def _bag(value: object) -> Bag:
     return value
 
 
-# Which stop words, synonyms, phrases and rules read the text: features read otherwise are
-# read again.
+# Which stop words, synonyms, phrases and rules read the text: stored features read
+# otherwise are read again, and a saved clusterer holding them is not used.
 # (Bump the rules' number when a rule of ``keyterms`` or ``wording`` changes.)
 _RULES = 9
-_LEXICON = hashlib.blake2b(
+READING = hashlib.blake2b(
     repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()), EVENT_PHRASES)).encode(),
     digest_size=6,
 ).hexdigest()
-READING = _LEXICON
-"""Names the rules and word lists that read text into features: state holding features read
-under other ones (a saved clusterer) is not used."""
 
 _TEXT_FORMAT = "x1:"
 """The stored text features' version tag (``TextFeatures.encode``)."""
@@ -329,7 +326,7 @@ class Featurizer:
         that shape them. Stored features of another check are extracted again."""
         config = self._config
         seen = f"{item.title}\x00{item.summary}\x00{item.source}\x00"
-        seen += f"{config.title_weight!r}\x00{config.summary_words}\x00{_LEXICON}"
+        seen += f"{config.title_weight!r}\x00{config.summary_words}\x00{READING}"
         return hashlib.blake2b(seen.encode(), digest_size=12).hexdigest()
 
     def text_of(self, item: StoryItem) -> TextFeatures:
