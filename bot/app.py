@@ -118,6 +118,7 @@ class Newsroom:
                 clock=self.clock,
                 digests=self.storage.digests,
                 claims=claims,
+                threads=self.storage.story_threads,
                 shards=self.settings.served_shards,
             ),
         )

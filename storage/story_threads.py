@@ -97,6 +97,13 @@ class SqliteStoryThreadRepository:
                 "UPDATE story_threads SET thread_id = ? WHERE id = ?", (thread_id, story_thread_id)
             )
 
+    async def retitle(self, story_thread_id: int, title: str) -> None:
+        """The title a thread not opened yet will take (its first item was corrected)."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE story_threads SET title = ? WHERE id = ?", (title, story_thread_id)
+            )
+
     async def forget(self, story_thread_id: int) -> None:
         """Drop a row whose message was deleted in Discord."""
         async with self._db.transaction() as db:

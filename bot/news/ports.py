@@ -337,6 +337,10 @@ class StoryThreadRepository(Protocol):
         """The thread opened on a story's first message."""
         ...
 
+    async def retitle(self, story_thread_id: int, title: str) -> None:
+        """The title a thread not opened yet will take (its first item was corrected)."""
+        ...
+
     async def forget(self, story_thread_id: int) -> None:
         """Drop a thread row whose message is gone in Discord (the story starts again)."""
         ...

@@ -100,6 +100,13 @@ class PostgresStoryThreadRepository:
                 story_thread_id,
             )
 
+    async def retitle(self, story_thread_id: int, title: str) -> None:
+        """The title a thread not opened yet will take (its first item was corrected)."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE story_threads SET title = $1 WHERE id = $2", title, story_thread_id
+            )
+
     async def forget(self, story_thread_id: int) -> None:
         """Drop a row whose message was deleted in Discord."""
         async with transaction(self._pool) as connection:

@@ -58,6 +58,7 @@ class ThreadPublisher:
     published: list[int] = field(default_factory=list)
     renames: list[tuple[int, str]] = field(default_factory=list)
     may_rename: bool = True  # False: Discord answers 403 (no Manage Threads)
+    renames_left: int = 100  # then 429: Discord renames a thread twice in ten minutes
     _nonces: dict[str, int] = field(default_factory=dict)
     _ids: int = 5000
 
@@ -142,6 +143,11 @@ class ThreadPublisher:
             return PostResult(PostOutcome.NOT_FOUND)
         if not self.may_rename:
             return PostResult(PostOutcome.FORBIDDEN, error="Missing Permissions")
+        if self.renames_left <= 0:
+            return PostResult(
+                PostOutcome.RETRY, error="rate limited", retry_after=timedelta(minutes=9)
+            )
+        self.renames_left -= 1
         assert 1 <= len(title) <= 100
         self.threads[thread_id] = title
         self.renames.append((thread_id, title))
@@ -253,7 +259,11 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
             threads=db.story_threads, outbox=db.outbox, publisher=publisher, clock=clock
         ),
         followups=FollowUpSender(
-            followups=db.followups, publisher=publisher, clock=clock, digests=db.digests
+            followups=db.followups,
+            publisher=publisher,
+            clock=clock,
+            digests=db.digests,
+            threads=db.story_threads,
         ),
     )
     try:
@@ -427,3 +437,54 @@ async def test_a_corrected_forum_post_takes_the_corrected_title_and_a_reply_chan
     await desk.sender.drain()
     assert desk.publisher.messages[thread].text == "Shein fined €40m in France"
     assert desk.publisher.threads[thread] == title and len(desk.publisher.renames) == 1
+
+
+async def test_a_corrected_story_in_a_text_channel_retitles_its_thread(desk: Desk) -> None:
+    threads = await desk.subscribe(PostLayout.THREAD)
+    first = await desk.arrive(threads, "Temu fnied by the EU", story=3)
+    await desk.arrive(threads, "Temu fined, AP says", story=3, source="AP")
+    await desk.sender.drain()
+    [thread] = desk.publisher.threads
+    assert desk.publisher.threads[thread] == "Temu fnied by the EU"
+    desk.clock.advance(timedelta(hours=1))
+    await desk.correct(first, "Temu fined by the EU")
+    await desk.sender.drain()
+    assert desk.publisher.renames == [(thread, "Temu fined by the EU")]
+    assert desk.publisher.messages[thread].text == "Temu fined by the EU"
+
+
+async def test_a_story_thread_not_opened_yet_opens_with_the_corrected_title(desk: Desk) -> None:
+    threads = await desk.subscribe(PostLayout.THREAD)
+    first = await desk.arrive(threads, "Shein fnied in France", story=4)
+    await desk.sender.drain()
+    desk.clock.advance(timedelta(hours=1))
+    await desk.correct(first, "Shein fined in France")
+    await desk.sender.drain()
+    assert desk.publisher.threads == {} and desk.publisher.renames == []
+    await desk.arrive(threads, "Shein fined, AP says", story=4, source="AP")
+    await desk.sender.drain()
+    assert list(desk.publisher.threads.values()) == ["Shein fined in France"]
+
+
+async def test_a_rate_limited_rename_is_tried_again_when_discord_allows(desk: Desk) -> None:
+    forum = await desk.subscribe(PostLayout.FORUM)
+    first = await desk.arrive(forum, "Amazon fnied in Italy", story=5)
+    await desk.sender.drain()
+    [thread] = desk.publisher.threads
+    desk.publisher.renames_left = 0
+    desk.clock.advance(timedelta(hours=1))
+    await desk.correct(first, "Amazon fined in Italy")
+    await desk.sender.drain()
+    # The message is corrected at once; the title waits for Discord's rate limit.
+    assert desk.publisher.messages[thread].text == "Amazon fined in Italy"
+    assert desk.publisher.threads[thread] == "Amazon fnied in Italy"
+    desk.publisher.renames_left = 100
+    desk.clock.advance(timedelta(minutes=5))
+    await desk.sender.drain()
+    assert desk.publisher.renames == []  # not before the wait Discord asked for
+    desk.clock.advance(timedelta(minutes=5))
+    await desk.sender.drain()
+    assert desk.publisher.renames == [(thread, "Amazon fined in Italy")]
+    desk.clock.advance(timedelta(minutes=30))
+    await desk.sender.drain()
+    assert len(desk.publisher.renames) == 1  # done: never renamed again

@@ -208,3 +208,16 @@ async def test_a_digest_of_a_subscription_that_does_not_publish_never_waits(
     await storage.digests.mark_sent(digest.id, 800, T0)
     assert await storage.digests.publishing_due(T0, 10) == []
     assert await storage.followups.waiting_to_publish(plain.id) == 0
+
+
+async def test_a_thread_not_opened_yet_takes_a_corrected_title(storage: Storage) -> None:
+    private = await add_feed(storage, "Own", guild_id=111)  # in no story: never waits
+    threads = await subscribe(storage, PostLayout.THREAD)
+    await storage.items.apply(
+        poll(private, [draft("p", "Temu fnied")], planned_posts=(PlannedPost(threads.id, "p"),))
+    )
+    [entry] = await storage.outbox.due(T0, 10)
+    row = await storage.story_threads.start(entry, None, "Temu fnied", T0)
+    await storage.story_threads.retitle(row.id, "Temu fined")
+    again = await storage.story_threads.for_entry(entry.id)
+    assert again is not None and (again.id, again.title) == (row.id, "Temu fined")

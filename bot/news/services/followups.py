@@ -4,7 +4,9 @@
 
     edits_due                      posts whose item the publisher corrected within a day
     | publisher.edit_item          the message rewritten where it is (channel, thread, forum)
-    |   sent                       done; a forum post's first message: the post retitled too
+    |   sent                       done; a message that opened a thread (a forum post, a
+    |                              story's thread in a text channel): the thread retitled
+    |                              too; rate limited: edit and rename again later
     |   not found                  gone: the message was deleted in Discord; never reposted
     |   forbidden                  failed (logged)
     |   retry                      tried again later
@@ -35,6 +37,7 @@ from bot.news.models import (
     OutboxEntry,
     PostLayout,
     PostOutcome,
+    PostResult,
     PublishState,
     Shards,
 )
@@ -44,6 +47,7 @@ from bot.news.ports import (
     DigestRepository,
     FollowUpRepository,
     StoryPublisher,
+    StoryThreadRepository,
 )
 from bot.news.rules.story_posts import source_note, story_title
 
@@ -75,6 +79,7 @@ class FollowUpSender:
         clock: Clock,
         digests: DigestRepository | None = None,
         claims: DeliveryClaims | None = None,
+        threads: StoryThreadRepository | None = None,
         shards: Shards = ALL_SHARDS,
         batch: int = 50,
         retry: timedelta = timedelta(minutes=1),
@@ -84,6 +89,8 @@ class FollowUpSender:
         # Posted digests wait in the same per-channel queue (absent: posts only).
         self._digests = digests
         self._claims = claims
+        # Story threads in text channels (absent: only forum posts are retitled).
+        self._threads = threads
         self._shards = shards
         self._publisher = publisher
         self._clock = clock
@@ -142,10 +149,15 @@ class FollowUpSender:
                 where, entry.message_id, entry.item, note, entry.post_format
             )
             if result.outcome is PostOutcome.SENT:
+                renamed = await self._retitle(entry)
+                if renamed is not None and renamed.outcome is PostOutcome.RETRY:
+                    # Discord renames a thread at most twice in ten minutes: the edit (the
+                    # same text again) and the rename are both tried when it allows.
+                    wait = renamed.retry_after or self._retry
+                    await self._followups.edit_later(entry.id, self._clock.now() + wait)
+                    continue
                 await self._followups.finish_edit(entry.id, EditState.DONE)
                 edited += 1
-                if entry.layout is PostLayout.FORUM and entry.thread_id == entry.message_id:
-                    await self._retitle(entry)
             elif result.outcome is PostOutcome.NOT_FOUND:
                 await self._followups.finish_edit(entry.id, EditState.GONE)
                 gone += 1
@@ -158,18 +170,37 @@ class FollowUpSender:
                 await self._followups.edit_later(entry.id, self._clock.now() + wait)
         return edited, gone
 
-    async def _retitle(self, entry: OutboxEntry) -> None:
-        """The forum post this corrected item opened takes its corrected headline. Once: a
-        refusal (no Manage Threads, an archived post) leaves the old title, logged."""
-        assert entry.thread_id is not None
-        renamed = await self._publisher.rename_thread(entry.thread_id, story_title(entry.item))
-        if renamed.outcome is not PostOutcome.SENT:
+    async def _retitle(self, entry: OutboxEntry) -> PostResult | None:
+        """The thread a corrected item opened takes its corrected headline: a forum post, or a
+        text channel's thread on a story's first message (one not opened yet will open with
+        it). None when there is no thread to rename. A refusal (no Manage Threads, an archived
+        post) leaves the old title, logged; a rate limit is the caller's to retry."""
+        title = story_title(entry.item)
+        thread_id = await self._own_thread(entry, title)
+        if thread_id is None:
+            return None
+        renamed = await self._publisher.rename_thread(thread_id, title)
+        if renamed.outcome not in (PostOutcome.SENT, PostOutcome.RETRY):
             log.info(
-                "forum post title kept entry_id=%s thread_id=%s: %s",
+                "thread title kept entry_id=%s thread_id=%s: %s",
                 entry.id,
-                entry.thread_id,
+                thread_id,
                 renamed.error or renamed.outcome.value,
             )
+        return renamed
+
+    async def _own_thread(self, entry: OutboxEntry, title: str) -> int | None:
+        """The thread ``entry``'s message opened, if it opened one that exists."""
+        if entry.layout is PostLayout.FORUM:
+            return entry.thread_id if entry.thread_id == entry.message_id else None
+        if entry.layout is not PostLayout.THREAD or self._threads is None:
+            return None
+        own = await self._threads.for_entry(entry.id)
+        if own is None or own.message_id != entry.message_id:
+            return None  # a later report, or a row of another post
+        if own.thread_id is None:
+            await self._threads.retitle(own.id, title)
+        return own.thread_id
 
     async def _publish(self, due: Sequence[_Waiting]) -> tuple[int, int, int]:
         published = held = gone = 0
