@@ -49,7 +49,7 @@ from storage.postgres.search import (
     feed_tag,
     filter_query,
     topic_tag,
-    tsquery,
+    tsqueries,
 )
 
 SEARCH_WINDOW = 1000
@@ -130,9 +130,10 @@ class ItemSearch:
         limit = _clamp(request.limit, 0, MAX_PAGE)
         offset = _clamp(request.offset, 0, MAX_SEARCH_WINDOW)
         window = _clamp(offset + limit + 1, SEARCH_WINDOW, MAX_SEARCH_WINDOW)
-        words = tsquery(query)
-        if words is None:
+        rendered = tsqueries(query)
+        if rendered is None:
             return ItemPage(items=())
+        words, loose = rendered
         tags: list[str] = []
         if request.feed_id is not None:
             tags.append(feed_tag(request.feed_id))
@@ -158,14 +159,20 @@ class ItemSearch:
             if request.until is not None:
                 parameters.append(utc(request.until))
                 clauses.append(bound.format(f"i.published < ${len(parameters)}"))
-        # Words and filters are one condition on the vector: a phrase's match is checked again
-        # on each row found, and each condition makes the row's vector again.
+        # Words and filters are one condition on the vector. A phrase is checked apart, on
+        # the row's stored vector: in the index's condition, GIN would check each row it
+        # finds again, the whole condition, making the row's indexed vector each time.
         matched = "$1::tsquery"
+        if loose != words:
+            parameters.append(loose)
+            matched = f"${len(parameters)}::tsquery"
         filters = filter_query(tags)
         if filters is not None:
             parameters.append(filters)
             matched += f" && ${len(parameters)}::tsquery"
         clauses.insert(0, f"{BLOCKED_SEARCH} @@ ({matched})")
+        if loose != words:
+            clauses.insert(1, "i.search @@ $1::tsquery")
         visible, parameters = scope(request.guild_id, request.all_guilds, parameters)
         if not months:
             # Wrapped, the feeds' subquery is hashed once: joined, its estimate made a read of
