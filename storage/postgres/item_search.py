@@ -49,7 +49,7 @@ from storage.postgres.search import (
     feed_tag,
     filter_query,
     topic_tag,
-    tsquery,
+    tsqueries,
 )
 
 SEARCH_WINDOW = 1000
@@ -130,9 +130,10 @@ class ItemSearch:
         limit = _clamp(request.limit, 0, MAX_PAGE)
         offset = _clamp(request.offset, 0, MAX_SEARCH_WINDOW)
         window = _clamp(offset + limit + 1, SEARCH_WINDOW, MAX_SEARCH_WINDOW)
-        words = tsquery(query)
-        if words is None:
+        rendered = tsqueries(query)
+        if rendered is None:
             return ItemPage(items=())
+        words, loose = rendered
         tags: list[str] = []
         if request.feed_id is not None:
             tags.append(feed_tag(request.feed_id))
@@ -158,14 +159,15 @@ class ItemSearch:
             if request.until is not None:
                 parameters.append(utc(request.until))
                 clauses.append(bound.format(f"i.published < ${len(parameters)}"))
-        # Words and filters are one condition on the vector: a phrase's match is checked again
-        # on each row found, and each condition makes the row's vector again.
+        # Words and filters are one condition on the vector (``_apart`` splits it for a read
+        # of the index).
         matched = "$1::tsquery"
         filters = filter_query(tags)
         if filters is not None:
             parameters.append(filters)
             matched += f" && ${len(parameters)}::tsquery"
-        clauses.insert(0, f"{BLOCKED_SEARCH} @@ ({matched})")
+        whole = f"{BLOCKED_SEARCH} @@ ({matched})"
+        clauses.insert(0, whole)
         visible, parameters = scope(request.guild_id, request.all_guilds, parameters)
         if not months:
             # Wrapped, the feeds' subquery is hashed once: joined, its estimate made a read of
@@ -256,11 +258,12 @@ class ItemSearch:
         floor = next(floors)
         depth = (offset + limit + 1) * COLLAPSE_READ_FACTOR
         while True:
-            found = await self._rows(
-                _bounded(sql, floor, top, plan),
-                [*parameters, window, depth, limit + 1, offset],
-                plan,
-            )
+            statement = _bounded(sql, floor, top, plan)
+            extra: list[Any] = [window, depth, limit + 1, offset]
+            if plan is _Plan.INDEX and loose != words:
+                statement = _apart(statement, whole, f"${n + 5}::tsquery")
+                extra.append(loose)
+            found = await self._rows(statement, [*parameters, *extra], plan)
             hit_count = found[0]["hit_count"] if found else 0
             rows = [row for row in found if row["id"] is not None]
             if floor is not None and hit_count < window:
@@ -328,7 +331,9 @@ class ItemSearch:
                 # Planned for this query's own words and dates every time: after five runs of
                 # a prepared statement the server may keep one generic plan, made for any
                 # tsquery, which walked the whole table for a rare word (20 ms became 400 ms).
-                settings = ["plan_cache_mode = force_custom_plan"]
+                # No JIT: a month walk's estimated cost (a phrase a year back) passes its
+                # thresholds, and compiling took 3.3 s of a search whose rows took 70 ms.
+                settings = ["plan_cache_mode = force_custom_plan", "jit = off"]
                 settings += [f"{setting} = off" for setting in plan.value]
                 await connection.execute("; ".join(f"SET LOCAL {s}" for s in settings))
                 return await connection.fetch(sql, *parameters)
@@ -421,6 +426,18 @@ def _bounded(sql: str, floor: int | None, top: int, plan: _Plan) -> str:
     # of every block (`shein ipo`: 94 ms where two conditions take 2 ms).
     newest = " | ".join(f"''{block_tag(block)}''" for block in blocks)
     return sql.replace("{bound}", f"AND {BLOCKED_SEARCH} @@ '{newest}'::tsquery")
+
+
+def _apart(sql: str, whole: str, loose: str) -> str:
+    """``sql`` whose condition ``whole`` on the indexed vector is read from the index as the
+    ``loose`` query (a phrase's words in any order; ``tsqueries``) and the phrase checked on
+    each row's stored vector. In the index's condition, GIN would check the whole condition
+    again on every row it found, making the row's indexed vector (its words and id block)
+    each time: twice the server's time for a phrase. Only for a forced read of the index:
+    elsewhere the extra condition lowers the planner's estimates, and a month's walk then
+    joined the feeds row by row (12 ms became 84 ms)."""
+    split = whole.replace("$1::tsquery", loose, 1) + " AND i.search @@ $1::tsquery"
+    return sql.replace(whole, split)
 
 
 def _clamp(value: int, low: int, high: int) -> int:

@@ -188,9 +188,32 @@ def tsquery(query: SearchQuery) -> str | None:
     a term leaves its group (a group left empty matches nothing, and so does the query), and
     excludes nothing.
     """
+    return _render(query, _words(query), ordered=True)
+
+
+def tsqueries(query: SearchQuery) -> tuple[str, str] | None:
+    """``tsquery(query)`` and a looser query that each of its matches passes (None when
+    nothing can match): each phrase's words in any order and place (``&``), and only the
+    one-word exclusions (a phrase's words excluded apart would drop items holding them
+    apart). GIN answers the looser one from the index alone; a phrase (``<->``) makes it
+    check again every row it finds, making each row's indexed vector anew. The two are the
+    same literal for a query without phrases."""
+    words = _words(query)
+    exact = _render(query, words, ordered=True)
+    loose = _render(query, words, ordered=False)
+    return None if exact is None or loose is None else (exact, loose)
+
+
+def _words(query: SearchQuery) -> list[list[str]]:
+    """The index's tokens of each term: every group's, then the exclusions'."""
     terms = [*(term for group in query.all_of for term in group.terms), *query.excluded]
-    words = tokens([term.text for term in terms])
-    phrases = iter([_phrase(term, found) for term, found in zip(terms, words, strict=True)])
+    return tokens([term.text for term in terms])
+
+
+def _render(query: SearchQuery, words: list[list[str]], *, ordered: bool) -> str | None:
+    terms = [*(term for group in query.all_of for term in group.terms), *query.excluded]
+    joiner = " <-> " if ordered else " & "
+    phrases = iter([_phrase(t, found, joiner) for t, found in zip(terms, words, strict=True)])
     groups = []
     for group in query.all_of:
         kept = [phrase for phrase in (next(phrases) for _ in group.terms) if phrase]
@@ -198,7 +221,8 @@ def tsquery(query: SearchQuery) -> str | None:
             return None
         groups.append(kept[0] if len(kept) == 1 else "(" + " | ".join(kept) + ")")
     expression = " & ".join(groups)
-    excluded = [phrase for phrase in phrases if phrase]
+    left = words[len(terms) - len(query.excluded) :]
+    excluded = [p for p, w in zip(phrases, left, strict=True) if p and (ordered or len(w) == 1)]
     if excluded:
         expression = f"({expression}) & !(" + " | ".join(excluded) + ")"
     return expression
@@ -212,10 +236,10 @@ def filter_query(tags: Sequence[str], any_tags: Sequence[str] = ()) -> str | Non
     return " & ".join(parts) or None
 
 
-def _phrase(term: SearchTerm, words: list[str]) -> str:
+def _phrase(term: SearchTerm, words: list[str], joiner: str = " <-> ") -> str:
     if not words:
         return ""
     quoted = [lexeme_literal(word) for word in words]
     if term.prefix:
         quoted[-1] += ":*"
-    return quoted[0] if len(quoted) == 1 else "(" + " <-> ".join(quoted) + ")"
+    return quoted[0] if len(quoted) == 1 else "(" + joiner.join(quoted) + ")"

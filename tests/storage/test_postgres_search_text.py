@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.news.errors import InvalidQuery
 from bot.news.models import AnyOf, SearchQuery, SearchTerm
 from bot.news.query import parse_query
 from storage.postgres.search import (
@@ -22,6 +23,7 @@ from storage.postgres.search import (
     company_tag,
     feed_tag,
     tokens,
+    tsqueries,
     tsquery,
     vectors,
 )
@@ -56,6 +58,19 @@ def test_a_query_is_phrases_groups_and_exclusions() -> None:
     assert tsquery(empty) is None
     either = SearchQuery(all_of=(AnyOf((SearchTerm("!!"), SearchTerm("temu"))),), excluded=())
     assert tsquery(either) == "'temu'"
+
+
+def test_the_looser_query_has_a_phrases_words_in_any_order() -> None:
+    # GIN answers the looser query from the index alone; the phrase is checked on the row.
+    text = '"de minimis" temu OR "tiktok sh"* -prime -"seller fees"'
+    assert tsqueries(parse_query(text)) == (
+        "(('de' <-> 'minimi') & ('temu' | ('tiktok' <-> 'sh':*)))"
+        " & !('prime' | ('seller' <-> 'fee'))",
+        # Excluding a phrase's words apart would lose items that hold them apart.
+        "(('de' & 'minimi') & ('temu' | ('tiktok' & 'sh':*))) & !('prime')",
+    )
+    assert tsqueries(parse_query("temu -prime")) == ("('temu') & !('prime')",) * 2
+    assert tsqueries(SearchQuery(all_of=(AnyOf((SearchTerm("!!"),)),), excluded=())) is None
 
 
 async def test_hostile_documents_make_vectors_the_server_accepts(
@@ -124,3 +139,36 @@ def test_any_text_makes_a_vector_and_a_query_the_server_accepts(
         )
     )
     assert isinstance(found, bool)
+
+
+_WORDS = st.sampled_from(["de", "minimis", "temu", "shop", "tiktok", "sh", "x"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    title=st.lists(_WORDS, max_size=8).map(" ".join),
+    summary=st.lists(_WORDS, max_size=12).map(" ".join),
+    text=st.lists(st.sampled_from(['"de minimis"', '"minimis de"', "temu", "OR", "-temu",
+                                   '-"tiktok shop"', '"tiktok sh"*', "sh*", '"x x"']),
+                  min_size=1, max_size=5).map(" ".join),
+)  # fmt: skip
+def test_every_match_of_a_query_passes_its_looser_query(
+    session: tuple[asyncio.AbstractEventLoop, asyncpg.Connection],
+    title: str,
+    summary: str,
+    text: str,
+) -> None:
+    loop, connection = session
+    try:
+        rendered = tsqueries(parse_query(text))
+    except InvalidQuery:  # "OR" alone, or only exclusions
+        return
+    if rendered is None:
+        return
+    [literal] = vectors([Document(title, summary)])
+    exact, loose = loop.run_until_complete(
+        connection.fetchrow(
+            "SELECT $1::tsvector @@ $2::tsquery, $1::tsvector @@ $3::tsquery", literal, *rendered
+        )
+    )
+    assert loose or not exact

@@ -86,6 +86,9 @@ async def test_phrases(news: Storage) -> None:
     assert await keys(news, '"de minimis"') == ["minimis"]
     assert await keys(news, '"minimis de"') == ["reverse"]
     assert await keys(news, '"tiktok shop"') == ["cafe"]
+    assert set(await keys(news, '"minimis de" OR "prime day"')) == {"reverse", "prime"}
+    assert await keys(news, '"de minimis"', company="temu") == ["minimis"]
+    assert await keys(news, '"de minimis"', company="amazon") == []
 
 
 async def test_exclusions(news: Storage) -> None:
