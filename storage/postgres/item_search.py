@@ -331,9 +331,8 @@ class ItemSearch:
                 # Planned for this query's own words and dates every time: after five runs of
                 # a prepared statement the server may keep one generic plan, made for any
                 # tsquery, which walked the whole table for a rare word (20 ms became 400 ms).
-                # No JIT: a month walk's estimated cost (a phrase a year back) passes its
-                # thresholds, and compiling took 3.3 s of a search whose rows took 70 ms.
-                settings = ["plan_cache_mode = force_custom_plan", "jit = off"]
+                # (JIT is off for every connection of the pool: see connect.py.)
+                settings = ["plan_cache_mode = force_custom_plan"]
                 settings += [f"{setting} = off" for setting in plan.value]
                 await connection.execute("; ".join(f"SET LOCAL {s}" for s in settings))
                 return await connection.fetch(sql, *parameters)
