@@ -1,12 +1,13 @@
 """A poll's new items inserted with a few multi-row statements instead of one statement per item.
 
-Why: ``items`` carries triggers (the search index, the feed's item count), so SQLite runs each
-statement that inserts an item inside a statement savepoint, and SQLite 3.40's FTS5 writes its
-pending index data to disk at every savepoint. One statement per item therefore wrote one tiny
-index segment per item, and FTS5 kept merging them: about two thirds of the writer thread's
-CPU in a cold poll of 200 feeds x 50 items (benchmarks/ingest.py). One statement for up to
-``ROWS_PER_STATEMENT`` items writes one segment for all of them. The rows, their ids (VALUES
-order is insertion order) and the index are the same as before.
+Why: inserting a poll's items one statement per item cost more than half of the writer
+thread's CPU in a cold poll of 200 feeds x 50 items (benchmarks/ingest.py), nearly all of it in
+the search index: the same rows cost a third as much with the index trigger dropped, or with
+the same index rows inserted by statements of their own. The likely cause: ``items`` has
+triggers, so each such statement runs in a statement savepoint, and SQLite 3.40's FTS5 writes
+its pending data to disk at each savepoint, one tiny segment per item, which it then keeps
+merging. One statement for up to ``ROWS_PER_STATEMENT`` items costs one segment for all of
+them. The rows, their ids (VALUES order is insertion order) and the index are as before.
 
 Each row's parameters are numbered (``?1``..``?14`` for the first row, and so on), so that a
 row can name its published time twice (the column and its month tag) without named parameters,
