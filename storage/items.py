@@ -31,6 +31,8 @@ from storage._sql import (
 )
 from storage.feed_states import FeedStateWriter
 from storage.fts import match_expression
+from storage.item_inserts import TAG_MARK_CODE, insert_statements
+from storage.item_inserts import month_tag_sql as _month_tag_sql
 from storage.leases import keep_leased_result
 
 if TYPE_CHECKING:  # annotations only: the read-only CLI never imports aiosqlite
@@ -116,7 +118,7 @@ ON CONFLICT (item_id) DO UPDATE SET data = excluded.data
 WHERE (SELECT story_id FROM items WHERE id = excluded.item_id) IS NULL
 """
 
-TAG_MARK = "\ue000"
+TAG_MARK = chr(TAG_MARK_CODE)
 """Starts every tag token. A private-use character: unicode61 keeps it inside the token, and
 ``parse_query`` drops it from user text (``storage/fts.py`` again from any term), so no search
 a user types can match a tag; that is what lets the user's expression go unrestricted by a
@@ -126,36 +128,6 @@ about 40% slower at a million items).
 Tag tokens go through the index's porter stemmer like words do; it can only drop a final "e"
 of a hex id, which keeps every tag distinct (see migration 8)."""
 
-
-def _month_tag_sql(published: str) -> str:
-    """SQL for the month tag of a published time (unix microseconds, UTC)."""
-    # Integer division truncates toward zero: exact for dates after 1970 (the parser refuses
-    # older ones). coalesce: strftime gives NULL outside years 0000-9999; tags are NOT NULL.
-    return (
-        f"coalesce(char({ord(TAG_MARK)}) || strftime('m%Y%m', {published} / 1000000, 'unixepoch'),"
-        " '')"
-    )
-
-
-# An item decided "new" from a stale snapshot may already exist: it is then updated like a
-# changed item (first_seen and backlog kept) rather than failing the transaction.
-_INSERT_ITEM = f"""
-INSERT INTO items (
-    feed_id, key, title, link, source, author, published, summary, image_url, categories,
-    content_hash, first_seen, updated_at, backlog, tags
-) VALUES (
-    :feed_id, :key, :title, :link, :source, :author, :published, :summary, :image_url,
-    :categories, :content_hash, :polled_at, :polled_at, :backlog,
-    :tags || ' ' || {_month_tag_sql(":published")}
-)
-ON CONFLICT (feed_id, key) DO UPDATE SET
-    title = excluded.title, link = excluded.link, source = excluded.source,
-    author = excluded.author, published = excluded.published, summary = excluded.summary,
-    image_url = excluded.image_url, categories = excluded.categories,
-    content_hash = excluded.content_hash, tags = excluded.tags,
-    updated_at = excluded.updated_at
-WHERE items.content_hash IS NOT excluded.content_hash OR items.tags IS NOT excluded.tags
-"""
 
 # SET expressions see the old row, so coalesce(:published, published) keeps the stored date
 # when the feed gave none, in both the column and its month tag.
@@ -381,7 +353,9 @@ class SqliteItemRepository:
             # Oldest first, so that ids (which search uses as a recency order) follow the dates;
             # reversed first because feeds list their newest entry at the top (stable sort).
             rows.sort(key=lambda row: int(row["published"]))
-            await db.executemany(_INSERT_ITEM, rows)
+            # A few multi-row statements, not one per item: see storage/item_inserts.py.
+            for sql, parameters in insert_statements(rows):
+                await db.execute(sql, parameters)
         if result.changed_items:
             await db.executemany(
                 _UPDATE_ITEM,
@@ -758,7 +732,7 @@ def _scope(
 
 
 def _item_parameters(tagged: TaggedDraft, result: FeedPollResult, feed_name: str) -> dict[str, Any]:
-    """Named parameters for ``_INSERT_ITEM`` / ``_UPDATE_ITEM``.
+    """Named parameters for ``item_inserts.insert_statements`` / ``_UPDATE_ITEM``.
 
     ``published`` is None when the feed gave no date; a future date is clamped to the poll.
     """

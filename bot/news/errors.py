@@ -52,6 +52,15 @@ class ConfigError(ShopwireError):
         super().__init__("\n".join(problems))
 
 
+class FeedParseError(ShopwireError):
+    """The document is not a feed at all, or nothing usable came out of it.
+
+    The message is one readable line, e.g. "not an RSS/Atom feed (looks like HTML)". Defined
+    here, not beside the parser that raises it, so that the process that only hands documents
+    to parser workers catches it without importing the parser (feedparser and its tables).
+    """
+
+
 class StorageError(ShopwireError):
     """The database could not be opened or migrated."""
 

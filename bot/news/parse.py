@@ -32,7 +32,7 @@ from urllib.parse import SplitResult, parse_qsl, urljoin, urlsplit
 import feedparser
 
 from bot.news.adapters.fast_feed import parse_fast
-from bot.news.errors import ShopwireError
+from bot.news.errors import FeedParseError
 from bot.news.models import ItemDraft, ParsedFeed, utc
 from bot.news.text import (
     canonical_link,
@@ -70,13 +70,6 @@ _FUTURE_SLACK = timedelta(days=1)
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
 _WEB_SCHEMES = frozenset({"http", "https"})
 _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".svg")
-
-
-class FeedParseError(ShopwireError):
-    """The document is not a feed at all, or nothing usable came out of it.
-
-    The message is one readable line, e.g. "not an RSS/Atom feed (looks like HTML)".
-    """
 
 
 def parse_feed(

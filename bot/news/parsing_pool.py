@@ -50,10 +50,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeVar
 
-from bot.news.adapters.parse_job import parse_and_tag
+from bot.news.errors import FeedParseError
 from bot.news.models import ParsedFeed
 from bot.news.parent_watch import watch
-from bot.news.parse import FeedParseError
 from bot.news.ports import Clock, Parser
 
 __all__ = ["DEFAULT_MEMORY_LIMIT_MB", "DEFAULT_TIME_LIMIT", "PoolParser", "default_workers"]
@@ -94,6 +93,18 @@ def _start_method() -> str:
 
 
 # --- in the worker process ----------------------------------------------------------------------
+
+
+def _parse_and_tag(body: bytes, **kwargs: Any) -> ParsedFeed:
+    """``parse_job.parse_and_tag``, imported where it runs (a worker, or a thread in thread mode).
+
+    The pool's own process never imports the parser (feedparser, the fast path, the tag tables):
+    importing them took 0.3-0.4 s of the event loop at the first parse of a cold poll, before
+    the workers could even be started. A job names this function, which pickles by name.
+    """
+    from bot.news.adapters.parse_job import parse_and_tag
+
+    return parse_and_tag(body, **kwargs)
 
 
 def _init_worker(niceness: int, owner: int) -> None:
@@ -572,7 +583,7 @@ class PoolParser:
         died (killed, out of memory). That worker is replaced; no other parse is affected.
         """
         future = self._running_executor().submit(
-            parse_and_tag,
+            _parse_and_tag,
             body,
             url=url,
             content_type=content_type,

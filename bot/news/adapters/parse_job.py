@@ -19,13 +19,15 @@ import functools
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.news.models import ItemDraft, ItemTags, ParsedFeed
 from bot.news.parse import parse_feed
-from bot.news.stories.features import Featurizer
-from bot.news.stories.model import StoryConfig, StoryItem
 from bot.news.tag import Tagger
 from bot.news.topics import TopicTagger
+
+if TYPE_CHECKING:  # imported when first needed: story text at ingest is off by default
+    from bot.news.stories.features import Featurizer
 
 __all__ = ["parse_and_tag", "warm_tables"]
 
@@ -72,6 +74,8 @@ def _story_text(draft: ItemDraft, feed_name: str, now: datetime) -> str:
     # The item as the stories stage will read it back: storage keeps the publisher, or else
     # the feed's name, as its source. (If they differ by then, say the feed was renamed, the
     # stored features' check fails and the clusterer reads the text itself.)
+    from bot.news.stories.model import StoryItem
+
     item = StoryItem(
         item_id=0,
         title=draft.title,
@@ -85,6 +89,11 @@ def _story_text(draft: ItemDraft, feed_name: str, now: datetime) -> str:
 @functools.cache
 def _featurizer() -> Featurizer:
     # The clusterer's default settings; an operator's other settings fail the stored check.
+    # Imported here: the clusterer's word lists cost a parser worker (and the forkserver that
+    # starts them) about 0.1 s when nothing asks for story text, the default.
+    from bot.news.stories.features import Featurizer
+    from bot.news.stories.model import StoryConfig
+
     return Featurizer(StoryConfig())
 
 
