@@ -37,4 +37,7 @@ def resolve_or_explain(
         return found
     close = directory.suggest(text, limit=3)
     hint = f" Did you mean {', '.join(c.name for c in close)}?" if close else ""
-    raise error(f"Unknown {what} {text!r}.{hint}")
+    # Echoed within a line: a pasted paragraph would bury the hint (and Discord's 2,000).
+    shown = text.strip()
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+    raise error(f"Unknown {what} {shown!r}.{hint}")
