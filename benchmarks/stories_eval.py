@@ -61,6 +61,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the corpus generator lives in the tests package
 
 from bot.news.stories import PreparedItem, StoryClusterer, StoryConfig  # noqa: E402
+from bot.news.stories.pairscore import PairModel  # noqa: E402
 from tests.news import story_corpus, story_holdout  # noqa: E402
 from tests.news.story_corpus import LabelledItem  # noqa: E402
 
@@ -103,10 +104,14 @@ def _pairs(labels: Sequence[object]) -> int:
 
 
 def assign(
-    items: Sequence[LabelledItem], config: StoryConfig, batch: int
+    items: Sequence[LabelledItem],
+    config: StoryConfig,
+    batch: int,
+    join_model: PairModel | None = None,
+    merge_model: PairModel | None = None,
 ) -> tuple[dict[int, int], float]:
     """Item id -> story id, assigned batch by batch, and the seconds it took."""
-    clusterer = StoryClusterer(config)
+    clusterer = StoryClusterer(config, join_model=join_model, merge_model=merge_model)
     plain = [labelled.item for labelled in items]
     out: dict[int, int] = {}
     started = time.perf_counter()
@@ -117,9 +122,17 @@ def assign(
     return out, time.perf_counter() - started
 
 
-def evaluate(name: str, items: Sequence[LabelledItem], config: StoryConfig, batch: int) -> Result:
-    """Cluster ``items`` and score the result against their labels."""
-    assigned, seconds = assign(items, config, batch)
+def evaluate(
+    name: str,
+    items: Sequence[LabelledItem],
+    config: StoryConfig,
+    batch: int,
+    join_model: PairModel | None = None,
+    merge_model: PairModel | None = None,
+) -> Result:
+    """Cluster ``items`` and score the result against their labels (with ``join_model`` and
+    ``merge_model`` instead of the shipped weights, when given)."""
+    assigned, seconds = assign(items, config, batch, join_model, merge_model)
     truth = [labelled.story for labelled in items]
     found = [assigned[labelled.item.item_id] for labelled in items]
     true_positives = _pairs(list(zip(truth, found, strict=True)))

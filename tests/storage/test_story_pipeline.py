@@ -73,8 +73,9 @@ async def test_no_event_twice_among_the_top_ten(
     reasons = {
         "test": "held-out half, never tuned on: one event (e22) is told by two of the 7-day"
         " top ten (measured 2026-12-06); kept visible, not tuned away",
-        "holdout5": "fifth held-out set, scored once: one event (p20) is told by two of the"
-        " 7-day top ten (measured 2026-12-06); kept visible, not tuned away",
+        "holdout4": "with the learned join model, look-alike m07-l2's English and Spanish"
+        " reports stay two one-report stories, both in the 7-day top ten (measured"
+        " 2026-12-07); kept visible, not tuned away",
     }
     if (reason := reasons.get(request.node.callspec.params["newsroom"])) is not None:
         request.applymarker(pytest.mark.xfail(reason=reason, strict=False))

@@ -1,10 +1,15 @@
 """Grouping items into stories as they arrive, and mending stories that arrival order split.
 
 Each new item is compared with the centroids of recent stories that share its rarest terms;
-it joins the best one whose score (cosine minus penalties) reaches the threshold, or starts a
-story. Then every story the run touched is compared with its neighbours the same way, story
-against story, and two that score above ``merge_threshold`` become one (the smaller into the
-larger; the merge is reported so that storage moves the items durably).
+it joins the one a learned model (``pairscore.JOIN_MODEL``, a logistic regression over the
+cosine and the key-term, source, time and size signals below) rates most likely to tell the
+same event, if that reaches even odds with a margin, or starts a story. Then every story the
+run touched is compared with its neighbours, story against story, and a second model
+(``pairscore.MERGE_MODEL``) decides whether two are one (the smaller into the larger; the
+merge is reported so that storage moves the items durably). Both models are trained on the
+hand-labelled sets by ``benchmarks/stories_pairmodel.py`` and judged by leave-one-set-out
+cross-validation: hand-set weights fitted the sets they were tuned on and fell to 0.83-0.86
+F1 on each new one.
 
 Why it is built like this:
 
@@ -19,9 +24,11 @@ Why it is built like this:
   looks for it.
 - A report in another language shares too few words to reach the threshold; it still joins
   a story of other outlets that names the same company and the same amount at the same time.
-- Penalties, not just similarity, keep look-alikes apart: a report about Italy does not join
-  a story about France, a source does not report one event twice, and title-only posts (forum
-  threads, changelog lines) need a key term in common, not just common words.
+- Key-term signals, not just similarity, keep look-alikes apart: a report about Italy does
+  not join a story about France (a hard veto, as for another headline company), a source
+  does not report one event twice, and title-only posts (forum threads, changelog lines)
+  need a key term in common, not just common words. A merge also needs the smaller story's
+  reports, one by one, to be joins the join model would make on average.
 - Every comparison iterates the item's (or the smaller story's) features only, and centroids
   keep their norm up to date as they grow: placing an item costs the same whether its story
   has 3 items or 300.
@@ -34,13 +41,20 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.news.stories.features import Featurizer, Prepared
 from bot.news.stories.keyterms import Bag, TermView, Views, view_agreement, views_of
 from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem, StoryMerge
+from bot.news.stories.pairscore import (
+    JOIN_MODEL,
+    JOIN_SIGNALS,
+    MERGE_MODEL,
+    MERGE_SIGNALS,
+    PairModel,
+)
 
 __all__ = ["StoryClusterer"]
 
@@ -69,6 +83,21 @@ _IDF_PRIOR = 100
 _MAX_MERGES_PER_STORY = 4
 # A name's weight is 2 in a headline and 1 in a text; a view's ``full`` is half the heaviest.
 _HEADLINE_NAME = 1.0
+# The cosine below which a candidate is not scored by the join model: the shipped model joins
+# 1 pair in 3,765 below it on the labelled sets, and scoring only the plausible few keeps an
+# item's cost where the hand-set rule had it.
+_JOIN_FLOOR = 0.12
+# The same for two stories' centroids in the merge pass (the shipped model merges none below).
+_MERGE_FLOOR = 0.10
+# A member's join log-odds below this count as this in a merge's signals (a vetoed one stops
+# the merge outright).
+_LOGIT_FLOOR = -10.0
+# What the smaller story's reports must score against the larger on average (join log-odds)
+# for a merge to be considered at all: a merge is never what the joins one by one would
+# clearly refuse (two title-only posts sharing a word are not one event because their stories
+# are). Chosen by leave-one-set-out CV among 0, -0.75 and -1.5 (best lowest F1 and precision).
+_MEMBERS_FLOOR = -0.75
+_DEFAULTS = StoryConfig()
 
 
 @dataclass(slots=True)
@@ -124,9 +153,30 @@ class StoryClusterer:
     in one worker thread at a time.
     """
 
-    def __init__(self, config: StoryConfig | None = None, *, next_story_id: int = 1) -> None:
-        """An empty clusterer; its first new story gets ``next_story_id``."""
+    def __init__(
+        self,
+        config: StoryConfig | None = None,
+        *,
+        next_story_id: int = 1,
+        join_model: PairModel | None = None,
+        merge_model: PairModel | None = None,
+    ) -> None:
+        """An empty clusterer; its first new story gets ``next_story_id``. ``join_model``
+        decides whether an item joins a story and ``merge_model`` whether two stories are
+        one (the shipped weights unless given: the training script passes others)."""
         self.config = config or StoryConfig()
+        self._join_model = join_model or JOIN_MODEL
+        self._merge_model = merge_model or MERGE_MODEL
+        # ``threshold`` and ``merge_threshold`` still say how strict joining and merging are:
+        # a step above the defaults asks the log-odds for what that much more cosine gives.
+        self._join_bar = self._join_model.weights[0] * (self.config.threshold - _DEFAULTS.threshold)
+        self._merge_bar = self._merge_model.weights[0] * (
+            self.config.merge_threshold - _DEFAULTS.merge_threshold
+        )
+        if len(self._join_model.weights) != len(JOIN_SIGNALS) or len(
+            self._merge_model.weights
+        ) != len(MERGE_SIGNALS):
+            raise ValueError("a model's weights do not match its signals")
         self._featurizer = Featurizer(self.config)
         self._stories: dict[int, _Story] = {}
         self._story_of: dict[int, int] = {}  # held item id -> story id
@@ -279,10 +329,13 @@ class StoryClusterer:
         self._next_id = first_id
 
     def score(self, item: StoryItem, story_id: int) -> float:
-        """The score ``item`` would get against a held story (for tuning and tests)."""
+        """The join model's log-odds for ``item`` against a held story (it joins at 0 or more
+        with the default ``threshold``; -inf when a hard rule keeps it out), for tests."""
         prepared = self._prepare(item, None)
         story = self._stories[story_id]
-        return self._cosine(prepared.features, story) - self._penalty(prepared, story)
+        cosine, event = self._cosines(prepared, story)
+        signals = self._join_signals(prepared, story, cosine, event)
+        return -math.inf if signals is None else self._join_model.logit(signals)
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -507,16 +560,58 @@ class StoryClusterer:
         if not item.features or item.roundup:
             return None
         candidates = self._candidates(item.features, item.published, item.published)
-        floor = self.config.event_floor
-        scored = []
+        best: tuple[float, int] | None = None
+        for logit, story in self._join_scores(item, candidates):
+            if logit >= self._join_bar and (best is None or (logit, story.story_id) > best):
+                best = (logit, story.story_id)
+        return best[1] if best is not None else self._anchored(item, candidates)
+
+    def _join_scores(self, item: Prepared, candidates: list[_Story]) -> list[tuple[float, _Story]]:
+        """The join model's log-odds for each candidate worth scoring: not a round-up, some
+        words about what happened in common (``event_floor``), not vetoed."""
+        floor, model = self.config.event_floor, self._join_model
+        out: list[tuple[float, _Story]] = []
         for story in candidates:
             if story.roundup:
                 continue
             cosine, event = self._cosines(item, story)
-            if event >= floor:
-                scored.append((cosine, story))
-        best = _best(scored, self.config.threshold, lambda story: self._penalty(item, story))
-        return best if best is not None else self._anchored(item, candidates)
+            if event < floor or cosine < _JOIN_FLOOR:
+                continue
+            signals = self._join_signals(item, story, cosine, event)
+            if signals is not None:
+                out.append((model.logit(signals), story))
+        return out
+
+    def _join_signals(
+        self, item: Prepared, story: _Story, cosine: float, event: float
+    ) -> tuple[float, ...] | None:
+        """What the join model reads (``pairscore.JOIN_SIGNALS``), or None when a hard rule
+        keeps the item out: another headline company or place than the story's, or a
+        title-only post against a story only its own source told."""
+        mine, theirs = item.views(), story.term_views()
+        if _vetoed(mine, theirs):
+            return None
+        same_source = item.source in story.sources
+        if item.short and same_source and len(story.sources) == 1:
+            return None
+        config = self.config
+        agreements = _agreements(mine, theirs)
+        shares = _shares_key_term(item, story)
+        middle = story.seconds / story.size
+        gap = abs(item.published - middle) - config.time_slack.total_seconds()
+        log_size = math.log(story.size)
+        return (
+            cosine,
+            event,
+            *agreements,
+            1.0 if same_source else 0.0,
+            1.0 if item.short else 0.0,
+            1.0 if item.short and not shares else 0.0,
+            1.0 if shares else 0.0,
+            max(gap, 0.0) / config.window.total_seconds(),
+            log_size,
+            cosine * log_size,
+        )
 
     def _anchored(self, item: Prepared, candidates: list[_Story]) -> int | None:
         """A story that ``item`` shares its headline company and an exact amount with, told
@@ -604,9 +699,8 @@ class StoryClusterer:
         return story_id
 
     def _merge_partner(self, story: _Story) -> _Story | None:
-        """The held story that tells the same event as ``story`` best, if any reaches the
-        merge threshold."""
-        config = self.config
+        """The held story that tells the same event as ``story`` best, if the merge model
+        says any does."""
         # The story's heaviest terms find its neighbours: a centroid's light terms are the
         # odd words of single reports.
         centroid = story.centroid
@@ -618,15 +712,69 @@ class StoryClusterer:
         candidates = self._candidates(
             top, story.first, story.last, exclude=story.story_id, limit=_MERGE_CANDIDATES
         )
-        scored = [
-            (_centroid_cosine(story, other), other) for other in candidates if not other.roundup
-        ]
-        best = _best(scored, config.threshold, lambda o: self._story_penalty(story, o))
-        if best is not None and self._members_fit(story, self._stories[best]):
-            return self._stories[best]
-        # Words alone fall short (or the best-worded partner's reports do not fit): the
-        # same company and amount at the same time may still make them one.
+        model = self._merge_model
+        best: tuple[float, int] | None = None
+        for other in candidates:
+            if other.roundup:
+                continue
+            cosine = _centroid_cosine(story, other)
+            if cosine < _MERGE_FLOOR:
+                continue
+            signals = self._merge_signals(story, other, cosine)
+            if signals is None:
+                continue
+            logit = model.logit(signals)
+            if logit >= self._merge_bar and (best is None or (logit, other.story_id) > best):
+                best = (logit, other.story_id)
+        if best is not None:
+            return self._stories[best[1]]
+        # Words alone fall short: the same company and amount at the same time may still
+        # make them one.
         return self._anchored_partner(story, candidates)
+
+    def _merge_signals(self, a: _Story, b: _Story, cosine: float) -> tuple[float, ...] | None:
+        """What the merge model reads (``pairscore.MERGE_SIGNALS``), the smaller story as
+        ``a``; None when a rule keeps them apart: their headlines name other places or
+        companies, one of the smaller one's reports could never join the larger, a title-only
+        one with no key term in common would not, or its reports would not on average
+        (``_MEMBERS_FLOOR``). Bounded: only stories of up to ``_MERGE_FROM_SIZE`` reports look
+        for a partner."""
+        if (a.size, a.story_id) > (b.size, b.story_id):
+            a, b = b, a
+        mine, theirs = a.merge_views(), b.merge_views()
+        if _vetoed(mine, theirs):
+            return None
+        join_model = self._join_model
+        logits: list[float] = []
+        for item in a.members.values():
+            item_cosine, event = self._cosines(item, b)
+            signals = self._join_signals(item, b, item_cosine, event)
+            if signals is None:
+                return None
+            logit = join_model.logit(signals)
+            # A title-only post with no company, amount or name in common moves only where it
+            # would have joined on its own: a word in common with one other post is weak
+            # evidence, and a merge of two one-report stories would otherwise be a join by a
+            # more lenient model.
+            if item.short and logit < self._join_bar and not _shares_key_term(item, b):
+                return None
+            logits.append(max(logit, _LOGIT_FLOOR))
+        mean = sum(logits) / len(logits)
+        if mean < _MEMBERS_FLOOR + self._join_bar:
+            return None
+        config = self.config
+        shared = len(a.sources.keys() & b.sources.keys()) / len(a.sources)
+        gap = abs(a.seconds / a.size - b.seconds / b.size) - config.time_slack.total_seconds()
+        return (
+            cosine,
+            mean,
+            min(logits),
+            *_agreements(mine, theirs),
+            shared,
+            max(gap, 0.0) / config.window.total_seconds(),
+            math.log(a.size),
+            math.log(b.size),
+        )
 
     def _anchored_partner(self, story: _Story, candidates: list[_Story]) -> _Story | None:
         """``_anchored`` for two stories: reports in one language that started a story of
@@ -660,22 +808,6 @@ class StoryClusterer:
             found.append((_centroid_cosine(story, other), other.story_id))
         return self._stories[max(found)[1]] if found else None
 
-    def _members_fit(self, a: _Story, b: _Story) -> bool:
-        """Whether the smaller story's reports, one by one, would join the larger: on average
-        they score ``merge_threshold`` against it, and none is vetoed (another company or
-        place in its headline). Bounded: only stories of up to ``_MERGE_FROM_SIZE`` reports
-        look for a partner."""
-        if a.size > b.size:
-            a, b = b, a
-        total = 0.0
-        for item in a.members.values():
-            cosine, _ = self._cosines(item, b)
-            penalty = self._penalty(item, b)
-            if penalty == math.inf:
-                return False
-            total += cosine - penalty
-        return total / a.size >= self.config.merge_threshold
-
     def _story_penalty(self, a: _Story, b: _Story) -> float:
         """The item penalty's counterpart for two stories (the smaller one as the item)."""
         config = self.config
@@ -707,24 +839,21 @@ class StoryClusterer:
         self._merged_into[a.story_id] = b.story_id
 
 
-def _best(
-    scored: list[tuple[float, _Story]], threshold: float, penalty: Callable[[_Story], float]
-) -> int | None:
-    """The story with the best score (cosine minus penalty) at or above ``threshold``; ties
-    go to the newer story. Penalties only lower a score, so candidates are scored best cosine
-    first and the search stops at a cosine no better than the best score found."""
-    # Mostly none reaches the threshold (a new story, a story with no partner): no sorting.
-    if all(cosine < threshold for cosine, _ in scored):
-        return None
-    scored.sort(key=lambda pair: (pair[0], pair[1].story_id), reverse=True)
-    best: tuple[float, int] | None = None
-    for cosine, story in scored:
-        if cosine < threshold or (best is not None and cosine < best[0]):
-            break
-        score = cosine - penalty(story)
-        if score >= threshold and (best is None or (score, story.story_id) > best):
-            best = (score, story.story_id)
-    return None if best is None else best[1]
+def _agreements(mine: Views, theirs: Views) -> list[float]:
+    """(agree, miss) for places, numbers, companies and names in turn: how far the item's (or
+    smaller story's) main terms are among the story's, 0, 0 when either side is silent.
+    Places and companies miss squared (a partial overlap costs little; none costs fully);
+    names count only when the item's headline names someone."""
+    out: list[float] = []
+    for kind, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+        applies = a.full >= _HEADLINE_NAME if kind == 3 else a.main_total > 0
+        if applies and b.full:
+            agree = view_agreement(a, b, both_ways=False)
+            miss = 1.0 - agree
+            out += (agree, miss * miss if kind in (0, 2) else miss)
+        else:
+            out += (0.0, 0.0)
+    return out
 
 
 def _centroid_cosine(a: _Story, b: _Story) -> float:

@@ -17,31 +17,28 @@ HEADLINE_SAMPLE = 10
 class StoryConfig:
     """How items are grouped into stories.
 
-    The defaults were tuned on hand-written reports of real-world-like events: the tuning half
-    of ``tests/data/stories_holdout``, ``tests/data/stories_tuning``, ``stories_holdout2`` and
-    ``stories_holdout3`` (each held out and reported before it became tuning data), and checked
-    on the generated sets of ``tests/data``; ``stories_holdout4`` and ``stories_holdout5`` are
-    never used for tuning.
+    The defaults were tuned on hand-written reports of real-world-like events and checked on
+    the generated sets of ``tests/data``.
 
-    - ``threshold``: the score an item needs to join a story: cosine with the story's centroid
-      (0 to 1) minus the penalties below.
-    - ``merge_threshold``: what two stories need to become one, checked for every story an
-      assignment run touched: their centroids must score ``threshold`` (cosine minus
-      penalties), and the smaller story's reports must score this on average against the
-      larger one, none of them vetoed. This is what mends a story that arrival order split.
+    Whether an item joins a story, and whether two stories are one, is decided by small
+    logistic-regression models (``pairscore.py``) trained on every labelled set (the halves of
+    ``tests/data/stories_holdout``, ``stories_tuning``, ``stories_holdout2`` to ``5``) and
+    judged by leave-one-set-out cross-validation (``benchmarks/stories_pairmodel.py``).
+
+    - ``threshold``: how strict joining is. At the default the join model decides as trained;
+      each step above asks its log-odds for what that much more cosine with the story's
+      centroid gives (higher splits stories more, lower merges more).
+    - ``merge_threshold``: the same for two stories becoming one, checked for every story an
+      assignment run touched. This is what mends a story that arrival order split.
     - ``window``: an item only joins a story with a report within this time of it. Stories are
       kept for twice the window after their last report, then forgotten.
     - ``max_candidates``: how many stories are scored per item (those sharing the item's
       rarest terms); the rest are never considered.
-    - ``place_weight``, ``number_weight``, ``company_weight``, ``name_weight``: the penalty for
-      full disagreement on that kind of key term (names only when the item's headline names
-      someone).
-    - ``source_weight``: the penalty for joining a story that the same source already reported
-      (outlets report an event once; look-alikes are often told by the same outlet).
-    - ``short_margin``: how much more a title-only item with no key term in common with a
-      story needs (forum threads and changelog lines share words, not events).
-    - ``time_weight``: the penalty for an item a whole window away from the middle (mean date)
-      of the story's reports; proportionally less when closer, none within ``time_slack``.
+    - ``place_weight``, ``number_weight``, ``company_weight``, ``name_weight``,
+      ``source_weight``, ``short_margin``, ``time_weight``: the hand-set rule's penalties,
+      which the learned models replaced; they no longer change a decision and are kept so
+      that configurations naming them still load.
+    - ``time_slack``: no time signal within this much of a story's mean date.
     - ``event_floor``: how much of an item's cosine with a story must come from words that
       say what happened (not key terms, company or place names): a company and a country in
       common are not an event.

@@ -1,0 +1,304 @@
+"""Training and leave-one-set-out cross-validation of the story join model
+(``bot/news/stories/pairscore.py``).
+
+    uv run python benchmarks/stories_pairmodel.py cv       # the CV table (judges the method)
+    uv run python benchmarks/stories_pairmodel.py train    # rewrite the shipped weights
+
+Training data are (item, candidate story) pairs met while clustering the labelled sets: each
+item's candidates that pass the cheap filters are recorded with their signals
+(``JOIN_SIGNALS``) and a label, "the item tells the event most of the story's reports tell".
+Which candidates an item meets depends on the decisions before it, so the pairs are collected
+in rounds (as DAgger does): round 0 clusters with the hand-set starting weights, each later
+round with the model trained on every round so far. Both orders ("published" in batches of 50,
+"feeds" in one batch of 500) are collected.
+
+``cv``: for each labelled set in turn, the model is trained (every round) on the other sets
+only and the left-out set is clustered with it and scored with ``stories_eval.py``'s pairwise
+precision, recall and F1, both orders. Only these figures say whether the method generalises.
+``train``: the same on all the sets, and the weights are written into ``pairscore.py``.
+
+The labelled sets: the two halves of ``tests/data/stories_holdout``, ``stories_tuning``'s
+part_c and part_d, ``stories_holdout2`` .. ``stories_holdout5``. Never add a set that is still
+held out. ``--sets`` picks fewer (the tests run the CV on a tiny subset).
+
+Logistic regression with an L2 penalty (``--l2``), fitted by Newton's method on standardised
+signals; the standardisation is folded into the weights written out. numpy only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.stories_eval import evaluate  # noqa: E402
+from bot.news.stories import StoryConfig  # noqa: E402
+from bot.news.stories.clusterer import StoryClusterer, _Story  # noqa: E402
+from bot.news.stories.features import Prepared  # noqa: E402
+from bot.news.stories.pairscore import JOIN_SIGNALS, MERGE_SIGNALS, PairModel  # noqa: E402
+from tests.news import story_holdout  # noqa: E402
+from tests.news.story_corpus import LabelledItem  # noqa: E402
+
+Loader = Callable[[story_holdout.Order], list[LabelledItem]]
+
+SETS: dict[str, Loader] = {
+    "holdout-tune": lambda order: story_holdout.load("tune", order),
+    "holdout-test": lambda order: story_holdout.load("test", order),
+    "part_c": lambda order: story_holdout.load_extra_tuning(order, ("part_c",)),
+    "part_d": lambda order: story_holdout.load_extra_tuning(order, ("part_d",)),
+    "holdout2": story_holdout.load_holdout2,
+    "holdout3": story_holdout.load_holdout3,
+    "holdout4": story_holdout.load_holdout4,
+    "holdout5": story_holdout.load_holdout5,
+}
+ORDERS: tuple[tuple[story_holdout.Order, int], ...] = (("published", 50), ("feeds", 500))
+# The weights clustering starts from in round 0: the old rule's shape (cosine minus penalties
+# against a threshold of about 0.18), written as log-odds.
+START_JOIN = PairModel(
+    weights=(
+        *(10.0, 5.0, 0.0, -5.0, 0.0, -4.0, 0.0, -0.2, 0.0, -0.7),
+        *(-2.5, 0.0, -0.5, 0.0, -10.0, 0.0, 0.0),
+    ),
+    bias=-2.2,
+)
+START_MERGE = PairModel(
+    weights=(8.0, 0.5, 0.0, 0.0, -5.0, 0.0, -4.0, 0.0, -0.2, 0.0, -0.7, -2.0, -10.0, 0.0, 0.0),
+    bias=-2.0,
+)
+MODEL_FILE = ROOT / "bot" / "news" / "stories" / "pairscore.py"
+
+Matrix = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How the model is trained: the design choices the CV judges."""
+
+    rounds: int = 2  # collect-and-fit rounds
+    l2: float = 1.0  # L2 penalty on standardised signals
+    by_size: float = 0.0  # pairs weigh size ** by_size
+    margin: float = 1.5  # the log-odds a join needs (folded into the bias)
+    merge_margin: float = 0.5  # the log-odds a merge needs
+
+
+@dataclass(frozen=True, slots=True)
+class Pairs:
+    """Signals (one row per pair) and labels (1.0 for the same event)."""
+
+    x: Matrix
+    y: Matrix
+    sizes: Matrix  # the story's size: how many item pairs a join decides
+
+    @staticmethod
+    def join(parts: Sequence[Pairs]) -> Pairs:
+        return Pairs(
+            np.vstack([p.x for p in parts]),
+            np.concatenate([p.y for p in parts]),
+            np.concatenate([p.sizes for p in parts]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Models:
+    """The two decisions: an item joins a story; two stories become one."""
+
+    join: PairModel
+    merge: PairModel
+
+
+class _Log:
+    """Signals, labels and sizes of the pairs of one kind met while clustering."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.rows: list[tuple[float, ...]] = []
+        self.labels: list[float] = []
+        self.sizes: list[float] = []
+
+    def pairs(self) -> Pairs:
+        x = np.array(self.rows, dtype=np.float64).reshape(-1, self.width)
+        y = np.array(self.labels, dtype=np.float64)
+        return Pairs(x, y, np.array(self.sizes, dtype=np.float64))
+
+
+class _Recorder(StoryClusterer):
+    """A clusterer that records every pair its models score, with its label."""
+
+    def __init__(self, models: Models, events: dict[int, str]) -> None:
+        super().__init__(StoryConfig(), join_model=models.join, merge_model=models.merge)
+        self.events = events
+        self.joins = _Log(len(JOIN_SIGNALS))
+        self.merges = _Log(len(MERGE_SIGNALS))
+
+    def _majority(self, story: _Story) -> str:
+        votes = Counter(self.events[member] for member in story.members)
+        return votes.most_common(1)[0][0]
+
+    def _merge_signals(self, a: _Story, b: _Story, cosine: float) -> tuple[float, ...] | None:
+        # The members' join signals it reads are not join decisions: not recorded as such.
+        joins = self.joins
+        self.joins = _Log(len(JOIN_SIGNALS))
+        signals = super()._merge_signals(a, b, cosine)
+        self.joins = joins
+        if signals is not None:
+            self.merges.rows.append(signals)
+            self.merges.labels.append(1.0 if self._majority(a) == self._majority(b) else 0.0)
+            self.merges.sizes.append(float(min(a.size, b.size)))
+        return signals
+
+    def _join_signals(
+        self, item: Prepared, story: _Story, cosine: float, event: float
+    ) -> tuple[float, ...] | None:
+        signals = super()._join_signals(item, story, cosine, event)
+        if signals is not None:
+            log = self.joins
+            log.rows.append(signals)
+            log.labels.append(1.0 if self._majority(story) == self.events[item.item_id] else 0.0)
+            log.sizes.append(float(story.size))
+        return signals
+
+
+def collect(items: Sequence[LabelledItem], batch: int, models: Models) -> tuple[Pairs, Pairs]:
+    """The join and merge pairs met while clustering ``items`` with ``models``."""
+    recorder = _Recorder(models, {li.item.item_id: li.story for li in items})
+    plain = [li.item for li in items]
+    for start in range(0, len(plain), batch):
+        recorder.assign(plain[start : start + batch])
+        recorder.take_merges()
+    return recorder.joins.pairs(), recorder.merges.pairs()
+
+
+def fit(pairs: Pairs, l2: float, by_size: float = 0.0) -> PairModel:
+    """L2-regularised logistic regression (Newton's method on standardised signals); each
+    pair weighs ``size ** by_size`` (a wrong join into a big story costs more pairs)."""
+    sample = pairs.sizes**by_size
+    sample = sample * (len(sample) / sample.sum())
+    mean = pairs.x.mean(axis=0)
+    scale = pairs.x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = np.hstack([np.ones((len(pairs.y), 1)), (pairs.x - mean) / scale])
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[0] = 0.0  # the intercept is not shrunk
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        gradient = z.T @ (sample * (p - pairs.y)) + penalty * w
+        curvature = (z * (sample * p * (1 - p))[:, None]).T @ z
+        hessian = curvature + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    weights = w[1:] / scale
+    bias = float(w[0] - (weights * mean).sum())
+    return PairModel(tuple(float(v) for v in weights), bias)
+
+
+def loaded(names: Sequence[str]) -> dict[tuple[str, str], tuple[list[LabelledItem], int]]:
+    """Each set in each order, loaded once."""
+    return {(name, order): (SETS[name](order), batch) for name in names for order, batch in ORDERS}
+
+
+def train(
+    data: dict[tuple[str, str], tuple[list[LabelledItem], int]],
+    names: Sequence[str],
+    settings: Settings,
+) -> Models:
+    """The models after ``settings.rounds`` rounds of collecting pairs on ``names`` and
+    fitting, with ``settings.margin`` folded into its bias."""
+    models = Models(START_JOIN, START_MERGE)
+    joins: list[Pairs] = []
+    merges: list[Pairs] = []
+    for _ in range(settings.rounds):
+        for (name, _order), (items, batch) in data.items():
+            if name in names:
+                join_pairs, merge_pairs = collect(items, batch, models)
+                joins.append(join_pairs)
+                merges.append(merge_pairs)
+        join = fit(Pairs.join(joins), settings.l2, settings.by_size)
+        merge = fit(Pairs.join(merges), settings.l2, settings.by_size)
+        models = Models(
+            PairModel(join.weights, join.bias - settings.margin),
+            PairModel(merge.weights, merge.bias - settings.merge_margin),
+        )
+    return models
+
+
+def score(items: list[LabelledItem], batch: int, models: Models) -> tuple[float, float, float]:
+    result = evaluate("cv", items, StoryConfig(), batch, models.join, models.merge)
+    return result.precision, result.recall, result.f1
+
+
+def cross_validate(names: Sequence[str], settings: Settings) -> dict[str, object]:
+    """Leave-one-set-out figures for the learned model, printed as a table."""
+    data = loaded(names)
+    table: dict[str, dict[str, tuple[float, float, float]]] = {}
+    print(f"{'left-out set':14} {'order':9} {'P':>6} {'R':>6} {'F1':>6}")
+    for left_out in names:
+        models = train(data, [n for n in names if n != left_out], settings)
+        for order, _batch in ORDERS:
+            items, batch = data[(left_out, order)]
+            figures = score(items, batch, models)
+            table.setdefault(left_out, {})[order] = figures
+            print(f"{left_out:14} {order:9} " + " ".join(f"{v:6.3f}" for v in figures))
+    f1s = [f[2] for by_order in table.values() for f in by_order.values()]
+    precisions = [f[0] for by_order in table.values() for f in by_order.values()]
+    summary = {
+        "f1_mean": statistics.fmean(f1s),
+        "f1_min": min(f1s),
+        "precision_mean": statistics.fmean(precisions),
+        "precision_min": min(precisions),
+    }
+    print(" ".join(f"{k} {v:.4f}" for k, v in summary.items()))
+    return {"table": table, **summary, "settings": repr(settings)}
+
+
+def write_weights(models: Models) -> None:
+    """Rewrite the generated block of ``pairscore.py`` with ``models``."""
+    lines: list[str] = []
+    for name, model, signals in (
+        ("JOIN_MODEL", models.join, JOIN_SIGNALS),
+        ("MERGE_MODEL", models.merge, MERGE_SIGNALS),
+    ):
+        lines += [f"{name} = PairModel(", "    weights=("]
+        lines += [f"        {w!r},  # {s}" for w, s in zip(model.weights, signals, strict=True)]
+        lines += ["    ),", f"    bias={model.bias!r},", ")"]
+    text = MODEL_FILE.read_text(encoding="utf-8")
+    block = re.compile(r"(# BEGIN GENERATED WEIGHTS.*?\n).*?(# END GENERATED WEIGHTS)", re.S)
+    MODEL_FILE.write_text(block.sub(lambda m: m[1] + "\n".join(lines) + "\n" + m[2], text))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("command", choices=("cv", "train"))
+    parser.add_argument("--sets", nargs="*", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--rounds", type=int, default=2, help="collect-and-fit rounds")
+    parser.add_argument("--l2", type=float, default=1.0, help="L2 penalty (standardised)")
+    parser.add_argument("--by-size", type=float, default=0.0, help="pairs weigh size ** this")
+    parser.add_argument("--margin", type=float, default=1.5, help="log-odds a join needs")
+    parser.add_argument("--merge-margin", type=float, default=0.5, help="... a merge needs")
+    args = parser.parse_args()
+    settings = Settings(args.rounds, args.l2, args.by_size, args.margin, args.merge_margin)
+    if args.command == "cv":
+        report = cross_validate(args.sets, settings)
+        print(json.dumps(report, separators=(",", ":")))
+        return
+    models = train(loaded(args.sets), args.sets, settings)
+    write_weights(models)
+    print(json.dumps({"join": models.join.weights, "merge": models.merge.weights}))
+
+
+if __name__ == "__main__":
+    main()
