@@ -179,11 +179,24 @@ def show(result: Result) -> None:
     )
 
 
+def _at_least_one(text: str) -> int:
+    """A count of 1 or more (the throughput runs need items, and a median needs a run)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--large", type=int, default=5000, help="items in the large set")
-    parser.add_argument("--batch", type=int, default=50, help="items per assign() call")
-    parser.add_argument("--runs", type=int, default=5, help="timing runs (median is kept)")
+    parser.add_argument("--large", type=_at_least_one, default=5000, help="items in the large set")
+    parser.add_argument("--batch", type=_at_least_one, default=50, help="items per assign() call")
+    parser.add_argument(
+        "--runs", type=_at_least_one, default=5, help="timing runs (median is kept)"
+    )
     parser.add_argument("--seeds", type=int, default=0, help="extra 300-item sets to score")
     parser.add_argument(
         "--holdout2",
