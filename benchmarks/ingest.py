@@ -4,7 +4,15 @@
 
 What it measures, all through the same code the bot runs (HttpFetcher, PoolParser, tagger,
 SQLite storage):
-- cold poll of N x M items until they are searchable, with event-loop lag sampled every 5 ms;
+- the parser pool's start (fork server, tag tables, workers), on its own: the bot starts it in
+  the background as its poller stage starts (``bot/early_parser.py``), so a user's first poll
+  finds it up. ``parser_pool_start_s`` is its wall time from the call to every worker ready,
+  ``parser_pool_start_cpu_s`` the CPU of this process and its children meanwhile;
+- cold poll of N x M items until they are searchable, from the first fetch, with the pool
+  started (as a user meets it with a started bot): fetching, parsing, tagging, storing and the
+  search; not the pool's start (above), nor stories. With ``--pool-at-first-parse`` the pool
+  is not started ahead and its start falls inside the cold poll (the CLI's ``shopwire poll``,
+  and the bot before the pool was started ahead). Event-loop lag is sampled every 5 ms;
 - story assignment after it, as its own phase (the bot runs it beside delivery, never in front
   of it): until every stored item is in a story, and the items per second (wall and CPU);
 - a no-change poll (every feed answers 304), then its story step (nothing to place);
@@ -185,6 +193,20 @@ class LagProbe:
         }
 
 
+def cpu_with_children(exclude: set[int]) -> float:
+    """CPU seconds of this process and of its live descendants but ``exclude`` (the fork
+    server, the workers), read from /proc (Linux); children that have exited are not counted."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = time.process_time()
+    for pid in descendant_peak_rss_mb(exclude):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -354,6 +376,11 @@ async def main() -> None:
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=20, help="search rounds over the query list")
     parser.add_argument("--million", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument(
+        "--pool-at-first-parse",
+        action="store_true",
+        help="do not start the parser pool ahead: its start is then inside the cold poll",
+    )
     args = parser.parse_args()
 
     corpus = Corpus(args.feeds, args.items)
@@ -376,14 +403,24 @@ async def main() -> None:
                 for feed in range(args.feeds):
                     await service.add_feed(server.url(feed), name=f"Commerce Wire {feed}")
 
+                if not args.pool_at_first_parse:
+                    # As the bot does when its poller stage starts (bot/early_parser.py).
+                    started, cpu = time.perf_counter(), cpu_with_children({server.pid})
+                    await newsroom.start_parser()
+                    figures["parser_pool_start_s"] = round(time.perf_counter() - started, 3)
+                    figures["parser_pool_start_cpu_s"] = round(
+                        cpu_with_children({server.pid}) - cpu, 3
+                    )
+
                 # The bot's path: the poller stores, the stories stage places afterwards.
                 poll = newsroom.updater.update_due
                 probe = LagProbe()
                 probe.start()
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), cpu_with_children({server.pid})
                 reports = await poll(include_not_due=True)
                 page = await service.search("amazon", limit=1, all_guilds=True)
                 cold = time.perf_counter() - started
+                figures["cold_poll_cpu_s"] = round(cpu_with_children({server.pid}) - cpu, 3)
                 figures.update(await probe.stop())
                 stored = await newsroom.storage.items.count()
                 assert page.items, "nothing searchable after the cold poll"

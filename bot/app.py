@@ -82,6 +82,18 @@ class Newsroom:
     notices: FeedNotices
     # What the updater and the deliverer record (Prometheus when `shopwire run` serves metrics).
     metrics: Metrics = NO_METRICS
+    # The parser pool, started by the first parse unless ``start_parser`` started it before.
+    parsers: OnFirstUse[PoolParser] | None = None
+
+    async def start_parser(self) -> None:
+        """Start the parser pool (fork server, tag tables, workers) now, if not yet started.
+
+        The bot's poller stage calls it in the background as it starts, so that its first poll
+        finds the workers up instead of waiting for them at its first parse (0.7-1 s of
+        start-up). A failure raises here and leaves the start to the next parse.
+        """
+        if self.parsers is not None:
+            await self.parsers.get()
 
     def delivery_sender(
         self, publisher: StoryPublisher, *, claims: DeliveryClaims | None = None
@@ -383,6 +395,7 @@ async def open_newsroom(
             stories,
             FeedNotices(feeds=database.feeds, subscriptions=database.subscriptions),
             metrics,
+            pool,
         )
 
 

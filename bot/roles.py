@@ -28,6 +28,7 @@ from typing import Any, TextIO
 
 from bot import signals
 from bot.app import open_newsroom
+from bot.early_parser import with_parser_starting
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.clock import SystemClock
 from bot.news.errors import StorageError
@@ -122,7 +123,9 @@ async def _serve_poller(settings: Settings) -> None:
                 await server.start(settings.metrics_host, settings.metrics_port)
             try:
                 tasks = [
-                    asyncio.create_task(poller.run(stop), name="poller"),
+                    asyncio.create_task(
+                        with_parser_starting(newsroom, lambda: poller.run(stop)), name="poller"
+                    ),
                     asyncio.create_task(_announce(coordination, queued, stop), name="announce"),
                 ]
                 if server is not None:

@@ -37,6 +37,7 @@ from discord.gateway import DiscordWebSocket
 from bot import keepalive, signals
 from bot.app import Newsroom, open_newsroom, role_refusal
 from bot.client import ShardedShopwireBot, ShopwireBot
+from bot.early_parser import with_parser_starting
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.clock import SystemClock
 from bot.news.delivery import DeliverySender
@@ -469,7 +470,11 @@ def _start_stages(
     poller = FeedPoller(
         newsroom.updater, newsroom.clock, on_stored=stored, leasing=feed_leasing(newsroom)
     )
-    polling = [] if coordination is not None else [poller.run(stop)]  # pollers poll
+    polling = (
+        []
+        if coordination is not None
+        else [with_parser_starting(newsroom, lambda: poller.run(stop))]
+    )  # pollers poll
     return [
         *(asyncio.create_task(run, name="poller") for run in polling),
         asyncio.create_task(stories.run(stop), name="stories"),

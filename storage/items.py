@@ -159,11 +159,16 @@ DELETE FROM item_companies WHERE item_id IN (
 )
 """
 
+# One statement for a whole poll's tags ({item key: [tag, ...]}, ``_tags_by_key``), not one per
+# item: each statement costs its own preparation and savepoint, a tenth of a second of the
+# writer's CPU over a cold poll of 10,000 items. CROSS JOIN keeps the tags the outer loop, each
+# item found by its key (SQLite would otherwise scan every item's tags for each of the feed's
+# items).
 _INSERT_COMPANIES = """
 INSERT OR IGNORE INTO item_companies (item_id, company_id, position, published)
 SELECT i.id, company.value, company.key, i.published
-FROM items AS i, json_each(?) AS company
-WHERE i.feed_id = ? AND i.key = ?
+FROM json_each(?) AS tagged CROSS JOIN items AS i CROSS JOIN json_each(tagged.value) AS company
+WHERE i.feed_id = ? AND i.key = tagged.key
 """
 
 _CLEAR_TOPICS = """
@@ -175,8 +180,8 @@ DELETE FROM item_topics WHERE item_id IN (
 _INSERT_TOPICS = """
 INSERT OR IGNORE INTO item_topics (item_id, topic)
 SELECT i.id, topic.value
-FROM items AS i, json_each(?) AS topic
-WHERE i.feed_id = ? AND i.key = ?
+FROM json_each(?) AS tagged CROSS JOIN items AS i CROSS JOIN json_each(tagged.value) AS topic
+WHERE i.feed_id = ? AND i.key = tagged.key
 """
 
 # The join skips a subscription removed since the poll planned it (the foreign key would fail
@@ -189,6 +194,14 @@ FROM subscriptions AS s, items AS i
 WHERE s.id = :subscription_id AND i.feed_id = :feed_id AND i.key = :key
 ON CONFLICT (subscription_id, item_id) DO NOTHING
 """
+
+
+def _tags_by_key(tags: Iterable[tuple[str, Sequence[str]]]) -> str | None:
+    """A JSON object of each item key's tags (items without tags left out); None if empty."""
+    tagged = {key: list(values) for key, values in tags if values}
+    if not tagged:
+        return None
+    return json.dumps(tagged, ensure_ascii=False, separators=(",", ":"))
 
 
 def _feed_state_only(result: FeedPollResult) -> bool:
@@ -380,15 +393,13 @@ class SqliteItemRepository:
         feed_id = result.feed_id
         keys = to_json_list(t.draft.key for t in touched)
         await db.execute(_CLEAR_COMPANIES, (feed_id, keys))
-        await db.executemany(
-            _INSERT_COMPANIES,
-            [(to_json_list(t.companies), feed_id, t.draft.key) for t in touched if t.companies],
-        )
+        companies = _tags_by_key((t.draft.key, t.companies) for t in touched)
+        if companies is not None:
+            await db.execute(_INSERT_COMPANIES, (companies, feed_id))
         await db.execute(_CLEAR_TOPICS, (feed_id, keys))
-        await db.executemany(
-            _INSERT_TOPICS,
-            [(to_json_list(t.topics), feed_id, t.draft.key) for t in touched if t.topics],
-        )
+        topics = _tags_by_key((t.draft.key, t.topics) for t in touched)
+        if topics is not None:
+            await db.execute(_INSERT_TOPICS, (topics, feed_id))
 
     async def latest(self, request: LatestRequest, *, topic: str | None = None) -> ItemPage:
         """The newest items by ``published``, with the request's company/feed/scope filters.

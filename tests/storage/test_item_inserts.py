@@ -7,7 +7,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from bot.news.models import LatestRequest, SearchRequest
+from bot.news.models import LatestRequest, SearchRequest, TaggedDraft
 from bot.news.query import parse_query
 from storage import Database
 from storage.item_inserts import COLUMNS, ROWS_PER_STATEMENT, insert_statements
@@ -75,3 +75,52 @@ async def _keys(db: Database, text: str, **filters: object) -> list[str]:
     request = SearchRequest(text=text, all_guilds=True, **filters)  # type: ignore[arg-type]
     page = await db.items.search(request, parse_query(text))
     return [item.key for item in page.items]
+
+
+async def test_a_polls_company_and_topic_tags_go_in_together_and_are_replaced_on_change(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    # One statement per poll for each kind of tag: every item's tags, in their order, keys
+    # with quotes and non-ASCII text included; an item without tags has none.
+    feed = await add_feed(sqlite_db)
+    keys = [f'k"{n}é' for n in range(COUNT)]
+    companies = [("amazon", "temu")[: n % 3] for n in range(COUNT)]
+    drafts = [
+        TaggedDraft(
+            draft(key, f"Headline {n}", published=T0 - timedelta(minutes=n)),
+            companies[n],
+            topics=("fees",) if n % 2 else (),
+        )
+        for n, key in enumerate(keys)
+    ]
+    await sqlite_db.items.apply(poll(feed, drafts))
+    assert _tags(tmp_path) == {
+        key: (tuple(companies[n]), ("fees",) if n % 2 else ()) for n, key in enumerate(keys)
+    }
+
+    changed = [
+        TaggedDraft(draft(keys[1], "Headline 1 changed"), ("temu",), topics=("tariffs",)),
+        TaggedDraft(draft(keys[2], "Headline 2 changed"), (), topics=()),
+    ]
+    await sqlite_db.items.apply(poll(feed, changed=changed, at=T0 + timedelta(minutes=5)))
+    tags = _tags(tmp_path)
+    assert tags[keys[1]] == (("temu",), ("tariffs",))
+    assert tags[keys[2]] == ((), ())
+    assert tags[keys[4]] == (tuple(companies[4]), ())  # untouched items keep theirs
+
+
+def _tags(path: Path) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each item key's company ids (by position) and topics (sorted), read from the file."""
+    with sqlite3.connect(path / "shopwire.db") as raw:
+        keys = dict(raw.execute("SELECT id, key FROM items"))
+        found: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        for item_id, key in keys.items():
+            companies = raw.execute(
+                "SELECT company_id FROM item_companies WHERE item_id = ? ORDER BY position",
+                (item_id,),
+            )
+            topics = raw.execute(
+                "SELECT topic FROM item_topics WHERE item_id = ? ORDER BY topic", (item_id,)
+            )
+            found[key] = (tuple(c for (c,) in companies), tuple(t for (t,) in topics))
+        return found

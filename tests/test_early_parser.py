@@ -1,0 +1,94 @@
+"""The parser pool started beside the poller stage (bot/early_parser.py): the first poll finds it
+up, a failed start does not stop polling, and a start under way ends with the stage."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.app import open_newsroom
+from bot.early_parser import with_parser_starting
+from bot.news.parsing_pool import _exited
+from bot.settings import Settings
+
+CEILING = 60.0  # a generous bound on every wait; nothing here is timed
+
+
+class Room:
+    """A Newsroom's start_parser, scripted by the test."""
+
+    def __init__(self, *, fails: bool = False) -> None:
+        self.fails = fails
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.cancelled = False
+
+    async def start_parser(self) -> None:
+        self.started.set()
+        try:
+            await self.release.wait()
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+        if self.fails:
+            raise RuntimeError("no processes left")
+
+
+async def test_the_pool_starts_while_the_poller_runs() -> None:
+    room = Room()
+    polled = []
+
+    async def poll() -> None:
+        await asyncio.wait_for(room.started.wait(), CEILING)  # started without waiting for it
+        polled.append(True)
+        room.release.set()
+        await asyncio.sleep(0)
+
+    await asyncio.wait_for(with_parser_starting(room, poll), CEILING)  # type: ignore[arg-type]
+    assert polled == [True]
+    assert not room.cancelled
+
+
+async def test_a_failed_start_is_logged_and_polling_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    room = Room(fails=True)
+    room.release.set()
+    went_on = asyncio.Event()
+
+    async def poll() -> None:
+        await asyncio.wait_for(room.started.wait(), CEILING)
+        for _ in range(10):  # the failed start's task runs to its end meanwhile
+            await asyncio.sleep(0)
+        went_on.set()
+
+    with caplog.at_level(logging.WARNING, logger="shopwire"):
+        await asyncio.wait_for(with_parser_starting(room, poll), CEILING)  # type: ignore[arg-type]
+    assert went_on.is_set()
+    assert "did not start ahead of the first poll: no processes left" in caplog.text
+
+
+async def test_a_start_under_way_ends_with_the_stage() -> None:
+    room = Room()
+
+    async def poll() -> None:
+        await asyncio.wait_for(room.started.wait(), CEILING)
+
+    await asyncio.wait_for(with_parser_starting(room, poll), CEILING)  # type: ignore[arg-type]
+    assert room.cancelled
+
+
+async def test_the_newsrooms_pool_is_started_ahead_and_closed_with_it(tmp_path: Path) -> None:
+    settings = Settings(db=str(tmp_path / "shopwire.db"), seed_catalogue=False, parse_workers=1)
+    async with open_newsroom(settings) as newsroom:
+        assert newsroom.parsers is not None and not newsroom.parsers.opened
+        await asyncio.wait_for(newsroom.start_parser(), CEILING)
+        assert newsroom.parsers.opened
+        pool = await newsroom.parsers.get()
+        pids = pool._running_executor().pids()  # type: ignore[attr-defined]
+        assert len(pids) == 1
+    assert not newsroom.parsers.opened
+    assert all(_exited(pid) for pid in pids)  # the worker was stopped with the newsroom
