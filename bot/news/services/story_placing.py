@@ -154,8 +154,8 @@ def place_batch(
     """One batch placed with ids from ``first_id`` on; at most one new story per item."""
     clusterer.number_from(max(first_id, clusterer.next_story_id))
     # A batch's prepared items, centroids and postings are kept (what it drops is freed by
-    # reference counts): the collector's passes over the held state, three full ones per
-    # 10,000 items and many young ones, find nothing and cost about a tenth of placing.
+    # reference counts): the collector's passes over the held state find nothing. (Small:
+    # 0.5% of placing's instructions at 5,000 items, callgrind; more as the state grows.)
     with _keeping_all():
         pairs = clusterer.assign(batch, now)
     if clusterer.next_story_id > first_id + len(batch):
