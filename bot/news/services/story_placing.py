@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -84,14 +84,22 @@ def rebuild_clusterer(
 
     # Every object the rebuild makes is kept: the cycle collector's passes over the growing
     # state would find nothing to free, and cost a fifth of the rebuild at 10,000 items.
+    with _keeping_all():
+        clusterer = StoryClusterer.rebuild(held, config, next_story_id=next_story_id)
+    return clusterer, Restored(tuple(clusterer.unreadable))
+
+
+@contextlib.contextmanager
+def _keeping_all() -> Iterator[None]:
+    """No cycle collection inside (when it was on, it is on again after): for work that keeps
+    what it makes, where the collector's passes over the clusterer's state find nothing."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        clusterer = StoryClusterer.rebuild(held, config, next_story_id=next_story_id)
+        yield
     finally:
         if collecting:
             gc.enable()
-    return clusterer, Restored(tuple(clusterer.unreadable))
 
 
 def load_clusterer(state: bytes, next_story_id: int, config: StoryConfig) -> StoryClusterer | None:
@@ -99,13 +107,8 @@ def load_clusterer(state: bytes, next_story_id: int, config: StoryConfig) -> Sto
     from bot.news.stories.snapshot import load
 
     # As in ``rebuild_clusterer``: every object made is kept.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _keeping_all():
         return load(state, config, next_story_id)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def agrees(clusterer: StoryClusterer, placed: Sequence[tuple[int, int]]) -> bool:
@@ -150,7 +153,11 @@ def place_batch(
 ) -> Placement:
     """One batch placed with ids from ``first_id`` on; at most one new story per item."""
     clusterer.number_from(max(first_id, clusterer.next_story_id))
-    pairs = clusterer.assign(batch, now)
+    # A batch's prepared items, centroids and postings are kept (what it drops is freed by
+    # reference counts): the collector's passes over the held state find nothing. (Small:
+    # 0.5% of placing's instructions at 5,000 items, callgrind; more as the state grows.)
+    with _keeping_all():
+        pairs = clusterer.assign(batch, now)
     if clusterer.next_story_id > first_id + len(batch):
         raise RuntimeError("the clusterer gave out story ids beyond its reserved block")
     return Placement(

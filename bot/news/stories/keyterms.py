@@ -82,19 +82,43 @@ def _at_sentence_start(text: str, start: int) -> bool:
     return text[j] in _DASHES and j < start - 1 and j > 0 and text[j - 1].isspace()
 
 
+_WORDS: dict[str, tuple[str, bool] | None] = {}
+"""Each capitalised word's name and whether it is capitalised inside (None: no name); words
+repeat far more than they vary, across texts and within one."""
+_UNKNOWN = ("", False)  # not in ``_WORDS`` yet
+
+
+def _word(word: str) -> tuple[str, bool] | None:
+    """``word``'s name (lower case, without a final dot or "'s") and whether it is
+    capitalised inside ("FedEx", "PayPal"), remembered in ``_WORDS``; None when it names
+    nothing."""
+    if len(_WORDS) >= 100_000:
+        _WORDS.clear()
+    name = word.lower().rstrip(".").removesuffix("'s")
+    found: tuple[str, bool] | None = None
+    if len(name) < 2 or name in _NOT_NAMES or name in NAME_WORDS:
+        pass
+    elif word.isascii():  # the same test at C speed: only A-Z change case there
+        found = (name, word[1:].lower() != word[1:] and word.upper() != word)
+    else:
+        found = (name, any(c.isupper() for c in word[1:]) and any(c.islower() for c in word))
+    _WORDS[word] = found
+    return found
+
+
 def _names(text: str, weight: int, into: Counter[str]) -> None:
     matches = list(_NAME_RE.finditer(text))
+    known = _WORDS.get
     for i, match in enumerate(matches):
-        name = match.group().lower().rstrip(".").removesuffix("'s")
-        if len(name) < 2 or name in _NOT_NAMES or name in NAME_WORDS:
-            continue
-        start = match.start()
         word = match.group()
+        found = known(word, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = _word(word)
+        if found is None:
+            continue
+        name, camel = found
+        start = match.start()
         # A word capitalised inside ("FedEx", "PayPal") is a name wherever it stands.
-        if word.isascii():  # the same test at C speed: only A-Z change case there
-            camel = word[1:].lower() != word[1:] and word.upper() != word
-        else:
-            camel = any(c.isupper() for c in word[1:]) and any(c.islower() for c in word)
         if not camel and _at_sentence_start(text, start):
             # Every word is capitalised there; only one followed by another capitalised word
             # ("Sofia Marques to lead...") is taken for a name.
