@@ -382,7 +382,7 @@ def test_config_is_validated() -> None:
     with pytest.raises(ValueError):
         StoryConfig(merge_threshold=1.5)
     with pytest.raises(ValueError):
-        StoryConfig(place_weight=-0.1)
+        StoryConfig(term_boost=-0.1)
 
 
 # --- restarts and determinism -----------------------------------------------------------------

@@ -636,37 +636,24 @@ class StoryClusterer:
                 or main.isdisjoint(story.companies)
                 or terms.numbers.keys().isdisjoint(story.numbers)
                 or abs(item.published - story.seconds / story.size) > slack
-                or self._penalty(item, story) == math.inf
+                or self._blocked(item, story)
             ):
                 continue
             found.append((self._cosine(item.features, story), story.story_id))
         return max(found)[1] if found else None
 
-    def _penalty(self, item: Prepared, story: _Story) -> float:
-        """What pushes an item away from a story: key terms they disagree on, a source that
-        already reported it, a title-only item with no key term in common, time apart."""
-        config = self.config
-        mine, theirs = item.views(), story.term_views()
+    @staticmethod
+    def _blocked(item: Prepared, story: _Story) -> bool:
+        """Whether an item may never join a story, whatever the join model says: another
+        headline place or company, or a title-only post against its own source's story."""
         # A report about other companies than the story's is another event, whatever else it
         # shares ("Allegro under scrutiny in Turkey" / "TikTok Shop faces Turkish probe").
-        if _vetoed(mine, theirs):
-            return math.inf
-        penalty = _terms_penalty(config, mine, theirs)
-        if item.source in story.sources:
-            penalty += config.source_weight
-        if item.short:
-            # A title-only post (a forum thread, a changelog line) never joins a story that
-            # only its own source told: that is the source's next post, not another report.
-            # (A wire's update still joins a story that other outlets told too.)
-            if len(story.sources) == 1 and item.source in story.sources:
-                return math.inf
-            if not _shares_key_term(item, story):
-                penalty += config.short_margin
-        middle = story.seconds / story.size
-        gap = abs(item.published - middle) - config.time_slack.total_seconds()
-        if gap > 0:
-            penalty += config.time_weight * gap / config.window.total_seconds()
-        return penalty
+        if _vetoed(item.views(), story.term_views()):
+            return True
+        # A title-only post (a forum thread, a changelog line) never joins a story that only
+        # its own source told: that is the source's next post, not another report. (A wire's
+        # update still joins a story that other outlets told too.)
+        return item.short and len(story.sources) == 1 and item.source in story.sources
 
     # --- merging ------------------------------------------------------------------------------
 
@@ -802,31 +789,21 @@ class StoryClusterer:
                     and theirs[1].main.keys().isdisjoint(story.numbers)
                 )
                 or abs(middle - other.seconds / other.size) > slack
-                or self._story_penalty(story, other) == math.inf
+                or self._stories_blocked(story, other)
             ):
                 continue
             found.append((_centroid_cosine(story, other), other.story_id))
         return self._stories[max(found)[1]] if found else None
 
-    def _story_penalty(self, a: _Story, b: _Story) -> float:
-        """The item penalty's counterpart for two stories (the smaller one as the item)."""
-        config = self.config
+    @staticmethod
+    def _stories_blocked(a: _Story, b: _Story) -> bool:
+        """Whether two stories may never become one: the smaller one headlined with another
+        place or company than the larger ("halts parcels to Germany" / "... to the US"),
+        however alike their words. A report silent on the place may join either, but it never
+        makes them one."""
         if a.size > b.size:
             a, b = b, a
-        views_a, views_b = a.merge_views(), b.merge_views()
-        # Two stories headlined with different places or different companies are look-alikes
-        # ("halts parcels to Germany" / "... to the US"), however alike their words: a report
-        # silent on the place may join either, but it never makes them one.
-        if _vetoed(views_a, views_b):
-            return math.inf
-        penalty = _terms_penalty(config, views_a, views_b)
-        shared = len(a.sources.keys() & b.sources.keys())
-        if shared:
-            penalty += config.source_weight * shared / min(len(a.sources), len(b.sources))
-        gap = abs(a.seconds / a.size - b.seconds / b.size) - config.time_slack.total_seconds()
-        if gap > 0:
-            penalty += config.time_weight * gap / config.window.total_seconds()
-        return penalty
+        return _vetoed(a.merge_views(), b.merge_views())
 
     def _merge(self, a: _Story, b: _Story) -> None:
         """One story of two: the smaller's items move into the larger (ties: the older)."""
@@ -889,38 +866,6 @@ def _vetoed(
 def _disjoint(mine: TermView, theirs: TermView) -> bool:
     """Whether ``theirs`` mentions no main term of ``mine``, nor a place related to one."""
     return view_agreement(mine, theirs, both_ways=False) == 0.0
-
-
-def _terms_penalty(
-    config: StoryConfig,
-    mine: Views,
-    theirs: Views,
-) -> float:
-    """Disagreement on key terms, 0 when either side is silent on a kind.
-
-    Headline places and companies go one way (the item's must be among the story's: a story
-    of a launch in four countries takes a report headlined with one of them) and count
-    squared, so that a partial overlap costs little and no overlap ("fined in Spain" against
-    "fined in Italy", "JD.com halts parcels" against "Coupang halts parcels") costs the full
-    weight. Numbers and names go one way and count linearly: reports of one event quote
-    different figures and people, and an item may lack some. Names count only when the
-    item's headline names someone.
-    """
-    places, numbers, companies, names = zip(mine, theirs, strict=True)
-    penalty = 0.0
-    for (a, b), weight in ((places, config.place_weight), (companies, config.company_weight)):
-        if weight and a.main_total and b.full:
-            miss = 1.0 - view_agreement(a, b, both_ways=False)
-            penalty += weight * miss * miss
-    a, b = numbers
-    if config.number_weight and a.main_total and b.full:
-        penalty += config.number_weight * (1.0 - view_agreement(a, b, both_ways=False))
-    a, b = names
-    # Only people a headline names tell events apart ("Gentz steps down" / "Ritter steps
-    # down"); those a text quotes (analysts, spokespeople) differ from report to report.
-    if config.name_weight and a.full >= _HEADLINE_NAME and b.full:
-        penalty += config.name_weight * (1.0 - view_agreement(a, b, both_ways=False))
-    return penalty
 
 
 def _shares_key_term(item: Prepared, story: _Story) -> bool:

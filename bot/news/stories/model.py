@@ -34,10 +34,6 @@ class StoryConfig:
       kept for twice the window after their last report, then forgotten.
     - ``max_candidates``: how many stories are scored per item (those sharing the item's
       rarest terms); the rest are never considered.
-    - ``place_weight``, ``number_weight``, ``company_weight``, ``name_weight``,
-      ``source_weight``, ``short_margin``, ``time_weight``: the hand-set rule's penalties,
-      which the learned models replaced; they no longer change a decision and are kept so
-      that configurations naming them still load.
     - ``time_slack``: no time signal within this much of a story's mean date.
     - ``event_floor``: how much of an item's cosine with a story must come from words that
       say what happened (not key terms, company or place names): a company and a country in
@@ -52,13 +48,6 @@ class StoryConfig:
     merge_threshold: float = 0.22
     window: timedelta = timedelta(hours=72)
     max_candidates: int = 8
-    place_weight: float = 0.50
-    number_weight: float = 0.02
-    company_weight: float = 0.40
-    name_weight: float = 0.07
-    source_weight: float = 0.25
-    short_margin: float = 0.05
-    time_weight: float = 1.00
     time_slack: timedelta = timedelta(hours=12)
     event_floor: float = 0.10
     term_boost: float = 1.0
@@ -72,17 +61,7 @@ class StoryConfig:
             raise ValueError("window must be positive and time_slack not negative")
         if self.max_candidates < 1 or self.title_weight < 1 or self.summary_words < 0:
             raise ValueError("max_candidates and title_weight must be at least 1")
-        weights = (
-            self.place_weight,
-            self.number_weight,
-            self.company_weight,
-            self.name_weight,
-            self.source_weight,
-            self.short_margin,
-            self.time_weight,
-            self.term_boost,
-            self.event_floor,
-        )
+        weights = (self.term_boost, self.event_floor)
         if any(w < 0 or not math.isfinite(w) for w in weights):
             raise ValueError("weights must be finite and not negative")
 
