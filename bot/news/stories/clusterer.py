@@ -588,12 +588,10 @@ class StoryClusterer:
         """What the join model reads (``pairscore.JOIN_SIGNALS``), or None when a hard rule
         keeps the item out: another headline company or place than the story's, or a
         title-only post against a story only its own source told."""
-        mine, theirs = item.views(), story.term_views()
-        if _vetoed(mine, theirs):
+        if self._blocked(item, story):
             return None
+        mine, theirs = item.views(), story.term_views()  # both kept once made
         same_source = item.source in story.sources
-        if item.short and same_source and len(story.sources) == 1:
-            return None
         config = self.config
         agreements = _agreements(mine, theirs)
         shares = _shares_key_term(item, story)
@@ -728,9 +726,9 @@ class StoryClusterer:
         for a partner."""
         if (a.size, a.story_id) > (b.size, b.story_id):
             a, b = b, a
-        mine, theirs = a.merge_views(), b.merge_views()
-        if _vetoed(mine, theirs):
+        if self._stories_blocked(a, b):
             return None
+        mine, theirs = a.merge_views(), b.merge_views()  # both kept once made
         join_model = self._join_model
         logits: list[float] = []
         for item in a.members.values():
