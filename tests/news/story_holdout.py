@@ -65,6 +65,12 @@ method was being changed on the five above, by someone who never read or ran the
 code; 24 events "q01".."q24" of 31 August - 6 September 2026, told by 12-13 outlets each, and
 132 look-alike events; labels as above, its README lists them), is loaded by
 :func:`load_holdout6`. Report only, scored once at the end.
+
+A seventh held-out set, ``tests/data/stories_holdout7/items.jsonl`` (written by hand, after all
+six above had been used to tune the method, by someone who never read or ran the clustering
+code; 24 events "r01".."r24" of 13-19 July 2026, told by 12-13 outlets each, and 127 look-alike
+events; labels as above, its README lists them), is loaded by :func:`load_holdout7`. Report
+only, scored once.
 """
 
 from __future__ import annotations
@@ -87,6 +93,7 @@ HOLDOUT3_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout3
 HOLDOUT4_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout4" / "items.jsonl"
 HOLDOUT5_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout5" / "items.jsonl"
 HOLDOUT6_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout6" / "items.jsonl"
+HOLDOUT7_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout7" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -114,7 +121,7 @@ class Row:
     @property
     def half(self) -> Literal["tune", "test"]:
         # The fresh held-out sets report only.
-        if self.main_event.startswith(("h", "k", "m", "p", "q")):
+        if self.main_event.startswith(("h", "k", "m", "p", "q", "r")):
             return "test"
         if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
@@ -157,6 +164,11 @@ def holdout5_rows() -> list[Row]:
 def holdout6_rows() -> list[Row]:
     """Every row of the sixth held-out set (``stories_holdout6/items.jsonl``)."""
     return _read_files([HOLDOUT6_FILE])
+
+
+def holdout7_rows() -> list[Row]:
+    """Every row of the seventh held-out set (``stories_holdout7/items.jsonl``)."""
+    return _read_files([HOLDOUT7_FILE])
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -248,6 +260,14 @@ def load_holdout6(order: Order = "published") -> list[LabelledItem]:
     Report on it, once; never tune on it (see ``tests/data/stories_holdout6/README.md``).
     """
     return _labelled(holdout6_rows(), order)
+
+
+def load_holdout7(order: Order = "published") -> list[LabelledItem]:
+    """The seventh held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it, once; never tune on it (see ``tests/data/stories_holdout7/README.md``).
+    """
+    return _labelled(holdout7_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:
