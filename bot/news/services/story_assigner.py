@@ -35,9 +35,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.news.ports import Clock, StoryRepository
 from bot.news.services.story_placing import InlinePlacer, Placement, Placer
@@ -51,6 +54,15 @@ from bot.news.stories.model import (
 )
 
 log = logging.getLogger("shopwire.stories")
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Items to place together, and the first of the story ids reserved for them."""
+
+    items: tuple[StoryItem, ...]
+    first_id: int
+
 
 BATCH = 500
 MAX_PER_RUN = 20 * BATCH
@@ -87,6 +99,7 @@ class StoryAssigner:
         self._saved_at: datetime | None = None
         # Stories whose headline waits for the end of the run (kept if a run fails).
         self._changed: set[int] = set()
+        self._warm = False  # the headline code loaded in this process
 
     @property
     def config(self) -> StoryConfig:
@@ -97,49 +110,80 @@ class StoryAssigner:
         """Assign unassigned items (at most ``MAX_PER_RUN``, oldest first); returns how many
         were assigned.
 
-        The next batch is placed while the last one is saved: the clusterer (another thread or
-        process) and the database work side by side, and neither waits for the other.
+        The next batch is placed while the last one is saved, and read (its story ids
+        reserved) while this one is placed: the clusterer (another thread or process) and the
+        database work side by side, and the clusterer never waits for a read. Once the last
+        batch is placed, the clusterer encodes its state (when a save is due) while this
+        process stores that batch and chooses the run's headlines.
         """
         self.start()
-        assigned = 0
         # Items older than two windows could join no live story; skipping them also keeps an
         # upgraded database from clustering its whole archive at once.
         since = self._clock.now() - 2 * self._config.window
-        batch = await self._unassigned(since, set())
-        placing: asyncio.Task[Placement] | None = None
+        batch = await self._next_batch(since, set())
+        if batch is None:
+            await self._summarise_changed()
+            return 0
+        state: asyncio.Task[bytes] | None = None
         try:
-            if batch:
-                placer = await self._ready()
-                placing = asyncio.create_task(self._place(placer, batch))
-            while placing is not None:
-                placement = await placing
-                placing = None
-                done, batch = batch, []
-                if len(done) == BATCH and assigned + len(done) < MAX_PER_RUN:
-                    # Not saved yet: they would be read again.
-                    batch = await self._unassigned(since, {item.item_id for item in done})
-                if batch:
-                    placing = asyncio.create_task(self._place(placer, batch))
-                assigned += await self._save(done, placement)
-            if assigned:
-                self._unsaved = True
+            try:
+                assigned, state = await self._place_all(since, batch)
+            except BaseException:
+                # The clusterer moved on and the database did not: rebuild it from what was
+                # stored next time rather than answer from a state nobody saved.
+                self._trust_state = self._unsaved = False
+                await self._let_go()
+                raise
+            self._unsaved = True
+            await self._summarise_changed()
+        except BaseException:
+            await _settled(state)
+            raise
+        # After the headlines: the state only spares a restart a rebuild.
+        await self._store_state(state)
+        log.info("stories assigned=%d", assigned)
+        return assigned
+
+    async def _place_all(
+        self, since: datetime, batch: _Batch
+    ) -> tuple[int, asyncio.Task[bytes] | None]:
+        """Place and save ``batch`` and those after it; how many items were placed, and the
+        clusterer's state being encoded (None when no save is due)."""
+        # The headline code loads (and builds its tables) while the first batch is placed.
+        warming = None if self._warm else asyncio.create_task(asyncio.to_thread(_warm_up))
+        placing: asyncio.Task[Placement] | None = None
+        placed: tuple[_Batch, Placement] | None = None
+        current: _Batch | None = batch
+        assigned = 0
+        try:
+            placer = await self._ready()
+            while current is not None:
+                placing = asyncio.create_task(self._place(placer, current))
+                await _settled(warming)
+                self._warm, warming = True, None
+                if placed is not None:
+                    assigned += await self._save(*placed)
+                # Read while the clusterer places: it starts on the next batch at once. What
+                # came before is saved (the batch being placed is not: it is left out).
+                upcoming, ids = None, {item.item_id for item in current.items}
+                if len(ids) == BATCH and assigned + len(ids) < MAX_PER_RUN:
+                    upcoming = await self._next_batch(since, ids)
+                placed = (current, await placing)
+                placing, current = None, upcoming
         except BaseException:
             if placing is not None:
                 placing.cancel()
-                with contextlib.suppress(BaseException):
-                    await placing
-            # The clusterer moved on and the database did not: rebuild it from what was
-            # stored next time rather than answer from a state nobody saved.
-            self._trust_state = self._unsaved = False
-            await self._let_go()
+            await _settled(placing)
+            await _settled(warming)
             raise
-        await self._summarise_changed()
-        # After the headlines: saving megabytes of state must not hold back the stories the
-        # run made; it only spares a restart a rebuild.
-        if assigned:
-            await self._save_state_now(due_only=True)
-            log.info("stories assigned=%d", assigned)
-        return assigned
+        assert placed is not None
+        state = self._encode_state_if_due(placer)
+        try:
+            assigned += await self._save(*placed)
+        except BaseException:
+            await _settled(state)
+            raise
+        return assigned, state
 
     def start(self) -> None:
         """Start the clusterer's home now (a worker process starts up) rather than when the
@@ -169,12 +213,31 @@ class StoryAssigner:
         Encoding and writing it costs about a tenth of a second at 10,000 items: the bot saves
         it every few minutes and when it stops; a crash in between costs a rebuild."""
         placer, now = self._placer, self._clock.now()
-        if placer is None or not self._unsaved:
-            return
-        if due_only and self._saved_at is not None and now - self._saved_at < SAVE_EVERY:
+        if placer is None or not self._unsaved or (due_only and not self._due(now)):
             return
         state = await placer.snapshot()
         await self._stories.save_clusterer_state(state, now)
+        self._unsaved, self._saved_at = False, now
+
+    def _due(self, now: datetime) -> bool:
+        return self._saved_at is None or now - self._saved_at >= SAVE_EVERY
+
+    def _encode_state_if_due(self, placer: Placer) -> asyncio.Task[bytes] | None:
+        """The clusterer's state, encoded (in its own thread or process) while the run's last
+        batch is stored, if a save is due; written once the run's stories are."""
+        return asyncio.create_task(placer.snapshot()) if self._due(self._clock.now()) else None
+
+    async def _store_state(self, state: asyncio.Task[bytes] | None) -> None:
+        """Write the state ``_encode_state_if_due`` encoded; a failure only logged (as
+        ``_save_state_now``)."""
+        if state is None:
+            return
+        now = self._clock.now()
+        try:
+            await self._stories.save_clusterer_state(await state, now)
+        except Exception as exc:
+            log.warning("stories: the clusterer state was not saved: %s", exc)
+            return
         self._unsaved, self._saved_at = False, now
 
     async def _let_go(self) -> None:
@@ -183,21 +246,25 @@ class StoryAssigner:
                 await placer.close()
         self._placer = self._started = None
 
-    async def _unassigned(self, since: datetime, placing: set[int]) -> list[StoryItem]:
-        """The next batch to place: the oldest unassigned items but those being placed."""
+    async def _next_batch(self, since: datetime, placing: set[int]) -> _Batch | None:
+        """The next batch to place (the oldest unassigned items but those being placed) and
+        its story ids, or None when nothing is left.
+
+        Ids come from the database, a block per batch (a batch starts at most one story per
+        item): a process that lost its turn while another placed stories, or one started
+        beside it, can never give out an id twice. Unused ids are only gaps."""
         found = await self._stories.unassigned(BATCH + len(placing), since=since)
-        return [item for item in found if item.item_id not in placing][:BATCH]
+        items = tuple(item for item in found if item.item_id not in placing)[:BATCH]
+        if not items:
+            return None
+        return _Batch(items, await self._stories.reserve_story_ids(len(items)))
 
-    async def _place(self, placer: Placer, batch: list[StoryItem]) -> Placement:
-        # Ids come from the database, a block per batch (a batch starts at most one story per
-        # item): a process that lost its turn while another placed stories, or one started
-        # beside it, can never give out an id twice. Unused ids are only gaps.
-        first = await self._stories.reserve_story_ids(len(batch))
-        return await placer.place(batch, self._clock.now(), first)
+    async def _place(self, placer: Placer, batch: _Batch) -> Placement:
+        return await placer.place(batch.items, self._clock.now(), batch.first_id)
 
-    async def _save(self, batch: list[StoryItem], placement: Placement) -> int:
+    async def _save(self, batch: _Batch, placement: Placement) -> int:
         pairs, merges = list(placement.pairs), list(placement.merges)
-        summaries = await self._new_summaries(batch, pairs, merges)
+        summaries = await self._new_summaries(batch.items, pairs, merges)
         prepared = dict(placement.prepared)
         now = self._clock.now()
         await self._stories.save(pairs, summaries, now, merges=merges, prepared=prepared)
@@ -304,6 +371,23 @@ class StoryAssigner:
         if restored.unreadable:
             older = await self._stories.unprepared(since, also=list(restored.unreadable))
         return older
+
+
+async def _settled(task: asyncio.Future[Any] | None) -> None:
+    """Wait for ``task`` to end, whatever its outcome (a failed run's cleanup: a call to the
+    clusterer is never left half way, or its reply would be the next call's)."""
+    if task is not None:
+        await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()  # seen: not reported as never retrieved
+
+
+def _warm_up() -> None:
+    """Load the headline code and build the key-term tables its first comparison reads."""
+    from bot.news.stories.keyterms import key_terms
+
+    importlib.import_module("bot.news.stories.headline")
+    key_terms("", "Amazon will raise seller fees in Germany by 5% from March.", ())
 
 
 def _summarise(groups: Mapping[int, Sequence[StoryItem]]) -> list[StorySummary]:
