@@ -100,6 +100,7 @@ class StoryAssigner:
         # Stories whose headline waits for the end of the run (kept if a run fails).
         self._changed: set[int] = set()
         self._warm = False  # the headline code loaded in this process
+        self._storing: asyncio.Task[None] | None = None  # the last run's state being stored
 
     @property
     def config(self) -> StoryConfig:
@@ -139,10 +140,18 @@ class StoryAssigner:
         except BaseException:
             await _settled(state)
             raise
-        # After the headlines: the state only spares a restart a rebuild.
-        await self._store_state(state)
+        # Stored after the run, beside what comes next: the state only spares a restart a
+        # rebuild, and nothing waits for it but the clusterer's next call (``_ready``).
+        if state is not None:
+            self._storing = asyncio.create_task(self._store_state(state))
         log.info("stories assigned=%d", assigned)
         return assigned
+
+    async def state_stored(self) -> None:
+        """Wait until the clusterer's state that the last run encoded is stored (or failed
+        to be: a failure is only logged)."""
+        storing, self._storing = self._storing, None
+        await _settled(storing)
 
     async def _place_all(
         self, since: datetime, batch: _Batch
@@ -155,6 +164,7 @@ class StoryAssigner:
         placed: tuple[_Batch, Placement] | None = None
         current: _Batch | None = batch
         assigned = 0
+        reading: asyncio.Task[None] | None = None
         try:
             placer = await self._ready()
             while current is not None:
@@ -162,7 +172,11 @@ class StoryAssigner:
                 await _settled(warming)
                 self._warm, warming = True, None
                 if placed is not None:
-                    assigned += await self._save(*placed)
+                    await _settled(reading)
+                    saved, ahead = await self._save(*placed)
+                    assigned += saved
+                    # While the clusterer places: the run's end then finds them read.
+                    reading = asyncio.create_task(asyncio.to_thread(_read_ahead, ahead))
                 # Read while the clusterer places: it starts on the next batch at once. What
                 # came before is saved (the batch being placed is not: it is left out).
                 upcoming, ids = None, {item.item_id for item in current.items}
@@ -175,11 +189,13 @@ class StoryAssigner:
                 placing.cancel()
             await _settled(placing)
             await _settled(warming)
+            await _settled(reading)
             raise
         assert placed is not None
+        await _settled(reading)
         state = self._encode_state_if_due(placer)
         try:
-            assigned += await self._save(*placed)
+            assigned += (await self._save(*placed))[0]
         except BaseException:
             await _settled(state)
             raise
@@ -194,6 +210,7 @@ class StoryAssigner:
     async def close(self) -> None:
         """Save the clusterer's state if it placed items since it was last saved, then let go
         of it (a worker process stops); the next run restores it."""
+        await self.state_stored()
         await self._save_state_now(due_only=False)
         await self._let_go()
 
@@ -241,6 +258,7 @@ class StoryAssigner:
         self._unsaved, self._saved_at = False, now
 
     async def _let_go(self) -> None:
+        await self.state_stored()
         for placer in (self._placer, self._started):
             if placer is not None:
                 await placer.close()
@@ -262,23 +280,25 @@ class StoryAssigner:
     async def _place(self, placer: Placer, batch: _Batch) -> Placement:
         return await placer.place(batch.items, self._clock.now(), batch.first_id)
 
-    async def _save(self, batch: _Batch, placement: Placement) -> int:
+    async def _save(self, batch: _Batch, placement: Placement) -> tuple[int, list[StoryItem]]:
+        """Store a placed batch; how many items it placed, and the first reports of the
+        stories it touched whose headline waits for the end of the run."""
         pairs, merges = list(placement.pairs), list(placement.merges)
-        summaries = await self._new_summaries(batch.items, pairs, merges)
+        summaries, waiting = await self._new_summaries(batch.items, pairs, merges)
         prepared = dict(placement.prepared)
         now = self._clock.now()
         await self._stories.save(pairs, summaries, now, merges=merges, prepared=prepared)
-        return len(pairs)
+        return len(pairs), waiting
 
     async def _new_summaries(
         self,
         batch: Sequence[StoryItem],
         pairs: Sequence[tuple[int, int]],
         merges: Sequence[StoryMerge],
-    ) -> list[StorySummary]:
+    ) -> tuple[list[StorySummary], list[StoryItem]]:
         """The summary of every story the step started (its row must exist before its items
         are placed in it); every older story whose first reports it changed is noted, to be
-        summarised once when the run ends."""
+        summarised once when the run ends (returned: the first reports of those it touched)."""
         # Merges name the story their items are in now (``take_merges``).
         into = {m.story_id: m.into_id for m in merges}
         self._changed = {into.get(story_id, story_id) for story_id in self._changed}
@@ -300,7 +320,14 @@ class StoryAssigner:
             and stored.get(story_id)
             and _changes_sample(stored[story_id], fresh[story_id])
         )
-        return await asyncio.to_thread(_summarise, {s: fresh[s] for s in started})
+        waiting = [
+            item
+            for story_id in touched
+            if story_id in self._changed and stored.get(story_id)
+            for item in _first(stored[story_id], fresh[story_id])
+        ]
+        summaries = await asyncio.to_thread(_summarise, {s: fresh[s] for s in started})
+        return summaries, waiting
 
     async def _summarise_changed(self) -> None:
         """Summarise, from what is stored, every story whose first reports changed since it
@@ -318,6 +345,8 @@ class StoryAssigner:
         await self._ready()
 
     async def _ready(self) -> Placer:
+        # The clusterer answers one call at a time: the last run's state is encoded first.
+        await self.state_stored()
         if self._placer is None:
             now = self._clock.now()
             since = now - 2 * self._config.window
@@ -395,6 +424,17 @@ def _summarise(groups: Mapping[int, Sequence[StoryItem]]) -> list[StorySummary]:
     from bot.news.stories.headline import summarize_story
 
     return [summarize_story(story_id, list(items)) for story_id, items in groups.items() if items]
+
+
+def _read_ahead(items: Sequence[StoryItem]) -> None:
+    from bot.news.stories.headline import read_ahead
+
+    read_ahead(items)
+
+
+def _first(stored: Sequence[StoryItem], fresh: Sequence[StoryItem]) -> list[StoryItem]:
+    """A story's first ``SAMPLE`` reports once ``fresh`` joins ``stored`` (its first ones)."""
+    return sorted([*stored, *fresh], key=lambda item: (item.published, item.item_id))[:SAMPLE]
 
 
 def _changes_sample(stored: Sequence[StoryItem], fresh: Sequence[StoryItem]) -> bool:
