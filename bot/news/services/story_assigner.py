@@ -271,8 +271,7 @@ class StoryAssigner:
         Ids come from the database, a block per batch (a batch starts at most one story per
         item): a process that lost its turn while another placed stories, or one started
         beside it, can never give out an id twice. Unused ids are only gaps."""
-        found = await self._stories.unassigned(BATCH + len(placing), since=since)
-        items = tuple(item for item in found if item.item_id not in placing)[:BATCH]
+        items = tuple(await self._stories.unassigned(BATCH, since=since, besides=sorted(placing)))
         if not items:
             return None
         return _Batch(items, await self._stories.reserve_story_ids(len(items)))
