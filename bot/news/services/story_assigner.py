@@ -6,19 +6,24 @@
     | placer.place(batch)         the clusterer (in a worker thread, or in the bot a worker
     |                             process: ``story_placing``) joins each item to a recent story
     |                             or starts one, then merges the stories it touched with any
-    |                             that tell the same event; the next batch is placed while
-    |                             this one is saved
+    |                             that tell the same event; meanwhile this process saves the
+    |                             batch before, reads the next one (and reserves its ids), and
+    |                             reads ahead the reports the run's end will compare
     | summarize_story(new)        a new story's headline, line and link (it needs a row now)
     | stories.save(...)           one transaction: placements, merges, features, figures
     ...                           (the next batch, until the run has placed what it may)
     | summarize_story(changed)    once per run, for every older story whose first reports the
     | stories.save(summaries)     run changed: headline, line and link from one report
+    | save_clusterer_state(...)   when due: encoded by the clusterer while the last batch is
+                                  saved, stored after the run returns
 
 A story's headline is chosen among its first reports, and a cold poll's reports of one event
 arrive spread over many batches (each feed's items are stored together): summarising each
 story once per run, not once per batch that touched it, saves most of that work. Until the
 run ends, a story that gained reports keeps its earlier headline, which still comes with the
-line and link of one of its reports.
+line and link of one of its reports. Those reports are read (headline, lead sentences, their
+vectors: most of a summary's cost) while the clusterer places the batches after, so the run's
+end only compares them.
 
 The clusterer is built only when there is something to place: restored from its saved state
 (``stories.snapshot``: one read; saved when the assigner closes, and after a run every few
