@@ -14,7 +14,8 @@ SQLite storage):
   is not started ahead and its start falls inside the cold poll (the CLI's ``shopwire poll``,
   and the bot before the pool was started ahead). Event-loop lag is sampled every 5 ms;
 - story assignment after it, as its own phase (the bot runs it beside delivery, never in front
-  of it): until every stored item is in a story, and the items per second (wall and CPU);
+  of it): until every stored item is in a story, and the items per second (wall and CPU), the
+  event loop's lag meanwhile, and apart how long the clusterer's state took to be stored after;
 - a no-change poll (every feed answers 304), then its story step (nothing to place);
 - an incremental poll (a fifth of the feeds gain 5 items), then its story step;
 - the story clusterer after a restart (a fresh assigner, its worker started): restored from
@@ -215,14 +216,22 @@ def percentile(values: list[float], fraction: float) -> float:
 async def place_all(assigner: StoryAssigner) -> dict[str, float]:
     """Run story assignment until every stored item is in a story: items, wall and CPU time
     (this process's, and the story worker's: steadier than wall time on a busy machine, and
-    the worker does most of the work)."""
+    the worker does most of the work), and the event loop's lag meanwhile. Then, apart, how
+    long the clusterer's state took to be stored after that (runs store it beside what comes
+    next: waited for here so that the next phase is measured on its own; CPU counted in
+    ``cpu_s``/``worker_cpu_s`` as far as it falls before the runs end)."""
     placed = 0
     worker = story_worker_cpu_s()
+    probe = LagProbe()
+    probe.start()
     started, cpu = time.perf_counter(), time.process_time()
     while assigned := await assigner.run():
         placed += assigned
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     worker = story_worker_cpu_s() - worker
+    lag = await probe.stop()
+    started = time.perf_counter()
+    await assigner.state_stored()
     return {
         "items": placed,
         "s": round(wall, 3),
@@ -230,6 +239,8 @@ async def place_all(assigner: StoryAssigner) -> dict[str, float]:
         "worker_cpu_s": round(worker, 3),
         "items_per_s": round(placed / wall) if placed else 0,
         "items_per_cpu_s": round(placed / cpu) if placed and cpu else 0,
+        "lag_max_ms": lag["lag_max_ms"],
+        "state_stored_after_s": round(time.perf_counter() - started, 3),
     }
 
 

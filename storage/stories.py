@@ -190,12 +190,16 @@ class SqliteStoryRepository:
     def __init__(self, connections: Connections) -> None:
         self._db = connections
 
-    async def unassigned(self, limit: int, *, since: datetime | None = None) -> list[StoryItem]:
+    async def unassigned(
+        self, limit: int, *, since: datetime | None = None, besides: Sequence[int] = ()
+    ) -> list[StoryItem]:
         """Up to ``limit`` shared items not placed in a story yet, oldest ``first_seen`` first.
 
         ``since``, if given, skips items first seen before it (e.g. the history that a
-        database upgraded to stories has: not worth clustering). Private items are never
-        returned. Two queries: the items, then their companies (ids, in the tagger's order).
+        database upgraded to stories has: not worth clustering); ``besides`` are left out
+        (items being placed, not saved yet: skipped here, they are never read). Private items
+        are never returned. Two queries: the items, then their companies (ids, in the
+        tagger's order).
         """
         if limit <= 0:
             return []
@@ -204,10 +208,15 @@ class SqliteStoryRepository:
             SELECT {_STORY_ITEM_COLUMNS}, f.data AS text FROM items AS i
             LEFT JOIN story_features AS f ON f.item_id = i.id
             WHERE i.story_id IS NULL AND i.first_seen >= :since AND {SHARED_ITEMS}
+              AND i.id NOT IN (SELECT value FROM json_each(:besides))
             ORDER BY i.first_seen, i.id
             LIMIT :limit
             """,
-            {"since": -1 if since is None else to_db_time(since), "limit": limit},
+            {
+                "since": -1 if since is None else to_db_time(since),
+                "limit": limit,
+                "besides": json.dumps([int(i) for i in besides]),
+            },
         )
         companies = await self._company_ids([row["id"] for row in rows])
         # With the text features a parser worker read at ingest, where they were stored.

@@ -551,7 +551,12 @@ class StoryPublisher(Publisher, Protocol):
 class StoryRepository(Protocol):
     """Stories (clusters of items about one event) of the shared catalogue."""
 
-    async def unassigned(self, limit: int, *, since: datetime | None = None) -> list[StoryItem]: ...
+    async def unassigned(
+        self, limit: int, *, since: datetime | None = None, besides: Sequence[int] = ()
+    ) -> list[StoryItem]:
+        """Up to ``limit`` shared items not placed in a story yet, oldest first seen first;
+        ``besides`` names items to leave out (those being placed, not stored yet)."""
+        ...
 
     async def held(self, since: datetime) -> list[PreparedItem]: ...
 

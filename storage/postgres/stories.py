@@ -136,22 +136,26 @@ class PostgresStoryRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    async def unassigned(self, limit: int, *, since: datetime | None = None) -> list[StoryItem]:
+    async def unassigned(
+        self, limit: int, *, since: datetime | None = None, besides: Sequence[int] = ()
+    ) -> list[StoryItem]:
         """Up to ``limit`` shared items not placed in a story yet, oldest ``first_seen`` first,
-        with the text features stored at ingest (see ``SqliteStoryRepository.unassigned``)."""
+        but ``besides``, with the text features stored at ingest (see
+        ``SqliteStoryRepository.unassigned``)."""
         if limit <= 0:
             return []
-        parameters: list[Any] = [limit]
+        parameters: list[Any] = [limit, [int(i) for i in besides]]
         after = ""
         if since is not None:
             parameters.append(utc(since))
-            after = "AND i.first_seen >= $2"
+            after = "AND i.first_seen >= $3"
         rows = await read(
             self._pool,
             f"""
             SELECT {_STORY_ITEM_COLUMNS}, f.data AS text FROM items AS i
             LEFT JOIN story_features AS f ON f.item_id = i.id
             WHERE i.story_id IS NULL {after} AND {SHARED}
+              AND NOT (i.id = ANY($2::bigint[]))
             ORDER BY i.first_seen, i.id
             LIMIT $1
             """,

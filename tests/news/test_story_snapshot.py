@@ -4,6 +4,7 @@ stored stories, or that this version cannot read, is refused (the caller rebuild
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from bot.news.adapters.story_worker import ProcessPlacer
 from bot.news.models import Feed
 from bot.news.parent_watch import alive
 from bot.news.services.story_assigner import SAVE_EVERY, StoryAssigner
-from bot.news.services.story_placing import InlinePlacer, Placer
+from bot.news.services.story_placing import InlinePlacer, Placement, Placer
 from bot.news.stories import PreparedItem, StoryClusterer, StoryConfig, StoryItem, snapshot
 from bot.news.stories.snapshot import StateEncoder, _StoredStory, restore
 from storage import Database
@@ -163,6 +164,8 @@ async def _store(db: Database, feeds: dict[str, Feed], batch: Sequence[StoryItem
 async def _placed_all(assigner: StoryAssigner) -> None:
     while await assigner.run():
         pass
+    # The state is stored after the run, beside what comes next.
+    await assigner.state_stored()
 
 
 async def _stories_of(db: Database) -> list[tuple[int, int]]:
@@ -372,6 +375,47 @@ async def test_a_state_that_cannot_be_saved_fails_no_run(
         assert await assigner.run() == 30
         await assigner.close()
         assert await db.stories.clusterer_state() is None
+    finally:
+        await db.close()
+
+
+async def test_a_run_returns_before_its_state_is_stored_and_the_next_run_waits_for_it(
+    tmp_path: Path, items: list[StoryItem], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = _Clock(max(item.published for item in items) + timedelta(hours=1))
+    db = await Database.open(tmp_path / "a.db")
+    order: list[str] = []
+
+    class Recording(InlinePlacer):
+        async def place(self, batch: Sequence[StoryItem], now: datetime, first: int) -> Placement:
+            order.append("place")
+            return await super().place(batch, now, first)
+
+    try:
+        assigner = StoryAssigner(stories=db.stories, clock=clock, placer=Recording)
+        feeds: dict[str, Feed] = {}
+        writing, release = asyncio.Event(), asyncio.Event()
+        write = db.stories.save_clusterer_state
+
+        async def slow(data: bytes, now: datetime) -> None:
+            writing.set()
+            await release.wait()
+            await write(data, now)
+            order.append("stored")
+
+        monkeypatch.setattr(db.stories, "save_clusterer_state", slow)
+        await _store(db, feeds, items[:60])
+        assert await asyncio.wait_for(assigner.run(), CEILING) == 60
+        await asyncio.wait_for(writing.wait(), CEILING)
+        assert await db.stories.clusterer_state() is None  # still being stored
+        await _store(db, feeds, items[60:90])
+        later = asyncio.create_task(assigner.run())
+        release.set()
+        assert await asyncio.wait_for(later, CEILING) == 30
+        # The second run placed only once the first run's state was stored.
+        assert order == ["place", "stored", "place"]
+        await asyncio.wait_for(assigner.close(), CEILING)
+        assert await db.stories.clusterer_state() is not None
     finally:
         await db.close()
 

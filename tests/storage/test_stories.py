@@ -169,6 +169,9 @@ async def test_unassigned_lists_shared_items_oldest_first(db: Storage) -> None:
     assert [i.item_id for i in await db.stories.unassigned(2)] == [b, a]
     assert [i.item_id for i in await db.stories.unassigned(10, since=T0)] == [a, c]
     assert await db.stories.unassigned(0) == []
+    # Items being placed are left out, and the limit counts only the others.
+    assert [i.item_id for i in await db.stories.unassigned(2, besides=[b])] == [a, c]
+    assert [i.item_id for i in await db.stories.unassigned(10, since=T0, besides=[c])] == [a]
 
     await _cluster(db, {1: [b, a]})
     assert [i.item_id for i in await db.stories.unassigned(10)] == [c]

@@ -6,19 +6,24 @@
     | placer.place(batch)         the clusterer (in a worker thread, or in the bot a worker
     |                             process: ``story_placing``) joins each item to a recent story
     |                             or starts one, then merges the stories it touched with any
-    |                             that tell the same event; the next batch is placed while
-    |                             this one is saved
+    |                             that tell the same event; meanwhile this process saves the
+    |                             batch before, reads the next one (and reserves its ids), and
+    |                             reads ahead the reports the run's end will compare
     | summarize_story(new)        a new story's headline, line and link (it needs a row now)
     | stories.save(...)           one transaction: placements, merges, features, figures
     ...                           (the next batch, until the run has placed what it may)
     | summarize_story(changed)    once per run, for every older story whose first reports the
     | stories.save(summaries)     run changed: headline, line and link from one report
+    | save_clusterer_state(...)   when due: encoded by the clusterer while the last batch is
+                                  saved, stored after the run returns
 
 A story's headline is chosen among its first reports, and a cold poll's reports of one event
 arrive spread over many batches (each feed's items are stored together): summarising each
 story once per run, not once per batch that touched it, saves most of that work. Until the
 run ends, a story that gained reports keeps its earlier headline, which still comes with the
-line and link of one of its reports.
+line and link of one of its reports. Those reports are read (headline, lead sentences, their
+vectors: most of a summary's cost) while the clusterer places the batches after, so the run's
+end only compares them.
 
 The clusterer is built only when there is something to place: restored from its saved state
 (``stories.snapshot``: one read; saved when the assigner closes, and after a run every few
@@ -35,9 +40,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.news.ports import Clock, StoryRepository
 from bot.news.services.story_placing import InlinePlacer, Placement, Placer
@@ -51,6 +59,15 @@ from bot.news.stories.model import (
 )
 
 log = logging.getLogger("shopwire.stories")
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Items to place together, and the first of the story ids reserved for them."""
+
+    items: tuple[StoryItem, ...]
+    first_id: int
+
 
 BATCH = 500
 MAX_PER_RUN = 20 * BATCH
@@ -87,6 +104,8 @@ class StoryAssigner:
         self._saved_at: datetime | None = None
         # Stories whose headline waits for the end of the run (kept if a run fails).
         self._changed: set[int] = set()
+        self._warm = False  # the headline code loaded in this process
+        self._storing: asyncio.Task[None] | None = None  # the last run's state being stored
 
     @property
     def config(self) -> StoryConfig:
@@ -97,49 +116,95 @@ class StoryAssigner:
         """Assign unassigned items (at most ``MAX_PER_RUN``, oldest first); returns how many
         were assigned.
 
-        The next batch is placed while the last one is saved: the clusterer (another thread or
-        process) and the database work side by side, and neither waits for the other.
+        The next batch is placed while the last one is saved, and read (its story ids
+        reserved) while this one is placed: the clusterer (another thread or process) and the
+        database work side by side, and the clusterer never waits for a read. Once the last
+        batch is placed, the clusterer encodes its state (when a save is due) while this
+        process stores that batch and chooses the run's headlines.
         """
         self.start()
-        assigned = 0
         # Items older than two windows could join no live story; skipping them also keeps an
         # upgraded database from clustering its whole archive at once.
         since = self._clock.now() - 2 * self._config.window
-        batch = await self._unassigned(since, set())
-        placing: asyncio.Task[Placement] | None = None
+        batch = await self._next_batch(since, set())
+        if batch is None:
+            await self._summarise_changed()
+            return 0
+        state: asyncio.Task[bytes] | None = None
         try:
-            if batch:
-                placer = await self._ready()
-                placing = asyncio.create_task(self._place(placer, batch))
-            while placing is not None:
-                placement = await placing
-                placing = None
-                done, batch = batch, []
-                if len(done) == BATCH and assigned + len(done) < MAX_PER_RUN:
-                    # Not saved yet: they would be read again.
-                    batch = await self._unassigned(since, {item.item_id for item in done})
-                if batch:
-                    placing = asyncio.create_task(self._place(placer, batch))
-                assigned += await self._save(done, placement)
-            if assigned:
-                self._unsaved = True
+            try:
+                assigned, state = await self._place_all(since, batch)
+            except BaseException:
+                # The clusterer moved on and the database did not: rebuild it from what was
+                # stored next time rather than answer from a state nobody saved.
+                self._trust_state = self._unsaved = False
+                await self._let_go()
+                raise
+            self._unsaved = True
+            await self._summarise_changed()
+        except BaseException:
+            await _settled(state)
+            raise
+        # Stored after the run, beside what comes next: the state only spares a restart a
+        # rebuild, and nothing waits for it but the clusterer's next call (``_ready``).
+        if state is not None:
+            self._storing = asyncio.create_task(self._store_state(state))
+        log.info("stories assigned=%d", assigned)
+        return assigned
+
+    async def state_stored(self) -> None:
+        """Wait until the clusterer's state that the last run encoded is stored (or failed
+        to be: a failure is only logged)."""
+        storing, self._storing = self._storing, None
+        await _settled(storing)
+
+    async def _place_all(
+        self, since: datetime, batch: _Batch
+    ) -> tuple[int, asyncio.Task[bytes] | None]:
+        """Place and save ``batch`` and those after it; how many items were placed, and the
+        clusterer's state being encoded (None when no save is due)."""
+        # The headline code loads (and builds its tables) while the first batch is placed.
+        warming = None if self._warm else asyncio.create_task(asyncio.to_thread(_warm_up))
+        placing: asyncio.Task[Placement] | None = None
+        placed: tuple[_Batch, Placement] | None = None
+        current: _Batch | None = batch
+        assigned = 0
+        reading: asyncio.Task[None] | None = None
+        try:
+            placer = await self._ready()
+            while current is not None:
+                placing = asyncio.create_task(self._place(placer, current))
+                await _settled(warming)
+                self._warm, warming = True, None
+                if placed is not None:
+                    await _settled(reading)
+                    saved, ahead = await self._save(*placed)
+                    assigned += saved
+                    # While the clusterer places: the run's end then finds them read.
+                    reading = asyncio.create_task(asyncio.to_thread(_read_ahead, ahead))
+                # Read while the clusterer places: it starts on the next batch at once. What
+                # came before is saved (the batch being placed is not: it is left out).
+                upcoming, ids = None, {item.item_id for item in current.items}
+                if len(ids) == BATCH and assigned + len(ids) < MAX_PER_RUN:
+                    upcoming = await self._next_batch(since, ids)
+                placed = (current, await placing)
+                placing, current = None, upcoming
         except BaseException:
             if placing is not None:
                 placing.cancel()
-                with contextlib.suppress(BaseException):
-                    await placing
-            # The clusterer moved on and the database did not: rebuild it from what was
-            # stored next time rather than answer from a state nobody saved.
-            self._trust_state = self._unsaved = False
-            await self._let_go()
+            await _settled(placing)
+            await _settled(warming)
+            await _settled(reading)
             raise
-        await self._summarise_changed()
-        # After the headlines: saving megabytes of state must not hold back the stories the
-        # run made; it only spares a restart a rebuild.
-        if assigned:
-            await self._save_state_now(due_only=True)
-            log.info("stories assigned=%d", assigned)
-        return assigned
+        assert placed is not None
+        await _settled(reading)
+        state = self._encode_state_if_due(placer)
+        try:
+            assigned += (await self._save(*placed))[0]
+        except BaseException:
+            await _settled(state)
+            raise
+        return assigned, state
 
     def start(self) -> None:
         """Start the clusterer's home now (a worker process starts up) rather than when the
@@ -150,6 +215,7 @@ class StoryAssigner:
     async def close(self) -> None:
         """Save the clusterer's state if it placed items since it was last saved, then let go
         of it (a worker process stops); the next run restores it."""
+        await self.state_stored()
         await self._save_state_now(due_only=False)
         await self._let_go()
 
@@ -169,49 +235,74 @@ class StoryAssigner:
         Encoding and writing it costs about a tenth of a second at 10,000 items: the bot saves
         it every few minutes and when it stops; a crash in between costs a rebuild."""
         placer, now = self._placer, self._clock.now()
-        if placer is None or not self._unsaved:
-            return
-        if due_only and self._saved_at is not None and now - self._saved_at < SAVE_EVERY:
+        if placer is None or not self._unsaved or (due_only and not self._due(now)):
             return
         state = await placer.snapshot()
         await self._stories.save_clusterer_state(state, now)
         self._unsaved, self._saved_at = False, now
 
+    def _due(self, now: datetime) -> bool:
+        return self._saved_at is None or now - self._saved_at >= SAVE_EVERY
+
+    def _encode_state_if_due(self, placer: Placer) -> asyncio.Task[bytes] | None:
+        """The clusterer's state, encoded (in its own thread or process) while the run's last
+        batch is stored, if a save is due; written once the run's stories are."""
+        return asyncio.create_task(placer.snapshot()) if self._due(self._clock.now()) else None
+
+    async def _store_state(self, state: asyncio.Task[bytes] | None) -> None:
+        """Write the state ``_encode_state_if_due`` encoded; a failure only logged (as
+        ``_save_state_now``)."""
+        if state is None:
+            return
+        now = self._clock.now()
+        try:
+            await self._stories.save_clusterer_state(await state, now)
+        except Exception as exc:
+            log.warning("stories: the clusterer state was not saved: %s", exc)
+            return
+        self._unsaved, self._saved_at = False, now
+
     async def _let_go(self) -> None:
+        await self.state_stored()
         for placer in (self._placer, self._started):
             if placer is not None:
                 await placer.close()
         self._placer = self._started = None
 
-    async def _unassigned(self, since: datetime, placing: set[int]) -> list[StoryItem]:
-        """The next batch to place: the oldest unassigned items but those being placed."""
-        found = await self._stories.unassigned(BATCH + len(placing), since=since)
-        return [item for item in found if item.item_id not in placing][:BATCH]
+    async def _next_batch(self, since: datetime, placing: set[int]) -> _Batch | None:
+        """The next batch to place (the oldest unassigned items but those being placed) and
+        its story ids, or None when nothing is left.
 
-    async def _place(self, placer: Placer, batch: list[StoryItem]) -> Placement:
-        # Ids come from the database, a block per batch (a batch starts at most one story per
-        # item): a process that lost its turn while another placed stories, or one started
-        # beside it, can never give out an id twice. Unused ids are only gaps.
-        first = await self._stories.reserve_story_ids(len(batch))
-        return await placer.place(batch, self._clock.now(), first)
+        Ids come from the database, a block per batch (a batch starts at most one story per
+        item): a process that lost its turn while another placed stories, or one started
+        beside it, can never give out an id twice. Unused ids are only gaps."""
+        items = tuple(await self._stories.unassigned(BATCH, since=since, besides=sorted(placing)))
+        if not items:
+            return None
+        return _Batch(items, await self._stories.reserve_story_ids(len(items)))
 
-    async def _save(self, batch: list[StoryItem], placement: Placement) -> int:
+    async def _place(self, placer: Placer, batch: _Batch) -> Placement:
+        return await placer.place(batch.items, self._clock.now(), batch.first_id)
+
+    async def _save(self, batch: _Batch, placement: Placement) -> tuple[int, list[StoryItem]]:
+        """Store a placed batch; how many items it placed, and the first reports of the
+        stories it touched whose headline waits for the end of the run."""
         pairs, merges = list(placement.pairs), list(placement.merges)
-        summaries = await self._new_summaries(batch, pairs, merges)
+        summaries, waiting = await self._new_summaries(batch.items, pairs, merges)
         prepared = dict(placement.prepared)
         now = self._clock.now()
         await self._stories.save(pairs, summaries, now, merges=merges, prepared=prepared)
-        return len(pairs)
+        return len(pairs), waiting
 
     async def _new_summaries(
         self,
         batch: Sequence[StoryItem],
         pairs: Sequence[tuple[int, int]],
         merges: Sequence[StoryMerge],
-    ) -> list[StorySummary]:
+    ) -> tuple[list[StorySummary], list[StoryItem]]:
         """The summary of every story the step started (its row must exist before its items
         are placed in it); every older story whose first reports it changed is noted, to be
-        summarised once when the run ends."""
+        summarised once when the run ends (returned: the first reports of those it touched)."""
         # Merges name the story their items are in now (``take_merges``).
         into = {m.story_id: m.into_id for m in merges}
         self._changed = {into.get(story_id, story_id) for story_id in self._changed}
@@ -233,7 +324,14 @@ class StoryAssigner:
             and stored.get(story_id)
             and _changes_sample(stored[story_id], fresh[story_id])
         )
-        return await asyncio.to_thread(_summarise, {s: fresh[s] for s in started})
+        waiting = [
+            item
+            for story_id in touched
+            if story_id in self._changed and stored.get(story_id)
+            for item in _first(stored[story_id], fresh[story_id])
+        ]
+        summaries = await asyncio.to_thread(_summarise, {s: fresh[s] for s in started})
+        return summaries, waiting
 
     async def _summarise_changed(self) -> None:
         """Summarise, from what is stored, every story whose first reports changed since it
@@ -251,6 +349,8 @@ class StoryAssigner:
         await self._ready()
 
     async def _ready(self) -> Placer:
+        # The clusterer answers one call at a time: the last run's state is encoded first.
+        await self.state_stored()
         if self._placer is None:
             now = self._clock.now()
             since = now - 2 * self._config.window
@@ -306,11 +406,39 @@ class StoryAssigner:
         return older
 
 
+async def _settled(task: asyncio.Future[Any] | None) -> None:
+    """Wait for ``task`` to end, whatever its outcome (a failed run's cleanup: a call to the
+    clusterer is never left half way, or its reply would be the next call's)."""
+    if task is not None:
+        await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()  # seen: not reported as never retrieved
+
+
+def _warm_up() -> None:
+    """Load the headline code and build the key-term tables its first comparison reads."""
+    from bot.news.stories.keyterms import key_terms
+
+    importlib.import_module("bot.news.stories.headline")
+    key_terms("", "Amazon will raise seller fees in Germany by 5% from March.", ())
+
+
 def _summarise(groups: Mapping[int, Sequence[StoryItem]]) -> list[StorySummary]:
     """Each non-empty group's summary (story id -> its items)."""
     from bot.news.stories.headline import summarize_story
 
     return [summarize_story(story_id, list(items)) for story_id, items in groups.items() if items]
+
+
+def _read_ahead(items: Sequence[StoryItem]) -> None:
+    from bot.news.stories.headline import read_ahead
+
+    read_ahead(items)
+
+
+def _first(stored: Sequence[StoryItem], fresh: Sequence[StoryItem]) -> list[StoryItem]:
+    """A story's first ``SAMPLE`` reports once ``fresh`` joins ``stored`` (its first ones)."""
+    return sorted([*stored, *fresh], key=lambda item: (item.published, item.item_id))[:SAMPLE]
 
 
 def _changes_sample(stored: Sequence[StoryItem], fresh: Sequence[StoryItem]) -> bool:

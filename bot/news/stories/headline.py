@@ -123,6 +123,8 @@ def _best_sentence(
         score = cover * sentence.length_factor + 0.05 * sentence.informativeness
         if sentence.cut_off:
             score *= 0.5
+        if best is not None and score <= best[0]:
+            continue  # halving a score (never negative) cannot make it win: no titles read
         if max(_dot(vector, title) for title in titles) > 0.8:
             score *= 0.5  # it only repeats a headline
         if best is None or score > best[0]:
@@ -180,11 +182,28 @@ class _Report:
         return self._sentences[0]
 
 
-@functools.lru_cache(maxsize=4096)
-def _read(title: str, summary: str, source: str) -> _Report:
+def _read_once(title: str, summary: str, source: str) -> _Report:
     item_title = title
     title = HEADLINE_PREFIX_RE.sub("", clean_title_text(title, source)) or item_title
     return _Report(title, tuple(clean_summary(summary, title, source, limit=LEAD)), [], [])
+
+
+_read = functools.lru_cache(maxsize=4096)(_read_once)
+"""Reports of stories of several reports: a one-report story reads its report without keeping
+it (``_read_once``), so a cold poll's thousands of those never push out the reports that
+``read_ahead`` read for the stories that a run summarises when it ends."""
+
+
+def read_ahead(items: Sequence[StoryItem]) -> None:
+    """Read ``items`` now as summarising their story will (headline, lead sentences, their
+    vectors), so that ``summarize_story`` finds that done: the assigner calls it while the
+    clusterer places the next batch, for the reports of the stories whose headline waits
+    for the end of the run. Changes no result."""
+    for item in items:
+        report = _read(item.title, item.summary, item.source)
+        report.vectors()
+        if report.lead:
+            report.sentences()
 
 
 def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:
@@ -204,15 +223,16 @@ def summarize_story(story_id: int, items: Sequence[StoryItem]) -> StorySummary:
         raise ValueError("a story has at least one item")
     ordered = sorted(items, key=lambda i: (utc(i.published), i.item_id))
     sample = ordered[:SAMPLE]
-    reports = [_read(item.title, item.summary, item.source) for item in sample]
     n = len(sample)
     if n == 1:
         # One report: nothing to compare, so its lead's first sentence that says something.
         # (Most stories are one report: this path must not pay for the comparisons below.)
-        only = reports[0]
+        item = sample[0]
+        only = _read_once(item.title, item.summary, item.source)
         return _summary(
             story_id, ordered, only.title, _lead_line(only.lead, only.title), sample[0].item_id
         )
+    reports = [_read(item.title, item.summary, item.source) for item in sample]
     titles = [report.title for report in reports]
     vectors = [report.vectors() for report in reports]
     title_vectors = [title for title, _ in vectors]
