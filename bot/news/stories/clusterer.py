@@ -45,6 +45,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.news.stories import batchplan
 from bot.news.stories.features import Featurizer, Prepared
 from bot.news.stories.keyterms import Bag, TermView, Views, view_agreement, views_of
 from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem, StoryMerge
@@ -250,25 +251,37 @@ class StoryClusterer:
     ) -> list[tuple[int, int]]:
         """(item id, story id) for each of ``items``, in item id order.
 
-        Items are placed in item id order (the order they were stored), and each can join a
-        story started earlier in the same batch. Then the stories touched are compared with
-        their neighbours and merged where they tell one event (see ``take_merges``); the ids
-        returned are the ones after merging. An item already held keeps its story: a batch
-        handed over twice is answered the same way twice. ``now``, if given, caps publication
-        dates that lie in the future.
+        Items are placed in publication order, a step at a time (``batchplan``: a cold first
+        poll is placed as a running bot would have placed its items), and each can join a
+        story started earlier in the same batch. After each step the stories it touched are
+        compared with their neighbours and merged where they tell one event (see
+        ``take_merges``); the ids returned are the ones after merging. An item already held
+        keeps its story: a batch handed over twice is answered the same way twice. ``now``, if
+        given, caps publication dates that lie in the future.
         """
         ordered = sorted(items, key=lambda i: i.item_id)
-        fresh: list[Prepared] = []
+        fresh: list[StoryItem] = []
         seen: set[int] = set()
         for item in ordered:
             if item.item_id not in self._story_of and item.item_id not in seen:
                 seen.add(item.item_id)
-                fresh.append(self._prepare(item, now))
+                fresh.append(item)
         if fresh:
-            newest = max(p.published for p in fresh)
+            newest = max(batchplan.when(item, now) for item in fresh)
             if self._newest is None or newest > self._newest:
                 self._newest = newest
             self._forget_old()
+        for step in batchplan.steps(fresh, now):
+            self._place([self._prepare(item, now) for item in step])
+        out: list[tuple[int, int]] = []
+        for item in ordered:
+            story_id = self._story_of.get(item.item_id)
+            if story_id is not None and (not out or out[-1][0] != item.item_id):
+                out.append((item.item_id, story_id))
+        return out
+
+    def _place(self, fresh: Sequence[Prepared]) -> None:
+        """Place ``fresh`` in its order, then let the stories it touched look for a merge."""
         touched: dict[int, int] = {}  # story id -> its size before this run
         for prepared in fresh:
             story_id = self._best_story(prepared)
@@ -281,12 +294,6 @@ class StoryClusterer:
             self._add(prepared, story_id)
             self._prepared[prepared.item_id] = prepared.encode()
         self._merge_touched(touched)
-        out: list[tuple[int, int]] = []
-        for item in ordered:
-            story_id = self._story_of.get(item.item_id)
-            if story_id is not None and (not out or out[-1][0] != item.item_id):
-                out.append((item.item_id, story_id))
-        return out
 
     def take_prepared(self) -> dict[int, str]:
         """The stored form of every item prepared since the last call (item id -> data)."""
