@@ -18,7 +18,7 @@ precision, recall and F1, both orders. Only these figures say whether the method
 ``train``: the same on all the sets, and the weights are written into ``pairscore.py``.
 
 The labelled sets: the two halves of ``tests/data/stories_holdout``, ``stories_tuning``'s
-part_c and part_d, ``stories_holdout2`` .. ``stories_holdout5``. Never add a set that is still
+part_c and part_d, ``stories_holdout2`` .. ``stories_holdout6``. Never add a set that is still
 held out. ``--sets`` picks fewer (the tests run the CV on a tiny subset).
 
 Logistic regression with an L2 penalty (``--l2``), fitted by Newton's method on standardised
@@ -62,6 +62,7 @@ SETS: dict[str, Loader] = {
     "holdout3": story_holdout.load_holdout3,
     "holdout4": story_holdout.load_holdout4,
     "holdout5": story_holdout.load_holdout5,
+    "holdout6": story_holdout.load_holdout6,
 }
 ORDERS: tuple[tuple[story_holdout.Order, int], ...] = (("published", 50), ("feeds", 500))
 # The weights clustering starts from in round 0: the old rule's shape (cosine minus penalties
