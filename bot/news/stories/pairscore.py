@@ -93,44 +93,44 @@ class PairModel:
 # BEGIN GENERATED WEIGHTS (benchmarks/stories_pairmodel.py train)
 JOIN_MODEL = PairModel(
     weights=(
-        7.033564186187052,  # cosine
-        2.591562884080839,  # event_cosine
-        0.48717696209533473,  # place_agree
-        -0.46548874303493876,  # place_miss
-        1.1712532257272064,  # company_agree
-        -0.3727149017042588,  # company_miss
-        0.7465655546359489,  # number_agree
-        -3.8440656950633394,  # number_miss
-        -1.3212415782083644,  # name_agree
-        -0.5752844762443773,  # name_miss
-        -3.432075298336997,  # same_source
-        -0.19189843860780678,  # short
-        0.1563859206186667,  # short_no_key
-        0.7557975821441628,  # shares_key
-        -16.495072432098365,  # time_gap
-        -0.2697719210212554,  # log_size
-        1.1177627425322079,  # cosine_x_log_size
+        5.081368664641256,  # cosine
+        5.6273228452234845,  # event_cosine
+        0.9401656754418342,  # place_agree
+        -1.6210774311769014,  # place_miss
+        1.4494516166410583,  # company_agree
+        -0.22778574508835553,  # company_miss
+        0.8880918170428191,  # number_agree
+        -3.1453200951224374,  # number_miss
+        -1.0983292437496264,  # name_agree
+        -0.6714463567321798,  # name_miss
+        -4.051607673140929,  # same_source
+        0.16765345985132415,  # short
+        -0.03349580893810288,  # short_no_key
+        0.6095168201253433,  # shares_key
+        -19.268379528867158,  # time_gap
+        -0.5338227568973417,  # log_size
+        2.5483545357473183,  # cosine_x_log_size
     ),
-    bias=-2.6015241933297357,
+    bias=-2.625011623786815,
 )
 MERGE_MODEL = PairModel(
     weights=(
-        10.092873548068633,  # cosine
-        -0.22765165320041822,  # member_logit_mean
-        0.3356364233706539,  # member_logit_min
-        0.6058907107268533,  # place_agree
-        -5.774431486201091,  # place_miss
-        1.7427312621507653,  # company_agree
-        0.2651425458667046,  # company_miss
-        -1.0196825541191903,  # number_agree
-        -7.714507917781403,  # number_miss
-        -0.7147063683470459,  # name_agree
-        -0.9055966911588276,  # name_miss
-        -5.064807613929609,  # shared_sources
-        -17.37139067328892,  # time_gap
-        -0.42418966460495916,  # log_small
-        0.7034099787782206,  # log_large
+        12.38020688923615,  # cosine
+        0.19892858865090185,  # member_logit_mean
+        0.30434630309245303,  # member_logit_min
+        0.0023720090577605607,  # place_agree
+        -7.481881218378244,  # place_miss
+        0.8550095986379126,  # company_agree
+        0.20500838080646447,  # company_miss
+        -1.2234132179029584,  # number_agree
+        -7.791946825676527,  # number_miss
+        -0.5916068551452301,  # name_agree
+        -0.697411764490427,  # name_miss
+        -3.553678438434927,  # shared_sources
+        -17.521416923997695,  # time_gap
+        -0.04607227302324628,  # log_small
+        0.7319968713486188,  # log_large
     ),
-    bias=-1.7302188145461597,
+    bias=-2.6522511718602746,
 )
 # END GENERATED WEIGHTS
