@@ -116,7 +116,7 @@ class TextReader:
             return None
         extract = self._featurizer.extract
         texts = {item.item_id: extract(item, "") for item in todo[:half]}
-        answer = self._answer(conn)
+        answer = self._answer(conn, len(theirs))
         if answer is None:
             answer = [extract(item, "") for item in theirs]
         texts.update(zip((item.item_id for item in theirs), answer, strict=True))
@@ -127,11 +127,12 @@ class TextReader:
         """The reader's process id while one runs (for tests)."""
         return self._process.pid if self._process is not None else None
 
-    def _answer(self, conn: Connection) -> list[TextFeatures] | None:
+    def _answer(self, conn: Connection, expected: int) -> list[TextFeatures] | None:
+        """The reader's features for the ``expected`` items sent, or None (it is given up)."""
         try:
             if conn.poll(_ANSWER_TIMEOUT):
                 kind, value = conn.recv()
-                if kind == "ok" and isinstance(value, list):
+                if kind == "ok" and isinstance(value, list) and len(value) == expected:
                     return value
         except (EOFError, OSError):
             pass
