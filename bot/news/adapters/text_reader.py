@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,8 +54,8 @@ _ROOT = str(Path(__file__).resolve().parents[3])
 def serve() -> None:
     """The reader process's entry: its argv names the pipe's descriptor and the owner's pid;
     the first message on the pipe is the ``StoryConfig``. Each later message is a list of
-    items, answered with ("ok", their text features in order) or ("error", text); None ends
-    it."""
+    items' texts (``_Text``), answered with ("ok", what was read of each, in order: ``_Read``)
+    or ("error", text); None ends it."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     conn = Connection(int(sys.argv[1]))
     watch(int(sys.argv[2]))
@@ -63,16 +64,39 @@ def serve() -> None:
     try:
         featurizer = Featurizer(conn.recv())
         conn.send(("ready", None))
-        while (items := conn.recv()) is not None:
+        while (texts := conn.recv()) is not None:
             reply: tuple[str, object]
             try:
-                # As ``Featurizer.text_of`` reads an item with no stored features.
-                reply = ("ok", [featurizer.extract(item, "") for item in items])
+                reply = ("ok", [_read(featurizer, *text) for text in texts])
             except Exception as exc:
                 reply = ("error", f"{type(exc).__name__}: {exc}")
             conn.send(reply)
     except (EOFError, OSError):
         return  # the worker's end of the pipe closed: nothing is left to answer
+
+
+_Text = tuple[str, str, str]
+"""What reading an item needs of it: its title, summary and source. (Plain tuples: pickling
+dataclasses goes through Python code for every item, which is what the split saves.)"""
+_Bag = dict[str, int]  # ``keyterms.Bag``
+_Read = tuple[str, dict[str, float], _Bag, _Bag, _Bag, _Bag, bool]
+"""``TextFeatures``' fields after ``check``, in order."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _read(featurizer: Featurizer, title: str, summary: str, source: str) -> _Read:
+    """As ``Featurizer.text_of`` reads an item with no stored features (the rest of the item
+    is not read)."""
+    text = featurizer.extract(StoryItem(0, title, summary, source, _EPOCH), "")
+    return (
+        text.title,
+        text.counts,
+        text.places,
+        text.numbers,
+        text.names,
+        text.title_places,
+        text.short,
+    )
 
 
 def _cores() -> int:
@@ -88,6 +112,10 @@ class TextReader:
     ready, all of them here otherwise."""
 
     def __init__(self, config: StoryConfig, featurizer: Featurizer) -> None:
+        # Loaded with the worker's clustering code anyway.
+        from bot.news.stories.features import TextFeatures
+
+        self._text_features = TextFeatures
         self._config = config
         self._featurizer = featurizer
         self._process: subprocess.Popen[bytes] | None = None
@@ -109,8 +137,9 @@ class TextReader:
         # The reader takes the second half: the worker reads the first meanwhile.
         half = len(todo) // 2
         theirs = todo[half:]
+        sent: list[_Text] = [(item.title, item.summary, item.source) for item in theirs]
         try:
-            conn.send(theirs)
+            conn.send(sent)
         except (OSError, ValueError):
             self._give_up()
             return None
@@ -133,7 +162,8 @@ class TextReader:
             if conn.poll(_ANSWER_TIMEOUT):
                 kind, value = conn.recv()
                 if kind == "ok" and isinstance(value, list) and len(value) == expected:
-                    return value
+                    make = self._text_features
+                    return [make("", *read) for read in value]
         except (EOFError, OSError):
             pass
         self._give_up()
