@@ -221,14 +221,16 @@ async def place_all(assigner: StoryAssigner) -> dict[str, float]:
     next: waited for here so that the next phase is measured on its own; CPU counted in
     ``cpu_s``/``worker_cpu_s`` as far as it falls before the runs end)."""
     placed = 0
-    worker = story_worker_cpu_s()
+    worker, reader = _story_cpu_s()
     probe = LagProbe()
     probe.start()
     started, cpu = time.perf_counter(), time.process_time()
     while assigned := await assigner.run():
         placed += assigned
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    worker = story_worker_cpu_s() - worker
+    # (A reader that started during the run counts from 0.)
+    worker_after, reader_after = _story_cpu_s()
+    worker, reader = worker_after - worker, max(reader_after - reader, 0.0)
     lag = await probe.stop()
     started = time.perf_counter()
     await assigner.state_stored()
@@ -237,6 +239,7 @@ async def place_all(assigner: StoryAssigner) -> dict[str, float]:
         "s": round(wall, 3),
         "cpu_s": round(cpu, 3),
         "worker_cpu_s": round(worker, 3),
+        "reader_cpu_s": round(reader, 3),
         "items_per_s": round(placed / wall) if placed else 0,
         "items_per_cpu_s": round(placed / cpu) if placed and cpu else 0,
         "lag_max_ms": lag["lag_max_ms"],
@@ -246,8 +249,14 @@ async def place_all(assigner: StoryAssigner) -> dict[str, float]:
 
 def story_worker_cpu_s() -> float:
     """User and system CPU seconds of this process's live story worker children (Linux)."""
+    return _story_cpu_s()[0]
+
+
+def _story_cpu_s() -> tuple[float, float]:
+    """CPU seconds of the live story workers, and of their text readers
+    (``adapters/text_reader.py``: half a big batch's text is read there)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    found: list[tuple[int, int, bytes, float]] = []  # pid, parent, command, CPU seconds
     for proc in Path("/proc").glob("[0-9]*"):
         try:
             stat = (proc / "stat").read_text()
@@ -256,9 +265,18 @@ def story_worker_cpu_s() -> float:
             continue
         # The fields after the command name (in parentheses, which may hold spaces).
         fields = stat[stat.rindex(")") + 2 :].split()
-        if int(fields[1]) == os.getpid() and b"story_worker" in command:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        cpu = (int(fields[11]) + int(fields[12])) / tick
+        found.append((int(proc.name), int(fields[1]), command, cpu))
+    workers = {
+        pid
+        for pid, parent, command, _ in found
+        if parent == os.getpid() and b"story_worker" in command
+    }
+    worker = sum(cpu for pid, _, _, cpu in found if pid in workers)
+    reader = sum(
+        cpu for _, parent, command, cpu in found if parent in workers and b"text_reader" in command
+    )
+    return worker, reader
 
 
 async def restart_figures(newsroom: Any) -> dict[str, float]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.news.stories import StoryClusterer, StoryItem
 from bot.news.stories.features import Featurizer, Prepared
-from bot.news.stories.keyterms import key_terms
+from bot.news.stories.keyterms import TermView, key_terms, view_agreement, view_disjoint
 from bot.news.stories.model import StoryConfig
 from bot.news.stories.wording import is_roundup
 
@@ -314,3 +314,24 @@ def test_a_story_told_first_in_another_language_merges_on_company_and_amount() -
     clusterer = StoryClusterer()
     clusterer.assign(items)
     assert len({held.story_id for held in clusterer.members()}) == 1
+
+
+def test_the_quick_disjointness_test_agrees_with_the_weighed_agreement() -> None:
+    # ``view_disjoint`` is what the veto asks instead of weighing ``view_agreement``: the two
+    # must agree on every pair, regions and their places included.
+    bags = [
+        {},
+        {"FR": 2},
+        {"FR": 1, "DE": 2},
+        {"EU": 2},
+        {"EU": 1, "US": 2},
+        {"IT": 3, "US": 1},
+        {"SEA": 1},
+        {"VN": 2, "ID": 2},
+        {"MX": 1},
+        {"LATAM": 2, "EU": 1},
+    ]
+    views = [TermView.of(bag) for bag in bags]
+    for mine, theirs in itertools.product(views, repeat=2):
+        weighed = view_agreement(mine, theirs, both_ways=False) == 0.0
+        assert view_disjoint(mine, theirs) is weighed, (mine.bag, theirs.bag)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.news.adapters.story_worker import ProcessPlacer, StoryWorkerError
+from bot.news.adapters.text_reader import SPLIT_FROM
 from bot.news.parent_watch import alive
 from bot.news.services.story_placing import InlinePlacer, Placement, Placer
 from bot.news.stories.model import StoryConfig
@@ -22,12 +23,12 @@ from tests.news import story_corpus
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
-async def _place_all(placer: Placer) -> list[Placement]:
+async def _place_all(placer: Placer, size: int = 50) -> list[Placement]:
     items = [labelled.item for labelled in story_corpus.load()]
     await placer.rebuild([], 1)
     out, first = [], 1
-    for start in range(0, len(items), 50):
-        batch = items[start : start + 50]
+    for start in range(0, len(items), size):
+        batch = items[start : start + size]
         out.append(await placer.place(batch, NOW, first))
         first += len(batch)
     return out
@@ -37,6 +38,18 @@ async def test_a_worker_places_as_the_process_itself_does() -> None:
     inline, worker = InlinePlacer(StoryConfig()), ProcessPlacer(StoryConfig())
     try:
         assert await _place_all(worker) == await _place_all(inline)
+    finally:
+        await worker.close()
+        await inline.close()
+
+
+async def test_a_worker_reading_big_batches_in_two_processes_places_the_same() -> None:
+    # Batches big enough to split their reading with a second process (``text_reader``),
+    # whenever it is ready: the same features, so the same placements.
+    size = max(SPLIT_FROM, 120)
+    inline, worker = InlinePlacer(StoryConfig()), ProcessPlacer(StoryConfig())
+    try:
+        assert await _place_all(worker, size) == await _place_all(inline, size)
     finally:
         await worker.close()
         await inline.close()

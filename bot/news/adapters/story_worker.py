@@ -35,6 +35,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.news.adapters.text_reader import TextReader
 from bot.news.parent_watch import watch
 from bot.news.services.story_placing import (
     Placed,
@@ -98,6 +99,19 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
     # Imported before saying ready: meanwhile the owner reads what to rebuild from.
     importlib.import_module("bot.news.stories.clusterer")
     importlib.import_module("bot.news.stories.snapshot")
+    from bot.news.stories.features import Featurizer
+
+    # Half of a big batch's text is read in a second process (``text_reader``), while this
+    # one reads the other half: the same features, on the other core.
+    reader = TextReader(config, Featurizer(config))
+    try:
+        _answer_calls(conn, config, reader)
+    finally:
+        reader.close()
+
+
+def _answer_calls(conn: Connection, config: StoryConfig, reader: TextReader) -> None:
+    """Answer the owner's calls until told to stop (or its pipe closes)."""
     clusterer: StoryClusterer | None = None
     loaded: StoryClusterer | None = None  # decoded by "restore", kept if it "agrees"
     encoder: StateEncoder | None = None
@@ -143,7 +157,8 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
                 state = encoder.encode(clusterer)
                 reply = ("ok", None)
             else:
-                reply = ("ok", place_batch(clusterer, args[0], args[1], args[2]))
+                texts = reader.read(args[0])
+                reply = ("ok", place_batch(clusterer, args[0], args[1], args[2], texts))
         except Exception as exc:
             reply = ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
         conn.send(reply)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -21,6 +21,7 @@ from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem, StoryMe
 
 if TYPE_CHECKING:
     from bot.news.stories.clusterer import StoryClusterer
+    from bot.news.stories.features import TextFeatures
     from bot.news.stories.snapshot import StateEncoder
 
 
@@ -149,15 +150,21 @@ def hold_items(
 
 
 def place_batch(
-    clusterer: StoryClusterer, batch: Sequence[StoryItem], now: datetime, first_id: int
+    clusterer: StoryClusterer,
+    batch: Sequence[StoryItem],
+    now: datetime,
+    first_id: int,
+    texts: Mapping[int, TextFeatures] | None = None,
 ) -> Placement:
-    """One batch placed with ids from ``first_id`` on; at most one new story per item."""
+    """One batch placed with ids from ``first_id`` on; at most one new story per item.
+    ``texts``: text features of some of its items, read elsewhere (``StoryClusterer.assign``).
+    """
     clusterer.number_from(max(first_id, clusterer.next_story_id))
     # A batch's prepared items, centroids and postings are kept (what it drops is freed by
     # reference counts): the collector's passes over the held state find nothing. (Small:
     # 0.5% of placing's instructions at 5,000 items, callgrind; more as the state grows.)
     with _keeping_all():
-        pairs = clusterer.assign(batch, now)
+        pairs = clusterer.assign(batch, now, texts)
     if clusterer.next_story_id > first_id + len(batch):
         raise RuntimeError("the clusterer gave out story ids beyond its reserved block")
     return Placement(

@@ -41,13 +41,20 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.news.stories import batchplan
-from bot.news.stories.features import Featurizer, Prepared
-from bot.news.stories.keyterms import Bag, TermView, Views, view_agreement, views_of
+from bot.news.stories.features import Featurizer, Prepared, TextFeatures
+from bot.news.stories.keyterms import (
+    Bag,
+    TermView,
+    Views,
+    view_agreement,
+    view_disjoint,
+    views_of,
+)
 from bot.news.stories.model import PreparedItem, StoryConfig, StoryItem, StoryMerge
 from bot.news.stories.pairscore import (
     JOIN_MODEL,
@@ -247,7 +254,10 @@ class StoryClusterer:
     # --- assigning --------------------------------------------------------------------------
 
     def assign(
-        self, items: Sequence[StoryItem], now: datetime | None = None
+        self,
+        items: Sequence[StoryItem],
+        now: datetime | None = None,
+        texts: Mapping[int, TextFeatures] | None = None,
     ) -> list[tuple[int, int]]:
         """(item id, story id) for each of ``items``, in item id order.
 
@@ -257,7 +267,9 @@ class StoryClusterer:
         compared with their neighbours and merged where they tell one event (see
         ``take_merges``); the ids returned are the ones after merging. An item already held
         keeps its story: a batch handed over twice is answered the same way twice. ``now``, if
-        given, caps publication dates that lie in the future.
+        given, caps publication dates that lie in the future. ``texts``: items' text
+        features read elsewhere (item id -> ``Featurizer.extract`` of it), used instead of
+        reading their text here.
         """
         ordered = sorted(items, key=lambda i: i.item_id)
         fresh: list[StoryItem] = []
@@ -272,13 +284,28 @@ class StoryClusterer:
                 self._newest = newest
             self._forget_old()
         for step in batchplan.steps(fresh, now):
-            self._place([self._prepare(item, now) for item in step])
+            # Each step is weighed by the stories held before it, all of it before any is placed.
+            idf = self._idf_now()
+            self._place([self._weighed(item, now, idf, texts) for item in step])
         out: list[tuple[int, int]] = []
         for item in ordered:
             story_id = self._story_of.get(item.item_id)
             if story_id is not None and (not out or out[-1][0] != item.item_id):
                 out.append((item.item_id, story_id))
         return out
+
+    def _weighed(
+        self,
+        item: StoryItem,
+        now: datetime | None,
+        idf: Callable[[str], float],
+        texts: Mapping[int, TextFeatures] | None,
+    ) -> Prepared:
+        """``item`` prepared: its text read here, or taken from ``texts`` when read elsewhere."""
+        text = texts.get(item.item_id) if texts else None
+        if text is None:
+            return self._prepare(item, now, idf)
+        return self._featurizer.weigh(text, item, now, idf)
 
     def _place(self, fresh: Sequence[Prepared]) -> None:
         """Place ``fresh`` in its order, then let the stories it touched look for a merge."""
@@ -352,22 +379,18 @@ class StoryClusterer:
         df = len(posting) if posting is not None else 0
         return math.log((1 + held + _IDF_PRIOR) / (1 + df)) + 1.0
 
-    def _prepare(self, item: StoryItem, now: datetime | None) -> Prepared:
-        # ``_idf`` with its logarithm cached by document frequency: most features of an item
-        # share a handful of frequencies, and the value is the same expression bit for bit.
-        postings = self._postings
-        top = 1 + len(self._stories) + _IDF_PRIOR
-        by_df: dict[int, float] = {}
+    def _prepare(
+        self, item: StoryItem, now: datetime | None, idf: Callable[[str], float] | None = None
+    ) -> Prepared:
+        """``item`` weighed by the IDF of the stories held now (``idf``: an ``_idf_now()``
+        made since the last change of what is held, shared by a batch's items)."""
+        return self._featurizer.prepare(item, now, idf or self._idf_now())
 
-        def idf(key: str) -> float:
-            posting = postings.get(key)
-            df = len(posting) if posting is not None else 0
-            value = by_df.get(df)
-            if value is None:
-                value = by_df[df] = math.log(top / (1 + df)) + 1.0
-            return value
-
-        return self._featurizer.prepare(item, now, idf)
+    def _idf_now(self) -> Callable[[str], float]:
+        """``_idf`` as the held stories give it now, remembered per feature: valid until the
+        held stories change (a batch's items are all weighed before any is placed, and share
+        most of their words and key terms). The same expression, bit for bit."""
+        return _IdfTable(self._postings, 1 + len(self._stories) + _IDF_PRIOR).__getitem__
 
     def _add(self, item: Prepared, story_id: int) -> None:
         story = self._stories.get(story_id)
@@ -821,6 +844,27 @@ class StoryClusterer:
         self._merged_into[a.story_id] = b.story_id
 
 
+class _IdfTable(dict[str, float]):
+    """Feature -> its IDF over the held stories (``StoryClusterer._idf``), filled as asked:
+    a lookup of a feature asked before is a dict's, at C speed. Its logarithms are kept by
+    document frequency: most features share a handful."""
+
+    def __init__(self, postings: dict[str, dict[int, None]], top: int) -> None:
+        super().__init__()
+        self._postings = postings
+        self._top = top
+        self._by_df: dict[int, float] = {}
+
+    def __missing__(self, key: str) -> float:
+        posting = self._postings.get(key)
+        df = len(posting) if posting is not None else 0
+        value = self._by_df.get(df)
+        if value is None:
+            value = self._by_df[df] = math.log(self._top / (1 + df)) + 1.0
+        self[key] = value
+        return value
+
+
 def _agreements(mine: Views, theirs: Views) -> list[float]:
     """(agree, miss) for places, numbers, companies and names in turn: how far the item's (or
     smaller story's) main terms are among the story's, 0, 0 when either side is silent.
@@ -870,7 +914,7 @@ def _vetoed(
 
 def _disjoint(mine: TermView, theirs: TermView) -> bool:
     """Whether ``theirs`` mentions no main term of ``mine``, nor a place related to one."""
-    return view_agreement(mine, theirs, both_ways=False) == 0.0
+    return view_disjoint(mine, theirs)
 
 
 def _shares_key_term(item: Prepared, story: _Story) -> bool:

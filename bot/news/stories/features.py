@@ -25,6 +25,7 @@ from binascii import a2b_base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import mul
 
 from bot.news.models import utc
 from bot.news.stories.keyterms import (
@@ -257,6 +258,24 @@ def term_key(kind: str, term: str) -> str:
     return f"\x00{kind}:{term}"
 
 
+_TERM_PREFIXES = tuple(term_key(kind, "") for kind in TERM_KINDS)
+"""``term_key``'s text before the term, for each kind in turn."""
+
+_LOGS: dict[float, float] = {}
+"""``1 + log(n)`` of each count seen: counts are a few small numbers (title words count
+``title_weight`` each), read for every word of every item."""
+
+
+def _log1(n: float) -> float:
+    """``1.0 + math.log(n)``, remembered."""
+    found = _LOGS.get(n)
+    if found is None:
+        if len(_LOGS) >= 10_000:
+            _LOGS.clear()
+        found = _LOGS[n] = 1.0 + math.log(n)
+    return found
+
+
 _STEMS: dict[str, str | None] = {}
 """Each token's stem (None: not a feature), shared by every featurizer of the process: it
 depends on the module's word lists only, and a new clusterer (a rebuild, a test, a worker)
@@ -367,15 +386,22 @@ class Featurizer:
             text.names,
             text.title_places,
         )
-        log = math.log
-        features = {word: (1.0 + log(n)) * idf(word) for word, n in text.counts.items()}
-        if config.term_boost:
-            for kind, bag in zip(TERM_KINDS, terms.bags(), strict=True):
+        counts = text.counts
+        # ``1 + log(n)`` of each count, and the IDFs in one ``map`` (``idf`` may be a dict's
+        # lookup, then at C speed): this runs for every word of every item.
+        weights = map(mul, map(_log1, counts.values()), map(idf, counts))
+        features = dict(zip(counts, weights, strict=True))
+        boost = config.term_boost
+        if boost:
+            for prefix, bag in zip(_TERM_PREFIXES, terms.bags(), strict=True):
                 for term, n in bag.items():
-                    key = term_key(kind, term)
-                    weight = config.term_boost * (1.0 + math.log(n)) * idf(key)
-                    features[key] = features.get(key, 0.0) + weight
-        norm = math.sqrt(sum(w * w for w in features.values()))
+                    key = prefix + term  # term_key(kind, term)
+                    weight = boost * _log1(n) * idf(key)
+                    old = features.get(key)
+                    # (0.0 + weight is weight: the sum as it was, without the addition)
+                    features[key] = weight if old is None else old + weight
+        values = features.values()
+        norm = math.sqrt(sum(map(mul, values, values)))
         if norm > 0.0:
             # Five decimals are plenty for a cosine and keep the stored form short (its
             # size is what a restart reads); the live clusterer uses the same rounded weights,

@@ -150,27 +150,43 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
         if not text.isascii():
             # The place tables are NFC: "Việt Nam" may arrive with its accents apart.
             text = apart_from_cjk(ascii_digits(unicodedata.normalize("NFC", text)))
+        clause_end = -1  # where the headline's main clause ends, once a place needs it
         for match in places_in(text):
             found = match.group()
-            code = place_code(found)
+            code = _CODES.get(found)
+            if code is None:
+                code = _code(found)
             places[code] += weight
+            if weight != 2:
+                continue  # the text's places are context: only the headline's say where
             # "Germany's Otto sells ...": a possessive place says whose the company is, not
             # where the event is; the wires write it of every company they name.
-            possessive = found.endswith("'s") or text.startswith("’s", match.end())
+            end = match.end()
+            if found.endswith("'s") or text.startswith("’s", end):
+                continue
             # So does "Swedish giant Klarna", "the Chinese retailer": whose, not where.
-            origin = _ORIGIN_RE.match(text, match.end()) is not None
-            if (
-                weight == 2
-                and not possessive
-                and not origin
-                and match.start() < _main_clause_end(text)
-            ):
+            if _ORIGIN_RE.match(text, end) is not None:
+                continue
+            if clause_end < 0:
+                clause_end = _main_clause_end(text)
+            if match.start() < clause_end:
                 title_places[code] += 1
         amounts_of(text, weight, numbers)
         # In a Title Case Headline every word looks like a name.
         if weight == 1 or not _is_title_case(text):
             _names(text, weight, names)
     return places, numbers, names, title_places
+
+
+_CODES: dict[str, str] = {}
+"""Each place match's code (``place_code``): the same few names recur in every text."""
+
+
+def _code(found: str) -> str:
+    if len(_CODES) >= 10_000:
+        _CODES.clear()
+    code = _CODES[found] = place_code(found)
+    return code
 
 
 # A place word followed by what a company is ("Swedish giant", "Chinese e-commerce group").
@@ -210,6 +226,8 @@ def company_weights(title: str, companies: Iterable[str], *, title_only: bool = 
     """
     if title_only:
         return Counter(dict.fromkeys(companies, 3))
+    if not companies:
+        return Counter()  # (most items name none: the headline's words are not needed)
     headline = set(_WORD_RE.findall(title.lower()))
     return Counter({company: 3 if _in_headline(company, headline) else 1 for company in companies})
 
@@ -309,3 +327,18 @@ def view_agreement(mine: TermView, theirs: TermView, both_ways: bool) -> float:
     if both_ways and result > 0.0:
         result = min(result, _support(theirs, mine))
     return result
+
+
+def view_disjoint(mine: TermView, theirs: TermView) -> bool:
+    """Whether ``view_agreement(mine, theirs, both_ways=False)`` is 0 (``theirs`` has none of
+    ``mine``'s main terms, nor a place related to one), without weighing the agreement: a
+    veto asks this of every candidate, and a sum of positive weights is 0 only when empty."""
+    if not mine.main_total or not theirs.full:
+        return True
+    bag = theirs.bag
+    for term in mine.main:
+        if bag.get(term):
+            return False
+        if term in _IN_REGIONS and any(bag[other] for other in bag if (term, other) in _RELATED):
+            return False
+    return True
