@@ -427,6 +427,11 @@ async def main() -> None:
         help="start the parser pool in the background as the newsroom opens, as `shopwire poll`"
         " does: its start overlaps the opening and the cold poll",
     )
+    parser.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="stop after the cold poll (A/Bs of how the parser pool starts)",
+    )
     args = parser.parse_args()
 
     corpus = Corpus(args.feeds, args.items)
@@ -482,6 +487,9 @@ async def main() -> None:
                 figures["cold_items_stored"] = stored
                 figures["cold_errors"] = sum(1 for r in reports if r.error)
                 figures["cold_items_per_s"] = round(stored / cold)
+                if args.cold_only:
+                    print(json.dumps(figures))
+                    return
                 figures["stories_after_cold"] = await place_all(newsroom.assigner)
 
                 started = time.perf_counter()
