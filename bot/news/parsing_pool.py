@@ -22,8 +22,9 @@ worker's death touches only its own job. The limits apply to worker processes; t
 
 Lifecycle: nothing happens at import. ``start()`` starts the workers from a helper thread
 (starting a process takes a noticeable while, not to be spent on the loop); ``close()`` stops
-them. ``async with PoolParser(clock) as parser:`` does both. Workers are started with
-'forkserver' where the platform has it, else 'spawn': never 'fork', which would copy a process
+them; a close while the start is still under way kills the processes being started rather
+than wait for them. ``async with PoolParser(clock) as parser:`` does both. Workers are started
+with 'forkserver' where the platform has it, else 'spawn': never 'fork', which would copy a process
 that already runs threads (aiohttp's resolver, aiosqlite) and their held locks.
 """
 
@@ -328,7 +329,8 @@ class _WorkerPool(Executor):
 
         A start takes up to a second or more (the fork server compiles the tag tables before
         it forks a worker); a command that ends before it needed a parse (``shopwire poll``
-        of unchanged feeds starts the pool ahead) must not wait for it nor leave it running.
+        starts the pool ahead for new feeds, whose fetches may all fail) or is interrupted
+        must not wait for it nor leave it running.
         The workers being started are killed, then the fork server if a worker is still
         waiting for it to fork: multiprocessing starts a new one when a pool next needs it.
         """
