@@ -16,6 +16,13 @@
    ``--poll-runs`` times it.
 4. Splits one unchanged poll into its phases in this process: opening the newsroom, polling
    the feeds, assigning stories afterwards (what the CLI's poll does after its round).
+5. With ``--cold-runs N``, times the cold poll through the CLI: ``shopwire poll --all --json``
+   (the venv's console script) on a fresh copy of a database whose feeds were added but never
+   polled, served by ``ingest.py``'s corpus server in its own process. It reports the time
+   from the process's start until every item is stored (read from the database file every 20
+   ms: searchable), until the process exits (the CLI places stories after its poll), and the
+   processes that outlived it (not zombies). ``--code DIR`` times another checkout's
+   ``shopwire`` instead (an A/B of the same benchmark); ``--cold-only`` skips steps 1-4.
 
 Commands run with Python's bytecode cache on (in the temporary directory), as an operator's
 install has it, even when this shell sets PYTHONDONTWRITEBYTECODE; ``--no-bytecode-cache``
@@ -31,6 +38,7 @@ import asyncio
 import hashlib
 import json
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -44,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from corpus import Corpus  # noqa: E402
-from ingest import percentile  # noqa: E402
+from ingest import CorpusServer, percentile  # noqa: E402
 
 from bot.app import open_newsroom  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
@@ -135,6 +143,105 @@ async def count_items(db: Path) -> int:
         return await newsroom.storage.items.count()
 
 
+async def cold_polls(args: argparse.Namespace, work: Path) -> dict[str, object]:
+    """``--cold-runs`` cold polls through the CLI, each on a fresh copy of a database whose
+    feeds were added and never polled (step 5 of the module docstring)."""
+    script = (args.code or ROOT) / ".venv" / "bin" / "shopwire"
+    server = CorpusServer(args.feeds, args.items)
+    server.start()
+    try:
+        template = work / "cold-template.db"
+        settings = load_settings(
+            environ={"SHOPWIRE_DB": str(template), "SHOPWIRE_SEED_CATALOGUE": "0"}
+        )
+        async with open_newsroom(settings) as newsroom:
+            for feed in range(args.feeds):
+                await newsroom.service.add_feed(server.url(feed), name=f"Commerce Wire {feed}")
+        env = clean_environ()
+        env.update({"SHOPWIRE_SEED_CATALOGUE": "0", "PYTHONPYCACHEPREFIX": str(work / "pyc")})
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        stored_at, exited_at, left = [], [], []
+        for run in range(args.cold_runs + 1):  # the first is a warm-up (.pyc, page cache)
+            db = work / f"cold-{run}.db"
+            shutil.copyfile(template, db)
+            env["SHOPWIRE_DB"] = str(db)
+            stored, exited, leftover = await cold_poll(script, env, db, args.feeds * args.items)
+            if run:
+                stored_at.append(stored)
+                exited_at.append(exited)
+                left.append(leftover)
+    finally:
+        server.stop()
+    return {
+        "code": str(args.code or ROOT),
+        "until_stored": figures(stored_at),
+        "until_exit": figures(exited_at),
+        "processes_left": left,
+    }
+
+
+async def cold_poll(
+    script: Path, env: dict[str, str], db: Path, expected: int
+) -> tuple[float, float, int]:
+    """One cold `shopwire poll --all --json`: seconds from its start until ``expected`` items
+    are stored, and until it exits; how many processes it left running."""
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        str(script),
+        "poll",
+        "--all",
+        "--json",
+        cwd=db.parent,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    finished = asyncio.create_task(process.communicate())
+    stored_at = None
+    async with asyncio.timeout(300):
+        while stored_at is None:
+            if stored_items(db) >= expected:
+                stored_at = time.perf_counter() - started
+            elif finished.done():
+                break
+            else:
+                await asyncio.sleep(0.02)
+        out, err = await finished
+    exited_at = time.perf_counter() - started
+    if process.returncode != 0 or stored_at is None:
+        raise SystemExit(f"the cold poll failed ({process.returncode}): {err.decode()[-2000:]}")
+    reports = json.loads(out)
+    assert not [r for r in reports if r["error"]], "a feed failed in the cold poll"
+    return stored_at, exited_at, len(orphans(script.parent.parent))
+
+
+def stored_items(db: Path) -> int:
+    try:
+        connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return int(connection.execute("SELECT count(*) FROM items").fetchone()[0])
+        finally:
+            connection.close()
+    except sqlite3.Error:  # not created yet, or busy migrating
+        return 0
+
+
+def orphans(venv: Path) -> list[int]:
+    """Live processes adopted by init that run this venv's Python (what a CLI left behind)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if stat[1] == "1" and stat[0] != "Z" and str(venv).encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
 def launchers() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     uv = shutil.which("uv")
@@ -209,9 +316,23 @@ async def main() -> None:
     )
     parser.add_argument("--feeds", type=int, default=200)
     parser.add_argument("--items", type=int, default=50, help="items per feed")
+    parser.add_argument(
+        "--cold-runs", type=int, default=0, help="timed cold polls through the CLI (step 5)"
+    )
+    parser.add_argument("--cold-only", action="store_true", help="only the cold polls (step 5)")
+    parser.add_argument(
+        "--code", type=Path, help="the checkout whose .venv/bin/shopwire the cold polls run"
+    )
     args = parser.parse_args()
     if args.db is not None and not args.port:
         parser.error("--db needs --port: the stored feed URLs name the port")
+    if args.cold_only:
+        if not args.cold_runs:
+            parser.error("--cold-only needs --cold-runs")
+        with tempfile.TemporaryDirectory() as tmp:
+            cold = await cold_polls(args, Path(tmp))
+        print(json.dumps({"feeds": args.feeds, "items": args.items, "cold_poll": cold}))
+        return
 
     server = UnchangedFeeds(Corpus(args.feeds, args.items), args.feeds, args.same_body_every)
     await server.start(args.port)
@@ -271,6 +392,8 @@ async def main() -> None:
             print(
                 "one unchanged poll in-process: " + ", ".join(f"{k} {v}" for k, v in phases.items())
             )
+            if args.cold_runs:
+                results["cold_poll"] = await cold_polls(args, work)
             results["items"] = await count_items(db)
             results["requests_served"] = server.requests
             results["not_modified_served"] = server.not_modified

@@ -273,6 +273,7 @@ async def open_newsroom(
     read_only: bool = False,
     metrics: Metrics = NO_METRICS,
     story_process: bool = False,
+    parser_ahead: bool = False,
 ) -> AsyncIterator[Newsroom]:
     """Open and wire the newsroom; everything opened here is closed on exit.
 
@@ -281,30 +282,42 @@ async def open_newsroom(
     (a read-only file works). A new database is still seeded, as by any other command.
     ``story_process``: keep the story clusterer in a worker process (the bot: placing stories
     would otherwise hold the interpreter that answers Discord); the CLI keeps it in process.
+    ``parser_ahead`` (``shopwire poll``): when a feed is due that was never polled (its first
+    poll parses whatever it fetches), start the parser pool in the background now, before the
+    rest is opened; a start still under way on exit is abandoned, its processes killed rather
+    than waited for. Otherwise the first parse starts it: a poll of known feeds may find them
+    all unchanged, and then needs no pool at all.
     """
-    from bot.news.service import NewsService
-    from bot.news.services.feed_check import FeedChecker
-    from bot.news.services.feed_notices import FeedNotices
-    from bot.news.services.story_assigner import StoryAssigner
-    from bot.news.services.story_placing import InlinePlacer
-    from bot.news.services.summaries import SummaryService
-    from bot.news.stories import StoryConfig
-    from bot.news.subscriptions import SubscriptionService
-    from bot.news.tag import Tagger
-    from bot.news.topics import TopicTagger
-    from bot.news.updater import FeedUpdater, UpdaterOptions
-
     the_clock: Clock = clock or SystemClock()
     async with AsyncExitStack() as stack:
         database = await open_storage(settings.db)
         stack.push_async_callback(database.close)
+        pool = OnFirstUse(lambda: _start_parser(settings, the_clock), _close_parser)
+        stack.push_async_callback(pool.close)
+        if parser_ahead and await _first_polls_due(database, the_clock):
+            # Before the rest is opened, so that the pool's start (about a second, in other
+            # processes) overlaps the imports below, then the first fetches.
+            from bot.early_parser import parser_starting
+
+            await stack.enter_async_context(parser_starting(pool.get))
+        parser = LazyParser(pool.get)
+
+        from bot.news.service import NewsService
+        from bot.news.services.feed_check import FeedChecker
+        from bot.news.services.feed_notices import FeedNotices
+        from bot.news.services.story_assigner import StoryAssigner
+        from bot.news.services.story_placing import InlinePlacer
+        from bot.news.services.summaries import SummaryService
+        from bot.news.stories import StoryConfig
+        from bot.news.subscriptions import SubscriptionService
+        from bot.news.tag import Tagger
+        from bot.news.topics import TopicTagger
+        from bot.news.updater import FeedUpdater, UpdaterOptions
+
         if fetcher is None:
             http = OnFirstUse(lambda: _open_fetcher(settings, the_clock), _close_fetcher)
             stack.push_async_callback(http.close)
             fetcher = LazyFetcher(http.get)
-        pool = OnFirstUse(lambda: _start_parser(settings, the_clock), _close_parser)
-        stack.push_async_callback(pool.close)
-        parser = LazyParser(pool.get)
         tagger = Tagger.default()
         if not read_only:
             await database.items.register_companies(tagger.companies())
@@ -397,6 +410,11 @@ async def open_newsroom(
             metrics,
             pool,
         )
+
+
+async def _first_polls_due(database: Storage, clock: Clock) -> bool:
+    """Whether a feed is due that was never polled: its first poll parses what it fetches."""
+    return any(feed.last_polled is None for feed in await database.feeds.due(clock.now()))
 
 
 def open_reader_now(settings: Settings, *, clock: Clock | None = None) -> Reader | None:

@@ -382,7 +382,12 @@ async def _with_newsroom(
 ) -> int:
     from bot.app import open_newsroom
 
-    async with open_newsroom(settings, read_only=handler in _READ_ONLY) as newsroom:
+    # A poll of feeds never polled before parses every document: its parser pool starts at
+    # once, beside the opening and the fetches, not at the first parse (about a second of a
+    # cold poll). A poll of known feeds starts it at the first parse, if one is needed.
+    async with open_newsroom(
+        settings, read_only=handler in _READ_ONLY, parser_ahead=handler is _cmd_poll
+    ) as newsroom:
         return await handler(newsroom, args, console)
 
 

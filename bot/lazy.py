@@ -44,6 +44,11 @@ class OnFirstUse(Generic[T]):
         """Whether the resource has been opened (and not closed since)."""
         return self._value is not None
 
+    @property
+    def opening(self) -> bool:
+        """Whether an open is under way (the first caller's, not finished yet)."""
+        return self._value is None and not self._closed and self._lock.locked()
+
     async def get(self) -> T:
         """The resource, opened now if this is the first call; raises if closed."""
         value = self._value

@@ -1,18 +1,24 @@
 """The parser pool started beside the poller stage (bot/early_parser.py): the first poll finds it
-up, a failed start does not stop polling, and a start under way ends with the stage."""
+up, a failed start does not stop polling, and a start under way ends with the stage; a newsroom
+opened for ``shopwire poll`` starts its pool as it opens and abandons a start under way on exit."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.app import open_newsroom
 from bot.early_parser import with_parser_starting
+from bot.news import parsing_pool
+from bot.news.models import FeedPollResult, FeedStatus
 from bot.news.parsing_pool import _exited
 from bot.settings import Settings
+from storage import Database
+from tests.storage.conftest import add_feed
 
 CEILING = 60.0  # a generous bound on every wait; nothing here is timed
 
@@ -92,3 +98,52 @@ async def test_the_newsrooms_pool_is_started_ahead_and_closed_with_it(tmp_path: 
         assert len(pids) == 1
     assert not newsroom.parsers.opened
     assert all(_exited(pid) for pid in pids)  # the worker was stopped with the newsroom
+
+
+async def test_a_poll_of_new_feeds_starts_the_pool_as_the_newsroom_opens(tmp_path: Path) -> None:
+    settings = Settings(db=str(tmp_path / "shopwire.db"), seed_catalogue=False, parse_workers=1)
+    async with await Database.open(tmp_path / "shopwire.db") as database:
+        await add_feed(database, "Never polled")
+    async with open_newsroom(settings, parser_ahead=True) as newsroom:
+        assert newsroom.parsers is not None
+        # Under way before anything asked for a parse (or done already on a fast machine).
+        assert newsroom.parsers.opening or newsroom.parsers.opened
+        pool = await asyncio.wait_for(newsroom.parsers.get(), CEILING)  # that same start
+        pids = pool._running_executor().pids()  # type: ignore[attr-defined]
+        assert len(pids) == 1
+    assert all(_exited(pid) for pid in pids)
+
+
+async def test_a_poll_of_known_feeds_leaves_the_start_to_the_first_parse(tmp_path: Path) -> None:
+    # They may all be unchanged: then the poll needs no pool at all.
+    settings = Settings(db=str(tmp_path / "shopwire.db"), seed_catalogue=False, parse_workers=1)
+    async with await Database.open(tmp_path / "shopwire.db") as database:
+        feed = await add_feed(database, "Polled")
+        now = datetime.now(UTC)
+        await database.items.apply(
+            FeedPollResult(feed_id=feed.id, polled_at=now, status=FeedStatus.OK, next_due=now)
+        )
+    async with open_newsroom(settings, parser_ahead=True) as newsroom:
+        assert newsroom.parsers is not None
+        for _ in range(10):  # what a start task would run meanwhile
+            await asyncio.sleep(0)
+        assert not newsroom.parsers.opening and not newsroom.parsers.opened
+
+
+async def test_a_start_under_way_when_the_newsroom_closes_is_abandoned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers that never get ready: closing the newsroom must not wait for them (the start's
+    # time-out is set far beyond the ceiling); it kills them (tests/news/test_parsing_pool.py).
+    monkeypatch.setattr(parsing_pool, "_PRELOAD", ("tests.fakes.stalled_start",))
+    monkeypatch.setattr(parsing_pool, "_START_TIMEOUT", 10 * CEILING)
+    settings = Settings(db=str(tmp_path / "shopwire.db"), seed_catalogue=False, parse_workers=1)
+    async with await Database.open(tmp_path / "shopwire.db") as database:
+        await add_feed(database, "Never polled")
+
+    async def open_and_close() -> bool:
+        async with open_newsroom(settings, parser_ahead=True) as newsroom:
+            assert newsroom.parsers is not None
+            return newsroom.parsers.opening
+
+    assert await asyncio.wait_for(open_and_close(), CEILING)

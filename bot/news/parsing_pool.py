@@ -22,8 +22,9 @@ worker's death touches only its own job. The limits apply to worker processes; t
 
 Lifecycle: nothing happens at import. ``start()`` starts the workers from a helper thread
 (starting a process takes a noticeable while, not to be spent on the loop); ``close()`` stops
-them. ``async with PoolParser(clock) as parser:`` does both. Workers are started with
-'forkserver' where the platform has it, else 'spawn': never 'fork', which would copy a process
+them; a close while the start is still under way kills the processes being started rather
+than wait for them. ``async with PoolParser(clock) as parser:`` does both. Workers are started
+with 'forkserver' where the platform has it, else 'spawn': never 'fork', which would copy a process
 that already runs threads (aiohttp's resolver, aiosqlite) and their held locks.
 """
 
@@ -317,10 +318,45 @@ class _WorkerPool(Executor):
             if first:
                 for _ in self._slots:
                     self.jobs.put(None)
+                self._abandon_start()
         if wait:
             for slot in self._slots:
                 if slot.thread.is_alive():
                     slot.thread.join()
+
+    def _abandon_start(self) -> None:
+        """Stop a start still under way now, rather than wait for it to finish and then stop.
+
+        A start takes up to a second or more (the fork server compiles the tag tables before
+        it forks a worker); a command that ends before it needed a parse (``shopwire poll``
+        starts the pool ahead for new feeds, whose fetches may all fail) or is interrupted
+        must not wait for it nor leave it running.
+        The workers being started are killed, then the fork server if a worker is still
+        waiting for it to fork: multiprocessing starts a new one when a pool next needs it.
+        """
+        waiting = [slot for slot in self._slots if not slot.ready.done()]
+        for slot in waiting:
+            slot.kill_starting()  # before the fork server: its death hides their exit status
+        if any(slot.launching for slot in waiting):
+            _kill_forkserver(self.context)
+
+
+def _kill_forkserver(context: BaseContext) -> None:
+    """SIGKILL the fork server multiprocessing runs for this process, if there is one.
+
+    Its pid is private to multiprocessing (3.11), hence the guarded look-up; the process is not
+    reaped here, since multiprocessing's next start reaps it and starts a new one. Pools of one
+    process share the fork server: only a start under way is abandoned this way, and the CLI and
+    the bot run one pool each.
+    """
+    if context.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if isinstance(pid, int):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 class _Slot:
@@ -330,6 +366,10 @@ class _Slot:
         self._pool = pool
         self._worker: _Worker | None = None
         self.ready: Future[None] = Future()
+        # The first start's state, for a close that abandons it (``_abandon_start``): asking
+        # the fork server for a process, then that process until it says it is ready.
+        self.launching = False
+        self._starting: BaseProcess | None = None
         self.thread = threading.Thread(
             target=self._run, name=f"shopwire-parse-{number}", daemon=True
         )
@@ -339,11 +379,23 @@ class _Slot:
         worker = self._worker
         return None if worker is None else worker.process.pid
 
+    def kill_starting(self) -> None:
+        """Kill the worker of the first start, if it has one and is not ready yet."""
+        process = self._starting
+        if process is not None:
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+
     def _run(self) -> None:
         try:
-            self._worker = self._start_worker()
+            if self._pool.closing:
+                raise RuntimeError("the parser pool was closed before its workers started")
+            self._worker = self._start_worker(first=True)
         except BaseException as exc:
-            self.ready.set_exception(exc)
+            failure = exc
+            if self._pool.closing:  # abandoned by the close (_abandon_start): say so
+                failure = RuntimeError("the parser pool was closed while its workers started")
+            self.ready.set_exception(failure)
             return
         self.ready.set_result(None)
         try:
@@ -442,7 +494,7 @@ class _Slot:
         self._worker = self._start_worker()
         return self._worker
 
-    def _start_worker(self) -> _Worker:
+    def _start_worker(self, *, first: bool = False) -> _Worker:
         pool = self._pool
         ours, theirs = pool.context.Pipe(duplex=True)
         process = pool.context.Process(  # type: ignore[attr-defined]
@@ -452,11 +504,15 @@ class _Slot:
             # multiprocessing ends daemonic children at an orderly exit of this process.
             daemon=True,
         )
+        self.launching = first
         try:
             process.start()
         finally:
+            self.launching = False
             theirs.close()
         worker = _Worker(process, ours)
+        if first:
+            self._starting = process
         try:
             if not ours.poll(_START_TIMEOUT):
                 raise RuntimeError(f"a parse worker did not start within {_START_TIMEOUT:g} s")
@@ -464,6 +520,8 @@ class _Slot:
         except BaseException:
             self._stop(worker, kill=True)
             raise
+        finally:
+            self._starting = None
         return worker
 
     def _discard(self, *, kill: bool) -> None:

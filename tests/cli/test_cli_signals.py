@@ -162,6 +162,59 @@ async def test_sigkill_of_poll_leaves_no_child_behind(tmp_path: Path) -> None:
     assert await gone(children) == []
 
 
+async def test_sigterm_while_the_poll_starts_its_parser_pool_leaves_nothing_behind(
+    tmp_path: Path,
+) -> None:
+    # `shopwire poll` starts its parser pool as it opens. The only feed hangs, so nothing is
+    # parsed: SIGTERM comes while the pool is starting, and that start is abandoned.
+    db = tmp_path / "news.db"
+    async with SilentServer() as silent:
+        async with await Database.open(db) as database:
+            await add_feed(database, "Hanging", url=silent.url("/feed.xml"))
+        process = await start("poll", db=db)
+        children: dict[int, str] = {}
+
+        def polling_while_the_pool_starts() -> bool:
+            children.update(descendants(process.pid))
+            return silent.accepted >= 1 and any("forkserver" in c for c in children.values())
+
+        try:
+            await until(polling_while_the_pool_starts, "the fetch and the pool's start")
+        except BaseException:
+            process.kill()
+            _, err = await process.communicate()
+            raise AssertionError(err.decode()) from None
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), CEILING)
+
+    assert process.returncode == 130
+    assert err.decode() == "interrupted\n"
+    assert await gone(children) == []
+
+
+async def test_a_poll_with_nothing_to_parse_leaves_no_parser_process(tmp_path: Path) -> None:
+    # The pool started ahead is not needed (the feed answers 404): the poll ends without it,
+    # and nothing it started is left running.
+    db = tmp_path / "news.db"
+    async with FeedServer() as server:
+        async with await Database.open(db) as database:
+            await add_feed(database, "Missing", url=server.url("/missing.xml"))
+        process = await start("poll", db=db)
+        children: dict[int, str] = {}
+
+        def ended() -> bool:
+            children.update(descendants(process.pid))
+            return process.returncode is not None
+
+        waiting = asyncio.create_task(process.communicate())
+        await until(ended, "the poll's end")
+        out, err = await asyncio.wait_for(waiting, CEILING)
+
+    assert process.returncode == 0, err.decode()
+    assert "Missing" in out.decode()
+    assert await gone(children) == []
+
+
 async def test_sigterm_while_discord_does_not_answer(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     async with SilentServer() as discord:

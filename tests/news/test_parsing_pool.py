@@ -356,3 +356,37 @@ def test_workers_and_forkserver_end_when_their_owner_is_killed() -> None:
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in pids if alive(p)]
+
+
+async def test_a_close_during_the_start_kills_the_workers_being_started(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers that never say they are ready. A close that waited for them would wait for the
+    # start's time-out, set far beyond this test's ceiling; it kills them instead.
+    ceiling = 60.0
+    monkeypatch.setattr(parsing_pool, "_PRELOAD", ("tests.fakes.stalled_start",))
+    monkeypatch.setattr(parsing_pool, "_START_TIMEOUT", 10 * ceiling)
+    parser = PoolParser(clock, workers=2)
+    starting = asyncio.create_task(parser.start())
+    slots = await slots_with_a_process(parser, ceiling)
+    pids = [process.pid for slot in slots if (process := slot._starting) and process.pid]
+    assert len(pids) == 2 and all(alive(pid) for pid in pids)
+
+    await asyncio.wait_for(parser.close(), ceiling)
+
+    with pytest.raises(RuntimeError, match="closed while its workers started"):
+        await asyncio.wait_for(starting, ceiling)
+    for pid in pids:
+        await wait_for_death(pid)
+
+
+async def slots_with_a_process(parser: PoolParser, ceiling: float) -> list[parsing_pool._Slot]:
+    """The pool's slots once each has a worker process starting (bounded by ``ceiling``)."""
+    async with asyncio.timeout(ceiling):
+        while True:  # a process starting has no event to wait on: look every 50 ms
+            executor = parser._executor
+            if isinstance(executor, _WorkerPool):
+                slots = executor._slots
+                if all(slot._starting is not None for slot in slots):
+                    return slots
+            await asyncio.sleep(0.05)
