@@ -60,11 +60,13 @@ fourth had been scored, by someone who never read or ran the clustering code; 24
 labels as above, its README lists them), is loaded by :func:`load_holdout5`. Report only, as
 for the fourth.
 
-A sixth held-out set, ``tests/data/stories_holdout6/items.jsonl`` (written by hand, while the
-method was being changed on the five above, by someone who never read or ran the clustering
-code; 24 events "q01".."q24" of 31 August - 6 September 2026, told by 12-13 outlets each, and
-132 look-alike events; labels as above, its README lists them), is loaded by
-:func:`load_holdout6`. Report only, scored once at the end.
+A sixth set, ``tests/data/stories_holdout6/items.jsonl`` (written by hand, while the method
+was being changed on the five above, by someone who never read or ran the clustering code; 24
+events "q01".."q24" of 31 August - 6 September 2026, told by 12-13 outlets each, and 132
+look-alike events; labels as above, its README lists them), is loaded by
+:func:`load_holdout6`. It was held out and scored once; since 2026-12-07 it is training data
+for the pair models (``benchmarks/stories_pairmodel.py``), and ``stories_holdout7`` is the
+held-out set.
 
 A seventh held-out set, ``tests/data/stories_holdout7/items.jsonl`` (written by hand, after all
 six above had been used to tune the method, by someone who never read or ran the clustering
@@ -255,9 +257,10 @@ def load_holdout5(order: Order = "published") -> list[LabelledItem]:
 
 
 def load_holdout6(order: Order = "published") -> list[LabelledItem]:
-    """The sixth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+    """The sixth set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it, once; never tune on it (see ``tests/data/stories_holdout6/README.md``).
+    Held out until it was scored once; training data for the pair models since (see
+    ``tests/data/stories_holdout6/README.md``).
     """
     return _labelled(holdout6_rows(), order)
 

@@ -22,7 +22,7 @@ class StoryConfig:
 
     Whether an item joins a story, and whether two stories are one, is decided by small
     logistic-regression models (``pairscore.py``) trained on every labelled set (the halves of
-    ``tests/data/stories_holdout``, ``stories_tuning``, ``stories_holdout2`` to ``5``) and
+    ``tests/data/stories_holdout``, ``stories_tuning``, ``stories_holdout2`` to ``6``) and
     judged by leave-one-set-out cross-validation (``benchmarks/stories_pairmodel.py``).
 
     - ``threshold``: how strict joining is. At the default the join model decides as trained;
