@@ -262,7 +262,8 @@ def main() -> None:
             continue
         for order, batch in (("published", args.batch), ("feeds", 500)):
             items = load(order)  # type: ignore[arg-type]
-            name = f"held-out set ({label}), {order} order"
+            # Held out once each, training data for the pair models since: not "held out".
+            name = f"hand-written set ({label}), {order} order"
             held_out.setdefault(key, {})[order] = evaluate(name, items, config, batch)
             show(held_out[key][order])
     small = evaluate("eval set (tests/data)", story_corpus.load(), config, args.batch)

@@ -164,7 +164,7 @@ def holdout5_rows() -> list[Row]:
 
 
 def holdout6_rows() -> list[Row]:
-    """Every row of the sixth held-out set (``stories_holdout6/items.jsonl``)."""
+    """Every row of the sixth set (``stories_holdout6/items.jsonl``), held out once."""
     return _read_files([HOLDOUT6_FILE])
 
 
