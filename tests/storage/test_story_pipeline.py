@@ -31,10 +31,13 @@ _SETS = {
     "holdout4": story_holdout.holdout4_rows,
     "holdout5": story_holdout.holdout5_rows,
     "holdout6": story_holdout.holdout6_rows,
+    "holdout7": story_holdout.holdout7_rows,
 }
 
 
-@pytest.fixture(params=["tune", "test", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6"])
+@pytest.fixture(
+    params=["tune", "test", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7"]
+)
 async def newsroom(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[Database, FakeClock, dict[str, str]]]:
@@ -72,13 +75,15 @@ async def test_no_event_twice_among_the_top_ten(
     request: pytest.FixtureRequest, newsroom: tuple[Database, FakeClock, dict[str, str]]
 ) -> None:
     reasons = {
-        "test": "held-out half, never tuned on: one event (e22) is told by two of the 7-day"
-        " top ten (measured 2026-12-06); kept visible, not tuned away",
+        "test": "old held-out half: one event (e24; e22 before the placing of a cold batch in"
+        " publication order) is told by two of the 7-day top ten (measured 2026-12-07); kept"
+        " visible, not tuned away",
         "holdout4": "with the learned join model, look-alike m07-l2's English and Spanish"
         " reports stay two one-report stories, both in the 7-day top ten (measured"
         " 2026-12-07); kept visible, not tuned away",
-        "holdout6": "sixth held-out set, scored once: one look-alike event (q06-l5) is told by"
-        " two of the 7-day top ten (measured 2026-12-07); kept visible, not tuned away",
+        "holdout6": "sixth set (held out until scored, training data since): one look-alike"
+        " event (q06-l5) is told by two of the 7-day top ten (measured 2026-12-07); kept"
+        " visible, not tuned away",
     }
     if (reason := reasons.get(request.node.callspec.params["newsroom"])) is not None:
         request.applymarker(pytest.mark.xfail(reason=reason, strict=False))
@@ -109,6 +114,7 @@ async def test_headline_line_and_link_come_from_one_report(
             *story_holdout.holdout4_rows(),
             *story_holdout.holdout5_rows(),
             *story_holdout.holdout6_rows(),
+            *story_holdout.holdout7_rows(),
         ]
     }
     service = SummaryService(
