@@ -23,8 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import multiprocessing
-import os
 import signal
 import subprocess
 import sys
@@ -32,9 +30,9 @@ import traceback
 from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.news.adapters.child_python import start_child
 from bot.news.adapters.text_reader import TextReader
 from bot.news.parent_watch import watch
 from bot.news.services.story_placing import (
@@ -71,8 +69,6 @@ _BOOT = (
     "from bot.news.adapters.story_worker import serve; serve()"
 )
 """The worker's program (``python -c``): Ctrl-C is ignored from its first line on."""
-_ROOT = str(Path(__file__).resolve().parents[3])
-"""The directory that holds the ``bot`` package, for the worker's imports."""
 
 
 def serve() -> None:
@@ -275,21 +271,10 @@ class ProcessPlacer:
 
     def _start(self) -> None:
         """Start the worker; ``_running`` waits for it to be ready."""
-        ours, theirs = multiprocessing.Pipe(duplex=True)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, (_ROOT, env.get("PYTHONPATH"))))
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, str(theirs.fileno()), str(os.getpid())],
-                pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
+            process, ours = start_child(_BOOT)
         except OSError as exc:
-            ours.close()
             raise StoryWorkerError(f"the story worker could not start: {exc}") from exc
-        finally:
-            theirs.close()
         self._process, self._conn, self._ready = process, ours, False
         # A few hundred bytes: the pipe's buffer takes them before the worker reads. A worker
         # that is gone already is found out when it does not say it is ready.

@@ -16,7 +16,6 @@ worker dies however it dies (``parent_watch``).
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -24,9 +23,9 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.news.adapters.child_python import start_child
 from bot.news.parent_watch import watch
 from bot.news.stories.model import StoryConfig, StoryItem
 
@@ -47,8 +46,6 @@ _BOOT = (
     "from bot.news.adapters.text_reader import serve; serve()"
 )
 """The reader's program (``python -c``): Ctrl-C is ignored from its first line on."""
-_ROOT = str(Path(__file__).resolve().parents[3])
-"""The directory that holds the ``bot`` package, for the reader's imports."""
 
 
 def serve() -> None:
@@ -189,22 +186,11 @@ class TextReader:
         return conn
 
     def _start(self) -> None:
-        ours, theirs = multiprocessing.Pipe(duplex=True)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, (_ROOT, env.get("PYTHONPATH"))))
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, str(theirs.fileno()), str(os.getpid())],
-                pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
+            process, ours = start_child(_BOOT)
         except OSError:
-            ours.close()
             self._broken = True
             return
-        finally:
-            theirs.close()
         self._process, self._conn = process, ours
         with contextlib.suppress(OSError):
             ours.send(self._config)
