@@ -58,7 +58,8 @@ A fifth held-out set, ``tests/data/stories_holdout5/items.jsonl`` (written by ha
 fourth had been scored, by someone who never read or ran the clustering code; 24 events
 "p01".."p24" of 12-18 October 2026, told by 12-14 outlets each, and 125 look-alike events;
 labels as above, its README lists them), is loaded by :func:`load_holdout5`. Report only, as
-for the fourth.
+for the fourth. The second to fifth sets were each scored as held-out sets; all four are
+training data for the pair models (``benchmarks/stories_pairmodel.py``) since.
 
 A sixth set, ``tests/data/stories_holdout6/items.jsonl`` (written by hand, while the method
 was being changed on the five above, by someone who never read or ran the clustering code; 24
@@ -227,7 +228,8 @@ def load_extra_tuning(
 def load_holdout2(order: Order = "published") -> list[LabelledItem]:
     """The fresh held-out set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it; never tune on it (see ``tests/data/stories_holdout2/README.md``).
+    Held out until it was scored; training data for the pair models since (see
+    ``tests/data/stories_holdout2/README.md``).
     """
     return _labelled(holdout2_rows(), order)
 
@@ -235,7 +237,8 @@ def load_holdout2(order: Order = "published") -> list[LabelledItem]:
 def load_holdout3(order: Order = "published") -> list[LabelledItem]:
     """The third held-out set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it; never tune on it (see ``tests/data/stories_holdout3/README.md``).
+    Held out until it was scored; training data for the pair models since (see
+    ``tests/data/stories_holdout3/README.md``).
     """
     return _labelled(holdout3_rows(), order)
 
@@ -243,7 +246,8 @@ def load_holdout3(order: Order = "published") -> list[LabelledItem]:
 def load_holdout4(order: Order = "published") -> list[LabelledItem]:
     """The fourth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it; never tune on it (see ``tests/data/stories_holdout4/README.md``).
+    Held out until it was scored; training data for the pair models since (see
+    ``tests/data/stories_holdout4/README.md``).
     """
     return _labelled(holdout4_rows(), order)
 
@@ -251,7 +255,8 @@ def load_holdout4(order: Order = "published") -> list[LabelledItem]:
 def load_holdout5(order: Order = "published") -> list[LabelledItem]:
     """The fifth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it; never tune on it (see ``tests/data/stories_holdout5/README.md``).
+    Held out until it was scored; training data for the pair models since (see
+    ``tests/data/stories_holdout5/README.md``).
     """
     return _labelled(holdout5_rows(), order)
 
