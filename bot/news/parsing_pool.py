@@ -514,6 +514,12 @@ class _Slot:
         if first:
             self._starting = process
         try:
+            # A close that came while the process was being launched found no process to kill
+            # (``_abandon_start``): it is this start's to stop. The close sets ``closing``
+            # before it looks at ``_starting``, and this looks after setting it, so one of the
+            # two always sees the other.
+            if first and pool.closing:
+                raise RuntimeError("the parser pool was closed while its workers started")
             if not ours.poll(_START_TIMEOUT):
                 raise RuntimeError(f"a parse worker did not start within {_START_TIMEOUT:g} s")
             ours.recv()
