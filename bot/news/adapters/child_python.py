@@ -8,6 +8,7 @@ its path so that it imports this checkout's code however the owner was started.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import subprocess
@@ -39,3 +40,20 @@ def start_child(program: str) -> tuple[subprocess.Popen[bytes], Connection]:
     finally:
         theirs.close()
     return process, ours
+
+
+def stop_child(
+    process: subprocess.Popen[bytes] | None, conn: Connection | None, timeout: float
+) -> None:
+    """Ask a child that ``start_child`` started to stop (``None`` down its pipe), and kill it
+    if it has not exited within ``timeout`` seconds."""
+    if conn is not None:
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(None)
+        conn.close()
+    if process is not None:
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)

@@ -32,7 +32,7 @@ from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
-from bot.news.adapters.child_python import start_child
+from bot.news.adapters.child_python import start_child, stop_child
 from bot.news.adapters.text_reader import TextReader
 from bot.news.parent_watch import watch
 from bot.news.services.story_placing import (
@@ -299,16 +299,7 @@ class ProcessPlacer:
     def _stop(self) -> None:
         process, conn = self._process, self._conn
         self._process = self._conn = None
-        if conn is not None:
-            with contextlib.suppress(OSError, ValueError):
-                conn.send(None)
-            conn.close()
-        if process is not None:
-            try:
-                process.wait(_STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(_STOP_TIMEOUT)
+        stop_child(process, conn, _STOP_TIMEOUT)
         self._ready = self._broken = False
 
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
-from bot.news.adapters.child_python import start_child
+from bot.news.adapters.child_python import start_child, stop_child
 from bot.news.parent_watch import watch
 from bot.news.stories.model import StoryConfig, StoryItem
 
@@ -205,13 +205,4 @@ class TextReader:
         process, conn = self._process, self._conn
         self._process = self._conn = None
         self._ready = False
-        if conn is not None:
-            with contextlib.suppress(OSError, ValueError):
-                conn.send(None)
-            conn.close()
-        if process is not None:
-            try:
-                process.wait(_STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(_STOP_TIMEOUT)
+        stop_child(process, conn, _STOP_TIMEOUT)
