@@ -6,14 +6,16 @@ records that old rows are owed a rewrite (``meta`` row ``PENDING_KEY``: every it
 id is done), and ``retokenize`` does it right after migrating, in Python.
 
 Once per database: under the migration lock, held for the session of one connection (another
-process starting meanwhile waits, as for a migration, then finds the row gone), in batches in
-id order, each batch committed with its progress. A process stopped in the middle leaves every
-committed batch done, and the next start goes on from the last; the row is deleted with the
-last batch. Only items holding one of the tokenizer's new token characters can read otherwise
-(``search_tokenizer.INDIC_MARK_RANGES``), so only those are read, and only vectors that change
-are written. A row is written only if its title and summary are still the ones read (a poll
-that changed it meanwhile wrote it with the new tokenizer), and it keeps its hidden lexemes
-(feed, companies, topics, month: all start with ``#``) as they are at that moment.
+process starting meanwhile waits, as for a migration, then finds the row gone), in windows of
+ids, each committed with its progress. A process stopped in the middle leaves every committed
+window done, and the next start goes on from the last; the row is deleted with the last
+window. Windows of ids, not "the next N matching rows": each reads only its own rows (the
+primary key), so the rewrite reads the table once whatever plan a filter would get. Only
+items holding one of the new token characters (``search_tokenizer.INDIC_MARK_RANGES``) can
+read otherwise, so only those are tokenized, and only vectors that change are written. A row
+is written only if its title and summary are still the ones read (a poll that changed it
+meanwhile wrote it with the new tokenizer), and it keeps its hidden lexemes (feed, companies,
+topics, month: all start with ``#``) as they are at that moment.
 """
 
 from __future__ import annotations
@@ -32,18 +34,19 @@ log = logging.getLogger(__name__)
 PENDING_KEY = "search_retokenize_after"
 """The ``meta`` row of a rewrite under way: the id every item up to which is done."""
 
-BATCH = 500
-"""Items read, tokenized and written per transaction."""
+WINDOW = 5000
+"""Ids per window: the items read, tokenized and written per transaction at most."""
 
 MARKS_PATTERN = "[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in INDIC_MARK_RANGES) + "]"
 """A PostgreSQL regular expression that finds one of the new token characters."""
 
 _PENDING = "SELECT value FROM meta WHERE key = $1"
 
-_NEXT = """
+_LAST = "SELECT max(id) FROM items"
+
+_WINDOW = """
 SELECT id, title, summary FROM items
-WHERE id > $1 AND (title ~ $2 OR summary ~ $2)
-ORDER BY id LIMIT $3
+WHERE id > $1 AND id <= $2 AND (title ~ $3 OR summary ~ $3)
 """
 
 _HIDDEN = (
@@ -64,7 +67,7 @@ _DONE = "DELETE FROM meta WHERE key = $1"
 Tokenizer = Callable[[Sequence[Document]], list[str]]
 
 
-async def retokenize(pool: Pool, *, batch: int = BATCH, tokenizer: Tokenizer = vectors) -> int:
+async def retokenize(pool: Pool, *, window: int = WINDOW, tokenizer: Tokenizer = vectors) -> int:
     """Finish a rewrite that a migration left owed, if any; returns how many rows it wrote.
 
     ``tokenizer`` makes the vectors (tests stop it in the middle). Raises what the database
@@ -74,11 +77,11 @@ async def retokenize(pool: Pool, *, batch: int = BATCH, tokenizer: Tokenizer = v
         return 0  # every start but the first after the upgrade: one read, no lock
     written = 0
     async with pool.acquire() as connection:
-        # Session-level, unlike migrate's: held across the batches' transactions. A session
+        # Session-level, unlike migrate's: held across the windows' transactions. A session
         # that ends (a killed process) frees it; the pool's reset would too.
         await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
         try:
-            while (done := await _batch(connection, batch, tokenizer)) is not None:
+            while (done := await _window(connection, window, tokenizer)) is not None:
                 written += done
         finally:
             if not connection.is_closed():
@@ -88,12 +91,15 @@ async def retokenize(pool: Pool, *, batch: int = BATCH, tokenizer: Tokenizer = v
     return written
 
 
-async def _batch(connection: Connection, batch: int, tokenizer: Tokenizer) -> int | None:
-    """One batch in one transaction: rows written, or None when nothing is owed any more."""
+async def _window(connection: Connection, window: int, tokenizer: Tokenizer) -> int | None:
+    """One window of ids in one transaction: rows written, or None when nothing is owed."""
     after = await connection.fetchval(_PENDING, PENDING_KEY)
     if after is None:
         return None  # finished by another process while this one waited for the lock
-    rows = await connection.fetch(_NEXT, int(after), MARKS_PATTERN, batch)
+    # Items added after this are written with the new tokenizer already.
+    last = await connection.fetchval(_LAST) or 0
+    until = int(after) + window
+    rows = await connection.fetch(_WINDOW, int(after), until, MARKS_PATTERN)
     documents = [Document(row["title"], row["summary"]) for row in rows]
     words = await asyncio.to_thread(tokenizer, documents) if documents else []
     async with connection.transaction():
@@ -104,8 +110,8 @@ async def _batch(connection: Connection, batch: int, tokenizer: Tokenizer) -> in
             [d.summary for d in documents],
             words,
         )
-        if len(rows) < batch:
+        if until >= last:
             await connection.execute(_DONE, PENDING_KEY)
         else:
-            await connection.execute(_PROGRESS, PENDING_KEY, str(rows[-1]["id"]))
+            await connection.execute(_PROGRESS, PENDING_KEY, str(until))
     return affected(status)

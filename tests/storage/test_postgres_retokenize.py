@@ -1,7 +1,7 @@
 """PostgreSQL's stored search vectors made again with the new tokenizer (migration 13).
 
 Rows written before it hold Indic words as bare consonants; ``storage/postgres/retokenize.py``
-rewrites them once, in batches, under the migration lock. Needs SHOPWIRE_TEST_POSTGRES_URL.
+rewrites them once, in windows of ids, under the migration lock. Needs SHOPWIRE_TEST_POSTGRES_URL.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ async def test_a_rewrite_stopped_in_the_middle_is_finished_by_the_next_start() -
             await migrate(pool)
             calls = 0
 
-            def stops_on_the_third_batch(documents: Sequence[Document]) -> list[str]:
+            def stops_on_the_third_window(documents: Sequence[Document]) -> list[str]:
                 nonlocal calls
                 calls += 1
                 if calls == 3:
@@ -125,12 +125,12 @@ async def test_a_rewrite_stopped_in_the_middle_is_finished_by_the_next_start() -
                 return vectors(documents)
 
             with pytest.raises(RuntimeError, match="killed"):
-                await retokenize(pool, batch=5, tokenizer=stops_on_the_third_batch)
+                await retokenize(pool, window=5, tokenizer=stops_on_the_third_window)
             done = int(await pool.fetchval("SELECT value FROM meta WHERE key = $1", PENDING_KEY))
             tenth = await pool.fetchval("SELECT id FROM items ORDER BY id OFFSET 9 LIMIT 1")
-            assert done == tenth  # two batches of five committed, the third rolled back
+            assert done == tenth  # two windows of five ids committed, the third rolled back
             # 29 items hold Indic words (cafe holds none: never read), 10 of them done.
-            assert await retokenize(pool, batch=5) == 29 - 10
+            assert await retokenize(pool, window=5) == 29 - 10
             assert await pool.fetchval("SELECT count(*) FROM meta WHERE key = $1", PENDING_KEY) == 0
         finally:
             await pool.close()
@@ -149,7 +149,7 @@ async def test_processes_starting_together_rewrite_the_rows_once() -> None:
 
         async def start(pool: asyncpg.Pool[asyncpg.Record]) -> int:
             await migrate(pool)
-            return await retokenize(pool, batch=4)
+            return await retokenize(pool, window=4)
 
         try:
             written = await asyncio.wait_for(asyncio.gather(*map(start, pools)), 60)
