@@ -107,7 +107,9 @@ def test_the_token_marks_are_the_set_migration_16_indexed_with() -> None:
     assert "'" not in TOKEN_MARKS and '"' not in TOKEN_MARKS
     # Every Mn and Mc of Devanagari to Sinhala is in (Unicode 14, the one the set came from).
     if unicodedata.unidata_version == "14.0.0":
-        indic = [chr(c) for c in range(0x0900, 0x0E00) if unicodedata.category(chr(c)) in "McMn"]
+        indic = [
+            chr(c) for c in range(0x0900, 0x0E00) if unicodedata.category(chr(c)) in ("Mc", "Mn")
+        ]
         assert len(indic) == 223
         assert set(indic) <= set(TOKEN_MARKS)
 
