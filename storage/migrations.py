@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from bot.news.errors import StorageError
 from storage._sql import finish
+from storage.search_tokenizer import tokenize_option
 
 if TYPE_CHECKING:  # annotations only: the read-only CLI never imports aiosqlite
     import aiosqlite
@@ -445,6 +446,27 @@ CREATE TABLE story_state (
 ) STRICT;
 """
 
+# Words of scripts that write vowels as combining marks (Devanagari, Bengali, Tamil, ...) are
+# read whole instead of as runs of bare consonants ("सेवा" was "स" "व"): the index of
+# migration 8 again, its tokenizer with those marks as token characters
+# (storage/search_tokenizer.py, whose set this migration fixed: a later change is a new
+# migration). Every other option as it was; the triggers name the table, so they feed the new
+# one. The rebuild reads every stored item again, inside this migration's transaction.
+_V16_WHOLE_INDIC_WORDS = f"""
+DROP TABLE items_fts;
+
+CREATE VIRTUAL TABLE items_fts USING fts5 (
+    title,
+    summary,
+    tags,
+    content = 'items',
+    content_rowid = 'id',
+    {tokenize_option()}
+);
+
+INSERT INTO items_fts (items_fts) VALUES ('rebuild');
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -461,6 +483,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V13_DIGEST_PUBLISHING,
     _V14_DISABLED_NOTICES,
     _V15_STORY_STATE,
+    _V16_WHOLE_INDIC_WORDS,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

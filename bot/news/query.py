@@ -140,7 +140,8 @@ def _prefix_term(text: str, negative: bool, *, phrase: bool) -> _Term:
     end = len(text)
     while end and _word_char(text[end - 1]):
         end -= 1
-    # Combining marks stay in the word but count for nothing: remove_diacritics drops them.
+    # Combining marks stay in the word but count for nothing: remove_diacritics drops Latin
+    # accents, and an Indic vowel sign (kept by the index) is no letter on its own.
     run = sum(ch.isalnum() for ch in text[end:])
     if run == 0:
         raise InvalidQuery(BARE_STAR_MESSAGE)

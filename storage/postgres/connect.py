@@ -8,6 +8,7 @@ from bot.news.errors import StorageError
 from storage.postgres.errors import safe_location, storage_error, url_password
 from storage.postgres.migrations import Migrated, migrate
 from storage.postgres.pool import Pool
+from storage.postgres.retokenize import retokenize
 from storage.postgres.storage import PostgresStorage
 
 POOL_SIZE = 10
@@ -53,6 +54,8 @@ async def _open_and_migrate(url: str) -> tuple[Pool, Migrated]:
         raise _cannot_open(where, exc, password) from exc
     try:
         migrated = await migrate(pool)
+        # Rows a migration left owed a rewrite (only the first start after it finds any).
+        await retokenize(pool)
     except BaseException as exc:
         await pool.close()
         if isinstance(exc, StorageError):

@@ -438,6 +438,15 @@ CREATE TABLE story_state (
 );
 """
 
+# SQLite's migration 16: words of scripts that write vowels as combining marks (Devanagari,
+# Bengali, Tamil, ...) are read whole (storage/search_tokenizer.py). Stored vectors were made
+# with the old tokenizer, and SQL cannot make them again: this records that every item from
+# id 0 on is owed a rewrite, which storage/postgres/retokenize.py does after migrating.
+_V13_RETOKENIZE_SEARCH = """
+INSERT INTO meta (key, value) VALUES ('search_retokenize_after', '0')
+ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
@@ -451,6 +460,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V10_COPY_SKIPS_ITEM_COUNTS,
     _V11_SEARCH_BY_ID_BLOCK,
     _V12_STORY_STATE,
+    _V13_RETOKENIZE_SEARCH,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

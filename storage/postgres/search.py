@@ -27,9 +27,8 @@ from datetime import UTC, datetime
 
 from bot.news.models import SearchQuery, SearchTerm
 from storage.fts import term_text
-
-TOKENIZE = "porter unicode61 remove_diacritics 2"
-"""The SQLite search index's tokenizer (migration 8); ``tests/storage`` checks they agree."""
+from storage.search_tokenizer import TOKENIZE as TOKENIZE  # the index's; tests check they agree
+from storage.search_tokenizer import tokenize_option
 
 MAX_LEXEME_CHARS = 500
 """A longer token is cut: PostgreSQL refuses a lexeme over 2,046 bytes, and no typed term is
@@ -133,7 +132,7 @@ SELECT doc, group_concat(entry, ' ') FROM entries GROUP BY doc
 def _words_table() -> sqlite3.Connection:
     connection = sqlite3.connect(":memory:")
     connection.execute(
-        f"CREATE VIRTUAL TABLE words USING fts5 (title, summary, tokenize = '{TOKENIZE}')"
+        f"CREATE VIRTUAL TABLE words USING fts5 (title, summary, {tokenize_option(TOKENIZE)})"
     )
     connection.execute("CREATE VIRTUAL TABLE words_vocab USING fts5vocab (words, 'instance')")
     return connection

@@ -24,6 +24,7 @@ from storage.fts import render
 from storage.items import company_tag, feed_tag, month_tag, topic_tag
 from storage.migrations import SCHEMA_VERSION
 from storage.postgres import search as postgres_text
+from storage.search_tokenizer import TOKENIZE, tokenize_option
 from tests.storage.conftest import T0, add_feed, database_at, draft, poll, tagged
 
 
@@ -105,9 +106,10 @@ async def test_filters_match_their_tag_exactly_after_stemming(news: Storage) -> 
 def _tokenizer(path: Path) -> str:
     with sqlite3.connect(path) as raw:
         [sql] = raw.execute("SELECT sql FROM sqlite_schema WHERE name = 'items_fts'").fetchone()
-    found = re.search(r"tokenize\s*=\s*'([^']*)'", sql)
+    # An SQL string literal: a quote inside it (around tokenchars) is written twice.
+    found = re.search(r"tokenize\s*=\s*'((?:[^']|'')*)'", sql)
     assert found is not None
-    return found[1]
+    return found[1].replace("''", "'")
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +123,7 @@ def tokenize(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     asyncio.run(create())
     spec = _tokenizer(path)
-    assert spec == "porter unicode61 remove_diacritics 2"
+    assert spec.startswith("porter unicode61 remove_diacritics 2 tokenchars '")
     # PostgreSQL's search reads text with the very same tokenizer.
     assert spec == postgres_text.TOKENIZE
     return spec
@@ -130,7 +132,7 @@ def tokenize(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="module")
 def index(tokenize: str) -> Iterator[sqlite3.Connection]:
     connection = sqlite3.connect(":memory:")
-    connection.execute(f"CREATE VIRTUAL TABLE t USING fts5 (tags, tokenize = '{tokenize}')")
+    connection.execute(f"CREATE VIRTUAL TABLE t USING fts5 (tags, {tokenize_option(tokenize)})")
     yield connection
     connection.close()
 
@@ -191,7 +193,7 @@ async def test_a_version_7_database_is_reindexed_with_stems(tmp_path: Path) -> N
         assert "new" not in await keys(db, "return")
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        assert _tokenizer(path) == "porter unicode61 remove_diacritics 2"
+        assert _tokenizer(path) == TOKENIZE
         # Raises if the search index disagrees with the items.
         raw.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
 
