@@ -269,7 +269,24 @@ def cross_validate(names: Sequence[str], settings: Settings) -> dict[str, object
         "precision_min": min(precisions),
     }
     print(" ".join(f"{k} {v:.4f}" for k, v in summary.items()))
-    return {"table": table, **summary, "settings": repr(settings)}
+    by_order = {order: _order_summary(table, order) for order, _batch in ORDERS}
+    for order, averages in by_order.items():
+        print(f"{order:9} " + " ".join(f"{k} {v:.4f}" for k, v in averages.items()))
+    return {"table": table, **summary, "by_order": by_order, "settings": repr(settings)}
+
+
+def _order_summary(
+    table: dict[str, dict[str, tuple[float, float, float]]], order: str
+) -> dict[str, float]:
+    """Mean and lowest F1, precision and recall over the left-out sets in one order: a change
+    must hold in both orders, and on the worst set as well as on average."""
+    rows = [by_order[order] for by_order in table.values()]
+    out: dict[str, float] = {}
+    for name, column in (("f1", 2), ("precision", 0), ("recall", 1)):
+        values = [row[column] for row in rows]
+        out[f"{name}_mean"] = statistics.fmean(values)
+        out[f"{name}_min"] = min(values)
+    return out
 
 
 def write_weights(models: Models) -> None:
