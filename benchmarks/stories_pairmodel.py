@@ -30,14 +30,13 @@ signals; the standardisation is folded into the weights written out. numpy only.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import statistics
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -99,10 +98,6 @@ class Settings:
     # (``stories/batchplan.py``): CV over 9 sets chose it among 0.5, 1.0 and 1.5 (best F1 in
     # both orders; 1.5 gave slightly higher precision but split an event in the pipeline test).
     merge_margin: float = 1.0
-    # The share of events whose reports train with no tagged company: the tagger's table
-    # knows the companies the product was designed around, and a new week's news is often
-    # about others (hashed by event family, so an event and its look-alikes go together).
-    company_dropout: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,8 +231,7 @@ def train(
     for _ in range(settings.rounds):
         for (name, _order), (items, batch) in data.items():
             if name in names:
-                shown = _without_some_companies(items, settings.company_dropout)
-                join_pairs, merge_pairs = collect(shown, batch, models)
+                join_pairs, merge_pairs = collect(items, batch, models)
                 joins.append(join_pairs)
                 merges.append(merge_pairs)
         join = fit(Pairs.join(joins), settings.l2, settings.by_size)
@@ -247,21 +241,6 @@ def train(
             PairModel(merge.weights, merge.bias - settings.merge_margin),
         )
     return models
-
-
-def _without_some_companies(items: list[LabelledItem], share: float) -> list[LabelledItem]:
-    """``items`` with the tagged companies of about ``share`` of the event families removed
-    (chosen by a hash of the family's label, the same every run)."""
-    if share <= 0.0:
-        return items
-    out: list[LabelledItem] = []
-    for labelled in items:
-        family = labelled.story.split("-")[0]
-        digest = hashlib.blake2b(family.encode(), digest_size=4).digest()
-        if int.from_bytes(digest) / 2**32 < share:
-            labelled = replace(labelled, item=replace(labelled.item, companies=()))
-        out.append(labelled)
-    return out
 
 
 def score(items: list[LabelledItem], batch: int, models: Models) -> tuple[float, float, float]:
@@ -334,13 +313,8 @@ def main() -> None:
     parser.add_argument("--by-size", type=float, default=0.0, help="pairs weigh size ** this")
     parser.add_argument("--margin", type=float, default=1.5, help="log-odds a join needs")
     parser.add_argument("--merge-margin", type=float, default=1.0, help="... a merge needs")
-    parser.add_argument(
-        "--company-dropout", type=float, default=0.0, help="events trained with no company"
-    )
     args = parser.parse_args()
-    settings = Settings(
-        args.rounds, args.l2, args.by_size, args.margin, args.merge_margin, args.company_dropout
-    )
+    settings = Settings(args.rounds, args.l2, args.by_size, args.margin, args.merge_margin)
     if args.command == "cv":
         report = cross_validate(args.sets, settings)
         print(json.dumps(report, separators=(",", ":")))
