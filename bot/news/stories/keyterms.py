@@ -24,7 +24,9 @@ from bot.news.stories.wording import STOPWORDS, fold, words_of
 # --- key terms --------------------------------------------------------------------------------
 
 _WORD_RE = re.compile(r"[^\W_]+")
-_NAME_RE = re.compile(r"[A-Z](?<![\w.'-][A-Z])(?:[\w&'.-]*\w|(?!\w))")
+# Capital letters a name may start with: A-Z and the accented Latin ones ("Żabka", "Ørsted").
+_CAPITALS = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())
+_NAME_RE = re.compile(rf"[{_CAPITALS}](?<![\w.'-][{_CAPITALS}])(?:[\w&'.-]*\w|(?!\w))")
 # Capitalised words that name nothing in particular.
 _NOT_NAMES = words_of(
     """the a an and or but in on at to for of by with as from into after before over under
