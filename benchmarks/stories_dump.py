@@ -37,7 +37,7 @@ def _sets() -> list[tuple[str, Callable[[str], list[LabelledItem]]]]:
     ]
     for part in story_holdout.EXTRA_TUNING_PARTS:
         sets.append(
-            (part, lambda order, p=part: story_holdout.load_extra_tuning(order, (p,)))  # type: ignore[misc,arg-type]
+            (part, lambda order, p=part: story_holdout.load_extra_tuning(order, (p,)))  # type: ignore[misc]
         )
     sets += [
         ("holdout2", story_holdout.load_holdout2),  # type: ignore[list-item]
