@@ -37,7 +37,7 @@ def _sets() -> list[tuple[str, Callable[[str], list[LabelledItem]]]]:
     ]
     for part in story_holdout.EXTRA_TUNING_PARTS:
         sets.append(
-            (part, lambda order, p=part: story_holdout.load_extra_tuning(order, (p,)))  # type: ignore[misc,arg-type]
+            (part, lambda order, p=part: story_holdout.load_extra_tuning(order, (p,)))  # type: ignore[misc]
         )
     sets += [
         ("holdout2", story_holdout.load_holdout2),  # type: ignore[list-item]
@@ -45,6 +45,7 @@ def _sets() -> list[tuple[str, Callable[[str], list[LabelledItem]]]]:
         ("holdout4", story_holdout.load_holdout4),  # type: ignore[list-item]
         ("holdout5", story_holdout.load_holdout5),  # type: ignore[list-item]
         ("holdout6", story_holdout.load_holdout6),  # type: ignore[list-item]
+        ("holdout7", story_holdout.load_holdout7),  # type: ignore[list-item]
     ]
     return sets
 

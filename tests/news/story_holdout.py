@@ -66,14 +66,14 @@ was being changed on the five above, by someone who never read or ran the cluste
 events "q01".."q24" of 31 August - 6 September 2026, told by 12-13 outlets each, and 132
 look-alike events; labels as above, its README lists them), is loaded by
 :func:`load_holdout6`. It was held out and scored once; since 2026-12-07 it is training data
-for the pair models (``benchmarks/stories_pairmodel.py``), and ``stories_holdout7`` is the
-held-out set.
+for the pair models (``benchmarks/stories_pairmodel.py``).
 
 A seventh held-out set, ``tests/data/stories_holdout7/items.jsonl`` (written by hand, after all
 six above had been used to tune the method, by someone who never read or ran the clustering
 code; 24 events "r01".."r24" of 13-19 July 2026, told by 12-13 outlets each, and 127 look-alike
-events; labels as above, its README lists them), is loaded by :func:`load_holdout7`. Report
-only, scored once.
+events; labels as above, its README lists them), is loaded by :func:`load_holdout7`. It was
+scored once on 2026-12-07; it is training data for the pair models since 2026-12-07, and
+``stories_holdout8`` is the held-out set.
 
 An eighth held-out set, ``tests/data/stories_holdout8/items.jsonl`` (written by hand, after the
 seventh had been scored and become training data, by someone who never read or ran the
@@ -177,7 +177,7 @@ def holdout6_rows() -> list[Row]:
 
 
 def holdout7_rows() -> list[Row]:
-    """Every row of the seventh held-out set (``stories_holdout7/items.jsonl``)."""
+    """Every row of the seventh set (``stories_holdout7/items.jsonl``), held out once."""
     return _read_files([HOLDOUT7_FILE])
 
 
@@ -283,9 +283,10 @@ def load_holdout6(order: Order = "published") -> list[LabelledItem]:
 
 
 def load_holdout7(order: Order = "published") -> list[LabelledItem]:
-    """The seventh held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+    """The seventh set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it, once; never tune on it (see ``tests/data/stories_holdout7/README.md``).
+    Scored once on 2026-12-07; training data for the pair models since (see
+    ``tests/data/stories_holdout7/README.md``).
     """
     return _labelled(holdout7_rows(), order)
 

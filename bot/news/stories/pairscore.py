@@ -93,44 +93,44 @@ class PairModel:
 # BEGIN GENERATED WEIGHTS (benchmarks/stories_pairmodel.py train)
 JOIN_MODEL = PairModel(
     weights=(
-        5.081368664641256,  # cosine
-        5.6273228452234845,  # event_cosine
-        0.9401656754418342,  # place_agree
-        -1.6210774311769014,  # place_miss
-        1.4494516166410583,  # company_agree
-        -0.22778574508835553,  # company_miss
-        0.8880918170428191,  # number_agree
-        -3.1453200951224374,  # number_miss
-        -1.0983292437496264,  # name_agree
-        -0.6714463567321798,  # name_miss
-        -4.051607673140929,  # same_source
-        0.16765345985132415,  # short
-        -0.03349580893810288,  # short_no_key
-        0.6095168201253433,  # shares_key
-        -19.268379528867158,  # time_gap
-        -0.5338227568973417,  # log_size
-        2.5483545357473183,  # cosine_x_log_size
+        5.494743476689193,  # cosine
+        2.755972382487616,  # event_cosine
+        0.6279144083240694,  # place_agree
+        -2.049682507125351,  # place_miss
+        1.1770423267839187,  # company_agree
+        -0.2036863954928442,  # company_miss
+        0.5790455574397108,  # number_agree
+        -2.4423138435126104,  # number_miss
+        -0.42854434786994117,  # name_agree
+        -1.6279790496529438,  # name_miss
+        -3.702613284884564,  # same_source
+        -0.026686504109392516,  # short
+        0.18092608473148017,  # short_no_key
+        0.7048722529901355,  # shares_key
+        -19.003202461455416,  # time_gap
+        -0.31233239922544465,  # log_size
+        1.802533818986262,  # cosine_x_log_size
     ),
-    bias=-2.625011623786815,
+    bias=-1.7803075598066367,
 )
 MERGE_MODEL = PairModel(
     weights=(
-        12.38020688923615,  # cosine
-        0.19892858865090185,  # member_logit_mean
-        0.30434630309245303,  # member_logit_min
-        0.0023720090577605607,  # place_agree
-        -7.481881218378244,  # place_miss
-        0.8550095986379126,  # company_agree
-        0.20500838080646447,  # company_miss
-        -1.2234132179029584,  # number_agree
-        -7.791946825676527,  # number_miss
-        -0.5916068551452301,  # name_agree
-        -0.697411764490427,  # name_miss
-        -3.553678438434927,  # shared_sources
-        -17.521416923997695,  # time_gap
-        -0.04607227302324628,  # log_small
-        0.7319968713486188,  # log_large
+        9.543548662902674,  # cosine
+        -0.035726078622005324,  # member_logit_mean
+        0.21364909408341978,  # member_logit_min
+        0.41194968540438964,  # place_agree
+        -4.845601895974908,  # place_miss
+        1.3314259034129996,  # company_agree
+        0.15261907412649864,  # company_miss
+        -0.7674827845963619,  # number_agree
+        -10.778566777159442,  # number_miss
+        0.11245554885524439,  # name_agree
+        -0.5804436413720285,  # name_miss
+        -4.457734462750309,  # shared_sources
+        -16.221321525934897,  # time_gap
+        -0.8149277792373711,  # log_small
+        0.7163507755634242,  # log_large
     ),
-    bias=-2.6522511718602746,
+    bias=-2.537188740195334,
 )
 # END GENERATED WEIGHTS

@@ -17,9 +17,9 @@ from bot.news.stories.lexicon import (
     EVENT_PHRASES,
     synonym_table,
 )
+from bot.news.stories.lexicon import STOPWORDS as _STOPWORDS
 
-# Re-exported: the clusterer, the headline writer and key terms read them from here.
-from bot.news.stories.lexicon import STOPWORDS as STOPWORDS
+# Re-exported: the clusterer, the headline writer and key terms read it from here.
 from bot.news.stories.lexicon import words_of as words_of
 from bot.news.stories.model import StoryItem
 from bot.news.text import collapse_whitespace, markdown_to_text, strip_publisher_suffix
@@ -170,6 +170,38 @@ def clean_summary(summary: str, title: str, source: str, *, limit: int | None = 
 
 
 _TRANSLATE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def _latin_folds() -> dict[int, str]:
+    """Each accented Latin letter (Latin-1, Extended-A and -B, Vietnamese) -> its base
+    letters: "ż" -> "z", "ñ" -> "n", "ệ" -> "e", "ł" -> "l", "ß" -> "ss"."""
+    table: dict[int, str] = {}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        char = chr(code)
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        if base != char and base.isascii() and base:
+            table[code] = base
+    table.update({ord(k): v for k, v in _UNDECOMPOSED.items()})
+    return table
+
+
+# Latin letters that carry their mark inside (no combining form to drop).
+_UNDECOMPOSED = {"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i", "ħ": "h"}
+_FOLD = _latin_folds()
+
+
+def fold(word: str) -> str:
+    """``word`` with its Latin letters' accents dropped: outlets spell one name both ways
+    ("Żabka" / "Zabka", "Rohlík" / "Rohlik", "Montréal" / "Montreal"), and a name is the word
+    two reports of one event are surest to share. Other scripts are left as they are (their
+    marks are letters of their own: a Devanagari vowel sign, a kana's voicing)."""
+    return word if word.isascii() else word.translate(_FOLD)
+
+
+STOPWORDS: frozenset[str] = _STOPWORDS | frozenset(fold(word) for word in _STOPWORDS)
+"""``lexicon.STOPWORDS`` as ``tokens`` gives them (accents dropped), and as written."""
 _TOKEN_RE = re.compile(r"[^\W_]+(?:[.'&-][^\W_]+)*|[€$£¥%]")
 
 
@@ -187,9 +219,9 @@ def tokens(text: str) -> list[str]:
     """
     if text.isascii():
         return _TOKEN_RE.findall(text.lower())
-    # NFKC and curly quotes only concern non-ASCII text.
+    # NFKC, curly quotes and accents only concern non-ASCII text.
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
-    found = _TOKEN_RE.findall(text.lower())
+    found = _TOKEN_RE.findall(text.lower().translate(_FOLD))
     if _CJK_RE.search(text) is None:
         return found
     out: list[str] = []
@@ -211,7 +243,7 @@ def _phrases_by_hint() -> dict[str, tuple[int, ...]]:
     """Hint word -> the indexes (in ``EVENT_PHRASES``) of the phrases it calls for."""
     found: dict[str, tuple[int, ...]] = {}
     for index, (_, hints, _) in enumerate(EVENT_PHRASES):
-        for hint in hints.split():
+        for hint in {*hints.split(), *fold(hints).split()}:
             found[hint] = (*found.get(hint, ()), index)
     return found
 
@@ -325,5 +357,8 @@ def stem(word: str) -> str:
     return word
 
 
-SYNONYMS: dict[str, str] = synonym_table(stem)
+SYNONYMS: dict[str, str] = {
+    **synonym_table(stem),
+    **synonym_table(lambda word: stem(fold(word))),  # as ``tokens`` reads them
+}
 """Stem -> the stem that stands for its group (``lexicon.SYNONYM_GROUPS``)."""
