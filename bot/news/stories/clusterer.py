@@ -602,7 +602,9 @@ class StoryClusterer:
         floor, model = self.config.event_floor, self._join_model
         out: list[tuple[float, _Story]] = []
         for story in candidates:
-            if story.roundup:
+            # The hard rules first: they keep out most candidates (six in seven on the
+            # generated 10k set), and the views they read are kept, where a cosine is not.
+            if story.roundup or self._blocked(item, story):
                 continue
             cosine, event = self._cosines(item, story)
             if event < floor or cosine < _JOIN_FLOOR:
@@ -730,7 +732,8 @@ class StoryClusterer:
         model = self._merge_model
         best: tuple[float, int] | None = None
         for other in candidates:
-            if other.roundup:
+            # The hard rule first, as in ``_join_scores``: it keeps out most candidates.
+            if other.roundup or self._stories_blocked(story, other):
                 continue
             cosine = _centroid_cosine(story, other)
             if cosine < _MERGE_FLOOR:
