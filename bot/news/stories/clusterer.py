@@ -131,7 +131,13 @@ class _Story:
     def term_views(self) -> Views:
         """Places that can be disputed, numbers, companies, names: for comparisons."""
         if self.views is None:
-            self.views = views_of(self.title_places, self.numbers, self.companies, self.names)
+            if self.size == 1:
+                # A story of one report has its report's key terms: its views are the same
+                # (and most stories are of one report when they are first compared).
+                (only,) = self.members.values()
+                self.views = only.views()
+            else:
+                self.views = views_of(self.title_places, self.numbers, self.companies, self.names)
         return self.views
 
     def merge_views(self) -> Views:
@@ -602,7 +608,9 @@ class StoryClusterer:
         floor, model = self.config.event_floor, self._join_model
         out: list[tuple[float, _Story]] = []
         for story in candidates:
-            if story.roundup:
+            # The hard rules first: they keep out most candidates (six in seven on the
+            # generated 10k set), and the views they read are kept, where a cosine is not.
+            if story.roundup or self._blocked(item, story):
                 continue
             cosine, event = self._cosines(item, story)
             if event < floor or cosine < _JOIN_FLOOR:
@@ -730,7 +738,8 @@ class StoryClusterer:
         model = self._merge_model
         best: tuple[float, int] | None = None
         for other in candidates:
-            if other.roundup:
+            # The hard rule first, as in ``_join_scores``: it keeps out most candidates.
+            if other.roundup or self._stories_blocked(story, other):
                 continue
             cosine = _centroid_cosine(story, other)
             if cosine < _MERGE_FLOOR:
@@ -902,19 +911,16 @@ def _vetoed(
     companies are none of the story's main ones. Merely mentioned is not enough for companies
     ("Rival Walmart is watching"), or a story snowballs through every company its reports
     name."""
-    places, companies = (mine[0], theirs[0]), (mine[2], theirs[2])
-    if places[0].main_total and places[1].full and _disjoint(*places):
+    # Companies first: a set test at C speed, and the rule that keeps most candidates out.
+    companies, their_companies = mine[2], theirs[2]
+    if (
+        companies.main_total
+        and their_companies.full
+        and companies.main.keys().isdisjoint(their_companies.main)
+    ):
         return True
-    return bool(
-        companies[0].main_total
-        and companies[1].full
-        and not companies[0].main.keys() & companies[1].main.keys()
-    )
-
-
-def _disjoint(mine: TermView, theirs: TermView) -> bool:
-    """Whether ``theirs`` mentions no main term of ``mine``, nor a place related to one."""
-    return view_disjoint(mine, theirs)
+    places, their_places = mine[0], theirs[0]
+    return bool(places.main_total and their_places.full and view_disjoint(places, their_places))
 
 
 def _shares_key_term(item: Prepared, story: _Story) -> bool:
