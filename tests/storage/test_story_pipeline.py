@@ -32,11 +32,22 @@ _SETS = {
     "holdout5": story_holdout.holdout5_rows,
     "holdout6": story_holdout.holdout6_rows,
     "holdout7": story_holdout.holdout7_rows,
+    "holdout8": story_holdout.holdout8_rows,
 }
 
 
 @pytest.fixture(
-    params=["tune", "test", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7"]
+    params=[
+        "tune",
+        "test",
+        "holdout2",
+        "holdout3",
+        "holdout4",
+        "holdout5",
+        "holdout6",
+        "holdout7",
+        "holdout8",
+    ]
 )
 async def newsroom(
     request: pytest.FixtureRequest, tmp_path: Path
@@ -122,6 +133,7 @@ async def test_headline_line_and_link_come_from_one_report(
             *story_holdout.holdout5_rows(),
             *story_holdout.holdout6_rows(),
             *story_holdout.holdout7_rows(),
+            *story_holdout.holdout8_rows(),
         ]
     }
     service = SummaryService(
