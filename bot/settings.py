@@ -443,6 +443,12 @@ def load_settings(
         except (OSError, tomllib.TOMLDecodeError) as exc:
             problems.append(f"config file {path}: {exc}")
             document = {}
+        except UnicodeDecodeError as exc:
+            # tomllib decodes the whole file first and lets this escape: TOML is UTF-8 only.
+            problems.append(
+                f"config file {path}: not UTF-8 text (byte {exc.start + 1} of the file)"
+            )
+            document = {}
         section = document.get("shopwire", document)
         if "shopwire" in document and (outside := [key for key in document if key != "shopwire"]):
             # They would be ignored: a setting the operator believes in must not be.

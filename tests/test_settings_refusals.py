@@ -70,3 +70,13 @@ def test_a_wrong_value_is_echoed_only_for_settings_that_cannot_hold_secrets(
     assert "12345678" not in problems and "87654321" not in problems
     assert "llm_base_url in" in problems and "is not a string" in problems
     assert "max_per_host in" in problems and "'x' is not a whole number" in problems
+
+
+def test_a_config_file_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:
+    # tomllib raises UnicodeDecodeError, not TOMLDecodeError, which used to be a traceback.
+    config = tmp_path / "shopwire.toml"
+    config.write_bytes(b'db = "caf\xe9.db"\n')
+
+    problems = problems_of(config_file=config, environ={})
+
+    assert problems == [f"config file {config}: not UTF-8 text (byte 10 of the file)"]
