@@ -131,10 +131,14 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():
+        # Capped before conversion: a hostile server's 20 digits overflowed timedelta, and int()
+        # refuses over 4300 digits (each was a traceback and an "unexpected error").
+        if len(value.lstrip("0")) > 9:
+            return MAX_RETRY_AFTER
         return min(timedelta(seconds=int(value)), MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:  # "-0000": UTC by RFC 5322
         when = when.replace(tzinfo=UTC)
