@@ -159,7 +159,11 @@ def _size(n: int) -> str:
 
 def _one_line(text: str, limit: int = 120) -> str:
     """Untrusted or multi-line text made safe to show in one line of an error."""
-    flat = " ".join(text.split())
+    # A server's header reaches a terminal (`feeds list`) through these: no ESC sequence.
+    shown = (
+        text if text.isprintable() else "".join(c for c in text if c.isprintable() or c.isspace())
+    )
+    flat = " ".join(shown.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

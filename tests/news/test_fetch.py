@@ -836,6 +836,16 @@ async def test_other_content_types_fail(
     assert result.error == f"unexpected content type {shown}"
 
 
+async def test_control_characters_of_a_header_never_reach_the_error(
+    fetcher: HttpFetcher, raw_server: RawServer
+) -> None:
+    # A probe's server sent "Content-Type: image/<ESC>[31mred": the ESC sequence went into the
+    # feed's stored error and from there to the operator's terminal (`feeds list`, `poll`).
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: image/\x1b[31mred\x07\r\nContent-Length: 5\r\n\r\n"
+    result = await fetcher.fetch(await raw_server(head + b"hello"))
+    assert result.error == "unexpected content type image/[31mred"
+
+
 # --- redirects ------------------------------------------------------------------------------
 
 
