@@ -80,3 +80,25 @@ def test_a_config_file_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -
     problems = problems_of(config_file=config, environ={})
 
     assert problems == [f"config file {config}: not UTF-8 text (byte 10 of the file)"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        # Each passed the check and overflowed the date arithmetic: a traceback at the poll.
+        ("POLL_INTERVAL", "99999999999999999999999", "must be at most 31536000"),
+        ("MAX_BACKOFF", "99999999999999999", "must be at most 31536000"),
+        ("DISABLE_AFTER_DAYS", "99999999999", "must be at most 3650"),
+        ("MAX_POST_AGE_HOURS", "99999999999999", "must be at most 87600"),
+        ("STORY_WINDOW_HOURS", "99999999999999", "must be at most 87600"),
+        # Each passed and left a feed request without a time limit.
+        ("TOTAL_TIMEOUT", "inf", "must be a finite number"),
+        ("CONNECT_TIMEOUT", "1e309", "must be a finite number"),
+    ],
+)
+def test_durations_too_long_for_dates_or_infinite_are_refused(
+    variable: str, value: str, problem: str
+) -> None:
+    problems = problems_of(environ={f"SHOPWIRE_{variable}": value})
+
+    assert len(problems) == 1 and problems[0].endswith(problem), problems
