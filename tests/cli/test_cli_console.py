@@ -11,8 +11,9 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import importlib.metadata
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from types import ModuleType
 
 import pytest
@@ -32,6 +33,14 @@ class _InterruptingImport(importlib.abc.MetaPathFinder):
         if fullname == "bot.cli":
             raise KeyboardInterrupt
         return None
+
+
+@pytest.fixture(autouse=True)
+def sigterm_handler_restored() -> Iterator[None]:
+    # console.main installs its SIGTERM handler process-wide: pytest's own must come back.
+    previous = signal.getsignal(signal.SIGTERM)
+    yield
+    signal.signal(signal.SIGTERM, previous)
 
 
 def test_the_console_script_is_the_guarded_entry_point() -> None:
@@ -58,6 +67,22 @@ def test_ctrl_c_while_arguments_and_settings_are_read_is_one_line(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(bot.cli, "run_cli", interrupted)
+
+    assert console.main() == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_sigterm_before_a_command_takes_it_is_one_line_like_ctrl_c(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It ended the process silently with status 143 (always for `latest` and `search`).
+    import bot.cli
+
+    def terminated(*args: object) -> int:
+        signal.raise_signal(signal.SIGTERM)
+        return 0
+
+    monkeypatch.setattr(bot.cli, "run_cli", terminated)
 
     assert console.main() == 130
     assert capsys.readouterr().err == "interrupted\n"
