@@ -290,7 +290,7 @@ async def open_newsroom(
     """
     the_clock: Clock = clock or SystemClock()
     async with AsyncExitStack() as stack:
-        database = await open_storage(settings.db)
+        database = await open_storage(settings.db, read_only=read_only)
         stack.push_async_callback(database.close)
         pool = OnFirstUse(lambda: _start_parser(settings, the_clock), _close_parser)
         stack.push_async_callback(pool.close)

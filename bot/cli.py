@@ -245,6 +245,7 @@ class Console:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``shopwire`` console script."""
+    _no_imports_from_the_working_directory()
     try:
         code = run_cli(argv, Console(sys.stdout, sys.stderr))
         sys.stdout.flush()
@@ -253,6 +254,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     return code
+
+
+def _no_imports_from_the_working_directory() -> None:
+    """Keep the Python processes this one starts from importing the working directory's files.
+
+    Multiprocessing's fork server (so every parse worker) and the story worker are ``python -c``
+    processes, which put the working directory first on their module path: an ``inspect.py`` or
+    ``email.py`` where ``shopwire`` runs was imported in place of the real module, so every parse
+    failed, with tracebacks, and that file's code ran. PYTHONSAFEPATH (3.11) leaves it off; they
+    import this package as this process does (it is installed).
+    """
+    os.environ["PYTHONSAFEPATH"] = "1"
 
 
 def run_cli(argv: Sequence[str] | None, console: Console) -> int:

@@ -8,6 +8,7 @@ failing, so an operator fixes a bad configuration in one go.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -122,9 +123,25 @@ class SettingSpec:
     echo: bool = True
 
 
-def _at_least(minimum: float) -> Callable[[Any], str | None]:
+# Ceilings of the durations: far beyond any sensible value, well inside what dates can hold.
+_HOUR_SECONDS = 3600
+_YEAR_SECONDS = 365 * 24 * 3600
+_TEN_YEARS_DAYS = 3650
+_TEN_YEARS_HOURS = 3650 * 24
+
+
+def _at_least(minimum: float, most: int | None = None) -> Callable[[Any], str | None]:
+    """At least ``minimum``, finite, and for durations at most ``most``: a huge one overflowed
+    the date arithmetic (a traceback at the first poll) and ``inf`` left a wait unbounded."""
+
     def check(value: Any) -> str | None:
-        return None if value >= minimum else f"must be at least {minimum:g}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "must be a finite number"
+        if value < minimum:
+            return f"must be at least {minimum:g}"
+        if most is not None and value > most:
+            return f"must be at most {most}"
+        return None
 
     return check
 
@@ -186,15 +203,20 @@ SETTINGS: tuple[SettingSpec, ...] = (
         " (sqlite:////absolute/path) or postgresql://user:password@host:port/database"
         " (an existing database; its tables are created on first use).",
     ),
-    SettingSpec("poll_interval", int, "Seconds between polls of one feed.", _at_least(5)),
+    SettingSpec(
+        "poll_interval", int, "Seconds between polls of one feed.", _at_least(5, _YEAR_SECONDS)
+    ),
     SettingSpec(
         "connect_timeout",
         float,
         "Seconds to wait for a feed server to accept a connection.",
-        _at_least(0.1),
+        _at_least(0.1, _HOUR_SECONDS),
     ),
     SettingSpec(
-        "total_timeout", float, "Seconds one feed request may take in all.", _at_least(0.1)
+        "total_timeout",
+        float,
+        "Seconds one feed request may take in all.",
+        _at_least(0.1, _HOUR_SECONDS),
     ),
     SettingSpec(
         "max_body_bytes",
@@ -214,13 +236,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "max_backoff",
         int,
         "Longest wait, in seconds, between polls of a failing feed.",
-        _at_least(5),
+        _at_least(5, _YEAR_SECONDS),
     ),
     SettingSpec(
         "disable_after_days",
         float,
         "A feed failing without a success for this many days is disabled.",
-        _at_least(0.01),
+        _at_least(0.01, _TEN_YEARS_DAYS),
     ),
     SettingSpec(
         "parse_workers", int, "Processes that parse feeds; 0 = one per CPU core.", _at_least(0)
@@ -273,7 +295,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "max_post_age_hours",
         float,
         "Items older than this are never posted to channels.",
-        _at_least(0.1),
+        _at_least(0.1, _TEN_YEARS_HOURS),
     ),
     SettingSpec("max_guild_feeds", int, "Private feeds one Discord server may add.", _at_least(0)),
     SettingSpec(
@@ -289,7 +311,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "story_window_hours",
         float,
         "Items join only stories with reports within this many hours of them.",
-        _at_least(1),
+        _at_least(1, _TEN_YEARS_HOURS),
     ),
     SettingSpec(
         "discord_api_base",
@@ -442,6 +464,12 @@ def load_settings(
             document = {}
         except (OSError, tomllib.TOMLDecodeError) as exc:
             problems.append(f"config file {path}: {exc}")
+            document = {}
+        except UnicodeDecodeError as exc:
+            # tomllib decodes the whole file first and lets this escape: TOML is UTF-8 only.
+            problems.append(
+                f"config file {path}: not UTF-8 text (byte {exc.start + 1} of the file)"
+            )
             document = {}
         section = document.get("shopwire", document)
         if "shopwire" in document and (outside := [key for key in document if key != "shopwire"]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from functools import cached_property
 from pathlib import Path
@@ -201,7 +202,7 @@ class Database:
         if location.startswith("file:") or location == ":memory:":
             return await cls.open(path)
         try:
-            connection = await _connect(_existing_file_uri(location))
+            connection = await _connect(_reading_uri(location))
         except sqlite3.Error:
             return await cls.open(path)
         try:
@@ -230,9 +231,7 @@ class Database:
             return None
         connection: sqlite3.Connection | None = None
         try:
-            connection = sqlite3.connect(
-                _existing_file_uri(location), uri=True, isolation_level=None
-            )
+            connection = sqlite3.connect(_reading_uri(location), uri=True, isolation_level=None)
             connection.row_factory = sqlite3.Row
             for pragma in (*_PRAGMAS, "PRAGMA query_only = ON"):
                 connection.execute(pragma)
@@ -265,6 +264,20 @@ class Database:
 def _existing_file_uri(location: str) -> str:
     # mode=rw: an existing file only (no new empty one), opened read-only if the file is.
     return f"{Path(location).absolute().as_uri()}?mode=rw"
+
+
+def _reading_uri(location: str) -> str:
+    """``_existing_file_uri``, or for a file in a folder this process cannot write (a read-only
+    copy or mount) and with no ``-wal`` beside it, the file read as it is (``immutable``).
+
+    SQLite reads a WAL database through a ``-shm`` file it creates beside it: in such a folder
+    it could not, and `latest` was refused as if it wrote. No ``-wal`` means no writer is at
+    work (a writer keeps one open), so nothing can change under the reader.
+    """
+    path = Path(location).absolute()
+    if os.access(path.parent, os.W_OK) or Path(f"{path}-wal").exists():
+        return _existing_file_uri(location)
+    return f"{path.as_uri()}?mode=ro&immutable=1"
 
 
 _PRAGMAS = (

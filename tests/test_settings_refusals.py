@@ -70,3 +70,35 @@ def test_a_wrong_value_is_echoed_only_for_settings_that_cannot_hold_secrets(
     assert "12345678" not in problems and "87654321" not in problems
     assert "llm_base_url in" in problems and "is not a string" in problems
     assert "max_per_host in" in problems and "'x' is not a whole number" in problems
+
+
+def test_a_config_file_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:
+    # tomllib raises UnicodeDecodeError, not TOMLDecodeError, which used to be a traceback.
+    config = tmp_path / "shopwire.toml"
+    config.write_bytes(b'db = "caf\xe9.db"\n')
+
+    problems = problems_of(config_file=config, environ={})
+
+    assert problems == [f"config file {config}: not UTF-8 text (byte 10 of the file)"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        # Each passed the check and overflowed the date arithmetic: a traceback at the poll.
+        ("POLL_INTERVAL", "99999999999999999999999", "must be at most 31536000"),
+        ("MAX_BACKOFF", "99999999999999999", "must be at most 31536000"),
+        ("DISABLE_AFTER_DAYS", "99999999999", "must be at most 3650"),
+        ("MAX_POST_AGE_HOURS", "99999999999999", "must be at most 87600"),
+        ("STORY_WINDOW_HOURS", "99999999999999", "must be at most 87600"),
+        # Each passed and left a feed request without a time limit.
+        ("TOTAL_TIMEOUT", "inf", "must be a finite number"),
+        ("CONNECT_TIMEOUT", "1e309", "must be a finite number"),
+    ],
+)
+def test_durations_too_long_for_dates_or_infinite_are_refused(
+    variable: str, value: str, problem: str
+) -> None:
+    problems = problems_of(environ={f"SHOPWIRE_{variable}": value})
+
+    assert len(problems) == 1 and problems[0].endswith(problem), problems

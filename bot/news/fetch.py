@@ -131,10 +131,14 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():
+        # Capped before conversion: a hostile server's 20 digits overflowed timedelta, and int()
+        # refuses over 4300 digits (each was a traceback and an "unexpected error").
+        if len(value.lstrip("0")) > 9:
+            return MAX_RETRY_AFTER
         return min(timedelta(seconds=int(value)), MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:  # "-0000": UTC by RFC 5322
         when = when.replace(tzinfo=UTC)
@@ -155,7 +159,11 @@ def _size(n: int) -> str:
 
 def _one_line(text: str, limit: int = 120) -> str:
     """Untrusted or multi-line text made safe to show in one line of an error."""
-    flat = " ".join(text.split())
+    # A server's header reaches a terminal (`feeds list`) through these: no ESC sequence.
+    shown = (
+        text if text.isprintable() else "".join(c for c in text if c.isprintable() or c.isspace())
+    )
+    flat = " ".join(shown.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote_plus, urlsplit, urlunsplit
 
 __all__ = [
     "ELLIPSIS",
@@ -392,7 +392,18 @@ def canonical_link(url: str) -> str:
     path = parts.path
     if not path and netloc and scheme in _DEFAULT_PORTS:
         path = "/"
-    return urlunsplit((scheme, netloc, path, query, ""))
+    return _printable(urlunsplit((scheme, netloc, path, query, "")))
+
+
+def _printable(url: str) -> str:
+    """``url`` with its unprintable characters percent-encoded, as a browser sends them.
+
+    A feed's link is printed by the CLI and posted to Discord: an ESC sequence in it reached the
+    operator's terminal as it was (colours, the window title), a bidi override reordered it.
+    """
+    if url.isprintable():
+        return url
+    return "".join(c if c.isprintable() else quote(c, safe="") for c in url)
 
 
 # Google News titles read "Headline - Publisher"; some aggregators use other dashes or a bar.

@@ -52,6 +52,8 @@ async def _open_and_migrate(url: str) -> tuple[Pool, Migrated]:
         )
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ValueError) as exc:
         raise _cannot_open(where, exc, password) from exc
+    except OverflowError as exc:  # a port past 65535 in the URL, found only at connect()
+        raise _cannot_open(where, exc, password) from exc
     try:
         migrated = await migrate(pool)
         # Rows a migration left owed a rewrite (only the first start after it finds any).
@@ -72,7 +74,8 @@ def _cannot_open(where: str, exc: BaseException, password: str | None) -> Storag
         detail = " ".join(str(exc).split())
         if password:
             detail = detail.replace(password, "***")
-        reason = f"the URL is not valid ({detail})" if isinstance(exc, ValueError) else detail
+        invalid = isinstance(exc, ValueError | OverflowError)
+        reason = f"the URL is not valid ({detail})" if invalid else detail
     else:
         reason = str(error)
     return StorageError(f"Cannot open the database {where}: {reason}")

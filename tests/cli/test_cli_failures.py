@@ -98,6 +98,43 @@ async def test_read_only_commands_work_on_a_read_only_database_and_write_nothing
     assert digest(db) == before
 
 
+async def test_read_only_commands_work_on_a_database_in_a_read_only_folder(
+    tmp_path: Path,
+) -> None:
+    # A read-only copy or mount: SQLite cannot create the -shm file it reads a WAL database
+    # through. Every read-only command was refused with "this command writes to it".
+    prefix = tuple(_without_write_override())
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    db = folder / "news.db"
+    async with await Database.open(db) as database:
+        feed = await add_feed(database, "Loopback News")
+        await database.items.apply(
+            poll(feed, [tagged(draft(k, t, s), "temu") for k, t, s in (TEMU, SHEIN)])
+        )
+    before = digest(db)
+    folder.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP)
+    try:
+        for command, shown in (
+            (("latest",), SHEIN[1]),
+            (("search", "fined"), SHEIN[1]),
+            (("feeds", "list"), "Loopback News"),
+            (("summary",), "E-commerce news"),
+            (("feeds", "export-opml"), "Loopback News"),
+        ):
+            result = await run(*command, db=db, prefix=prefix)
+            assert result.code == 0, (command, result.err)
+            assert result.err == "", (command, result.err)
+            assert shown in result.out, (command, result.out)
+        removed = await run("feeds", "remove", str(feed.id), db=db, prefix=prefix)
+        assert removed.code == 1
+        assert "the database is read-only" in one_clear_line(removed)
+    finally:
+        folder.chmod(stat.S_IRWXU)
+    assert digest(db) == before
+    assert sorted(path.name for path in folder.iterdir()) == ["news.db"]
+
+
 async def test_a_db_that_names_a_folder_gets_one_line(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()

@@ -76,6 +76,10 @@ def failed(error: str, status: int | None = None) -> FetchResult:
             "the server asks to try again later (HTTP 429 Too Many Requests)",
         ),
         (failed("timed out after 30 s"), "timed out after 30 s"),
+        (
+            FetchResult(FetchOutcome.NOT_MODIFIED, URL, http_status=304),
+            "the server answered 304 Not Modified, with no feed, to a request for the feed",
+        ),
         (failed("could not resolve host shop.example"), "could not resolve host shop.example"),
         (
             FetchResult(

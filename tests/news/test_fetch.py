@@ -595,6 +595,25 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Sun, 01 Nov 2026 12:05:00 -0000", now) == timedelta(minutes=5)
 
 
+def test_parse_retry_after_survives_absurd_values() -> None:
+    # Each raised (OverflowError, or ValueError past int()'s 4300 digits) and failed the fetch
+    # as an "unexpected error" with a traceback in the log, instead of waiting the 24 h cap.
+    now = FakeClock().now()
+    assert parse_retry_after("9" * 20, now) == timedelta(hours=24)
+    assert parse_retry_after("9" * 5000, now) == timedelta(hours=24)
+    assert parse_retry_after("0" * 30 + "60", now) == timedelta(seconds=60)
+    assert parse_retry_after("Fri, 31 Dec 99999999999999999999 23:59:59 GMT", now) is None
+    assert parse_retry_after("Mon, 01 Jan 2001 00:00:00 +99999999999999999999", now) is None
+
+
+async def test_429_with_a_retry_after_too_big_for_timedelta_is_capped(
+    fetcher: HttpFetcher, feed_server: FeedServer
+) -> None:
+    result = await fetcher.fetch(feed_server.url(f"/status/429?retry={'9' * 20}"))
+    assert result.outcome is FetchOutcome.RATE_LIMITED
+    assert result.retry_after == timedelta(hours=24)
+
+
 # --- timeouts and connection failures -------------------------------------------------------
 
 
@@ -815,6 +834,16 @@ async def test_other_content_types_fail(
     result = await fetcher.fetch(feed_server.url(f"/type?ct={quote(content_type, safe='')}"))
     assert_failed(result, f"unexpected content type {shown}")
     assert result.error == f"unexpected content type {shown}"
+
+
+async def test_control_characters_of_a_header_never_reach_the_error(
+    fetcher: HttpFetcher, raw_server: RawServer
+) -> None:
+    # A probe's server sent "Content-Type: image/<ESC>[31mred": the ESC sequence went into the
+    # feed's stored error and from there to the operator's terminal (`feeds list`, `poll`).
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: image/\x1b[31mred\x07\r\nContent-Length: 5\r\n\r\n"
+    result = await fetcher.fetch(await raw_server(head + b"hello"))
+    assert result.error == "unexpected content type image/[31mred"
 
 
 # --- redirects ------------------------------------------------------------------------------

@@ -762,3 +762,22 @@ _URL_PIECES = [
 )
 def test_links_that_skip_urljoin_come_out_as_joined_ones(raw: str, base_url: str) -> None:
     assert parse_module._web_link(raw, base_url) == _joined_web_link(raw, base_url)
+
+
+def test_unprintable_characters_in_links_are_percent_encoded() -> None:
+    # A probe's feed had an ESC sequence in a link: `shopwire latest` printed it raw to the
+    # operator's terminal (and it went to Discord as it was).
+    feed = parse_text(
+        rss(
+            "<item><title>Escape</title><link>https://news.example/a\x1b[31m</link></item>"
+            "<item><title>Bidi</title><link>https://news.example/\u202eexe.gpj</link></item>"
+            "<item><title>Plain</title><link>https://news.example/caf\u00e9?q=1</link></item>"
+        )
+    )
+    links = {item.title: item.link for item in feed.items}
+
+    assert links == {
+        "Escape": "https://news.example/a%1B[31m",
+        "Bidi": "https://news.example/%E2%80%AEexe.gpj",
+        "Plain": "https://news.example/caf\u00e9?q=1",
+    }

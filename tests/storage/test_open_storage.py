@@ -102,6 +102,15 @@ async def test_an_unreachable_postgresql_server_is_one_line_without_the_password
     assert "s3cret" not in message and "\n" not in message
 
 
+async def test_a_postgresql_port_out_of_range_is_one_line_without_the_password() -> None:
+    # asyncpg takes the port as it is and socket.connect raises OverflowError: a traceback.
+    with pytest.raises(StorageError) as caught:
+        await open_storage("postgresql://shopwire:s3cret@127.0.0.1:99999/shopwire")
+    message = str(caught.value)
+    assert message.endswith(": the URL is not valid (connect(): port must be 0-65535.)")
+    assert "s3cret" not in message
+
+
 async def test_the_storage_port_names_every_repository(tmp_path: Path) -> None:
     # mypy checks the types (bot/app.py holds the Database as a Storage); this checks that
     # every member the port names exists on what open_storage returns.

@@ -51,6 +51,10 @@ class FeedChecker:
 
 def _fetch_reason(fetched: FetchResult) -> str:
     """Why a fetch gave no document, in words ("not found (HTTP 404 Not Found)")."""
+    if fetched.outcome is FetchOutcome.NOT_MODIFIED:
+        # The check sends no validators, so this is the server's mistake: "the fetch failed"
+        # said nothing of it.
+        return "the server answered 304 Not Modified, with no feed, to a request for the feed"
     error = fetched.error or "the fetch failed"
     if fetched.http_status in (404, 410):
         return f"not found ({error})"
