@@ -15,7 +15,9 @@ on every reuse (``parse._remembered_draft``). Comparing costs microseconds where
 about a hundred, and a first parse pays only for keeping the entries.
 
 Memory is bounded: the entries and drafts of the last parse of at most ``max_drafts`` entries
-in all, the feeds parsed longest ago forgotten first. The lock makes one memo safe to share
+and about ``max_chars`` characters of text in all, the feeds parsed longest ago forgotten
+first; an entry with more text than ``MAX_ENTRY_CHARS`` (a full article in content:encoded) is
+not remembered. The lock makes one memo safe to share
 between threads (the pool's thread mode).
 """
 
@@ -33,7 +35,24 @@ DEFAULT_MAX_DRAFTS = 10_000
 """Entries remembered in all, with their drafts: a few KB each (a summary is at most 1,000
 characters, the entry's text as the feed wrote it)."""
 
+DEFAULT_MAX_CHARS = 40_000_000
+"""Characters of entry text remembered in all (a character is 1-4 bytes in memory)."""
+
+MAX_ENTRY_CHARS = 50_000
+"""An entry with more text than this is read again each time rather than kept."""
+
 _Remembered = dict[str, tuple[Mapping[str, Any], ItemDraft]]
+
+
+def _chars(value: object, depth: int = 0) -> int:
+    """About how many characters of text ``value`` holds (strings in dicts and lists, 3 deep)."""
+    if isinstance(value, str):
+        return len(value)
+    if depth < 3 and isinstance(value, Mapping):
+        return sum(_chars(item, depth + 1) for item in value.values())
+    if depth < 3 and isinstance(value, list | tuple):
+        return sum(_chars(item, depth + 1) for item in value)
+    return 0
 
 
 def _handle(entry: Mapping[str, Any]) -> str | None:
@@ -49,12 +68,13 @@ def _handle(entry: Mapping[str, Any]) -> str | None:
 class FeedDrafts:
     """One parse of one feed: the entries and drafts of its last parse, and this parse's."""
 
-    __slots__ = ("_before", "drafts", "reused")
+    __slots__ = ("_before", "chars", "drafts", "reused")
 
     def __init__(self, before: _Remembered) -> None:
         self._before = before
         self.drafts: _Remembered = {}
         self.reused = 0
+        self.chars = 0  # of the entries in ``drafts``
 
     def draft(
         self, entry: Mapping[str, Any], build: Callable[[], ItemDraft | None]
@@ -66,23 +86,36 @@ class FeedDrafts:
             return build(), False
         known = self._before.get(handle)
         if known is not None and known[0] == entry:
-            self.drafts[handle] = known
+            self._keep(handle, entry, known[1])
             self.reused += 1
             return known[1], True
         draft = build()
-        # The first of two entries with one id is kept: a document repeats an item rarely.
-        if draft is not None and handle not in self.drafts:
-            self.drafts[handle] = (entry, draft)
+        if draft is not None:
+            self._keep(handle, entry, draft)
         return draft, False
+
+    def _keep(self, handle: str, entry: Mapping[str, Any], draft: ItemDraft) -> None:
+        # The first of two entries with one id is kept: a document repeats an item rarely.
+        if handle in self.drafts:
+            return
+        chars = _chars(entry)
+        if chars <= MAX_ENTRY_CHARS:
+            self.drafts[handle] = (entry, draft)
+            self.chars += chars
 
 
 class DraftMemo:
     """Per feed URL, the entries and drafts of its last parse (see the module docstring)."""
 
-    def __init__(self, max_drafts: int = DEFAULT_MAX_DRAFTS) -> None:
+    def __init__(
+        self, max_drafts: int = DEFAULT_MAX_DRAFTS, max_chars: int = DEFAULT_MAX_CHARS
+    ) -> None:
         self._max = max_drafts
-        self._by_url: dict[str, _Remembered] = {}
+        self._max_chars = max_chars
+        # Per URL: its entries and drafts, and the characters of text they hold.
+        self._by_url: dict[str, tuple[_Remembered, int]] = {}
         self._count = 0
+        self._chars = 0
         self._lock = threading.Lock()
         # Drafts taken back, over this memo's life (tests and benchmarks look).
         self.reused = 0
@@ -91,23 +124,27 @@ class DraftMemo:
         """Start a parse of ``url``; ``finish`` it with the result. Until then (or if the parse
         fails) the URL has nothing remembered."""
         with self._lock:
-            before = self._by_url.pop(url, {})
+            before, chars = self._by_url.pop(url, ({}, 0))
             self._count -= len(before)
+            self._chars -= chars
         return FeedDrafts(before)
 
     def finish(self, url: str, parse: FeedDrafts) -> None:
         """Remember this parse's entries and drafts for the next parse of ``url``."""
         with self._lock:
-            old = self._by_url.pop(url, None)  # a parse of the same URL that ran alongside
-            if old is not None:
-                self._count -= len(old)
-            self._by_url[url] = parse.drafts
+            self._forget(url)  # a parse of the same URL that ran alongside
+            self._by_url[url] = (parse.drafts, parse.chars)
             self._count += len(parse.drafts)
+            self._chars += parse.chars
             self.reused += parse.reused
             # Dicts keep insertion order: the first URL is the one parsed longest ago.
-            while self._count > self._max and self._by_url:
-                oldest = next(iter(self._by_url))
-                self._count -= len(self._by_url.pop(oldest))
+            while (self._count > self._max or self._chars > self._max_chars) and self._by_url:
+                self._forget(next(iter(self._by_url)))
+
+    def _forget(self, url: str) -> None:
+        drafts, chars = self._by_url.pop(url, ({}, 0))
+        self._count -= len(drafts)
+        self._chars -= chars
 
     def __len__(self) -> int:
         """How many entries are remembered."""

@@ -79,3 +79,17 @@ def test_memory_is_bounded_the_feed_parsed_longest_ago_forgotten_first() -> None
     assert memo.reused == 0  # ?0 was forgotten
     parse_feed(rss(item(1), item(2)), url=f"{URL}?2", content_type=None, now=NOW, memo=memo)
     assert memo.reused == 2
+
+
+def test_text_is_bounded_too_and_a_huge_entry_is_not_remembered() -> None:
+    memo = DraftMemo(max_chars=100_000)
+    big = "<item><guid>big</guid><title>Big</title><description>" + "word " * 12_000
+    body = rss(big + "</description></item>", item(1))
+    parse_feed(body, url=URL, content_type=None, now=NOW, memo=memo)
+    assert len(memo) == 1  # item 1 only: the big entry holds 60,000 characters
+    parsed = parse_feed(body, url=URL, content_type=None, now=NOW, memo=memo)
+    assert memo.reused == 1
+    assert parsed == parse_feed(body, url=URL, content_type=None, now=NOW)
+    small = DraftMemo(max_chars=50)
+    parse_feed(rss(item(1), item(2)), url=URL, content_type=None, now=NOW, memo=small)
+    assert len(small) == 0  # over the bound: the feed is forgotten at once
