@@ -44,15 +44,22 @@ MAX_ENTRY_CHARS = 50_000
 _Remembered = dict[str, tuple[Mapping[str, Any], ItemDraft]]
 
 
-def _chars(value: object, depth: int = 0) -> int:
-    """About how many characters of text ``value`` holds (strings in dicts and lists, 3 deep)."""
-    if isinstance(value, str):
-        return len(value)
-    if depth < 3 and isinstance(value, Mapping):
-        return sum(_chars(item, depth + 1) for item in value.values())
-    if depth < 3 and isinstance(value, list | tuple):
-        return sum(_chars(item, depth + 1) for item in value)
-    return 0
+def _chars(entry: Mapping[str, Any]) -> int:
+    """About how many characters of text ``entry`` holds: its title, summary and contents (where
+    long text is; the other values are short, and scanning them all cost more than the rest
+    of remembering an entry)."""
+    chars = 0
+    for field in ("title", "summary"):
+        value = entry.get(field)
+        if isinstance(value, str):
+            chars += len(value)
+    contents = entry.get("content")
+    if isinstance(contents, list):
+        for content in contents:
+            if isinstance(content, Mapping):
+                value = content.get("value")
+                chars += len(value) if isinstance(value, str) else 0
+    return chars
 
 
 def _handle(entry: Mapping[str, Any]) -> str | None:
