@@ -1,8 +1,9 @@
 """Feed documents (RSS 0.9x/1.0/2.0, Atom) to ``ItemDraft``s.
 
 feedparser does the XML work; its loosely-typed dicts stop here and only the frozen models in
-``bot.news.models`` leave this module. Everything is pure and synchronous: the caller decides
-where it runs (``bot.news.parsing_pool`` runs it in worker processes, off the event loop).
+``bot.news.models`` leave this module. Everything is pure and synchronous (an optional memo
+of each feed's last parse only saves work: the drafts are the same): the caller decides where it
+runs (``bot.news.parsing_pool`` runs it in worker processes, off the event loop).
 
 Per item the rules are:
 
