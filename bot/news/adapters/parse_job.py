@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.news.draft_memo import DraftMemo
 from bot.news.models import ItemDraft, ItemTags, ParsedFeed
 from bot.news.parse import parse_feed
 from bot.news.tag import Tagger
@@ -30,6 +31,10 @@ if TYPE_CHECKING:  # imported when first needed: story text at ingest is off by 
     from bot.news.stories.features import Featurizer
 
 __all__ = ["parse_and_tag", "warm_tables"]
+
+# This worker's drafts of each feed's last parse (``bot.news.draft_memo``): a feed polled
+# again with a few new items has the rest of its document read from here.
+_MEMO = DraftMemo()
 
 
 def parse_and_tag(
@@ -50,7 +55,9 @@ def parse_and_tag(
     incremental poll most of a document is stored already, and tagging is half a worker's
     work per item. The updater tags any such item itself should it be new or changed after all.
     """
-    parsed = parse_feed(body, url=url, content_type=content_type, now=now, max_items=max_items)
+    parsed = parse_feed(
+        body, url=url, content_type=content_type, now=now, max_items=max_items, memo=_MEMO
+    )
     if not tag or not parsed.items:
         return parsed
     companies, topics = Tagger.default(), TopicTagger.default()
