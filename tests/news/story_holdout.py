@@ -80,6 +80,12 @@ seventh had been scored and become training data, by someone who never read or r
 clustering code; 24 events "s01".."s24" of 8-14 June 2026, told by 12-13 outlets each, and 132
 look-alike events; labels as above, its README lists them), is loaded by :func:`load_holdout8`.
 Report only, to be scored once.
+
+A ninth held-out set, ``tests/data/stories_holdout9/items.jsonl`` (written by hand, after the
+eighth had been scored, by someone who never read or ran the clustering code; 24 events
+"u01".."u24" of 20-26 April 2026, told by 12-13 outlets each, and 150 look-alike events;
+labels as above, its README lists them), is loaded by :func:`load_holdout9`. Report only, to
+be scored once.
 """
 
 from __future__ import annotations
@@ -104,6 +110,7 @@ HOLDOUT5_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout5
 HOLDOUT6_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout6" / "items.jsonl"
 HOLDOUT7_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout7" / "items.jsonl"
 HOLDOUT8_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout8" / "items.jsonl"
+HOLDOUT9_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout9" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -131,7 +138,7 @@ class Row:
     @property
     def half(self) -> Literal["tune", "test"]:
         # The fresh held-out sets report only.
-        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s")):
+        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u")):
             return "test"
         if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
@@ -184,6 +191,11 @@ def holdout7_rows() -> list[Row]:
 def holdout8_rows() -> list[Row]:
     """Every row of the eighth held-out set (``stories_holdout8/items.jsonl``)."""
     return _read_files([HOLDOUT8_FILE])
+
+
+def holdout9_rows() -> list[Row]:
+    """Every row of the ninth held-out set (``stories_holdout9/items.jsonl``)."""
+    return _read_files([HOLDOUT9_FILE])
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -297,6 +309,14 @@ def load_holdout8(order: Order = "published") -> list[LabelledItem]:
     Report on it, once; never tune on it (see ``tests/data/stories_holdout8/README.md``).
     """
     return _labelled(holdout8_rows(), order)
+
+
+def load_holdout9(order: Order = "published") -> list[LabelledItem]:
+    """The ninth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it, once; never tune on it (see ``tests/data/stories_holdout9/README.md``).
+    """
+    return _labelled(holdout9_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:
