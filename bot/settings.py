@@ -128,6 +128,7 @@ _HOUR_SECONDS = 3600
 _YEAR_SECONDS = 365 * 24 * 3600
 _TEN_YEARS_DAYS = 3650
 _TEN_YEARS_HOURS = 3650 * 24
+_SNOWFLAKE_MAX = 2**63 - 1
 
 
 def _at_least(minimum: float, most: int | None = None) -> Callable[[Any], str | None]:
@@ -278,6 +279,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "dev_guild_id",
         int,
         "A Discord server id where slash commands are synced instantly (development).",
+        # A Discord id is a positive 64-bit snowflake: anything else could only fail later,
+        # at the first command sync, far from the setting that caused it.
+        _at_least(1, _SNOWFLAKE_MAX),
     ),
     SettingSpec(
         "admin_role",

@@ -102,3 +102,17 @@ def test_durations_too_long_for_dates_or_infinite_are_refused(
     problems = problems_of(environ={f"SHOPWIRE_{variable}": value})
 
     assert len(problems) == 1 and problems[0].endswith(problem), problems
+
+
+@pytest.mark.parametrize("value", ["-1", "0", str(2**66)])
+def test_a_dev_guild_id_that_no_discord_server_can_have_is_refused(value: str) -> None:
+    problems = problems_of(environ={"SHOPWIRE_DEV_GUILD_ID": value})
+
+    assert len(problems) == 1, problems
+    assert "dev_guild_id" in problems[0]
+
+
+def test_a_real_dev_guild_id_is_taken() -> None:
+    settings = load_settings(environ={"SHOPWIRE_DEV_GUILD_ID": "123456789012345678"})
+
+    assert settings.dev_guild_id == 123456789012345678
