@@ -95,6 +95,12 @@ _HEADLINE_NAME = 1.0
 # 1 pair in 3,765 below it on the labelled sets, and scoring only the plausible few keeps an
 # item's cost where the hand-set rule had it.
 _JOIN_FLOOR = 0.12
+# A title-only post (a forum thread, a changelog line) that shares no company, amount or name
+# with a story joins it only on more words than one in common: "How do I set up shipping for
+# international orders?" and "Fixed an issue with webhook retries for orders" share "orders"
+# (cosine 0.21), which the join model alone let through once headlines' lead words became
+# names. Issue 8: short items merge only on strong evidence.
+_SHORT_FLOOR = 0.25
 # The same for two stories' centroids in the merge pass (the shipped model merges none below).
 _MERGE_FLOOR = 0.10
 # A member's join log-odds below this count as this in a merge's signals (a vetoed one stops
@@ -614,6 +620,8 @@ class StoryClusterer:
                 continue
             cosine, event = self._cosines(item, story)
             if event < floor or cosine < _JOIN_FLOOR:
+                continue
+            if item.short and cosine < _SHORT_FLOOR and not _shares_key_term(item, story):
                 continue
             signals = self._join_signals(item, story, cosine, event)
             if signals is not None:
