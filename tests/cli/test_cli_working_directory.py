@@ -9,13 +9,13 @@ and the file's code ran. The real console script, a loopback feed server; bounde
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.cli.test_cli_end_to_end import SHEIN, TEMU
+from tests.cli.test_cli_signals import stored_titles
 from tests.fakes.environment import clean_environ
 from tests.fakes.feedserver import FeedServer, rss
 
@@ -62,11 +62,3 @@ async def test_modules_in_the_working_directory_are_not_imported_by_workers(
 
 def imported_impostors(folder: Path) -> list[str]:
     return sorted(path.name for path in folder.glob("*.imported"))
-
-
-def stored_titles(db: Path) -> set[str]:
-    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return {row[0] for row in connection.execute("SELECT title FROM items")}
-    finally:
-        connection.close()
