@@ -20,8 +20,8 @@ precision, recall and F1, both orders. Only these figures say whether the method
 The labelled sets: the two halves of ``tests/data/stories_holdout``, ``stories_tuning``'s
 part_c and part_d, ``stories_holdout2`` .. ``stories_holdout8`` (the seventh and eighth were held
 out until they had been scored once, on 2026-12-07; they are training data since). Never add a
-set that is still held out (``stories_holdout9`` is). ``--sets`` picks fewer (the tests run the CV on a
-tiny subset).
+set that is still held out (``stories_holdout9`` is). ``--sets`` picks fewer (the tests run the
+CV on a tiny subset).
 
 Logistic regression with an L2 penalty (``--l2``), fitted by Newton's method on standardised
 signals; the standardisation is folded into the weights written out. numpy only.
