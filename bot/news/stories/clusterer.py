@@ -613,10 +613,7 @@ class StoryClusterer:
             if story.roundup or self._blocked(item, story):
                 continue
             cosine, event = self._cosines(item, story)
-            # A report in another script shares almost no words with the story, so both
-            # floors measure the script, not the event; an amount or a name in common is
-            # evidence enough to let the join model weigh it.
-            if (event < floor or cosine < _JOIN_FLOOR) and not _shares_anchor(item, story):
+            if event < floor or cosine < _JOIN_FLOOR:
                 continue
             signals = self._join_signals(item, story, cosine, event)
             if signals is not None:
@@ -933,13 +930,4 @@ def _shares_key_term(item: Prepared, story: _Story) -> bool:
         not terms.companies.keys().isdisjoint(story.companies.keys())
         or not terms.numbers.keys().isdisjoint(story.numbers.keys())
         or not terms.names.keys().isdisjoint(story.names.keys())
-    )
-
-
-def _shares_anchor(item: Prepared, story: _Story) -> bool:
-    """Whether an item shares an amount or a name with a story (a company alone is not
-    enough: a company's next news shares it too)."""
-    terms = item.terms
-    return not terms.numbers.keys().isdisjoint(story.numbers.keys()) or not (
-        terms.names.keys().isdisjoint(story.names.keys())
     )
