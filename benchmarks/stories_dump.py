@@ -46,6 +46,7 @@ def _sets() -> list[tuple[str, Callable[[str], list[LabelledItem]]]]:
         ("holdout5", story_holdout.load_holdout5),  # type: ignore[list-item]
         ("holdout6", story_holdout.load_holdout6),  # type: ignore[list-item]
         ("holdout7", story_holdout.load_holdout7),  # type: ignore[list-item]
+        ("holdout8", story_holdout.load_holdout8),  # type: ignore[list-item]
     ]
     return sets
 
