@@ -86,6 +86,12 @@ eighth had been scored, by someone who never read or ran the clustering code; 24
 "u01".."u24" of 20-26 April 2026, told by 12-13 outlets each, and 150 look-alike events;
 labels as above, its README lists them), is loaded by :func:`load_holdout9`. Report only, to
 be scored once.
+
+A tenth held-out set, ``tests/data/stories_holdout10/items.jsonl`` (written by hand, while the
+ninth was still unscored, by someone who never read or ran the clustering code; 24 events
+"v01".."v24" of 16-22 March 2026, told by 12-13 outlets each, and 125 look-alike events;
+labels as above, its README lists them), is loaded by :func:`load_holdout10`. Report only, to
+be scored once.
 """
 
 from __future__ import annotations
@@ -111,6 +117,9 @@ HOLDOUT6_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout6
 HOLDOUT7_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout7" / "items.jsonl"
 HOLDOUT8_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout8" / "items.jsonl"
 HOLDOUT9_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout9" / "items.jsonl"
+HOLDOUT10_FILE = (
+    Path(__file__).resolve().parents[1] / "data" / "stories_holdout10" / "items.jsonl"
+)
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -138,7 +147,7 @@ class Row:
     @property
     def half(self) -> Literal["tune", "test"]:
         # The fresh held-out sets report only.
-        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u")):
+        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u", "v")):
             return "test"
         if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
@@ -196,6 +205,11 @@ def holdout8_rows() -> list[Row]:
 def holdout9_rows() -> list[Row]:
     """Every row of the ninth held-out set (``stories_holdout9/items.jsonl``)."""
     return _read_files([HOLDOUT9_FILE])
+
+
+def holdout10_rows() -> list[Row]:
+    """Every row of the tenth held-out set (``stories_holdout10/items.jsonl``)."""
+    return _read_files([HOLDOUT10_FILE])
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -317,6 +331,14 @@ def load_holdout9(order: Order = "published") -> list[LabelledItem]:
     Report on it, once; never tune on it (see ``tests/data/stories_holdout9/README.md``).
     """
     return _labelled(holdout9_rows(), order)
+
+
+def load_holdout10(order: Order = "published") -> list[LabelledItem]:
+    """The tenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it, once; never tune on it (see ``tests/data/stories_holdout10/README.md``).
+    """
+    return _labelled(holdout10_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:

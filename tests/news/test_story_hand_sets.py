@@ -1,10 +1,12 @@
-"""The seventh, eighth and ninth hand-written story sets (tests/data/stories_holdout7..9) have
+"""The seventh to tenth hand-written story sets (tests/data/stories_holdout7..10) have
 the shape issue 8 asks of an evaluation set and share nothing with the other sets. Nothing here
 runs a clusterer.
 
 - holdout7 was scored once as a held-out set on 2026-12-07 and is training data since;
 - holdout8 was scored once as a held-out set on 2026-12-07;
-- holdout9 is held out, to be scored once, to report, never to tune.
+- holdout9 is held out, to be scored once, to report, never to tune;
+- holdout10 is the new held-out set, written while holdout9 was unscored, to be scored once,
+  to report, never to tune.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
 any, go in a test of their own below)."""
@@ -87,6 +89,18 @@ SETS = (
         (_day(4, 20), _day(4, 27)),
         ("u03", "u03-l1"),
         ("u04-l6", frozenset({"u04", "u10", "u20", "u17"})),
+    ),
+    HandSet(
+        "holdout10",
+        story_holdout.holdout10_rows,
+        story_holdout.HOLDOUT10_FILE,
+        story_holdout.load_holdout10,
+        "v",
+        450,
+        (_day(3, 9), _day(3, 24)),
+        (_day(3, 16), _day(3, 23)),
+        ("v03", "v03-l1"),
+        ("v01-l6", frozenset({"v01", "v02", "v12"})),
     ),
 )
 
