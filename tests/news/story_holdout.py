@@ -117,9 +117,7 @@ HOLDOUT6_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout6
 HOLDOUT7_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout7" / "items.jsonl"
 HOLDOUT8_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout8" / "items.jsonl"
 HOLDOUT9_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout9" / "items.jsonl"
-HOLDOUT10_FILE = (
-    Path(__file__).resolve().parents[1] / "data" / "stories_holdout10" / "items.jsonl"
-)
+HOLDOUT10_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout10" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
