@@ -177,3 +177,11 @@ def test_the_ninth_set_uses_forms_the_others_use_rarely() -> None:
     assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 30
     assert sum(1 for r in rows if r.title.endswith(" - " + r.source)) >= 6
     assert sum(1 for r in rows if r.title == r.title.lower()) >= 4
+
+
+def test_the_tenth_set_uses_forms_the_others_use_rarely() -> None:
+    # The tenth set's writer aimed at the same rare forms, and at more all-lower forum posts.
+    rows = story_holdout.holdout10_rows()
+    assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 40
+    assert sum(1 for r in rows if r.title.endswith(" - " + r.source)) >= 8
+    assert sum(1 for r in rows if r.title == r.title.lower()) >= 30
