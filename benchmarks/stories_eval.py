@@ -44,9 +44,15 @@ the same generator (``tests/news/story_corpus.py``) with another seed, two weeks
 denser look-alikes and cut or missing descriptions. ``--seeds N`` adds N more 300-item sets
 from seeds the defaults were never tuned on.
 
-Throughput: the large set assigned from scratch ``--runs`` times on one core; the median run
-gives items/s (wall clock, and CPU time, steadier on a busy machine). Rebuilding the
-clusterer from the large set's assignments (what a restart does) is timed once.
+Throughput: the large set assigned from scratch ``--runs`` times on one core, each batch's
+stored forms and merges taken as the bot's story worker takes them; the median run gives
+items/s (wall clock, and CPU time, steadier on a busy machine). Two figures, labelled: reading
+each item's text in process (what the bot does by default, ``story_text_at_ingest`` off: the
+story worker reads the items' text, half of a batch of 100 or more on the other core), and
+placing items whose text features were stored at ingest (``story_text_at_ingest`` on: parser
+workers read the text, and placing only decodes them). The difference is the cost of reading
+text. Rebuilding the clusterer from the large set's assignments (what a restart does) is timed
+once.
 
 Plain text first, then one JSON line with every figure.
 """
@@ -60,13 +66,14 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the corpus generator lives in the tests package
 
-from bot.news.stories import PreparedItem, StoryClusterer, StoryConfig  # noqa: E402
+from bot.news.stories import PreparedItem, StoryClusterer, StoryConfig, StoryItem  # noqa: E402
+from bot.news.stories.features import Featurizer  # noqa: E402
 from bot.news.stories.pairscore import PairModel  # noqa: E402
 from tests.news import story_corpus, story_holdout  # noqa: E402
 from tests.news.story_corpus import LabelledItem  # noqa: E402
@@ -185,6 +192,50 @@ def show(result: Result) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Timed:
+    """Placing one set from scratch, several times: wall-clock and CPU seconds of each run."""
+
+    runs: list[float]
+    cpu_runs: list[float]
+    clusterer: StoryClusterer  # the last run's
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_runs)
+
+    def as_json(self, items: int) -> dict[str, object]:
+        return {
+            "runs_s": [round(t, 4) for t in self.runs],
+            "median_s": round(self.median, 4),
+            "items_per_s": round(items / self.median),
+            "cpu_runs_s": [round(t, 4) for t in self.cpu_runs],
+            "cpu_median_s": round(self.cpu_median, 4),
+            "cpu_items_per_s": round(items / self.cpu_median),
+        }
+
+
+def _throughput(items: Sequence[StoryItem], config: StoryConfig, batch: int, runs: int) -> Timed:
+    """``items`` placed from scratch ``runs`` times, a batch at a time, each batch's stored
+    forms and merges taken as the bot's story worker takes them (``place_batch``)."""
+    timings, cpu_timings = [], []
+    clusterer = StoryClusterer(config)
+    for _ in range(runs):
+        clusterer = StoryClusterer(config)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        for start in range(0, len(items), batch):
+            clusterer.assign(items[start : start + batch])
+            clusterer.take_prepared()
+            clusterer.take_merges()
+        timings.append(time.perf_counter() - started)
+        cpu_timings.append(time.process_time() - cpu_started)
+    return Timed(timings, cpu_timings, clusterer)
+
+
 def _at_least_one(text: str) -> int:
     """A count of 1 or more (the throughput runs need items, and a median needs a run)."""
     try:
@@ -300,27 +351,33 @@ def main() -> None:
         )
 
     plain = [labelled.item for labelled in large_items]
-    timings, cpu_timings = [], []
-    for _ in range(args.runs):
-        clusterer = StoryClusterer(config)
-        started, cpu_started = time.perf_counter(), time.process_time()
-        for start in range(0, len(plain), args.batch):
-            clusterer.assign(plain[start : start + args.batch])
-        timings.append(time.perf_counter() - started)
-        cpu_timings.append(time.process_time() - cpu_started)
-    median, cpu_median = statistics.median(timings), statistics.median(cpu_timings)
+    from_text = _throughput(plain, config, args.batch, args.runs)
+    # The same items with their text features read at ingest (``parse_job``, when
+    # ``story_text_at_ingest`` is on): what the bot's story worker places then.
+    featurizer = Featurizer(config)
+    stored = [replace(item, text=featurizer.extract(item).encode()) for item in plain]
+    from_stored = _throughput(stored, config, args.batch, args.runs)
+    clusterer = from_text.clusterer
     # What a restart reads back: each held item's stored form, as text.
     held = [PreparedItem(r.item_id, r.story_id, str(r.data)) for r in clusterer.members()]
     started = time.perf_counter()
     StoryClusterer.rebuild(held, config)
     rebuild_seconds = time.perf_counter() - started
+    for label, timed in (
+        ("reading each item's text", from_text),
+        ("text features stored at ingest", from_stored),
+    ):
+        print(
+            f"Throughput, {label}: {len(plain)} items in batches of {args.batch}, median of"
+            f" {args.runs} runs: {timed.median:.3f} s = {len(plain) / timed.median:,.0f}"
+            f" items/s; CPU {timed.cpu_median:.3f} s = {len(plain) / timed.cpu_median:,.0f}"
+            " items/s."
+        )
     print(
-        f"Throughput: {len(plain)} items in batches of {args.batch}, median of {args.runs} runs:"
-        f" {median:.3f} s = {len(plain) / median:,.0f} items/s; CPU {cpu_median:.3f} s."
-        f" Rebuild after a restart ({len(held)} held items): {rebuild_seconds:.3f} s."
+        f"Rebuild after a restart ({len(held)} held items): {rebuild_seconds:.3f} s."
         f" (Generating the large set took {generated_in:.2f} s.)"
     )
-    report = {
+    report: dict[str, object] = {
         "benchmark": "stories_eval",
         "config": {
             "threshold": config.threshold,
@@ -343,12 +400,8 @@ def main() -> None:
         "throughput": {
             "items": len(plain),
             "batch": args.batch,
-            "runs_s": [round(t, 4) for t in timings],
-            "median_s": round(median, 4),
-            "items_per_s": round(len(plain) / median),
-            "cpu_runs_s": [round(t, 4) for t in cpu_timings],
-            "cpu_median_s": round(cpu_median, 4),
-            "cpu_items_per_s": round(len(plain) / cpu_median),
+            **from_text.as_json(len(plain)),
+            "stored_text": from_stored.as_json(len(plain)),
             "rebuild_items": len(held),
             "rebuild_s": round(rebuild_seconds, 4),
         },
