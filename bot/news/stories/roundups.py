@@ -38,13 +38,17 @@ _KEYWORD_RE = re.compile(
     # Japanese "this week's ... summary", Chinese "weekly/morning/evening report", Korean
     # "this week" and a bracketed "briefing" (Korean press columns: "[유통 브리핑] ...").
     r"|今週|まとめ|周报|早报|晚报|이번\s?주|\[[^\]]*브리핑\]",
-    re.IGNORECASE,
 )
 # "Newsletter" as an issue's label: "Sifted Newsletter: ...", "... | Newsletter".
 _NEWSLETTER_RE = re.compile(
-    r"\bnewsletter\s*(?:[:|#]|\s[-–—])|(?:[:|]|\s[-–—])\s*newsletter\b|\bnewsletter\s*$",
-    re.IGNORECASE,
+    r"\bnewsletter\s*(?:[:|#]|\s[-–—])|(?:[:|]|\s[-–—])\s*newsletter\b|\bnewsletter\s*$"
 )
+
+# What matching the lowered headline rests on: lower-case patterns.
+if _KEYWORD_RE.pattern != _KEYWORD_RE.pattern.lower() or (
+    _NEWSLETTER_RE.pattern != _NEWSLETTER_RE.pattern.lower()
+):
+    raise RuntimeError("round-up keywords must be lower case")
 
 # A short head before a colon or a dash ("Payments week:", "TechCabal Daily -", "F.A.Z.
 # Frühdenker:"), and what follows it.
@@ -75,19 +79,31 @@ _WORD_RE = re.compile(r"[^\W_]+(?:['’.&-][^\W_]+)*")
 
 
 def is_roundup(title: str) -> bool:
-    """Whether a (cleaned) headline is of a post gathering several events."""
-    if _KEYWORD_RE.search(title) is not None or _NEWSLETTER_RE.search(title) is not None:
+    """Whether a (cleaned) headline is of a post gathering several events.
+
+    Every item's headline is read: the patterns are lower case, matched against the lowered
+    headline (twice as fast as ignoring case), and each rule is tried only when the
+    characters it needs are there."""
+    lower = title.lower()
+    if _KEYWORD_RE.search(lower) is not None:
         return True
-    if _is_live_roundup(title):
+    if "newsletter" in lower and _NEWSLETTER_RE.search(lower) is not None:
         return True
-    head = _HEAD_RE.match(title)
-    if head is not None:
-        if _is_period_head(head["head"], head["rest"]) or _is_listing(head["rest"], headed=True):
-            return True
-        # "Vinted ID checks, Decathlon data breach and Temu fine: what you need to know"
-        if _is_listing(head["head"], headed=False):
-            return True
-    return _is_listing(title, headed=False)
+    if "live" in lower and _is_live_roundup(title):
+        return True
+    listed = "," in title or ";" in title
+    if ":" in title or " -" in title or " –" in title or " —" in title or " |" in title:
+        head = _HEAD_RE.match(title)
+        if head is not None:
+            if _is_period_head(head["head"], head["rest"]):
+                return True
+            if listed and (
+                _is_listing(head["rest"], headed=True)
+                # "Vinted ID checks, Decathlon data breach and Temu fine: what you need to know"
+                or _is_listing(head["head"], headed=False)
+            ):
+                return True
+    return listed and _is_listing(title, headed=False)
 
 
 # A week named for an event is not a column's week: "London Fashion Week: ...", "Cyber Week:
