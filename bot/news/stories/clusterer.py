@@ -132,7 +132,6 @@ class _Story:
     views: Views | None = None  # when needed
     merge_view: Views | None = None  # when needed
     roundup: bool = False  # a round-up's own story: nothing joins it, it merges with nothing
-    ahead: int = 0  # how many members were told before the event (``Prepared.ahead``)
     size: int = 0  # len(members), read in every comparison
 
     def term_views(self) -> Views:
@@ -447,7 +446,6 @@ class StoryClusterer:
         story.members[item.item_id] = item
         story.size = len(story.members)
         story.roundup = story.roundup or item.roundup
-        story.ahead += item.ahead
         story.views = None
         story.merge_view = None
         self._story_of[item.item_id] = story_id
@@ -486,7 +484,6 @@ class StoryClusterer:
             members={item.item_id: item},
             size=1,
             roundup=item.roundup,
-            ahead=int(item.ahead),
         )
         heapq.heappush(self._ends, (published, story_id))
         self._story_of[item.item_id] = story_id
@@ -658,8 +655,6 @@ class StoryClusterer:
             max(gap, 0.0) / config.window.total_seconds(),
             log_size,
             cosine * log_size,
-            # Talks or a preview against the event's reports, or the other way round.
-            abs(item.ahead - story.ahead / story.size),
         )
 
     def _anchored(self, item: Prepared, candidates: list[_Story]) -> int | None:

@@ -28,7 +28,6 @@ from datetime import datetime
 from operator import mul
 
 from bot.news.models import utc
-from bot.news.stories.ahead import is_ahead
 from bot.news.stories.keyterms import (
     PLACE_WORDS,
     Bag,
@@ -76,8 +75,6 @@ class Prepared:
     short: bool  # title only: no usable description
     # A digest of several events (a round-up, a newsletter issue, a live blog): its own story.
     roundup: bool = False
-    # Told before the event (talks, a preview, a rumour): ``ahead.is_ahead``.
-    ahead: bool = False
     _views: Views | None = None
     _event: dict[str, float] | None = None
 
@@ -114,8 +111,8 @@ class Prepared:
             weights.byteswap()
         body = [
             self.published,
-            # Flags: 1 title only, 2 a round-up, 4 told before the event.
-            int(self.short) | (2 if self.roundup else 0) | (4 if self.ahead else 0),
+            # Flags: 1 title only, 2 a round-up.
+            int(self.short) | (2 if self.roundup else 0),
             self.source,
             list(self.features),
             terms.places,
@@ -151,7 +148,6 @@ class Prepared:
                 ),
                 short=bool(int(flags) & 1),
                 roundup=bool(int(flags) & 2),
-                ahead=bool(int(flags) & 4),
             )
         except (ValueError, TypeError, AttributeError):
             return None
@@ -419,5 +415,4 @@ class Featurizer:
             terms=terms,
             short=text.short,
             roundup=is_roundup(text.title),
-            ahead=is_ahead(text.title),
         )

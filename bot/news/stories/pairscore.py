@@ -41,7 +41,6 @@ JOIN_SIGNALS: tuple[str, ...] = (
     "time_gap",  # beyond the slack, in windows
     "log_size",  # log of the story's size
     "cosine_x_log_size",  # big stories' centroids are broader: cosine means more there
-    "ahead_mismatch",  # told before the event (talks, a preview) or not, item vs story share
 )
 
 # What ``StoryClusterer._merge_signals`` gives for two stories, the smaller one first.
@@ -111,7 +110,6 @@ JOIN_MODEL = PairModel(
         -19.003202461455416,  # time_gap
         -0.31233239922544465,  # log_size
         1.802533818986262,  # cosine_x_log_size
-        0.0,  # ahead_mismatch
     ),
     bias=-1.7803075598066367,
 )
