@@ -49,6 +49,43 @@ def test_round_up_headlines_are_recognised() -> None:
     assert not is_roundup("Amazon Germany: Black Friday strike hits Leipzig, Bad Hersfeld and more")
 
 
+def test_round_ups_are_recognised_by_their_form_in_several_languages() -> None:
+    # A list of several subjects' news, with or without a column's name before it.
+    assert is_roundup("Temu fined, Shein files, Amazon cuts fees: the week in e-commerce")
+    assert is_roundup("Etsy raises fees, Wix buys a rival, and Otto opens to Chinese sellers")
+    assert is_roundup("Zalando's new boss, Vinted's profit and Allegro's Czech bet")
+    assert is_roundup("Allegro fine, Temu probe and Shein listing: what you need to know")
+    # A head that names a period or a briefing, in the feeds' languages.
+    assert is_roundup("Payments week: Klarna lists, Adyen slips")
+    assert is_roundup("Ecommerce Daily - Jumia's exit, Takealot's deal")
+    assert is_roundup("Resumen de la semana: Temu abre almacén y Shein cotiza")
+    assert is_roundup("Die Handelswoche: Otto kauft, Zalando spart")
+    assert is_roundup("Morgenbriefing: Zalando, Otto und Douglas")
+    assert is_roundup("[유통 브리핑] 쿠팡 과징금·테무 상륙")
+    assert is_roundup("今週のEC業界ニュースまとめ：メルカリ、楽天")
+    # A newsletter known by its name, with one topic.
+    assert is_roundup("Retail Brew: Nike goes to TikTok Shop")
+
+
+def test_one_event_naming_several_companies_is_not_a_round_up() -> None:
+    # The words used otherwise: a verb, a company's own newsletters.
+    assert not is_roundup("Chewy shares slide as Wall Street digests CEO exit")
+    assert not is_roundup("Veepee va revoir ses newsletters après l'amende de la CNIL")
+    # One report going on to list whom it involves.
+    assert not is_roundup("UPI down: users report failed payments on PhonePe, Google Pay, Paytm")
+    assert not is_roundup("UPI down: Users report failed payments on PhonePe, Google Pay, Paytm")
+    assert not is_roundup("Quick commerce strike: What Blinkit, Zepto and Swiggy said")
+    assert not is_roundup("Amazon opens Haul in Germany, France, Italy and Spain to take on Temu")
+    assert not is_roundup("China summons Meituan, Alibaba, JD over delivery subsidies")
+    assert not is_roundup("Shein, Temu and AliExpress face EU probe")
+    # A Title Case explainer of one filing; one company's bad week, told in common nouns.
+    assert not is_roundup("Musinsa's IPO Filing: Revenue, Profit and Expansion in Numbers")
+    assert not is_roundup("Coupang's worst week: breach, resignation and a regulator at the door")
+    # A week named for an event, a strike "today".
+    assert not is_roundup("London Fashion Week: Burberry shows its first see-now collection")
+    assert not is_roundup("Royal Mail strike today - is your post office open?")
+
+
 def test_a_round_up_joins_no_story_and_no_report_joins_a_round_up() -> None:
     live = ("Black Friday live: Amazon strike at German sites, Black Friday deals", "Guardian")
     clusterer = StoryClusterer(StoryConfig())

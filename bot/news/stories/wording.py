@@ -22,6 +22,9 @@ from bot.news.stories.lexicon import STOPWORDS as _STOPWORDS
 # Re-exported: the clusterer, the headline writer and key terms read it from here.
 from bot.news.stories.lexicon import words_of as words_of
 from bot.news.stories.model import StoryItem
+
+# Re-exported: features and tests read it from here.
+from bot.news.stories.roundups import is_roundup as is_roundup
 from bot.news.text import collapse_whitespace, markdown_to_text, strip_publisher_suffix
 
 # --- text -------------------------------------------------------------------------------------
@@ -34,65 +37,6 @@ HEADLINE_PREFIX_RE = re.compile(
     r"^(?:exclusive|breaking(?: news)?|update(?: \d+)?|analysis|opinion|watch|live)\s*[:\-–—|]\s*",
     re.IGNORECASE,
 )
-
-# Titles of posts that gather several events: a round-up, a newsletter's issue, a live blog, a
-# market wrap. Each shares words with every event it lists, so it would pull them together;
-# it stays a story of its own.
-_ROUNDUP_RE = re.compile(
-    r"\b(?:round-?ups?|run-?downs?|wrap-?ups?|recap|digest|newsletter|week in review|this week in"
-    r"|(?:daily|morning|evening|weekly) (?:brief|briefing|update|roundup|round-up)"
-    r"|weekly\s*(?:[:|]|\s[-–—])"
-    r"|stocks making the biggest moves|biggest (?:stock )?movers)",
-    re.IGNORECASE,
-)
-
-
-# "Retail Brew: Inditex, Primark and Amazon's robots": a short name, a colon, then a list of
-# three or more names (a newsletter's or a column's issue, each part another company's news).
-# Every part must start with a capital: "price, compatible devices and how to get it" is one
-# story's explainer, not a round-up.
-_LISTING_HEAD_RE = re.compile(r"^[^:,.!?]{2,40}:\s+(?P<rest>.+)$")
-_LISTING_SPLIT_RE = re.compile(r",\s+(?:and\s+|&\s+)?|\s+(?:and|&)\s+")
-
-
-def _is_listing(title: str) -> bool:
-    head = _LISTING_HEAD_RE.match(title)
-    if head is None:
-        return False
-    parts = _LISTING_SPLIT_RE.split(head["rest"])
-    return len(parts) >= 3 and all(part[:1].isupper() for part in parts)
-
-
-# A live blog: "Black Friday live: ..." or "... live | ...", not "Live-Shopping App".
-_LIVE_RE = re.compile(
-    r"\blive(?: updates| blog)?\s*(?:[:|]|\s[-–—])\s*(?P<rest>.*)$", re.IGNORECASE
-)
-
-
-def is_roundup(title: str) -> bool:
-    """Whether a (cleaned) headline is of a post gathering several events."""
-    return _ROUNDUP_RE.search(title) is not None or _is_listing(title) or _is_live_roundup(title)
-
-
-# Live blogs named for a season or a desk follow many events at once.
-_LIVE_DESK_RE = re.compile(
-    r"\b(?:black friday|cyber monday|cyber week|prime day|singles'? day|double 11|holiday"
-    r"|christmas|boxing day|business|markets?|stock markets?|stocks|retail|economy|news)\b"
-    r"[\s\d]*$",
-    re.IGNORECASE,
-)
-
-
-def _is_live_roundup(title: str) -> bool:
-    """A live blog of a season or a desk ("Black Friday live: ..."), or one that lists
-    several things ("... live: Royal Mail strike, inflation falls, FedEx results ahead"); one
-    that follows one event ("PayPal down live: all the latest as payments fail") is a report
-    of it."""
-    live = _LIVE_RE.search(title)
-    if live is None:
-        return False
-    rest = live["rest"]
-    return "," in rest or ";" in rest or _LIVE_DESK_RE.search(title[: live.start()]) is not None
 
 
 def sentences(text: str) -> list[str]:
