@@ -74,7 +74,7 @@ ORDERS: tuple[tuple[story_holdout.Order, int], ...] = (("published", 50), ("feed
 START_JOIN = PairModel(
     weights=(
         *(10.0, 5.0, 0.0, -5.0, 0.0, -4.0, 0.0, -0.2, 0.0, -0.7),
-        *(-2.5, 0.0, -0.5, 0.0, -10.0, 0.0, 0.0),
+        *(-2.5, 0.0, -0.5, 0.0, -10.0, 0.0, 0.0, 0.0),
     ),
     bias=-2.2,
 )

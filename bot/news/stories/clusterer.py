@@ -642,7 +642,10 @@ class StoryClusterer:
         agreements = _agreements(mine, theirs)
         shares = _shares_key_term(item, story)
         middle = story.seconds / story.size
-        gap = abs(item.published - middle) - config.time_slack.total_seconds()
+        slack = config.time_slack.total_seconds()
+        gap = abs(item.published - middle) - slack
+        outside = max(item.published - story.last, story.first - item.published) - slack
+        window = config.window.total_seconds()
         log_size = math.log(story.size)
         return (
             cosine,
@@ -652,7 +655,8 @@ class StoryClusterer:
             1.0 if item.short else 0.0,
             1.0 if item.short and not shares else 0.0,
             1.0 if shares else 0.0,
-            max(gap, 0.0) / config.window.total_seconds(),
+            max(gap, 0.0) / window,
+            max(outside, 0.0) / window,
             log_size,
             cosine * log_size,
         )
