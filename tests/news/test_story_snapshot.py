@@ -51,7 +51,7 @@ def _compared(clusterer: StoryClusterer) -> object:
     """``_state`` without the members' cached views (computed again when read)."""
     for story in clusterer._stories.values():
         for prepared in story.members.values():
-            prepared._views = prepared._event = prepared._script = None
+            prepared._views = prepared._event = None
     return _state(clusterer)
 
 

@@ -128,7 +128,6 @@ class _Story:
     companies: Bag = field(default_factory=dict)
     names: Bag = field(default_factory=dict)
     sources: Bag = field(default_factory=dict)
-    scripts: Bag = field(default_factory=dict)  # the members' scripts (``Prepared.script``)
     members: dict[int, Prepared] = field(default_factory=dict)
     views: Views | None = None  # when needed
     merge_view: Views | None = None  # when needed
@@ -444,8 +443,6 @@ class StoryClusterer:
             for term, weight in bag.items():
                 into[term] = into.get(term, 0) + weight
         story.sources[item.source] = story.sources.get(item.source, 0) + 1
-        script = item.script()
-        story.scripts[script] = story.scripts.get(script, 0) + 1
         story.members[item.item_id] = item
         story.size = len(story.members)
         story.roundup = story.roundup or item.roundup
@@ -484,7 +481,6 @@ class StoryClusterer:
             companies=dict(terms.companies),
             names=dict(terms.names),
             sources={item.source: 1},
-            scripts={item.script(): 1},
             members={item.item_id: item},
             size=1,
             roundup=item.roundup,
@@ -623,9 +619,7 @@ class StoryClusterer:
             if story.roundup or self._blocked(item, story):
                 continue
             cosine, event = self._cosines(item, story)
-            # Words of another script than all the story's reports cannot meet theirs: the
-            # floors would keep out every such report, so the model judges it (knowing).
-            if (event < floor or cosine < _JOIN_FLOOR) and item.script() in story.scripts:
+            if event < floor or cosine < _JOIN_FLOOR:
                 continue
             if item.short and cosine < _SHORT_FLOOR and not _shares_key_term(item, story):
                 continue
@@ -648,10 +642,7 @@ class StoryClusterer:
         agreements = _agreements(mine, theirs)
         shares = _shares_key_term(item, story)
         middle = story.seconds / story.size
-        slack = config.time_slack.total_seconds()
-        gap = abs(item.published - middle) - slack
-        outside = max(item.published - story.last, story.first - item.published) - slack
-        window = config.window.total_seconds()
+        gap = abs(item.published - middle) - config.time_slack.total_seconds()
         log_size = math.log(story.size)
         return (
             cosine,
@@ -661,11 +652,9 @@ class StoryClusterer:
             1.0 if item.short else 0.0,
             1.0 if item.short and not shares else 0.0,
             1.0 if shares else 0.0,
-            max(gap, 0.0) / window,
-            max(outside, 0.0) / window,
+            max(gap, 0.0) / config.window.total_seconds(),
             log_size,
             cosine * log_size,
-            *_cross_script(item, story, shares),
         )
 
     def _anchored(self, item: Prepared, candidates: list[_Story]) -> int | None:
@@ -908,14 +897,6 @@ def _agreements(mine: Views, theirs: Views) -> list[float]:
         else:
             out += (0.0, 0.0)
     return out
-
-
-def _cross_script(item: Prepared, story: _Story, shares: bool) -> tuple[float, float]:
-    """(cross_script, cross_script_key): whether the item is written in a script none of the
-    story's reports is, and that while sharing a company, amount or name with it."""
-    if item.script() in story.scripts:
-        return 0.0, 0.0
-    return 1.0, 1.0 if shares else 0.0
 
 
 def _centroid_cosine(a: _Story, b: _Story) -> float:

@@ -48,7 +48,6 @@ from bot.news.stories.wording import (
     event_tokens,
     is_cjk,
     is_roundup,
-    script_of,
     stem,
 )
 
@@ -78,19 +77,6 @@ class Prepared:
     roundup: bool = False
     _views: Views | None = None
     _event: dict[str, float] | None = None
-    _script: str | None = None
-
-    def script(self) -> str:
-        """The writing system most of the item's words are in (``wording.script_of``): "" when
-        it has no words."""
-        if self._script is None:
-            weights: dict[str, float] = {}
-            for key, weight in self.features.items():
-                if key[0] != "\x00" and not key[0].isdigit():
-                    kind = script_of(key)
-                    weights[kind] = weights.get(kind, 0.0) + weight
-            self._script = max(weights, key=weights.__getitem__) if weights else ""
-        return self._script
 
     def event_features(self) -> dict[str, float]:
         """The features that say what happened: words that are not key terms, the item's

@@ -39,16 +39,8 @@ JOIN_SIGNALS: tuple[str, ...] = (
     "short_no_key",  # title only, and no company, amount or name in common
     "shares_key",  # a company, amount or name in common
     "time_gap",  # beyond the slack, in windows
-    # Beyond the slack outside the story's first..last report, in windows: an explainer a
-    # day later is far from a story's mean date but close to its latest reports.
-    "span_gap",
     "log_size",  # log of the story's size
     "cosine_x_log_size",  # big stories' centroids are broader: cosine means more there
-    # The item's words are of a script none of the story's reports is written in (a Korean
-    # report against a story told in English): its words cannot meet theirs, so it is
-    # scored below the cosine floors, and these say how far to trust that.
-    "cross_script",
-    "cross_script_key",  # ... and it shares a company, amount or name with the story
 )
 
 # What ``StoryClusterer._merge_signals`` gives for two stories, the smaller one first.
@@ -116,11 +108,8 @@ JOIN_MODEL = PairModel(
         0.18092608473148017,  # short_no_key
         0.7048722529901355,  # shares_key
         -19.003202461455416,  # time_gap
-        0.0,  # span_gap
         -0.31233239922544465,  # log_size
         1.802533818986262,  # cosine_x_log_size
-        0.0,  # cross_script
-        0.0,  # cross_script_key
     ),
     bias=-1.7803075598066367,
 )

@@ -326,21 +326,6 @@ def is_cjk(word: str) -> bool:
     return _CJK_RE.match(word) is not None
 
 
-def script_of(word: str) -> str:
-    """The writing system of ``word``'s first character, coarsely: "latin" (with its accented
-    letters), "hangul", "cjk" (Chinese characters and kana: Chinese and Japanese headlines
-    share characters), else the character's Unicode block of 256 (Cyrillic, Arabic, Hebrew,
-    Devanagari, Thai ...)."""
-    code = ord(word[0])
-    if code < 0x250:
-        return "latin"
-    if 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
-        return "hangul"
-    if 0x3040 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF:
-        return "cjk"
-    return f"u{code >> 8:x}"
-
-
 _DOUBLED = frozenset("bdgmnprt")
 
 
