@@ -34,6 +34,7 @@ from urllib.parse import SplitResult, parse_qsl, urljoin, urlsplit
 import feedparser
 
 from bot.news.adapters.fast_feed import parse_fast
+from bot.news.adapters.feed_dates import without_impossible_offset
 from bot.news.draft_memo import DraftMemo, FeedDrafts
 from bot.news.errors import FeedParseError
 from bot.news.models import ItemDraft, ParsedFeed, utc
@@ -478,8 +479,10 @@ def _summary_sources(entry: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 
 def _published(entry: Mapping[str, Any], now: datetime) -> tuple[datetime | None, str]:
     raw = _str(_get(entry, "published") or _get(entry, "updated") or _get(entry, "created"))
-    for field in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = _datetime(_get(entry, field))
+    for field in ("published", "updated", "created"):
+        parsed = _datetime(
+            without_impossible_offset(_str(_get(entry, field)), _get(entry, field + "_parsed"))
+        )
         if parsed is not None and _EARLIEST_DATE <= parsed <= now + _FUTURE_SLACK:
             return parsed, raw
     return None, raw
