@@ -37,6 +37,7 @@ from bot.news.adapters.fast_feed import parse_fast
 from bot.news.adapters.feed_dates import without_impossible_offset
 from bot.news.draft_memo import DraftMemo, FeedDrafts
 from bot.news.errors import FeedParseError
+from bot.news.feed_window import cut_to_ends
 from bot.news.models import ItemDraft, ParsedFeed, utc
 from bot.news.text import (
     canonical_link,
@@ -137,6 +138,7 @@ def _parse(
     memo: FeedDrafts | None,
 ) -> ParsedFeed:
     headers = _response_headers(content_type)
+    body = cut_to_ends(body, max_items)
     fast = parse_fast(body, content_type=headers["content-type"]) if fast_path else None
     if fast is not None:
         return _parsed_feed(
