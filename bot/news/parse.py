@@ -33,7 +33,7 @@ from urllib.parse import SplitResult, parse_qsl, urljoin, urlsplit
 
 import feedparser
 
-from bot.news.adapters import sax_attributes
+from bot.news.adapters import feed_tags, sax_attributes
 from bot.news.adapters.fast_feed import parse_fast
 from bot.news.adapters.feed_dates import without_impossible_offset
 from bot.news.draft_memo import DraftMemo, FeedDrafts
@@ -73,6 +73,8 @@ _MAX_HTML_SCAN = 50_000
 # feedparser's strict parser looked each attribute up by walking all of an element's: one
 # element with 30,000 attributes took a worker to its time limit (bot.news.adapters.sax_attributes).
 sax_attributes.install()
+# and kept every distinct category of an entry, checking each against all before it.
+feed_tags.install()
 
 _EARLIEST_DATE = datetime(1995, 1, 1, tzinfo=UTC)
 _FUTURE_SLACK = timedelta(days=1)
