@@ -635,14 +635,23 @@ async def _cmd_feeds_disable(room: Newsroom, args: argparse.Namespace, console: 
     return EXIT_OK
 
 
+def _read_at_most(path: Path, limit: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(limit)
+
+
 async def _cmd_feeds_import(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    from bot.news.opml import MAX_OPML_BYTES
+
+    # One byte past the limit is enough for import_opml to refuse it: `import-opml /dev/zero`
+    # read until memory ran out.
     if args.file == "-":
-        document = sys.stdin.buffer.read()
+        document = sys.stdin.buffer.read(MAX_OPML_BYTES + 1)
     else:
         try:
             import asyncio
 
-            document = await asyncio.to_thread(Path(args.file).read_bytes)
+            document = await asyncio.to_thread(_read_at_most, Path(args.file), MAX_OPML_BYTES + 1)
         except OSError as exc:
             raise UserError(f"can't read {args.file}: {exc.strerror or exc}") from None
     report = await room.service.import_opml(document)
