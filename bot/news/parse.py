@@ -36,6 +36,7 @@ import feedparser
 from bot.news.adapters import feed_tags, sax_attributes
 from bot.news.adapters.fast_feed import parse_fast
 from bot.news.adapters.feed_dates import without_impossible_offset
+from bot.news.charrefs import replace_impossible_charrefs
 from bot.news.draft_memo import DraftMemo, FeedDrafts
 from bot.news.errors import FeedParseError
 from bot.news.feed_window import cut_to_ends
@@ -161,7 +162,7 @@ def _parse(
         # A BytesIO, never the bytes themselves: feedparser opens a bytes argument as a local
         # file path when one exists by that name.
         result = feedparser.parse(
-            io.BytesIO(body),
+            io.BytesIO(replace_impossible_charrefs(body)),
             response_headers=headers,
             # We reduce every HTML value to plain text ourselves, so sanitising it first is
             # wasted work (measured in benchmarks/parse_offloop.py); nothing HTML leaves here.
