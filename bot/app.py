@@ -382,7 +382,7 @@ async def open_newsroom(
             max_guild_feeds=settings.max_guild_feeds,
             after_poll=stories.run,
             topics=TopicTagger.default(),
-            checker=FeedChecker(fetcher, parser),
+            checker=FeedChecker(fetcher, parser, max_items=settings.max_items_per_poll),
         )
         subscriptions = SubscriptionService(
             subscriptions=database.subscriptions,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -253,7 +254,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`shopwire latest | head`): not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:
+        if exc.errno not in _FULL_OUTPUT_ERRNOS:
+            raise
+        # Output redirected to a full disk (`> /dev/full`, a quota): one line, not a traceback.
+        # Whatever stdout still buffers would fail again at exit: it goes nowhere instead.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"error: could not write the output: {exc.strerror}", file=sys.stderr)
+        return 1
     return code
+
+
+# Errors of a write that found no room: a full disk, a quota, a file size limit, a dead device.
+_FULL_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def _no_imports_from_the_working_directory() -> None:
@@ -622,14 +635,23 @@ async def _cmd_feeds_disable(room: Newsroom, args: argparse.Namespace, console: 
     return EXIT_OK
 
 
+def _read_at_most(path: Path, limit: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(limit)
+
+
 async def _cmd_feeds_import(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
+    from bot.news.opml import MAX_OPML_BYTES
+
+    # One byte past the limit is enough for import_opml to refuse it: `import-opml /dev/zero`
+    # read until memory ran out.
     if args.file == "-":
-        document = sys.stdin.buffer.read()
+        document = sys.stdin.buffer.read(MAX_OPML_BYTES + 1)
     else:
         try:
             import asyncio
 
-            document = await asyncio.to_thread(Path(args.file).read_bytes)
+            document = await asyncio.to_thread(_read_at_most, Path(args.file), MAX_OPML_BYTES + 1)
         except OSError as exc:
             raise UserError(f"can't read {args.file}: {exc.strerror or exc}") from None
     report = await room.service.import_opml(document)

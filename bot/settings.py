@@ -445,6 +445,10 @@ def _shard_problems(values: Mapping[str, object]) -> list[str]:
     return []
 
 
+MAX_CONFIG_BYTES = 1_000_000
+"""A config file is read up to this size; a larger one is refused (it is a few lines)."""
+
+
 def load_settings(
     *,
     config_file: str | Path | None = None,
@@ -462,7 +466,14 @@ def load_settings(
 
         try:
             with Path(path).open("rb") as handle:
-                document = tomllib.load(handle)
+                # Bounded: `--config /dev/zero` (or a log file given by mistake) read whole
+                # took all the memory there was. A pipe (`--config <(...)`) is still fine.
+                data = handle.read(MAX_CONFIG_BYTES + 1)
+            if len(data) > MAX_CONFIG_BYTES:
+                raise OSError(
+                    f"larger than {MAX_CONFIG_BYTES // 1_000_000} MB: not a settings file"
+                )
+            document = tomllib.loads(data.decode("utf-8"))
         except FileNotFoundError:
             problems.append(f"config file {path}: not found")
             document = {}

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bot.news.models import AnyOf, SearchQuery, SearchTerm
+from storage.search_tokenizer import fold
 
 
 def match_expression(
@@ -59,7 +60,8 @@ def _group(group: AnyOf) -> str:
 
 def _term(term: SearchTerm) -> str:
     # A word and a phrase are both FTS5 strings: the tokenizer splits either into a phrase.
-    return quote(term_text(term.text)) + ("*" if term.prefix else "")
+    # Folded as the index's text is (migration 17): "Đà Nẵng" and "Da Nang" are one search.
+    return quote(fold(term_text(term.text))) + ("*" if term.prefix else "")
 
 
 def term_text(text: str) -> str:

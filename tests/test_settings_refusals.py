@@ -116,3 +116,23 @@ def test_a_real_dev_guild_id_is_taken() -> None:
     settings = load_settings(environ={"SHOPWIRE_DEV_GUILD_ID": "123456789012345678"})
 
     assert settings.dev_guild_id == 123456789012345678
+
+
+def test_an_endless_or_huge_config_file_is_refused_without_reading_it_whole(
+    tmp_path: Path,
+) -> None:
+    # `--config /dev/zero` used to read until memory ran out.
+    huge = tmp_path / "huge.toml"
+    huge.write_bytes(b"# " + b"x" * 1_000_000 + b"\n")
+    endless = Path("/dev/zero")
+    for config in [huge, endless] if endless.exists() else [huge]:
+        problems = problems_of(config_file=config, environ={})
+
+        assert problems == [f"config file {config}: larger than 1 MB: not a settings file"]
+
+
+def test_a_config_file_of_just_under_the_limit_is_read(tmp_path: Path) -> None:
+    config = tmp_path / "shopwire.toml"
+    config.write_bytes(b"max_items_per_poll = 50\n# " + b"x" * 999_000 + b"\n")
+
+    assert load_settings(config_file=config, environ={}).max_items_per_poll == 50

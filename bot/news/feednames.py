@@ -13,8 +13,12 @@ def clean_feed_name(name: str | None) -> str:
     """A feed name as given (``/feeds add``, the CLI, OPML) or read from a feed, made safe to
     show: one line, no control, bidi or zero-width characters (a U+202E in a name would
     reverse the text Discord shows after it), at most ``MAX_NAME`` characters; "" if nothing
-    is left."""
-    return collapse_whitespace(name or "")[:MAX_NAME].rstrip()
+    is left. A lone surrogate (bytes that are not UTF-8 on a command line) becomes U+FFFD: no
+    database can store it."""
+    text = name or ""
+    if not text.isprintable():  # rare, in C: lone surrogates are category Cs, unprintable
+        text = "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+    return collapse_whitespace(text)[:MAX_NAME].rstrip()
 
 
 def default_feed_name(url: str) -> str:

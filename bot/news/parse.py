@@ -33,9 +33,13 @@ from urllib.parse import SplitResult, parse_qsl, urljoin, urlsplit
 
 import feedparser
 
+from bot.news.adapters import feed_tags, sax_attributes
 from bot.news.adapters.fast_feed import parse_fast
+from bot.news.adapters.feed_dates import without_impossible_offset
+from bot.news.charrefs import replace_impossible_charrefs
 from bot.news.draft_memo import DraftMemo, FeedDrafts
 from bot.news.errors import FeedParseError
+from bot.news.feed_window import cut_to_ends
 from bot.news.models import ItemDraft, ParsedFeed, utc
 from bot.news.text import (
     canonical_link,
@@ -66,6 +70,12 @@ _MAX_GUID_CHARS = 512
 # HTML beyond this is never needed to fill a 1,000-character summary; cutting it first keeps the
 # cost of a 1 MB content:encoded bounded.
 _MAX_HTML_SCAN = 50_000
+
+# feedparser's strict parser looked each attribute up by walking all of an element's: one
+# element with 30,000 attributes took a worker to its time limit (bot.news.adapters.sax_attributes).
+sax_attributes.install()
+# and kept every distinct category of an entry, checking each against all before it.
+feed_tags.install()
 
 _EARLIEST_DATE = datetime(1995, 1, 1, tzinfo=UTC)
 _FUTURE_SLACK = timedelta(days=1)
@@ -136,6 +146,7 @@ def _parse(
     memo: FeedDrafts | None,
 ) -> ParsedFeed:
     headers = _response_headers(content_type)
+    body = cut_to_ends(body, max_items)
     fast = parse_fast(body, content_type=headers["content-type"]) if fast_path else None
     if fast is not None:
         return _parsed_feed(
@@ -151,7 +162,7 @@ def _parse(
         # A BytesIO, never the bytes themselves: feedparser opens a bytes argument as a local
         # file path when one exists by that name.
         result = feedparser.parse(
-            io.BytesIO(body),
+            io.BytesIO(replace_impossible_charrefs(body)),
             response_headers=headers,
             # We reduce every HTML value to plain text ourselves, so sanitising it first is
             # wasted work (measured in benchmarks/parse_offloop.py); nothing HTML leaves here.
@@ -478,8 +489,10 @@ def _summary_sources(entry: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
 
 def _published(entry: Mapping[str, Any], now: datetime) -> tuple[datetime | None, str]:
     raw = _str(_get(entry, "published") or _get(entry, "updated") or _get(entry, "created"))
-    for field in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = _datetime(_get(entry, field))
+    for field in ("published", "updated", "created"):
+        parsed = _datetime(
+            without_impossible_offset(_str(_get(entry, field)), _get(entry, field + "_parsed"))
+        )
         if parsed is not None and _EARLIEST_DATE <= parsed <= now + _FUTURE_SLACK:
             return parsed, raw
     return None, raw

@@ -145,6 +145,10 @@ def normalize_feed_url(text: str) -> str:
         raise UnsafeURL(f"the feed URL is too long (more than {MAX_URL_LENGTH} characters)")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in cleaned):
         raise UnsafeURL("the feed URL must not contain spaces or control characters")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in cleaned):
+        # Bytes that are not UTF-8 on a command line reach Python as lone surrogates, which
+        # no database or HTTP library can encode: refused here, not as a traceback later.
+        raise UnsafeURL("the feed URL is not valid UTF-8 text")
     if not _SCHEME_RE.match(cleaned):
         opaque = _OPAQUE_SCHEME_RE.match(cleaned)
         if opaque is not None:

@@ -1,4 +1,4 @@
-"""Stored items' search vectors made again after the tokenizer changed (migration 13).
+"""Stored items' search vectors made again after the tokenizer changed (migrations 13, 14).
 
 Each item's ``search`` holds its words as SQLite's tokenizer read them when the item was
 written (``storage/postgres/search.py``); SQL cannot run that tokenizer, so migration 13 only
@@ -11,8 +11,9 @@ ids, each committed with its progress. A process stopped in the middle leaves ev
 window done, and the next start goes on from the last; the row is deleted with the last
 window. Windows of ids, not "the next N matching rows": each reads only its own rows (the
 primary key), so the rewrite reads the table once whatever plan a filter would get. Only
-items holding one of the new token characters (``search_tokenizer.INDIC_MARK_RANGES``) can
-read otherwise, so only those are tokenized, and only vectors that change are written. A row
+items holding one of the new token characters (``search_tokenizer.INDIC_MARK_RANGES``) or of
+the characters folded since migration 14 (``FOLDED_LETTERS``, ``DROPPED_MARKS``) can read
+otherwise, so only those are tokenized, and only vectors that change are written. A row
 is written only if its title and summary are still the ones read (a poll that changed it
 meanwhile wrote it with the new tokenizer), and it keeps its hidden lexemes (feed, companies,
 topics, month: all start with ``#``) as they are at that moment.
@@ -27,7 +28,7 @@ from collections.abc import Callable, Sequence
 from storage.postgres.migrations import MIGRATION_LOCK
 from storage.postgres.pool import Connection, Pool, affected
 from storage.postgres.search import Document, vectors
-from storage.search_tokenizer import INDIC_MARK_RANGES
+from storage.search_tokenizer import DROPPED_MARKS, FOLDED_LETTERS, INDIC_MARK_RANGES
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,15 @@ PENDING_KEY = "search_retokenize_after"
 WINDOW = 5000
 """Ids per window: the items read, tokenized and written per transaction at most."""
 
-MARKS_PATTERN = "[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in INDIC_MARK_RANGES) + "]"
-"""A PostgreSQL regular expression that finds one of the new token characters."""
+MARKS_PATTERN = (
+    "["
+    + "".join(f"{chr(a)}-{chr(b)}" for a, b in INDIC_MARK_RANGES)
+    + "".join(letter for letter, _ in FOLDED_LETTERS)
+    + DROPPED_MARKS
+    + "]"
+)
+"""A PostgreSQL regular expression that finds a character either rewrite reads otherwise: a
+new token character (migration 13) or one folded before tokenizing (migration 14)."""
 
 _PENDING = "SELECT value FROM meta WHERE key = $1"
 

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from bot.news.models import SearchQuery, SearchTerm
 from storage.fts import term_text
 from storage.search_tokenizer import TOKENIZE as TOKENIZE  # the index's; tests check they agree
-from storage.search_tokenizer import tokenize_option
+from storage.search_tokenizer import fold, tokenize_option
 
 MAX_LEXEME_CHARS = 500
 """A longer token is cut: PostgreSQL refuses a lexeme over 2,046 bytes, and no typed term is
@@ -144,7 +144,8 @@ def vectors(documents: Sequence[Document]) -> list[str]:
     try:
         connection.executemany(
             "INSERT INTO words (rowid, title, summary) VALUES (?, ?, ?)",
-            ((n, d.title, d.summary) for n, d in enumerate(documents, 1)),
+            # Folded as SQLite's index folds them (storage/search_tokenizer.py, migration 14).
+            ((n, fold(d.title), fold(d.summary)) for n, d in enumerate(documents, 1)),
         )
         found = dict(connection.execute(_VECTORS).fetchall())
     finally:
@@ -162,7 +163,7 @@ def tokens(texts: Sequence[str]) -> list[list[str]]:
     try:
         connection.executemany(
             "INSERT INTO words (rowid, title) VALUES (?, ?)",
-            ((n, term_text(text)) for n, text in enumerate(texts, 1)),
+            ((n, fold(term_text(text))) for n, text in enumerate(texts, 1)),
         )
         rows = connection.execute(
             "SELECT doc, term FROM words_vocab WHERE col = 'title' ORDER BY doc, offset"

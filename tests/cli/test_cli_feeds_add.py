@@ -97,3 +97,24 @@ async def test_a_feed_that_never_answers_is_refused_when_the_request_times_out(
         assert run.code == 1
         assert f"The feed at {url} was not added: timed out after 0.5 s" in run.err
     assert await stored_urls(db) == []
+
+
+async def test_bytes_that_are_not_utf8_are_refused_in_a_url_and_replaced_in_a_name(
+    tmp_path: Path,
+) -> None:
+    # A shell passes b"\xff" through; Python reads it as the lone surrogate U+DCFF, which
+    # sqlite3 could not encode: a traceback, before.
+    db = tmp_path / "news.db"
+    run = await shopwire("feeds", "add", "http://127.0.0.1:1/\udcff\udcfe", db=db)
+    assert run.code == 1
+    assert run.err.strip() == "error: the feed URL is not valid UTF-8 text"
+    assert await stored_urls(db) == []
+
+    named = await shopwire(
+        "feeds", "add", "http://127.0.0.1:1/feed", "--name", "\udcffNews", "--no-check", db=db
+    )
+    assert named.code == 0, named.err
+    listed = await shopwire("feeds", "list", "--json", db=db)
+    feeds = listed.json()
+    assert isinstance(feeds, list)
+    assert [feed["name"] for feed in feeds] == ["\ufffdNews"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.news.errors import FeedCheckFailed, UnsafeURL
-from bot.news.models import FetchOutcome, FetchResult
+from bot.news.models import FetchOutcome, FetchResult, ParsedFeed
 from bot.news.service import NewsService
 from bot.news.services.feed_check import FeedChecker
 from bot.news.tag import Tagger
@@ -155,3 +156,24 @@ async def test_a_bad_url_is_refused_before_anything_is_fetched(
         with pytest.raises(UnsafeURL):
             await service.add_and_check_feed(typed)
     assert fetcher.calls == []
+
+
+async def test_the_check_parses_with_the_polls_item_cap(clock: FakeClock) -> None:
+    # Parsed whole, a 70,000-item feed went past the 10 s parse limit and was refused, although
+    # every poll reads it with the cap (and now stops early, bot.news.feed_window).
+    seen: list[int | None] = []
+
+    class Recording(InlineParser):
+        async def parse(self, body: bytes, **kwargs: Any) -> ParsedFeed:
+            seen.append(kwargs.get("max_items"))
+            return await super().parse(body, **kwargs)
+
+    items = [(f"k{n}", f"Title {n}", "") for n in range(50)]
+    fetcher = ScriptedFetcher()
+    fetcher.then(URL, ok(URL, rss(items)))
+    checker = FeedChecker(fetcher, Recording(clock), max_items=20)
+
+    preview = await checker.check(URL, allow_private=False)
+
+    assert seen == [20]
+    assert preview.item_count == 20

@@ -276,3 +276,8 @@ async def test_default_resolver_handles_localhost() -> None:
     # The real getaddrinfo, on a name every machine resolves locally (no network needed).
     with pytest.raises(UnsafeURL, match="loopback"):
         await ensure_public_url("http://localhost/rss")
+
+
+def test_lone_surrogates_are_refused() -> None:
+    with pytest.raises(UnsafeURL, match="not valid UTF-8"):
+        normalize_feed_url("https://example.com/\udcff")

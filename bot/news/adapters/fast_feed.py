@@ -40,6 +40,8 @@ import feedparser.urls
 import feedparser.util
 from feedparser.datetimes import _parse_date
 
+from bot.news.adapters.feed_tags import MAX_TAGS
+
 __all__ = ["FastDocument", "parse_fast"]
 
 
@@ -287,6 +289,8 @@ def _add_tag(
 ) -> None:
     tags: list[dict[str, Any]] = context.setdefault("tags", [])
     if not term and not scheme and not label:
+        return
+    if len(tags) >= MAX_TAGS:  # as feedparser with feed_tags.install(): linear, not quadratic
         return
     value = {"term": term, "scheme": scheme, "label": label}
     if value not in tags:

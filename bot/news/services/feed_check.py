@@ -27,9 +27,13 @@ class FeedPreview:
 class FeedChecker:
     """Fetches and parses a feed URL once, through the same ports the poller uses."""
 
-    def __init__(self, fetcher: Fetcher, parser: Parser) -> None:
+    def __init__(self, fetcher: Fetcher, parser: Parser, *, max_items: int | None = None) -> None:
+        """``max_items``: the polls' cap (``max_items_per_poll``), which the check parses with
+        too: a 70,000-item document parsed whole went past the parse time limit, and the feed
+        was refused although every poll would read it well within."""
         self._fetcher = fetcher
         self._parser = parser
+        self._max_items = max_items
 
     async def check(self, url: str, *, allow_private: bool) -> FeedPreview:
         """The feed at ``url``, or FeedCheckFailed saying why it can't be read.
@@ -42,7 +46,10 @@ class FeedChecker:
             raise FeedCheckFailed(url, _fetch_reason(fetched))
         try:
             parsed = await self._parser.parse(
-                fetched.body, url=fetched.url, content_type=fetched.content_type
+                fetched.body,
+                url=fetched.url,
+                content_type=fetched.content_type,
+                max_items=self._max_items,
             )
         except ShopwireError as exc:  # FeedParseError: "not an RSS/Atom feed (looks like HTML)"
             raise FeedCheckFailed(url, str(exc)) from None
