@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import TracebackType
+from typing import Self
 from xml.sax.saxutils import escape
 
 from aiohttp import web
@@ -75,7 +76,7 @@ class FeedServer:
             headers={**headers, "Content-Type": document.content_type},
         )
 
-    async def start(self) -> FeedServer:
+    async def start(self) -> Self:
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
@@ -92,7 +93,7 @@ class FeedServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> FeedServer:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(
