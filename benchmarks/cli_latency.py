@@ -49,11 +49,9 @@ from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from corpus import Corpus  # noqa: E402
-from ingest import CorpusServer, percentile  # noqa: E402
-
+from benchmarks.corpus import Corpus  # noqa: E402
+from benchmarks.ingest import CorpusServer, percentile  # noqa: E402
 from bot.app import open_newsroom  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.fakes.environment import clean_environ  # noqa: E402
@@ -98,8 +96,8 @@ class UnchangedFeeds:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        assert site._server is not None
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        assert isinstance(site._server, asyncio.Server)
+        self.port = site._server.sockets[0].getsockname()[1]
         for host in range(2, HOSTS + 1):
             await web.TCPSite(self._runner, f"127.0.0.{host}", self.port).start()
 

@@ -27,10 +27,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from ingest import percentile, top_up  # noqa: E402
-
+from benchmarks.ingest import percentile, top_up  # noqa: E402
 from bot.app import open_newsroom  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.fakediscord import FakeDiscord, Perm  # noqa: E402
@@ -157,14 +155,15 @@ async def main() -> None:
                         rss([(f"n-{sample}", title, "Fresh."), ("s-1", "Temu starts", "Open.")]),
                     )
                     appeared = time.perf_counter()
-                    await fake.wait_until(
-                        lambda t=title: any(
-                            t in (e.get("title") or "")
+
+                    def posted(title: str = title) -> bool:
+                        return any(
+                            title in (e.get("title") or "")
                             for m in fake.messages_in(channel.id)
                             for e in m.embeds
-                        ),
-                        timeout=120,
-                    )
+                        )
+
+                    await fake.wait_until(posted, timeout=120, what=f"the post of {title!r}")
                     delays.append(time.perf_counter() - appeared)
                 if delays:  # --samples 0 times the commands only
                     figures["item_to_post_s"] = {

@@ -51,11 +51,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import contextlib
 
-from corpus import Corpus, make_item
+from benchmarks.corpus import Corpus, make_item
 
 # multiprocessing runs this file again in every parser worker it starts (as ``__mp_main__``),
 # before the worker is ready: what this module imports at its top is paid by the pool's start.
@@ -162,8 +161,8 @@ def _serve_corpus(feeds: int, items: int, ready: Any) -> None:
         await runner.setup()
         first = web.TCPSite(runner, "127.0.0.1", 0)
         await first.start()
-        assert first._server is not None
-        port = first._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        assert isinstance(first._server, asyncio.Server)
+        port = first._server.sockets[0].getsockname()[1]
         for host in range(2, HOSTS + 1):
             await web.TCPSite(runner, f"127.0.0.{host}", port).start()
         ready.put(port)

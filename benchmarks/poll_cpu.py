@@ -27,10 +27,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import CorpusServer
-
+from benchmarks.ingest import CorpusServer
 from bot.app import open_newsroom
 from bot.settings import load_settings
 

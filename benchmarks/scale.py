@@ -61,10 +61,8 @@ from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from corpus import CorpusItem, make_item, render  # noqa: E402
-
+from benchmarks.corpus import CorpusItem, make_item, render  # noqa: E402
 from bot.app import open_newsroom  # noqa: E402
 from bot.news.models import SubscriptionMode  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
@@ -169,8 +167,8 @@ class FeedFarm:
         await self._runner.setup()
         first = web.TCPSite(self._runner, "127.0.0.1", 0)
         await first.start()
-        assert first._server is not None
-        self.port = first._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        assert isinstance(first._server, asyncio.Server)
+        self.port = first._server.sockets[0].getsockname()[1]
         for host in range(2, HOSTS + 1):
             await web.TCPSite(self._runner, f"127.0.0.{host}", self.port).start()
 

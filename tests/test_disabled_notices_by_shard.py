@@ -36,7 +36,7 @@ async def announce(db: str, shard: int, outcome: PostOutcome = PostOutcome.SENT)
     settings = Settings(db=db, seed_catalogue=False, shards=str(shard), shard_count=2)
     publisher = Notices(outcome)
     async with open_newsroom(settings) as newsroom:
-        await announce_disabled(newsroom, publisher)  # type: ignore[arg-type]
+        await announce_disabled(newsroom, publisher)
     return publisher
 
 

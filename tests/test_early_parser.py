@@ -15,7 +15,7 @@ from bot.app import open_newsroom
 from bot.early_parser import with_parser_starting
 from bot.news import parsing_pool
 from bot.news.models import FeedPollResult, FeedStatus
-from bot.news.parsing_pool import _exited
+from bot.news.parsing_pool import _exited, _WorkerPool
 from bot.settings import Settings
 from storage import Database
 from tests.storage.conftest import add_feed
@@ -94,7 +94,9 @@ async def test_the_newsrooms_pool_is_started_ahead_and_closed_with_it(tmp_path: 
         await asyncio.wait_for(newsroom.start_parser(), CEILING)
         assert newsroom.parsers.opened
         pool = await newsroom.parsers.get()
-        pids = pool._running_executor().pids()  # type: ignore[attr-defined]
+        executor = pool._running_executor()
+        assert isinstance(executor, _WorkerPool)  # the pool of worker processes, not threads
+        pids = executor.pids()
         assert len(pids) == 1
     assert not newsroom.parsers.opened
     assert all(_exited(pid) for pid in pids)  # the worker was stopped with the newsroom
@@ -109,7 +111,9 @@ async def test_a_poll_of_new_feeds_starts_the_pool_as_the_newsroom_opens(tmp_pat
         # Under way before anything asked for a parse (or done already on a fast machine).
         assert newsroom.parsers.opening or newsroom.parsers.opened
         pool = await asyncio.wait_for(newsroom.parsers.get(), CEILING)  # that same start
-        pids = pool._running_executor().pids()  # type: ignore[attr-defined]
+        executor = pool._running_executor()
+        assert isinstance(executor, _WorkerPool)  # the pool of worker processes, not threads
+        pids = executor.pids()
         assert len(pids) == 1
     assert all(_exited(pid) for pid in pids)
 

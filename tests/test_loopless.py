@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import types
 from collections.abc import Generator
 
@@ -45,4 +46,5 @@ def test_a_coroutine_that_waits_is_closed_and_refused() -> None:
     coroutine = _waits()
     with pytest.raises(RuntimeError, match="needs an event loop"):
         run_now(coroutine)
-    assert coroutine.cr_frame is None  # closed: nothing left suspended
+    # closed: nothing left suspended
+    assert inspect.getcoroutinestate(coroutine) == inspect.CORO_CLOSED

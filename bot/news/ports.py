@@ -605,9 +605,9 @@ class StoryRepository(Protocol):
         self,
         since: datetime,
         until: datetime,
-        company: str | None,
-        topic: str | None,
-        limit: int,
+        company: str | None = None,
+        topic: str | None = None,
+        limit: int = 10,
         *,
         companies: Sequence[str] = (),
         topics: Sequence[str] = (),
@@ -623,7 +623,7 @@ class StoryRepository(Protocol):
     ) -> list[tuple[str, date, int]]: ...
 
     async def period_titles(
-        self, since: datetime, until: datetime, company: str | None
+        self, since: datetime, until: datetime, company: str | None = None
     ) -> list[str]: ...
 
 

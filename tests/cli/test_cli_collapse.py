@@ -75,4 +75,4 @@ async def test_latest_and_search_collapse_stories_unless_all(tmp_path: Path) -> 
         assert [(h["story_id"], h["extra_sources"]) for h in hits] == [(story_id, 2)]
         plain = await shopwire("search", "temu parcels", "--all", "--json", db=db)
         assert plain.code == 0, plain.err
-        assert {h["title"] for h in plain.json()} == TEMU_TITLES  # type: ignore[union-attr]
+        assert {h["title"] for h in plain.rows()} == TEMU_TITLES

@@ -8,6 +8,7 @@ import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,12 @@ class Run:
 
     def json(self) -> object:
         return json.loads(self.out)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The output of a listing command with --json: a list of JSON objects (checked)."""
+        value = self.json()
+        assert isinstance(value, list) and all(isinstance(row, dict) for row in value)
+        return value
 
 
 async def shopwire(*args: str, db: Path, env: dict[str, str] | None = None) -> Run:
@@ -88,18 +95,18 @@ async def test_add_poll_latest_search_round_trip(tmp_path: Path) -> None:
             assert item["summary"]
 
         temu_only = await shopwire("latest", "--company", "temu", "--json", db=db)
-        assert [i["title"] for i in temu_only.json()] == [TEMU[1]]  # type: ignore[index]
+        assert [i["title"] for i in temu_only.rows()] == [TEMU[1]]
 
         found = await shopwire("search", "fined France", "--json", db=db)
         assert found.code == 0, found.err
-        assert [i["title"] for i in found.json()] == [SHEIN[1]]  # type: ignore[index]
+        assert [i["title"] for i in found.rows()] == [SHEIN[1]]
 
         # Topics: the SHEIN fine is legal news, the Temu shipments story is not.
         legal = await shopwire("search", "France", "--topic", "legal", "--json", db=db)
         assert legal.code == 0, legal.err
-        assert [i["title"] for i in legal.json()] == [SHEIN[1]]  # type: ignore[index]
+        assert [i["title"] for i in legal.rows()] == [SHEIN[1]]
         policy = await shopwire("latest", "--topic", "Policy", "--json", db=db)
-        assert {i["title"] for i in policy.json()} == {TEMU[1], SHEIN[1]}  # type: ignore[union-attr]
+        assert {i["title"] for i in policy.rows()} == {TEMU[1], SHEIN[1]}
         unknown = await shopwire("search", "temu", "--topic", "feez", db=db)
         assert unknown.code != 0
         assert "Unknown topic 'feez'" in unknown.err
@@ -121,7 +128,7 @@ async def test_add_poll_latest_search_round_trip(tmp_path: Path) -> None:
         assert isinstance(reports, list)
         assert reports[0]["new_items"] == 1 and reports[0]["status"] == "ok"
         everything = await shopwire("latest", "--limit", "50", "--json", db=db)
-        assert len(everything.json()) == 4  # type: ignore[arg-type]
+        assert len(everything.rows()) == 4
 
 
 async def test_broken_feeds_are_reported_and_do_not_stop_the_others(tmp_path: Path) -> None:
@@ -141,7 +148,7 @@ async def test_broken_feeds_are_reported_and_do_not_stop_the_others(tmp_path: Pa
 
         polled = await shopwire("poll", "--json", db=db)
         assert polled.code == 0, polled.err
-        reports = {r["url"]: r for r in polled.json()}  # type: ignore[union-attr]
+        reports = {r["url"]: r for r in polled.rows()}
         assert reports[good]["status"] == "ok" and reports[good]["new_items"] == 1
         assert reports[html]["status"] == "error"
         assert reports[missing]["status"] == "error" and "404" in reports[missing]["error"]
@@ -149,7 +156,7 @@ async def test_broken_feeds_are_reported_and_do_not_stop_the_others(tmp_path: Pa
         assert "\n" not in reports[html]["error"]
 
         listed = await shopwire("feeds", "list", "--json", db=db)
-        feeds = {f["url"]: f for f in listed.json()}  # type: ignore[union-attr]
+        feeds = {f["url"]: f for f in listed.rows()}
         assert feeds[missing]["error_count"] == 1
         assert feeds[missing]["last_error"]
         assert feeds[gone]["enabled"] is False
@@ -166,7 +173,7 @@ async def test_first_poll_marks_backlog_and_items_are_not_lost(tmp_path: Path) -
         await shopwire("feeds", "add", url, db=db)
         assert "2 new" in (await shopwire("poll", db=db)).out
         listed = await shopwire("latest", "--json", db=db)
-        assert len(listed.json()) == 2  # type: ignore[arg-type]
+        assert len(listed.rows()) == 2
 
 
 @pytest.mark.parametrize(
@@ -235,7 +242,7 @@ async def test_catalogue_is_seeded_once_and_removed_feeds_stay_removed(tmp_path:
     first = feeds[0]
     assert (await shopwire("feeds", "remove", str(first["id"]), db=db, env=seeded)).code == 0
     after = await shopwire("feeds", "list", "--json", db=db, env=seeded)
-    assert len(after.json()) == len(feeds) - 1  # type: ignore[arg-type]
+    assert len(after.rows()) == len(feeds) - 1
 
 
 async def test_a_database_made_without_the_catalogue_is_never_topped_up(tmp_path: Path) -> None:
@@ -250,7 +257,7 @@ async def test_a_database_made_without_the_catalogue_is_never_topped_up(tmp_path
         listed = await shopwire(
             "feeds", "list", "--json", db=db, env={"SHOPWIRE_SEED_CATALOGUE": "1"}
         )
-        assert [f["url"] for f in listed.json()] == ["https://own.example/feed.xml"]  # type: ignore[index, union-attr]
+        assert [f["url"] for f in listed.rows()] == ["https://own.example/feed.xml"]
 
 
 async def test_run_without_discord_says_so(tmp_path: Path) -> None:

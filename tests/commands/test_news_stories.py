@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot.news.stories import StorySummary
 from tests.commands.conftest import PRIVATE_TITLE, App, store_items
 from tests.commands.test_news_commands import titles
+from tests.fakediscord import InteractionHandle
 
 HEADLINE = "Temu cuts seller fees in Europe"
 # Other sources' reports of the catalogue's top story, an hour or more older.
@@ -74,7 +75,11 @@ async def test_search_pages_show_a_story_once(app: App) -> None:
     while not page.find_component("search:next").get("disabled"):  # type: ignore[union-attr]
         before = page.content
         click = await app.fake.click_button(page, "search:next", user_id=app.world.member.user.id)
-        await click.wait_until(lambda h, b=before: page.content != b)
+
+        def turned(_: InteractionHandle, before: str = before) -> bool:
+            return page.content != before
+
+        await click.wait_until(turned)
         pages.append(titles(page))
     assert [len(p) for p in pages] == [3, 3, 3]  # the story, 7 roundups, the private memo
     seen = [title for p in pages for title in p]

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import discord
+
 from bot.news.models import MessageStyle, PostFormat
 from tests.commands.conftest import App
 from tests.fakediscord import Overwrite, Perm, Role
@@ -88,9 +90,9 @@ async def test_a_role_the_bot_may_not_ping_is_refused_privately_with_the_reason(
     )
     await app.fake.wait_until(
         lambda: (
-            (c := app.bot.get_channel(world.news.id)) is not None
+            isinstance(c := app.bot.get_channel(world.news.id), discord.abc.GuildChannel)
             and c.permissions_for(c.guild.me).mention_everyone
-        ),  # type: ignore[union-attr]
+        ),
         what="the overwrite in the bot's cache",
     )
     _, accepted = await app.answer(world.admin, "subscribe", channel=world.news, ping=quiet)

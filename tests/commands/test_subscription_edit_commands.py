@@ -52,7 +52,7 @@ async def test_what_the_channel_cannot_take_is_refused_and_nothing_changes(app: 
     loud = world.guild.add_role("news", mentionable=True)
     await role_known(app, quiet)
     await role_known(app, loud)
-    cases = [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"publish": True}, "not an announcement channel"),
         ({"ping": quiet}, "I can't ping @staff in that channel"),
         ({"ping": loud, "remove_ping": True}, "not both"),

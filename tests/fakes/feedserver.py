@@ -6,11 +6,13 @@ and can answer with any status. Bound to 127.0.0.1 on a free port; always stoppe
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from types import TracebackType
+from typing import Self
 from xml.sax.saxutils import escape
 
 from aiohttp import web
@@ -74,7 +76,7 @@ class FeedServer:
             headers={**headers, "Content-Type": document.content_type},
         )
 
-    async def start(self) -> FeedServer:
+    async def start(self) -> Self:
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
@@ -82,8 +84,8 @@ class FeedServer:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        assert isinstance(server, asyncio.Server)
+        self.port = server.sockets[0].getsockname()[1]
         return self
 
     async def stop(self) -> None:
@@ -91,7 +93,7 @@ class FeedServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> FeedServer:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiosqlite
@@ -34,7 +35,8 @@ def disk_full_error() -> sqlite3.OperationalError:
 
 def fill_the_disk() -> None:
     """From now on, every write statement of every aiosqlite connection fails as on a full disk."""
-    execute = aiosqlite.Connection._execute
+    # aiosqlite leaves its private `_execute` unannotated: name the type it has.
+    execute: Callable[..., Awaitable[Any]] = aiosqlite.Connection._execute
 
     async def refusing(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], str) and args[0].lstrip().upper().startswith(_WRITES):

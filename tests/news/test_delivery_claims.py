@@ -3,7 +3,7 @@ process holds is left to it, and only posts still pending after the claim are po
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +28,7 @@ class ScriptedClaims:
     """Claims as the database would answer them: some subscriptions held by another gateway,
     some posts sent by it meanwhile."""
 
-    def __init__(self, held_elsewhere: set[int], sent_elsewhere: set[int] = frozenset()) -> None:
+    def __init__(self, held_elsewhere: set[int], sent_elsewhere: Iterable[int] = ()) -> None:
         self.held_elsewhere = held_elsewhere
         self.sent_elsewhere = set(sent_elsewhere)
         self.claimed: list[int] = []

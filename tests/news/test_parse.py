@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 import bot.news.parse as parse_module
 from bot.news.models import ItemDraft, ParsedFeed
 from bot.news.parse import MAX_SUMMARY_CHARS, FeedParseError, parse_feed
-from bot.news.text import ELLIPSIS
+from bot.news.text import ELLIPSIS, canonical_link
 from tests.ceiling import returns_within
 
 REPO = Path(__file__).resolve().parents[2]
@@ -738,13 +739,13 @@ def _joined_web_link(raw: str, base_url: str) -> str | None:
     if not raw:
         return None
     try:
-        absolute = parse_module.urljoin(base_url, raw) if base_url else raw
-        parts = parse_module.urlsplit(absolute)
+        absolute = urljoin(base_url, raw) if base_url else raw
+        parts = urlsplit(absolute)
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
-    return parse_module.canonical_link(parse_module._unwrap_redirect(absolute, parts))
+    return canonical_link(parse_module._unwrap_redirect(absolute, parts))
 
 
 _URL_PIECES = [

@@ -40,7 +40,8 @@ def test_parse_and_tag_tags_each_item_as_the_tables_do() -> None:
         for d in parsed.items
     )
     assert parsed.tags == expected
-    assert parsed.tags[0].companies == ("temu",)
+    first = parsed.tags[0]
+    assert first is not None and first.companies == ("temu",)
     assert parsed.tags[2] == ItemTags((), ())
     # Without tagging it is parse_feed itself.
     plain = parse_and_tag(body, url=URL, content_type=None, now=NOW, tag=False)

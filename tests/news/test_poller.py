@@ -259,7 +259,11 @@ async def test_a_poller_behind_reads_only_the_due_feeds_it_can_start(
     assert reads[-1] == (1, 1)
     for n in range(1, 6):
         gates[urls[n]].set()
-        await changes.until(lambda done=n + 1: len(stored.reports) == done)
+
+        def done(expected: int = n + 1) -> bool:
+            return len(stored.reports) == expected
+
+        await changes.until(done)
         await poller.fill()
     assert fetcher.starts == dict.fromkeys(urls, 1)
     assert all(limit is not None and found <= limit for limit, found in reads)

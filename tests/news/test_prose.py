@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 
 from bot.news.models import Company, FeedPollResult, FeedStatus, NewFeed, StoryRecord, TaggedDraft
+from bot.news.ports import Storage
 from bot.news.prose import (
     Evidence,
     LineRejected,
@@ -483,7 +484,7 @@ async def test_an_empty_summary_sends_nothing(llm: LlmServer) -> None:
 # --- through SummaryService over a real database ----------------------------------------------
 
 
-async def store_stories(database: Database, clock: FakeClock) -> None:
+async def store_stories(database: Storage, clock: FakeClock) -> None:
     """The Temu and SHEIN items stored by two shared feeds, then assigned to stories."""
     await database.items.register_companies(Tagger.default().companies())
     # Another event than TEMU_ITEMS[1] (a fee cut told twice is one story): three stories.

@@ -22,7 +22,7 @@ def _feed(**changes: object) -> Feed:
         enabled=True,
         created_at=NOW - timedelta(days=30),
     )
-    return Feed(**{**{f: getattr(base, f) for f in Feed.__slots__}, **changes})  # type: ignore[arg-type]
+    return Feed(**{**{f: getattr(base, f) for f in Feed.__slots__}, **changes})
 
 
 def test_success_waits_one_interval() -> None:

@@ -12,9 +12,10 @@ import pytest
 from bot.news.models import DEFAULT_POST_FORMAT, Item, PostFormat, PostResult
 from bot.news.services.stage import Stage, describe
 from storage.db import Database
+from tests.ceiling import CEILING
 from tests.fakes.clock import FakeClock
 from tests.news.test_delivery import RecordingPublisher, queue, sender, subscribe
-from tests.news.test_poller import CEILING, Changes
+from tests.news.test_poller import Changes
 
 
 async def test_a_failing_stage_logs_one_line_per_cycle_and_never_stops_the_others(

@@ -13,7 +13,8 @@ from bot.news.errors import StorageError
 from bot.news.models import NewFeed
 from bot.news.services.stage import CrashLog, Stage
 from storage.db import Database
-from tests.news.test_poller import CEILING, Changes
+from tests.ceiling import CEILING
+from tests.news.test_poller import Changes
 from tests.storage.conftest import T0
 from tests.storage.test_storage_errors import fill_the_disk
 

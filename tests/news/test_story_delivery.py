@@ -4,7 +4,7 @@ SQLite with a publisher that keeps threads and messages as Discord does."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +13,7 @@ import pytest
 
 from bot.news.delivery import DeliveryOptions, DeliverySender
 from bot.news.models import (
+    DEFAULT_POST_FORMAT,
     FeedPollResult,
     FeedStatus,
     Item,
@@ -69,7 +70,11 @@ class ThreadPublisher:
         return message
 
     async def post_item(
-        self, channel_id: int, item: Item, nonce: str, post_format: PostFormat
+        self,
+        channel_id: int,
+        item: Item,
+        nonce: str,
+        post_format: PostFormat = DEFAULT_POST_FORMAT,
     ) -> PostResult:
         if nonce not in self._nonces:
             self._nonces[nonce] = self._new(channel_id, item.title).id
@@ -81,10 +86,10 @@ class ThreadPublisher:
     async def post_roundup(
         self,
         channel_id: int,
-        items: list[Item],
+        items: Sequence[Item],
         waiting: int,
         nonce: str,
-        post_format: PostFormat,
+        post_format: PostFormat = DEFAULT_POST_FORMAT,
     ) -> PostResult:
         if nonce not in self._nonces:
             self._nonces[nonce] = self._new(channel_id, f"roundup of {len(items)}").id

@@ -240,7 +240,8 @@ async def test_garbage_is_an_error_and_other_feeds_still_update(
     reports = {r.feed_id: r for r in await make_updater(db, fetcher, clock).update_due()}
     assert reports[good.id].new_items == 2
     assert reports[bad.id].status is UpdateStatus.ERROR
-    assert reports[bad.id].error and "\n" not in reports[bad.id].error
+    error = reports[bad.id].error
+    assert error and "\n" not in error
 
 
 async def test_untrusted_feeds_are_fetched_without_private_access(

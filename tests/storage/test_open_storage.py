@@ -71,7 +71,7 @@ async def test_a_sqlite_url_opens_the_file_and_says_whether_it_was_created(
     storage: Storage = await open_storage(f"sqlite:///{path}")  # an absolute path: 4 slashes
     try:
         assert storage.created
-        await add_feed(storage, "Retail Dive")  # type: ignore[arg-type]
+        await add_feed(storage, "Retail Dive")
     finally:
         await storage.close()
     assert path.exists()

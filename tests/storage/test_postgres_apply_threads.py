@@ -14,7 +14,7 @@ import pytest
 
 from bot.news.models import FeedStatus
 from storage import open_storage
-from storage.postgres import items
+from storage.postgres.search import vectors
 from tests.storage.conftest import T0, add_feed, draft, fresh_postgres_url, poll
 
 
@@ -28,19 +28,19 @@ async def test_only_a_poll_that_stores_items_reads_their_text_in_a_thread(
         hops.append(func)
         return await real(func, *args, **kwargs)
 
-    monkeypatch.setattr(items.asyncio, "to_thread", counted)
+    monkeypatch.setattr(asyncio, "to_thread", counted)
     async with fresh_postgres_url() as url:
         storage = await open_storage(url)
         try:
             feed = await add_feed(storage)
             hops.clear()
             await storage.items.apply(poll(feed, status=FeedStatus.NOT_MODIFIED, at=T0))
-            assert items.vectors not in hops
+            assert vectors not in hops
             polled = await storage.feeds.get(feed.id)
             assert polled is not None and polled.status is FeedStatus.NOT_MODIFIED
 
             await storage.items.apply(poll(feed, [draft("a", "Temu opens a warehouse")]))
-            assert hops.count(items.vectors) == 1
+            assert hops.count(vectors) == 1
             assert await storage.items.count() == 1
         finally:
             await storage.close()

@@ -166,9 +166,11 @@ def test_every_match_of_a_query_passes_its_looser_query(
     if rendered is None:
         return
     [literal] = vectors([Document(title, summary)])
-    exact, loose = loop.run_until_complete(
+    row = loop.run_until_complete(
         connection.fetchrow(
             "SELECT $1::tsvector @@ $2::tsquery, $1::tsvector @@ $3::tsquery", literal, *rendered
         )
     )
+    assert row is not None  # a SELECT without FROM returns one row
+    exact, loose = row
     assert loose or not exact

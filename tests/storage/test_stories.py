@@ -80,7 +80,7 @@ def _summary(
     )
 
 
-async def _cluster(db: Database, stories: dict[int, Sequence[int]], at: datetime = T0) -> None:
+async def _cluster(db: Storage, stories: dict[int, Sequence[int]], at: datetime = T0) -> None:
     """Place items (by id) in stories and save the summaries, as the service would."""
     pending = {i.item_id: i for i in await db.stories.unassigned(10_000)}
     placed = await db.stories.story_items(list(stories))

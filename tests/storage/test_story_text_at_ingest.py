@@ -33,7 +33,7 @@ def _text(row: story_holdout.Row) -> str:
     return Featurizer(StoryConfig()).extract(item).encode()
 
 
-async def _placed(path: Path, story_text: Texts) -> tuple[object, ...]:
+async def _placed(path: Path, story_text: Texts) -> tuple[tuple[object, ...], ...]:
     """The tune half stored (each row's story text from ``story_text``) and placed: what a
     reader and a restart would see."""
     rows = [r for r in story_holdout.rows() if r.half == "tune"]
@@ -108,7 +108,7 @@ def test_the_worker_reads_what_the_clusterer_would() -> None:
     assert parsed.tags is not None
     featurizer = Featurizer(StoryConfig())
     for item, tags in zip(parsed.items, parsed.tags, strict=True):
-        assert tags.story_text is not None
+        assert tags is not None and tags.story_text is not None
         stored = TextFeatures.decode(tags.story_text)
         expected = featurizer.extract(_as_story_item(item, "Commerce Wire", now))
         assert stored == expected
@@ -117,7 +117,7 @@ def test_the_worker_reads_what_the_clusterer_would() -> None:
         rss(items).encode(), url="https://feeds.example/x.xml", content_type=None, now=now
     )
     assert private.tags is not None
-    assert all(tags.story_text is None for tags in private.tags)
+    assert all(tags is None or tags.story_text is None for tags in private.tags)
 
 
 def _as_story_item(item: ItemDraft, feed_name: str, now: datetime) -> StoryItem:

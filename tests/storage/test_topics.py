@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -36,16 +37,24 @@ async def _count(db: Storage, sql: str) -> int:
 
 
 async def _items(db: Storage, *, topic: str | None = None) -> dict[str, Item]:
-    page = await db.items.latest(LatestRequest(limit=100, all_guilds=True), topic=topic)
+    page = await db.items.latest(LatestRequest(limit=100, all_guilds=True, topic=topic))
     return {item.key: item for item in page.items}
 
 
-async def _search(db: Storage, text: str, topic: str | None, **request: object) -> set[str]:
-    page = await db.items.search(
-        SearchRequest(text, limit=100, **request),  # type: ignore[arg-type]
-        parse_query(text),
-        topic=topic,
+async def _search(
+    db: Storage,
+    text: str,
+    topic: str | None,
+    *,
+    guild_id: int | None = None,
+    company: str | None = None,
+    since: datetime | None = None,
+) -> set[str]:
+    # The topic goes in the request, as the port (bot.news.ports.ItemRepository) takes it.
+    request = SearchRequest(
+        text, limit=100, guild_id=guild_id, company=company, since=since, topic=topic
     )
+    page = await db.items.search(request, parse_query(text))
     return {item.key for item in page.items}
 
 
@@ -125,8 +134,15 @@ async def test_latest_filters_by_topic_with_the_other_filters(db: Storage) -> No
     await db.items.apply(poll(other, [about(draft("fees-other", "Other fees"), "fees")]))
     await db.items.apply(poll(private, [about(draft("fees-private", "Private fees"), "fees")]))
 
-    async def keys(topic: str, **request: object) -> set[str]:
-        page = await db.items.latest(LatestRequest(**request), topic=topic)  # type: ignore[arg-type]
+    async def keys(
+        topic: str,
+        *,
+        guild_id: int | None = None,
+        company: str | None = None,
+        feed_id: int | None = None,
+    ) -> set[str]:
+        request = LatestRequest(company=company, feed_id=feed_id, guild_id=guild_id, topic=topic)
+        page = await db.items.latest(request)
         return {item.key for item in page.items}
 
     assert await keys("fees") == {"fees-temu", "fees-amazon", "fees-other"}
@@ -141,7 +157,7 @@ async def test_latest_filters_by_topic_with_the_other_filters(db: Storage) -> No
     assert await keys("fees", company="temu", feed_id=shared.id) == {"fees-temu"}
     assert await keys("legal") == {"legal-temu"}
     assert await keys("earnings") == set()
-    page = await db.items.latest(LatestRequest(limit=1), topic="fees")
+    page = await db.items.latest(LatestRequest(limit=1, topic="fees"))
     assert len(page.items) == 1 and page.has_more
 
 
