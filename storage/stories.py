@@ -84,19 +84,24 @@ WHERE (headline, summary_line, headline_item_id)
 
 # A story's figures from its shared items, recomputed in SQL for the stories a step touched
 # (the clusterer only reads a sample of a big story's items), all of them in two statements.
+# Each story's sources are grouped from one sorted pass (as its companies below): a subquery
+# per story over all the step's items cost 0.27 s of CPU over a cold poll's 20 steps.
 _STORY_FIGURES = f"""
 WITH touched AS (SELECT value AS id FROM json_each(:ids)),
-mine AS (
+mine AS MATERIALIZED (
     SELECT i.story_id, i.source, i.published FROM items AS i
     WHERE i.story_id IN (SELECT id FROM touched) AND {SHARED_ITEMS}
 ),
+named AS (
+    SELECT story_id, json_group_array(source) AS sources FROM (
+        SELECT DISTINCT story_id, source FROM mine ORDER BY story_id, source)
+    GROUP BY story_id
+),
 agg AS (
-    SELECT story_id, count(*) AS item_count, count(DISTINCT source) AS source_count,
-           min(published) AS first_seen, max(published) AS last_seen,
-           (SELECT json_group_array(source) FROM (
-               SELECT DISTINCT m.source AS source FROM mine AS m
-               WHERE m.story_id = mine.story_id ORDER BY m.source)) AS sources
-    FROM mine GROUP BY story_id
+    SELECT m.story_id, count(*) AS item_count, count(DISTINCT m.source) AS source_count,
+           min(m.published) AS first_seen, max(m.published) AS last_seen, n.sources
+    FROM mine AS m JOIN named AS n ON n.story_id = m.story_id
+    GROUP BY m.story_id
 )
 UPDATE stories SET
     item_count = agg.item_count, source_count = agg.source_count, sources = agg.sources,
