@@ -161,6 +161,11 @@ def _answer_calls(conn: Connection, config: StoryConfig, reader: TextReader) -> 
         if name == "snapshot" and reply[0] == "ok":
             assert state is not None
             conn.send_bytes(state)
+        if name in ("rebuild", "agrees") and clusterer is not None:
+            # Started now (after the reply: the owner does not wait for it), so that the first
+            # big batch, a cold poll's, finds it ready rather than reading all of its text
+            # here while the reader starts (0.1-0.15 s of this process's CPU on that batch).
+            reader.start()
 
 
 async def _as_bool(call: Awaitable[object]) -> bool:

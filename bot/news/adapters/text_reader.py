@@ -7,9 +7,10 @@ itself meanwhile, and weighs them all in order. What is read is the same whereve
 so the stories are the same; only the time it takes changes, when a core is free.
 
 The reader is a fresh interpreter (as the worker is: ``python -c``, not multiprocessing's
-"spawn") that imports the feature code and nothing else. It starts on the first big batch and
-is used once it says it is ready; a reader that fails or is gone is never used again, and its
-share is read by the worker itself. It ends when told to, when its pipe closes, or when the
+"spawn") that imports the feature code and nothing else. It starts when the worker's clusterer
+is built (or at the first big batch, if that comes first) and is used once it says it is
+ready; a reader that fails or is gone is never used again, and its share is read by the
+worker itself. It ends when told to, when its pipe closes, or when the
 worker dies however it dies (``parent_watch``).
 """
 
@@ -147,6 +148,13 @@ class TextReader:
             answer = [extract(item, "") for item in theirs]
         texts.update(zip((item.item_id for item in theirs), answer, strict=True))
         return texts
+
+    def start(self) -> None:
+        """Start the reader now, not waited for (the worker calls it once its clusterer is
+        built, so that a first big batch, a cold poll's, finds the reader ready instead of
+        reading all of its text itself while the reader starts). Nothing on one core."""
+        if self._conn is None and not self._broken:
+            self._start()
 
     @property
     def pid(self) -> int | None:
