@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 from bot.news.adapters.child_python import start_child, stop_child
-from bot.news.adapters.text_reader import TextReader
+from bot.news.adapters.text_reader import TextReader, warm
 from bot.news.parent_watch import watch
 from bot.news.services.story_placing import (
     Placed,
@@ -99,7 +99,9 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
 
     # Half of a big batch's text is read in a second process (``text_reader``), while this
     # one reads the other half: the same features, on the other core.
-    reader = TextReader(config, Featurizer(config))
+    featurizer = Featurizer(config)
+    warm(featurizer)
+    reader = TextReader(config, featurizer)
     try:
         _answer_calls(conn, config, reader)
     finally:
