@@ -7,8 +7,8 @@ itself meanwhile, and weighs them all in order. What is read is the same whereve
 so the stories are the same; only the time it takes changes, when a core is free.
 
 The reader is a fresh interpreter (as the worker is: ``python -c``, not multiprocessing's
-"spawn") that imports the feature code and nothing else. It starts when the worker's clusterer
-is built (or at the first big batch, if that comes first) and is used once it says it is
+"spawn") that imports the feature code and nothing else. It starts with the worker (which
+waits a while for it before saying it is ready itself) and is used once it says it is
 ready; a reader that fails or is gone is never used again, and its share is read by the
 worker itself. It ends when told to, when its pipe closes, or when the
 worker dies however it dies (``parent_watch``).
@@ -168,11 +168,16 @@ class TextReader:
         return texts
 
     def start(self) -> None:
-        """Start the reader now, not waited for (the worker calls it once its clusterer is
-        built, so that a first big batch, a cold poll's, finds the reader ready instead of
-        reading all of its text itself while the reader starts). Nothing on one core."""
+        """Start the reader now, not waited for (the worker starts it as it starts itself,
+        so that a first big batch, a cold poll's, finds the reader ready instead of reading
+        all of its text itself while the reader starts). Nothing on one core."""
         if self._conn is None and not self._broken:
             self._start()
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the reader (started if it is not) to be ready;
+        whether it is."""
+        return not self._broken and self._usable(timeout) is not None
 
     @property
     def pid(self) -> int | None:
