@@ -95,8 +95,6 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     watch(owner)
-    from bot.news.stories.features import Featurizer
-
     # Half of a big batch's text is read in a second process (``text_reader``), while this
     # one reads the other half: the same features, on the other core. It starts first, so
     # that its start-up runs beside this one's, and this worker says it is ready once the
@@ -104,14 +102,15 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
     # cold poll's, then finds both ready, and the start-up is paid as the bot starts. (It
     # started at the first big batch, which the worker then read alone while the reader
     # started: 0.3 s of its CPU for that batch against 0.15-0.2 s for the later ones.)
-    featurizer = Featurizer(config)
-    reader = TextReader(config, featurizer)
+    reader = TextReader(config)
     reader.start()
     try:
         # Imported before saying ready: meanwhile the owner reads what to rebuild from.
         importlib.import_module("bot.news.stories.clusterer")
         importlib.import_module("bot.news.stories.snapshot")
-        warm(featurizer)
+        from bot.news.stories.features import Featurizer
+
+        warm(Featurizer(config))
         reader.wait_ready(_READER_WAIT)
         _answer_calls(conn, config, reader)
     finally:

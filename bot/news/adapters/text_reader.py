@@ -127,11 +127,10 @@ class TextReader:
     time). ``read`` gives a batch's text features, half of them read by the reader when it is
     ready, all of them here otherwise."""
 
-    def __init__(self, config: StoryConfig, featurizer: Featurizer) -> None:
-        # Loaded with the worker's clustering code anyway.
-        from bot.news.stories.features import TextFeatures
-
-        self._text_features = TextFeatures
+    def __init__(self, config: StoryConfig, featurizer: Featurizer | None = None) -> None:
+        """``featurizer`` reads the worker's half (one of ``config`` is made when first
+        needed): nothing is imported here, so that the worker can start the reader before it
+        imports the feature code itself, and both imports run side by side."""
         self._config = config
         self._featurizer = featurizer
         self._process: subprocess.Popen[bytes] | None = None
@@ -159,7 +158,7 @@ class TextReader:
         except (OSError, ValueError):
             self._give_up()
             return None
-        extract = self._featurizer.extract
+        extract = self._reading().extract
         texts = {item.item_id: extract(item, "") for item in todo[:half]}
         answer = self._answer(conn, len(theirs))
         if answer is None:
@@ -179,6 +178,13 @@ class TextReader:
         whether it is."""
         return not self._broken and self._usable(timeout) is not None
 
+    def _reading(self) -> Featurizer:
+        if self._featurizer is None:
+            from bot.news.stories.features import Featurizer
+
+            self._featurizer = Featurizer(self._config)
+        return self._featurizer
+
     @property
     def pid(self) -> int | None:
         """The reader's process id while one runs (for tests)."""
@@ -190,7 +196,8 @@ class TextReader:
             if conn.poll(_ANSWER_TIMEOUT):
                 kind, value = conn.recv()
                 if kind == "ok" and isinstance(value, list) and len(value) == expected:
-                    make = self._text_features
+                    from bot.news.stories.features import TextFeatures as make
+
                     return [make("", *read) for read in value]
         except (EOFError, OSError):
             pass
