@@ -7,11 +7,11 @@ itself meanwhile, and weighs them all in order. What is read is the same whereve
 so the stories are the same; only the time it takes changes, when a core is free.
 
 The reader is a fresh interpreter (as the worker is: ``python -c``, not multiprocessing's
-"spawn") that imports the feature code and nothing else. It starts with the worker (which
-waits a while for it before saying it is ready itself) and is used once it says it is
-ready; a reader that fails or is gone is never used again, and its share is read by the
-worker itself. It ends when told to, when its pipe closes, or when the
-worker dies however it dies (``parent_watch``).
+"spawn") that imports the feature code and nothing else. It starts with the worker (whose
+rebuild of its clusterer waits a while for it) and is used once it says it is ready; a
+reader that fails or is gone is never used again, and its share is read by the worker
+itself. It ends when told to, when its pipe closes, or when the worker dies however it dies
+(``parent_watch``).
 """
 
 from __future__ import annotations
