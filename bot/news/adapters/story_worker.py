@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 from bot.news.adapters.child_python import start_child, stop_child
-from bot.news.adapters.text_reader import TextReader
+from bot.news.adapters.text_reader import TextReader, warm
 from bot.news.parent_watch import watch
 from bot.news.services.story_placing import (
     Placed,
@@ -58,6 +58,9 @@ _START_TIMEOUT = 60.0
 """Seconds a new worker may take to say it is ready (it imports the clustering code)."""
 _STOP_TIMEOUT = 5.0
 """Seconds a worker told to stop may take before it is killed."""
+_READER_WAIT = 10.0
+"""Seconds a rebuild waits for the text reader to be ready before it answers (a reader that
+is later still is used once it is)."""
 
 
 class StoryWorkerError(RuntimeError):
@@ -92,15 +95,20 @@ def _worker_main(conn: Connection, owner: int, config: StoryConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     watch(owner)
-    # Imported before saying ready: meanwhile the owner reads what to rebuild from.
-    importlib.import_module("bot.news.stories.clusterer")
-    importlib.import_module("bot.news.stories.snapshot")
-    from bot.news.stories.features import Featurizer
-
     # Half of a big batch's text is read in a second process (``text_reader``), while this
-    # one reads the other half: the same features, on the other core.
-    reader = TextReader(config, Featurizer(config))
+    # one reads the other half: the same features, on the other core. It starts first, so
+    # that its start-up runs beside this one's and is paid as the bot starts. (It started at
+    # the first big batch, which the worker then read alone while the reader started: 0.3 s
+    # of its CPU for that batch against 0.15-0.2 s for the later ones.)
+    reader = TextReader(config)
+    reader.start()
     try:
+        # Imported before saying ready: meanwhile the owner reads what to rebuild from.
+        importlib.import_module("bot.news.stories.clusterer")
+        importlib.import_module("bot.news.stories.snapshot")
+        from bot.news.stories.features import Featurizer
+
+        warm(Featurizer(config))
         _answer_calls(conn, config, reader)
     finally:
         reader.close()
@@ -134,6 +142,11 @@ def _answer_calls(conn: Connection, config: StoryConfig, reader: TextReader) -> 
                 clusterer, restored = rebuild_clusterer(held, args[1], config)
                 encoder = None
                 reply = ("ok", restored)
+                # A rebuilt clusterer is about to place a backlog (a new database's first
+                # poll, or what came in since a crash): its first batch finds the reader
+                # ready. Not when restored (a restart then answers at once), nor in "ready":
+                # waiting there doubled a loaded machine's worker start-up (0.2-0.3 s -> 0.5-1.2 s).
+                reader.wait_ready(_READER_WAIT)
             elif name == "restore":
                 assert state is not None
                 loaded = load_clusterer(state, args[0], config)
