@@ -274,12 +274,76 @@ def test_a_title_only_items_companies_are_its_headlines() -> None:
     assert company_weights("ウォルマート、見通し上方修正", ["walmart"], title_only=True) == {
         "walmart": 3
     }
-    assert company_weights("ウォルマート、見通し上方修正", ["walmart"]) == {"walmart": 1}
+    # Any of the family's names in the headline names it, in any script.
+    assert company_weights("ウォルマート、見通し上方修正", ["walmart"]) == {"walmart": 3}
+    assert company_weights("ウォルマート、見通し上方修正", ["walmart", "amazon"]) == {
+        "walmart": 3,
+        "amazon": 1,
+    }
     assert company_weights("Walmart raises outlook", ["walmart"]) == {"walmart": 3}
     # A name written as one word names the company too.
     assert company_weights("MercadoLibre plans Mexico push", ["mercado_libre"]) == {
         "mercado_libre": 3
     }
+
+
+def test_a_brand_or_short_name_in_the_headline_names_its_family() -> None:
+    from bot.news.stories.keyterms import company_weights
+
+    # "jd" is too short a part to look for; "JD.com" is one of the family's names.
+    assert company_weights(
+        "Why JD.com thinks France is ready for a Chinese Amazon", ["jd", "amazon"]
+    ) == {
+        "jd": 3,
+        "amazon": 3,
+    }
+    # Myntra is Walmart's (through Flipkart), Lazada Alibaba's, Douyin's shop TikTok Shop's.
+    assert company_weights("Myntra cuts seller fees", ["walmart", "shein"]) == {
+        "walmart": 3,
+        "shein": 1,
+    }
+    assert company_weights("Lazada's Vietnam exit", ["alibaba", "shopee"]) == {
+        "alibaba": 3,
+        "shopee": 1,
+    }
+    assert company_weights("ByteDance cuts Douyin seller fees", ["tiktok_shop"]) == {
+        "tiktok_shop": 3
+    }
+
+
+def test_a_rival_named_in_a_headline_is_not_its_subject() -> None:
+    from bot.news.stories.keyterms import company_weights
+
+    def weights(title: str, *companies: str) -> dict[str, int]:
+        return dict(company_weights(title, companies))
+
+    assert weights(
+        "Myntra cuts seller fees to take on Meesho, Ajio and Shein India",
+        "walmart",
+        "meesho",
+        "shein",
+    ) == {"walmart": 3, "meesho": 1, "shein": 1}
+    assert weights(
+        "OpenAI takes ChatGPT shopping to Europe in push to rival Google, Amazon", "amazon"
+    ) == {"amazon": 1}
+    assert weights("Temu's rival Shein raises prices in the US", "temu", "shein") == {
+        "temu": 1,
+        "shein": 3,
+    }
+    assert weights("After Amazon, Walmart cuts prices on groceries", "amazon", "walmart") == {
+        "amazon": 1,
+        "walmart": 3,
+    }
+    # A company after the main clause is still a subject: the cause is the news.
+    assert weights(
+        "MercadoLibre slips as Amazon opens Chilean marketplace", "mercado_libre", "amazon"
+    ) == {
+        "mercado_libre": 3,
+        "amazon": 3,
+    }
+    # Two companies the headline is about are both its subject.
+    assert weights("Shein sues Temu over copyright", "temu", "shein") == {"temu": 3, "shein": 3}
+    assert weights("Analysis - Temu changes seller rules", "temu") == {"temu": 3}
 
 
 def test_a_companys_origin_is_not_a_headline_place() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.news.stories.amounts import apart_from_cjk, ascii_digits
 from bot.news.stories.amounts import numbers as amounts_of
+from bot.news.stories.companynames import names_in_headline
 from bot.news.stories.places import CONTEXT_PLACES, NAME_WORDS, place_code, places_in
 from bot.news.stories.places import PLACE_WORDS as PLACE_WORDS  # what features read
 from bot.news.stories.wording import STOPWORDS, fold, words_of
@@ -263,15 +264,62 @@ def company_weights(title: str, companies: Iterable[str], *, title_only: bool = 
         return Counter(dict.fromkeys(companies, 3))
     if not companies:
         return Counter()  # (most items name none: the headline's words are not needed)
-    headline = set(_WORD_RE.findall(title.lower()))
-    return Counter({company: 3 if _in_headline(company, headline) else 1 for company in companies})
+    lowered = title.lower()
+    headline = set(_WORD_RE.findall(lowered))
+    named = [company for company in companies if _in_headline(company, lowered, headline)]
+    if named:
+        named = _subjects(lowered, named)
+    return Counter({company: 3 if company in named else 1 for company in companies})
 
 
-def _in_headline(company: str, headline: set[str]) -> bool:
+# What a headline names as the yardstick, not the subject: "... to take on Meesho, Ajio and
+# Shein", "in push to rival Google, Amazon", "can beat Mercado Libre" (the rest of the
+# headline, from the verb on) ...
+_RIVAL_VERB_RE = re.compile(
+    r"\b(?:to|can|could|and|in|set to|bid to|push to)\s+(?:rival|take on|beat|challenge"
+    r"|compete with|fend off|catch up with|catch)\b|\b(?:takes on|taking on|versus|vs\.?)\s",
+    re.IGNORECASE,
+)
+# ... "Temu's rival Shein", "after Amazon, Walmart ...": the company before "rival" (or in the
+# opening "after ...," phrase) is the comparison, the one after it the subject.
+_RIVAL_OF_RE = re.compile(
+    r"[^\s,;:]+(?:'s|’s)?\s+(?:e-?commerce\s+|online\s+|retail\s+)?(?:rival|competitor"
+    r"|challenger)s?\s|^(?:after|like|following|taking a page from)\s+[^,]+,",
+    re.IGNORECASE,
+)
+
+
+def _subjects(lowered: str, named: list[str]) -> list[str]:
+    """Of the companies a headline names, those it is about: not those named only as a rival
+    or a yardstick (``_RIVAL_VERB_RE``, ``_RIVAL_OF_RE``). A report about Myntra's fee cut is
+    not a report about Shein. (A company after the main clause stays a subject: "MercadoLibre
+    slips as Amazon opens Chilean marketplace" is Amazon's news.)"""
+    cut = len(lowered)
+    verb = _RIVAL_VERB_RE.search(lowered)
+    if verb is not None:
+        cut = verb.start()
+    subject = lowered[:cut]
+    for found in _RIVAL_OF_RE.finditer(subject):
+        # Blanked out, not removed: what stands either side must not run together.
+        subject = (
+            subject[: found.start()] + " " * (found.end() - found.start()) + subject[found.end() :]
+        )
+    return _naming(subject, named)
+
+
+def _naming(text: str, named: list[str]) -> list[str]:
+    words = set(_WORD_RE.findall(text))
+    return [company for company in named if _in_headline(company, text, words)]
+
+
+def _in_headline(company: str, lowered: str, headline: set[str]) -> bool:
     """Whether the headline's words name a company id ("mercado_libre": "mercado", "libre"
-    or "mercadolibre"; parts of two letters or fewer say too little)."""
-    return any(part in headline for part in _id_parts(company)) or (
-        "_" in company and company.replace("_", "") in headline
+    or "mercadolibre"; parts of two letters or fewer say too little) or write one of its
+    family's names ("JD.com", "Myntra", "Douyin", "ウォルマート")."""
+    return (
+        any(part in headline for part in _id_parts(company))
+        or ("_" in company and company.replace("_", "") in headline)
+        or names_in_headline(company, lowered, headline)
     )
 
 
