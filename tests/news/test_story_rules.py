@@ -431,3 +431,20 @@ def test_the_quick_disjointness_test_agrees_with_the_weighed_agreement() -> None
     for mine, theirs in itertools.product(views, repeat=2):
         weighed = view_agreement(mine, theirs, both_ways=False) == 0.0
         assert view_disjoint(mine, theirs) is weighed, (mine.bag, theirs.bag)
+
+
+def test_only_headline_companies_veto() -> None:
+    from bot.news.stories.clusterer import _vetoed
+    from bot.news.stories.keyterms import Views, views_of
+
+    def views(companies: dict[str, int]) -> Views:
+        return views_of({}, {}, companies, {})
+
+    # Both headlines name a company, and not the same: two events.
+    assert _vetoed(views({"shopee": 3}), views({"alibaba": 3}))
+    # A company only the text mentions (the courier "that rode Shopee's rise", a rival in
+    # the last paragraph) is left to the join model's company signals.
+    assert not _vetoed(views({"shopee": 1}), views({"alibaba": 3}))
+    assert not _vetoed(views({"shopee": 3}), views({"alibaba": 1}))
+    # A story many of whose reports mention a company is about it.
+    assert _vetoed(views({"shopee": 3}), views({"alibaba": 1 + 1 + 1}))
