@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot.news.stories.amounts import apart_from_cjk, ascii_digits
 from bot.news.stories.amounts import numbers as amounts_of
 from bot.news.stories.companynames import names_in_headline
-from bot.news.stories.places import CONTEXT_PLACES, NAME_WORDS, place_code, places_in
+from bot.news.stories.places import CONTEXT_PLACES, DEMONYMS, NAME_WORDS, place_code, places_in
 from bot.news.stories.places import PLACE_WORDS as PLACE_WORDS  # what features read
 from bot.news.stories.wording import STOPWORDS, fold, words_of
 
@@ -170,7 +170,7 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
             if found.endswith("'s") or text.startswith("’s", end):
                 continue
             # So does "Swedish giant Klarna", "the Chinese retailer": whose, not where.
-            if _ORIGIN_RE.match(text, end) is not None:
+            if _ORIGIN_RE.match(text, end) is not None or _is_origin(text, found, end):
                 continue
             if clause_end < 0:
                 clause_end = _main_clause_end(text)
@@ -234,6 +234,22 @@ _ORIGIN_RE = re.compile(
     r"|player|behemoth|upstart|champion|peer|competitor)s?\b",
     re.IGNORECASE,
 )
+
+
+# What a demonym before it says is made somewhere: "exports Japanese fashion to Taiwan".
+_MADE_RE = re.compile(r"\s+(?:fashion|brands?|goods|products|exports)\b", re.IGNORECASE)
+_LATIN_LETTER_RE = re.compile(r"[A-Za-z]")
+
+
+def _is_origin(text: str, found: str, end: int) -> bool:
+    """Whether a headline place says where a company's goods come from, not where the event
+    happens: a demonym before goods ("exports Japanese fashion"), or a place written straight
+    onto a Latin-script name in Chinese or Japanese ("日本ZOZOTOWN七月登台": Japan's ZOZOTOWN
+    lands in Taiwan). (A demonym before any capitalised word is not read as an origin: in
+    headlines half in Title Case, "French Duty on Low-value Imports" would be one.)"""
+    if found in DEMONYMS:
+        return _MADE_RE.match(text, end) is not None
+    return not found.isascii() and _LATIN_LETTER_RE.match(text, end) is not None
 
 
 # Where a headline's main clause ends: "CVC to buy GLS in €4.3bn deal as IDS refocuses on
