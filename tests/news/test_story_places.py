@@ -84,3 +84,24 @@ def test_common_words_are_no_places() -> None:
 def test_a_place_of_another_language_is_a_headline_place() -> None:
     assert headline_places("Amazon multada en Italia") == {"IT": 1}
     assert headline_places("Amazon, multa in Spagna") == {"ES": 1}
+
+
+def test_landing_in_taiwan_is_taiwan() -> None:
+    # "登台" ("lands in Taiwan") is how Taiwan's press writes a launch there.
+    assert headline_places("日本ZOZOTOWN七月登台　千個品牌跨境開賣") == {"TW": 1}
+
+
+def test_a_demonym_before_goods_or_a_cjk_place_on_a_name_is_an_origin() -> None:
+    # Where the company or its goods come from, not where the event happens.
+    assert headline_places("Can Zozo Export Japanese Fashion Where Others Failed?") == {}
+    assert headline_places("Zozo sells Japanese brands in Taiwan") == {"TW": 1}
+    # A place written straight onto a Latin-script name: Japan's ZOZOTOWN.
+    assert headline_places("日本ZOZOTOWN進軍韓國") == {"KR": 1}
+    # Where the event is still counts: before a common word or a name (which a Title Case
+    # headline cannot tell apart), and before the people there.
+    assert headline_places("Japanese regulator fines Amazon") == {"JP": 1}
+    assert headline_places("French Duty on Low-value Imports Hits eBay") == {"FR": 1}
+    assert headline_places("Temu starts recruiting Japanese sellers for local warehouses") == {
+        "JP": 1
+    }
+    assert headline_places("British Shein shoppers complain about fees") == {"UK": 1}

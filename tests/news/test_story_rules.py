@@ -311,12 +311,76 @@ def test_a_title_only_items_companies_are_its_headlines() -> None:
     assert company_weights("ウォルマート、見通し上方修正", ["walmart"], title_only=True) == {
         "walmart": 3
     }
-    assert company_weights("ウォルマート、見通し上方修正", ["walmart"]) == {"walmart": 1}
+    # Any of the family's names in the headline names it, in any script.
+    assert company_weights("ウォルマート、見通し上方修正", ["walmart"]) == {"walmart": 3}
+    assert company_weights("ウォルマート、見通し上方修正", ["walmart", "amazon"]) == {
+        "walmart": 3,
+        "amazon": 1,
+    }
     assert company_weights("Walmart raises outlook", ["walmart"]) == {"walmart": 3}
     # A name written as one word names the company too.
     assert company_weights("MercadoLibre plans Mexico push", ["mercado_libre"]) == {
         "mercado_libre": 3
     }
+
+
+def test_a_brand_or_short_name_in_the_headline_names_its_family() -> None:
+    from bot.news.stories.keyterms import company_weights
+
+    # "jd" is too short a part to look for; "JD.com" is one of the family's names.
+    assert company_weights(
+        "Why JD.com thinks France is ready for a Chinese Amazon", ["jd", "amazon"]
+    ) == {
+        "jd": 3,
+        "amazon": 3,
+    }
+    # Myntra is Walmart's (through Flipkart), Lazada Alibaba's, Douyin's shop TikTok Shop's.
+    assert company_weights("Myntra cuts seller fees", ["walmart", "shein"]) == {
+        "walmart": 3,
+        "shein": 1,
+    }
+    assert company_weights("Lazada's Vietnam exit", ["alibaba", "shopee"]) == {
+        "alibaba": 3,
+        "shopee": 1,
+    }
+    assert company_weights("ByteDance cuts Douyin seller fees", ["tiktok_shop"]) == {
+        "tiktok_shop": 3
+    }
+
+
+def test_a_rival_named_in_a_headline_is_not_its_subject() -> None:
+    from bot.news.stories.keyterms import company_weights
+
+    def weights(title: str, *companies: str) -> dict[str, int]:
+        return dict(company_weights(title, companies))
+
+    assert weights(
+        "Myntra cuts seller fees to take on Meesho, Ajio and Shein India",
+        "walmart",
+        "meesho",
+        "shein",
+    ) == {"walmart": 3, "meesho": 1, "shein": 1}
+    assert weights(
+        "OpenAI takes ChatGPT shopping to Europe in push to rival Google, Amazon", "amazon"
+    ) == {"amazon": 1}
+    assert weights("Temu's rival Shein raises prices in the US", "temu", "shein") == {
+        "temu": 1,
+        "shein": 3,
+    }
+    assert weights("After Amazon, Walmart cuts prices on groceries", "amazon", "walmart") == {
+        "amazon": 1,
+        "walmart": 3,
+    }
+    # A company after the main clause is still a subject: the cause is the news.
+    assert weights(
+        "MercadoLibre slips as Amazon opens Chilean marketplace", "mercado_libre", "amazon"
+    ) == {
+        "mercado_libre": 3,
+        "amazon": 3,
+    }
+    # Two companies the headline is about are both its subject.
+    assert weights("Shein sues Temu over copyright", "temu", "shein") == {"temu": 3, "shein": 3}
+    assert weights("Analysis - Temu changes seller rules", "temu") == {"temu": 3}
 
 
 def test_a_companys_origin_is_not_a_headline_place() -> None:
@@ -404,3 +468,20 @@ def test_the_quick_disjointness_test_agrees_with_the_weighed_agreement() -> None
     for mine, theirs in itertools.product(views, repeat=2):
         weighed = view_agreement(mine, theirs, both_ways=False) == 0.0
         assert view_disjoint(mine, theirs) is weighed, (mine.bag, theirs.bag)
+
+
+def test_only_headline_companies_veto() -> None:
+    from bot.news.stories.clusterer import _vetoed
+    from bot.news.stories.keyterms import Views, views_of
+
+    def views(companies: dict[str, int]) -> Views:
+        return views_of({}, {}, companies, {})
+
+    # Both headlines name a company, and not the same: two events.
+    assert _vetoed(views({"shopee": 3}), views({"alibaba": 3}))
+    # A company only the text mentions (the courier "that rode Shopee's rise", a rival in
+    # the last paragraph) is left to the join model's company signals.
+    assert not _vetoed(views({"shopee": 1}), views({"alibaba": 3}))
+    assert not _vetoed(views({"shopee": 3}), views({"alibaba": 1}))
+    # A story many of whose reports mention a company is about it.
+    assert _vetoed(views({"shopee": 3}), views({"alibaba": 1 + 1 + 1}))

@@ -91,6 +91,8 @@ _IDF_PRIOR = 100
 _MAX_MERGES_PER_STORY = 4
 # A name's weight is 2 in a headline and 1 in a text; a view's ``full`` is half the heaviest.
 _HEADLINE_NAME = 1.0
+# A company's weight is 3 in a headline and 1 in a text (``keyterms.company_weights``).
+_HEADLINE_COMPANY = 1.5
 # The cosine below which a candidate is not scored by the join model: the shipped model joins
 # 1 pair in 3,765 below it on the labelled sets, and scoring only the plausible few keeps an
 # item's cost where the hand-set rule had it.
@@ -920,10 +922,14 @@ def _vetoed(
     ("Rival Walmart is watching"), or a story snowballs through every company its reports
     name."""
     # Companies first: a set test at C speed, and the rule that keeps most candidates out.
+    # Both sides must have a headline company (``full`` is half the heaviest weight, 3 in a
+    # headline): companies only a text mentions ("the courier that rode Shopee's rise", a
+    # rival in the last paragraph) say what the report compares, not what it is about, and
+    # weigh in the join model's company signals instead.
     companies, their_companies = mine[2], theirs[2]
     if (
-        companies.main_total
-        and their_companies.full
+        companies.full >= _HEADLINE_COMPANY
+        and their_companies.full >= _HEADLINE_COMPANY
         and companies.main.keys().isdisjoint(their_companies.main)
     ):
         return True

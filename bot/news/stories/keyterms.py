@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from bot.news.stories.amounts import apart_from_cjk, ascii_digits
 from bot.news.stories.amounts import numbers as amounts_of
-from bot.news.stories.places import CONTEXT_PLACES, NAME_WORDS, place_code, places_in
+from bot.news.stories.companynames import names_in_headline
+from bot.news.stories.places import CONTEXT_PLACES, DEMONYMS, NAME_WORDS, place_code, places_in
 from bot.news.stories.places import PLACE_WORDS as PLACE_WORDS  # what features read
 from bot.news.stories.wording import STOPWORDS, fold, words_of
 
@@ -169,7 +170,7 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
             if found.endswith("'s") or text.startswith("’s", end):
                 continue
             # So does "Swedish giant Klarna", "the Chinese retailer": whose, not where.
-            if _ORIGIN_RE.match(text, end) is not None:
+            if _ORIGIN_RE.match(text, end) is not None or _is_origin(text, found, end):
                 continue
             if clause_end < 0:
                 clause_end = _main_clause_end(text)
@@ -235,6 +236,22 @@ _ORIGIN_RE = re.compile(
 )
 
 
+# What a demonym before it says is made somewhere: "exports Japanese fashion to Taiwan".
+_MADE_RE = re.compile(r"\s+(?:fashion|brands?|goods|products|exports)\b", re.IGNORECASE)
+_LATIN_LETTER_RE = re.compile(r"[A-Za-z]")
+
+
+def _is_origin(text: str, found: str, end: int) -> bool:
+    """Whether a headline place says where a company's goods come from, not where the event
+    happens: a demonym before goods ("exports Japanese fashion"), or a place written straight
+    onto a Latin-script name in Chinese or Japanese ("日本ZOZOTOWN七月登台": Japan's ZOZOTOWN
+    lands in Taiwan). (A demonym before any capitalised word is not read as an origin: in
+    headlines half in Title Case, "French Duty on Low-value Imports" would be one.)"""
+    if found in DEMONYMS:
+        return _MADE_RE.match(text, end) is not None
+    return not found.isascii() and _LATIN_LETTER_RE.match(text, end) is not None
+
+
 # Where a headline's main clause ends: "CVC to buy GLS in €4.3bn deal as IDS refocuses on
 # UK" happens wherever GLS is; the place after "as" is context, as after "amid", "while" or a
 # dash. Not after "after" ("eBay to pay €30m after Spanish probe": the cause is the event) or
@@ -263,15 +280,62 @@ def company_weights(title: str, companies: Iterable[str], *, title_only: bool = 
         return Counter(dict.fromkeys(companies, 3))
     if not companies:
         return Counter()  # (most items name none: the headline's words are not needed)
-    headline = set(_WORD_RE.findall(title.lower()))
-    return Counter({company: 3 if _in_headline(company, headline) else 1 for company in companies})
+    lowered = title.lower()
+    headline = set(_WORD_RE.findall(lowered))
+    named = [company for company in companies if _in_headline(company, lowered, headline)]
+    if named:
+        named = _subjects(lowered, named)
+    return Counter({company: 3 if company in named else 1 for company in companies})
 
 
-def _in_headline(company: str, headline: set[str]) -> bool:
+# What a headline names as the yardstick, not the subject: "... to take on Meesho, Ajio and
+# Shein", "in push to rival Google, Amazon", "can beat Mercado Libre" (the rest of the
+# headline, from the verb on) ...
+_RIVAL_VERB_RE = re.compile(
+    r"\b(?:to|can|could|and|in|set to|bid to|push to)\s+(?:rival|take on|beat|challenge"
+    r"|compete with|fend off|catch up with|catch)\b|\b(?:takes on|taking on|versus|vs\.?)\s",
+    re.IGNORECASE,
+)
+# ... "Temu's rival Shein", "after Amazon, Walmart ...": the company before "rival" (or in the
+# opening "after ...," phrase) is the comparison, the one after it the subject.
+_RIVAL_OF_RE = re.compile(
+    r"[^\s,;:]+(?:'s|’s)?\s+(?:e-?commerce\s+|online\s+|retail\s+)?(?:rival|competitor"
+    r"|challenger)s?\s|^(?:after|like|following|taking a page from)\s+[^,]+,",
+    re.IGNORECASE,
+)
+
+
+def _subjects(lowered: str, named: list[str]) -> list[str]:
+    """Of the companies a headline names, those it is about: not those named only as a rival
+    or a yardstick (``_RIVAL_VERB_RE``, ``_RIVAL_OF_RE``). A report about Myntra's fee cut is
+    not a report about Shein. (A company after the main clause stays a subject: "MercadoLibre
+    slips as Amazon opens Chilean marketplace" is Amazon's news.)"""
+    cut = len(lowered)
+    verb = _RIVAL_VERB_RE.search(lowered)
+    if verb is not None:
+        cut = verb.start()
+    subject = lowered[:cut]
+    for found in _RIVAL_OF_RE.finditer(subject):
+        # Blanked out, not removed: what stands either side must not run together.
+        subject = (
+            subject[: found.start()] + " " * (found.end() - found.start()) + subject[found.end() :]
+        )
+    return _naming(subject, named)
+
+
+def _naming(text: str, named: list[str]) -> list[str]:
+    words = set(_WORD_RE.findall(text))
+    return [company for company in named if _in_headline(company, text, words)]
+
+
+def _in_headline(company: str, lowered: str, headline: set[str]) -> bool:
     """Whether the headline's words name a company id ("mercado_libre": "mercado", "libre"
-    or "mercadolibre"; parts of two letters or fewer say too little)."""
-    return any(part in headline for part in _id_parts(company)) or (
-        "_" in company and company.replace("_", "") in headline
+    or "mercadolibre"; parts of two letters or fewer say too little) or write one of its
+    family's names ("JD.com", "Myntra", "Douyin", "ウォルマート")."""
+    return (
+        any(part in headline for part in _id_parts(company))
+        or ("_" in company and company.replace("_", "") in headline)
+        or names_in_headline(company, lowered, headline)
     )
 
 

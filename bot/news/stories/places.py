@@ -596,7 +596,8 @@ _CHINESE = {  # simplified, then traditional where it differs
     "UA": "乌克兰|烏克蘭",
     "CN": "中国|中國|北京|上海|深圳|杭州|广州|廣州|义乌|義烏",
     "HK": "香港",
-    "TW": "台湾|台灣|臺灣|台北|臺北",
+    # "登台" ("lands in Taiwan") is how Taiwan's and Hong Kong's press write a launch there.
+    "TW": "台湾|台灣|臺灣|台北|臺北|登台",
     "JP": "日本|东京|東京",
     "KR": "韩国|韓國|南韩|南韓|首尔|首爾",
     "IN": "印度",
@@ -735,6 +736,21 @@ _LOCAL = (
     _ARABIC,
     _THAI,
     _HINDI,
+)
+
+# The English names that are adjectives of origin ("Japanese", "South Korean"): before a
+# company's name they say whose it is, not where the event happens ("Japanese Zozo opens in
+# Taiwan").
+_DEMONYM_WORDS = """
+    American British European French German Italian Spanish Dutch Belgian Polish Swedish
+    Danish Norwegian Finnish Austrian Swiss Irish Portuguese Czech Romanian Hungarian Greek
+    Bulgarian Slovak Croatian Slovenian Lithuanian Latvian Estonian Turkish Russian Ukrainian
+    Kazakh Chinese Taiwanese Japanese Korean Indian Pakistani Bangladeshi Indonesian Malaysian
+    Thai Vietnamese Philippine Filipino Singaporean Cambodian Australian Canadian Mexican
+    Brazilian Argentine Argentinian Chilean Colombian Peruvian Ecuadorian Uruguayan Saudi
+    Emirati Qatari Kuwaiti Israeli Egyptian Moroccan Nigerian Ghanaian Kenyan African"""
+DEMONYMS = frozenset(_DEMONYM_WORDS.split()) | frozenset(
+    {"South Korean", "Sri Lankan", "South African", "Latin American", "Southeast Asian"}
 )
 
 # Where the goods or the company come from in half of all cross-border e-commerce news, not
