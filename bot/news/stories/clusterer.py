@@ -442,8 +442,8 @@ class StoryClusterer:
             (terms.companies, story.companies),
             (terms.names, story.names),
         ):
-            for term, weight in bag.items():
-                into[term] = into.get(term, 0) + weight
+            for term, count in bag.items():
+                into[term] = into.get(term, 0) + count
         story.sources[item.source] = story.sources.get(item.source, 0) + 1
         story.members[item.item_id] = item
         story.size = len(story.members)

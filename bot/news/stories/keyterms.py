@@ -88,7 +88,6 @@ def _at_sentence_start(text: str, start: int) -> bool:
 _WORDS: dict[str, tuple[str, bool] | None] = {}
 """Each capitalised word's name and whether it is capitalised inside (None: no name); words
 repeat far more than they vary, across texts and within one."""
-_UNKNOWN = ("", False)  # not in ``_WORDS`` yet
 
 
 def _word(word: str) -> tuple[str, bool] | None:
@@ -113,11 +112,13 @@ def _word(word: str) -> tuple[str, bool] | None:
 
 def _names(text: str, weight: int, into: Counter[str]) -> None:
     matches = list(_NAME_RE.finditer(text))
-    known = _WORDS.get
     for i, match in enumerate(matches):
         word = match.group()
-        found = known(word, _UNKNOWN)
-        if found is _UNKNOWN:
+        # A miss raises rather than returning a sentinel: compiled (mypyc), a tuple sentinel
+        # is unboxed and boxed again, so an ``is`` test on it never holds.
+        try:
+            found = _WORDS[word]
+        except KeyError:
             found = _word(word)
         if found is None:
             continue
@@ -205,8 +206,9 @@ def _lead_name(title: str, into: Counter[str]) -> None:
         if match is None:
             continue
         word = match.group()
-        found = _WORDS.get(word, _UNKNOWN)
-        if found is _UNKNOWN:
+        try:
+            found = _WORDS[word]
+        except KeyError:
             found = _word(word)
         if found is not None and found[0] not in STOPWORDS:
             if found[0] not in into:
