@@ -98,10 +98,6 @@ async def test_no_event_twice_among_the_top_ten(
         "tune": "since headlines' lead words count as names (2026-12-07), Forbes' explainer of"
         " e09 ('What Amazon's $2.5 Billion Prime Settlement Means For Your Subscription')"
         " stays a story of its own in the 7-day top ten; kept visible, not tuned away",
-        "holdout5": "p20's reports that write 'Amex' and those that write 'American Express'"
-        " are two stories (5 and 8 reports; two before that change too, one of them outside"
-        " the top ten); since it both are in the 30-day top ten (measured 2026-12-07); kept"
-        " visible, not tuned away",
     }
     if (reason := reasons.get(request.node.callspec.params["newsroom"])) is not None:
         request.applymarker(pytest.mark.xfail(reason=reason, strict=False))

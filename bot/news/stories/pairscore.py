@@ -93,44 +93,44 @@ class PairModel:
 # BEGIN GENERATED WEIGHTS (benchmarks/stories_pairmodel.py train)
 JOIN_MODEL = PairModel(
     weights=(
-        5.494743476689193,  # cosine
-        2.755972382487616,  # event_cosine
-        0.6279144083240694,  # place_agree
-        -2.049682507125351,  # place_miss
-        1.1770423267839187,  # company_agree
-        -0.2036863954928442,  # company_miss
-        0.5790455574397108,  # number_agree
-        -2.4423138435126104,  # number_miss
-        -0.42854434786994117,  # name_agree
-        -1.6279790496529438,  # name_miss
-        -3.702613284884564,  # same_source
-        -0.026686504109392516,  # short
-        0.18092608473148017,  # short_no_key
-        0.7048722529901355,  # shares_key
-        -19.003202461455416,  # time_gap
-        -0.31233239922544465,  # log_size
-        1.802533818986262,  # cosine_x_log_size
+        7.8281352965501725,  # cosine
+        0.19914069318272717,  # event_cosine
+        0.38743039001451424,  # place_agree
+        -2.131144324202145,  # place_miss
+        0.8187247809106927,  # company_agree
+        -0.2574261361275354,  # company_miss
+        0.3267781490163048,  # number_agree
+        -0.7745740225764531,  # number_miss
+        -0.5457023900280733,  # name_agree
+        -1.7292643358931756,  # name_miss
+        -3.708670392682328,  # same_source
+        -0.25382913881204594,  # short
+        1.0609973624360396,  # short_no_key
+        0.8579276915752795,  # shares_key
+        -19.342181169417938,  # time_gap
+        0.21031774434334982,  # log_size
+        0.3086884662387497,  # cosine_x_log_size
     ),
-    bias=-1.7803075598066367,
+    bias=-1.7634804004818996,
 )
 MERGE_MODEL = PairModel(
     weights=(
-        9.543548662902674,  # cosine
-        -0.035726078622005324,  # member_logit_mean
-        0.21364909408341978,  # member_logit_min
-        0.41194968540438964,  # place_agree
-        -4.845601895974908,  # place_miss
-        1.3314259034129996,  # company_agree
-        0.15261907412649864,  # company_miss
-        -0.7674827845963619,  # number_agree
-        -10.778566777159442,  # number_miss
-        0.11245554885524439,  # name_agree
-        -0.5804436413720285,  # name_miss
-        -4.457734462750309,  # shared_sources
-        -16.221321525934897,  # time_gap
-        -0.8149277792373711,  # log_small
-        0.7163507755634242,  # log_large
+        9.464746863557965,  # cosine
+        -0.21494834734811685,  # member_logit_mean
+        0.4286036580501196,  # member_logit_min
+        0.7528782026200339,  # place_agree
+        -5.481642135266925,  # place_miss
+        1.0471235387292237,  # company_agree
+        0.14940688891402892,  # company_miss
+        -0.6378971943429849,  # number_agree
+        -5.067728607978608,  # number_miss
+        -0.31937829306093846,  # name_agree
+        -1.0553374512418703,  # name_miss
+        -3.8652779330177123,  # shared_sources
+        -16.112569055670168,  # time_gap
+        0.28896175169020993,  # log_small
+        0.6398496394796915,  # log_large
     ),
-    bias=-2.537188740195334,
+    bias=-2.2009340019375525,
 )
 # END GENERATED WEIGHTS
