@@ -79,13 +79,14 @@ An eighth held-out set, ``tests/data/stories_holdout8/items.jsonl`` (written by 
 seventh had been scored and become training data, by someone who never read or ran the
 clustering code; 24 events "s01".."s24" of 8-14 June 2026, told by 12-13 outlets each, and 132
 look-alike events; labels as above, its README lists them), is loaded by :func:`load_holdout8`.
-Report only, to be scored once.
+It was scored once on 2026-12-07 and is training data since.
 
 A ninth held-out set, ``tests/data/stories_holdout9/items.jsonl`` (written by hand, after the
 eighth had been scored, by someone who never read or ran the clustering code; 24 events
 "u01".."u24" of 20-26 April 2026, told by 12-13 outlets each, and 150 look-alike events;
-labels as above, its README lists them), is loaded by :func:`load_holdout9`. Report only, to
-be scored once.
+labels as above, its README lists them), is loaded by :func:`load_holdout9`. It was scored
+once on 2026-12-07 (after that day's last change to what is decided) and is training data
+since; ``stories_holdout10`` is the held-out set.
 
 A tenth held-out set, ``tests/data/stories_holdout10/items.jsonl`` (written by hand, while the
 ninth was still unscored, by someone who never read or ran the clustering code; 24 events

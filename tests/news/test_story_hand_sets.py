@@ -3,9 +3,9 @@ the shape issue 8 asks of an evaluation set and share nothing with the other set
 runs a clusterer.
 
 - holdout7 was scored once as a held-out set on 2026-12-07 and is training data since;
-- holdout8 was scored once as a held-out set on 2026-12-07;
-- holdout9 is held out, to be scored once, to report, never to tune;
-- holdout10 is the new held-out set, written while holdout9 was unscored, to be scored once,
+- holdout8 and holdout9 were each scored once as the held-out set on 2026-12-07 and are
+  training data since (holdout8 is in the pair models' training sets; holdout9 may join them);
+- holdout10 is the held-out set, written while holdout9 was unscored, to be scored once,
   to report, never to tune.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
