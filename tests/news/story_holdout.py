@@ -327,7 +327,7 @@ def load_holdout8(order: Order = "published") -> list[LabelledItem]:
 def load_holdout9(order: Order = "published") -> list[LabelledItem]:
     """The ninth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it, once; never tune on it (see ``tests/data/stories_holdout9/README.md``).
+    Scored once on 2026-12-07; training data since (``stories_holdout10`` is held out).
     """
     return _labelled(holdout9_rows(), order)
 

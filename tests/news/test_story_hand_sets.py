@@ -4,7 +4,7 @@ runs a clusterer.
 
 - holdout7 was scored once as a held-out set on 2026-12-07 and is training data since;
 - holdout8 and holdout9 were each scored once as the held-out set on 2026-12-07 and are
-  training data since (holdout8 is in the pair models' training sets; holdout9 may join them);
+  training data since (both are in the pair models' training sets);
 - holdout10 is the held-out set, written while holdout9 was unscored, to be scored once,
   to report, never to tune.
 
