@@ -129,13 +129,22 @@ def assign(
     """Item id -> story id, assigned batch by batch, and the seconds it took."""
     clusterer = StoryClusterer(config, join_model=join_model, merge_model=merge_model)
     plain = [labelled.item for labelled in items]
-    out: dict[int, int] = {}
     started = time.perf_counter()
-    for start in range(0, len(plain), batch):
-        out.update(clusterer.assign(plain[start : start + batch]))
+    out = place_in_batches(clusterer, plain, batch)
+    return out, time.perf_counter() - started
+
+
+def place_in_batches(
+    clusterer: StoryClusterer, items: Sequence[StoryItem], batch: int
+) -> dict[int, int]:
+    """Item id -> story id, placed ``batch`` items at a time; each merge a batch made is
+    applied to the earlier placements, in order, so a chain of merges ends in its last story."""
+    out: dict[int, int] = {}
+    for start in range(0, len(items), batch):
+        out.update(clusterer.assign(items[start : start + batch]))
         for merge in clusterer.take_merges():
             out = {k: merge.into_id if v == merge.story_id else v for k, v in out.items()}
-    return out, time.perf_counter() - started
+    return out
 
 
 def evaluate(

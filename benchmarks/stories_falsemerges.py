@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.stories_eval import place_in_batches  # noqa: E402
 from benchmarks.stories_pairmodel import ORDERS, SETS  # noqa: E402
 from bot.news.stories import StoryConfig  # noqa: E402
 from bot.news.stories.clusterer import StoryClusterer, _centroid_cosine, _Story  # noqa: E402
@@ -91,12 +92,7 @@ def run(name: str, order: str, batch: int, stories: bool) -> Counter[tuple[str, 
     labelled = SETS[name](order)  # type: ignore[arg-type]
     events = {li.item.item_id: li.story for li in labelled}
     probe = _Probe(events)
-    items = [li.item for li in labelled]
-    story_of: dict[int, int] = {}
-    for start in range(0, len(items), batch):
-        story_of.update(probe.assign(items[start : start + batch]))
-        into = {m.story_id: m.into_id for m in probe.take_merges()}
-        story_of = {k: into.get(v, v) for k, v in story_of.items()}
+    story_of = place_in_batches(probe, [li.item for li in labelled], batch)
     if stories:
         titles = {li.item.item_id: li.item.title for li in labelled}
         _print_stories(f"{name}/{order}", story_of, events, titles, probe.came_in)

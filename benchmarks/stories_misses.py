@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.stories_eval import place_in_batches  # noqa: E402
 from benchmarks.stories_pairmodel import ORDERS, SETS  # noqa: E402
 from bot.news.stories import StoryConfig  # noqa: E402
 from bot.news.stories.clusterer import (  # noqa: E402
@@ -141,11 +142,7 @@ def misses(name: str, order: str, batch: int) -> list[Miss]:
     events = {li.item.item_id: li.story for li in labelled}
     probe = _Probe(events)
     items = [li.item for li in labelled]
-    story_of: dict[int, int] = {}
-    for start in range(0, len(items), batch):
-        story_of.update(probe.assign(items[start : start + batch]))
-        into = {m.story_id: m.into_id for m in probe.take_merges()}
-        story_of = {k: into.get(v, v) for k, v in story_of.items()}
+    story_of = place_in_batches(probe, items, batch)
     by_event: dict[str, list[int]] = {}
     for item_id, event in events.items():
         by_event.setdefault(event, []).append(item_id)
