@@ -34,12 +34,12 @@ from urllib.parse import SplitResult, parse_qsl, urljoin, urlsplit
 import feedparser
 
 from bot.news.adapters import feed_tags, sax_attributes
+from bot.news.adapters.charrefs import replace_impossible_charrefs
 from bot.news.adapters.fast_feed import parse_fast
 from bot.news.adapters.feed_dates import without_impossible_offset
-from bot.news.charrefs import replace_impossible_charrefs
+from bot.news.adapters.feed_window import cut_to_ends
 from bot.news.draft_memo import DraftMemo, FeedDrafts
 from bot.news.errors import FeedParseError
-from bot.news.feed_window import cut_to_ends
 from bot.news.models import ItemDraft, ParsedFeed, utc
 from bot.news.text import (
     canonical_link,

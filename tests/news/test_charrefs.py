@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.news.charrefs import replace_impossible_charrefs
+from bot.news.adapters.charrefs import replace_impossible_charrefs
 from tests.news.rss_document import parse_rss
 
 

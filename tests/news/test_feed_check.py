@@ -160,7 +160,7 @@ async def test_a_bad_url_is_refused_before_anything_is_fetched(
 
 async def test_the_check_parses_with_the_polls_item_cap(clock: FakeClock) -> None:
     # Parsed whole, a 70,000-item feed went past the 10 s parse limit and was refused, although
-    # every poll reads it with the cap (and now stops early, bot.news.feed_window).
+    # every poll reads it with the cap (and now stops early, bot.news.adapters.feed_window).
     seen: list[int | None] = []
 
     class Recording(InlineParser):

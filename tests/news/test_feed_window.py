@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import bot.news.parse as parse_module
-from bot.news.feed_window import cut_to_ends
+from bot.news.adapters.feed_window import cut_to_ends
 from bot.news.models import ParsedFeed
 from bot.news.parse import parse_feed
 
