@@ -316,18 +316,10 @@ def _subjects(lowered: str, named: list[str]) -> list[str]:
     verb = _RIVAL_VERB_RE.search(lowered)
     if verb is not None:
         cut = verb.start()
-    subject = lowered[:cut]
-    for found in _RIVAL_OF_RE.finditer(subject):
-        # Blanked out, not removed: what stands either side must not run together.
-        subject = (
-            subject[: found.start()] + " " * (found.end() - found.start()) + subject[found.end() :]
-        )
-    return _naming(subject, named)
-
-
-def _naming(text: str, named: list[str]) -> list[str]:
-    words = set(_WORD_RE.findall(text))
-    return [company for company in named if _in_headline(company, text, words)]
+    # Blanked out, not removed: what stands either side must not run together.
+    subject = _RIVAL_OF_RE.sub(lambda found: " " * len(found.group()), lowered[:cut])
+    words = set(_WORD_RE.findall(subject))
+    return [company for company in named if _in_headline(company, subject, words)]
 
 
 def _in_headline(company: str, lowered: str, headline: set[str]) -> bool:
