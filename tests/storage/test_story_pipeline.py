@@ -33,6 +33,7 @@ _SETS = {
     "holdout6": story_holdout.holdout6_rows,
     "holdout7": story_holdout.holdout7_rows,
     "holdout8": story_holdout.holdout8_rows,
+    "holdout9": story_holdout.holdout9_rows,
 }
 
 
@@ -47,6 +48,7 @@ _SETS = {
         "holdout6",
         "holdout7",
         "holdout8",
+        "holdout9",
     ]
 )
 async def newsroom(
@@ -130,6 +132,7 @@ async def test_headline_line_and_link_come_from_one_report(
             *story_holdout.holdout6_rows(),
             *story_holdout.holdout7_rows(),
             *story_holdout.holdout8_rows(),
+            *story_holdout.holdout9_rows(),
         ]
     }
     service = SummaryService(
