@@ -93,6 +93,12 @@ ninth was still unscored, by someone who never read or ran the clustering code; 
 "v01".."v24" of 16-22 March 2026, told by 12-13 outlets each, and 125 look-alike events;
 labels as above, its README lists them), is loaded by :func:`load_holdout10`. Report only, to
 be scored once.
+
+An eleventh held-out set, ``tests/data/stories_holdout11/items.jsonl`` (written by hand, while the
+tenth was still unscored, by someone who never read or ran the clustering code; 24 events
+"w01".."w24" of 9-15 February 2026, told by 12-13 outlets each, and 145 look-alike events;
+labels as above, its README lists them), is loaded by :func:`load_holdout11`. Report only, to
+be scored once, after the tenth.
 """
 
 from __future__ import annotations
@@ -119,6 +125,7 @@ HOLDOUT7_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout7
 HOLDOUT8_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout8" / "items.jsonl"
 HOLDOUT9_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout9" / "items.jsonl"
 HOLDOUT10_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout10" / "items.jsonl"
+HOLDOUT11_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout11" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -146,7 +153,7 @@ class Row:
     @property
     def half(self) -> Literal["tune", "test"]:
         # The fresh held-out sets report only.
-        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u", "v")):
+        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u", "v", "w")):
             return "test"
         if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
@@ -209,6 +216,11 @@ def holdout9_rows() -> list[Row]:
 def holdout10_rows() -> list[Row]:
     """Every row of the tenth held-out set (``stories_holdout10/items.jsonl``)."""
     return _read_files([HOLDOUT10_FILE])
+
+
+def holdout11_rows() -> list[Row]:
+    """Every row of the eleventh held-out set (``stories_holdout11/items.jsonl``)."""
+    return _read_files([HOLDOUT11_FILE])
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -338,6 +350,14 @@ def load_holdout10(order: Order = "published") -> list[LabelledItem]:
     Report on it, once; never tune on it (see ``tests/data/stories_holdout10/README.md``).
     """
     return _labelled(holdout10_rows(), order)
+
+
+def load_holdout11(order: Order = "published") -> list[LabelledItem]:
+    """The eleventh held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it, once; never tune on it (see ``tests/data/stories_holdout11/README.md``).
+    """
+    return _labelled(holdout11_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:

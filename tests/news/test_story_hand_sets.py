@@ -1,4 +1,4 @@
-"""The seventh to tenth hand-written story sets (tests/data/stories_holdout7..10) have
+"""The seventh to eleventh hand-written story sets (tests/data/stories_holdout7..11) have
 the shape issue 8 asks of an evaluation set and share nothing with the other sets. Nothing here
 runs a clusterer.
 
@@ -6,7 +6,9 @@ runs a clusterer.
 - holdout8 and holdout9 were each scored once as the held-out set on 2026-12-07 and are
   training data since (both are in the pair models' training sets);
 - holdout10 is the held-out set, written while holdout9 was unscored, to be scored once,
-  to report, never to tune.
+  to report, never to tune;
+- holdout11 is the new held-out set, written while holdout10 was still unscored, to be
+  scored once after it, to report, never to tune.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
 any, go in a test of their own below)."""
@@ -102,6 +104,18 @@ SETS = (
         ("v03", "v03-l1"),
         ("v01-l6", frozenset({"v01", "v02", "v12"})),
     ),
+    HandSet(
+        "holdout11",
+        story_holdout.holdout11_rows,
+        story_holdout.HOLDOUT11_FILE,
+        story_holdout.load_holdout11,
+        "w",
+        450,
+        (_day(2, 2), _day(2, 18)),
+        (_day(2, 9), _day(2, 16)),
+        ("w03", "w03-l1"),
+        ("w01-l6", frozenset({"w01", "w12", "w13"})),
+    ),
 )
 
 _EARLIER_SETS: tuple[Callable[[], list[story_holdout.Row]], ...] = (
@@ -184,4 +198,13 @@ def test_the_tenth_set_uses_forms_the_others_use_rarely() -> None:
     rows = story_holdout.holdout10_rows()
     assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 40
     assert sum(1 for r in rows if r.title.endswith(" - " + r.source)) >= 8
+    assert sum(1 for r in rows if r.title == r.title.lower()) >= 30
+
+
+def test_the_eleventh_set_uses_forms_the_others_use_rarely() -> None:
+    # The eleventh set's writer aimed at the same rare forms, plus "Headline | Publisher" feed
+    # titles, which no earlier set uses.
+    rows = story_holdout.holdout11_rows()
+    assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 40
+    assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
     assert sum(1 for r in rows if r.title == r.title.lower()) >= 30
