@@ -33,7 +33,7 @@ from urllib.parse import SplitResult, parse_qsl, urljoin, urlsplit
 
 import feedparser
 
-from bot.news.adapters import feed_tags, sax_attributes
+from bot.news.adapters import entry_caps, feed_tags, sax_attributes
 from bot.news.adapters.charrefs import replace_impossible_charrefs
 from bot.news.adapters.fast_feed import parse_fast
 from bot.news.adapters.feed_dates import without_impossible_offset
@@ -76,6 +76,8 @@ _MAX_HTML_SCAN = 50_000
 sax_attributes.install()
 # and kept every distinct category of an entry, checking each against all before it.
 feed_tags.install()
+# and every link, author, enclosure... of an entry, one handler each (entry_caps).
+entry_caps.install()
 
 _EARLIEST_DATE = datetime(1995, 1, 1, tzinfo=UTC)
 _FUTURE_SLACK = timedelta(days=1)
