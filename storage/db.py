@@ -194,13 +194,19 @@ class Database:
         """Open the database at ``path`` to read it only (``shopwire latest``, ``search``).
 
         An existing file at the current schema gets one query-only connection: no writer, no
-        WAL or migration work. Anything else (no file yet, an older or newer schema, a file
-        that is not a database, an in-memory database) goes through ``open``, which creates,
+        WAL or migration work. No file at all raises StorageError and creates nothing (nor its
+        folder): a command that only reads has nothing to read there, and a typo in ``--db``
+        must not leave an empty database behind. Anything else (an older or newer schema, a
+        file that is not a database, an in-memory database) goes through ``open``, which
         migrates or raises the same StorageError as for any other command.
         """
         location = str(path)
         if location.startswith("file:") or location == ":memory:":
             return await cls.open(path)
+        import asyncio
+
+        if not await asyncio.to_thread(Path(location).exists):
+            raise StorageError(missing_database(location))
         try:
             connection = await _connect(_reading_uri(location))
         except sqlite3.Error:
@@ -319,3 +325,11 @@ async def _scalar(connection: aiosqlite.Connection, sql: str) -> object:
     async with connection.execute(sql) as cursor:
         row = await cursor.fetchone()
     return None if row is None else row[0]
+
+
+def missing_database(location: str) -> str:
+    """The one line for a command that only reads, given a database file that does not exist."""
+    return (
+        f"there is no database file at {location}, and commands that only read never create"
+        " one (`shopwire poll` or `shopwire migrate` does): check --db or SHOPWIRE_DB"
+    )

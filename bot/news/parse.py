@@ -21,6 +21,7 @@ Per item the rules are:
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import html
 import io
@@ -33,7 +34,7 @@ from urllib.parse import SplitResult, parse_qsl, urljoin, urlsplit
 
 import feedparser
 
-from bot.news.adapters import feed_tags, sax_attributes
+from bot.news.adapters import entry_caps, feed_tags, sax_attributes
 from bot.news.adapters.charrefs import replace_impossible_charrefs
 from bot.news.adapters.fast_feed import parse_fast
 from bot.news.adapters.feed_dates import without_impossible_offset
@@ -76,6 +77,8 @@ _MAX_HTML_SCAN = 50_000
 sax_attributes.install()
 # and kept every distinct category of an entry, checking each against all before it.
 feed_tags.install()
+# and every link, author, enclosure... of an entry, one handler each (entry_caps).
+entry_caps.install()
 
 _EARLIEST_DATE = datetime(1995, 1, 1, tzinfo=UTC)
 _FUTURE_SLACK = timedelta(days=1)
@@ -145,7 +148,7 @@ def _parse(
     fast_path: bool,
     memo: FeedDrafts | None,
 ) -> ParsedFeed:
-    headers = _response_headers(content_type)
+    headers = _response_headers(content_type, body)
     body = cut_to_ends(body, max_items)
     fast = parse_fast(body, content_type=headers["content-type"]) if fast_path else None
     if fast is not None:
@@ -221,20 +224,44 @@ def _parsed_feed(
 _CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 
 
-def _response_headers(content_type: str | None) -> dict[str, str]:
+def _response_headers(content_type: str | None, body: bytes = b"") -> dict[str, str]:
     # Only the charset of the server's Content-Type matters. The media type is replaced by
     # application/xml because servers label feeds text/html or text/plain (feedparser would flag
     # every such feed), and text/xml without a charset means us-ascii under RFC 3023, which
     # turns every UTF-8 feed into an "encoding override" warning. RFC 7303 retired that rule.
     headers = {"content-type": "application/xml"}
-    if content_type:
+    charset = _bom_charset(body)
+    if charset is None and content_type:
         match = _CHARSET_RE.search(content_type)
         if match:
-            headers["content-type"] = f"application/xml; charset={match.group(1)}"
+            charset = match.group(1)
+    if charset:
+        headers["content-type"] = f"application/xml; charset={charset}"
     # No Content-Location on purpose: feedparser would resolve permalink guids against it, and
     # an item's key must not change when the feed moves to another URL. Relative links are
     # resolved against the feed URL here instead (after any xml:base feedparser applied).
     return headers
+
+
+# A byte order mark outranks the server's charset and the XML declaration (RFC 7303 section
+# 3.2, the WHATWG encoding standard): servers label feeds with their site's default charset
+# whatever the file is, and feedparser, trusting the header, read a UTF-8 feed with a BOM
+# served as windows-1252 as mojibake, and a UTF-16 one as "not XML". UTF-32 first: its
+# little-endian mark begins with UTF-16's.
+_BOM_CHARSETS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32le"),
+    (codecs.BOM_UTF32_BE, "utf-32be"),
+    (codecs.BOM_UTF16_LE, "utf-16le"),
+    (codecs.BOM_UTF16_BE, "utf-16be"),
+)
+
+
+def _bom_charset(body: bytes) -> str | None:
+    for bom, charset in _BOM_CHARSETS:
+        if body.startswith(bom):
+            return charset
+    return None
 
 
 _ROOT_RE = re.compile(rb"<([A-Za-z_][A-Za-z0-9_.:-]*)")

@@ -71,6 +71,15 @@ def split_terms(text: str | None, what: str) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+def _some_term(text: str | None, what: str) -> None:
+    """Refuse a filter option that was given but names nothing (``,,,`` or blanks): left
+    empty it would mean no filter at all, and the channel would get every item."""
+    if text is not None and not split_terms(text, what):
+        raise UserError(
+            f"The {what} filter has no {what} in it: give one or more, separated by commas."
+        )
+
+
 def describe_subscription(subscription: Subscription) -> str:
     """A one-line description of what a subscription posts."""
     parts = []
@@ -134,6 +143,13 @@ class SubscriptionService:
     ) -> SubscriptionFilter:
         """Validate what a user typed into a filter; unknown companies or topics are a clear
         error."""
+        for text, what in (
+            (companies, "company"),
+            (keywords, "keyword"),
+            (exclude, "excluded word"),
+            (topics, "topic"),
+        ):
+            _some_term(text, what)
         company_ids: list[str] = []
         for name in split_terms(companies, "company"):
             company = resolve_or_explain(self._companies, name, "company")

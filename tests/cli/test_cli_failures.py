@@ -135,6 +135,27 @@ async def test_read_only_commands_work_on_a_database_in_a_read_only_folder(
     assert sorted(path.name for path in folder.iterdir()) == ["news.db"]
 
 
+async def test_read_only_commands_on_a_missing_database_say_so_and_create_nothing(
+    tmp_path: Path,
+) -> None:
+    # Before: each of them made missing/dir/ and an empty (seeded) database, then printed
+    # that nothing was stored.
+    missing = tmp_path / "missing" / "dir" / "x.db"
+    for command in (
+        ("latest",),
+        ("search", "temu"),
+        ("summary",),
+        ("trend", "--out", str(tmp_path / "t.png")),
+        ("feeds", "list"),
+        ("feeds", "export-opml"),
+    ):
+        for db in (str(missing), f"sqlite:///{missing}"):
+            result = await run(*command, "--db", db, db=tmp_path / "unused.db")
+            assert result.code == 1, (command, result)
+            assert "no database file at" in one_clear_line(result), command
+    assert not any(tmp_path.iterdir())  # noqa: ASYNC240  (the subprocesses have ended)
+
+
 async def test_a_db_that_names_a_folder_gets_one_line(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()

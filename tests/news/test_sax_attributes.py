@@ -41,3 +41,49 @@ def test_indexed_attributes_answer_as_the_standard_ones() -> None:
             indexed.getValueByQName(missing)
         with pytest.raises(KeyError):
             indexed.getNameByQName(missing)
+
+
+def test_only_feedparser_reads_through_the_indexed_reader() -> None:
+    import xml.sax
+    import xml.sax.expatreader
+
+    import feedparser.api
+
+    import bot.news.parse  # noqa: F401  (installs it)
+    from bot.news.adapters.sax_attributes import IndexedExpatParser
+
+    # Before: xml.sax.expatreader.AttributesNSImpl was replaced for the whole process.
+    assert xml.sax.expatreader.AttributesNSImpl is AttributesNSImpl
+    assert type(xml.sax.make_parser()) is xml.sax.expatreader.ExpatParser
+    reader = xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS)
+    assert isinstance(reader, IndexedExpatParser)
+
+
+def test_the_indexed_reader_hands_the_same_attributes_as_the_standard_one() -> None:
+    import xml.sax
+    import xml.sax.expatreader
+    from xml.sax.handler import ContentHandler, feature_namespaces
+
+    from bot.news.adapters.sax_attributes import create_parser
+
+    document = b'<r xmlns="urn:d" xmlns:x="urn:x"><e a="1" x:a="2" x:b="3"/><x:f b="4">t</x:f></r>'
+
+    class Recorder(ContentHandler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[object] = []
+
+        def startElementNS(self, name: object, qname: object, attrs: object) -> None:
+            assert isinstance(attrs, AttributesNSImpl)
+            by_qname = [(q, attrs.getValueByQName(q)) for q in attrs.getQNames()]
+            self.seen.append((name, qname, list(attrs.items()), by_qname))
+
+    seen = []
+    for reader in (xml.sax.expatreader.create_parser(), create_parser()):
+        recorder = Recorder()
+        reader.setFeature(feature_namespaces, True)
+        reader.setContentHandler(recorder)
+        reader.feed(document)
+        reader.close()
+        seen.append(recorder.seen)
+    assert seen[0] == seen[1] and len(seen[0]) == 3

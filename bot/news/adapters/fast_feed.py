@@ -40,6 +40,7 @@ import feedparser.urls
 import feedparser.util
 from feedparser.datetimes import _parse_date
 
+from bot.news.adapters.entry_caps import CAPPED_KINDS, MAX_REPEATS
 from bot.news.adapters.feed_tags import MAX_TAGS
 
 __all__ = ["FastDocument", "parse_fast"]
@@ -547,7 +548,7 @@ class _Reader:
         elif item.attrib:
             raise _Decline
         has_content = False
-        for child in item:
+        for child in self._capped(item):
             tag = _rss1(child.tag) if rdf else child.tag
             if tag == "title":
                 _once(seen, "title")
@@ -687,7 +688,7 @@ class _Reader:
         seen: set[str] = set()
         entry: dict[str, Any] = {}
         has_content = False
-        for child in entry_element:
+        for child in self._capped(entry_element):
             tag = child.tag
             if tag == _A_ID:
                 _once(seen, "id")
@@ -741,6 +742,27 @@ class _Reader:
         return entry
 
     # --- either -----------------------------------------------------------------------------------
+
+    def _capped(self, entry: ET.Element) -> list[ET.Element]:
+        """The entry's children but those past ``MAX_REPEATS`` of a kind, which feedparser
+        skips too (``entry_caps``): unread, so a hostile item costs only its tree.
+
+        Only children count: every capped kind has a feedparser handler, so a child holding
+        one is declined (``_harmless``), never read.
+        """
+        children = list(entry)
+        if len(children) <= MAX_REPEATS:
+            return children
+        counts: dict[str, int] = {}
+        kept: list[ET.Element] = []
+        for child in children:
+            kind = self._name(child.tag)
+            if kind in CAPPED_KINDS:
+                counts[kind] = counts.get(kind, 0) + 1
+                if counts[kind] > MAX_REPEATS:
+                    continue
+            kept.append(child)
+        return kept
 
     def _common(self, entry: dict[str, Any], child: ET.Element, *, rss: bool) -> bool:
         """The extension elements of an RSS item or Atom entry; False for unknown ones."""
