@@ -33,7 +33,7 @@ import feedparser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.news.models import ParsedFeed
+from bot.news.model.vocabulary import ParsedFeed
 from bot.news.parse import parse_feed
 from bot.news.parsing_pool import PoolParser, default_workers
 

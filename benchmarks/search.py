@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     FeedPollResult,
     FeedStatus,
     ItemDraft,

@@ -22,8 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.cli_help import add_help_pages
-from bot.news.errors import ConfigError, FeedCheckFailed, ShopwireError, StorageError, UserError
-from bot.news.models import Feed, Item, ItemHit, UpdateReport, UpdateStatus
+from bot.news.model.errors import (
+    ConfigError,
+    FeedCheckFailed,
+    ShopwireError,
+    StorageError,
+    UserError,
+)
+from bot.news.model.vocabulary import Feed, Item, ItemHit, UpdateReport, UpdateStatus
 from bot.settings import Settings, load_settings
 
 # Only what every command needs is imported here: `latest` and `search` should answer at once.

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import discord
 
 from bot.news.digests import zone
-from bot.news.models import Item, StoryRecord
+from bot.news.model.vocabulary import Item, StoryRecord
 from bot.news.summary import NewsSummary
 from bot.news.text import strip_invisible
 

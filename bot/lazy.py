@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from bot.news.models import Company, FetchResult, ParsedFeed
+    from bot.news.model.vocabulary import Company, FetchResult, ParsedFeed
     from bot.news.ports import CompanyDirectory, Fetcher, Parser, TopicDirectory
     from bot.news.topics import Topic
 

@@ -30,7 +30,7 @@ from bot.embeds import (
     safe_url,
 )
 from bot.news.digests import DigestPost
-from bot.news.models import Item, MessageStyle, PostFormat, StoryRecord
+from bot.news.model.vocabulary import Item, MessageStyle, PostFormat, StoryRecord
 
 SUPPRESS_EMBEDS = 1 << 2
 """Message flag: Discord shows no link previews for the message."""

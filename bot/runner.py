@@ -42,8 +42,8 @@ from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.clock import SystemClock
 from bot.news.delivery import DeliverySender
 from bot.news.digests import DigestScheduler
-from bot.news.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
-from bot.news.models import PostOutcome, Shards, UpdateReport, UpdateStatus
+from bot.news.model.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
+from bot.news.model.vocabulary import PostOutcome, Shards, UpdateReport, UpdateStatus
 from bot.news.ports import Coordination, MetaStore, Publisher
 from bot.news.services.metrics import NO_METRICS
 from bot.news.services.poller import FeedLeasing, FeedPoller

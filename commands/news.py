@@ -31,7 +31,7 @@ from bot.embeds import (
     summary_embed,
     summary_scope,
 )
-from bot.news.models import Company, Feed, ItemPage
+from bot.news.model.vocabulary import Company, Feed, ItemPage
 from bot.news.query import parse_query
 from bot.news.service import NewsService
 from bot.news.services.summaries import SummaryService

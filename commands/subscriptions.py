@@ -10,8 +10,8 @@ from discord.ext import commands
 
 from bot.embeds import COLOUR, DESCRIPTION_LIMIT, clean_markdown, clip
 from bot.news.digests import next_digest_at, zone
-from bot.news.errors import UserError
-from bot.news.models import (
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     MessageStyle,
     PostFormat,

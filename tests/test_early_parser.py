@@ -14,7 +14,7 @@ import pytest
 from bot.app import open_newsroom
 from bot.early_parser import with_parser_starting
 from bot.news import parsing_pool
-from bot.news.models import FeedPollResult, FeedStatus
+from bot.news.model.vocabulary import FeedPollResult, FeedStatus
 from bot.news.parsing_pool import _exited, _WorkerPool
 from bot.settings import Settings
 from storage import Database

@@ -57,8 +57,8 @@ def test_core_never_loads_discord_storage_or_sqlite(tmp_path: Path) -> None:
 
 def test_storage_imports_only_the_core_vocabulary() -> None:
     allowed_core = {
-        "bot.news.models",
-        "bot.news.errors",
+        "bot.news.model.vocabulary",
+        "bot.news.model.errors",
         "bot.news.ports",
         "bot.news.stories",
     }
@@ -67,6 +67,23 @@ def test_storage_imports_only_the_core_vocabulary() -> None:
             top = name.split(".")[0]
             if top in {"bot", "commands", "discord"}:
                 assert name in allowed_core, f"{path.name} imports {name}"
+
+
+def _core_imports(package: str) -> list[tuple[Path, str]]:
+    return [
+        (path, name)
+        for path in (ROOT / "bot" / "news" / package).rglob("*.py")
+        for name in _imports(path)
+    ]
+
+
+def test_the_model_imports_only_the_standard_library_and_itself() -> None:
+    # The vocabulary crosses every boundary: importing it must never pull in a rule, an
+    # adapter or a third-party library.
+    for path, name in _core_imports("model"):
+        top = name.split(".")[0]
+        allowed = top in sys.stdlib_module_names or name.startswith("bot.news.model.")
+        assert allowed, f"{path.relative_to(ROOT)} imports {name}"
 
 
 def test_only_storage_renders_fts5() -> None:

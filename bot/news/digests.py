@@ -33,8 +33,8 @@ from functools import lru_cache
 from typing import Protocol
 
 from bot.news.delivery import pause_refused, retry_delay
-from bot.news.errors import UserError
-from bot.news.models import (
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import (
     ALL_SHARDS,
     DEFAULT_POST_FORMAT,
     DigestEntry,

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.news.models import ItemDraft
+from bot.news.model.vocabulary import ItemDraft
 
 __all__ = ["DraftMemo", "FeedDrafts"]
 

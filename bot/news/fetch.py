@@ -56,7 +56,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
 from bot.news.clock import SystemClock
-from bot.news.models import FetchOutcome, FetchResult
+from bot.news.model.vocabulary import FetchOutcome, FetchResult
 from bot.news.ports import Clock
 from bot.news.urlsafety import IPAddress, display_address, is_public_address, non_public_reason
 

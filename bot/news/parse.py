@@ -1,9 +1,9 @@
 """Feed documents (RSS 0.9x/1.0/2.0, Atom) to ``ItemDraft``s.
 
-feedparser does the XML work; its loosely-typed dicts stop here and only the frozen models in
-``bot.news.models`` leave this module. Everything is pure and synchronous (an optional memo
-of each feed's last parse only saves work: the drafts are the same): the caller decides where it
-runs (``bot.news.parsing_pool`` runs it in worker processes, off the event loop).
+feedparser does the XML work; its loosely-typed dicts stop here and only the frozen models
+in ``bot.news.model.vocabulary`` leave this module. Everything is pure and synchronous (an
+optional memo of each feed's last parse only saves work: the drafts are the same): the caller
+decides where it runs (``bot.news.parsing_pool`` runs it in worker processes, off the event loop).
 
 Per item the rules are:
 
@@ -39,8 +39,8 @@ from bot.news.adapters.fast_feed import parse_fast
 from bot.news.adapters.feed_dates import without_impossible_offset
 from bot.news.adapters.feed_window import cut_to_ends
 from bot.news.draft_memo import DraftMemo, FeedDrafts
-from bot.news.errors import FeedParseError
-from bot.news.models import ItemDraft, ParsedFeed, utc
+from bot.news.model.errors import FeedParseError
+from bot.news.model.vocabulary import ItemDraft, ParsedFeed, utc
 from bot.news.text import (
     canonical_link,
     collapse_whitespace,

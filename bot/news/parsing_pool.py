@@ -53,8 +53,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeVar
 
-from bot.news.errors import FeedParseError
-from bot.news.models import ParsedFeed
+from bot.news.model.errors import FeedParseError
+from bot.news.model.vocabulary import ParsedFeed
 from bot.news.parent_watch import watch
 from bot.news.ports import Clock, Parser
 

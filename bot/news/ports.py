@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     ALL_SHARDS,
     DEFAULT_POST_FORMAT,
     Backlog,

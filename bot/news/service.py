@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.news.errors import DuplicateFeed, LimitReached, UserError
 from bot.news.feednames import clean_feed_name, default_feed_name, name_from_title
-from bot.news.models import (
+from bot.news.model.errors import DuplicateFeed, LimitReached, UserError
+from bot.news.model.vocabulary import (
     Company,
     Feed,
     ItemPage,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.news.digests import DEFAULT_TIMEZONE, resolve_timezone
-from bot.news.errors import LimitReached, UserError
 from bot.news.lookup import resolve_or_explain
-from bot.news.models import (
+from bot.news.model.errors import LimitReached, UserError
+from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     MessageStyle,
     NewSubscription,

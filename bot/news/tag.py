@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from bot.news.companies import FAMILIES, Alias, Family, Guard, NeedsWhen
-from bot.news.models import Company, ItemDraft, TaggedDraft
+from bot.news.model.vocabulary import Company, ItemDraft, TaggedDraft
 from bot.news.text import fold_typography, plain_for_matching
 
 __all__ = ["Tagger"]

@@ -30,10 +30,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.news.decide import decide
-from bot.news.errors import LeaseLost, ShopwireError, StorageError
 from bot.news.feednames import default_feed_name, name_from_title
 from bot.news.matching import recipients
-from bot.news.models import (
+from bot.news.model.errors import LeaseLost, ShopwireError, StorageError
+from bot.news.model.vocabulary import (
     Feed,
     FeedPollResult,
     FeedStatus,

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.news.models import SearchQuery, SearchTerm
+from bot.news.model.vocabulary import SearchQuery, SearchTerm
 from storage.fts import term_text
 from storage.search_tokenizer import TOKENIZE as TOKENIZE  # the index's; tests check they agree
 from storage.search_tokenizer import fold, tokenize_option

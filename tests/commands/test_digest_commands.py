@@ -15,7 +15,7 @@ import pytest
 
 from bot.news.delivery import DeliveryOptions, DeliverySender
 from bot.news.digests import next_digest_at
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     FeedPollResult,
     FeedStatus,
     PlannedPost,

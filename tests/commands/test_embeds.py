@@ -24,7 +24,7 @@ from bot.embeds import (
     roundup_embed,
     safe_url,
 )
-from bot.news.models import Company, Item, StoryRecord
+from bot.news.model.vocabulary import Company, Item, StoryRecord
 from bot.news.summary import NewsSummary, RankedStory
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     DigestEntry,
     DigestState,
     FeedPollResult,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.news.models import ParsedFeed
+from bot.news.model.vocabulary import ParsedFeed
 from bot.news.parse import parse_feed
 
 FEED_URL = "https://a.example/feed.xml"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.news.decide import decide
-from bot.news.models import ItemDraft
+from bot.news.model.vocabulary import ItemDraft
 
 
 def _draft(key: str, content: str) -> ItemDraft:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.news.delivery import DeliveryOptions, DeliverySender, post_nonce, roundup_nonce
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     FeedPollResult,
     FeedStatus,

@@ -22,8 +22,8 @@ from bot.news.digests import (
     resolve_timezone,
     utc_offset_text,
 )
-from bot.news.errors import StorageError, UserError
-from bot.news.models import (
+from bot.news.model.errors import StorageError, UserError
+from bot.news.model.vocabulary import (
     Feed,
     LatestRequest,
     MessageStyle,

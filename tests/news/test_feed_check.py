@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.news.errors import FeedCheckFailed, UnsafeURL
-from bot.news.models import FetchOutcome, FetchResult, ParsedFeed
+from bot.news.model.errors import FeedCheckFailed, UnsafeURL
+from bot.news.model.vocabulary import FetchOutcome, FetchResult, ParsedFeed
 from bot.news.service import NewsService
 from bot.news.services.feed_check import FeedChecker
 from bot.news.tag import Tagger

@@ -10,7 +10,7 @@ import pytest
 
 import bot.news.parse as parse_module
 from bot.news.adapters.feed_window import cut_to_ends
-from bot.news.models import ParsedFeed
+from bot.news.model.vocabulary import ParsedFeed
 from bot.news.parse import parse_feed
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)

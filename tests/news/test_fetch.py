@@ -31,7 +31,7 @@ from bot.news.fetch import (
     default_user_agent,
     parse_retry_after,
 )
-from bot.news.models import FetchOutcome, FetchResult
+from bot.news.model.vocabulary import FetchOutcome, FetchResult
 from bot.news.ports import Fetcher
 from bot.news.urlsafety import IPAddress
 from tests.ceiling import CEILING

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.news.matching import recipients, wants
-from bot.news.models import Subscription, SubscriptionFilter, SubscriptionMode
+from bot.news.model.vocabulary import Subscription, SubscriptionFilter, SubscriptionMode
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.news.errors import UserError
-from bot.news.models import Feed
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import Feed
 from bot.news.opml import parse_opml, render_opml
 
 NESTED = b"""<?xml version="1.0"?>

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.news.adapters.parse_job import parse_and_tag
-from bot.news.models import ItemTags, LatestRequest, NewFeed, ParsedFeed
+from bot.news.model.vocabulary import ItemTags, LatestRequest, NewFeed, ParsedFeed
 from bot.news.parse import parse_feed
 from bot.news.parsing_pool import PoolParser
 from bot.news.tag import Tagger

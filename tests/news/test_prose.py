@@ -17,7 +17,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.news.models import Company, FeedPollResult, FeedStatus, NewFeed, StoryRecord, TaggedDraft
+from bot.news.model.vocabulary import (
+    Company,
+    FeedPollResult,
+    FeedStatus,
+    NewFeed,
+    StoryRecord,
+    TaggedDraft,
+)
 from bot.news.ports import Storage
 from bot.news.prose import (
     Evidence,

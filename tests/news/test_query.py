@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.news.errors import InvalidQuery
-from bot.news.models import AnyOf, SearchQuery, SearchTerm
+from bot.news.model.errors import InvalidQuery
+from bot.news.model.vocabulary import AnyOf, SearchQuery, SearchTerm
 from bot.news.query import (
     BARE_STAR_MESSAGE,
     EMPTY_MESSAGE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from bot.news.models import Feed
+from bot.news.model.vocabulary import Feed
 from bot.news.schedule import PollPolicy
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

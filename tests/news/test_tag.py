@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.news.companies import FAMILIES, Alias, Family, Guard, Kind
-from bot.news.models import Company, ItemDraft
+from bot.news.model.vocabulary import Company, ItemDraft
 from bot.news.tag import Tagger
 
 EVAL_PATH = Path(__file__).resolve().parents[1] / "data" / "tagging_eval.jsonl"

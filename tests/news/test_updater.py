@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     FeedStatus,
     FetchOutcome,
     FetchResult,

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from bot.news.errors import UnsafeURL, UserError
+from bot.news.model.errors import UnsafeURL, UserError
 from bot.news.urlsafety import (
     display_address,
     ensure_public_url,

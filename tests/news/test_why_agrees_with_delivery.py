@@ -15,8 +15,8 @@ import pytest
 
 from bot.news.delivery import DeliveryOptions, DeliverySender
 from bot.news.digests import next_digest_at, zone
-from bot.news.errors import UserError
-from bot.news.models import (
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import (
     NewFeed,
     NewSubscription,
     PostOutcome,

@@ -9,8 +9,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.news.errors import StorageError
-from bot.news.models import (
+from bot.news.model.errors import StorageError
+from bot.news.model.vocabulary import (
     DigestState,
     LatestRequest,
     NewFeed,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import storage.migrations as migrations
-from bot.news.errors import StorageError
-from bot.news.models import (
+from bot.news.model.errors import StorageError
+from bot.news.model.vocabulary import (
     Company,
     Feed,
     ItemDraft,

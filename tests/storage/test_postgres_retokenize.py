@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 import pytest
 
-from bot.news.models import ItemDraft, SearchRequest, TaggedDraft
+from bot.news.model.vocabulary import ItemDraft, SearchRequest, TaggedDraft
 from bot.news.ports import Storage
 from bot.news.query import parse_query
 from storage.postgres import migrations, open_postgres

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 import storage.postgres.item_search as postgres_search
-from bot.news.models import SearchRequest
+from bot.news.model.vocabulary import SearchRequest
 from bot.news.query import parse_query
 from storage.postgres import PostgresStorage, open_postgres
 from storage.postgres.search import BLOCK_BITS, BLOCKED_SEARCH, blocked_search

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import storage.items as items_module
 from bot.news.companies import FAMILIES
-from bot.news.models import Feed, ItemDraft, SearchRequest, TaggedDraft
+from bot.news.model.vocabulary import Feed, ItemDraft, SearchRequest, TaggedDraft
 from bot.news.ports import Storage
 from bot.news.query import parse_query
 from bot.news.topics import TOPICS

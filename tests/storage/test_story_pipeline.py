@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import TaggedDraft
+from bot.news.model.vocabulary import TaggedDraft
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.services.summaries import SummaryOptions, SummaryService
 from bot.news.tag import Tagger

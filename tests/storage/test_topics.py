@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import Item, ItemDraft, LatestRequest, SearchRequest, TaggedDraft
+from bot.news.model.vocabulary import Item, ItemDraft, LatestRequest, SearchRequest, TaggedDraft
 from bot.news.ports import Storage
 from bot.news.query import parse_query
 from storage import Database

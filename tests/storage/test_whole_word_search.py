@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import Feed, SearchRequest
+from bot.news.model.vocabulary import Feed, SearchRequest
 from bot.news.ports import Storage
 from bot.news.query import parse_query
 from storage import Database

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.news.draft_memo import DraftMemo
-from bot.news.models import ItemDraft, ItemTags, ParsedFeed
+from bot.news.model.vocabulary import ItemDraft, ItemTags, ParsedFeed
 from bot.news.parse import parse_feed
 from bot.news.tag import Tagger
 from bot.news.topics import TopicTagger

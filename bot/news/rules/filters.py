@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.news.models import SubscriptionFilter
+from bot.news.model.vocabulary import SubscriptionFilter
 
 
 class FilterKind(enum.StrEnum):

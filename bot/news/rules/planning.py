@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.news.models import Subscription, SubscriptionMode
+from bot.news.model.vocabulary import Subscription, SubscriptionMode
 from bot.news.rules.filters import FilterMiss, filter_misses
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.news.errors import LimitReached, UserError
 from bot.news.lookup import resolve_or_explain
-from bot.news.models import FollowKind, FollowRole
+from bot.news.model.errors import LimitReached, UserError
+from bot.news.model.vocabulary import FollowKind, FollowRole
 from bot.news.ports import Clock, CompanyDirectory, FollowRoleRepository, TopicDirectory
 
 MAX_FOLLOW_ROLES = 50

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.news.errors import FeedNotFound, UnknownCompany, UserError
 from bot.news.lookup import resolve_or_explain
-from bot.news.models import Company, Feed, ItemPage, LatestRequest, SearchRequest
+from bot.news.model.errors import FeedNotFound, UnknownCompany, UserError
+from bot.news.model.vocabulary import Company, Feed, ItemPage, LatestRequest, SearchRequest
 from bot.news.query import parse_query
 
 if TYPE_CHECKING:  # the topic table is imported with the tagger, only when a topic is asked for

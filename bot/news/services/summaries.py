@@ -12,7 +12,7 @@ from typing import Protocol
 
 from bot.news.lookup import resolve_or_explain
 from bot.news.matching import wants
-from bot.news.models import Company, StoryRecord, Subscription, SubscriptionFilter
+from bot.news.model.vocabulary import Company, StoryRecord, Subscription, SubscriptionFilter
 from bot.news.ports import Clock, CompanyDirectory, StoryRepository
 from bot.news.subscriptions import split_terms
 from bot.news.summary import (

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.news.digests import DEFAULT_TIMEZONE, next_digest_at, zone
-from bot.news.errors import UserError
-from bot.news.models import Item, SearchRequest, Subscription, SubscriptionMode
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import Item, SearchRequest, Subscription, SubscriptionMode
 from bot.news.ports import (
     Clock,
     DeliveryHistory,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
-from bot.news.models import utc
+from bot.news.model.vocabulary import utc
 from bot.news.stories.keyterms import key_terms
 from bot.news.stories.model import HEADLINE_SAMPLE, StoryItem, StorySummary
 from bot.news.stories.wording import (
