@@ -157,7 +157,7 @@ TOPIC_IDS = {
         "legal",
     ),
 }
-"""Each synthetic topic's id among the bot's topics (``bot/news/topics.py``), for the topic
+"""Each synthetic topic's id among the bot's topics (``bot/news/tagging/topics.py``), for the topic
 filter: an item carries its headline topic's id."""
 PLACES = [
     "the US", "Europe", "Germany", "France", "the UK", "Brazil", "Mexico", "Japan", "Indonesia",

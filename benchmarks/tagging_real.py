@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.news.parse import FeedParseError, parse_feed
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "real_titles.jsonl"
 

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from bot.news.services.why import DeliveryExplainer
     from bot.news.stories import StoryConfig
     from bot.news.subscriptions import SubscriptionService
-    from bot.news.tag import Tagger
+    from bot.news.tagging.company_tagger import Tagger
     from bot.news.updater import FeedUpdater
     from bot.sharding import IdentifyQueue
     from storage.copy import CopyReport
@@ -138,7 +138,7 @@ class Newsroom:
     def follow_role_service(self) -> FollowRoleService:
         """The follow roles members take with /follow, per server."""
         from bot.news.services.follow_roles import FollowRoleService
-        from bot.news.topics import TopicTagger
+        from bot.news.tagging.topics import TopicTagger
 
         return FollowRoleService(
             follow_roles=self.storage.follow_roles,
@@ -310,8 +310,8 @@ async def open_newsroom(
         from bot.news.services.summaries import SummaryService
         from bot.news.stories import StoryConfig
         from bot.news.subscriptions import SubscriptionService
-        from bot.news.tag import Tagger
-        from bot.news.topics import TopicTagger
+        from bot.news.tagging.company_tagger import Tagger
+        from bot.news.tagging.topics import TopicTagger
         from bot.news.updater import FeedUpdater, UpdaterOptions
 
         if fetcher is None:

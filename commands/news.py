@@ -36,8 +36,8 @@ from bot.news.query import parse_query
 from bot.news.service import NewsService
 from bot.news.services.summaries import SummaryService
 from bot.news.summary import TrendData, period_window
+from bot.news.tagging.topics import Topic, TopicTagger
 from bot.news.timeparse import parse_since
-from bot.news.topics import Topic, TopicTagger
 from commands.errors import NO_MENTIONS, report_error
 from commands.suggest import fuzzy_choices
 

@@ -21,7 +21,7 @@ from bot.news.model.vocabulary import (
 )
 from bot.news.service import NewsService
 from bot.news.subscriptions import SubscriptionService, SubscriptionStatus, split_terms
-from bot.news.topics import TopicTagger
+from bot.news.tagging.topics import TopicTagger
 from commands.checks import is_news_admin
 from commands.errors import NO_MENTIONS, join_words, permission_label
 from commands.feeds import lines_within

@@ -43,7 +43,7 @@ from bot.news.model.vocabulary import (
 
 if TYPE_CHECKING:  # annotations only: `shopwire latest` loads neither the topic table nor stories
     from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
-    from bot.news.topics import Topic
+    from bot.news.tagging.topics import Topic
 
 
 class Clock(Protocol):

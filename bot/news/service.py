@@ -32,7 +32,7 @@ from bot.news.ports import (
 from bot.news.services.catalogue_seeding import seed_catalogue
 from bot.news.services.feed_check import FeedChecker, FeedPreview
 from bot.news.services.item_queries import ItemQueries
-from bot.news.topics import Topic
+from bot.news.tagging.topics import Topic
 from bot.news.updater import FeedUpdater, ProgressCallback
 from bot.news.urlsafety import ensure_public_url, normalize_feed_url
 

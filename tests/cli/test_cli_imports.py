@@ -51,7 +51,11 @@ READ_PATH_FORBIDDEN = (
     "bot.news.stories.features",
 )
 # Without --company or --topic, not even the names of companies and topics.
-UNFILTERED_READ_FORBIDDEN = ("bot.news.tag", "bot.news.companies", "bot.news.topics")
+UNFILTERED_READ_FORBIDDEN = (
+    "bot.news.tagging.company_tagger",
+    "bot.news.tagging.companies",
+    "bot.news.tagging.topics",
+)
 # A poll where no feed changed fetches (aiohttp) but parses and tags nothing.
 UNCHANGED_POLL_FORBIDDEN = (
     "discord",
@@ -70,8 +74,8 @@ import json, sys
 from bot.cli import main
 code = main(sys.argv[1:])
 modules = sorted(sys.modules)  # before the probe imports the taggers to look at them
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 report = {
     "code": code,
     "modules": modules,

@@ -41,7 +41,7 @@ from bot.news.model.vocabulary import (
     TaggedDraft,
 )
 from bot.news.parse import parse_feed
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from storage.db import Database
 from tests.e2e.test_bot_process import WAIT, BotProcess, text_of
 from tests.fakediscord import Channel, FakeDiscord, Guild, RecordedMessage

@@ -38,7 +38,7 @@ from bot.news.model.vocabulary import (
 )
 from bot.news.services.summaries import SummaryService
 from bot.news.stories import StorySummary
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from storage import Database
 from tests.fakes.clock import FakeClock
 from tests.storage.conftest import add_feed, draft, poll

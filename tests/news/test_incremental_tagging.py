@@ -20,8 +20,8 @@ from bot.news.model.vocabulary import (
     SubscriptionFilter,
 )
 from bot.news.parsing_pool import PoolParser
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 from bot.news.updater import FeedUpdater, UpdaterOptions
 from storage.db import Database
 from tests.fakes.clock import FakeClock

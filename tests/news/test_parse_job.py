@@ -14,8 +14,8 @@ from bot.news.adapters.parse_job import parse_and_tag
 from bot.news.model.vocabulary import ItemTags, LatestRequest, NewFeed, ParsedFeed
 from bot.news.parse import parse_feed
 from bot.news.parsing_pool import PoolParser
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 from bot.news.updater import FeedUpdater, UpdaterOptions
 from storage.db import Database
 from tests.fakes.clock import FakeClock

@@ -24,7 +24,7 @@ from bot.news.model.vocabulary import (
 from bot.news.query import parse_query
 from bot.news.services.poller import FeedPoller, PollerOptions
 from bot.news.services.stage import Stage
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from bot.news.updater import FeedUpdater
 from storage.db import Database
 from tests.ceiling import CEILING

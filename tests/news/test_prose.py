@@ -39,7 +39,7 @@ from bot.news.services.story_assigner import StoryAssigner
 from bot.news.services.summaries import SummaryService
 from bot.news.stories import StoryItem
 from bot.news.summary import NewsSummary, RankedStory
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from storage import Database
 from tests.ceiling import CEILING
 from tests.fakes.clock import FakeClock

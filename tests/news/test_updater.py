@@ -22,7 +22,7 @@ from bot.news.parse import parse_feed
 from bot.news.parsing_pool import PoolParser
 from bot.news.ports import Fetcher, Parser
 from bot.news.schedule import PollPolicy
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from bot.news.updater import FeedUpdater, UpdaterOptions, document_hash
 from storage.db import Database
 from tests.fakes.clock import FakeClock

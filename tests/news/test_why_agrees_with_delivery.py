@@ -27,8 +27,8 @@ from bot.news.model.vocabulary import (
 from bot.news.rules.explain import Outcome
 from bot.news.rules.planning import Skip
 from bot.news.services.why import DeliveryExplainer, FoundBy
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 from bot.news.updater import FeedUpdater, UpdaterOptions
 from storage._sql import to_db_time
 from storage.db import Database

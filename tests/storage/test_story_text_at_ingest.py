@@ -18,7 +18,7 @@ from bot.news.model.vocabulary import ItemDraft, TaggedDraft
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.stories.features import Featurizer, TextFeatures
 from bot.news.stories.model import StoryConfig, StoryItem
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from storage import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from bot.news.draft_memo import DraftMemo
 from bot.news.model.vocabulary import ItemDraft, ItemTags, ParsedFeed
 from bot.news.parse import parse_feed
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 
 if TYPE_CHECKING:  # imported when first needed: story text at ingest is off by default
     from bot.news.stories.features import Featurizer

@@ -295,7 +295,7 @@ class SearchRequest:
     # server's own feeds. ``all_guilds`` is for the operator's CLI only.
     guild_id: int | None = None
     all_guilds: bool = False
-    # A topic id (bot/news/topics.py): only items tagged with it.
+    # A topic id (bot/news/tagging/topics.py): only items tagged with it.
     topic: str | None = None
     # Show each story once (its best-ranked item, with ``ItemPage.extra_sources``); offsets
     # then count stories, not items. Items of no story are never collapsed.
@@ -311,7 +311,7 @@ class LatestRequest:
     limit: int = 10
     guild_id: int | None = None
     all_guilds: bool = False
-    # A topic id (bot/news/topics.py): only items tagged with it.
+    # A topic id (bot/news/tagging/topics.py): only items tagged with it.
     topic: str | None = None
     # Show each story once (its newest item, with ``ItemPage.extra_sources``).
     collapse: bool = False

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the topic table is imported with the tagger, only when a to
         ItemRepository,
         TopicDirectory,
     )
-    from bot.news.topics import Topic
+    from bot.news.tagging.topics import Topic
 
 MAX_PAGE = 100
 
