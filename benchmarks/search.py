@@ -41,7 +41,7 @@ from bot.news.model.vocabulary import (
     SearchRequest,
     TaggedDraft,
 )
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from storage import Database
 from storage._sql import to_db_time, to_json_list
 from storage.items import company_tag, feed_tag, month_tag, topic_tag

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         StoryPublisher,
     )
     from bot.news.prose import ProseWriter
-    from bot.news.schedule import PollPolicy
+    from bot.news.rules.poll_policy import PollPolicy
     from bot.news.service import NewsService
     from bot.news.services.feed_notices import FeedNotices
     from bot.news.services.follow_roles import FollowRoleService
@@ -220,7 +220,7 @@ class Reader:
 
 def poll_policy(settings: Settings) -> PollPolicy:
     """The polling cadence and failure handling the settings ask for."""
-    from bot.news.schedule import PollPolicy
+    from bot.news.rules.poll_policy import PollPolicy
 
     return PollPolicy(
         interval=timedelta(seconds=settings.poll_interval),

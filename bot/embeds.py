@@ -19,8 +19,8 @@ import discord
 
 from bot.news.digests import zone
 from bot.news.model.vocabulary import Item, StoryRecord
-from bot.news.summary import NewsSummary
-from bot.news.text import strip_invisible
+from bot.news.rules.plain_text import strip_invisible
+from bot.news.rules.summary_ranking import NewsSummary
 
 # Discord's documented limits for embeds and messages.
 TITLE_LIMIT = 256

@@ -86,6 +86,40 @@ def test_the_model_imports_only_the_standard_library_and_itself() -> None:
         assert allowed, f"{path.relative_to(ROOT)} imports {name}"
 
 
+# Standard-library modules that reach the network, processes, files or the clock.
+_IO_MODULES = (
+    "asyncio",
+    "concurrent",
+    "http",
+    "io",
+    "multiprocessing",
+    "os",
+    "pathlib",
+    "shutil",
+    "socket",
+    "sqlite3",
+    "ssl",
+    "subprocess",
+    "threading",
+    "time",
+    "urllib.request",
+)
+
+
+def test_rules_and_tagging_do_no_io() -> None:
+    # Every front end asks the same pure function with plain values; a rule or a tagger that
+    # reached for the network, a file or the clock would belong in adapters/ or services/.
+    pure = ("bot.news.model.", "bot.news.rules.", "bot.news.tagging.")
+    for package in ("rules", "tagging"):
+        for path, name in _core_imports(package):
+            where = f"{path.relative_to(ROOT)} imports {name}"
+            if name.split(".")[0] == "bot":
+                assert name.startswith(pure), where
+                continue
+            assert name.split(".")[0] in sys.stdlib_module_names, where
+            assert not any(name == io or name.startswith(f"{io}.") for io in _IO_MODULES), where
+
+
 def test_only_storage_renders_fts5() -> None:
     # Everything above storage passes the parsed ``SearchQuery``; FTS5 syntax is one backend's.
     # Only storage and its own tests (tests/storage/) may import the renderer.

@@ -47,7 +47,7 @@ from bot.news.model.vocabulary import (
     SubscriptionMode,
 )
 from bot.news.ports import Clock, DigestRepository, GuildSettingsRepository, SubscriptionRepository
-from bot.news.summary import NewsSummary
+from bot.news.rules.summary_ranking import NewsSummary
 
 log = logging.getLogger("shopwire.digests")
 

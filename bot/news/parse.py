@@ -41,7 +41,7 @@ from bot.news.adapters.feed_window import cut_to_ends
 from bot.news.draft_memo import DraftMemo, FeedDrafts
 from bot.news.model.errors import FeedParseError
 from bot.news.model.vocabulary import ItemDraft, ParsedFeed, utc
-from bot.news.text import (
+from bot.news.rules.plain_text import (
     canonical_link,
     collapse_whitespace,
     feed_text_to_plain,
@@ -534,7 +534,7 @@ def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
 # --- images -----------------------------------------------------------------------------------
 
 _PIXEL_SIZES = frozenset({"0", "1", "0px", "1px"})
-# Stopping at the next '<' keeps a run of unclosed "<img" linear (see bot.news.text).
+# Stopping at the next '<' keeps a run of unclosed "<img" linear (see bot.news.rules.plain_text).
 _IMG_RE = re.compile(r"<img\b[^<>]*+>", re.IGNORECASE)
 _ATTR_RE = re.compile(
     r"""\b(src|width|height)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.news.feednames import clean_feed_name, default_feed_name, name_from_title
 from bot.news.model.errors import DuplicateFeed, LimitReached, UserError
 from bot.news.model.vocabulary import (
     Company,
@@ -20,7 +19,6 @@ from bot.news.model.vocabulary import (
     NewFeed,
     UpdateReport,
 )
-from bot.news.opml import parse_opml, render_opml
 from bot.news.ports import (
     Clock,
     CompanyDirectory,
@@ -29,6 +27,8 @@ from bot.news.ports import (
     MetaStore,
     TopicDirectory,
 )
+from bot.news.rules.feed_names import clean_feed_name, default_feed_name, name_from_title
+from bot.news.rules.opml import parse_opml, render_opml
 from bot.news.services.catalogue_seeding import seed_catalogue
 from bot.news.services.feed_check import FeedChecker, FeedPreview
 from bot.news.services.item_queries import ItemQueries

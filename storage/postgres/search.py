@@ -32,7 +32,7 @@ from storage.search_tokenizer import fold, tokenize_option
 
 MAX_LEXEME_CHARS = 500
 """A longer token is cut: PostgreSQL refuses a lexeme over 2,046 bytes, and no typed term is
-anywhere near this long (``bot.news.query`` cuts a phrase at 200 characters)."""
+anywhere near this long (``bot.news.rules.search_query`` cuts a phrase at 200 characters)."""
 
 MAX_POSITION = 16_383
 """PostgreSQL's largest lexeme position; later words share it (only phrases notice)."""

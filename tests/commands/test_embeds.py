@@ -25,7 +25,7 @@ from bot.embeds import (
     safe_url,
 )
 from bot.news.model.vocabulary import Company, Item, StoryRecord
-from bot.news.summary import NewsSummary, RankedStory
+from bot.news.rules.summary_ranking import NewsSummary, RankedStory
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 MENTIONS = ["@everyone", "@here", "<@123>", "<@!123>", "<@&456>"]

@@ -14,8 +14,8 @@ import discord
 
 from bot.embeds import DESCRIPTION_LIMIT, MESSAGE_TOTAL_LIMIT, TITLE_LIMIT, summary_embed
 from bot.news.model.vocabulary import Company, FeedPollResult, FeedStatus, StoryRecord, TaggedDraft
+from bot.news.rules.summary_ranking import NewsSummary, RankedStory
 from bot.news.services.story_assigner import StoryAssigner
-from bot.news.summary import NewsSummary, RankedStory
 from tests.commands.conftest import PRIVATE_TITLE, App, draft
 from tests.fakediscord.records import RecordedMessage
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.news.model.errors import UserError
 from bot.news.model.vocabulary import Feed
-from bot.news.opml import parse_opml, render_opml
+from bot.news.rules.opml import parse_opml, render_opml
 
 NESTED = b"""<?xml version="1.0"?>
 <opml version="2.0"><head><title>Seller news</title></head><body>

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import bot.news.parse as parse_module
 from bot.news.model.vocabulary import ItemDraft, ParsedFeed
 from bot.news.parse import MAX_SUMMARY_CHARS, FeedParseError, parse_feed
-from bot.news.text import ELLIPSIS, canonical_link
+from bot.news.rules.plain_text import ELLIPSIS, canonical_link
 from tests.ceiling import returns_within
 
 REPO = Path(__file__).resolve().parents[2]

@@ -21,7 +21,7 @@ from bot.news.model.vocabulary import (
     UpdateReport,
     UpdateStatus,
 )
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from bot.news.services.poller import FeedPoller, PollerOptions
 from bot.news.services.stage import Stage
 from bot.news.tagging.company_tagger import Tagger

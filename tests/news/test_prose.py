@@ -35,10 +35,10 @@ from bot.news.prose import (
     parse_lines,
     verify_line,
 )
+from bot.news.rules.summary_ranking import NewsSummary, RankedStory
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.services.summaries import SummaryService
 from bot.news.stories import StoryItem
-from bot.news.summary import NewsSummary, RankedStory
 from bot.news.tagging.company_tagger import Tagger
 from storage import Database
 from tests.ceiling import CEILING

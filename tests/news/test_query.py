@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.news.model.errors import InvalidQuery
 from bot.news.model.vocabulary import AnyOf, SearchQuery, SearchTerm
-from bot.news.query import (
+from bot.news.rules.search_query import (
     BARE_STAR_MESSAGE,
     EMPTY_MESSAGE,
     MAX_TERM_CHARS,

@@ -21,7 +21,7 @@ from bot.news.model.vocabulary import (
 from bot.news.parse import parse_feed
 from bot.news.parsing_pool import PoolParser
 from bot.news.ports import Fetcher, Parser
-from bot.news.schedule import PollPolicy
+from bot.news.rules.poll_policy import PollPolicy
 from bot.news.tagging.company_tagger import Tagger
 from bot.news.updater import FeedUpdater, UpdaterOptions, document_hash
 from storage.db import Database
@@ -256,7 +256,7 @@ async def test_untrusted_feeds_are_fetched_without_private_access(
 
 async def test_a_feed_added_without_a_name_takes_its_title(db: Database, clock: FakeClock) -> None:
     fetcher = ScriptedFetcher()
-    from bot.news.feednames import default_feed_name
+    from bot.news.rules.feed_names import default_feed_name
 
     unnamed = await db.feeds.add(NewFeed(URL, default_feed_name(URL)), clock.now())
     named_url = "https://named.example/feed"
@@ -273,7 +273,7 @@ async def test_a_feed_added_without_a_name_takes_its_title(db: Database, clock: 
 async def test_a_feed_title_with_bidi_controls_names_the_feed_without_them(
     db: Database, clock: FakeClock
 ) -> None:
-    from bot.news.feednames import clean_feed_name, default_feed_name
+    from bot.news.rules.feed_names import clean_feed_name, default_feed_name
 
     unnamed = await db.feeds.add(NewFeed(URL, default_feed_name(URL)), clock.now())
     fetcher = ScriptedFetcher()

@@ -18,7 +18,7 @@ from bot.news.model.vocabulary import (
     TaggedDraft,
 )
 from bot.news.ports import Storage
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from bot.news.stories import StorySummary
 from tests.storage.conftest import T0, add_feed, draft, poll
 

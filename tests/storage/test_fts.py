@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bot.news.model.errors import InvalidQuery
 from bot.news.model.vocabulary import AnyOf, SearchQuery, SearchTerm
-from bot.news.query import MAX_TERMS, parse_query
+from bot.news.rules.search_query import MAX_TERMS, parse_query
 from storage.fts import match_expression, render
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from bot.news.model.vocabulary import ItemDraft, SearchRequest, TaggedDraft
 from bot.news.ports import Storage
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from storage.postgres import migrations, open_postgres
 from storage.postgres import search as postgres_text
 from storage.postgres.migrations import SCHEMA_VERSION, current_version, migrate

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bot.news.model.errors import InvalidQuery
 from bot.news.model.vocabulary import AnyOf, SearchQuery, SearchTerm
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from storage.postgres.search import (
     MAX_LEXEME_CHARS,
     Document,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import storage.items as items_module
 from bot.news.model.vocabulary import Feed, ItemDraft, SearchRequest, TaggedDraft
 from bot.news.ports import Storage
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from bot.news.tagging.companies import FAMILIES
 from bot.news.tagging.topics import TOPICS
 from storage import Database

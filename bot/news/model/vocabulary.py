@@ -319,7 +319,7 @@ class LatestRequest:
 
 @dataclass(frozen=True, slots=True)
 class SearchTerm:
-    """One word or phrase to look for, as the user typed it (``bot.news.query`` cleaned it).
+    """One word or phrase to look for, as the user typed it (``rules.search_query`` cleaned it).
 
     ``phrase``: typed in double quotes; its words must appear in this order, side by side. A
     word may hold punctuation that splits it for the index ("e-commerce"), and a backend then
@@ -350,7 +350,7 @@ class AnyOf:
 
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """A user's search text, parsed (``bot.news.query.parse_query``), in no backend's syntax.
+    """A user's search text, parsed (``rules.search_query.parse_query``), in no backend's syntax.
 
     An item matches when it matches every group of ``all_of`` and none of ``excluded``. The
     filters (company, feed, topic, dates) are not text: they are ``SearchRequest``'s fields.

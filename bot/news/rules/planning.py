@@ -1,8 +1,8 @@
 """Whether a new item is queued for a subscription, and if not, every reason why. Pure.
 
-The updater queues posts with ``matching.recipients``, which asks ``plan_verdict`` for each
-subscription; ``/subscriptions why`` and previews ask the same function, so an explanation
-can never drift from what was done.
+The updater queues posts with ``subscription_matching.recipients``, which asks
+``plan_verdict`` for each subscription; ``/subscriptions why`` and previews ask the same
+function, so an explanation can never drift from what was done.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ from bot.news.ports import (
     ItemRepository,
     SubscriptionRepository,
 )
-from bot.news.query import parse_query
 from bot.news.rules.explain import Explanation, explain
+from bot.news.rules.search_query import parse_query
 
 MAX_LOOKUP_LENGTH = 500
 """The longest link or search text looked up (Discord URLs stay well within it)."""

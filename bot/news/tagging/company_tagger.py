@@ -32,8 +32,8 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from bot.news.model.vocabulary import Company, ItemDraft, TaggedDraft
+from bot.news.rules.plain_text import fold_typography, plain_for_matching
 from bot.news.tagging.companies import FAMILIES, Alias, Family, Guard, NeedsWhen
-from bot.news.text import fold_typography, plain_for_matching
 
 __all__ = ["Tagger"]
 
