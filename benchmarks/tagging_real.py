@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.news.parse import FeedParseError, parse_feed
+from bot.news.adapters.feed_parse import FeedParseError, parse_feed
 from bot.news.tagging.company_tagger import Tagger
 from bot.news.tagging.topics import TopicTagger
 

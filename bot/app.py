@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.lazy import LazyCompanies, LazyFetcher, LazyParser, LazyTopics, OnFirstUse
-from bot.news.clock import SystemClock
+from bot.news.adapters.system_clock import SystemClock
 from bot.news.services.item_queries import ItemQueries
 from bot.news.services.metrics import NO_METRICS, Metrics
 from bot.settings import Settings
@@ -32,10 +32,11 @@ from storage import SchemaMigration, migrate_storage, open_query_only, open_stor
 # Only what `shopwire latest` and `search` need (open_reader) is imported with this module; the
 # services of the bot and of polling are imported by what builds them (tests/cli/test_cli_imports).
 if TYPE_CHECKING:
+    from bot.news.adapters.http_fetcher import FetchConfig, HttpFetcher
+    from bot.news.adapters.llm_prose import ProseWriter
+    from bot.news.adapters.parsing_pool import PoolParser
     from bot.news.delivery import DeliverySender
     from bot.news.digests import DigestPublisher, DigestScheduler
-    from bot.news.fetch import FetchConfig, HttpFetcher
-    from bot.news.parsing_pool import PoolParser
     from bot.news.ports import (
         Clock,
         Coordination,
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
         Storage,
         StoryPublisher,
     )
-    from bot.news.prose import ProseWriter
     from bot.news.rules.poll_policy import PollPolicy
     from bot.news.service import NewsService
     from bot.news.services.feed_notices import FeedNotices
@@ -231,7 +231,7 @@ def poll_policy(settings: Settings) -> PollPolicy:
 
 def fetch_config(settings: Settings) -> FetchConfig:
     """The fetcher's limits from the settings."""
-    from bot.news.fetch import FetchConfig
+    from bot.news.adapters.http_fetcher import FetchConfig
 
     return FetchConfig(
         connect_timeout=settings.connect_timeout,
@@ -356,7 +356,7 @@ async def open_newsroom(
         stack.push_async_callback(stories.close)
         writer: ProseWriter | None = None
         if settings.llm_base_url:  # optional LLM-written summary lines, verified, one request each
-            from bot.news.prose import ProseConfig, ProseWriter
+            from bot.news.adapters.llm_prose import ProseConfig, ProseWriter
 
             writer = ProseWriter(
                 ProseConfig(
@@ -462,7 +462,7 @@ async def open_reader(settings: Settings, *, clock: Clock | None = None) -> Asyn
 
 
 async def _open_fetcher(settings: Settings, clock: Clock) -> HttpFetcher:
-    from bot.news.fetch import HttpFetcher
+    from bot.news.adapters.http_fetcher import HttpFetcher
 
     http = HttpFetcher(fetch_config(settings), clock=clock)
     await http.start()
@@ -474,7 +474,7 @@ async def _close_fetcher(fetcher: HttpFetcher) -> None:
 
 
 async def _start_parser(settings: Settings, clock: Clock) -> PoolParser:
-    from bot.news.parsing_pool import PoolParser
+    from bot.news.adapters.parsing_pool import PoolParser
 
     # The workers tag items with the same shipped tables the updater holds (Tagger.default(),
     # TopicTagger.default()), so tagging leaves the event loop.

@@ -30,7 +30,7 @@ from bot import signals
 from bot.app import open_newsroom
 from bot.early_parser import with_parser_starting
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
-from bot.news.clock import SystemClock
+from bot.news.adapters.system_clock import SystemClock
 from bot.news.model.errors import StorageError
 from bot.news.model.vocabulary import UpdateReport, UpdateStatus
 from bot.news.ports import Coordination

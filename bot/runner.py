@@ -39,7 +39,7 @@ from bot.app import Newsroom, open_newsroom, role_refusal
 from bot.client import ShardedShopwireBot, ShopwireBot
 from bot.early_parser import with_parser_starting
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
-from bot.news.clock import SystemClock
+from bot.news.adapters.system_clock import SystemClock
 from bot.news.delivery import DeliverySender
 from bot.news.digests import DigestScheduler
 from bot.news.model.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict

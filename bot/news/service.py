@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.news.adapters.url_safety import ensure_public_url, normalize_feed_url
 from bot.news.model.errors import DuplicateFeed, LimitReached, UserError
 from bot.news.model.vocabulary import (
     Company,
@@ -34,7 +35,6 @@ from bot.news.services.feed_check import FeedChecker, FeedPreview
 from bot.news.services.item_queries import ItemQueries
 from bot.news.tagging.topics import Topic
 from bot.news.updater import FeedUpdater, ProgressCallback
-from bot.news.urlsafety import ensure_public_url, normalize_feed_url
 
 UrlChecker = Callable[[str], Awaitable[None]]
 

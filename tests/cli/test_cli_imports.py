@@ -27,10 +27,10 @@ READ_PATH_FORBIDDEN = (
     "feedparser",
     "multiprocessing",
     "concurrent.futures.process",
-    "bot.news.fetch",
-    "bot.news.parse",
-    "bot.news.parsing_pool",
-    "bot.news.prose",
+    "bot.news.adapters.http_fetcher",
+    "bot.news.adapters.feed_parse",
+    "bot.news.adapters.parsing_pool",
+    "bot.news.adapters.llm_prose",
     "bot.charts",
     "bot.runner",
     "bot.client",
@@ -64,8 +64,8 @@ UNCHANGED_POLL_FORBIDDEN = (
     "feedparser",
     "multiprocessing",
     "concurrent.futures.process",
-    "bot.news.parse",
-    "bot.news.parsing_pool",
+    "bot.news.adapters.feed_parse",
+    "bot.news.adapters.parsing_pool",
 )
 
 # Runs the CLI in this interpreter, then prints one JSON line about what it loaded.
@@ -131,7 +131,7 @@ async def _stored_feed(db: Path, server: FeedServer) -> None:
     first = await probe("poll", db=db)
     # Parsing and tagging happen in the parser workers: this process compiles no table.
     assert not first["companies_compiled"] and not first["topics_compiled"]
-    assert loaded(first, ("bot.news.parsing_pool",)) == ["bot.news.parsing_pool"]
+    assert loaded(first, ("bot.news.adapters.parsing_pool",)) == ["bot.news.adapters.parsing_pool"]
 
 
 async def test_latest_and_search_load_nothing_heavy_and_compile_no_tag_table(

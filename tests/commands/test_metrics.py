@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.metrics import MetricsServer, PrometheusMetrics
-from bot.news.clock import SystemClock
+from bot.news.adapters.system_clock import SystemClock
 from bot.news.model.vocabulary import SubscriptionFilter, UpdateStatus
 from bot.publisher import DiscordPublisher
 from tests.ceiling import CEILING

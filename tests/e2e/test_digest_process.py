@@ -26,6 +26,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from bot.news.adapters.feed_parse import parse_feed
 from bot.news.model.vocabulary import (
     DigestEntry,
     DigestState,
@@ -40,7 +41,6 @@ from bot.news.model.vocabulary import (
     SubscriptionMode,
     TaggedDraft,
 )
-from bot.news.parse import parse_feed
 from bot.news.tagging.company_tagger import Tagger
 from storage.db import Database
 from tests.e2e.test_bot_process import WAIT, BotProcess, text_of

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.news.adapters.parse_job import parse_and_tag
+from bot.news.adapters.parsing_pool import PoolParser
 from bot.news.model.vocabulary import (
     ItemTags,
     LatestRequest,
@@ -19,7 +20,6 @@ from bot.news.model.vocabulary import (
     ParsedFeed,
     SubscriptionFilter,
 )
-from bot.news.parsing_pool import PoolParser
 from bot.news.tagging.company_tagger import Tagger
 from bot.news.tagging.topics import TopicTagger
 from bot.news.updater import FeedUpdater, UpdaterOptions

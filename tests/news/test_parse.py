@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import bot.news.parse as parse_module
+import bot.news.adapters.feed_parse as parse_module
+from bot.news.adapters.feed_parse import MAX_SUMMARY_CHARS, FeedParseError, parse_feed
 from bot.news.model.vocabulary import ItemDraft, ParsedFeed
-from bot.news.parse import MAX_SUMMARY_CHARS, FeedParseError, parse_feed
 from bot.news.rules.plain_text import ELLIPSIS, canonical_link
 from tests.ceiling import returns_within
 

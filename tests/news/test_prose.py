@@ -17,6 +17,15 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.news.adapters.llm_prose import (
+    Evidence,
+    LineRejected,
+    ProseConfig,
+    ProseWriter,
+    build_request,
+    parse_lines,
+    verify_line,
+)
 from bot.news.model.vocabulary import (
     Company,
     FeedPollResult,
@@ -26,15 +35,6 @@ from bot.news.model.vocabulary import (
     TaggedDraft,
 )
 from bot.news.ports import Storage
-from bot.news.prose import (
-    Evidence,
-    LineRejected,
-    ProseConfig,
-    ProseWriter,
-    build_request,
-    parse_lines,
-    verify_line,
-)
 from bot.news.rules.summary_ranking import NewsSummary, RankedStory
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.services.summaries import SummaryService

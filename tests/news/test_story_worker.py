@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.news.adapters.parent_watch import alive
 from bot.news.adapters.story_worker import ProcessPlacer, StoryWorkerError
 from bot.news.adapters.text_reader import SPLIT_FROM
-from bot.news.parent_watch import alive
 from bot.news.services.story_placing import InlinePlacer, Placement, Placer
 from bot.news.stories.model import StoryConfig
 from tests.news import story_corpus

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.news.adapters.feed_parse import parse_feed
+from bot.news.adapters.parsing_pool import PoolParser
 from bot.news.model.vocabulary import (
     FeedStatus,
     FetchOutcome,
@@ -18,8 +20,6 @@ from bot.news.model.vocabulary import (
     ParsedFeed,
     UpdateStatus,
 )
-from bot.news.parse import parse_feed
-from bot.news.parsing_pool import PoolParser
 from bot.news.ports import Fetcher, Parser
 from bot.news.rules.poll_policy import PollPolicy
 from bot.news.tagging.company_tagger import Tagger

@@ -3,7 +3,7 @@
 feedparser does the XML work; its loosely-typed dicts stop here and only the frozen models
 in ``bot.news.model.vocabulary`` leave this module. Everything is pure and synchronous (an
 optional memo of each feed's last parse only saves work: the drafts are the same): the caller
-decides where it runs (``bot.news.parsing_pool`` runs it in worker processes, off the event loop).
+decides where it runs (``parsing_pool`` runs it in worker processes, off the event loop).
 
 Per item the rules are:
 
@@ -35,10 +35,10 @@ import feedparser
 
 from bot.news.adapters import feed_tags, sax_attributes
 from bot.news.adapters.charrefs import replace_impossible_charrefs
+from bot.news.adapters.draft_memo import DraftMemo, FeedDrafts
 from bot.news.adapters.fast_feed import parse_fast
 from bot.news.adapters.feed_dates import without_impossible_offset
 from bot.news.adapters.feed_window import cut_to_ends
-from bot.news.draft_memo import DraftMemo, FeedDrafts
 from bot.news.model.errors import FeedParseError
 from bot.news.model.vocabulary import ItemDraft, ParsedFeed, utc
 from bot.news.rules.plain_text import (
@@ -113,7 +113,7 @@ def parse_feed(
     forces feedparser (the differential tests and the benchmark compare the two).
 
     With ``memo`` (a parser worker's), an entry read the same as in this URL's last parse
-    takes that parse's draft back instead of being worked out again (``bot.news.draft_memo``):
+    takes that parse's draft back instead of being worked out again (``draft_memo``):
     the same drafts, for about half the CPU of a document mostly seen before.
     """
     if max_items is not None and max_items < 0:
