@@ -35,8 +35,6 @@ if TYPE_CHECKING:
     from bot.news.adapters.http_fetcher import FetchConfig, HttpFetcher
     from bot.news.adapters.llm_prose import ProseWriter
     from bot.news.adapters.parsing_pool import PoolParser
-    from bot.news.delivery import DeliverySender
-    from bot.news.digests import DigestPublisher, DigestScheduler
     from bot.news.ports import (
         Clock,
         Coordination,
@@ -46,18 +44,20 @@ if TYPE_CHECKING:
         StoryPublisher,
     )
     from bot.news.rules.poll_policy import PollPolicy
-    from bot.news.service import NewsService
+    from bot.news.services.delivery import DeliverySender
+    from bot.news.services.digests import DigestPublisher, DigestScheduler
     from bot.news.services.feed_notices import FeedNotices
+    from bot.news.services.feed_updater import FeedUpdater
     from bot.news.services.follow_roles import FollowRoleService
+    from bot.news.services.news import NewsService
     from bot.news.services.preview import SubscriptionPreviewer
     from bot.news.services.story_assigner import StoryAssigner
     from bot.news.services.story_placing import Placer
+    from bot.news.services.subscriptions import SubscriptionService
     from bot.news.services.summaries import SummaryService
     from bot.news.services.why import DeliveryExplainer
     from bot.news.stories import StoryConfig
-    from bot.news.subscriptions import SubscriptionService
     from bot.news.tagging.company_tagger import Tagger
-    from bot.news.updater import FeedUpdater
     from bot.sharding import IdentifyQueue
     from storage.copy import CopyReport
 
@@ -102,7 +102,7 @@ class Newsroom:
         messages, forum posts and threads by story, edits of corrected items, publishing;
         only for guilds on this process's shards, and with ``claims`` (several gateways), each
         subscription only while claimed (new posts and follow-ups alike)."""
-        from bot.news.delivery import DeliveryOptions, DeliverySender
+        from bot.news.services.delivery import DeliveryOptions, DeliverySender
         from bot.news.services.followups import FollowUpSender
         from bot.news.services.story_posts import StoryPoster
 
@@ -149,7 +149,7 @@ class Newsroom:
 
     def digest_scheduler(self, publisher: DigestPublisher) -> DigestScheduler:
         """Plans and posts the digests, through ``publisher``."""
-        from bot.news.digests import DigestScheduler
+        from bot.news.services.digests import DigestScheduler
 
         return DigestScheduler(
             subscriptions=self.storage.subscriptions,
@@ -302,17 +302,17 @@ async def open_newsroom(
             await stack.enter_async_context(parser_starting(pool.get))
         parser = LazyParser(pool.get)
 
-        from bot.news.service import NewsService
         from bot.news.services.feed_check import FeedChecker
         from bot.news.services.feed_notices import FeedNotices
+        from bot.news.services.feed_updater import FeedUpdater, UpdaterOptions
+        from bot.news.services.news import NewsService
         from bot.news.services.story_assigner import StoryAssigner
         from bot.news.services.story_placing import InlinePlacer
+        from bot.news.services.subscriptions import SubscriptionService
         from bot.news.services.summaries import SummaryService
         from bot.news.stories import StoryConfig
-        from bot.news.subscriptions import SubscriptionService
         from bot.news.tagging.company_tagger import Tagger
         from bot.news.tagging.topics import TopicTagger
-        from bot.news.updater import FeedUpdater, UpdaterOptions
 
         if fetcher is None:
             http = OnFirstUse(lambda: _open_fetcher(settings, the_clock), _close_fetcher)

@@ -18,7 +18,7 @@ from bot.embeds import (
 )
 from bot.news.model.errors import UserError
 from bot.news.model.vocabulary import Feed, FeedStatus
-from bot.news.service import NewsService
+from bot.news.services.news import NewsService
 from commands.checks import is_news_admin
 from commands.errors import NO_MENTIONS
 from commands.news import feed_choices

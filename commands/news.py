@@ -35,7 +35,7 @@ from bot.news.model.vocabulary import Company, Feed, ItemPage
 from bot.news.rules.search_query import parse_query
 from bot.news.rules.summary_ranking import TrendData, period_window
 from bot.news.rules.timeparse import parse_since
-from bot.news.service import NewsService
+from bot.news.services.news import NewsService
 from bot.news.services.summaries import SummaryService
 from bot.news.tagging.topics import Topic, TopicTagger
 from commands.errors import NO_MENTIONS, report_error

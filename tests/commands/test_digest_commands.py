@@ -13,8 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.news.delivery import DeliveryOptions, DeliverySender
-from bot.news.digests import next_digest_at
 from bot.news.model.vocabulary import (
     FeedPollResult,
     FeedStatus,
@@ -22,6 +20,8 @@ from bot.news.model.vocabulary import (
     SubscriptionMode,
     TaggedDraft,
 )
+from bot.news.services.delivery import DeliveryOptions, DeliverySender
+from bot.news.services.digests import next_digest_at
 from bot.publisher import DiscordPublisher
 from tests.commands.conftest import App, draft
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.delivery import DeliveryOptions, DeliverySender, post_nonce, roundup_nonce
 from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     FeedPollResult,
@@ -30,6 +29,7 @@ from bot.news.model.vocabulary import (
     SubscriptionFilter,
     TaggedDraft,
 )
+from bot.news.services.delivery import DeliveryOptions, DeliverySender, post_nonce, roundup_nonce
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 

@@ -13,15 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.digests import (
-    DigestPost,
-    DigestScheduler,
-    digest_nonce,
-    latest_period,
-    next_digest_at,
-    resolve_timezone,
-    utc_offset_text,
-)
 from bot.news.model.errors import StorageError, UserError
 from bot.news.model.vocabulary import (
     Feed,
@@ -35,6 +26,15 @@ from bot.news.model.vocabulary import (
     SubscriptionFilter,
     SubscriptionMode,
     TaggedDraft,
+)
+from bot.news.services.digests import (
+    DigestPost,
+    DigestScheduler,
+    digest_nonce,
+    latest_period,
+    next_digest_at,
+    resolve_timezone,
+    utc_offset_text,
 )
 from bot.news.services.summaries import SummaryService
 from bot.news.stories import StorySummary

@@ -20,9 +20,9 @@ from bot.news.model.vocabulary import (
     ParsedFeed,
     SubscriptionFilter,
 )
+from bot.news.services.feed_updater import FeedUpdater, UpdaterOptions
 from bot.news.tagging.company_tagger import Tagger
 from bot.news.tagging.topics import TopicTagger
-from bot.news.updater import FeedUpdater, UpdaterOptions
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss

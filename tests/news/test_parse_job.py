@@ -14,9 +14,9 @@ from bot.news.adapters.feed_parse import parse_feed
 from bot.news.adapters.parse_job import parse_and_tag
 from bot.news.adapters.parsing_pool import PoolParser
 from bot.news.model.vocabulary import ItemTags, LatestRequest, NewFeed, ParsedFeed
+from bot.news.services.feed_updater import FeedUpdater, UpdaterOptions
 from bot.news.tagging.company_tagger import Tagger
 from bot.news.tagging.topics import TopicTagger
-from bot.news.updater import FeedUpdater, UpdaterOptions
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss

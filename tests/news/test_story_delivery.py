@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.delivery import DeliveryOptions, DeliverySender
 from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     FeedPollResult,
@@ -29,6 +28,7 @@ from bot.news.model.vocabulary import (
     SubscriptionFilter,
     TaggedDraft,
 )
+from bot.news.services.delivery import DeliveryOptions, DeliverySender
 from bot.news.services.followups import FollowUpSender
 from bot.news.services.story_posts import StoryPoster
 from storage.db import Database

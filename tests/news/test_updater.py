@@ -22,8 +22,8 @@ from bot.news.model.vocabulary import (
 )
 from bot.news.ports import Fetcher, Parser
 from bot.news.rules.poll_policy import PollPolicy
+from bot.news.services.feed_updater import FeedUpdater, UpdaterOptions, document_hash
 from bot.news.tagging.company_tagger import Tagger
-from bot.news.updater import FeedUpdater, UpdaterOptions, document_hash
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from bot.news.delivery import DeliveryOptions, DeliverySender
 from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     Company,
@@ -25,6 +24,7 @@ from bot.news.model.vocabulary import (
     Subscription,
 )
 from bot.news.ports import Storage
+from bot.news.services.delivery import DeliveryOptions, DeliverySender
 from storage import Database, open_storage
 from storage._sql import Connections
 from tests.fakes.clock import FakeClock

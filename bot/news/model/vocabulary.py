@@ -247,7 +247,7 @@ class FeedPollResult:
     new_name: str | None = None
     # Posts to queue in the outbox, in the same transaction as the items they refer to.
     planned_posts: tuple[PlannedPost, ...] = ()
-    # Set by a successful parse: the document's fingerprint (``updater.document_hash``), kept
+    # Set by a successful parse: the document's fingerprint (``feed_updater.document_hash``), kept
     # so that the same document is not parsed again (the one stored before stays when None).
     body_hash: str | None = None
     # Set by a poller that claimed the feed with a lease (several pollers): the result is

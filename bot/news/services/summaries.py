@@ -22,7 +22,7 @@ from bot.news.rules.summary_ranking import (
     rank_stories,
     rising_terms,
 )
-from bot.news.subscriptions import split_terms
+from bot.news.services.subscriptions import split_terms
 
 log = logging.getLogger("shopwire.summaries")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.news.digests import DEFAULT_TIMEZONE, resolve_timezone
 from bot.news.model.errors import LimitReached, UserError
 from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
@@ -26,6 +25,7 @@ from bot.news.ports import (
     TopicDirectory,
 )
 from bot.news.rules.name_lookup import resolve_or_explain
+from bot.news.services.digests import DEFAULT_TIMEZONE, resolve_timezone
 
 MAX_TERMS = 10
 DEFAULT_POST_HOUR = 9

@@ -32,7 +32,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Protocol
 
-from bot.news.delivery import pause_refused, retry_delay
 from bot.news.model.errors import UserError
 from bot.news.model.vocabulary import (
     ALL_SHARDS,
@@ -48,6 +47,7 @@ from bot.news.model.vocabulary import (
 )
 from bot.news.ports import Clock, DigestRepository, GuildSettingsRepository, SubscriptionRepository
 from bot.news.rules.summary_ranking import NewsSummary
+from bot.news.services.delivery import pause_refused, retry_delay
 
 log = logging.getLogger("shopwire.digests")
 

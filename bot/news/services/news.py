@@ -32,9 +32,9 @@ from bot.news.rules.feed_names import clean_feed_name, default_feed_name, name_f
 from bot.news.rules.opml import parse_opml, render_opml
 from bot.news.services.catalogue_seeding import seed_catalogue
 from bot.news.services.feed_check import FeedChecker, FeedPreview
+from bot.news.services.feed_updater import FeedUpdater, ProgressCallback
 from bot.news.services.item_queries import ItemQueries
 from bot.news.tagging.topics import Topic
-from bot.news.updater import FeedUpdater, ProgressCallback
 
 UrlChecker = Callable[[str], Awaitable[None]]
 
