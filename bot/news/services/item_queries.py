@@ -167,8 +167,7 @@ def _page_size(limit: int) -> int:
 def _moment(value: str | datetime | None, now: datetime) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
-    from bot.news.rules.timeparse import (
-        parse_since,  # its patterns compile only for --since/--until
-    )
+    # Imported here: its patterns compile only for --since/--until.
+    from bot.news.rules.timeparse import parse_since
 
     return parse_since(value, now) if value.strip() else None
