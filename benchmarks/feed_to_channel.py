@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.app import open_newsroom  # noqa: E402
-from bot.news.models import SubscriptionMode  # noqa: E402
+from bot.news.model.vocabulary import SubscriptionMode  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.fakediscord import FakeDiscord, FakeDiscordTimeout, RecordedMessage  # noqa: E402
 from tests.fakes.environment import clean_environ  # noqa: E402

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.ingest import CorpusServer, LagProbe, percentile  # noqa: E402
 from bot.app import open_newsroom  # noqa: E402
-from bot.news.models import SubscriptionMode  # noqa: E402
+from bot.news.model.vocabulary import SubscriptionMode  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.fakediscord import FakeDiscord  # noqa: E402
 from tests.fakediscord.gateway import HeartbeatRecord  # noqa: E402

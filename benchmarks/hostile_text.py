@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.news.parse import parse_feed
-from bot.news.text import html_to_text
+from bot.news.adapters.feed_parse import parse_feed
+from bot.news.rules.plain_text import html_to_text
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 

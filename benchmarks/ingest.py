@@ -361,7 +361,7 @@ async def measure_search(service: object, rounds: int) -> dict[str, float]:
 
 async def top_up(database: object, feed_ids: list[int], target: int, tagger: object) -> float:
     """Add synthetic items straight through the storage layer until ``target`` are stored."""
-    from bot.news.models import FeedPollResult, FeedStatus, ItemDraft, TaggedDraft
+    from bot.news.model.vocabulary import FeedPollResult, FeedStatus, ItemDraft, TaggedDraft
 
     rng = random.Random(11)
     items = database.items  # type: ignore[attr-defined]

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.corpus import Corpus
 from bot.news.adapters.fast_feed import parse_fast
-from bot.news.models import ParsedFeed
-from bot.news.parse import parse_feed
+from bot.news.adapters.feed_parse import parse_feed
+from bot.news.model.vocabulary import ParsedFeed
 
 URL = "https://news.example/feed"
 

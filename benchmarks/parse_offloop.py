@@ -33,9 +33,9 @@ import feedparser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.news.models import ParsedFeed
-from bot.news.parse import parse_feed
-from bot.news.parsing_pool import PoolParser, default_workers
+from bot.news.adapters.feed_parse import parse_feed
+from bot.news.adapters.parsing_pool import PoolParser, default_workers
+from bot.news.model.vocabulary import ParsedFeed
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 SAMPLE_SECONDS = 0.005

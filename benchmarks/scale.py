@@ -64,7 +64,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpus import CorpusItem, make_item, render  # noqa: E402
 from bot.app import open_newsroom  # noqa: E402
-from bot.news.models import SubscriptionMode  # noqa: E402
+from bot.news.model.vocabulary import SubscriptionMode  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.fakediscord import FakeDiscord, FakeDiscordTimeout, RecordedMessage  # noqa: E402
 from tests.fakes.environment import clean_environ  # noqa: E402

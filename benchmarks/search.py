@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     FeedPollResult,
     FeedStatus,
     ItemDraft,
@@ -41,7 +41,7 @@ from bot.news.models import (
     SearchRequest,
     TaggedDraft,
 )
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from storage import Database
 from storage._sql import to_db_time, to_json_list
 from storage.items import company_tag, feed_tag, month_tag, topic_tag
@@ -157,7 +157,7 @@ TOPIC_IDS = {
         "legal",
     ),
 }
-"""Each synthetic topic's id among the bot's topics (``bot/news/topics.py``), for the topic
+"""Each synthetic topic's id among the bot's topics (``bot/news/tagging/topics.py``), for the topic
 filter: an item carries its headline topic's id."""
 PLACES = [
     "the US", "Europe", "Germany", "France", "the UK", "Brazil", "Mexico", "Japan", "Indonesia",

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.app import open_newsroom  # noqa: E402
-from bot.news.models import (  # noqa: E402
+from bot.news.model.vocabulary import (  # noqa: E402
     FeedPollResult,
     FeedStatus,
     ItemDraft,

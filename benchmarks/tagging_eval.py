@@ -28,8 +28,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.news.companies import FAMILIES
-from bot.news.tag import Tagger
+from bot.news.tagging.companies import FAMILIES
+from bot.news.tagging.company_tagger import Tagger
 
 EVAL_PATH = Path(__file__).resolve().parents[1] / "tests" / "data" / "tagging_eval.jsonl"
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.news.parse import FeedParseError, parse_feed
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
+from bot.news.adapters.feed_parse import FeedParseError, parse_feed
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "real_titles.jsonl"
 

@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.lazy import LazyCompanies, LazyFetcher, LazyParser, LazyTopics, OnFirstUse
-from bot.news.clock import SystemClock
+from bot.news.adapters.system_clock import SystemClock
 from bot.news.services.item_queries import ItemQueries
 from bot.news.services.metrics import NO_METRICS, Metrics
 from bot.settings import Settings
@@ -32,10 +32,9 @@ from storage import SchemaMigration, migrate_storage, open_query_only, open_stor
 # Only what `shopwire latest` and `search` need (open_reader) is imported with this module; the
 # services of the bot and of polling are imported by what builds them (tests/cli/test_cli_imports).
 if TYPE_CHECKING:
-    from bot.news.delivery import DeliverySender
-    from bot.news.digests import DigestPublisher, DigestScheduler
-    from bot.news.fetch import FetchConfig, HttpFetcher
-    from bot.news.parsing_pool import PoolParser
+    from bot.news.adapters.http_fetcher import FetchConfig, HttpFetcher
+    from bot.news.adapters.llm_prose import ProseWriter
+    from bot.news.adapters.parsing_pool import PoolParser
     from bot.news.ports import (
         Clock,
         Coordination,
@@ -44,20 +43,21 @@ if TYPE_CHECKING:
         Storage,
         StoryPublisher,
     )
-    from bot.news.prose import ProseWriter
-    from bot.news.schedule import PollPolicy
-    from bot.news.service import NewsService
+    from bot.news.rules.poll_policy import PollPolicy
+    from bot.news.services.delivery import DeliverySender
+    from bot.news.services.digests import DigestPublisher, DigestScheduler
     from bot.news.services.feed_notices import FeedNotices
+    from bot.news.services.feed_updater import FeedUpdater
     from bot.news.services.follow_roles import FollowRoleService
+    from bot.news.services.news import NewsService
     from bot.news.services.preview import SubscriptionPreviewer
     from bot.news.services.story_assigner import StoryAssigner
     from bot.news.services.story_placing import Placer
+    from bot.news.services.subscriptions import SubscriptionService
     from bot.news.services.summaries import SummaryService
     from bot.news.services.why import DeliveryExplainer
     from bot.news.stories import StoryConfig
-    from bot.news.subscriptions import SubscriptionService
-    from bot.news.tag import Tagger
-    from bot.news.updater import FeedUpdater
+    from bot.news.tagging.company_tagger import Tagger
     from bot.sharding import IdentifyQueue
     from storage.copy import CopyReport
 
@@ -102,7 +102,7 @@ class Newsroom:
         messages, forum posts and threads by story, edits of corrected items, publishing;
         only for guilds on this process's shards, and with ``claims`` (several gateways), each
         subscription only while claimed (new posts and follow-ups alike)."""
-        from bot.news.delivery import DeliveryOptions, DeliverySender
+        from bot.news.services.delivery import DeliveryOptions, DeliverySender
         from bot.news.services.followups import FollowUpSender
         from bot.news.services.story_posts import StoryPoster
 
@@ -138,7 +138,7 @@ class Newsroom:
     def follow_role_service(self) -> FollowRoleService:
         """The follow roles members take with /follow, per server."""
         from bot.news.services.follow_roles import FollowRoleService
-        from bot.news.topics import TopicTagger
+        from bot.news.tagging.topics import TopicTagger
 
         return FollowRoleService(
             follow_roles=self.storage.follow_roles,
@@ -149,7 +149,7 @@ class Newsroom:
 
     def digest_scheduler(self, publisher: DigestPublisher) -> DigestScheduler:
         """Plans and posts the digests, through ``publisher``."""
-        from bot.news.digests import DigestScheduler
+        from bot.news.services.digests import DigestScheduler
 
         return DigestScheduler(
             subscriptions=self.storage.subscriptions,
@@ -220,7 +220,7 @@ class Reader:
 
 def poll_policy(settings: Settings) -> PollPolicy:
     """The polling cadence and failure handling the settings ask for."""
-    from bot.news.schedule import PollPolicy
+    from bot.news.rules.poll_policy import PollPolicy
 
     return PollPolicy(
         interval=timedelta(seconds=settings.poll_interval),
@@ -231,7 +231,7 @@ def poll_policy(settings: Settings) -> PollPolicy:
 
 def fetch_config(settings: Settings) -> FetchConfig:
     """The fetcher's limits from the settings."""
-    from bot.news.fetch import FetchConfig
+    from bot.news.adapters.http_fetcher import FetchConfig
 
     return FetchConfig(
         connect_timeout=settings.connect_timeout,
@@ -303,17 +303,17 @@ async def open_newsroom(
             await stack.enter_async_context(parser_starting(pool.get))
         parser = LazyParser(pool.get)
 
-        from bot.news.service import NewsService
         from bot.news.services.feed_check import FeedChecker
         from bot.news.services.feed_notices import FeedNotices
+        from bot.news.services.feed_updater import FeedUpdater, UpdaterOptions
+        from bot.news.services.news import NewsService
         from bot.news.services.story_assigner import StoryAssigner
         from bot.news.services.story_placing import InlinePlacer
+        from bot.news.services.subscriptions import SubscriptionService
         from bot.news.services.summaries import SummaryService
         from bot.news.stories import StoryConfig
-        from bot.news.subscriptions import SubscriptionService
-        from bot.news.tag import Tagger
-        from bot.news.topics import TopicTagger
-        from bot.news.updater import FeedUpdater, UpdaterOptions
+        from bot.news.tagging.company_tagger import Tagger
+        from bot.news.tagging.topics import TopicTagger
 
         if fetcher is None:
             http = OnFirstUse(lambda: _open_fetcher(settings, the_clock), _close_fetcher)
@@ -357,7 +357,7 @@ async def open_newsroom(
         stack.push_async_callback(stories.close)
         writer: ProseWriter | None = None
         if settings.llm_base_url:  # optional LLM-written summary lines, verified, one request each
-            from bot.news.prose import ProseConfig, ProseWriter
+            from bot.news.adapters.llm_prose import ProseConfig, ProseWriter
 
             writer = ProseWriter(
                 ProseConfig(
@@ -463,7 +463,7 @@ async def open_reader(settings: Settings, *, clock: Clock | None = None) -> Asyn
 
 
 async def _open_fetcher(settings: Settings, clock: Clock) -> HttpFetcher:
-    from bot.news.fetch import HttpFetcher
+    from bot.news.adapters.http_fetcher import HttpFetcher
 
     http = HttpFetcher(fetch_config(settings), clock=clock)
     await http.start()
@@ -475,7 +475,7 @@ async def _close_fetcher(fetcher: HttpFetcher) -> None:
 
 
 async def _start_parser(settings: Settings, clock: Clock) -> PoolParser:
-    from bot.news.parsing_pool import PoolParser
+    from bot.news.adapters.parsing_pool import PoolParser
 
     # The workers tag items with the same shipped tables the updater holds (Tagger.default(),
     # TopicTagger.default()), so tagging leaves the event loop.

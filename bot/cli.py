@@ -22,8 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.cli_help import add_help_pages
-from bot.news.errors import ConfigError, FeedCheckFailed, ShopwireError, StorageError, UserError
-from bot.news.models import Feed, Item, ItemHit, UpdateReport, UpdateStatus
+from bot.news.model.errors import (
+    ConfigError,
+    FeedCheckFailed,
+    ShopwireError,
+    StorageError,
+    UserError,
+)
+from bot.news.model.vocabulary import Feed, Item, ItemHit, UpdateReport, UpdateStatus
 from bot.settings import Settings, load_settings
 
 # Only what every command needs is imported here: `latest` and `search` should answer at once.
@@ -33,7 +39,7 @@ from bot.settings import Settings, load_settings
 # (see tests/cli/test_cli_imports.py).
 if TYPE_CHECKING:
     from bot.app import Newsroom, Reader
-    from bot.news.summary import NewsSummary
+    from bot.news.rules.summary_ranking import NewsSummary
 
 log = logging.getLogger("shopwire")
 
@@ -641,7 +647,7 @@ def _read_at_most(path: Path, limit: int) -> bytes:
 
 
 async def _cmd_feeds_import(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
-    from bot.news.opml import MAX_OPML_BYTES
+    from bot.news.rules.opml import MAX_OPML_BYTES
 
     # One byte past the limit is enough for import_opml to refuse it: `import-opml /dev/zero`
     # read until memory ran out.

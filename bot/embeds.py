@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 
 import discord
 
-from bot.news.digests import zone
-from bot.news.models import Item, StoryRecord
-from bot.news.summary import NewsSummary
-from bot.news.text import strip_invisible
+from bot.news.model.vocabulary import Item, StoryRecord
+from bot.news.rules.plain_text import strip_invisible
+from bot.news.rules.summary_ranking import NewsSummary
+from bot.news.services.digests import zone
 
 # Discord's documented limits for embeds and messages.
 TITLE_LIMIT = 256

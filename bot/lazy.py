@@ -16,9 +16,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from bot.news.models import Company, FetchResult, ParsedFeed
+    from bot.news.model.vocabulary import Company, FetchResult, ParsedFeed
     from bot.news.ports import CompanyDirectory, Fetcher, Parser, TopicDirectory
-    from bot.news.topics import Topic
+    from bot.news.tagging.topics import Topic
 
 __all__ = ["LazyCompanies", "LazyFetcher", "LazyParser", "LazyTopics", "OnFirstUse"]
 
@@ -122,7 +122,7 @@ class LazyCompanies:
     ``shopwire latest`` without ``--company`` never loads it."""
 
     def _directory(self) -> CompanyDirectory:
-        from bot.news.tag import Tagger
+        from bot.news.tagging.company_tagger import Tagger
 
         return Tagger.default()
 
@@ -140,7 +140,7 @@ class LazyTopics:
     """The ``TopicDirectory`` port over the shipped topic table, imported when first asked."""
 
     def _directory(self) -> TopicDirectory:
-        from bot.news.topics import TopicTagger
+        from bot.news.tagging.topics import TopicTagger
 
         return TopicTagger.default()
 

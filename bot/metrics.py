@@ -29,7 +29,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
-from bot.news.models import ALL_SHARDS, PostOutcome, Shards, UpdateReport, UpdateStatus
+from bot.news.model.vocabulary import ALL_SHARDS, PostOutcome, Shards, UpdateReport, UpdateStatus
 from bot.news.ports import BacklogReader, Clock
 
 log = logging.getLogger("shopwire.metrics")

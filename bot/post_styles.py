@@ -29,8 +29,8 @@ from bot.embeds import (
     roundup_embed,
     safe_url,
 )
-from bot.news.digests import DigestPost
-from bot.news.models import Item, MessageStyle, PostFormat, StoryRecord
+from bot.news.model.vocabulary import Item, MessageStyle, PostFormat, StoryRecord
+from bot.news.services.digests import DigestPost
 
 SUPPRESS_EMBEDS = 1 << 2
 """Message flag: Discord shows no link previews for the message."""

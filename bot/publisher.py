@@ -20,9 +20,9 @@ import discord
 from discord.http import Route
 
 from bot.long_waits import PUBLISH_WAIT_LIMIT, raise_after
-from bot.news.digests import DigestPost
-from bot.news.models import DEFAULT_POST_FORMAT, Item, PostFormat, PostOutcome, PostResult
+from bot.news.model.vocabulary import DEFAULT_POST_FORMAT, Item, PostFormat, PostOutcome, PostResult
 from bot.news.rules.story_posts import forum_tags
+from bot.news.services.digests import DigestPost
 from bot.post_styles import allowed_mentions, digest_message, item_message, roundup_message
 
 log = logging.getLogger("shopwire.publisher")

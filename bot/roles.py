@@ -30,9 +30,9 @@ from bot import signals
 from bot.app import open_newsroom
 from bot.early_parser import with_parser_starting
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
-from bot.news.clock import SystemClock
-from bot.news.errors import StorageError
-from bot.news.models import UpdateReport, UpdateStatus
+from bot.news.adapters.system_clock import SystemClock
+from bot.news.model.errors import StorageError
+from bot.news.model.vocabulary import UpdateReport, UpdateStatus
 from bot.news.ports import Coordination
 from bot.news.services.metrics import NO_METRICS
 from bot.news.services.poller import FeedLeasing, FeedPoller

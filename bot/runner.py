@@ -39,12 +39,12 @@ from bot.app import Newsroom, open_newsroom, role_refusal
 from bot.client import ShardedShopwireBot, ShopwireBot
 from bot.early_parser import with_parser_starting
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
-from bot.news.clock import SystemClock
-from bot.news.delivery import DeliverySender
-from bot.news.digests import DigestScheduler
-from bot.news.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
-from bot.news.models import PostOutcome, Shards, UpdateReport, UpdateStatus
+from bot.news.adapters.system_clock import SystemClock
+from bot.news.model.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
+from bot.news.model.vocabulary import PostOutcome, Shards, UpdateReport, UpdateStatus
 from bot.news.ports import Coordination, MetaStore, Publisher
+from bot.news.services.delivery import DeliverySender
+from bot.news.services.digests import DigestScheduler
 from bot.news.services.metrics import NO_METRICS
 from bot.news.services.poller import FeedLeasing, FeedPoller
 from bot.news.services.stage import CrashLog, Stage

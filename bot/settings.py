@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.news.errors import ConfigError
-from bot.news.models import ALL_SHARDS, Shards
+from bot.news.model.errors import ConfigError
+from bot.news.model.vocabulary import ALL_SHARDS, Shards
 from bot.news.rules.shards import parse_shard_ids
 
 ENV_PREFIX = "SHOPWIRE_"

@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.news.errors import StorageError
-from bot.news.models import Shards
+from bot.news.model.errors import StorageError
+from bot.news.model.vocabulary import Shards
 from bot.news.ports import IdentifyLocks
 from bot.settings import Settings
 

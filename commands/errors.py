@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.embeds import clean_markdown, clip
-from bot.news.errors import UserError
+from bot.news.model.errors import UserError
 
 log = logging.getLogger("shopwire.commands")
 

@@ -16,9 +16,9 @@ from bot.embeds import (
     clean_markdown,
     clip,
 )
-from bot.news.errors import UserError
-from bot.news.models import Feed, FeedStatus
-from bot.news.service import NewsService
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import Feed, FeedStatus
+from bot.news.services.news import NewsService
 from commands.checks import is_news_admin
 from commands.errors import NO_MENTIONS
 from commands.news import feed_choices

@@ -9,8 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.news.errors import UserError
-from bot.news.models import FollowKind, FollowRole
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import FollowKind, FollowRole
 from bot.news.services.follow_roles import FollowRoleService, FollowSubject
 from commands.errors import NO_MENTIONS
 from commands.roles import ensure_can_assign

@@ -31,13 +31,13 @@ from bot.embeds import (
     summary_embed,
     summary_scope,
 )
-from bot.news.models import Company, Feed, ItemPage
-from bot.news.query import parse_query
-from bot.news.service import NewsService
+from bot.news.model.vocabulary import Company, Feed, ItemPage
+from bot.news.rules.search_query import parse_query
+from bot.news.rules.summary_ranking import TrendData, period_window
+from bot.news.rules.timeparse import parse_since
+from bot.news.services.news import NewsService
 from bot.news.services.summaries import SummaryService
-from bot.news.summary import TrendData, period_window
-from bot.news.timeparse import parse_since
-from bot.news.topics import Topic, TopicTagger
+from bot.news.tagging.topics import Topic, TopicTagger
 from commands.errors import NO_MENTIONS, report_error
 from commands.suggest import fuzzy_choices
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.news.errors import UserError
-from bot.news.models import PostLayout, Subscription, SubscriptionMode
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import PostLayout, Subscription, SubscriptionMode
 from commands.errors import join_words, permission_label
 
 THREAD_CHOICES = [

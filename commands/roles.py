@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.embeds import clean_markdown
-from bot.news.errors import UserError
+from bot.news.model.errors import UserError
 from bot.news.rules.roles import RoleFacts, assignment_refusal, ping_refusal
 
 ROLE_NAME_LIMIT = 100

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.news.service import NewsService
 from bot.news.services.follow_roles import FollowRoleService
+from bot.news.services.news import NewsService
 from bot.news.services.preview import SubscriptionPreviewer
+from bot.news.services.subscriptions import SubscriptionService
 from bot.news.services.summaries import SummaryService
 from bot.news.services.why import DeliveryExplainer
-from bot.news.subscriptions import SubscriptionService
 from bot.settings import Settings
 
 

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import COLOUR, DESCRIPTION_LIMIT, clean_markdown
-from bot.news.digests import timezone_names, utc_offset_text
+from bot.news.services.digests import timezone_names, utc_offset_text
 from commands.checks import is_news_admin
 from commands.errors import NO_MENTIONS
 from commands.feeds import lines_within

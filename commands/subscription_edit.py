@@ -7,9 +7,9 @@ from typing import Any
 
 import discord
 
-from bot.news.errors import UserError
-from bot.news.models import MessageStyle, Subscription
-from bot.news.subscriptions import SubscriptionService
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import MessageStyle, Subscription
+from bot.news.services.subscriptions import SubscriptionService
 from commands.placement import PostTarget, choose_layout, ensure_can_place
 from commands.roles import ensure_can_ping
 

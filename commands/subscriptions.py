@@ -9,9 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import COLOUR, DESCRIPTION_LIMIT, clean_markdown, clip
-from bot.news.digests import next_digest_at, zone
-from bot.news.errors import UserError
-from bot.news.models import (
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     MessageStyle,
     PostFormat,
@@ -19,9 +18,10 @@ from bot.news.models import (
     SubscriptionFilter,
     SubscriptionMode,
 )
-from bot.news.service import NewsService
-from bot.news.subscriptions import SubscriptionService, SubscriptionStatus, split_terms
-from bot.news.topics import TopicTagger
+from bot.news.services.digests import next_digest_at, zone
+from bot.news.services.news import NewsService
+from bot.news.services.subscriptions import SubscriptionService, SubscriptionStatus, split_terms
+from bot.news.tagging.topics import TopicTagger
 from commands.checks import is_news_admin
 from commands.errors import NO_MENTIONS, join_words, permission_label
 from commands.feeds import lines_within

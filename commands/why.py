@@ -16,7 +16,7 @@ from bot.embeds import (
     clip,
     safe_url,
 )
-from bot.news.models import Item, SubscriptionMode
+from bot.news.model.vocabulary import Item, SubscriptionMode
 from bot.news.rules.explain import Explanation, Outcome
 from bot.news.rules.filters import FilterKind, FilterMiss
 from bot.news.rules.planning import Skip

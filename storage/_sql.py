@@ -10,8 +10,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.news.errors import StorageError
-from bot.news.models import utc
+from bot.news.model.errors import StorageError
+from bot.news.model.vocabulary import utc
 
 # asyncio and aiosqlite are imported where they are used: `shopwire latest` and `search` read
 # through a QueryOnlyConnection and never load them (tests/cli/test_cli_imports.py).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.news.models import ALL_SHARDS, Backlog, Shards
+from bot.news.model.vocabulary import ALL_SHARDS, Backlog, Shards
 from storage._sql import SHARED_ITEMS, Connections, from_db_time_or_none, to_db_time
 from storage.shards import on_shards
 

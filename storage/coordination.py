@@ -6,7 +6,7 @@ has one writer, so it is one process's. asyncpg is imported only for a PostgreSQ
 
 from __future__ import annotations
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 from bot.news.ports import Coordination, Storage
 from storage.url import SqliteLocation, parse_db_url
 

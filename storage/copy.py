@@ -26,7 +26,7 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 from storage._sql import from_db_time
 from storage.db import Database
 from storage.postgres.connect import open_postgres

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 from storage import migrations
 from storage._sql import Connections, QueryOnlyConnection, storage_error
 from storage.feeds import SqliteFeedRepository

@@ -10,7 +10,7 @@ import logging
 import sqlite3
 from datetime import datetime
 
-from bot.news.models import ALL_SHARDS, DigestEntry, DigestState, PublishState, Shards
+from bot.news.model.vocabulary import ALL_SHARDS, DigestEntry, DigestState, PublishState, Shards
 from storage._sql import Connections, from_db_time, from_db_time_or_none, to_db_time
 from storage.shards import on_shards
 from storage.subscriptions import SUBSCRIPTION_COLUMNS, subscription_from_row

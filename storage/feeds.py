@@ -7,8 +7,8 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from bot.news.errors import DuplicateFeed, FeedNotFound
-from bot.news.models import ALL_SHARDS, Feed, FeedStatus, NewFeed, Shards
+from bot.news.model.errors import DuplicateFeed, FeedNotFound
+from bot.news.model.vocabulary import ALL_SHARDS, Feed, FeedStatus, NewFeed, Shards
 from storage._sql import (
     Connections,
     fetch_one,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.news.models import FollowKind, FollowRole
+from bot.news.model.vocabulary import FollowKind, FollowRole
 from storage._sql import Connections, fetch_one, to_db_time
 
 _COLUMNS = "guild_id, kind, subject, role_id"

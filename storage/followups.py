@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.news.models import ALL_SHARDS, EditState, OutboxEntry, PublishState, Shards
+from bot.news.model.vocabulary import ALL_SHARDS, EditState, OutboxEntry, PublishState, Shards
 from storage._sql import Connections, to_db_time
 from storage.items import item_companies
 from storage.outbox import ENTRY_COLUMNS, entry_from_row

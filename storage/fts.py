@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from bot.news.models import AnyOf, SearchQuery, SearchTerm
+from bot.news.model.vocabulary import AnyOf, SearchQuery, SearchTerm
 from storage.search_tokenizer import fold
 
 

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.news.models import DigestEntry, DigestState, Item, OutboxEntry, OutboxState
+from bot.news.model.vocabulary import DigestEntry, DigestState, Item, OutboxEntry, OutboxState
 from storage._sql import Connections, from_db_time, from_db_time_or_none, to_db_time
 from storage.items import ITEM_COLUMNS, item_companies, item_from_row, item_topics
 from storage.subscriptions import SUBSCRIPTION_COLUMNS, subscription_from_row

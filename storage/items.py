@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.news.errors import InvalidQuery
-from bot.news.models import (
+from bot.news.model.errors import InvalidQuery
+from bot.news.model.vocabulary import (
     Company,
     FeedPollResult,
     Item,

@@ -11,8 +11,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.news.errors import LeaseLost
-from bot.news.models import Feed
+from bot.news.model.errors import LeaseLost
+from bot.news.model.vocabulary import Feed
 from storage._sql import Connections, fetch_one, to_db_time
 from storage.feeds import FEED_COLUMNS, feed_from_row
 

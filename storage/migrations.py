@@ -22,7 +22,7 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 from storage._sql import finish
 from storage.search_tokenizer import fold_sql, tokenize_option
 

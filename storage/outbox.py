@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     ALL_SHARDS,
     Company,
     MessageStyle,

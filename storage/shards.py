@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from bot.news.models import Shards
+from bot.news.model.vocabulary import Shards
 
 
 def on_shards(shards: Shards, column: str = "s.guild_id") -> tuple[str, dict[str, object]]:

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot.news.models import Company, StoryRecord
+from bot.news.model.vocabulary import Company, StoryRecord
 from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
 from storage._sql import SHARED_ITEMS, Connections, from_db_time, to_db_time, to_json_list
 from storage.items import item_companies, item_topics

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.news.models import OutboxEntry, StoryThread
+from bot.news.model.vocabulary import OutboxEntry, StoryThread
 from storage._sql import Connections, fetch_one, from_db_time, to_db_time
 from storage.outbox import MARK_SENT
 

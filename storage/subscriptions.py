@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     MessageStyle,
     NewSubscription,
     PostFormat,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 
 ACCEPTED = (
     "a file path (shopwire.db), sqlite:///path (sqlite:////absolute/path)"

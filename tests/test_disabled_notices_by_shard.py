@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import open_newsroom
-from bot.news.models import FeedStatus, PostOutcome, PostResult
+from bot.news.model.vocabulary import FeedStatus, PostOutcome, PostResult
 from bot.runner import announce_disabled
 from bot.settings import Settings
 from tests.storage.conftest import add_feed, add_subscription, poll

@@ -13,9 +13,9 @@ import pytest
 
 from bot.app import open_newsroom
 from bot.early_parser import with_parser_starting
-from bot.news import parsing_pool
-from bot.news.models import FeedPollResult, FeedStatus
-from bot.news.parsing_pool import _exited, _WorkerPool
+from bot.news.adapters import parsing_pool
+from bot.news.adapters.parsing_pool import _exited, _WorkerPool
+from bot.news.model.vocabulary import FeedPollResult, FeedStatus
 from bot.settings import Settings
 from storage import Database
 from tests.storage.conftest import add_feed

@@ -57,8 +57,8 @@ def test_core_never_loads_discord_storage_or_sqlite(tmp_path: Path) -> None:
 
 def test_storage_imports_only_the_core_vocabulary() -> None:
     allowed_core = {
-        "bot.news.models",
-        "bot.news.errors",
+        "bot.news.model.vocabulary",
+        "bot.news.model.errors",
         "bot.news.ports",
         "bot.news.stories",
     }
@@ -67,6 +67,57 @@ def test_storage_imports_only_the_core_vocabulary() -> None:
             top = name.split(".")[0]
             if top in {"bot", "commands", "discord"}:
                 assert name in allowed_core, f"{path.name} imports {name}"
+
+
+def _core_imports(package: str) -> list[tuple[Path, str]]:
+    return [
+        (path, name)
+        for path in (ROOT / "bot" / "news" / package).rglob("*.py")
+        for name in _imports(path)
+    ]
+
+
+def test_the_model_imports_only_the_standard_library_and_itself() -> None:
+    # The vocabulary crosses every boundary: importing it must never pull in a rule, an
+    # adapter or a third-party library.
+    for path, name in _core_imports("model"):
+        top = name.split(".")[0]
+        allowed = top in sys.stdlib_module_names or f"{name}.".startswith("bot.news.model.")
+        assert allowed, f"{path.relative_to(ROOT)} imports {name}"
+
+
+# Standard-library modules that reach the network, processes, files or the clock.
+_IO_MODULES = (
+    "asyncio",
+    "concurrent",
+    "http",
+    "io",
+    "multiprocessing",
+    "os",
+    "pathlib",
+    "shutil",
+    "socket",
+    "sqlite3",
+    "ssl",
+    "subprocess",
+    "threading",
+    "time",
+    "urllib.request",
+)
+
+
+def test_rules_and_tagging_do_no_io() -> None:
+    # Every front end asks the same pure function with plain values; a rule or a tagger that
+    # reached for the network, a file or the clock would belong in adapters/ or services/.
+    pure = ("bot.news.model.", "bot.news.rules.", "bot.news.tagging.")
+    for package in ("rules", "tagging"):
+        for path, name in _core_imports(package):
+            where = f"{path.relative_to(ROOT)} imports {name}"
+            if name.split(".")[0] == "bot":
+                assert f"{name}.".startswith(pure), where
+                continue
+            assert name.split(".")[0] in sys.stdlib_module_names, where
+            assert not any(name == io or name.startswith(f"{io}.") for io in _IO_MODULES), where
 
 
 def test_only_storage_renders_fts5() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pytest
 
 from bot.lazy import LazyFetcher, LazyParser, OnFirstUse
-from bot.news.models import FetchOutcome, FetchResult, ParsedFeed
+from bot.news.model.vocabulary import FetchOutcome, FetchResult, ParsedFeed
 
 
 class Resource:

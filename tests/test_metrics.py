@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
-from bot.news.errors import ConfigError, StorageError
-from bot.news.models import ALL_SHARDS, Backlog, Shards, UpdateReport, UpdateStatus
+from bot.news.model.errors import ConfigError, StorageError
+from bot.news.model.vocabulary import ALL_SHARDS, Backlog, Shards, UpdateReport, UpdateStatus
 from bot.settings import load_settings
 from tests.ceiling import CEILING
 from tests.fakes.clock import FakeClock

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.errors import ConfigError
+from bot.news.model.errors import ConfigError
 from bot.settings import SETTINGS, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]

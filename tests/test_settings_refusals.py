@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.errors import ConfigError
+from bot.news.model.errors import ConfigError
 from bot.settings import load_settings
 
 

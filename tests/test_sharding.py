@@ -8,8 +8,8 @@ import io
 
 import pytest
 
-from bot.news.errors import ConfigError
-from bot.news.models import ALL_SHARDS, Shards, shard_of
+from bot.news.model.errors import ConfigError
+from bot.news.model.vocabulary import ALL_SHARDS, Shards, shard_of
 from bot.news.rules.shards import parse_shard_ids
 from bot.runner import run_bot
 from bot.settings import Settings, load_settings

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     ALL_SHARDS,
     DEFAULT_POST_FORMAT,
     Backlog,
@@ -43,7 +43,7 @@ from bot.news.models import (
 
 if TYPE_CHECKING:  # annotations only: `shopwire latest` loads neither the topic table nor stories
     from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
-    from bot.news.topics import Topic
+    from bot.news.tagging.topics import Topic
 
 
 class Clock(Protocol):

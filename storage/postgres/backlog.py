@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.news.models import ALL_SHARDS, Backlog, Shards, utc
+from bot.news.model.vocabulary import ALL_SHARDS, Backlog, Shards, utc
 from storage.postgres.pool import Pool, read_one
 from storage.postgres.shards import on_shards
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 from storage.postgres.errors import safe_location, storage_error, url_password
 from storage.postgres.migrations import Migrated, migrate
 from storage.postgres.pool import Pool

@@ -39,8 +39,8 @@ from typing import Any
 
 import asyncpg
 
-from bot.news.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
-from bot.news.models import ALL_SHARDS, Shards
+from bot.news.model.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
+from bot.news.model.vocabulary import ALL_SHARDS, Shards
 from storage.postgres.connect import CONNECT_TIMEOUT
 from storage.postgres.delivery_claims import PostgresDeliveryClaims
 from storage.postgres.errors import safe_location, storage_error, url_password

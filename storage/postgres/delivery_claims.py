@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.news.models import utc
+from bot.news.model.vocabulary import utc
 from storage.postgres.pool import Pool, transaction
 
 _CLAIM = """

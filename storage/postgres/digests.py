@@ -11,7 +11,14 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.news.models import ALL_SHARDS, DigestEntry, DigestState, PublishState, Shards, utc
+from bot.news.model.vocabulary import (
+    ALL_SHARDS,
+    DigestEntry,
+    DigestState,
+    PublishState,
+    Shards,
+    utc,
+)
 from storage.postgres.pool import Pool, affected, read, read_one, read_value, transaction
 from storage.postgres.shards import on_shards
 from storage.postgres.subscriptions import SUBSCRIPTION_COLUMNS, subscription_from_row

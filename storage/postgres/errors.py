@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 
 # By SQLSTATE (exact code first, then its two-character class): what it means for the user.
 _CODES: dict[str, str] = {

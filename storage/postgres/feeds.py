@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from bot.news.errors import DuplicateFeed, FeedNotFound
-from bot.news.models import ALL_SHARDS, Feed, FeedStatus, NewFeed, Shards, utc
+from bot.news.model.errors import DuplicateFeed, FeedNotFound
+from bot.news.model.vocabulary import ALL_SHARDS, Feed, FeedStatus, NewFeed, Shards, utc
 from storage.postgres.pool import Pool, read, read_one, read_value, transaction
 from storage.postgres.shards import on_shards
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.news.models import FollowKind, FollowRole, utc
+from bot.news.model.vocabulary import FollowKind, FollowRole, utc
 from storage.postgres.pool import Pool, read, read_one, transaction
 
 _COLUMNS = "guild_id, kind, subject, role_id"

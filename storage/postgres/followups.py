@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.news.models import ALL_SHARDS, EditState, OutboxEntry, PublishState, Shards, utc
+from bot.news.model.vocabulary import ALL_SHARDS, EditState, OutboxEntry, PublishState, Shards, utc
 from storage.postgres.item_rows import item_companies
 from storage.postgres.outbox import ENTRY_COLUMNS, entry_from_row
 from storage.postgres.pool import Pool, read, read_value, transaction

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.news.models import DigestEntry, DigestState, Item, OutboxEntry, OutboxState
+from bot.news.model.vocabulary import DigestEntry, DigestState, Item, OutboxEntry, OutboxState
 from storage.postgres.item_rows import ITEM_COLUMNS, item_companies, item_from_row, item_topics
 from storage.postgres.pool import Pool, read
 from storage.postgres.subscriptions import SUBSCRIPTION_COLUMNS, subscription_from_row

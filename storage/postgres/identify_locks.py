@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 from storage.postgres.connect import CONNECT_TIMEOUT
 from storage.postgres.errors import safe_location, storage_error, url_password
 

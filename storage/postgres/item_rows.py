@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from bot.news.models import Company, Item
+from bot.news.model.vocabulary import Company, Item
 from storage.postgres.pool import Pool, read
 
 ITEM_COLUMNS = """

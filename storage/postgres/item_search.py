@@ -35,8 +35,8 @@ from typing import Any
 
 import asyncpg
 
-from bot.news.errors import InvalidQuery
-from bot.news.models import ItemPage, SearchQuery, SearchRequest, utc
+from bot.news.model.errors import InvalidQuery
+from bot.news.model.vocabulary import ItemPage, SearchQuery, SearchRequest, utc
 from storage.postgres.item_rows import ITEM_COLUMNS
 from storage.postgres.items_page import page, scope
 from storage.postgres.pool import Pool, read, read_one, transaction

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     Company,
     FeedPollResult,
     ItemPage,

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.news.models import Item, ItemPage
+from bot.news.model.vocabulary import Item, ItemPage
 from storage.postgres.item_rows import item_companies, item_from_row, item_topics
 from storage.postgres.pool import Pool, read
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.news.errors import LeaseLost
-from bot.news.models import Feed, utc
+from bot.news.model.errors import LeaseLost
+from bot.news.model.vocabulary import Feed, utc
 from storage.postgres.feeds import FEED_COLUMNS, feed_from_row
 from storage.postgres.pool import Connection, Pool, transaction
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 from storage.postgres.pool import Pool, transaction
 
 MIGRATION_LOCK = 0x53686F7077697265

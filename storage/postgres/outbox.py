@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     ALL_SHARDS,
     Company,
     MessageStyle,

@@ -25,14 +25,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.news.models import SearchQuery, SearchTerm
+from bot.news.model.vocabulary import SearchQuery, SearchTerm
 from storage.fts import term_text
 from storage.search_tokenizer import TOKENIZE as TOKENIZE  # the index's; tests check they agree
 from storage.search_tokenizer import fold, tokenize_option
 
 MAX_LEXEME_CHARS = 500
 """A longer token is cut: PostgreSQL refuses a lexeme over 2,046 bytes, and no typed term is
-anywhere near this long (``bot.news.query`` cuts a phrase at 200 characters)."""
+anywhere near this long (``bot.news.rules.search_query`` cuts a phrase at 200 characters)."""
 
 MAX_POSITION = 16_383
 """PostgreSQL's largest lexeme position; later words share it (only phrases notice)."""

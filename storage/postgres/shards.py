@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from bot.news.models import Shards
+from bot.news.model.vocabulary import Shards
 
 
 def on_shards(shards: Shards, first: int, column: str = "s.guild_id") -> tuple[str, list[object]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.news.models import Company, StoryRecord, utc
+from bot.news.model.vocabulary import Company, StoryRecord, utc
 from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
 from storage.postgres.item_rows import item_companies, item_topics
 from storage.postgres.pool import Pool, read, read_one, read_value, transaction

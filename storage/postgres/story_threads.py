@@ -12,7 +12,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.news.models import OutboxEntry, StoryThread, utc
+from bot.news.model.vocabulary import OutboxEntry, StoryThread, utc
 from storage.postgres.outbox import MARK_SENT
 from storage.postgres.pool import Pool, read, read_one, transaction
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import asyncpg
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     MessageStyle,
     NewSubscription,
     PostFormat,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.news.models import LatestRequest, PlannedPost
+from bot.news.model.vocabulary import LatestRequest, PlannedPost
 from storage import Database, open_storage
 from tests.cli.test_cli_failures import one_clear_line, run
 from tests.storage.conftest import add_feed, add_subscription, draft, fresh_postgres_url, poll

@@ -27,10 +27,10 @@ READ_PATH_FORBIDDEN = (
     "feedparser",
     "multiprocessing",
     "concurrent.futures.process",
-    "bot.news.fetch",
-    "bot.news.parse",
-    "bot.news.parsing_pool",
-    "bot.news.prose",
+    "bot.news.adapters.http_fetcher",
+    "bot.news.adapters.feed_parse",
+    "bot.news.adapters.parsing_pool",
+    "bot.news.adapters.llm_prose",
     "bot.charts",
     "bot.runner",
     "bot.client",
@@ -41,17 +41,21 @@ READ_PATH_FORBIDDEN = (
     "aiosqlite",
     "ssl",
     "asyncpg",
-    "bot.news.service",
-    "bot.news.updater",
-    "bot.news.delivery",
-    "bot.news.digests",
-    "bot.news.subscriptions",
+    "bot.news.services.news",
+    "bot.news.services.feed_updater",
+    "bot.news.services.delivery",
+    "bot.news.services.digests",
+    "bot.news.services.subscriptions",
     "bot.news.services.story_assigner",
     "bot.news.stories.clusterer",
     "bot.news.stories.features",
 )
 # Without --company or --topic, not even the names of companies and topics.
-UNFILTERED_READ_FORBIDDEN = ("bot.news.tag", "bot.news.companies", "bot.news.topics")
+UNFILTERED_READ_FORBIDDEN = (
+    "bot.news.tagging.company_tagger",
+    "bot.news.tagging.companies",
+    "bot.news.tagging.topics",
+)
 # A poll where no feed changed fetches (aiohttp) but parses and tags nothing.
 UNCHANGED_POLL_FORBIDDEN = (
     "discord",
@@ -60,8 +64,8 @@ UNCHANGED_POLL_FORBIDDEN = (
     "feedparser",
     "multiprocessing",
     "concurrent.futures.process",
-    "bot.news.parse",
-    "bot.news.parsing_pool",
+    "bot.news.adapters.feed_parse",
+    "bot.news.adapters.parsing_pool",
 )
 
 # Runs the CLI in this interpreter, then prints one JSON line about what it loaded.
@@ -70,8 +74,8 @@ import json, sys
 from bot.cli import main
 code = main(sys.argv[1:])
 modules = sorted(sys.modules)  # before the probe imports the taggers to look at them
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 report = {
     "code": code,
     "modules": modules,
@@ -127,7 +131,7 @@ async def _stored_feed(db: Path, server: FeedServer) -> None:
     first = await probe("poll", db=db)
     # Parsing and tagging happen in the parser workers: this process compiles no table.
     assert not first["companies_compiled"] and not first["topics_compiled"]
-    assert loaded(first, ("bot.news.parsing_pool",)) == ["bot.news.parsing_pool"]
+    assert loaded(first, ("bot.news.adapters.parsing_pool",)) == ["bot.news.adapters.parsing_pool"]
 
 
 async def test_latest_and_search_load_nothing_heavy_and_compile_no_tag_table(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import Shards
+from bot.news.model.vocabulary import Shards
 from bot.news.ports import Coordination
 from storage import open_storage
 from storage.coordination import open_coordination

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.news.parent_watch import alive
+from bot.news.adapters.parent_watch import alive
 from storage import Database
 from tests.cli.test_cli_end_to_end import SHEIN, TEMU
 from tests.fakes.environment import clean_environ

@@ -35,7 +35,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot.app import Newsroom, open_newsroom
 from bot.client import ShopwireBot
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     Feed,
     FeedPollResult,
     FeedStatus,

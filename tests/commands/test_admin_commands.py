@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import FeedPollResult, FeedStatus, PlannedPost, TaggedDraft
+from bot.news.model.vocabulary import FeedPollResult, FeedStatus, PlannedPost, TaggedDraft
 from tests.commands.conftest import App, World, draft, start_shopwire
 
 

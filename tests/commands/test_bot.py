@@ -15,7 +15,7 @@ import pytest
 from discord import app_commands
 
 from bot.client import ShopwireBot
-from bot.news.errors import InvalidQuery, UserError
+from bot.news.model.errors import InvalidQuery, UserError
 from commands.checks import holds_role, role_label
 from commands.errors import NotNewsAdmin, ShopwireTree, user_message
 from commands.help import help_embed

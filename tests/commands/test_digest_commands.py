@@ -13,15 +13,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.news.delivery import DeliveryOptions, DeliverySender
-from bot.news.digests import next_digest_at
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     FeedPollResult,
     FeedStatus,
     PlannedPost,
     SubscriptionMode,
     TaggedDraft,
 )
+from bot.news.services.delivery import DeliveryOptions, DeliverySender
+from bot.news.services.digests import next_digest_at
 from bot.publisher import DiscordPublisher
 from tests.commands.conftest import App, draft
 

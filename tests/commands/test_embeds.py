@@ -24,8 +24,8 @@ from bot.embeds import (
     roundup_embed,
     safe_url,
 )
-from bot.news.models import Company, Item, StoryRecord
-from bot.news.summary import NewsSummary, RankedStory
+from bot.news.model.vocabulary import Company, Item, StoryRecord
+from bot.news.rules.summary_ranking import NewsSummary, RankedStory
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 MENTIONS = ["@everyone", "@here", "<@123>", "<@!123>", "<@&456>"]
@@ -294,7 +294,7 @@ BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c
 def _hostile_items() -> list[Item]:
     # One as a feed delivers it today (cleaned by the parser at ingest), one as a row stored
     # before that cleaning existed.
-    from bot.news.parse import parse_feed
+    from bot.news.adapters.feed_parse import parse_feed
 
     document = (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>F</title>'

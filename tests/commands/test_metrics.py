@@ -14,8 +14,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.metrics import MetricsServer, PrometheusMetrics
-from bot.news.clock import SystemClock
-from bot.news.models import SubscriptionFilter, UpdateStatus
+from bot.news.adapters.system_clock import SystemClock
+from bot.news.model.vocabulary import SubscriptionFilter, UpdateStatus
 from bot.publisher import DiscordPublisher
 from tests.ceiling import CEILING
 from tests.commands.conftest import App, World, start_shopwire

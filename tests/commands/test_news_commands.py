@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.news.models import FeedPollResult, FeedStatus, TaggedDraft
+from bot.news.model.vocabulary import FeedPollResult, FeedStatus, TaggedDraft
 from commands.news import NewsCog
 from tests.commands.conftest import PRIVATE_TITLE, App, draft
 from tests.fakediscord.records import RecordedMessage

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.news.models import MessageStyle, PostFormat
+from bot.news.model.vocabulary import MessageStyle, PostFormat
 from tests.commands.conftest import App
 from tests.fakediscord import Overwrite, Perm, Role
 from tests.fakediscord.permissions import DEFAULT_BOT

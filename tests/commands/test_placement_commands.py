@@ -3,7 +3,7 @@ dispatch; ``/subscriptions list`` shows where posts go and what waits to be publ
 
 from __future__ import annotations
 
-from bot.news.models import PostLayout
+from bot.news.model.vocabulary import PostLayout
 from tests.commands.conftest import App
 from tests.fakediscord import Perm
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.news.digests import DigestPost
-from bot.news.models import DEFAULT_POST_FORMAT, MessageStyle, PostFormat, StoryRecord
-from bot.news.summary import NewsSummary, RankedStory
+from bot.news.model.vocabulary import DEFAULT_POST_FORMAT, MessageStyle, PostFormat, StoryRecord
+from bot.news.rules.summary_ranking import NewsSummary, RankedStory
+from bot.news.services.digests import DigestPost
 from bot.post_styles import (
     SUPPRESS_EMBEDS,
     allowed_mentions,

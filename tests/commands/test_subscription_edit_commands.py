@@ -4,7 +4,7 @@ and only this server's subscriptions."""
 
 from __future__ import annotations
 
-from bot.news.models import MessageStyle, PostFormat, PostLayout
+from bot.news.model.vocabulary import MessageStyle, PostFormat, PostLayout
 from tests.commands.conftest import App
 from tests.commands.test_pings_commands import role_known
 

@@ -13,9 +13,9 @@ from typing import Any
 import discord
 
 from bot.embeds import DESCRIPTION_LIMIT, MESSAGE_TOTAL_LIMIT, TITLE_LIMIT, summary_embed
-from bot.news.models import Company, FeedPollResult, FeedStatus, StoryRecord, TaggedDraft
+from bot.news.model.vocabulary import Company, FeedPollResult, FeedStatus, StoryRecord, TaggedDraft
+from bot.news.rules.summary_ranking import NewsSummary, RankedStory
 from bot.news.services.story_assigner import StoryAssigner
-from bot.news.summary import NewsSummary, RankedStory
 from tests.commands.conftest import PRIVATE_TITLE, App, draft
 from tests.fakediscord.records import RecordedMessage
 

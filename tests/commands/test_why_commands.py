@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.embeds import DESCRIPTION_LIMIT, MESSAGE_TOTAL_LIMIT
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     Company,
     DigestEntry,
     DigestState,

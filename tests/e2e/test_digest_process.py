@@ -26,7 +26,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.news.models import (
+from bot.news.adapters.feed_parse import parse_feed
+from bot.news.model.vocabulary import (
     DigestEntry,
     DigestState,
     FeedPollResult,
@@ -40,8 +41,7 @@ from bot.news.models import (
     SubscriptionMode,
     TaggedDraft,
 )
-from bot.news.parse import parse_feed
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from storage.db import Database
 from tests.e2e.test_bot_process import WAIT, BotProcess, text_of
 from tests.fakediscord import Channel, FakeDiscord, Guild, RecordedMessage

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import open_newsroom
-from bot.news.models import SubscriptionMode
+from bot.news.model.vocabulary import SubscriptionMode
 from bot.settings import load_settings
 from tests.ceiling import CEILING
 from tests.e2e.test_bot_process import BotProcess

@@ -24,7 +24,7 @@ import asyncpg
 import pytest
 
 from bot.app import open_newsroom
-from bot.news.models import SubscriptionFilter
+from bot.news.model.vocabulary import SubscriptionFilter
 from bot.settings import Settings
 from tests.ceiling import CEILING
 from tests.e2e.test_bot_process import text_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import signal
 
-from bot.news.parent_watch import alive
+from bot.news.adapters.parent_watch import alive
 from tests.cli.test_cli_signals import descendants
 from tests.e2e.test_bot_process import World, world  # noqa: F401 (the fixture)
 

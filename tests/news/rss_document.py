@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.news.models import ParsedFeed
-from bot.news.parse import parse_feed
+from bot.news.adapters.feed_parse import parse_feed
+from bot.news.model.vocabulary import ParsedFeed
 
 FEED_URL = "https://a.example/feed.xml"
 NOW = datetime(2026, 12, 7, tzinfo=UTC)

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.news.stories import StoryItem
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 
 EVAL_PATH = Path(__file__).resolve().parents[1] / "data" / "stories_eval.jsonl"
 EVAL_SEED = 20250602

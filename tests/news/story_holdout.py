@@ -111,7 +111,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.news.stories import StoryItem
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from tests.news.story_corpus import LabelledItem
 
 HOLDOUT_DIR = Path(__file__).resolve().parents[1] / "data" / "stories_holdout"

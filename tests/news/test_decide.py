@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.news.decide import decide
-from bot.news.models import ItemDraft
+from bot.news.model.vocabulary import ItemDraft
+from bot.news.rules.item_changes import decide
 
 
 def _draft(key: str, content: str) -> ItemDraft:

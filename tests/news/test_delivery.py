@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.delivery import DeliveryOptions, DeliverySender, post_nonce, roundup_nonce
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     FeedPollResult,
     FeedStatus,
@@ -30,6 +29,7 @@ from bot.news.models import (
     SubscriptionFilter,
     TaggedDraft,
 )
+from bot.news.services.delivery import DeliveryOptions, DeliverySender, post_nonce, roundup_nonce
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 

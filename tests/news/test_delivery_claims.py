@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.delivery import DeliveryOptions, DeliverySender
+from bot.news.services.delivery import DeliveryOptions, DeliverySender
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.news.test_delivery import RecordingPublisher, queue, subscribe

@@ -13,17 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.digests import (
-    DigestPost,
-    DigestScheduler,
-    digest_nonce,
-    latest_period,
-    next_digest_at,
-    resolve_timezone,
-    utc_offset_text,
-)
-from bot.news.errors import StorageError, UserError
-from bot.news.models import (
+from bot.news.model.errors import StorageError, UserError
+from bot.news.model.vocabulary import (
     Feed,
     LatestRequest,
     MessageStyle,
@@ -36,9 +27,18 @@ from bot.news.models import (
     SubscriptionMode,
     TaggedDraft,
 )
+from bot.news.services.digests import (
+    DigestPost,
+    DigestScheduler,
+    digest_nonce,
+    latest_period,
+    next_digest_at,
+    resolve_timezone,
+    utc_offset_text,
+)
 from bot.news.services.summaries import SummaryService
 from bot.news.stories import StorySummary
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from storage import Database
 from tests.fakes.clock import FakeClock
 from tests.storage.conftest import add_feed, draft, poll

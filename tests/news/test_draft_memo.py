@@ -1,12 +1,12 @@
 """A parser worker's memo of each feed's last parse: reused drafts are the drafts a fresh parse
-makes (``bot.news.draft_memo``, ``parse_feed(memo=...)``)."""
+makes (``bot.news.adapters.draft_memo``, ``parse_feed(memo=...)``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.news.draft_memo import DraftMemo
-from bot.news.parse import parse_feed
+from bot.news.adapters.draft_memo import DraftMemo
+from bot.news.adapters.feed_parse import parse_feed
 
 URL = "https://example.com/feed.xml"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

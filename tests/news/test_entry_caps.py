@@ -9,7 +9,7 @@ import pytest
 
 from bot.news.adapters import fast_feed
 from bot.news.adapters.entry_caps import CAPPED_KINDS, MAX_REPEATS
-from bot.news.models import ParsedFeed
+from bot.news.model.vocabulary import ParsedFeed
 from tests.ceiling import returns_within
 from tests.news.rss_document import parse_rss
 

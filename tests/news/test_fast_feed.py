@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from benchmarks.corpus import Corpus
 from bot.news.adapters.fast_feed import parse_fast
-from bot.news.models import ParsedFeed
-from bot.news.parse import FeedParseError, _response_headers, parse_feed
+from bot.news.adapters.feed_parse import FeedParseError, _response_headers, parse_feed
+from bot.news.model.vocabulary import ParsedFeed
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "feeds"

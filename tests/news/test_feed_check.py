@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot.news.errors import FeedCheckFailed, UnsafeURL
-from bot.news.models import FetchOutcome, FetchResult, ParsedFeed
-from bot.news.service import NewsService
+from bot.news.model.errors import FeedCheckFailed, UnsafeURL
+from bot.news.model.vocabulary import FetchOutcome, FetchResult, ParsedFeed
 from bot.news.services.feed_check import FeedChecker
-from bot.news.tag import Tagger
+from bot.news.services.news import NewsService
+from bot.news.tagging.company_tagger import Tagger
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.news.parse import parse_feed
+from bot.news.adapters.feed_parse import parse_feed
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 TEN_AM = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)

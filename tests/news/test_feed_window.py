@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-import bot.news.parse as parse_module
+import bot.news.adapters.feed_parse as parse_module
+from bot.news.adapters.feed_parse import parse_feed
 from bot.news.adapters.feed_window import cut_to_ends
-from bot.news.models import ParsedFeed
-from bot.news.parse import parse_feed
+from bot.news.model.vocabulary import ParsedFeed
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 START = datetime(2026, 11, 1, tzinfo=UTC)

@@ -25,15 +25,15 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestServer
 
-from bot.news.fetch import (
+from bot.news.adapters.http_fetcher import (
     FetchConfig,
     HttpFetcher,
     default_user_agent,
     parse_retry_after,
 )
-from bot.news.models import FetchOutcome, FetchResult
+from bot.news.adapters.url_safety import IPAddress
+from bot.news.model.vocabulary import FetchOutcome, FetchResult
 from bot.news.ports import Fetcher
-from bot.news.urlsafety import IPAddress
 from tests.ceiling import CEILING
 from tests.fakes.clock import FakeClock
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.news.adapters.parse_job import parse_and_tag
-from bot.news.models import (
+from bot.news.adapters.parsing_pool import PoolParser
+from bot.news.model.vocabulary import (
     ItemTags,
     LatestRequest,
     NewFeed,
@@ -19,10 +20,9 @@ from bot.news.models import (
     ParsedFeed,
     SubscriptionFilter,
 )
-from bot.news.parsing_pool import PoolParser
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
-from bot.news.updater import FeedUpdater, UpdaterOptions
+from bot.news.services.feed_updater import FeedUpdater, UpdaterOptions
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss

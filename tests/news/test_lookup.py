@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.news.errors import UserError
-from bot.news.lookup import resolve_or_explain
+from bot.news.model.errors import UserError
+from bot.news.rules.name_lookup import resolve_or_explain
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
-"""Subscription matching with topic filters (bot/news/matching.py)."""
+"""Subscription matching with topic filters (bot/news/rules/subscription_matching.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.news.matching import recipients, wants
-from bot.news.models import Subscription, SubscriptionFilter, SubscriptionMode
+from bot.news.model.vocabulary import Subscription, SubscriptionFilter, SubscriptionMode
+from bot.news.rules.subscription_matching import recipients, wants
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.news.errors import UserError
-from bot.news.models import Feed
-from bot.news.opml import parse_opml, render_opml
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import Feed
+from bot.news.rules.opml import parse_opml, render_opml
 
 NESTED = b"""<?xml version="1.0"?>
 <opml version="2.0"><head><title>Seller news</title></head><body>

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import bot.news.parse as parse_module
-from bot.news.models import ItemDraft, ParsedFeed
-from bot.news.parse import MAX_SUMMARY_CHARS, FeedParseError, parse_feed
-from bot.news.text import ELLIPSIS, canonical_link
+import bot.news.adapters.feed_parse as parse_module
+from bot.news.adapters.feed_parse import MAX_SUMMARY_CHARS, FeedParseError, parse_feed
+from bot.news.model.vocabulary import ItemDraft, ParsedFeed
+from bot.news.rules.plain_text import ELLIPSIS, canonical_link
 from tests.ceiling import returns_within
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.news.parse import parse_feed
+from bot.news.adapters.feed_parse import parse_feed
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
 TITLE = "Zoë — ü"

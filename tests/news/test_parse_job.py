@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.news.adapters.feed_parse import parse_feed
 from bot.news.adapters.parse_job import parse_and_tag
-from bot.news.models import ItemTags, LatestRequest, NewFeed, ParsedFeed
-from bot.news.parse import parse_feed
-from bot.news.parsing_pool import PoolParser
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
-from bot.news.updater import FeedUpdater, UpdaterOptions
+from bot.news.adapters.parsing_pool import PoolParser
+from bot.news.model.vocabulary import ItemTags, LatestRequest, NewFeed, ParsedFeed
+from bot.news.services.feed_updater import FeedUpdater, UpdaterOptions
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss

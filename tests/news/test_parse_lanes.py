@@ -7,8 +7,8 @@ import threading
 import time
 from concurrent.futures import Future
 
-from bot.news import parsing_pool
-from bot.news.parsing_pool import _Job, _JobQueue, _lane
+from bot.news.adapters import parsing_pool
+from bot.news.adapters.parsing_pool import _Job, _JobQueue, _lane
 
 
 def job(name: str) -> _Job:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.news import parsing_pool
-from bot.news.parent_watch import alive
-from bot.news.parse import FeedParseError, parse_feed
-from bot.news.parsing_pool import PoolParser, _WorkerPool, default_workers
+from bot.news.adapters import parsing_pool
+from bot.news.adapters.feed_parse import FeedParseError, parse_feed
+from bot.news.adapters.parent_watch import alive
+from bot.news.adapters.parsing_pool import PoolParser, _WorkerPool, default_workers
 from tests.fakes.clock import FakeClock
 from tests.fakes.hostile import nested_tags
 
@@ -291,7 +291,7 @@ def test_constructor_validates_and_starts_nothing(clock: FakeClock) -> None:
 
 def test_importing_starts_no_process() -> None:
     code = (
-        "import multiprocessing, threading, bot.news.parsing_pool;"
+        "import multiprocessing, threading, bot.news.adapters.parsing_pool;"
         "print(len(multiprocessing.active_children()), threading.active_count())"
     )
     out = subprocess.run(
@@ -323,8 +323,8 @@ async def test_spawn_start_method_works_too(
 
 _OWNER_SCRIPT = """
 import asyncio, multiprocessing.forkserver as fs, sys, time
-from bot.news.clock import SystemClock
-from bot.news.parsing_pool import PoolParser
+from bot.news.adapters.system_clock import SystemClock
+from bot.news.adapters.parsing_pool import PoolParser
 
 async def main():
     parser = PoolParser(SystemClock(), workers=2)

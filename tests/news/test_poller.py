@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     Feed,
     FetchResult,
     LatestRequest,
@@ -21,11 +21,11 @@ from bot.news.models import (
     UpdateReport,
     UpdateStatus,
 )
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
+from bot.news.services.feed_updater import FeedUpdater
 from bot.news.services.poller import FeedPoller, PollerOptions
 from bot.news.services.stage import Stage
-from bot.news.tag import Tagger
-from bot.news.updater import FeedUpdater
+from bot.news.tagging.company_tagger import Tagger
 from storage.db import Database
 from tests.ceiling import CEILING
 from tests.fakes.clock import FakeClock
@@ -357,7 +357,7 @@ async def test_polling_never_waits_for_story_assignment(
 async def test_the_cli_poll_still_runs_story_assignment_after_the_round(
     db: Database, clock: FakeClock, changes: Changes
 ) -> None:
-    from bot.news.service import NewsService
+    from bot.news.services.news import NewsService
 
     fetcher = GatedFetcher(changes)
     await db.feeds.add(NewFeed(QUICK, "Quick"), clock.now())

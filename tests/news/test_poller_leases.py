@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import NewFeed, UpdateStatus
+from bot.news.model.vocabulary import NewFeed, UpdateStatus
 from bot.news.services.poller import FeedLeasing, FeedPoller, PollerOptions
 from storage.db import Database
 from tests.ceiling import CEILING

@@ -17,9 +17,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.news.models import Company, FeedPollResult, FeedStatus, NewFeed, StoryRecord, TaggedDraft
-from bot.news.ports import Storage
-from bot.news.prose import (
+from bot.news.adapters.llm_prose import (
     Evidence,
     LineRejected,
     ProseConfig,
@@ -28,11 +26,20 @@ from bot.news.prose import (
     parse_lines,
     verify_line,
 )
+from bot.news.model.vocabulary import (
+    Company,
+    FeedPollResult,
+    FeedStatus,
+    NewFeed,
+    StoryRecord,
+    TaggedDraft,
+)
+from bot.news.ports import Storage
+from bot.news.rules.summary_ranking import NewsSummary, RankedStory
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.services.summaries import SummaryService
 from bot.news.stories import StoryItem
-from bot.news.summary import NewsSummary, RankedStory
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from storage import Database
 from tests.ceiling import CEILING
 from tests.fakes.clock import FakeClock

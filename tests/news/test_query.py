@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.news.errors import InvalidQuery
-from bot.news.models import AnyOf, SearchQuery, SearchTerm
-from bot.news.query import (
+from bot.news.model.errors import InvalidQuery
+from bot.news.model.vocabulary import AnyOf, SearchQuery, SearchTerm
+from bot.news.rules.search_query import (
     BARE_STAR_MESSAGE,
     EMPTY_MESSAGE,
     MAX_TERM_CHARS,

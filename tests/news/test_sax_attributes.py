@@ -49,7 +49,7 @@ def test_only_feedparser_reads_through_the_indexed_reader() -> None:
 
     import feedparser.api
 
-    import bot.news.parse  # noqa: F401  (installs it)
+    import bot.news.adapters.feed_parse  # noqa: F401  (installs it)
     from bot.news.adapters.sax_attributes import IndexedExpatParser
 
     # Before: xml.sax.expatreader.AttributesNSImpl was replaced for the whole process.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from bot.news.models import Feed
-from bot.news.schedule import PollPolicy
+from bot.news.model.vocabulary import Feed
+from bot.news.rules.poll_policy import PollPolicy
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 POLICY = PollPolicy(interval=timedelta(minutes=15), max_backoff=timedelta(hours=24))

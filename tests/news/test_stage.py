@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import DEFAULT_POST_FORMAT, Item, PostFormat, PostResult
+from bot.news.model.vocabulary import DEFAULT_POST_FORMAT, Item, PostFormat, PostResult
 from bot.news.services.stage import Stage, describe
 from storage.db import Database
 from tests.ceiling import CEILING

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.errors import StorageError
-from bot.news.models import NewFeed
+from bot.news.model.errors import StorageError
+from bot.news.model.vocabulary import NewFeed
 from bot.news.services.stage import CrashLog, Stage
 from storage.db import Database
 from tests.ceiling import CEILING

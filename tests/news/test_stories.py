@@ -24,7 +24,7 @@ from bot.news.stories import (
     StorySummary,
     summarize_story,
 )
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from tests.news import story_corpus, story_holdout
 from tests.news.story_corpus import LabelledItem
 

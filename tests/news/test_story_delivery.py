@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.delivery import DeliveryOptions, DeliverySender
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     FeedPollResult,
     FeedStatus,
@@ -29,6 +28,7 @@ from bot.news.models import (
     SubscriptionFilter,
     TaggedDraft,
 )
+from bot.news.services.delivery import DeliveryOptions, DeliverySender
 from bot.news.services.followups import FollowUpSender
 from bot.news.services.story_posts import StoryPoster
 from storage.db import Database

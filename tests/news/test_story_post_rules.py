@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.news.models import Company, Item
+from bot.news.model.vocabulary import Company, Item
 from bot.news.rules.story_posts import MAX_FORUM_TAGS, forum_tags, source_note, story_title
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

@@ -16,9 +16,9 @@ from unittest.mock import patch
 
 import pytest
 
+from bot.news.adapters.parent_watch import alive
 from bot.news.adapters.story_worker import ProcessPlacer
-from bot.news.models import Feed
-from bot.news.parent_watch import alive
+from bot.news.model.vocabulary import Feed
 from bot.news.services.story_assigner import SAVE_EVERY, StoryAssigner
 from bot.news.services.story_placing import InlinePlacer, Placement, Placer
 from bot.news.stories import PreparedItem, StoryClusterer, StoryConfig, StoryItem, snapshot

@@ -9,8 +9,8 @@ import signal
 import pytest
 
 from bot.news.adapters import text_reader
+from bot.news.adapters.parent_watch import alive
 from bot.news.adapters.text_reader import SPLIT_FROM, TextReader
-from bot.news.parent_watch import alive
 from bot.news.stories.features import Featurizer
 from bot.news.stories.model import StoryConfig
 from tests.news import story_corpus

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.news.adapters.parent_watch import alive
 from bot.news.adapters.story_worker import ProcessPlacer, StoryWorkerError
 from bot.news.adapters.text_reader import SPLIT_FROM
-from bot.news.parent_watch import alive
 from bot.news.services.story_placing import InlinePlacer, Placement, Placer
 from bot.news.stories.model import StoryConfig
 from tests.news import story_corpus
@@ -119,7 +119,7 @@ def test_the_worker_ends_when_its_owner_is_killed() -> None:
 async def test_the_assigner_rebuilds_in_a_new_worker_after_one_dies(tmp_path: Path) -> None:
     from datetime import timedelta
 
-    from bot.news.models import TaggedDraft
+    from bot.news.model.vocabulary import TaggedDraft
     from bot.news.services.story_assigner import StoryAssigner
     from storage import Database
     from tests.storage.conftest import T0, add_feed, draft, poll

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.news.errors import UserError
-from bot.news.models import Company, StoryRecord
-from bot.news.summary import fill_days, period_window, rank_stories, rising_terms
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import Company, StoryRecord
+from bot.news.rules.summary_ranking import fill_days, period_window, rank_stories, rising_terms
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 TEMU = Company("temu", "Temu")

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.news.companies import FAMILIES, Alias, Family, Guard, Kind
-from bot.news.models import Company, ItemDraft
-from bot.news.tag import Tagger
+from bot.news.model.vocabulary import Company, ItemDraft
+from bot.news.tagging.companies import FAMILIES, Alias, Family, Guard, Kind
+from bot.news.tagging.company_tagger import Tagger
 
 EVAL_PATH = Path(__file__).resolve().parents[1] / "data" / "tagging_eval.jsonl"
 

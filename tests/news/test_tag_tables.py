@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.tag import Tagger
-from bot.news.topics import RULES, STRONG, Cue, Topic, TopicRules, TopicTagger
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import RULES, STRONG, Cue, Topic, TopicRules, TopicTagger
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.news import text
-from bot.news.text import (
+from bot.news.rules import plain_text as text
+from bot.news.rules.plain_text import (
     ELLIPSIS,
     MARKDOWN_SCAN,
     canonical_link,

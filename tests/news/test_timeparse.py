@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.news.errors import UserError
-from bot.news.timeparse import parse_since
+from bot.news.model.errors import UserError
+from bot.news.rules.timeparse import parse_since
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import (
+from bot.news.adapters.feed_parse import parse_feed
+from bot.news.adapters.parsing_pool import PoolParser
+from bot.news.model.vocabulary import (
     FeedStatus,
     FetchOutcome,
     FetchResult,
@@ -18,12 +20,10 @@ from bot.news.models import (
     ParsedFeed,
     UpdateStatus,
 )
-from bot.news.parse import parse_feed
-from bot.news.parsing_pool import PoolParser
 from bot.news.ports import Fetcher, Parser
-from bot.news.schedule import PollPolicy
-from bot.news.tag import Tagger
-from bot.news.updater import FeedUpdater, UpdaterOptions, document_hash
+from bot.news.rules.poll_policy import PollPolicy
+from bot.news.services.feed_updater import FeedUpdater, UpdaterOptions, document_hash
+from bot.news.tagging.company_tagger import Tagger
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss
@@ -256,7 +256,7 @@ async def test_untrusted_feeds_are_fetched_without_private_access(
 
 async def test_a_feed_added_without_a_name_takes_its_title(db: Database, clock: FakeClock) -> None:
     fetcher = ScriptedFetcher()
-    from bot.news.feednames import default_feed_name
+    from bot.news.rules.feed_names import default_feed_name
 
     unnamed = await db.feeds.add(NewFeed(URL, default_feed_name(URL)), clock.now())
     named_url = "https://named.example/feed"
@@ -273,7 +273,7 @@ async def test_a_feed_added_without_a_name_takes_its_title(db: Database, clock: 
 async def test_a_feed_title_with_bidi_controls_names_the_feed_without_them(
     db: Database, clock: FakeClock
 ) -> None:
-    from bot.news.feednames import clean_feed_name, default_feed_name
+    from bot.news.rules.feed_names import clean_feed_name, default_feed_name
 
     unnamed = await db.feeds.add(NewFeed(URL, default_feed_name(URL)), clock.now())
     fetcher = ScriptedFetcher()

@@ -9,14 +9,14 @@ from collections.abc import Iterable
 
 import pytest
 
-from bot.news.errors import UnsafeURL, UserError
-from bot.news.urlsafety import (
+from bot.news.adapters.url_safety import (
     display_address,
     ensure_public_url,
     is_public_address,
     non_public_reason,
     normalize_feed_url,
 )
+from bot.news.model.errors import UnsafeURL, UserError
 
 # --- the address policy ------------------------------------------------------------------
 

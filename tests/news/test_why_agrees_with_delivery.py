@@ -13,10 +13,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.news.delivery import DeliveryOptions, DeliverySender
-from bot.news.digests import next_digest_at, zone
-from bot.news.errors import UserError
-from bot.news.models import (
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import (
     NewFeed,
     NewSubscription,
     PostOutcome,
@@ -26,10 +24,12 @@ from bot.news.models import (
 )
 from bot.news.rules.explain import Outcome
 from bot.news.rules.planning import Skip
+from bot.news.services.delivery import DeliveryOptions, DeliverySender
+from bot.news.services.digests import next_digest_at, zone
+from bot.news.services.feed_updater import FeedUpdater, UpdaterOptions
 from bot.news.services.why import DeliveryExplainer, FoundBy
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
-from bot.news.updater import FeedUpdater, UpdaterOptions
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 from storage._sql import to_db_time
 from storage.db import Database
 from tests.fakes.clock import FakeClock

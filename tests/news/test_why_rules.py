@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     Company,
     DigestEntry,
     DigestState,

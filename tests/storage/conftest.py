@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     Feed,
     FeedPollResult,
     FeedStatus,

@@ -9,9 +9,16 @@ import pytest
 
 import storage.items
 import storage.postgres.item_search
-from bot.news.models import Feed, Item, ItemPage, LatestRequest, SearchRequest, TaggedDraft
+from bot.news.model.vocabulary import (
+    Feed,
+    Item,
+    ItemPage,
+    LatestRequest,
+    SearchRequest,
+    TaggedDraft,
+)
 from bot.news.ports import Storage
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from bot.news.stories import StorySummary
 from tests.storage.conftest import T0, add_feed, draft, poll
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.news.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
-from bot.news.models import Shards
+from bot.news.model.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
+from bot.news.model.vocabulary import Shards
 from bot.news.ports import Coordination, Storage
 from storage import open_storage
 from storage.coordination import open_coordination, refusal
@@ -399,7 +399,7 @@ async def test_taking_shards_gives_up_a_dead_holders_claims_on_their_subscriptio
 
 
 def _posts(subscription_id: int, *keys: str) -> tuple[object, ...]:
-    from bot.news.models import PlannedPost
+    from bot.news.model.vocabulary import PlannedPost
 
     return tuple(PlannedPost(subscription_id, key) for key in keys)
 

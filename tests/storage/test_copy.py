@@ -9,8 +9,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.news.errors import StorageError
-from bot.news.models import (
+from bot.news.model.errors import StorageError
+from bot.news.model.vocabulary import (
     DigestState,
     LatestRequest,
     NewFeed,
@@ -19,7 +19,7 @@ from bot.news.models import (
     SubscriptionMode,
 )
 from bot.news.ports import Storage
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from bot.news.stories import StoryMerge, StorySummary
 from storage import Database, open_storage
 from storage import copy as copy_module

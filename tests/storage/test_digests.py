@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import DigestState, SubscriptionMode
+from bot.news.model.vocabulary import DigestState, SubscriptionMode
 from bot.news.ports import DigestRepository, GuildSettingsRepository, Storage
 from storage import Database
 from storage._sql import to_db_time

@@ -4,7 +4,7 @@ server's shard, owed no more once given or when the feed is enabled again."""
 
 from __future__ import annotations
 
-from bot.news.models import FeedPollResult, FeedStatus, Shards
+from bot.news.model.vocabulary import FeedPollResult, FeedStatus, Shards
 from bot.news.ports import Storage
 from bot.news.services.feed_notices import FeedNotice, FeedNotices
 from tests.storage.conftest import T0, add_feed, add_subscription, poll

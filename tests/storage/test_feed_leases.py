@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.news.errors import LeaseLost
+from bot.news.model.errors import LeaseLost
 from bot.news.ports import Storage
 from storage import open_storage
 from tests.storage.conftest import T0, add_feed, draft, poll

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.news.errors import StorageError
-from bot.news.models import FeedStatus
+from bot.news.model.errors import StorageError
+from bot.news.model.vocabulary import FeedStatus
 from bot.news.ports import Storage
 from storage import Database
 from storage._sql import Connections

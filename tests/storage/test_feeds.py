@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.news.errors import DuplicateFeed, FeedNotFound
-from bot.news.models import FeedStatus, NewFeed
+from bot.news.model.errors import DuplicateFeed, FeedNotFound
+from bot.news.model.vocabulary import FeedStatus, NewFeed
 from bot.news.ports import Storage
 from tests.storage.conftest import T0, add_feed, draft, poll
 

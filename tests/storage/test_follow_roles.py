@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     FollowKind,
     FollowRole,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.news.models import OutboxState, PlannedPost, SubscriptionMode, TaggedDraft
+from bot.news.model.vocabulary import OutboxState, PlannedPost, SubscriptionMode, TaggedDraft
 from bot.news.ports import Storage
 from tests.storage.conftest import T0, add_feed, add_subscription, draft, poll
 

@@ -7,8 +7,8 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from bot.news.models import LatestRequest, SearchRequest, TaggedDraft
-from bot.news.query import parse_query
+from bot.news.model.vocabulary import LatestRequest, SearchRequest, TaggedDraft
+from bot.news.rules.search_query import parse_query
 from storage import Database
 from storage.item_inserts import COLUMNS, ROWS_PER_STATEMENT, insert_statements
 from tests.storage.conftest import T0, add_feed, draft, poll, tagged

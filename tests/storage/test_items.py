@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.news.models import Company, FeedStatus, Item, LatestRequest
+from bot.news.model.vocabulary import Company, FeedStatus, Item, LatestRequest
 from bot.news.ports import Storage
 from storage import Database
 from tests.storage.conftest import T0, add_feed, draft, poll, tagged

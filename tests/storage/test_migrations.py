@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import storage.migrations as migrations
-from bot.news.errors import StorageError
-from bot.news.models import (
+from bot.news.model.errors import StorageError
+from bot.news.model.vocabulary import (
     Company,
     Feed,
     ItemDraft,
@@ -28,7 +28,7 @@ from bot.news.ports import (
     OutboxRepository,
     SubscriptionRepository,
 )
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from bot.news.stories import summarize_story
 from storage import Database
 from storage._sql import to_db_time

@@ -11,8 +11,8 @@ import pytest
 
 import storage.migrations as migrations
 from bot.loopless import run_now
-from bot.news.errors import StorageError
-from bot.news.models import LatestRequest
+from bot.news.model.errors import StorageError
+from bot.news.model.vocabulary import LatestRequest
 from storage import Database, open_query_only, open_storage
 from storage.migrations import SCHEMA_VERSION
 from tests.storage.conftest import add_feed, draft, poll

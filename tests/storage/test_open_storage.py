@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 from bot.news.ports import Storage
 from storage import open_storage
 from storage.url import PostgresLocation, SqliteLocation, parse_db_url

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.news.delivery import DeliveryOptions, DeliverySender
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     Company,
     Feed,
@@ -25,6 +24,7 @@ from bot.news.models import (
     Subscription,
 )
 from bot.news.ports import Storage
+from bot.news.services.delivery import DeliveryOptions, DeliverySender
 from storage import Database, open_storage
 from storage._sql import Connections
 from tests.fakes.clock import FakeClock

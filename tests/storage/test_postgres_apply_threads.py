@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.news.models import FeedStatus
+from bot.news.model.vocabulary import FeedStatus
 from storage import open_storage
 from storage.postgres.search import vectors
 from tests.storage.conftest import T0, add_feed, draft, fresh_postgres_url, poll

@@ -9,7 +9,7 @@ import uuid
 import asyncpg
 import pytest
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 from storage import open_storage
 from storage.postgres import open_postgres
 from storage.postgres.pool import read

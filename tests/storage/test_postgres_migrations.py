@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 from storage import Database, open_storage
 from storage.postgres import migrations, open_postgres
 from storage.postgres.migrations import SCHEMA_VERSION, current_version, migrate

@@ -13,9 +13,9 @@ from contextlib import asynccontextmanager
 import asyncpg
 import pytest
 
-from bot.news.models import ItemDraft, SearchRequest, TaggedDraft
+from bot.news.model.vocabulary import ItemDraft, SearchRequest, TaggedDraft
 from bot.news.ports import Storage
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from storage.postgres import migrations, open_postgres
 from storage.postgres import search as postgres_text
 from storage.postgres.migrations import SCHEMA_VERSION, current_version, migrate

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 import storage.postgres.item_search as postgres_search
-from bot.news.models import SearchRequest
-from bot.news.query import parse_query
+from bot.news.model.vocabulary import SearchRequest
+from bot.news.rules.search_query import parse_query
 from storage.postgres import PostgresStorage, open_postgres
 from storage.postgres.search import BLOCK_BITS, BLOCKED_SEARCH, blocked_search
 from tests.storage.conftest import T0, add_feed, draft, fresh_postgres_url, poll, tagged

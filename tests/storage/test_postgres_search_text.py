@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.news.errors import InvalidQuery
-from bot.news.models import AnyOf, SearchQuery, SearchTerm
-from bot.news.query import parse_query
+from bot.news.model.errors import InvalidQuery
+from bot.news.model.vocabulary import AnyOf, SearchQuery, SearchTerm
+from bot.news.rules.search_query import parse_query
 from storage.postgres.search import (
     MAX_LEXEME_CHARS,
     Document,

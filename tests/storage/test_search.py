@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 import storage.items as items_module
 import storage.postgres.item_search as postgres_search
-from bot.news.errors import InvalidQuery
-from bot.news.models import AnyOf, ItemPage, SearchQuery, SearchRequest, SearchTerm
+from bot.news.model.errors import InvalidQuery
+from bot.news.model.vocabulary import AnyOf, ItemPage, SearchQuery, SearchRequest, SearchTerm
 from bot.news.ports import Storage
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from storage import Database, open_storage
 from tests.storage.conftest import (
     BACKENDS,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     ALL_SHARDS,
     NewSubscription,
     PlannedPost,

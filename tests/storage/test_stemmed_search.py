@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import storage.items as items_module
-from bot.news.companies import FAMILIES
-from bot.news.models import Feed, ItemDraft, SearchRequest, TaggedDraft
+from bot.news.model.vocabulary import Feed, ItemDraft, SearchRequest, TaggedDraft
 from bot.news.ports import Storage
-from bot.news.query import parse_query
-from bot.news.topics import TOPICS
+from bot.news.rules.search_query import parse_query
+from bot.news.tagging.companies import FAMILIES
+from bot.news.tagging.topics import TOPICS
 from storage import Database
 from storage.fts import render
 from storage.items import company_tag, feed_tag, month_tag, topic_tag

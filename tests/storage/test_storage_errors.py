@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.errors import DuplicateFeed, StorageError
-from bot.news.models import NewFeed
+from bot.news.model.errors import DuplicateFeed, StorageError
+from bot.news.model.vocabulary import NewFeed
 from storage import Database
 from tests.storage.conftest import T0, add_feed, draft, poll
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.news.models import Company, Feed, LatestRequest, TaggedDraft
+from bot.news.model.vocabulary import Company, Feed, LatestRequest, TaggedDraft
 from bot.news.ports import Storage, StoryRepository
 from bot.news.stories import PreparedItem, StoryItem, StoryMerge, StorySummary
 from storage import Database

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.news.models import TaggedDraft
+from bot.news.model.vocabulary import TaggedDraft
 from bot.news.stories import StoryItem, StorySummary
 from bot.news.stories import headline as headlines
 from storage import Database

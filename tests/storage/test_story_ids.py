@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.news.models import TaggedDraft
+from bot.news.model.vocabulary import TaggedDraft
 from bot.news.ports import Storage
 from bot.news.services.story_assigner import StoryAssigner
 from tests.storage.conftest import T0, add_feed, draft, poll

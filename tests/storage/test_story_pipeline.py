@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import TaggedDraft
+from bot.news.model.vocabulary import TaggedDraft
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.services.summaries import SummaryOptions, SummaryService
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from storage import Database
 from tests.fakes.clock import FakeClock
 from tests.news import story_holdout

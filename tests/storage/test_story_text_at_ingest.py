@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.news.adapters.parse_job import parse_and_tag
-from bot.news.models import ItemDraft, TaggedDraft
+from bot.news.model.vocabulary import ItemDraft, TaggedDraft
 from bot.news.services.story_assigner import StoryAssigner
 from bot.news.stories.features import Featurizer, TextFeatures
 from bot.news.stories.model import StoryConfig, StoryItem
-from bot.news.tag import Tagger
+from bot.news.tagging.company_tagger import Tagger
 from storage import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.feedserver import rss

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     EditState,
     NewSubscription,
     PlannedPost,

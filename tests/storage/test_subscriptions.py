@@ -9,7 +9,7 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     MessageStyle,
     NewSubscription,
     PlannedPost,

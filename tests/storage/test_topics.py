@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import Item, ItemDraft, LatestRequest, SearchRequest, TaggedDraft
+from bot.news.model.vocabulary import Item, ItemDraft, LatestRequest, SearchRequest, TaggedDraft
 from bot.news.ports import Storage
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from storage import Database
 from storage.postgres import PostgresStorage
 from tests.storage.conftest import T0, add_feed, draft, poll

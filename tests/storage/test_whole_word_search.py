@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.models import Feed, SearchRequest
+from bot.news.model.vocabulary import Feed, SearchRequest
 from bot.news.ports import Storage
-from bot.news.query import parse_query
+from bot.news.rules.search_query import parse_query
 from storage import Database
 from storage.migrations import SCHEMA_VERSION
 from storage.postgres import search as postgres_text

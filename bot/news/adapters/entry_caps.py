@@ -3,8 +3,8 @@
 feedparser keeps every ``<link>``, ``<enclosure>``, ``<author>``, ``<category>``,
 ``<media:content>``... of an entry, each through a handler that costs 50-100 us of pure
 Python: one item with 20,000 of them took 1-3 s of CPU, and a 10 MB document holds ten
-times as many, past the parse worker's time limit. ``bot.news.parse`` reads one link, one
-author, one image and 10 categories from an entry, so elements past the first 100 of a kind
+times as many, past the parse worker's time limit. ``feed_parse`` reads one link, one author,
+one image and 10 categories from an entry, so elements past the first 100 of a kind
 can never change a draft in a real feed (none of the corpora has more than a few dozen of any
 kind in one item) while a hostile one is cut off at what a hundred cost.
 

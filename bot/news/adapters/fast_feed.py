@@ -4,7 +4,7 @@ feedparser spends most of a parse in its pure-Python SAX handlers (~0.8 ms of CP
 the benchmark corpus). For the documents most feeds send (well-formed XML, a handful of
 well-known elements per item) the C-accelerated ElementTree builds the tree in about a
 millisecond for the whole document, and this module then fills in the same entry values
-feedparser 6 would, so that ``bot.news.parse`` turns them into drafts with the very same code.
+feedparser 6 would, so that ``feed_parse`` turns them into drafts with the very same code.
 
 It is conservative by design: ``parse_fast`` returns None ("not sure, use feedparser") for
 anything it does not understand exactly as feedparser does: a DOCTYPE or entity declaration
@@ -16,7 +16,7 @@ and ``namespaces/_base.py`` of feedparser 6.0): the order in which a guid and a 
 Atom id and link arrive, how an RSS title is sniffed for HTML, the strip / mojibake / cp1252
 passes every value goes through, how authors and categories are assembled, feedparser's own
 date parser. The values come back in feedparser's shape (a mapping per entry with the keys
-``bot.news.parse`` reads), which keeps one implementation of the entry-to-draft rules and makes
+``feed_parse`` reads), which keeps one implementation of the entry-to-draft rules and makes
 "identical to the feedparser path" checkable: the differential tests compare both paths on
 every document of the corpora. It mirrors feedparser 6.0.x (uv.lock pins it); after an upgrade
 those tests are what says whether it still does.
@@ -50,7 +50,7 @@ __all__ = ["FastDocument", "parse_fast"]
 class FastDocument:
     """What feedparser would have returned for a document, in its shape.
 
-    ``feed`` and each of ``entries`` carry the keys ``bot.news.parse`` reads from feedparser's
+    ``feed`` and each of ``entries`` carry the keys ``feed_parse`` reads from feedparser's
     ``result.feed`` and ``result.entries``; they never leave the parsing adapter.
     """
 
@@ -92,7 +92,7 @@ _MEDIA = ("http://search.yahoo.com/mrss/", "http://search.yahoo.com/mrss")
 _RSS_VERSIONS = {"2.0": "rss20", "0.91": "rss091u", "0.92": "rss092"}
 _TEXT_TYPES = frozenset({"text/plain", "text/html"})
 
-# The keys bot.news.parse reads from an entry and from the feed: an element feedparser has no
+# The keys feed_parse reads from an entry and from the feed: an element feedparser has no
 # handler for is stored under its own name, harmless unless that name is one of these.
 _ENTRY_KEYS = frozenset(
     {
@@ -143,7 +143,7 @@ _ENTITY_LEFT_RE = re.compile("&([A-Za-z0-9_]+);")
 def parse_fast(body: bytes, *, content_type: str) -> FastDocument | None:
     """The document as feedparser would read it, or None when only feedparser can tell.
 
-    ``content_type`` is the Content-Type ``bot.news.parse`` hands feedparser (only its charset
+    ``content_type`` is the Content-Type ``feed_parse`` hands feedparser (only its charset
     matters).
     """
     try:

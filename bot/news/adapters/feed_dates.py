@@ -6,7 +6,7 @@ four days in the past, or drops it as "in the future" the other way round. Pytho
 ``datetime.timezone`` refuses offsets of 24 hours or more, and feedparser itself reads a zone it
 does not know (``10:00:00 XYZ``) as UTC: an impossible offset is treated the same way, so the
 date stays within a day of the truth. Both parsing paths (``fast_feed`` and feedparser) reach
-``bot.news.parse`` with the raw date string, which is where this is applied, once for both.
+``feed_parse`` with the raw date string, which is where this is applied, once for both.
 """
 
 from __future__ import annotations

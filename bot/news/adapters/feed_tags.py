@@ -3,7 +3,7 @@
 feedparser keeps an entry's categories in a list and adds one only if no equal one is in it
 yet: a walk of the list per category, quadratic in one item's categories (8,000 distinct
 ``<category>`` took 1.6 s of CPU, 30,000 the parse worker's whole 10 s limit; a 10 MB document
-holds 400,000). ``bot.news.parse`` keeps 10 of them (``MAX_CATEGORIES``), so both paths stop
+holds 400,000). ``feed_parse`` keeps 10 of them (``MAX_CATEGORIES``), so both paths stop
 adding at ``MAX_TAGS`` distinct ones: ``fast_feed`` in its own ``_add_tag`` and feedparser
 through ``install``, which wraps its mixin's. The kept categories are the same unless the first
 100 hold fewer than 10 usable ones, which no real feed does.

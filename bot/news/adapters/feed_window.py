@@ -6,7 +6,7 @@ feedparser, to keep 200. Reading stops early here, on the bytes, before either p
 when a document holds more than ``2 * window`` items, only the first and the last ``window``
 are kept (``window`` is twice the cap, room for duplicates). Feeds list newest-first or
 oldest-first, so the newest ``max_items`` are at one of the two ends, and the selection made
-afterwards (``parse._newest``) picks the same items as from the whole document; an unsorted
+afterwards (``feed_parse._newest``) picks the same items as from the whole document; an unsorted
 giant feed gets the newest of its two ends.
 
 Whole ``<item>`` / ``<entry>`` elements are removed from between their siblings, which keeps a

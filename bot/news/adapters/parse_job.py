@@ -21,18 +21,18 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.news.draft_memo import DraftMemo
-from bot.news.models import ItemDraft, ItemTags, ParsedFeed
-from bot.news.parse import parse_feed
-from bot.news.tag import Tagger
-from bot.news.topics import TopicTagger
+from bot.news.adapters.draft_memo import DraftMemo
+from bot.news.adapters.feed_parse import parse_feed
+from bot.news.model.vocabulary import ItemDraft, ItemTags, ParsedFeed
+from bot.news.tagging.company_tagger import Tagger
+from bot.news.tagging.topics import TopicTagger
 
 if TYPE_CHECKING:  # imported when first needed: story text at ingest is off by default
     from bot.news.stories.features import Featurizer
 
 __all__ = ["parse_and_tag", "warm_tables"]
 
-# This worker's drafts of each feed's last parse (``bot.news.draft_memo``): a feed polled
+# This worker's drafts of each feed's last parse (``bot.news.adapters.draft_memo``): a feed polled
 # again with a few new items has the rest of its document read from here.
 _MEMO = DraftMemo()
 

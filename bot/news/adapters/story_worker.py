@@ -33,8 +33,8 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 from bot.news.adapters.child_python import start_child, stop_child
+from bot.news.adapters.parent_watch import watch
 from bot.news.adapters.text_reader import TextReader, warm
-from bot.news.parent_watch import watch
 from bot.news.services.story_placing import (
     Placed,
     Placement,

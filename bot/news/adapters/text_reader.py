@@ -27,7 +27,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 from bot.news.adapters.child_python import start_child, stop_child
-from bot.news.parent_watch import watch
+from bot.news.adapters.parent_watch import watch
 from bot.news.stories.model import StoryConfig, StoryItem
 
 if TYPE_CHECKING:

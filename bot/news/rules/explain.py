@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     DigestEntry,
     DigestState,
     Item,

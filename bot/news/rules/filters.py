@@ -1,7 +1,7 @@
 """Whether an item passes a subscription's filters, and which filter stops it. Pure.
 
-Delivery (``matching.wants``), previews and ``/subscriptions why`` all ask ``filter_misses``,
-so what a user is told about a filter is exactly what decided the post.
+Delivery (``subscription_matching.wants``), previews and ``/subscriptions why`` all ask
+``filter_misses``, so what a user is told about a filter is exactly what decided the post.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.news.models import SubscriptionFilter
+from bot.news.model.vocabulary import SubscriptionFilter
 
 
 class FilterKind(enum.StrEnum):

@@ -1,8 +1,8 @@
 """Whether a new item is queued for a subscription, and if not, every reason why. Pure.
 
-The updater queues posts with ``matching.recipients``, which asks ``plan_verdict`` for each
-subscription; ``/subscriptions why`` and previews ask the same function, so an explanation
-can never drift from what was done.
+The updater queues posts with ``subscription_matching.recipients``, which asks
+``plan_verdict`` for each subscription; ``/subscriptions why`` and previews ask the same
+function, so an explanation can never drift from what was done.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.news.models import Subscription, SubscriptionMode
+from bot.news.model.vocabulary import Subscription, SubscriptionMode
 from bot.news.rules.filters import FilterMiss, filter_misses
 
 

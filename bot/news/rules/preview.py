@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.news.models import Item, Subscription
+from bot.news.model.vocabulary import Item, Subscription
 from bot.news.rules.explain import item_facts
 from bot.news.rules.planning import Skip, plan_verdict
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.news.models import Item
-from bot.news.topics import TOPICS
+from bot.news.model.vocabulary import Item
+from bot.news.tagging.topics import TOPICS
 
 # Discord's limits: a thread's name is 1-100 characters; a forum post takes 5 tags at most.
 TITLE_LIMIT = 100

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot.news.catalogue import DEFAULT_FEEDS
-from bot.news.errors import DuplicateFeed
+from bot.news.model.default_catalogue import DEFAULT_FEEDS
+from bot.news.model.errors import DuplicateFeed
 
 if TYPE_CHECKING:
     from bot.news.ports import Clock, FeedRepository, MetaStore

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.news.errors import FeedCheckFailed, ShopwireError
-from bot.news.models import FetchOutcome, FetchResult
+from bot.news.model.errors import FeedCheckFailed, ShopwireError
+from bot.news.model.vocabulary import FetchOutcome, FetchResult
 from bot.news.ports import Fetcher, Parser
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.news.models import ALL_SHARDS, Feed, Shards
+from bot.news.model.vocabulary import ALL_SHARDS, Feed, Shards
 from bot.news.ports import FeedRepository, SubscriptionRepository
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.news.errors import LimitReached, UserError
-from bot.news.lookup import resolve_or_explain
-from bot.news.models import FollowKind, FollowRole
+from bot.news.model.errors import LimitReached, UserError
+from bot.news.model.vocabulary import FollowKind, FollowRole
 from bot.news.ports import Clock, CompanyDirectory, FollowRoleRepository, TopicDirectory
+from bot.news.rules.name_lookup import resolve_or_explain
 
 MAX_FOLLOW_ROLES = 50
 """Per server: enough for every company and topic a community follows, and a bounded list."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     ALL_SHARDS,
     DigestEntry,
     EditState,

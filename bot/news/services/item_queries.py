@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.news.errors import FeedNotFound, UnknownCompany, UserError
-from bot.news.lookup import resolve_or_explain
-from bot.news.models import Company, Feed, ItemPage, LatestRequest, SearchRequest
-from bot.news.query import parse_query
+from bot.news.model.errors import FeedNotFound, UnknownCompany, UserError
+from bot.news.model.vocabulary import Company, Feed, ItemPage, LatestRequest, SearchRequest
+from bot.news.rules.name_lookup import resolve_or_explain
+from bot.news.rules.search_query import parse_query
 
 if TYPE_CHECKING:  # the topic table is imported with the tagger, only when a topic is asked for
     from bot.news.ports import (
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the topic table is imported with the tagger, only when a to
         ItemRepository,
         TopicDirectory,
     )
-    from bot.news.topics import Topic
+    from bot.news.tagging.topics import Topic
 
 MAX_PAGE = 100
 
@@ -167,6 +167,7 @@ def _page_size(limit: int) -> int:
 def _moment(value: str | datetime | None, now: datetime) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
-    from bot.news.timeparse import parse_since  # its patterns compile only for --since/--until
+    # Imported here: its patterns compile only for --since/--until.
+    from bot.news.rules.timeparse import parse_since
 
     return parse_since(value, now) if value.strip() else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.news.models import PostOutcome, UpdateReport
+from bot.news.model.vocabulary import PostOutcome, UpdateReport
 
 
 class Metrics(Protocol):

@@ -30,10 +30,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.news.models import Feed, Subscription, UpdateReport
+from bot.news.model.vocabulary import Feed, Subscription, UpdateReport
 from bot.news.ports import Clock
+from bot.news.services.feed_updater import FeedUpdater
 from bot.news.services.stage import FailureLog, describe, wait_first
-from bot.news.updater import FeedUpdater
 
 log = logging.getLogger("shopwire.poll")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.news.models import Subscription, SubscriptionFilter, SubscriptionMode
+from bot.news.model.vocabulary import Subscription, SubscriptionFilter, SubscriptionMode
 from bot.news.ports import Clock, DeliveryHistory, FeedRepository
 from bot.news.rules.preview import Preview, preview
 

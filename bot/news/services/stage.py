@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.news.errors import StorageError
+from bot.news.model.errors import StorageError
 
 log = logging.getLogger("shopwire.stages")
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.news.models import OutboxEntry, PostLayout, PostOutcome, PostResult, StoryThread
+from bot.news.model.vocabulary import OutboxEntry, PostLayout, PostOutcome, PostResult, StoryThread
 from bot.news.ports import Clock, OutboxRepository, StoryPublisher, StoryThreadRepository
 from bot.news.rules.story_posts import source_note, story_title
 

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.news.lookup import resolve_or_explain
-from bot.news.matching import wants
-from bot.news.models import Company, StoryRecord, Subscription, SubscriptionFilter
+from bot.news.model.vocabulary import Company, StoryRecord, Subscription, SubscriptionFilter
 from bot.news.ports import Clock, CompanyDirectory, StoryRepository
-from bot.news.subscriptions import split_terms
-from bot.news.summary import (
+from bot.news.rules.name_lookup import resolve_or_explain
+from bot.news.rules.subscription_matching import wants
+from bot.news.rules.summary_ranking import (
     NewsSummary,
     TrendData,
     fill_days,
@@ -23,6 +22,7 @@ from bot.news.summary import (
     rank_stories,
     rising_terms,
 )
+from bot.news.services.subscriptions import split_terms
 
 log = logging.getLogger("shopwire.summaries")
 

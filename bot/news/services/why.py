@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.news.digests import DEFAULT_TIMEZONE, next_digest_at, zone
-from bot.news.errors import UserError
-from bot.news.models import Item, SearchRequest, Subscription, SubscriptionMode
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import Item, SearchRequest, Subscription, SubscriptionMode
 from bot.news.ports import (
     Clock,
     DeliveryHistory,
@@ -20,8 +19,9 @@ from bot.news.ports import (
     ItemRepository,
     SubscriptionRepository,
 )
-from bot.news.query import parse_query
 from bot.news.rules.explain import Explanation, explain
+from bot.news.rules.search_query import parse_query
+from bot.news.services.digests import DEFAULT_TIMEZONE, next_digest_at, zone
 
 MAX_LOOKUP_LENGTH = 500
 """The longest link or search text looked up (Discord URLs stay well within it)."""

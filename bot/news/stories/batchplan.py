@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from bot.news.models import utc
+from bot.news.model.vocabulary import utc
 from bot.news.stories.model import StoryItem
 
 __all__ = ["STEP", "steps", "when"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.news.companies import FAMILIES, Family
+from bot.news.tagging.companies import FAMILIES, Family
 
 _WORD_RE = re.compile(r"[^\W_]+")
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from operator import mul
 
-from bot.news.models import utc
+from bot.news.model.vocabulary import utc
 from bot.news.stories.keyterms import (
     PLACE_WORDS,
     Bag,

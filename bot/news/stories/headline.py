@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
-from bot.news.models import utc
+from bot.news.model.vocabulary import utc
+from bot.news.rules.plain_text import truncate
 from bot.news.stories.keyterms import key_terms
 from bot.news.stories.model import HEADLINE_SAMPLE, StoryItem, StorySummary
 from bot.news.stories.wording import (
@@ -27,7 +28,6 @@ from bot.news.stories.wording import (
     clean_title_text,
     tokens,
 )
-from bot.news.text import truncate
 
 SAMPLE = HEADLINE_SAMPLE
 CANDIDATES = 4

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+from bot.news.rules.plain_text import collapse_whitespace, markdown_to_text, strip_publisher_suffix
 from bot.news.stories.lexicon import (
     ABBREVIATIONS,
     BOILERPLATE_ANYWHERE,
@@ -25,7 +26,6 @@ from bot.news.stories.model import StoryItem
 
 # Re-exported: features and tests read it from here.
 from bot.news.stories.roundups import is_roundup as is_roundup
-from bot.news.text import collapse_whitespace, markdown_to_text, strip_publisher_suffix
 
 # --- text -------------------------------------------------------------------------------------
 

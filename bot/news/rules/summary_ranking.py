@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.news.errors import UserError
-from bot.news.models import Company, StoryRecord
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import Company, StoryRecord
 
 PERIODS: dict[str, timedelta] = {
     "24h": timedelta(hours=24),

@@ -29,11 +29,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.news.decide import decide
-from bot.news.errors import LeaseLost, ShopwireError, StorageError
-from bot.news.feednames import default_feed_name, name_from_title
-from bot.news.matching import recipients
-from bot.news.models import (
+from bot.news.model.errors import LeaseLost, ShopwireError, StorageError
+from bot.news.model.vocabulary import (
     Feed,
     FeedPollResult,
     FeedStatus,
@@ -58,7 +55,10 @@ from bot.news.ports import (
     SubscriptionRepository,
     TopicClassifier,
 )
-from bot.news.schedule import PollPolicy
+from bot.news.rules.feed_names import default_feed_name, name_from_title
+from bot.news.rules.item_changes import decide
+from bot.news.rules.poll_policy import PollPolicy
+from bot.news.rules.subscription_matching import recipients
 from bot.news.services.metrics import NO_METRICS, Metrics
 from bot.news.services.stage import CrashLog
 

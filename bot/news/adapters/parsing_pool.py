@@ -53,9 +53,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeVar
 
-from bot.news.errors import FeedParseError
-from bot.news.models import ParsedFeed
-from bot.news.parent_watch import watch
+from bot.news.adapters.parent_watch import watch
+from bot.news.model.errors import FeedParseError
+from bot.news.model.vocabulary import ParsedFeed
 from bot.news.ports import Clock, Parser
 
 __all__ = ["DEFAULT_MEMORY_LIMIT_MB", "DEFAULT_TIME_LIMIT", "PoolParser", "default_workers"]
@@ -276,7 +276,7 @@ class _JobQueue:
     for (its ``lane``). A slot takes the oldest job that is its own or no one's before older
     jobs of other slots, and takes another slot's job only once it has waited ``_STEAL_AFTER``
     (a ``None``, the sign to stop, never). Why lanes: a worker remembers the entries of the
-    feeds it parsed (``bot.news.draft_memo``), so a feed parsed by the same worker each time
+    feeds it parsed (``draft_memo``), so a feed parsed by the same worker each time
     costs about half as much."""
 
     def __init__(self) -> None:
@@ -733,7 +733,7 @@ class PoolParser:
         context = multiprocessing.get_context(_start_method())
         if context.get_start_method() == "forkserver":
             # The forkserver ends with this process too (its import starts the watch).
-            preload = ["bot.news.forkserver_watch"]
+            preload = ["bot.news.adapters.forkserver_watch"]
             if self._tag:
                 # Compiled once in the forkserver, the tables come ready in every worker.
                 preload.append("bot.news.adapters.tag_tables_preload")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
-from bot.news.errors import UserError
+from bot.news.model.errors import UserError
 
 
 class Named(Protocol):

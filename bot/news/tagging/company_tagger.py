@@ -1,4 +1,4 @@
-"""Company tagging: which families (``bot.news.companies``) a news item is about.
+"""Company tagging: which families (``bot.news.tagging.companies``) a news item is about.
 
 Pure and standard-library only. A ``Tagger`` compiles its table once: all aliases into one
 trie-shaped regular expression that is run over a lower-cased copy of the item (one pass for
@@ -31,9 +31,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from bot.news.companies import FAMILIES, Alias, Family, Guard, NeedsWhen
-from bot.news.models import Company, ItemDraft, TaggedDraft
-from bot.news.text import fold_typography, plain_for_matching
+from bot.news.model.vocabulary import Company, ItemDraft, TaggedDraft
+from bot.news.rules.plain_text import fold_typography, plain_for_matching
+from bot.news.tagging.companies import FAMILIES, Alias, Family, Guard, NeedsWhen
 
 __all__ = ["Tagger"]
 

@@ -16,7 +16,7 @@ Google News feeds) holds no overall slot, so other hosts are not blocked behind 
 
 Private addresses. ``allow_private=False`` is for URLs that Discord users added. Such requests
 go through a second session whose connector checks every address with the address policy
-(default :func:`~bot.news.urlsafety.is_public_address`):
+(default :func:`~bot.news.adapters.url_safety.is_public_address`):
 
 1. literal IP hosts are checked before any request, on every hop;
 2. its resolver refuses a name if ANY address it resolves to is refused, so the connector
@@ -55,10 +55,15 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from bot.news.clock import SystemClock
-from bot.news.models import FetchOutcome, FetchResult
+from bot.news.adapters.system_clock import SystemClock
+from bot.news.adapters.url_safety import (
+    IPAddress,
+    display_address,
+    is_public_address,
+    non_public_reason,
+)
+from bot.news.model.vocabulary import FetchOutcome, FetchResult
 from bot.news.ports import Clock
-from bot.news.urlsafety import IPAddress, display_address, is_public_address, non_public_reason
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from bot.news.text import fold_typography, plain_for_matching
+from bot.news.rules.plain_text import fold_typography, plain_for_matching
 
 __all__ = [
     "MEDIUM",

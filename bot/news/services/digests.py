@@ -32,9 +32,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Protocol
 
-from bot.news.delivery import pause_refused, retry_delay
-from bot.news.errors import UserError
-from bot.news.models import (
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import (
     ALL_SHARDS,
     DEFAULT_POST_FORMAT,
     DigestEntry,
@@ -47,7 +46,8 @@ from bot.news.models import (
     SubscriptionMode,
 )
 from bot.news.ports import Clock, DigestRepository, GuildSettingsRepository, SubscriptionRepository
-from bot.news.summary import NewsSummary
+from bot.news.rules.summary_ranking import NewsSummary
+from bot.news.services.delivery import pause_refused, retry_delay
 
 log = logging.getLogger("shopwire.digests")
 

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.news.models import (
+from bot.news.model.vocabulary import (
     ALL_SHARDS,
     DeliveryReport,
     OutboxEntry,

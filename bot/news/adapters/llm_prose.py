@@ -33,9 +33,9 @@ from typing import Any
 import aiohttp
 
 from bot.news.ports import StoryRepository
+from bot.news.rules.plain_text import truncate
+from bot.news.rules.summary_ranking import NewsSummary, RankedStory
 from bot.news.stories import StoryItem
-from bot.news.summary import NewsSummary, RankedStory
-from bot.news.text import truncate
 
 log = logging.getLogger("shopwire.prose")
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.news.digests import DEFAULT_TIMEZONE, resolve_timezone
-from bot.news.errors import LimitReached, UserError
-from bot.news.lookup import resolve_or_explain
-from bot.news.models import (
+from bot.news.model.errors import LimitReached, UserError
+from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
     MessageStyle,
     NewSubscription,
@@ -26,6 +24,8 @@ from bot.news.ports import (
     SubscriptionRepository,
     TopicDirectory,
 )
+from bot.news.rules.name_lookup import resolve_or_explain
+from bot.news.services.digests import DEFAULT_TIMEZONE, resolve_timezone
 
 MAX_TERMS = 10
 DEFAULT_POST_HOUR = 9

@@ -26,8 +26,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from bot.news.errors import InvalidQuery
-from bot.news.models import AnyOf, SearchQuery, SearchTerm
+from bot.news.model.errors import InvalidQuery
+from bot.news.model.vocabulary import AnyOf, SearchQuery, SearchTerm
 
 MAX_TERMS = 16
 """Terms (words or phrases, kept and excluded together) beyond this are ignored."""

@@ -11,16 +11,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.news.errors import DuplicateFeed, LimitReached, UserError
-from bot.news.feednames import clean_feed_name, default_feed_name, name_from_title
-from bot.news.models import (
+from bot.news.adapters.url_safety import ensure_public_url, normalize_feed_url
+from bot.news.model.errors import DuplicateFeed, LimitReached, UserError
+from bot.news.model.vocabulary import (
     Company,
     Feed,
     ItemPage,
     NewFeed,
     UpdateReport,
 )
-from bot.news.opml import parse_opml, render_opml
 from bot.news.ports import (
     Clock,
     CompanyDirectory,
@@ -29,12 +28,13 @@ from bot.news.ports import (
     MetaStore,
     TopicDirectory,
 )
+from bot.news.rules.feed_names import clean_feed_name, default_feed_name, name_from_title
+from bot.news.rules.opml import parse_opml, render_opml
 from bot.news.services.catalogue_seeding import seed_catalogue
 from bot.news.services.feed_check import FeedChecker, FeedPreview
+from bot.news.services.feed_updater import FeedUpdater, ProgressCallback
 from bot.news.services.item_queries import ItemQueries
-from bot.news.topics import Topic
-from bot.news.updater import FeedUpdater, ProgressCallback
-from bot.news.urlsafety import ensure_public_url, normalize_feed_url
+from bot.news.tagging.topics import Topic
 
 UrlChecker = Callable[[str], Awaitable[None]]
 

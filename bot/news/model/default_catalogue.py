@@ -9,7 +9,7 @@ anything, and the operator can disable or remove any of them.
 
 from __future__ import annotations
 
-from bot.news.models import NewFeed
+from bot.news.model.vocabulary import NewFeed
 
 _GN = "https://news.google.com/rss/search?q={q}&hl=en-US&gl=US&ceid=US:en"
 

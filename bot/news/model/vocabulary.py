@@ -247,7 +247,7 @@ class FeedPollResult:
     new_name: str | None = None
     # Posts to queue in the outbox, in the same transaction as the items they refer to.
     planned_posts: tuple[PlannedPost, ...] = ()
-    # Set by a successful parse: the document's fingerprint (``updater.document_hash``), kept
+    # Set by a successful parse: the document's fingerprint (``feed_updater.document_hash``), kept
     # so that the same document is not parsed again (the one stored before stays when None).
     body_hash: str | None = None
     # Set by a poller that claimed the feed with a lease (several pollers): the result is
@@ -295,7 +295,7 @@ class SearchRequest:
     # server's own feeds. ``all_guilds`` is for the operator's CLI only.
     guild_id: int | None = None
     all_guilds: bool = False
-    # A topic id (bot/news/topics.py): only items tagged with it.
+    # A topic id (bot/news/tagging/topics.py): only items tagged with it.
     topic: str | None = None
     # Show each story once (its best-ranked item, with ``ItemPage.extra_sources``); offsets
     # then count stories, not items. Items of no story are never collapsed.
@@ -311,7 +311,7 @@ class LatestRequest:
     limit: int = 10
     guild_id: int | None = None
     all_guilds: bool = False
-    # A topic id (bot/news/topics.py): only items tagged with it.
+    # A topic id (bot/news/tagging/topics.py): only items tagged with it.
     topic: str | None = None
     # Show each story once (its newest item, with ``ItemPage.extra_sources``).
     collapse: bool = False
@@ -319,7 +319,7 @@ class LatestRequest:
 
 @dataclass(frozen=True, slots=True)
 class SearchTerm:
-    """One word or phrase to look for, as the user typed it (``bot.news.query`` cleaned it).
+    """One word or phrase to look for, as the user typed it (``rules.search_query`` cleaned it).
 
     ``phrase``: typed in double quotes; its words must appear in this order, side by side. A
     word may hold punctuation that splits it for the index ("e-commerce"), and a backend then
@@ -350,7 +350,7 @@ class AnyOf:
 
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """A user's search text, parsed (``bot.news.query.parse_query``), in no backend's syntax.
+    """A user's search text, parsed (``rules.search_query.parse_query``), in no backend's syntax.
 
     An item matches when it matches every group of ``all_of`` and none of ``excluded``. The
     filters (company, feed, topic, dates) are not text: they are ``SearchRequest``'s fields.

@@ -11,7 +11,7 @@ An entry is looked up by its raw id (else its raw link) and reused only when it 
 for value, to the one remembered (what the XML reader made of it: every value a draft is built
 from), read at the same URL (relative links resolve against it). A draft is a pure function of
 those two and of ``now``, which only bounds plausible dates: the caller checks the date again
-on every reuse (``parse._remembered_draft``). Comparing costs microseconds where building costs
+on every reuse (``feed_parse._remembered_draft``). Comparing costs microseconds where building costs
 about a hundred, and a first parse pays only for keeping the entries.
 
 Memory is bounded: the entries and drafts of the last parse of at most ``max_drafts`` entries
@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.news.models import ItemDraft
+from bot.news.model.vocabulary import ItemDraft
 
 __all__ = ["DraftMemo", "FeedDrafts"]
 
@@ -65,7 +65,7 @@ def _chars(entry: Mapping[str, Any]) -> int:
 def _handle(entry: Mapping[str, Any]) -> str | None:
     """What an entry is looked up by: its raw id, else its raw link (None: not remembered)."""
     for field in ("id", "link"):
-        # dict.get: FeedParserDict.get remaps some keys (see ``parse._get``).
+        # dict.get: FeedParserDict.get remaps some keys (see ``feed_parse._get``).
         value = dict.get(entry, field) if isinstance(entry, dict) else entry.get(field)
         if isinstance(value, str) and value:
             return value

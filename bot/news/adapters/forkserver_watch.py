@@ -6,6 +6,6 @@ from __future__ import annotations
 
 import os
 
-from bot.news.parent_watch import watch
+from bot.news.adapters.parent_watch import watch
 
 watch(os.getppid())

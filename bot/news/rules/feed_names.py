@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from bot.news.text import collapse_whitespace
+from bot.news.rules.plain_text import collapse_whitespace
 
 MAX_NAME = 100
 

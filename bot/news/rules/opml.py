@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.news.errors import UserError
-from bot.news.models import Feed
+from bot.news.model.errors import UserError
+from bot.news.model.vocabulary import Feed
 
 MAX_OPML_BYTES = 5 * 1024 * 1024
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.news.models import ItemChange, ItemDraft
+from bot.news.model.vocabulary import ItemChange, ItemDraft
 
 
 @dataclass(frozen=True, slots=True)

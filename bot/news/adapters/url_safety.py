@@ -6,7 +6,7 @@ service. Two layers guard against that:
 
 - at add time, :func:`normalize_feed_url` cleans what the user typed and
   :func:`ensure_public_url` resolves the host and refuses any non-public address;
-- at fetch time, ``bot.news.fetch.HttpFetcher`` checks every address again (every redirect hop,
+- at fetch time, ``http_fetcher.HttpFetcher`` checks every address again (every redirect hop,
   every resolved address, the socket it actually connects), because DNS answers change.
 
 Only the standard library is used here.
@@ -21,7 +21,7 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.news.errors import UnsafeURL
+from bot.news.model.errors import UnsafeURL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from bot.news.errors import UserError
+from bot.news.model.errors import UserError
 
 _RELATIVE = re.compile(r"^\s*(\d{1,5})\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from bot.news.models import Subscription, SubscriptionFilter
+from bot.news.model.vocabulary import Subscription, SubscriptionFilter
 from bot.news.rules.filters import filter_misses, mentions
 from bot.news.rules.planning import ItemFacts, queued_for
 

@@ -4,7 +4,7 @@ This is the project's own tagging table, written from the entity dictionary the 
 designed with (``shared/data/entities.yaml``). It is plain typed data so that it ships with the
 package, is checked by mypy and reviewed like code; nothing is read from disk at run time.
 
-How ``bot.news.tag`` reads it:
+How ``bot.news.tagging.company_tagger`` reads it:
 
 * An ``Alias`` without a ``Guard`` tags its family wherever it occurs as a whole word or phrase
   (case-insensitively, unless ``case_sensitive``). A space or hyphen inside an alias matches any

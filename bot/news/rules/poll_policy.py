@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.news.models import Feed
+from bot.news.model.vocabulary import Feed
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,9 @@
 """Feed documents (RSS 0.9x/1.0/2.0, Atom) to ``ItemDraft``s.
 
-feedparser does the XML work; its loosely-typed dicts stop here and only the frozen models in
-``bot.news.models`` leave this module. Everything is pure and synchronous (an optional memo
-of each feed's last parse only saves work: the drafts are the same): the caller decides where it
-runs (``bot.news.parsing_pool`` runs it in worker processes, off the event loop).
+feedparser does the XML work; its loosely-typed dicts stop here and only the frozen models
+in ``bot.news.model.vocabulary`` leave this module. Everything is pure and synchronous (an
+optional memo of each feed's last parse only saves work: the drafts are the same): the caller
+decides where it runs (``parsing_pool`` runs it in worker processes, off the event loop).
 
 Per item the rules are:
 
@@ -36,13 +36,13 @@ import feedparser
 
 from bot.news.adapters import entry_caps, feed_tags, sax_attributes
 from bot.news.adapters.charrefs import replace_impossible_charrefs
+from bot.news.adapters.draft_memo import DraftMemo, FeedDrafts
 from bot.news.adapters.fast_feed import parse_fast
 from bot.news.adapters.feed_dates import without_impossible_offset
 from bot.news.adapters.feed_window import cut_to_ends
-from bot.news.draft_memo import DraftMemo, FeedDrafts
-from bot.news.errors import FeedParseError
-from bot.news.models import ItemDraft, ParsedFeed, utc
-from bot.news.text import (
+from bot.news.model.errors import FeedParseError
+from bot.news.model.vocabulary import ItemDraft, ParsedFeed, utc
+from bot.news.rules.plain_text import (
     canonical_link,
     collapse_whitespace,
     feed_text_to_plain,
@@ -116,7 +116,7 @@ def parse_feed(
     forces feedparser (the differential tests and the benchmark compare the two).
 
     With ``memo`` (a parser worker's), an entry read the same as in this URL's last parse
-    takes that parse's draft back instead of being worked out again (``bot.news.draft_memo``):
+    takes that parse's draft back instead of being worked out again (``draft_memo``):
     the same drafts, for about half the CPU of a document mostly seen before.
     """
     if max_items is not None and max_items < 0:
@@ -561,7 +561,7 @@ def _categories(entry: Mapping[str, Any]) -> tuple[str, ...]:
 # --- images -----------------------------------------------------------------------------------
 
 _PIXEL_SIZES = frozenset({"0", "1", "0px", "1px"})
-# Stopping at the next '<' keeps a run of unclosed "<img" linear (see bot.news.text).
+# Stopping at the next '<' keeps a run of unclosed "<img" linear (see bot.news.rules.plain_text).
 _IMG_RE = re.compile(r"<img\b[^<>]*+>", re.IGNORECASE)
 _ATTR_RE = re.compile(
     r"""\b(src|width|height)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
