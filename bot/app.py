@@ -279,8 +279,9 @@ async def open_newsroom(
 
     ``read_only``: the caller only reads (``shopwire latest``...), so opening an existing
     database writes nothing: company names are not registered and the catalogue is not seeded
-    (a read-only file works). A SQLite file that does not exist is refused, not created; a new
-    (empty) PostgreSQL database is still migrated and seeded, as by any other command.
+    (a read-only file works). A SQLite file in a folder that does not exist is refused, not
+    created; a new file, or a new (empty) PostgreSQL database, is still migrated and seeded, as
+    by any other command.
     ``story_process``: keep the story clusterer in a worker process (the bot: placing stories
     would otherwise hold the interpreter that answers Discord); the CLI keeps it in process.
     ``parser_ahead`` (``shopwire poll``): when a feed is due that was never polled (its first
@@ -448,7 +449,7 @@ async def open_reader(settings: Settings, *, clock: Clock | None = None) -> Asyn
     What ``open_newsroom(settings, read_only=True)`` does for these commands, without importing
     or building the services that poll, deliver or group stories, or the tag tables (imported
     only for ``--company`` and ``--topic``): an existing database is only read; a SQLite file
-    that does not exist is refused (StorageError), not created.
+    in a folder that does not exist is refused (StorageError), not created.
     """
     the_clock: Clock = clock or SystemClock()
     database = await open_storage(settings.db, read_only=True)

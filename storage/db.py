@@ -194,19 +194,20 @@ class Database:
         """Open the database at ``path`` to read it only (``shopwire latest``, ``search``).
 
         An existing file at the current schema gets one query-only connection: no writer, no
-        WAL or migration work. No file at all raises StorageError and creates nothing (nor its
-        folder): a command that only reads has nothing to read there, and a typo in ``--db``
-        must not leave an empty database behind. Anything else (an older or newer schema, a
-        file that is not a database, an in-memory database) goes through ``open``, which
-        migrates or raises the same StorageError as for any other command.
+        WAL or migration work. A file whose folder does not exist raises StorageError and
+        creates nothing: a typo in ``--db``'s folder must not leave folders and an empty
+        database behind. Anything else (no file yet in an existing folder, which a first
+        ``shopwire feeds list`` meets and gets the catalogue in; an older or newer schema; a
+        file that is not a database; an in-memory database) goes through ``open``, which
+        creates, migrates or raises the same StorageError as for any other command.
         """
         location = str(path)
         if location.startswith("file:") or location == ":memory:":
             return await cls.open(path)
         import asyncio
 
-        if not await asyncio.to_thread(Path(location).exists):
-            raise StorageError(missing_database(location))
+        if not await asyncio.to_thread(Path(location).parent.is_dir):
+            raise StorageError(missing_folder(location))
         try:
             connection = await _connect(_reading_uri(location))
         except sqlite3.Error:
@@ -327,9 +328,11 @@ async def _scalar(connection: aiosqlite.Connection, sql: str) -> object:
     return None if row is None else row[0]
 
 
-def missing_database(location: str) -> str:
-    """The one line for a command that only reads, given a database file that does not exist."""
+def missing_folder(location: str) -> str:
+    """The one line for a command that only reads, given a database in a folder that does not
+    exist."""
     return (
-        f"there is no database file at {location}, and commands that only read never create"
-        " one (`shopwire poll` or `shopwire migrate` does): check --db or SHOPWIRE_DB"
+        f"there is no folder {Path(location).parent} for the database file, and commands that"
+        " only read never create one (`shopwire poll` or `shopwire migrate` does): check --db"
+        " or SHOPWIRE_DB"
     )

@@ -27,7 +27,7 @@ async def test_an_unreachable_postgresql_url_gets_one_line_without_its_password(
 
 async def test_a_sqlite_url_names_the_database_file(tmp_path: Path) -> None:
     path = tmp_path / "news.db"
-    result = await run("feeds", "list", "--db", f"sqlite:///{path}", db=tmp_path / "unused.db")
+    result = await run("migrate", "--db", f"sqlite:///{path}", db=tmp_path / "unused.db")
     assert result.code == 0, result.err
     assert path.exists()
     assert not (tmp_path / "unused.db").exists()

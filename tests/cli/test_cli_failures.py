@@ -152,7 +152,7 @@ async def test_read_only_commands_on_a_missing_database_say_so_and_create_nothin
         for db in (str(missing), f"sqlite:///{missing}"):
             result = await run(*command, "--db", db, db=tmp_path / "unused.db")
             assert result.code == 1, (command, result)
-            assert "no database file at" in one_clear_line(result), command
+            assert "there is no folder" in one_clear_line(result), command
     assert not any(tmp_path.iterdir())  # noqa: ASYNC240  (the subprocesses have ended)
 
 

@@ -47,10 +47,19 @@ async def test_an_up_to_date_file_is_read_and_left_as_it_was(tmp_path: Path) -> 
     assert _digest(path) == before
 
 
-async def test_a_missing_file_is_refused_and_nothing_is_created(tmp_path: Path) -> None:
+async def test_a_missing_file_is_created_and_migrated_as_by_open(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    async with await Database.open_for_reading(path) as database:
+        assert database.created
+        assert await database.items.count() == 0
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+async def test_a_missing_folder_is_refused_and_nothing_is_created(tmp_path: Path) -> None:
     # Before: `shopwire latest --db missing/dir/x.db` made the folders and an empty database.
     path = tmp_path / "missing" / "dir" / "new.db"
-    with pytest.raises(StorageError, match=r"no database file at .*new\.db"):
+    with pytest.raises(StorageError, match=r"no folder .*dir for the database file"):
         await Database.open_for_reading(path)
     with pytest.raises(StorageError, match="never create one"):
         await open_storage(str(path), read_only=True)
