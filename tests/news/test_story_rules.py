@@ -65,6 +65,15 @@ def test_round_ups_are_recognised_by_their_form_in_several_languages() -> None:
     assert is_roundup("今週のEC業界ニュースまとめ：メルカリ、楽天")
     # A newsletter known by its name, with one topic.
     assert is_roundup("Retail Brew: Nike goes to TikTok Shop")
+    assert is_roundup("Axios Pro Retail Deals: AI agents for sellers, Faire trims")
+    # A markets desk's report, and one leading with an index's move and going on to more news.
+    assert is_roundup("Markets report: retail deals lift mood as Apollo buys Very")
+    assert is_roundup("Hang Seng rises as J&T jumps 8%; RedNote IPO filing stirs listings")
+    assert not is_roundup("FTSE 250 movers: Ocado slumps; Currys gains")
+    # A Japanese column's katakana "weekly" head; a Chinese list split by full-width semicolons.
+    assert is_roundup("流通ウィークリー：ヤマト・佐川が共同会社、楽天が海外出店解禁")
+    assert not is_roundup("デイリーヤマザキ、都内に新店舗")
+    assert is_roundup("8点1氪｜小红书递表港交所；酷澎收购越南Sendo；乐天市场向卖家开放")
 
 
 def test_one_event_naming_several_companies_is_not_a_round_up() -> None:

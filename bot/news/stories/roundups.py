@@ -31,13 +31,32 @@ _KEYWORD_RE = re.compile(
     r"|weekly\s*(?:[:|]|\s[-–—])"
     r"|stocks making the biggest moves|biggest (?:stock )?movers|stocks (?:are )?moving the most"
     # Newsletters known by their name alone (their issues' titles name one topic or two).
-    r"|(?:retail|morning) brew|term sheet|pro rata|morning bid|dive brief"
+    r"|(?:retail|morning) brew|term sheet|pro rata|morning bid|dive brief|axios pro"
+    # A markets desk's report of the day: "Markets report: retail deals lift mood as ...".
+    r"|markets? (?:report|wrap)"
     # Spanish, French, German, Italian, Dutch, Polish: "summary of the week", "the week's".
     r"|(?:resumen|claves|lo mejor) de la semana|la semaine de|wochenrückblick|rassegna"
     r")\b"
     # Japanese "this week's ... summary", Chinese "weekly/morning/evening report", Korean
     # "this week" and a bracketed "briefing" (Korean press columns: "[유통 브리핑] ...").
-    r"|今週|まとめ|周报|早报|晚报|이번\s?주|\[[^\]]*브리핑\]",
+    r"|今週|まとめ|周报|早报|晚报|이번\s?주|\[[^\]]*브리핑\]"
+    # A Japanese column's head, katakana "weekly" or "daily" before its colon or bar
+    # ("流通ウィークリー：ヤマト・佐川が…、楽天が…"); not a name that starts with it
+    # (デイリーヤマザキ, a chain of stores).
+    r"|(?:ウィークリー|デイリー)\s*[：:｜|]",
+)
+# A listing in Chinese or Japanese: three or more parts split by full-width semicolons
+# ("8点1氪｜小红书递表港交所；酷澎收购越南Sendo；乐天市场向韩国台湾卖家开放").
+_CJK_LIST_PARTS = 3
+# A market report that leads with an index and goes on to a second company's news after a
+# semicolon: "Hang Seng rises as J&T jumps 8%; RedNote IPO filing stirs ...". (The index's move
+# is the day's, not one event's; "FTSE 250 movers: Ocado slumps" names no move of the index.)
+_INDEX_WRAP_RE = re.compile(
+    r"^(?:the )?(?:hang seng|ftse(?: 100| 250)?|nikkei(?: 225)?|topix|kospi|dax|cac 40"
+    r"|stoxx(?: 600| europe 600)?|s&p 500|nasdaq|dow(?: jones)?|sensex|nifty(?: 50)?)"
+    r" (?:rises|rose|falls|fell|gains|gained|climbs|climbed|slips|slipped|drops|dropped|jumps"
+    r"|jumped|edges (?:up|down|higher|lower)|ends (?:up|down|higher|lower)|closes"
+    r" (?:up|down|higher|lower))\b[^;]*;"
 )
 # "Newsletter" as an issue's label: "Sifted Newsletter: ...", "... | Newsletter".
 _NEWSLETTER_RE = re.compile(
@@ -45,8 +64,9 @@ _NEWSLETTER_RE = re.compile(
 )
 
 # What matching the lowered headline rests on: lower-case patterns.
-if _KEYWORD_RE.pattern != _KEYWORD_RE.pattern.lower() or (
-    _NEWSLETTER_RE.pattern != _NEWSLETTER_RE.pattern.lower()
+if any(
+    pattern.pattern != pattern.pattern.lower()
+    for pattern in (_KEYWORD_RE, _NEWSLETTER_RE, _INDEX_WRAP_RE)
 ):
     raise RuntimeError("round-up keywords must be lower case")
 
@@ -88,6 +108,10 @@ def is_roundup(title: str) -> bool:
     if _KEYWORD_RE.search(lower) is not None:
         return True
     if "newsletter" in lower and _NEWSLETTER_RE.search(lower) is not None:
+        return True
+    if "；" in title and title.count("；") >= _CJK_LIST_PARTS - 1:
+        return True
+    if ";" in title and _INDEX_WRAP_RE.search(lower) is not None:
         return True
     if "live" in lower and _is_live_roundup(title):
         return True
