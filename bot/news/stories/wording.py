@@ -148,6 +148,10 @@ def fold(word: str) -> str:
 STOPWORDS: frozenset[str] = _STOPWORDS | frozenset(fold(word) for word in _STOPWORDS)
 """``lexicon.STOPWORDS`` as ``tokens`` gives them (accents dropped), and as written."""
 _TOKEN_RE = re.compile(r"[^\W_]+(?:[.'&-][^\W_]+)*|[€$£¥%]")
+# ``_TOKEN_RE`` for lower-case ASCII text, where it finds the same tokens ("[^\W_]" is a letter
+# or a digit, and only these are ASCII): a class of listed characters is read from a bitmap,
+# where a class of Unicode categories asks the character database at every character.
+_ASCII_TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.'&-][a-z0-9]+)*|[$%]")
 
 
 # Chinese, Japanese and Korean: Han, kana, Hangul (syllables and jamo), and the CJK marks.
@@ -163,7 +167,7 @@ def tokens(text: str) -> list[str]:
     digits inside it ("7～9月期11%") as numbers of their own.
     """
     if text.isascii():
-        return _TOKEN_RE.findall(text.lower())
+        return _ASCII_TOKEN_RE.findall(text.lower())
     # NFKC, curly quotes and accents only concern non-ASCII text.
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     found = _TOKEN_RE.findall(text.lower().translate(_FOLD))
