@@ -70,6 +70,8 @@ def _is_title_case(title: str) -> bool:
 
 _SENTENCE_ENDS = frozenset('.!?:;"“|')
 _DASHES = frozenset("-–—")
+_MAY_END = _SENTENCE_ENDS | _DASHES
+"""What may stand before a sentence's start (with a space between)."""
 
 
 def _at_sentence_start(text: str, start: int) -> bool:
@@ -124,8 +126,20 @@ def _names(text: str, weight: int, into: Counter[str]) -> None:
             continue
         name, camel = found
         start = match.start()
-        # A word capitalised inside ("FedEx", "PayPal") is a name wherever it stands.
-        if not camel and _at_sentence_start(text, start):
+        # A word capitalised inside ("FedEx", "PayPal") is a name wherever it stands. Most
+        # words stand after one space and a character that ends nothing (a letter, a comma,
+        # not a space): no sentence starts there, told without a call (``_at_sentence_start``
+        # would step back over the space and stop at that character).
+        if (
+            not camel
+            and (
+                start < 2
+                or text[start - 1] != " "
+                or (before := text[start - 2]) in _MAY_END
+                or before.isspace()
+            )
+            and _at_sentence_start(text, start)
+        ):
             # Every word is capitalised there; only one followed by another capitalised word
             # ("Sofia Marques to lead...") is taken for a name.
             following = matches[i + 1] if i + 1 < len(matches) else None

@@ -23,6 +23,7 @@ from bot.news.stories.lexicon import STOPWORDS as _STOPWORDS
 # Re-exported: the clusterer, the headline writer and key terms read it from here.
 from bot.news.stories.lexicon import words_of as words_of
 from bot.news.stories.model import StoryItem
+from bot.news.stories.needles import needles
 
 # Re-exported: features and tests read it from here.
 from bot.news.stories.roundups import is_roundup as is_roundup
@@ -147,6 +148,10 @@ def fold(word: str) -> str:
 STOPWORDS: frozenset[str] = _STOPWORDS | frozenset(fold(word) for word in _STOPWORDS)
 """``lexicon.STOPWORDS`` as ``tokens`` gives them (accents dropped), and as written."""
 _TOKEN_RE = re.compile(r"[^\W_]+(?:[.'&-][^\W_]+)*|[€$£¥%]")
+# ``_TOKEN_RE`` for lower-case ASCII text, where it finds the same tokens ("[^\W_]" is a letter
+# or a digit, and only these are ASCII): a class of listed characters is read from a bitmap,
+# where a class of Unicode categories asks the character database at every character.
+_ASCII_TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.'&-][a-z0-9]+)*|[$%]")
 
 
 # Chinese, Japanese and Korean: Han, kana, Hangul (syllables and jamo), and the CJK marks.
@@ -162,7 +167,7 @@ def tokens(text: str) -> list[str]:
     digits inside it ("7～9月期11%") as numbers of their own.
     """
     if text.isascii():
-        return _TOKEN_RE.findall(text.lower())
+        return _ASCII_TOKEN_RE.findall(text.lower())
     # NFKC, curly quotes and accents only concern non-ASCII text.
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     found = _TOKEN_RE.findall(text.lower().translate(_FOLD))
@@ -196,9 +201,9 @@ _EVENT_PHRASES_BY_HINT = _phrases_by_hint()
 _EVENT_PHRASE_HINTS = frozenset(_EVENT_PHRASES_BY_HINT)
 
 
-_LOWER_PHRASES: dict[int, re.Pattern[str]] = {}
+_LOWER_PHRASES: dict[int, tuple[re.Pattern[str], frozenset[str] | None]] = {}
 """``_EVENT_PHRASES``' patterns without IGNORECASE, for lower-case ASCII text (compiled when
-first needed)."""
+first needed), each with its ``needles``."""
 
 
 def _lower_phrases(index: int) -> re.Pattern[str]:
@@ -210,9 +215,15 @@ def _lower_phrases(index: int) -> re.Pattern[str]:
     "işten çıkarma") stands beside letters that match no ASCII text. Matching without
     IGNORECASE takes half the time: the text is read for them at every word of every item.
     """
+    return _lower_phrases_and_needles(index)[0]
+
+
+def _lower_phrases_and_needles(index: int) -> tuple[re.Pattern[str], frozenset[str] | None]:
+    """``_lower_phrases(index)`` and the ``needles`` of its pattern."""
     found = _LOWER_PHRASES.get(index)
     if found is None:
-        found = _LOWER_PHRASES[index] = re.compile(rf"\b(?:{EVENT_PHRASES[index][2]})\b")
+        pattern = EVENT_PHRASES[index][2]
+        found = _LOWER_PHRASES[index] = (re.compile(rf"\b(?:{pattern})\b"), needles(pattern))
     return found
 
 
@@ -231,7 +242,13 @@ def event_tokens(text: str) -> list[str]:
         # ASCII (checked below), so the text read again is the same.
         text = text.lower()
         for index in indexes:
-            text, count = _lower_phrases(index).subn(_EVENT_PHRASES[index][0], text)
+            phrases, wanted = _lower_phrases_and_needles(index)
+            # A substring test per needle costs far less than the regex's scan of the text
+            # (which is tried at every position: it starts with ``\b``, no literal), and
+            # most texts with a hint word hold none of its phrases ("step", "price").
+            if wanted is not None and not any(map(text.__contains__, wanted)):
+                continue
+            text, count = phrases.subn(_EVENT_PHRASES[index][0], text)
             read += count
         return tokens(text) if read else found
     for index in indexes:
