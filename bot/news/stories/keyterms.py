@@ -20,6 +20,7 @@ from bot.news.stories.amounts import numbers as amounts_of
 from bot.news.stories.companynames import names_in_headline
 from bot.news.stories.places import CONTEXT_PLACES, DEMONYMS, NAME_WORDS, place_code, places_in
 from bot.news.stories.places import PLACE_WORDS as PLACE_WORDS  # what features read
+from bot.news.stories.scriptnames import SAME_NAME, latin_names
 from bot.news.stories.wording import STOPWORDS, fold, words_of
 
 # --- key terms --------------------------------------------------------------------------------
@@ -28,6 +29,14 @@ _WORD_RE = re.compile(r"[^\W_]+")
 # Capital letters a name may start with: A-Z and the accented Latin ones ("Żabka", "Ørsted").
 _CAPITALS = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())
 _NAME_RE = re.compile(rf"[{_CAPITALS}](?<![\w.'-][{_CAPITALS}])(?:[\w&'.-]*\w|(?!\w))")
+# The same for a text that is not ASCII: a name's letters are not those of scripts written
+# without spaces, so that a Latin name written straight onto Chinese, Japanese or Korean
+# ("SHEINは日本で", "SK스퀘어") ends where they start. (Slower: ASCII texts keep the above.)
+_LETTER = "[^\\W\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+_NAME_OTHER_RE = re.compile(
+    rf"[{_CAPITALS}](?<![.'-][{_CAPITALS}])(?<!{_LETTER}[{_CAPITALS}])"
+    rf"(?:(?:{_LETTER}|[&'.-])*{_LETTER}|(?!{_LETTER}))"
+)
 # Capitalised words that name nothing in particular.
 _NOT_NAMES = words_of(
     """the a an and or but in on at to for of by with as from into after before over under
@@ -102,6 +111,8 @@ def _word(word: str) -> tuple[str, bool] | None:
     found: tuple[str, bool] | None = None
     if len(name) < 2 or name in _NOT_NAMES or written in NAME_WORDS or name in NAME_WORDS:
         pass
+    elif name in SAME_NAME:  # "RedNote" is "Xiaohongshu", as 小红书 is read
+        found = (SAME_NAME[name], False)
     elif word.isascii():  # the same test at C speed: only A-Z change case there
         found = (name, word[1:].lower() != word[1:] and word.upper() != word)
     else:
@@ -111,7 +122,7 @@ def _word(word: str) -> tuple[str, bool] | None:
 
 
 def _names(text: str, weight: int, into: Counter[str]) -> None:
-    matches = list(_NAME_RE.finditer(text))
+    matches = list((_NAME_RE if text.isascii() else _NAME_OTHER_RE).finditer(text))
     for i, match in enumerate(matches):
         word = match.group()
         # A miss raises rather than returning a sentinel: compiled (mypyc), a tuple sentinel
@@ -183,6 +194,10 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
             _names(text, weight, names)
         if weight == 2:
             _lead_name(text, names)
+        if not text.isascii():
+            # Companies written in another script, as the English reports name them.
+            for name in latin_names(text.lower()):
+                names[name] += weight
     return places, numbers, names, title_places
 
 
@@ -201,8 +216,9 @@ def _lead_name(title: str, into: Counter[str]) -> None:
     kicker = _KICKER_RE.match(title)
     if kicker is not None:
         starts.append(kicker.end())
+    pattern = _NAME_RE if title.isascii() else _NAME_OTHER_RE
     for start in starts:
-        match = _NAME_RE.match(title, start)
+        match = pattern.match(title, start)
         if match is None:
             continue
         word = match.group()
