@@ -167,7 +167,8 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
         if not text.isascii():
             # The place tables are NFC: "Việt Nam" may arrive with its accents apart.
             text = apart_from_cjk(ascii_digits(unicodedata.normalize("NFC", text)))
-        clause_end = -1  # where the headline's main clause ends, once a place needs it
+        # Where the headline's main clause and first sentence end, once a place needs them.
+        clause_end = sentence_end = -1
         for match in places_in(text):
             found = match.group()
             code = _CODES.get(found)
@@ -184,8 +185,16 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
             # So does "Swedish giant Klarna", "the Chinese retailer": whose, not where.
             if _ORIGIN_RE.match(text, end) is not None or _is_origin(text, found, end):
                 continue
+            # Nor does where its shares trade or one market's figure: "shares rise 3% in New
+            # York", "London shares surge", "Egypt orders rose": the event is the company's.
+            if _AFTER_VENUE_RE.match(text, end) is not None or _before_venue(text, match.start()):
+                continue
             if clause_end < 0:
                 clause_end = _main_clause_end(text)
+                sentence = _SENTENCE_END_RE.search(text)
+                sentence_end = sentence.start() if sentence else len(text)
+            if match.start() >= sentence_end and title_places:
+                continue
             if match.start() < clause_end:
                 title_places[code] += 1
         amounts_of(text, weight, numbers)
@@ -270,6 +279,28 @@ def _is_origin(text: str, found: str, end: int) -> bool:
     return not found.isascii() and _LATIN_LETTER_RE.match(text, end) is not None
 
 
+# How a price or a figure moves.
+_MOVES = (
+    r"(?:rose|rise|rises|jump|jumps|jumped|grew|grow|grows|fell|fall|falls|surge|surges"
+    r"|surged|climb|climbs|climbed|drop|drops|dropped|slump|slumps|slumped|gain|gains|gained"
+    r"|tumble|tumbles|tumbled|soar|soars|soared|sink|sinks|sank|slide|slides|slid|plunge"
+    r"|plunges|plunged)"
+)
+# What follows a place that says where shares trade, or whose figure a results report gives.
+_AFTER_VENUE_RE = re.compile(
+    rf"-listed\b|\s+(?:shares|stocks?|orders|sales|revenues?|gmv)\s+{_MOVES}\b",
+    re.IGNORECASE,
+)
+# ... or precedes it: "shares rise 3% in New York" (not "on": "shares rise on Czech expansion").
+_BEFORE_VENUE_RE = re.compile(
+    rf"\b(?:shares|stock|stocks)\s+{_MOVES}\b[^,;:]{{0,25}}\bin\s+$", re.IGNORECASE
+)
+
+
+def _before_venue(text: str, start: int) -> bool:
+    return _BEFORE_VENUE_RE.search(text, max(0, start - 60), start) is not None
+
+
 # Where a headline's main clause ends: "CVC to buy GLS in €4.3bn deal as IDS refocuses on
 # UK" happens wherever GLS is; the place after "as" is context, as after "amid", "while" or a
 # dash. Not after "after" ("eBay to pay €30m after Spanish probe": the cause is the event) or
@@ -278,6 +309,12 @@ _CLAUSE_RE = re.compile(
     r"\s(?:as|amid|while|despite|ahead of)\s|\s[-–—]\s",
     re.IGNORECASE,
 )
+# Where a headline's first sentence ends (a full stop after a lower-case word, not "U.S."):
+# one that names a place says where the event is, and the places of a second sentence are
+# context ("Allegro wystartowało na Węgrzech. To kolejny rynek po Czechach i Słowacji": the
+# markets it entered before). A first sentence without a place ("Amazon.es fined 62 million.
+# ... in Spain") leaves the second's places as they were.
+_SENTENCE_END_RE = re.compile(r"(?<=[^\W\d_A-Z]{2})\.\s+(?=[A-Z])")
 
 
 def _main_clause_end(title: str) -> int:
