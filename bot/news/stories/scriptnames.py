@@ -140,6 +140,8 @@ _WORD_RE = re.compile(r"[^\W_]+(?:&[^\W_]+)?")
 # Scripts written without spaces between words (and Korean, whose particles are written onto
 # the name: "카카오페이는"): a writing counts anywhere in the text.
 _UNSPACED_RE = re.compile("[\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# The spaced scripts the table writes in: Cyrillic, Hebrew, Arabic, Devanagari (U+0400-U+0DFF).
+_SPACED_SCRIPT_RE = re.compile("[\u0400-\u0dff]")
 # Elsewhere a writing starts a word, after at most a prefix written onto it (Arabic "and",
 # "with", "for", "the"; Hebrew "the", "and", "in", "to", "from", "that"), so that تابي (Tabby)
 # is not read inside كتابي ("my book").
@@ -171,9 +173,12 @@ def latin_names(lowered: str) -> list[str]:
     script, each once."""
     unspaced, spaced, pattern = _table()
     out: list[str] = []
-    for writing, names in unspaced:
-        if writing in lowered:
-            out.extend(name for name in names if name not in out)
-    for match in pattern.finditer(lowered):
-        out.extend(name for name in spaced[match.group(1)] if name not in out)
+    # Most texts that are not ASCII are Latin with accents: neither kind of writing is tried.
+    if _UNSPACED_RE.search(lowered) is not None:
+        for writing, names in unspaced:
+            if writing in lowered:
+                out.extend(name for name in names if name not in out)
+    if _SPACED_SCRIPT_RE.search(lowered) is not None:
+        for match in pattern.finditer(lowered):
+            out.extend(name for name in spaced[match.group(1)] if name not in out)
     return out
