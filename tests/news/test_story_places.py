@@ -105,3 +105,19 @@ def test_a_demonym_before_goods_or_a_cjk_place_on_a_name_is_an_origin() -> None:
         "JP": 1
     }
     assert headline_places("British Shein shoppers complain about fees") == {"UK": 1}
+
+
+def test_where_shares_trade_or_one_markets_figure_is_not_the_events_place() -> None:
+    assert headline_places("Coupang shares rise 3% in New York after Sendo acquisition") == {}
+    assert headline_places("Nexxen backs offer from Taboola; London shares surge") == {}
+    assert headline_places("Jumia says Egypt orders rose by a quarter in Q1") == {}
+    # A listing, a sale of shares or an expansion stays the event's place.
+    assert headline_places("Alibaba to list shares in Hong Kong") == {"HK": 1}
+    assert headline_places("Zabka shares rise on Czech expansion news") == {"CZ": 1}
+    assert headline_places("Temu halts US sales") == {"US": 1}
+
+
+def test_a_second_sentence_adds_no_place_to_a_first_that_names_one() -> None:
+    title = "Allegro wystartowało na Węgrzech. To kolejny rynek po Czechach i Słowacji"
+    assert headline_places(title) == {"HU": 1}
+    assert headline_places("Amazon.es fined 62 million. Sellers in Spain react") == {"ES": 1}

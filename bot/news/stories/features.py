@@ -187,7 +187,7 @@ def _bag(value: object) -> Bag:
 # Which stop words, synonyms, phrases and rules read the text: stored features read
 # otherwise are read again, and a saved clusterer holding them is not used.
 # (Bump the rules' number when a rule of ``keyterms`` or ``wording`` changes.)
-_RULES = 13
+_RULES = 14
 READING = hashlib.blake2b(
     repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()), EVENT_PHRASES)).encode(),
     digest_size=6,

@@ -20,6 +20,7 @@ from bot.news.stories.amounts import numbers as amounts_of
 from bot.news.stories.companynames import names_in_headline
 from bot.news.stories.places import CONTEXT_PLACES, DEMONYMS, NAME_WORDS, place_code, places_in
 from bot.news.stories.places import PLACE_WORDS as PLACE_WORDS  # what features read
+from bot.news.stories.scriptnames import SAME_NAME, latin_names
 from bot.news.stories.wording import STOPWORDS, fold, words_of
 
 # --- key terms --------------------------------------------------------------------------------
@@ -28,6 +29,14 @@ _WORD_RE = re.compile(r"[^\W_]+")
 # Capital letters a name may start with: A-Z and the accented Latin ones ("Żabka", "Ørsted").
 _CAPITALS = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())
 _NAME_RE = re.compile(rf"[{_CAPITALS}](?<![\w.'-][{_CAPITALS}])(?:[\w&'.-]*\w|(?!\w))")
+# The same for a text that is not ASCII: a name's letters are not those of scripts written
+# without spaces, so that a Latin name written straight onto Chinese, Japanese or Korean
+# ("SHEINは日本で", "SK스퀘어") ends where they start. (Slower: ASCII texts keep the above.)
+_LETTER = "[^\\W\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+_NAME_OTHER_RE = re.compile(
+    rf"[{_CAPITALS}](?<![.'-][{_CAPITALS}])(?<!{_LETTER}[{_CAPITALS}])"
+    rf"(?:(?:{_LETTER}|[&'.-])*{_LETTER}|(?!{_LETTER}))"
+)
 # Capitalised words that name nothing in particular.
 _NOT_NAMES = words_of(
     """the a an and or but in on at to for of by with as from into after before over under
@@ -104,6 +113,8 @@ def _word(word: str) -> tuple[str, bool] | None:
     found: tuple[str, bool] | None = None
     if len(name) < 2 or name in _NOT_NAMES or written in NAME_WORDS or name in NAME_WORDS:
         pass
+    elif name in SAME_NAME:  # "RedNote" is "Xiaohongshu", as 小红书 is read
+        found = (SAME_NAME[name], False)
     elif word.isascii():  # the same test at C speed: only A-Z change case there
         found = (name, word[1:].lower() != word[1:] and word.upper() != word)
     else:
@@ -113,7 +124,7 @@ def _word(word: str) -> tuple[str, bool] | None:
 
 
 def _names(text: str, weight: int, into: Counter[str]) -> None:
-    matches = list(_NAME_RE.finditer(text))
+    matches = list((_NAME_RE if text.isascii() else _NAME_OTHER_RE).finditer(text))
     for i, match in enumerate(matches):
         word = match.group()
         # A miss raises rather than returning a sentinel: compiled (mypyc), a tuple sentinel
@@ -170,7 +181,8 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
         if not text.isascii():
             # The place tables are NFC: "Việt Nam" may arrive with its accents apart.
             text = apart_from_cjk(ascii_digits(unicodedata.normalize("NFC", text)))
-        clause_end = -1  # where the headline's main clause ends, once a place needs it
+        # Where the headline's main clause and first sentence end, once a place needs them.
+        clause_end = sentence_end = -1
         for match in places_in(text):
             found = match.group()
             code = _CODES.get(found)
@@ -187,8 +199,16 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
             # So does "Swedish giant Klarna", "the Chinese retailer": whose, not where.
             if _ORIGIN_RE.match(text, end) is not None or _is_origin(text, found, end):
                 continue
+            # Nor does where its shares trade or one market's figure: "shares rise 3% in New
+            # York", "London shares surge", "Egypt orders rose": the event is the company's.
+            if _AFTER_VENUE_RE.match(text, end) is not None or _before_venue(text, match.start()):
+                continue
             if clause_end < 0:
                 clause_end = _main_clause_end(text)
+                sentence = _SENTENCE_END_RE.search(text)
+                sentence_end = sentence.start() if sentence else len(text)
+            if match.start() >= sentence_end and title_places:
+                continue
             if match.start() < clause_end:
                 title_places[code] += 1
         amounts_of(text, weight, numbers)
@@ -197,6 +217,10 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
             _names(text, weight, names)
         if weight == 2:
             _lead_name(text, names)
+        if not text.isascii():
+            # Companies written in another script, as the English reports name them.
+            for name in latin_names(text.lower()):
+                names[name] += weight
     return places, numbers, names, title_places
 
 
@@ -215,8 +239,9 @@ def _lead_name(title: str, into: Counter[str]) -> None:
     kicker = _KICKER_RE.match(title)
     if kicker is not None:
         starts.append(kicker.end())
+    pattern = _NAME_RE if title.isascii() else _NAME_OTHER_RE
     for start in starts:
-        match = _NAME_RE.match(title, start)
+        match = pattern.match(title, start)
         if match is None:
             continue
         word = match.group()
@@ -268,6 +293,28 @@ def _is_origin(text: str, found: str, end: int) -> bool:
     return not found.isascii() and _LATIN_LETTER_RE.match(text, end) is not None
 
 
+# How a price or a figure moves.
+_MOVES = (
+    r"(?:rose|rise|rises|jump|jumps|jumped|grew|grow|grows|fell|fall|falls|surge|surges"
+    r"|surged|climb|climbs|climbed|drop|drops|dropped|slump|slumps|slumped|gain|gains|gained"
+    r"|tumble|tumbles|tumbled|soar|soars|soared|sink|sinks|sank|slide|slides|slid|plunge"
+    r"|plunges|plunged)"
+)
+# What follows a place that says where shares trade, or whose figure a results report gives.
+_AFTER_VENUE_RE = re.compile(
+    rf"-listed\b|\s+(?:shares|stocks?|orders|sales|revenues?|gmv)\s+{_MOVES}\b",
+    re.IGNORECASE,
+)
+# ... or precedes it: "shares rise 3% in New York" (not "on": "shares rise on Czech expansion").
+_BEFORE_VENUE_RE = re.compile(
+    rf"\b(?:shares|stock|stocks)\s+{_MOVES}\b[^,;:]{{0,25}}\bin\s+$", re.IGNORECASE
+)
+
+
+def _before_venue(text: str, start: int) -> bool:
+    return _BEFORE_VENUE_RE.search(text, max(0, start - 60), start) is not None
+
+
 # Where a headline's main clause ends: "CVC to buy GLS in €4.3bn deal as IDS refocuses on
 # UK" happens wherever GLS is; the place after "as" is context, as after "amid", "while" or a
 # dash. Not after "after" ("eBay to pay €30m after Spanish probe": the cause is the event) or
@@ -276,6 +323,12 @@ _CLAUSE_RE = re.compile(
     r"\s(?:as|amid|while|despite|ahead of)\s|\s[-–—]\s",
     re.IGNORECASE,
 )
+# Where a headline's first sentence ends (a full stop after a lower-case word, not "U.S."):
+# one that names a place says where the event is, and the places of a second sentence are
+# context ("Allegro wystartowało na Węgrzech. To kolejny rynek po Czechach i Słowacji": the
+# markets it entered before). A first sentence without a place ("Amazon.es fined 62 million.
+# ... in Spain") leaves the second's places as they were.
+_SENTENCE_END_RE = re.compile(r"(?<=[^\W\d_A-Z]{2})\.\s+(?=[A-Z])")
 
 
 def _main_clause_end(title: str) -> int:
