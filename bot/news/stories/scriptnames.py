@@ -4,7 +4,7 @@ A Japanese report writes "ヤマト" where the English one writes "Yamato"; a Ko
 for "Kakao Pay". Names are the key terms reports of one event share most often
 (``keyterms.text_terms``), and names are read from capitalised Latin words, so a report in
 another script shared none with the English reports of its event. The company families the
-tagger knows carry their own local-script aliases (``bot.news.companies``); this table is for
+tagger knows carry their own local-script aliases (``tagging.companies``); this table is for
 the other companies the news names: couriers, payment apps, rival platforms, brands.
 
 Written from how each market's press spells the company (not from any evaluation set's
