@@ -93,44 +93,44 @@ class PairModel:
 # BEGIN GENERATED WEIGHTS (benchmarks/stories_pairmodel.py train)
 JOIN_MODEL = PairModel(
     weights=(
-        7.8281352965501725,  # cosine
-        0.19914069318272717,  # event_cosine
-        0.38743039001451424,  # place_agree
-        -2.131144324202145,  # place_miss
-        0.8187247809106927,  # company_agree
-        -0.2574261361275354,  # company_miss
-        0.3267781490163048,  # number_agree
-        -0.7745740225764531,  # number_miss
-        -0.5457023900280733,  # name_agree
-        -1.7292643358931756,  # name_miss
-        -3.708670392682328,  # same_source
-        -0.25382913881204594,  # short
-        1.0609973624360396,  # short_no_key
-        0.8579276915752795,  # shares_key
-        -19.342181169417938,  # time_gap
-        0.21031774434334982,  # log_size
-        0.3086884662387497,  # cosine_x_log_size
+        7.974685348745072,  # cosine
+        0.2673829005854286,  # event_cosine
+        0.34041735280496255,  # place_agree
+        -2.680842729656079,  # place_miss
+        1.0125677839451543,  # company_agree
+        -0.4776376293266793,  # company_miss
+        0.7075231019694137,  # number_agree
+        -1.7447464057099424,  # number_miss
+        0.02111664665193397,  # name_agree
+        -1.5981727258560015,  # name_miss
+        -3.843790883087504,  # same_source
+        -0.25629254786419214,  # short
+        1.1197706896150694,  # short_no_key
+        0.5223110119434257,  # shares_key
+        -20.624314772982824,  # time_gap
+        0.17796006113325352,  # log_size
+        0.5419324410969522,  # cosine_x_log_size
     ),
-    bias=-1.7634804004818996,
+    bias=-1.811340925769422,
 )
 MERGE_MODEL = PairModel(
     weights=(
-        9.464746863557965,  # cosine
-        -0.21494834734811685,  # member_logit_mean
-        0.4286036580501196,  # member_logit_min
-        0.7528782026200339,  # place_agree
-        -5.481642135266925,  # place_miss
-        1.0471235387292237,  # company_agree
-        0.14940688891402892,  # company_miss
-        -0.6378971943429849,  # number_agree
-        -5.067728607978608,  # number_miss
-        -0.31937829306093846,  # name_agree
-        -1.0553374512418703,  # name_miss
-        -3.8652779330177123,  # shared_sources
-        -16.112569055670168,  # time_gap
-        0.28896175169020993,  # log_small
-        0.6398496394796915,  # log_large
+        8.14644324906385,  # cosine
+        0.0,  # member_logit_mean
+        0.05752211051340887,  # member_logit_min
+        0.8094720903325486,  # place_agree
+        -2.6454533912810083,  # place_miss
+        1.413767579214479,  # company_agree
+        -0.18686919267284785,  # company_miss
+        0.0,  # number_agree
+        -9.442544077401262,  # number_miss
+        0.15991606019463117,  # name_agree
+        -1.38173196218168,  # name_miss
+        -4.359923769692215,  # shared_sources
+        -18.56261327582724,  # time_gap
+        0.4773632765846617,  # log_small
+        0.9934718035891335,  # log_large
     ),
-    bias=-2.2009340019375525,
+    bias=-2.5802457252883277,
 )
 # END GENERATED WEIGHTS
