@@ -7,8 +7,9 @@ in both orders ("published" in batches of 50, "feeds" in one batch of 500), the 
 set and the generated 10k set, assigned by ``stories_eval.assign``: each as the sorted lists of
 item ids per story. The 10k set is also placed from text features stored at ingest
 (``large/stored``), and ``large/forms`` is a digest of every stored form, merge and placement
-(mechanics that keep the partitions but change what is stored show there). The held-out sets
-(``stories_holdout9``, ``stories_holdout10``) are never read.
+(mechanics that keep the partitions but change what is stored show there). The later sets
+(holdout9 and holdout10, training data since they were scored) are left out to keep the dump's
+size and time as they were; the held-out set (``stories_holdout11``) is never read.
 """
 
 from __future__ import annotations

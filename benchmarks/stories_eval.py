@@ -11,16 +11,15 @@ held-out half) and on the generated sets, and throughput.
     uv run python benchmarks/stories_eval.py --holdout7           # also holdout7 (training data)
     uv run python benchmarks/stories_eval.py --holdout8           # also holdout8 (training data)
     uv run python benchmarks/stories_eval.py --holdout9           # also holdout9 (training data)
-    uv run python benchmarks/stories_eval.py --holdout10          # the tenth held-out set
+    uv run python benchmarks/stories_eval.py --holdout10          # also holdout10 (training data)
 
 The hand-written set (``tests/data/stories_holdout``, see ``tests/news/story_holdout.py``) is
 split by event: the defaults were tuned on the "tune" half; the "test" half was held out but
 has been reported many times. Every set this script reads has been used to tune the method
 (the seventh and eighth, ``--holdout7`` and ``--holdout8``, were each scored once as the
-held-out set on 2026-12-07, and are training data since; so was the ninth, ``--holdout9``);
-``tests/data/stories_holdout10`` is the held-out set, which this script reads only with
-``--holdout10``: to report, once, never to tune. ``tests/data/stories_holdout11`` is written
-for the next round and is read by nothing here.
+held-out set on 2026-12-07, and are training data since; so were the ninth and tenth,
+``--holdout9`` and ``--holdout10``); ``tests/data/stories_holdout11`` is the held-out set, and
+is read by nothing here until it is scored, once.
 Each half is assigned in two orders: by publication time in batches of
 ``--batch`` (feeds polled as items come out), and grouped by outlet in one batch of 500 (a
 cold first poll of every feed). Merges are applied to earlier placements, as storage does.
@@ -311,7 +310,7 @@ def main() -> None:
     parser.add_argument(
         "--holdout10",
         action="store_true",
-        help="also score the tenth held-out set (report only, never tune on it)",
+        help="also score holdout10 (held out once, training data since)",
     )
     args = parser.parse_args()
     config = StoryConfig()
@@ -349,9 +348,8 @@ def main() -> None:
         for order, batch in (("published", args.batch), ("feeds", 500)):
             items = load(order)  # type: ignore[arg-type]
             # Held out once each, training data for the pair models since: not "held out";
-            # holdout10 is the one still held out.
-            kind = "held-out set" if key == "fresh_holdout10" else "hand-written set"
-            name = f"{kind} ({label}), {order} order"
+            # Held out once each, training data since: none is still held out here.
+            name = f"hand-written set ({label}), {order} order"
             held_out.setdefault(key, {})[order] = evaluate(name, items, config, batch)
             show(held_out[key][order])
     small = evaluate("eval set (tests/data)", story_corpus.load(), config, args.batch)

@@ -86,19 +86,20 @@ eighth had been scored, by someone who never read or ran the clustering code; 24
 "u01".."u24" of 20-26 April 2026, told by 12-13 outlets each, and 150 look-alike events;
 labels as above, its README lists them), is loaded by :func:`load_holdout9`. It was scored
 once on 2026-12-07 (after that day's last change to what is decided) and is training data
-since; ``stories_holdout10`` is the held-out set.
+since.
 
 A tenth held-out set, ``tests/data/stories_holdout10/items.jsonl`` (written by hand, while the
 ninth was still unscored, by someone who never read or ran the clustering code; 24 events
 "v01".."v24" of 16-22 March 2026, told by 12-13 outlets each, and 125 look-alike events;
-labels as above, its README lists them), is loaded by :func:`load_holdout10`. Report only, to
-be scored once.
+labels as above, its README lists them), is loaded by :func:`load_holdout10`. It was scored
+once on 2026-12-07 (after that day's second round of changes) and is training data since;
+``stories_holdout11`` is the held-out set.
 
 An eleventh held-out set, ``tests/data/stories_holdout11/items.jsonl`` (written by hand, while the
 tenth was still unscored, by someone who never read or ran the clustering code; 24 events
 "w01".."w24" of 9-15 February 2026, told by 12-13 outlets each, and 145 look-alike events;
 labels as above, its README lists them), is loaded by :func:`load_holdout11`. Report only, to
-be scored once, after the tenth.
+be scored once: the held-out set now.
 """
 
 from __future__ import annotations
@@ -339,15 +340,15 @@ def load_holdout8(order: Order = "published") -> list[LabelledItem]:
 def load_holdout9(order: Order = "published") -> list[LabelledItem]:
     """The ninth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Scored once on 2026-12-07; training data since (``stories_holdout10`` is held out).
+    Scored once on 2026-12-07; training data since.
     """
     return _labelled(holdout9_rows(), order)
 
 
 def load_holdout10(order: Order = "published") -> list[LabelledItem]:
-    """The tenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+    """The tenth set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it, once; never tune on it (see ``tests/data/stories_holdout10/README.md``).
+    Scored once on 2026-12-07; training data since (``stories_holdout11`` is held out).
     """
     return _labelled(holdout10_rows(), order)
 

@@ -3,12 +3,11 @@ the shape issue 8 asks of an evaluation set and share nothing with the other set
 runs a clusterer.
 
 - holdout7 was scored once as a held-out set on 2026-12-07 and is training data since;
-- holdout8 and holdout9 were each scored once as the held-out set on 2026-12-07 and are
-  training data since (both are in the pair models' training sets);
-- holdout10 is the held-out set, written while holdout9 was unscored, to be scored once,
-  to report, never to tune;
-- holdout11 is the new held-out set, written while holdout10 was still unscored, to be
-  scored once after it, to report, never to tune.
+- holdout8, holdout9 and holdout10 were each scored once as the held-out set on 2026-12-07
+  and are training data since (holdout8 and holdout9 are in the shipped pair models'
+  training sets; holdout10 in the training script's list);
+- holdout11 is the held-out set, written while holdout10 was still unscored, to be scored
+  once, to report, never to tune.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
 any, go in a test of their own below)."""
