@@ -71,13 +71,16 @@ def split_terms(text: str | None, what: str) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def _some_term(text: str | None, what: str) -> None:
-    """Refuse a filter option that was given but names nothing (``,,,`` or blanks): left
-    empty it would mean no filter at all, and the channel would get every item."""
-    if text is not None and not split_terms(text, what):
+def filter_terms(text: str | None, what: str) -> tuple[str, ...]:
+    """``split_terms`` for a filter option, refusing one that was given but names nothing
+    (``,,,`` or blanks): left empty it would mean no filter at all, and the channel would get
+    every item."""
+    terms = split_terms(text, what)
+    if text is not None and not terms:
         raise UserError(
             f"The {what} filter has no {what} in it: give one or more, separated by commas."
         )
+    return terms
 
 
 def describe_subscription(subscription: Subscription) -> str:
@@ -143,28 +146,21 @@ class SubscriptionService:
     ) -> SubscriptionFilter:
         """Validate what a user typed into a filter; unknown companies or topics are a clear
         error."""
-        for text, what in (
-            (companies, "company"),
-            (keywords, "keyword"),
-            (exclude, "excluded word"),
-            (topics, "topic"),
-        ):
-            _some_term(text, what)
         company_ids: list[str] = []
-        for name in split_terms(companies, "company"):
+        for name in filter_terms(companies, "company"):
             company = resolve_or_explain(self._companies, name, "company")
             if company.id not in company_ids:
                 company_ids.append(company.id)
         return SubscriptionFilter(
             companies=tuple(company_ids),
-            keywords=split_terms(keywords, "keyword"),
-            exclude=split_terms(exclude, "excluded word"),
+            keywords=filter_terms(keywords, "keyword"),
+            exclude=filter_terms(exclude, "excluded word"),
             topics=self._topic_ids(topics),
         )
 
     def _topic_ids(self, text: str | None) -> tuple[str, ...]:
         """Comma-separated topic names or ids as topic ids, in the order given."""
-        names = split_terms(text, "topic")
+        names = filter_terms(text, "topic")
         if not names:
             return ()
         if self._topics is None:

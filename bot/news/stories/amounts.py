@@ -14,6 +14,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from bot.news.stories.scriptnames import UNSPACED
+
 # Scale words after which a decimal comma and dotted thousands are read the continental way
 # ("62,3 milioni" is 62.3 million, "4.812 millones" 4,812 million), by their value.
 _LOCAL_SCALES: dict[float, tuple[str, ...]] = {
@@ -165,8 +167,7 @@ def _is_money(text: str, start: int, end: int) -> bool:
 
 # A digit run written against Chinese, Japanese, Korean or Thai characters ("クラウド20%伸び
 # る", "20일", "ราคา1,200"): no word boundary separates them, so it is set apart to be read.
-_UNSPACED = "\u0e00-\u0e7f\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_UNSPACED_DIGITS_RE = re.compile(f"(?<=[{_UNSPACED}])(?=[0-9])|(?<=[0-9%])(?=[{_UNSPACED}])")
+_UNSPACED_DIGITS_RE = re.compile(f"(?<=[{UNSPACED}])(?=[0-9])|(?<=[0-9%])(?=[{UNSPACED}])")
 # A number's unit ("450億円", "3조원", "1,200ล้านบาท") is set apart from what follows it too.
 _UNSPACED_SCALE_RE = re.compile(
     r"(?<=[0-9])\s?("

@@ -20,7 +20,7 @@ from bot.news.stories.amounts import numbers as amounts_of
 from bot.news.stories.companynames import names_in_headline
 from bot.news.stories.places import CONTEXT_PLACES, DEMONYMS, NAME_WORDS, place_code, places_in
 from bot.news.stories.places import PLACE_WORDS as PLACE_WORDS  # what features read
-from bot.news.stories.scriptnames import SAME_NAME, latin_names
+from bot.news.stories.scriptnames import SAME_NAME, UNSPACED, latin_names
 from bot.news.stories.wording import STOPWORDS, fold, words_of
 
 # --- key terms --------------------------------------------------------------------------------
@@ -32,7 +32,7 @@ _NAME_RE = re.compile(rf"[{_CAPITALS}](?<![\w.'-][{_CAPITALS}])(?:[\w&'.-]*\w|(?
 # The same for a text that is not ASCII: a name's letters are not those of scripts written
 # without spaces, so that a Latin name written straight onto Chinese, Japanese or Korean
 # ("SHEINは日本で", "SK스퀘어") ends where they start. (Slower: ASCII texts keep the above.)
-_LETTER = "[^\\W\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+_LETTER = f"[^\\W{UNSPACED}]"
 _NAME_OTHER_RE = re.compile(
     rf"[{_CAPITALS}](?<![.'-][{_CAPITALS}])(?<!{_LETTER}[{_CAPITALS}])"
     rf"(?:(?:{_LETTER}|[&'.-])*{_LETTER}|(?!{_LETTER}))"

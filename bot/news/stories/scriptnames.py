@@ -137,9 +137,11 @@ SAME_NAME: dict[str, str] = {
 }
 
 _WORD_RE = re.compile(r"[^\W_]+(?:&[^\W_]+)?")
-# Scripts written without spaces between words (and Korean, whose particles are written onto
-# the name: "카카오페이는"): a writing counts anywhere in the text.
-_UNSPACED_RE = re.compile("[\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+UNSPACED = "\u0e00-\u0e7f\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
+"""Thai, Chinese, Japanese and Korean (a regex class's ranges): scripts written without spaces
+between words, and Korean, whose particles are written onto a name ("카카오페이는")."""
+# In those a writing counts anywhere in the text.
+_UNSPACED_RE = re.compile(f"[{UNSPACED}]")
 # The spaced scripts the table writes in: Cyrillic, Hebrew, Arabic, Devanagari (U+0400-U+0DFF).
 _SPACED_SCRIPT_RE = re.compile("[\u0400-\u0dff]")
 # Elsewhere a writing starts a word, after at most a prefix written onto it (Arabic "and",

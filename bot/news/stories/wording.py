@@ -206,8 +206,9 @@ _LOWER_PHRASES: dict[int, tuple[re.Pattern[str], frozenset[str] | None]] = {}
 first needed), each with its ``needles``."""
 
 
-def _lower_phrases(index: int) -> re.Pattern[str]:
-    """The phrases of ``EVENT_PHRASES[index]`` for lower-case ASCII text.
+def _lower_phrases(index: int) -> tuple[re.Pattern[str], frozenset[str] | None]:
+    """The phrases of ``EVENT_PHRASES[index]`` for lower-case ASCII text, and the ``needles``
+    of its pattern.
 
     On ASCII text they match where the IGNORECASE ones match in the text before lowering:
     the patterns are lower case, word classes and boundaries do not depend on case, and the
@@ -215,11 +216,6 @@ def _lower_phrases(index: int) -> re.Pattern[str]:
     "işten çıkarma") stands beside letters that match no ASCII text. Matching without
     IGNORECASE takes half the time: the text is read for them at every word of every item.
     """
-    return _lower_phrases_and_needles(index)[0]
-
-
-def _lower_phrases_and_needles(index: int) -> tuple[re.Pattern[str], frozenset[str] | None]:
-    """``_lower_phrases(index)`` and the ``needles`` of its pattern."""
     found = _LOWER_PHRASES.get(index)
     if found is None:
         pattern = EVENT_PHRASES[index][2]
@@ -242,7 +238,7 @@ def event_tokens(text: str) -> list[str]:
         # ASCII (checked below), so the text read again is the same.
         text = text.lower()
         for index in indexes:
-            phrases, wanted = _lower_phrases_and_needles(index)
+            phrases, wanted = _lower_phrases(index)
             # A substring test per needle costs far less than the regex's scan of the text
             # (which is tried at every position: it starts with ``\b``, no literal), and
             # most texts with a hint word hold none of its phrases ("step", "price").
