@@ -479,7 +479,7 @@ def main() -> None:
     parser.add_argument(
         "--targets",
         nargs="*",
-        default=["holdout6", "holdout7", "holdout8", "holdout9"],
+        default=["holdout7", "holdout8", "holdout9", "holdout10"],
         choices=list(SETS),
         help="nextset: the sets to score, each trained on the sets written before it",
     )
