@@ -100,6 +100,12 @@ tenth was still unscored, by someone who never read or ran the clustering code; 
 "w01".."w24" of 9-15 February 2026, told by 12-13 outlets each, and 145 look-alike events;
 labels as above, its README lists them), is loaded by :func:`load_holdout11`. Report only, to
 be scored once: the held-out set now.
+
+A thirteenth held-out set, ``tests/data/stories_holdout13/items.jsonl`` (written by hand, while
+the eleventh was still unscored, by someone who never read or ran the clustering code; 24
+events "y01".."y24" of 12-18 January 2026, told by 12-13 outlets each, and 129 look-alike
+events; labels as above, its README lists them), is loaded by :func:`load_holdout13`. Report
+only, to be scored once, with the other fresh sets, at a later session; never tune on it.
 """
 
 from __future__ import annotations
@@ -127,6 +133,7 @@ HOLDOUT8_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout8
 HOLDOUT9_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout9" / "items.jsonl"
 HOLDOUT10_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout10" / "items.jsonl"
 HOLDOUT11_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout11" / "items.jsonl"
+HOLDOUT13_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout13" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -154,7 +161,7 @@ class Row:
     @property
     def half(self) -> Literal["tune", "test"]:
         # The fresh held-out sets report only.
-        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u", "v", "w")):
+        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "y")):
             return "test"
         if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
@@ -222,6 +229,11 @@ def holdout10_rows() -> list[Row]:
 def holdout11_rows() -> list[Row]:
     """Every row of the eleventh held-out set (``stories_holdout11/items.jsonl``)."""
     return _read_files([HOLDOUT11_FILE])
+
+
+def holdout13_rows() -> list[Row]:
+    """Every row of the thirteenth held-out set (``stories_holdout13/items.jsonl``)."""
+    return _read_files([HOLDOUT13_FILE])
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -359,6 +371,14 @@ def load_holdout11(order: Order = "published") -> list[LabelledItem]:
     Report on it, once; never tune on it (see ``tests/data/stories_holdout11/README.md``).
     """
     return _labelled(holdout11_rows(), order)
+
+
+def load_holdout13(order: Order = "published") -> list[LabelledItem]:
+    """The thirteenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it, once; never tune on it (see ``tests/data/stories_holdout13/README.md``).
+    """
+    return _labelled(holdout13_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:
