@@ -106,6 +106,12 @@ eleventh was still unscored, by someone who never read or ran the clustering cod
 "x01".."x24" of 4-10 May 2026, told by 12-13 outlets each, and 123 look-alike events; labels as
 above, its README lists them), is loaded by :func:`load_holdout12`. Report only, to be scored
 once, with the other fresh sets written beside it; never tune on it.
+
+A thirteenth held-out set, ``tests/data/stories_holdout13/items.jsonl`` (written by hand, while
+the eleventh was still unscored, by someone who never read or ran the clustering code; 24
+events "y01".."y24" of 12-18 January 2026, told by 12-13 outlets each, and 129 look-alike
+events; labels as above, its README lists them), is loaded by :func:`load_holdout13`. Report
+only, to be scored once, with the other fresh sets, at a later session; never tune on it.
 """
 
 from __future__ import annotations
@@ -134,6 +140,7 @@ HOLDOUT9_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout9
 HOLDOUT10_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout10" / "items.jsonl"
 HOLDOUT11_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout11" / "items.jsonl"
 HOLDOUT12_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout12" / "items.jsonl"
+HOLDOUT13_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout13" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -161,7 +168,7 @@ class Row:
     @property
     def half(self) -> Literal["tune", "test"]:
         # The fresh held-out sets report only.
-        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "x")):
+        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "x", "y")):
             return "test"
         if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
@@ -234,6 +241,11 @@ def holdout11_rows() -> list[Row]:
 def holdout12_rows() -> list[Row]:
     """Every row of the twelfth held-out set (``stories_holdout12/items.jsonl``)."""
     return _read_files([HOLDOUT12_FILE])
+
+
+def holdout13_rows() -> list[Row]:
+    """Every row of the thirteenth held-out set (``stories_holdout13/items.jsonl``)."""
+    return _read_files([HOLDOUT13_FILE])
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -379,6 +391,14 @@ def load_holdout12(order: Order = "published") -> list[LabelledItem]:
     Report on it, once; never tune on it (see ``tests/data/stories_holdout12/README.md``).
     """
     return _labelled(holdout12_rows(), order)
+
+
+def load_holdout13(order: Order = "published") -> list[LabelledItem]:
+    """The thirteenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it, once; never tune on it (see ``tests/data/stories_holdout13/README.md``).
+    """
+    return _labelled(holdout13_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:

@@ -1,6 +1,6 @@
-"""The seventh to twelfth hand-written story sets (tests/data/stories_holdout7..12) have
-the shape issue 8 asks of an evaluation set and share nothing with the other sets. Nothing here
-runs a clusterer.
+"""The seventh to thirteenth hand-written story sets (tests/data/stories_holdout7..13)
+have the shape issue 8 asks of an evaluation set and share nothing with the other sets.
+Nothing here runs a clusterer.
 
 - holdout7 was scored once as a held-out set on 2026-12-07 and is training data since;
 - holdout8, holdout9 and holdout10 were each scored once as the held-out set on 2026-12-07
@@ -8,8 +8,8 @@ runs a clusterer.
   training sets; holdout10 in the training script's list);
 - holdout11 is the held-out set, written while holdout10 was still unscored, to be scored
   once, to report, never to tune;
-- holdout12 is a new held-out set, written while holdout11 was still unscored, to be scored
-  once with the other fresh sets (another writer adds holdout13 beside it), never to tune.
+- holdout12 and holdout13 are new held-out sets, written side by side by two writers while
+  holdout11 was still unscored, to be scored once together at a later session, never to tune.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
 any, go in a test of their own below)."""
@@ -129,6 +129,18 @@ SETS = (
         ("x03", "x03-l1"),
         ("x01-l5", frozenset({"x01", "x11", "x19"})),
     ),
+    HandSet(
+        "holdout13",
+        story_holdout.holdout13_rows,
+        story_holdout.HOLDOUT13_FILE,
+        story_holdout.load_holdout13,
+        "y",
+        450,
+        (_day(1, 5), _day(1, 21)),
+        (_day(1, 12), _day(1, 19)),
+        ("y05", "y05-l1"),
+        ("y01-l6", frozenset({"y01", "y03", "y06"})),
+    ),
 )
 
 _EARLIER_SETS: tuple[Callable[[], list[story_holdout.Row]], ...] = (
@@ -233,3 +245,18 @@ def test_the_twelfth_set_uses_forms_the_others_use_rarely() -> None:
     assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
     assert sum(1 for r in rows if r.title == r.title.lower()) >= 30
     assert sum(1 for r in rows if r.title == r.title.upper() and _ALL_CAPS.search(r.title)) >= 3
+
+
+# Scripts no earlier hand-written set uses much: Greek, Arabic and Gujarati.
+_GREEK_ARABIC_GUJARATI = re.compile("[\u0370-\u03ff\u0600-\u06ff\u0a80-\u0aff]")
+
+
+def test_the_thirteenth_set_uses_forms_the_others_use_rarely() -> None:
+    # The thirteenth set's writer aimed at the same rare forms, plus all-caps wire and market
+    # flashes and headlines in Greek, Arabic and Gujarati.
+    rows = story_holdout.holdout13_rows()
+    assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 30
+    assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
+    assert sum(1 for r in rows if r.title == r.title.lower()) >= 30
+    assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
+    assert sum(1 for r in rows if _GREEK_ARABIC_GUJARATI.search(r.title)) >= 10
