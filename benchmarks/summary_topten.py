@@ -1,9 +1,11 @@
 """No event twice in a summary's top ten: each labelled set stored and placed as
 ``tests/storage/test_story_pipeline.py`` does (one poll per outlet, the real assigner), then
-the 7-day and 30-day summaries read back through ``SummaryService``.
+the 7-day and 30-day summaries read back through ``SummaryService``. ``--order published``
+stores the reports as a running bot would meet them instead: one poll per outlet and hour, in
+publication order, stories placed after each hour.
 
     uv run python benchmarks/summary_topten.py [--sets holdout4,holdout6] [--top 20] [--show]
-        [--cache DIR]
+        [--cache DIR] [--order feeds|published]
 
 Per set and period it counts, among the top ten and the top ``--top``: events shown twice
 (entries whose headline reports tell one event), and wrong folds (one entry whose folded
@@ -21,7 +23,7 @@ import shutil
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,26 +56,52 @@ SETS: dict[str, Callable[[], list[story_holdout.Row]]] = {
 }
 
 
-async def placed(rows: list[story_holdout.Row], path: Path) -> Database:
-    """The set stored one poll per outlet and placed in stories, in a database at ``path``."""
+class _Clock:
+    """The replay's poll-time clock."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+async def placed(rows: list[story_holdout.Row], path: Path, order: str) -> Database:
+    """The set stored and placed in stories, in a database at ``path``: one poll per outlet
+    (``feeds``), or per outlet and hour in publication order (``published``)."""
     end = max(r.published for r in rows) + timedelta(hours=1)
     database = await Database.open(path)
     tagger = Tagger.default()
     await database.items.register_companies(tagger.companies())
-    by_outlet: dict[str, list[story_holdout.Row]] = defaultdict(list)
-    for row in rows:
-        by_outlet[row.source].append(row)
-    for outlet, items in sorted(by_outlet.items()):
-        feed = await add_feed(database, outlet)
-        drafts = [
-            TaggedDraft(
-                draft(r.key, r.title, r.summary, published=r.published, link=r.link),
-                tagger.tag(r.title, r.summary),
-            )
-            for r in items
-        ]
-        await database.items.apply(poll(feed, drafts, at=end - timedelta(minutes=30)))
-    assigner = StoryAssigner(stories=database.stories, clock=FakeClock(end))
+    clock = _Clock(end)
+    assigner = StoryAssigner(stories=database.stories, clock=clock)
+    feeds = {}
+    for outlet in sorted({r.source for r in rows}):
+        feeds[outlet] = await add_feed(database, outlet)
+    # Poll time -> outlet -> its reports in that poll.
+    rounds: dict[datetime, dict[str, list[story_holdout.Row]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    # One poll per outlet keeps the set's own order, as the pipeline test stores it.
+    for row in rows if order == "feeds" else sorted(rows, key=lambda r: r.published):
+        hour = row.published.replace(minute=0, second=0, microsecond=0)
+        at = end - timedelta(minutes=30) if order == "feeds" else hour + timedelta(minutes=59)
+        rounds[at][row.source].append(row)
+    for at, by_outlet in rounds.items():
+        for outlet, items in sorted(by_outlet.items()):
+            drafts = [
+                TaggedDraft(
+                    draft(r.key, r.title, r.summary, published=r.published, link=r.link),
+                    tagger.tag(r.title, r.summary),
+                )
+                for r in items
+            ]
+            await database.items.apply(poll(feeds[outlet], drafts, at=at))
+        if order == "published":
+            clock.moment = at
+            while await assigner.run():
+                pass
+    clock.moment = end
     while await assigner.run():
         pass
     return database
@@ -85,18 +113,20 @@ def entry_events(entry: RankedStory, event_of: dict[str, str]) -> list[str]:
     return [event_of[s.links[0]] for s in stories]
 
 
-async def measure(name: str, cache: Path | None, top: int, show: bool) -> dict[str, object]:
+async def measure(
+    name: str, cache: Path | None, top: int, show: bool, order: str
+) -> dict[str, object]:
     rows = SETS[name]()
     event_of = {r.link: r.event for r in rows}
     end = max(r.published for r in rows) + timedelta(hours=1)
-    path = (cache or Path("/tmp")) / f"{name}.db"
+    path = (cache or Path("/tmp")) / f"{name}-{order}.db"
     if cache is None or not path.exists():
         path.unlink(missing_ok=True)
-        database = await placed(rows, path.with_suffix(".tmp"))
+        database = await placed(rows, path.with_suffix(".tmp"), order)
         await database.close()
         shutil.move(path.with_suffix(".tmp"), path)
     database = await Database.open(path)
-    figures: dict[str, object] = {"set": name}
+    figures: dict[str, object] = {"set": name, "order": order}
     try:
         service = SummaryService(
             stories=database.stories,
@@ -137,12 +167,13 @@ async def main() -> None:
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--show", action="store_true")
     parser.add_argument("--cache", type=Path)
+    parser.add_argument("--order", choices=("feeds", "published"), default="feeds")
     args = parser.parse_args()
     if args.cache:
         args.cache.mkdir(parents=True, exist_ok=True)
     totals: Counter[str] = Counter()
     for name in args.sets.split(","):
-        figures = await measure(name, args.cache, args.top, args.show)
+        figures = await measure(name, args.cache, args.top, args.show, args.order)
         print(json.dumps(figures), flush=True)
         for key, value in figures.items():
             if isinstance(value, dict):
