@@ -70,14 +70,14 @@ def test_an_explainer_of_the_same_settlement_is_one_entry_and_the_next_story_mov
 
 def test_the_larger_story_gives_the_entry_its_headline_even_when_it_ranks_lower() -> None:
     small_fresh = story(
-        1, "Shopify's 31% growth quarter", sources=2, hours_ago=0, companies=("shopify",)
+        1, "Whatnot valued at $11.5 billion", sources=2, hours_ago=0, companies=("whatnot",)
     )
     large_old = story(
         2,
-        "Shopify revenue rises 31%, beating estimates",
+        "Whatnot raises $400 million at $11.5 billion valuation",
         sources=3,
         hours_ago=40,
-        companies=("shopify",),
+        companies=("whatnot",),
     )
     (entry,) = top([small_fresh, large_old])
     assert entry.story.headline == large_old.headline
@@ -169,3 +169,43 @@ def test_stories_days_apart_or_round_ups_never_fold() -> None:
         companies=("amazon",),
     )
     assert [e.also for e in top([fee, later, roundup])] == [(), (), ()]
+
+
+def test_a_follow_up_that_recalls_the_figure_in_its_text_is_not_the_event() -> None:
+    # stories_tuning part_c t07 / t07-l2.
+    raise_ = story(
+        1,
+        "Whatnot raises $400 million at $11.5 billion valuation as live shopping booms",
+        sources=12,
+        hours_ago=60,
+    )
+    launch = story(
+        2,
+        "Whatnot launches in France and Spain",
+        sources=2,
+        hours_ago=10,
+        line="Whatnot is opening in France and Spain, days after a funding round that valued it"
+        " at $11.5 billion.",
+    )
+    assert [e.also for e in top([raise_, launch])] == [(), ()]
+
+
+def test_a_percentage_in_common_is_not_one_event() -> None:
+    # stories_holdout9 u22 / u22-l1: the same company, the same "15%", two days apart.
+    layoffs = story(1, "Faire Lays Off About 15% of Staff", sources=12, hours_ago=50)
+    fees = story(2, "Faire to switch brands to a flat 15% commission", sources=2, hours_ago=2)
+    assert [e.also for e in top([layoffs, fees])] == [(), ()]
+
+
+def test_an_occasion_both_headlines_name_is_not_their_subject() -> None:
+    # stories_holdout4 m13-l3 / m05-l6: two firms' Black Friday records, both "14 million".
+    evri = story(
+        1, "Evri says it delivered record 14m parcels over Black Friday weekend", 2, hours_ago=2
+    )
+    allegro = story(
+        2,
+        "Allegro says it sold a record 14 million items on Black Friday",
+        sources=2,
+        hours_ago=30,
+    )
+    assert [e.also for e in top([evri, allegro])] == [(), ()]

@@ -7,20 +7,24 @@ business, but a reader of a top ten who sees the same event twice sees a broken 
 the display is at stake here, so the stored stories never change: a folded entry is the larger
 story's headline, line and link, with both stories' reports and sources counted once.
 
-What folds, read from each story's headline and summary line with the clusterer's own key
-terms (``stories.keyterms``: companies, names, places, amounts in any language):
+What folds, read from each story's headline with the clusterer's own key terms
+(``stories.keyterms``: companies, names, places, amounts in any language):
 
-- a subject in common: a company or a name both headlines lead with;
-- an amount in common ("$2.5 billion", "31%"; not a day or a small count), anywhere in the
-  headlines and lines: one company and one figure at one time is one event;
+- a subject in common: a company both headlines name, or the name both lead with;
+- a figure in common in both headlines ("$2.5 billion", "14m parcels"; not a percentage, a
+  day or a small count): one subject and one figure at one time is one event, and two
+  earnings reports or two fines give other figures;
 - within the clusterer's window of each other, neither a round-up;
-- and nothing against it: headline places that differ ("fined in Spain" / "fined in Italy"),
-  headline companies that differ, or headline amounts that differ (two earnings reports).
+- and nothing against it: headline places that differ ("fined in Spain" / "fined in Italy") or
+  headline companies that differ.
 
 A company and a time alone are not enough (two Temu stories can break the same hour), nor are
-common words: on the labelled sets, every look-alike in a top twenty that shared a company
-also shared most of its words with the event it resembles (an appeal of a fine, a live blog).
-An entry's own story is compared, never what was folded into it: folds do not chain.
+common words: on the labelled sets, look-alikes that share a company also share most of their
+words with the event they resemble (an appeal of a fine, a live blog), and the story models'
+own scores (join log-odds of one story's reports against the other, the merge model) rank
+such look-alikes above true pairs. A figure only in a summary line is not enough either: a
+follow-up recalls the event's figure. An entry's own story is compared, never what was
+folded into it: folds do not chain.
 """
 
 from __future__ import annotations
@@ -48,12 +52,11 @@ _SMALL = 100.0
 
 @dataclass(frozen=True, slots=True)
 class _Evidence:
-    """What a story's headline and line say that can tell one event from another."""
+    """What a story's headline says that can tell one event from another."""
 
-    subjects: frozenset[str]  # companies and names the headline leads with
-    companies: frozenset[str]  # companies the headline names
-    amounts: frozenset[str]  # figures in the headline or the line
-    headline_amounts: frozenset[str]
+    subjects: frozenset[str]  # the companies the headline names, and the name it leads with
+    companies: frozenset[str]  # the companies the headline names
+    figures: frozenset[str]  # the headline's amounts and large counts
     places: TermView  # the headline's places
     roundup: bool
 
@@ -62,24 +65,35 @@ class _Evidence:
         from bot.news.stories.keyterms import TermView, key_terms
         from bot.news.stories.roundups import is_roundup
 
-        terms = key_terms(story.headline, story.summary_line, [c.id for c in story.companies])
+        headline = story.headline
+        terms = key_terms(headline, story.summary_line, [c.id for c in story.companies])
         companies = frozenset(k for k, w in terms.companies.items() if w >= _HEADLINE_COMPANY)
-        names = frozenset(k for k, w in terms.names.items() if w >= _HEADLINE_NAME)
-        amounts = {k: w for k, w in terms.numbers.items() if _identifies(k)}
+        names = [k for k, w in terms.names.items() if w >= _HEADLINE_NAME]
+        # Who the news is about is the first name the headline gives: "Evri says it delivered
+        # record 14m parcels over Black Friday weekend" is about Evri, not Black Friday.
+        lowered = headline.casefold()
+        placed = [(lowered.find(name), name) for name in names if name in lowered]
+        lead = frozenset([min(placed)[1]] if placed else names)
         return cls(
-            subjects=companies | names,
+            subjects=companies | lead,
             companies=companies,
-            amounts=frozenset(amounts),
-            headline_amounts=frozenset(k for k, w in amounts.items() if w >= _HEADLINE_NAME),
+            figures=frozenset(
+                k for k, w in terms.numbers.items() if w >= _HEADLINE_NAME and _identifies(k)
+            ),
             places=TermView.of(terms.title_places),
-            roundup=is_roundup(story.headline),
+            roundup=is_roundup(headline),
         )
 
 
-def _identifies(amount: str) -> bool:
+def _identifies(figure: str) -> bool:
+    """Whether a figure tells one event from another: an amount or a large count does; a
+    percentage does not (a company's "15% of staff" and "15% commission" two days apart), nor a
+    day or a small count."""
+    if figure.endswith("%"):
+        return False
     try:
-        return float(amount) >= _SMALL
-    except ValueError:  # a percentage ("31%") or another written form
+        return float(figure) >= _SMALL
+    except ValueError:  # another written form of an amount
         return True
 
 
@@ -88,15 +102,12 @@ def _same_event(a: _Evidence, b: _Evidence) -> bool:
 
     if a.roundup or b.roundup or a.subjects.isdisjoint(b.subjects):
         return False
-    if a.amounts.isdisjoint(b.amounts):
+    # Both headlines must give the figure: a follow-up recalls the event's figure in its text
+    # ("Whatnot launches in France and Spain ... days after a round that valued it at $11.5
+    # billion").
+    if a.figures.isdisjoint(b.figures):
         return False
     if a.companies and b.companies and a.companies.isdisjoint(b.companies):
-        return False
-    if (
-        a.headline_amounts
-        and b.headline_amounts
-        and a.headline_amounts.isdisjoint(b.headline_amounts)
-    ):
         return False
     # As the clusterer's veto: a headline place the other's headline places do not include
     # (nor a region of one) is another event, however alike the rest.
