@@ -29,6 +29,7 @@ folded into it: folds do not chain.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -62,11 +63,14 @@ class _Evidence:
 
     @classmethod
     def of(cls, story: StoryRecord) -> _Evidence:
+        return _evidence(story.headline, story.summary_line, tuple(c.id for c in story.companies))
+
+    @classmethod
+    def read(cls, headline: str, line: str, company_ids: tuple[str, ...]) -> _Evidence:
         from bot.news.stories.keyterms import TermView, key_terms
         from bot.news.stories.roundups import is_roundup
 
-        headline = story.headline
-        terms = key_terms(headline, story.summary_line, [c.id for c in story.companies])
+        terms = key_terms(headline, line, company_ids)
         companies = frozenset(k for k, w in terms.companies.items() if w >= _HEADLINE_COMPANY)
         names = [k for k, w in terms.names.items() if w >= _HEADLINE_NAME]
         # Who the news is about is the first name the headline gives: "Evri says it delivered
@@ -83,6 +87,13 @@ class _Evidence:
             places=TermView.of(terms.title_places),
             roundup=is_roundup(headline),
         )
+
+
+# A period's top stories are read again for every summary and digest: reading a headline's key
+# terms is most of folding's cost, and a story's headline changes rarely.
+@functools.lru_cache(maxsize=4096)
+def _evidence(headline: str, line: str, company_ids: tuple[str, ...]) -> _Evidence:
+    return _Evidence.read(headline, line, company_ids)
 
 
 def _identifies(figure: str) -> bool:
