@@ -853,6 +853,9 @@ def summary_json(summary: NewsSummary) -> dict[str, object]:
                 "topics": list(r.story.topics),
                 "links": list(r.story.links),
                 "score": round(r.score, 4),
+                # Other stories of the same event, shown as this one entry (its sources and
+                # items above count theirs).
+                "also": [{"id": s.id, "headline": s.headline} for s in r.also],
             }
             for r in summary.stories
         ],

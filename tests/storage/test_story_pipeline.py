@@ -102,9 +102,6 @@ async def test_no_event_twice_among_the_top_ten(
         "holdout10": "tenth set (held out until scored, training data since): one event (v10) is"
         " told by two of the 30-day top ten (measured 2026-12-07, after its one scoring); kept"
         " visible, not tuned away",
-        "tune": "since headlines' lead words count as names (2026-12-07), Forbes' explainer of"
-        " e09 ('What Amazon's $2.5 Billion Prime Settlement Means For Your Subscription')"
-        " stays a story of its own in the 7-day top ten; kept visible, not tuned away",
     }
     if (reason := reasons.get(request.node.callspec.params["newsroom"])) is not None:
         request.applymarker(pytest.mark.xfail(reason=reason, strict=False))
@@ -117,7 +114,11 @@ async def test_no_event_twice_among_the_top_ten(
     )
     for period in ("7d", "30d"):
         summary = await service.summary(period=period)
-        events = [event_of[r.story.links[0]] for r in summary.stories]
+        # An entry may show two stories of one event as one (``story_folding``): never two
+        # events as one.
+        shown = [{event_of[s.links[0]] for s in (r.story, *r.also)} for r in summary.stories]
+        assert [e for e in shown if len(e) > 1] == [], period
+        events = [e for entry in shown for e in entry]
         assert len(events) == 10
         assert [e for e, n in Counter(events).items() if n > 1] == [], period
 

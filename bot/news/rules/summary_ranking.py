@@ -157,10 +157,15 @@ _STOPWORDS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class RankedStory:
-    """A story and its score in a summary."""
+    """A story and its score in a summary.
+
+    ``also``: other stories that tell the same event, shown as this one entry (``story`` is
+    then the entry as a whole: the larger story's headline, both stories' reports and sources).
+    """
 
     story: StoryRecord
     score: float
+    also: tuple[StoryRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

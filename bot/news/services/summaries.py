@@ -22,6 +22,7 @@ from bot.news.rules.summary_ranking import (
     rank_stories,
     rising_terms,
 )
+from bot.news.services.story_folding import fold_same_events
 from bot.news.services.subscriptions import split_terms
 
 log = logging.getLogger("shopwire.summaries")
@@ -151,9 +152,12 @@ class SummaryService:
         topic: str | None,
         only_companies: Sequence[str] = (),
     ) -> NewsSummary:
-        """Rank the candidate stories, count stories per company (only those named, if any)
-        and find the rising terms against the period before; then the optional writer."""
-        ranked = rank_stories(records, now=now, company=company)[: self._options.stories]
+        """Rank the candidate stories (one entry per event), count stories per company (only
+        those named, if any) and find the rising terms against the period before; then the
+        optional writer."""
+        ranked = fold_same_events(
+            rank_stories(records, now=now, company=company), self._options.stories
+        )
         counts = await self._stories.company_counts(since, until)
         if only_companies:
             counts = [(c, n) for c, n in counts if c.id in only_companies]
