@@ -209,7 +209,9 @@ def cpu_with_children(exclude: set[int]) -> float:
     server, the workers), read from /proc (Linux); children that have exited are not counted."""
     tick = os.sysconf("SC_CLK_TCK")
     total = time.process_time()
-    for pid in descendant_peak_rss_mb(exclude):
+    # descendant_peak_rss_mb lists this process too: counted once, by process_time above (it
+    # was counted twice, which put a cold poll's CPU 2-3 s over what the processes used).
+    for pid in descendant_peak_rss_mb(exclude | {os.getpid()}):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:

@@ -6,6 +6,7 @@ Pure functions over strings; only the standard library is used.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -149,6 +150,12 @@ _MD_PREFIX_RE = re.compile(
     re.MULTILINE,
 )
 _MD_CLOSING_HASHES_RE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+# A line after the first that could be a rule or carry block markers: the first character both
+# patterns above need after the line's blanks. They try every position of the text (each "^"
+# is a position to try); this one looks for a newline first, at C speed, and most HTML
+# descriptions (lines from block tags) have no such line: it took a third of reading them.
+_MD_BLOCK_LINE_RE = re.compile(r"\n[ \t]*[-*_=>#+\d]")
+_MD_BLOCK_FIRST = "-*_=>#+"
 # A short heading or a list item whose line ends without punctuation gets some when a line
 # follows, so it does not run into that sentence once lines are joined: "Summary. We have
 # released ...", "Slime Toys; Stress Toys. The parameter ..." (";" between items of a list).
@@ -205,9 +212,13 @@ def _md_block(match: re.Match[str]) -> str:
 
 def _markdown_pass(s: str) -> str:
     first = s.lstrip()[:1]
-    if "\n" in s or (first and (first in "-*_=>#+" or first.isdigit())):
-        s = _MD_RULE_RE.sub("", s)
-        s = _MD_PREFIX_RE.sub(_md_block, s)
+    if "\n" in s or (first and (first in _MD_BLOCK_FIRST or first.isdigit())):
+        line_first = s.lstrip(" \t")[:1]
+        if (
+            line_first and (line_first in _MD_BLOCK_FIRST or line_first.isdigit())
+        ) or _MD_BLOCK_LINE_RE.search(s):
+            s = _MD_RULE_RE.sub("", s)
+            s = _MD_PREFIX_RE.sub(_md_block, s)
     if "](" in s:
         s = _MD_IMAGE_RE.sub(r"\1", s)
         s = _MD_LINK_RE.sub(r"\1", s)
@@ -459,6 +470,10 @@ def fold_typography(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
 
 
+# Both taggers read an item's title and summary this way, one after the other (parse_job): the
+# second reads them from here. A summary with an entity or a tag otherwise went through
+# html.unescape and the markup pattern twice.
+@functools.lru_cache(maxsize=8)
 def plain_for_matching(text: str) -> str:
     """Feed text made plain for rule matching: entities decoded, tags and URLs dropped,
     typography folded. Fast on plain ASCII, which most headlines are."""
