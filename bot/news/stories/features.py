@@ -25,7 +25,8 @@ from binascii import a2b_base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from operator import mul
+from itertools import repeat
+from operator import mul, truediv
 
 from bot.news.model.vocabulary import utc
 from bot.news.stories.keyterms import (
@@ -406,7 +407,14 @@ class Featurizer:
             # Five decimals are plenty for a cosine and keep the stored form short (its
             # size is what a restart reads); the live clusterer uses the same rounded weights,
             # so a rebuilt one is the same.
-            features = {k: round(w / norm, 5) for k, w in features.items()}
+            # (``round(w / norm, 5)`` of each weight, in ``map``s: at C speed)
+            features = dict(
+                zip(
+                    features,
+                    map(round, map(truediv, features.values(), repeat(norm)), repeat(5)),
+                    strict=True,
+                )
+            )
         return Prepared(
             item_id=item.item_id,
             source=item.source,
