@@ -44,6 +44,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
+from operator import add
 
 from bot.news.stories import batchplan
 from bot.news.stories.features import Featurizer, Prepared, TextFeatures
@@ -535,11 +537,8 @@ class StoryClusterer:
         get = postings.get
         # The postings looked up in one ``map`` and filtered in a comprehension: this runs for
         # every feature of every item placed.
-        looked = [
-            (len(posting), key)
-            for key, posting in zip(features, map(get, features), strict=True)
-            if posting is not None and len(posting) <= common
-        ]
+        sizes = map(len, map(get, features, repeat(_NO_POSTING)))
+        looked = [(df, key) for df, key in zip(sizes, features, strict=True) if 0 < df <= common]
         if exclude is not None:
             # A term only the excluded story has finds nothing: it would take a slot.
             looked = [(df, key) for df, key in looked if df > 1 or exclude not in postings[key]]
@@ -553,8 +552,10 @@ class StoryClusterer:
             # A term of many stories counts for the newest of them: the ones most likely to
             # be in the window, and a bound on what one term costs. (By id, not by when they
             # took the term: a rebuilt clusterer picks the same ones.)
-            for story_id in posting if df <= newest else sorted(posting)[-newest:]:
-                score[story_id] = found(story_id, 0.0) + weight
+            ids = posting if df <= newest else sorted(posting)[-newest:]
+            # ``score[id] = found(id, 0.0) + weight`` for each (the ids are distinct), in maps.
+            sums = map(add, map(found, ids, repeat(0.0)), repeat(weight))
+            score.update(zip(ids, sums, strict=True))
         if exclude is not None:
             score.pop(exclude, None)
         window = self.config.window.total_seconds()
@@ -867,6 +868,10 @@ class StoryClusterer:
             self._add(item, b.story_id)
         self._merges.append(StoryMerge(story_id=a.story_id, into_id=b.story_id))
         self._merged_into[a.story_id] = b.story_id
+
+
+_NO_POSTING: dict[int, None] = {}
+"""The posting of a feature no held story has (never written to)."""
 
 
 class _IdfTable(dict[str, float]):
