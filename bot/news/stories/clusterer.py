@@ -44,8 +44,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import repeat
-from operator import add
 
 from bot.news.stories import batchplan
 from bot.news.stories.features import Featurizer, Prepared, TextFeatures
@@ -535,13 +533,14 @@ class StoryClusterer:
         common = _COMMON
         postings = self._postings
         get = postings.get
-        # The postings looked up in one ``map`` and filtered in a comprehension: this runs for
-        # every feature of every item placed.
-        sizes = map(len, map(get, features, repeat(_NO_POSTING)))
-        looked = [(df, key) for df, key in zip(sizes, features, strict=True) if 0 < df <= common]
-        if exclude is not None:
-            # A term only the excluded story has finds nothing: it would take a slot.
-            looked = [(df, key) for df, key in looked if df > 1 or exclude not in postings[key]]
+        looked: list[tuple[int, str]] = []
+        for key in features:
+            posting = get(key)
+            if posting is not None:
+                df = len(posting)
+                # A term only the excluded story has finds nothing: it would take a slot.
+                if df <= common and (exclude is None or df > 1 or exclude not in posting):
+                    looked.append((df, key))
         looked.sort()
         score: dict[int, float] = {}
         found = score.get
@@ -552,10 +551,8 @@ class StoryClusterer:
             # A term of many stories counts for the newest of them: the ones most likely to
             # be in the window, and a bound on what one term costs. (By id, not by when they
             # took the term: a rebuilt clusterer picks the same ones.)
-            ids = posting if df <= newest else sorted(posting)[-newest:]
-            # ``score[id] = found(id, 0.0) + weight`` for each (the ids are distinct), in maps.
-            sums = map(add, map(found, ids, repeat(0.0)), repeat(weight))
-            score.update(zip(ids, sums, strict=True))
+            for story_id in posting if df <= newest else sorted(posting)[-newest:]:
+                score[story_id] = found(story_id, 0.0) + weight
         if exclude is not None:
             score.pop(exclude, None)
         window = self.config.window.total_seconds()
@@ -867,10 +864,6 @@ class StoryClusterer:
             self._add(item, b.story_id)
         self._merges.append(StoryMerge(story_id=a.story_id, into_id=b.story_id))
         self._merged_into[a.story_id] = b.story_id
-
-
-_NO_POSTING: dict[int, None] = {}
-"""The posting of a feature no held story has (never written to)."""
 
 
 class _IdfTable(dict[str, float]):

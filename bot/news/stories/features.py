@@ -25,8 +25,7 @@ from binascii import a2b_base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import repeat
-from operator import mul, truediv
+from operator import mul
 
 from bot.news.model.vocabulary import utc
 from bot.news.stories.keyterms import (
@@ -407,14 +406,7 @@ class Featurizer:
             # Five decimals are plenty for a cosine and keep the stored form short (its
             # size is what a restart reads); the live clusterer uses the same rounded weights,
             # so a rebuilt one is the same.
-            # (``round(w / norm, 5)`` of each weight, in ``map``s: at C speed)
-            features = dict(
-                zip(
-                    features,
-                    map(round, map(truediv, features.values(), repeat(norm)), repeat(5)),
-                    strict=True,
-                )
-            )
+            features = {k: round(w / norm, 5) for k, w in features.items()}
         return Prepared(
             item_id=item.item_id,
             source=item.source,
