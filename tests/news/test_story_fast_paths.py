@@ -115,3 +115,36 @@ def test_fast_paths_place_every_item_as_the_plain_code_does(window_hours: int, b
     assert fast_said == plain_said
     # Not trivially equal: many stories, some of several reports.
     assert 10 < len(set(fast.values())) < len(items) - 50
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Flipkart in push to rival Amazon with faster delivery",
+        "Myntra cuts fees to take on Shein and Ajio",
+        "Temu's rival Shein raises prices in the US",
+        "After Amazon, Walmart opens a marketplace in Chile",
+        "Like Amazon, Walmart adds drone delivery",
+        "Shopee vs Lazada: the price war heats up",
+        "Shopee versus Lazada in Vietnam",
+        "Meesho taking on Flipkart in small towns",
+        "Walmart can beat Amazon on groceries, analysts say",
+        "Coupang competitor Naver expands fulfilment",
+        "Amazon and Walmart race to catch up with Temu",
+        "Walmart takes on Amazon with a new membership",
+        "ＡＭＡＺＯＮ rival Temu fined in Italy",
+        "Amazon raises seller fees in Germany",
+        "Walmart and Amazon report holiday sales",
+    ],
+)
+def test_the_rival_gate_changes_no_company_weight(
+    title: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``company_weights`` with its needle gate weighs every company as the plain code that
+    reads every headline's rival patterns does."""
+    from bot.news.stories import keyterms
+
+    companies = "amazon walmart temu shein flipkart myntra ajio shopee lazada meesho coupang naver"
+    gated = keyterms.company_weights(title, companies.split())
+    monkeypatch.setattr(keyterms, "_may_name_rival", lambda lowered: True)
+    assert gated == keyterms.company_weights(title, companies.split())

@@ -332,7 +332,10 @@ class StoryClusterer:
             if story_id not in touched:
                 held = self._stories.get(story_id)
                 touched[story_id] = held.size if held is not None else 0
-            self._add(prepared, story_id)
+            if story_id in self._stories:
+                self._add(prepared, story_id)
+            else:
+                self._add_alone(prepared, story_id)  # the same state, in fewer steps
             self._prepared[prepared.item_id] = prepared.encode()
         self._merge_touched(touched)
 

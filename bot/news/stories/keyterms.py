@@ -352,7 +352,7 @@ def company_weights(title: str, companies: Iterable[str], *, title_only: bool = 
     lowered = title.lower()
     headline = set(_WORD_RE.findall(lowered))
     named = [company for company in companies if _in_headline(company, lowered, headline)]
-    if named:
+    if named and _may_name_rival(lowered):
         named = _subjects(lowered, named)
     return Counter({company: 3 if company in named else 1 for company in companies})
 
@@ -372,6 +372,34 @@ _RIVAL_OF_RE = re.compile(
     r"|challenger)s?\s|^(?:after|like|following|taking a page from)\s+[^,]+,",
     re.IGNORECASE,
 )
+
+
+# Words one of which any match of ``_RIVAL_VERB_RE`` or ``_RIVAL_OF_RE`` holds in a lowered
+# ASCII headline ("taking" for "taking on", "challenge" for "challenger"; IGNORECASE only adds
+# letters that are not ASCII, such as the Kelvin sign's "k"). Without one, ``_subjects`` keeps
+# every company named: it would cut nothing and blank nothing, and read the same words again.
+_RIVAL_NEEDLES = (
+    "rival",
+    "take",
+    "taking",
+    "beat",
+    "challenge",
+    "compete",
+    "fend",
+    "catch",
+    "vs",
+    "versus",
+    "competitor",
+)
+_RIVAL_OPENINGS = ("after", "like", "following", "taking a page from")
+
+
+def _may_name_rival(lowered: str) -> bool:
+    """Whether ``_subjects`` may drop a company from a lowered headline: False only when
+    neither rival pattern can match it (one substring test per needle, at C speed)."""
+    if not lowered.isascii() or lowered.startswith(_RIVAL_OPENINGS):
+        return True
+    return any(needle in lowered for needle in _RIVAL_NEEDLES)
 
 
 def _subjects(lowered: str, named: list[str]) -> list[str]:
