@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.news.stories import StoryClusterer, StoryConfig, StoryItem
 from bot.news.stories.clusterer import _CANDIDATE_TERMS, _COMMON, _Story
@@ -148,3 +150,15 @@ def test_the_rival_gate_changes_no_company_weight(
     gated = keyterms.company_weights(title, companies.split())
     monkeypatch.setattr(keyterms, "_may_name_rival", lambda lowered: True)
     assert gated == keyterms.company_weights(title, companies.split())
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_rival_gate_opens_on_every_text_a_rival_pattern_matches(data: st.DataObject) -> None:
+    """Any text either rival pattern matches passes the gate: a new wording in a pattern
+    without a needle for it fails here, not silently in a headline's weights."""
+    from bot.news.stories import keyterms
+
+    pattern = data.draw(st.sampled_from([keyterms._RIVAL_VERB_RE, keyterms._RIVAL_OF_RE]))
+    text = data.draw(st.from_regex(pattern))
+    assert keyterms._may_name_rival(text.lower())
