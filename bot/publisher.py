@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
@@ -107,7 +108,11 @@ class DiscordPublisher:
         except discord.NotFound as exc:
             return PostResult(PostOutcome.NOT_FOUND, error=_describe(exc))
         except discord.HTTPException as exc:
-            return PostResult(PostOutcome.RETRY, error=_describe(exc))
+            # A 400 answers the message itself (AutoMod, code 200000; a form error, 50035),
+            # so the same message would be refused on every try.
+            refused = exc.status == HTTPStatus.BAD_REQUEST
+            outcome = PostOutcome.REFUSED if refused else PostOutcome.RETRY
+            return PostResult(outcome, error=_describe(exc))
         except discord.RateLimited as exc:  # longer than the client waits in line
             wait = timedelta(seconds=exc.retry_after)
             error = f"rate limited for {exc.retry_after:.0f} s"

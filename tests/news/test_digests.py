@@ -421,6 +421,21 @@ async def test_a_failed_post_is_retried_with_backoff(db: Database) -> None:
     assert len(publisher.posts) == 1
 
 
+async def test_a_digest_discord_refuses_is_dropped_not_retried(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests(outcomes=[PostOutcome.REFUSED])
+    feeds = await shared_feeds(db)
+    await subscribe(db)
+    await store_story(db, feeds, 1, "Amazon Haul expands", seen=START + HOUR)
+    move_to(clock, "2026-11-27 10:00")
+    report = await scheduler(db, clock, publisher).run()
+    assert (report.dropped, report.retried, report.sent) == (1, 0, 0)
+    assert [row[2] for row in digest_rows(db)] == ["dropped"]
+    clock.advance(HOUR)
+    assert (await scheduler(db, clock, publisher).run()).sent == 0
+    assert publisher.posts == []
+
+
 async def test_a_forbidden_channel_pauses_and_a_late_digest_is_dropped(db: Database) -> None:
     clock = FakeClock(START)
     publisher = RecordingDigests(outcomes=[PostOutcome.FORBIDDEN])

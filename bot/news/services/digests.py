@@ -14,6 +14,7 @@
     |     sent                        mark_sent, only after Discord returned the message id
     |     retry (5xx, network)        mark_retry with backoff
     |     forbidden / not found       subscription paused with the reason; the row waits
+    |     refused (400: AutoMod...)   dropped with Discord's reason: every try would be refused
 
 A restart re-plans the same period (the row exists: nothing happens) and a crash between
 "Discord accepted" and "recorded" is answered by Discord with the message it already created,
@@ -372,6 +373,14 @@ class DigestScheduler:
             tally.sent += 1
             return
         error = result.error or result.outcome.value
+        if result.outcome is PostOutcome.REFUSED:
+            # Discord refuses this digest for what it says (AutoMod, a limit): every try would
+            # be refused the same way until the next one is due.
+            reason = f"Discord refused it: {error}"
+            await self._digests.finish(entry.id, DigestState.DROPPED, reason)
+            tally.dropped += 1
+            log.warning("digest refused subscription_id=%s reason=%s", subscription.id, error)
+            return
         if result.outcome in (PostOutcome.FORBIDDEN, PostOutcome.NOT_FOUND):
             await pause_refused(
                 self._subscriptions,
