@@ -43,11 +43,20 @@ def missing_in(permissions: discord.Permissions) -> list[str]:
     ]
 
 
+# How long one attempt of a request may take. discord.py's session waits up to 5 minutes for
+# an answer, and a delivery run waits for every channel's post: one request left hanging held
+# every other channel's next posts back for that long. Discord answers in well under a second;
+# a post that timed out is retried with its nonce, so one Discord did create is not doubled.
+SEND_TIMEOUT = 15.0
+
+
 class DiscordPublisher:
     """Posts items and notices to channels through a logged-in discord.py client."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, send_timeout: float = SEND_TIMEOUT) -> None:
         self._client = client
+        # Per attempt (discord.py passes it to aiohttp): waits for a rate limit come on top.
+        self._timeout = aiohttp.ClientTimeout(total=send_timeout)
 
     async def post_item(
         self,
@@ -102,7 +111,7 @@ class DiscordPublisher:
         body = {**payload, "nonce": nonce, "enforce_nonce": True, "allowed_mentions": mentions}
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
         try:
-            data = await self._client.http.request(route, json=body)
+            data = await self._client.http.request(route, json=body, timeout=self._timeout)
         except discord.Forbidden as exc:
             return PostResult(PostOutcome.FORBIDDEN, error=_describe(exc))
         except discord.NotFound as exc:
@@ -243,8 +252,8 @@ class DiscordPublisher:
         """Discord's answer, or the failure as a PostResult (a 400 is RETRY with its code)."""
         try:
             if body is None:
-                return await self._client.http.request(route), None
-            return await self._client.http.request(route, json=body), None
+                return await self._client.http.request(route, timeout=self._timeout), None
+            return await self._client.http.request(route, json=body, timeout=self._timeout), None
         except discord.Forbidden as exc:
             return None, PostResult(PostOutcome.FORBIDDEN, error=_describe(exc))
         except discord.NotFound as exc:

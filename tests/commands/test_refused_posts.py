@@ -1,6 +1,6 @@
-"""A message Discord refuses for what it says (400: a server's AutoMod, a form error) is dropped
-with Discord's reason and never holds back its channel's next posts: the real publisher against
-the loopback fake of Discord, the real delivery over SQLite."""
+"""A post that can never go out as it is (400: a server's AutoMod, a form error) or that Discord
+leaves unanswered holds back no other post: the real publisher against the loopback fake of
+Discord, the real delivery over SQLite."""
 
 from __future__ import annotations
 
@@ -70,3 +70,34 @@ async def test_a_post_discord_refuses_is_dropped_and_the_next_one_goes_out(
         # Nothing is left to try again.
         assert (await asyncio.wait_for(sender.drain(), CEILING)).sent == 0
         assert len(app.fake.messages_in(world.news.id)) == 1
+
+
+async def test_a_send_discord_never_answers_holds_back_no_other_channel(
+    world: World, tmp_path: Path
+) -> None:
+    async with FeedServer() as feeds, start_shopwire(world, tmp_path, fetch=True) as app:
+        url = feeds.serve(FEED_PATH, rss(BACKLOG))
+        feed = await app.newsroom.service.add_feed(url, name="Hanging News")
+        quiet = world.guild.add_text_channel("quiet")
+        for channel in (world.news, quiet):
+            await app.newsroom.subscriptions.subscribe(
+                guild_id=world.guild.id,
+                channel_id=channel.id,
+                subscription_filter=SubscriptionFilter(),
+                created_by=world.admin.id,
+            )
+        assert (await app.newsroom.updater.update_feed(feed)).status is UpdateStatus.OK
+        feeds.serve(FEED_PATH, rss([NEW[0], *BACKLOG]))
+        stored = await app.newsroom.storage.feeds.get(feed.id)
+        assert stored is not None
+        assert (await app.newsroom.updater.update_feed(stored)).new_items == 1
+
+        # Discord takes #news's post and never answers: before, a run waited up to discord.py's
+        # five minutes for it, and no channel's next post went out in the meantime.
+        app.fake.hang(world.news.id)
+        publisher = DiscordPublisher(app.bot, send_timeout=0.5)
+        sender = app.newsroom.delivery_sender(publisher)
+        report = await asyncio.wait_for(sender.drain(), CEILING)
+        assert (report.sent, report.retried) == (1, 1)
+        assert [m.embeds[0]["title"] for m in app.fake.messages_in(quiet.id)] == [NEW[0][1]]
+        app.fake.release_hung()
