@@ -46,7 +46,13 @@ from bot.news.model.vocabulary import (
     Subscription,
     SubscriptionMode,
 )
-from bot.news.ports import Clock, DigestRepository, GuildSettingsRepository, SubscriptionRepository
+from bot.news.ports import (
+    Clock,
+    DigestRepository,
+    GuildSettingsRepository,
+    StoryRepository,
+    SubscriptionRepository,
+)
 from bot.news.rules.summary_ranking import NewsSummary
 from bot.news.services.delivery import pause_refused, retry_delay
 
@@ -255,6 +261,9 @@ class DigestOptions:
     batch: int = 50
     retry_base: timedelta = timedelta(seconds=30)
     retry_max: timedelta = timedelta(hours=1)
+    # How long after its period ends a digest waits for the stories stage to place the
+    # period's items (a digest is made of stories); past it, it goes out with what is placed.
+    story_wait: timedelta = timedelta(minutes=10)
 
 
 class DigestScheduler:
@@ -271,6 +280,7 @@ class DigestScheduler:
         clock: Clock,
         options: DigestOptions | None = None,
         shards: Shards = ALL_SHARDS,
+        stories: StoryRepository | None = None,
     ) -> None:
         # A process serving some of Discord's shards plans and posts only their guilds' digests.
         self._shards = shards
@@ -281,6 +291,7 @@ class DigestScheduler:
         self._publisher = publisher
         self._clock = clock
         self._options = options or DigestOptions()
+        self._stories = stories
         # Each subscription's latest period end already planned (or skipped), so that a tick
         # every few seconds reads and writes nothing until a period closes.
         self._planned: dict[int, datetime] = {}
@@ -337,6 +348,17 @@ class DigestScheduler:
         # tried again on the next tick instead of being skipped until a restart.
         self._planned[subscription.id] = end
 
+    async def _stories_pending(self, entry: DigestEntry, now: datetime) -> bool:
+        """Whether items first seen in the digest's period still wait for a story (a bot
+        just started, a stories stage behind a cold poll): made then, the digest would leave
+        them out, or be marked empty for good. Bounded by ``story_wait``."""
+        if self._stories is None or now >= entry.period_end + self._options.story_wait:
+            return False
+        # The stage places items oldest first seen first: when the first one waiting was
+        # published after the period, none first seen in the period waits any more.
+        waiting = await self._stories.unassigned(1, since=entry.period_start)
+        return bool(waiting) and waiting[0].published < entry.period_end
+
     async def _deliver(self, entry: DigestEntry, zones: dict[int, str], tally: _Tally) -> None:
         subscription = entry.subscription
         now = self._clock.now()
@@ -352,6 +374,8 @@ class DigestScheduler:
             )
             tally.dropped += 1
             return
+        if await self._stories_pending(entry, now):
+            return  # not an attempt: the next tick looks again
         summary = await self._summaries.for_subscription(
             subscription, entry.period_start, entry.period_end
         )
