@@ -261,8 +261,8 @@ class DigestOptions:
     batch: int = 50
     retry_base: timedelta = timedelta(seconds=30)
     retry_max: timedelta = timedelta(hours=1)
-    # How long after its period ends a digest waits for the stories stage to place the
-    # period's items (a digest is made of stories); past it, it goes out with what is placed.
+    # How long a due digest waits for the stories stage to place its period's items (a digest
+    # is made of stories); past it, it goes out with what is placed.
     story_wait: timedelta = timedelta(minutes=10)
 
 
@@ -292,6 +292,8 @@ class DigestScheduler:
         self._clock = clock
         self._options = options or DigestOptions()
         self._stories = stories
+        # When this process first found each due digest waiting for stories (by digest id).
+        self._waiting_since: dict[int, datetime] = {}
         # Each subscription's latest period end already planned (or skipped), so that a tick
         # every few seconds reads and writes nothing until a period closes.
         self._planned: dict[int, datetime] = {}
@@ -351,13 +353,19 @@ class DigestScheduler:
     async def _stories_pending(self, entry: DigestEntry, now: datetime) -> bool:
         """Whether items first seen in the digest's period still wait for a story (a bot
         just started, a stories stage behind a cold poll): made then, the digest would leave
-        them out, or be marked empty for good. Bounded by ``story_wait``."""
-        if self._stories is None or now >= entry.period_end + self._options.story_wait:
+        them out, or be marked empty for good. Bounded by ``story_wait`` from the first tick
+        that found it waiting, so a stories stage that is down holds no digest back."""
+        if self._stories is None:
             return False
-        # The stage places items oldest first seen first: when the first one waiting was
-        # published after the period, none first seen in the period waits any more.
-        waiting = await self._stories.unassigned(1, since=entry.period_start)
-        return bool(waiting) and waiting[0].published < entry.period_end
+        since = self._waiting_since.setdefault(entry.id, now)
+        if now - since < self._options.story_wait:
+            # The stage places items oldest first seen first: when the first one waiting was
+            # published after the period, none first seen in the period waits any more.
+            waiting = await self._stories.unassigned(1, since=entry.period_start)
+            if waiting and waiting[0].published < entry.period_end:
+                return True
+        del self._waiting_since[entry.id]
+        return False
 
     async def _deliver(self, entry: DigestEntry, zones: dict[int, str], tally: _Tally) -> None:
         subscription = entry.subscription
