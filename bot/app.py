@@ -159,6 +159,7 @@ class Newsroom:
             publisher=publisher,
             clock=self.clock,
             shards=self.settings.served_shards,
+            stories=self.storage.stories,
         )
 
     def identify_queue(self) -> IdentifyQueue:

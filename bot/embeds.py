@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import discord
 
@@ -113,7 +114,29 @@ def safe_url(url: str | None) -> str | None:
         return None
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         return None
-    return url
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    # "https://:80/" or "https://@/" passes the checks above but is no address Discord takes.
+    return url if host else None
+
+
+# "(" and ")" would end a markdown link's target early; at "<" Discord's reading of a bare
+# address stops, so "https://x/<@123>" would show a user mention after it (and a masked
+# link's target would not parse, showing its text raw). Percent-encoded, an address means
+# the same, and "<" and ">" may not appear raw in one anyway.
+_LINK_ESCAPES = str.maketrans({"(": "%28", ")": "%29", "<": "%3C", ">": "%3E"})
+
+
+def link_address(url: str | None, limit: int) -> str | None:
+    """``url`` as it may stand in a message's text (a masked link's target, a bare link):
+    doubtful or longer than ``limit`` gives None, and nothing in it can read as a mention or
+    end the link early."""
+    url = safe_url(url)
+    if url is None or len(url) > limit:
+        return None
+    return url.translate(_LINK_ESCAPES)
 
 
 def item_embed(item: Item, *, extra_sources: int = 0) -> discord.Embed:
@@ -197,11 +220,7 @@ def _link_text(text: str) -> str:
 
 
 def _link_target(url: str | None) -> str | None:
-    url = safe_url(url)
-    if url is None or len(url) > STORY_URL_LIMIT:
-        return None
-    # A ")" in the address would close the masked link; percent-encoded it means the same.
-    return url.replace("(", "%28").replace(")", "%29")
+    return link_address(url, STORY_URL_LIMIT)
 
 
 def story_line(number: int, story: StoryRecord) -> str:

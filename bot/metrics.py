@@ -75,7 +75,7 @@ class PrometheusMetrics:
         )
         self.posts_refused = Counter(
             "shopwire_posts_refused",
-            "Posts not made, by outcome (retry, forbidden, not_found).",
+            "Posts not made, by outcome (retry, forbidden, not_found, refused).",
             ["outcome"],
             registry=r,
         )

@@ -26,8 +26,8 @@ from bot.embeds import (
     digest_embed,
     is_blank,
     item_embed,
+    link_address,
     roundup_embed,
-    safe_url,
 )
 from bot.news.model.vocabulary import Item, MessageStyle, PostFormat, StoryRecord
 from bot.news.services.digests import DigestPost
@@ -77,14 +77,7 @@ def ping_prefix(post_format: PostFormat) -> str:
 
 def link_target(url: str | None, limit: int = LINE_URL_LIMIT) -> str | None:
     """``url`` as the target of a masked link, or None when it is doubtful or too long."""
-    url = safe_url(url)
-    if url is None or len(url) > limit:
-        return None
-    # A ")" would close the masked link and a ">" its angle brackets; percent-encoded they
-    # mean the same.
-    for character, code in (("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E")):
-        url = url.replace(character, code)
-    return url
+    return link_address(url, limit)
 
 
 def _title(item: Item, limit: int) -> str:
@@ -110,7 +103,7 @@ def compact_line(item: Item) -> str:
 def headline_text(item: Item) -> str:
     """An item's title in bold and its bare link (Discord shows the link's preview)."""
     title = f"**{_title(item, TITLE_LIMIT)}**"
-    url = safe_url(item.link)
+    url = link_address(item.link, CONTENT_LIMIT)
     if url is None or len(url) > CONTENT_LIMIT - 200 - len(title):
         return title
     return f"{title}\n{url}"
@@ -207,8 +200,8 @@ def _digest_line(number: int, story: StoryRecord, style: MessageStyle) -> str:
     if style is MessageStyle.COMPACT:
         return f"**{number}.** {_linked(headline, url)} · {sources}"
     shown = f"**{number}.** **{headline}** · {sources}"
-    bare = safe_url(url)
-    return f"{shown}\n{bare}" if bare is not None and len(bare) <= LINE_URL_LIMIT else shown
+    bare = link_address(url, LINE_URL_LIMIT)
+    return f"{shown}\n{bare}" if bare is not None else shown
 
 
 def _fit_lines(header: str, lines: Sequence[str], one: str, many: str) -> str:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
@@ -42,11 +43,20 @@ def missing_in(permissions: discord.Permissions) -> list[str]:
     ]
 
 
+# How long one attempt of a request may take. discord.py's session waits up to 5 minutes for
+# an answer, and a delivery run waits for every channel's post: one request left hanging held
+# every other channel's next posts back for that long. Discord answers in well under a second;
+# a post that timed out is retried with its nonce, so one Discord did create is not doubled.
+SEND_TIMEOUT = 15.0
+
+
 class DiscordPublisher:
     """Posts items and notices to channels through a logged-in discord.py client."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, send_timeout: float = SEND_TIMEOUT) -> None:
         self._client = client
+        # Per attempt (discord.py passes it to aiohttp): waits for a rate limit come on top.
+        self._timeout = aiohttp.ClientTimeout(total=send_timeout)
 
     async def post_item(
         self,
@@ -101,13 +111,17 @@ class DiscordPublisher:
         body = {**payload, "nonce": nonce, "enforce_nonce": True, "allowed_mentions": mentions}
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
         try:
-            data = await self._client.http.request(route, json=body)
+            data = await self._client.http.request(route, json=body, timeout=self._timeout)
         except discord.Forbidden as exc:
             return PostResult(PostOutcome.FORBIDDEN, error=_describe(exc))
         except discord.NotFound as exc:
             return PostResult(PostOutcome.NOT_FOUND, error=_describe(exc))
         except discord.HTTPException as exc:
-            return PostResult(PostOutcome.RETRY, error=_describe(exc))
+            # A 400 answers the message itself (AutoMod, code 200000; a form error, 50035),
+            # so the same message would be refused on every try.
+            refused = exc.status == HTTPStatus.BAD_REQUEST
+            outcome = PostOutcome.REFUSED if refused else PostOutcome.RETRY
+            return PostResult(outcome, error=_describe(exc))
         except discord.RateLimited as exc:  # longer than the client waits in line
             wait = timedelta(seconds=exc.retry_after)
             error = f"rate limited for {exc.retry_after:.0f} s"
@@ -238,8 +252,8 @@ class DiscordPublisher:
         """Discord's answer, or the failure as a PostResult (a 400 is RETRY with its code)."""
         try:
             if body is None:
-                return await self._client.http.request(route), None
-            return await self._client.http.request(route, json=body), None
+                return await self._client.http.request(route, timeout=self._timeout), None
+            return await self._client.http.request(route, json=body, timeout=self._timeout), None
         except discord.Forbidden as exc:
             return None, PostResult(PostOutcome.FORBIDDEN, error=_describe(exc))
         except discord.NotFound as exc:

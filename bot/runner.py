@@ -38,6 +38,7 @@ from bot import keepalive, signals
 from bot.app import Newsroom, open_newsroom, role_refusal
 from bot.client import ShardedShopwireBot, ShopwireBot
 from bot.early_parser import with_parser_starting
+from bot.embeds import clean_markdown
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.adapters.system_clock import SystemClock
 from bot.news.model.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
@@ -514,9 +515,11 @@ async def announce_disabled(newsroom: Newsroom, publisher: Publisher) -> None:
     a repeat after a crash Discord's first message."""
     for notice in await newsroom.notices.owed(newsroom.settings.served_shards):
         feed = notice.feed
+        # The name may be the feed's own title and the error quote its server: feed text,
+        # made mention-proof as every post's is (allowed_mentions is the second guard).
         text = (
-            f"The feed **{discord.utils.escape_markdown(feed.name)}** was disabled: "
-            f"{discord.utils.escape_markdown(feed.last_error or 'it kept failing')}. "
+            f"The feed **{clean_markdown(feed.name, 200)}** was disabled: "
+            f"{clean_markdown(feed.last_error or 'it kept failing', 300)}. "
             "See `/feeds status`; an admin can remove it or add a working URL."
         )
         nonce = hashlib.sha256(f"disabled:{feed.id}:{feed.last_polled}".encode()).hexdigest()[:25]

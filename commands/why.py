@@ -12,8 +12,10 @@ from bot.embeds import (
     COLOUR,
     DESCRIPTION_LIMIT,
     TITLE_LIMIT,
+    URL_LIMIT,
     clean_markdown,
     clip,
+    link_address,
     safe_url,
 )
 from bot.news.model.vocabulary import Item, SubscriptionMode
@@ -248,9 +250,10 @@ def preview_embed(
     if result.items:
         lines.append("**Newest:**")
         for item in result.items:
-            title = clean_markdown(item.title, 150) or "(untitled)"
-            link = safe_url(item.link)
-            shown = f"[{title}]({link})" if link else title
+            # Square brackets in the title would end the masked link's text early.
+            title = clean_markdown(item.title.replace("[", "(").replace("]", ")"), 150)
+            link = link_address(item.link, URL_LIMIT)
+            shown = f"[{title or '(untitled)'}]({link})" if link else title or "(untitled)"
             lines.append(
                 f"• {shown} · {clean_markdown(item.source, 60)} · {_when(item.published, 'd')}"
             )

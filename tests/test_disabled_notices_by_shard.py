@@ -70,3 +70,21 @@ async def test_a_notice_discord_failed_to_take_stays_owed(tmp_path: Path) -> Non
     assert len(failed.posted) == len(again.posted) == 1
     assert failed.posted[0][2] == again.posted[0][2]  # the same nonce: never a second message
     assert (await announce(db, 1)).posted == []
+
+
+async def test_a_feed_named_by_its_own_title_cannot_show_a_mention_in_the_notice(
+    tmp_path: Path,
+) -> None:
+    # A feed added without a name is named by its title, and the error may quote its server.
+    db = str(tmp_path / "shopwire.db")
+    async with open_newsroom(Settings(db=db, seed_catalogue=False)) as newsroom:
+        feed = await add_feed(newsroom.storage, "@everyone <@&5555> news", guild_id=ON_1)
+        await add_subscription(newsroom.storage, ON_1, 7001)
+        reason = "unexpected content type <@4444>/@here"
+        await newsroom.storage.items.apply(
+            poll(feed, status=FeedStatus.DISABLED, error=reason, disable_reason=reason)
+        )
+    [(_, text, _)] = (await announce(db, 1)).posted
+    for mention in ("@everyone", "@here", "<@&5555>", "<@4444>"):
+        assert mention not in text, text
+    assert "everyone" in text and "5555" in text and "4444" in text

@@ -13,6 +13,7 @@ from bot.news.rules.summary_ranking import NewsSummary, RankedStory
 from bot.news.services.digests import DigestPost
 from bot.post_styles import (
     SUPPRESS_EMBEDS,
+    StyledMessage,
     allowed_mentions,
     digest_message,
     item_message,
@@ -210,3 +211,54 @@ def test_a_long_digest_keeps_whole_lines_within_2000_characters_and_counts_the_r
     left = re.fullmatch(r"\+(\d+) more stories", lines[-1])
     assert left is not None and len(numbered) + int(left.group(1)) == 40
     assert all(line.endswith("· 2 sources") for line in numbered)  # no line was cut
+
+
+# A link is feed text too: "<" ends Discord's reading of a bare address, so what follows it
+# would show as a mention (a user's or a role's name, highlighted) under the headline.
+MENTION_LINKS = [
+    "https://news.example/a<@333333333333333333>",
+    "https://news.example/a?r=<@&222222222222222222>&x=1",
+    "https://news.example/a)<@!333333333333333333>",
+]
+
+
+def message_text(message: StyledMessage) -> str:
+    """Every text of a message Discord renders mentions in: content, descriptions, fields."""
+    parts = [message.content]
+    for embed in message.embeds:
+        parts.append(embed.description or "")
+        parts += [str(field.value) for field in embed.fields]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("link", MENTION_LINKS)
+@pytest.mark.parametrize("style", ALL_STYLES)
+def test_a_link_never_shows_a_mention_in_a_post_roundup_or_digest(
+    style: MessageStyle, link: str
+) -> None:
+    post_format = PostFormat(style)
+    item = make_item(link=link)
+    post = digest(1, link=link)
+    messages = [
+        item_message(item, post_format),
+        roundup_message([item, item], 0, post_format),
+        digest_message(DigestPost(post.title, post.summary, post_format=post_format)),
+    ]
+    for message in messages:
+        text = message_text(message)
+        assert "<@" not in text, text
+        # The link is still there: encoded in the text, or as an embed's own address.
+        assert "news.example/a" in text or message.embeds[0].url == link
+        assert not validate_message(message.payload())
+
+
+def test_a_headline_link_keeps_its_address_percent_encoded() -> None:
+    message = item_message(make_item(link=MENTION_LINKS[0]), PostFormat(MessageStyle.HEADLINE))
+    assert message.content.splitlines()[1] == "https://news.example/a%3C@333333333333333333%3E"
+
+
+@pytest.mark.parametrize("link", ["https://:80/a", "https://@/a", "http://[::1/a"])
+def test_an_address_without_a_host_is_left_off(link: str) -> None:
+    message = item_message(make_item(link=link), PostFormat(MessageStyle.HEADLINE))
+    assert message.content == "**Temu cuts fees**"
+    assert item_message(make_item(link=link), DEFAULT_POST_FORMAT).embeds[0].url is None

@@ -23,9 +23,11 @@ from bot.news.model.vocabulary import (
 from bot.news.rules.explain import Explanation, Outcome
 from bot.news.rules.filters import FilterKind, FilterMiss
 from bot.news.rules.planning import PlanVerdict, Skip
+from bot.news.rules.preview import Preview
 from bot.news.services.why import FoundBy, WhyReport
-from commands.why import why_embed
+from commands.why import preview_embed, why_embed
 from tests.commands.conftest import PRIVATE_TITLE, App, draft
+from tests.commands.test_embeds import make_item
 
 
 def embed_size(embed: dict[str, object]) -> int:
@@ -263,3 +265,15 @@ def test_a_post_in_a_thread_links_into_the_thread() -> None:
     report = WhyReport(item, FoundBy.LINK, "Feed", (posted,), timedelta(hours=72))
     embed = why_embed(report, query="", guild_id=5, companies=str, topics=str).to_dict()
     assert "(https://discord.com/channels/5/88/9)" in embed["description"]
+
+
+def test_a_previewed_items_link_and_title_cannot_break_the_line_or_show_a_mention() -> None:
+    item = make_item(title="Temu [sale] ends", link="https://news.example/a)<@333333333333333333>")
+    now = datetime(2026, 11, 8, tzinfo=UTC)
+    result = Preview(now - timedelta(days=7), now, 1, (), (), (item,), 0, 1)
+    embed = preview_embed(result, described="all news", companies=str, topics=str)
+    assert embed.description is not None
+    assert "<@" not in embed.description
+    assert "[Temu (sale) ends](https://news.example/a%29%3C@333333333333333333%3E)" in (
+        embed.description
+    )

@@ -327,6 +327,32 @@ async def test_server_errors_retry_with_backoff_in_order(db: Database) -> None:
     assert publisher.titles(10) == ["first", "second"]
 
 
+async def test_a_post_discord_refuses_is_dropped_and_the_channel_goes_on(db: Database) -> None:
+    # A 400 (the server's AutoMod, a form error) would be refused on every try: retried, it
+    # would hold the channel's later posts back until it grew too old (3 days).
+    clock = FakeClock()
+    publisher = RecordingPublisher(outcomes={10: [PostOutcome.REFUSED]})
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, ["blocked"])
+    clock.advance(timedelta(minutes=1))
+    await queue(db, clock, sub, ["second"], age=timedelta(minutes=1))
+    report = await sender(db, publisher, clock).drain()
+    assert (report.sent, report.dropped, report.retried) == (1, 1, 0)
+    assert publisher.titles(10) == ["second"]
+    assert (await sender(db, publisher, clock).drain()).sent == 0  # nothing to try again
+
+
+async def test_a_roundup_discord_refuses_is_dropped_whole(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher(outcomes={10: [PostOutcome.SENT] * 5 + [PostOutcome.REFUSED]})
+    sub = await subscribe(db, clock, channel_id=10)
+    await queue(db, clock, sub, [f"item {n}" for n in range(8)])
+    report = await sender(db, publisher, clock).drain()
+    assert (report.sent, report.dropped, report.retried) == (5, 3, 0)
+    assert (await sender(db, publisher, clock).drain()).sent == 0
+    assert len(publisher.posts) == 5
+
+
 async def test_items_past_the_maximum_age_are_never_posted(db: Database) -> None:
     clock = FakeClock()
     publisher = RecordingPublisher()

@@ -297,6 +297,7 @@ def scheduler(db: Database, clock: FakeClock, publisher: RecordingDigests) -> Di
         summaries=summaries,
         publisher=publisher,
         clock=clock,
+        stories=db.stories,
     )
 
 
@@ -419,6 +420,84 @@ async def test_a_failed_post_is_retried_with_backoff(db: Database) -> None:
     assert (await scheduler(db, clock, publisher).run()).sent == 1
     assert [row[2:4] for row in digest_rows(db)] == [("sent", 2)]
     assert len(publisher.posts) == 1
+
+
+async def test_a_digest_discord_refuses_is_dropped_not_retried(db: Database) -> None:
+    clock = FakeClock(START)
+    publisher = RecordingDigests(outcomes=[PostOutcome.REFUSED])
+    feeds = await shared_feeds(db)
+    await subscribe(db)
+    await store_story(db, feeds, 1, "Amazon Haul expands", seen=START + HOUR)
+    move_to(clock, "2026-11-27 10:00")
+    report = await scheduler(db, clock, publisher).run()
+    assert (report.dropped, report.retried, report.sent) == (1, 0, 0)
+    assert [row[2] for row in digest_rows(db)] == ["dropped"]
+    clock.advance(HOUR)
+    assert (await scheduler(db, clock, publisher).run()).sent == 0
+    assert publisher.posts == []
+
+
+async def test_a_digest_waits_for_the_stories_stage_to_place_its_periods_items(
+    db: Database,
+) -> None:
+    # A bot started just after 09:00, or a stories stage behind a cold poll: made at once, the
+    # digest would leave the story out (here: be marked empty for good).
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db, count=1)
+    await subscribe(db)
+    seen = START + 2 * HOUR
+    item = draft("late-1", "Temu opens a warehouse", "In Poland.", published=seen, link=None)
+    await db.items.apply(poll(feeds[0], [TaggedDraft(item, ("temu",), ())], at=seen))
+    move_to(clock, "2026-11-27 09:01")
+    report = await scheduler(db, clock, publisher).run()
+    assert (report.planned, report.sent, report.empty) == (1, 0, 0)
+    assert [row[2:4] for row in digest_rows(db)] == [("pending", 0)]  # no attempt spent
+
+    [waiting] = await db.stories.unassigned(10)
+    await db.stories.save(
+        [(waiting.item_id, 1)],
+        [
+            StorySummary(
+                story_id=1,
+                item_ids=(waiting.item_id,),
+                sources=(waiting.source,),
+                first_seen=seen,
+                last_seen=seen,
+                companies=("temu",),
+                headline="Temu opens a warehouse",
+                summary_line="In Poland.",
+            )
+        ],
+        seen,
+    )
+    clock.advance(timedelta(seconds=5))
+    assert (await scheduler(db, clock, publisher).run()).sent == 1
+    [posted] = publisher.posts
+    assert [r.story.headline for r in posted.post.summary.stories] == ["Temu opens a warehouse"]
+
+
+async def test_a_digest_waits_for_stories_ten_minutes_at_most(db: Database) -> None:
+    # A stories stage that is down must not hold digests back: past the wait, what is placed
+    # goes out.
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db)
+    await subscribe(db)
+    await store_story(db, feeds, 1, "Amazon Haul expands", seen=START + HOUR)
+    seen = START + 2 * HOUR
+    item = draft("never-1", "Shopee exits Spain", "Again.", published=seen, link=None)
+    await db.items.apply(poll(feeds[0], [TaggedDraft(item, (), ())], at=seen))
+    # A bot started an hour after the period ended waits too, from when it found the digest.
+    move_to(clock, "2026-11-27 10:00")
+    running = scheduler(db, clock, publisher)
+    assert (await running.run()).sent == 0
+    move_to(clock, "2026-11-27 10:09")
+    assert (await running.run()).sent == 0
+    move_to(clock, "2026-11-27 10:10")
+    assert (await running.run()).sent == 1
+    [posted] = publisher.posts
+    assert [r.story.headline for r in posted.post.summary.stories] == ["Amazon Haul expands"]
 
 
 async def test_a_forbidden_channel_pauses_and_a_late_digest_is_dropped(db: Database) -> None:

@@ -265,6 +265,10 @@ def _feed_app(state: ServerState) -> web.Application:
     async def redirect(request: web.Request) -> web.Response:
         raise web.HTTPFound(request.query["to"])
 
+    @routes.get("/moved")
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently(request.query["to"])
+
     app = web.Application(middlewares=[record])
     app.add_routes(routes)
     return app
@@ -927,6 +931,21 @@ async def test_redirect_without_location(fetcher: HttpFetcher, feed_server: Feed
 async def test_redirect_to_another_scheme(fetcher: HttpFetcher, feed_server: FeedServer) -> None:
     result = await fetcher.fetch(feed_server.url("/redirect?to=ftp://127.0.0.1/feed"))
     assert_failed(result, "unsupported URL scheme 'ftp'")
+
+
+@pytest.mark.parametrize("route", ["/moved", "/redirect"])
+async def test_a_redirect_to_an_address_with_a_password_is_refused_without_showing_it(
+    fetcher: HttpFetcher, feed_server: FeedServer, route: str
+) -> None:
+    # A permanent one would have moved the stored URL to it: shown in /feeds list, logged,
+    # and sent to the server as Basic credentials on every poll.
+    target = feed_server.url("/feed").replace("http://", "http://user:s3cret@")
+    start = feed_server.url(f"{route}?to={quote(target, safe='')}")
+    result = await fetcher.fetch(start)
+    assert_failed(result, "redirected to an address with a user name or password")
+    assert result.permanent_url is None
+    assert result.url == start and "s3cret" not in (result.error or "")
+    assert [path.split("?")[0] for path in feed_server.state.paths] == [route]  # never /feed
 
 
 # --- concurrency ----------------------------------------------------------------------------

@@ -617,6 +617,10 @@ class HttpFetcher:
                 target = url.join(URL(location)).with_fragment(None)
             except (ValueError, TypeError):
                 raise _Failure(f"invalid redirect Location {_one_line(location, 80)!r}") from None
+            if target.user is not None or target.password is not None:
+                # Followed, a permanent one would store the password as the feed's URL (shown
+                # in /feeds list, logged); no feed URL may hold one, as none may be added so.
+                raise _Failure("redirected to an address with a user name or password")
             return _Redirect(status, target)
         if status == HTTPStatus.NOT_MODIFIED:
             # A 304 may omit the validators; the old ones still describe what we have.

@@ -586,6 +586,9 @@ class PostOutcome(enum.StrEnum):
     RETRY = "retry"  # 5xx, network trouble: try again later
     FORBIDDEN = "forbidden"  # 403: the bot lacks access or permissions there
     NOT_FOUND = "not_found"  # 404: the channel is gone
+    # 400: Discord will never take this message as it is (a server's AutoMod blocked its words,
+    # a limit): trying it again would hold its channel's later posts back for nothing.
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True, slots=True)

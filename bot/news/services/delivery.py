@@ -13,6 +13,7 @@
     |   sent                             outbox.mark_sent(message id), only after Discord said yes
     |   retry (5xx, network)             outbox.mark_retry(backoff); the channel waits
     |   forbidden / not found            subscription paused with the reason; posts stay queued
+    |   refused (400: AutoMod, a limit)  dropped with Discord's reason; the channel goes on
     | roundups composed earlier          posted first, their pending items with the same nonce
     | the rest, in groups of M           recorded as roundups, then up to R posted, each one
     |                                    message listing them, then marked overflow
@@ -291,6 +292,9 @@ class DeliverySender:
             if result.outcome is PostOutcome.SENT:
                 tally.sent += 1
                 continue
+            if result.outcome is PostOutcome.REFUSED:
+                await self._refused([entry], result, tally)
+                continue  # never postable: the channel's next posts go on
             await self._failed(entry, result, tally)
             return  # this channel waits; its other posts stay queued in order
         if fresh and fresh[0].layout is not PostLayout.MESSAGE:
@@ -331,8 +335,27 @@ class DeliverySender:
             await self._outbox.mark_overflow([e.id for e in members], result.message_id)
             tally.overflowed += len(members)
             return True
+        if result.outcome is PostOutcome.REFUSED:
+            await self._refused(members, result, tally)
+            return True
         await self._failed(members[0], result, tally)
         return False
+
+    async def _refused(
+        self, entries: Sequence[OutboxEntry], result: PostResult, tally: _Tally
+    ) -> None:
+        """Drop posts Discord refused for what they say (never postable as they are), with
+        the reason, so that the channel's later posts are not held behind them for days."""
+        reason = f"Discord refused the message: {result.error or 'HTTP 400'}"
+        await self._outbox.mark_dropped([e.id for e in entries], reason)
+        tally.dropped += len(entries)
+        log.warning(
+            "post refused subscription_id=%s channel_id=%s items=%s reason=%s",
+            entries[0].subscription_id,
+            entries[0].channel_id,
+            ",".join(str(e.item.id) for e in entries),
+            reason,
+        )
 
     async def _failed(self, entry: OutboxEntry, result: PostResult, tally: _Tally) -> None:
         error = result.error or result.outcome.value

@@ -14,6 +14,7 @@
     |     sent                        mark_sent, only after Discord returned the message id
     |     retry (5xx, network)        mark_retry with backoff
     |     forbidden / not found       subscription paused with the reason; the row waits
+    |     refused (400: AutoMod...)   dropped with Discord's reason: every try would be refused
 
 A restart re-plans the same period (the row exists: nothing happens) and a crash between
 "Discord accepted" and "recorded" is answered by Discord with the message it already created,
@@ -45,7 +46,13 @@ from bot.news.model.vocabulary import (
     Subscription,
     SubscriptionMode,
 )
-from bot.news.ports import Clock, DigestRepository, GuildSettingsRepository, SubscriptionRepository
+from bot.news.ports import (
+    Clock,
+    DigestRepository,
+    GuildSettingsRepository,
+    StoryRepository,
+    SubscriptionRepository,
+)
 from bot.news.rules.summary_ranking import NewsSummary
 from bot.news.services.delivery import pause_refused, retry_delay
 
@@ -254,6 +261,9 @@ class DigestOptions:
     batch: int = 50
     retry_base: timedelta = timedelta(seconds=30)
     retry_max: timedelta = timedelta(hours=1)
+    # How long a due digest waits for the stories stage to place its period's items (a digest
+    # is made of stories); past it, it goes out with what is placed.
+    story_wait: timedelta = timedelta(minutes=10)
 
 
 class DigestScheduler:
@@ -270,6 +280,7 @@ class DigestScheduler:
         clock: Clock,
         options: DigestOptions | None = None,
         shards: Shards = ALL_SHARDS,
+        stories: StoryRepository | None = None,
     ) -> None:
         # A process serving some of Discord's shards plans and posts only their guilds' digests.
         self._shards = shards
@@ -280,6 +291,9 @@ class DigestScheduler:
         self._publisher = publisher
         self._clock = clock
         self._options = options or DigestOptions()
+        self._stories = stories
+        # When this process first found each due digest waiting for stories (by digest id).
+        self._waiting_since: dict[int, datetime] = {}
         # Each subscription's latest period end already planned (or skipped), so that a tick
         # every few seconds reads and writes nothing until a period closes.
         self._planned: dict[int, datetime] = {}
@@ -336,6 +350,23 @@ class DigestScheduler:
         # tried again on the next tick instead of being skipped until a restart.
         self._planned[subscription.id] = end
 
+    async def _stories_pending(self, entry: DigestEntry, now: datetime) -> bool:
+        """Whether items first seen in the digest's period still wait for a story (a bot
+        just started, a stories stage behind a cold poll): made then, the digest would leave
+        them out, or be marked empty for good. Bounded by ``story_wait`` from the first tick
+        that found it waiting, so a stories stage that is down holds no digest back."""
+        if self._stories is None:
+            return False
+        since = self._waiting_since.setdefault(entry.id, now)
+        if now - since < self._options.story_wait:
+            # The stage places items oldest first seen first: when the first one waiting was
+            # published after the period, none first seen in the period waits any more.
+            waiting = await self._stories.unassigned(1, since=entry.period_start)
+            if waiting and waiting[0].published < entry.period_end:
+                return True
+        del self._waiting_since[entry.id]
+        return False
+
     async def _deliver(self, entry: DigestEntry, zones: dict[int, str], tally: _Tally) -> None:
         subscription = entry.subscription
         now = self._clock.now()
@@ -351,6 +382,8 @@ class DigestScheduler:
             )
             tally.dropped += 1
             return
+        if await self._stories_pending(entry, now):
+            return  # not an attempt: the next tick looks again
         summary = await self._summaries.for_subscription(
             subscription, entry.period_start, entry.period_end
         )
@@ -372,6 +405,14 @@ class DigestScheduler:
             tally.sent += 1
             return
         error = result.error or result.outcome.value
+        if result.outcome is PostOutcome.REFUSED:
+            # Discord refuses this digest for what it says (AutoMod, a limit): every try would
+            # be refused the same way until the next one is due.
+            reason = f"Discord refused it: {error}"
+            await self._digests.finish(entry.id, DigestState.DROPPED, reason)
+            tally.dropped += 1
+            log.warning("digest refused subscription_id=%s reason=%s", subscription.id, error)
+            return
         if result.outcome in (PostOutcome.FORBIDDEN, PostOutcome.NOT_FOUND):
             await pause_refused(
                 self._subscriptions,
