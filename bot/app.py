@@ -17,7 +17,7 @@ once.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -241,6 +241,14 @@ def fetch_config(settings: Settings) -> FetchConfig:
         max_concurrency=settings.max_concurrency,
         max_per_host=settings.max_per_host,
     )
+
+
+def sole_run(settings: Settings) -> AbstractContextManager[None]:
+    """Held while ``shopwire run`` serves: on a SQLite file, StorageError (one line) when
+    another process already runs on it; nothing to hold on PostgreSQL (its shards are held)."""
+    from storage.run_lock import sole_run as hold
+
+    return hold(settings.db)
 
 
 def role_refusal(settings: Settings) -> str | None:

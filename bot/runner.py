@@ -35,7 +35,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from bot import keepalive, signals
-from bot.app import Newsroom, open_newsroom, role_refusal
+from bot.app import Newsroom, open_newsroom, role_refusal, sole_run
 from bot.client import ShardedShopwireBot, ShopwireBot
 from bot.early_parser import with_parser_starting
 from bot.embeds import clean_markdown
@@ -211,6 +211,12 @@ def _services(newsroom: Newsroom) -> BotServices:
 
 
 async def _serve(settings: Settings) -> None:
+    # On a SQLite file nothing else keeps a second `shopwire run` from serving beside this one.
+    with sole_run(settings):
+        await _serve_held(settings)
+
+
+async def _serve_held(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from bot.news.model.errors import StorageError
+from storage.postgres import pool_log
 from storage.postgres.errors import safe_location, storage_error, url_password
 from storage.postgres.migrations import Migrated, migrate
 from storage.postgres.pool import Pool
@@ -39,6 +40,8 @@ async def migrate_postgres(url: str) -> Migrated:
 async def _open_and_migrate(url: str) -> tuple[Pool, Migrated]:
     where = safe_location(url)
     password = url_password(url)
+    # Before the pool exists: its reconnection task logs from the first lost connection on.
+    pool_log.install()
     try:
         # No JIT on any connection: the bot's statements are short, and a plan whose estimated
         # cost passes JIT's thresholds (a phrase search walking a year of months) spent 3.3 s

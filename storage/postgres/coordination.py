@@ -98,6 +98,15 @@ ended connection is noticed at once; this bounds a silent one)."""
 LISTEN_CHECK = 5.0
 """Seconds between two checks that the listening connection is alive (reopened if not)."""
 
+HELD_IDLE_LIMIT = 60.0
+"""Seconds a connection holding the lead or the shards may go without a statement before the
+server ends it (``idle_session_timeout``, PostgreSQL 14+), freeing its locks. A process that
+is frozen (SIGSTOP, a hung host whose TCP stays up) sends nothing, so its session would
+otherwise keep the lead (stories and digests stopped for every gateway) and its shards (no
+replacement may start) for as long as it lives. A live process speaks on both every
+``SHARDS_CHECK`` seconds; a frozen one that wakes finds the session ended and acts as on
+any lost connection (the lead is lost; a gateway stops)."""
+
 # A session the server ended can also surface as asyncpg's InternalClientError (its protocol
 # still "busy"); any failure of a dedicated connection means the same: it is gone.
 _CONNECTION_ERRORS = (Exception,)
@@ -106,9 +115,11 @@ _CONNECTION_ERRORS = (Exception,)
 class PostgresCoordination:
     """The ``Coordination`` port on PostgreSQL (see the module's docstring)."""
 
-    def __init__(self, url: str, pool: Pool) -> None:
+    def __init__(self, url: str, pool: Pool, *, held_idle_limit: float = HELD_IDLE_LIMIT) -> None:
         self._url = url.strip()
         self._pool = pool
+        self._held_idle_limit = held_idle_limit
+        self._heartbeat: asyncio.Task[None] | None = None
         self._lead_lock = asyncio.Lock()
         self._session: asyncpg.Connection[Any] | None = None
         self._leading = False
@@ -137,7 +148,7 @@ class PostgresCoordination:
             if self._leading:  # the lock was that session's: a new one must win it again
                 log.warning("lost the lead: the connection to the database ended")
                 self._leading = False
-            self._session = await self._connect()
+            self._session = await self._connect_holding()
         if self._leading:
             # The session is the lock: while it answers, the lead is still ours.
             await self._session.fetchval("SELECT 1")
@@ -149,7 +160,22 @@ class PostgresCoordination:
         )
         if self._leading:
             log.info("leading: this process assigns stories and plans and posts digests")
+            if self._heartbeat is None:
+                self._heartbeat = asyncio.create_task(self._keep_lead(), name="lead-heartbeat")
         return self._leading
+
+    async def _keep_lead(self) -> None:
+        """Speak on the lead's session between steps (a story run may outlast the idle limit
+        without a call to ``lead``); a failure is left for ``lead`` to find."""
+        every = min(SHARDS_CHECK, self._held_idle_limit / 4)
+        while not self._stopped.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopped.wait(), every)
+            async with self._lead_lock:
+                session = self._session
+                if self._leading and session is not None and not session.is_closed():
+                    with contextlib.suppress(*_CONNECTION_ERRORS):
+                        await session.fetchval("SELECT 1", timeout=every)
 
     async def announce_posts(self) -> None:
         """Tell listening processes (gateways) that posts were queued."""
@@ -173,7 +199,7 @@ class PostgresCoordination:
         running: int | None = None
         rows: list[asyncpg.Record] = []
         try:
-            session = self._shards = self._shards or await self._connect()
+            session = self._shards = self._shards or await self._connect_holding()
             beside_unsharded = not await session.fetchval(_SERVE_SOME_SHARDS, EVERY_GUILD_LOCK)
             if not beside_unsharded:
                 async with session.transaction():
@@ -202,7 +228,7 @@ class PostgresCoordination:
         """Serve every guild in this process alone (see the module's docstring):
         UnshardedGatewayConflict when another live process serves any of them."""
         try:
-            session = self._shards = self._shards or await self._connect()
+            session = self._shards = self._shards or await self._connect_holding()
             alone = bool(await session.fetchval(_SERVE_EVERY_GUILD, EVERY_GUILD_LOCK))
         except _CONNECTION_ERRORS as exc:
             await self._close_shards()
@@ -268,6 +294,10 @@ class PostgresCoordination:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listening
         await self._close_listener()
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
         async with self._lead_lock:
             self._leading = False
             await self._close_session()
@@ -299,6 +329,15 @@ class PostgresCoordination:
 
     async def _connect(self) -> asyncpg.Connection[Any]:
         return await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT)
+
+    async def _connect_holding(self) -> asyncpg.Connection[Any]:
+        """A connection for session locks, ended by the server if it falls silent."""
+        connection = await self._connect()
+        milliseconds = max(1, round(self._held_idle_limit * 1000))
+        # Before PostgreSQL 14 there is no such setting: the locks last while connected.
+        with contextlib.suppress(asyncpg.UndefinedObjectError):
+            await connection.execute(f"SET idle_session_timeout = {milliseconds}")
+        return connection
 
     async def _close_session(self) -> None:
         session, self._session = self._session, None

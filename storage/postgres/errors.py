@@ -33,6 +33,7 @@ _CLASSES: dict[str, str] = {
 }
 _UNREACHABLE = "cannot reach the database server; check the host and port, and that it runs"
 _LOST = "the connection to the database server was lost; try again"
+_ERROR_CONSUME = "another operation (2) is in progress"
 
 
 def storage_error(exc: BaseException, *, secret: str | None = None) -> StorageError | None:
@@ -50,6 +51,11 @@ def storage_error(exc: BaseException, *, secret: str | None = None) -> StorageEr
         # the surroundings' doing.
         closed = isinstance(exc, asyncpg.ConnectionDoesNotExistError) or "closed" in str(exc)
         meaning = _LOST if closed else None
+    elif isinstance(exc, asyncpg.InternalClientError):
+        # Usually a driver bug; but a server shutting down sends its FATAL error and closes
+        # the connection, leaving the protocol waiting for a sync that never comes (state 2,
+        # PROTOCOL_ERROR_CONSUME): the next statement on it fails with this text.
+        meaning = _LOST if _ERROR_CONSUME in str(exc) else None
     elif isinstance(exc, OSError):  # refused, unknown host, timeout (TimeoutError is an OSError)
         meaning = _UNREACHABLE
     else:

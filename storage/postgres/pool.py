@@ -16,6 +16,9 @@ from asyncpg.pool import PoolConnectionProxy
 
 from storage.postgres.errors import storage_error
 
+# What the database's surroundings may raise (``storage_error`` says which ones they are).
+_AROUND = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
+
 Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
 Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
 
@@ -27,7 +30,7 @@ async def transaction(pool: Pool) -> AsyncIterator[Connection]:
     try:
         async with pool.acquire() as connection, connection.transaction():
             yield connection
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+    except _AROUND as exc:
         if (error := storage_error(exc)) is not None:
             raise error from exc
         raise
@@ -37,7 +40,7 @@ async def read(pool: Pool, sql: str, *args: object) -> list[asyncpg.Record]:
     """Every row of one query (its own implicit transaction)."""
     try:
         return await pool.fetch(sql, *args)
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+    except _AROUND as exc:
         if (error := storage_error(exc)) is not None:
             raise error from exc
         raise

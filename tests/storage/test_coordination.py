@@ -423,3 +423,47 @@ async def test_a_sqlite_database_has_no_coordination(tmp_path: Path) -> None:
             open_coordination(storage, str(tmp_path / "s.db"))
     finally:
         await storage.close()
+
+
+@asynccontextmanager
+async def frozen_capable(
+    url: str, idle_limit: float
+) -> AsyncIterator[pg_coordination.PostgresCoordination]:
+    """A process whose lock-holding sessions the server ends after ``idle_limit`` s of silence."""
+    from storage.postgres.storage import PostgresStorage
+
+    storage = await open_storage(url)
+    assert isinstance(storage, PostgresStorage)
+    coordination = pg_coordination.PostgresCoordination(
+        url, storage.pool, held_idle_limit=idle_limit
+    )
+    try:
+        yield coordination
+    finally:
+        await coordination.close()
+        await storage.close()
+
+
+async def test_a_frozen_leader_loses_the_lead_once_its_session_falls_silent(pg_url: str) -> None:
+    # Probe: a leader stopped with SIGSTOP kept its session, so the advisory lock, for as long
+    # as it lived: no other gateway assigned stories or posted digests meanwhile.
+    async with frozen_capable(pg_url, 1.0) as first, process(pg_url) as (_, second):
+        assert await first.lead() is True
+        assert await second.lead() is False
+        # Frozen: nothing more is sent on its sessions (its heartbeat is what a live one runs).
+        assert first._heartbeat is not None
+        first._heartbeat.cancel()
+        async with asyncio.timeout(CEILING):
+            while True:
+                if await second.lead():
+                    break
+                await asyncio.sleep(0.2)
+        assert await first.lead() is False  # woken, it finds its session ended
+
+
+async def test_a_live_leader_keeps_the_lead_past_the_idle_limit(pg_url: str) -> None:
+    async with frozen_capable(pg_url, 1.0) as first, process(pg_url) as (_, second):
+        assert await first.lead() is True
+        await asyncio.sleep(3.0)  # three idle limits without a step: the heartbeat speaks
+        assert await second.lead() is False
+        assert await first.lead() is True

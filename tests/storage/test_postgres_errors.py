@@ -12,6 +12,7 @@ import pytest
 from bot.news.model.errors import StorageError
 from storage import open_storage
 from storage.postgres import open_postgres
+from storage.postgres.errors import storage_error
 from storage.postgres.pool import read
 from tests.storage.conftest import T0, add_feed, fresh_postgres_url, postgres_server_url
 
@@ -63,3 +64,39 @@ async def test_a_read_only_server_refuses_writes_in_one_line_and_still_answers_r
             assert str(refused.value).startswith("the database server is read-only")
         finally:
             await read_only.close()
+
+
+def test_a_statement_after_the_servers_fatal_error_is_a_lost_connection() -> None:
+    # Seen twice while probing `pg_ctl stop -m fast` / `restart` under a running gateway
+    # (a delivery claim's release, the follow-ups' read): the shutdown's FATAL error left the
+    # protocol consuming until a sync that never came, and the next statement raised this.
+    # It reached the stage as a crash with a traceback; it is the surroundings' doing.
+    lost = storage_error(
+        asyncpg.InternalClientError(
+            "cannot switch to state 15; another operation (2) is in progress"
+        )
+    )
+    assert lost is not None and str(lost).startswith(
+        "the connection to the database server was lost"
+    )
+    # Any other protocol state error is a driver bug: left as it is, traceback and all.
+    assert (
+        storage_error(
+            asyncpg.InternalClientError(
+                'cannot switch to state 12; protocol is in the "failed" state'
+            )
+        )
+        is None
+    )
+    assert storage_error(asyncpg.InternalClientError("not connected")) is None
+
+
+async def test_a_read_that_hits_that_state_raises_storage_error() -> None:
+    class Stuck:
+        async def fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
+            raise asyncpg.InternalClientError(
+                "cannot switch to state 12; another operation (2) is in progress"
+            )
+
+    with pytest.raises(StorageError, match="connection to the database server was lost"):
+        await read(Stuck(), "SELECT 1")  # type: ignore[arg-type]
