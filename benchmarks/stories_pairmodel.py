@@ -19,8 +19,14 @@ precision, recall and F1, both orders. Only these figures say whether the method
 ``nextset``: each of ``--targets`` (by default the last four sets written) is scored by models
 trained only on the sets written before it. CV also trains on sets written after the one it
 scores, and every held-out set so far has scored 0.03-0.11 below CV; this is closer to what a
-new held-out set meets. ``train``: the same on all the sets, and the weights are written into
-``pairscore.py``.
+new held-out set meets. ``nextset --frozen`` scores the targets with the shipped weights (honest
+only on a set they were not trained on: holdout10 for the weights trained on the first twelve);
+``--lag J`` trains each target's model without the J sets written just before it (what was
+shipped while it was written had fewer sets: "retrain or not?"), ``--last K`` on only the K
+most recent earlier sets (a learning curve). Every table splits the false pairs by the decision
+that made them: FPj, two reports placed into one story by joins; FPm, two reports whose stories
+a merge made one (a false merge makes size x size false pairs at once). ``train``: the same on
+all the sets, and the weights are written into ``pairscore.py``.
 
 The labelled sets: the two halves of ``tests/data/stories_holdout``, ``stories_tuning``'s
 part_c and part_d, ``stories_holdout2`` .. ``stories_holdout9`` (the seventh and eighth were held
