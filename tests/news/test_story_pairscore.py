@@ -112,3 +112,19 @@ def test_the_training_script_cross_validates_on_a_tiny_subset(
     table = report["table"]
     assert isinstance(table, dict) and set(table) == {"part_c", "part_d"}
     assert 0.0 <= float(report["f1_min"]) <= float(report["f1_mean"]) <= 1.0  # type: ignore[arg-type]
+
+
+def test_the_next_set_check_trains_on_earlier_sets_less_a_lag_or_the_last_few(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    sys.modules.pop("benchmarks.stories_pairmodel", None)
+    from benchmarks import stories_pairmodel as script
+
+    names = list(script.SETS)
+    before = names[: names.index("holdout9")]
+    assert script.earlier_sets(names, "holdout9") == before
+    assert script.earlier_sets(names, "holdout9", lag=1) == before[:-1]
+    assert script.earlier_sets(names, "holdout9", last=3) == before[-3:]
+    assert script.earlier_sets(names, "holdout9", lag=1, last=3) == before[-4:-1]
+    assert "holdout10" not in script.earlier_sets(names, "holdout10")
