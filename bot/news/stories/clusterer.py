@@ -671,7 +671,12 @@ class StoryClusterer:
         terms = item.terms
         if not terms.numbers or not terms.companies:
             return None
-        main = item.views()[2].main.keys()  # the headline's companies, else all it names
+        companies = item.views()[2]
+        # Only a company the headline is about anchors: one the text merely names (a rival,
+        # "Amazon challenger OnBuy") says nothing of which event this is.
+        if companies.full < _HEADLINE_COMPANY:
+            return None
+        main = companies.main.keys()
         slack = self.config.time_slack.total_seconds()
         found: list[tuple[float, int]] = []
         for story in candidates:
@@ -818,6 +823,11 @@ class StoryClusterer:
         if story.roundup or story.size < 2 or not story.numbers or not story.companies:
             return None
         mine = story.term_views()
+        # Only companies the headlines are about anchor, on both sides (as in ``_vetoed``):
+        # rivals the texts merely name ("Amazon challenger OnBuy"; Amazon and Mercado Libre in
+        # a piece on Liverpool's stake in 99minutos) made two funding stories one on "60m".
+        if mine[2].full < _HEADLINE_COMPANY:
+            return None
         slack = self.config.time_slack.total_seconds()
         middle = story.seconds / story.size
         found: list[tuple[float, int]] = []
@@ -830,7 +840,8 @@ class StoryClusterer:
                 continue
             theirs = other.term_views()
             if (
-                mine[2].main.keys().isdisjoint(theirs[2].main.keys())
+                theirs[2].full < _HEADLINE_COMPANY
+                or mine[2].main.keys().isdisjoint(theirs[2].main.keys())
                 or (
                     mine[1].main.keys().isdisjoint(other.numbers)
                     and theirs[1].main.keys().isdisjoint(story.numbers)
