@@ -134,6 +134,7 @@ class _Story:
     views: Views | None = None  # when needed
     merge_view: Views | None = None  # when needed
     roundup: bool = False  # a round-up's own story: nothing joins it, it merges with nothing
+    preview: bool = False  # a story of results previews: only previews join it
     size: int = 0  # len(members), read in every comparison
 
     def term_views(self) -> Views:
@@ -409,7 +410,7 @@ class StoryClusterer:
     def _add(self, item: Prepared, story_id: int) -> None:
         story = self._stories.get(story_id)
         if story is None:
-            story = _Story(story_id)
+            story = _Story(story_id, preview=item.preview)
             self._stories[story_id] = story
         centroid, postings = story.centroid, self._postings
         norm2 = story.norm2
@@ -486,6 +487,7 @@ class StoryClusterer:
             members={item.item_id: item},
             size=1,
             roundup=item.roundup,
+            preview=item.preview,
         )
         heapq.heappush(self._ends, (published, story_id))
         self._story_of[item.item_id] = story_id
@@ -701,6 +703,10 @@ class StoryClusterer:
         # shares ("Allegro under scrutiny in Turkey" / "TikTok Shop faces Turkish probe").
         if _vetoed(item.views(), story.term_views()):
             return True
+        # A preview of results and the results are two events ("Adyen Q1 preview" days
+        # before "Adyen's Q1 volume up 20%"), whatever words and company they share.
+        if item.preview != story.preview:
+            return True
         # A title-only post (a forum thread, a changelog line) never joins a story that only
         # its own source told: that is the source's next post, not another report. (A wire's
         # update still joins a story that other outlets told too.)
@@ -859,6 +865,8 @@ class StoryClusterer:
         place or company than the larger ("halts parcels to Germany" / "... to the US"),
         however alike their words. A report silent on the place may join either, but it never
         makes them one."""
+        if a.preview != b.preview:
+            return True
         if a.size > b.size:
             a, b = b, a
         return _vetoed(a.merge_views(), b.merge_views())
