@@ -38,7 +38,17 @@ if any(pattern.pattern != pattern.pattern.lower() for pattern in (_PREVIEW_RE, _
     raise RuntimeError("preview patterns must be lower case")
 
 
+# What every match of ``_PREVIEW_RE`` holds: every item's headline is read, and a substring
+# test is far cheaper than trying the alternation at each position.
+_NEEDLES = (
+    "preview", "what to", "coming", " to post", " to report", " to show", "seen posting",
+    "esperar", "attendre", "aspettarsi", "vorschau", "前瞻", "プレビュー",
+)  # fmt: skip
+
+
 def is_preview(title: str) -> bool:
     """Whether a (cleaned) headline previews a company's results."""
     lower = title.lower()
+    if not any(needle in lower for needle in _NEEDLES):
+        return False
     return _PREVIEW_RE.search(lower) is not None and _RESULTS_RE.search(lower) is not None
