@@ -134,6 +134,7 @@ class _Story:
     views: Views | None = None  # when needed
     merge_view: Views | None = None  # when needed
     roundup: bool = False  # a round-up's own story: nothing joins it, it merges with nothing
+    preview: bool = False  # a story of results previews: only previews join it
     size: int = 0  # len(members), read in every comparison
 
     def term_views(self) -> Views:
@@ -412,7 +413,7 @@ class StoryClusterer:
     def _add(self, item: Prepared, story_id: int) -> None:
         story = self._stories.get(story_id)
         if story is None:
-            story = _Story(story_id)
+            story = _Story(story_id, preview=item.preview)
             self._stories[story_id] = story
         centroid, postings = story.centroid, self._postings
         norm2 = story.norm2
@@ -489,6 +490,7 @@ class StoryClusterer:
             members={item.item_id: item},
             size=1,
             roundup=item.roundup,
+            preview=item.preview,
         )
         heapq.heappush(self._ends, (published, story_id))
         self._story_of[item.item_id] = story_id
@@ -674,7 +676,12 @@ class StoryClusterer:
         terms = item.terms
         if not terms.numbers or not terms.companies:
             return None
-        main = item.views()[2].main.keys()  # the headline's companies, else all it names
+        companies = item.views()[2]
+        # Only a company the headline is about anchors: one the text merely names (a rival,
+        # "Amazon challenger OnBuy") says nothing of which event this is.
+        if companies.full < _HEADLINE_COMPANY:
+            return None
+        main = companies.main.keys()
         slack = self.config.time_slack.total_seconds()
         found: list[tuple[float, int]] = []
         for story in candidates:
@@ -698,6 +705,10 @@ class StoryClusterer:
         # A report about other companies than the story's is another event, whatever else it
         # shares ("Allegro under scrutiny in Turkey" / "TikTok Shop faces Turkish probe").
         if _vetoed(item.views(), story.term_views()):
+            return True
+        # A preview of results and the results are two events ("Adyen Q1 preview" days
+        # before "Adyen's Q1 volume up 20%"), whatever words and company they share.
+        if item.preview != story.preview:
             return True
         # A title-only post (a forum thread, a changelog line) never joins a story that only
         # its own source told: that is the source's next post, not another report. (A wire's
@@ -821,6 +832,11 @@ class StoryClusterer:
         if story.roundup or story.size < 2 or not story.numbers or not story.companies:
             return None
         mine = story.term_views()
+        # Only companies the headlines are about anchor, on both sides (as in ``_vetoed``):
+        # rivals the texts merely name ("Amazon challenger OnBuy"; Amazon and Mercado Libre in
+        # a piece on Liverpool's stake in 99minutos) made two funding stories one on "60m".
+        if mine[2].full < _HEADLINE_COMPANY:
+            return None
         slack = self.config.time_slack.total_seconds()
         middle = story.seconds / story.size
         found: list[tuple[float, int]] = []
@@ -833,7 +849,8 @@ class StoryClusterer:
                 continue
             theirs = other.term_views()
             if (
-                mine[2].main.keys().isdisjoint(theirs[2].main.keys())
+                theirs[2].full < _HEADLINE_COMPANY
+                or mine[2].main.keys().isdisjoint(theirs[2].main.keys())
                 or (
                     mine[1].main.keys().isdisjoint(other.numbers)
                     and theirs[1].main.keys().isdisjoint(story.numbers)
@@ -851,6 +868,8 @@ class StoryClusterer:
         place or company than the larger ("halts parcels to Germany" / "... to the US"),
         however alike their words. A report silent on the place may join either, but it never
         makes them one."""
+        if a.preview != b.preview:
+            return True
         if a.size > b.size:
             a, b = b, a
         return _vetoed(a.merge_views(), b.merge_views())

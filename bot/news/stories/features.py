@@ -39,6 +39,7 @@ from bot.news.stories.keyterms import (
 )
 from bot.news.stories.lexicon import EVENT_PHRASES
 from bot.news.stories.model import StoryConfig, StoryItem
+from bot.news.stories.previews import is_preview
 from bot.news.stories.wording import (
     HEADLINE_PREFIX_RE,
     STOPWORDS,
@@ -75,6 +76,8 @@ class Prepared:
     short: bool  # title only: no usable description
     # A digest of several events (a round-up, a newsletter issue, a live blog): its own story.
     roundup: bool = False
+    # A preview of a company's results (``previews``): never one story with the results.
+    preview: bool = False
     _views: Views | None = None
     _event: dict[str, float] | None = None
 
@@ -111,8 +114,8 @@ class Prepared:
             weights.byteswap()
         body = [
             self.published,
-            # Flags: 1 title only, 2 a round-up.
-            int(self.short) | (2 if self.roundup else 0),
+            # Flags: 1 title only, 2 a round-up, 4 a results preview.
+            int(self.short) | (2 if self.roundup else 0) | (4 if self.preview else 0),
             self.source,
             list(self.features),
             terms.places,
@@ -148,6 +151,7 @@ class Prepared:
                 ),
                 short=bool(int(flags) & 1),
                 roundup=bool(int(flags) & 2),
+                preview=bool(int(flags) & 4),
             )
         except (ValueError, TypeError, AttributeError):
             return None
@@ -170,6 +174,7 @@ class Prepared:
                 terms=KeyTerms(places, numbers, companies, names, title_places),
                 short=bool(int(flags) & 1),
                 roundup=bool(int(flags) & 2),
+                preview=bool(int(flags) & 4),
             )
         except (ValueError, TypeError):
             return None
@@ -187,7 +192,7 @@ def _bag(value: object) -> Bag:
 # Which stop words, synonyms, phrases and rules read the text: stored features read
 # otherwise are read again, and a saved clusterer holding them is not used.
 # (Bump the rules' number when a rule of ``keyterms`` or ``wording`` changes.)
-_RULES = 14
+_RULES = 15  # 15: the results-preview flag
 READING = hashlib.blake2b(
     repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()), EVENT_PHRASES)).encode(),
     digest_size=6,
@@ -415,4 +420,5 @@ class Featurizer:
             terms=terms,
             short=text.short,
             roundup=is_roundup(text.title),
+            preview=is_preview(text.title),
         )

@@ -318,9 +318,10 @@ def _before_venue(text: str, start: int) -> bool:
 # Where a headline's main clause ends: "CVC to buy GLS in €4.3bn deal as IDS refocuses on
 # UK" happens wherever GLS is; the place after "as" is context, as after "amid", "while" or a
 # dash. Not after "after" ("eBay to pay €30m after Spanish probe": the cause is the event) or
-# a semicolon ("Loophole closes; Shopee halts parcels to Belgium").
+# a semicolon ("Loophole closes; Shopee halts parcels to Belgium"). An investor after "led by"
+# or "backed by" is named, not placed: "OnBuy secures £60m in round led by Highland Europe".
 _CLAUSE_RE = re.compile(
-    r"\s(?:as|amid|while|despite|ahead of)\s|\s[-–—]\s",
+    r"\s(?:as|amid|while|despite|ahead of|led by|backed by)\s|\s[-–—]\s",
     re.IGNORECASE,
 )
 # Where a headline's first sentence ends (a full stop after a lower-case word, not "U.S."):

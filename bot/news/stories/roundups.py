@@ -39,7 +39,9 @@ _KEYWORD_RE = re.compile(
     r")\b"
     # Japanese "this week's ... summary", Chinese "weekly/morning/evening report", Korean
     # "this week" and a bracketed "briefing" (Korean press columns: "[유통 브리핑] ...").
-    r"|今週|まとめ|周报|早报|晚报|이번\s?주|\[[^\]]*브리핑\]"
+    # "News summary" (ニュースまとめ), not a bare まとめ: "SHEINマーケットプレイスの
+    # 出店条件まとめ" sums up one event's terms.
+    r"|今週|ニュースまとめ|周报|早报|晚报|이번\s?주|\[[^\]]*브리핑\]"
     # A Japanese column's head, katakana "weekly" or "daily" before its colon or bar
     # ("流通ウィークリー：ヤマト・佐川が…、楽天が…"); not a name that starts with it
     # (デイリーヤマザキ, a chain of stores).
@@ -224,9 +226,12 @@ def _title_case(words: list[str]) -> bool:
     return len(long) >= 3 and all(_capitalised(word) for word in long)
 
 
-# A live blog: "Black Friday live: ..." or "... live | ...", not "Live-Shopping App".
+# A live blog: "Black Friday live: ..." or "... live | ...", not "Live-Shopping App", nor a
+# launch ("Amazon Nigeria Is Live: Naira Prices, Pay On Delivery": the store is open).
 _LIVE_RE = re.compile(
-    r"\blive(?: updates| blog)?\s*(?:[:|]|\s[-–—])\s*(?P<rest>.*)$", re.IGNORECASE
+    r"(?<!\bis )(?<!\bare )(?<!\bgoes )(?<!\bwent )(?<!\bnow )(?<!\bgo )"
+    r"\blive(?: updates| blog)?\s*(?:[:|]|\s[-–—])\s*(?P<rest>.*)$",
+    re.IGNORECASE,
 )
 # Live blogs named for a season or a desk follow many events at once.
 _LIVE_DESK_RE = re.compile(

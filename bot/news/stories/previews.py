@@ -1,0 +1,54 @@
+"""Whether a headline is of a preview of a company's results: what analysts expect before
+the report ("Adyen Q1 preview: ...", "PDD Holdings Earnings Preview: What to Watch ...",
+"What to expect from Asos's half-year results on Thursday", "Burberry expected to post
+further sales decline in Tuesday's Q1 update").
+
+A preview shares the company, the period and most words with the results it previews, so the
+join model takes it (and, through it, the results reports) in; but it is written days before
+and tells none of the figures: another event. The clusterer keeps previews and other reports
+apart (``clusterer``); previews of one report still go together.
+
+Read by the form only: a preview word or phrase and a results word in one headline. Pure: the
+standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_preview"]
+
+# Lower-case patterns, matched against the lowered headline.
+# The preview itself: the noun (not the verb, "Amazon previews its new app"), "what to watch
+# / expect", "expected to post" (a forecast of the figures), in the languages the feeds write.
+_PREVIEW_RE = re.compile(
+    r"\bpreview\b|\bwhat to (?:watch|expect)\b|\b(?:are|is) coming\b"
+    r"|\b(?:expected|seen|set|forecast) to (?:post|report|show)\b|\bseen posting\b"
+    r"|\bqué esperar\b|\bà quoi s'attendre\b|\bcosa aspettarsi\b|\bvorschau\b"
+    r"|前瞻|プレビュー"
+)
+# What is previewed: a company's results for a period.
+_RESULTS_RE = re.compile(
+    r"\b(?:earnings|results|q[1-4]|quarter(?:ly)?|half-year|full-year|h[12]|fy\d*"
+    r"|trading update|sales|profit|revenue|resultados|résultats|risultati|quartalszahlen|zahlen)\b"
+    r"|财报|业绩|決算"
+)
+
+if any(pattern.pattern != pattern.pattern.lower() for pattern in (_PREVIEW_RE, _RESULTS_RE)):
+    raise RuntimeError("preview patterns must be lower case")
+
+
+# What every match of ``_PREVIEW_RE`` holds: every item's headline is read, and a substring
+# test is far cheaper than trying the alternation at each position.
+_NEEDLES = (
+    "preview", "what to", "coming", " to post", " to report", " to show", "seen posting",
+    "esperar", "attendre", "aspettarsi", "vorschau", "前瞻", "プレビュー",
+)  # fmt: skip
+
+
+def is_preview(title: str) -> bool:
+    """Whether a (cleaned) headline previews a company's results."""
+    lower = title.lower()
+    if not any(needle in lower for needle in _NEEDLES):
+        return False
+    return _PREVIEW_RE.search(lower) is not None and _RESULTS_RE.search(lower) is not None
