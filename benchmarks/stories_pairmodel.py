@@ -535,6 +535,11 @@ class _Placer(StoryClusterer):
         self.placed.setdefault(item.item_id, story_id)
         super()._add(item, story_id)
 
+    def _add_alone(self, item: Prepared, story_id: int) -> None:
+        # (a new story is started by ``_add_alone``, not ``_add``)
+        self.placed.setdefault(item.item_id, story_id)
+        super()._add_alone(item, story_id)
+
 
 def score(items: list[LabelledItem], batch: int, models: Models) -> Scored:
     """Cluster ``items`` as ``stories_eval.py`` does and score the partition."""

@@ -93,44 +93,44 @@ class PairModel:
 # BEGIN GENERATED WEIGHTS (benchmarks/stories_pairmodel.py train)
 JOIN_MODEL = PairModel(
     weights=(
-        7.974685348745072,  # cosine
-        0.2673829005854286,  # event_cosine
-        0.34041735280496255,  # place_agree
-        -2.680842729656079,  # place_miss
-        1.0125677839451543,  # company_agree
-        -0.4776376293266793,  # company_miss
-        0.7075231019694137,  # number_agree
-        -1.7447464057099424,  # number_miss
-        0.02111664665193397,  # name_agree
-        -1.5981727258560015,  # name_miss
-        -3.843790883087504,  # same_source
-        -0.25629254786419214,  # short
-        1.1197706896150694,  # short_no_key
-        0.5223110119434257,  # shares_key
-        -20.624314772982824,  # time_gap
-        0.17796006113325352,  # log_size
-        0.5419324410969522,  # cosine_x_log_size
+        6.8989996479475835,  # cosine
+        1.4180060946332909,  # event_cosine
+        0.5078821242524757,  # place_agree
+        -2.5158370807438657,  # place_miss
+        1.043619332514772,  # company_agree
+        -0.3507375510915188,  # company_miss
+        0.4303581465496529,  # number_agree
+        -1.40510336002367,  # number_miss
+        0.03257429265753949,  # name_agree
+        -1.520006745463451,  # name_miss
+        -3.7567331570465896,  # same_source
+        -0.1613132718253311,  # short
+        1.0002925982461581,  # short_no_key
+        0.7305343567873539,  # shares_key
+        -19.711463065345995,  # time_gap
+        0.0849868624247991,  # log_size
+        0.6281551609290776,  # cosine_x_log_size
     ),
-    bias=-1.811340925769422,
+    bias=-1.8894370985659112,
 )
 MERGE_MODEL = PairModel(
     weights=(
-        8.14644324906385,  # cosine
+        7.896345547688105,  # cosine
         0.0,  # member_logit_mean
-        0.05752211051340887,  # member_logit_min
-        0.8094720903325486,  # place_agree
-        -2.6454533912810083,  # place_miss
-        1.413767579214479,  # company_agree
-        -0.18686919267284785,  # company_miss
+        0.10180002564591854,  # member_logit_min
+        0.8310606996732526,  # place_agree
+        -3.900953376742192,  # place_miss
+        1.725130429260951,  # company_agree
+        -0.040986772214979414,  # company_miss
         0.0,  # number_agree
-        -9.442544077401262,  # number_miss
-        0.15991606019463117,  # name_agree
-        -1.38173196218168,  # name_miss
-        -4.359923769692215,  # shared_sources
-        -18.56261327582724,  # time_gap
-        0.4773632765846617,  # log_small
-        0.9934718035891335,  # log_large
+        -7.315811975743022,  # number_miss
+        0.16526796309947545,  # name_agree
+        -0.8767679772006952,  # name_miss
+        -4.3510427260648346,  # shared_sources
+        -16.916601093186255,  # time_gap
+        0.025430834277336816,  # log_small
+        0.8932237417510202,  # log_large
     ),
-    bias=-2.5802457252883277,
+    bias=-2.601887324106015,
 )
 # END GENERATED WEIGHTS
