@@ -12,14 +12,16 @@ held-out half) and on the generated sets, and throughput.
     uv run python benchmarks/stories_eval.py --holdout8           # also holdout8 (training data)
     uv run python benchmarks/stories_eval.py --holdout9           # also holdout9 (training data)
     uv run python benchmarks/stories_eval.py --holdout10          # also holdout10 (training data)
+    uv run python benchmarks/stories_eval.py --holdout11          # also holdout11 (training data)
 
 The hand-written set (``tests/data/stories_holdout``, see ``tests/news/story_holdout.py``) is
 split by event: the defaults were tuned on the "tune" half; the "test" half was held out but
 has been reported many times. Every set this script reads has been used to tune the method
 (the seventh and eighth, ``--holdout7`` and ``--holdout8``, were each scored once as the
-held-out set on 2026-12-07, and are training data since; so were the ninth and tenth,
-``--holdout9`` and ``--holdout10``); ``tests/data/stories_holdout11`` is the held-out set, and
-is read by nothing here until it is scored, once.
+held-out set on 2026-12-07, and are training data since; so were the ninth, tenth and
+eleventh, ``--holdout9``, ``--holdout10`` and ``--holdout11``); ``tests/data/stories_holdout12``
+and ``stories_holdout13`` are held out, and are read by nothing here until they are scored,
+once (``stories_heldout.py``).
 Each half is assigned in two orders: by publication time in batches of
 ``--batch`` (feeds polled as items come out), and grouped by outlet in one batch of 500 (a
 cold first poll of every feed). Merges are applied to earlier placements, as storage does.
@@ -312,6 +314,11 @@ def main() -> None:
         action="store_true",
         help="also score holdout10 (held out once, training data since)",
     )
+    parser.add_argument(
+        "--holdout11",
+        action="store_true",
+        help="also score holdout11 (held out once, training data since)",
+    )
     args = parser.parse_args()
     config = StoryConfig()
 
@@ -340,6 +347,7 @@ def main() -> None:
         ("fresh_holdout8", args.holdout8, story_holdout.load_holdout8, "stories_holdout8"),
         ("fresh_holdout9", args.holdout9, story_holdout.load_holdout9, "stories_holdout9"),
         ("fresh_holdout10", args.holdout10, story_holdout.load_holdout10, "stories_holdout10"),
+        ("fresh_holdout11", args.holdout11, story_holdout.load_holdout11, "stories_holdout11"),
     )
     held_out: dict[str, dict[str, Result]] = {}
     for key, wanted, load, label in held_sets:

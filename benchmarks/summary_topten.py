@@ -53,6 +53,7 @@ SETS: dict[str, Callable[[], list[story_holdout.Row]]] = {
     "holdout8": story_holdout.holdout8_rows,
     "holdout9": story_holdout.holdout9_rows,
     "holdout10": story_holdout.holdout10_rows,
+    "holdout11": story_holdout.holdout11_rows,
 }
 
 

@@ -98,8 +98,8 @@ once on 2026-12-07 (after that day's second round of changes) and is training da
 An eleventh held-out set, ``tests/data/stories_holdout11/items.jsonl`` (written by hand, while the
 tenth was still unscored, by someone who never read or ran the clustering code; 24 events
 "w01".."w24" of 9-15 February 2026, told by 12-13 outlets each, and 145 look-alike events;
-labels as above, its README lists them), is loaded by :func:`load_holdout11`. Report only, to
-be scored once: the held-out set now.
+labels as above, its README lists them), is loaded by :func:`load_holdout11`. Held out
+until scored once, on 2026-12-07 at 18:13 UTC; training data since.
 
 A twelfth held-out set, ``tests/data/stories_holdout12/items.jsonl`` (written by hand, while the
 eleventh was still unscored, by someone who never read or ran the clustering code; 24 events

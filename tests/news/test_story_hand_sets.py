@@ -6,8 +6,8 @@ Nothing here runs a clusterer.
 - holdout8, holdout9 and holdout10 were each scored once as the held-out set on 2026-12-07
   and are training data since (holdout8 and holdout9 are in the shipped pair models'
   training sets; holdout10 in the training script's list);
-- holdout11 is the held-out set, written while holdout10 was still unscored, to be scored
-  once, to report, never to tune;
+- holdout11, written while holdout10 was still unscored, was scored once as the held-out set
+  on 2026-12-07 and is training data since (in the training script's list);
 - holdout12 and holdout13 are new held-out sets, written side by side by two writers while
   holdout11 was still unscored, to be scored once together at a later session, never to tune.
 

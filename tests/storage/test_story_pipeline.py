@@ -35,6 +35,7 @@ _SETS = {
     "holdout8": story_holdout.holdout8_rows,
     "holdout9": story_holdout.holdout9_rows,
     "holdout10": story_holdout.holdout10_rows,
+    "holdout11": story_holdout.holdout11_rows,
 }
 
 
@@ -51,6 +52,7 @@ _SETS = {
         "holdout8",
         "holdout9",
         "holdout10",
+        "holdout11",
     ]
 )
 async def newsroom(
@@ -140,6 +142,7 @@ async def test_headline_line_and_link_come_from_one_report(
             *story_holdout.holdout8_rows(),
             *story_holdout.holdout9_rows(),
             *story_holdout.holdout10_rows(),
+            *story_holdout.holdout11_rows(),
         ]
     }
     service = SummaryService(
