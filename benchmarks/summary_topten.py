@@ -22,7 +22,6 @@ import json
 import shutil
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -39,22 +38,7 @@ from tests.fakes.clock import FakeClock  # noqa: E402
 from tests.news import story_holdout  # noqa: E402
 from tests.storage.conftest import add_feed, draft, poll  # noqa: E402
 
-SETS: dict[str, Callable[[], list[story_holdout.Row]]] = {
-    "tune": lambda: [r for r in story_holdout.rows() if r.half == "tune"],
-    "test": lambda: [r for r in story_holdout.rows() if r.half == "test"],
-    "part_c": lambda: story_holdout.tuning_rows(("part_c",)),
-    "part_d": lambda: story_holdout.tuning_rows(("part_d",)),
-    "holdout2": story_holdout.holdout2_rows,
-    "holdout3": story_holdout.holdout3_rows,
-    "holdout4": story_holdout.holdout4_rows,
-    "holdout5": story_holdout.holdout5_rows,
-    "holdout6": story_holdout.holdout6_rows,
-    "holdout7": story_holdout.holdout7_rows,
-    "holdout8": story_holdout.holdout8_rows,
-    "holdout9": story_holdout.holdout9_rows,
-    "holdout10": story_holdout.holdout10_rows,
-    "holdout11": story_holdout.holdout11_rows,
-}
+SETS = story_holdout.TRAINING_ROWS
 
 
 class _Clock:

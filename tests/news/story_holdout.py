@@ -117,7 +117,7 @@ only, to be scored once, with the other fresh sets, at a later session; never tu
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -246,6 +246,26 @@ def holdout12_rows() -> list[Row]:
 def holdout13_rows() -> list[Row]:
     """Every row of the thirteenth held-out set (``stories_holdout13/items.jsonl``)."""
     return _read_files([HOLDOUT13_FILE])
+
+
+TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
+    "tune": lambda: [r for r in rows() if r.half == "tune"],
+    "test": lambda: [r for r in rows() if r.half == "test"],
+    "part_c": lambda: tuning_rows(("part_c",)),
+    "part_d": lambda: tuning_rows(("part_d",)),
+    "holdout2": holdout2_rows,
+    "holdout3": holdout3_rows,
+    "holdout4": holdout4_rows,
+    "holdout5": holdout5_rows,
+    "holdout6": holdout6_rows,
+    "holdout7": holdout7_rows,
+    "holdout8": holdout8_rows,
+    "holdout9": holdout9_rows,
+    "holdout10": holdout10_rows,
+    "holdout11": holdout11_rows,
+}
+"""Each labelled set that is training data (scored once, if it was ever held out), by name:
+never a set still held out (holdout12, holdout13)."""
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:

@@ -25,18 +25,7 @@ from tests.fakes.clock import FakeClock
 from tests.news import story_holdout
 from tests.storage.conftest import add_feed, draft, poll
 
-_SETS = {
-    "holdout2": story_holdout.holdout2_rows,
-    "holdout3": story_holdout.holdout3_rows,
-    "holdout4": story_holdout.holdout4_rows,
-    "holdout5": story_holdout.holdout5_rows,
-    "holdout6": story_holdout.holdout6_rows,
-    "holdout7": story_holdout.holdout7_rows,
-    "holdout8": story_holdout.holdout8_rows,
-    "holdout9": story_holdout.holdout9_rows,
-    "holdout10": story_holdout.holdout10_rows,
-    "holdout11": story_holdout.holdout11_rows,
-}
+_SETS = story_holdout.TRAINING_ROWS
 
 
 @pytest.fixture(
@@ -59,10 +48,7 @@ async def newsroom(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[Database, FakeClock, dict[str, str]]]:
     """One half of the hand-written set stored and placed in stories; link -> event."""
-    if request.param in _SETS:
-        rows = _SETS[request.param]()
-    else:
-        rows = [r for r in story_holdout.rows() if r.half == request.param]
+    rows = _SETS[request.param]()
     end = max(r.published for r in rows) + timedelta(hours=1)
     clock = FakeClock(end)
     database = await Database.open(tmp_path / "shopwire.db")
