@@ -621,3 +621,17 @@ def test_summary_line_drops_markdown_markers_from_plain_text_fields() -> None:
     line = summarize_story(7, [item]).summary_line
     assert line
     assert "#" not in line and "**" not in line and "`" not in line
+
+
+def test_a_results_preview_stays_apart_from_the_results_it_previews() -> None:
+    """A preview shares the company, the period and most words with the results, but is
+    written days before and tells none of the figures: another event."""
+    items = [
+        _item(1, "PDD Holdings Q4 earnings preview: Temu revenue growth in focus", "", "Preview"),
+        _item(2, "PDD Holdings Q4 earnings: Temu revenue growth beats estimates", hours=2),
+        _item(3, "PDD Holdings Q4 revenue rises as Temu growth beats estimates", "", "Desk", 3),
+        _item(4, "PDD Holdings Q4 earnings top estimates on Temu revenue growth", "", "Other", 4),
+    ]
+    placed = _assign_in_batches(items)
+    assert placed[2] == placed[3] == placed[4]
+    assert placed[1] != placed[2]

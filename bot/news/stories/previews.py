@@ -9,12 +9,14 @@ and tells none of the figures: another event. The clusterer keeps previews and o
 apart (``clusterer``); previews of one report still go together.
 
 Read by the form only: a preview word or phrase and a results word in one headline. Pure: the
-standard library only.
+standard library and the needle reader only.
 """
 
 from __future__ import annotations
 
 import re
+
+from bot.news.stories.needles import needles
 
 __all__ = ["is_preview"]
 
@@ -38,17 +40,15 @@ if any(pattern.pattern != pattern.pattern.lower() for pattern in (_PREVIEW_RE, _
     raise RuntimeError("preview patterns must be lower case")
 
 
-# What every match of ``_PREVIEW_RE`` holds: every item's headline is read, and a substring
-# test is far cheaper than trying the alternation at each position.
-_NEEDLES = (
-    "preview", "what to", "coming", " to post", " to report", " to show", "seen posting",
-    "esperar", "attendre", "aspettarsi", "vorschau", "前瞻", "プレビュー",
-)  # fmt: skip
+# Strings one of which every match of ``_PREVIEW_RE`` holds, read from the pattern itself so
+# they follow it when it changes (every item's headline is read, and a substring test is far
+# cheaper than trying the alternation at each position); None: read every headline.
+_NEEDLES = needles(_PREVIEW_RE.pattern)
 
 
 def is_preview(title: str) -> bool:
     """Whether a (cleaned) headline previews a company's results."""
     lower = title.lower()
-    if not any(needle in lower for needle in _NEEDLES):
+    if _NEEDLES is not None and not any(needle in lower for needle in _NEEDLES):
         return False
     return _PREVIEW_RE.search(lower) is not None and _RESULTS_RE.search(lower) is not None
