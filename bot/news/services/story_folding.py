@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from bot.news.model.vocabulary import StoryRecord
 from bot.news.rules.summary_ranking import RankedStory
+from bot.news.stories.model import StoryConfig
 
 if TYPE_CHECKING:
     from bot.news.stories.keyterms import TermView
@@ -160,8 +161,12 @@ class _Entry:
         return RankedStory(story, self.lead.score, also=also)
 
 
+# Two stories of one event lie within the clusterer's join window of each other.
+_WINDOW = StoryConfig().window
+
+
 def fold_same_events(
-    ranked: Sequence[RankedStory], limit: int, *, window: timedelta = timedelta(hours=72)
+    ranked: Sequence[RankedStory], limit: int, *, window: timedelta = _WINDOW
 ) -> list[RankedStory]:
     """The first ``limit`` entries of ``ranked`` (best first) with each story that tells the
     same event as a better-ranked one folded into that one's entry; the next story takes the
