@@ -112,6 +112,12 @@ the eleventh was still unscored, by someone who never read or ran the clustering
 events "y01".."y24" of 12-18 January 2026, told by 12-13 outlets each, and 129 look-alike
 events; labels as above, its README lists them), is loaded by :func:`load_holdout13`. Report
 only, to be scored once, with the other fresh sets, at a later session; never tune on it.
+
+A fourteenth held-out set, ``tests/data/stories_holdout14/items.jsonl`` (written by hand, while
+the twelfth and thirteenth were still unscored, by someone who never read or ran the clustering
+code; 24 events "z01".."z24" of 18-24 May 2026, told by 12-13 outlets each, and 138 look-alike
+events; labels as above, its README lists them), is loaded by :func:`load_holdout14`. Report
+only, to be scored once, with the other fresh sets, at a later session; never tune on it.
 """
 
 from __future__ import annotations
@@ -141,6 +147,7 @@ HOLDOUT10_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout
 HOLDOUT11_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout11" / "items.jsonl"
 HOLDOUT12_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout12" / "items.jsonl"
 HOLDOUT13_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout13" / "items.jsonl"
+HOLDOUT14_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout14" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -168,7 +175,7 @@ class Row:
     @property
     def half(self) -> Literal["tune", "test"]:
         # The fresh held-out sets report only.
-        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "x", "y")):
+        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "x", "y", "z")):
             return "test"
         if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
@@ -248,6 +255,11 @@ def holdout13_rows() -> list[Row]:
     return _read_files([HOLDOUT13_FILE])
 
 
+def holdout14_rows() -> list[Row]:
+    """Every row of the fourteenth held-out set (``stories_holdout14/items.jsonl``)."""
+    return _read_files([HOLDOUT14_FILE])
+
+
 TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "tune": lambda: [r for r in rows() if r.half == "tune"],
     "test": lambda: [r for r in rows() if r.half == "test"],
@@ -265,7 +277,7 @@ TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "holdout11": holdout11_rows,
 }
 """Each labelled set that is training data (scored once, if it was ever held out), by name:
-never a set still held out (holdout12, holdout13)."""
+never a set still held out (holdout12, holdout13, holdout14)."""
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -419,6 +431,14 @@ def load_holdout13(order: Order = "published") -> list[LabelledItem]:
     Report on it, once; never tune on it (see ``tests/data/stories_holdout13/README.md``).
     """
     return _labelled(holdout13_rows(), order)
+
+
+def load_holdout14(order: Order = "published") -> list[LabelledItem]:
+    """The fourteenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it, once; never tune on it (see ``tests/data/stories_holdout14/README.md``).
+    """
+    return _labelled(holdout14_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:

@@ -1,4 +1,4 @@
-"""The seventh to thirteenth hand-written story sets (tests/data/stories_holdout7..13)
+"""The seventh to fourteenth hand-written story sets (tests/data/stories_holdout7..14)
 have the shape issue 8 asks of an evaluation set and share nothing with the other sets.
 Nothing here runs a clusterer.
 
@@ -9,7 +9,9 @@ Nothing here runs a clusterer.
 - holdout11, written while holdout10 was still unscored, was scored once as the held-out set
   on 2026-12-07 and is training data since (in the training script's list);
 - holdout12 and holdout13 are new held-out sets, written side by side by two writers while
-  holdout11 was still unscored, to be scored once together at a later session, never to tune.
+  holdout11 was still unscored, to be scored once together at a later session, never to tune;
+- holdout14 is a new held-out set, written while holdout12 and holdout13 were still unscored,
+  to be scored once with them; another helper adds holdout15 in parallel.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
 any, go in a test of their own below)."""
@@ -141,6 +143,18 @@ SETS = (
         ("y05", "y05-l1"),
         ("y01-l6", frozenset({"y01", "y03", "y06"})),
     ),
+    HandSet(
+        "holdout14",
+        story_holdout.holdout14_rows,
+        story_holdout.HOLDOUT14_FILE,
+        story_holdout.load_holdout14,
+        "z",
+        450,
+        (_day(5, 11), _day(5, 27)),
+        (_day(5, 18), _day(5, 25)),
+        ("z06", "z06-l1"),
+        ("z01-l5", frozenset({"z01", "z10", "z17"})),
+    ),
 )
 
 _EARLIER_SETS: tuple[Callable[[], list[story_holdout.Row]], ...] = (
@@ -260,3 +274,19 @@ def test_the_thirteenth_set_uses_forms_the_others_use_rarely() -> None:
     assert sum(1 for r in rows if r.title == r.title.lower()) >= 30
     assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
     assert sum(1 for r in rows if _GREEK_ARABIC_GUJARATI.search(r.title)) >= 10
+
+
+# Scripts the earlier sets use little or not at all: Urdu (Arabic script), Cyrillic and
+# Azerbaijani Latin letters (ə), beside the Asian scripts the ninth set's writer aimed at.
+_URDU_CYRILLIC_AZERI = re.compile("[\u0600-\u06ff\u0400-\u04ff\u0259]")
+
+
+def test_the_fourteenth_set_uses_forms_the_others_use_rarely() -> None:
+    # The fourteenth set's writer aimed at the same rare forms, plus headlines in Urdu, Arabic,
+    # Russian and Azerbaijani, and all-caps wire and market flashes.
+    rows = story_holdout.holdout14_rows()
+    assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 30
+    assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
+    assert sum(1 for r in rows if r.title == r.title.lower()) >= 20
+    assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
+    assert sum(1 for r in rows if _URDU_CYRILLIC_AZERI.search(r.title)) >= 8
