@@ -154,6 +154,10 @@ TuningPart = Literal["part_c", "part_d"]
 EXTRA_TUNING_PARTS: tuple[TuningPart, ...] = ("part_c", "part_d")
 
 
+# The first letters of the fresh held-out sets' events ("h01".."z24"): they report only.
+_HELD_OUT_PREFIXES = ("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "x", "y", "z")
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One line of the hand-written set."""
@@ -175,7 +179,7 @@ class Row:
     @property
     def half(self) -> Literal["tune", "test"]:
         # The fresh held-out sets report only.
-        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "x", "y", "z")):
+        if self.main_event.startswith(_HELD_OUT_PREFIXES):
             return "test"
         if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
