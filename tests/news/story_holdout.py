@@ -112,6 +112,13 @@ the eleventh was still unscored, by someone who never read or ran the clustering
 events "y01".."y24" of 12-18 January 2026, told by 12-13 outlets each, and 129 look-alike
 events; labels as above, its README lists them), is loaded by :func:`load_holdout13`. Report
 only, to be scored once, with the other fresh sets, at a later session; never tune on it.
+
+A fifteenth held-out set, ``tests/data/stories_holdout15/items.jsonl`` (written by hand, while
+the twelfth and thirteenth were still unscored, by someone who never read or ran the clustering
+code; 24 events "g01".."g24" of 27 July - 2 August 2026, told by 12-13 outlets each, and 137
+look-alike events; labels as above, its README lists them), is loaded by
+:func:`load_holdout15`. Report only, to be scored once, with the other fresh sets, at a later
+session; never tune on it.
 """
 
 from __future__ import annotations
@@ -141,6 +148,7 @@ HOLDOUT10_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout
 HOLDOUT11_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout11" / "items.jsonl"
 HOLDOUT12_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout12" / "items.jsonl"
 HOLDOUT13_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout13" / "items.jsonl"
+HOLDOUT15_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout15" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -168,7 +176,9 @@ class Row:
     @property
     def half(self) -> Literal["tune", "test"]:
         # The fresh held-out sets report only.
-        if self.main_event.startswith(("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "x", "y")):
+        if self.main_event.startswith(
+            ("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "x", "y", "g")
+        ):
             return "test"
         if not self.main_event.startswith("e"):  # the extra tuning sets (t.., d..) tune only
             return "tune"
@@ -248,6 +258,11 @@ def holdout13_rows() -> list[Row]:
     return _read_files([HOLDOUT13_FILE])
 
 
+def holdout15_rows() -> list[Row]:
+    """Every row of the fifteenth held-out set (``stories_holdout15/items.jsonl``)."""
+    return _read_files([HOLDOUT15_FILE])
+
+
 TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "tune": lambda: [r for r in rows() if r.half == "tune"],
     "test": lambda: [r for r in rows() if r.half == "test"],
@@ -265,7 +280,7 @@ TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "holdout11": holdout11_rows,
 }
 """Each labelled set that is training data (scored once, if it was ever held out), by name:
-never a set still held out (holdout12, holdout13)."""
+never a set still held out (holdout12, holdout13, holdout15)."""
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -419,6 +434,14 @@ def load_holdout13(order: Order = "published") -> list[LabelledItem]:
     Report on it, once; never tune on it (see ``tests/data/stories_holdout13/README.md``).
     """
     return _labelled(holdout13_rows(), order)
+
+
+def load_holdout15(order: Order = "published") -> list[LabelledItem]:
+    """The fifteenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it, once; never tune on it (see ``tests/data/stories_holdout15/README.md``).
+    """
+    return _labelled(holdout15_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:

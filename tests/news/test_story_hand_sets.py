@@ -1,4 +1,5 @@
-"""The seventh to thirteenth hand-written story sets (tests/data/stories_holdout7..13)
+"""The seventh to thirteenth and the fifteenth hand-written story sets
+(tests/data/stories_holdout7..13, stories_holdout15)
 have the shape issue 8 asks of an evaluation set and share nothing with the other sets.
 Nothing here runs a clusterer.
 
@@ -9,7 +10,10 @@ Nothing here runs a clusterer.
 - holdout11, written while holdout10 was still unscored, was scored once as the held-out set
   on 2026-12-07 and is training data since (in the training script's list);
 - holdout12 and holdout13 are new held-out sets, written side by side by two writers while
-  holdout11 was still unscored, to be scored once together at a later session, never to tune.
+  holdout11 was still unscored, to be scored once together at a later session, never to tune;
+- holdout15 is a new held-out set, written while holdout12 and holdout13 were still unscored
+  (another writer adds holdout14 beside it), to be scored once with the other fresh sets at a
+  later session, never to tune.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
 any, go in a test of their own below)."""
@@ -141,6 +145,18 @@ SETS = (
         ("y05", "y05-l1"),
         ("y01-l6", frozenset({"y01", "y03", "y06"})),
     ),
+    HandSet(
+        "holdout15",
+        story_holdout.holdout15_rows,
+        story_holdout.HOLDOUT15_FILE,
+        story_holdout.load_holdout15,
+        "g",
+        450,
+        (_day(7, 20), _day(8, 5)),
+        (_day(7, 27), _day(8, 3)),
+        ("g06", "g06-l1"),
+        ("g03-l5", frozenset({"g03", "g04", "g12"})),
+    ),
 )
 
 _EARLIER_SETS: tuple[Callable[[], list[story_holdout.Row]], ...] = (
@@ -260,3 +276,17 @@ def test_the_thirteenth_set_uses_forms_the_others_use_rarely() -> None:
     assert sum(1 for r in rows if r.title == r.title.lower()) >= 30
     assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
     assert sum(1 for r in rows if _GREEK_ARABIC_GUJARATI.search(r.title)) >= 10
+
+
+# Scripts and languages the fifteenth set's writer aimed at beyond the earlier sets' habits:
+# Thai, Hebrew and Kannada headlines, besides the other rare forms.
+_THAI_HEBREW_KANNADA = re.compile("[\u0e00-\u0e7f\u0590-\u05ff\u0c80-\u0cff]")
+
+
+def test_the_fifteenth_set_uses_forms_the_others_use_rarely() -> None:
+    rows = story_holdout.holdout15_rows()
+    assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 30
+    assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
+    assert sum(1 for r in rows if r.title == r.title.lower()) >= 30
+    assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
+    assert sum(1 for r in rows if _THAI_HEBREW_KANNADA.search(r.title)) >= 6
