@@ -118,6 +118,13 @@ the twelfth and thirteenth were still unscored, by someone who never read or ran
 code; 24 events "z01".."z24" of 18-24 May 2026, told by 12-13 outlets each, and 138 look-alike
 events; labels as above, its README lists them), is loaded by :func:`load_holdout14`. Report
 only, to be scored once, with the other fresh sets, at a later session; never tune on it.
+
+A fifteenth held-out set, ``tests/data/stories_holdout15/items.jsonl`` (written by hand, while
+the twelfth and thirteenth were still unscored, by someone who never read or ran the clustering
+code; 24 events "g01".."g24" of 27 July - 2 August 2026, told by 12-13 outlets each, and 151
+look-alike events; labels as above, its README lists them), is loaded by
+:func:`load_holdout15`. Report only, to be scored once, with the other fresh sets, at a later
+session; never tune on it.
 """
 
 from __future__ import annotations
@@ -148,6 +155,7 @@ HOLDOUT11_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout
 HOLDOUT12_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout12" / "items.jsonl"
 HOLDOUT13_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout13" / "items.jsonl"
 HOLDOUT14_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout14" / "items.jsonl"
+HOLDOUT15_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout15" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -155,7 +163,7 @@ EXTRA_TUNING_PARTS: tuple[TuningPart, ...] = ("part_c", "part_d")
 
 
 # The first letters of the fresh held-out sets' events ("h01".."z24"): they report only.
-_HELD_OUT_PREFIXES = ("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "x", "y", "z")
+_HELD_OUT_PREFIXES = ("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "x", "y", "z", "g")
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +272,11 @@ def holdout14_rows() -> list[Row]:
     return _read_files([HOLDOUT14_FILE])
 
 
+def holdout15_rows() -> list[Row]:
+    """Every row of the fifteenth held-out set (``stories_holdout15/items.jsonl``)."""
+    return _read_files([HOLDOUT15_FILE])
+
+
 TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "tune": lambda: [r for r in rows() if r.half == "tune"],
     "test": lambda: [r for r in rows() if r.half == "test"],
@@ -281,7 +294,7 @@ TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "holdout11": holdout11_rows,
 }
 """Each labelled set that is training data (scored once, if it was ever held out), by name:
-never a set still held out (holdout12, holdout13, holdout14)."""
+never a set still held out (holdout12, holdout13, holdout14, holdout15)."""
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -443,6 +456,14 @@ def load_holdout14(order: Order = "published") -> list[LabelledItem]:
     Report on it, once; never tune on it (see ``tests/data/stories_holdout14/README.md``).
     """
     return _labelled(holdout14_rows(), order)
+
+
+def load_holdout15(order: Order = "published") -> list[LabelledItem]:
+    """The fifteenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it, once; never tune on it (see ``tests/data/stories_holdout15/README.md``).
+    """
+    return _labelled(holdout15_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:

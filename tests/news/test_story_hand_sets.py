@@ -1,4 +1,4 @@
-"""The seventh to fourteenth hand-written story sets (tests/data/stories_holdout7..14)
+"""The seventh to fifteenth hand-written story sets (tests/data/stories_holdout7..15)
 have the shape issue 8 asks of an evaluation set and share nothing with the other sets.
 Nothing here runs a clusterer.
 
@@ -10,8 +10,9 @@ Nothing here runs a clusterer.
   on 2026-12-07 and is training data since (in the training script's list);
 - holdout12 and holdout13 are new held-out sets, written side by side by two writers while
   holdout11 was still unscored, to be scored once together at a later session, never to tune;
-- holdout14 is a new held-out set, written while holdout12 and holdout13 were still unscored,
-  to be scored once with them; another helper adds holdout15 in parallel.
+- holdout14 and holdout15 are new held-out sets, written side by side by two writers while
+  holdout12 and holdout13 were still unscored, to be scored once with the other fresh sets at
+  a later session, never to tune.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
 any, go in a test of their own below)."""
@@ -155,6 +156,18 @@ SETS = (
         ("z06", "z06-l1"),
         ("z01-l5", frozenset({"z01", "z10", "z17"})),
     ),
+    HandSet(
+        "holdout15",
+        story_holdout.holdout15_rows,
+        story_holdout.HOLDOUT15_FILE,
+        story_holdout.load_holdout15,
+        "g",
+        450,
+        (_day(7, 20), _day(8, 5)),
+        (_day(7, 27), _day(8, 3)),
+        ("g06", "g06-l1"),
+        ("g03-l5", frozenset({"g03", "g04", "g12"})),
+    ),
 )
 
 _EARLIER_SETS: tuple[Callable[[], list[story_holdout.Row]], ...] = (
@@ -290,3 +303,17 @@ def test_the_fourteenth_set_uses_forms_the_others_use_rarely() -> None:
     assert sum(1 for r in rows if r.title == r.title.lower()) >= 20
     assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
     assert sum(1 for r in rows if _URDU_CYRILLIC_AZERI.search(r.title)) >= 8
+
+
+# Scripts and languages the fifteenth set's writer aimed at beyond the earlier sets' habits:
+# Thai, Hebrew and Kannada headlines, besides the other rare forms.
+_THAI_HEBREW_KANNADA = re.compile("[\u0e00-\u0e7f\u0590-\u05ff\u0c80-\u0cff]")
+
+
+def test_the_fifteenth_set_uses_forms_the_others_use_rarely() -> None:
+    rows = story_holdout.holdout15_rows()
+    assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 30
+    assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
+    assert sum(1 for r in rows if r.title == r.title.lower()) >= 30
+    assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
+    assert sum(1 for r in rows if _THAI_HEBREW_KANNADA.search(r.title)) >= 6
