@@ -98,8 +98,8 @@ async def test_no_event_twice_among_the_top_ten(
         " both (measured 2026-12-07); kept visible, not tuned away",
         "holdout10": "tenth set (held out until scored, training data since): v10 told twice in"
         " the 30-day top ten, 'Japan Orders Amazon to Change Rules...' (9 sources) and"
-        " 'アマゾンジャパン合同会社に対する排除措置命令について' (4): no figure (measured 2026-12-07, after its one"
-        " scoring); kept visible, not tuned away",
+        " 'アマゾンジャパン合同会社に対する排除措置命令について' (4): no figure"
+        " (measured 2026-12-07, after its one scoring); kept visible, not tuned away",
     }
     if (reason := reasons.get(request.node.callspec.params["newsroom"])) is not None:
         request.applymarker(pytest.mark.xfail(reason=reason, strict=False))
