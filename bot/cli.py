@@ -29,7 +29,14 @@ from bot.news.model.errors import (
     StorageError,
     UserError,
 )
-from bot.news.model.vocabulary import Feed, Item, ItemHit, UpdateReport, UpdateStatus
+from bot.news.model.vocabulary import (
+    Feed,
+    Item,
+    ItemHit,
+    StoryRecord,
+    UpdateReport,
+    UpdateStatus,
+)
 from bot.settings import Settings, load_settings
 
 # Only what every command needs is imported here: `latest` and `search` should answer at once.
@@ -690,6 +697,15 @@ async def _cmd_feeds_export(room: Newsroom, args: argparse.Namespace, console: C
     return EXIT_OK
 
 
+def _also_text(also: Sequence[StoryRecord]) -> str:
+    """The other stories of an entry's event (a summary's fold), in one line:
+    "also reported as: <headline> (N sources)", and how many more."""
+    first = also[0]
+    count = len(first.sources)
+    text = f"also reported as: {first.headline} ({count} source{'s' if count != 1 else ''})"
+    return text + (f" and {len(also) - 1} more" if len(also) > 1 else "")
+
+
 async def _cmd_summary(room: Newsroom, args: argparse.Namespace, console: Console) -> int:
     summary = await room.summaries.summary(
         period=args.period, company=args.company, topic=args.topic
@@ -715,6 +731,8 @@ async def _cmd_summary(room: Newsroom, args: argparse.Namespace, console: Consol
             print(f"   {story.summary_line}", file=out)
         for link in story.links[:1]:
             print(f"   {link}", file=out)
+        if ranked.also:
+            print(f"   {_also_text(ranked.also)}", file=out)
     if summary.company_counts:
         counts = " · ".join(f"{c.name} {n}" for c, n in summary.company_counts[:8])
         print(f"Stories per company: {counts}", file=out)
@@ -855,7 +873,10 @@ def summary_json(summary: NewsSummary) -> dict[str, object]:
                 "score": round(r.score, 4),
                 # Other stories of the same event, shown as this one entry (its sources and
                 # items above count theirs).
-                "also": [{"id": s.id, "headline": s.headline} for s in r.also],
+                "also": [
+                    {"id": s.id, "headline": s.headline, "source_count": len(s.sources)}
+                    for s in r.also
+                ],
             }
             for r in summary.stories
         ],

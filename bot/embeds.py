@@ -223,8 +223,32 @@ def _link_target(url: str | None) -> str | None:
     return link_address(url, STORY_URL_LIMIT)
 
 
-def story_line(number: int, story: StoryRecord) -> str:
-    """One story of a summary: a numbered, bold, linked headline, its sources, its summary."""
+# A folded story's headline under the entry it was folded into: one phone line or two, since
+# the entry's own headline already says what the event is.
+ALSO_HEADLINE_LIMIT = 80
+
+
+def _sources(count: int) -> str:
+    return f"{count} source{'s' if count != 1 else ''}"
+
+
+def also_line(also: Sequence[StoryRecord]) -> str:
+    """The line that says which other stories an entry shows (a summary's fold of two stories
+    of one event), escaped: "also reported as: <headline> (N sources)", and how many more."""
+    first = also[0]
+    # Brackets as in a linked headline: nothing in the line may read as a masked link.
+    headline = clean_markdown(_link_text(first.headline), ALSO_HEADLINE_LIMIT)
+    if is_blank(headline):
+        headline = "(untitled)"
+    line = f"also reported as: {headline} ({_sources(len(first.sources))})"
+    if len(also) > 1:
+        line += f" and {len(also) - 1} more"
+    return line
+
+
+def story_line(number: int, story: StoryRecord, also: Sequence[StoryRecord] = ()) -> str:
+    """One story of a summary: a numbered, bold, linked headline, its sources, its summary,
+    and the other stories of its event the summary folded into it (``also``), if any."""
     headline = clean_markdown(_link_text(story.headline), STORY_HEADLINE_LIMIT)
     if is_blank(headline):
         headline = "(untitled)"
@@ -233,9 +257,11 @@ def story_line(number: int, story: StoryRecord) -> str:
     count = len(story.sources)
     # "**1.**" rather than "1." at the start of the line: Discord would make a list of it and
     # then restart the numbering at every summary line.
-    line = f"**{number}.** {shown} · {count} source{'s' if count != 1 else ''}"
+    line = f"**{number}.** {shown} · {_sources(count)}"
     if not is_blank(story.summary_line) and story.summary_line.strip() != story.headline.strip():
         line += "\n" + clean_markdown(story.summary_line, STORY_LINE_LIMIT)
+    if also:
+        line += "\n" + also_line(also)
     return line
 
 
@@ -254,7 +280,7 @@ def summary_embed(summary: NewsSummary, *, topic_name: str | None) -> discord.Em
     lines: list[str] = []
     used = 0
     for number, ranked in enumerate(summary.stories, 1):
-        line = story_line(number, ranked.story)
+        line = story_line(number, ranked.story, ranked.also)
         if lines and used + len(line) + 2 > STORIES_BUDGET:
             break
         lines.append(line)

@@ -22,6 +22,7 @@ from bot.embeds import (
     CONTENT_LIMIT,
     SOURCE_LIMIT,
     TITLE_LIMIT,
+    also_line,
     clean_markdown,
     digest_embed,
     is_blank,
@@ -182,7 +183,7 @@ def digest_message(digest: DigestPost) -> StyledMessage:
         return StyledMessage(content=ping.strip(), embeds=(embed,))
     header = f"{ping}**{clean_markdown(digest.title, TITLE_LIMIT)}**"
     lines = [
-        _digest_line(number, ranked.story, style)
+        _digest_line(number, ranked.story, style, ranked.also)
         for number, ranked in enumerate(digest.summary.stories, 1)
     ]
     return StyledMessage(
@@ -191,7 +192,11 @@ def digest_message(digest: DigestPost) -> StyledMessage:
     )
 
 
-def _digest_line(number: int, story: StoryRecord, style: MessageStyle) -> str:
+def _digest_line(
+    number: int, story: StoryRecord, style: MessageStyle, also: Sequence[StoryRecord] = ()
+) -> str:
+    """A story of a digest in the compact style (one linked line) or the headline style (the
+    headline, its bare link, and the other stories of its event the summary folded into it)."""
     headline = clean_markdown(story.headline.replace("[", "(").replace("]", ")"), TITLE_LIMIT)
     headline = "(untitled)" if is_blank(headline) else headline
     url = next((u for u in story.links if link_target(u) is not None), None)
@@ -201,7 +206,8 @@ def _digest_line(number: int, story: StoryRecord, style: MessageStyle) -> str:
         return f"**{number}.** {_linked(headline, url)} · {sources}"
     shown = f"**{number}.** **{headline}** · {sources}"
     bare = link_address(url, LINE_URL_LIMIT)
-    return f"{shown}\n{bare}" if bare is not None else shown
+    lines = [shown, *([bare] if bare is not None else []), *([also_line(also)] if also else [])]
+    return "\n".join(lines)
 
 
 def _fit_lines(header: str, lines: Sequence[str], one: str, many: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import discord
@@ -285,6 +286,15 @@ def test_a_digest_embed_shows_its_title_and_period_in_the_servers_zone() -> None
     # A zone that tzdata no longer knows falls back to UTC rather than failing the post.
     assert digest_embed("D", summary, "Mars/Olympus").footer.text == (
         "2026-11-26 08:00 – 2026-11-27 08:00 Mars/Olympus"
+    )
+    # A story of the same event folded into the entry is named under it, once.
+    explainer = replace(
+        story, id=2, headline="What Temu's fee cut means for sellers", sources=("C",)
+    )
+    folded = replace(summary, stories=(RankedStory(story, 1.0, also=(explainer,)),))
+    described = digest_embed("D", folded, "UTC").description
+    assert described is not None and described.endswith(
+        "\nalso reported as: What Temu's fee cut means for sellers (1 source)"
     )
 
 

@@ -4,10 +4,12 @@ escaped, and only the subscription's role pinged."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.embeds import ZWSP
 from bot.news.model.vocabulary import DEFAULT_POST_FORMAT, MessageStyle, PostFormat, StoryRecord
 from bot.news.rules.summary_ranking import NewsSummary, RankedStory
 from bot.news.services.digests import DigestPost
@@ -195,6 +197,16 @@ def test_a_headline_digest_shows_bare_links_that_discord_previews() -> None:
         "https://news.example/1",
     ]
     assert not message.suppress_embeds
+    # A story of the same event that the summary folded into the entry is named under it.
+    [entry] = post.summary.stories
+    other = replace(entry.story, headline="What @everyone [pays] now", sources=("C",))
+    folded = replace(post.summary, stories=(replace(entry, also=(other,)),))
+    message = digest_message(
+        DigestPost(post.title, folded, post_format=PostFormat(MessageStyle.HEADLINE))
+    )
+    assert message.content.splitlines()[3] == (
+        f"also reported as: What @{ZWSP}everyone (pays) now (1 source)"
+    )
 
 
 @pytest.mark.parametrize("style", [MessageStyle.COMPACT, MessageStyle.HEADLINE])

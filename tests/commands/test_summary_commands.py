@@ -7,6 +7,7 @@ items are stored as a poll would store them, and ``StoryAssigner`` runs as after
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -246,3 +247,44 @@ def test_summary_embed_without_links_or_summary_lines() -> None:
     assert isinstance(embed, discord.Embed)
     assert embed.description == "**1.** **Temu cuts seller fees** · 1 source"
     assert not embed.fields
+
+
+def folded_summary(*folded: StoryRecord) -> NewsSummary:
+    """A 7-day summary whose one entry shows ``hostile_story(0)`` with ``folded`` folded in."""
+    start = datetime(2025, 6, 3, 12, tzinfo=UTC)
+    return NewsSummary(
+        period="7d",
+        since=start,
+        until=start + timedelta(days=7),
+        company=None,
+        topic=None,
+        stories=(RankedStory(hostile_story(0), 1.0, also=folded),),
+        company_counts=(),
+        rising_terms=(),
+    )
+
+
+def test_a_folded_story_is_named_in_one_escaped_line_under_its_entry() -> None:
+    other = replace(hostile_story(1), sources=("A",))
+    embed = summary_embed(folded_summary(other), topic_name=None)
+    assert embed.description is not None
+    headline, summary_line, also = embed.description.split("\n")
+    assert headline.startswith("**1.** ") and summary_line.startswith(f"<@{ZWSP}&42>")
+    assert also.startswith(f"also reported as: @{ZWSP}everyone (Sale)(https://evil.example)")
+    assert "\\*\\*1\\*\\*" in also  # markdown escaped
+    assert also.endswith("… (1 source)")
+    assert "[" not in also  # never a masked link
+    assert len(also) <= len("also reported as: ") + 80 + len(" (1 source)")
+    assert len(embed) <= MESSAGE_TOTAL_LIMIT
+
+
+def test_several_folded_stories_are_counted_and_ten_entries_fit() -> None:
+    folded = (replace(hostile_story(1), headline="Temu fined"), hostile_story(2))
+    embed = summary_embed(folded_summary(*folded), topic_name=None)
+    assert embed.description is not None
+    assert embed.description.endswith("also reported as: Temu fined (3 sources) and 1 more")
+    summary = folded_summary(*folded)
+    crowded = replace(summary, stories=summary.stories * 10)
+    embed = summary_embed(crowded, topic_name=None)
+    assert embed.description is not None and len(embed.description) <= DESCRIPTION_LIMIT
+    assert len(embed) <= MESSAGE_TOTAL_LIMIT

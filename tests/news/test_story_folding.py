@@ -209,3 +209,23 @@ def test_an_occasion_both_headlines_name_is_not_their_subject() -> None:
         hours_ago=30,
     )
     assert [e.also for e in top([evri, allegro])] == [(), ()]
+
+
+def test_figures_read_alone_are_the_key_terms_figures() -> None:
+    # ``_figures`` reads a headline's figures without ``keyterms`` (so that a summary with no
+    # pair sharing one never loads it): it must read what ``key_terms`` reads, on every
+    # training set's headline, with its text as the line and without.
+    from bot.news.services.story_folding import _figures, _identifies
+    from bot.news.stories.keyterms import key_terms
+    from tests.news import story_holdout
+
+    rows = [row for load in story_holdout.TRAINING_ROWS.values() for row in load()]
+    assert len(rows) > 5000
+    read = 0
+    for row in rows:
+        for line in (row.summary, ""):
+            numbers = key_terms(row.title, line, ()).numbers
+            expected = {k for k, w in numbers.items() if w >= 2 and _identifies(k)}
+            assert _figures(row.title, line) == expected, (row.title, line)
+            read += bool(expected)
+    assert read > 1000  # figures are there to be read

@@ -77,19 +77,29 @@ async def newsroom(
 async def test_no_event_twice_among_the_top_ten(
     request: pytest.FixtureRequest, newsroom: tuple[Database, FakeClock, dict[str, str]]
 ) -> None:
+    # Why the summary's fold (``story_folding``) leaves each as two entries: both headlines
+    # name the same company, but neither gives a figure (an amount or a count >= 100), and
+    # a company alone is not enough (two Temu stories can break the same hour). The
+    # clusterer's own merge score is no better a ground: it keeps e24's one-outlet story
+    # below the floor and scores a look-alike of e24 (PostNL's suspension) higher.
     reasons = {
-        "test": "old held-out half: one event (e24; e22 before the placing of a cold batch in"
-        " publication order) is told by two of the 7-day top ten (measured 2026-12-07); kept"
-        " visible, not tuned away",
-        "holdout4": "with the learned join model, look-alike m07-l2's English and Spanish"
-        " reports stay two one-report stories, both in the 7-day top ten (measured"
+        "test": "old held-out half: e24 told twice in the 7-day top ten, 'DHL Halts Some"
+        " US-Bound Parcels as New Customs Rules Kick In' (12 sources) and 'DHL's US suspension"
+        " leaves European DTC brands scrambling' (1; English both): no figure (measured"
         " 2026-12-07); kept visible, not tuned away",
-        "holdout6": "sixth set (held out until scored, training data since): one look-alike"
-        " event (q06-l5) is told by two of the 7-day top ten (measured 2026-12-07); kept"
+        "holdout4": "look-alike m07-l2's Spanish and English reports ('Correos y los sindicatos"
+        " sellan un acuerdo...', 'Spain's Correos and unions reach deal...', one source each)"
+        " stay two stories, both in the 7-day top ten: no figure (measured 2026-12-07); kept"
         " visible, not tuned away",
-        "holdout10": "tenth set (held out until scored, training data since): one event (v10) is"
-        " told by two of the 30-day top ten (measured 2026-12-07, after its one scoring); kept"
-        " visible, not tuned away",
+        "holdout6": "sixth set (held out until scored, training data since): look-alike q06-l5"
+        " told twice in the 7-day top ten ('Toast's incident report: what went wrong on Sept."
+        " 4', 'Toast publishes outage report, says backup failed to take over', one source"
+        " each): no figure ('4' is a day), and the outage's own story (q06) is the one above"
+        " both (measured 2026-12-07); kept visible, not tuned away",
+        "holdout10": "tenth set (held out until scored, training data since): v10 told twice in"
+        " the 30-day top ten, 'Japan Orders Amazon to Change Rules...' (9 sources) and"
+        " 'アマゾンジャパン合同会社に対する排除措置命令について' (4): no figure"
+        " (measured 2026-12-07, after its one scoring); kept visible, not tuned away",
     }
     if (reason := reasons.get(request.node.callspec.params["newsroom"])) is not None:
         request.applymarker(pytest.mark.xfail(reason=reason, strict=False))

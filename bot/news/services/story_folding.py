@@ -30,6 +30,8 @@ folded into it: folds do not chain.
 from __future__ import annotations
 
 import functools
+import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -58,7 +60,6 @@ class _Evidence:
 
     subjects: frozenset[str]  # the companies the headline names, and the name it leads with
     companies: frozenset[str]  # the companies the headline names
-    figures: frozenset[str]  # the headline's amounts and large counts
     places: TermView  # the headline's places
     roundup: bool
 
@@ -82,9 +83,6 @@ class _Evidence:
         return cls(
             subjects=companies | lead,
             companies=companies,
-            figures=frozenset(
-                k for k, w in terms.numbers.items() if w >= _HEADLINE_NAME and _identifies(k)
-            ),
             places=TermView.of(terms.title_places),
             roundup=is_roundup(headline),
         )
@@ -95,6 +93,28 @@ class _Evidence:
 @functools.lru_cache(maxsize=4096)
 def _evidence(headline: str, line: str, company_ids: tuple[str, ...]) -> _Evidence:
     return _Evidence.read(headline, line, company_ids)
+
+
+# Figures are read first, and alone: two stories fold only when their headlines give one, and
+# few pairs of a top ten do. Reading them takes ``stories.amounts`` only, where the rest of the
+# evidence takes ``stories.keyterms`` and its tables (about 0.15 s of CPU the first time in a
+# process: most of a cold ``shopwire summary``'s folding), so a summary with no pair sharing a
+# figure never loads those.
+@functools.lru_cache(maxsize=4096)
+def _figures(headline: str, line: str) -> frozenset[str]:
+    """The amounts and large counts a story's headline gives: ``keyterms.key_terms``'
+    numbers of weight 2 or more (as ``keyterms.text_terms`` reads them: the headline weighs
+    2, the line 1) that identify an event."""
+    from bot.news.stories.amounts import apart_from_cjk, ascii_digits, numbers
+
+    found: Counter[str] = Counter()
+    for text, weight in ((headline, _HEADLINE_NAME), (line, 1)):
+        if not text:
+            continue
+        if not text.isascii():
+            text = apart_from_cjk(ascii_digits(unicodedata.normalize("NFC", text)))
+        numbers(text, weight, found)
+    return frozenset(k for k, w in found.items() if w >= _HEADLINE_NAME and _identifies(k))
 
 
 def _identifies(figure: str) -> bool:
@@ -110,14 +130,10 @@ def _identifies(figure: str) -> bool:
 
 
 def _same_event(a: _Evidence, b: _Evidence) -> bool:
+    """Whether two stories whose headlines give a figure in common tell one event."""
     from bot.news.stories.keyterms import view_disjoint
 
     if a.roundup or b.roundup or a.subjects.isdisjoint(b.subjects):
-        return False
-    # Both headlines must give the figure: a follow-up recalls the event's figure in its text
-    # ("Whatnot launches in France and Spain ... days after a round that valued it at $11.5
-    # billion").
-    if a.figures.isdisjoint(b.figures):
         return False
     if a.companies and b.companies and a.companies.isdisjoint(b.companies):
         return False
@@ -136,8 +152,19 @@ def _near(a: StoryRecord, b: StoryRecord, window: timedelta) -> bool:
 @dataclass(slots=True)
 class _Entry:
     lead: RankedStory  # the highest-ranked story of the entry: its place and score
-    evidence: _Evidence
+    figures: frozenset[str]
     folded: list[StoryRecord]
+
+    def takes(self, story: StoryRecord, figures: frozenset[str], window: timedelta) -> bool:
+        """Whether ``story`` tells this entry's event. Both headlines must give the figure: a
+        follow-up recalls the event's figure in its text ("Whatnot launches in France and
+        Spain ... days after a round that valued it at $11.5 billion")."""
+        mine = self.lead.story
+        return (
+            not figures.isdisjoint(self.figures)
+            and _near(mine, story, window)
+            and _same_event(_Evidence.of(mine), _Evidence.of(story))
+        )
 
     def shown(self) -> RankedStory:
         """The entry as one story: the larger story's headline, line and links (ties: the
@@ -174,20 +201,13 @@ def fold_same_events(
     clusterer's join window)."""
     entries: list[_Entry] = []
     for candidate in ranked:
-        evidence = _Evidence.of(candidate.story)
-        home = next(
-            (
-                entry
-                for entry in entries
-                if _near(entry.lead.story, candidate.story, window)
-                and _same_event(entry.evidence, evidence)
-            ),
-            None,
-        )
+        story = candidate.story
+        figures = _figures(story.headline, story.summary_line)
+        home = next((entry for entry in entries if entry.takes(story, figures, window)), None)
         if home is not None:
-            home.folded.append(candidate.story)
+            home.folded.append(story)
         elif len(entries) < limit:
-            entries.append(_Entry(candidate, evidence, []))
+            entries.append(_Entry(candidate, figures, []))
         else:
             break
     return [entry.shown() for entry in entries]
