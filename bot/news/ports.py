@@ -247,6 +247,12 @@ class SubscriptionRepository(Protocol):
 
     async def resume(self, subscription_id: int) -> None: ...
 
+    async def disable(self, subscription_id: int, reason: str, now: datetime) -> int:
+        """Pause a subscription for good with ``reason`` (which begins with
+        ``DISABLED_MARK``) and drop its pending posts with that reason, in one transaction;
+        how many posts were dropped."""
+        ...
+
     async def set_post_format(self, subscription_id: int, post_format: PostFormat) -> None:
         """Change how a subscription's posts look and whom they ping, from the next post on."""
         ...
