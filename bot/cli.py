@@ -443,7 +443,9 @@ async def _migrate(settings: Settings, console: Console) -> int:
 
     done = await migrate_database(settings)
     where = f"{done.backend} database {settings.db_shown}"
-    if done.found == done.reached:
+    if done.found == done.reached and done.by_other:
+        said = f"schema version {done.reached}, migrated by another process while this one waited"
+    elif done.found == done.reached:
         said = f"schema version {done.reached}, up to date"
     elif done.found == 0:
         said = f"created at schema version {done.reached}"
