@@ -28,6 +28,7 @@ from bot.news.model.errors import (
     ShopwireError,
     StorageError,
     UserError,
+    database_error_line,
 )
 from bot.news.model.vocabulary import Feed, Item, ItemHit, UpdateReport, UpdateStatus
 from bot.settings import Settings, load_settings
@@ -326,7 +327,7 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
         print(f"error: {exc}", file=console.err)
         return EXIT_USER_ERROR
     except StorageError as exc:
-        print(f"error: database {settings.db_shown}: {exc}", file=console.err)
+        print(database_error_line(settings.db_shown, exc), file=console.err)
         return EXIT_USER_ERROR
     except ShopwireError as exc:
         print(f"error: {exc}", file=console.err)

@@ -6,7 +6,7 @@ import logging
 
 import asyncpg
 
-from bot.news.model.errors import StorageError
+from bot.news.model.errors import DatabaseNotOpened, StorageError
 from storage.postgres import pool_log
 from storage.postgres.errors import safe_location, storage_error, url_password
 from storage.postgres.migrations import Migrated, migrate
@@ -69,7 +69,7 @@ async def _open_and_migrate(url: str) -> tuple[Pool, Migrated]:
     except BaseException as exc:
         await pool.close()
         if isinstance(exc, StorageError):
-            raise StorageError(f"Cannot open the database {where}: {exc}") from exc
+            raise DatabaseNotOpened(f"Cannot open the database {where}: {exc}") from exc
         if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError):
             raise _cannot_open(where, exc, password) from exc
         raise
@@ -88,7 +88,7 @@ def _log_migrated(migrated: Migrated) -> None:
         )
 
 
-def _cannot_open(where: str, exc: BaseException, password: str | None) -> StorageError:
+def _cannot_open(where: str, exc: BaseException, password: str | None) -> DatabaseNotOpened:
     error = storage_error(exc, secret=password)
     if error is None:
         detail = " ".join(str(exc).split())
@@ -98,4 +98,4 @@ def _cannot_open(where: str, exc: BaseException, password: str | None) -> Storag
         reason = f"the URL is not valid ({detail})" if invalid else detail
     else:
         reason = str(error)
-    return StorageError(f"Cannot open the database {where}: {reason}")
+    return DatabaseNotOpened(f"Cannot open the database {where}: {reason}")
