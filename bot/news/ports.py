@@ -564,6 +564,11 @@ class StoryRepository(Protocol):
         ``besides`` names items to leave out (those being placed, not stored yet)."""
         ...
 
+    async def unplaced_published(self, since: datetime, until: datetime) -> bool:
+        """Whether a shared item published in ``[since, until)`` is not placed in a story yet
+        (whenever it was first seen: a feed's late item keeps its earlier date)."""
+        ...
+
     async def held(self, since: datetime) -> list[PreparedItem]: ...
 
     async def placed(self, since: datetime) -> list[tuple[int, int]]:
