@@ -159,3 +159,35 @@ async def test_a_404_then_a_success_forgets_the_strikes(db: Database) -> None:
         clock.advance(timedelta(minutes=1))
     stored = await db.subscriptions.get(sub.id)
     assert stored is not None and not stored.disabled and stored.paused_reason is None
+
+
+def test_why_says_an_item_was_not_queued_because_the_subscription_is_disabled() -> None:
+    from bot.news.rules.explain import Outcome, explain
+    from commands.why import reasons_text
+    from tests.commands.test_embeds import make_item
+
+    clock = FakeClock()
+    reason = f"{DISABLED_MARK}the channel was not found 3 times over 20 min"
+    off = Subscription(
+        1,
+        1,
+        10,
+        SubscriptionFilter(),
+        SubscriptionMode.REALTIME,
+        clock.now() - timedelta(days=30),
+        paused_reason=reason,
+        paused_at=clock.now(),
+    )
+    item = make_item("Temu news")
+    told = explain(
+        item,
+        off,
+        feed_guild_id=None,
+        post=None,
+        digest=None,
+        max_age=timedelta(days=3),
+        now=item.first_seen,
+    )
+    assert told.outcome is Outcome.NOT_QUEUED
+    text = reasons_text(told, item, timedelta(days=3), str, str)
+    assert "the subscription is disabled: the channel was not found 3 times" in text
