@@ -12,12 +12,15 @@ from bot.news.model.vocabulary import (
     DISABLED_MARK,
     OutboxState,
     PostOutcome,
+    Shards,
     Subscription,
     SubscriptionFilter,
     SubscriptionMode,
+    shard_of,
 )
 from bot.news.rules.planning import ItemFacts, Skip, plan_verdict
 from bot.news.rules.subscription_matching import recipients
+from bot.news.services.delivery import DeliveryOptions, DeliverySender
 from bot.news.services.subscriptions import SubscriptionService
 from bot.news.tagging.company_tagger import Tagger
 from storage.db import Database
@@ -191,3 +194,27 @@ def test_why_says_an_item_was_not_queued_because_the_subscription_is_disabled() 
     assert told.outcome is Outcome.NOT_QUEUED
     text = reasons_text(told, item, timedelta(days=3), str, str)
     assert "the subscription is disabled: the channel was not found 3 times" in text
+
+
+async def test_another_shards_paused_subscription_is_never_tried_from_here(db: Database) -> None:
+    clock = FakeClock()
+    publisher = RecordingPublisher()
+    sub = await subscribe(db, clock, channel_id=10)  # guild 1
+    await queue(db, clock, sub, ["a"])
+    await db.subscriptions.pause(sub.id, "missing Send Messages", clock.now())
+    publisher.missing[10] = GONE  # not in this gateway's cache: not its server
+    elsewhere = Shards((1 - shard_of(1, 2),), 2)
+    assert not elsewhere.owns(1)
+    running = DeliverySender(
+        outbox=db.outbox,
+        subscriptions=db.subscriptions,
+        publisher=publisher,
+        clock=clock,
+        options=DeliveryOptions(),
+        shards=elsewhere,
+    )
+    for _ in range(30):
+        assert (await running.drain()).resumed == ()
+        clock.advance(timedelta(minutes=1))
+    stored = await db.subscriptions.get(sub.id)
+    assert stored is not None and stored.paused_reason == "missing Send Messages"

@@ -45,6 +45,7 @@ from bot.news.model.vocabulary import (
     PostOutcome,
     PostResult,
     Shards,
+    Subscription,
 )
 from bot.news.ports import (
     Clock,
@@ -441,21 +442,24 @@ class DeliverySender:
             cooling = self._cooling.get(subscription.id)
             if cooling is not None and now < cooling:
                 continue
-            if not self._may_resume(subscription.id, subscription.channel_id, now):
+            if not self._may_resume(subscription, now):
                 continue
             self._cooling.pop(subscription.id, None)
             await self._subscriptions.resume(subscription.id)
             tally.resumed.append(subscription.id)
             log.info("subscription resumed subscription_id=%s", subscription.id)
 
-    def _may_resume(self, subscription_id: int, channel_id: int, now: datetime) -> bool:
+    def _may_resume(self, subscription: Subscription, now: datetime) -> bool:
         """Whether a paused subscription, past any cool-off, is tried again now."""
+        subscription_id, guild_id = subscription.id, subscription.guild_id
         if subscription_id in self._not_found:
             # A 404 is the channel's own answer, whatever the cache says: tried until the
             # strikes disable it (a deleted channel is gone from the cache too).
             return True
-        if self._publisher.missing_permissions(channel_id) is None:
+        if self._publisher.missing_permissions(subscription.channel_id) is None:
             return True
+        if subscription_id not in self._probe_at and not self._shards.owns(guild_id):
+            return False  # another gateway's server: its channels are not in this cache
         # Paused before this process started, for a reason it cannot know: one try after the
         # cool-off, so that a deleted channel still earns the 404s that disable it.
         probe_at = self._probe_at.setdefault(subscription_id, now + self._options.cool_off)
