@@ -28,6 +28,7 @@ from bot.news.model.errors import (
     ShopwireError,
     StorageError,
     UserError,
+    database_error_line,
 )
 from bot.news.model.vocabulary import (
     Feed,
@@ -333,7 +334,7 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
         print(f"error: {exc}", file=console.err)
         return EXIT_USER_ERROR
     except StorageError as exc:
-        print(f"error: database {settings.db_shown}: {exc}", file=console.err)
+        print(database_error_line(settings.db_shown, exc), file=console.err)
         return EXIT_USER_ERROR
     except ShopwireError as exc:
         print(f"error: {exc}", file=console.err)
@@ -450,7 +451,9 @@ async def _migrate(settings: Settings, console: Console) -> int:
 
     done = await migrate_database(settings)
     where = f"{done.backend} database {settings.db_shown}"
-    if done.found == done.reached:
+    if done.found == done.reached and done.by_other:
+        said = f"schema version {done.reached}, migrated by another process while this one waited"
+    elif done.found == done.reached:
         said = f"schema version {done.reached}, up to date"
     elif done.found == 0:
         said = f"created at schema version {done.reached}"

@@ -23,7 +23,9 @@ from bot.news.rules.plain_text import strip_invisible
 from bot.news.rules.summary_ranking import NewsSummary
 from bot.news.services.digests import zone
 
-# Discord's documented limits for embeds and messages.
+# Discord's documented limits for embeds and messages. Its API counts a string's Unicode code
+# points (discord-api-docs issue #1315), as ``len`` does: an emoji is one character here and
+# there, though two UTF-16 units in a JavaScript client (tests/commands/test_embed_limits_unicode).
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
 FIELDS_LIMIT = 25

@@ -31,7 +31,7 @@ from bot.app import open_newsroom
 from bot.early_parser import with_parser_starting
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.adapters.system_clock import SystemClock
-from bot.news.model.errors import StorageError
+from bot.news.model.errors import StorageError, database_error_line
 from bot.news.model.vocabulary import UpdateReport, UpdateStatus
 from bot.news.ports import Coordination
 from bot.news.services.metrics import NO_METRICS
@@ -77,7 +77,7 @@ def run_poller(settings: Settings, err: TextIO) -> int:
     except KeyboardInterrupt:
         return 0
     except StorageError as exc:
-        print(f"error: database {settings.db_shown}: {exc}", file=err)
+        print(database_error_line(settings.db_shown, exc), file=err)
         return 1
     except MetricsUnavailable as exc:
         print(f"error: {exc}", file=err)

@@ -41,7 +41,12 @@ from bot.early_parser import with_parser_starting
 from bot.embeds import clean_markdown
 from bot.metrics import MetricsServer, MetricsUnavailable, PrometheusMetrics
 from bot.news.adapters.system_clock import SystemClock
-from bot.news.model.errors import ShardCountMismatch, StorageError, UnshardedGatewayConflict
+from bot.news.model.errors import (
+    ShardCountMismatch,
+    StorageError,
+    UnshardedGatewayConflict,
+    database_error_line,
+)
 from bot.news.model.vocabulary import PostOutcome, Shards, UpdateReport, UpdateStatus
 from bot.news.ports import Coordination, MetaStore, Publisher
 from bot.news.services.delivery import DeliverySender
@@ -132,7 +137,7 @@ def _with_discord(
     except (aiohttp.ClientError, OSError) as exc:
         print(f"error: cannot reach Discord: {exc}", file=err)
     except StorageError as exc:
-        print(f"error: database {settings.db_shown}: {exc}", file=err)
+        print(database_error_line(settings.db_shown, exc), file=err)
     except MetricsUnavailable as exc:
         print(f"error: {exc}", file=err)
     except (ShardsInUse, ShardsLost, ShardCountMismatch, UnshardedGatewayConflict) as exc:

@@ -12,6 +12,7 @@ from bot.embeds import COLOUR, DESCRIPTION_LIMIT, clean_markdown, clip
 from bot.news.model.errors import UserError
 from bot.news.model.vocabulary import (
     DEFAULT_POST_FORMAT,
+    DISABLED_MARK,
     MessageStyle,
     PostFormat,
     Subscription,
@@ -150,7 +151,9 @@ def status_text(status: SubscriptionStatus) -> str:
             if subscription.paused_at
             else ""
         )
-        state = f"paused{since}: {clean_markdown(subscription.paused_reason, 200)}"
+        reason = subscription.paused_reason.removeprefix(DISABLED_MARK)
+        word = "disabled" if subscription.disabled else "paused"
+        state = f"{word}{since}: {clean_markdown(reason, 200)}"
     pending = f"{status.pending} post{'s' if status.pending != 1 else ''} waiting"
     return f"{state} · {pending}"
 

@@ -73,6 +73,9 @@ def skip_text(skip: Skip, explanation: Explanation, item: Item, max_age: timedel
             "it came with its feed's first poll, which is stored without posting "
             "(no flood of old news when a feed is added)"
         )
+    if skip is Skip.DISABLED:
+        reason = explanation.subscription.paused_reason or "disabled"
+        return f"the subscription is {clean_markdown(reason, 200)}"
     if skip is Skip.TOO_OLD:
         hours = int(max_age.total_seconds() // 3600)
         return f"it was already older than the maximum age ({hours} h) when it arrived"

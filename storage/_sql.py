@@ -60,7 +60,10 @@ def storage_error(exc: BaseException) -> StorageError | None:
     if meaning is None:
         return None
     detail = " ".join(str(exc).split())
-    return StorageError(f"{meaning} ({detail})" if detail else meaning)
+    # SQLite's words are left out when the meaning says them already ("the file is not a
+    # database (file is not a database)").
+    said = not detail or detail.lower() in meaning.lower()
+    return StorageError(meaning if said else f"{meaning} ({detail})")
 
 
 def to_db_time(value: datetime) -> int:

@@ -20,6 +20,8 @@ class SchemaMigration:
     backend: str
     found: int
     reached: int
+    # Another process was migrating (PostgreSQL): this one waited and found it done.
+    by_other: bool = False
 
 
 async def open_storage(url: str, *, read_only: bool = False) -> Storage:
@@ -65,7 +67,9 @@ async def migrate_storage(url: str) -> SchemaMigration:
         from storage.postgres.connect import migrate_postgres
 
         migrated = await migrate_postgres(location.url)
-        return SchemaMigration("PostgreSQL", migrated.found, migrated.reached)
+        return SchemaMigration(
+            "PostgreSQL", migrated.found, migrated.reached, migrated.waited_for_other
+        )
     import asyncio  # here: `shopwire latest` reads without an event loop (open_query_only)
 
     found = await asyncio.to_thread(_sqlite_version, location.path)

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from bot.news.model.errors import StorageError
+from bot.news.model.errors import DatabaseNotOpened, StorageError
 from storage import migrations
 from storage._sql import Connections, QueryOnlyConnection, storage_error
 from storage.feeds import SqliteFeedRepository
@@ -163,18 +163,20 @@ class Database:
             # Decided before connecting, which creates the file.
             created = not await asyncio.to_thread(Path(location).exists)
             if await asyncio.to_thread(Path(location).is_dir):
-                raise StorageError(f"{location} is a folder: give the database file's path.")
+                raise DatabaseNotOpened(f"{location} is a folder: give the database file's path.")
             try:
                 Path(location).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StorageError(f"Cannot create the folder for {location}: {exc}") from exc
+                raise DatabaseNotOpened(f"Cannot create the folder for {location}: {exc}") from exc
         writer: aiosqlite.Connection | None = None
         reader: aiosqlite.Connection | None = None
         try:
             writer = await _connect(location)
             mode = await _scalar(writer, "PRAGMA journal_mode = WAL")
             if not in_memory and str(mode).lower() != "wal":
-                raise StorageError(f"Cannot use WAL mode for {location} (journal mode {mode}).")
+                raise DatabaseNotOpened(
+                    f"Cannot use WAL mode for {location} (journal mode {mode})."
+                )
             await migrate(writer)
             if read_connection and not in_memory:
                 reader = await _connect(location)
@@ -185,7 +187,7 @@ class Database:
                     await connection.close()
             if isinstance(exc, sqlite3.Error):
                 reason = storage_error(exc) or exc
-                raise StorageError(f"Cannot open the database {location}: {reason}") from exc
+                raise DatabaseNotOpened(f"Cannot open the database {location}: {reason}") from exc
             raise
         return cls(location, Connections(writer, reader), created=created)
 

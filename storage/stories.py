@@ -232,6 +232,20 @@ class SqliteStoryRepository:
         # With the text features a parser worker read at ingest, where they were stored.
         return [_story_item(row, companies, row["text"]) for row in rows]
 
+    async def unplaced_published(self, since: datetime, until: datetime) -> bool:
+        """Whether a shared item published in ``[since, until)`` waits for a story (one row
+        at most, over the ``items_published`` range)."""
+        row = await self._db.read_one(
+            f"""
+            SELECT 1 FROM items AS i
+            WHERE i.published >= ? AND i.published < ? AND i.story_id IS NULL
+              AND i.first_seen >= ? AND {SHARED_ITEMS}
+            LIMIT 1
+            """,
+            (to_db_time(since), to_db_time(until), to_db_time(since)),
+        )
+        return row is not None
+
     async def held(self, since: datetime) -> list[PreparedItem]:
         """Shared items placed in a story, published at or after ``since``, with the features
         the clusterer stored for them: what ``StoryClusterer.rebuild`` takes after a restart.

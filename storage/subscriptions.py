@@ -161,6 +161,21 @@ class SqliteSubscriptionRepository:
                 (subscription_id,),
             )
 
+    async def disable(self, subscription_id: int, reason: str, now: datetime) -> int:
+        """Pause a subscription for good and drop its pending posts with ``reason``."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE subscriptions SET paused_reason = ?, paused_at = coalesce(paused_at, ?)"
+                " WHERE id = ?",
+                (reason, to_db_time(now), subscription_id),
+            )
+            dropped = await db.execute(
+                "UPDATE outbox SET state = 'dropped', last_error = ?"
+                " WHERE subscription_id = ? AND state = 'pending'",
+                (reason, subscription_id),
+            )
+        return max(dropped.rowcount, 0)
+
     async def set_post_format(self, subscription_id: int, post_format: PostFormat) -> None:
         """Change a subscription's style and ping role; posts already sent stay as they are."""
         async with self._db.transaction() as db:

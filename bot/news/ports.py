@@ -247,6 +247,12 @@ class SubscriptionRepository(Protocol):
 
     async def resume(self, subscription_id: int) -> None: ...
 
+    async def disable(self, subscription_id: int, reason: str, now: datetime) -> int:
+        """Pause a subscription for good with ``reason`` (which begins with
+        ``DISABLED_MARK``) and drop its pending posts with that reason, in one transaction;
+        how many posts were dropped."""
+        ...
+
     async def set_post_format(self, subscription_id: int, post_format: PostFormat) -> None:
         """Change how a subscription's posts look and whom they ping, from the next post on."""
         ...
@@ -556,6 +562,11 @@ class StoryRepository(Protocol):
     ) -> list[StoryItem]:
         """Up to ``limit`` shared items not placed in a story yet, oldest first seen first;
         ``besides`` names items to leave out (those being placed, not stored yet)."""
+        ...
+
+    async def unplaced_published(self, since: datetime, until: datetime) -> bool:
+        """Whether a shared item published in ``[since, until)`` is not placed in a story yet
+        (whenever it was first seen: a feed's late item keeps its earlier date)."""
         ...
 
     async def held(self, since: datetime) -> list[PreparedItem]: ...

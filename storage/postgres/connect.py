@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 import asyncpg
 
-from bot.news.model.errors import StorageError
+from bot.news.model.errors import DatabaseNotOpened, StorageError
 from storage.postgres import pool_log
 from storage.postgres.errors import safe_location, storage_error, url_password
 from storage.postgres.migrations import Migrated, migrate
 from storage.postgres.pool import Pool
 from storage.postgres.retokenize import retokenize
 from storage.postgres.storage import PostgresStorage
+
+log = logging.getLogger("shopwire.storage")
 
 POOL_SIZE = 10
 """Connections per process at most: enough for the bot's stages and commands side by side."""
@@ -59,19 +63,32 @@ async def _open_and_migrate(url: str) -> tuple[Pool, Migrated]:
         raise _cannot_open(where, exc, password) from exc
     try:
         migrated = await migrate(pool)
+        _log_migrated(migrated)
         # Rows a migration left owed a rewrite (only the first start after it finds any).
         await retokenize(pool)
     except BaseException as exc:
         await pool.close()
         if isinstance(exc, StorageError):
-            raise StorageError(f"Cannot open the database {where}: {exc}") from exc
+            raise DatabaseNotOpened(f"Cannot open the database {where}: {exc}") from exc
         if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError):
             raise _cannot_open(where, exc, password) from exc
         raise
     return pool, migrated
 
 
-def _cannot_open(where: str, exc: BaseException, password: str | None) -> StorageError:
+def _log_migrated(migrated: Migrated) -> None:
+    """One line for a schema this process changed, or waited for another process to change;
+    none for an up-to-date one (every start but the first after an upgrade)."""
+    if migrated.found < migrated.reached:
+        log.info("database schema migrated from version %d to %d", migrated.found, migrated.reached)
+    elif migrated.waited_for_other:
+        log.info(
+            "database schema at version %d: migrated by another process while this one waited",
+            migrated.reached,
+        )
+
+
+def _cannot_open(where: str, exc: BaseException, password: str | None) -> DatabaseNotOpened:
     error = storage_error(exc, secret=password)
     if error is None:
         detail = " ".join(str(exc).split())
@@ -81,4 +98,4 @@ def _cannot_open(where: str, exc: BaseException, password: str | None) -> Storag
         reason = f"the URL is not valid ({detail})" if invalid else detail
     else:
         reason = str(error)
-    return StorageError(f"Cannot open the database {where}: {reason}")
+    return DatabaseNotOpened(f"Cannot open the database {where}: {reason}")

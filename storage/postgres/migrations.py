@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import asyncpg
+
 from bot.news.model.errors import StorageError
-from storage.postgres.pool import Pool, transaction
+from storage.postgres.pool import Connection, Pool, transaction
 
 MIGRATION_LOCK = 0x53686F7077697265
 """The advisory lock key every migration holds (b"Shopwire" as an integer): one per database,
@@ -481,13 +483,22 @@ CREATE TABLE IF NOT EXISTS schema_version (
 """
 
 
+MIGRATION_WAIT = 900.0
+"""Seconds a process waits for another one's migrations at most (large tables' indexes take
+minutes), then gives up with one line instead of waiting forever."""
+
+
 @dataclass(frozen=True, slots=True)
 class Migrated:
     """What migrating found and did: ``found`` is the version before this process's first
-    migration (or the version it found up to date), ``reached`` the version after."""
+    migration (or the version it found up to date), ``reached`` the version after.
+    ``waited_for_other``: another process held the migration lock when this one came, and
+    ``found`` is what that process left (this one migrated nothing unless ``found`` is less
+    than ``reached``)."""
 
     found: int
     reached: int
+    waited_for_other: bool = False
 
 
 async def current_version(pool: Pool) -> int:
@@ -500,12 +511,15 @@ async def current_version(pool: Pool) -> int:
     return int(version)
 
 
-async def migrate(pool: Pool, migrations: tuple[str, ...] | None = None) -> Migrated:
+async def migrate(
+    pool: Pool, migrations: tuple[str, ...] | None = None, *, wait: float = MIGRATION_WAIT
+) -> Migrated:
     """Bring the database to the latest version, one transaction per migration.
 
     Raises StorageError when the database is newer than this code (forward-only: no
-    downgrade). An up-to-date database takes no lock and writes nothing. ``migrations``
-    replaces ``MIGRATIONS`` (tests build older databases with it).
+    downgrade), or when another process has held the migration lock for ``wait`` seconds.
+    An up-to-date database takes no lock and writes nothing. ``migrations`` replaces
+    ``MIGRATIONS`` (tests build older databases with it).
     """
     scripts = MIGRATIONS if migrations is None else migrations
     target = len(scripts)
@@ -513,26 +527,54 @@ async def migrate(pool: Pool, migrations: tuple[str, ...] | None = None) -> Migr
     _check_not_newer(found, target)
     if found == target:
         return Migrated(found, found)
-    first: int | None = None
+    async with pool.acquire() as connection:
+        # Session-level, held across every migration's transaction: several processes
+        # starting together on one database, the first migrates from start to end, and the
+        # others wait and then find it done (they used to take turns, one migration each,
+        # and each said it had migrated).
+        waited = not await connection.fetchval("SELECT pg_try_advisory_lock($1)", MIGRATION_LOCK)
+        if waited:
+            await _wait_for_lock(connection, wait)
+        try:
+            return await _migrate_locked(connection, scripts, waited)
+        finally:
+            if not connection.is_closed():
+                await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+
+async def _wait_for_lock(connection: Connection, wait: float) -> None:
+    """Wait at most ``wait`` seconds for the migration lock another process holds."""
+    # lock_timeout bounds the wait on the server; 0 would mean "no limit".
+    await connection.execute(f"SET lock_timeout = {max(int(wait * 1000), 1)}")
+    try:
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+    except asyncpg.LockNotAvailableError as exc:
+        raise StorageError(
+            f"another process has been migrating the database for over {wait:.0f} s;"
+            " try again once it is done"
+        ) from exc
+    finally:
+        await connection.execute("RESET lock_timeout")
+
+
+async def _migrate_locked(
+    connection: Connection, scripts: tuple[str, ...], waited: bool
+) -> Migrated:
+    target = len(scripts)
+    await connection.execute(_VERSION_TABLE)
+    first = int(await connection.fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
+    version = first
     while True:
-        async with transaction(pool) as connection:
-            # Held to the end of this transaction; a second process waits here, then reads
-            # the version this one committed.
-            await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
-            await connection.execute(_VERSION_TABLE)
-            version = int(
-                await connection.fetchval("SELECT coalesce(max(version), 0) FROM schema_version")
-            )
-            _check_not_newer(version, target)
-            if first is None:
-                first = version
-            if version == target:
-                return Migrated(first, version)
+        _check_not_newer(version, target)
+        if version == target:
+            return Migrated(first, version, waited_for_other=waited)
+        async with connection.transaction():
             # One simple-protocol call runs the whole script (functions' $$ bodies included).
             await connection.execute(scripts[version])
             await connection.execute(
                 "INSERT INTO schema_version (version) VALUES ($1)", version + 1
             )
+        version += 1
 
 
 def _check_not_newer(version: int, target: int) -> None:

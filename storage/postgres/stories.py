@@ -164,6 +164,22 @@ class PostgresStoryRepository:
         companies = await self._company_ids([row["id"] for row in rows])
         return [_story_item(row, companies, row["text"]) for row in rows]
 
+    async def unplaced_published(self, since: datetime, until: datetime) -> bool:
+        """Whether a shared item published in ``[since, until)`` waits for a story."""
+        found = await read_value(
+            self._pool,
+            f"""
+            SELECT EXISTS (
+                SELECT 1 FROM items AS i
+                WHERE i.published >= $1 AND i.published < $2 AND i.story_id IS NULL
+                  AND i.first_seen >= $1 AND {SHARED}
+            )
+            """,
+            utc(since),
+            utc(until),
+        )
+        return bool(found)
+
     async def held(self, since: datetime) -> list[PreparedItem]:
         """Shared items placed in a story, published at or after ``since``, with their stored
         features (what ``StoryClusterer.rebuild`` takes after a restart)."""

@@ -155,6 +155,25 @@ class PostgresSubscriptionRepository:
                 subscription_id,
             )
 
+    async def disable(self, subscription_id: int, reason: str, now: datetime) -> int:
+        """Pause a subscription for good and drop its pending posts with ``reason``."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE subscriptions SET paused_reason = $1,"
+                " paused_at = coalesce(paused_at, $2) WHERE id = $3",
+                reason,
+                utc(now),
+                subscription_id,
+            )
+            status = await connection.execute(
+                "UPDATE outbox SET state = 'dropped', last_error = $1"
+                " WHERE subscription_id = $2 AND state = 'pending'",
+                reason,
+                subscription_id,
+            )
+        # asyncpg answers with the command tag, "UPDATE <rows>".
+        return int(status.rsplit(" ", 1)[-1])
+
     async def set_post_format(self, subscription_id: int, post_format: PostFormat) -> None:
         """Change a subscription's style and ping role; posts already sent stay as they are."""
         async with transaction(self._pool) as connection:

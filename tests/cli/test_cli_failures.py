@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.news.model.errors import DatabaseNotOpened, StorageError, database_error_line
 from storage import Database
 from tests.cli.test_cli_end_to_end import SHEIN, TEMU, Run
 from tests.fakes.environment import clean_environ
@@ -188,3 +189,27 @@ async def test_a_full_disk_gives_feeds_add_and_poll_one_clear_line(tmp_path: Pat
     # Nothing was stored, and the database is fine for the next poll.
     latest = await run("latest", "--json", db=db)
     assert latest.code == 0 and latest.json() == []
+
+
+async def test_a_database_that_cannot_be_opened_is_named_once(tmp_path: Path) -> None:
+    # Before: "error: database X: Cannot open the database X: the file is not a database
+    # (file is not a database)", the path twice and SQLite's words twice.
+    garbage = tmp_path / "db.sqlite"
+    garbage.write_bytes(b"not a database at all, " * 200)
+    unreachable = "postgresql://shopwire@127.0.0.1:1/shopwire"
+    for command in (("latest",), ("migrate",), ("feeds", "list")):
+        for db, named in ((str(garbage), str(garbage)), (unreachable, "127.0.0.1:1/shopwire")):
+            result = await run(*command, "--db", db, db=tmp_path / "unused.db")
+            assert result.code == 1, (command, result)
+            line = one_clear_line(result)
+            assert line.count(named) == 1, line
+            assert line.startswith("error: Cannot open the database "), line
+    first = await run("latest", "--db", str(garbage), db=tmp_path / "unused.db")
+    assert one_clear_line(first).count("not a database") == 1
+
+
+def test_other_database_errors_are_named_by_the_db_setting() -> None:
+    full = StorageError("the disk is full")
+    assert database_error_line("news.db", full) == "error: database news.db: the disk is full"
+    opened = DatabaseNotOpened("Cannot open the database news.db: the file is not a database")
+    assert database_error_line("news.db", opened).count("news.db") == 1

@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.news.model.vocabulary import FeedPollResult, FeedStatus, PlannedPost, TaggedDraft
+from bot.news.model.vocabulary import (
+    DISABLED_MARK,
+    FeedPollResult,
+    FeedStatus,
+    PlannedPost,
+    TaggedDraft,
+)
 from tests.commands.conftest import App, World, draft, start_shopwire
 
 
@@ -99,6 +105,27 @@ async def test_subscribing_again_resumes_a_paused_subscription(app: App) -> None
     assert reply.content.startswith(f"Resumed subscription #{subscription.id}")
     resumed = await repository.get(subscription.id)
     assert resumed is not None and resumed.paused_reason is None
+
+
+async def test_a_disabled_subscription_is_listed_as_disabled_and_subscribing_resumes_it(
+    app: App,
+) -> None:
+    world = app.world
+    repository = app.newsroom.storage.subscriptions
+    await app.answer(world.admin, "subscribe", channel=world.news, companies="temu")
+    [subscription] = await repository.list_for_guild(world.guild.id)
+    reason = f"{DISABLED_MARK}the channel was not found 3 times over 20 min"
+    await repository.disable(subscription.id, reason, app.newsroom.clock.now())
+
+    _, listed = await app.answer(world.admin, "subscriptions list")
+    description = listed.embeds[0]["description"]
+    assert "disabled" in description and "not found 3 times" in description
+    assert "disabled: the channel" not in description  # the word once, not twice
+
+    _, reply = await app.answer(world.admin, "subscribe", channel=world.news, companies="temu")
+    assert reply.content.startswith(f"Resumed subscription #{subscription.id}")
+    resumed = await repository.get(subscription.id)
+    assert resumed is not None and not resumed.disabled and resumed.paused_reason is None
 
 
 async def test_subscriptions_lists_filters_status_and_pending_posts(app: App) -> None:

@@ -477,6 +477,56 @@ async def test_a_digest_waits_for_the_stories_stage_to_place_its_periods_items(
     assert [r.story.headline for r in posted.post.summary.stories] == ["Temu opens a warehouse"]
 
 
+async def test_a_digest_waits_for_a_late_item_of_its_period_behind_a_newer_one(
+    db: Database,
+) -> None:
+    # Out of order: the oldest first seen item waiting is dated after the period, and behind
+    # it waits one first seen after the cut-off but dated in the period (a feed's late item).
+    # The digest's stories are those with an item published in the period: it must wait for
+    # that one too. Before, it looked at the oldest waiting item only, went out at once, and
+    # was marked empty for good: the late item was in no digest.
+    clock = FakeClock(START)
+    publisher = RecordingDigests()
+    feeds = await shared_feeds(db, count=1)
+    await subscribe(db)
+    end = at("2026-11-27 09:00")  # the period's cut-off
+    newer = draft("newer-1", "Shein opens a store", "In Paris.", published=end, link=None)
+    await db.items.apply(poll(feeds[0], [TaggedDraft(newer, ("shein",), ())], at=end))
+    dated = START + 3 * HOUR  # in the period, first seen only after it
+    late = draft("late-2", "Temu opens a warehouse", "In Poland.", published=dated, link=None)
+    seen = end + timedelta(seconds=30)
+    await db.items.apply(poll(feeds[0], [TaggedDraft(late, ("temu",), ())], at=seen))
+    move_to(clock, "2026-11-27 09:01")
+    report = await scheduler(db, clock, publisher).run()
+    assert (report.planned, report.sent, report.empty) == (1, 0, 0)
+    assert [row[2:4] for row in digest_rows(db)] == [("pending", 0)]
+
+    waiting = {item.title: item for item in await db.stories.unassigned(10)}
+    assert list(waiting) == ["Shein opens a store", "Temu opens a warehouse"]  # first seen
+    for story_id, title in enumerate(waiting, start=1):
+        item = waiting[title]
+        await db.stories.save(
+            [(item.item_id, story_id)],
+            [
+                StorySummary(
+                    story_id=story_id,
+                    item_ids=(item.item_id,),
+                    sources=(item.source,),
+                    first_seen=item.published,
+                    last_seen=item.published,
+                    companies=("temu",) if "Temu" in title else ("shein",),
+                    headline=title,
+                    summary_line="",
+                )
+            ],
+            seen,
+        )
+    clock.advance(timedelta(seconds=5))
+    assert (await scheduler(db, clock, publisher).run()).sent == 1
+    [posted] = publisher.posts
+    assert [r.story.headline for r in posted.post.summary.stories] == ["Temu opens a warehouse"]
+
+
 async def test_a_digest_waits_for_stories_ten_minutes_at_most(db: Database) -> None:
     # A stories stage that is down must not hold digests back: past the wait, what is placed
     # goes out.

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.news.model.errors import StorageError
 from bot.news.model.vocabulary import (
     Feed,
     FetchResult,
@@ -22,9 +23,10 @@ from bot.news.model.vocabulary import (
     UpdateStatus,
 )
 from bot.news.rules.search_query import parse_query
+from bot.news.services import poller as poller_module
 from bot.news.services.feed_updater import FeedUpdater
 from bot.news.services.poller import FeedPoller, PollerOptions
-from bot.news.services.stage import Stage
+from bot.news.services.stage import Stage, wait_first
 from bot.news.tagging.company_tagger import Tagger
 from storage.db import Database
 from tests.ceiling import CEILING
@@ -381,32 +383,59 @@ async def test_the_cli_poll_still_runs_story_assignment_after_the_round(
     assert seen == [1]  # once, after the round was stored
 
 
-async def test_a_failing_read_of_the_due_list_logs_one_line_per_cycle(
+async def test_a_database_outage_backs_off_and_logs_its_changes_not_its_cycles(
     clock: FakeClock, changes: Changes, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # Before: one ERROR line a second for as long as the outage lasted, no backoff.
     class BrokenUpdater:
         calls = 0
+        healed = False
 
         async def due(self, limit: int | None = None, skip: Iterable[int] = ()) -> list[Feed]:
             BrokenUpdater.calls += 1
             changes.poke()
+            if BrokenUpdater.healed:
+                return []
+            if BrokenUpdater.calls > 20:
+                raise StorageError("the database is unreachable\nwith a second line")
             raise RuntimeError("disk I/O error\nwith a second line")
 
     poller = FeedPoller(
         BrokenUpdater(),  # type: ignore[arg-type]
         clock,
-        options=PollerOptions(check_every=0.01),
+        options=PollerOptions(check_every=0.001, max_backoff=0.008, failure_reminder=0.05),
     )
+    waits: list[float] = []
+
+    async def recorded(events: Sequence[asyncio.Event], seconds: float) -> None:
+        waits.append(seconds)
+        await wait_first(events, seconds)
+
     caplog.set_level(logging.DEBUG, logger="shopwire.poll")
     stop = asyncio.Event()
-    running = asyncio.create_task(poller.run(stop))
-    await changes.until(lambda: BrokenUpdater.calls >= 3)
-    stop.set()
-    await asyncio.wait_for(running, CEILING)
-    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(errors) == BrokenUpdater.calls
-    assert errors[0].exc_info is not None
-    assert all(r.exc_info is None for r in errors[1:])
-    assert all("\n" not in r.getMessage() for r in errors)
-    assert "disk I/O error with a second line" in errors[-1].getMessage()
-    assert poller.failures.in_a_row == BrokenUpdater.calls
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(poller_module, "wait_first", recorded)
+        running = asyncio.create_task(poller.run(stop))
+        await changes.until(lambda: BrokenUpdater.calls >= 40)
+        BrokenUpdater.healed = True
+        await changes.until(lambda: poller.failures.in_a_row == 0)
+        stop.set()
+        await asyncio.wait_for(running, CEILING)
+    failed = BrokenUpdater.calls - 1  # the last read worked
+    # Exponential, with a ceiling: 1, 2, 4, 8, 8, … ms.
+    assert waits[:6] == [0.001, 0.002, 0.004, 0.008, 0.008, 0.008]
+    assert max(waits) == 0.008
+    lines = [r for r in caplog.records if r.levelno >= logging.INFO]
+    messages = [r.getMessage() for r in lines]
+    assert all("\n" not in m for m in messages)
+    starts = [m for m in messages if " failed (" in m]
+    assert len(starts) == 2  # the outage's start, and the change of its error
+    assert "poller failed (1 in a row)" in starts[0] and "disk I/O error" in starts[0]
+    assert "poller failed (21 in a row)" in starts[1] and "unreachable" in starts[1]
+    assert lines[0].exc_info is not None  # the first line shows where it is
+    assert all(r.exc_info is None for r in lines[1:])
+    reminders = [m for m in messages if "still failing" in m]
+    assert 1 <= len(reminders) <= failed * 0.008 / 0.05 + 2  # one per reminder period
+    recovered = [m for m in messages if "recovered" in m]
+    assert len(recovered) == 1 and recovered[0].startswith("poller recovered after 4")
+    assert len(messages) == len(starts) + len(reminders) + len(recovered)

@@ -19,7 +19,7 @@ from tests.storage.conftest import T0
 from tests.storage.test_storage_errors import fill_the_disk
 
 
-async def test_a_stage_on_a_full_disk_logs_one_line_per_cycle_without_traceback(
+async def test_a_stage_on_a_full_disk_logs_one_line_without_traceback(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     changes = Changes()
@@ -53,7 +53,7 @@ async def test_a_stage_on_a_full_disk_logs_one_line_per_cycle_without_traceback(
             await asyncio.wait_for(task, CEILING)
 
     errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert len(errors) >= 3
+    assert len(errors) == 1  # the failure's start; the cycles after it are DEBUG lines
     assert all(r.exc_info is None for r in errors)  # not even with the first failure
     assert all("\n" not in r.getMessage() for r in errors)
     assert all("StorageError: the disk is full" in r.getMessage() for r in errors)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
 import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,7 +15,9 @@ import pytest
 from bot.news.model.errors import StorageError
 from storage import Database, open_storage
 from storage.postgres import migrations, open_postgres
+from storage.postgres.connect import migrate_postgres
 from storage.postgres.migrations import SCHEMA_VERSION, current_version, migrate
+from tests.ceiling import CEILING
 from tests.storage.conftest import fresh_postgres_url, postgres_server_url
 
 
@@ -110,6 +114,57 @@ async def test_processes_starting_together_migrate_once() -> None:
         finally:
             for storage in opened:
                 await storage.close()
+
+
+async def test_one_process_migrates_and_says_so_the_others_wait_and_say_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Before: the processes took turns, one migration each, and each reported a migration of
+    # its own ("created at 14", "migrated from 1 to 14", "migrated from 2 to 14").
+    caplog.set_level(logging.INFO, logger="shopwire.storage")
+    async with fresh_postgres_url() as url:
+        holder = await asyncpg.connect(url)
+        try:
+            # Held here so that all three are waiting before any of them migrates.
+            await holder.execute("SELECT pg_advisory_lock($1)", migrations.MIGRATION_LOCK)
+            starts = [asyncio.create_task(migrate_postgres(url)) for _ in range(3)]
+            waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            async with asyncio.timeout(CEILING):
+                for _ in itertools.count():  # the server's lock table is the event
+                    if await holder.fetchval(waiting) >= 3:
+                        break
+                    await asyncio.sleep(0.01)
+            await holder.execute("SELECT pg_advisory_unlock($1)", migrations.MIGRATION_LOCK)
+            done = await asyncio.wait_for(asyncio.gather(*starts), CEILING)
+        finally:
+            await holder.close()
+    assert sorted((m.found, m.reached) for m in done) == [
+        (0, SCHEMA_VERSION),
+        (SCHEMA_VERSION, SCHEMA_VERSION),
+        (SCHEMA_VERSION, SCHEMA_VERSION),
+    ]
+    assert all(m.waited_for_other for m in done)
+    lines = [r.getMessage() for r in caplog.records if r.name == "shopwire.storage"]
+    assert lines.count(f"database schema migrated from version 0 to {SCHEMA_VERSION}") == 1
+    by_other = [line for line in lines if "migrated by another process" in line]
+    assert len(by_other) == 2 and len(lines) == 3
+
+
+async def test_a_migration_lock_held_too_long_is_one_line_not_a_wait_forever() -> None:
+    async with fresh_postgres_url() as url:
+        holder = await asyncpg.connect(url)
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+        assert pool is not None
+        try:
+            await holder.execute("SELECT pg_advisory_lock($1)", migrations.MIGRATION_LOCK)
+            with pytest.raises(StorageError, match="another process has been migrating"):
+                await asyncio.wait_for(migrate(pool, wait=0.2), CEILING)
+            assert await current_version(pool) == 0
+            await holder.execute("SELECT pg_advisory_unlock($1)", migrations.MIGRATION_LOCK)
+            assert (await migrate(pool)).reached == SCHEMA_VERSION  # the connection is fine
+        finally:
+            await pool.close()
+            await holder.close()
 
 
 async def test_an_older_schema_is_brought_forward_one_migration_at_a_time() -> None:

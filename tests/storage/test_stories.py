@@ -177,6 +177,23 @@ async def test_unassigned_lists_shared_items_oldest_first(db: Storage) -> None:
     assert [i.item_id for i in await db.stories.unassigned(10)] == [c]
 
 
+async def test_unplaced_published_asks_by_publication_not_first_seen(db: Storage) -> None:
+    # What a due digest asks: is an item of its period (by its date) still without a story?
+    shared = await add_feed(db, "Retail Dive")
+    private = await add_feed(db, "Private", guild_id=GUILD)
+    period = (T0, T0 + DAY)
+    assert not await db.stories.unplaced_published(*period)
+    await _store(db, private, "p", "Private scoop", at=T0 + HOUR)  # never in a story
+    after = await _store(db, shared, "n", "Newer", at=T0 + DAY)  # first seen at the cut-off
+    assert not await db.stories.unplaced_published(*period)
+    # First seen after the cut-off, dated in the period: a feed's late item.
+    late = await _store(db, shared, "l", "Late", at=T0 + DAY + HOUR, published=T0 + 3 * HOUR)
+    assert await db.stories.unplaced_published(*period)
+    assert not await db.stories.unplaced_published(T0 + 4 * HOUR, T0 + DAY)
+    await _cluster(db, {1: [late], 2: [after]})
+    assert not await db.stories.unplaced_published(*period)
+
+
 async def test_held_and_unprepared_give_placed_items_by_publication(db: Storage) -> None:
     feed = await add_feed(db)
     private = await add_feed(db, "Private", guild_id=GUILD)

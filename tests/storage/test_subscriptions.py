@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from bot.news.model.vocabulary import (
+    DISABLED_MARK,
     MessageStyle,
     NewSubscription,
     PlannedPost,
@@ -104,6 +105,30 @@ async def test_pause_and_resume(storage: Storage) -> None:
     await storage.subscriptions.resume(sub.id)  # resuming an unpaused one changes nothing
     assert await storage.subscriptions.get(sub.id) == resumed
     assert await storage.subscriptions.get(other.id) == other
+
+
+async def test_disable_pauses_for_good_and_drops_pending_posts_only(storage: Storage) -> None:
+    feed = await add_feed(storage)
+    gone = await add_subscription(storage, channel_id=1)
+    kept = await add_subscription(storage, channel_id=2)
+    plans = [PlannedPost(s.id, k) for s in (gone, kept) for k in ("a", "b", "c")]
+    await storage.items.apply(poll(feed, [draft(k) for k in "abc"], planned_posts=tuple(plans)))
+    sent = (await storage.outbox.due(T0, 10))[0]
+    assert sent.subscription_id == gone.id
+    await storage.outbox.mark_sent(sent.id, 42, T0)  # the delivery log stays as it was
+
+    reason = f"{DISABLED_MARK}the channel was not found"
+    assert await storage.subscriptions.disable(gone.id, reason, T0) == 2
+    disabled = await storage.subscriptions.get(gone.id)
+    assert disabled is not None and disabled.disabled
+    assert (disabled.paused_reason, disabled.paused_at) == (reason, T0)
+    assert await storage.outbox.pending_count(gone.id) == 0
+    assert await storage.outbox.pending_count(kept.id) == 3
+    assert await storage.subscriptions.disable(gone.id, reason, T0) == 0
+
+    await storage.subscriptions.resume(gone.id)  # what subscribing again does
+    resumed = await storage.subscriptions.get(gone.id)
+    assert resumed is not None and not resumed.disabled and resumed.paused_reason is None
 
 
 async def test_operations_on_a_missing_id_do_nothing(storage: Storage) -> None:

@@ -65,6 +65,19 @@ class StorageError(ShopwireError):
     """The database could not be opened or migrated."""
 
 
+class DatabaseNotOpened(StorageError):
+    """The database could not be opened, in a message that names it already ("Cannot open
+    the database shopwire.db: ..."): a caller that names the database says it once."""
+
+
+def database_error_line(shown: str, exc: StorageError) -> str:
+    """The one line for a database error: named by ``shown`` (the db setting, password
+    hidden) unless the message names the database itself."""
+    if isinstance(exc, DatabaseNotOpened):
+        return f"error: {exc}"
+    return f"error: database {shown}: {exc}"
+
+
 class ShardCountMismatch(ShopwireError):
     """Gateways that split one bot's shards must agree on how many there are: a guild's shard
     is its id modulo the count, so two counts would deliver some guilds twice and others

@@ -520,6 +520,17 @@ class Subscription:
     # Crosspost each post of an announcement channel to the servers following it.
     publish: bool = False
 
+    @property
+    def disabled(self) -> bool:
+        """Paused for good (its channel is gone): nothing is queued for it any more, and only
+        subscribing again resumes it. Kept in ``paused_reason`` (``DISABLED_MARK`` first) so
+        that every place that already skips paused subscriptions skips disabled ones too."""
+        return self.paused_reason is not None and self.paused_reason.startswith(DISABLED_MARK)
+
+
+DISABLED_MARK = "disabled: "
+"""How a disabled subscription's ``paused_reason`` begins."""
+
 
 @dataclass(frozen=True, slots=True)
 class NewSubscription:

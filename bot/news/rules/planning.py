@@ -25,6 +25,7 @@ class Skip(enum.StrEnum):
     CREATED_LATER = "created later"  # the subscription did not exist when the item arrived
     FIRST_POLL = "first poll"  # a feed's first poll stores its backlog without announcing it
     TOO_OLD = "too old"  # already older than the maximum age when it arrived
+    DISABLED = "disabled"  # the subscription is disabled (its channel is gone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,10 @@ def plan_verdict(subscription: Subscription, item: ItemFacts, max_age: timedelta
         skips.append(Skip.FILTER)
     if subscription.created_at > item.arrived:
         skips.append(Skip.CREATED_LATER)
+    if subscription.disabled:
+        # Nothing is queued that could never be posted: the outbox of a deleted channel
+        # would otherwise grow with every poll.
+        skips.append(Skip.DISABLED)
     skips.extend(_item_skips(item, max_age))
     return PlanVerdict(tuple(skips), misses)
 

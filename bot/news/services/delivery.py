@@ -13,6 +13,8 @@
     |   sent                             outbox.mark_sent(message id), only after Discord said yes
     |   retry (5xx, network)             outbox.mark_retry(backoff); the channel waits
     |   forbidden / not found            subscription paused with the reason; posts stay queued
+    |   not found, again and again       the channel is gone: subscription disabled, its posts
+    |                                    dropped with the reason (subscribing again resumes it)
     |   refused (400: AutoMod, a limit)  dropped with Discord's reason; the channel goes on
     | roundups composed earlier          posted first, their pending items with the same nonce
     | the rest, in groups of M           recorded as roundups, then up to R posted, each one
@@ -36,12 +38,14 @@ from datetime import datetime, timedelta
 
 from bot.news.model.vocabulary import (
     ALL_SHARDS,
+    DISABLED_MARK,
     DeliveryReport,
     OutboxEntry,
     PostLayout,
     PostOutcome,
     PostResult,
     Shards,
+    Subscription,
 )
 from bot.news.ports import (
     Clock,
@@ -78,6 +82,11 @@ class DeliveryOptions:
     channels_at_once: int = 8
     retry_base: timedelta = timedelta(seconds=30)
     retry_max: timedelta = timedelta(hours=1)
+    # A channel that answers 404 (Unknown Channel) this many times in a row, the first and
+    # the last at least ``gone_after`` apart (one try per ``cool_off``), is taken to be
+    # deleted: its subscription is disabled instead of waiting, and queueing, forever.
+    gone_strikes: int = 3
+    gone_after: timedelta = timedelta(minutes=20)
 
 
 def post_nonce(subscription_id: int, item_id: int) -> str:
@@ -113,6 +122,14 @@ async def pause_refused(
         channel_id,
         error,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _NotFound:
+    """A subscription's 404s in a row: since when, and how many."""
+
+    first: datetime
+    count: int
 
 
 @dataclass
@@ -169,6 +186,12 @@ class DeliverySender:
         # Subscriptions paused by a refusal the permission cache did not explain, and until
         # when they are left paused before being tried again.
         self._cooling: dict[int, datetime] = {}
+        # Subscriptions whose channel answered 404 on its last tries (a success forgets them).
+        self._not_found: dict[int, _NotFound] = {}
+        # Subscriptions found paused with a channel the cache cannot post in, that this
+        # process did not pause itself (paused before a restart): when each is tried once
+        # (None: tried, or paused by this process for a reason the cache explains).
+        self._probe_at: dict[int, datetime | None] = {}
         # Delivery is woken after every stored feed: a channel whose delivery keeps crashing
         # logs its traceback once, then one line per drain.
         self._crashes = CrashLog(log)
@@ -290,6 +313,7 @@ class DeliverySender:
                     )
             self._metrics.post_finished(result.outcome)
             if result.outcome is PostOutcome.SENT:
+                self._not_found.pop(subscription_id, None)
                 tally.sent += 1
                 continue
             if result.outcome is PostOutcome.REFUSED:
@@ -359,33 +383,87 @@ class DeliverySender:
 
     async def _failed(self, entry: OutboxEntry, result: PostResult, tally: _Tally) -> None:
         error = result.error or result.outcome.value
+        if result.outcome is PostOutcome.NOT_FOUND and await self._gone(entry, error, tally):
+            return
         if result.outcome in (PostOutcome.FORBIDDEN, PostOutcome.NOT_FOUND):
+            now = self._clock.now()
             await pause_refused(
-                self._subscriptions,
-                entry.subscription_id,
-                entry.channel_id,
-                error,
-                self._clock.now(),
+                self._subscriptions, entry.subscription_id, entry.channel_id, error, now
             )
             tally.paused.append(entry.subscription_id)
-            if self._publisher.missing_permissions(entry.channel_id) is None:
+            self._probe_at[entry.subscription_id] = None
+            if (
+                result.outcome is PostOutcome.NOT_FOUND
+                or self._publisher.missing_permissions(entry.channel_id) is None
+            ):
                 # Discord refused although the cached permissions look fine (an override the
-                # cache does not show): resuming at once would fail again every tick.
-                self._cooling[entry.subscription_id] = self._clock.now() + self._options.cool_off
+                # cache does not show), or the channel may be gone (the cache may still list
+                # it, or no longer): tried again after the cool-off, not every tick.
+                self._cooling[entry.subscription_id] = now + self._options.cool_off
             return
         wait = retry_delay(entry.attempts, self._options.retry_base, self._options.retry_max)
         await self._outbox.mark_retry(entry.id, error, self._clock.now() + wait)
         tally.retried += 1
 
+    async def _gone(self, entry: OutboxEntry, error: str, tally: _Tally) -> bool:
+        """Count a 404; on the last strike disable the subscription and drop its posts with
+        the reason (True). Until then it is paused and tried again after the cool-off."""
+        now = self._clock.now()
+        seen = self._not_found.get(entry.subscription_id)
+        strikes = _NotFound(now, 1) if seen is None else _NotFound(seen.first, seen.count + 1)
+        self._not_found[entry.subscription_id] = strikes
+        options = self._options
+        if strikes.count < options.gone_strikes or now - strikes.first < options.gone_after:
+            return False
+        minutes = int((now - strikes.first).total_seconds() // 60)
+        reason = (
+            f"{DISABLED_MARK}the channel was not found {strikes.count} times over {minutes} min"
+            f" ({error}); it was probably deleted. Subscribe again to resume."
+        )
+        dropped = await self._subscriptions.disable(entry.subscription_id, reason, now)
+        self._not_found.pop(entry.subscription_id, None)
+        self._cooling.pop(entry.subscription_id, None)
+        tally.dropped += dropped
+        tally.paused.append(entry.subscription_id)
+        log.warning(
+            "subscription disabled subscription_id=%s channel_id=%s dropped=%d reason=%r",
+            entry.subscription_id,
+            entry.channel_id,
+            dropped,
+            reason,
+        )
+        return True
+
     async def _resume_recovered(self, tally: _Tally) -> None:
+        now = self._clock.now()
         for subscription in await self._subscriptions.list_all():
-            if subscription.paused_reason is None:
+            if subscription.paused_reason is None or subscription.disabled:
                 continue
             cooling = self._cooling.get(subscription.id)
-            if cooling is not None and self._clock.now() < cooling:
+            if cooling is not None and now < cooling:
                 continue
-            if self._publisher.missing_permissions(subscription.channel_id) is None:
-                self._cooling.pop(subscription.id, None)
-                await self._subscriptions.resume(subscription.id)
-                tally.resumed.append(subscription.id)
-                log.info("subscription resumed subscription_id=%s", subscription.id)
+            if not self._may_resume(subscription, now):
+                continue
+            self._cooling.pop(subscription.id, None)
+            await self._subscriptions.resume(subscription.id)
+            tally.resumed.append(subscription.id)
+            log.info("subscription resumed subscription_id=%s", subscription.id)
+
+    def _may_resume(self, subscription: Subscription, now: datetime) -> bool:
+        """Whether a paused subscription, past any cool-off, is tried again now."""
+        subscription_id, guild_id = subscription.id, subscription.guild_id
+        if subscription_id in self._not_found:
+            # A 404 is the channel's own answer, whatever the cache says: tried until the
+            # strikes disable it (a deleted channel is gone from the cache too).
+            return True
+        if self._publisher.missing_permissions(subscription.channel_id) is None:
+            return True
+        if subscription_id not in self._probe_at and not self._shards.owns(guild_id):
+            return False  # another gateway's server: its channels are not in this cache
+        # Paused before this process started, for a reason it cannot know: one try after the
+        # cool-off, so that a deleted channel still earns the 404s that disable it.
+        probe_at = self._probe_at.setdefault(subscription_id, now + self._options.cool_off)
+        if probe_at is None or now < probe_at:
+            return False
+        self._probe_at[subscription_id] = None
+        return True

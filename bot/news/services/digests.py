@@ -351,19 +351,21 @@ class DigestScheduler:
         self._planned[subscription.id] = end
 
     async def _stories_pending(self, entry: DigestEntry, now: datetime) -> bool:
-        """Whether items first seen in the digest's period still wait for a story (a bot
-        just started, a stories stage behind a cold poll): made then, the digest would leave
-        them out, or be marked empty for good. Bounded by ``story_wait`` from the first tick
-        that found it waiting, so a stories stage that is down holds no digest back."""
+        """Whether items published in the digest's period still wait for a story (a bot just
+        started, a stories stage behind a cold poll): made then, the digest would leave them
+        out, or be marked empty for good. A digest's stories are those with an item
+        *published* in its period (``top_stories``), so that is what is asked, whenever the
+        item was first seen: a late item with an earlier date, first seen after the period's
+        end, is waited for too (the oldest first seen waiting item alone said nothing of it).
+        Bounded by ``story_wait`` from the first tick that found it waiting, so a stories
+        stage that is down holds no digest back."""
         if self._stories is None:
             return False
         since = self._waiting_since.setdefault(entry.id, now)
-        if now - since < self._options.story_wait:
-            # The stage places items oldest first seen first: when the first one waiting was
-            # published after the period, none first seen in the period waits any more.
-            waiting = await self._stories.unassigned(1, since=entry.period_start)
-            if waiting and waiting[0].published < entry.period_end:
-                return True
+        if now - since < self._options.story_wait and await self._stories.unplaced_published(
+            entry.period_start, entry.period_end
+        ):
+            return True
         del self._waiting_since[entry.id]
         return False
 

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from bot.news.model.vocabulary import Feed, Subscription, UpdateReport
 from bot.news.ports import Clock
 from bot.news.services.feed_updater import FeedUpdater
-from bot.news.services.stage import FailureLog, describe, wait_first
+from bot.news.services.stage import FailureLog, backoff, describe, wait_first
 
 log = logging.getLogger("shopwire.poll")
 
@@ -55,6 +55,12 @@ class PollerOptions:
     # Seconds polls in flight get to finish and store when the bot stops; then they are
     # cancelled (a cancelled poll's transaction rolls back and the feed stays due).
     stop_grace: float = 5.0
+    # A due list that cannot be read (the database is down) is read again after
+    # ``check_every``, then twice that, … at most this many seconds; while it lasts, a line
+    # when it starts or its error changes, a reminder every ``failure_reminder`` seconds, and
+    # one when it recovers.
+    max_backoff: float = 30.0
+    failure_reminder: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +94,7 @@ class FeedPoller:
         # Feeds finished lately and the moment before which they are not started again.
         self._resting: dict[int, datetime] = {}
         self._woken = asyncio.Event()
-        self.failures = FailureLog("poller", log)
+        self.failures = FailureLog("poller", log, remind_every=self._options.failure_reminder)
 
     @property
     def in_flight(self) -> frozenset[int]:
@@ -173,7 +179,7 @@ class FeedPoller:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # a locked or broken database: try again later
-                    self.failures.failed(exc, self._options.check_every)
+                    self.failures.failed(exc, self._retry_in(self.failures.in_a_row + 1))
                     ok = False
                 await self._wait(stop, ok)
         except asyncio.CancelledError:
@@ -183,7 +189,7 @@ class FeedPoller:
 
     async def _wait(self, stop: asyncio.Event, ok: bool) -> None:
         if not ok:  # polls finishing must not retry a failing read many times a second
-            await wait_first([stop], self._options.check_every)
+            await wait_first([stop], self._retry_in(self.failures.in_a_row))
             return
         polls = list(self._in_flight.values())
         full = len(polls) >= self._options.max_in_flight
@@ -202,6 +208,10 @@ class FeedPoller:
             for waiter in waiters:
                 waiter.cancel()
             await asyncio.gather(*waiters, return_exceptions=True)
+
+    def _retry_in(self, in_a_row: int) -> float:
+        """Seconds before the due list is read again after ``in_a_row`` failures."""
+        return backoff(in_a_row, self._options.check_every, self._options.max_backoff)
 
     async def _wind_down(self, grace: float) -> None:
         polls = list(self._in_flight.values())

@@ -4,11 +4,14 @@
 
     wake() ----------.
     tick (fallback) --+--> step()     ok     -> wait for the next wake or tick
-                                      raised -> one log line, wait a whole tick (wakes ignored)
+                                      raised -> wait a tick, then twice that, … at most
+                                                ``max_backoff`` (wakes ignored); logged when
+                                                it starts, changes, every few minutes, ends
 
 Stages never wait for each other: delivery is woken by the poller the moment a feed's result is
-stored, story assignment runs beside it, and a stage that keeps failing logs one line per
-failing cycle (the traceback only for the first failure in a row, at DEBUG afterwards) and
+stored, story assignment runs beside it, and a stage that keeps failing (a database outage)
+backs off, logs the failure's start, each change of error, a reminder every few minutes and
+its recovery (the traceback only for the first failure in a row, at DEBUG afterwards), and
 never stops the others.
 """
 
@@ -34,32 +37,71 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-class FailureLog:
-    """Logs a repeating failure as one line per cycle instead of a traceback every few seconds."""
+def backoff(in_a_row: int, base: float, ceiling: float) -> float:
+    """Seconds to wait after the ``in_a_row``-th failure in a row: ``base``, twice that, …, at
+    most ``ceiling`` (never less than ``base``: a stage is never tried more often than its tick).
+    """
+    doublings = min(max(in_a_row - 1, 0), 30)
+    return min(base * (1 << doublings), max(ceiling, base))
 
-    def __init__(self, name: str, logger: logging.Logger = log) -> None:
+
+class FailureLog:
+    """Logs a repeating failure (a database outage) by its changes, not by its cycles: the
+    first failure, a failure of another kind, a periodic reminder while it lasts, and the
+    recovery, each once. The lines in between are DEBUG only."""
+
+    def __init__(
+        self, name: str, logger: logging.Logger = log, *, remind_every: float = 300.0
+    ) -> None:
         self._name = name
         self._log = logger
+        self._remind_every = remind_every
         self.in_a_row = 0
+        # The failure last logged, and the seconds of retry waits since that line (the waits
+        # the caller announced: no clock needed, and a test's fast waits add up the same way).
+        self._kind = ""
+        self._quiet = 0.0
+        self._failing_for = 0.0
 
     def failed(self, exc: BaseException, retry_in: float) -> None:
-        """Record one failed cycle: a single line, the traceback only the first time in a row."""
+        """Record one failed cycle, followed by a wait of ``retry_in`` seconds."""
         self.in_a_row += 1
-        line = "%s failed (%d in a row), next try in %.0f s: %s"
-        args = (self._name, self.in_a_row, retry_in, describe(exc))
+        kind = describe(exc)
+        args: tuple[object, ...] = (self._name, self.in_a_row, retry_in, kind)
         if self.in_a_row == 1 and not isinstance(exc, StorageError):
             # The first failure carries its traceback, so a bug can be found without DEBUG on;
             # a database that refuses (a full disk) is no bug: its line says it all.
-            self._log.error(line, *args, exc_info=exc)
+            self._log.error("%s failed (%d in a row), next try in %.0f s: %s", *args, exc_info=exc)
+        elif self.in_a_row == 1 or kind != self._kind:
+            self._log.error("%s failed (%d in a row), next try in %.0f s: %s", *args)
+        elif self._quiet >= self._remind_every:
+            failing = (self._name, self.in_a_row, self._failing_for, retry_in, kind)
+            self._log.warning(
+                "%s still failing (%d in a row, for %.0f s), next try in %.0f s: %s", *failing
+            )
         else:
-            self._log.error(line, *args)
-            self._log.debug("%s traceback", self._name, exc_info=exc)
+            self._log.debug("%s failed (%d in a row): %s", self._name, self.in_a_row, kind)
+            self._quiet += retry_in
+            self._failing_for += retry_in
+            return
+        self._log.debug("%s traceback", self._name, exc_info=exc)
+        self._kind = kind
+        self._quiet = retry_in
+        self._failing_for += retry_in
 
     def succeeded(self) -> None:
         """Record a cycle that worked; says so once after a run of failures."""
         if self.in_a_row:
-            self._log.info("%s recovered after %d failed cycles", self._name, self.in_a_row)
+            self._log.info(
+                "%s recovered after %d failed cycles (%.0f s)",
+                self._name,
+                self.in_a_row,
+                self._failing_for,
+            )
         self.in_a_row = 0
+        self._kind = ""
+        self._quiet = 0.0
+        self._failing_for = 0.0
 
 
 class CrashLog:
@@ -117,10 +159,12 @@ class Stage:
         tick: float,
         again: Callable[[object], bool] | None = None,
         logger: logging.Logger = log,
+        max_backoff: float = 30.0,
     ) -> None:
         self.name = name
         self._step = step
         self._tick = tick
+        self._max_backoff = max_backoff
         self._again = again
         self._woken = asyncio.Event()
         self.failures = FailureLog(name, logger)
@@ -140,7 +184,7 @@ class Stage:
                 continue
             # After a failure, wakes are ignored: a stage woken after every stored feed must
             # not retry (and log) a broken step many times a second.
-            await wait_first([stop, self._woken] if ok else [stop], self._tick)
+            await wait_first([stop, self._woken] if ok else [stop], self._next_wait(ok))
 
     async def run_once(self) -> tuple[bool, object]:
         """Run the step once; a failure is logged, never raised (cancellation is)."""
@@ -149,7 +193,14 @@ class Stage:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self.failures.failed(exc, self._tick)
+            self.failures.failed(exc, self._next_wait(False, self.failures.in_a_row + 1))
             return False, None
         self.failures.succeeded()
         return True, result
+
+    def _next_wait(self, ok: bool, in_a_row: int | None = None) -> float:
+        """The wait after a cycle: the tick, or the backoff of the failures in a row."""
+        if ok:
+            return self._tick
+        failed = self.failures.in_a_row if in_a_row is None else in_a_row
+        return backoff(failed, self._tick, self._max_backoff)
