@@ -630,19 +630,18 @@ class StoryClusterer:
                 continue
             if item.short and cosine < _SHORT_FLOOR and not _shares_key_term(item, story):
                 continue
-            signals = self._join_signals(item, story, cosine, event, checked=True)
+            signals = self._join_signals(item, story, cosine, event)
             if signals is not None:
                 out.append((model.logit(signals), story))
         return out
 
     def _join_signals(
-        self, item: Prepared, story: _Story, cosine: float, event: float, checked: bool = False
+        self, item: Prepared, story: _Story, cosine: float, event: float
     ) -> tuple[float, ...] | None:
         """What the join model reads (``pairscore.JOIN_SIGNALS``), or None when a hard rule
         keeps the item out: another headline company or place than the story's, or a
-        title-only post against a story only its own source told. (``checked``: the caller
-        asked ``_blocked`` already, and it said no.)"""
-        if not checked and self._blocked(item, story):
+        title-only post against a story only its own source told."""
+        if self._blocked(item, story):
             return None
         mine, theirs = item.views(), story.term_views()  # both kept once made
         same_source = item.source in story.sources
