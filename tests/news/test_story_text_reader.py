@@ -59,3 +59,24 @@ def test_a_killed_reader_is_read_for_and_never_used_again() -> None:
         assert reader.read(items, _WAIT) is None
     finally:
         reader.close()
+
+
+def test_a_streamed_batch_keeps_the_reader_in_step() -> None:
+    """Features asked for one by one are the ones read here; answers nobody asked for (items
+    the clusterer held already) are received by ``finish``, so the next batch's answers are
+    that batch's."""
+    items = [labelled.item for labelled in story_corpus.load()][: 3 * text_reader.CHUNK + 7]
+    reader, featurizer = _reader()
+    try:
+        streamed = reader.stream(items, None, _WAIT)
+        assert streamed is not None and len(streamed) == len(items)
+        for item in items[: len(items) // 3]:
+            assert streamed[item.item_id] == featurizer.extract(item, "")
+        assert streamed.get(-1) is None
+        streamed.finish()
+        later = list(reversed(items))
+        assert reader.read(later, _WAIT) == {
+            item.item_id: featurizer.extract(item, "") for item in later
+        }
+    finally:
+        reader.close()

@@ -2,9 +2,13 @@
 
 Reading an item's text (``Featurizer.extract``: tokens, stems, places, amounts, names) was
 about half of what the story worker spent on a cold poll's items, and it needs nothing but
-the item: the worker hands half of a big batch's texts to this reader, reads the other half
-itself meanwhile, and weighs them all in order. What is read is the same wherever it is read,
-so the stories are the same; only the time it takes changes, when a core is free.
+the item: the worker hands a big batch's texts to this reader but the first step's (which it
+reads itself), and the reader answers a step (``CHUNK``) at a time while the worker places
+the step before (``StreamedTexts``). It used to read half the batch, the worker the other
+half, both before placing began: the worker then read about 250 items of each 500 itself,
+now 50, and the reader's reading runs beside placing instead of before it. What is read is
+the same wherever it is read, so the stories are the same; only the time it takes changes,
+when a core is free.
 
 The reader is a fresh interpreter (as the worker is: ``python -c``, not multiprocessing's
 "spawn") that imports the feature code and nothing else. It starts with the worker (whose
@@ -21,21 +25,25 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 from bot.news.adapters.child_python import start_child, stop_child
 from bot.news.adapters.parent_watch import watch
+from bot.news.stories import batchplan
 from bot.news.stories.model import StoryConfig, StoryItem
 
 if TYPE_CHECKING:
     from bot.news.stories.features import Featurizer, TextFeatures
 
 SPLIT_FROM = 100
-"""Items without stored text features from which a batch's reading is split in two: below
-it, the round trip and the copies cost more than the half they save."""
+"""Items without stored text features from which a batch's reading is shared with the
+reader: below it, the round trip and the copies cost more than they save."""
+CHUNK = 50
+"""Texts per answer of the reader: one step of placing (``batchplan.STEP``), so that the
+worker places each step while the reader reads the next."""
 _ANSWER_TIMEOUT = 60.0
 """Seconds the reader may take to answer a batch (half a cold poll's batch takes about 0.05 s
 of CPU); past it the worker reads that half itself."""
@@ -64,12 +72,16 @@ def serve() -> None:
         warm(featurizer)
         conn.send(("ready", None))
         while (texts := conn.recv()) is not None:
-            reply: tuple[str, object]
-            try:
-                reply = ("ok", [_read(featurizer, *text) for text in texts])
-            except Exception as exc:
-                reply = ("error", f"{type(exc).__name__}: {exc}")
-            conn.send(reply)
+            # One answer per ``CHUNK`` texts, each sent as soon as it is read: the worker
+            # places the first while this reads the next.
+            for start in range(0, len(texts), CHUNK):
+                reply: tuple[str, object]
+                try:
+                    chunk = texts[start : start + CHUNK]
+                    reply = ("ok", [_read(featurizer, *text) for text in chunk])
+                except Exception as exc:
+                    reply = ("error", f"{type(exc).__name__}: {exc}")
+                conn.send(reply)
     except (EOFError, OSError):
         return  # the worker's end of the pipe closed: nothing is left to answer
 
@@ -140,31 +152,37 @@ class TextReader:
         self._broken = _cores() < 2
 
     def read(self, items: Sequence[StoryItem], wait: float = 0.0) -> dict[int, TextFeatures] | None:
-        """The text features of ``items`` with no stored ones (item id -> features), or
-        None when the batch is too small to split or no reader is ready (the clusterer then
-        reads them as usual). ``wait``: seconds to wait for a reader that is starting."""
+        """``stream``'s features, all of them read before this returns (item id -> features),
+        or None as ``stream`` gives."""
+        streamed = self.stream(items, None, wait)
+        return None if streamed is None else dict(streamed.items())
+
+    def stream(
+        self, items: Sequence[StoryItem], now: datetime | None, wait: float = 0.0
+    ) -> StreamedTexts | None:
+        """The text features of ``items`` with no stored ones, as the clusterer asks for them
+        (``StreamedTexts``), or None when the batch is too small to share or no reader is
+        ready (the clusterer then reads them as usual). ``now``: the placing's (the order in
+        which it asks). ``wait``: seconds to wait for a reader that is starting.
+
+        The first ``CHUNK`` items in the order the clusterer places them (``batchplan``) are
+        read here as it asks for them; the reader reads the rest, a ``CHUNK`` at a time, while
+        the clusterer places what came before. Call ``finish`` once placed."""
         todo = [item for item in items if item.text is None]
         if len(todo) < SPLIT_FROM or self._broken:
             return None
         conn = self._usable(wait)
         if conn is None:
             return None
-        # The reader takes the second half: the worker reads the first meanwhile.
-        half = len(todo) // 2
-        theirs = todo[half:]
+        todo.sort(key=lambda item: (batchplan.when(item, now), item.item_id))
+        theirs = todo[CHUNK:]
         sent: list[_Text] = [(item.title, item.summary, item.source) for item in theirs]
         try:
             conn.send(sent)
         except (OSError, ValueError):
             self._give_up()
             return None
-        extract = self._reading().extract
-        texts = {item.item_id: extract(item, "") for item in todo[:half]}
-        answer = self._answer(conn, len(theirs))
-        if answer is None:
-            answer = [extract(item, "") for item in theirs]
-        texts.update(zip((item.item_id for item in theirs), answer, strict=True))
-        return texts
+        return StreamedTexts(self, todo[:CHUNK], theirs)
 
     def start(self) -> None:
         """Start the reader now, not waited for (the worker starts it as it starts itself,
@@ -178,6 +196,10 @@ class TextReader:
         whether it is."""
         return not self._broken and self._usable(timeout) is not None
 
+    def extract(self, item: StoryItem) -> TextFeatures:
+        """``item``'s text features read here, as the clusterer reads them."""
+        return self._reading().extract(item, "")
+
     def _reading(self) -> Featurizer:
         if self._featurizer is None:
             from bot.news.stories.features import Featurizer
@@ -189,6 +211,12 @@ class TextReader:
     def pid(self) -> int | None:
         """The reader's process id while one runs (for tests)."""
         return self._process.pid if self._process is not None else None
+
+    def answer(self, expected: int) -> list[TextFeatures] | None:
+        """The reader's next answer: the features of the next ``expected`` items sent (a
+        ``CHUNK`` or what was left), or None when it failed (and is given up) or is gone."""
+        conn = self._conn
+        return None if conn is None or not self._ready else self._answer(conn, expected)
 
     def _answer(self, conn: Connection, expected: int) -> list[TextFeatures] | None:
         """The reader's features for the ``expected`` items sent, or None (it is given up)."""
@@ -244,3 +272,61 @@ class TextReader:
         self._process = self._conn = None
         self._ready = False
         stop_child(process, conn, _STOP_TIMEOUT)
+
+
+class StreamedTexts(Mapping[int, "TextFeatures"]):
+    """A batch's text features (item id -> features) as ``TextReader.stream`` shares them:
+    the first items read here when asked for, the rest answered by the reader a ``CHUNK`` at a
+    time, received when first asked for (so the clusterer places the first items while the
+    reader reads the next). A chunk the reader fails to answer is read here."""
+
+    def __init__(
+        self, reader: TextReader, mine: Sequence[StoryItem], theirs: Sequence[StoryItem]
+    ) -> None:
+        self._reader = reader
+        self._mine = {item.item_id: item for item in mine}
+        self._chunks = [theirs[start : start + CHUNK] for start in range(0, len(theirs), CHUNK)]
+        self._received = 0  # chunks answered
+        self._waiting = {item.item_id for item in theirs}
+        self._texts: dict[int, TextFeatures] = {}
+        self._ids = list(dict.fromkeys([*self._mine, *(item.item_id for item in theirs)]))
+
+    def __getitem__(self, item_id: int) -> TextFeatures:
+        found = self._texts.get(item_id)
+        if found is not None:
+            return found
+        item = self._mine.get(item_id)
+        if item is not None:
+            text = self._texts[item_id] = self._reader.extract(item)
+            return text
+        if item_id not in self._waiting:
+            raise KeyError(item_id)
+        while item_id in self._waiting:
+            self._receive(read_here=True)
+        return self._texts[item_id]
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids)
+
+    def finish(self) -> None:
+        """Receive the answers nobody asked for (items the clusterer held already): the
+        reader's next answer must be the next batch's. Not read here if the reader failed."""
+        while self._received < len(self._chunks):
+            if not self._receive(read_here=False):
+                return
+
+    def _receive(self, *, read_here: bool) -> bool:
+        """The next chunk's features, from the reader or (when it failed, and ``read_here``)
+        read here; whether the reader answered."""
+        chunk = self._chunks[self._received]
+        self._received += 1
+        answer = self._reader.answer(len(chunk))
+        if answer is None and read_here:
+            answer = [self._reader.extract(item) for item in chunk]
+        for item, text in zip(chunk, answer or (), strict=False):
+            self._texts[item.item_id] = text
+        self._waiting.difference_update(item.item_id for item in chunk)
+        return answer is not None
