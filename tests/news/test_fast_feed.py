@@ -618,3 +618,17 @@ def test_wordpress_com_elements_declaring_their_own_namespace_take_the_fast_path
         '<rss version="2.0">', '<rss version="2.0" xmlns:wp="com-wordpress:feed-additions:1">'
     )
     assert not takes(bound)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.sampled_from(["", "http://", "https:///", "HTTP:////", "a+b-c.d://", "1a://", "x:/"]),
+    st.text(alphabet="aZ09+-.:/\\ \n?#é", max_size=16),
+)
+def test_fixed_uri_is_feedparsers_urljoin_without_a_base(scheme: str, rest: str) -> None:
+    import feedparser.urls
+
+    from bot.news.adapters.fast_feed import _fixed_uri
+
+    uri = scheme + rest
+    assert _fixed_uri(uri) == feedparser.urls._urljoin("", uri)

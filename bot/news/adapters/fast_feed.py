@@ -69,7 +69,7 @@ _CAN_BE_RELATIVE: frozenset[str] = frozenset(_Mixin.can_be_relative_uri)
 _HTML_TYPES: frozenset[str] = frozenset(_Mixin.html_types)
 _looks_like_html: Any = _Mixin.looks_like_html
 _map_content_type: Any = _Mixin.map_content_type
-_urljoin: Any = feedparser.urls._urljoin
+_URI_FIXER: re.Pattern[str] = feedparser.urls._urifixer
 _CP1252: Any = feedparser.html._cp1252
 _KEYMAP: dict[str, Any] = feedparser.util.FeedParserDict.keymap
 _HANDLED: frozenset[str] = frozenset(
@@ -220,6 +220,20 @@ def _codec(name: str) -> str:
 # --- feedparser's value pipeline --------------------------------------------------------------
 
 
+def _fixed_uri(uri: str) -> str:
+    """feedparser's ``urls._urljoin("", uri)``, which its parser applies to every link.
+
+    With no base, ``urljoin`` gives the URI back as it is, so what is left is feedparser's
+    fix-up: the slashes after "scheme://" dropped (``_urifixer.sub(r"\\1\\3", uri)``, whose
+    third group is always empty). That ``re.sub`` expanded its template in Python for every
+    link that starts with a scheme, most of them; one ``match`` and a slice give the same string.
+    """
+    match = _URI_FIXER.match(uri)
+    if match is None or match.start(2) == match.end(2):
+        return uri
+    return match.group(1) + uri[match.end(2) :]
+
+
 def _pop(
     text: str | None,
     element: str,
@@ -231,7 +245,7 @@ def _pop(
     """``_FeedParserMixin.pop`` for a leaf element: the stored value and its content type."""
     output = (text or "").strip()
     if element in _CAN_BE_RELATIVE and output and (element != "id" or guidislink):
-        output = _urljoin("", output)
+        output = _fixed_uri(output)
     if rss and kind == "text/plain" and _looks_like_html(output):
         kind = "text/html"
     if output.isascii():
@@ -328,7 +342,7 @@ def _link_with_href(context: dict[str, Any], attrs: dict[str, str]) -> None:
     attrs = _enforce_href(attrs)
     if "href" not in attrs:
         raise _Decline  # a link with text content: feedparser pushes it as an element
-    attrs["href"] = _urljoin("", attrs["href"])
+    attrs["href"] = _fixed_uri(attrs["href"])
     context.setdefault("links", []).append(attrs)
     if attrs.get("rel") == "alternate" and _map_content_type(attrs.get("type")) in _HTML_TYPES:
         context["link"] = attrs["href"]

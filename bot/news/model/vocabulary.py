@@ -120,6 +120,27 @@ class ItemDraft:
     publisher: str | None  # e.g. Google News' <source>: who really wrote it
     content_hash: str
 
+    def __reduce__(self) -> tuple[type[ItemDraft], tuple[object, ...]]:
+        # Parser workers send every item they read back pickled. A slots dataclass pickles its
+        # state through Python-level __getstate__/__setstate__ (a dict per object); the
+        # constructor's arguments as a tuple cost half as much, pickled and loaded (ingest.py's
+        # corpus, 200 replies of 50 items: 0.17 -> 0.09 s of CPU per 10,000 items).
+        return (
+            ItemDraft,
+            (
+                self.key,
+                self.title,
+                self.link,
+                self.author,
+                self.published,
+                self.summary,
+                self.image_url,
+                self.categories,
+                self.publisher,
+                self.content_hash,
+            ),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ItemTags:
@@ -130,6 +151,10 @@ class ItemTags:
     # What the story clusterer reads of its text, read in the worker too (an encoded
     # ``stories.features.TextFeatures``); None when not asked for (a server's own feed).
     story_text: str | None = None
+
+    def __reduce__(self) -> tuple[type[ItemTags], tuple[object, ...]]:
+        # Sent back by the parser workers with each item: see ``ItemDraft.__reduce__``.
+        return (ItemTags, (self.companies, self.topics, self.story_text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +170,10 @@ class ParsedFeed:
     # the event loop); None when the updater has to. An item the parser was told is stored
     # unchanged (``Parser.parse(stored_hashes=...)``) has None: storing it is a no-op.
     tags: tuple[ItemTags | None, ...] | None = None
+
+    def __reduce__(self) -> tuple[type[ParsedFeed], tuple[object, ...]]:
+        # A parser worker's reply: see ``ItemDraft.__reduce__``.
+        return (ParsedFeed, (self.title, self.link, self.items, self.warning, self.tags))
 
 
 @dataclass(frozen=True, slots=True)

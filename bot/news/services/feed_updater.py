@@ -450,6 +450,10 @@ class FeedUpdater:
         *,
         first_poll: bool,
     ) -> tuple[PlannedPost, ...]:
+        if first_poll or not subscriptions:
+            # Nothing to queue (a feed's first poll is never announced): ``recipients`` would
+            # say so for each item, about 5 us each, 0.05 s of the loop in a 10,000-item poll.
+            return ()
         return tuple(
             PlannedPost(subscription.id, tagged.draft.key)
             for tagged in items
