@@ -121,3 +121,30 @@ def test_a_second_sentence_adds_no_place_to_a_first_that_names_one() -> None:
     title = "Allegro wystartowało na Węgrzech. To kolejny rynek po Czechach i Słowacji"
     assert headline_places(title) == {"HU": 1}
     assert headline_places("Amazon.es fined 62 million. Sellers in Spain react") == {"ES": 1}
+
+
+@pytest.mark.parametrize(
+    ("title", "code"),
+    [
+        ("Shein : la DGCCRF inflige une nouvelle amende de 5 millions d'euros", "FR"),
+        ("Codacons: class action contro Temu dopo la sanzione Antitrust", "IT"),
+        ("KPPU fines TikTok IDR 15 bn - DealStreetAsia", "ID"),
+        ("Allegro fined PLN 210m by UOKiK for self-preferencing", "PL"),
+        ("ACCC launches legal action against Shein", "AU"),
+    ],
+)
+def test_a_national_regulator_says_where(title: str, code: str) -> None:
+    assert headline_places(title) == {code: 1}
+
+
+def test_ftc_alone_says_no_country() -> None:
+    # Korea's is written "FTC" too: "FTC fines AliExpress 1.9 billion won ...".
+    assert headline_places("FTC fines AliExpress 1.9 billion won") == {}
+
+
+def test_eu_after_a_spanish_preposition_is_the_united_states() -> None:
+    assert headline_places("Walmart estrena 'Sparky' para vendedores de su marketplace en EU") == {
+        "US": 1
+    }
+    assert "US" in headline_places("Walmart abre su marketplace de EU a vendedores mexicanos")
+    assert headline_places("EU closes de minimis loophole exploited by Chinese groups") == {"EU": 1}

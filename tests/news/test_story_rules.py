@@ -494,3 +494,13 @@ def test_only_headline_companies_veto() -> None:
     assert not _vetoed(views({"shopee": 3}), views({"alibaba": 1}))
     # A story many of whose reports mention a company is about it.
     assert _vetoed(views({"shopee": 3}), views({"alibaba": 1 + 1 + 1}))
+
+
+def test_a_newsletters_items_set_apart_by_dashes_are_a_list() -> None:
+    assert is_roundup(
+        "Morning Tech: Shein in the dock \u2014 France's parcel tax \u2014 Ankara shuts the"
+        " duty-free door"
+    )
+    # Hyphens around an outlet's name are one report's, not a list's.
+    assert not is_roundup("Inditex 9M FY26 - net profit EUR 4,812m (+6.0%) - MarketScreener")
+    assert not is_roundup("Shopify outage live \u2014 checkout errors reported by stores")

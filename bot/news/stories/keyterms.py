@@ -188,6 +188,8 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
             code = _CODES.get(found)
             if code is None:
                 code = _code(found)
+            if found == "EU" and _SPANISH_BEFORE_RE.search(text, 0, match.start()) is not None:
+                code = "US"  # Mexican Spanish: "EU" is Estados Unidos (the Union is "UE")
             places[code] += weight
             if weight != 2:
                 continue  # the text's places are context: only the headline's say where
@@ -222,6 +224,12 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
             for name in latin_names(text.lower()):
                 names[name] += weight
     return places, numbers, names, title_places
+
+
+# A Spanish preposition just before "EU": "su marketplace en EU", "vendedores de EU". The
+# Mexican press writes "EU" for Estados Unidos and Spanish writes the European Union "UE";
+# English writes "in the EU", never "en EU" or "de EU".
+_SPANISH_BEFORE_RE = re.compile(r"\b(?:en|de|desde|hacia)\s+$")
 
 
 # A kicker before the headline proper: "Exclusive: ", "Nach 15 Jahren: ", "DMart Q1: ".

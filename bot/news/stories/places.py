@@ -721,7 +721,30 @@ _HINDI = {
     "AFRICA": "अफ्रीका",
 }
 
+# National regulators and consumer bodies, by the names headlines give them: one acts in its
+# own country, so a headline that names it says where the event is ("Shein : la DGCCRF
+# inflige une nouvelle amende ..." is France's, whatever country the story before it was in).
+# Only names no other country's body or a common word shares: not "FTC" (Korea's is written
+# so too), "CMA" (Saudi Arabia's market authority), "CCI" or "Competition Commission".
+_REGULATORS = {
+    "FR": "DGCCRF|CNIL|Arcep",
+    "IT": "AGCM|AGCOM|Codacons",
+    "ES": "CNMC",
+    "DE": "Bundeskartellamt|BaFin",
+    "PL": "UOKiK",
+    "ID": "KPPU|Kominfo|Komdigi",
+    "MY": "KPDN|MCMC",
+    "AU": "ACCC",
+    "UK": "Ofcom",
+    "KR": "KFTC",
+    "JP": "JFTC",
+    "MX": "Cofece|Profeco",
+    "BR": "Procon|Senacon|Anatel",
+    "NG": "FCCPC",
+}
+
 _LOCAL = (
+    _REGULATORS,
     _GERMAN,
     _FRENCH,
     _SPANISH,

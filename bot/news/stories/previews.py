@@ -28,6 +28,19 @@ _PREVIEW_RE = re.compile(
     r"|\b(?:expected|seen|set|forecast) to (?:post|report|show)\b|\bseen posting\b"
     r"|\bqué esperar\b|\bà quoi s'attendre\b|\bcosa aspettarsi\b|\bvorschau\b"
     r"|前瞻|プレビュー"
+    # A report still to come: "AXP to Report Q3 Earnings", "shares hit record ahead of
+    # results next week" (the results themselves are "reports", "reported", "posts").
+    r"|\b(?:to|will) report\b|\bahead of\s(?:its |their |the )?(?:q[1-4] |quarterly |half-year "
+    r"|full-year |annual )?(?:earnings|results)\b"
+)
+# A date still to come after "reports" or the results: a preview by itself, results word or
+# not ("Lululemon Reports Thursday. Here's Why the Bar Is So Low.", "Shopify Reports Earnings
+# Tomorrow", "Best Buy Earnings Are Next Week"). A weekday only after "reports": "results on
+# Thursday" may be a report of them written that day.
+_DATED_RE = re.compile(
+    r"\breports\s(?:(?:q[1-4] |quarterly |its )?(?:earnings|results) )?(?:tomorrow|tonight"
+    r"|next week|(?:on )?(?:mon|tues|wednes|thurs|fri)day)\b"
+    r"|\b(?:earnings|results)\s(?:are |is )?(?:due )?(?:tomorrow|tonight|next week)\b"
 )
 # What is previewed: a company's results for a period.
 _RESULTS_RE = re.compile(
@@ -36,7 +49,9 @@ _RESULTS_RE = re.compile(
     r"|财报|业绩|決算"
 )
 
-if any(pattern.pattern != pattern.pattern.lower() for pattern in (_PREVIEW_RE, _RESULTS_RE)):
+if any(
+    pattern.pattern != pattern.pattern.lower() for pattern in (_PREVIEW_RE, _RESULTS_RE, _DATED_RE)
+):
     raise RuntimeError("preview patterns must be lower case")
 
 
@@ -44,11 +59,19 @@ if any(pattern.pattern != pattern.pattern.lower() for pattern in (_PREVIEW_RE, _
 # they follow it when it changes (every item's headline is read, and a substring test is far
 # cheaper than trying the alternation at each position); None: read every headline.
 _NEEDLES = needles(_PREVIEW_RE.pattern)
+_DATED_NEEDLES = needles(_DATED_RE.pattern)
 
 
 def is_preview(title: str) -> bool:
     """Whether a (cleaned) headline previews a company's results."""
     lower = title.lower()
-    if _NEEDLES is not None and not any(needle in lower for needle in _NEEDLES):
+    if _may_hold(lower, _DATED_NEEDLES) and _DATED_RE.search(lower) is not None:
+        return True
+    if not _may_hold(lower, _NEEDLES):
         return False
     return _PREVIEW_RE.search(lower) is not None and _RESULTS_RE.search(lower) is not None
+
+
+def _may_hold(lower: str, found: frozenset[str] | None) -> bool:
+    """Whether a lowered headline holds one of a pattern's needles (None: may match)."""
+    return found is None or any(needle in lower for needle in found)

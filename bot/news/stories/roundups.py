@@ -84,6 +84,9 @@ _PERIOD_HEAD_RE = re.compile(
     re.IGNORECASE,
 )
 _HEAD_WORDS = 6
+# A spaced dash between a headed list's items (not a hyphen: "Inditex 9M FY26 - net profit
+# EUR 4,812m (+6.0%) - MarketScreener" is one report with its outlet's name).
+_DASH_SPLIT_RE = re.compile(r"\s[–—]\s")
 
 # The parts of a listing: "A, B and C", "A; B; C", in the languages the feeds write ("y",
 # "et", "und", "e", "i", "og", "och" are "and"; Dutch "en" is left out: Spanish "en" is "in").
@@ -123,8 +126,14 @@ def is_roundup(title: str) -> bool:
         if head is not None:
             if _is_period_head(head["head"], head["rest"]):
                 return True
+            rest = head["rest"]
+            # A newsletter's items set apart by dashes after its name ("Morning Tech: Shein
+            # in the dock — France's parcel tax — Ankara shuts the duty-free door"): a list.
+            if len(_DASH_SPLIT_RE.findall(rest)) >= _CJK_LIST_PARTS - 1:
+                rest = _DASH_SPLIT_RE.sub("; ", rest)
+                listed = True
             if listed and (
-                _is_listing(head["rest"], headed=True)
+                _is_listing(rest, headed=True)
                 # "Vinted ID checks, Decathlon data breach and Temu fine: what you need to know"
                 or _is_listing(head["head"], headed=False)
             ):
