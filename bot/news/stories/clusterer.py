@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.news.stories import batchplan
+from bot.news.stories.companynames import family_words
 from bot.news.stories.features import Featurizer, Prepared, TextFeatures
 from bot.news.stories.keyterms import (
     Bag,
@@ -810,6 +811,14 @@ class StoryClusterer:
         mean = sum(logits) / len(logits)
         if mean < _MEMBERS_FLOOR + self._join_bar:
             return None
+        # A merge the joins one by one would refuse (a mean below the join bar) is allowed
+        # for reports that share few words with the story (another language, another angle),
+        # and those still name what the event is about besides its company: an amount, a
+        # place, a product or person. Two stories that share only a company's name are that
+        # company's two events ("Walmart gives sellers an AI assistant" / "Flipkart launches
+        # cross-border selling to UAE"; "Temu fined in Spain" / "Temu fined in Italy").
+        if mean < self._join_bar and not _shares_anchor(a, b):
+            return None
         config = self.config
         shared = len(a.sources.keys() & b.sources.keys()) / len(a.sources)
         gap = abs(a.seconds / a.size - b.seconds / b.size) - config.time_slack.total_seconds()
@@ -957,6 +966,20 @@ def _vetoed(
         return True
     places, their_places = mine[0], theirs[0]
     return bool(places.main_total and their_places.full and view_disjoint(places, their_places))
+
+
+def _shares_anchor(a: _Story, b: _Story) -> bool:
+    """Whether two stories share a key term beyond their companies' names: an amount, a
+    place, or a name that is none of their companies' (a product, a person, a small firm the
+    tagger does not know)."""
+    if not a.numbers.keys().isdisjoint(b.numbers) or not a.places.keys().isdisjoint(b.places):
+        return True
+    shared = a.names.keys() & b.names.keys()
+    if not shared:
+        return False
+    for company in (*a.companies, *b.companies):
+        shared -= family_words(company)
+    return bool(shared)
 
 
 def _shares_key_term(item: Prepared, story: _Story) -> bool:
