@@ -28,7 +28,8 @@ Why it is built like this:
   not join a story about France (a hard veto, as for another headline company), a source
   does not report one event twice, and title-only posts (forum threads, changelog lines)
   need a key term in common, not just common words. A merge also needs the smaller story's
-  reports, one by one, to be joins the join model would make on average.
+  reports, one by one, to be joins the join model would make on average (give or take
+  ``_MEMBERS_FLOOR``); where they would not, the two must share more than a company's name.
 - Every comparison iterates the item's (or the smaller story's) features only, and centroids
   keep their norm up to date as they grow: placing an item costs the same whether its story
   has 3 items or 300.
@@ -786,8 +787,9 @@ class StoryClusterer:
         ``a``; None when a rule keeps them apart: their headlines name other places or
         companies, one of the smaller one's reports could never join the larger, a title-only
         one with no key term in common would not, or its reports would not on average
-        (``_MEMBERS_FLOOR``). Bounded: only stories of up to ``_MERGE_FROM_SIZE`` reports look
-        for a partner."""
+        (``_MEMBERS_FLOOR``; below the join bar, they must share an amount, a place or a name
+        that is not a company's: ``_shares_anchor``). Bounded: only stories of up to
+        ``_MERGE_FROM_SIZE`` reports look for a partner."""
         if (a.size, a.story_id) > (b.size, b.story_id):
             a, b = b, a
         if self._stories_blocked(a, b):
@@ -816,7 +818,7 @@ class StoryClusterer:
         # and those still name what the event is about besides its company: an amount, a
         # place, a product or person. Two stories that share only a company's name are that
         # company's two events ("Walmart gives sellers an AI assistant" / "Flipkart launches
-        # cross-border selling to UAE"; "Temu fined in Spain" / "Temu fined in Italy").
+        # cross-border selling to UAE"; "Spain opens a case against Temu" / "Italy fines Temu").
         if mean < self._join_bar and not _shares_anchor(a, b):
             return None
         config = self.config
