@@ -28,7 +28,8 @@ Why it is built like this:
   not join a story about France (a hard veto, as for another headline company), a source
   does not report one event twice, and title-only posts (forum threads, changelog lines)
   need a key term in common, not just common words. A merge also needs the smaller story's
-  reports, one by one, to be joins the join model would make on average.
+  reports, one by one, to be joins the join model would make on average (give or take
+  ``_MEMBERS_FLOOR``); where they would not, the two must share more than a company's name.
 - Every comparison iterates the item's (or the smaller story's) features only, and centroids
   keep their norm up to date as they grow: placing an item costs the same whether its story
   has 3 items or 300.
@@ -46,6 +47,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.news.stories import batchplan
+from bot.news.stories.companynames import family_words
 from bot.news.stories.features import Featurizer, Prepared, TextFeatures
 from bot.news.stories.keyterms import (
     Bag,
@@ -785,8 +787,9 @@ class StoryClusterer:
         ``a``; None when a rule keeps them apart: their headlines name other places or
         companies, one of the smaller one's reports could never join the larger, a title-only
         one with no key term in common would not, or its reports would not on average
-        (``_MEMBERS_FLOOR``). Bounded: only stories of up to ``_MERGE_FROM_SIZE`` reports look
-        for a partner."""
+        (``_MEMBERS_FLOOR``; below the join bar, they must share an amount, a place or a name
+        that is not a company's: ``_shares_anchor``). Bounded: only stories of up to
+        ``_MERGE_FROM_SIZE`` reports look for a partner."""
         if (a.size, a.story_id) > (b.size, b.story_id):
             a, b = b, a
         if self._stories_blocked(a, b):
@@ -809,6 +812,14 @@ class StoryClusterer:
             logits.append(max(logit, _LOGIT_FLOOR))
         mean = sum(logits) / len(logits)
         if mean < _MEMBERS_FLOOR + self._join_bar:
+            return None
+        # A merge the joins one by one would refuse (a mean below the join bar) is allowed
+        # for reports that share few words with the story (another language, another angle),
+        # and those still name what the event is about besides its company: an amount, a
+        # place, a product or person. Two stories that share only a company's name are that
+        # company's two events ("Walmart gives sellers an AI assistant" / "Flipkart launches
+        # cross-border selling to UAE"; "Spain opens a case against Temu" / "Italy fines Temu").
+        if mean < self._join_bar and not _shares_anchor(a, b):
             return None
         config = self.config
         shared = len(a.sources.keys() & b.sources.keys()) / len(a.sources)
@@ -957,6 +968,20 @@ def _vetoed(
         return True
     places, their_places = mine[0], theirs[0]
     return bool(places.main_total and their_places.full and view_disjoint(places, their_places))
+
+
+def _shares_anchor(a: _Story, b: _Story) -> bool:
+    """Whether two stories share a key term beyond their companies' names: an amount, a
+    place, or a name that is none of their companies' (a product, a person, a small firm the
+    tagger does not know)."""
+    if not a.numbers.keys().isdisjoint(b.numbers) or not a.places.keys().isdisjoint(b.places):
+        return True
+    shared = a.names.keys() & b.names.keys()
+    if not shared:
+        return False
+    for company in (*a.companies, *b.companies):
+        shared -= family_words(company)
+    return bool(shared)
 
 
 def _shares_key_term(item: Prepared, story: _Story) -> bool:

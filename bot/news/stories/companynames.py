@@ -41,6 +41,19 @@ def _family_names(family: Family) -> tuple[tuple[tuple[str, ...], ...], tuple[st
     return tuple(sorted(latin)), tuple(sorted(other))
 
 
+@functools.cache
+def family_words(company: str) -> frozenset[str]:
+    """Every lower-case word and name a family is written with (its id's parts, its and its
+    brands' names), for telling a shared company name from a shared name of something else."""
+    words = set(company.split("_"))
+    latin, other = _names().get(company, ((), ()))
+    for name in latin:
+        words.update(name)
+        words.add(" ".join(name))
+    words.update(other)
+    return frozenset(words)
+
+
 def names_in_headline(company: str, lowered: str, words: set[str]) -> bool:
     """Whether a headline (``lowered``, and ``words``: its words) writes one of the names of
     ``company``'s family. A name of several words counts when all of them are there."""
