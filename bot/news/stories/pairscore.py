@@ -93,44 +93,44 @@ class PairModel:
 # BEGIN GENERATED WEIGHTS (benchmarks/stories_pairmodel.py train)
 JOIN_MODEL = PairModel(
     weights=(
-        5.603174019225433,  # cosine
-        1.8330714765649347,  # event_cosine
-        0.6213448567541204,  # place_agree
-        -1.2380873674976955,  # place_miss
-        0.9892361630488384,  # company_agree
-        -0.3684516009508846,  # company_miss
-        0.32097503699320923,  # number_agree
-        -0.9243928162662709,  # number_miss
-        0.029467287548512855,  # name_agree
-        -1.574304290048178,  # name_miss
-        -3.9184946786205224,  # same_source
-        -0.04296835146668197,  # short
-        1.068354753756387,  # short_no_key
-        0.9347360483824068,  # shares_key
-        -20.167405714541395,  # time_gap
-        0.10408285396827902,  # log_size
-        0.8721227967338836,  # cosine_x_log_size
+        6.8989996479475835,  # cosine
+        1.4180060946332909,  # event_cosine
+        0.5078821242524757,  # place_agree
+        -2.5158370807438657,  # place_miss
+        1.043619332514772,  # company_agree
+        -0.3507375510915188,  # company_miss
+        0.4303581465496529,  # number_agree
+        -1.40510336002367,  # number_miss
+        0.03257429265753949,  # name_agree
+        -1.520006745463451,  # name_miss
+        -3.7567331570465896,  # same_source
+        -0.1613132718253311,  # short
+        1.0002925982461581,  # short_no_key
+        0.7305343567873539,  # shares_key
+        -19.711463065345995,  # time_gap
+        0.0849868624247991,  # log_size
+        0.6281551609290776,  # cosine_x_log_size
     ),
-    bias=-1.7071555174799187,
+    bias=-1.8894370985659112,
 )
 MERGE_MODEL = PairModel(
     weights=(
-        7.7832668044439135,  # cosine
+        7.896345547688105,  # cosine
         0.0,  # member_logit_mean
-        0.005121750938269623,  # member_logit_min
-        0.4061309207385734,  # place_agree
-        -2.429843092070265,  # place_miss
-        1.5488482920951798,  # company_agree
-        -0.23047554569264134,  # company_miss
+        0.10180002564591854,  # member_logit_min
+        0.8310606996732526,  # place_agree
+        -3.900953376742192,  # place_miss
+        1.725130429260951,  # company_agree
+        -0.040986772214979414,  # company_miss
         0.0,  # number_agree
-        -3.851426769627037,  # number_miss
-        0.009471090464616395,  # name_agree
-        -0.9102967319754083,  # name_miss
-        -4.807581434868634,  # shared_sources
-        -15.719569687058257,  # time_gap
-        0.028429710300559113,  # log_small
-        0.8386032042361002,  # log_large
+        -7.315811975743022,  # number_miss
+        0.16526796309947545,  # name_agree
+        -0.8767679772006952,  # name_miss
+        -4.3510427260648346,  # shared_sources
+        -16.916601093186255,  # time_gap
+        0.025430834277336816,  # log_small
+        0.8932237417510202,  # log_large
     ),
-    bias=-2.357564548264124,
+    bias=-2.601887324106015,
 )
 # END GENERATED WEIGHTS
