@@ -30,9 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import benchmarks.stories_pairmodel as pm  # noqa: E402
-from bot.news.stories import StoryConfig  # noqa: E402
-from bot.news.stories.clusterer import StoryClusterer, _centroid_cosine, _Story  # noqa: E402
-from bot.news.stories.features import Prepared  # noqa: E402
+from bot.news.stories.clusterer import _centroid_cosine, _Story  # noqa: E402
 from tests.news.story_corpus import LabelledItem  # noqa: E402
 
 _TOP_WORDS = 12
@@ -69,26 +67,18 @@ class MergeRecord:
     title_large: str
 
 
-class _Tally(StoryClusterer):
-    """A clusterer that records every merge it makes."""
+class _Tally(pm._Placer):
+    """A clusterer that records every merge it makes (and, as the trainer's, the story each
+    item was first placed into)."""
 
     def __init__(
         self, models: pm.Models, items: Sequence[LabelledItem], set_name: str, order: str
     ) -> None:
-        super().__init__(StoryConfig(), join_model=models.join, merge_model=models.merge)
+        super().__init__(models)
         self.events = {li.item.item_id: li.story for li in items}
         self.titles = {li.item.item_id: li.item.title for li in items}
         self.set_name, self.order = set_name, order
         self.records: list[MergeRecord] = []
-        self.placed: dict[int, int] = {}
-
-    def _add(self, item: Prepared, story_id: int) -> None:
-        self.placed.setdefault(item.item_id, story_id)
-        super()._add(item, story_id)
-
-    def _add_alone(self, item: Prepared, story_id: int) -> None:
-        self.placed.setdefault(item.item_id, story_id)
-        super()._add_alone(item, story_id)
 
     def _majority(self, story: _Story) -> str:
         return Counter(self.events[m] for m in story.members).most_common(1)[0][0]
