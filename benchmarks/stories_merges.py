@@ -151,23 +151,7 @@ def tally(
     items: list[LabelledItem], batch: int, models: pm.Models, set_name: str, order: str
 ) -> tuple[list[MergeRecord], pm.Scored]:
     clusterer = _Tally(models, items, set_name, order)
-    plain = [li.item for li in items]
-    found: dict[int, int] = {}
-    for start in range(0, len(plain), batch):
-        found.update(clusterer.assign(plain[start : start + batch]))
-        for merge in clusterer.take_merges():
-            found = {k: merge.into_id if v == merge.story_id else v for k, v in found.items()}
-    truth = [li.story for li in items]
-    ids = [li.item.item_id for li in items]
-    found_ids = [found[i] for i in ids]
-    placed_ids = [clusterer.placed[i] for i in ids]
-    right = pm._pair_count(list(zip(truth, found_ids, strict=True)))
-    found_pairs, expected = pm._pair_count(found_ids), pm._pair_count(truth)
-    fpj = pm._pair_count(placed_ids) - pm._pair_count(list(zip(truth, placed_ids, strict=True)))
-    precision = right / found_pairs if found_pairs else 1.0
-    recall = right / expected if expected else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    scored = pm.Scored(precision, recall, f1, fpj, found_pairs - right - fpj)
+    scored = pm.score_with(clusterer, items, batch)
     return clusterer.records, scored
 
 

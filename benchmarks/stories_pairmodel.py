@@ -545,7 +545,11 @@ class _Placer(StoryClusterer):
 
 def score(items: list[LabelledItem], batch: int, models: Models) -> Scored:
     """Cluster ``items`` as ``stories_eval.py`` does and score the partition."""
-    clusterer = _Placer(models)
+    return score_with(_Placer(models), items, batch)
+
+
+def score_with(clusterer: _Placer, items: list[LabelledItem], batch: int) -> Scored:
+    """``score`` with a given (perhaps recording) clusterer."""
     plain = [li.item for li in items]
     placed = clusterer.placed
     found: dict[int, int] = {}
