@@ -49,6 +49,12 @@ def subscription_from_row(row: asyncpg.Record) -> Subscription:
     )
 
 
+# Pausing a paused subscription records the newer reason but keeps when it was first paused.
+_PAUSE = (
+    "UPDATE subscriptions SET paused_reason = $1, paused_at = coalesce(paused_at, $2) WHERE id = $3"
+)
+
+
 class PostgresSubscriptionRepository:
     """Channels' standing orders for news (implements ``bot.news.ports.SubscriptionRepository``).
 
@@ -138,13 +144,7 @@ class PostgresSubscriptionRepository:
         paused.
         """
         async with transaction(self._pool) as connection:
-            await connection.execute(
-                "UPDATE subscriptions SET paused_reason = $1,"
-                " paused_at = coalesce(paused_at, $2) WHERE id = $3",
-                reason,
-                utc(now),
-                subscription_id,
-            )
+            await connection.execute(_PAUSE, reason, utc(now), subscription_id)
 
     async def resume(self, subscription_id: int) -> None:
         """Let delivery post for a subscription again (a no-op if it was not paused)."""
@@ -158,13 +158,7 @@ class PostgresSubscriptionRepository:
     async def disable(self, subscription_id: int, reason: str, now: datetime) -> int:
         """Pause a subscription for good and drop its pending posts with ``reason``."""
         async with transaction(self._pool) as connection:
-            await connection.execute(
-                "UPDATE subscriptions SET paused_reason = $1,"
-                " paused_at = coalesce(paused_at, $2) WHERE id = $3",
-                reason,
-                utc(now),
-                subscription_id,
-            )
+            await connection.execute(_PAUSE, reason, utc(now), subscription_id)
             status = await connection.execute(
                 "UPDATE outbox SET state = 'dropped', last_error = $1"
                 " WHERE subscription_id = $2 AND state = 'pending'",
