@@ -1,4 +1,4 @@
-"""The seventh to fifteenth hand-written story sets (tests/data/stories_holdout7..15)
+"""The seventh to sixteenth hand-written story sets (tests/data/stories_holdout7..16)
 have the shape issue 8 asks of an evaluation set and share nothing with the other sets.
 Nothing here runs a clusterer.
 
@@ -12,7 +12,10 @@ Nothing here runs a clusterer.
   holdout11 was still unscored, to be scored once together at a later session, never to tune;
 - holdout14 and holdout15 are new held-out sets, written side by side by two writers while
   holdout12 and holdout13 were still unscored, to be scored once with the other fresh sets at
-  a later session, never to tune.
+  a later session, never to tune;
+- holdout16 is a new held-out set, written while holdout14 and holdout15 were still unscored
+  (another helper writes holdout17 in parallel), to be scored once with the other fresh sets
+  at a later session, never to tune.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
 any, go in a test of their own below)."""
@@ -168,6 +171,18 @@ SETS = (
         ("g06", "g06-l1"),
         ("g03-l5", frozenset({"g03", "g04", "g12"})),
     ),
+    HandSet(
+        "holdout16",
+        story_holdout.holdout16_rows,
+        story_holdout.HOLDOUT16_FILE,
+        story_holdout.load_holdout16,
+        "n",
+        450,
+        (_day(2, 17), _day(3, 5)),
+        (_day(2, 24), _day(3, 3)),
+        ("n10", "n10-l1"),
+        ("n02-l7", frozenset({"n02", "n14", "n22"})),
+    ),
 )
 
 _EARLIER_SETS: tuple[Callable[[], list[story_holdout.Row]], ...] = (
@@ -317,3 +332,18 @@ def test_the_fifteenth_set_uses_forms_the_others_use_rarely() -> None:
     assert sum(1 for r in rows if r.title == r.title.lower()) >= 30
     assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
     assert sum(1 for r in rows if _THAI_HEBREW_KANNADA.search(r.title)) >= 6
+
+
+# Languages no earlier set's writer aimed at: Hausa, Irish, Afrikaans, Tagalog, Romanian,
+# Hungarian and Bulgarian headlines, besides the other rare forms.
+_RARE_LANGUAGE_WORDS = re.compile(
+    r"\b(Kamfanin|Ardú|Suid-Afrikaanse|buwis|lansează|kereskedőit|комисионните)\b"
+)
+
+
+def test_the_sixteenth_set_uses_forms_the_others_use_rarely() -> None:
+    rows = story_holdout.holdout16_rows()
+    assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 30
+    assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
+    assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
+    assert sum(1 for r in rows if _RARE_LANGUAGE_WORDS.search(r.title)) >= 6
