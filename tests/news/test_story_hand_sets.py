@@ -334,8 +334,8 @@ def test_the_fifteenth_set_uses_forms_the_others_use_rarely() -> None:
     assert sum(1 for r in rows if _THAI_HEBREW_KANNADA.search(r.title)) >= 6
 
 
-# Languages no earlier set's writer aimed at: Hausa, Irish, Afrikaans, Tagalog, Romanian,
-# Hungarian and Bulgarian headlines, besides the other rare forms.
+# Languages the earlier writers did not aim at: Hausa, Irish, Tagalog, Romanian, Hungarian and
+# Bulgarian headlines (and an Afrikaans one), besides the other rare forms.
 _RARE_LANGUAGE_WORDS = re.compile(
     r"\b(Kamfanin|Ardú|Suid-Afrikaanse|buwis|lansează|kereskedőit|комисионните)\b"
 )
