@@ -13,14 +13,17 @@ held-out half) and on the generated sets, and throughput.
     uv run python benchmarks/stories_eval.py --holdout9           # also holdout9 (training data)
     uv run python benchmarks/stories_eval.py --holdout10          # also holdout10 (training data)
     uv run python benchmarks/stories_eval.py --holdout11          # also holdout11 (training data)
+    uv run python benchmarks/stories_eval.py --holdout12          # also holdout12 (training data)
+    uv run python benchmarks/stories_eval.py --holdout13          # also holdout13 (training data)
 
 The hand-written set (``tests/data/stories_holdout``, see ``tests/news/story_holdout.py``) is
 split by event: the defaults were tuned on the "tune" half; the "test" half was held out but
 has been reported many times. Every set this script reads has been used to tune the method
 (the seventh and eighth, ``--holdout7`` and ``--holdout8``, were each scored once as the
 held-out set on 2026-12-07, and are training data since; so were the ninth, tenth and
-eleventh, ``--holdout9``, ``--holdout10`` and ``--holdout11``); ``tests/data/stories_holdout12``
-and ``stories_holdout13`` are held out, and are read by nothing here until they are scored,
+eleventh, ``--holdout9``, ``--holdout10`` and ``--holdout11``, and the twelfth and thirteenth,
+``--holdout12`` and ``--holdout13``, scored once together); ``tests/data/stories_holdout14``
+and ``stories_holdout15`` are held out, and are read by nothing here until they are scored,
 once (``stories_heldout.py``).
 Each half is assigned in two orders: by publication time in batches of
 ``--batch`` (feeds polled as items come out), and grouped by outlet in one batch of 500 (a
@@ -319,6 +322,16 @@ def main() -> None:
         action="store_true",
         help="also score holdout11 (held out once, training data since)",
     )
+    parser.add_argument(
+        "--holdout12",
+        action="store_true",
+        help="also score holdout12 (held out once, training data since)",
+    )
+    parser.add_argument(
+        "--holdout13",
+        action="store_true",
+        help="also score holdout13 (held out once, training data since)",
+    )
     args = parser.parse_args()
     config = StoryConfig()
 
@@ -348,6 +361,8 @@ def main() -> None:
         ("fresh_holdout9", args.holdout9, story_holdout.load_holdout9, "stories_holdout9"),
         ("fresh_holdout10", args.holdout10, story_holdout.load_holdout10, "stories_holdout10"),
         ("fresh_holdout11", args.holdout11, story_holdout.load_holdout11, "stories_holdout11"),
+        ("fresh_holdout12", args.holdout12, story_holdout.load_holdout12, "stories_holdout12"),
+        ("fresh_holdout13", args.holdout13, story_holdout.load_holdout13, "stories_holdout13"),
     )
     held_out: dict[str, dict[str, Result]] = {}
     for key, wanted, load, label in held_sets:
@@ -355,7 +370,6 @@ def main() -> None:
             continue
         for order, batch in (("published", args.batch), ("feeds", 500)):
             items = load(order)  # type: ignore[arg-type]
-            # Held out once each, training data for the pair models since: not "held out";
             # Held out once each, training data since: none is still held out here.
             name = f"hand-written set ({label}), {order} order"
             held_out.setdefault(key, {})[order] = evaluate(name, items, config, batch)

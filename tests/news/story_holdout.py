@@ -93,7 +93,7 @@ ninth was still unscored, by someone who never read or ran the clustering code; 
 "v01".."v24" of 16-22 March 2026, told by 12-13 outlets each, and 125 look-alike events;
 labels as above, its README lists them), is loaded by :func:`load_holdout10`. It was scored
 once on 2026-12-07 (after that day's second round of changes) and is training data since;
-``stories_holdout11`` is the held-out set.
+since.
 
 An eleventh held-out set, ``tests/data/stories_holdout11/items.jsonl`` (written by hand, while the
 tenth was still unscored, by someone who never read or ran the clustering code; 24 events
@@ -104,14 +104,14 @@ until scored once, on 2026-12-07 at 18:13 UTC; training data since.
 A twelfth held-out set, ``tests/data/stories_holdout12/items.jsonl`` (written by hand, while the
 eleventh was still unscored, by someone who never read or ran the clustering code; 24 events
 "x01".."x24" of 4-10 May 2026, told by 12-13 outlets each, and 123 look-alike events; labels as
-above, its README lists them), is loaded by :func:`load_holdout12`. Report only, to be scored
-once, with the other fresh sets written beside it; never tune on it.
+above, its README lists them), is loaded by :func:`load_holdout12`. Held out until scored once,
+together with the thirteenth, on 2026-12-07 at 21:29 UTC; training data since.
 
 A thirteenth held-out set, ``tests/data/stories_holdout13/items.jsonl`` (written by hand, while
 the eleventh was still unscored, by someone who never read or ran the clustering code; 24
 events "y01".."y24" of 12-18 January 2026, told by 12-13 outlets each, and 129 look-alike
-events; labels as above, its README lists them), is loaded by :func:`load_holdout13`. Report
-only, to be scored once, with the other fresh sets, at a later session; never tune on it.
+events; labels as above, its README lists them), is loaded by :func:`load_holdout13`. Held out
+until scored once, together with the twelfth, on 2026-12-07 at 21:29 UTC; training data since.
 
 A fourteenth held-out set, ``tests/data/stories_holdout14/items.jsonl`` (written by hand, while
 the twelfth and thirteenth were still unscored, by someone who never read or ran the clustering
@@ -305,9 +305,11 @@ TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "holdout9": holdout9_rows,
     "holdout10": holdout10_rows,
     "holdout11": holdout11_rows,
+    "holdout12": holdout12_rows,
+    "holdout13": holdout13_rows,
 }
 """Each labelled set that is training data (scored once, if it was ever held out), by name:
-never a set still held out (holdout12, holdout13, holdout14, holdout15, holdout16)."""
+never a set still held out (holdout14, holdout15, holdout16)."""
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -434,7 +436,7 @@ def load_holdout9(order: Order = "published") -> list[LabelledItem]:
 def load_holdout10(order: Order = "published") -> list[LabelledItem]:
     """The tenth set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Scored once on 2026-12-07; training data since (``stories_holdout11`` is held out).
+    Scored once on 2026-12-07; training data since.
     """
     return _labelled(holdout10_rows(), order)
 
@@ -442,7 +444,7 @@ def load_holdout10(order: Order = "published") -> list[LabelledItem]:
 def load_holdout11(order: Order = "published") -> list[LabelledItem]:
     """The eleventh held-out set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it, once; never tune on it (see ``tests/data/stories_holdout11/README.md``).
+    Scored once on 2026-12-07; training data since.
     """
     return _labelled(holdout11_rows(), order)
 
@@ -450,7 +452,7 @@ def load_holdout11(order: Order = "published") -> list[LabelledItem]:
 def load_holdout12(order: Order = "published") -> list[LabelledItem]:
     """The twelfth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it, once; never tune on it (see ``tests/data/stories_holdout12/README.md``).
+    Scored once on 2026-12-07; training data since.
     """
     return _labelled(holdout12_rows(), order)
 
@@ -458,7 +460,7 @@ def load_holdout12(order: Order = "published") -> list[LabelledItem]:
 def load_holdout13(order: Order = "published") -> list[LabelledItem]:
     """The thirteenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it, once; never tune on it (see ``tests/data/stories_holdout13/README.md``).
+    Scored once on 2026-12-07; training data since.
     """
     return _labelled(holdout13_rows(), order)
 

@@ -8,8 +8,8 @@ Nothing here runs a clusterer.
   training sets; holdout10 in the training script's list);
 - holdout11, written while holdout10 was still unscored, was scored once as the held-out set
   on 2026-12-07 and is training data since (in the training script's list);
-- holdout12 and holdout13 are new held-out sets, written side by side by two writers while
-  holdout11 was still unscored, to be scored once together at a later session, never to tune;
+- holdout12 and holdout13, written side by side while holdout11 was still unscored, were
+  scored once together on 2026-12-07 and are training data since (in the training script's list);
 - holdout14 and holdout15 are new held-out sets, written side by side by two writers while
   holdout12 and holdout13 were still unscored, to be scored once with the other fresh sets at
   a later session, never to tune;

@@ -42,6 +42,8 @@ _SETS = story_holdout.TRAINING_ROWS
         "holdout9",
         "holdout10",
         "holdout11",
+        "holdout12",
+        "holdout13",
     ]
 )
 async def newsroom(
@@ -139,6 +141,8 @@ async def test_headline_line_and_link_come_from_one_report(
             *story_holdout.holdout9_rows(),
             *story_holdout.holdout10_rows(),
             *story_holdout.holdout11_rows(),
+            *story_holdout.holdout12_rows(),
+            *story_holdout.holdout13_rows(),
         ]
     }
     service = SummaryService(
