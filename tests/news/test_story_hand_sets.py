@@ -176,12 +176,12 @@ SETS = (
         story_holdout.holdout16_rows,
         story_holdout.HOLDOUT16_FILE,
         story_holdout.load_holdout16,
-        "n",
+        "f",
         450,
         (_day(2, 17), _day(3, 5)),
         (_day(2, 24), _day(3, 3)),
-        ("n10", "n10-l1"),
-        ("n02-l7", frozenset({"n02", "n14", "n22"})),
+        ("f10", "f10-l1"),
+        ("f02-l7", frozenset({"f02", "f14", "f22"})),
     ),
 )
 
