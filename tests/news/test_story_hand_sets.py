@@ -1,6 +1,6 @@
-"""The seventh to fifteenth hand-written story sets (tests/data/stories_holdout7..15)
-have the shape issue 8 asks of an evaluation set and share nothing with the other sets.
-Nothing here runs a clusterer.
+"""The seventh to fifteenth and the seventeenth hand-written story sets
+(tests/data/stories_holdout7..15, stories_holdout17) have the shape issue 8 asks of an
+evaluation set and share nothing with the other sets. Nothing here runs a clusterer.
 
 - holdout7 was scored once as a held-out set on 2026-12-07 and is training data since;
 - holdout8, holdout9 and holdout10 were each scored once as the held-out set on 2026-12-07
@@ -12,7 +12,10 @@ Nothing here runs a clusterer.
   scored once together on 2026-12-07 and are training data since (in the training script's list);
 - holdout14 and holdout15 are new held-out sets, written side by side by two writers while
   holdout12 and holdout13 were still unscored, to be scored once with the other fresh sets at
-  a later session, never to tune.
+  a later session, never to tune;
+- holdout17 is a new held-out set, written while holdout14 and holdout15 were still unscored
+  (another helper writes holdout16 in parallel), to be scored once with the other fresh sets
+  at a later session, never to tune.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
 any, go in a test of their own below)."""
@@ -167,6 +170,18 @@ SETS = (
         (_day(7, 27), _day(8, 3)),
         ("g06", "g06-l1"),
         ("g03-l5", frozenset({"g03", "g04", "g12"})),
+    ),
+    HandSet(
+        "holdout17",
+        story_holdout.holdout17_rows,
+        story_holdout.HOLDOUT17_FILE,
+        story_holdout.load_holdout17,
+        "n",
+        450,
+        (_day(3, 25), _day(4, 8)),
+        (_day(3, 30), _day(4, 6)),
+        ("n06", "n06-l1"),
+        ("n13-l6", frozenset({"n13", "n15", "n17"})),
     ),
 )
 
