@@ -332,3 +332,13 @@ def test_the_fifteenth_set_uses_forms_the_others_use_rarely() -> None:
     assert sum(1 for r in rows if r.title == r.title.lower()) >= 30
     assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
     assert sum(1 for r in rows if _THAI_HEBREW_KANNADA.search(r.title)) >= 6
+
+
+def test_the_seventeenth_set_uses_forms_the_others_use_rarely() -> None:
+    # The seventeenth set's writer aimed at the same rare forms: Asian scripts, feed titles
+    # with the outlet's name, all-lower posts and all-caps wire flashes.
+    rows = story_holdout.holdout17_rows()
+    assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 30
+    assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
+    assert sum(1 for r in rows if r.title == r.title.lower()) >= 20
+    assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 3
