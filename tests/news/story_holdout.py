@@ -132,6 +132,13 @@ clustering code; 24 events "f01".."f24" of 24 February - 2 March 2026, told by 1
 each, and 151 look-alike events; labels as above, its README lists them), is loaded by
 :func:`load_holdout16`. Report only, to be scored once, with the other fresh sets, at a later
 session; never tune on it.
+
+A seventeenth held-out set, ``tests/data/stories_holdout17/items.jsonl`` (written by hand, while
+the fourteenth and fifteenth were still unscored, by someone who never read or ran the clustering
+code; 24 events "n01".."n24" of 30 March - 5 April 2026, told by 12-13 outlets each, and 145
+look-alike events; labels as above, its README lists them), is loaded by
+:func:`load_holdout17`. Report only, to be scored once, with the other fresh sets, at a later
+session; never tune on it.
 """
 
 from __future__ import annotations
@@ -164,6 +171,7 @@ HOLDOUT13_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout
 HOLDOUT14_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout14" / "items.jsonl"
 HOLDOUT15_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout15" / "items.jsonl"
 HOLDOUT16_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout16" / "items.jsonl"
+HOLDOUT17_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout17" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -171,7 +179,24 @@ EXTRA_TUNING_PARTS: tuple[TuningPart, ...] = ("part_c", "part_d")
 
 
 # The first letters of the fresh held-out sets' events ("h01".."z24"): they report only.
-_HELD_OUT_PREFIXES = ("h", "k", "m", "p", "q", "r", "s", "u", "v", "w", "x", "y", "z", "g", "f")
+_HELD_OUT_PREFIXES = (
+    "h",
+    "k",
+    "m",
+    "p",
+    "q",
+    "r",
+    "s",
+    "u",
+    "v",
+    "w",
+    "x",
+    "y",
+    "z",
+    "g",
+    "f",
+    "n",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +315,11 @@ def holdout16_rows() -> list[Row]:
     return _read_files([HOLDOUT16_FILE])
 
 
+def holdout17_rows() -> list[Row]:
+    """Every row of the seventeenth held-out set (``stories_holdout17/items.jsonl``)."""
+    return _read_files([HOLDOUT17_FILE])
+
+
 TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "tune": lambda: [r for r in rows() if r.half == "tune"],
     "test": lambda: [r for r in rows() if r.half == "test"],
@@ -309,7 +339,7 @@ TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "holdout13": holdout13_rows,
 }
 """Each labelled set that is training data (scored once, if it was ever held out), by name:
-never a set still held out (holdout14, holdout15, holdout16)."""
+never a set still held out (holdout14, holdout15, holdout16, holdout17)."""
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -487,6 +517,14 @@ def load_holdout16(order: Order = "published") -> list[LabelledItem]:
     Report on it, once; never tune on it (see ``tests/data/stories_holdout16/README.md``).
     """
     return _labelled(holdout16_rows(), order)
+
+
+def load_holdout17(order: Order = "published") -> list[LabelledItem]:
+    """The seventeenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it, once; never tune on it (see ``tests/data/stories_holdout17/README.md``).
+    """
+    return _labelled(holdout17_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:

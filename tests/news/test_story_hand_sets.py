@@ -1,4 +1,4 @@
-"""The seventh to sixteenth hand-written story sets (tests/data/stories_holdout7..16)
+"""The seventh to seventeenth hand-written story sets (tests/data/stories_holdout7..17)
 have the shape issue 8 asks of an evaluation set and share nothing with the other sets.
 Nothing here runs a clusterer.
 
@@ -13,8 +13,8 @@ Nothing here runs a clusterer.
 - holdout14 and holdout15 are new held-out sets, written side by side by two writers while
   holdout12 and holdout13 were still unscored, to be scored once with the other fresh sets at
   a later session, never to tune;
-- holdout16 is a new held-out set, written while holdout14 and holdout15 were still unscored
-  (another helper writes holdout17 in parallel), to be scored once with the other fresh sets
+- holdout16 and holdout17 are new held-out sets, written side by side by two writers while
+  holdout14 and holdout15 were still unscored, to be scored once with the other fresh sets
   at a later session, never to tune.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
@@ -183,6 +183,18 @@ SETS = (
         ("f10", "f10-l1"),
         ("f02-l7", frozenset({"f02", "f14", "f22"})),
     ),
+    HandSet(
+        "holdout17",
+        story_holdout.holdout17_rows,
+        story_holdout.HOLDOUT17_FILE,
+        story_holdout.load_holdout17,
+        "n",
+        450,
+        (_day(3, 25), _day(4, 8)),
+        (_day(3, 30), _day(4, 6)),
+        ("n06", "n06-l1"),
+        ("n13-l6", frozenset({"n13", "n15", "n17"})),
+    ),
 )
 
 _EARLIER_SETS: tuple[Callable[[], list[story_holdout.Row]], ...] = (
@@ -347,3 +359,13 @@ def test_the_sixteenth_set_uses_forms_the_others_use_rarely() -> None:
     assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
     assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
     assert sum(1 for r in rows if _RARE_LANGUAGE_WORDS.search(r.title)) >= 6
+
+
+def test_the_seventeenth_set_uses_forms_the_others_use_rarely() -> None:
+    # The seventeenth set's writer aimed at the same rare forms: Asian scripts, feed titles
+    # with the outlet's name, all-lower posts and all-caps wire flashes.
+    rows = story_holdout.holdout17_rows()
+    assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 30
+    assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
+    assert sum(1 for r in rows if r.title == r.title.lower()) >= 20
+    assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 3
