@@ -23,6 +23,7 @@ from bot.news.rules.explain import Explanation, Outcome
 from bot.news.rules.filters import FilterKind, FilterMiss
 from bot.news.rules.planning import Skip
 from bot.news.rules.preview import Preview, PreviewCount
+from bot.news.services.digests import DROPPED_LATE
 from bot.news.services.why import FoundBy, WhyReport
 from commands.feeds import lines_within
 
@@ -181,6 +182,10 @@ def _digest_text(e: Explanation, guild_id: int) -> str:
         return f"⏳ {kind} digest {period} is waiting to be posted{reason}{when}"
     if o is Outcome.DIGEST_EMPTY:
         return f"📰 {kind} digest {period}: no story of the period matched, so nothing was posted"
+    # Its own reason (Discord refused it, its channel was deleted), else the usual one.
+    why = digest.last_error if digest is not None else None
+    if why and why != DROPPED_LATE:
+        return f"🚫 {kind} digest {period} was dropped: {clean_markdown(why, 200)}"
     return f"🚫 {kind} digest {period} was dropped: the next one was due before it could post"
 
 

@@ -27,6 +27,7 @@ from bot.news.model.vocabulary import (
     LatestRequest,
     NewFeed,
     NewSubscription,
+    NotFoundStrikes,
     OutboxEntry,
     ParsedFeed,
     PostFormat,
@@ -249,8 +250,17 @@ class SubscriptionRepository(Protocol):
 
     async def disable(self, subscription_id: int, reason: str, now: datetime) -> int:
         """Pause a subscription for good with ``reason`` (which begins with
-        ``DISABLED_MARK``) and drop its pending posts with that reason, in one transaction;
-        how many posts were dropped."""
+        ``DISABLED_MARK``), forget its 404 strikes and drop its pending posts and digests with
+        that reason, in one transaction; how many posts and digests were dropped."""
+        ...
+
+    async def strike_not_found(self, subscription_id: int, now: datetime) -> NotFoundStrikes | None:
+        """Count one more 404 of the subscription's channel at ``now`` (the first sets when
+        they began) and return the strikes; None when the subscription does not exist."""
+        ...
+
+    async def clear_not_found(self, subscription_id: int) -> None:
+        """Forget the subscription's 404 strikes (its channel took a post)."""
         ...
 
     async def set_post_format(self, subscription_id: int, post_format: PostFormat) -> None:

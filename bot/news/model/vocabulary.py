@@ -548,6 +548,9 @@ class Subscription:
     layout: PostLayout = PostLayout.MESSAGE
     # Crosspost each post of an announcement channel to the servers following it.
     publish: bool = False
+    # Its channel's 404 answers in a row (None: none since its last success), kept across
+    # restarts: a bot restarted often must still disable a deleted channel.
+    not_found: NotFoundStrikes | None = None
 
     @property
     def disabled(self) -> bool:
@@ -559,6 +562,16 @@ class Subscription:
 
 DISABLED_MARK = "disabled: "
 """How a disabled subscription's ``paused_reason`` begins."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotFoundStrikes:
+    """A subscription's channel answering 404 (Unknown Channel), in a row: how many times, the
+    first and the last (a success forgets them)."""
+
+    count: int
+    first: datetime
+    last: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@
     |     sent                        mark_sent, only after Discord returned the message id
     |     retry (5xx, network)        mark_retry with backoff
     |     forbidden / not found       subscription paused with the reason; the row waits
+    |     not found, again and again  the channel is gone: subscription disabled, the digest
+    |                                 dropped with the reason (delivery's rule: refusals.py)
     |     refused (400: AutoMod...)   dropped with Discord's reason: every try would be refused
 
 A restart re-plans the same period (the row exists: nothing happens) and a crash between
@@ -54,13 +56,17 @@ from bot.news.ports import (
     SubscriptionRepository,
 )
 from bot.news.rules.summary_ranking import NewsSummary
-from bot.news.services.delivery import pause_refused, retry_delay
+from bot.news.services.delivery import retry_delay
+from bot.news.services.refusals import ChannelRefusals, pause_refused
 
 log = logging.getLogger("shopwire.digests")
 
 DEFAULT_TIMEZONE = "UTC"
 WEEKLY_WEEKDAY = 0
 """Weekly digests are posted on Mondays (``date.weekday()``), covering the week before."""
+
+DROPPED_LATE = "not delivered before the next digest was due"
+"""Why a digest is dropped when the next one is due (``/subscriptions why`` words it)."""
 
 PERIOD_LENGTH: dict[SubscriptionMode, timedelta] = {
     SubscriptionMode.DAILY: timedelta(days=1),
@@ -281,7 +287,10 @@ class DigestScheduler:
         options: DigestOptions | None = None,
         shards: Shards = ALL_SHARDS,
         stories: StoryRepository | None = None,
+        refusals: ChannelRefusals | None = None,
     ) -> None:
+        # A deleted channel's 404s count as an item post's do (the same strikes and rule).
+        self._refusals = refusals or ChannelRefusals(subscriptions)
         # A process serving some of Discord's shards plans and posts only their guilds' digests.
         self._shards = shards
         self._subscriptions = subscriptions
@@ -304,8 +313,10 @@ class DigestScheduler:
         now = self._clock.now()
         zones = dict(await self._guild_settings.timezones())
         for subscription in await self._subscriptions.list_all():
-            if subscription.mode not in PERIOD_LENGTH or not self._shards.owns(
-                subscription.guild_id
+            if (
+                subscription.mode not in PERIOD_LENGTH
+                or subscription.disabled  # its channel is gone: nothing more is planned
+                or not self._shards.owns(subscription.guild_id)
             ):
                 continue
             try:
@@ -379,9 +390,7 @@ class DigestScheduler:
             subscription.mode, subscription.post_hour, zone(name), entry.period_end
         )
         if now >= next_due:
-            await self._digests.finish(
-                entry.id, DigestState.DROPPED, "not delivered before the next digest was due"
-            )
+            await self._digests.finish(entry.id, DigestState.DROPPED, DROPPED_LATE)
             tally.dropped += 1
             return
         if await self._stories_pending(entry, now):
@@ -404,6 +413,8 @@ class DigestScheduler:
         )
         if result.outcome is PostOutcome.SENT:
             await self._digests.mark_sent(entry.id, result.message_id or 0, self._clock.now())
+            if subscription.not_found is not None:
+                await self._refusals.found(subscription.id)
             tally.sent += 1
             return
         error = result.error or result.outcome.value
@@ -415,7 +426,15 @@ class DigestScheduler:
             tally.dropped += 1
             log.warning("digest refused subscription_id=%s reason=%s", subscription.id, error)
             return
-        if result.outcome in (PostOutcome.FORBIDDEN, PostOutcome.NOT_FOUND):
+        if result.outcome is PostOutcome.NOT_FOUND:
+            dropped = await self._refusals.not_found(
+                subscription.id, subscription.channel_id, error, self._clock.now()
+            )
+            tally.paused.append(subscription.id)
+            if dropped is not None:
+                tally.dropped += dropped  # this digest among them: disabled, nothing waits
+                return
+        elif result.outcome is PostOutcome.FORBIDDEN:
             await pause_refused(
                 self._subscriptions,
                 subscription.id,
