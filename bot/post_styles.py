@@ -196,18 +196,20 @@ def _digest_line(
     number: int, story: StoryRecord, style: MessageStyle, also: Sequence[StoryRecord] = ()
 ) -> str:
     """A story of a digest in the compact style (one linked line) or the headline style (the
-    headline, its bare link, and the other stories of its event the summary folded into it)."""
+    headline and its bare link), then the other stories of its event the summary folded into
+    it, as the full digest and the summaries name them (one entry: ``_fit_lines`` keeps or
+    leaves off the whole of it)."""
     headline = clean_markdown(story.headline.replace("[", "(").replace("]", ")"), TITLE_LIMIT)
     headline = "(untitled)" if is_blank(headline) else headline
     url = next((u for u in story.links if link_target(u) is not None), None)
     count = len(story.sources)
     sources = f"{count} source{'s' if count != 1 else ''}"
     if style is MessageStyle.COMPACT:
-        return f"**{number}.** {_linked(headline, url)} · {sources}"
-    shown = f"**{number}.** **{headline}** · {sources}"
-    bare = link_address(url, LINE_URL_LIMIT)
-    lines = [shown, *([bare] if bare is not None else []), *([also_line(also)] if also else [])]
-    return "\n".join(lines)
+        lines = [f"**{number}.** {_linked(headline, url)} · {sources}"]
+    else:
+        bare = link_address(url, LINE_URL_LIMIT)
+        lines = [f"**{number}.** **{headline}** · {sources}", *([bare] if bare is not None else [])]
+    return "\n".join([*lines, *([also_line(also)] if also else [])])
 
 
 def _fit_lines(header: str, lines: Sequence[str], one: str, many: str) -> str:
