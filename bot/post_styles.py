@@ -20,6 +20,7 @@ import discord
 
 from bot.embeds import (
     CONTENT_LIMIT,
+    LATE_MARK,
     SOURCE_LIMIT,
     TITLE_LIMIT,
     also_line,
@@ -183,7 +184,7 @@ def digest_message(digest: DigestPost) -> StyledMessage:
         return StyledMessage(content=ping.strip(), embeds=(embed,))
     header = f"{ping}**{clean_markdown(digest.title, TITLE_LIMIT)}**"
     lines = [
-        _digest_line(number, ranked.story, style, ranked.also)
+        _digest_line(number, ranked.story, style, ranked.also, late=ranked.late)
         for number, ranked in enumerate(digest.summary.stories, 1)
     ]
     return StyledMessage(
@@ -193,7 +194,12 @@ def digest_message(digest: DigestPost) -> StyledMessage:
 
 
 def _digest_line(
-    number: int, story: StoryRecord, style: MessageStyle, also: Sequence[StoryRecord] = ()
+    number: int,
+    story: StoryRecord,
+    style: MessageStyle,
+    also: Sequence[StoryRecord] = (),
+    *,
+    late: bool = False,
 ) -> str:
     """A story of a digest in the compact style (one linked line) or the headline style (the
     headline and its bare link), then the other stories of its event the summary folded into
@@ -203,7 +209,7 @@ def _digest_line(
     headline = "(untitled)" if is_blank(headline) else headline
     url = next((u for u in story.links if link_target(u) is not None), None)
     count = len(story.sources)
-    sources = f"{count} source{'s' if count != 1 else ''}"
+    sources = f"{count} source{'s' if count != 1 else ''}{LATE_MARK if late else ''}"
     if style is MessageStyle.COMPACT:
         lines = [f"**{number}.** {_linked(headline, url)} · {sources}"]
     else:

@@ -526,6 +526,13 @@ ALTER TABLE subscriptions ADD COLUMN not_found_first INTEGER;
 ALTER TABLE subscriptions ADD COLUMN not_found_last INTEGER;
 """
 
+_V19_DIGEST_COVERED_UNTIL = """
+-- When a digest's summary was read (sent or found empty): a story that appeared after it (an
+-- item first seen late, published in that period) was in no digest, and the next digest takes
+-- it although it was published before its own period. NULL for digests made before.
+ALTER TABLE digests ADD COLUMN covered_until INTEGER;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -545,6 +552,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V16_WHOLE_INDIC_WORDS,
     _V17_FOLDED_SEARCH,
     _V18_NOT_FOUND_STRIKES,
+    _V19_DIGEST_COVERED_UNTIL,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

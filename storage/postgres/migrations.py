@@ -467,6 +467,13 @@ ALTER TABLE subscriptions ADD COLUMN not_found_first TIMESTAMPTZ;
 ALTER TABLE subscriptions ADD COLUMN not_found_last TIMESTAMPTZ;
 """
 
+# When a digest's summary was read (sent or found empty): a story that appeared after it (an
+# item first seen late, published in that period) was in no digest, and the next digest takes
+# it although it was published before its own period. NULL for digests made before.
+_V16_DIGEST_COVERED_UNTIL = """
+ALTER TABLE digests ADD COLUMN covered_until TIMESTAMPTZ;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
@@ -483,6 +490,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V13_RETOKENIZE_SEARCH,
     _V14_RETOKENIZE_FOLDED_SEARCH,
     _V15_NOT_FOUND_STRIKES,
+    _V16_DIGEST_COVERED_UNTIL,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -129,6 +129,12 @@ story_id IN (SELECT p.story_id FROM period AS p WHERE EXISTS (
     AND it.topic = ANY(${n}::text[])))
 """
 
+# Stories that did not exist at the time given: none of their items was first seen before it.
+_NEW_STORIES = """
+NOT EXISTS (SELECT 1 FROM items AS o
+            WHERE o.story_id = period.story_id AND o.first_seen < ${n})
+"""
+
 
 class PostgresStoryRepository:
     """Stories of the shared catalogue (implements ``bot.news.ports.StoryRepository``)."""
@@ -367,6 +373,7 @@ class PostgresStoryRepository:
         companies: Sequence[str] = (),
         topics: Sequence[str] = (),
         offset: int = 0,
+        new_since: datetime | None = None,
     ) -> list[StoryRecord]:
         """The period's biggest stories (see ``SqliteStoryRepository.top_stories``)."""
         limit = min(limit, MAX_TOP_STORIES)
@@ -382,6 +389,9 @@ class PostgresStoryRepository:
         if topic_ids:
             parameters.append(topic_ids)
             filters.append(_STORIES_WITH_TOPIC.format(n=len(parameters)))
+        if new_since is not None:
+            parameters.append(utc(new_since))
+            filters.append(_NEW_STORIES.format(n=len(parameters)))
         ranked = await read(
             self._pool,
             _TOP_STORIES.format(shared=SHARED, filters=" AND ".join(filters) or "TRUE"),

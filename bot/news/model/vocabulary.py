@@ -712,6 +712,9 @@ class DigestEntry:
     sent_at: datetime | None = None
     message_id: int | None = None
     last_error: str | None = None
+    # When the summary it posted (or found empty) was read: a story that appeared after it
+    # was in no digest, and the next digest takes it although published before its period.
+    covered_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

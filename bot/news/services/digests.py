@@ -55,7 +55,7 @@ from bot.news.ports import (
     StoryRepository,
     SubscriptionRepository,
 )
-from bot.news.rules.summary_ranking import NewsSummary
+from bot.news.rules.summary_ranking import LateWindow, NewsSummary
 from bot.news.services.delivery import retry_delay
 from bot.news.services.refusals import ChannelRefusals, pause_refused
 
@@ -229,7 +229,11 @@ class DigestSummaries(Protocol):
     """Computes what a digest shows (``SummaryService.for_subscription``)."""
 
     async def for_subscription(
-        self, subscription: Subscription, since: datetime, until: datetime
+        self,
+        subscription: Subscription,
+        since: datetime,
+        until: datetime,
+        late: LateWindow | None = None,
     ) -> NewsSummary: ...
 
 
@@ -361,7 +365,18 @@ class DigestScheduler:
         # tried again on the next tick instead of being skipped until a restart.
         self._planned[subscription.id] = end
 
-    async def _stories_pending(self, entry: DigestEntry, now: datetime) -> bool:
+    async def _late_window(self, entry: DigestEntry) -> LateWindow | None:
+        """The late stories this digest takes: those of the period before that appeared after
+        its digest was read (an item first seen late, dated in that period). None when the
+        digest before was never read (the first digest, or one dropped unposted)."""
+        before = await self._digests.before(entry.subscription.id, entry.period_start)
+        if before is None or before.covered_until is None:
+            return None
+        return LateWindow(before.period_start, entry.period_start, before.covered_until)
+
+    async def _stories_pending(
+        self, entry: DigestEntry, late: LateWindow | None, now: datetime
+    ) -> bool:
         """Whether items published in the digest's period still wait for a story (a bot just
         started, a stories stage behind a cold poll): made then, the digest would leave them
         out, or be marked empty for good. A digest's stories are those with an item
@@ -373,8 +388,10 @@ class DigestScheduler:
         if self._stories is None:
             return False
         since = self._waiting_since.setdefault(entry.id, now)
+        # A late item of the period before, waiting for its story, is waited for too.
+        start = entry.period_start if late is None else late.since
         if now - since < self._options.story_wait and await self._stories.unplaced_published(
-            entry.period_start, entry.period_end
+            start, entry.period_end
         ):
             return True
         del self._waiting_since[entry.id]
@@ -393,13 +410,19 @@ class DigestScheduler:
             await self._digests.finish(entry.id, DigestState.DROPPED, DROPPED_LATE)
             tally.dropped += 1
             return
-        if await self._stories_pending(entry, now):
+        late = await self._late_window(entry)
+        if await self._stories_pending(entry, late, now):
             return  # not an attempt: the next tick looks again
+        # Read before the summary: a story that appears while it is read is at worst in this
+        # digest and the next (never in none).
+        covered_until = self._clock.now()
         summary = await self._summaries.for_subscription(
-            subscription, entry.period_start, entry.period_end
+            subscription, entry.period_start, entry.period_end, late
         )
         if summary.empty:
-            await self._digests.finish(entry.id, DigestState.EMPTY, "no matching stories")
+            await self._digests.finish(
+                entry.id, DigestState.EMPTY, "no matching stories", covered_until
+            )
             tally.empty += 1
             return
         post = DigestPost(
@@ -412,7 +435,9 @@ class DigestScheduler:
             subscription.channel_id, post, digest_nonce(subscription.id, entry.period_start)
         )
         if result.outcome is PostOutcome.SENT:
-            await self._digests.mark_sent(entry.id, result.message_id or 0, self._clock.now())
+            await self._digests.mark_sent(
+                entry.id, result.message_id or 0, self._clock.now(), covered_until
+            )
             if subscription.not_found is not None:
                 await self._refusals.found(subscription.id)
             tally.sent += 1
