@@ -180,6 +180,12 @@ def _digest_text(e: Explanation, guild_id: int) -> str:
         reason = f" ({clean_markdown(e.reason, 200)})" if e.reason else ""
         when = f", next try {_when(e.next_attempt_at)}" if e.next_attempt_at else ""
         return f"⏳ {kind} digest {period} is waiting to be posted{reason}{when}"
+    if o is Outcome.DIGEST_LATE:
+        return (
+            f"📰 {kind} digest: it came after the digest {period} was made, so its story goes "
+            "in the next digest, marked “reported late” (unless that one could already show "
+            f"it); {among}"
+        )
     if o is Outcome.DIGEST_EMPTY:
         return f"📰 {kind} digest {period}: no story of the period matched, so nothing was posted"
     # Its own reason (Discord refused it, its channel was deleted), else the usual one.

@@ -46,3 +46,14 @@ async def test_a_digest_keeps_when_its_summary_was_read(storage: Storage) -> Non
     empty = await digests.latest(sub.id)
     assert empty is not None and empty.covered_until == T0 + DAY + HOUR
     assert await digests.before(sub.id, T0 - DAY) is None
+
+
+async def test_the_delivery_history_reads_when_a_digest_was_read(storage: Storage) -> None:
+    # What /subscriptions why tells a late item by (rules/explain.py's DIGEST_LATE).
+    sub = await add_subscription(storage, guild_id=5, mode=SubscriptionMode.DAILY)
+    assert await storage.digests.plan(sub.id, T0 - DAY, T0, T0)
+    planned = await storage.digests.before(sub.id, T0)
+    assert planned is not None
+    await storage.digests.mark_sent(planned.id, 77, T0 + 2 * HOUR, T0 + HOUR)
+    [covering] = await storage.history.digests_covering(5, T0 - HOUR)
+    assert (covering.id, covering.covered_until) == (planned.id, T0 + HOUR)
