@@ -6,12 +6,14 @@ subscription was tried once after a restart's cool-off and then stayed paused fo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.news.model.vocabulary import DigestState, PostOutcome
 from bot.news.rules.explain import Outcome, explain
 from bot.news.services.delivery import DeliveryOptions, DeliverySender
 from bot.news.services.subscriptions import SubscriptionService
+from bot.news.services.why import FoundBy, WhyReport
 from bot.news.tagging.company_tagger import Tagger
 from commands.why import outcome_text
 from storage import Database
@@ -83,13 +85,28 @@ async def test_a_deleted_digest_channel_is_disabled_like_a_per_item_one(db: Data
         now=clock.now(),
     )
     assert told.outcome is Outcome.DIGEST_DROPPED
-    text = outcome_text(told, None, 1, str, str)  # type: ignore[arg-type]
+    text = outcome_text(told, WhyReport(item, FoundBy.LINK, "Feed", (told,), DAY), 1, str, str)
     assert "was dropped: disabled: the channel was not found 3 times" in text
 
-    # Nothing more is planned while it is disabled; subscribing again resumes it.
+    # Nothing more is planned while it is disabled, and why says so; subscribing again
+    # resumes it.
     clock.advance(DAY)
     await scheduler(db, clock, digests).run()
     assert len(digest_rows(db)) == 1
+    newer = replace(item, published=clock.now() - HOUR, first_seen=clock.now() - HOUR)
+    told = explain(
+        newer,
+        stored,
+        feed_guild_id=None,
+        post=None,
+        digest=None,
+        max_age=timedelta(days=3),
+        now=clock.now(),
+        digest_due=clock.now() - HOUR,
+    )
+    assert told.outcome is Outcome.NOT_QUEUED
+    text = outcome_text(told, WhyReport(newer, FoundBy.LINK, "Feed", (told,), DAY), 1, str, str)
+    assert "not posted: the subscription is disabled: the channel was not found 3 times" in text
     service = SubscriptionService(
         subscriptions=db.subscriptions,
         outbox=db.outbox,

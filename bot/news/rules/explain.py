@@ -168,6 +168,9 @@ def _digest(
         return Explanation(subscription, Outcome.NOT_QUEUED, told)
     if feed_guild_id is not None:
         return Explanation(subscription, Outcome.DIGEST_PRIVATE, verdict)
+    if digest is None and Skip.DISABLED in verdict.skips:
+        # The scheduler plans no digest for a disabled subscription (its channel is gone).
+        return Explanation(subscription, Outcome.NOT_QUEUED, PlanVerdict(skips=(Skip.DISABLED,)))
     if digest is None:
         return _no_digest(subscription, verdict, times)
     read = digest.covered_until
