@@ -489,12 +489,16 @@ class SqliteStoryRepository:
         if topic_ids:
             filters.append(_STORIES_WITH_TOPIC)
             parameters["topics"] = json.dumps(topic_ids)
+        period = _PERIOD
         if new_since is not None:
+            # A new story's items in the period are new too: most periods have none, and the
+            # story check then reads nothing.
+            period += " AND i.first_seen >= :new_since"
             filters.append(_NEW_STORIES)
             parameters["new_since"] = to_db_time(new_since)
         ranked = await self._db.read(
             _TOP_STORIES.format(
-                period=_PERIOD, shared=SHARED_ITEMS, filters=" AND ".join(filters) or "1"
+                period=period, shared=SHARED_ITEMS, filters=" AND ".join(filters) or "1"
             ),
             parameters,
         )
