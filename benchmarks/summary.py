@@ -34,6 +34,7 @@ from bot.news.model.vocabulary import (  # noqa: E402
     SubscriptionMode,
     TaggedDraft,
 )
+from bot.news.rules.summary_ranking import LateWindow  # noqa: E402
 from bot.news.services.story_assigner import StoryAssigner  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from tests.news.story_corpus import large_corpus  # noqa: E402
@@ -147,13 +148,28 @@ async def main() -> None:
                 }
             # Weekly digests as the scheduler computes them, with a subscription's filters.
             now = datetime.now(UTC)
-            for label, subscription_filter in (
-                ("weekly_digest", SubscriptionFilter()),
+            # "_late": as the scheduler asks after the digest before (LateWindow): the week
+            # before's stories that are new since it was read are read too. None are (the
+            # usual case), or ("_all_late") every one is: the query's worst case.
+            week = timedelta(days=7)
+            for label, subscription_filter, late_window in (
+                ("weekly_digest", SubscriptionFilter(), None),
+                (
+                    "weekly_digest_late",
+                    SubscriptionFilter(),
+                    LateWindow(now - 2 * week, now - week, now),
+                ),
+                (
+                    "weekly_digest_all_late",
+                    SubscriptionFilter(),
+                    LateWindow(now - 2 * week, now - week, now - 2 * week),
+                ),
                 (
                     "weekly_digest_filtered",
                     SubscriptionFilter(
                         companies=("temu", "shein"), keywords=("tariff", "fees", "warehouse")
                     ),
+                    None,
                 ),
             ):
                 subscription = Subscription(
@@ -168,7 +184,7 @@ async def main() -> None:
                 for _ in range(args.rounds):
                     began, began_cpu = time.perf_counter(), time.process_time()
                     digest = await room.summaries.for_subscription(
-                        subscription, now - timedelta(days=7), now
+                        subscription, now - week, now, late_window
                     )
                     timings.append(time.perf_counter() - began)
                     cpu.append(time.process_time() - began_cpu)

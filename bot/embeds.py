@@ -248,9 +248,17 @@ def also_line(also: Sequence[StoryRecord]) -> str:
     return line
 
 
-def story_line(number: int, story: StoryRecord, also: Sequence[StoryRecord] = ()) -> str:
-    """One story of a summary: a numbered, bold, linked headline, its sources, its summary,
-    and the other stories of its event the summary folded into it (``also``), if any."""
+LATE_MARK = " · reported late"
+"""After a digest story's sources when it is dated before the digest's period but was first
+reported after the digest before it was made (``RankedStory.late``)."""
+
+
+def story_line(
+    number: int, story: StoryRecord, also: Sequence[StoryRecord] = (), *, late: bool = False
+) -> str:
+    """One story of a summary: a numbered, bold, linked headline, its sources (and whether
+    it came late, in a digest), its summary, and the other stories of its event the summary
+    folded into it (``also``), if any."""
     headline = clean_markdown(_link_text(story.headline), STORY_HEADLINE_LIMIT)
     if is_blank(headline):
         headline = "(untitled)"
@@ -259,7 +267,7 @@ def story_line(number: int, story: StoryRecord, also: Sequence[StoryRecord] = ()
     count = len(story.sources)
     # "**1.**" rather than "1." at the start of the line: Discord would make a list of it and
     # then restart the numbering at every summary line.
-    line = f"**{number}.** {shown} · {_sources(count)}"
+    line = f"**{number}.** {shown} · {_sources(count)}{LATE_MARK if late else ''}"
     if not is_blank(story.summary_line) and story.summary_line.strip() != story.headline.strip():
         line += "\n" + clean_markdown(story.summary_line, STORY_LINE_LIMIT)
     if also:
@@ -282,7 +290,7 @@ def summary_embed(summary: NewsSummary, *, topic_name: str | None) -> discord.Em
     lines: list[str] = []
     used = 0
     for number, ranked in enumerate(summary.stories, 1):
-        line = story_line(number, ranked.story, ranked.also)
+        line = story_line(number, ranked.story, ranked.also, late=ranked.late)
         if lines and used + len(line) + 2 > STORIES_BUDGET:
             break
         lines.append(line)

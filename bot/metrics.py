@@ -31,6 +31,7 @@ from prometheus_client.exposition import generate_latest
 
 from bot.news.model.vocabulary import ALL_SHARDS, PostOutcome, Shards, UpdateReport, UpdateStatus
 from bot.news.ports import BacklogReader, Clock
+from bot.news.services.stage import describe
 
 log = logging.getLogger("shopwire.metrics")
 
@@ -99,6 +100,12 @@ class PrometheusMetrics:
         self.story_lag = Gauge(
             "shopwire_story_lag_seconds",
             "Age of the oldest stored item not placed in a story yet (0: none).",
+            registry=r,
+        )
+        self.database_up = Gauge(
+            "shopwire_database_up",
+            "1 when the database answered this scrape's read, 0 when it did not (the figures"
+            " read from it are NaN then).",
             registry=r,
         )
         self.shard_latency = Gauge(
@@ -193,6 +200,9 @@ class MetricsServer:
         # A sharded gateway's outbox figures are its own shards' (where its work piles up).
         self._shards = shards
         self._stages: list[asyncio.Task[Any]] = []
+        # The database's last failure as logged (None: it answered): an outage is one line
+        # when it starts or its error changes and one when it ends, never a line per scrape.
+        self._database_error: str | None = None
         self._runner: web.AppRunner | None = None
 
     def watch(self, stages: Sequence[asyncio.Task[Any]]) -> None:
@@ -235,16 +245,34 @@ class MetricsServer:
                 self._backlog.backlog(now, now - 2 * self._stories_window, self._shards),
                 DATABASE_TIMEOUT,
             )
-        except Exception:  # any failure means "not reachable" to a monitor
-            log.warning("metrics: the database did not answer", exc_info=True)
+        except Exception as exc:  # any failure means "not reachable" to a monitor
+            self._database_down(exc)
             return False
+        if self._database_error is not None:
+            log.info("metrics: the database answers again")
+            self._database_error = None
         m = self._metrics
+        m.database_up.set(1)
         m.feeds_due.set(backlog.feeds_due)
         m.feeds_failing.set(backlog.feeds_failing)
         m.outbox_pending.set(backlog.outbox_pending)
         m.outbox_oldest.set(_age(now, backlog.oldest_pending))
         m.story_lag.set(_age(now, backlog.oldest_unassigned))
         return True
+
+    def _database_down(self, exc: BaseException) -> None:
+        """Say the database is unreachable: in the gauges at every scrape (its figures
+        unknown, not stale), in the log once per change of error, without a traceback (an
+        outage is the surroundings, not a bug; the stages log theirs too)."""
+        error = describe(exc)
+        if error != self._database_error:
+            log.warning("metrics: the database does not answer: %s", error)
+            self._database_error = error
+        log.debug("metrics: the database did not answer", exc_info=exc)
+        m = self._metrics
+        m.database_up.set(0)
+        for gauge in (m.feeds_due, m.feeds_failing, m.outbox_pending, m.outbox_oldest, m.story_lag):
+            gauge.set(math.nan)
 
     async def _serve_metrics(self, _request: web.Request) -> web.Response:
         await self._read_backlog()  # a dead database shows in /healthz; keep the counters

@@ -20,6 +20,7 @@ import discord
 
 from bot.embeds import (
     CONTENT_LIMIT,
+    LATE_MARK,
     SOURCE_LIMIT,
     TITLE_LIMIT,
     also_line,
@@ -183,7 +184,7 @@ def digest_message(digest: DigestPost) -> StyledMessage:
         return StyledMessage(content=ping.strip(), embeds=(embed,))
     header = f"{ping}**{clean_markdown(digest.title, TITLE_LIMIT)}**"
     lines = [
-        _digest_line(number, ranked.story, style, ranked.also)
+        _digest_line(number, ranked.story, style, ranked.also, late=ranked.late)
         for number, ranked in enumerate(digest.summary.stories, 1)
     ]
     return StyledMessage(
@@ -193,21 +194,28 @@ def digest_message(digest: DigestPost) -> StyledMessage:
 
 
 def _digest_line(
-    number: int, story: StoryRecord, style: MessageStyle, also: Sequence[StoryRecord] = ()
+    number: int,
+    story: StoryRecord,
+    style: MessageStyle,
+    also: Sequence[StoryRecord] = (),
+    *,
+    late: bool = False,
 ) -> str:
     """A story of a digest in the compact style (one linked line) or the headline style (the
-    headline, its bare link, and the other stories of its event the summary folded into it)."""
+    headline and its bare link), then the other stories of its event the summary folded into
+    it, as the full digest and the summaries name them (one entry: ``_fit_lines`` keeps or
+    leaves off the whole of it)."""
     headline = clean_markdown(story.headline.replace("[", "(").replace("]", ")"), TITLE_LIMIT)
     headline = "(untitled)" if is_blank(headline) else headline
     url = next((u for u in story.links if link_target(u) is not None), None)
     count = len(story.sources)
-    sources = f"{count} source{'s' if count != 1 else ''}"
+    sources = f"{count} source{'s' if count != 1 else ''}{LATE_MARK if late else ''}"
     if style is MessageStyle.COMPACT:
-        return f"**{number}.** {_linked(headline, url)} · {sources}"
-    shown = f"**{number}.** **{headline}** · {sources}"
-    bare = link_address(url, LINE_URL_LIMIT)
-    lines = [shown, *([bare] if bare is not None else []), *([also_line(also)] if also else [])]
-    return "\n".join(lines)
+        lines = [f"**{number}.** {_linked(headline, url)} · {sources}"]
+    else:
+        bare = link_address(url, LINE_URL_LIMIT)
+        lines = [f"**{number}.** **{headline}** · {sources}", *([bare] if bare is not None else [])]
+    return "\n".join([*lines, *([also_line(also)] if also else [])])
 
 
 def _fit_lines(header: str, lines: Sequence[str], one: str, many: str) -> str:

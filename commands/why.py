@@ -23,6 +23,7 @@ from bot.news.rules.explain import Explanation, Outcome
 from bot.news.rules.filters import FilterKind, FilterMiss
 from bot.news.rules.planning import Skip
 from bot.news.rules.preview import Preview, PreviewCount
+from bot.news.services.digests import DROPPED_LATE
 from bot.news.services.why import FoundBy, WhyReport
 from commands.feeds import lines_within
 
@@ -179,8 +180,18 @@ def _digest_text(e: Explanation, guild_id: int) -> str:
         reason = f" ({clean_markdown(e.reason, 200)})" if e.reason else ""
         when = f", next try {_when(e.next_attempt_at)}" if e.next_attempt_at else ""
         return f"⏳ {kind} digest {period} is waiting to be posted{reason}{when}"
+    if o is Outcome.DIGEST_LATE:
+        return (
+            f"📰 {kind} digest: it came after the digest {period} was made, so its story goes "
+            "in the next digest, marked “reported late” (unless that one could already show "
+            f"it); {among}"
+        )
     if o is Outcome.DIGEST_EMPTY:
         return f"📰 {kind} digest {period}: no story of the period matched, so nothing was posted"
+    # Its own reason (Discord refused it, its channel was deleted), else the usual one.
+    why = digest.last_error if digest is not None else None
+    if why and why != DROPPED_LATE:
+        return f"🚫 {kind} digest {period} was dropped: {clean_markdown(why, 200)}"
     return f"🚫 {kind} digest {period} was dropped: the next one was due before it could post"
 
 

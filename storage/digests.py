@@ -21,7 +21,8 @@ _SUBSCRIPTION = ", ".join(f"s.{c.strip()}" for c in SUBSCRIPTION_COLUMNS.split("
 
 _DIGEST = f"""
 SELECT d.id AS digest_id, d.period_start, d.period_end, d.state AS digest_state, d.attempts,
-       d.next_attempt_at, d.sent_at, d.message_id, d.last_error, {_SUBSCRIPTION}
+       d.next_attempt_at, d.sent_at, d.message_id, d.last_error, d.covered_until,
+       {_SUBSCRIPTION}
 FROM digests AS d JOIN subscriptions AS s ON s.id = d.subscription_id
 """
 
@@ -74,16 +75,24 @@ class SqliteDigestRepository:
         )
         return [_entry(row) for row in rows]
 
-    async def mark_sent(self, digest_id: int, message_id: int, now: datetime) -> None:
-        """Record that the digest was posted as ``message_id``; final. A publishing
-        subscription's digest starts waiting to be published, as its posts do."""
+    async def mark_sent(
+        self,
+        digest_id: int,
+        message_id: int,
+        now: datetime,
+        covered_until: datetime | None = None,
+    ) -> None:
+        """Record that the digest was posted as ``message_id``, its summary read at
+        ``covered_until``; final. A publishing subscription's digest starts waiting to be
+        published, as its posts do."""
         async with self._db.transaction() as db:
             cursor = await db.execute(
                 "UPDATE digests SET state = 'sent', sent_at = ?, message_id = ?,"
+                " covered_until = ?,"
                 " publish_state = CASE WHEN (SELECT publish FROM subscriptions"
                 "   WHERE id = digests.subscription_id) = 1 THEN 'waiting' END"
                 " WHERE id = ? AND state = 'pending'",
-                (to_db_time(now), message_id, digest_id),
+                (to_db_time(now), message_id, _time(covered_until), digest_id),
             )
             changed = cursor.rowcount
             await cursor.close()
@@ -99,15 +108,22 @@ class SqliteDigestRepository:
                 (error, to_db_time(next_attempt_at), digest_id),
             )
 
-    async def finish(self, digest_id: int, state: DigestState, reason: str | None) -> None:
-        """End a pending digest without posting it (``empty`` or ``dropped``, with why)."""
+    async def finish(
+        self,
+        digest_id: int,
+        state: DigestState,
+        reason: str | None,
+        covered_until: datetime | None = None,
+    ) -> None:
+        """End a pending digest without posting it (``empty`` or ``dropped``, with why; an
+        empty one's summary read at ``covered_until``)."""
         if state not in (DigestState.EMPTY, DigestState.DROPPED):
             raise ValueError(f"finish() ends a digest as empty or dropped, not {state.value}")
         async with self._db.transaction() as db:
             await db.execute(
-                "UPDATE digests SET state = ?, last_error = coalesce(?, last_error)"
-                " WHERE id = ? AND state = 'pending'",
-                (state.value, reason, digest_id),
+                "UPDATE digests SET state = ?, last_error = coalesce(?, last_error),"
+                " covered_until = ? WHERE id = ? AND state = 'pending'",
+                (state.value, reason, _time(covered_until), digest_id),
             )
 
     async def publishing_due(self, now: datetime, limit: int) -> list[DigestEntry]:
@@ -141,6 +157,14 @@ class SqliteDigestRepository:
                 "UPDATE digests SET publish_after = ? WHERE id = ? AND publish_state = 'waiting'",
                 (to_db_time(at), digest_id),
             )
+
+    async def before(self, subscription_id: int, period_start: datetime) -> DigestEntry | None:
+        """The subscription's digest whose period ends at ``period_start``, if any."""
+        row = await self._db.read_one(
+            _DIGEST + " WHERE d.subscription_id = ? AND d.period_end = ? LIMIT 1",
+            (subscription_id, to_db_time(period_start)),
+        )
+        return _entry(row) if row is not None else None
 
     async def latest(self, subscription_id: int) -> DigestEntry | None:
         """The digest of the subscription's most recent period, whatever its state."""
@@ -192,4 +216,9 @@ def _entry(row: sqlite3.Row) -> DigestEntry:
         sent_at=from_db_time_or_none(row["sent_at"]),
         message_id=row["message_id"],
         last_error=row["last_error"],
+        covered_until=from_db_time_or_none(row["covered_until"]),
     )
+
+
+def _time(moment: datetime | None) -> int | None:
+    return None if moment is None else to_db_time(moment)

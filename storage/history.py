@@ -80,7 +80,7 @@ class SqliteDeliveryHistory:
             f"""
             SELECT d.id AS digest_id, d.period_start, d.period_end, d.state AS digest_state,
                    d.attempts, d.next_attempt_at, d.sent_at, d.message_id, d.last_error,
-                   {_SUBSCRIPTION}
+                   d.covered_until, {_SUBSCRIPTION}
             FROM digests AS d JOIN subscriptions AS s ON s.id = d.subscription_id
             WHERE s.guild_id = :guild AND d.period_start <= :moment AND :moment < d.period_end
             ORDER BY d.subscription_id, d.period_start
@@ -143,4 +143,5 @@ def _digest(row: sqlite3.Row) -> DigestEntry:
         sent_at=from_db_time_or_none(row["sent_at"]),
         message_id=row["message_id"],
         last_error=row["last_error"],
+        covered_until=from_db_time_or_none(row["covered_until"]),
     )

@@ -515,6 +515,24 @@ END;
 INSERT INTO items_fts (items_fts) VALUES ('rebuild');
 """
 
+_V18_NOT_FOUND_STRIKES = """
+-- A subscription's channel answering 404 (Unknown Channel) in a row: how many times, the first
+-- and the last (bot/news/services/refusals.py). Kept here, not in the process: a bot restarted
+-- more often than the rule's 20 minutes never disabled a deleted channel. Cleared by a success
+-- and when the subscription is disabled.
+ALTER TABLE subscriptions ADD COLUMN not_found_count INTEGER NOT NULL DEFAULT 0
+    CHECK (not_found_count >= 0);
+ALTER TABLE subscriptions ADD COLUMN not_found_first INTEGER;
+ALTER TABLE subscriptions ADD COLUMN not_found_last INTEGER;
+"""
+
+_V19_DIGEST_COVERED_UNTIL = """
+-- When a digest's summary was read (sent or found empty): a story that appeared after it (an
+-- item first seen late, published in that period) was in no digest, and the next digest takes
+-- it although it was published before its own period. NULL for digests made before.
+ALTER TABLE digests ADD COLUMN covered_until INTEGER;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -533,6 +551,8 @@ MIGRATIONS: tuple[str, ...] = (
     _V15_STORY_STATE,
     _V16_WHOLE_INDIC_WORDS,
     _V17_FOLDED_SEARCH,
+    _V18_NOT_FOUND_STRIKES,
+    _V19_DIGEST_COVERED_UNTIL,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

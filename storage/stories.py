@@ -189,6 +189,13 @@ story_id IN (SELECT p.story_id FROM period AS p WHERE EXISTS (
     AND it.topic IN (SELECT value FROM json_each(:topics))))
 """
 
+# Stories that did not exist at :new_since: none of their items was first seen before it
+# (over the items_story index: a story's items, not the period's).
+_NEW_STORIES = """
+NOT EXISTS (SELECT 1 FROM items AS o
+            WHERE o.story_id = period.story_id AND o.first_seen < :new_since)
+"""
+
 
 class SqliteStoryRepository:
     """Stories of the shared catalogue (implements ``bot.news.ports.StoryRepository``).
@@ -449,6 +456,7 @@ class SqliteStoryRepository:
         companies: Sequence[str] = (),
         topics: Sequence[str] = (),
         offset: int = 0,
+        new_since: datetime | None = None,
     ) -> list[StoryRecord]:
         """The period's biggest stories: those with an item published in ``[since, until)``.
 
@@ -458,8 +466,10 @@ class SqliteStoryRepository:
         period tagged with it. Every figure of a record is of the story's items in the period
         (see ``StoryRecord``). ``companies`` and ``topics`` widen those filters to any of
         several ids (a digest subscription's); ``offset`` skips the ranking's first stories
-        (to read it page by page). At most ``limit`` (up to ``MAX_TOP_STORIES``) records, in four
-        queries: the ranking, then the chosen stories' items, their companies and topics.
+        (to read it page by page); ``new_since`` keeps the stories none of whose items was
+        first seen before it (a digest's late stories). At most ``limit`` (up to
+        ``MAX_TOP_STORIES``) records, in four queries: the ranking, then the chosen stories'
+        items, their companies and topics.
         """
         limit = min(limit, MAX_TOP_STORIES)
         if limit <= 0 or since >= until:
@@ -479,9 +489,16 @@ class SqliteStoryRepository:
         if topic_ids:
             filters.append(_STORIES_WITH_TOPIC)
             parameters["topics"] = json.dumps(topic_ids)
+        period = _PERIOD
+        if new_since is not None:
+            # A new story's items in the period are new too: most periods have none, and the
+            # story check then reads nothing.
+            period += " AND i.first_seen >= :new_since"
+            filters.append(_NEW_STORIES)
+            parameters["new_since"] = to_db_time(new_since)
         ranked = await self._db.read(
             _TOP_STORIES.format(
-                period=_PERIOD, shared=SHARED_ITEMS, filters=" AND ".join(filters) or "1"
+                period=period, shared=SHARED_ITEMS, filters=" AND ".join(filters) or "1"
             ),
             parameters,
         )

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.news.model.vocabulary import (
     MessageStyle,
     NewSubscription,
+    NotFoundStrikes,
     PostFormat,
     PostLayout,
     Subscription,
@@ -26,7 +27,8 @@ from storage._sql import (
 
 SUBSCRIPTION_COLUMNS = """
     id, guild_id, channel_id, companies, keywords, exclude, mode, post_hour, created_at,
-    created_by, paused_reason, paused_at, topics, style, ping_role_id, layout, publish
+    created_by, paused_reason, paused_at, topics, style, ping_role_id, layout, publish,
+    not_found_count, not_found_first, not_found_last
 """
 """The columns ``subscription_from_row`` reads."""
 
@@ -52,7 +54,21 @@ def subscription_from_row(row: sqlite3.Row) -> Subscription:
         post_format=PostFormat(MessageStyle(row["style"]), row["ping_role_id"]),
         layout=PostLayout(row["layout"]),
         publish=bool(row["publish"]),
+        not_found=_strikes(row),
     )
+
+
+def _strikes(row: sqlite3.Row) -> NotFoundStrikes | None:
+    if not row["not_found_count"]:
+        return None
+    return NotFoundStrikes(
+        row["not_found_count"],
+        from_db_time(row["not_found_first"]),
+        from_db_time(row["not_found_last"]),
+    )
+
+
+_NO_STRIKES = "not_found_count = 0, not_found_first = NULL, not_found_last = NULL"
 
 
 class SqliteSubscriptionRepository:
@@ -162,19 +178,44 @@ class SqliteSubscriptionRepository:
             )
 
     async def disable(self, subscription_id: int, reason: str, now: datetime) -> int:
-        """Pause a subscription for good and drop its pending posts with ``reason``."""
+        """Pause a subscription for good, forget its 404 strikes and drop its pending posts
+        and digests with ``reason``; how many were dropped."""
         async with self._db.transaction() as db:
             await db.execute(
-                "UPDATE subscriptions SET paused_reason = ?, paused_at = coalesce(paused_at, ?)"
-                " WHERE id = ?",
+                "UPDATE subscriptions SET paused_reason = ?, paused_at = coalesce(paused_at, ?),"
+                f" {_NO_STRIKES} WHERE id = ?",
                 (reason, to_db_time(now), subscription_id),
             )
-            dropped = await db.execute(
-                "UPDATE outbox SET state = 'dropped', last_error = ?"
-                " WHERE subscription_id = ? AND state = 'pending'",
-                (reason, subscription_id),
+            dropped = 0
+            for table in ("outbox", "digests"):
+                cursor = await db.execute(
+                    f"UPDATE {table} SET state = 'dropped', last_error = ?"
+                    " WHERE subscription_id = ? AND state = 'pending'",
+                    (reason, subscription_id),
+                )
+                dropped += max(cursor.rowcount, 0)
+        return dropped
+
+    async def strike_not_found(self, subscription_id: int, now: datetime) -> NotFoundStrikes | None:
+        """One more 404 of the subscription's channel; its strikes, or None when it is gone."""
+        async with self._db.transaction() as db:
+            row = await fetch_one(
+                db,
+                "UPDATE subscriptions SET not_found_count = not_found_count + 1,"
+                " not_found_first = coalesce(not_found_first, :now), not_found_last = :now"
+                " WHERE id = :id"
+                " RETURNING not_found_count, not_found_first, not_found_last",
+                {"now": to_db_time(now), "id": subscription_id},
             )
-        return max(dropped.rowcount, 0)
+        return None if row is None else _strikes(row)
+
+    async def clear_not_found(self, subscription_id: int) -> None:
+        """Forget the subscription's 404 strikes (a no-op when it has none)."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                f"UPDATE subscriptions SET {_NO_STRIKES} WHERE id = ? AND not_found_count > 0",
+                (subscription_id,),
+            )
 
     async def set_post_format(self, subscription_id: int, post_format: PostFormat) -> None:
         """Change a subscription's style and ping role; posts already sent stay as they are."""

@@ -4,6 +4,7 @@ settings; the endpoint always on an ephemeral loopback port and always stopped."
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import sys
@@ -193,3 +194,32 @@ def test_metrics_settings() -> None:
         "metrics_port: 70000 must be between 0 and 65535",
         "metrics_host: 'http://x' must be a host name or an IP address",
     )
+
+
+async def test_scrapes_while_the_database_is_down_answer_and_log_each_change_once(
+    endpoint: tuple[MetricsServer, PrometheusMetrics, FakeBacklog, int],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, _, backlog, port = endpoint
+    caplog.set_level(logging.DEBUG, logger="shopwire.metrics")
+    status, body = await get(port, "/metrics")
+    assert status == 200 and "shopwire_database_up 1.0" in body
+    backlog.failing = True
+    for _ in range(3):
+        status, body = await get(port, "/metrics")
+        assert status == 200
+        assert "shopwire_database_up 0.0" in body
+        # Figures the database gives are unknown now, not stale.
+        assert "shopwire_outbox_pending NaN" in body
+        assert "shopwire_posts_sent_total 0.0" in body  # the process's own counters stay
+    await get(port, "/healthz")
+    backlog.failing = False
+    status, body = await get(port, "/metrics")
+    assert status == 200 and "shopwire_database_up 1.0" in body
+    assert "shopwire_outbox_pending 7.0" in body
+    records = [r for r in caplog.records if r.name == "shopwire.metrics"]
+    assert all(r.exc_info is None for r in records if r.levelno >= logging.INFO)
+    assert [r.getMessage() for r in records if r.levelno >= logging.INFO] == [
+        "metrics: the database does not answer: StorageError: disk I/O error",
+        "metrics: the database answers again",
+    ]

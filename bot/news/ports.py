@@ -27,6 +27,7 @@ from bot.news.model.vocabulary import (
     LatestRequest,
     NewFeed,
     NewSubscription,
+    NotFoundStrikes,
     OutboxEntry,
     ParsedFeed,
     PostFormat,
@@ -249,8 +250,17 @@ class SubscriptionRepository(Protocol):
 
     async def disable(self, subscription_id: int, reason: str, now: datetime) -> int:
         """Pause a subscription for good with ``reason`` (which begins with
-        ``DISABLED_MARK``) and drop its pending posts with that reason, in one transaction;
-        how many posts were dropped."""
+        ``DISABLED_MARK``), forget its 404 strikes and drop its pending posts and digests with
+        that reason, in one transaction; how many posts and digests were dropped."""
+        ...
+
+    async def strike_not_found(self, subscription_id: int, now: datetime) -> NotFoundStrikes | None:
+        """Count one more 404 of the subscription's channel at ``now`` (the first sets when
+        they began) and return the strikes; None when the subscription does not exist."""
+        ...
+
+    async def clear_not_found(self, subscription_id: int) -> None:
+        """Forget the subscription's 404 strikes (its channel took a post)."""
         ...
 
     async def set_post_format(self, subscription_id: int, post_format: PostFormat) -> None:
@@ -403,11 +413,25 @@ class DigestRepository(Protocol):
         oldest period first; only subscriptions of guilds on ``shards``."""
         ...
 
-    async def mark_sent(self, digest_id: int, message_id: int, now: datetime) -> None: ...
+    async def mark_sent(
+        self,
+        digest_id: int,
+        message_id: int,
+        now: datetime,
+        covered_until: datetime | None = None,
+    ) -> None:
+        """Record the digest as posted; ``covered_until``: when its summary was read."""
+        ...
 
     async def mark_retry(self, digest_id: int, error: str, next_attempt_at: datetime) -> None: ...
 
-    async def finish(self, digest_id: int, state: DigestState, reason: str | None) -> None:
+    async def finish(
+        self,
+        digest_id: int,
+        state: DigestState,
+        reason: str | None,
+        covered_until: datetime | None = None,
+    ) -> None:
         """End a pending digest without posting it (empty, dropped)."""
         ...
 
@@ -419,6 +443,11 @@ class DigestRepository(Protocol):
     async def finish_publishing(self, digest_id: int, state: PublishState) -> None: ...
 
     async def publish_later(self, digest_id: int, at: datetime) -> None: ...
+
+    async def before(self, subscription_id: int, period_start: datetime) -> DigestEntry | None:
+        """The subscription's digest whose period ends at ``period_start`` (the one before
+        a period's), whatever its state; None when there is none."""
+        ...
 
     async def latest(self, subscription_id: int) -> DigestEntry | None:
         """The digest of the subscription's most recent period, whatever its state."""
@@ -623,7 +652,11 @@ class StoryRepository(Protocol):
         companies: Sequence[str] = (),
         topics: Sequence[str] = (),
         offset: int = 0,
-    ) -> list[StoryRecord]: ...
+        new_since: datetime | None = None,
+    ) -> list[StoryRecord]:
+        """The period's biggest stories; with ``new_since``, only those none of whose items
+        was first seen before it (stories that did not exist then)."""
+        ...
 
     async def company_counts(
         self, since: datetime, until: datetime

@@ -29,7 +29,8 @@ _SUBSCRIPTION = ", ".join(f"s.{c.strip()}" for c in SUBSCRIPTION_COLUMNS.split("
 
 _DIGEST = f"""
 SELECT d.id AS digest_id, d.period_start, d.period_end, d.state AS digest_state, d.attempts,
-       d.next_attempt_at, d.sent_at, d.message_id, d.last_error, {_SUBSCRIPTION}
+       d.next_attempt_at, d.sent_at, d.message_id, d.last_error, d.covered_until,
+       {_SUBSCRIPTION}
 FROM digests AS d JOIN subscriptions AS s ON s.id = d.subscription_id
 """
 
@@ -81,18 +82,27 @@ class PostgresDigestRepository:
         )
         return [_entry(row) for row in rows]
 
-    async def mark_sent(self, digest_id: int, message_id: int, now: datetime) -> None:
-        """Record that the digest was posted as ``message_id``; final. A publishing
-        subscription's digest starts waiting to be published, as its posts do."""
+    async def mark_sent(
+        self,
+        digest_id: int,
+        message_id: int,
+        now: datetime,
+        covered_until: datetime | None = None,
+    ) -> None:
+        """Record that the digest was posted as ``message_id``, its summary read at
+        ``covered_until``; final. A publishing subscription's digest starts waiting to be
+        published, as its posts do."""
         async with transaction(self._pool) as connection:
             status = await connection.execute(
                 "UPDATE digests SET state = 'sent', sent_at = $1, message_id = $2,"
+                " covered_until = $4,"
                 " publish_state = CASE WHEN (SELECT publish FROM subscriptions"
                 "   WHERE id = digests.subscription_id) THEN 'waiting' END"
                 " WHERE id = $3 AND state = 'pending'",
                 utc(now),
                 message_id,
                 digest_id,
+                None if covered_until is None else utc(covered_until),
             )
         if affected(status) == 0:
             log.info("digest mark_sent ignored: digest_id=%s is not pending", digest_id)
@@ -108,17 +118,25 @@ class PostgresDigestRepository:
                 digest_id,
             )
 
-    async def finish(self, digest_id: int, state: DigestState, reason: str | None) -> None:
-        """End a pending digest without posting it (``empty`` or ``dropped``, with why)."""
+    async def finish(
+        self,
+        digest_id: int,
+        state: DigestState,
+        reason: str | None,
+        covered_until: datetime | None = None,
+    ) -> None:
+        """End a pending digest without posting it (``empty`` or ``dropped``, with why; an
+        empty one's summary read at ``covered_until``)."""
         if state not in (DigestState.EMPTY, DigestState.DROPPED):
             raise ValueError(f"finish() ends a digest as empty or dropped, not {state.value}")
         async with transaction(self._pool) as connection:
             await connection.execute(
-                "UPDATE digests SET state = $1, last_error = coalesce($2, last_error)"
-                " WHERE id = $3 AND state = 'pending'",
+                "UPDATE digests SET state = $1, last_error = coalesce($2, last_error),"
+                " covered_until = $4 WHERE id = $3 AND state = 'pending'",
                 state.value,
                 reason,
                 digest_id,
+                None if covered_until is None else utc(covered_until),
             )
 
     async def publishing_due(self, now: datetime, limit: int) -> list[DigestEntry]:
@@ -157,6 +175,16 @@ class PostgresDigestRepository:
                 utc(at),
                 digest_id,
             )
+
+    async def before(self, subscription_id: int, period_start: datetime) -> DigestEntry | None:
+        """The subscription's digest whose period ends at ``period_start``, if any."""
+        row = await read_one(
+            self._pool,
+            _DIGEST + " WHERE d.subscription_id = $1 AND d.period_end = $2 LIMIT 1",
+            subscription_id,
+            utc(period_start),
+        )
+        return _entry(row) if row is not None else None
 
     async def latest(self, subscription_id: int) -> DigestEntry | None:
         """The digest of the subscription's most recent period, whatever its state."""
@@ -211,4 +239,5 @@ def _entry(row: asyncpg.Record) -> DigestEntry:
         sent_at=row["sent_at"],
         message_id=row["message_id"],
         last_error=row["last_error"],
+        covered_until=row["covered_until"],
     )

@@ -88,7 +88,7 @@ class PostgresDeliveryHistory:
             f"""
             SELECT d.id AS digest_id, d.period_start, d.period_end, d.state AS digest_state,
                    d.attempts, d.next_attempt_at, d.sent_at, d.message_id, d.last_error,
-                   {_SUBSCRIPTION}
+                   d.covered_until, {_SUBSCRIPTION}
             FROM digests AS d JOIN subscriptions AS s ON s.id = d.subscription_id
             WHERE s.guild_id = $1 AND d.period_start <= $2 AND $2 < d.period_end
             ORDER BY d.subscription_id, d.period_start
@@ -133,4 +133,5 @@ def _digest(row: asyncpg.Record) -> DigestEntry:
         sent_at=row["sent_at"],
         message_id=row["message_id"],
         last_error=row["last_error"],
+        covered_until=row["covered_until"],
     )

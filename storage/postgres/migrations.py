@@ -455,6 +455,25 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value;
 # change, and writes only vectors that differ).
 _V14_RETOKENIZE_FOLDED_SEARCH = _V13_RETOKENIZE_SEARCH
 
+# A subscription's channel answering 404 (Unknown Channel) in a row: how many times, the first
+# and the last (bot/news/services/refusals.py). Kept here, not in the process: a bot restarted
+# more often than the rule's 20 minutes never disabled a deleted channel. Cleared by a success
+# and when the subscription is disabled. Changing them bumps subscription_changes (migration
+# 9's trigger), which is what lets every process's list_all see them.
+_V15_NOT_FOUND_STRIKES = """
+ALTER TABLE subscriptions ADD COLUMN not_found_count INTEGER NOT NULL DEFAULT 0
+    CHECK (not_found_count >= 0);
+ALTER TABLE subscriptions ADD COLUMN not_found_first TIMESTAMPTZ;
+ALTER TABLE subscriptions ADD COLUMN not_found_last TIMESTAMPTZ;
+"""
+
+# When a digest's summary was read (sent or found empty): a story that appeared after it (an
+# item first seen late, published in that period) was in no digest, and the next digest takes
+# it although it was published before its own period. NULL for digests made before.
+_V16_DIGEST_COVERED_UNTIL = """
+ALTER TABLE digests ADD COLUMN covered_until TIMESTAMPTZ;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
@@ -470,6 +489,8 @@ MIGRATIONS: tuple[str, ...] = (
     _V12_STORY_STATE,
     _V13_RETOKENIZE_SEARCH,
     _V14_RETOKENIZE_FOLDED_SEARCH,
+    _V15_NOT_FOUND_STRIKES,
+    _V16_DIGEST_COVERED_UNTIL,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -100,7 +100,7 @@ _TOP_STORIES = """
 WITH period AS MATERIALIZED (
     SELECT i.id AS id, i.story_id AS story_id, i.source AS source, i.published AS published
     FROM items AS i
-    WHERE i.published >= $1 AND i.published < $2 AND i.story_id IS NOT NULL AND {shared}
+    WHERE i.published >= $1 AND i.published < $2 AND i.story_id IS NOT NULL AND {shared}{seen}
 ),
 ranked AS (
     SELECT story_id, count(*) AS item_count, count(DISTINCT source) AS source_count,
@@ -127,6 +127,12 @@ _STORIES_WITH_TOPIC = """
 story_id IN (SELECT p.story_id FROM period AS p WHERE EXISTS (
     SELECT 1 FROM item_topics AS it WHERE it.item_id = p.id
     AND it.topic = ANY(${n}::text[])))
+"""
+
+# Stories that did not exist at the time given: none of their items was first seen before it.
+_NEW_STORIES = """
+NOT EXISTS (SELECT 1 FROM items AS o
+            WHERE o.story_id = period.story_id AND o.first_seen < ${n})
 """
 
 
@@ -367,6 +373,7 @@ class PostgresStoryRepository:
         companies: Sequence[str] = (),
         topics: Sequence[str] = (),
         offset: int = 0,
+        new_since: datetime | None = None,
     ) -> list[StoryRecord]:
         """The period's biggest stories (see ``SqliteStoryRepository.top_stories``)."""
         limit = min(limit, MAX_TOP_STORIES)
@@ -382,9 +389,16 @@ class PostgresStoryRepository:
         if topic_ids:
             parameters.append(topic_ids)
             filters.append(_STORIES_WITH_TOPIC.format(n=len(parameters)))
+        seen = ""
+        if new_since is not None:
+            parameters.append(utc(new_since))
+            # A new story's items in the period are new too: most periods have none, and the
+            # story check then reads nothing.
+            seen = f" AND i.first_seen >= ${len(parameters)}"
+            filters.append(_NEW_STORIES.format(n=len(parameters)))
         ranked = await read(
             self._pool,
-            _TOP_STORIES.format(shared=SHARED, filters=" AND ".join(filters) or "TRUE"),
+            _TOP_STORIES.format(shared=SHARED, filters=" AND ".join(filters) or "TRUE", seen=seen),
             *parameters,
         )
         if not ranked:

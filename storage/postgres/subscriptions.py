@@ -9,6 +9,7 @@ import asyncpg
 from bot.news.model.vocabulary import (
     MessageStyle,
     NewSubscription,
+    NotFoundStrikes,
     PostFormat,
     PostLayout,
     Subscription,
@@ -20,7 +21,8 @@ from storage.postgres.pool import Pool, read, read_one, read_value, transaction
 
 SUBSCRIPTION_COLUMNS = """
     id, guild_id, channel_id, companies, keywords, exclude, mode, post_hour, created_at,
-    created_by, paused_reason, paused_at, topics, style, ping_role_id, layout, publish
+    created_by, paused_reason, paused_at, topics, style, ping_role_id, layout, publish,
+    not_found_count, not_found_first, not_found_last
 """
 """The columns ``subscription_from_row`` reads."""
 
@@ -46,13 +48,21 @@ def subscription_from_row(row: asyncpg.Record) -> Subscription:
         post_format=PostFormat(MessageStyle(row["style"]), row["ping_role_id"]),
         layout=PostLayout(row["layout"]),
         publish=row["publish"],
+        not_found=_strikes(row),
     )
+
+
+def _strikes(row: asyncpg.Record) -> NotFoundStrikes | None:
+    if not row["not_found_count"]:
+        return None
+    return NotFoundStrikes(row["not_found_count"], row["not_found_first"], row["not_found_last"])
 
 
 # Pausing a paused subscription records the newer reason but keeps when it was first paused.
 _PAUSE = (
     "UPDATE subscriptions SET paused_reason = $1, paused_at = coalesce(paused_at, $2) WHERE id = $3"
 )
+_NO_STRIKES = "not_found_count = 0, not_found_first = NULL, not_found_last = NULL"
 
 
 class PostgresSubscriptionRepository:
@@ -156,17 +166,48 @@ class PostgresSubscriptionRepository:
             )
 
     async def disable(self, subscription_id: int, reason: str, now: datetime) -> int:
-        """Pause a subscription for good and drop its pending posts with ``reason``."""
+        """Pause a subscription for good, forget its 404 strikes and drop its pending posts
+        and digests with ``reason``; how many were dropped."""
+        dropped = 0
         async with transaction(self._pool) as connection:
-            await connection.execute(_PAUSE, reason, utc(now), subscription_id)
-            status = await connection.execute(
-                "UPDATE outbox SET state = 'dropped', last_error = $1"
-                " WHERE subscription_id = $2 AND state = 'pending'",
+            await connection.execute(
+                "UPDATE subscriptions SET paused_reason = $1, paused_at = coalesce(paused_at, $2),"
+                f" {_NO_STRIKES} WHERE id = $3",
                 reason,
+                utc(now),
                 subscription_id,
             )
-        # asyncpg answers with the command tag, "UPDATE <rows>".
-        return int(status.rsplit(" ", 1)[-1])
+            for table in ("outbox", "digests"):
+                status = await connection.execute(
+                    f"UPDATE {table} SET state = 'dropped', last_error = $1"
+                    " WHERE subscription_id = $2 AND state = 'pending'",
+                    reason,
+                    subscription_id,
+                )
+                # asyncpg answers with the command tag, "UPDATE <rows>".
+                dropped += int(status.rsplit(" ", 1)[-1])
+        return dropped
+
+    async def strike_not_found(self, subscription_id: int, now: datetime) -> NotFoundStrikes | None:
+        """One more 404 of the subscription's channel; its strikes, or None when it is gone."""
+        async with transaction(self._pool) as connection:
+            row = await connection.fetchrow(
+                "UPDATE subscriptions SET not_found_count = not_found_count + 1,"
+                " not_found_first = coalesce(not_found_first, $1), not_found_last = $1"
+                " WHERE id = $2"
+                " RETURNING not_found_count, not_found_first, not_found_last",
+                utc(now),
+                subscription_id,
+            )
+        return None if row is None else _strikes(row)
+
+    async def clear_not_found(self, subscription_id: int) -> None:
+        """Forget the subscription's 404 strikes (a no-op when it has none)."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                f"UPDATE subscriptions SET {_NO_STRIKES} WHERE id = $1 AND not_found_count > 0",
+                subscription_id,
+            )
 
     async def set_post_format(self, subscription_id: int, post_format: PostFormat) -> None:
         """Change a subscription's style and ping role; posts already sent stay as they are."""

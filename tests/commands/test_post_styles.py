@@ -209,6 +209,45 @@ def test_a_headline_digest_shows_bare_links_that_discord_previews() -> None:
     )
 
 
+def test_a_compact_digest_names_the_stories_folded_into_an_entry() -> None:
+    # As the full digest, `shopwire summary` and `/news summary` do (embeds.also_line).
+    post = digest(2)
+    first, second = post.summary.stories
+    other = replace(first.story, headline="What @everyone [pays] now", sources=("C",))
+    more = replace(first.story, headline="Temu recap", sources=("D", "E"))
+    folded = replace(post.summary, stories=(replace(first, also=(other, more)), second))
+    message = digest_message(
+        DigestPost(post.title, folded, post_format=PostFormat(MessageStyle.COMPACT))
+    )
+    assert not validate_message(message.payload())
+    assert message.content.splitlines() == [
+        "**Daily digest · Fri 27 Nov**",
+        "**1.** [Temu cuts seller fees 1](<https://news.example/1>) · 2 sources",
+        f"also reported as: What @{ZWSP}everyone (pays) now (1 source) and 1 more",
+        "**2.** [Temu cuts seller fees 2](<https://news.example/2>) · 2 sources",
+    ]
+
+
+@pytest.mark.parametrize("style", [MessageStyle.COMPACT, MessageStyle.HEADLINE])
+def test_a_long_digest_with_folded_stories_keeps_whole_entries_within_2000_characters(
+    style: MessageStyle,
+) -> None:
+    post = digest(40, headline="Very long words " * 20, link="https://news.example/" + "x" * 250)
+    other = replace(post.summary.stories[0].story, headline="Also " * 40, sources=("C",))
+    stories = tuple(replace(ranked, also=(other,)) for ranked in post.summary.stories)
+    folded = replace(post.summary, stories=stories)
+    message = digest_message(
+        DigestPost(post.title, folded, post_format=PostFormat(style, ping_role_id=ROLE))
+    )
+    assert len(message.content) <= 2000 and not validate_message(message.payload())
+    lines = message.content.splitlines()
+    numbered = [line for line in lines if re.match(r"\*\*\d+\.\*\*", line)]
+    also = [line for line in lines if line.startswith("also reported as: ")]
+    assert len(also) == len(numbered) > 0  # an entry is never shown without its fold
+    left = re.fullmatch(r"\+(\d+) more stories", lines[-1])
+    assert left is not None and len(numbered) + int(left.group(1)) == 40
+
+
 @pytest.mark.parametrize("style", [MessageStyle.COMPACT, MessageStyle.HEADLINE])
 def test_a_long_digest_keeps_whole_lines_within_2000_characters_and_counts_the_rest(
     style: MessageStyle,

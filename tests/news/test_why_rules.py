@@ -207,6 +207,29 @@ def test_digests_answer_by_their_period() -> None:
     assert filtered.outcome is Outcome.NOT_QUEUED
 
 
+def test_an_item_first_seen_after_its_digest_was_read_is_told_it_goes_in_the_next() -> None:
+    daily = sub(mode=SubscriptionMode.DAILY)
+    read = NOW - timedelta(hours=3)
+    sent = DigestEntry(
+        1, daily, NOW - timedelta(days=1), read, DigestState.SENT, sent_at=read, message_id=9,
+        covered_until=read,
+    )  # fmt: skip
+
+    def outcome(first_seen: datetime) -> Outcome:
+        late = item(published=NOW - timedelta(hours=20), first_seen=first_seen)
+        e = explain(late, daily, feed_guild_id=None, post=None, digest=sent, max_age=MAX_AGE,
+                    now=NOW)  # fmt: skip
+        return e.outcome
+
+    assert outcome(NOW - timedelta(hours=1)) is Outcome.DIGEST_LATE  # the scheduler's LateWindow
+    assert outcome(read - timedelta(minutes=1)) is Outcome.DIGEST_POSTED
+    # A digest read before covered_until existed tells nothing of lateness.
+    older = DigestEntry(1, daily, NOW - timedelta(days=1), read, DigestState.SENT, message_id=9)
+    told = explain(item(first_seen=NOW), daily, feed_guild_id=None, post=None, digest=older,
+                   max_age=MAX_AGE, now=NOW)  # fmt: skip
+    assert told.outcome is Outcome.DIGEST_POSTED
+
+
 def test_a_digest_answer_says_which_digest_and_when_or_why_none() -> None:
     created = NOW - timedelta(days=2)
     daily = sub(mode=SubscriptionMode.DAILY, created=created)

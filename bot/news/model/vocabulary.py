@@ -548,6 +548,9 @@ class Subscription:
     layout: PostLayout = PostLayout.MESSAGE
     # Crosspost each post of an announcement channel to the servers following it.
     publish: bool = False
+    # Its channel's 404 answers in a row (None: none since its last success), kept across
+    # restarts: a bot restarted often must still disable a deleted channel.
+    not_found: NotFoundStrikes | None = None
 
     @property
     def disabled(self) -> bool:
@@ -559,6 +562,16 @@ class Subscription:
 
 DISABLED_MARK = "disabled: "
 """How a disabled subscription's ``paused_reason`` begins."""
+
+
+@dataclass(frozen=True, slots=True)
+class NotFoundStrikes:
+    """A subscription's channel answering 404 (Unknown Channel), in a row: how many times, the
+    first and the last (a success forgets them)."""
+
+    count: int
+    first: datetime
+    last: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -699,6 +712,9 @@ class DigestEntry:
     sent_at: datetime | None = None
     message_id: int | None = None
     last_error: str | None = None
+    # When the summary it posted (or found empty) was read: a story that appeared after it
+    # was in no digest, and the next digest takes it although published before its period.
+    covered_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

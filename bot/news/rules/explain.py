@@ -48,6 +48,9 @@ class Outcome(enum.StrEnum):
     # never cover what came before them.
     DIGEST_BEFORE = "digest before"
     DIGEST_PRIVATE = "digest private"  # digests summarise shared feeds' stories only
+    # First seen after the digest of its period was read (``digest``): its story goes in the
+    # next digest, marked late, unless that digest could show it already.
+    DIGEST_LATE = "digest late"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +111,8 @@ def explain(
     verdict = plan_verdict(subscription, item_facts(item, feed_guild_id), max_age)
     changed = item.updated_at > item.first_seen
     if subscription.mode is not SubscriptionMode.REALTIME:
-        return _digest(subscription, verdict, feed_guild_id, digest, _DigestTimes(digest_due, now))
+        times = _DigestTimes(digest_due, now, item.first_seen)
+        return _digest(subscription, verdict, feed_guild_id, digest, times)
     if post is None:
         outcome = Outcome.NOT_QUEUED_THEN if verdict.queued else Outcome.NOT_QUEUED
         return Explanation(subscription, outcome, verdict, changed=changed)
@@ -142,6 +146,7 @@ def explain(
 class _DigestTimes:
     due: datetime | None  # when the period holding the item ends
     now: datetime
+    first_seen: datetime | None = None  # when the item was first seen
 
 
 # What a digest's summary depends on: its filters and the feed's server (the other reasons of
@@ -163,8 +168,15 @@ def _digest(
         return Explanation(subscription, Outcome.NOT_QUEUED, told)
     if feed_guild_id is not None:
         return Explanation(subscription, Outcome.DIGEST_PRIVATE, verdict)
+    if digest is None and Skip.DISABLED in verdict.skips:
+        # The scheduler plans no digest for a disabled subscription (its channel is gone).
+        return Explanation(subscription, Outcome.NOT_QUEUED, PlanVerdict(skips=(Skip.DISABLED,)))
     if digest is None:
         return _no_digest(subscription, verdict, times)
+    read = digest.covered_until
+    if read is not None and times.first_seen is not None and times.first_seen >= read:
+        # The scheduler's rule (LateWindow): reported after that digest was read.
+        return Explanation(subscription, Outcome.DIGEST_LATE, verdict, digest=digest)
     outcome = {
         DigestState.SENT: Outcome.DIGEST_POSTED,
         DigestState.PENDING: Outcome.DIGEST_WAITING,

@@ -166,6 +166,20 @@ class RankedStory:
     story: StoryRecord
     score: float
     also: tuple[StoryRecord, ...] = ()
+    # A digest's late story: published before the digest's period, reported only after the
+    # digest before it was made, so in no digest yet (``LateWindow``).
+    late: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LateWindow:
+    """The stories a digest takes although they were published before its period: published
+    in ``[since, until)`` (the period before) and new since ``new_since`` (when the digest
+    before was read), so that no digest has shown them. Shown marked as late."""
+
+    since: datetime
+    until: datetime
+    new_since: datetime
 
 
 @dataclass(frozen=True, slots=True)

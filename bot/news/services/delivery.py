@@ -38,7 +38,6 @@ from datetime import datetime, timedelta
 
 from bot.news.model.vocabulary import (
     ALL_SHARDS,
-    DISABLED_MARK,
     DeliveryReport,
     OutboxEntry,
     PostLayout,
@@ -56,6 +55,7 @@ from bot.news.ports import (
 )
 from bot.news.services.followups import FollowUpSender
 from bot.news.services.metrics import NO_METRICS, Metrics
+from bot.news.services.refusals import ChannelRefusals, GoneRule, pause_refused
 from bot.news.services.stage import CrashLog
 from bot.news.services.story_posts import StoryPoster
 
@@ -107,31 +107,6 @@ def retry_delay(attempts: int, base: timedelta, maximum: timedelta) -> timedelta
     return min(base * (1 << min(attempts, 16)), maximum)
 
 
-async def pause_refused(
-    subscriptions: SubscriptionRepository,
-    subscription_id: int,
-    channel_id: int,
-    error: str,
-    now: datetime,
-) -> None:
-    """Pause a subscription whose channel refused a post (403/404), with the reason, logged."""
-    await subscriptions.pause(subscription_id, error, now)
-    log.warning(
-        "subscription paused subscription_id=%s channel_id=%s reason=%r",
-        subscription_id,
-        channel_id,
-        error,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _NotFound:
-    """A subscription's 404s in a row: since when, and how many."""
-
-    first: datetime
-    count: int
-
-
 @dataclass
 class _Tally:
     sent: int = 0
@@ -168,6 +143,7 @@ class DeliverySender:
         followups: FollowUpSender | None = None,
         claims: DeliveryClaims | None = None,
         shards: Shards = ALL_SHARDS,
+        refusals: ChannelRefusals | None = None,
     ) -> None:
         self._outbox = outbox
         # A process serving some of Discord's shards posts only for the guilds on them.
@@ -186,8 +162,13 @@ class DeliverySender:
         # Subscriptions paused by a refusal the permission cache did not explain, and until
         # when they are left paused before being tried again.
         self._cooling: dict[int, datetime] = {}
-        # Subscriptions whose channel answered 404 on its last tries (a success forgets them).
-        self._not_found: dict[int, _NotFound] = {}
+        # A channel's 404s in a row, counted in its subscription's row (the digests' too).
+        self._refusals = refusals or ChannelRefusals(
+            subscriptions, GoneRule(options.gone_strikes, options.gone_after, options.cool_off)
+        )
+        # Subscriptions with 404 strikes, as last listed or struck here: a success of one of
+        # them clears its strikes (a write only then, not after every post).
+        self._struck: set[int] = set()
         # Subscriptions found paused with a channel the cache cannot post in, that this
         # process did not pause itself (paused before a restart): when each is tried once
         # (None: tried, or paused by this process for a reason the cache explains).
@@ -313,7 +294,7 @@ class DeliverySender:
                     )
             self._metrics.post_finished(result.outcome)
             if result.outcome is PostOutcome.SENT:
-                self._not_found.pop(subscription_id, None)
+                await self._found(subscription_id)
                 tally.sent += 1
                 continue
             if result.outcome is PostOutcome.REFUSED:
@@ -357,6 +338,7 @@ class DeliverySender:
         self._metrics.post_finished(result.outcome)
         if result.outcome is PostOutcome.SENT:
             await self._outbox.mark_overflow([e.id for e in members], result.message_id)
+            await self._found(subscription_id)
             tally.overflowed += len(members)
             return True
         if result.outcome is PostOutcome.REFUSED:
@@ -383,13 +365,15 @@ class DeliverySender:
 
     async def _failed(self, entry: OutboxEntry, result: PostResult, tally: _Tally) -> None:
         error = result.error or result.outcome.value
-        if result.outcome is PostOutcome.NOT_FOUND and await self._gone(entry, error, tally):
-            return
         if result.outcome in (PostOutcome.FORBIDDEN, PostOutcome.NOT_FOUND):
             now = self._clock.now()
-            await pause_refused(
-                self._subscriptions, entry.subscription_id, entry.channel_id, error, now
-            )
+            if result.outcome is PostOutcome.NOT_FOUND:
+                if await self._gone(entry, error, tally):
+                    return  # disabled, its posts dropped
+            else:
+                await pause_refused(
+                    self._subscriptions, entry.subscription_id, entry.channel_id, error, now
+                )
             tally.paused.append(entry.subscription_id)
             self._probe_at[entry.subscription_id] = None
             if (
@@ -406,37 +390,32 @@ class DeliverySender:
         tally.retried += 1
 
     async def _gone(self, entry: OutboxEntry, error: str, tally: _Tally) -> bool:
-        """Count a 404; on the last strike disable the subscription and drop its posts with
-        the reason (True). Until then it is paused and tried again after the cool-off."""
-        now = self._clock.now()
-        seen = self._not_found.get(entry.subscription_id)
-        strikes = _NotFound(now, 1) if seen is None else _NotFound(seen.first, seen.count + 1)
-        self._not_found[entry.subscription_id] = strikes
-        options = self._options
-        if strikes.count < options.gone_strikes or now - strikes.first < options.gone_after:
-            return False
-        minutes = int((now - strikes.first).total_seconds() // 60)
-        reason = (
-            f"{DISABLED_MARK}the channel was not found {strikes.count} times over {minutes} min"
-            f" ({error}); it was probably deleted. Subscribe again to resume."
+        """Count a 404 (``ChannelRefusals``); on the last strike the subscription is disabled
+        and its posts dropped with the reason (True). Until then it is paused (there) and
+        tried again after the cool-off."""
+        dropped = await self._refusals.not_found(
+            entry.subscription_id, entry.channel_id, error, self._clock.now()
         )
-        dropped = await self._subscriptions.disable(entry.subscription_id, reason, now)
-        self._not_found.pop(entry.subscription_id, None)
+        if dropped is None:
+            self._struck.add(entry.subscription_id)
+            return False
+        self._struck.discard(entry.subscription_id)
         self._cooling.pop(entry.subscription_id, None)
         tally.dropped += dropped
         tally.paused.append(entry.subscription_id)
-        log.warning(
-            "subscription disabled subscription_id=%s channel_id=%s dropped=%d reason=%r",
-            entry.subscription_id,
-            entry.channel_id,
-            dropped,
-            reason,
-        )
         return True
+
+    async def _found(self, subscription_id: int) -> None:
+        """A post went out: the channel's 404 strikes, if any, are forgotten."""
+        if subscription_id in self._struck:
+            await self._refusals.found(subscription_id)
+            self._struck.discard(subscription_id)
 
     async def _resume_recovered(self, tally: _Tally) -> None:
         now = self._clock.now()
-        for subscription in await self._subscriptions.list_all():
+        listed = await self._subscriptions.list_all()
+        self._struck = {s.id for s in listed if s.not_found is not None}
+        for subscription in listed:
             if subscription.paused_reason is None or subscription.disabled:
                 continue
             cooling = self._cooling.get(subscription.id)
@@ -452,10 +431,12 @@ class DeliverySender:
     def _may_resume(self, subscription: Subscription, now: datetime) -> bool:
         """Whether a paused subscription, past any cool-off, is tried again now."""
         subscription_id, guild_id = subscription.id, subscription.guild_id
-        if subscription_id in self._not_found:
-            # A 404 is the channel's own answer, whatever the cache says: tried until the
-            # strikes disable it (a deleted channel is gone from the cache too).
-            return True
+        if subscription.not_found is not None:
+            # A 404 is the channel's own answer, whatever the cache says: tried once per
+            # cool-off after the last one (restarts included) until the strikes disable it.
+            # Its server's gateway alone tries it: the strikes count that one's answers.
+            owned = self._shards.owns(guild_id)
+            return owned and self._refusals.may_try(subscription.not_found, now)
         if self._publisher.missing_permissions(subscription.channel_id) is None:
             return True
         if subscription_id not in self._probe_at and not self._shards.owns(guild_id):

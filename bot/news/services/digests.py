@@ -14,6 +14,8 @@
     |     sent                        mark_sent, only after Discord returned the message id
     |     retry (5xx, network)        mark_retry with backoff
     |     forbidden / not found       subscription paused with the reason; the row waits
+    |     not found, again and again  the channel is gone: subscription disabled, the digest
+    |                                 dropped with the reason (delivery's rule: refusals.py)
     |     refused (400: AutoMod...)   dropped with Discord's reason: every try would be refused
 
 A restart re-plans the same period (the row exists: nothing happens) and a crash between
@@ -53,14 +55,18 @@ from bot.news.ports import (
     StoryRepository,
     SubscriptionRepository,
 )
-from bot.news.rules.summary_ranking import NewsSummary
-from bot.news.services.delivery import pause_refused, retry_delay
+from bot.news.rules.summary_ranking import LateWindow, NewsSummary
+from bot.news.services.delivery import retry_delay
+from bot.news.services.refusals import ChannelRefusals, pause_refused
 
 log = logging.getLogger("shopwire.digests")
 
 DEFAULT_TIMEZONE = "UTC"
 WEEKLY_WEEKDAY = 0
 """Weekly digests are posted on Mondays (``date.weekday()``), covering the week before."""
+
+DROPPED_LATE = "not delivered before the next digest was due"
+"""Why a digest is dropped when the next one is due (``/subscriptions why`` words it)."""
 
 PERIOD_LENGTH: dict[SubscriptionMode, timedelta] = {
     SubscriptionMode.DAILY: timedelta(days=1),
@@ -223,7 +229,11 @@ class DigestSummaries(Protocol):
     """Computes what a digest shows (``SummaryService.for_subscription``)."""
 
     async def for_subscription(
-        self, subscription: Subscription, since: datetime, until: datetime
+        self,
+        subscription: Subscription,
+        since: datetime,
+        until: datetime,
+        late: LateWindow | None = None,
     ) -> NewsSummary: ...
 
 
@@ -281,7 +291,10 @@ class DigestScheduler:
         options: DigestOptions | None = None,
         shards: Shards = ALL_SHARDS,
         stories: StoryRepository | None = None,
+        refusals: ChannelRefusals | None = None,
     ) -> None:
+        # A deleted channel's 404s count as an item post's do (the same strikes and rule).
+        self._refusals = refusals or ChannelRefusals(subscriptions)
         # A process serving some of Discord's shards plans and posts only their guilds' digests.
         self._shards = shards
         self._subscriptions = subscriptions
@@ -304,8 +317,10 @@ class DigestScheduler:
         now = self._clock.now()
         zones = dict(await self._guild_settings.timezones())
         for subscription in await self._subscriptions.list_all():
-            if subscription.mode not in PERIOD_LENGTH or not self._shards.owns(
-                subscription.guild_id
+            if (
+                subscription.mode not in PERIOD_LENGTH
+                or subscription.disabled  # its channel is gone: nothing more is planned
+                or not self._shards.owns(subscription.guild_id)
             ):
                 continue
             try:
@@ -350,7 +365,18 @@ class DigestScheduler:
         # tried again on the next tick instead of being skipped until a restart.
         self._planned[subscription.id] = end
 
-    async def _stories_pending(self, entry: DigestEntry, now: datetime) -> bool:
+    async def _late_window(self, entry: DigestEntry) -> LateWindow | None:
+        """The late stories this digest takes: those of the period before that appeared after
+        its digest was read (an item first seen late, dated in that period). None when the
+        digest before was never read (the first digest, or one dropped unposted)."""
+        before = await self._digests.before(entry.subscription.id, entry.period_start)
+        if before is None or before.covered_until is None:
+            return None
+        return LateWindow(before.period_start, entry.period_start, before.covered_until)
+
+    async def _stories_pending(
+        self, entry: DigestEntry, late: LateWindow | None, now: datetime
+    ) -> bool:
         """Whether items published in the digest's period still wait for a story (a bot just
         started, a stories stage behind a cold poll): made then, the digest would leave them
         out, or be marked empty for good. A digest's stories are those with an item
@@ -362,8 +388,10 @@ class DigestScheduler:
         if self._stories is None:
             return False
         since = self._waiting_since.setdefault(entry.id, now)
+        # A late item of the period before, waiting for its story, is waited for too.
+        start = entry.period_start if late is None else late.since
         if now - since < self._options.story_wait and await self._stories.unplaced_published(
-            entry.period_start, entry.period_end
+            start, entry.period_end
         ):
             return True
         del self._waiting_since[entry.id]
@@ -379,18 +407,22 @@ class DigestScheduler:
             subscription.mode, subscription.post_hour, zone(name), entry.period_end
         )
         if now >= next_due:
-            await self._digests.finish(
-                entry.id, DigestState.DROPPED, "not delivered before the next digest was due"
-            )
+            await self._digests.finish(entry.id, DigestState.DROPPED, DROPPED_LATE)
             tally.dropped += 1
             return
-        if await self._stories_pending(entry, now):
+        late = await self._late_window(entry)
+        if await self._stories_pending(entry, late, now):
             return  # not an attempt: the next tick looks again
+        # Read before the summary: a story that appears while it is read is at worst in this
+        # digest and the next (never in none).
+        covered_until = self._clock.now()
         summary = await self._summaries.for_subscription(
-            subscription, entry.period_start, entry.period_end
+            subscription, entry.period_start, entry.period_end, late
         )
         if summary.empty:
-            await self._digests.finish(entry.id, DigestState.EMPTY, "no matching stories")
+            await self._digests.finish(
+                entry.id, DigestState.EMPTY, "no matching stories", covered_until
+            )
             tally.empty += 1
             return
         post = DigestPost(
@@ -403,7 +435,11 @@ class DigestScheduler:
             subscription.channel_id, post, digest_nonce(subscription.id, entry.period_start)
         )
         if result.outcome is PostOutcome.SENT:
-            await self._digests.mark_sent(entry.id, result.message_id or 0, self._clock.now())
+            await self._digests.mark_sent(
+                entry.id, result.message_id or 0, self._clock.now(), covered_until
+            )
+            if subscription.not_found is not None:
+                await self._refusals.found(subscription.id)
             tally.sent += 1
             return
         error = result.error or result.outcome.value
@@ -415,7 +451,15 @@ class DigestScheduler:
             tally.dropped += 1
             log.warning("digest refused subscription_id=%s reason=%s", subscription.id, error)
             return
-        if result.outcome in (PostOutcome.FORBIDDEN, PostOutcome.NOT_FOUND):
+        if result.outcome is PostOutcome.NOT_FOUND:
+            dropped = await self._refusals.not_found(
+                subscription.id, subscription.channel_id, error, self._clock.now()
+            )
+            tally.paused.append(subscription.id)
+            if dropped is not None:
+                tally.dropped += dropped  # this digest among them: disabled, nothing waits
+                return
+        elif result.outcome is PostOutcome.FORBIDDEN:
             await pause_refused(
                 self._subscriptions,
                 subscription.id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -15,6 +15,7 @@ from bot.news.ports import Clock, CompanyDirectory, StoryRepository
 from bot.news.rules.name_lookup import resolve_or_explain
 from bot.news.rules.subscription_matching import wants
 from bot.news.rules.summary_ranking import (
+    LateWindow,
     NewsSummary,
     TrendData,
     fill_days,
@@ -100,12 +101,53 @@ class SummaryService:
         )
 
     async def for_subscription(
-        self, subscription: Subscription, since: datetime, until: datetime
+        self,
+        subscription: Subscription,
+        since: datetime,
+        until: datetime,
+        late: LateWindow | None = None,
     ) -> NewsSummary:
         """What a digest of ``[since, until)`` shows for a subscription: its top stories among
         those matching its filters (companies and topics: any of each; keywords and excluded
-        words against the story's headline and summary line)."""
+        words against the story's headline and summary line), and among them the ``late``
+        ones (published before the period, in no digest yet), marked as such."""
         f = subscription.filter
+        records = await self._matching(f, since, until)
+        late_ids: set[int] = set()
+        if late is not None:
+            shown = {r.id for r in records}
+            extra = [
+                r
+                for r in await self._matching(f, late.since, late.until, late.new_since)
+                if r.id not in shown
+            ]
+            late_ids = {r.id for r in extra}
+            records.extend(extra)
+        summary = await self._summarise(
+            records,
+            period="24h" if until - since <= timedelta(hours=25) else "7d",
+            since=since,
+            until=until,
+            now=until,
+            company=self._companies.resolve(f.companies[0]) if len(f.companies) == 1 else None,
+            topic=f.topics[0] if len(f.topics) == 1 else None,
+            only_companies=f.companies,
+        )
+        if not late_ids:
+            return summary
+        stories = tuple(
+            replace(ranked, late=ranked.story.id in late_ids) for ranked in summary.stories
+        )
+        return replace(summary, stories=stories)
+
+    async def _matching(
+        self,
+        f: SubscriptionFilter,
+        since: datetime,
+        until: datetime,
+        new_since: datetime | None = None,
+    ) -> list[StoryRecord]:
+        """The ranked stories of ``[since, until)`` that a subscription's filters want."""
         words = SubscriptionFilter(keywords=f.keywords, exclude=f.exclude)
         records: list[StoryRecord] = []
         # Keywords are matched here, so the ranking is read page by page until enough stories
@@ -120,6 +162,7 @@ class SummaryService:
                 companies=f.companies,
                 topics=f.topics,
                 offset=page * DIGEST_PAGE,
+                new_since=new_since,
             )
             records.extend(
                 r
@@ -129,16 +172,7 @@ class SummaryService:
             enough = len(records) >= DIGEST_PAGE or not (f.keywords or f.exclude)
             if enough or len(batch) < DIGEST_PAGE:
                 break
-        return await self._summarise(
-            records,
-            period="24h" if until - since <= timedelta(hours=25) else "7d",
-            since=since,
-            until=until,
-            now=until,
-            company=self._companies.resolve(f.companies[0]) if len(f.companies) == 1 else None,
-            topic=f.topics[0] if len(f.topics) == 1 else None,
-            only_companies=f.companies,
-        )
+        return records
 
     async def _summarise(
         self,
