@@ -131,7 +131,7 @@ def _read(
         text.names,
         text.title_places,
         text.short,
-        facts.companies,
+        dict(facts.companies),  # a Counter pickles through Python code: a plain dict in C
         facts.roundup,
         facts.preview,
     )
