@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import replace
 
 import pytest
 
@@ -78,5 +79,37 @@ def test_a_streamed_batch_keeps_the_reader_in_step() -> None:
         assert reader.read(later, _WAIT) == {
             item.item_id: featurizer.extract(item, "") for item in later
         }
+    finally:
+        reader.close()
+
+
+def test_what_the_reader_works_out_of_headlines_weighs_the_same() -> None:
+    """The companies' weights, round-up and preview flags the reader works out beside the text
+    (``TitleFacts``) are the worker's own, keyed by the item's strings, and weighing with them
+    prepares each item as weighing without them does; facts worked out for other companies are
+    not used."""
+    items = [labelled.item for labelled in story_corpus.load()][: 2 * SPLIT_FROM]
+    tagged = [
+        replace(item, companies=("amazon", "temu") if i % 3 else ("walmart",))
+        for i, item in enumerate(items)
+    ]
+    reader, featurizer = _reader()
+    try:
+        texts = reader.read(tagged, _WAIT)
+        assert texts is not None
+        # The first step's items are read here, as the clusterer asks for them: without facts.
+        assert sum(texts[item.item_id].facts is None for item in tagged) == text_reader.CHUNK
+        for item in tagged:
+            text = texts[item.item_id]
+            if text.facts is not None:
+                assert text.facts == featurizer.title_facts(text, item.companies)
+                assert all(any(k is c for c in item.companies) for k in text.facts.companies)
+            plain = featurizer.extract(item, "")
+            assert plain.facts is None
+            for other in (item, replace(item, companies=("shein",))):
+                with_facts = featurizer.weigh(text, other, None, lambda _: 1.5)
+                without = featurizer.weigh(plain, other, None, lambda _: 1.5)
+                assert with_facts.encode() == without.encode()
+                assert with_facts.terms == without.terms
     finally:
         reader.close()

@@ -25,6 +25,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
@@ -36,7 +37,7 @@ from bot.news.stories import batchplan
 from bot.news.stories.model import StoryConfig, StoryItem
 
 if TYPE_CHECKING:
-    from bot.news.stories.features import Featurizer, TextFeatures
+    from bot.news.stories.features import Featurizer, TextFeatures, TitleFacts
 
 SPLIT_FROM = 100
 """Items without stored text features from which a batch's reading is shared with the
@@ -86,12 +87,14 @@ def serve() -> None:
         return  # the worker's end of the pipe closed: nothing is left to answer
 
 
-_Text = tuple[str, str, str]
-"""What reading an item needs of it: its title, summary and source. (Plain tuples: pickling
-dataclasses goes through Python code for every item, which is what the split saves.)"""
+_Text = tuple[str, str, str, tuple[str, ...]]
+"""What reading an item needs of it: its title, summary, source and companies. (Plain
+tuples: pickling dataclasses goes through Python code for every item, which is what the split
+saves.)"""
 _Bag = dict[str, int]  # ``keyterms.Bag``
-_Read = tuple[str, dict[str, float], _Bag, _Bag, _Bag, _Bag, bool]
-"""``TextFeatures``' fields after ``check``, in order."""
+_Read = tuple[str, dict[str, float], _Bag, _Bag, _Bag, _Bag, bool, _Bag, bool, bool]
+"""``TextFeatures``' fields after ``check``, in order, then its ``TitleFacts`` but ``tagged``
+(what the worker sent)."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -112,10 +115,14 @@ def warm(featurizer: Featurizer) -> None:
     )
 
 
-def _read(featurizer: Featurizer, title: str, summary: str, source: str) -> _Read:
+def _read(
+    featurizer: Featurizer, title: str, summary: str, source: str, companies: tuple[str, ...]
+) -> _Read:
     """As ``Featurizer.text_of`` reads an item with no stored features (the rest of the item
-    is not read)."""
+    is not read), and what ``weigh`` reads of its headline besides (``title_facts``: a sixth
+    of the worker's CPU on a cold poll, done here on the other core)."""
     text = featurizer.extract(StoryItem(0, title, summary, source, _EPOCH), "")
+    facts = featurizer.title_facts(text, companies)
     return (
         text.title,
         text.counts,
@@ -124,6 +131,31 @@ def _read(featurizer: Featurizer, title: str, summary: str, source: str) -> _Rea
         text.names,
         text.title_places,
         text.short,
+        dict(facts.companies),  # a Counter pickles through Python code: a plain dict in C
+        facts.roundup,
+        facts.preview,
+    )
+
+
+def _features(
+    make: type[TextFeatures], facts: type[TitleFacts], item: StoryItem, read: _Read
+) -> TextFeatures:
+    """What ``_read`` read of ``item``, as the clusterer reads it."""
+    title, counts, places, numbers, names, title_places, short, weights, roundup, preview = read
+    # Keyed by the item's own strings, not their copies from the reader: the clusterer's saved
+    # state (``marshal``) writes a string shared by many items once, so it stays byte for byte
+    # what it was. (The same keys in the same order: ``company_weights`` keys by ``companies``.)
+    companies = Counter({company: weights[company] for company in item.companies})
+    return make(
+        "",
+        title,
+        counts,
+        places,
+        numbers,
+        names,
+        title_places,
+        short,
+        facts=facts(item.companies, companies, roundup, preview),
     )
 
 
@@ -176,7 +208,9 @@ class TextReader:
             return None
         todo.sort(key=lambda item: (batchplan.when(item, now), item.item_id))
         theirs = todo[CHUNK:]
-        sent: list[_Text] = [(item.title, item.summary, item.source) for item in theirs]
+        sent: list[_Text] = [
+            (item.title, item.summary, item.source, item.companies) for item in theirs
+        ]
         try:
             conn.send(sent)
         except (OSError, ValueError):
@@ -212,21 +246,23 @@ class TextReader:
         """The reader's process id while one runs (for tests)."""
         return self._process.pid if self._process is not None else None
 
-    def answer(self, expected: int) -> list[TextFeatures] | None:
-        """The reader's next answer: the features of the next ``expected`` items sent (a
-        ``CHUNK`` or what was left), or None when it failed (and is given up) or is gone."""
+    def answer(self, items: Sequence[StoryItem]) -> list[TextFeatures] | None:
+        """The reader's next answer: the features of the next ``items`` sent (a ``CHUNK`` or
+        what was left), or None when it failed (and is given up) or is gone."""
         conn = self._conn
-        return None if conn is None or not self._ready else self._answer(conn, expected)
+        return None if conn is None or not self._ready else self._answer(conn, items)
 
-    def _answer(self, conn: Connection, expected: int) -> list[TextFeatures] | None:
-        """The reader's features for the ``expected`` items sent, or None (it is given up)."""
+    def _answer(self, conn: Connection, items: Sequence[StoryItem]) -> list[TextFeatures] | None:
+        """The reader's features for the ``items`` sent, or None (it is given up)."""
         try:
             if conn.poll(_ANSWER_TIMEOUT):
                 kind, value = conn.recv()
-                if kind == "ok" and isinstance(value, list) and len(value) == expected:
+                if kind == "ok" and isinstance(value, list) and len(value) == len(items):
                     from bot.news.stories.features import TextFeatures as make
+                    from bot.news.stories.features import TitleFacts as facts
 
-                    return [make("", *read) for read in value]
+                    pairs = zip(items, value, strict=True)
+                    return [_features(make, facts, item, read) for item, read in pairs]
         except (EOFError, OSError):
             pass
         self._give_up()
@@ -323,7 +359,7 @@ class StreamedTexts(Mapping[int, "TextFeatures"]):
         read here; whether the reader answered."""
         chunk = self._chunks[self._received]
         self._received += 1
-        answer = self._reader.answer(len(chunk))
+        answer = self._reader.answer(chunk)
         if answer is None and read_here:
             answer = [self._reader.extract(item) for item in chunk]
         for item, text in zip(chunk, answer or (), strict=False):

@@ -23,7 +23,7 @@ from array import array
 from base64 import b64encode
 from binascii import a2b_base64
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from operator import mul
 
@@ -203,6 +203,20 @@ _TEXT_FORMAT = "x1:"
 
 
 @dataclass(frozen=True, slots=True)
+class TitleFacts:
+    """What weighing reads of an item's cleaned headline and tagged companies besides its
+    words: each company's weight (``company_weights``), whether it is a round-up, whether a
+    results preview. None of it needs the IDF, so the story worker's text reader works it out
+    beside the text: the worker (the stories step's longest chain) then only weighs.
+    ``tagged``: the companies it was worked out for (``weigh`` uses it for no other)."""
+
+    tagged: tuple[str, ...]
+    companies: Bag
+    roundup: bool
+    preview: bool
+
+
+@dataclass(frozen=True, slots=True)
 class TextFeatures:
     """What an item's text says before any weighting: stemmed word counts (title words
     counted ``title_weight`` times) and the text's key terms. Reading text is most of what
@@ -218,6 +232,9 @@ class TextFeatures:
     names: Bag
     title_places: Bag
     short: bool
+    # Worked out beside the text by the text reader (``Featurizer.title_facts``), else None
+    # (``weigh`` works it out): never stored, and no part of what the text says (equality).
+    facts: TitleFacts | None = field(default=None, compare=False)
 
     def encode(self) -> str:
         """The stored form: a version tag and JSON."""
@@ -384,13 +401,10 @@ class Featurizer:
         published = utc(item.published)
         if now is not None and published > utc(now):
             published = utc(now)
-        terms = KeyTerms(
-            text.places,
-            text.numbers,
-            company_weights(text.title, item.companies, title_only=text.short),
-            text.names,
-            text.title_places,
-        )
+        facts = text.facts
+        if facts is None or facts.tagged != item.companies:
+            facts = self.title_facts(text, item.companies)
+        terms = KeyTerms(text.places, text.numbers, facts.companies, text.names, text.title_places)
         counts = text.counts
         # ``1 + log(n)`` of each count, and the IDFs in one ``map`` (``idf`` may be a dict's
         # lookup, then at C speed): this runs for every word of every item.
@@ -419,6 +433,17 @@ class Featurizer:
             features=features,
             terms=terms,
             short=text.short,
+            roundup=facts.roundup,
+            preview=facts.preview,
+        )
+
+    @staticmethod
+    def title_facts(text: TextFeatures, companies: tuple[str, ...]) -> TitleFacts:
+        """What ``weigh`` reads of ``text``'s headline and the item's ``companies`` besides
+        the words (pure: the same wherever it runs)."""
+        return TitleFacts(
+            tagged=companies,
+            companies=company_weights(text.title, companies, title_only=text.short),
             roundup=is_roundup(text.title),
             preview=is_preview(text.title),
         )
