@@ -391,7 +391,11 @@ def company_weights(title: str, companies: Iterable[str], *, title_only: bool = 
 # headline, from the verb on) ...
 _RIVAL_VERB_RE = re.compile(
     r"\b(?:to|can|could|and|in|set to|bid to|push to)\s+(?:rival|take on|beat|challenge"
-    r"|compete with|fend off|catch up with|catch)\b|\b(?:takes on|taking on|versus|vs\.?)\s",
+    r"|compete with|fend off|catch up with|catch)\b|\b(?:takes on|taking on|versus|vs\.?)\s"
+    # ... or as the one whose customers are sought: "Currys goes after Amazon's sellers",
+    # "Amazon Shipping undercuts UPS", "Attentive woos Postscript customers".
+    r"|\b(?:goes after|going after|undercuts|undercutting|poaches|poaching|woos|wooing|lures"
+    r"|luring)\s",
     re.IGNORECASE,
 )
 # ... "Temu's rival Shein", "after Amazon, Walmart ...": the company before "rival" (or in the
@@ -408,6 +412,11 @@ _RIVAL_OF_RE = re.compile(
 # letters that are not ASCII, such as the Kelvin sign's "k"). Without one, ``_subjects`` keeps
 # every company named: it would cut nothing and blank nothing, and read the same words again.
 _RIVAL_NEEDLES = (
+    "after",
+    "undercut",
+    "poach",
+    "woo",
+    "lur",
     "rival",
     "take",
     "taking",
