@@ -148,3 +148,33 @@ def test_eu_after_a_spanish_preposition_is_the_united_states() -> None:
     }
     assert "US" in headline_places("Walmart abre su marketplace de EU a vendedores mexicanos")
     assert headline_places("EU closes de minimis loophole exploited by Chinese groups") == {"EU": 1}
+
+
+@pytest.mark.parametrize(
+    ("title", "code"),
+    [
+        ("Oman to levy VAT on foreign e-commerce platforms from September", "OM"),
+        ("Daraz to shut down Nepal operations, cites 'market realities'", "NP"),
+        ("Sernac files class action against AliExpress", "CL"),
+        ("ZATCA: customs duties on all e-commerce shipments from Aug. 1", "SA"),
+    ],
+)
+def test_smaller_markets_and_their_bodies_are_places(title: str, code: str) -> None:
+    assert headline_places(title) == {code: 1}
+
+
+def test_a_possessive_place_before_a_public_body_says_where() -> None:
+    # Whose the watchdog is, and so where the case is: not a company's owner.
+    assert headline_places("Chile's consumer watchdog sues AliExpress over late deliveries") == {
+        "CL": 1
+    }
+    assert headline_places("Brazil's central bank adds installments to Pix") == {"BR": 1}
+    assert headline_places("Germany's Otto sells its stake in a logistics unit") == {}
+
+
+def test_one_word_of_trade_in_an_origin_phrase() -> None:
+    assert headline_places("French DIY marketplace ManoMano to cut 130 jobs") == {}
+    assert headline_places("French postal group La Poste sells Jadlog to J&T") == {}
+    # Not a verb or a preposition: the place stays where the news is.
+    assert headline_places("Walmart Canada cuts marketplace referral fees") == {"CA": 1}
+    assert headline_places("Amazon Prime to cost more in UK as firm raises price") == {"UK": 1}

@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 from bot.news.stories import StoryClusterer, StoryItem
 from bot.news.stories.features import Featurizer, Prepared
-from bot.news.stories.keyterms import TermView, key_terms, view_agreement, view_disjoint
+from bot.news.stories.keyterms import (
+    TermView,
+    company_weights,
+    key_terms,
+    view_agreement,
+    view_disjoint,
+)
 from bot.news.stories.model import StoryConfig
 from bot.news.stories.wording import is_roundup
 
@@ -504,3 +510,15 @@ def test_a_newsletters_items_set_apart_by_dashes_are_a_list() -> None:
     # Hyphens around an outlet's name are one report's, not a list's.
     assert not is_roundup("Inditex 9M FY26 - net profit EUR 4,812m (+6.0%) - MarketScreener")
     assert not is_roundup("Shopify outage live \u2014 checkout errors reported by stores")
+
+
+def test_a_head_and_one_clauses_objects_are_no_round_up() -> None:
+    assert not is_roundup(
+        "DTI: Unregistered online sellers face removal from Shopee, Lazada, TikTok Shop by July"
+    )
+    assert is_roundup("Retail Brew: Inditex, Primark and Amazon's robots")
+
+
+def test_the_company_whose_customers_are_sought_is_a_rival() -> None:
+    weights = company_weights("Currys goes after Amazon's sellers with online bazaar", ["amazon"])
+    assert weights == {"amazon": 1}

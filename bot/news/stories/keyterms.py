@@ -195,8 +195,12 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
                 continue  # the text's places are context: only the headline's say where
             # "Germany's Otto sells ...": a possessive place says whose the company is, not
             # where the event is; the wires write it of every company they name.
+            # But a country's own public body is where the event is: "Chile's consumer
+            # watchdog sues AliExpress" happens in Chile.
             end = match.end()
-            if found.endswith("'s") or text.startswith("’s", end):
+            if (found.endswith("'s") or text.startswith("’s", end)) and _PUBLIC_BODY_RE.match(
+                text, end + (0 if found.endswith("'s") else 2)
+            ) is None:
                 continue
             # So does "Swedish giant Klarna", "the Chinese retailer": whose, not where.
             if _ORIGIN_RE.match(text, end) is not None or _is_origin(text, found, end):
@@ -274,13 +278,29 @@ def _code(found: str) -> str:
     return code
 
 
-# A place word followed by what a company is ("Swedish giant", "Chinese e-commerce group").
+# A place word followed by what a company is ("Swedish giant", "Chinese e-commerce group"),
+# with one word of what it does or sells between ("French DIY marketplace ManoMano", "French
+# postal group La Poste", "Brazilian parcel carrier Jadlog"): whose, not where. That word is
+# no verb in the third person ("Walmart Canada cuts marketplace fees", "Indonesia orders
+# marketplaces to ..."), no preposition ("in UK as firm raises"), and not "consumer"
+# ("EU consumer groups": associations, not companies).
 _ORIGIN_RE = re.compile(
-    r"\s+(?:(?:e-?commerce|online|tech|payments?|retail|delivery|logistics|fintech|fashion"
-    r"|shopping|grocery|parcel|food|pay-later)\s+)?"
+    r"\s+(?:(?:payments|electronics|goods|logistics|(?!(?:as|at|by|for|from|in|into|of|on|to"
+    r"|with|and|or|its|the|a|an|consumer)\s)[\w&-]*[^\Ws])\s+)?"
     r"(?:giant|rival|retailer|e-?tailer|firm|company|group|start-?up|platform|marketplace"
-    r"|app|owner|parent|maker|chain|lender|fintech|carrier|unicorn|operator|conglomerate"
-    r"|player|behemoth|upstart|champion|peer|competitor)s?\b",
+    r"|app|owner|parent|maker|chain|lender|fintech|carrier|courier|unicorn|operator"
+    r"|conglomerate|player|behemoth|upstart|champion|peer|competitor)s?\b",
+    re.IGNORECASE,
+)
+# What follows a possessive place that is that country's own public body, not a company:
+# "Chile's consumer watchdog", "Saudi Arabia's customs authority", "India's commerce ministry".
+_PUBLIC_BODY_RE = re.compile(
+    r"\s+(?:(?:consumer|competition|antitrust|data|privacy|tax|customs|trade|finance"
+    r"|financial|commerce|postal|telecoms?|communications|central|top|national|federal"
+    r"|protection)\s+){0,2}"
+    r"(?:watchdog|regulator|agency|authority|authorities|ministry|minister|government"
+    r"|parliament|senate|congress|lawmakers|court|customs|tax office|central bank"
+    r"|commission|competition office|consumer office)s?\b",
     re.IGNORECASE,
 )
 
@@ -371,7 +391,11 @@ def company_weights(title: str, companies: Iterable[str], *, title_only: bool = 
 # headline, from the verb on) ...
 _RIVAL_VERB_RE = re.compile(
     r"\b(?:to|can|could|and|in|set to|bid to|push to)\s+(?:rival|take on|beat|challenge"
-    r"|compete with|fend off|catch up with|catch)\b|\b(?:takes on|taking on|versus|vs\.?)\s",
+    r"|compete with|fend off|catch up with|catch)\b|\b(?:takes on|taking on|versus|vs\.?)\s"
+    # ... or as the one whose customers are sought: "Currys goes after Amazon's sellers",
+    # "Amazon Shipping undercuts UPS", "Attentive woos Postscript customers".
+    r"|\b(?:goes after|going after|undercuts|undercutting|poaches|poaching|woos|wooing|lures"
+    r"|luring)\s",
     re.IGNORECASE,
 )
 # ... "Temu's rival Shein", "after Amazon, Walmart ...": the company before "rival" (or in the
@@ -388,6 +412,11 @@ _RIVAL_OF_RE = re.compile(
 # letters that are not ASCII, such as the Kelvin sign's "k"). Without one, ``_subjects`` keeps
 # every company named: it would cut nothing and blank nothing, and read the same words again.
 _RIVAL_NEEDLES = (
+    "after",
+    "undercut",
+    "poach",
+    "woo",
+    "lur",
     "rival",
     "take",
     "taking",
@@ -470,11 +499,11 @@ class TermView:
 # place in it agree half way (the EU's fine and Italy's are different events; the EU-wide
 # launch and its German leg are one).
 _REGIONS = {
-    "EU": "FR DE IT ES NL BE PL SE DK FI AT IE PT CZ RO HU GR BG SK HR SI LT LV EE LU",
-    "SEA": "ID MY TH VN PH SG KH",
-    "LATAM": "MX BR AR CL CO PE EC UY",
-    "MENA": "SA AE IL EG QA KW MA",
-    "AFRICA": "ZA NG KE EG MA GH",
+    "EU": "FR DE IT ES NL BE PL SE DK FI AT IE PT CZ RO HU GR BG SK HR SI LT LV EE LU CY MT",
+    "SEA": "ID MY TH VN PH SG KH MM LA BN",
+    "LATAM": "MX BR AR CL CO PE EC UY BO PY VE CR PA GT DO",
+    "MENA": "SA AE IL EG QA KW MA OM BH IQ LB DZ TN",
+    "AFRICA": "ZA NG KE EG MA GH DZ TN ET TZ UG RW",
 }
 _RELATED = frozenset(
     pair

@@ -103,6 +103,34 @@ _ENGLISH = {
     "NG": "Nigeria|Nigerian|Lagos",
     "GH": "Ghana|Ghanaian|Accra",
     "KE": "Kenya|Kenyan|Nairobi",
+    "OM": "Oman|Omani|Muscat",
+    "BH": "Bahrain|Bahraini|Manama",
+    "NP": "Nepal|Nepali|Nepalese|Kathmandu",
+    "MM": "Myanmar|Burmese|Yangon",
+    "LA": "Laos|Laotian|Vientiane",
+    "BN": "Brunei",
+    "MO": "Macau|Macao",
+    "MN": "Mongolia|Mongolian|Ulaanbaatar",
+    "UZ": "Uzbekistan|Uzbek|Tashkent",
+    "IR": "Iran|Iranian|Tehran",
+    "IQ": "Iraq|Iraqi|Baghdad",
+    "LB": "Lebanon|Lebanese|Beirut",
+    "DZ": "Algeria|Algerian|Algiers",
+    "TN": "Tunisia|Tunisian|Tunis",
+    "ET": "Ethiopia|Ethiopian|Addis Ababa",
+    "TZ": "Tanzania|Tanzanian|Dar es Salaam",
+    "UG": "Uganda|Ugandan|Kampala",
+    "RW": "Rwanda|Rwandan|Kigali",
+    "RS": "Serbia|Serbian|Belgrade",
+    "CY": "Cyprus|Cypriot|Nicosia",
+    "MT": "Malta|Maltese",
+    "BO": "Bolivia|Bolivian",
+    "PY": "Paraguay|Paraguayan|Asunción|Asuncion",
+    "VE": "Venezuela|Venezuelan|Caracas",
+    "CR": "Costa Rica|Costa Rican",
+    "PA": "Panama|Panamanian",
+    "GT": "Guatemala|Guatemalan",
+    "DO": "Dominican Republic",
     "LATAM": "Latin America|Latin American",
     "SEA": "Southeast Asia|Southeast Asian",
     "MENA": "Middle East|Gulf",
@@ -741,6 +769,10 @@ _REGULATORS = {
     "MX": "Cofece|Profeco",
     "BR": "Procon|Senacon|Anatel",
     "NG": "FCCPC",
+    "CL": "Sernac|SERNAC",
+    "PE": "Indecopi|INDECOPI|Sunat|SUNAT",
+    "AR": "AFIP",
+    "SA": "ZATCA",
 }
 
 _LOCAL = (
@@ -773,9 +805,19 @@ _DEMONYM_WORDS = """
     Kazakh Chinese Taiwanese Japanese Korean Indian Pakistani Bangladeshi Indonesian Malaysian
     Thai Vietnamese Philippine Filipino Singaporean Cambodian Australian Canadian Mexican
     Brazilian Argentine Argentinian Chilean Colombian Peruvian Ecuadorian Uruguayan Saudi
-    Emirati Qatari Kuwaiti Israeli Egyptian Moroccan Nigerian Ghanaian Kenyan African"""
+    Emirati Qatari Kuwaiti Israeli Egyptian Moroccan Nigerian Ghanaian Kenyan African Omani
+    Bahraini Nepali Nepalese Burmese Laotian Mongolian Uzbek Iranian Iraqi Lebanese Algerian
+    Tunisian Ethiopian Tanzanian Ugandan Rwandan Serbian Cypriot Maltese Bolivian Paraguayan
+    Venezuelan Panamanian Guatemalan"""
 DEMONYMS = frozenset(_DEMONYM_WORDS.split()) | frozenset(
-    {"South Korean", "Sri Lankan", "South African", "Latin American", "Southeast Asian"}
+    {
+        "South Korean",
+        "Sri Lankan",
+        "South African",
+        "Latin American",
+        "Southeast Asian",
+        "Costa Rican",
+    }
 )
 
 # Where the goods or the company come from in half of all cross-border e-commerce news, not

@@ -183,13 +183,30 @@ def _is_listing(text: str, *, headed: bool) -> bool:
         if len(parts) < 3 or not all(_names_something(part) for part in parts):
             return False
         told = sum(1 for part in parts if _says_something(part))
-        return not (_says_something(parts[0]) and told == 1)
+        return not (_says_something(parts[0]) and told == 1) and not _one_clause(parts)
     parts = _CLAUSE_SPLIT_RE.split(text.strip())
     parts[-1:] = _FINAL_AND_RE.split(parts[-1], maxsplit=1)
     return len(parts) >= 3 and all(
         _capitalised(_WORD_RE.findall(part)[0]) and _says_something(part)
         for part in parts
         if _WORD_RE.search(part)
+    )
+
+
+# A part that ends on a preposition and a name: the list goes on with that preposition's
+# objects ("... face removal from Shopee, Lazada, TikTok Shop by July").
+_ENDS_ON_OBJECT_RE = re.compile(
+    r"\b(?:from|on|to|at|in|by|with|against|for|of|across|including|like|via)"
+    r"\s+[^\W\d_][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)?$"
+)
+
+
+def _one_clause(parts: list[str]) -> bool:
+    """Whether a headed list is one sentence's list of names: its first part ends on a
+    preposition and a name, and the parts between are bare names ("DTI: Unregistered online
+    sellers face removal from Shopee, Lazada, TikTok Shop by July" is one report)."""
+    return _ENDS_ON_OBJECT_RE.search(parts[0]) is not None and not any(
+        _says_something(part) for part in parts[1:-1]
     )
 
 
