@@ -34,6 +34,7 @@ from typing import NamedTuple
 from bot.news.model.vocabulary import Company, ItemDraft, TaggedDraft
 from bot.news.rules.plain_text import fold_typography, plain_for_matching
 from bot.news.tagging.companies import FAMILIES, Alias, Family, Guard, NeedsWhen
+from bot.news.tagging.word_scan import word_spans
 
 __all__ = ["Tagger"]
 
@@ -55,6 +56,8 @@ _NO_SPACE_SCRIPTS_START = 0x2E80  # and Thai, U+0E00-U+0E7F
 _NO_SPACE_SCRIPTS = "\u0e00-\u0e7f\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _WORD_START = rf"(?<![^\W{_NO_SPACE_SCRIPTS}])"
 _WORD_END = rf"(?![^\W{_NO_SPACE_SCRIPTS}])"
+# What may come before a word: the complement of _WORD_START's class (see ``word_scan``).
+_BEFORE_WORD = rf"[\W{_NO_SPACE_SCRIPTS}]"
 
 _SENTENCE_END_RE = re.compile(r"[.!?:;]['\")\]]*\s+")
 _WORD_RE = re.compile(r"[^\W\d_][\w'-]*")
@@ -310,7 +313,11 @@ class _Negatives:
 
 
 class _Regexes(NamedTuple):
-    """The compiled form of a table: aliases (ASCII text, any text) and the guards' terms."""
+    """The compiled form of a table: aliases (ASCII text, any text) and the guards' terms.
+
+    ``ascii`` matches the character before an alias and then the alias (``word_scan``);
+    ``unicode`` matches the aliases themselves.
+    """
 
     ascii: re.Pattern[str]
     unicode: re.Pattern[str]
@@ -515,13 +522,11 @@ class Tagger:
         for trie, aliases in zip((spaced, unspaced), self._aliases, strict=True):
             for atoms in aliases:
                 trie.add(atoms)
-        words = _WORD_START + "(?:" + spaced.pattern() + ")" + _WORD_END
-        ascii_re = re.compile(words)
+        spaced_words = "(?:" + spaced.pattern() + ")" + _WORD_END
+        words = _WORD_START + spaced_words
         return _Regexes(
-            ascii=ascii_re,
-            unicode=(
-                re.compile(f"{words}|(?:{unspaced.pattern()})") if unspaced.children else ascii_re
-            ),
+            ascii=re.compile(_BEFORE_WORD + spaced_words),
+            unicode=re.compile(f"{words}|(?:{unspaced.pattern()})" if unspaced.children else words),
             terms=_words_regex(self._guard_terms),
         )
 
@@ -583,12 +588,14 @@ class Tagger:
 
         found: list[tuple[_Entry, int, int]] = []
         regexes = self._compiled()
-        regex = regexes.ascii if text.isascii() else regexes.unicode
-        for match in regex.finditer(lowered):
-            start, end = match.span()
+        if text.isascii():
+            spans = word_spans(regexes.ascii, lowered, "\n")
+        else:
+            spans = (match.span() for match in regexes.unicode.finditer(lowered))
+        for start, end in spans:
             if _passing_mention(lowered, start):
                 continue
-            for entry in self._entries.get(_key(match.group()), ()):
+            for entry in self._entries.get(_key(lowered[start:end]), ()):
                 if entry.exact is None or _key(text[start:end]) == entry.exact:
                     found.append((entry, start, end))
         if not found:

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.news.rules.plain_text import fold_typography, plain_for_matching
+from bot.news.tagging.word_scan import word_spans
 
 __all__ = [
     "MEDIUM",
@@ -797,7 +798,7 @@ _Candidate = tuple[int, _Rest | None, _Effects]  # (priority, regex rest or None
 class _Matcher(NamedTuple):
     """A table's compiled form: the one regex, and what each of its matches counts."""
 
-    regex: re.Pattern[str]
+    regex: re.Pattern[str]  # the character before a phrase, then the phrase
     sure: dict[str, _Effects]  # phrases whose match can only be that phrase's branch
     phrases: dict[str, tuple[int, _Effects]]  # every plain phrase: first priority, effects
     patterned: dict[str, list[_Candidate]]  # literal beginning: branches with a regex rest
@@ -965,7 +966,9 @@ class TopicTagger:
                 for first, _, _ in patterned.get(phrase[:end], ())
             )
         }
-        regex = re.compile(rf"(?<!\w){root.pattern()}(?!\w)")
+        # A non-word character, then the phrases: ``word_spans`` finds what ``(?<!\w)`` in
+        # front of them would, for less (see ``word_scan``).
+        regex = re.compile(rf"\W{root.pattern()}(?!\w)")
         return _Matcher(regex=regex, sure=sure, phrases=literal, patterned=patterned, ordered={})
 
     def compile_all(self) -> None:
@@ -1017,13 +1020,13 @@ class TopicTagger:
         factor = self._title_factor
         matcher = self._compiled()
         sure = matcher.sure
-        for match in matcher.regex.finditer(text):
-            found = sure.get(match.group())
+        for start, end in word_spans(matcher.regex, text, " "):
+            found = sure.get(text[start:end])
             if found is None:
-                found = _which(matcher, text, match.start(), match.end())
+                found = _which(matcher, text, start, end)
             if not found:
                 continue  # a mask
-            times = factor if match.start() < title_end else 1
+            times = factor if start < title_end else 1
             for topic, weight in found:
                 totals[topic] += weight * times
         return totals
