@@ -132,8 +132,9 @@ halved the join model's ``place_miss`` (-2.7 -> -1.4) and the merge model's ``nu
 (holdout12 +0.003, holdout13 +0.008). Policy: retrain with the defaults when sets are added or
 rules change; never choose between two weight sets by their score on a held-out set (one draw
 against one draw, and the chosen one's figure is then biased upward); before shipping a
-retrain, run ``stories_retrain.py --seeds 0 1`` and retrain only if the precision changes do
-not fall on most lines with their bands below 0.
+retrain, run ``stories_retrain.py --seeds 0 1`` (or ``--bags 40``, one seed: the same model
+whatever the seed) and retrain only if the precision changes do not fall on most lines with
+their bands below 0.
 """
 
 from __future__ import annotations
