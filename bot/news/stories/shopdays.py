@@ -44,7 +44,10 @@ _DOUBLED = (
 # is as often a figure.
 _SIX_EIGHTEEN = rf"(?<![\w$€£¥₹.,])6\.?18(?![\w.,%])(?={_SALE_WORD}|\s*mid-year)"
 # The same in the scripts the feeds write them in (no word boundaries there).
-_UNSPACED = r"双十一|雙十一|双11|雙11|双十二|双12|光棍节|黑色星期五|ブラックフライデー|プライムデー|블랙프라이데이"
+_UNSPACED = (
+    r"双十一|雙十一|双11|雙11|双十二|双12|光棍节|黑色星期五"
+    r"|ブラックフライデー|プライムデー|블랙프라이데이"
+)
 
 _DAYS_RE = re.compile(
     rf"\b(?:{_NAMED})\b|{_DOUBLED}|{_SIX_EIGHTEEN}|(?P<unspaced>{_UNSPACED})", re.IGNORECASE
