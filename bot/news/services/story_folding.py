@@ -106,7 +106,6 @@ def _figures(headline: str, line: str) -> frozenset[str]:
     numbers of weight 2 or more (as ``keyterms.text_terms`` reads them: the headline weighs
     2, the line 1) that identify an event."""
     from bot.news.stories.amounts import apart_from_cjk, ascii_digits, numbers
-    from bot.news.stories.shopdays import blank
 
     found: Counter[str] = Counter()
     for text, weight in ((headline, _HEADLINE_NAME), (line, 1)):
@@ -114,7 +113,7 @@ def _figures(headline: str, line: str) -> frozenset[str]:
             continue
         if not text.isascii():
             text = apart_from_cjk(ascii_digits(unicodedata.normalize("NFC", text)))
-        numbers(blank(text), weight, found)  # "11.11", "618 festival": dates, as keyterms reads
+        numbers(text, weight, found)
     return frozenset(k for k, w in found.items() if w >= _HEADLINE_NAME and _identifies(k))
 
 

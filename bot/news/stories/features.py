@@ -192,8 +192,7 @@ def _bag(value: object) -> Bag:
 # Which stop words, synonyms, phrases and rules read the text: stored features read
 # otherwise are read again, and a saved clusterer holding them is not used.
 # (Bump the rules' number when a rule of ``keyterms`` or ``wording`` changes.)
-_RULES = 17  # 15: the results-preview flag; 16: dated previews, dashed lists, regulators, "en EU"
-# 17: holidays and shopping events are dates, not names or amounts (shopdays)
+_RULES = 16  # 15: the results-preview flag; 16: dated previews, dashed lists, regulators, "en EU"
 READING = hashlib.blake2b(
     repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()), EVENT_PHRASES)).encode(),
     digest_size=6,

@@ -21,7 +21,6 @@ from bot.news.stories.companynames import names_in_headline
 from bot.news.stories.places import CONTEXT_PLACES, DEMONYMS, NAME_WORDS, place_code, places_in
 from bot.news.stories.places import PLACE_WORDS as PLACE_WORDS  # what features read
 from bot.news.stories.scriptnames import SAME_NAME, UNSPACED, latin_names
-from bot.news.stories.shopdays import blank as blank_days
 from bot.news.stories.wording import STOPWORDS, fold, words_of
 
 # --- key terms --------------------------------------------------------------------------------
@@ -182,11 +181,6 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
         if not text.isascii():
             # The place tables are NFC: "Việt Nam" may arrive with its accents apart.
             text = apart_from_cjk(ascii_digits(unicodedata.normalize("NFC", text)))
-        # A headline's case is read before its holidays are blanked: "xxxxxxxxxxxx Sales Hit
-        # Record" is still Title Case.
-        title_case = weight == 2 and _is_title_case(text)
-        # "Black Friday", "11.11", "Prime Day" say when, not who or what: no name or amount.
-        text = blank_days(text)
         # Where the headline's main clause and first sentence end, once a place needs them.
         clause_end = sentence_end = -1
         for match in places_in(text):
@@ -221,7 +215,7 @@ def text_terms(title: str, summary: str) -> tuple[Bag, Bag, Bag, Bag]:
                 title_places[code] += 1
         amounts_of(text, weight, numbers)
         # In a Title Case Headline every word looks like a name.
-        if not title_case:
+        if weight == 1 or not _is_title_case(text):
             _names(text, weight, names)
         if weight == 2:
             _lead_name(text, names)
