@@ -152,3 +152,10 @@ async def test_d(handle, fake):
         "t.py:20 waits less than 30 s",
         "t.py:21 waits less than 30 s",
     ]
+
+
+def test_hypothesis_examples_have_no_deadline() -> None:
+    # A deadline is a wall-clock assertion; tests/conftest.py turns it off for every test.
+    from hypothesis import settings
+
+    assert settings().deadline is None
