@@ -93,44 +93,44 @@ class PairModel:
 # BEGIN GENERATED WEIGHTS (benchmarks/stories_pairmodel.py train)
 JOIN_MODEL = PairModel(
     weights=(
-        6.8989996479475835,  # cosine
-        1.4180060946332909,  # event_cosine
-        0.5078821242524757,  # place_agree
-        -2.5158370807438657,  # place_miss
-        1.043619332514772,  # company_agree
-        -0.3507375510915188,  # company_miss
-        0.4303581465496529,  # number_agree
-        -1.40510336002367,  # number_miss
-        0.03257429265753949,  # name_agree
-        -1.520006745463451,  # name_miss
-        -3.7567331570465896,  # same_source
-        -0.1613132718253311,  # short
-        1.0002925982461581,  # short_no_key
-        0.7305343567873539,  # shares_key
-        -19.711463065345995,  # time_gap
-        0.0849868624247991,  # log_size
-        0.6281551609290776,  # cosine_x_log_size
+        6.599303260876438,  # cosine
+        1.4837616356082015,  # event_cosine
+        0.6414355435523588,  # place_agree
+        -1.58269199947802,  # place_miss
+        0.8255484655925086,  # company_agree
+        -0.38850859480388467,  # company_miss
+        0.3311918223496814,  # number_agree
+        -1.4713508553954882,  # number_miss
+        0.04510893405344309,  # name_agree
+        -1.5275285335969753,  # name_miss
+        -3.6662720373023108,  # same_source
+        -0.17656011097962812,  # short
+        0.8115933553173796,  # short_no_key
+        0.6429382121087767,  # shares_key
+        -19.37931295956792,  # time_gap
+        -0.07102366708177899,  # log_size
+        1.0573321372174287,  # cosine_x_log_size
     ),
-    bias=-1.8894370985659112,
+    bias=-1.819663855730186,
 )
 MERGE_MODEL = PairModel(
     weights=(
-        7.896345547688105,  # cosine
-        0.0,  # member_logit_mean
-        0.10180002564591854,  # member_logit_min
-        0.8310606996732526,  # place_agree
-        -3.900953376742192,  # place_miss
-        1.725130429260951,  # company_agree
-        -0.040986772214979414,  # company_miss
-        0.0,  # number_agree
-        -7.315811975743022,  # number_miss
-        0.16526796309947545,  # name_agree
-        -0.8767679772006952,  # name_miss
-        -4.3510427260648346,  # shared_sources
-        -16.916601093186255,  # time_gap
-        0.025430834277336816,  # log_small
-        0.8932237417510202,  # log_large
+        7.126360885052977,  # cosine
+        0.016159980775803693,  # member_logit_mean
+        0.0,  # member_logit_min
+        0.5541445003600011,  # place_agree
+        -3.822334286010835,  # place_miss
+        0.9890550252134698,  # company_agree
+        -0.14135589013430558,  # company_miss
+        0.004839300003186837,  # number_agree
+        -5.945815866354016,  # number_miss
+        0.07899849262287395,  # name_agree
+        -0.77609616918454,  # name_miss
+        -4.196645142655017,  # shared_sources
+        -18.353069454652562,  # time_gap
+        -0.1498883625057775,  # log_small
+        0.7870321768494326,  # log_large
     ),
-    bias=-2.601887324106015,
+    bias=-1.9956867850365902,
 )
 # END GENERATED WEIGHTS
