@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.stories_eval import assign  # noqa: E402
 from bot.news.stories import StoryConfig  # noqa: E402
+from bot.news.stories.pairscore import PairModel  # noqa: E402
 from tests.news import story_holdout  # noqa: E402
 from tests.news.story_corpus import LabelledItem  # noqa: E402
 
@@ -127,14 +128,24 @@ def _figures(row: Floats) -> tuple[float, float, float]:
     return score.precision, score.recall, score.f1
 
 
+def event_weights(events: int, resamples: int, rng: np.random.Generator) -> Floats:
+    """How often each of a set's true events is drawn, per resample (with replacement)."""
+    return rng.multinomial(events, np.full(events, 1 / events), size=resamples).astype(np.float64)
+
+
 def draws_of(counts: PairCounts, resamples: int, rng: np.random.Generator) -> Floats:
-    events = len(counts.right)
-    weights = rng.multinomial(events, np.full(events, 1 / events), size=resamples)
-    return counts.totals(weights.astype(np.float64))
+    return counts.totals(event_weights(len(counts.right), resamples, rng))
 
 
-def counts_for(items: Sequence[LabelledItem], batch: int) -> PairCounts:
-    assigned, _ = assign(items, StoryConfig(), batch)
+def counts_for(
+    items: Sequence[LabelledItem],
+    batch: int,
+    join: PairModel | None = None,
+    merge: PairModel | None = None,
+) -> PairCounts:
+    """The pair counts of ``items`` clustered as ``stories_eval.py`` does (the shipped
+    models unless ``join`` and ``merge`` are given)."""
+    assigned, _ = assign(items, StoryConfig(), batch, join, merge)
     truth = [labelled.story for labelled in items]
     found = [assigned[labelled.item.item_id] for labelled in items]
     return PairCounts.of(truth, found)

@@ -31,8 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.stories_eval import assign  # noqa: E402
-from benchmarks.stories_heldout import PairCounts, Score  # noqa: E402
+from benchmarks.stories_heldout import PairCounts, Score, counts_for, event_weights  # noqa: E402
 from benchmarks.stories_pairmodel import (  # noqa: E402
     ORDERS,
     SETS,
@@ -42,8 +41,6 @@ from benchmarks.stories_pairmodel import (  # noqa: E402
     loaded,
     train,
 )
-from bot.news.stories import StoryConfig  # noqa: E402
-from tests.news.story_corpus import LabelledItem  # noqa: E402
 
 DEFAULT_TARGETS = ("holdout10", "holdout11", "holdout12", "holdout13")
 
@@ -72,21 +69,13 @@ class Change:
         )
 
 
-def counts(items: list[LabelledItem], batch: int, models: Models) -> PairCounts:
-    """The pair counts of ``items`` clustered with ``models`` as ``stories_eval.py`` does."""
-    found, _seconds = assign(items, StoryConfig(), batch, models.join, models.merge)
-    truth = [labelled.story for labelled in items]
-    return PairCounts.of(truth, [found[labelled.item.item_id] for labelled in items])
-
-
 def change(
     before: PairCounts, after: PairCounts, resamples: int, rng: np.random.Generator
 ) -> tuple[Score, Score, float, float]:
     """Both models' scores and the 2.5th and 97.5th percentiles of the change in precision
     over resampled true events (each draw weighs both partitions alike: a paired band)."""
     events = len(before.right)
-    draws = rng.multinomial(events, np.full(events, 1 / events), size=resamples)
-    weights = draws.astype(np.float64)
+    weights = event_weights(events, resamples, rng)
     ones = np.ones((1, events))
     a, b = before.totals(weights), after.totals(weights)
     # A draw without any found pair has no precision: it is left out of the band.
@@ -128,7 +117,10 @@ def main() -> None:
             for order, batch in ORDERS:
                 items = data[(target, order)][0]
                 scores = change(
-                    counts(items, batch, before), counts(items, batch, after), args.resamples, rng
+                    counts_for(items, batch, before.join, before.merge),
+                    counts_for(items, batch, after.join, after.merge),
+                    args.resamples,
+                    rng,
                 )
                 changes.append(Change(target, order, seed, *scores))
                 print(changes[-1].line(), flush=True)

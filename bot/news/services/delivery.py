@@ -82,11 +82,8 @@ class DeliveryOptions:
     channels_at_once: int = 8
     retry_base: timedelta = timedelta(seconds=30)
     retry_max: timedelta = timedelta(hours=1)
-    # A channel that answers 404 (Unknown Channel) this many times in a row, the first and
-    # the last at least ``gone_after`` apart (one try per ``cool_off``), is taken to be
-    # deleted: its subscription is disabled instead of waiting, and queueing, forever.
-    gone_strikes: int = 3
-    gone_after: timedelta = timedelta(minutes=20)
+    # When a channel answering 404 is taken to be deleted is ``refusals.GoneRule``'s, shared
+    # with the digests; its retry after a 404 is this ``cool_off``.
 
 
 def post_nonce(subscription_id: int, item_id: int) -> str:
@@ -164,7 +161,7 @@ class DeliverySender:
         self._cooling: dict[int, datetime] = {}
         # A channel's 404s in a row, counted in its subscription's row (the digests' too).
         self._refusals = refusals or ChannelRefusals(
-            subscriptions, GoneRule(options.gone_strikes, options.gone_after, options.cool_off)
+            subscriptions, GoneRule(cool_off=options.cool_off)
         )
         # Subscriptions with 404 strikes, as last listed or struck here: a success of one of
         # them clears its strikes (a write only then, not after every post).
