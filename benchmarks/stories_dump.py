@@ -9,8 +9,8 @@ For each set and order (as ``stories_eval`` assigns them: by publication time in
 items' stored forms (what a restart reads back), and each story's headline, line and link
 (``summarize_story`` over its first reports). Then the same after a rebuild from the stored
 forms. A speed change must leave all of it unchanged. The held-out sets it reads are those
-already reported (holdout9 .. holdout13 scored once on 2026-12-07, training data since); it
-never reads a set still held out (``stories_holdout14`` and ``stories_holdout15``).
+already reported (holdout9 .. holdout15 scored once on 2026-12-07/08, training data since); it
+never reads a set still held out (``stories_holdout16`` and ``stories_holdout17``).
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ def _sets() -> list[tuple[str, Callable[[str], list[LabelledItem]]]]:
         ("holdout11", story_holdout.load_holdout11),  # type: ignore[list-item]
         ("holdout12", story_holdout.load_holdout12),  # type: ignore[list-item]
         ("holdout13", story_holdout.load_holdout13),  # type: ignore[list-item]
+        ("holdout14", story_holdout.load_holdout14),  # type: ignore[list-item]
+        ("holdout15", story_holdout.load_holdout15),  # type: ignore[list-item]
     ]
     return sets
 

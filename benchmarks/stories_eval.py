@@ -15,6 +15,8 @@ held-out half) and on the generated sets, and throughput.
     uv run python benchmarks/stories_eval.py --holdout11          # also holdout11 (training data)
     uv run python benchmarks/stories_eval.py --holdout12          # also holdout12 (training data)
     uv run python benchmarks/stories_eval.py --holdout13          # also holdout13 (training data)
+    uv run python benchmarks/stories_eval.py --holdout14          # also holdout14 (training data)
+    uv run python benchmarks/stories_eval.py --holdout15          # also holdout15 (training data)
 
 The hand-written set (``tests/data/stories_holdout``, see ``tests/news/story_holdout.py``) is
 split by event: the defaults were tuned on the "tune" half; the "test" half was held out but
@@ -22,8 +24,9 @@ has been reported many times. Every set this script reads has been used to tune 
 (the seventh and eighth, ``--holdout7`` and ``--holdout8``, were each scored once as the
 held-out set on 2026-12-07, and are training data since; so were the ninth, tenth and
 eleventh, ``--holdout9``, ``--holdout10`` and ``--holdout11``, and the twelfth and thirteenth,
-``--holdout12`` and ``--holdout13``, scored once together); ``tests/data/stories_holdout14``
-and ``stories_holdout15`` are held out, and are read by nothing here until they are scored,
+``--holdout12`` and ``--holdout13``, scored once together, and the fourteenth and fifteenth,
+``--holdout14`` and ``--holdout15``, likewise); ``tests/data/stories_holdout16``
+and ``stories_holdout17`` are held out, and are read by nothing here until they are scored,
 once (``stories_heldout.py``).
 Each half is assigned in two orders: by publication time in batches of
 ``--batch`` (feeds polled as items come out), and grouped by outlet in one batch of 500 (a
@@ -332,6 +335,16 @@ def main() -> None:
         action="store_true",
         help="also score holdout13 (held out once, training data since)",
     )
+    parser.add_argument(
+        "--holdout14",
+        action="store_true",
+        help="also score holdout14 (held out once, training data since)",
+    )
+    parser.add_argument(
+        "--holdout15",
+        action="store_true",
+        help="also score holdout15 (held out once, training data since)",
+    )
     args = parser.parse_args()
     config = StoryConfig()
 
@@ -363,6 +376,8 @@ def main() -> None:
         ("fresh_holdout11", args.holdout11, story_holdout.load_holdout11, "stories_holdout11"),
         ("fresh_holdout12", args.holdout12, story_holdout.load_holdout12, "stories_holdout12"),
         ("fresh_holdout13", args.holdout13, story_holdout.load_holdout13, "stories_holdout13"),
+        ("fresh_holdout14", args.holdout14, story_holdout.load_holdout14, "stories_holdout14"),
+        ("fresh_holdout15", args.holdout15, story_holdout.load_holdout15, "stories_holdout15"),
     )
     held_out: dict[str, dict[str, Result]] = {}
     for key, wanted, load, label in held_sets:

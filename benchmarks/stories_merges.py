@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument("command", choices=("cv", "nextset"))
     parser.add_argument("--sets", nargs="*", default=list(pm.SETS), choices=list(pm.SETS))
     parser.add_argument(
-        "--targets", nargs="*", default=["holdout10", "holdout11", "holdout12", "holdout13"]
+        "--targets", nargs="*", default=["holdout12", "holdout13", "holdout14", "holdout15"]
     )
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)

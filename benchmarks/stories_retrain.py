@@ -1,6 +1,6 @@
 """Retrain or not: does one more training set change the figures on a set neither model saw?
 
-    uv run python benchmarks/stories_retrain.py                        # holdout10..13, seed 0
+    uv run python benchmarks/stories_retrain.py                        # holdout12..15, seed 0
     uv run python benchmarks/stories_retrain.py --seeds 0 1 2 3        # bagging seeds too
     uv run python benchmarks/stories_retrain.py --targets holdout12 holdout13 --l2 0.5
 
@@ -42,7 +42,7 @@ from benchmarks.stories_pairmodel import (  # noqa: E402
     train,
 )
 
-DEFAULT_TARGETS = ("holdout10", "holdout11", "holdout12", "holdout13")
+DEFAULT_TARGETS = ("holdout12", "holdout13", "holdout14", "holdout15")
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,15 +116,16 @@ until scored once, together with the twelfth, on 2026-12-07 at 21:29 UTC; traini
 A fourteenth held-out set, ``tests/data/stories_holdout14/items.jsonl`` (written by hand, while
 the twelfth and thirteenth were still unscored, by someone who never read or ran the clustering
 code; 24 events "z01".."z24" of 18-24 May 2026, told by 12-13 outlets each, and 138 look-alike
-events; labels as above, its README lists them), is loaded by :func:`load_holdout14`. Report
-only, to be scored once, with the other fresh sets, at a later session; never tune on it.
+events; labels as above, its README lists them), is loaded by :func:`load_holdout14`. Held
+out until scored once, together with the fifteenth, on 2026-12-08 at 00:21 UTC; training data
+since.
 
 A fifteenth held-out set, ``tests/data/stories_holdout15/items.jsonl`` (written by hand, while
 the twelfth and thirteenth were still unscored, by someone who never read or ran the clustering
 code; 24 events "g01".."g24" of 27 July - 2 August 2026, told by 12-13 outlets each, and 151
 look-alike events; labels as above, its README lists them), is loaded by
-:func:`load_holdout15`. Report only, to be scored once, with the other fresh sets, at a later
-session; never tune on it.
+:func:`load_holdout15`. Held out until scored once, together with the fourteenth, on 2026-12-08
+at 00:21 UTC; training data since.
 
 A sixteenth held-out set, ``tests/data/stories_holdout16/items.jsonl`` (written by hand, while
 the fourteenth and fifteenth were still unscored, by someone who never read or ran the
@@ -337,9 +338,11 @@ TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "holdout11": holdout11_rows,
     "holdout12": holdout12_rows,
     "holdout13": holdout13_rows,
+    "holdout14": holdout14_rows,
+    "holdout15": holdout15_rows,
 }
 """Each labelled set that is training data (scored once, if it was ever held out), by name:
-never a set still held out (holdout14, holdout15, holdout16, holdout17)."""
+never a set still held out (holdout16, holdout17)."""
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -498,7 +501,7 @@ def load_holdout13(order: Order = "published") -> list[LabelledItem]:
 def load_holdout14(order: Order = "published") -> list[LabelledItem]:
     """The fourteenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it, once; never tune on it (see ``tests/data/stories_holdout14/README.md``).
+    Scored once on 2026-12-08; training data since.
     """
     return _labelled(holdout14_rows(), order)
 
@@ -506,7 +509,7 @@ def load_holdout14(order: Order = "published") -> list[LabelledItem]:
 def load_holdout15(order: Order = "published") -> list[LabelledItem]:
     """The fifteenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
 
-    Report on it, once; never tune on it (see ``tests/data/stories_holdout15/README.md``).
+    Scored once on 2026-12-08; training data since.
     """
     return _labelled(holdout15_rows(), order)
 

@@ -10,9 +10,9 @@ Nothing here runs a clusterer.
   on 2026-12-07 and is training data since (in the training script's list);
 - holdout12 and holdout13, written side by side while holdout11 was still unscored, were
   scored once together on 2026-12-07 and are training data since (in the training script's list);
-- holdout14 and holdout15 are new held-out sets, written side by side by two writers while
-  holdout12 and holdout13 were still unscored, to be scored once with the other fresh sets at
-  a later session, never to tune;
+- holdout14 and holdout15, written side by side while holdout12 and holdout13 were still
+  unscored, were scored once together on 2026-12-08 and are training data since (in the
+  training script's list);
 - holdout16 and holdout17 are new held-out sets, written side by side by two writers while
   holdout14 and holdout15 were still unscored, to be scored once with the other fresh sets
   at a later session, never to tune.

@@ -44,6 +44,8 @@ _SETS = story_holdout.TRAINING_ROWS
         "holdout11",
         "holdout12",
         "holdout13",
+        "holdout14",
+        "holdout15",
     ]
 )
 async def newsroom(
@@ -149,6 +151,8 @@ async def test_headline_line_and_link_come_from_one_report(
             *story_holdout.holdout11_rows(),
             *story_holdout.holdout12_rows(),
             *story_holdout.holdout13_rows(),
+            *story_holdout.holdout14_rows(),
+            *story_holdout.holdout15_rows(),
         ]
     }
     service = SummaryService(
