@@ -1,4 +1,4 @@
-"""The seventh to seventeenth hand-written story sets (tests/data/stories_holdout7..17)
+"""The seventh to eighteenth hand-written story sets (tests/data/stories_holdout7..18)
 have the shape issue 8 asks of an evaluation set and share nothing with the other sets.
 Nothing here runs a clusterer.
 
@@ -16,6 +16,9 @@ Nothing here runs a clusterer.
 - holdout16 and holdout17 are new held-out sets, written side by side by two writers while
   holdout14 and holdout15 were still unscored, to be scored once with the other fresh sets
   at a later session, never to tune.
+- holdout18 is a new held-out set, written while holdout16 and holdout17 were still unscored,
+  to be scored once with the other fresh sets at a later session, never to tune (another
+  writer adds holdout19 in parallel, for another week).
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
 any, go in a test of their own below)."""
@@ -194,6 +197,18 @@ SETS = (
         (_day(3, 30), _day(4, 6)),
         ("n06", "n06-l1"),
         ("n13-l6", frozenset({"n13", "n15", "n17"})),
+    ),
+    HandSet(
+        "holdout18",
+        story_holdout.holdout18_rows,
+        story_holdout.HOLDOUT18_FILE,
+        story_holdout.load_holdout18,
+        "i",
+        450,
+        (_day(5, 20), _day(6, 3)),
+        (_day(5, 25), _day(6, 1)),
+        ("i09", "i09-l1"),
+        ("i03-l5", frozenset({"i03", "i10", "i11"})),
     ),
 )
 
