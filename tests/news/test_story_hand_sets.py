@@ -384,3 +384,16 @@ def test_the_seventeenth_set_uses_forms_the_others_use_rarely() -> None:
     assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
     assert sum(1 for r in rows if r.title == r.title.lower()) >= 20
     assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 3
+
+
+# Languages the eighteenth set's writer aimed at beyond the earlier sets' habits: Swahili,
+# Norwegian, Cantonese and Malay headlines, besides feed titles and all-caps flashes.
+_SWAHILI_NORWEGIAN_CANTONESE_MALAY = re.compile(r"kufunga|innfører|啲|kenakan")
+
+
+def test_the_eighteenth_set_uses_forms_the_others_use_rarely() -> None:
+    rows = story_holdout.holdout18_rows()
+    assert sum(1 for r in rows if _OTHER_SCRIPT.search(r.title)) >= 30
+    assert sum(1 for r in rows if r.title.endswith((" - " + r.source, " | " + r.source))) >= 8
+    assert sum(1 for r in rows if r.title.isupper() and not _OTHER_SCRIPT.search(r.title)) >= 4
+    assert sum(1 for r in rows if _SWAHILI_NORWEGIAN_CANTONESE_MALAY.search(r.title)) >= 4
