@@ -15,6 +15,9 @@ Nothing here runs a clusterer.
   training script's list);
 - holdout16 and holdout17 are new held-out sets, written side by side by two writers while
   holdout14 and holdout15 were still unscored, to be scored once with the other fresh sets
+  at a later session, never to tune;
+- holdout19 is a new held-out set, written while holdout16 and holdout17 were still unscored
+  (another helper writes holdout18 in parallel), to be scored once with the other fresh sets
   at a later session, never to tune.
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
@@ -194,6 +197,18 @@ SETS = (
         (_day(3, 30), _day(4, 6)),
         ("n06", "n06-l1"),
         ("n13-l6", frozenset({"n13", "n15", "n17"})),
+    ),
+    HandSet(
+        "holdout19",
+        story_holdout.holdout19_rows,
+        story_holdout.HOLDOUT19_FILE,
+        story_holdout.load_holdout19,
+        "j",
+        450,
+        (_day(7, 27), _day(8, 11)),
+        (_day(8, 3), _day(8, 10)),
+        ("j03", "j03-l1"),
+        ("ROUNDUP", frozenset({"j02", "j07", "j14"})),
     ),
 )
 
