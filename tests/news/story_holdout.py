@@ -147,6 +147,13 @@ clustering code; 24 events "i01".."i24" of 25-31 May 2026, told by 12-13 outlets
 139 look-alike events; labels as above, its README lists them), is loaded by
 :func:`load_holdout18`. Report only, to be scored once, with the other fresh sets, at a later
 session; never tune on it.
+
+A nineteenth held-out set, ``tests/data/stories_holdout19/items.jsonl`` (written by hand, while
+the sixteenth and seventeenth were still unscored, by someone who never read or ran the
+clustering code; 24 events "j01".."j24" of 3-9 August 2026, told by 12-13 outlets each, and
+look-alike events; labels as above, its README lists them), is loaded by
+:func:`load_holdout19`. Report only, to be scored once, with the other fresh sets, at a later
+session; never tune on it.
 """
 
 from __future__ import annotations
@@ -181,6 +188,7 @@ HOLDOUT15_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout
 HOLDOUT16_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout16" / "items.jsonl"
 HOLDOUT17_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout17" / "items.jsonl"
 HOLDOUT18_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout18" / "items.jsonl"
+HOLDOUT19_FILE = Path(__file__).resolve().parents[1] / "data" / "stories_holdout19" / "items.jsonl"
 Half = Literal["tune", "test", "all"]
 Order = Literal["published", "feeds"]
 TuningPart = Literal["part_c", "part_d"]
@@ -206,6 +214,7 @@ _HELD_OUT_PREFIXES = (
     "f",
     "n",
     "i",
+    "j",
 )
 
 
@@ -335,6 +344,11 @@ def holdout18_rows() -> list[Row]:
     return _read_files([HOLDOUT18_FILE])
 
 
+def holdout19_rows() -> list[Row]:
+    """Every row of the nineteenth held-out set (``stories_holdout19/items.jsonl``)."""
+    return _read_files([HOLDOUT19_FILE])
+
+
 TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "tune": lambda: [r for r in rows() if r.half == "tune"],
     "test": lambda: [r for r in rows() if r.half == "test"],
@@ -356,7 +370,7 @@ TRAINING_ROWS: dict[str, Callable[[], list[Row]]] = {
     "holdout15": holdout15_rows,
 }
 """Each labelled set that is training data (scored once, if it was ever held out), by name:
-never a set still held out (holdout16, holdout17, holdout18)."""
+never a set still held out (holdout16, holdout17, holdout18, holdout19)."""
 
 
 def _read(directory: Path, parts: Sequence[str] | None = None) -> list[Row]:
@@ -550,6 +564,14 @@ def load_holdout18(order: Order = "published") -> list[LabelledItem]:
     Report on it, once; never tune on it (see ``tests/data/stories_holdout18/README.md``).
     """
     return _labelled(holdout18_rows(), order)
+
+
+def load_holdout19(order: Order = "published") -> list[LabelledItem]:
+    """The nineteenth held-out set as labelled items, numbered in ``order`` as :func:`load` does.
+
+    Report on it, once; never tune on it (see ``tests/data/stories_holdout19/README.md``).
+    """
+    return _labelled(holdout19_rows(), order)
 
 
 def _labelled(chosen: list[Row], order: Order) -> list[LabelledItem]:

@@ -1,4 +1,4 @@
-"""The seventh to eighteenth hand-written story sets (tests/data/stories_holdout7..18)
+"""The seventh to nineteenth hand-written story sets (tests/data/stories_holdout7..19)
 have the shape issue 8 asks of an evaluation set and share nothing with the other sets.
 Nothing here runs a clusterer.
 
@@ -15,10 +15,11 @@ Nothing here runs a clusterer.
   training script's list);
 - holdout16 and holdout17 are new held-out sets, written side by side by two writers while
   holdout14 and holdout15 were still unscored, to be scored once with the other fresh sets
-  at a later session, never to tune.
-- holdout18 is a new held-out set, written while holdout16 and holdout17 were still unscored,
-  to be scored once with the other fresh sets at a later session, never to tune (another
-  writer adds holdout19 in parallel, for another week).
+  at a later session, never to tune;
+- holdout18 and holdout19 are new held-out sets, written side by side by two writers while
+  holdout16 and holdout17 were still unscored, to be scored once with the other fresh sets
+  at a later session, never to tune (both writers invented an OLX Brasil takeover of Enjoei,
+  in different weeks and at different prices: i09 and j16).
 
 One table, one set of tests: a new set is one more row (its writer's own extra checks, if
 any, go in a test of their own below)."""
@@ -209,6 +210,18 @@ SETS = (
         (_day(5, 25), _day(6, 1)),
         ("i09", "i09-l1"),
         ("i03-l5", frozenset({"i03", "i10", "i11"})),
+    ),
+    HandSet(
+        "holdout19",
+        story_holdout.holdout19_rows,
+        story_holdout.HOLDOUT19_FILE,
+        story_holdout.load_holdout19,
+        "j",
+        450,
+        (_day(7, 27), _day(8, 11)),
+        (_day(8, 3), _day(8, 10)),
+        ("j03", "j03-l1"),
+        ("j02-l4", frozenset({"j02", "j07", "j14"})),
     ),
 )
 
