@@ -166,6 +166,16 @@ class SqliteDigestRepository:
         )
         return _entry(row) if row is not None else None
 
+    async def last_read(self, subscription_id: int, period_start: datetime) -> DigestEntry | None:
+        """The subscription's latest digest sent or found empty whose period ends by
+        ``period_start``, if any."""
+        row = await self._db.read_one(
+            _DIGEST + " WHERE d.subscription_id = ? AND d.period_end <= ?"
+            " AND d.state IN ('sent', 'empty') ORDER BY d.period_end DESC LIMIT 1",
+            (subscription_id, to_db_time(period_start)),
+        )
+        return _entry(row) if row is not None else None
+
     async def latest(self, subscription_id: int) -> DigestEntry | None:
         """The digest of the subscription's most recent period, whatever its state."""
         row = await self._db.read_one(

@@ -449,6 +449,11 @@ class DigestRepository(Protocol):
         a period's), whatever its state; None when there is none."""
         ...
 
+    async def last_read(self, subscription_id: int, period_start: datetime) -> DigestEntry | None:
+        """The subscription's latest digest whose summary was read (sent, or found empty)
+        among those whose period ends by ``period_start``; None when there is none."""
+        ...
+
     async def latest(self, subscription_id: int) -> DigestEntry | None:
         """The digest of the subscription's most recent period, whatever its state."""
         ...

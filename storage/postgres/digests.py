@@ -186,6 +186,18 @@ class PostgresDigestRepository:
         )
         return _entry(row) if row is not None else None
 
+    async def last_read(self, subscription_id: int, period_start: datetime) -> DigestEntry | None:
+        """The subscription's latest digest sent or found empty whose period ends by
+        ``period_start``, if any."""
+        row = await read_one(
+            self._pool,
+            _DIGEST + " WHERE d.subscription_id = $1 AND d.period_end <= $2"
+            " AND d.state IN ('sent', 'empty') ORDER BY d.period_end DESC LIMIT 1",
+            subscription_id,
+            utc(period_start),
+        )
+        return _entry(row) if row is not None else None
+
     async def latest(self, subscription_id: int) -> DigestEntry | None:
         """The digest of the subscription's most recent period, whatever its state."""
         row = await read_one(

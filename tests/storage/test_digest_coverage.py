@@ -57,3 +57,21 @@ async def test_the_delivery_history_reads_when_a_digest_was_read(storage: Storag
     await storage.digests.mark_sent(planned.id, 77, T0 + 2 * HOUR, T0 + HOUR)
     [covering] = await storage.history.digests_covering(5, T0 - HOUR)
     assert (covering.id, covering.covered_until) == (planned.id, T0 + HOUR)
+
+
+async def test_the_last_digest_read_skips_those_never_posted(storage: Storage) -> None:
+    # What a digest after a dropped one takes the missed periods from (digests.py).
+    sub = await add_subscription(storage, mode=SubscriptionMode.DAILY)
+    digests = storage.digests
+    for day in range(4):
+        assert await digests.plan(sub.id, T0 + (day - 1) * DAY, T0 + day * DAY, T0)
+    first, second, third, _ = [await digests.before(sub.id, T0 + d * DAY) for d in range(4)]
+    assert first is not None and second is not None and third is not None
+    assert await digests.last_read(sub.id, T0 + 3 * DAY) is None
+    await digests.mark_sent(first.id, 77, T0 + HOUR, T0 + HOUR)
+    await digests.finish(second.id, DigestState.EMPTY, "no matching stories", T0 + DAY)
+    await digests.finish(third.id, DigestState.DROPPED, "refused")
+    read = await digests.last_read(sub.id, T0 + 3 * DAY)
+    assert read is not None and (read.id, read.covered_until) == (second.id, T0 + DAY)
+    earlier = await digests.last_read(sub.id, T0 + DAY - HOUR)
+    assert earlier is not None and earlier.id == first.id

@@ -68,6 +68,14 @@ WEEKLY_WEEKDAY = 0
 DROPPED_LATE = "not delivered before the next digest was due"
 """Why a digest is dropped when the next one is due (``/subscriptions why`` words it)."""
 
+MISSED_LOOKBACK: dict[SubscriptionMode, timedelta] = {
+    SubscriptionMode.DAILY: timedelta(days=7),
+    SubscriptionMode.WEEKLY: timedelta(days=14),
+}
+"""How far back a digest takes the stories of periods whose digests were never posted (a
+channel refused, the subscription paused, the bot down): a week of daily digests, or one
+weekly digest; older news is left out rather than flooding the digest with it."""
+
 PERIOD_LENGTH: dict[SubscriptionMode, timedelta] = {
     SubscriptionMode.DAILY: timedelta(days=1),
     SubscriptionMode.WEEKLY: timedelta(days=7),
@@ -365,14 +373,32 @@ class DigestScheduler:
         # tried again on the next tick instead of being skipped until a restart.
         self._planned[subscription.id] = end
 
-    async def _late_window(self, entry: DigestEntry) -> LateWindow | None:
-        """The late stories this digest takes: those of the period before that appeared after
-        its digest was read (an item first seen late, dated in that period). None when the
-        digest before was never read (the first digest, or one dropped unposted)."""
-        before = await self._digests.before(entry.subscription.id, entry.period_start)
-        if before is None or before.covered_until is None:
+    async def _late_window(self, entry: DigestEntry, tz: zoneinfo.ZoneInfo) -> LateWindow | None:
+        """The stories of earlier periods that this digest takes: those of the last digest
+        actually read that appeared after it was read (late reports), and all those of the
+        periods since, whose digests were never posted (dropped, or never planned: the bot was
+        down), back to ``MISSED_LOOKBACK`` at most. None when there are none: the digest
+        before was read and is the period just before (or this is the first digest)."""
+        subscription = entry.subscription
+        floor = entry.period_start - MISSED_LOOKBACK[subscription.mode]
+        read = await self._digests.last_read(subscription.id, entry.period_start)
+        if read is None:
+            # Nothing read yet: missed since the subscription's first period (the one that
+            # was open when it was made); the first digest itself has nothing before it.
+            first = latest_period(
+                subscription.mode, subscription.post_hour, tz, subscription.created_at
+            )
+            missed_since = max(first[1], floor)
+            since, new_since = missed_since, None
+        else:
+            missed_since = max(read.period_end, floor)
+            # A digest read before covered_until was recorded: its late reports are unknown.
+            since = missed_since if read.covered_until is None else max(read.period_start, floor)
+            new_since = read.covered_until
+        if since >= entry.period_start:
             return None
-        return LateWindow(before.period_start, entry.period_start, before.covered_until)
+        missed = missed_since if missed_since < entry.period_start else None
+        return LateWindow(since, entry.period_start, new_since, missed)
 
     async def _stories_pending(
         self, entry: DigestEntry, late: LateWindow | None, now: datetime
@@ -410,7 +436,7 @@ class DigestScheduler:
             await self._digests.finish(entry.id, DigestState.DROPPED, DROPPED_LATE)
             tally.dropped += 1
             return
-        late = await self._late_window(entry)
+        late = await self._late_window(entry, zone(name))
         if await self._stories_pending(entry, late, now):
             return  # not an attempt: the next tick looks again
         # Read before the summary: a story that appears while it is read is at worst in this
