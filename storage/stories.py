@@ -253,6 +253,19 @@ class SqliteStoryRepository:
         )
         return row is not None
 
+    async def oldest_unplaced(self, since: datetime, until: datetime) -> datetime | None:
+        """The earliest ``first_seen`` of the shared items published in ``[since, until)``
+        and first seen since ``since`` that wait for a story (over ``items_published``)."""
+        row = await self._db.read_one(
+            f"""
+            SELECT min(i.first_seen) FROM items AS i
+            WHERE i.published >= ? AND i.published < ? AND i.story_id IS NULL
+              AND i.first_seen >= ? AND {SHARED_ITEMS}
+            """,
+            (to_db_time(since), to_db_time(until), to_db_time(since)),
+        )
+        return None if row is None or row[0] is None else from_db_time(row[0])
+
     async def held(self, since: datetime) -> list[PreparedItem]:
         """Shared items placed in a story, published at or after ``since``, with the features
         the clusterer stored for them: what ``StoryClusterer.rebuild`` takes after a restart.

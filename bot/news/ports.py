@@ -419,8 +419,10 @@ class DigestRepository(Protocol):
         message_id: int,
         now: datetime,
         covered_until: datetime | None = None,
+        shown: Sequence[int] = (),
     ) -> None:
-        """Record the digest as posted; ``covered_until``: when its summary was read."""
+        """Record the digest as posted; ``covered_until``: from when a story is new to the
+        next digest (its late reports); ``shown``: the stories it showed."""
         ...
 
     async def mark_retry(self, digest_id: int, error: str, next_attempt_at: datetime) -> None: ...
@@ -601,6 +603,11 @@ class StoryRepository(Protocol):
     async def unplaced_published(self, since: datetime, until: datetime) -> bool:
         """Whether a shared item published in ``[since, until)`` is not placed in a story yet
         (whenever it was first seen: a feed's late item keeps its earlier date)."""
+        ...
+
+    async def oldest_unplaced(self, since: datetime, until: datetime) -> datetime | None:
+        """The earliest ``first_seen`` of the shared items published in ``[since, until)``
+        (and first seen since ``since``) not placed in a story yet; None when there is none."""
         ...
 
     async def held(self, since: datetime) -> list[PreparedItem]: ...

@@ -75,3 +75,30 @@ async def test_the_last_digest_read_skips_those_never_posted(storage: Storage) -
     assert read is not None and (read.id, read.covered_until) == (second.id, T0 + DAY)
     earlier = await digests.last_read(sub.id, T0 + DAY - HOUR)
     assert earlier is not None and earlier.id == first.id
+
+
+async def test_a_sent_digest_keeps_the_stories_it_showed(storage: Storage) -> None:
+    sub = await add_subscription(storage, mode=SubscriptionMode.DAILY)
+    digests = storage.digests
+    assert await digests.plan(sub.id, T0 - DAY, T0, T0)
+    planned = await digests.before(sub.id, T0)
+    assert planned is not None and planned.shown == ()
+    await digests.mark_sent(planned.id, 77, T0 + HOUR, T0, (12, 7, 40))
+    sent = await digests.last_read(sub.id, T0)
+    assert sent is not None and sent.shown == (12, 7, 40)
+
+
+async def test_the_oldest_unplaced_item_of_a_period_by_first_seen(storage: Storage) -> None:
+    # What bounds a digest's covered_until when its story wait ran out (digests.py).
+    feed = await add_feed(storage)
+    period = (T0, T0 + DAY)
+    assert await storage.stories.oldest_unplaced(*period) is None
+    await _store(storage, feed, "placed", at=T0 + HOUR)
+    late = await _store(storage, feed, "late", at=T0 + DAY + HOUR, published=T0 + 2 * HOUR)
+    await _store(storage, feed, "later", at=T0 + DAY + 3 * HOUR, published=T0 + 3 * HOUR)
+    await _store(storage, feed, "next", at=T0 + DAY + 2 * HOUR)  # published after the period
+    [placed] = [i.item_id for i in await storage.stories.unassigned(1)]
+    await _cluster(storage, {1: [placed]})
+    assert await storage.stories.oldest_unplaced(*period) == T0 + DAY + HOUR
+    await _cluster(storage, {2: [late]})
+    assert await storage.stories.oldest_unplaced(*period) == T0 + DAY + 3 * HOUR

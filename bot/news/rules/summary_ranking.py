@@ -184,12 +184,14 @@ class LateWindow:
     are taken only when new since ``new_since`` (when it was read): late reports, shown
     marked as late. Those published from ``missed_since`` on were in no digest that was read
     (one dropped unposted, or never planned: the bot was down): all are taken, shown marked
-    as missed. ``missed_since`` None: there is no such gap."""
+    as missed. ``missed_since`` None: there is no such gap. The stories ``shown`` (by the
+    digest read) are never taken as late."""
 
     since: datetime
     until: datetime
     new_since: datetime | None
     missed_since: datetime | None = None
+    shown: tuple[int, ...] = ()
 
     @property
     def late_until(self) -> datetime:

@@ -76,6 +76,11 @@ MISSED_LOOKBACK: dict[SubscriptionMode, timedelta] = {
 channel refused, the subscription paused, the bot down): a week of daily digests, or one
 weekly digest; older news is left out rather than flooding the digest with it."""
 
+POLL_MARGIN = timedelta(minutes=10)
+"""How long after its ``first_seen`` (its poll's start) an item may still be stored: a poll's
+fetch and parse time out within a minute, a poller's lease runs out after two by default;
+ten covers a machine slowed down. A digest's late reports are read from this before it."""
+
 PERIOD_LENGTH: dict[SubscriptionMode, timedelta] = {
     SubscriptionMode.DAILY: timedelta(days=1),
     SubscriptionMode.WEEKLY: timedelta(days=7),
@@ -398,7 +403,24 @@ class DigestScheduler:
         if since >= entry.period_start:
             return None
         missed = missed_since if missed_since < entry.period_start else None
-        return LateWindow(since, entry.period_start, new_since, missed)
+        shown = () if read is None else read.shown
+        return LateWindow(since, entry.period_start, new_since, missed, shown)
+
+    async def _covered_until(self, entry: DigestEntry, late: LateWindow | None) -> datetime:
+        """From when a story is new to the next digest (a late report of this one's period).
+
+        Not simply now, before the summary is read: an item's ``first_seen`` is its poll's
+        start, and the poll stores it (and the stories stage places it) later, so a story
+        first seen just before now may not be in what is read, nor new to the next digest:
+        in none. So ``POLL_MARGIN`` before now, and no later than the oldest item of the
+        period still waiting for a story (the story wait may have run out). A story this
+        digest shows is kept from the next one by its id (``LateWindow.shown``)."""
+        covered = self._clock.now() - POLL_MARGIN
+        if self._stories is None:
+            return covered
+        start = entry.period_start if late is None else late.since
+        waiting = await self._stories.oldest_unplaced(start, entry.period_end)
+        return covered if waiting is None else min(covered, waiting)
 
     async def _stories_pending(
         self, entry: DigestEntry, late: LateWindow | None, now: datetime
@@ -439,9 +461,7 @@ class DigestScheduler:
         late = await self._late_window(entry, zone(name))
         if await self._stories_pending(entry, late, now):
             return  # not an attempt: the next tick looks again
-        # Read before the summary: a story that appears while it is read is at worst in this
-        # digest and the next (never in none).
-        covered_until = self._clock.now()
+        covered_until = await self._covered_until(entry, late)
         summary = await self._summaries.for_subscription(
             subscription, entry.period_start, entry.period_end, late
         )
@@ -462,7 +482,7 @@ class DigestScheduler:
         )
         if result.outcome is PostOutcome.SENT:
             await self._digests.mark_sent(
-                entry.id, result.message_id or 0, self._clock.now(), covered_until
+                entry.id, result.message_id or 0, self._clock.now(), covered_until, _ids(summary)
             )
             if subscription.not_found is not None:
                 await self._refusals.found(subscription.id)
@@ -500,3 +520,8 @@ class DigestScheduler:
         # cache looked fine), it must not be refused again on every tick.
         wait = retry_delay(entry.attempts, self._options.retry_base, self._options.retry_max)
         await self._digests.mark_retry(entry.id, error, self._clock.now() + wait)
+
+
+def _ids(summary: NewsSummary) -> tuple[int, ...]:
+    """The stories a summary shows, with those folded into its entries."""
+    return tuple(story.id for ranked in summary.stories for story in (ranked.story, *ranked.also))

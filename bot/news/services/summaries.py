@@ -124,7 +124,8 @@ class SummaryService:
         late_ids: set[int] = set()
         missed_ids: set[int] = set()
         if late is not None:
-            seen = {r.id for r in records}
+            # What the digest before showed is never shown again as a late report of it.
+            seen = {r.id for r in records} | set(late.shown)
             if late.new_since is not None:
                 late_part = await self._matching(f, late.since, late.late_until, late.new_since)
                 late_ids = _take(records, late_part, seen)
