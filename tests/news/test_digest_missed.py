@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.news.model.vocabulary import MessageStyle, PostFormat, PostOutcome
+from bot.news.model.vocabulary import LatestRequest, MessageStyle, PostFormat, PostOutcome
+from bot.news.rules.explain import Outcome, explain
 from bot.news.services.digests import MISSED_LOOKBACK
+from bot.news.services.why import FoundBy, WhyReport
 from bot.post_styles import digest_message
+from commands.why import outcome_text
 from storage import Database
 from tests.fakes.clock import FakeClock
 from tests.news.test_digests import (
     DAILY,
+    DAY,
     HOUR,
     START,
     RecordingDigests,
@@ -86,6 +90,20 @@ async def test_a_digest_dropped_while_paused_is_in_the_next_one(db: Database) ->
     assert (report.dropped, report.sent, report.empty) == (1, 1, 0)
     assert shown(publisher, 0) == [("Shopee raises fees", False, True)]
     assert [row[2] for row in digest_rows(db)] == ["dropped", "sent"]
+    # /subscriptions why, for an item of Friday's period, says where its story went.
+    item = (await db.items.latest(LatestRequest(limit=10, all_guilds=True))).items[0]
+    entry = await db.digests.before(sub.id, at("2026-11-27 09:00"))
+    stored = await db.subscriptions.get(sub.id)
+    assert entry is not None and stored is not None
+    told = explain(
+        item, stored, feed_guild_id=None, post=None, digest=entry, max_age=DAY, now=clock.now()
+    )
+    assert told.outcome is Outcome.DIGEST_DROPPED
+    text = outcome_text(told, WhyReport(item, FoundBy.LINK, "Feed", (told,), DAY), 1, str, str)
+    assert text.endswith(
+        "was dropped: the next one was due before it could post; its stories go in the next"
+        " digest posted (up to 7 days back), marked “from a digest not posted”"
+    )
 
 
 async def test_a_digest_time_the_bot_was_down_for_is_in_the_next_digest(db: Database) -> None:
