@@ -192,9 +192,10 @@ class PostgresStoryRepository:
         found = await read_value(
             self._pool,
             f"""
-            SELECT min(i.first_seen) FROM items AS i
+            SELECT i.first_seen FROM items AS i
             WHERE i.published >= $1 AND i.published < $2 AND i.story_id IS NULL
               AND i.first_seen >= $1 AND {SHARED}
+            ORDER BY i.first_seen LIMIT 1
             """,
             utc(since),
             utc(until),
