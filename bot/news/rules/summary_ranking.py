@@ -185,7 +185,7 @@ class LateWindow:
     marked as late. Those published from ``missed_since`` on were in no digest that was read
     (one dropped unposted, or never planned: the bot was down): all are taken, shown marked
     as missed. ``missed_since`` None: there is no such gap. The stories ``shown`` (by the
-    digest read) are never taken as late."""
+    digest read) are never taken again, as late or missed."""
 
     since: datetime
     until: datetime

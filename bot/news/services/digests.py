@@ -382,8 +382,8 @@ class DigestScheduler:
         """The stories of earlier periods that this digest takes: those of the last digest
         actually read that appeared after it was read (late reports), and all those of the
         periods since, whose digests were never posted (dropped, or never planned: the bot was
-        down), back to ``MISSED_LOOKBACK`` at most. None when there are none: the digest
-        before was read and is the period just before (or this is the first digest)."""
+        down), back to ``MISSED_LOOKBACK`` at most. None for the first digest, and after a
+        digest of the period just before that was read before ``covered_until`` existed."""
         subscription = entry.subscription
         floor = entry.period_start - MISSED_LOOKBACK[subscription.mode]
         read = await self._digests.last_read(subscription.id, entry.period_start)

@@ -124,7 +124,7 @@ class SummaryService:
         late_ids: set[int] = set()
         missed_ids: set[int] = set()
         if late is not None:
-            # What the digest before showed is never shown again as a late report of it.
+            # What the last digest read showed is never shown again from an earlier period.
             seen = {r.id for r in records} | set(late.shown)
             if late.new_since is not None:
                 late_part = await self._matching(f, late.since, late.late_until, late.new_since)
