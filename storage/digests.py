@@ -109,6 +109,17 @@ class SqliteDigestRepository:
         if changed == 0:
             log.info("digest mark_sent ignored: digest_id=%s is not pending", digest_id)
 
+    async def record_reading(
+        self, digest_id: int, covered_until: datetime, shown: Sequence[int]
+    ) -> None:
+        """Keep what a pending digest about to be posted covered."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE digests SET covered_until = ?, shown_stories = ?"
+                " WHERE id = ? AND state = 'pending'",
+                (to_db_time(covered_until), json.dumps([int(i) for i in shown]), digest_id),
+            )
+
     async def mark_retry(self, digest_id: int, error: str, next_attempt_at: datetime) -> None:
         """Count a failed attempt and hold the digest until ``next_attempt_at``."""
         async with self._db.transaction() as db:

@@ -425,6 +425,13 @@ class DigestRepository(Protocol):
         next digest (its late reports); ``shown``: the stories it showed."""
         ...
 
+    async def record_reading(
+        self, digest_id: int, covered_until: datetime, shown: Sequence[int]
+    ) -> None:
+        """Keep, on a pending digest about to be posted, what its summary covered (as
+        ``mark_sent`` does): a retry answered with this try's message must know it."""
+        ...
+
     async def mark_retry(self, digest_id: int, error: str, next_attempt_at: datetime) -> None: ...
 
     async def finish(

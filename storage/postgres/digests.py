@@ -112,6 +112,19 @@ class PostgresDigestRepository:
         if affected(status) == 0:
             log.info("digest mark_sent ignored: digest_id=%s is not pending", digest_id)
 
+    async def record_reading(
+        self, digest_id: int, covered_until: datetime, shown: Sequence[int]
+    ) -> None:
+        """Keep what a pending digest about to be posted covered."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE digests SET covered_until = $1, shown_stories = $2"
+                " WHERE id = $3 AND state = 'pending'",
+                utc(covered_until),
+                json.dumps([int(i) for i in shown]),
+                digest_id,
+            )
+
     async def mark_retry(self, digest_id: int, error: str, next_attempt_at: datetime) -> None:
         """Count a failed attempt and hold the digest until ``next_attempt_at``."""
         async with transaction(self._pool) as connection:

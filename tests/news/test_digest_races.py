@@ -121,3 +121,33 @@ async def test_a_story_the_story_wait_gave_up_on_is_in_the_next_digest(db: Datab
     move_to(clock, "2026-11-28 09:05")
     await running.run()
     assert headlines(publisher, 1) == [("Allegro adds a fee", True)]
+
+
+async def test_a_retry_that_reads_more_than_the_message_posted_loses_nothing(
+    db: Database,
+) -> None:
+    # The first try is posted and the process dies before recording it; a report that came
+    # in between is in the retry's summary but not in the message Discord kept (the nonce
+    # answers with the first one), so it must stay new to the next digest.
+    clock = FakeClock(START)
+    publisher = RecordingDigests(crash_after_send=True)
+    feeds = await shared_feeds(db)
+    await subscribe(db)
+    await store_story(db, feeds, 1, "TikTok Shop cuts seller fees", seen=START + HOUR)
+    move_to(clock, "2026-11-27 09:05")
+    await scheduler(db, clock, publisher).run()  # posted, then the crash
+    await store_late(
+        db,
+        feeds,
+        2,
+        "Temu opens a Polish warehouse",
+        published=THURSDAY,
+        seen=at("2026-11-27 09:00"),
+    )
+    publisher.crash_after_send = False
+    move_to(clock, "2026-11-27 09:30")
+    assert (await scheduler(db, clock, publisher).run()).sent == 1  # after the restart
+    assert headlines(publisher, 0) == [("TikTok Shop cuts seller fees", False)]
+    move_to(clock, "2026-11-28 09:05")
+    await scheduler(db, clock, publisher).run()
+    assert headlines(publisher, 1) == [("Temu opens a Polish warehouse", True)]

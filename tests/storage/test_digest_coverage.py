@@ -102,3 +102,19 @@ async def test_the_oldest_unplaced_item_of_a_period_by_first_seen(storage: Stora
     assert await storage.stories.oldest_unplaced(*period) == T0 + DAY + HOUR
     await _cluster(storage, {2: [late]})
     assert await storage.stories.oldest_unplaced(*period) == T0 + DAY + 3 * HOUR
+
+
+async def test_a_pending_digest_keeps_its_reading_until_sent(storage: Storage) -> None:
+    # What a retry answered with an earlier try's message reads back (digests.py).
+    sub = await add_subscription(storage, mode=SubscriptionMode.DAILY)
+    digests = storage.digests
+    assert await digests.plan(sub.id, T0 - DAY, T0, T0)
+    planned = await digests.before(sub.id, T0)
+    assert planned is not None
+    await digests.record_reading(planned.id, T0 + HOUR, (3, 1))
+    [due] = await digests.due(T0 + 2 * HOUR, 10)
+    assert (due.state, due.covered_until, due.shown) == (DigestState.PENDING, T0 + HOUR, (3, 1))
+    await digests.mark_sent(due.id, 77, T0 + 2 * HOUR, T0 + HOUR, (3,))
+    await digests.record_reading(due.id, T0 + 3 * HOUR, (9,))  # sent: final, nothing changes
+    sent = await digests.last_read(sub.id, T0)
+    assert sent is not None and (sent.covered_until, sent.shown) == (T0 + HOUR, (3,))

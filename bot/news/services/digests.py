@@ -465,6 +465,13 @@ class DigestScheduler:
         summary = await self._summaries.for_subscription(
             subscription, entry.period_start, entry.period_end, late
         )
+        shown = _ids(summary)
+        if entry.covered_until is not None:
+            # An earlier try read it, and may have been posted: Discord answers this try's
+            # nonce with that message. Only what every try showed surely is in it, and new
+            # stories count from the earliest reading.
+            covered_until = min(covered_until, entry.covered_until)
+            shown = tuple(i for i in shown if i in set(entry.shown))
         if summary.empty:
             await self._digests.finish(
                 entry.id, DigestState.EMPTY, "no matching stories", covered_until
@@ -477,12 +484,13 @@ class DigestScheduler:
             timezone=name,
             post_format=subscription.post_format,
         )
+        await self._digests.record_reading(entry.id, covered_until, shown)
         result = await self._publisher.post_digest(
             subscription.channel_id, post, digest_nonce(subscription.id, entry.period_start)
         )
         if result.outcome is PostOutcome.SENT:
             await self._digests.mark_sent(
-                entry.id, result.message_id or 0, self._clock.now(), covered_until, _ids(summary)
+                entry.id, result.message_id or 0, self._clock.now(), covered_until, shown
             )
             if subscription.not_found is not None:
                 await self._refusals.found(subscription.id)
