@@ -38,7 +38,7 @@ from bot.news.model.vocabulary import (
     UpdateReport,
     UpdateStatus,
 )
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, load_settings, unknown_variables
 
 # Only what every command needs is imported here: `latest` and `search` should answer at once.
 # bot.app (the database and services) is imported when a command runs; asyncio only by commands
@@ -313,6 +313,8 @@ def run_cli(argv: Sequence[str] | None, console: Console) -> int:
         for problem in exc.problems:
             print(f"  - {problem}", file=console.err)
         return EXIT_CONFIG_ERROR
+    for line in unknown_variables():
+        print(f"warning: {line}", file=console.err)
 
     _configure_logging(settings, args.command in ("run", "sync-commands"), console.err)
     if args.command == "run":

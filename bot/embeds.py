@@ -252,9 +252,23 @@ LATE_MARK = " · reported late"
 """After a digest story's sources when it is dated before the digest's period but was first
 reported after the digest before it was made (``RankedStory.late``)."""
 
+MISSED_MARK = " · from a digest not posted"
+"""After a digest story's sources when it is dated in an earlier period whose digest was never
+posted (dropped, or the bot was down at its time: ``RankedStory.missed``)."""
+
+
+def story_mark(*, late: bool = False, missed: bool = False) -> str:
+    """What follows a digest story's sources: why a story of an earlier period is shown."""
+    return MISSED_MARK if missed else LATE_MARK if late else ""
+
 
 def story_line(
-    number: int, story: StoryRecord, also: Sequence[StoryRecord] = (), *, late: bool = False
+    number: int,
+    story: StoryRecord,
+    also: Sequence[StoryRecord] = (),
+    *,
+    late: bool = False,
+    missed: bool = False,
 ) -> str:
     """One story of a summary: a numbered, bold, linked headline, its sources (and whether
     it came late, in a digest), its summary, and the other stories of its event the summary
@@ -267,7 +281,7 @@ def story_line(
     count = len(story.sources)
     # "**1.**" rather than "1." at the start of the line: Discord would make a list of it and
     # then restart the numbering at every summary line.
-    line = f"**{number}.** {shown} · {_sources(count)}{LATE_MARK if late else ''}"
+    line = f"**{number}.** {shown} · {_sources(count)}{story_mark(late=late, missed=missed)}"
     if not is_blank(story.summary_line) and story.summary_line.strip() != story.headline.strip():
         line += "\n" + clean_markdown(story.summary_line, STORY_LINE_LIMIT)
     if also:
@@ -290,7 +304,7 @@ def summary_embed(summary: NewsSummary, *, topic_name: str | None) -> discord.Em
     lines: list[str] = []
     used = 0
     for number, ranked in enumerate(summary.stories, 1):
-        line = story_line(number, ranked.story, ranked.also, late=ranked.late)
+        line = story_line(number, ranked.story, ranked.also, late=ranked.late, missed=ranked.missed)
         if lines and used + len(line) + 2 > STORIES_BUDGET:
             break
         lines.append(line)

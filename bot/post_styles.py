@@ -20,7 +20,6 @@ import discord
 
 from bot.embeds import (
     CONTENT_LIMIT,
-    LATE_MARK,
     SOURCE_LIMIT,
     TITLE_LIMIT,
     also_line,
@@ -30,6 +29,7 @@ from bot.embeds import (
     item_embed,
     link_address,
     roundup_embed,
+    story_mark,
 )
 from bot.news.model.vocabulary import Item, MessageStyle, PostFormat, StoryRecord
 from bot.news.services.digests import DigestPost
@@ -184,7 +184,9 @@ def digest_message(digest: DigestPost) -> StyledMessage:
         return StyledMessage(content=ping.strip(), embeds=(embed,))
     header = f"{ping}**{clean_markdown(digest.title, TITLE_LIMIT)}**"
     lines = [
-        _digest_line(number, ranked.story, style, ranked.also, late=ranked.late)
+        _digest_line(
+            number, ranked.story, style, ranked.also, late=ranked.late, missed=ranked.missed
+        )
         for number, ranked in enumerate(digest.summary.stories, 1)
     ]
     return StyledMessage(
@@ -200,6 +202,7 @@ def _digest_line(
     also: Sequence[StoryRecord] = (),
     *,
     late: bool = False,
+    missed: bool = False,
 ) -> str:
     """A story of a digest in the compact style (one linked line) or the headline style (the
     headline and its bare link), then the other stories of its event the summary folded into
@@ -209,7 +212,7 @@ def _digest_line(
     headline = "(untitled)" if is_blank(headline) else headline
     url = next((u for u in story.links if link_target(u) is not None), None)
     count = len(story.sources)
-    sources = f"{count} source{'s' if count != 1 else ''}{LATE_MARK if late else ''}"
+    sources = f"{count} source{'s' if count != 1 else ''}{story_mark(late=late, missed=missed)}"
     if style is MessageStyle.COMPACT:
         lines = [f"**{number}.** {_linked(headline, url)} · {sources}"]
     else:

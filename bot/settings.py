@@ -11,7 +11,7 @@ import ipaddress
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -449,6 +449,51 @@ MAX_CONFIG_BYTES = 1_000_000
 """A config file is read up to this size; a larger one is refused (it is a few lines)."""
 
 
+# SHOPWIRE_ variables that are not settings: read elsewhere (the config file's path, the LLM
+# key) or by the test suite and benchmarks.
+_OTHER_VARIABLES = frozenset(
+    f"{ENV_PREFIX}{name}"
+    for name in (
+        "CONFIG",
+        "LLM_API_KEY",
+        "E2E_LOG",
+        "TEST_POSTGRES_URL",
+        "BENCH_POSTGRES_URL",
+        "UPDATE_SNAPSHOTS",
+        "PURE_PYTHON",
+    )
+)
+
+
+def _closest(name: str, names: Sequence[str]) -> str | None:
+    """The setting name ``name`` is most likely a typo of, if any."""
+    import difflib  # only for a name that is wrong: every command would pay for it
+
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _did_you_mean(name: str, names: Sequence[str], prefix: str = "") -> str:
+    close = _closest(name, names)
+    return f" (did you mean {prefix}{close.upper() if prefix else close}?)" if close else ""
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """A line for each ``SHOPWIRE_`` environment variable that is no setting (a typo, most
+    likely: ``SHOPWIRE_POLL_INTERVL``), which would otherwise be ignored without a word."""
+    env = os.environ if environ is None else environ
+    names = [spec.name for spec in SETTINGS]
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in names}
+    lines = []
+    for variable in sorted(env):
+        if not variable.startswith(ENV_PREFIX) or variable in known | _OTHER_VARIABLES:
+            continue
+        # Compared without the prefix, which every name shares.
+        hint = _did_you_mean(variable.removeprefix(ENV_PREFIX).lower(), names, ENV_PREFIX)
+        lines.append(f"{variable} is not a setting and is ignored{hint}")
+    return lines
+
+
 def load_settings(
     *,
     config_file: str | Path | None = None,
@@ -505,7 +550,7 @@ def load_settings(
                     if "token" in key
                     else f" (the key is read only from the {LLM_API_KEY_VARIABLE} variable)"
                     if "key" in key
-                    else ""
+                    else _did_you_mean(str(key), list(_SPECS))
                 )
                 problems.append(f"config file {path}: unknown setting {key!r}{hint}")
                 continue

@@ -23,7 +23,7 @@ from bot.news.rules.explain import Explanation, Outcome
 from bot.news.rules.filters import FilterKind, FilterMiss
 from bot.news.rules.planning import Skip
 from bot.news.rules.preview import Preview, PreviewCount
-from bot.news.services.digests import DROPPED_LATE
+from bot.news.services.digests import DROPPED_LATE, MISSED_LOOKBACK
 from bot.news.services.why import FoundBy, WhyReport
 from commands.feeds import lines_within
 
@@ -190,9 +190,21 @@ def _digest_text(e: Explanation, guild_id: int) -> str:
         return f"📰 {kind} digest {period}: no story of the period matched, so nothing was posted"
     # Its own reason (Discord refused it, its channel was deleted), else the usual one.
     why = digest.last_error if digest is not None else None
-    if why and why != DROPPED_LATE:
-        return f"🚫 {kind} digest {period} was dropped: {clean_markdown(why, 200)}"
-    return f"🚫 {kind} digest {period} was dropped: the next one was due before it could post"
+    told = (
+        clean_markdown(why, 200)
+        if why and why != DROPPED_LATE
+        else "the next one was due before it could post"
+    )
+    # The next digest posted takes its stories (digests.py), unless none will come (the
+    # channel is gone).
+    back = MISSED_LOOKBACK[e.subscription.mode].days
+    carried = (
+        ""
+        if e.subscription.disabled
+        else f"; its stories go in the next digest posted (up to {back} days back), marked "
+        "“from a digest not posted”"
+    )
+    return f"🚫 {kind} digest {period} was dropped: {told}{carried}"
 
 
 def why_embed(

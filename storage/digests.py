@@ -6,8 +6,10 @@ A digest row, like an outbox row, leaves ``pending`` once and for all: every mar
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.news.model.vocabulary import ALL_SHARDS, DigestEntry, DigestState, PublishState, Shards
@@ -22,6 +24,7 @@ _SUBSCRIPTION = ", ".join(f"s.{c.strip()}" for c in SUBSCRIPTION_COLUMNS.split("
 _DIGEST = f"""
 SELECT d.id AS digest_id, d.period_start, d.period_end, d.state AS digest_state, d.attempts,
        d.next_attempt_at, d.sent_at, d.message_id, d.last_error, d.covered_until,
+       d.shown_stories,
        {_SUBSCRIPTION}
 FROM digests AS d JOIN subscriptions AS s ON s.id = d.subscription_id
 """
@@ -81,23 +84,41 @@ class SqliteDigestRepository:
         message_id: int,
         now: datetime,
         covered_until: datetime | None = None,
+        shown: Sequence[int] = (),
     ) -> None:
-        """Record that the digest was posted as ``message_id``, its summary read at
-        ``covered_until``; final. A publishing subscription's digest starts waiting to be
-        published, as its posts do."""
+        """Record that the digest was posted as ``message_id``, showing the stories ``shown``,
+        new to the next digest from ``covered_until``; final. A publishing subscription's
+        digest starts waiting to be published, as its posts do."""
         async with self._db.transaction() as db:
             cursor = await db.execute(
                 "UPDATE digests SET state = 'sent', sent_at = ?, message_id = ?,"
-                " covered_until = ?,"
+                " covered_until = ?, shown_stories = ?,"
                 " publish_state = CASE WHEN (SELECT publish FROM subscriptions"
                 "   WHERE id = digests.subscription_id) = 1 THEN 'waiting' END"
                 " WHERE id = ? AND state = 'pending'",
-                (to_db_time(now), message_id, _time(covered_until), digest_id),
+                (
+                    to_db_time(now),
+                    message_id,
+                    _time(covered_until),
+                    json.dumps([int(i) for i in shown]),
+                    digest_id,
+                ),
             )
             changed = cursor.rowcount
             await cursor.close()
         if changed == 0:
             log.info("digest mark_sent ignored: digest_id=%s is not pending", digest_id)
+
+    async def record_reading(
+        self, digest_id: int, covered_until: datetime, shown: Sequence[int]
+    ) -> None:
+        """Keep what a pending digest about to be posted covered."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE digests SET covered_until = ?, shown_stories = ?"
+                " WHERE id = ? AND state = 'pending'",
+                (to_db_time(covered_until), json.dumps([int(i) for i in shown]), digest_id),
+            )
 
     async def mark_retry(self, digest_id: int, error: str, next_attempt_at: datetime) -> None:
         """Count a failed attempt and hold the digest until ``next_attempt_at``."""
@@ -166,6 +187,16 @@ class SqliteDigestRepository:
         )
         return _entry(row) if row is not None else None
 
+    async def last_read(self, subscription_id: int, period_start: datetime) -> DigestEntry | None:
+        """The subscription's latest digest sent or found empty whose period ends by
+        ``period_start``, if any."""
+        row = await self._db.read_one(
+            _DIGEST + " WHERE d.subscription_id = ? AND d.period_end <= ?"
+            " AND d.state IN ('sent', 'empty') ORDER BY d.period_end DESC LIMIT 1",
+            (subscription_id, to_db_time(period_start)),
+        )
+        return _entry(row) if row is not None else None
+
     async def latest(self, subscription_id: int) -> DigestEntry | None:
         """The digest of the subscription's most recent period, whatever its state."""
         row = await self._db.read_one(
@@ -217,6 +248,7 @@ def _entry(row: sqlite3.Row) -> DigestEntry:
         message_id=row["message_id"],
         last_error=row["last_error"],
         covered_until=from_db_time_or_none(row["covered_until"]),
+        shown=tuple(json.loads(row["shown_stories"] or "[]")),
     )
 
 

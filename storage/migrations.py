@@ -533,6 +533,13 @@ _V19_DIGEST_COVERED_UNTIL = """
 ALTER TABLE digests ADD COLUMN covered_until INTEGER;
 """
 
+_V20_DIGEST_SHOWN_STORIES = """
+-- The stories a sent digest showed (a JSON array of story ids): the next digest's late reports
+-- are read from a little before its summary was read (a poll begun before then may store its
+-- items after), so one it showed could otherwise be shown again. NULL for digests made before.
+ALTER TABLE digests ADD COLUMN shown_stories TEXT;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SUBSCRIPTIONS_OUTBOX,
@@ -553,6 +560,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V17_FOLDED_SEARCH,
     _V18_NOT_FOUND_STRIKES,
     _V19_DIGEST_COVERED_UNTIL,
+    _V20_DIGEST_SHOWN_STORIES,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -253,6 +253,22 @@ class SqliteStoryRepository:
         )
         return row is not None
 
+    async def oldest_unplaced(self, since: datetime, until: datetime) -> datetime | None:
+        """The earliest ``first_seen`` of the shared items published in ``[since, until)``
+        and first seen since ``since`` that wait for a story: the first in the unplaced items'
+        index (``items_unassigned``, few rows when the stories stage keeps up; the unary ``+``
+        keeps SQLite off the period's index, which holds every placed item too)."""
+        row = await self._db.read_one(
+            f"""
+            SELECT i.first_seen FROM items AS i
+            WHERE +i.published >= ? AND +i.published < ? AND i.story_id IS NULL
+              AND i.first_seen >= ? AND {SHARED_ITEMS}
+            ORDER BY i.first_seen LIMIT 1
+            """,
+            (to_db_time(since), to_db_time(until), to_db_time(since)),
+        )
+        return None if row is None or row[0] is None else from_db_time(row[0])
+
     async def held(self, since: datetime) -> list[PreparedItem]:
         """Shared items placed in a story, published at or after ``since``, with the features
         the clusterer stored for them: what ``StoryClusterer.rebuild`` takes after a restart.

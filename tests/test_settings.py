@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.news.model.errors import ConfigError
-from bot.settings import SETTINGS, load_settings
+from bot.settings import SETTINGS, load_settings, unknown_variables
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -151,3 +151,33 @@ def test_story_defaults_are_the_clusterers() -> None:
     config, settings = StoryConfig(), Settings()
     assert settings.story_threshold == config.threshold
     assert timedelta(hours=settings.story_window_hours) == config.window
+
+
+def test_a_misspelt_setting_is_named_with_the_closest_one(tmp_path: Path) -> None:
+    config = tmp_path / "shopwire.toml"
+    config.write_text("poll_intervall = 60\nmax_post_age_hour = 3\nzzz = 1\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config_file=config, environ={})
+    assert list(caught.value.problems) == [
+        f"config file {config}: unknown setting 'poll_intervall' (did you mean poll_interval?)",
+        f"config file {config}: unknown setting 'max_post_age_hour'"
+        " (did you mean max_post_age_hours?)",
+        f"config file {config}: unknown setting 'zzz'",
+    ]
+
+
+def test_a_misspelt_environment_variable_is_not_ignored_in_silence() -> None:
+    # It was: SHOPWIRE_POLL_INTERVL=60 left the poll interval at 900 without a word.
+    env = {
+        "SHOPWIRE_POLL_INTERVL": "60",
+        "SHOPWIRE_POLL_INTERVAL": "60",
+        "SHOPWIRE_WHATEVER": "1",
+        "SHOPWIRE_CONFIG": "x.toml",
+        "SHOPWIRE_TEST_POSTGRES_URL": "postgresql://",
+        "PATH": "/bin",
+    }
+    assert unknown_variables(env) == [
+        "SHOPWIRE_POLL_INTERVL is not a setting and is ignored"
+        " (did you mean SHOPWIRE_POLL_INTERVAL?)",
+        "SHOPWIRE_WHATEVER is not a setting and is ignored",
+    ]

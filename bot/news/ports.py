@@ -419,8 +419,17 @@ class DigestRepository(Protocol):
         message_id: int,
         now: datetime,
         covered_until: datetime | None = None,
+        shown: Sequence[int] = (),
     ) -> None:
-        """Record the digest as posted; ``covered_until``: when its summary was read."""
+        """Record the digest as posted; ``covered_until``: from when a story is new to the
+        next digest (its late reports); ``shown``: the stories it showed."""
+        ...
+
+    async def record_reading(
+        self, digest_id: int, covered_until: datetime, shown: Sequence[int]
+    ) -> None:
+        """Keep, on a pending digest about to be posted, what its summary covered (as
+        ``mark_sent`` does): a retry answered with this try's message must know it."""
         ...
 
     async def mark_retry(self, digest_id: int, error: str, next_attempt_at: datetime) -> None: ...
@@ -447,6 +456,11 @@ class DigestRepository(Protocol):
     async def before(self, subscription_id: int, period_start: datetime) -> DigestEntry | None:
         """The subscription's digest whose period ends at ``period_start`` (the one before
         a period's), whatever its state; None when there is none."""
+        ...
+
+    async def last_read(self, subscription_id: int, period_start: datetime) -> DigestEntry | None:
+        """The subscription's latest digest whose summary was read (sent, or found empty)
+        among those whose period ends by ``period_start``; None when there is none."""
         ...
 
     async def latest(self, subscription_id: int) -> DigestEntry | None:
@@ -596,6 +610,11 @@ class StoryRepository(Protocol):
     async def unplaced_published(self, since: datetime, until: datetime) -> bool:
         """Whether a shared item published in ``[since, until)`` is not placed in a story yet
         (whenever it was first seen: a feed's late item keeps its earlier date)."""
+        ...
+
+    async def oldest_unplaced(self, since: datetime, until: datetime) -> datetime | None:
+        """The earliest ``first_seen`` of the shared items published in ``[since, until)``
+        (and first seen since ``since``) not placed in a story yet; None when there is none."""
         ...
 
     async def held(self, since: datetime) -> list[PreparedItem]: ...

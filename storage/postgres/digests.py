@@ -6,7 +6,9 @@ A digest row, like an outbox row, leaves ``pending`` once and for all: every mar
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
@@ -30,6 +32,7 @@ _SUBSCRIPTION = ", ".join(f"s.{c.strip()}" for c in SUBSCRIPTION_COLUMNS.split("
 _DIGEST = f"""
 SELECT d.id AS digest_id, d.period_start, d.period_end, d.state AS digest_state, d.attempts,
        d.next_attempt_at, d.sent_at, d.message_id, d.last_error, d.covered_until,
+       d.shown_stories,
        {_SUBSCRIPTION}
 FROM digests AS d JOIN subscriptions AS s ON s.id = d.subscription_id
 """
@@ -88,14 +91,15 @@ class PostgresDigestRepository:
         message_id: int,
         now: datetime,
         covered_until: datetime | None = None,
+        shown: Sequence[int] = (),
     ) -> None:
-        """Record that the digest was posted as ``message_id``, its summary read at
-        ``covered_until``; final. A publishing subscription's digest starts waiting to be
-        published, as its posts do."""
+        """Record that the digest was posted as ``message_id``, showing the stories ``shown``,
+        new to the next digest from ``covered_until``; final. A publishing subscription's
+        digest starts waiting to be published, as its posts do."""
         async with transaction(self._pool) as connection:
             status = await connection.execute(
                 "UPDATE digests SET state = 'sent', sent_at = $1, message_id = $2,"
-                " covered_until = $4,"
+                " covered_until = $4, shown_stories = $5,"
                 " publish_state = CASE WHEN (SELECT publish FROM subscriptions"
                 "   WHERE id = digests.subscription_id) THEN 'waiting' END"
                 " WHERE id = $3 AND state = 'pending'",
@@ -103,9 +107,23 @@ class PostgresDigestRepository:
                 message_id,
                 digest_id,
                 None if covered_until is None else utc(covered_until),
+                json.dumps([int(i) for i in shown]),
             )
         if affected(status) == 0:
             log.info("digest mark_sent ignored: digest_id=%s is not pending", digest_id)
+
+    async def record_reading(
+        self, digest_id: int, covered_until: datetime, shown: Sequence[int]
+    ) -> None:
+        """Keep what a pending digest about to be posted covered."""
+        async with transaction(self._pool) as connection:
+            await connection.execute(
+                "UPDATE digests SET covered_until = $1, shown_stories = $2"
+                " WHERE id = $3 AND state = 'pending'",
+                utc(covered_until),
+                json.dumps([int(i) for i in shown]),
+                digest_id,
+            )
 
     async def mark_retry(self, digest_id: int, error: str, next_attempt_at: datetime) -> None:
         """Count a failed attempt and hold the digest until ``next_attempt_at``."""
@@ -186,6 +204,18 @@ class PostgresDigestRepository:
         )
         return _entry(row) if row is not None else None
 
+    async def last_read(self, subscription_id: int, period_start: datetime) -> DigestEntry | None:
+        """The subscription's latest digest sent or found empty whose period ends by
+        ``period_start``, if any."""
+        row = await read_one(
+            self._pool,
+            _DIGEST + " WHERE d.subscription_id = $1 AND d.period_end <= $2"
+            " AND d.state IN ('sent', 'empty') ORDER BY d.period_end DESC LIMIT 1",
+            subscription_id,
+            utc(period_start),
+        )
+        return _entry(row) if row is not None else None
+
     async def latest(self, subscription_id: int) -> DigestEntry | None:
         """The digest of the subscription's most recent period, whatever its state."""
         row = await read_one(
@@ -240,4 +270,5 @@ def _entry(row: asyncpg.Record) -> DigestEntry:
         message_id=row["message_id"],
         last_error=row["last_error"],
         covered_until=row["covered_until"],
+        shown=tuple(json.loads(row["shown_stories"] or "[]")),
     )

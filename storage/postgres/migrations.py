@@ -474,6 +474,13 @@ _V16_DIGEST_COVERED_UNTIL = """
 ALTER TABLE digests ADD COLUMN covered_until TIMESTAMPTZ;
 """
 
+# The stories a sent digest showed (a JSON array of story ids, as on SQLite): the next digest's
+# late reports are read from a little before its summary was read (a poll begun before then may
+# store its items after), so one it showed could otherwise be shown again. NULL before.
+_V17_DIGEST_SHOWN_STORIES = """
+ALTER TABLE digests ADD COLUMN shown_stories TEXT;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INIT,
     _V2_SEARCH,
@@ -491,6 +498,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V14_RETOKENIZE_FOLDED_SEARCH,
     _V15_NOT_FOUND_STRIKES,
     _V16_DIGEST_COVERED_UNTIL,
+    _V17_DIGEST_SHOWN_STORIES,
 )
 """Every migration's SQL, in order; the schema version is the length of this tuple."""
 

@@ -186,6 +186,22 @@ class PostgresStoryRepository:
         )
         return bool(found)
 
+    async def oldest_unplaced(self, since: datetime, until: datetime) -> datetime | None:
+        """The earliest ``first_seen`` of the shared items published in ``[since, until)``
+        and first seen since ``since`` that wait for a story."""
+        found = await read_value(
+            self._pool,
+            f"""
+            SELECT i.first_seen FROM items AS i
+            WHERE i.published >= $1 AND i.published < $2 AND i.story_id IS NULL
+              AND i.first_seen >= $1 AND {SHARED}
+            ORDER BY i.first_seen LIMIT 1
+            """,
+            utc(since),
+            utc(until),
+        )
+        return found if isinstance(found, datetime) else None
+
     async def held(self, since: datetime) -> list[PreparedItem]:
         """Shared items placed in a story, published at or after ``since``, with their stored
         features (what ``StoryClusterer.rebuild`` takes after a restart)."""

@@ -109,11 +109,11 @@ class DigestWorld:
         }
         self.bot = BotProcess(self.env, tmp / "bot.log")
 
-    async def seed(self) -> Seeded:
-        """A shared feed with one three-source story first seen 3 hours ago, and two daily
-        subscriptions whose latest period closed an hour or two ago."""
+    async def seed(self, seen_ago: timedelta = timedelta(hours=3)) -> Seeded:
+        """A shared feed with one three-source story first seen ``seen_ago`` (3 hours), and
+        two daily subscriptions whose latest period closed an hour or two ago."""
         now = datetime.now(UTC)
-        seen = now - timedelta(hours=3)
+        seen = now - seen_ago
         body = rss_with_sources([*STORY, OTHER], newest=seen)
         url = self.feeds.serve(FEED, body)
         document = self.feeds.documents[FEED]
@@ -357,3 +357,23 @@ async def test_a_compact_digest_in_an_announcement_channel_is_published_once(
     await w.ticks(3)
     assert [c.message_id for c in w.fake.crossposts] == [post.id]
     assert len(w.posts(w.digest)) == 1
+
+
+async def test_a_digest_time_the_bot_was_down_for_is_in_the_next_digest(
+    world: DigestWorld,
+) -> None:
+    # The story came 27 hours ago, in the period before the latest one, whose digest time the
+    # bot was down for (no digest row): the latest period's digest takes it, marked.
+    w = world
+    seeded = await w.seed(seen_ago=timedelta(hours=27))
+    await w.start_bot()
+    [post] = await w.fake.wait_for_messages(w.digest.id, 1, timeout=WAIT)
+    [embed] = post.embeds
+    end = seeded.period_end
+    assert embed["title"] == f"Daily digest · {end:%a} {end.day} {end:%b}"
+    text = text_of(post)
+    assert "Temu pauses" in text and "3 sources · from a digest not posted" in text
+    await w.ticks(3)
+    assert len(w.posts(w.digest)) == 1
+    assert "Traceback" not in w.bot.log()
+    assert await w.bot.stop(signal.SIGTERM) == 0

@@ -563,17 +563,17 @@ async def test_a_forbidden_channel_pauses_and_a_late_digest_is_dropped(db: Datab
     assert paused is not None and paused.paused_reason == "scripted forbidden"
     # Paused: nothing is attempted, the row waits.
     assert (await scheduler(db, clock, publisher).run()).sent == 0
-    # Permission comes back only after Saturday 09:00: Friday's digest is dropped (the next
-    # one covers the news) and Saturday's, with nothing new, is empty.
+    # Permission comes back only after Saturday 09:00: Friday's digest is dropped, and
+    # Saturday's, with nothing new, carries Friday's story (test_digest_missed.py).
     clock.advance(DAY)
     await db.subscriptions.resume(sub.id)
     report = await scheduler(db, clock, publisher).run()
-    assert (report.dropped, report.sent, report.empty) == (1, 0, 1)
+    assert (report.dropped, report.sent, report.empty) == (1, 1, 0)
     assert [row[1:3] for row in digest_rows(db)] == [
         ("2026-11-27 09:00:00", "dropped"),
-        ("2026-11-28 09:00:00", "empty"),
+        ("2026-11-28 09:00:00", "sent"),
     ]
-    assert publisher.posts == []
+    assert [p.post.title for p in publisher.posts] == ["Daily digest · Sat 28 Nov"]
 
 
 async def test_a_resumed_subscription_gets_its_digest_within_the_period(db: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.news.model.vocabulary import (
@@ -223,6 +224,12 @@ def test_an_item_first_seen_after_its_digest_was_read_is_told_it_goes_in_the_nex
 
     assert outcome(NOW - timedelta(hours=1)) is Outcome.DIGEST_LATE  # the scheduler's LateWindow
     assert outcome(read - timedelta(minutes=1)) is Outcome.DIGEST_POSTED
+    # Read 10 minutes before it was posted (digests.POLL_MARGIN): an item first seen between
+    # may be in it, so it is told posted; an empty digest's new item goes in the next one.
+    sent = replace(sent, covered_until=read - timedelta(minutes=10))
+    assert outcome(read - timedelta(minutes=5)) is Outcome.DIGEST_POSTED
+    sent = replace(sent, state=DigestState.EMPTY, sent_at=None, message_id=None)
+    assert outcome(read - timedelta(minutes=5)) is Outcome.DIGEST_LATE
     # A digest read before covered_until existed tells nothing of lateness.
     older = DigestEntry(1, daily, NOW - timedelta(days=1), read, DigestState.SENT, message_id=9)
     told = explain(item(first_seen=NOW), daily, feed_guild_id=None, post=None, digest=older,

@@ -715,6 +715,8 @@ class DigestEntry:
     # When the summary it posted (or found empty) was read: a story that appeared after it
     # was in no digest, and the next digest takes it although published before its period.
     covered_until: datetime | None = None
+    # The stories a sent digest showed (ids), which the next digest never shows as late.
+    shown: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -173,7 +173,13 @@ def _digest(
         return Explanation(subscription, Outcome.NOT_QUEUED, PlanVerdict(skips=(Skip.DISABLED,)))
     if digest is None:
         return _no_digest(subscription, verdict, times)
-    read = digest.covered_until
+    # A pending digest's reading may be redone on its next try (digests.py record_reading).
+    read = digest.covered_until if digest.state is not DigestState.PENDING else None
+    if read is not None and digest.sent_at is not None:
+        # covered_until is a margin before the reading (digests.POLL_MARGIN): an item first
+        # seen in it may be in the posted digest, and only one seen after it was posted
+        # surely is not. An empty digest showed nothing: anything new since goes in the next.
+        read = max(read, digest.sent_at)
     if read is not None and times.first_seen is not None and times.first_seen >= read:
         # The scheduler's rule (LateWindow): reported after that digest was read.
         return Explanation(subscription, Outcome.DIGEST_LATE, verdict, digest=digest)

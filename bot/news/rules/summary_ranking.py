@@ -169,17 +169,34 @@ class RankedStory:
     # A digest's late story: published before the digest's period, reported only after the
     # digest before it was made, so in no digest yet (``LateWindow``).
     late: bool = False
+    # A digest's story of a period whose digest was never posted (dropped, or the bot down at
+    # its time): published before the digest's period, in no digest yet.
+    missed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class LateWindow:
-    """The stories a digest takes although they were published before its period: published
-    in ``[since, until)`` (the period before) and new since ``new_since`` (when the digest
-    before was read), so that no digest has shown them. Shown marked as late."""
+    """The stories a digest takes although they were published before its period, in
+    ``[since, until)`` (``until``: the digest's own period start), so that no digest has
+    shown them.
+
+    Those published before ``missed_since`` (the period of the last digest actually read)
+    are taken only when new since ``new_since`` (when it was read): late reports, shown
+    marked as late. Those published from ``missed_since`` on were in no digest that was read
+    (one dropped unposted, or never planned: the bot was down): all are taken, shown marked
+    as missed. ``missed_since`` None: there is no such gap. The stories ``shown`` (by the
+    digest read) are never taken again, as late or missed."""
 
     since: datetime
     until: datetime
-    new_since: datetime
+    new_since: datetime | None
+    missed_since: datetime | None = None
+    shown: tuple[int, ...] = ()
+
+    @property
+    def late_until(self) -> datetime:
+        """Where the late reports' part ends (the missed part, if any, starts)."""
+        return self.until if self.missed_since is None else self.missed_since
 
 
 @dataclass(frozen=True, slots=True)

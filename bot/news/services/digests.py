@@ -68,6 +68,19 @@ WEEKLY_WEEKDAY = 0
 DROPPED_LATE = "not delivered before the next digest was due"
 """Why a digest is dropped when the next one is due (``/subscriptions why`` words it)."""
 
+MISSED_LOOKBACK: dict[SubscriptionMode, timedelta] = {
+    SubscriptionMode.DAILY: timedelta(days=7),
+    SubscriptionMode.WEEKLY: timedelta(days=14),
+}
+"""How far back a digest takes the stories of periods whose digests were never posted (a
+channel refused, the subscription paused, the bot down): a week of daily digests, or one
+weekly digest; older news is left out rather than flooding the digest with it."""
+
+POLL_MARGIN = timedelta(minutes=10)
+"""How long after its ``first_seen`` (its poll's start) an item may still be stored: a poll's
+fetch and parse time out within a minute, a poller's lease runs out after two by default;
+ten covers a machine slowed down. A digest's late reports are read from this before it."""
+
 PERIOD_LENGTH: dict[SubscriptionMode, timedelta] = {
     SubscriptionMode.DAILY: timedelta(days=1),
     SubscriptionMode.WEEKLY: timedelta(days=7),
@@ -365,14 +378,49 @@ class DigestScheduler:
         # tried again on the next tick instead of being skipped until a restart.
         self._planned[subscription.id] = end
 
-    async def _late_window(self, entry: DigestEntry) -> LateWindow | None:
-        """The late stories this digest takes: those of the period before that appeared after
-        its digest was read (an item first seen late, dated in that period). None when the
-        digest before was never read (the first digest, or one dropped unposted)."""
-        before = await self._digests.before(entry.subscription.id, entry.period_start)
-        if before is None or before.covered_until is None:
+    async def _late_window(self, entry: DigestEntry, tz: zoneinfo.ZoneInfo) -> LateWindow | None:
+        """The stories of earlier periods that this digest takes: those of the last digest
+        actually read that appeared after it was read (late reports), and all those of the
+        periods since, whose digests were never posted (dropped, or never planned: the bot was
+        down), back to ``MISSED_LOOKBACK`` at most. None for the first digest, and after a
+        digest of the period just before that was read before ``covered_until`` existed."""
+        subscription = entry.subscription
+        floor = entry.period_start - MISSED_LOOKBACK[subscription.mode]
+        read = await self._digests.last_read(subscription.id, entry.period_start)
+        if read is None:
+            # Nothing read yet: missed since the subscription's first period (the one that
+            # was open when it was made); the first digest itself has nothing before it.
+            first = latest_period(
+                subscription.mode, subscription.post_hour, tz, subscription.created_at
+            )
+            missed_since = max(first[1], floor)
+            since, new_since = missed_since, None
+        else:
+            missed_since = max(read.period_end, floor)
+            # A digest read before covered_until was recorded: its late reports are unknown.
+            since = missed_since if read.covered_until is None else max(read.period_start, floor)
+            new_since = read.covered_until
+        if since >= entry.period_start:
             return None
-        return LateWindow(before.period_start, entry.period_start, before.covered_until)
+        missed = missed_since if missed_since < entry.period_start else None
+        shown = () if read is None else read.shown
+        return LateWindow(since, entry.period_start, new_since, missed, shown)
+
+    async def _covered_until(self, entry: DigestEntry, late: LateWindow | None) -> datetime:
+        """From when a story is new to the next digest (a late report of this one's period).
+
+        Not simply now, before the summary is read: an item's ``first_seen`` is its poll's
+        start, and the poll stores it (and the stories stage places it) later, so a story
+        first seen just before now may not be in what is read, nor new to the next digest:
+        in none. So ``POLL_MARGIN`` before now, and no later than the oldest item of the
+        period still waiting for a story (the story wait may have run out). A story this
+        digest shows is kept from the next one by its id (``LateWindow.shown``)."""
+        covered = self._clock.now() - POLL_MARGIN
+        if self._stories is None:
+            return covered
+        start = entry.period_start if late is None else late.since
+        waiting = await self._stories.oldest_unplaced(start, entry.period_end)
+        return covered if waiting is None else min(covered, waiting)
 
     async def _stories_pending(
         self, entry: DigestEntry, late: LateWindow | None, now: datetime
@@ -410,15 +458,20 @@ class DigestScheduler:
             await self._digests.finish(entry.id, DigestState.DROPPED, DROPPED_LATE)
             tally.dropped += 1
             return
-        late = await self._late_window(entry)
+        late = await self._late_window(entry, zone(name))
         if await self._stories_pending(entry, late, now):
             return  # not an attempt: the next tick looks again
-        # Read before the summary: a story that appears while it is read is at worst in this
-        # digest and the next (never in none).
-        covered_until = self._clock.now()
+        covered_until = await self._covered_until(entry, late)
         summary = await self._summaries.for_subscription(
             subscription, entry.period_start, entry.period_end, late
         )
+        shown = _ids(summary)
+        if entry.covered_until is not None:
+            # An earlier try read it, and may have been posted: Discord answers this try's
+            # nonce with that message. Only what every try showed surely is in it, and new
+            # stories count from the earliest reading.
+            covered_until = min(covered_until, entry.covered_until)
+            shown = tuple(i for i in shown if i in set(entry.shown))
         if summary.empty:
             await self._digests.finish(
                 entry.id, DigestState.EMPTY, "no matching stories", covered_until
@@ -431,12 +484,13 @@ class DigestScheduler:
             timezone=name,
             post_format=subscription.post_format,
         )
+        await self._digests.record_reading(entry.id, covered_until, shown)
         result = await self._publisher.post_digest(
             subscription.channel_id, post, digest_nonce(subscription.id, entry.period_start)
         )
         if result.outcome is PostOutcome.SENT:
             await self._digests.mark_sent(
-                entry.id, result.message_id or 0, self._clock.now(), covered_until
+                entry.id, result.message_id or 0, self._clock.now(), covered_until, shown
             )
             if subscription.not_found is not None:
                 await self._refusals.found(subscription.id)
@@ -474,3 +528,8 @@ class DigestScheduler:
         # cache looked fine), it must not be refused again on every tick.
         wait = retry_delay(entry.attempts, self._options.retry_base, self._options.retry_max)
         await self._digests.mark_retry(entry.id, error, self._clock.now() + wait)
+
+
+def _ids(summary: NewsSummary) -> tuple[int, ...]:
+    """The stories a summary shows, with those folded into its entries."""
+    return tuple(story.id for ranked in summary.stories for story in (ranked.story, *ranked.also))

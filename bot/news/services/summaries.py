@@ -44,6 +44,14 @@ class SummaryOptions:
     trend_companies: int = 8
 
 
+def _take(records: list[StoryRecord], extra: list[StoryRecord], seen: set[int]) -> set[int]:
+    """Append the ``extra`` stories not ``seen`` yet to ``records``; their ids."""
+    taken = {r.id for r in extra} - seen
+    records.extend(r for r in extra if r.id in taken)
+    seen |= taken
+    return taken
+
+
 class SummaryWriter(Protocol):
     """Rewrites the one-line summaries of a summary's top stories (an LLM, when configured).
 
@@ -109,20 +117,21 @@ class SummaryService:
     ) -> NewsSummary:
         """What a digest of ``[since, until)`` shows for a subscription: its top stories among
         those matching its filters (companies and topics: any of each; keywords and excluded
-        words against the story's headline and summary line), and among them the ``late``
-        ones (published before the period, in no digest yet), marked as such."""
+        words against the story's headline and summary line), and among them those of ``late``
+        (published before the period, in no digest yet), marked late or missed."""
         f = subscription.filter
         records = await self._matching(f, since, until)
         late_ids: set[int] = set()
+        missed_ids: set[int] = set()
         if late is not None:
-            shown = {r.id for r in records}
-            extra = [
-                r
-                for r in await self._matching(f, late.since, late.until, late.new_since)
-                if r.id not in shown
-            ]
-            late_ids = {r.id for r in extra}
-            records.extend(extra)
+            # What the last digest read showed is never shown again from an earlier period.
+            seen = {r.id for r in records} | set(late.shown)
+            if late.new_since is not None:
+                late_part = await self._matching(f, late.since, late.late_until, late.new_since)
+                late_ids = _take(records, late_part, seen)
+            if late.missed_since is not None:
+                missed_part = await self._matching(f, late.missed_since, late.until)
+                missed_ids = _take(records, missed_part, seen)
         summary = await self._summarise(
             records,
             period="24h" if until - since <= timedelta(hours=25) else "7d",
@@ -133,10 +142,15 @@ class SummaryService:
             topic=f.topics[0] if len(f.topics) == 1 else None,
             only_companies=f.companies,
         )
-        if not late_ids:
+        if not (late_ids or missed_ids):
             return summary
         stories = tuple(
-            replace(ranked, late=ranked.story.id in late_ids) for ranked in summary.stories
+            replace(
+                ranked,
+                late=ranked.story.id in late_ids,
+                missed=ranked.story.id in missed_ids,
+            )
+            for ranked in summary.stories
         )
         return replace(summary, stories=stories)
 
