@@ -56,8 +56,9 @@ class FeedStateWriter:
 
     async def _write(self, batch: list[_Waiting]) -> None:
         try:
-            async with self._db.transaction() as db:
-                await db.executemany(self._statement, [parameters for parameters, _ in batch])
+            rows = [parameters for parameters, _ in batch]
+            # One hop to SQLite's thread for BEGIN, the rows and COMMIT (write_at_once).
+            await self._db.write_at_once(lambda db: db.executemany(self._statement, rows).close())
         except Exception as exc:
             for _, done in batch:
                 if not done.done():
