@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -124,6 +124,9 @@ class Connections:
         # the writer; without one (":memory:"), reads share the writer.
         self.reader = reader if reader is not None else writer
         self.lock = asyncio.Lock()
+        # What must end before the connections close: writes queued to start on the loop's
+        # next turn (``grouped_writes``), which the lock does not see yet.
+        self.before_close: list[Callable[[], Awaitable[None]]] = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -174,7 +177,10 @@ class Connections:
                 raise
 
     async def close(self) -> None:
-        """Close the connections once the current write transaction (if any) has ended."""
+        """Close the connections once the current write transaction (if any) and the writes
+        queued before this call have ended."""
+        for drain in self.before_close:
+            await drain()
         async with self.lock:
             if self.reader is not self.writer:
                 await self.reader.close()

@@ -30,8 +30,8 @@ from storage._sql import (
     to_db_time,
     to_json_list,
 )
-from storage.feed_states import FeedStateWriter
 from storage.fts import match_expression
+from storage.grouped_writes import GroupedWrites
 from storage.item_inserts import TAG_MARK_CODE, insert_statements
 from storage.item_inserts import month_tag_sql as _month_tag_sql
 from storage.leases import keep_leased_result
@@ -261,7 +261,7 @@ class SqliteItemRepository:
 
     def __init__(self, connections: Connections) -> None:
         self._db = connections
-        self._states = FeedStateWriter(connections, _SET_FEED_STATE)
+        self._writes = GroupedWrites(connections)
 
     async def register_companies(self, companies: Iterable[Company]) -> None:
         """Store (or rename) companies so that items show their display names.
@@ -315,11 +315,8 @@ class SqliteItemRepository:
         re-applied poll queues nothing twice); a subscription removed meanwhile or a key this
         feed does not have is skipped.
         """
-        if _feed_state_only(result):
-            # Not modified, or a failed fetch: written with the others waiting (feed_states).
-            await self._states.write(_feed_state(result))
-            return
-        await self._db.write_at_once(functools.partial(_apply_now, result))
+        # Stored with the other polls waiting while a write is in flight (grouped_writes).
+        await self._writes.write(functools.partial(_apply_now, result))
 
     async def latest(self, request: LatestRequest, *, topic: str | None = None) -> ItemPage:
         """The newest items by ``published``, with the request's company/feed/scope filters.
@@ -665,6 +662,9 @@ def _scope(
 def _apply_now(result: FeedPollResult, db: sqlite3.Connection) -> None:
     """``SqliteItemRepository.apply``'s statements, on the writer's thread in its transaction
     (``Connections.write_at_once``): one hop there and back for the whole poll of a feed."""
+    if _feed_state_only(result):  # not modified, or a failed fetch
+        db.execute(_SET_FEED_STATE, _feed_state(result))
+        return
     polled_at = to_db_time(result.polled_at)
     if result.lease_owner is not None:
         keep_leased_result(db, result.feed_id, result.lease_owner, result.polled_at)

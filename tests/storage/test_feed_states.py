@@ -1,4 +1,4 @@
-"""Polls that change only their feed's row are stored together (storage/feed_states.py): the
+"""Polls that change only their feed's row are stored together (storage/grouped_writes.py): the
 same rows as one transaction each, in a few transactions; every caller hears its own outcome."""
 
 from __future__ import annotations
