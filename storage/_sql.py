@@ -154,8 +154,8 @@ class Connections:
     async def write_at_once(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         """``work`` in one ``BEGIN IMMEDIATE ... COMMIT`` (ROLLBACK if it raises), run whole on
         the writer's thread: one hop to that thread and back for the transaction, where
-        ``transaction`` costs one per statement (about 60 us of CPU each, both threads
-        together; a cold poll's store took 12 per feed).
+        ``transaction`` costs one per statement (55-85 us of CPU each, both threads together,
+        measured; a cold poll's store of one feed took 10).
 
         ``work`` gets the writer's plain ``sqlite3`` connection and must not touch the event
         loop. Cancellation-safe like ``transaction``: a task cancelled while ``work`` runs
