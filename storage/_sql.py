@@ -216,11 +216,15 @@ class QueryOnlyConnection(Connections):
 
     def __init__(self, connection: sqlite3.Connection) -> None:  # no writer, no lock
         self._connection = connection
+        self.before_close = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         raise StorageError(_ENVIRONMENT_ERRORS[sqlite3.SQLITE_READONLY])
         yield  # pragma: no cover (makes this a generator, as the writer's transaction is)
+
+    async def write_at_once(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        raise StorageError(_ENVIRONMENT_ERRORS[sqlite3.SQLITE_READONLY])
 
     async def close(self) -> None:
         self._connection.close()
