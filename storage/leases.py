@@ -8,16 +8,13 @@ so the contract tests hold on both and a single process never needs to know whic
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.news.model.errors import LeaseLost
 from bot.news.model.vocabulary import Feed
-from storage._sql import Connections, fetch_one, to_db_time
+from storage._sql import Connections, to_db_time
 from storage.feeds import FEED_COLUMNS, feed_from_row
-
-if TYPE_CHECKING:  # annotations only: the read-only CLI never imports aiosqlite
-    import aiosqlite
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +65,19 @@ async def release(connections: Connections, owner: str) -> None:
         )
 
 
-async def keep_leased_result(
-    db: aiosqlite.Connection, feed_id: int, owner: str, polled_at: datetime
+def keep_leased_result(
+    db: sqlite3.Connection, feed_id: int, owner: str, polled_at: datetime
 ) -> None:
     """In the storing transaction: free the feed's lease if ``owner`` held it at ``polled_at``;
     raise LeaseLost otherwise (the transaction rolls back, nothing is stored). A feed removed
-    meanwhile passes: the apply that follows skips it."""
-    held = await fetch_one(
-        db,
+    meanwhile passes: the apply that follows skips it. Runs on the writer's thread
+    (``Connections.write_at_once``)."""
+    # fetchall: a statement left unfinished would keep COMMIT from running.
+    held = db.execute(
         _KEEP_LEASED_RESULT,
         {"feed_id": feed_id, "owner": owner, "at": to_db_time(polled_at)},
-    )
-    if held is not None:
+    ).fetchall()
+    if held:
         return
-    exists = await fetch_one(db, "SELECT 1 FROM feeds WHERE id = ?", (feed_id,))
-    if exists is not None:
+    if db.execute("SELECT 1 FROM feeds WHERE id = ?", (feed_id,)).fetchall():
         raise LeaseLost(f"feed {feed_id}: the lease of {owner} ran out or was taken over")

@@ -1,12 +1,13 @@
-"""Polls that change only their feed's row are stored together (storage/feed_states.py): the
+"""Polls that change only their feed's row are stored together (storage/grouped_writes.py): the
 same rows as one transaction each, in a few transactions; every caller hears its own outcome."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from typing import Any, TypeVar
 
 import pytest
 
@@ -17,12 +18,16 @@ from storage import Database
 from storage._sql import Connections
 from tests.storage.conftest import T0, add_feed, draft, poll
 
+T = TypeVar("T")
+
 
 class CountedTransactions:
-    """Counts the write transactions begun (``Connections.transaction`` patched to this)."""
+    """Counts the write transactions begun (``Connections.transaction`` and
+    ``Connections.write_at_once`` patched to these)."""
 
     begun = 0
     original = Connections.transaction
+    original_at_once = Connections.write_at_once
 
     @staticmethod
     @contextlib.asynccontextmanager
@@ -30,6 +35,11 @@ class CountedTransactions:
         CountedTransactions.begun += 1
         async with CountedTransactions.original(connections) as db:
             yield db
+
+    @staticmethod
+    async def write_at_once(connections: Connections, work: Callable[[Any], T]) -> T:
+        CountedTransactions.begun += 1
+        return await CountedTransactions.original_at_once(connections, work)
 
 
 @pytest.fixture
@@ -78,6 +88,7 @@ async def test_not_modified_polls_of_many_feeds_share_a_few_transactions(
 ) -> None:
     feeds = [await add_feed(sqlite_db, f"Feed {n}") for n in range(200)]
     monkeypatch.setattr(Connections, "transaction", CountedTransactions.transaction)
+    monkeypatch.setattr(Connections, "write_at_once", CountedTransactions.write_at_once)
     CountedTransactions.begun = 0
     results = [poll(feed, status=FeedStatus.NOT_MODIFIED, etag='"e"') for feed in feeds]
     await asyncio.wait_for(asyncio.gather(*(sqlite_db.items.apply(r) for r in results)), 60)
@@ -110,14 +121,12 @@ async def test_a_failed_write_fails_every_caller_in_it_and_the_next_write_works(
     sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     feeds = [await add_feed(sqlite_db, f"Feed {n}") for n in range(3)]
-    original = Connections.transaction
+    original = Connections.write_at_once
 
-    @contextlib.asynccontextmanager
-    async def full_disk(self: Connections) -> AsyncIterator[object]:
+    async def full_disk(self: Connections, work: object) -> None:
         raise StorageError("the disk is full: nothing was saved")
-        yield  # pragma: no cover
 
-    monkeypatch.setattr(Connections, "transaction", full_disk)
+    monkeypatch.setattr(Connections, "write_at_once", full_disk)
     outcomes = await asyncio.wait_for(
         asyncio.gather(
             *(
@@ -129,7 +138,7 @@ async def test_a_failed_write_fails_every_caller_in_it_and_the_next_write_works(
         60,
     )
     assert all(isinstance(outcome, StorageError) for outcome in outcomes)
-    monkeypatch.setattr(Connections, "transaction", original)
+    monkeypatch.setattr(Connections, "write_at_once", original)
     await asyncio.wait_for(
         sqlite_db.items.apply(poll(feeds[0], status=FeedStatus.NOT_MODIFIED, etag='"y"')), 60
     )

@@ -42,6 +42,9 @@ async def test_an_up_to_date_file_is_read_and_left_as_it_was(tmp_path: Path) -> 
         ]
         with pytest.raises(StorageError):  # query-only: a write is refused, not made
             await database.meta.set("written", "yes")
+        feed = (await database.feeds.list_feeds(all_guilds=True))[0]
+        with pytest.raises(StorageError):  # a poll's store too (write_at_once)
+            await database.items.apply(poll(feed, [draft("written")]))
     finally:
         await database.close()
     assert _digest(path) == before
