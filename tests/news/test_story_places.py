@@ -178,3 +178,9 @@ def test_one_word_of_trade_in_an_origin_phrase() -> None:
     # Not a verb or a preposition: the place stays where the news is.
     assert headline_places("Walmart Canada cuts marketplace referral fees") == {"CA": 1}
     assert headline_places("Amazon Prime to cost more in UK as firm raises price") == {"UK": 1}
+
+
+def test_a_scale_up_is_a_company_and_an_app_store_a_market() -> None:
+    assert headline_places("Dutch shipping scale-up Sendcloud acquires Versandbutler") == {}
+    assert headline_places("Shein app tops Pakistani app store charts") == {"PK": 1}
+    assert headline_places("Pakistani app Daraz raises prices") == {}

@@ -522,3 +522,21 @@ def test_a_head_and_one_clauses_objects_are_no_round_up() -> None:
 def test_the_company_whose_customers_are_sought_is_a_rival() -> None:
     weights = company_weights("Currys goes after Amazon's sellers with online bazaar", ["amazon"])
     assert weights == {"amazon": 1}
+
+
+def test_one_reports_figures_and_a_plus_list() -> None:
+    # One company's figures set out after its head are one report.
+    assert not is_roundup(
+        "PayPal's Q2 by the numbers: $452bn TPV, 438m accounts and a higher EPS range"
+    )
+    # Three things joined by a spaced "+" are a list; a firm's name or a price's parts not.
+    assert is_roundup(
+        "evri peak surcharge + yodel price rise + royal mail saying no surcharge. who are you"
+        " switching to?"
+    )
+    assert not is_roundup("Kühne + Nagel übernimmt Raben Group")
+    assert not is_roundup("Stripe nudges Australian card pricing to 1.75% + A$0.30")
+    # A Chinese column of the week's headlines.
+    assert is_roundup(
+        "一周电商要闻：抖音新商家费率降至1%、唯品会一季度营收下滑、快手Kwai巴西上线电商"
+    )

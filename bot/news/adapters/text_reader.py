@@ -92,7 +92,7 @@ _Text = tuple[str, str, str, tuple[str, ...]]
 tuples: pickling dataclasses goes through Python code for every item, which is what the split
 saves.)"""
 _Bag = dict[str, int]  # ``keyterms.Bag``
-_Read = tuple[str, dict[str, float], _Bag, _Bag, _Bag, _Bag, bool, _Bag, bool, bool]
+_Read = tuple[str, dict[str, float], _Bag, _Bag, _Bag, _Bag, bool, _Bag, bool, bool, bool]
 """``TextFeatures``' fields after ``check``, in order, then its ``TitleFacts`` but ``tagged``
 (what the worker sent)."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -134,6 +134,7 @@ def _read(
         dict(facts.companies),  # a Counter pickles through Python code: a plain dict in C
         facts.roundup,
         facts.preview,
+        facts.denial,
     )
 
 
@@ -141,7 +142,8 @@ def _features(
     make: type[TextFeatures], facts: type[TitleFacts], item: StoryItem, read: _Read
 ) -> TextFeatures:
     """What ``_read`` read of ``item``, as the clusterer reads it."""
-    title, counts, places, numbers, names, title_places, short, weights, roundup, preview = read
+    (title, counts, places, numbers, names, title_places, short, weights, *flags) = read
+    roundup, preview, denial = flags
     # Keyed by the item's own strings, not their copies from the reader: the clusterer's saved
     # state (``marshal``) writes a string shared by many items once, so it stays byte for byte
     # what it was. (The same keys in the same order: ``company_weights`` keys by ``companies``.)
@@ -155,7 +157,7 @@ def _features(
         names,
         title_places,
         short,
-        facts=facts(item.companies, companies, roundup, preview),
+        facts=facts(item.companies, companies, roundup, preview, denial),
     )
 
 

@@ -137,6 +137,7 @@ class _Story:
     merge_view: Views | None = None  # when needed
     roundup: bool = False  # a round-up's own story: nothing joins it, it merges with nothing
     preview: bool = False  # a story of results previews: only previews join it
+    denial: bool = False  # a story of refusals ("rules out a surcharge"): only refusals join it
     size: int = 0  # len(members), read in every comparison
 
     def term_views(self) -> Views:
@@ -415,7 +416,7 @@ class StoryClusterer:
     def _add(self, item: Prepared, story_id: int) -> None:
         story = self._stories.get(story_id)
         if story is None:
-            story = _Story(story_id, preview=item.preview)
+            story = _Story(story_id, preview=item.preview, denial=item.denial)
             self._stories[story_id] = story
         centroid, postings = story.centroid, self._postings
         norm2 = story.norm2
@@ -493,6 +494,7 @@ class StoryClusterer:
             size=1,
             roundup=item.roundup,
             preview=item.preview,
+            denial=item.denial,
         )
         heapq.heappush(self._ends, (published, story_id))
         self._story_of[item.item_id] = story_id
@@ -712,6 +714,10 @@ class StoryClusterer:
         # before "Adyen's Q1 volume up 20%"), whatever words and company they share.
         if item.preview != story.preview:
             return True
+        # So are one party's move and another's refusal to follow ("Evri adds a peak
+        # surcharge" / "Royal Mail rules out peak surcharge"), whatever words they share.
+        if item.denial != story.denial:
+            return True
         # A title-only post (a forum thread, a changelog line) never joins a story that only
         # its own source told: that is the source's next post, not another report. (A wire's
         # update still joins a story that other outlets told too.)
@@ -879,7 +885,7 @@ class StoryClusterer:
         place or company than the larger ("halts parcels to Germany" / "... to the US"),
         however alike their words. A report silent on the place may join either, but it never
         makes them one."""
-        if a.preview != b.preview:
+        if a.preview != b.preview or a.denial != b.denial:
             return True
         if a.size > b.size:
             a, b = b, a

@@ -28,6 +28,7 @@ from datetime import datetime
 from operator import mul
 
 from bot.news.model.vocabulary import utc
+from bot.news.stories.denials import is_denial
 from bot.news.stories.keyterms import (
     PLACE_WORDS,
     Bag,
@@ -78,6 +79,8 @@ class Prepared:
     roundup: bool = False
     # A preview of a company's results (``previews``): never one story with the results.
     preview: bool = False
+    # A refusal to do what another did (``denials``): never one story with the doing.
+    denial: bool = False
     _views: Views | None = None
     _event: dict[str, float] | None = None
 
@@ -114,8 +117,11 @@ class Prepared:
             weights.byteswap()
         body = [
             self.published,
-            # Flags: 1 title only, 2 a round-up, 4 a results preview.
-            int(self.short) | (2 if self.roundup else 0) | (4 if self.preview else 0),
+            # Flags: 1 title only, 2 a round-up, 4 a results preview, 8 a refusal.
+            int(self.short)
+            | (2 if self.roundup else 0)
+            | (4 if self.preview else 0)
+            | (8 if self.denial else 0),
             self.source,
             list(self.features),
             terms.places,
@@ -152,6 +158,7 @@ class Prepared:
                 short=bool(int(flags) & 1),
                 roundup=bool(int(flags) & 2),
                 preview=bool(int(flags) & 4),
+                denial=bool(int(flags) & 8),
             )
         except (ValueError, TypeError, AttributeError):
             return None
@@ -175,6 +182,7 @@ class Prepared:
                 short=bool(int(flags) & 1),
                 roundup=bool(int(flags) & 2),
                 preview=bool(int(flags) & 4),
+                denial=bool(int(flags) & 8),
             )
         except (ValueError, TypeError):
             return None
@@ -192,7 +200,9 @@ def _bag(value: object) -> Bag:
 # Which stop words, synonyms, phrases and rules read the text: stored features read
 # otherwise are read again, and a saved clusterer holding them is not used.
 # (Bump the rules' number when a rule of ``keyterms`` or ``wording`` changes.)
-_RULES = 16  # 15: the results-preview flag; 16: dated previews, dashed lists, regulators, "en EU"
+# 15: the results-preview flag; 16: dated previews, dashed lists, regulators, "en EU"; 17: the
+# refusal flag, "+" and 要闻 round-ups, figures heads, "scale-up" and app-store origins
+_RULES = 17
 READING = hashlib.blake2b(
     repr((_RULES, sorted(STOPWORDS), sorted(SYNONYMS.items()), EVENT_PHRASES)).encode(),
     digest_size=6,
@@ -206,14 +216,16 @@ _TEXT_FORMAT = "x1:"
 class TitleFacts:
     """What weighing reads of an item's cleaned headline and tagged companies besides its
     words: each company's weight (``company_weights``), whether it is a round-up, whether a
-    results preview. None of it needs the IDF, so the story worker's text reader works it out
-    beside the text: the worker (the stories step's longest chain) then only weighs.
+    results preview, whether a refusal (``denials``). None of it needs the IDF, so the story
+    worker's text reader works it out beside the text: the worker (the stories step's longest
+    chain) then only weighs.
     ``tagged``: the companies it was worked out for (``weigh`` uses it for no other)."""
 
     tagged: tuple[str, ...]
     companies: Bag
     roundup: bool
     preview: bool
+    denial: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,6 +447,7 @@ class Featurizer:
             short=text.short,
             roundup=facts.roundup,
             preview=facts.preview,
+            denial=facts.denial,
         )
 
     @staticmethod
@@ -446,4 +459,5 @@ class Featurizer:
             companies=company_weights(text.title, companies, title_only=text.short),
             roundup=is_roundup(text.title),
             preview=is_preview(text.title),
+            denial=is_denial(text.title),
         )

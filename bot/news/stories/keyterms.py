@@ -278,17 +278,20 @@ def _code(found: str) -> str:
     return code
 
 
-# A place word followed by what a company is ("Swedish giant", "Chinese e-commerce group"),
-# with one word of what it does or sells between ("French DIY marketplace ManoMano", "French
-# postal group La Poste", "Brazilian parcel carrier Jadlog"): whose, not where. That word is
-# no verb in the third person ("Walmart Canada cuts marketplace fees", "Indonesia orders
-# marketplaces to ..."), no preposition ("in UK as firm raises"), and not "consumer"
-# ("EU consumer groups": associations, not companies).
+# A place word followed by what a company is ("Swedish giant", "Chinese e-commerce group",
+# "Dutch shipping scale-up Sendcloud"), with one word of what it does or sells between
+# ("French DIY marketplace ManoMano", "French postal group La Poste", "Brazilian parcel
+# carrier Jadlog"): whose, not where. That word is no verb in the third person ("Walmart
+# Canada cuts marketplace fees", "Indonesia orders marketplaces to ..."), no preposition ("in
+# UK as firm raises"), and not "consumer" ("EU consumer groups": associations, not
+# companies). An app store is a market's, not a company: "tops Pakistani app store charts"
+# happens in Pakistan.
 _ORIGIN_RE = re.compile(
     r"\s+(?:(?:payments|electronics|goods|logistics|(?!(?:as|at|by|for|from|in|into|of|on|to"
     r"|with|and|or|its|the|a|an|consumer)\s)[\w&-]*[^\Ws])\s+)?"
-    r"(?:giant|rival|retailer|e-?tailer|firm|company|group|start-?up|platform|marketplace"
-    r"|app|owner|parent|maker|chain|lender|fintech|carrier|courier|unicorn|operator"
+    r"(?:giant|rival|retailer|e-?tailer|firm|company|group|start-?up|scale-?up|platform"
+    r"|marketplace|app(?!\s+stores?\b)|owner|parent|maker|chain|lender|fintech|carrier|courier"
+    r"|unicorn|operator"
     r"|conglomerate|player|behemoth|upstart|champion|peer|competitor)s?\b",
     re.IGNORECASE,
 )

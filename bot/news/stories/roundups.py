@@ -37,11 +37,12 @@ _KEYWORD_RE = re.compile(
     # Spanish, French, German, Italian, Dutch, Polish: "summary of the week", "the week's".
     r"|(?:resumen|claves|lo mejor) de la semana|la semaine de|wochenrückblick|rassegna"
     r")\b"
-    # Japanese "this week's ... summary", Chinese "weekly/morning/evening report", Korean
+    # Japanese "this week's ... summary", Chinese "weekly/morning/evening report" and
+    # "headlines" (一周电商要闻: the week's e-commerce headlines), Korean
     # "this week" and a bracketed "briefing" (Korean press columns: "[유통 브리핑] ...").
     # "News summary" (ニュースまとめ), not a bare まとめ: "SHEINマーケットプレイスの
     # 出店条件まとめ" sums up one event's terms.
-    r"|今週|ニュースまとめ|周报|早报|晚报|이번\s?주|\[[^\]]*브리핑\]"
+    r"|今週|ニュースまとめ|周报|早报|晚报|要闻|이번\s?주|\[[^\]]*브리핑\]"
     # A Japanese column's head, katakana "weekly" or "daily" before its colon or bar
     # ("流通ウィークリー：ヤマト・佐川が…、楽天が…"); not a name that starts with it
     # (デイリーヤマザキ, a chain of stores).
@@ -132,13 +133,35 @@ def is_roundup(title: str) -> bool:
             if len(_DASH_SPLIT_RE.findall(rest)) >= _CJK_LIST_PARTS - 1:
                 rest = _DASH_SPLIT_RE.sub("; ", rest)
                 listed = True
-            if listed and (
-                _is_listing(rest, headed=True)
-                # "Vinted ID checks, Decathlon data breach and Temu fine: what you need to know"
-                or _is_listing(head["head"], headed=False)
+            # One report's figures set out after it ("PayPal's Q2 by the numbers: $452bn TPV,
+            # 438m accounts and a higher EPS range") are no list of events.
+            if (
+                listed
+                and _FIGURES_HEAD_RE.search(head["head"]) is None
+                and (
+                    _is_listing(rest, headed=True)
+                    # "Vinted ID checks, Decathlon data breach and Temu fine: what you need to know"
+                    or _is_listing(head["head"], headed=False)
+                )
             ):
                 return True
+    if " + " in title and _is_plus_listing(title):
+        return True
     return listed and _is_listing(title, headed=False)
+
+
+# The head of one report's figures: "Q2 by the numbers", "Rohlik's IPO, in numbers".
+_FIGURES_HEAD_RE = re.compile(r"\b(?:by the numbers|in (?:numbers|figures|charts))$", re.IGNORECASE)
+
+
+def _is_plus_listing(title: str) -> bool:
+    """Three or more things joined by a spaced "+", each a phrase of words (a forum post's
+    "evri peak surcharge + yodel price rise + royal mail saying no surcharge"), not a firm's
+    name ("Kühne + Nagel") or a price's parts ("1.75% + A$0.30")."""
+    parts = title.split(" + ")
+    return len(parts) >= _CJK_LIST_PARTS and all(
+        len(words := _WORD_RE.findall(part)) >= 2 and words[0][0].isalpha() for part in parts
+    )
 
 
 # A week named for an event is not a column's week: "London Fashion Week: ...", "Cyber Week:
