@@ -93,44 +93,44 @@ class PairModel:
 # BEGIN GENERATED WEIGHTS (benchmarks/stories_pairmodel.py train)
 JOIN_MODEL = PairModel(
     weights=(
-        6.599303260876438,  # cosine
-        1.4837616356082015,  # event_cosine
-        0.6414355435523588,  # place_agree
-        -1.58269199947802,  # place_miss
-        0.8255484655925086,  # company_agree
-        -0.38850859480388467,  # company_miss
-        0.3311918223496814,  # number_agree
-        -1.4713508553954882,  # number_miss
-        0.04510893405344309,  # name_agree
-        -1.5275285335969753,  # name_miss
-        -3.6662720373023108,  # same_source
-        -0.17656011097962812,  # short
-        0.8115933553173796,  # short_no_key
-        0.6429382121087767,  # shares_key
-        -19.37931295956792,  # time_gap
-        -0.07102366708177899,  # log_size
-        1.0573321372174287,  # cosine_x_log_size
+        6.416079522088931,  # cosine
+        1.611615038243789,  # event_cosine
+        0.7187199916195182,  # place_agree
+        -0.7225155338965092,  # place_miss
+        0.7137299937103914,  # company_agree
+        -0.3981109902796717,  # company_miss
+        0.2263450962910217,  # number_agree
+        -0.8706044227197893,  # number_miss
+        0.1706904304957987,  # name_agree
+        -1.3775533666615303,  # name_miss
+        -3.8035355908993567,  # same_source
+        -0.07443601363681882,  # short
+        0.901524967585367,  # short_no_key
+        0.7759621035997186,  # shares_key
+        -19.581197386250402,  # time_gap
+        -0.18137325429500378,  # log_size
+        1.422135722101307,  # cosine_x_log_size
     ),
-    bias=-1.819663855730186,
+    bias=-2.0210306331820886,
 )
 MERGE_MODEL = PairModel(
     weights=(
-        7.126360885052977,  # cosine
-        0.016159980775803693,  # member_logit_mean
-        0.0,  # member_logit_min
-        0.5541445003600011,  # place_agree
-        -3.822334286010835,  # place_miss
-        0.9890550252134698,  # company_agree
-        -0.14135589013430558,  # company_miss
-        0.004839300003186837,  # number_agree
-        -5.945815866354016,  # number_miss
-        0.07899849262287395,  # name_agree
-        -0.77609616918454,  # name_miss
-        -4.196645142655017,  # shared_sources
-        -18.353069454652562,  # time_gap
-        -0.1498883625057775,  # log_small
-        0.7870321768494326,  # log_large
+        6.758427061776297,  # cosine
+        0.0,  # member_logit_mean
+        0.022059393179102306,  # member_logit_min
+        0.6358117816513076,  # place_agree
+        -3.9771383889038505,  # place_miss
+        1.2688959678706888,  # company_agree
+        -0.22625854138278073,  # company_miss
+        0.0,  # number_agree
+        -3.5209207320677836,  # number_miss
+        0.07747450247569602,  # name_agree
+        -1.0591347673349891,  # name_miss
+        -4.973738759362819,  # shared_sources
+        -16.68413065597718,  # time_gap
+        -0.012119405674077498,  # log_small
+        1.0343032900419873,  # log_large
     ),
-    bias=-1.9956867850365902,
+    bias=-2.156728379411219,
 )
 # END GENERATED WEIGHTS
