@@ -25,7 +25,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
@@ -123,15 +122,20 @@ def _read(
     of the worker's CPU on a cold poll, done here on the other core)."""
     text = featurizer.extract(StoryItem(0, title, summary, source, _EPOCH), "")
     facts = featurizer.title_facts(text, companies)
+    # Bags go as plain dicts: a Counter pickles through Python code (``__reduce__``) and is
+    # unpickled through it too (``Counter.__init__``, ``update``, an ABC check), a dict in C
+    # both ways. The worker weighs them as plain dicts, as it weighs decoded stored features
+    # (``TextFeatures.decode``, ``Prepared.decode``): the clusterer reads bags only as
+    # mappings, so nothing it decides or stores changes.
     return (
         text.title,
         text.counts,
-        text.places,
-        text.numbers,
-        text.names,
-        text.title_places,
+        dict(text.places),
+        dict(text.numbers),
+        dict(text.names),
+        dict(text.title_places),
         text.short,
-        dict(facts.companies),  # a Counter pickles through Python code: a plain dict in C
+        dict(facts.companies),
         facts.roundup,
         facts.preview,
         facts.denial,
@@ -147,7 +151,8 @@ def _features(
     # Keyed by the item's own strings, not their copies from the reader: the clusterer's saved
     # state (``marshal``) writes a string shared by many items once, so it stays byte for byte
     # what it was. (The same keys in the same order: ``company_weights`` keys by ``companies``.)
-    companies = Counter({company: weights[company] for company in item.companies})
+    # A plain dict, as the other bags (see ``_read``).
+    companies = {company: weights[company] for company in item.companies}
     return make(
         "",
         title,
