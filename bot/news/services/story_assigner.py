@@ -105,8 +105,6 @@ class StoryAssigner:
         # Stories whose headline waits for the end of the run (kept if a run fails).
         self._changed: set[int] = set()
         self._warm = False  # the headline code loaded in this process
-        # Loading it (``_warm_up``), in a thread from ``start`` on: see ``start``.
-        self._warming: asyncio.Task[None] | None = None
         self._storing: asyncio.Task[None] | None = None  # the last run's state being stored
 
     @property
@@ -165,10 +163,8 @@ class StoryAssigner:
     ) -> tuple[int, asyncio.Task[bytes] | None]:
         """Place and save ``batch`` and those after it; how many items were placed, and the
         clusterer's state being encoded (None when no save is due)."""
-        # The headline code loads (and builds its tables) from ``start`` on: at the latest
-        # while the first batch is placed.
-        self._start_warming()
-        warming, self._warming = self._warming, None
+        # The headline code loads (and builds its tables) while the first batch is placed.
+        warming = None if self._warm else asyncio.create_task(asyncio.to_thread(_warm_up))
         placing: asyncio.Task[Placement] | None = None
         placed: tuple[_Batch, Placement] | None = None
         current: _Batch | None = batch
@@ -215,23 +211,6 @@ class StoryAssigner:
         first items are to be placed; nothing is read yet."""
         if self._placer is None and self._started is None:
             self._started = self._new_placer(self._config)
-        self._start_warming()
-
-    def _start_warming(self) -> None:
-        """Load the headline code in a thread, once per assigner, when a loop runs: the bot
-        starts its stories stage (a first run with nothing to place) as it starts, so the
-        import and the key-term tables (0.1-0.2 s of CPU, a tenth of this process's share
-        of a cold poll's stories step) are paid there, beside the worker's own start, and
-        not in the first run that places items. Changes no result."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return  # no loop: the first run loads it
-        warming = self._warming
-        if warming is not None and warming.get_loop() is not loop:
-            self._warming = warming = None  # started in a loop gone since: loaded or not
-        if not self._warm and warming is None:
-            self._warming = asyncio.create_task(asyncio.to_thread(_warm_up))
 
     async def close(self) -> None:
         """Save the clusterer's state if it placed items since it was last saved, then let go
@@ -285,9 +264,6 @@ class StoryAssigner:
 
     async def _let_go(self) -> None:
         await self.state_stored()
-        warming, self._warming = self._warming, None
-        if warming is not None and warming.get_loop() is asyncio.get_running_loop():
-            await _settled(warming)
         for placer in (self._placer, self._started):
             if placer is not None:
                 await placer.close()
