@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from bot.news.stories.needles import needles
+
 __all__ = ["is_denial"]
 
 # Lower-case patterns, matched against the lowered headline. "Will not" and "won't" count
@@ -29,8 +31,9 @@ _DENIAL_RE = re.compile(
     r"|\bsays no (?:new |extra |additional |peak )*(?:fees?|surcharges?|charges?|levy|levies"
     r"|price ris(?:e|es)|increases?)\b"
 )
-# Strings one of which every match holds: most headlines are passed over by a substring test.
-_NEEDLES = ("rul", "no plan", "not ", "won", "says no")
+# Strings one of which every match holds, read from the pattern itself so they follow it when
+# it changes: most headlines are passed over by a substring test. None: read every headline.
+_NEEDLES = needles(_DENIAL_RE.pattern)
 
 if _DENIAL_RE.pattern != _DENIAL_RE.pattern.lower():
     raise RuntimeError("denial patterns must be lower case")
@@ -39,4 +42,6 @@ if _DENIAL_RE.pattern != _DENIAL_RE.pattern.lower():
 def is_denial(title: str) -> bool:
     """Whether a (cleaned) headline says that a fee, a charge or a move will not happen."""
     lower = title.lower()
-    return any(needle in lower for needle in _NEEDLES) and _DENIAL_RE.search(lower) is not None
+    if _NEEDLES is not None and not any(needle in lower for needle in _NEEDLES):
+        return False
+    return _DENIAL_RE.search(lower) is not None
